@@ -1,0 +1,131 @@
+// The data model engine's public API: the one owner of the parameter tree. The RPC
+// layer (ACS), bus/ (D-Bus) and plugins all go through it, so validation, atomicity
+// and change notification are the same for every caller.
+//
+// Threading: not thread-safe; call from the main loop only.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "cwmpd/sdk/fault.hpp"
+#include "cwmpd/sdk/types.hpp"
+
+namespace cwmpd::core {
+
+struct ParameterValue {
+  std::string name;
+  sdk::ParamType type = sdk::ParamType::String;
+  std::string value;
+};
+
+struct ParameterInfo {
+  std::string name;  // parameters have no trailing dot, objects end with "."
+  bool writable = false;
+};
+
+struct ParameterAttributes {
+  std::string name;
+  int notification = 0;                 // 0 off, 1 passive, 2 active
+  std::vector<std::string> accessList;  // empty or {"Subscriber"}
+};
+
+struct AttributeUpdate {
+  std::string name;  // a parameter or a partial path ending in "."
+  bool notificationChange = false;
+  int notification = 0;
+  bool accessListChange = false;
+  std::vector<std::string> accessList;
+};
+
+struct ParameterFault {
+  std::string name;
+  int code = 0;
+  std::string message;
+};
+
+// SetParameterValues refused: `code()` is the overall fault (9003 when several
+// parameters failed, or the single parameter's code), `parameters()` the
+// SetParameterValuesFault entries, one per failing parameter.
+class SetFault : public sdk::Fault {
+ public:
+  SetFault(int code, std::string detail, std::vector<ParameterFault> parameters)
+      : sdk::Fault(code, detail), parameters_(std::move(parameters)) {}
+  [[nodiscard]] const std::vector<ParameterFault>& parameters() const { return parameters_; }
+
+ private:
+  std::vector<ParameterFault> parameters_;
+};
+
+struct CommittedChange {
+  std::string name;
+  sdk::ParamType type = sdk::ParamType::String;
+  std::string value;  // empty for write-only secrets
+};
+
+// Definition facts of a parameter, for conformance checks, the Inform and attributes.
+struct ParameterDefinitionInfo {
+  std::string pattern;  // "Device.WiFi.SSID.{i}.SSID"
+  sdk::ParamType type = sdk::ParamType::String;
+  std::string dataType;  // named TR-106 type if any ("IPAddress"), else empty
+  sdk::Access access = sdk::Access::ReadOnly;
+  bool forcedInform = false;
+  bool activeNotifyCanDeny = false;
+  int defaultNotification = 0;
+  std::string plugin;  // owning plugin's name
+};
+
+class DataModel {
+ public:
+  virtual ~DataModel() = default;
+
+  // GetParameterValues: full names and partial paths ("Device.WiFi."; "" = whole tree).
+  // Throws Fault 9005 for an unknown name. Write-only parameters read back empty.
+  [[nodiscard]] virtual std::vector<ParameterValue> getValues(
+      const std::vector<std::string>& names) = 0;
+
+  // SetParameterValues, all-or-nothing across plugins. Throws SetFault. When
+  // `parameterKey` is given, ManagementServer.ParameterKey is set in the same
+  // transaction. Returns the SetParameterValuesResponse Status (0 applied, 1 applied
+  // but only effective after a reboot).
+  virtual int setValues(const std::vector<std::pair<std::string, std::string>>& values,
+                        sdk::Source source,
+                        const std::optional<std::string>& parameterKey = std::nullopt) = 0;
+
+  // GetParameterNames. `path` empty, a partial path or a full parameter name.
+  [[nodiscard]] virtual std::vector<ParameterInfo> getNames(std::string_view path,
+                                                            bool nextLevel) = 0;
+
+  [[nodiscard]] virtual std::vector<ParameterAttributes> getAttributes(
+      const std::vector<std::string>& names) = 0;
+  // All-or-nothing; 9009 for active notification on a parameter whose definition lets the
+  // CPE deny it.
+  virtual void setAttributes(const std::vector<AttributeUpdate>& updates) = 0;
+
+  // AddObject on "Device.WiFi.SSID." -> new instance number.
+  virtual std::uint32_t addObject(std::string_view path, sdk::Source source,
+                                  const std::optional<std::string>& parameterKey = std::nullopt) = 0;
+  virtual void deleteObject(std::string_view path, sdk::Source source,
+                            const std::optional<std::string>& parameterKey = std::nullopt) = 0;
+
+  // Every committed change, from any source, after it is persisted.
+  using ChangeListener =
+      std::function<void(const std::vector<CommittedChange>& changes, sdk::Source source)>;
+  virtual void addChangeListener(ChangeListener listener) = 0;
+
+  // "Device" or "InternetGatewayDevice".
+  [[nodiscard]] virtual const std::string& root() const = 0;
+
+  // Every parameter definition registered (for conformance tests and tools).
+  [[nodiscard]] virtual std::vector<ParameterDefinitionInfo> definitions() const = 0;
+  // Full names of every existing parameter whose definition is forced-inform.
+  [[nodiscard]] virtual std::vector<std::string> forcedInformParameters() = 0;
+};
+
+}  // namespace cwmpd::core

@@ -1,0 +1,152 @@
+// The plugin SDK: everything a parameter plugin sees of cwmpd.
+//
+// Threading: every call into a plugin (registerModel, start, stop, handlers) happens on
+// the daemon's single main loop thread, and every Host/Registrar method must be called
+// from that thread too, except Host::post(), which is thread-safe. Handlers must not
+// block: slow hardware work belongs on a thread of the plugin's that posts back.
+//
+// Errors: a handler refuses with cwmpd::sdk::Fault (e.g. 9007 for a value the hardware
+// cannot take). Any other exception is caught by the host and reported as 9002; it never
+// takes the daemon down.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/dll/alias.hpp>
+
+#include "cwmpd/sdk/fault.hpp"
+#include "cwmpd/sdk/types.hpp"
+
+namespace cwmpd::hal {
+class Hal;  // cwmpd/hal/hal.hpp
+}
+
+namespace cwmpd::sdk {
+
+// Bumped whenever a type in cwmpd/sdk/ or cwmpd/hal/ changes in a way that breaks a
+// compiled plugin. The host refuses plugins built against another value.
+inline constexpr std::uint32_t kAbiVersion = 1;
+
+#if defined(__clang__)
+inline constexpr const char* kToolchain = "clang-libstdc++";
+#else
+inline constexpr const char* kToolchain = "gcc-libstdc++";
+#endif
+
+struct PluginInfo {
+  const char* name;
+  const char* version;
+  const char* toolchain;  // kToolchain of the plugin's build; must match the host's
+};
+
+enum class LogLevel : std::uint8_t { Debug, Info, Notice, Warning, Error };
+
+// Reads a live value for one parameter of one instance.
+using Getter = std::function<std::string(const InstanceRef& object)>;
+// Receives all changes of one transaction that fall on instances of one object.
+using ChangeHandler = std::function<void(const std::vector<Change>& changes)>;
+using InstanceHandler = std::function<void(const InstanceRef& object)>;
+
+// Behaviour bound to one object definition ("Device.WiFi.SSID.{i}."). Returned by
+// Registrar::object(); calls chain.
+class ObjectBinding {
+ public:
+  virtual ~ObjectBinding() = default;
+  // The parameter's value is read live through `getter` (hardware state, counters).
+  // Parameters without a getter are stored by the core: writable ones are persisted and
+  // start from the definition's default (or the config) until first set.
+  virtual ObjectBinding& get(std::string_view parameter, Getter getter) = 0;
+  // Phase 1 of a set: throw Fault to refuse. Nothing may change here.
+  virtual ObjectBinding& validate(ChangeHandler handler) = 0;
+  // Phase 2: make the change real (or queue it for the flush). Throwing aborts the whole
+  // transaction: the core then calls `rollback` for every batch already applied.
+  virtual ObjectBinding& apply(ChangeHandler handler) = 0;
+  // Undo an applied batch. The changes carry the values to return to in `value` (and
+  // the abandoned ones in `oldValue`). Without a rollback handler the core calls `apply`
+  // with those reversed changes.
+  virtual ObjectBinding& rollback(ChangeHandler handler) = 0;
+  // AddObject created an instance / DeleteObject is about to remove one. Throw to refuse.
+  virtual ObjectBinding& onAdd(InstanceHandler handler) = 0;
+  virtual ObjectBinding& onDelete(InstanceHandler handler) = 0;
+};
+
+// Services the daemon offers a plugin for its whole life.
+class Host {
+ public:
+  virtual ~Host() = default;
+  // "Device" (TR-181) or "InternetGatewayDevice" (TR-098): the configured root.
+  [[nodiscard]] virtual std::string_view root() const = 0;
+  // A value from the daemon's config file ([section] key), or `fallback`.
+  [[nodiscard]] virtual std::string config(std::string_view section, std::string_view key,
+                                           std::string_view fallback = {}) const = 0;
+  // The hardware abstraction. Plugins reach hardware only through it.
+  virtual hal::Hal& hal() = 0;
+  // Makes sure the multi-instance table `table` ("Device.Ethernet.Interface.") has an
+  // instance for `key` ("eth0") and returns its number. Numbers are persisted: the same
+  // key gets the same number after a restart, and a number is never reused. `parent`
+  // instance numbers come first in the table path ("...WANDevice.1.WANConnectionDevice.").
+  virtual std::uint32_t ensureInstance(std::string_view table, std::string_view key) = 0;
+  // Removes a plugin-managed instance (hardware went away).
+  virtual void removeInstance(std::string_view instancePath) = 0;
+  // A live value changed (pushed by the plugin): drives notifications and D-Bus signals.
+  virtual void valueChanged(std::string_view parameterPath) = 0;
+  // Queues an event for the next Inform ("X CT-COM BIND", "8 DIAGNOSTICS COMPLETE").
+  virtual void raiseEvent(std::string_view code, std::string_view commandKey = {}) = 0;
+  // Reads any parameter of the tree (another plugin's included). Throws Fault 9005.
+  [[nodiscard]] virtual std::string value(std::string_view parameterPath) = 0;
+  // Runs `work` on the main loop. The only thread-safe call of this interface.
+  virtual void post(std::function<void()> work) = 0;
+  virtual void log(LogLevel level, std::string_view message) = 0;
+};
+
+// Handed to Plugin::registerModel(): the plugin declares its part of the tree here.
+class Registrar {
+ public:
+  virtual ~Registrar() = default;
+  virtual Host& host() = 0;
+  // Loads object and parameter definitions from a Broadband Forum data model document
+  // (cwmp-datamodel XML). Of its models, the one for the configured root is used; a
+  // service model (isService="true", e.g. VoiceService:2.0) mounts under "<root>.Services.".
+  // Throws std::runtime_error naming the problem when the document is invalid.
+  virtual void definitions(std::string_view xml) = 0;
+  // Binds behaviour to a defined object. Throws std::invalid_argument if not defined.
+  virtual ObjectBinding& object(std::string_view pattern) = 0;
+  // Declares a vendor event code ("X CT-COM BIND") this plugin may raise.
+  virtual void vendorEvent(std::string_view code) = 0;
+  // Called after a transaction commits outside an ACS session, and at the end of every
+  // ACS session that changed something of this plugin: apply batched config here.
+  virtual void onFlush(std::function<void()> flush) = 0;
+};
+
+class Plugin {
+ public:
+  virtual ~Plugin() = default;
+  virtual void registerModel(Registrar& registrar) = 0;
+  // After every plugin registered and the store was loaded: create instances, start I/O.
+  virtual void start(Host& host) { (void)host; }
+  // Before the daemon exits; the plugin object is destroyed before its library unloads.
+  virtual void stop() {}
+};
+
+}  // namespace cwmpd::sdk
+
+// Exports the three entry points the host looks for, in this order: ABI version, info,
+// factory. Use once per plugin, at namespace scope:
+//   CWMPD_PLUGIN(MyPlugin, "myplugin", "1.0")
+#define CWMPD_PLUGIN(PluginClass, name_, version_)                                        \
+  namespace cwmpd_plugin_entry {                                                          \
+  std::uint32_t abiVersion() { return ::cwmpd::sdk::kAbiVersion; }                        \
+  const ::cwmpd::sdk::PluginInfo& info() {                                                \
+    static const ::cwmpd::sdk::PluginInfo i{name_, version_, ::cwmpd::sdk::kToolchain};   \
+    return i;                                                                             \
+  }                                                                                       \
+  std::unique_ptr<::cwmpd::sdk::Plugin> create() { return std::make_unique<PluginClass>(); } \
+  }                                                                                       \
+  BOOST_DLL_ALIAS(cwmpd_plugin_entry::abiVersion, cwmpd_plugin_abi_version)               \
+  BOOST_DLL_ALIAS(cwmpd_plugin_entry::info, cwmpd_plugin_info)                            \
+  BOOST_DLL_ALIAS(cwmpd_plugin_entry::create, cwmpd_plugin_create)
