@@ -1,4 +1,5 @@
 #include "cwmpd/sdk/fault.hpp"
+#include "cwmpd/sdk/types.hpp"
 
 namespace cwmpd::sdk {
 
