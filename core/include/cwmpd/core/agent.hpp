@@ -1,0 +1,40 @@
+// What the rest of the box may ask of the CWMP agent itself (besides the data model):
+// trigger informs and read the session's state. Implemented by the session engine;
+// used by bus/ (org.cwmpd.Agent1).
+//
+// Threading: main loop only.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace cwmpd::core {
+
+enum class SessionState { Idle, Connecting, InSession, WaitingRetry };
+const char* sessionStateName(SessionState s) noexcept;  // "Idle", "Connecting", ...
+
+class AgentControl {
+ public:
+  virtual ~AgentControl() = default;
+  // Queues the events ("6 CONNECTION REQUEST", "X CT-COM BIND"; empty = "6 CONNECTION
+  // REQUEST"-less plain inform with no extra event) and starts a session as soon as
+  // possible. Throws sdk::Fault 9003 for an event code that is not a valid CWMP/vendor
+  // event (or a vendor event no plugin declared).
+  virtual void inform(const std::vector<std::string>& events) = 0;
+  // Like the ScheduleInform RPC: "3 SCHEDULED" + "M ScheduleInform" after the delay.
+  virtual void scheduleInform(std::uint32_t delaySeconds, const std::string& commandKey) = 0;
+
+  [[nodiscard]] virtual std::string acsUrl() const = 0;
+  [[nodiscard]] virtual SessionState sessionState() const = 0;
+  // ISO 8601 UTC of the last successful Inform, empty when none yet.
+  [[nodiscard]] virtual std::string lastInformTime() const = 0;
+  [[nodiscard]] virtual std::vector<std::string> pendingEvents() const = 0;
+  [[nodiscard]] virtual std::vector<std::string> plugins() const = 0;
+
+  // Called with true when a session starts and false when it ends.
+  virtual void addSessionListener(std::function<void(bool started)> listener) = 0;
+};
+
+}  // namespace cwmpd::core
