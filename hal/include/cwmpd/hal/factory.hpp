@@ -1,0 +1,65 @@
+// Creating the HAL: for the daemon (and tests) only, not part of the plugin SDK.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "cwmpd/hal/hal.hpp"
+
+namespace cwmpd::hal {
+
+// What the daemon does after the backend performed a disruptive action (see System).
+// Unset hooks do nothing. On the sim backend, `reboot` is where the daemon re-executes
+// itself; on Linux the command normally takes the box down and the hook lets the daemon
+// flush its state first.
+struct SystemHooks {
+  std::function<void()> reboot;
+  std::function<void()> factoryReset;
+  std::function<void(const std::string& imagePath)> firmwareApplied;
+};
+
+struct HalConfig {
+  std::string backend = "linux";  // "linux" or "sim"
+  std::string simDir;             // sim: the directory of files (see hal/README.md)
+
+  // Linux: command lines for the actions, split on white space into argv and run without
+  // a shell (double quotes group words). Keys: reboot, factory_reset, firmware_apply
+  // (image path appended as last argument), wifi_apply and voice_apply (path of the
+  // written config file appended). Each also gets its argument in the environment
+  // (CWMPD_FIRMWARE_IMAGE, CWMPD_CONFIG_FILE).
+  std::map<std::string, std::string> commands;
+  std::chrono::milliseconds commandTimeout{std::chrono::seconds(60)};
+
+  // Linux: transceivers, name -> network interface asked through the ethtool module
+  // EEPROM ioctls (e.g. {"pon0", "eth1"}). When the ioctl is not supported the pages are
+  // read from <sfpSysfsBase>/<name>/a0h.bin and a2h.bin (or one 512-byte "eeprom" file
+  // holding A0h then A2h).
+  std::map<std::string, std::string> transceivers;
+  std::string sfpSysfsBase;
+
+  // Linux: Wi-Fi and voice have no standard kernel interface. Status is read from these
+  // directories, which use the sim layout (wifi/ and voice/, see hal/README.md), written
+  // by the platform's own daemons; empty means "no Wi-Fi" / "no voice" (empty lists).
+  std::string wifiStatusDir;
+  std::string voiceStatusDir;
+  // Where apply() writes the batch (INI) before running wifi_apply/voice_apply; empty
+  // means a file in the system temp directory.
+  std::string wifiConfigFile;
+  std::string voiceConfigFile;
+
+  // Linux: where the data comes from; overridable for tests and containers.
+  std::string procDir = "/proc";
+  std::string sysClassNetDir = "/sys/class/net";
+  std::string resolvConf = "/etc/resolv.conf";
+
+  SystemHooks hooks;
+};
+
+// Builds the configured backend. Throws HalError for an unknown backend or a sim
+// directory that does not exist.
+[[nodiscard]] std::unique_ptr<Hal> makeHal(const HalConfig& config);
+
+}  // namespace cwmpd::hal
