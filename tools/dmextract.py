@@ -255,7 +255,8 @@ def build_model(mspec, bbf_dir):
         for uk in off.findall("uniqueKey"):
             refs = [r.get("ref") for r in uk.findall("parameter")]
             if all(r in included for r in refs):
-                obj.append(element("uniqueKey", plain_attrs(uk),
+                # Older models (TR-098) omit "functional"; their keys are functional ones.
+                obj.append(element("uniqueKey", {"functional": uk.get("functional", "true")},
                                    [element("parameter", {"ref": r}) for r in refs]))
         for p in params:
             obj.append(build_parameter(p, official.datatypes, ospec.line))
