@@ -14,6 +14,7 @@ DM_NS = "urn:broadband-forum-org:cwmp:datamodel-1-14"
 # Our own attributes (schema-legal: the base type elements accept ##other attributes).
 CWMPD_NS = "urn:cwmpd:datamodel-extensions-1"
 DATATYPE_ATTR = "{%s}dataType" % CWMPD_NS
+MOUNT_TAG = "cwmpd:mount"  # as written; ElementTree reads it back as "{CWMPD_NS}mount"
 
 BASE_TYPES = ("string", "int", "unsignedInt", "long", "unsignedLong", "boolean", "dateTime",
               "base64", "hexBinary")

@@ -49,6 +49,7 @@ class ModelSpec:
         self.model_params = []
         self.xml = []         # hand-written vendor objects appended to the model
         self.notes = []
+        self.mount_root = None  # service models: the root they mount under
 
 
 class Spec:
@@ -85,7 +86,13 @@ def parse_spec(path):
         if word == "document":
             spec.document = rest
         elif word == "model":
-            model = ModelSpec(rest)
+            name, _, mount = rest.partition(" ")
+            model = ModelSpec(name.strip())
+            if mount.strip():
+                if not re.fullmatch(r"root=(Device|InternetGatewayDevice)", mount.strip()):
+                    raise DmError("%s: expected 'model NAME [root=Device|InternetGatewayDevice]'"
+                                  % where)
+                model.mount_root = mount.strip()[len("root="):]
             spec.models.append(model)
             obj = None
         elif word == "note":
@@ -216,6 +223,12 @@ def build_model(mspec, bbf_dir):
     out.append(ET.Comment(" Extracted from %s (%s) " % (official.file_name, official.name)))
     for n in mspec.notes:
         out.append(ET.Comment(" %s " % n))
+    if mspec.mount_root:
+        if not official.is_service:
+            raise DmError("model %s: root= is for service models only" % mspec.name)
+        # Schema-legal (the 1-14 schema's open content admits elements of other
+        # namespaces): tells the core which root this service model is for.
+        out.append(element(bbfdm.MOUNT_TAG, {"root": mspec.mount_root}))
 
     for p in official.model_params.values():
         if p.get("name") in mspec.model_params:
@@ -321,7 +334,7 @@ def serialize(el, depth, out):
     attrs = "".join(' %s="%s"' % (attr_name(k), escape(v, True)) for k, v in el.attrib.items())
     children = list(el)
     text = " ".join((el.text or "").split())
-    tag = local(el.tag) if el.tag != "dm:document" else el.tag
+    tag = el.tag if el.tag in ("dm:document", bbfdm.MOUNT_TAG) else local(el.tag)
     if not children and not text:
         out.append("%s<%s%s/>" % (pad, tag, attrs))
     elif not children:
