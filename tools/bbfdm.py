@@ -50,6 +50,14 @@ def is_vendor(path):
     return any(seg.startswith("X_") for seg in path.split("."))
 
 
+def parent_name(name):
+    """"Device.IP.Interface.{i}.Stats." -> "Device.IP.Interface.{i}."; a table's parent is
+    the object holding it ("Device.IP.Interface.{i}." -> "Device.IP."); None at the top."""
+    segs = name.rstrip(".").split(".")
+    segs = segs[:-2] if segs[-1] == "{i}" else segs[:-1]
+    return ".".join(segs) + "." if segs else None
+
+
 class Syntax:
     """A parameter's syntax with data types resolved. Facets keep document order."""
 
@@ -111,6 +119,8 @@ def read_syntax(syntax_el, datatypes):
         if syntax_el.get(k) == "true":
             s.flags[k] = "true"
     for c in syntax_el:
+        if c.tag is ET.Comment:
+            continue
         tag = local(c.tag)
         if tag == "list":
             s.list, s.list_facets = plain_attrs(c), facet_list(c)

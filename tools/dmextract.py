@@ -21,7 +21,7 @@ import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bbfdm  # noqa: E402
-from bbfdm import DmError, is_vendor, local, plain_attrs  # noqa: E402
+from bbfdm import DmError, is_vendor, local, parent_name, plain_attrs  # noqa: E402
 
 SPEC_DIR = os.path.join("tools", "dmspec")
 OBJECT_ATTR_ORDER = ("name", "access", "minEntries", "maxEntries", "numEntriesParameter",
@@ -191,11 +191,6 @@ def object_attrs(official_obj):
     attrs.pop("id", None)
     return ordered(attrs, OBJECT_ATTR_ORDER)
 
-
-def parent_name(name):
-    segs = name.rstrip(".").split(".")
-    segs = segs[:-2] if segs[-1] == "{i}" else segs[:-1]
-    return ".".join(segs) + "." if segs else None
 
 
 def select_params(official_obj, wanted, where):
