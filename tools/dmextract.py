@@ -72,7 +72,8 @@ def parse_spec(path):
     """Line-based spec; see tools/README.md."""
     spec = Spec()
     model = obj = None
-    lines = open(path, encoding="utf-8").read().split("\n")
+    with open(path, encoding="utf-8") as f:
+        lines = f.read().split("\n")
     i = 0
     while i < len(lines):
         raw = lines[i]
@@ -407,7 +408,8 @@ def main():
             return 1
         if args.check:
             try:
-                current = open(out_path, encoding="utf-8").read()
+                with open(out_path, encoding="utf-8") as f:
+                    current = f.read()
             except OSError:
                 current = None
             if current != text:
