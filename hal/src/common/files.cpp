@@ -1,0 +1,151 @@
+#include "common/files.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "cwmpd/hal/error.hpp"
+
+namespace cwmpd::hal::detail {
+
+std::optional<std::string> tryReadFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream out;
+  out << in.rdbuf();
+  if (in.bad()) return std::nullopt;
+  return std::move(out).str();
+}
+
+std::string readFile(const fs::path& path) {
+  auto data = tryReadFile(path);
+  if (!data) throw HalError("cannot read " + path.string() + ": " + std::strerror(errno));
+  return std::move(*data);
+}
+
+std::optional<std::string> tryReadLine(const fs::path& path) {
+  auto data = tryReadFile(path);
+  if (!data) return std::nullopt;
+  const auto nl = data->find('\n');
+  return trim(std::string_view(*data).substr(0, nl));
+}
+
+std::optional<std::uint64_t> tryReadU64(const fs::path& path) {
+  auto line = tryReadLine(path);
+  if (!line) return std::nullopt;
+  std::uint64_t v = 0;
+  auto [end, ec] = std::from_chars(line->data(), line->data() + line->size(), v);
+  if (ec != std::errc() || end != line->data() + line->size()) return std::nullopt;
+  return v;
+}
+
+void writeFileAtomic(const fs::path& path, const std::string& data, unsigned mode) {
+  const fs::path tmp = path.string() + ".tmp." + std::to_string(::getpid());
+  const auto fail = [&](const char* what) {
+    const std::string err = std::strerror(errno);
+    ::unlink(tmp.c_str());
+    throw HalError(std::string("cannot ") + what + " " + path.string() + ": " + err);
+  };
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, static_cast<mode_t>(mode));
+  if (fd < 0) fail("create temporary file for");
+  std::size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      ::close(fd);
+      fail("write");
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0) {
+    ::close(fd);
+    fail("sync");
+  }
+  ::close(fd);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) fail("replace");
+}
+
+std::vector<std::string> listDir(const fs::path& dir) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    names.push_back(it->path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+sff8472::Page readPage(const fs::path& path) {
+  const std::string data = readFile(path);
+  sff8472::Page page{};
+  if (data.size() != page.size()) {
+    throw HalError(path.string() + ": expected 256 bytes, found " + std::to_string(data.size()));
+  }
+  std::copy(data.begin(), data.end(), reinterpret_cast<char*>(page.data()));
+  return page;
+}
+
+std::string trim(std::string_view s) {
+  const auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  while (!s.empty() && blank(s.front())) s.remove_prefix(1);
+  while (!s.empty() && blank(s.back())) s.remove_suffix(1);
+  return std::string(s);
+}
+
+std::vector<std::string> splitList(std::string_view s, char sep) {
+  std::vector<std::string> out;
+  while (!s.empty()) {
+    const auto at = s.find(sep);
+    std::string item = trim(s.substr(0, at));
+    if (!item.empty()) out.push_back(std::move(item));
+    if (at == std::string_view::npos) break;
+    s.remove_prefix(at + 1);
+  }
+  return out;
+}
+
+std::string joinList(const std::vector<std::string>& items, char sep) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out.push_back(sep);
+    out += item;
+  }
+  return out;
+}
+
+namespace {
+template <typename T>
+T parseNumber(std::string_view text, const std::string& what) {
+  const std::string t = trim(text);
+  T v{};
+  auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+  if (t.empty() || ec != std::errc() || end != t.data() + t.size()) {
+    throw HalError(what + ": not a number: '" + t + "'");
+  }
+  return v;
+}
+}  // namespace
+
+std::uint64_t parseU64(std::string_view text, const std::string& what) {
+  return parseNumber<std::uint64_t>(text, what);
+}
+
+std::int64_t parseI64(std::string_view text, const std::string& what) {
+  return parseNumber<std::int64_t>(text, what);
+}
+
+bool parseBool(std::string_view text, const std::string& what) {
+  const std::string t = trim(text);
+  if (t == "1" || t == "true" || t == "yes" || t == "on") return true;
+  if (t == "0" || t == "false" || t == "no" || t == "off") return false;
+  throw HalError(what + ": not a boolean: '" + t + "'");
+}
+
+}  // namespace cwmpd::hal::detail

@@ -1,0 +1,40 @@
+// Small file helpers shared by both backends.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cwmpd/hal/sff8472.hpp"
+
+namespace cwmpd::hal::detail {
+
+namespace fs = std::filesystem;
+
+// Whole file, or empty optional when it cannot be opened.
+[[nodiscard]] std::optional<std::string> tryReadFile(const fs::path& path);
+// Whole file; throws HalError naming the path.
+[[nodiscard]] std::string readFile(const fs::path& path);
+// First line without the trailing newline and surrounding blanks.
+[[nodiscard]] std::optional<std::string> tryReadLine(const fs::path& path);
+[[nodiscard]] std::optional<std::uint64_t> tryReadU64(const fs::path& path);
+// Writes `data` to a temporary file next to `path`, fsyncs it and renames it over `path`,
+// so a reader sees either the old or the new content, never a mix.
+void writeFileAtomic(const fs::path& path, const std::string& data, unsigned mode = 0644);
+// Entry names of a directory, sorted; empty when the directory does not exist.
+[[nodiscard]] std::vector<std::string> listDir(const fs::path& dir);
+// A 256-byte EEPROM page; throws HalError if the file is missing or has another size.
+[[nodiscard]] sff8472::Page readPage(const fs::path& path);
+
+[[nodiscard]] std::string trim(std::string_view s);
+[[nodiscard]] std::vector<std::string> splitList(std::string_view s, char sep = ',');
+[[nodiscard]] std::string joinList(const std::vector<std::string>& items, char sep = ',');
+// Strict number parsing: the whole (trimmed) text must be the number; throws HalError
+// naming `what` otherwise.
+[[nodiscard]] std::uint64_t parseU64(std::string_view text, const std::string& what);
+[[nodiscard]] std::int64_t parseI64(std::string_view text, const std::string& what);
+[[nodiscard]] bool parseBool(std::string_view text, const std::string& what);
+
+}  // namespace cwmpd::hal::detail
