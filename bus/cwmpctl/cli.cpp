@@ -1,0 +1,160 @@
+#include "cli.hpp"
+
+#include <charconv>
+#include <map>
+
+namespace cwmpd::cwmpctl {
+
+namespace {
+
+struct CommandSpec {
+  Command command;
+  std::size_t minArgs;
+  std::size_t maxArgs;  // SIZE_MAX = unlimited
+};
+
+const std::map<std::string, CommandSpec>& commands() {
+  constexpr std::size_t kMany = SIZE_MAX;
+  static const std::map<std::string, CommandSpec> table = {
+      {"get", {Command::Get, 1, kMany}},
+      {"set", {Command::Set, 1, kMany}},
+      {"names", {Command::Names, 0, 1}},
+      {"attrs", {Command::Attrs, 1, kMany}},
+      {"setattr", {Command::SetAttr, 2, kMany}},
+      {"add", {Command::Add, 1, 1}},
+      {"del", {Command::Del, 1, 1}},
+      {"inform", {Command::Inform, 0, kMany}},
+      {"schedule-inform", {Command::ScheduleInform, 1, 2}},
+      {"status", {Command::Status, 0, 0}},
+      {"monitor", {Command::Monitor, 0, 0}},
+      {"help", {Command::Help, 0, 0}},
+  };
+  return table;
+}
+
+unsigned parseUnsigned(const std::string& text, const std::string& what) {
+  unsigned value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || ptr != text.data() + text.size() || text.empty()) {
+    throw UsageError(what + " must be a non-negative integer, not '" + text + "'");
+  }
+  return value;
+}
+
+}  // namespace
+
+Invocation parseCommandLine(const std::vector<std::string>& args) {
+  Invocation invocation;
+  std::optional<std::string> commandName;
+  bool optionsDone = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    auto value = [&](const std::string& option) -> std::string {
+      if (i + 1 >= args.size()) throw UsageError(option + " needs a value");
+      return args[++i];
+    };
+    if (!optionsDone && arg.size() > 1 && arg[0] == '-') {
+      if (arg == "--") {
+        optionsDone = true;
+      } else if (arg == "-h" || arg == "--help") {
+        invocation.command = Command::Help;
+        return invocation;
+      } else if (arg == "--system") {
+        invocation.address = "system";
+      } else if (arg == "--session") {
+        invocation.address = "session";
+      } else if (arg == "--address") {
+        invocation.address = value(arg);
+      } else if (arg.rfind("--address=", 0) == 0) {
+        invocation.address = arg.substr(std::string("--address=").size());
+      } else if (arg == "--json") {
+        invocation.json = true;
+      } else if (arg == "--next-level") {
+        invocation.nextLevel = true;
+      } else if (arg == "--count") {
+        invocation.count = parseUnsigned(value(arg), "--count");
+      } else {
+        throw UsageError("unknown option " + arg);
+      }
+      continue;
+    }
+    if (!commandName) {
+      commandName = arg;
+    } else {
+      invocation.args.push_back(arg);
+    }
+  }
+  if (!commandName) throw UsageError("no command given");
+  const auto found = commands().find(*commandName);
+  if (found == commands().end()) throw UsageError("unknown command '" + *commandName + "'");
+  const CommandSpec& spec = found->second;
+  invocation.command = spec.command;
+  if (invocation.args.size() < spec.minArgs || invocation.args.size() > spec.maxArgs) {
+    throw UsageError("wrong number of arguments for '" + *commandName + "'");
+  }
+  if (invocation.nextLevel && spec.command != Command::Names) {
+    throw UsageError("--next-level only applies to 'names'");
+  }
+  if (invocation.count && spec.command != Command::Monitor) {
+    throw UsageError("--count only applies to 'monitor'");
+  }
+  if (invocation.address.empty()) throw UsageError("--address needs a D-Bus address");
+  switch (spec.command) {
+    case Command::Set:
+      for (const auto& operand : invocation.args) (void)splitAssignment(operand);
+      break;
+    case Command::SetAttr: {
+      const unsigned notification = parseUnsigned(invocation.args[1], "NOTIFICATION");
+      if (notification > 2) throw UsageError("NOTIFICATION must be 0, 1 or 2");
+      break;
+    }
+    case Command::ScheduleInform:
+      (void)parseUnsigned(invocation.args[0], "DELAY");
+      break;
+    default:
+      break;
+  }
+  return invocation;
+}
+
+std::pair<std::string, std::string> splitAssignment(const std::string& operand) {
+  const auto equals = operand.find('=');
+  if (equals == std::string::npos || equals == 0) {
+    throw UsageError("'" + operand + "' is not PATH=VALUE");
+  }
+  return {operand.substr(0, equals), operand.substr(equals + 1)};
+}
+
+const char* usageText() noexcept {
+  return R"(Usage: cwmpctl [--system | --session | --address ADDRESS] [--json] COMMAND [ARGS...]
+
+Reads and changes the cwmpd data model and agent over D-Bus (service org.cwmpd).
+
+Commands:
+  get PATH...                   parameter values; a PATH ending in "." is a subtree
+  set PATH=VALUE...             set values, all or nothing
+  names [PATH] [--next-level]   parameter and object names below PATH (writable or not)
+  attrs PATH...                 notification and access list
+  setattr PATH NOTIFICATION [ACCESS...]
+                                set notification (0 off, 1 passive, 2 active) and the
+                                access list (e.g. Subscriber; none = ACS only)
+  add OBJECT.                   create an instance, prints its path
+  del OBJECT.N.                 delete an instance
+  inform [EVENT...]             start a session with the ACS ("X CT-COM BIND", ...)
+  schedule-inform DELAY [KEY]   inform with "3 SCHEDULED" after DELAY seconds
+  status                        the agent's state
+  monitor [--count N]           print value changes as they happen (N of them, or forever)
+
+Options:
+  --system            the system bus (default; honours DBUS_SYSTEM_BUS_ADDRESS)
+  --session           the session bus
+  --address ADDRESS   a D-Bus address, e.g. unix:path=/run/cwmpd/bus
+  --json              machine-readable output on stdout
+  -h, --help          this text
+
+Exit status: 0 success, 1 usage error, 2 bus or service not reachable (or the bus
+refused the call), 3 CWMP fault (printed as "error: CODE message").
+)";
+}
+
+}  // namespace cwmpd::cwmpctl

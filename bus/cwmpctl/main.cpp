@@ -1,0 +1,192 @@
+// cwmpctl: the cwmpd data model and agent from the command line, over D-Bus.
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli.hpp"
+#include "cwmpd/bus/connection.hpp"
+#include "cwmpd/bus/fault_code.hpp"
+#include "cwmpd/bus/names.hpp"
+#include "cwmpd/bus/proxies.hpp"
+#include "output.hpp"
+
+namespace cwmpd::cwmpctl {
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitUsage = 1;
+constexpr int kExitUnreachable = 2;
+constexpr int kExitFault = 3;
+
+std::vector<ValueRow> valueRows(const std::vector<bus::ValueTuple>& tuples) {
+  std::vector<ValueRow> rows;
+  rows.reserve(tuples.size());
+  for (const auto& t : tuples) rows.push_back({t.get<0>(), t.get<1>(), t.get<2>()});
+  return rows;
+}
+
+std::string getValues(sdbus::IConnection& connection, const Invocation& invocation) {
+  bus::DataModelProxy model(connection);
+  return formatValues(valueRows(model.GetParameterValues(invocation.args)), invocation.json);
+}
+
+std::string setValues(sdbus::IConnection& connection, const Invocation& invocation) {
+  std::vector<sdbus::Struct<std::string, std::string>> values;
+  for (const auto& operand : invocation.args) {
+    auto [name, value] = splitAssignment(operand);
+    values.emplace_back(std::move(name), std::move(value));
+  }
+  bus::DataModelProxy model(connection);
+  model.SetParameterValues(values);
+  return formatDone(invocation.json);
+}
+
+std::string getNames(sdbus::IConnection& connection, const Invocation& invocation) {
+  bus::DataModelProxy model(connection);
+  const std::string path = invocation.args.empty() ? std::string() : invocation.args.front();
+  std::vector<NameRow> rows;
+  for (const auto& t : model.GetParameterNames(path, invocation.nextLevel)) {
+    rows.push_back({t.get<0>(), t.get<1>()});
+  }
+  return formatNames(rows, invocation.json);
+}
+
+std::string getAttributes(sdbus::IConnection& connection, const Invocation& invocation) {
+  bus::DataModelProxy model(connection);
+  std::vector<AttributeRow> rows;
+  for (const auto& t : model.GetParameterAttributes(invocation.args)) {
+    rows.push_back({t.get<0>(), t.get<1>(), t.get<2>()});
+  }
+  return formatAttributes(rows, invocation.json);
+}
+
+std::string setAttributes(sdbus::IConnection& connection, const Invocation& invocation) {
+  const auto& args = invocation.args;
+  const int notification = std::stoi(args[1]);  // checked by parseCommandLine
+  std::vector<std::string> accessList(args.begin() + 2, args.end());
+  bus::DataModelProxy model(connection);
+  model.SetParameterAttributes({{args[0], notification, accessList}});
+  return formatDone(invocation.json);
+}
+
+std::string addObject(sdbus::IConnection& connection, const Invocation& invocation) {
+  std::string object = invocation.args.front();
+  bus::DataModelProxy model(connection);
+  const std::uint32_t instance = model.AddObject(object);
+  if (object.back() != '.') object += '.';
+  return formatAdded(object, instance, invocation.json);
+}
+
+std::string deleteObject(sdbus::IConnection& connection, const Invocation& invocation) {
+  bus::DataModelProxy model(connection);
+  model.DeleteObject(invocation.args.front());
+  return formatDone(invocation.json);
+}
+
+std::string inform(sdbus::IConnection& connection, const Invocation& invocation) {
+  bus::AgentProxy agent(connection);
+  agent.Inform(invocation.args);
+  return formatDone(invocation.json);
+}
+
+std::string scheduleInform(sdbus::IConnection& connection, const Invocation& invocation) {
+  const auto delay = static_cast<std::uint32_t>(std::stoul(invocation.args[0]));
+  const std::string key = invocation.args.size() > 1 ? invocation.args[1] : std::string();
+  bus::AgentProxy agent(connection);
+  agent.ScheduleInform(delay, key);
+  return formatDone(invocation.json);
+}
+
+std::string status(sdbus::IConnection& connection, const Invocation& invocation) {
+  bus::AgentProxy agent(connection);
+  const std::vector<StatusRow> rows = {
+      {"AcsUrl", {agent.AcsUrl()}, false},
+      {"SessionState", {agent.SessionState()}, false},
+      {"LastInformTime", {agent.LastInformTime()}, false},
+      {"PendingEvents", agent.PendingEvents(), true},
+      {"Plugins", agent.Plugins(), true},
+  };
+  return formatStatus(rows, invocation.json);
+}
+
+// Prints each ValueChanged as it arrives, until `--count` signals or the bus goes away.
+std::string monitor(sdbus::IConnection& connection, const Invocation& invocation) {
+  unsigned seen = 0;
+  bus::DataModelProxy model(connection, [&](const std::vector<bus::ValueTuple>& changes) {
+    std::cout << formatValues(valueRows(changes), invocation.json) << std::flush;
+    if (invocation.count && ++seen >= *invocation.count) connection.leaveEventLoop();
+  });
+  if (invocation.count && *invocation.count == 0) return {};
+  // Tells a script (or a test) that the subscription is in place.
+  std::cerr << "monitoring org.cwmpd value changes\n";
+  connection.enterEventLoop();
+  return {};
+}
+
+std::string run(sdbus::IConnection& connection, const Invocation& invocation) {
+  switch (invocation.command) {
+    case Command::Get: return getValues(connection, invocation);
+    case Command::Set: return setValues(connection, invocation);
+    case Command::Names: return getNames(connection, invocation);
+    case Command::Attrs: return getAttributes(connection, invocation);
+    case Command::SetAttr: return setAttributes(connection, invocation);
+    case Command::Add: return addObject(connection, invocation);
+    case Command::Del: return deleteObject(connection, invocation);
+    case Command::Inform: return inform(connection, invocation);
+    case Command::ScheduleInform: return scheduleInform(connection, invocation);
+    case Command::Status: return status(connection, invocation);
+    case Command::Monitor: return monitor(connection, invocation);
+    case Command::Help: break;
+  }
+  return usageText();
+}
+
+int reportError(const sdbus::Error& error, const Invocation& invocation, const char* context) {
+  const std::string& name = error.getName();
+  const std::string& message = error.getMessage();
+  const bool isFault = name.rfind(bus::kFaultErrorPrefix, 0) == 0;
+  const auto code = isFault ? bus::parseFaultCode(message) : std::nullopt;
+  if (invocation.json) std::cout << formatErrorJson(name, message, code);
+  if (isFault) {
+    std::cerr << "error: " << message << '\n';
+    return kExitFault;
+  }
+  std::cerr << "error: " << context << ": " << name << ": " << message << '\n';
+  return kExitUnreachable;
+}
+
+int main(const std::vector<std::string>& args) {
+  Invocation invocation;
+  try {
+    invocation = parseCommandLine(args);
+  } catch (const UsageError& e) {
+    std::cerr << "cwmpctl: " << e.what() << "\nTry 'cwmpctl --help'.\n";
+    return kExitUsage;
+  }
+  if (invocation.command == Command::Help) {
+    std::cout << usageText();
+    return kExitOk;
+  }
+
+  std::unique_ptr<sdbus::IConnection> connection;
+  try {
+    connection = bus::openBusConnection(invocation.address);
+  } catch (const sdbus::Error& e) {
+    const std::string context = "cannot connect to the D-Bus bus (" + invocation.address + ")";
+    return reportError(e, invocation, context.c_str());
+  }
+  try {
+    std::cout << run(*connection, invocation);
+  } catch (const sdbus::Error& e) {
+    return reportError(e, invocation, "D-Bus call to org.cwmpd failed");
+  }
+  return kExitOk;
+}
+
+}  // namespace
+}  // namespace cwmpd::cwmpctl
+
+int main(int argc, char** argv) {
+  return cwmpd::cwmpctl::main(std::vector<std::string>(argv + 1, argv + argc));
+}

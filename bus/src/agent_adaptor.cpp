@@ -1,0 +1,59 @@
+#include "agent_adaptor.hpp"
+
+#include "cwmpd/bus/names.hpp"
+#include "fault_translation.hpp"
+
+namespace cwmpd::bus {
+
+namespace {
+// The property values documented in org.cwmpd.Agent1.xml. Kept here rather than using
+// core's sessionStateName() so that the bus contract cannot change with a core rename.
+const char* sessionStateValue(core::SessionState state) {
+  switch (state) {
+    case core::SessionState::Idle: return "Idle";
+    case core::SessionState::Connecting: return "Connecting";
+    case core::SessionState::InSession: return "InSession";
+    case core::SessionState::WaitingRetry: return "WaitingRetry";
+  }
+  return "Idle";
+}
+}  // namespace
+
+AgentAdaptor::AgentAdaptor(sdbus::IConnection& connection, core::AgentControl& agent, Logger log)
+    : AdaptorInterfaces(connection, kAgentPath), agent_(agent), log_(std::move(log)) {
+  registerAdaptor();
+}
+
+AgentAdaptor::~AgentAdaptor() { unregisterAdaptor(); }
+
+void AgentAdaptor::Inform(const std::vector<std::string>& events) {
+  translateFaults(log_, "Inform", [&] { agent_.inform(events); });
+}
+
+void AgentAdaptor::ScheduleInform(const uint32_t& delay_seconds, const std::string& command_key) {
+  translateFaults(log_, "ScheduleInform",
+                  [&] { agent_.scheduleInform(delay_seconds, command_key); });
+}
+
+std::string AgentAdaptor::AcsUrl() {
+  return translateFaults(log_, "AcsUrl", [&] { return agent_.acsUrl(); });
+}
+
+std::string AgentAdaptor::SessionState() {
+  return translateFaults(log_, "SessionState",
+                         [&] { return std::string(sessionStateValue(agent_.sessionState())); });
+}
+
+std::string AgentAdaptor::LastInformTime() {
+  return translateFaults(log_, "LastInformTime", [&] { return agent_.lastInformTime(); });
+}
+
+std::vector<std::string> AgentAdaptor::PendingEvents() {
+  return translateFaults(log_, "PendingEvents", [&] { return agent_.pendingEvents(); });
+}
+
+std::vector<std::string> AgentAdaptor::Plugins() {
+  return translateFaults(log_, "Plugins", [&] { return agent_.plugins(); });
+}
+
+}  // namespace cwmpd::bus

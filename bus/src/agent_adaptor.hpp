@@ -1,0 +1,30 @@
+// org.cwmpd.Agent1 at /org/cwmpd/Agent: informs and session state. Lives as long as one bus
+// connection.
+#pragma once
+
+#include <sdbus-c++/sdbus-c++.h>
+
+#include "cwmpd/bus/dbus_service.hpp"
+#include "cwmpd/bus/generated/agent1_adaptor.h"
+
+namespace cwmpd::bus {
+
+class AgentAdaptor final : public sdbus::AdaptorInterfaces<org::cwmpd::Agent1_adaptor> {
+ public:
+  AgentAdaptor(sdbus::IConnection& connection, core::AgentControl& agent, Logger log);
+  ~AgentAdaptor();
+
+ private:
+  void Inform(const std::vector<std::string>& events) override;
+  void ScheduleInform(const uint32_t& delay_seconds, const std::string& command_key) override;
+  std::string AcsUrl() override;
+  std::string SessionState() override;
+  std::string LastInformTime() override;
+  std::vector<std::string> PendingEvents() override;
+  std::vector<std::string> Plugins() override;
+
+  core::AgentControl& agent_;
+  Logger log_;
+};
+
+}  // namespace cwmpd::bus

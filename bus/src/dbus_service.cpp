@@ -1,0 +1,205 @@
+#include "cwmpd/bus/dbus_service.hpp"
+
+#include <iostream>
+
+#include <boost/asio/steady_timer.hpp>
+#include <sdbus-c++/sdbus-c++.h>
+
+#include "agent_adaptor.hpp"
+#include "asio_bus_loop.hpp"
+#include "cwmpd/bus/connection.hpp"
+#include "cwmpd/bus/names.hpp"
+#include "data_model_adaptor.hpp"
+
+namespace cwmpd::bus {
+
+namespace {
+
+const char* levelName(LogLevel level) {
+  switch (level) {
+    case LogLevel::Debug: return "debug";
+    case LogLevel::Info: return "info";
+    case LogLevel::Warning: return "warning";
+    case LogLevel::Error: return "error";
+  }
+  return "info";
+}
+
+Logger defaultLogger() {
+  return [](LogLevel level, const std::string& message) {
+    std::cerr << "cwmpd[bus] " << levelName(level) << ": " << message << '\n';
+  };
+}
+
+}  // namespace
+
+class DbusService::Impl : public std::enable_shared_from_this<Impl> {
+ public:
+  Impl(boost::asio::io_context& io, core::DataModel& model, core::AgentControl& agent,
+       const BusOptions& options)
+      : io_(io),
+        model_(model),
+        agent_(agent),
+        options_(options),
+        log_(options.log ? options.log : defaultLogger()),
+        retryTimer_(io),
+        retryDelay_(options.retryInitial) {}
+
+  ~Impl() { stop(); }
+
+  bool start() {
+    if (disabled()) {
+      log_(LogLevel::Info, "D-Bus service disabled (address none)");
+      return true;
+    }
+    stopped_ = false;
+    addListenersOnce();
+    if (connected()) return true;
+    return connect();
+  }
+
+  void stop() {
+    stopped_ = true;
+    retryTimer_.cancel();
+    teardown();
+  }
+
+  [[nodiscard]] bool connected() const noexcept { return connection_ != nullptr; }
+  [[nodiscard]] bool disabled() const noexcept { return options_.address == "none"; }
+
+ private:
+  // DataModel and AgentControl have no way to remove a listener, and they may outlive this
+  // service: the listeners hold a weak reference and go quiet once it is gone.
+  void addListenersOnce() {
+    if (listenersAdded_) return;
+    listenersAdded_ = true;
+    std::weak_ptr<Impl> weak = shared_from_this();
+    model_.addChangeListener(
+        [weak](const std::vector<core::CommittedChange>& changes, sdk::Source) {
+          if (auto self = weak.lock()) self->onChanges(changes);
+        });
+    agent_.addSessionListener([weak](bool started) {
+      if (auto self = weak.lock()) self->onSession(started);
+    });
+  }
+
+  bool connect() {
+    try {
+      auto connection = openBusConnection(options_.address);
+      auto dataModel = std::make_unique<DataModelAdaptor>(*connection, model_, log_);
+      auto agent = std::make_unique<AgentAdaptor>(*connection, agent_, log_);
+      // The objects exist before the name appears, so a client that waits for the name
+      // never finds a half-published service.
+      connection->requestName(kServiceName);
+      connection_ = std::move(connection);
+      dataModel_ = std::move(dataModel);
+      agentObject_ = std::move(agent);
+    } catch (const std::exception& e) {
+      teardown();
+      log_(LogLevel::Warning, "cannot publish " + std::string(kServiceName) + " on D-Bus (" +
+                                  options_.address + "): " + e.what() + "; retrying in " +
+                                  describe(retryDelay_));
+      scheduleRetry();
+      return false;
+    }
+    std::weak_ptr<Impl> weak = shared_from_this();
+    loop_ = std::make_unique<AsioBusLoop>(io_, *connection_, [weak](const std::string& reason) {
+      if (auto self = weak.lock()) self->onConnectionLost(reason);
+    });
+    loop_->start();
+    log_(LogLevel::Info, std::string("published ") + kServiceName + " on D-Bus (" +
+                             options_.address + ")");
+    retryDelay_ = options_.retryInitial;
+    return true;
+  }
+
+  void onConnectionLost(const std::string& reason) {
+    teardown();
+    if (stopped_) return;
+    log_(LogLevel::Warning, "lost the D-Bus connection (" + reason +
+                                "); the agent keeps running, reconnecting in " +
+                                describe(retryDelay_));
+    scheduleRetry();
+  }
+
+  void scheduleRetry() {
+    if (stopped_) return;
+    retryTimer_.expires_after(retryDelay_);
+    retryDelay_ = std::min(retryDelay_ * 2, options_.retryMax);
+    std::weak_ptr<Impl> weak = shared_from_this();
+    retryTimer_.async_wait([weak](const boost::system::error_code& ec) {
+      if (ec) return;
+      if (auto self = weak.lock(); self && !self->stopped_ && !self->connected()) self->connect();
+    });
+  }
+
+  // Order matters: stop watching the fd, then drop the objects, then the connection that
+  // owns the fd and that the objects are registered on.
+  void teardown() {
+    loop_.reset();
+    dataModel_.reset();
+    agentObject_.reset();
+    connection_.reset();
+  }
+
+  void onChanges(const std::vector<core::CommittedChange>& changes) {
+    if (!dataModel_ || changes.empty()) return;
+    emit([&] { dataModel_->emitChanges(changes); });
+  }
+
+  void onSession(bool started) {
+    if (!agentObject_) return;
+    emit([&] {
+      if (started) {
+        agentObject_->emitSessionStarted();
+      } else {
+        agentObject_->emitSessionEnded();
+      }
+    });
+  }
+
+  // Signals are best effort: a failure means the connection is going away, which the loop
+  // finds out and handles on its next round.
+  template <typename Emit>
+  void emit(Emit&& doEmit) {
+    try {
+      doEmit();
+    } catch (const std::exception& e) {
+      log_(LogLevel::Debug, std::string("signal not sent: ") + e.what());
+    }
+    if (loop_) loop_->wake();
+  }
+
+  static std::string describe(std::chrono::milliseconds delay) {
+    if (delay.count() % 1000 == 0) return std::to_string(delay.count() / 1000) + " s";
+    return std::to_string(delay.count()) + " ms";
+  }
+
+  boost::asio::io_context& io_;
+  core::DataModel& model_;
+  core::AgentControl& agent_;
+  BusOptions options_;
+  Logger log_;
+  boost::asio::steady_timer retryTimer_;
+  std::chrono::milliseconds retryDelay_;
+  bool listenersAdded_ = false;
+  bool stopped_ = false;
+
+  std::unique_ptr<sdbus::IConnection> connection_;
+  std::unique_ptr<DataModelAdaptor> dataModel_;
+  std::unique_ptr<AgentAdaptor> agentObject_;
+  std::unique_ptr<AsioBusLoop> loop_;
+};
+
+DbusService::DbusService(boost::asio::io_context& io, core::DataModel& model,
+                         core::AgentControl& agent, const BusOptions& options)
+    : impl_(std::make_shared<Impl>(io, model, agent, options)) {}
+
+DbusService::~DbusService() { impl_->stop(); }
+
+bool DbusService::start() { return impl_->start(); }
+void DbusService::stop() { impl_->stop(); }
+bool DbusService::connected() const noexcept { return impl_->connected(); }
+bool DbusService::disabled() const noexcept { return impl_->disabled(); }
+
+}  // namespace cwmpd::bus

@@ -1,0 +1,35 @@
+// Runs an engine call for a D-Bus method and turns what it throws into the contract's
+// org.cwmpd.Fault.* errors (sdbus-c++ sends a thrown sdbus::Error as the error reply).
+#pragma once
+
+#include <exception>
+#include <string>
+#include <utility>
+
+#include <sdbus-c++/Error.h>
+
+#include "cwmpd/bus/dbus_service.hpp"
+#include "cwmpd/bus/fault_names.hpp"
+
+namespace cwmpd::bus {
+
+template <typename Call>
+auto translateFaults(const Logger& log, const char* method, Call&& call) -> decltype(call()) {
+  try {
+    return std::forward<Call>(call)();
+  } catch (const core::SetFault& fault) {
+    throw sdbus::Error(faultErrorName(fault.code()), faultErrorMessage(fault));
+  } catch (const sdk::Fault& fault) {
+    throw sdbus::Error(faultErrorName(fault.code()), faultErrorMessage(fault));
+  } catch (const sdbus::Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    // Not a fault: a bug or an unexpected failure in the engine. The caller gets the
+    // generic 9002; the reason goes to the log, not to whoever is on the bus.
+    log(LogLevel::Error, std::string(method) + " failed: " + e.what());
+    constexpr int kInternalError = static_cast<int>(sdk::FaultCode::InternalError);
+    throw sdbus::Error(faultErrorName(kInternalError), faultErrorMessage(kInternalError, {}));
+  }
+}
+
+}  // namespace cwmpd::bus
