@@ -22,6 +22,19 @@ BASE_TYPES = ("string", "int", "unsignedInt", "long", "unsignedLong", "boolean",
 FACETS = ("size", "range", "enumeration", "pattern", "units", "pathRef", "instanceRef",
           "enumerationRef")
 
+# The facets cwmp-datamodel-1-14.xsd admits inside each base type element.
+FACETS_OF_BASE = {
+    "string": ("size", "pathRef", "enumeration", "enumerationRef", "pattern"),
+    "int": ("instanceRef", "range", "units"),
+    "unsignedInt": ("instanceRef", "range", "units"),
+    "long": ("range", "units"),
+    "unsignedLong": ("range", "units"),
+    "base64": ("size",),
+    "hexBinary": ("size",),
+    "boolean": (),
+    "dateTime": (),
+}
+
 # Which official file defines which model, and how each model is rooted.
 OFFICIAL_FILES = {
     "Device:2.17": "tr-181-2-17-0-cwmp-full.xml",

@@ -218,6 +218,14 @@ class Checker:
                if c.tag is not bbfdm.ET.Comment and local(c.tag) in bbfdm.BASE_TYPES) != 1:
             self.error(where, "needs exactly one base type element in <syntax>")
             return
+        for c in syn_el:
+            if c.tag is bbfdm.ET.Comment or local(c.tag) not in bbfdm.BASE_TYPES:
+                continue
+            for f in c:
+                if f.tag is not bbfdm.ET.Comment and \
+                        local(f.tag) not in bbfdm.FACETS_OF_BASE[local(c.tag)]:
+                    self.error(where, "<%s> is not a facet of <%s> in the schema"
+                               % (local(f.tag), local(c.tag)))
         try:
             ours = bbfdm.read_syntax(syn_el, None)
         except DmError as e:

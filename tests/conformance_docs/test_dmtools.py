@@ -163,6 +163,12 @@ class CheckerTest(unittest.TestCase):
         self.assertReports(check(self.ws.doc(body)),
                            "parent object Device.DeviceInfo. is declared by no document")
 
+    def test_reports_facets_the_schema_does_not_admit_on_a_base_type(self):
+        extra = """<parameter name="X_00005E_Label" access="readOnly">
+        <syntax><string><units value="seconds"/></string></syntax></parameter>"""
+        self.assertReports(check(self.ws.doc(deviceinfo(extra=extra))),
+                           "<units> is not a facet of <string>")
+
     def test_refuses_data_type_elements_outside_the_subset(self):
         body = """
     <object name="Device.ManagementServer." access="readOnly" minEntries="1" maxEntries="1">
