@@ -21,7 +21,7 @@ import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bbfdm  # noqa: E402
-from bbfdm import DmError, is_vendor, local, parent_name, plain_attrs  # noqa: E402
+from bbfdm import DmError, local, parent_name, plain_attrs  # noqa: E402
 
 SPEC_DIR = os.path.join("tools", "dmspec")
 OBJECT_ATTR_ORDER = ("name", "access", "minEntries", "maxEntries", "numEntriesParameter",
