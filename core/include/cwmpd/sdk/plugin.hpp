@@ -95,6 +95,13 @@ class Host {
   virtual void removeInstance(std::string_view instancePath) = 0;
   // A live value changed (pushed by the plugin): drives notifications and D-Bus signals.
   virtual void valueChanged(std::string_view parameterPath) = 0;
+  // First-boot value of a core-stored parameter (from the plugin's config, the HAL...).
+  // Ignored when the store already holds a value set by the ACS or over D-Bus: once
+  // set, the store wins. Throws Fault 9005/9007 for an unknown path or a bad value.
+  virtual void setInitial(std::string_view parameterPath, std::string_view value) = 0;
+  // Updates a core-stored parameter of the plugin's own (read-only ones included), as a
+  // change with the plugin as source (notifications, D-Bus signal). Not persisted.
+  virtual void update(std::string_view parameterPath, std::string_view value) = 0;
   // Queues an event for the next Inform ("X CT-COM BIND", "8 DIAGNOSTICS COMPLETE").
   virtual void raiseEvent(std::string_view code, std::string_view commandKey = {}) = 0;
   // Reads any parameter of the tree (another plugin's included). Throws Fault 9005.

@@ -1,0 +1,54 @@
+// The daemon's INI configuration, read with Boost.PropertyTree's INI parser. Errors
+// name the file, the line and the key, in one line.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cwmpd::core {
+
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class Config {
+ public:
+  // Throws ConfigError ("FILE:LINE: message").
+  static Config load(const std::string& path);
+  static Config parse(const std::string& text, const std::string& name);
+
+  [[nodiscard]] std::optional<std::string> find(std::string_view section,
+                                                std::string_view key) const;
+  [[nodiscard]] std::string get(std::string_view section, std::string_view key,
+                                std::string_view fallback = {}) const;
+  // Typed getters throw ConfigError naming file, line and key for a bad value.
+  [[nodiscard]] bool getBool(std::string_view section, std::string_view key, bool fallback) const;
+  [[nodiscard]] long long getInt(std::string_view section, std::string_view key,
+                                 long long fallback, long long min, long long max) const;
+  // Comma or space separated list.
+  [[nodiscard]] std::vector<std::string> getList(std::string_view section,
+                                                 std::string_view key) const;
+  // Throws ConfigError for a value the caller found invalid, with the key's position.
+  [[noreturn]] void fail(std::string_view section, std::string_view key,
+                         const std::string& problem) const;
+  // Rejects keys of `section` that are not in `known` (typos must not pass silently).
+  void requireKnownKeys(std::string_view section, const std::vector<std::string>& known) const;
+
+  [[nodiscard]] const std::string& file() const { return file_; }
+  [[nodiscard]] std::vector<std::string> sections() const;
+  // Sets or overrides a value (for tests and command-line overrides).
+  void set(const std::string& section, const std::string& key, const std::string& value);
+
+ private:
+  std::string file_;
+  std::map<std::string, std::map<std::string, std::string, std::less<>>, std::less<>> values_;
+  std::map<std::string, int, std::less<>> lines_;  // "section\x1fkey" -> line number
+  [[nodiscard]] int lineOf(std::string_view section, std::string_view key) const;
+};
+
+}  // namespace cwmpd::core

@@ -1,0 +1,64 @@
+// Loads parameter plugins (.so, Boost.DLL) and hosts them. Kea-style fixed order per
+// file: open, ABI version, info (toolchain), create, register. Any failure is logged
+// with the file name, everything the plugin registered is backed out, and loading
+// goes on with the next file.
+//
+// Threading: main loop only (Host::post excepted).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cwmpd/core/config.hpp"
+#include "cwmpd/core/engine.hpp"
+#include "cwmpd/sdk/plugin.hpp"
+
+namespace cwmpd::core {
+
+struct PluginHostServices {
+  // Runs work on the main loop; must be thread-safe.
+  std::function<void(std::function<void()>)> post;
+  // Queues an event for the next Inform (set by the session engine).
+  std::function<void(const std::string& code, const std::string& commandKey)> raiseEvent;
+};
+
+class PluginHost {
+ public:
+  PluginHost(Engine& engine, const Config& config, hal::Hal& hal, PluginHostServices services);
+  ~PluginHost();
+  PluginHost(const PluginHost&) = delete;
+  PluginHost& operator=(const PluginHost&) = delete;
+
+  // Loads every "*.so" of `dir` in name order; when `enable` is not empty only the
+  // plugins whose file stem is listed. Returns how many loaded.
+  std::size_t loadDirectory(const std::string& dir, const std::vector<std::string>& enable);
+  // Loads one file; false (and a logged reason, also in lastError()) on failure.
+  bool loadFile(const std::string& path);
+  // Registers a plugin object linked into the binary (tests, built-ins).
+  bool addBuiltin(std::unique_ptr<sdk::Plugin> plugin, const std::string& name);
+
+  // After Engine::finalize(): calls start() on every plugin. A plugin whose start fails
+  // is logged and stays loaded.
+  void startAll();
+  void stopAll();
+
+  void setEventSink(std::function<void(const std::string&, const std::string&)> sink);
+
+  [[nodiscard]] std::vector<std::string> names() const;
+  [[nodiscard]] const std::string& lastError() const { return lastError_; }
+
+ private:
+  struct Loaded;
+  class HostAdapter;
+  bool registerPlugin(std::unique_ptr<Loaded> loaded);
+  Engine& engine_;
+  const Config& config_;
+  hal::Hal& hal_;
+  PluginHostServices services_;
+  std::vector<std::unique_ptr<Loaded>> plugins_;
+  std::string lastError_;
+};
+
+}  // namespace cwmpd::core

@@ -1,0 +1,203 @@
+#include "cwmpd/core/plugin_host.hpp"
+
+#include <algorithm>
+#include <boost/dll/shared_library.hpp>
+#include <filesystem>
+
+#include "cwmpd/core/log.hpp"
+
+namespace cwmpd::core {
+
+namespace fs = std::filesystem;
+
+struct PluginHost::Loaded {
+  // Declaration order matters: the plugin object (and the host adapter it may keep)
+  // must die before the library that holds its code is unmapped.
+  boost::dll::shared_library library;
+  std::string file;
+  std::string name;
+  std::string version;
+  std::unique_ptr<HostAdapter> host;
+  std::unique_ptr<sdk::Plugin> plugin;
+  bool started = false;
+};
+
+class PluginHost::HostAdapter : public sdk::Host {
+ public:
+  HostAdapter(PluginHost& owner, std::string name) : owner_(owner), name_(std::move(name)) {}
+  std::string_view root() const override { return owner_.engine_.root(); }
+  std::string config(std::string_view section, std::string_view key,
+                     std::string_view fallback) const override {
+    return owner_.config_.get(section, key, fallback);
+  }
+  hal::Hal& hal() override { return owner_.hal_; }
+  std::uint32_t ensureInstance(std::string_view table, std::string_view key) override {
+    return owner_.engine_.ensureInstance(table, key);
+  }
+  void removeInstance(std::string_view path) override { owner_.engine_.removeInstance(path); }
+  void valueChanged(std::string_view path) override { owner_.engine_.pluginValueChanged(path); }
+  void setInitial(std::string_view path, std::string_view value) override {
+    owner_.engine_.setInitial(path, value);
+  }
+  void update(std::string_view path, std::string_view value) override {
+    owner_.engine_.setInternal(path, value, false, sdk::Source::Plugin);
+  }
+  void raiseEvent(std::string_view code, std::string_view commandKey) override {
+    const std::string c(code);
+    if (c.compare(0, 2, "X ") == 0 && !owner_.engine_.vendorEvents().count(c))
+      throw sdk::Fault(sdk::FaultCode::InvalidArguments, "vendor event '" + c + "' was not declared");
+    if (owner_.services_.raiseEvent) owner_.services_.raiseEvent(c, std::string(commandKey));
+    else CWMPD_LOG(Warning, "plugin " + name_, "event " << c << " raised before the session engine runs");
+  }
+  std::string value(std::string_view path) override { return owner_.engine_.rawValue(path); }
+  void post(std::function<void()> work) override {
+    if (owner_.services_.post) owner_.services_.post(std::move(work));
+  }
+  void log(sdk::LogLevel level, std::string_view message) override {
+    Log::write(level, "plugin " + name_, message);
+  }
+
+ private:
+  PluginHost& owner_;
+  std::string name_;
+};
+
+PluginHost::PluginHost(Engine& engine, const Config& config, hal::Hal& hal, PluginHostServices services)
+    : engine_(engine), config_(config), hal_(hal), services_(std::move(services)) {}
+
+PluginHost::~PluginHost() { stopAll(); }
+
+void PluginHost::setEventSink(std::function<void(const std::string&, const std::string&)> sink) {
+  services_.raiseEvent = std::move(sink);
+}
+
+std::size_t PluginHost::loadDirectory(const std::string& dir, const std::vector<std::string>& enable) {
+  std::vector<fs::path> files;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec))
+    if (e.path().extension() == ".so") files.push_back(e.path());
+  if (ec) {
+    CWMPD_LOG(Error, "plugins", "cannot read plugin directory " << dir << ": " << ec.message());
+    return 0;
+  }
+  std::sort(files.begin(), files.end());
+  for (const auto& want : enable) {
+    bool found = false;
+    for (const auto& f : files) found = found || f.stem() == want;
+    if (!found) CWMPD_LOG(Error, "plugins", "enabled plugin '" << want << "' not found in " << dir);
+  }
+  std::size_t n = 0;
+  for (const auto& f : files) {
+    if (!enable.empty() && std::find(enable.begin(), enable.end(), f.stem().string()) == enable.end())
+      continue;
+    n += loadFile(f.string()) ? 1 : 0;
+  }
+  return n;
+}
+
+bool PluginHost::loadFile(const std::string& path) {
+  const std::string file = fs::path(path).filename().string();
+  auto fail = [&](const std::string& why) {
+    lastError_ = file + ": " + why;
+    CWMPD_LOG(Error, "plugins", "skipping plugin " << lastError_);
+    return false;
+  };
+  auto loaded = std::make_unique<Loaded>();
+  loaded->file = file;
+  try {
+    loaded->library.load(path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
+  } catch (const std::exception& e) {
+    return fail(std::string("cannot load: ") + e.what());
+  }
+  for (const char* sym : {"cwmpd_plugin_abi_version", "cwmpd_plugin_info", "cwmpd_plugin_create"})
+    if (!loaded->library.has(sym)) return fail(std::string("missing symbol ") + sym + " (not a cwmpd plugin?)");
+  try {
+    std::uint32_t abi = loaded->library.get_alias<std::uint32_t()>("cwmpd_plugin_abi_version")();
+    if (abi != sdk::kAbiVersion)
+      return fail("built for SDK ABI " + std::to_string(abi) + ", this cwmpd has ABI " +
+                  std::to_string(sdk::kAbiVersion) + "; rebuild the plugin");
+    const sdk::PluginInfo& info = loaded->library.get_alias<const sdk::PluginInfo&()>("cwmpd_plugin_info")();
+    if (!info.name || !*info.name) return fail("plugin has no name");
+    if (std::string(info.toolchain ? info.toolchain : "") != sdk::kToolchain)
+      return fail(std::string("built with toolchain '") + (info.toolchain ? info.toolchain : "?") +
+                  "', cwmpd uses '" + sdk::kToolchain + "'");
+    loaded->name = info.name;
+    loaded->version = info.version ? info.version : "";
+    for (const auto& p : plugins_)
+      if (p->name == loaded->name) return fail("a plugin named '" + loaded->name + "' is already loaded");
+    loaded->plugin = loaded->library.get_alias<std::unique_ptr<sdk::Plugin>()>("cwmpd_plugin_create")();
+    if (!loaded->plugin) return fail("factory returned no plugin");
+  } catch (const std::exception& e) {
+    return fail(std::string("initialisation failed: ") + e.what());
+  } catch (...) {
+    return fail("initialisation failed");
+  }
+  return registerPlugin(std::move(loaded));
+}
+
+bool PluginHost::addBuiltin(std::unique_ptr<sdk::Plugin> plugin, const std::string& name) {
+  auto loaded = std::make_unique<Loaded>();
+  loaded->file = "(built-in)";
+  loaded->name = name;
+  loaded->plugin = std::move(plugin);
+  return registerPlugin(std::move(loaded));
+}
+
+bool PluginHost::registerPlugin(std::unique_ptr<Loaded> loaded) {
+  loaded->host = std::make_unique<HostAdapter>(*this, loaded->name);
+  sdk::Registrar& reg = engine_.beginRegistration(loaded->name, *loaded->host);
+  std::string why;
+  try {
+    loaded->plugin->registerModel(reg);
+  } catch (const std::exception& e) {
+    why = e.what();
+  } catch (...) {
+    why = "unknown exception";
+  }
+  if (!why.empty()) {
+    engine_.endRegistration(false);
+    loaded->plugin.reset();
+    lastError_ = loaded->file + ": registration failed: " + why;
+    CWMPD_LOG(Error, "plugins", "skipping plugin " << lastError_);
+    return false;
+  }
+  engine_.endRegistration(true);
+  CWMPD_LOG(Info, "plugins", "loaded " << loaded->name << " " << loaded->version << " (" << loaded->file << ")");
+  plugins_.push_back(std::move(loaded));
+  return true;
+}
+
+void PluginHost::startAll() {
+  for (auto& p : plugins_) {
+    if (p->started) continue;
+    try {
+      p->plugin->start(*p->host);
+      p->started = true;
+    } catch (const std::exception& e) {
+      CWMPD_LOG(Error, "plugin " + p->name, "start failed: " << e.what());
+    } catch (...) {
+      CWMPD_LOG(Error, "plugin " + p->name, "start failed");
+    }
+  }
+}
+
+void PluginHost::stopAll() {
+  for (auto it = plugins_.rbegin(); it != plugins_.rend(); ++it) {
+    auto& p = *it;
+    if (!p->started) continue;
+    p->started = false;
+    try {
+      p->plugin->stop();
+    } catch (...) {
+      CWMPD_LOG(Error, "plugin " + p->name, "stop failed");
+    }
+  }
+}
+
+std::vector<std::string> PluginHost::names() const {
+  std::vector<std::string> out;
+  for (const auto& p : plugins_) out.push_back(p->name + " " + p->version);
+  return out;
+}
+
+}  // namespace cwmpd::core

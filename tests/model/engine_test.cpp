@@ -1,0 +1,453 @@
+#include "cwmpd/core/engine.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "test_support.hpp"
+
+using cwmpd::core::Engine;
+using cwmpd::core::ParameterInfo;
+using cwmpd::core::SetFault;
+using cwmpd::core::Store;
+using cwmpd::sdk::Change;
+using cwmpd::sdk::Fault;
+using cwmpd::sdk::Source;
+using cwmpd::testing::FakeHost;
+using cwmpd::testing::TempDir;
+using ::testing::ElementsAre;
+
+namespace {
+
+const char* kOtherModel = R"(<dm:document xmlns:dm="urn:broadband-forum-org:cwmp:datamodel-1-14">
+  <model name="Device:2.17">
+    <object name="Device.Other." access="readOnly" minEntries="1" maxEntries="1">
+      <parameter name="Setting" access="readWrite"><syntax><string/></syntax></parameter>
+      <parameter name="Live" access="readOnly"><syntax><unsignedInt/></syntax></parameter>
+    </object>
+    <object name="Device.ManagementServer." access="readOnly" minEntries="1" maxEntries="1">
+      <parameter name="ParameterKey" access="readOnly"><syntax><string><size maxLength="32"/></string></syntax></parameter>
+    </object>
+  </model>
+</dm:document>)";
+
+// Registers the test model as plugin "test" and kOtherModel as plugin "other", with
+// handlers the tests can steer.
+struct Fixture : ::testing::Test {
+  TempDir dir;
+  std::unique_ptr<Store> store;
+  std::unique_ptr<Engine> engine;
+  FakeHost host;
+  std::vector<std::string> log;  // "plugin:phase:path=value"
+  bool failOtherApply = false;
+  bool refuseTestValidate = false;
+  bool throwStdInGetter = false;
+  unsigned liveValue = 7;
+  int flushes = 0;
+
+  void build(const std::string& root = "Device") {
+    engine.reset();
+    store = std::make_unique<Store>(dir.file("model.db"));
+    store->load();
+    engine = std::make_unique<Engine>(root, *store);
+    host.root_ = root;
+    auto record = [this](const std::string& who, const std::string& phase) {
+      return [this, who, phase](const std::vector<Change>& cs) {
+        for (const auto& c : cs) log.push_back(who + ":" + phase + ":" + c.path() + "=" + c.value);
+      };
+    };
+    auto& reg = engine->beginRegistration("test", host);
+    reg.definitions(cwmpd::testing::testModel());
+    if (root == "Device") {
+      reg.object("Device.Test.")
+          .validate([this](const std::vector<Change>& cs) {
+            if (refuseTestValidate) throw Fault(9007, "hardware refuses " + cs.front().parameter);
+          })
+          .apply(record("test", "apply"))
+          .rollback(record("test", "rollback"));
+      reg.onFlush([this] { ++flushes; });
+    }
+    engine->endRegistration(true);
+    if (root == "Device") {
+      auto& reg2 = engine->beginRegistration("other", host);
+      reg2.definitions(kOtherModel);
+      reg2.object("Device.Other.")
+          .get("Live",
+               [this](const cwmpd::sdk::InstanceRef&) -> std::string {
+                 if (throwStdInGetter) throw std::runtime_error("bus error");
+                 return std::to_string(liveValue);
+               })
+          .apply([this](const std::vector<Change>& cs) {
+            for (const auto& c : cs) log.push_back("other:apply:" + c.path() + "=" + c.value);
+            if (failOtherApply) throw Fault(9002, "hardware write failed");
+          });
+      engine->endRegistration(true);
+    }
+    engine->finalize();
+  }
+  void SetUp() override { build(); }
+
+  std::string get(const std::string& name) {
+    auto v = engine->getValues({name});
+    EXPECT_EQ(v.size(), 1u);
+    return v.empty() ? std::string("<none>") : v[0].value;
+  }
+  int setFaultCode(const std::vector<std::pair<std::string, std::string>>& values) {
+    try {
+      engine->setValues(values, Source::Acs);
+    } catch (const SetFault& f) {
+      return f.code();
+    } catch (const Fault& f) {
+      return f.code();
+    }
+    return 0;
+  }
+};
+
+TEST_F(Fixture, GetOfAFullNameReturnsTheDefinitionDefaultAndType) {
+  auto v = engine->getValues({"Device.Test.Name"});
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0].name, "Device.Test.Name");
+  EXPECT_EQ(v[0].value, "init");
+  EXPECT_EQ(v[0].type, cwmpd::sdk::ParamType::String);
+  EXPECT_EQ(engine->getValues({"Device.Test.Flag"})[0].type, cwmpd::sdk::ParamType::Boolean);
+  EXPECT_EQ(get("Device.Test.When"), "0001-01-01T00:00:00Z");
+}
+
+TEST_F(Fixture, GetOfAPartialPathReturnsEveryParameterBelowIt) {
+  auto v = engine->getValues({"Device.Other."});
+  std::vector<std::string> names;
+  for (auto& p : v) names.push_back(p.name);
+  EXPECT_THAT(names, ElementsAre("Device.Other.Setting", "Device.Other.Live"));
+  EXPECT_EQ(v[1].value, "7");
+}
+
+TEST_F(Fixture, GetOfAnUnknownNameIsFault9005) {
+  for (const char* bad : {"Device.Nope", "Device.Test.Nam", "Device.Test.Item.1.", "Device..Test",
+                          "Device.Test.Item.01.", "InternetGatewayDevice.Test.Name", "Device.Test.Name."}) {
+    try {
+      (void)engine->getValues({bad});
+      ADD_FAILURE() << bad << " resolved";
+    } catch (const Fault& f) {
+      EXPECT_EQ(f.code(), 9005) << bad;
+    }
+  }
+}
+
+TEST_F(Fixture, SetAcceptsEveryBooleanSpellingAndStoresItCanonically) {
+  for (auto [in, out] : std::vector<std::pair<std::string, std::string>>{
+           {"1", "true"}, {"0", "false"}, {"true", "true"}, {"false", "false"}}) {
+    engine->setValues({{"Device.Test.Flag", in}}, Source::Acs);
+    EXPECT_EQ(get("Device.Test.Flag"), out);
+  }
+  EXPECT_EQ(setFaultCode({{"Device.Test.Flag", "yes"}}), 9007);
+  EXPECT_EQ(setFaultCode({{"Device.Test.Flag", "TRUE"}}), 9007);
+}
+
+TEST_F(Fixture, SetChecksRangesLengthsEnumerationsPatternsAndNamedTypes) {
+  struct Case {
+    const char* name;
+    const char* value;
+    bool ok;
+  };
+  const Case cases[] = {
+      {"Device.Test.Level", "10", true},        {"Device.Test.Level", "11", false},
+      {"Device.Test.Level", "-10", true},       {"Device.Test.Level", "1.5", false},
+      {"Device.Test.Load", "100", true},        {"Device.Test.Load", "101", false},
+      {"Device.Test.Big", "18446744073709551615", true},
+      {"Device.Test.Big", "18446744073709551616", false},
+      {"Device.Test.Big", "-1", false},         {"Device.Test.Signed", "-9223372036854775808", true},
+      {"Device.Test.Name", "12345678", true},   {"Device.Test.Name", "123456789", false},
+      {"Device.Test.Name", "\xc3\xa9t\xc3\xa9", true},
+      {"Device.Test.Name", "\xff", false},
+      {"Device.Test.Mode", "Manual", true},     {"Device.Test.Mode", "manual", false},
+      {"Device.Test.Code", "XYZ", true},        {"Device.Test.Code", "XY1", false},
+      {"Device.Test.When", "2026-11-25T10:00:00Z", true},
+      {"Device.Test.When", "2026-11-25T10:00:00.123+01:00", true},
+      {"Device.Test.When", "2026-11-25T10:00:00", true},
+      {"Device.Test.When", "2026-13-25T10:00:00Z", false},
+      {"Device.Test.When", "yesterday", false},
+      {"Device.Test.Blob", "AAECAw==", true},   {"Device.Test.Blob", "AAECAwQ=", false},
+      {"Device.Test.Blob", "%%%%", false},      {"Device.Test.Hex", "00ff", true},
+      {"Device.Test.Hex", "0", false},          {"Device.Test.Address", "192.0.2.1", true},
+      {"Device.Test.Address", "2001:db8::1", true},
+      {"Device.Test.Address", "", true},        {"Device.Test.Address", "300.1.1.1", false},
+      {"Device.Test.Mac", "00:11:22:aa:BB:cc", true},
+      {"Device.Test.Mac", "00-11-22-aa-bb-cc", false},
+      {"Device.Test.Servers", "192.0.2.1,192.0.2.2", true},
+      {"Device.Test.Servers", "192.0.2.1,2001:db8::1", false},
+  };
+  for (const auto& c : cases)
+    EXPECT_EQ(setFaultCode({{c.name, c.value}}) == 0, c.ok) << c.name << " = " << c.value;
+  EXPECT_EQ(get("Device.Test.Level"), "-10");
+}
+
+TEST_F(Fixture, SetWithOneBadValueChangesNothingAndReportsEachFailingParameter) {
+  engine->setValues({{"Device.Test.Name", "before"}, {"Device.Other.Setting", "x"}}, Source::Acs);
+  try {
+    engine->setValues({{"Device.Test.Name", "after"},
+                       {"Device.Test.Level", "99"},
+                       {"Device.Test.Counter", "1"},
+                       {"Device.Test.Nope", "1"},
+                       {"Device.Other.Setting", "y"}},
+                      Source::Acs);
+    FAIL() << "set succeeded";
+  } catch (const SetFault& f) {
+    EXPECT_EQ(f.code(), 9003);
+    ASSERT_EQ(f.parameters().size(), 3u);
+    EXPECT_EQ(f.parameters()[0].name, "Device.Test.Level");
+    EXPECT_EQ(f.parameters()[0].code, 9007);
+    EXPECT_EQ(f.parameters()[1].code, 9008);
+    EXPECT_EQ(f.parameters()[2].code, 9005);
+  }
+  EXPECT_EQ(get("Device.Test.Name"), "before");
+  EXPECT_EQ(get("Device.Other.Setting"), "x");
+}
+
+TEST_F(Fixture, SetOfTheSameParameterTwiceIsFault9003) {
+  EXPECT_EQ(setFaultCode({{"Device.Test.Name", "a"}, {"Device.Test.Name", "b"}}), 9003);
+  EXPECT_EQ(get("Device.Test.Name"), "init");
+}
+
+TEST_F(Fixture, RollsBackEveryPluginWhenOneApplyFails) {
+  failOtherApply = true;
+  try {
+    engine->setValues({{"Device.Test.Name", "new"}, {"Device.Other.Setting", "new"}}, Source::Acs);
+    FAIL() << "set succeeded";
+  } catch (const SetFault& f) {
+    EXPECT_EQ(f.code(), 9002);
+  }
+  EXPECT_THAT(log, ElementsAre("test:apply:Device.Test.Name=new", "other:apply:Device.Other.Setting=new",
+                               "test:rollback:Device.Test.Name=init"));
+  EXPECT_EQ(get("Device.Test.Name"), "init");
+  EXPECT_EQ(get("Device.Other.Setting"), "");
+  // Nothing of the failed transaction reached the store either.
+  build();
+  EXPECT_EQ(get("Device.Test.Name"), "init");
+}
+
+TEST_F(Fixture, AValidateRefusalFaultsEveryParameterOfThatPluginAndAppliesNothing) {
+  refuseTestValidate = true;
+  try {
+    engine->setValues({{"Device.Test.Name", "x"}, {"Device.Other.Setting", "y"}}, Source::Acs);
+    FAIL();
+  } catch (const SetFault& f) {
+    EXPECT_EQ(f.code(), 9007);
+    ASSERT_EQ(f.parameters().size(), 1u);
+    EXPECT_EQ(f.parameters()[0].name, "Device.Test.Name");
+  }
+  EXPECT_TRUE(log.empty());
+}
+
+TEST_F(Fixture, AHandlerThrowingAnyExceptionBecomesFault9002) {
+  throwStdInGetter = true;
+  try {
+    (void)engine->getValues({"Device.Other."});
+    FAIL();
+  } catch (const Fault& f) {
+    EXPECT_EQ(f.code(), 9002);
+  }
+}
+
+TEST_F(Fixture, SecretsReadBackEmptyButAreStored) {
+  engine->setValues({{"Device.Test.Secret", "hunter2"}}, Source::Acs);
+  EXPECT_EQ(get("Device.Test.Secret"), "");
+  EXPECT_EQ(engine->rawValue("Device.Test.Secret"), "hunter2");
+}
+
+TEST_F(Fixture, ValuesSetSurviveARestartAndTheStoreWinsOverFirstBootValues) {
+  engine->setValues({{"Device.Test.Name", "kept"}}, Source::Acs);
+  build();
+  EXPECT_EQ(get("Device.Test.Name"), "kept");
+  engine->setInitial("Device.Test.Name", "config");
+  EXPECT_EQ(get("Device.Test.Name"), "kept");
+  engine->setInitial("Device.Test.Mode", "Manual");
+  EXPECT_EQ(get("Device.Test.Mode"), "Manual");
+}
+
+TEST_F(Fixture, InstanceNumbersAreNeverReusedAndSurviveARestart) {
+  EXPECT_EQ(engine->addObject("Device.Test.Item.", Source::Acs), 1u);
+  EXPECT_EQ(engine->addObject("Device.Test.Item.", Source::Acs), 2u);
+  engine->deleteObject("Device.Test.Item.2.", Source::Acs);
+  EXPECT_EQ(engine->addObject("Device.Test.Item.", Source::Acs), 3u);
+  engine->setValues({{"Device.Test.Item.3.Value", "v3"}}, Source::Acs);
+  build();
+  EXPECT_TRUE(engine->exists("Device.Test.Item.1."));
+  EXPECT_FALSE(engine->exists("Device.Test.Item.2."));
+  EXPECT_EQ(get("Device.Test.Item.3.Value"), "v3");
+  EXPECT_EQ(get("Device.Test.ItemNumberOfEntries"), "2");
+  EXPECT_EQ(engine->addObject("Device.Test.Item.", Source::Acs), 4u);
+}
+
+TEST_F(Fixture, AddObjectGivesAUniqueAliasCreatesSubObjectsAndRespectsMaxEntries) {
+  auto n = engine->addObject("Device.Test.Item.", Source::Acs);
+  EXPECT_EQ(get("Device.Test.Item." + std::to_string(n) + ".Alias"), "cpe-1");
+  EXPECT_EQ(get("Device.Test.Item.1.Sub.Enable"), "false");
+  engine->addObject("Device.Test.Item.", Source::Acs);
+  engine->addObject("Device.Test.Item.", Source::Acs);
+  try {
+    engine->addObject("Device.Test.Item.", Source::Acs);
+    FAIL();
+  } catch (const Fault& f) {
+    EXPECT_EQ(f.code(), 9004);
+  }
+  try {
+    engine->addObject("Device.Test.Port.", Source::Acs);  // read-only table
+    FAIL();
+  } catch (const Fault& f) {
+    EXPECT_EQ(f.code(), 9001);
+  }
+  try {
+    engine->addObject("Device.Test.", Source::Acs);
+    FAIL();
+  } catch (const Fault& f) {
+    EXPECT_EQ(f.code(), 9005);
+  }
+}
+
+TEST_F(Fixture, DeletingAnObjectForgetsItsValuesAndAttributes) {
+  engine->addObject("Device.Test.Item.", Source::Acs);
+  engine->setValues({{"Device.Test.Item.1.Value", "x"}}, Source::Acs);
+  engine->setAttributes({{"Device.Test.Item.1.Value", true, 1, false, {}}});
+  engine->deleteObject("Device.Test.Item.1.", Source::Acs);
+  EXPECT_EQ(store->get("v:Device.Test.Item.1.Value"), nullptr);
+  EXPECT_EQ(store->get("a:Device.Test.Item.1.Value"), nullptr);
+  try {
+    engine->deleteObject("Device.Test.Item.1.", Source::Acs);
+    FAIL();
+  } catch (const Fault& f) {
+    EXPECT_EQ(f.code(), 9005);
+  }
+}
+
+TEST_F(Fixture, PluginInstancesKeepTheirNumbersByKeyAcrossRestarts) {
+  EXPECT_EQ(engine->ensureInstance("Device.Test.Port.", "eth0"), 1u);
+  EXPECT_EQ(engine->ensureInstance("Device.Test.Port.", "eth1"), 2u);
+  EXPECT_EQ(engine->ensureInstance("Device.Test.Port.", "eth0"), 1u);
+  build();
+  EXPECT_EQ(engine->ensureInstance("Device.Test.Port.", "eth1"), 2u);
+  EXPECT_FALSE(engine->exists("Device.Test.Port.1."));  // eth0 not back yet
+  EXPECT_EQ(engine->ensureInstance("Device.Test.Port.", "wlan0"), 3u);
+  EXPECT_EQ(engine->ensureInstance("Device.Test.Port.", "eth0"), 1u);
+}
+
+TEST_F(Fixture, GetParameterNamesFollowsNextLevel) {
+  engine->addObject("Device.Test.Item.", Source::Acs);
+  auto names = [&](const std::string& path, bool next) {
+    std::vector<std::string> out;
+    for (const ParameterInfo& i : engine->getNames(path, next)) out.push_back(i.name + (i.writable ? " w" : ""));
+    return out;
+  };
+  EXPECT_THAT(names("", true), ElementsAre("Device."));
+  EXPECT_THAT(names("Device.Test.Item.", true), ElementsAre("Device.Test.Item.1. w"));
+  EXPECT_THAT(names("Device.Test.Item.1.", true),
+              ElementsAre("Device.Test.Item.1.Alias w", "Device.Test.Item.1.Value w", "Device.Test.Item.1.Sub."));
+  EXPECT_THAT(names("Device.Test.Item.1.", false),
+              ElementsAre("Device.Test.Item.1. w", "Device.Test.Item.1.Alias w", "Device.Test.Item.1.Value w",
+                          "Device.Test.Item.1.Sub.", "Device.Test.Item.1.Sub.Enable w"));
+  EXPECT_THAT(names("Device.Test.Name", false), ElementsAre("Device.Test.Name w"));
+  auto top = names("Device.Test.", true);
+  EXPECT_NE(std::find(top.begin(), top.end(), "Device.Test.Item. w"), top.end());
+  EXPECT_NE(std::find(top.begin(), top.end(), "Device.Test.Port."), top.end());
+  EXPECT_NE(std::find(top.begin(), top.end(), "Device.Test.ItemNumberOfEntries"), top.end());
+  auto all = names("", false);
+  EXPECT_EQ(all.front(), "Device.");
+  EXPECT_NE(std::find(all.begin(), all.end(), "Device.Test.Item.1.Sub.Enable w"), all.end());
+  try {
+    (void)engine->getNames("Device.Test.Name", true);
+    FAIL();
+  } catch (const Fault& f) {
+    EXPECT_EQ(f.code(), 9003);
+  }
+}
+
+TEST_F(Fixture, AttributesArePersistedAndActiveNotificationCanBeDenied) {
+  engine->setAttributes({{"Device.Test.Name", true, 2, true, {"Subscriber"}}});
+  try {
+    engine->setAttributes({{"Device.Test.Counter", true, 2, false, {}}});
+    FAIL();
+  } catch (const Fault& f) {
+    EXPECT_EQ(f.code(), 9009);
+  }
+  build();
+  auto a = engine->getAttributes({"Device.Test.Name", "Device.Test.Counter"});
+  ASSERT_EQ(a.size(), 2u);
+  EXPECT_EQ(a[0].notification, 2);
+  EXPECT_THAT(a[0].accessList, ElementsAre("Subscriber"));
+  EXPECT_EQ(a[1].notification, 0);
+}
+
+TEST_F(Fixture, ListenersSeeEveryCommittedChangeWithItsSource) {
+  std::vector<std::string> seen;
+  engine->addChangeListener([&](const std::vector<cwmpd::core::CommittedChange>& cs, Source s) {
+    for (const auto& c : cs) seen.push_back(c.name + "=" + c.value + (s == Source::Bus ? " bus" : " acs"));
+  });
+  engine->setValues({{"Device.Test.Name", "a"}, {"Device.Test.Secret", "pw"}}, Source::Bus);
+  engine->setValues({{"Device.Test.Name", "a"}}, Source::Acs);  // no change, no event
+  EXPECT_THAT(seen, ElementsAre("Device.Test.Name=a bus", "Device.Test.Secret= bus"));
+}
+
+TEST_F(Fixture, ParameterKeyIsSetInTheSameTransaction) {
+  engine->setValues({{"Device.Test.Name", "k"}}, Source::Acs, std::string("key-1"));
+  EXPECT_EQ(get("Device.ManagementServer.ParameterKey"), "key-1");
+  failOtherApply = true;
+  EXPECT_THROW(engine->setValues({{"Device.Other.Setting", "z"}}, Source::Acs, std::string("key-2")), SetFault);
+  EXPECT_EQ(get("Device.ManagementServer.ParameterKey"), "key-1");
+  build();
+  EXPECT_EQ(get("Device.ManagementServer.ParameterKey"), "key-1");
+}
+
+TEST_F(Fixture, FlushHandlersRunOncePerSessionOrOncePerTransactionOutsideOne) {
+  engine->setValues({{"Device.Test.Name", "a"}}, Source::Bus);
+  EXPECT_EQ(flushes, 1);
+  engine->beginSession();
+  engine->setValues({{"Device.Test.Name", "b"}}, Source::Acs);
+  engine->setValues({{"Device.Test.Level", "3"}}, Source::Acs);
+  EXPECT_EQ(flushes, 1);
+  engine->endSession();
+  EXPECT_EQ(flushes, 2);
+}
+
+TEST_F(Fixture, ForcedInformParametersAreListed) {
+  EXPECT_THAT(engine->forcedInformParameters(), ElementsAre("Device.Test.Version"));
+}
+
+TEST_F(Fixture, TheOtherRootUsesItsOwnModelFromTheSameDocument) {
+  build("InternetGatewayDevice");
+  EXPECT_EQ(get("InternetGatewayDevice.Test.Name"), "");
+  EXPECT_FALSE(engine->exists("Device.Test.Name"));
+}
+
+TEST(EngineRegistration, AParameterDefinedTwiceFailsTheSecondPluginAndBacksItOut) {
+  TempDir dir;
+  Store store(dir.file("m.db"));
+  Engine engine("Device", store);
+  FakeHost host;
+  auto& a = engine.beginRegistration("a", host);
+  a.definitions(cwmpd::testing::testModel());
+  engine.endRegistration(true);
+  auto& b = engine.beginRegistration("b", host);
+  b.definitions(R"(<dm:document xmlns:dm="urn:broadband-forum-org:cwmp:datamodel-1-14"><model name="Device:2.17">
+      <object name="Device.Extra." access="readOnly" minEntries="1" maxEntries="1">
+        <parameter name="X" access="readOnly"><syntax><string/></syntax></parameter></object>
+      </model></dm:document>)");
+  EXPECT_THROW(b.definitions(cwmpd::testing::testModel()), std::runtime_error);
+  engine.endRegistration(false);
+  engine.finalize();
+  EXPECT_FALSE(engine.exists("Device.Extra."));
+  EXPECT_TRUE(engine.exists("Device.Test.Name"));
+}
+
+TEST(EngineRegistration, DocumentsWithADoctypeOrBrokenXmlAreRefused) {
+  TempDir dir;
+  Store store(dir.file("m.db"));
+  Engine engine("Device", store);
+  EXPECT_THROW(engine.addDefinitions(R"(<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>
+      <dm:document xmlns:dm="urn:broadband-forum-org:cwmp:datamodel-1-14">&e;</dm:document>)"),
+               std::runtime_error);
+  EXPECT_THROW(engine.addDefinitions("<dm:document"), std::runtime_error);
+  EXPECT_THROW(engine.addDefinitions(R"(<dm:document xmlns:dm="urn:broadband-forum-org:cwmp:datamodel-1-14"><model name="Device:2.17">
+      <object name="Device.A." access="readOnly"><parameter name="P" access="readOnly"/></object></model></dm:document>)"),
+               std::runtime_error);
+}
+
+}  // namespace
