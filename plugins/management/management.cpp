@@ -1,0 +1,60 @@
+// ManagementServer under either root. Its values are stored by the core (the session
+// engine reads them from the model); this plugin seeds them from the config file on
+// first boot and refuses values the agent could not work with.
+#include <cwmpd/sdk/model_xml.hpp>
+#include <cwmpd/sdk/plugin.hpp>
+
+#include <string>
+
+namespace {
+
+using cwmpd::sdk::Change;
+using cwmpd::sdk::Fault;
+using cwmpd::sdk::FaultCode;
+using cwmpd::sdk::Host;
+
+bool validAcsUrl(const std::string& url) {
+  // TR-069 3.2: the ACS URL is an HTTP or HTTPS URL with a host.
+  for (const char* scheme : {"http://", "https://"}) {
+    std::string s(scheme);
+    if (url.compare(0, s.size(), s) == 0) {
+      std::string rest = url.substr(s.size());
+      return !rest.empty() && rest[0] != '/' && rest.find_first_of(" \t\r\n") == std::string::npos;
+    }
+  }
+  return false;
+}
+
+class ManagementPlugin : public cwmpd::sdk::Plugin {
+ public:
+  void registerModel(cwmpd::sdk::Registrar& reg) override {
+    reg.definitions(cwmpd_plugin_model_xml);
+    reg.object(std::string(reg.host().root()) + ".ManagementServer.")
+        .validate([](const std::vector<Change>& changes) {
+          for (const auto& c : changes) {
+            if (c.parameter == "URL" && !validAcsUrl(c.value))
+              throw Fault(FaultCode::InvalidParameterValue, "URL must be an http:// or https:// URL");
+          }
+        });
+  }
+
+  void start(Host& host) override {
+    const std::string ms = std::string(host.root()) + ".ManagementServer.";
+    auto seed = [&](const char* section, const char* key, const char* param) {
+      std::string v = host.config(section, key);
+      if (!v.empty()) host.setInitial(ms + param, v);
+    };
+    seed("acs", "url", "URL");
+    seed("acs", "username", "Username");
+    seed("acs", "password", "Password");
+    seed("acs", "periodic_inform_enable", "PeriodicInformEnable");
+    seed("acs", "periodic_inform_interval", "PeriodicInformInterval");
+    seed("acs", "periodic_inform_time", "PeriodicInformTime");
+    seed("cpe", "connection_request_username", "ConnectionRequestUsername");
+    seed("cpe", "connection_request_password", "ConnectionRequestPassword");
+  }
+};
+
+}  // namespace
+
+CWMPD_PLUGIN(ManagementPlugin, "management", "1.0")
