@@ -1,0 +1,84 @@
+// The Connection Request listener of TR-069 3.2.2: the ACS sends an HTTP GET with
+// digest authentication to ConnectionRequestURL and the CPE answers, then opens a
+// session with "6 CONNECTION REQUEST".
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace cwmpd::core::net {
+
+struct ConnectionRequestServerConfig {
+  // Address to bind: "" listens on every IPv6 and IPv4 address (dual stack, falling
+  // back to IPv4 only when the host has no IPv6); otherwise a literal IPv4 or IPv6
+  // address such as "127.0.0.1" or "::1".
+  std::string address;
+  std::uint16_t port = 7547;  // 0 = ephemeral; see ConnectionRequestServer::port()
+  std::string path = "/";     // only GET on exactly this path is served
+  std::string realm = "cwmpd";
+  // A successful request triggers the callback at most once per interval. TR-069
+  // 3.2.2 lets the CPE cap the rate at which it accepts Connection Requests; requests
+  // refused for that reason get 503 without Retry-After, as the spec asks.
+  std::chrono::milliseconds minTriggerInterval{5'000};
+  // How long a digest nonce stays valid: the ACS may answer a 401 on a new TCP
+  // connection, so the nonce must outlive the connection it was issued on.
+  std::chrono::seconds nonceTimeout{300};
+  unsigned connectionLimit = 16;              // all clients together
+  unsigned perIpLimit = 4;                    // connections from one address
+  std::chrono::seconds connectionTimeout{5};  // idle connections are dropped
+  // true: libmicrohttpd runs its own thread (epoll on Linux, blocking when idle).
+  // false: the owner drives it from its event loop with pollFd()/timeout()/run().
+  bool internalThread = true;
+};
+
+struct ConnectionRequestStats {
+  std::uint64_t accepted = 0;      // authenticated and triggered the callback
+  std::uint64_t rateLimited = 0;   // authenticated but within minTriggerInterval (503)
+  std::uint64_t unauthorized = 0;  // 401 sent (first leg of digest included)
+  std::uint64_t rejected = 0;      // wrong path or method
+};
+
+// Thread-safety: setCredentials() and stats() may be called from any thread at any
+// time. start()/stop() and the external-loop functions belong to the owner's thread.
+class ConnectionRequestServer {
+ public:
+  // Called after an authenticated request was accepted, on libmicrohttpd's thread
+  // (the internal polling thread, or the thread calling run()). It must not block and
+  // must not touch the data model: the daemon posts the trigger to its main loop.
+  using Callback = std::function<void()>;
+
+  ConnectionRequestServer(ConnectionRequestServerConfig config, Callback onRequest);
+  ~ConnectionRequestServer();
+  ConnectionRequestServer(const ConnectionRequestServer&) = delete;
+  ConnectionRequestServer& operator=(const ConnectionRequestServer&) = delete;
+
+  // Binds and starts serving. Throws std::runtime_error (naming address and port)
+  // when the socket cannot be bound or the daemon cannot start.
+  void start();
+  void stop();  // idempotent; waits for the internal thread
+
+  // ConnectionRequestUsername/Password as the ACS sets them: apply to the next
+  // request. An empty username refuses every request (the spec requires auth).
+  void setCredentials(std::string username, std::string password);
+
+  [[nodiscard]] std::uint16_t port() const;  // the bound port (useful with port 0)
+  [[nodiscard]] ConnectionRequestStats stats() const;
+
+  // External-loop mode only (internalThread == false): a file descriptor that becomes
+  // readable when run() has work, the longest the loop may wait before calling run()
+  // anyway (nullopt = no timer needed), and the function doing the work without
+  // blocking.
+  [[nodiscard]] int pollFd() const;
+  [[nodiscard]] std::optional<std::chrono::milliseconds> timeout() const;
+  void run();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace cwmpd::core::net

@@ -1,0 +1,685 @@
+#!/usr/bin/env python3
+"""A scriptable loopback ACS for cwmpd's tests (Python 3 standard library only).
+
+It serves CWMP over HTTP or HTTPS on one port and a JSON control API on a second
+port (always plain HTTP on 127.0.0.1). Every request it receives is kept in memory
+and, with --log, appended to a JSONL file. See README.md next to this file.
+"""
+
+import argparse
+import base64
+import hashlib
+import http.client
+import http.server
+import json
+import re
+import secrets
+import socket
+import ssl
+import sys
+import threading
+import time
+import urllib.parse
+import xml.etree.ElementTree as ET
+
+SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
+CWMP_NS_RE = re.compile(r"^urn:dslforum-org:cwmp-1-[0-9]+$")
+DEFAULT_NS = "urn:dslforum-org:cwmp-1-0"
+
+FAULT_STRINGS = {
+    8000: "Method not supported",
+    8001: "Request denied",
+    8002: "Internal error",
+    8003: "Invalid arguments",
+    8004: "Resources exceeded",
+    8005: "Retry request",
+}
+
+DEFAULT_CONFIG = {
+    "auth": "none",  # none | basic | digest
+    "username": "cpe",
+    "password": "secret",
+    "realm": "cwmpd-test-acs",
+    "cookie": False,  # set a session cookie on the InformResponse...
+    "require_cookie": True,  # ...and answer 403 to requests of the session without it
+    "redirect_hops": 0,  # POSTs outside /hop/ go through this many redirects
+    "redirect_status": 307,
+    "max_envelopes": 1,
+    "cpe_method_faults": {},  # CPE method name -> ACS fault code (8000..8005)
+    "fault_http_status": 500,
+    "fault_style": "standard",  # standard | genieacs (its <soap-env:Body:Fault> bug)
+    "close_on_end": False,  # send Connection: close with the session's final 204
+}
+
+
+def now():
+    return time.time()
+
+
+def md5hex(text):
+    return hashlib.md5(text.encode("utf-8")).hexdigest()
+
+
+def parse_auth_params(value):
+    """Parses the comma-separated key=value list of a Digest Authorization header."""
+    params = {}
+    for match in re.finditer(r'(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))', value):
+        params[match.group(1).lower()] = match.group(2) if match.group(2) is not None \
+            else match.group(3)
+    return params
+
+
+def envelope(ns, cwmp_id, body_xml, extra_header=""):
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<soap-env:Envelope xmlns:soap-enc="http://schemas.xmlsoap.org/soap/encoding/" '
+            'xmlns:soap-env="http://schemas.xmlsoap.org/soap/envelope/" '
+            'xmlns:xsd="http://www.w3.org/2001/XMLSchema" '
+            'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+            f'xmlns:cwmp="{ns}"><soap-env:Header>'
+            f'<cwmp:ID soap-env:mustUnderstand="1">{cwmp_id}</cwmp:ID>{extra_header}'
+            f'</soap-env:Header><soap-env:Body>{body_xml}</soap-env:Body></soap-env:Envelope>')
+
+
+def fault_xml(code, style):
+    tag = "soap-env:Body:Fault" if style == "genieacs" else "soap-env:Fault"
+    return (f"<{tag}><faultcode>Server</faultcode><faultstring>CWMP fault</faultstring>"
+            f"<detail><cwmp:Fault><FaultCode>{code}</FaultCode>"
+            f"<FaultString>{FAULT_STRINGS.get(code, 'Fault')}</FaultString></cwmp:Fault>"
+            f"</detail></{tag}>")
+
+
+class Message:
+    """What the ACS needs to know about a CPE envelope."""
+
+    def __init__(self, raw):
+        self.raw = raw
+        self.method = None  # local name of the Body's first child, "" for an empty POST
+        self.ns = DEFAULT_NS
+        self.cwmp_id = None
+        self.events = []
+        self.fault_code = None
+        self.error = None
+        if not raw.strip():
+            self.method = ""
+            return
+        try:
+            root = ET.fromstring(raw)
+        except ET.ParseError as e:
+            self.error = f"malformed XML: {e}"
+            return
+        header = root.find(f"{{{SOAP_ENV}}}Header")
+        if header is not None:
+            for child in header:
+                if child.tag.endswith("}ID"):
+                    self.cwmp_id = child.text or ""
+                    self.ns = child.tag[1:].split("}")[0]
+        body = root.find(f"{{{SOAP_ENV}}}Body")
+        if body is None or len(body) == 0:
+            self.error = "no SOAP Body content"
+            return
+        first = body[0]
+        uri, _, local = first.tag[1:].partition("}")
+        self.method = local
+        if CWMP_NS_RE.match(uri):
+            self.ns = uri
+        for code in first.iter():
+            if code.tag.endswith("EventCode"):
+                self.events.append(code.text or "")
+            if code.tag.endswith("FaultCode") and self.fault_code is None:
+                try:
+                    self.fault_code = int(code.text or "")
+                except ValueError:
+                    pass
+
+
+class Acs:
+    """Shared state of the ACS port and the control port."""
+
+    def __init__(self, log_path):
+        self.lock = threading.Condition()
+        self.config = json.loads(json.dumps(DEFAULT_CONFIG))
+        self.requests = []
+        self.sessions = []
+        self.results = []
+        self.rpcs = []  # pending scripted RPCs (SOAP bodies or whole envelopes)
+        self.responses = []  # pending canned responses
+        self.nonces = {}
+        self.session = None  # the open session (a dict in self.sessions)
+        self.rpc_counter = 0
+        self.conn_counter = 0
+        self.log_file = open(log_path, "a", encoding="utf-8") if log_path else None
+
+    def record(self, entry):
+        with self.lock:
+            entry["seq"] = len(self.requests)
+            self.requests.append(entry)
+            if self.log_file:
+                self.log_file.write(json.dumps(entry) + "\n")
+                self.log_file.flush()
+            self.lock.notify_all()
+
+    def reset(self):
+        with self.lock:
+            self.config = json.loads(json.dumps(DEFAULT_CONFIG))
+            self.requests.clear()
+            self.sessions.clear()
+            self.results.clear()
+            self.rpcs.clear()
+            self.responses.clear()
+            self.session = None
+            self.lock.notify_all()
+
+    # --- authentication -------------------------------------------------------------
+
+    def check_auth(self, handler, cfg):
+        """Returns None when the request may proceed, else the 401 headers to send."""
+        mode = cfg["auth"]
+        if mode == "none":
+            return None
+        header = handler.headers.get("Authorization", "")
+        if mode == "basic":
+            expected = base64.b64encode(
+                f'{cfg["username"]}:{cfg["password"]}'.encode()).decode()
+            if header == f"Basic {expected}":
+                return None
+            return {"WWW-Authenticate": f'Basic realm="{cfg["realm"]}"'}
+        stale = False
+        if header.startswith("Digest "):
+            p = parse_auth_params(header[7:])
+            with self.lock:
+                known = p.get("nonce") in self.nonces
+            ha1 = md5hex(f'{cfg["username"]}:{cfg["realm"]}:{cfg["password"]}')
+            ha2 = md5hex(f'{handler.command}:{p.get("uri", "")}')
+            if p.get("qop"):
+                expected = md5hex(f'{ha1}:{p.get("nonce")}:{p.get("nc")}:{p.get("cnonce")}:'
+                                  f'{p.get("qop")}:{ha2}')
+            else:
+                expected = md5hex(f'{ha1}:{p.get("nonce")}:{ha2}')
+            if (known and p.get("username") == cfg["username"] and
+                    p.get("realm") == cfg["realm"] and p.get("uri") == handler.path and
+                    p.get("response") == expected):
+                return None
+            stale = not known and p.get("response") == expected
+        nonce = secrets.token_hex(16)
+        with self.lock:
+            self.nonces[nonce] = now()
+        challenge = (f'Digest realm="{cfg["realm"]}", qop="auth", nonce="{nonce}", '
+                     f'opaque="{secrets.token_hex(8)}", algorithm=MD5')
+        if stale:
+            challenge += ", stale=true"
+        return {"WWW-Authenticate": challenge}
+
+    # --- CWMP -----------------------------------------------------------------------
+
+    def next_rpc_or_end(self, ns):
+        """The ACS's turn: send the next scripted RPC, or end the session with 204."""
+        with self.lock:
+            if self.rpcs:
+                rpc = self.rpcs.pop(0)
+                self.rpc_counter += 1
+                if "Envelope" in rpc:
+                    text = rpc
+                else:
+                    text = envelope(ns, f"acs-{self.rpc_counter}", rpc)
+                if self.session is not None:
+                    self.session["pending_rpc"] = text
+                return 200, text, {}
+            if self.session is not None:
+                self.session["ended"] = now()
+                self.session["end"] = "204"
+                self.session = None
+            self.lock.notify_all()
+            close = self.config["close_on_end"]
+        return 204, "", ({"Connection": "close"} if close else {})
+
+    def handle_cwmp(self, msg, handler, cfg):
+        """Returns (status, body, headers) for a CPE envelope (after auth and redirects)."""
+        if msg.error:
+            return 400, msg.error, {}
+        faults = cfg["cpe_method_faults"]
+        if msg.method == "Inform":
+            if "Inform" in faults:
+                return (cfg["fault_http_status"],
+                        envelope(msg.ns, msg.cwmp_id or "1",
+                                 fault_xml(faults["Inform"], cfg["fault_style"])), {})
+            with self.lock:
+                if self.session is not None:
+                    self.session["end"] = "abandoned"
+                    self.session["ended"] = now()
+                self.session = {
+                    "id": len(self.sessions),
+                    "cookie": secrets.token_hex(8) if cfg["cookie"] else None,
+                    "namespace": msg.ns,
+                    "events": msg.events,
+                    "inform": msg.raw,
+                    "started": now(),
+                    "ended": None,
+                    "end": None,
+                    "cpe_requests": [],
+                    "pending_rpc": None,
+                }
+                self.sessions.append(self.session)
+                headers = {}
+                if self.session["cookie"]:
+                    headers["Set-Cookie"] = f'session={self.session["cookie"]}'
+                self.lock.notify_all()
+            body = (f'<cwmp:InformResponse><MaxEnvelopes>{cfg["max_envelopes"]}'
+                    f'</MaxEnvelopes></cwmp:InformResponse>')
+            return 200, envelope(msg.ns, msg.cwmp_id or "1", body), headers
+
+        with self.lock:
+            session = self.session
+        if session is None:
+            return 400, "Invalid session", {"Connection": "close"}
+        if session["cookie"] and cfg["require_cookie"]:
+            cookie = handler.headers.get("Cookie", "")
+            if f'session={session["cookie"]}' not in cookie:
+                return 403, "missing session cookie", {}
+        ns = session["namespace"]
+
+        if msg.method == "":
+            return self.next_rpc_or_end(ns)
+        if msg.method.endswith("Response") or msg.method == "Fault":
+            with self.lock:
+                self.results.append({
+                    "session": session["id"],
+                    "rpc": session["pending_rpc"],
+                    "method": msg.method,
+                    "fault_code": msg.fault_code,
+                    "body": msg.raw,
+                    "time": now(),
+                })
+                session["pending_rpc"] = None
+                self.lock.notify_all()
+            return self.next_rpc_or_end(ns)
+
+        # A request from the CPE (TransferComplete, GetRPCMethods, ...).
+        with self.lock:
+            session["cpe_requests"].append(msg.method)
+        if msg.method in faults:
+            return (cfg["fault_http_status"],
+                    envelope(ns, msg.cwmp_id or "1",
+                             fault_xml(faults[msg.method], cfg["fault_style"])), {})
+        if msg.method == "GetRPCMethods":
+            names = ["Inform", "GetRPCMethods", "TransferComplete",
+                     "AutonomousTransferComplete", "Kicked", "RequestDownload"]
+            items = "".join(f"<string>{n}</string>" for n in names)
+            body = (f'<cwmp:GetRPCMethodsResponse><MethodList soap-enc:arrayType='
+                    f'"xsd:string[{len(names)}]">{items}</MethodList></cwmp:GetRPCMethodsResponse>')
+        elif msg.method == "Kicked":
+            body = "<cwmp:KickedResponse><NextURL></NextURL></cwmp:KickedResponse>"
+        else:
+            body = f"<cwmp:{msg.method}Response></cwmp:{msg.method}Response>"
+        return 200, envelope(ns, msg.cwmp_id or "1", body), {}
+
+    def take_canned(self, method):
+        with self.lock:
+            for i, canned in enumerate(self.responses):
+                match = canned.get("match")
+                if match is None or match == method:
+                    return self.responses.pop(i)
+        return None
+
+    # --- connection requests (the ACS as HTTP client of the CPE) ----------------------
+
+    def connection_request(self, spec):
+        count = int(spec.get("count", 1))
+        statuses = {}
+        errors = []
+        started = now()
+        for _ in range(count):
+            try:
+                status = digest_get(spec["url"], spec.get("username", ""),
+                                    spec.get("password", ""), float(spec.get("timeout", 5)))
+            except (OSError, http.client.HTTPException, ValueError) as e:
+                status = 0
+                if len(errors) < 10:
+                    errors.append(repr(e))
+            statuses[str(status)] = statuses.get(str(status), 0) + 1
+        result = {"statuses": statuses, "errors": errors, "seconds": now() - started}
+        if count == 1:
+            result["status"] = int(next(iter(statuses)))
+        return result
+
+
+def digest_get(url, username, password, timeout):
+    """A Connection Request as ACSs send it (TR-069 3.2.2): a GET, and after the 401 the
+    same GET with digest credentials on a NEW connection, as some ACSs do; the CPE must
+    accept a nonce issued on another connection."""
+    parts = urllib.parse.urlsplit(url)
+    path = parts.path or "/"
+    if parts.query:
+        path += "?" + parts.query
+
+    def get(headers):
+        conn = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=timeout)
+        try:
+            conn.request("GET", path, headers=headers)
+            reply = conn.getresponse()
+            reply.read()
+            return reply.status, reply.getheader("WWW-Authenticate", "")
+        finally:
+            conn.close()
+
+    status, challenge = get({})
+    if status != 401 or not challenge.lower().startswith("digest "):
+        return status
+    p = parse_auth_params(challenge[7:])
+    if p.get("algorithm", "MD5").upper() != "MD5":
+        raise ValueError(f"digest algorithm {p['algorithm']} not supported")
+    realm, nonce = p.get("realm", ""), p.get("nonce", "")
+    ha1 = md5hex(f"{username}:{realm}:{password}")
+    ha2 = md5hex(f"GET:{path}")
+    cnonce = secrets.token_hex(8)
+    fields = [f'username="{username}"', f'realm="{realm}"', f'nonce="{nonce}"',
+              f'uri="{path}"', "algorithm=MD5"]
+    if "auth" in [q.strip() for q in p.get("qop", "").split(",")]:
+        response = md5hex(f"{ha1}:{nonce}:00000001:{cnonce}:auth:{ha2}")
+        fields += ["qop=auth", "nc=00000001", f'cnonce="{cnonce}"']
+    else:
+        response = md5hex(f"{ha1}:{nonce}:{ha2}")
+    fields.append(f'response="{response}"')
+    if "opaque" in p:
+        fields.append(f'opaque="{p["opaque"]}"')
+    status, _ = get({"Authorization": "Digest " + ", ".join(fields)})
+    return status
+
+
+class AcsHandler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "cwmpd-test-acs/1"
+
+    def log_message(self, fmt, *args):  # keep the test output quiet
+        pass
+
+    def setup(self):
+        super().setup()
+        with self.server.acs.lock:
+            self.server.acs.conn_counter += 1
+            self.conn_id = self.server.acs.conn_counter
+
+    def read_body(self):
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            data = b""
+            while True:
+                size = int(self.rfile.readline().strip().split(b";")[0], 16)
+                if size == 0:
+                    self.rfile.readline()
+                    return data
+                data += self.rfile.read(size)
+                self.rfile.readline()
+        length = int(self.headers.get("Content-Length", "0") or "0")
+        return self.rfile.read(length) if length > 0 else b""
+
+    def send(self, status, body="", headers=None, chunked=False):
+        data = body.encode("utf-8") if isinstance(body, str) else body
+        headers = dict(headers or {})
+        if data and not any(k.lower() == "content-type" for k in headers):
+            headers["Content-Type"] = ('text/xml; charset="utf-8"' if data.lstrip().startswith(b"<")
+                                       else "text/plain")
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        if chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if chunked:
+            for start in range(0, len(data), 65536):
+                piece = data[start:start + 65536]
+                self.wfile.write(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
+            self.wfile.write(b"0\r\n\r\n")
+        else:
+            self.wfile.write(data)
+        if any(k.lower() == "connection" and v.lower() == "close" for k, v in headers.items()):
+            self.close_connection = True
+
+    def do_POST(self):
+        acs = self.server.acs
+        received = now()
+        raw = self.read_body()
+        text = raw.decode("utf-8", errors="replace")
+        entry = {
+            "time": received,
+            "method": self.command,
+            "path": self.path,
+            "headers": {k.lower(): v for k, v in self.headers.items()},
+            "body": text,
+            "peer": f"{self.client_address[0]}:{self.client_address[1]}",
+            "conn": self.conn_id,
+            "tls": isinstance(self.connection, ssl.SSLSocket),
+        }
+        status, note, body, headers, chunked = self.respond(acs, text)
+        entry["status"] = status
+        entry["note"] = note
+        with acs.lock:
+            entry["session"] = acs.sessions[-1]["id"] if acs.sessions else None
+        # Recorded before the answer goes out: once the CPE has its answer, the test
+        # may read the log and must find this request in it.
+        acs.record(entry)
+        if status == 0:
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        self.send(status, body, headers, chunked)
+
+    def respond(self, acs, text):
+        """Decides the answer: (status, note, body, headers, chunked); status 0 = drop."""
+        with acs.lock:
+            cfg = json.loads(json.dumps(acs.config))
+        hops = int(cfg["redirect_hops"])
+        hop = 0
+        if self.path.startswith("/hop/"):
+            hop = int(self.path.split("/")[2] or "0")
+        if hop < hops:
+            host = self.headers.get("Host", "127.0.0.1")
+            scheme = "https" if isinstance(self.connection, ssl.SSLSocket) else "http"
+            return (int(cfg["redirect_status"]), "redirect", "",
+                    {"Location": f"{scheme}://{host}/hop/{hop + 1}"}, False)
+        challenge = acs.check_auth(self, cfg)
+        if challenge is not None:
+            return 401, "auth", "authentication required", challenge, False
+        msg = Message(text)
+        canned = acs.take_canned(msg.method)
+        if canned is not None:
+            if canned.get("delay"):
+                time.sleep(float(canned["delay"]))
+            if canned.get("drop"):
+                return 0, "dropped", "", {}, False
+            body = canned.get("body", "")
+            if "body_size" in canned:
+                body = "x" * int(canned["body_size"])
+            return (int(canned.get("status", 200)), "canned", body, canned.get("headers", {}),
+                    bool(canned.get("chunked")))
+        status, body, headers = acs.handle_cwmp(msg, self, cfg)
+        return status, msg.method, body, headers, False
+
+    def refuse(self):
+        self.read_body()
+        self.send(405, "", {"Allow": "POST"})
+        self.server.acs.record({"time": now(), "method": self.command, "path": self.path,
+                                "headers": {k.lower(): v for k, v in self.headers.items()},
+                                "body": "", "conn": self.conn_id, "status": 405})
+
+    do_GET = refuse
+    do_PUT = refuse
+    do_HEAD = refuse
+
+
+class AcsServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128  # connection-request floods and retries arrive in bursts
+
+    def __init__(self, address, acs, tls_context):
+        self.acs = acs
+        self.tls_context = tls_context
+        super().__init__(address, AcsHandler)
+
+    def handle_error(self, request, client_address):
+        # A client that hangs up mid-answer (a CPE aborting an oversized body, a test
+        # tearing down) is normal here: one line instead of a traceback.
+        print(f"test ACS: connection from {client_address[0]}:{client_address[1]}: "
+              f"{sys.exc_info()[1]!r}", file=sys.stderr)
+
+    def finish_request(self, request, client_address):
+        # The TLS handshake happens here, on the connection's own thread, so a client
+        # that stalls or refuses our certificate blocks nobody else.
+        if self.tls_context is None:
+            super().finish_request(request, client_address)
+            return
+        request.settimeout(10)
+        try:
+            tls = self.tls_context.wrap_socket(request, server_side=True)
+        except (ssl.SSLError, OSError) as e:
+            self.acs.record({"time": now(), "event": "tls-error", "error": str(e),
+                             "peer": f"{client_address[0]}:{client_address[1]}"})
+            return
+        try:
+            tls.settimeout(None)
+            super().finish_request(tls, client_address)
+        finally:
+            tls.close()
+
+
+class ControlServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 32
+
+    def __init__(self, address, acs, acs_port):
+        self.acs = acs
+        self.acs_port = acs_port
+        super().__init__(address, ControlHandler)
+
+
+class ControlHandler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, fmt, *args):
+        pass
+
+    def reply(self, status, obj):
+        data = json.dumps(obj).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        acs = self.server.acs
+        url = urllib.parse.urlparse(self.path)
+        query = dict(urllib.parse.parse_qsl(url.query))
+        with acs.lock:
+            if url.path == "/status":
+                self.reply(200, {"port": self.server.acs_port, "requests": len(acs.requests),
+                                 "sessions": len(acs.sessions), "pending_rpcs": len(acs.rpcs),
+                                 "pending_responses": len(acs.responses),
+                                 "config": acs.config})
+            elif url.path == "/requests":
+                self.reply(200, acs.requests[int(query.get("since", 0)):])
+            elif url.path == "/sessions":
+                self.reply(200, acs.sessions)
+            elif url.path == "/results":
+                self.reply(200, acs.results)
+            elif url.path == "/wait":
+                self.wait(acs, query)
+            else:
+                self.reply(404, {"error": "unknown path"})
+
+    def wait(self, acs, query):
+        """Blocks (up to `timeout` s) until a count reaches `count`; acs.lock is held."""
+        what = query.get("what", "ended_sessions")
+        count = int(query.get("count", 1))
+        deadline = now() + float(query.get("timeout", 10))
+
+        def current():
+            if what == "requests":
+                return len(acs.requests)
+            if what == "sessions":
+                return len(acs.sessions)
+            if what == "results":
+                return len(acs.results)
+            return sum(1 for s in acs.sessions if s["end"] == "204")
+
+        while current() < count and now() < deadline:
+            acs.lock.wait(max(0.0, deadline - now()))
+        self.reply(200, {"ok": current() >= count, "what": what, "value": current()})
+
+    def do_POST(self):
+        acs = self.server.acs
+        length = int(self.headers.get("Content-Length", "0") or "0")
+        try:
+            body = json.loads(self.rfile.read(length) or b"{}")
+        except json.JSONDecodeError as e:
+            self.reply(400, {"error": str(e)})
+            return
+        if self.path == "/config":
+            with acs.lock:
+                unknown = [k for k in body if k not in DEFAULT_CONFIG]
+                if unknown:
+                    self.reply(400, {"error": f"unknown config keys {unknown}"})
+                    return
+                acs.config.update(body)
+                self.reply(200, acs.config)
+        elif self.path == "/rpcs":
+            with acs.lock:
+                acs.rpcs.extend(body.get("rpcs", []))
+                self.reply(200, {"pending_rpcs": len(acs.rpcs)})
+        elif self.path == "/responses":
+            with acs.lock:
+                acs.responses.extend(body.get("responses", []))
+                self.reply(200, {"pending_responses": len(acs.responses)})
+        elif self.path == "/reset":
+            acs.reset()
+            self.reply(200, {})
+        elif self.path == "/connection-request":
+            self.reply(200, acs.connection_request(body))
+        else:
+            self.reply(404, {"error": "unknown path"})
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--address", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="ACS port (0 = ephemeral)")
+    parser.add_argument("--control-port", type=int, default=0)
+    parser.add_argument("--tls-cert", help="PEM server certificate: serve HTTPS")
+    parser.add_argument("--tls-key", help="PEM key of --tls-cert")
+    parser.add_argument("--tls-client-ca", help="require client certificates from this CA")
+    parser.add_argument("--log", help="append every request as a JSON line to this file")
+    parser.add_argument("--script", help="JSON file: {config:{}, rpcs:[], responses:[]}")
+    args = parser.parse_args()
+
+    acs = Acs(args.log)
+    if args.script:
+        with open(args.script, encoding="utf-8") as f:
+            script = json.load(f)
+        acs.config.update(script.get("config", {}))
+        acs.rpcs.extend(script.get("rpcs", []))
+        acs.responses.extend(script.get("responses", []))
+
+    tls_context = None
+    if args.tls_cert:
+        tls_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls_context.load_cert_chain(args.tls_cert, args.tls_key)
+        if args.tls_client_ca:
+            tls_context.verify_mode = ssl.CERT_REQUIRED
+            tls_context.load_verify_locations(args.tls_client_ca)
+
+    server = AcsServer((args.address, args.port), acs, tls_context)
+    control = ControlServer(("127.0.0.1", args.control_port), acs, server.server_address[1])
+    threading.Thread(target=control.serve_forever, daemon=True).start()
+    # The one line a test waits for before it talks to us.
+    print(json.dumps({"port": server.server_address[1],
+                      "control_port": control.server_address[1],
+                      "scheme": "https" if tls_context else "http"}), flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    sys.exit(main())
