@@ -130,8 +130,8 @@ void LinuxNetwork::configure(std::string_view name, const InterfaceConfig& confi
   const std::string n = checkedName(name);
   const std::string what = "interface '" + n + "'";
   // Validate the whole batch first.
-  if (config.mtu && (*config.mtu < 68 || *config.mtu > 65535)) {
-    throw HalError(what + ": MTU must be 68..65535");
+  if (config.mtu && (*config.mtu < 68 || *config.mtu > 65536)) {
+    throw HalError(what + ": MTU must be 68..65536");
   }
   in_addr addr{}, mask{};
   if (config.staticIpv4) {

@@ -74,8 +74,8 @@ void SimNetwork::configure(std::string_view name, const InterfaceConfig& config)
   const fs::path d = interfaceDir(name);
   const std::string what = "interface '" + std::string(name) + "'";
   // Validate everything before the first write.
-  if (config.mtu && (*config.mtu < 68 || *config.mtu > 65535)) {
-    throw HalError(what + ": MTU must be 68..65535");
+  if (config.mtu && (*config.mtu < 68 || *config.mtu > 65536)) {
+    throw HalError(what + ": MTU must be 68..65536");
   }
   std::string v4;
   if (config.staticIpv4) {

@@ -38,7 +38,7 @@ struct InterfaceInfo {
   std::uint32_t mtu = 0;
   OperStatus status = OperStatus::Unknown;
   bool enabled = false;                  // administrative state (Linux IFF_UP)
-  std::optional<std::uint32_t> speedMbps;  // current bit rate; empty when unknown/link down
+  std::optional<std::uint32_t> speedMbps{};  // current bit rate; empty when unknown/link down
   Duplex duplex = Duplex::Unknown;
 };
 
@@ -73,10 +73,10 @@ struct IpAddress {
 
 // A batch of configuration changes for one interface; unset members stay as they are.
 struct InterfaceConfig {
-  std::optional<bool> enabled;
-  std::optional<std::uint32_t> mtu;
+  std::optional<bool> enabled{};
+  std::optional<std::uint32_t> mtu{};
   // Replaces the interface's static IPv4 addresses (an empty vector removes them).
-  std::optional<std::vector<IpAddress>> staticIpv4;
+  std::optional<std::vector<IpAddress>> staticIpv4{};
 };
 
 // Thread-safety: like every HAL interface, call from the daemon's main loop only.

@@ -73,7 +73,7 @@ struct CallStats {
 
 // One analogue phone port.
 struct FxsPort {
-  std::string name;  // "fxs1"
+  std::string name{};  // "fxs1"
   bool enabled = false;
   std::string status;  // TR-104 POTS.FXS.{i}.Status: "Up", "Error", "Testing", "Disabled"
   HookState hook = HookState::OnHook;
@@ -81,7 +81,7 @@ struct FxsPort {
 
 // One SIP line. The password is write-only: the HAL never returns it.
 struct VoiceLine {
-  std::string name;  // "line1"
+  std::string name{};  // "line1"
   bool enabled = false;
   RegistrationStatus status = RegistrationStatus::Disabled;
   std::string callState;        // TR-104 issue 1 CallState: "Idle", "Calling", "Ringing", "Connecting", "InCall", "Hold", "Disconnecting"
@@ -99,18 +99,18 @@ struct VoiceLine {
 };
 
 struct VoiceLineConfig {
-  std::string name;  // must exist
-  std::optional<bool> enabled;
-  std::optional<std::string> directoryNumber;
-  std::optional<std::string> sipUri;
-  std::optional<std::string> authUserName;
-  std::optional<std::string> authPassword;  // write-only
-  std::optional<std::string> registrar;
-  std::optional<std::uint16_t> registrarPort;
-  std::optional<std::string> proxy;
-  std::optional<std::uint16_t> proxyPort;
-  std::optional<std::string> transport;
-  std::optional<std::vector<std::string>> codecs;
+  std::string name{};  // must exist
+  std::optional<bool> enabled{};
+  std::optional<std::string> directoryNumber{};
+  std::optional<std::string> sipUri{};
+  std::optional<std::string> authUserName{};
+  std::optional<std::string> authPassword{};  // write-only
+  std::optional<std::string> registrar{};
+  std::optional<std::uint16_t> registrarPort{};
+  std::optional<std::string> proxy{};
+  std::optional<std::uint16_t> proxyPort{};
+  std::optional<std::string> transport{};
+  std::optional<std::vector<std::string>> codecs{};
 };
 
 struct VoiceConfig {

@@ -12,7 +12,7 @@
 namespace cwmpd::hal {
 
 struct RadioInfo {
-  std::string name;                  // "radio0"
+  std::string name{};                  // "radio0"
   bool enabled = false;
   OperStatus status = OperStatus::Unknown;
   std::string frequencyBand;         // TR-181 OperatingFrequencyBand: "2.4GHz", "5GHz", "6GHz"
@@ -28,7 +28,7 @@ struct RadioInfo {
 };
 
 struct SsidInfo {
-  std::string name;   // the SSID object's key, usually its netdev ("wlan0")
+  std::string name{};   // the SSID object's key, usually its netdev ("wlan0")
   std::string ssid;   // the network name broadcast
   bool enabled = false;
   OperStatus status = OperStatus::Unknown;
@@ -47,7 +47,7 @@ struct AssociatedDevice {
 
 // The passphrase is write-only: the HAL never returns it.
 struct AccessPointInfo {
-  std::string name;  // "ap0"
+  std::string name{};  // "ap0"
   std::string ssid;  // SsidInfo::name it serves
   bool enabled = false;
   std::string securityMode;  // TR-181 ModeEnabled: "None", "WPA2-Personal", "WPA3-Personal", ...
@@ -59,31 +59,31 @@ struct AccessPointInfo {
 // A whole Wi-Fi configuration change, applied in one WiFi::apply() call. Unset members
 // keep their current value.
 struct RadioConfig {
-  std::string name;  // must exist
-  std::optional<bool> enabled;
-  std::optional<std::uint32_t> channel;
-  std::optional<bool> autoChannel;
-  std::optional<std::vector<std::string>> operatingStandards;
-  std::optional<std::string> channelBandwidth;
-  std::optional<std::int32_t> transmitPower;
+  std::string name{};  // must exist
+  std::optional<bool> enabled{};
+  std::optional<std::uint32_t> channel{};
+  std::optional<bool> autoChannel{};
+  std::optional<std::vector<std::string>> operatingStandards{};
+  std::optional<std::string> channelBandwidth{};
+  std::optional<std::int32_t> transmitPower{};
 };
 
 struct SsidConfig {
-  std::string name;
+  std::string name{};
   bool create = false;  // true: a new SSID (name must be free and radio set); false: must exist
-  std::optional<bool> enabled;
-  std::optional<std::string> ssid;
-  std::optional<std::string> radio;
+  std::optional<bool> enabled{};
+  std::optional<std::string> ssid{};
+  std::optional<std::string> radio{};
 };
 
 struct AccessPointConfig {
-  std::string name;
+  std::string name{};
   bool create = false;  // true: a new access point (name must be free and ssid set)
-  std::optional<bool> enabled;
-  std::optional<std::string> ssid;
-  std::optional<std::string> securityMode;
-  std::optional<std::string> passphrase;  // write-only
-  std::optional<bool> ssidAdvertisementEnabled;
+  std::optional<bool> enabled{};
+  std::optional<std::string> ssid{};
+  std::optional<std::string> securityMode{};
+  std::optional<std::string> passphrase{};  // write-only
+  std::optional<bool> ssidAdvertisementEnabled{};
 };
 
 struct WifiConfig {

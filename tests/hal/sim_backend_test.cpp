@@ -1,0 +1,368 @@
+// The sim backend on a private copy of the demo data (config/sim).
+#include <sys/stat.h>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+
+#include "cwmpd/hal/factory.hpp"
+#include "hal_test_util.hpp"
+
+namespace cwmpd::hal {
+namespace {
+
+using test::copyDemoSim;
+using test::slurp;
+using test::spit;
+using test::TempDir;
+namespace fs = std::filesystem;
+
+class SimBackend : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    sim_ = copyDemoSim(tmp_);
+    HalConfig c;
+    c.backend = "sim";
+    c.simDir = sim_.string();
+    c.hooks.reboot = [this] { ++reboots_; };
+    c.hooks.factoryReset = [this] { ++resets_; };
+    c.hooks.firmwareApplied = [this](const std::string& p) { firmware_ = p; };
+    hal_ = makeHal(c);
+  }
+  TempDir tmp_;
+  fs::path sim_;
+  std::unique_ptr<Hal> hal_;
+  int reboots_ = 0, resets_ = 0;
+  std::string firmware_;
+};
+
+template <typename T>
+concept HasPassphrase = requires(T a) { a.passphrase; };
+
+std::uint64_t readCount(const fs::path& p) {
+  std::error_code ec;
+  if (!fs::exists(p, ec)) return 0;
+  return std::stoull(slurp(p));
+}
+
+TEST(SimFactory, RefusesAMissingSimDirAndAnUnknownBackend) {
+  HalConfig c;
+  c.backend = "sim";
+  c.simDir = "/nonexistent/cwmpd-sim";
+  EXPECT_THROW((void)makeHal(c), HalError);
+  c.backend = "vxworks";
+  EXPECT_THROW((void)makeHal(c), HalError);
+}
+
+TEST_F(SimBackend, ListsTheDemoInterfacesWithTheirFileValues) {
+  auto& net = hal_->network();
+  EXPECT_EQ(net.interfaces(), (std::vector<std::string>{"eth0", "eth1", "eth2", "eth3"}));
+  const InterfaceInfo eth0 = net.info("eth0");
+  EXPECT_EQ(eth0.kind, InterfaceKind::Ethernet);
+  EXPECT_EQ(eth0.mac, test::slurp(sim_ / "net/eth0/address").substr(0, 17));
+  EXPECT_EQ(eth0.mtu, 1500u);
+  EXPECT_EQ(eth0.status, OperStatus::Up);
+  EXPECT_TRUE(eth0.enabled);
+  EXPECT_EQ(eth0.speedMbps, 1000u);
+  EXPECT_EQ(eth0.duplex, Duplex::Full);
+  const InterfaceInfo eth2 = net.info("eth2");
+  EXPECT_EQ(eth2.status, OperStatus::Down);
+  EXPECT_FALSE(eth2.speedMbps.has_value());
+  EXPECT_THROW((void)net.info("eth9"), HalError);
+  EXPECT_THROW((void)net.info("../net"), HalError);
+}
+
+TEST_F(SimBackend, ReadsCountersAndDerivesUnicastFromThem) {
+  spit(sim_ / "net/eth1/statistics/rx_packets", "1000\n");
+  spit(sim_ / "net/eth1/statistics/multicast", "100\n");
+  spit(sim_ / "net/eth1/statistics/rx_broadcast", "50\n");
+  spit(sim_ / "net/eth1/statistics/tx_bytes", "18446744073709551615\n");  // 2^64-1
+  const InterfaceCounters c = hal_->network().counters("eth1");
+  EXPECT_EQ(c.packetsReceived, 1000u);
+  EXPECT_EQ(c.multicastPacketsReceived, 100u);
+  EXPECT_EQ(c.broadcastPacketsReceived, 50u);
+  EXPECT_EQ(c.unicastPacketsReceived, 850u);
+  EXPECT_EQ(c.bytesSent, 18446744073709551615ull);
+}
+
+TEST_F(SimBackend, ReadsAddressesAndDnsServers) {
+  EXPECT_EQ(hal_->network().ipv4Addresses("eth0"),
+            (std::vector<IpAddress>{{"198.51.100.23", 24}}));
+  const auto v6 = hal_->network().ipv6Addresses("eth0");
+  ASSERT_EQ(v6.size(), 2u);
+  EXPECT_EQ(v6[0], (IpAddress{"2001:db8:100::23", 64}));
+  EXPECT_TRUE(hal_->network().ipv4Addresses("eth2").empty());
+  EXPECT_EQ(hal_->network().dnsServers(),
+            (std::vector<std::string>{"192.0.2.53", "2001:db8::53"}));
+}
+
+TEST_F(SimBackend, InterfaceConfigurationRoundTripsThroughTheFiles) {
+  auto& net = hal_->network();
+  InterfaceConfig c;
+  c.enabled = false;
+  c.mtu = 1492;
+  c.staticIpv4 = std::vector<IpAddress>{{"192.168.7.1", 24}, {"10.0.0.1", 8}};
+  net.configure("eth1", c);
+  const InterfaceInfo i = net.info("eth1");
+  EXPECT_FALSE(i.enabled);
+  EXPECT_EQ(i.status, OperStatus::Down);
+  EXPECT_EQ(i.mtu, 1492u);
+  EXPECT_EQ(net.ipv4Addresses("eth1"), *c.staticIpv4);
+  EXPECT_EQ(slurp(sim_ / "net/eth1/mtu"), "1492\n");
+
+  net.setDnsServers({"9.9.9.9"});
+  EXPECT_EQ(net.dnsServers(), std::vector<std::string>{"9.9.9.9"});
+  // The comment of the demo resolv.conf survives.
+  EXPECT_NE(slurp(sim_ / "resolv.conf").find("# DNS servers"), std::string::npos);
+}
+
+TEST_F(SimBackend, RefusesABadInterfaceBatchWithoutChangingAnything) {
+  InterfaceConfig c;
+  c.mtu = 9000;
+  c.staticIpv4 = std::vector<IpAddress>{{"300.1.2.3", 24}};
+  EXPECT_THROW(hal_->network().configure("eth1", c), HalError);
+  EXPECT_EQ(hal_->network().info("eth1").mtu, 1500u);
+  c.staticIpv4.reset();
+  c.mtu = 20;
+  EXPECT_THROW(hal_->network().configure("eth1", c), HalError);
+  EXPECT_THROW(hal_->network().setDnsServers({"not-an-address"}), HalError);
+}
+
+TEST_F(SimBackend, DecodesTheDemoPonTransceiver) {
+  auto& optics = hal_->optics();
+  EXPECT_EQ(optics.transceivers(), std::vector<std::string>{"pon0"});
+  const TransceiverStatus s = optics.status("pon0");
+  ASSERT_TRUE(s.present);
+  EXPECT_EQ(s.netdev, "eth0");
+  EXPECT_EQ(s.identity.vendorName, "SIMPHOTONICS");
+  EXPECT_EQ(s.identity.wavelengthNm, 1310);
+  EXPECT_EQ(s.identity.calibration, sff8472::Calibration::Internal);
+  EXPECT_TRUE(s.identity.baseChecksumOk);
+  ASSERT_TRUE(s.diagnostics.has_value());
+  // make-optics.py encodes Rx -18.4 dBm (145 x 0.1 uW), Tx +2.1 dBm, 42.5 degC.
+  EXPECT_EQ(s.opticalSignalLevel, sff8472::toDbm1000(14.5));
+  EXPECT_NEAR(s.opticalSignalLevel, -18400, 20);
+  EXPECT_NEAR(s.transmitOpticalLevel, 2100, 10);
+  EXPECT_NEAR(s.lowerOpticalThreshold, -29000, 200);
+  EXPECT_NEAR(s.upperOpticalThreshold, -7000, 10);
+  EXPECT_DOUBLE_EQ(s.diagnostics->current.temperatureC, 42.5);
+  EXPECT_FALSE(s.diagnostics->rxLos);
+  // The raw pages are the files.
+  const auto a2h = optics.readA2h("pon0");
+  EXPECT_EQ(std::string(a2h.begin(), a2h.end()), slurp(sim_ / "optics/pon0/a2h.bin"));
+}
+
+TEST_F(SimBackend, ReflectsAnEditedDiagnosticsPageAndAnEmptyCage) {
+  std::string a2h = slurp(sim_ / "optics/pon0/a2h.bin");
+  a2h[104] = 0;  // Rx power 0: fibre pulled
+  a2h[105] = 0;
+  a2h[110] = 0x02;  // Rx LOS
+  spit(sim_ / "optics/pon0/a2h.bin", a2h);
+  TransceiverStatus s = hal_->optics().status("pon0");
+  EXPECT_EQ(s.opticalSignalLevel, sff8472::kDbm1000Min);
+  EXPECT_TRUE(s.diagnostics->rxLos);
+
+  spit(sim_ / "optics/pon0/a2h.bin", a2h.substr(0, 100));
+  EXPECT_THROW((void)hal_->optics().status("pon0"), HalError);
+
+  fs::remove(sim_ / "optics/pon0/a0h.bin");
+  fs::remove(sim_ / "optics/pon0/a2h.bin");
+  s = hal_->optics().status("pon0");
+  EXPECT_FALSE(s.present);
+  EXPECT_THROW((void)hal_->optics().readA0h("pon0"), HalError);
+}
+
+TEST_F(SimBackend, ReadsTheDemoWifiWithoutEverReturningThePassphrase) {
+  auto& wifi = hal_->wifi();
+  const auto radios = wifi.radios();
+  ASSERT_EQ(radios.size(), 2u);
+  EXPECT_EQ(radios[0].frequencyBand, "2.4GHz");
+  EXPECT_EQ(radios[1].frequencyBand, "5GHz");
+  EXPECT_EQ(radios[0].channel, 6u);
+  EXPECT_TRUE(radios[1].autoChannel);
+  ASSERT_EQ(wifi.ssids().size(), 2u);
+  EXPECT_EQ(wifi.ssid("wlan0").ssid, "cwmpd-demo");
+  EXPECT_EQ(wifi.ssid("wlan0").radio, "radio0");
+  const auto ap = wifi.accessPoint("ap0");
+  EXPECT_EQ(ap.ssid, "wlan0");
+  EXPECT_EQ(ap.securityMode, "WPA2-Personal");
+  ASSERT_EQ(ap.associatedDevices.size(), 2u);
+  EXPECT_EQ(ap.associatedDevices[0].signalStrengthDbm, -52);
+  EXPECT_EQ(ap.associatedDevices[0].lastDataDownlinkRateKbps, 144400u);
+  static_assert(HasPassphrase<AccessPointConfig>);
+  static_assert(!HasPassphrase<AccessPointInfo>,
+                "the passphrase is write-only and must not be readable");
+}
+
+TEST_F(SimBackend, AppliesAWifiBatchOnceAndRecordsIt) {
+  auto& wifi = hal_->wifi();
+  WifiConfig c;
+  c.ssids.push_back({.name = "wlan0", .ssid = "renamed"});
+  c.accessPoints.push_back({.name = "ap0", .securityMode = "WPA3-Personal",
+                            .passphrase = "correct horse battery"});
+  c.ssids.push_back({.name = "wlan2", .create = true, .enabled = true, .ssid = "guest",
+                     .radio = "radio1"});
+  c.accessPoints.push_back({.name = "ap2", .create = true, .enabled = true, .ssid = "wlan2",
+                            .securityMode = "WPA2-Personal", .passphrase = "guest-pass-1"});
+  c.radios.push_back({.name = "radio0", .channel = 11u});
+  wifi.apply(c);
+
+  EXPECT_EQ(wifi.ssid("wlan0").ssid, "renamed");
+  EXPECT_EQ(wifi.accessPoint("ap0").securityMode, "WPA3-Personal");
+  EXPECT_EQ(wifi.radio("radio0").channel, 11u);
+  const SsidInfo guest = wifi.ssid("wlan2");
+  EXPECT_EQ(guest.ssid, "guest");
+  EXPECT_EQ(guest.status, OperStatus::Up);
+  EXPECT_EQ(guest.mac.size(), 17u);
+  EXPECT_EQ(wifi.accessPoint("ap2").ssid, "wlan2");
+  EXPECT_EQ(wifi.ssids().size(), 3u);
+  // The "hardware" got the passphrase; the log did not.
+  EXPECT_NE(slurp(sim_ / "wifi/ap/ap0.ini").find("passphrase = correct horse battery"),
+            std::string::npos);
+  EXPECT_EQ(readCount(sim_ / "run/wifi_applied"), 1u);
+  const std::string log = slurp(sim_ / "run/wifi_applied.log");
+  EXPECT_EQ(log.find("correct horse"), std::string::npos);
+  EXPECT_NE(log.find("[ssid wlan2] create = 1"), std::string::npos);
+  EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 1);
+  // The demo file's comment survived the rewrite.
+  EXPECT_NE(slurp(sim_ / "wifi/ssid/wlan0.ini").find("# SSID on the 2.4 GHz radio"),
+            std::string::npos);
+
+  WifiConfig removal;
+  removal.removeAccessPoints = {"ap2"};
+  removal.removeSsids = {"wlan2"};
+  wifi.apply(removal);
+  EXPECT_EQ(wifi.ssids().size(), 2u);
+  EXPECT_THROW((void)wifi.accessPoint("ap2"), HalError);
+  EXPECT_EQ(readCount(sim_ / "run/wifi_applied"), 2u);
+}
+
+TEST_F(SimBackend, RefusesAnInvalidWifiBatchAsAWhole) {
+  auto& wifi = hal_->wifi();
+  const std::string before = slurp(sim_ / "wifi/ssid/wlan0.ini");
+  const auto refuse = [&](WifiConfig c) {
+    c.ssids.insert(c.ssids.begin(), SsidConfig{.name = "wlan0", .ssid = "should-not-stick"});
+    EXPECT_THROW(wifi.apply(c), HalError);
+    EXPECT_EQ(slurp(sim_ / "wifi/ssid/wlan0.ini"), before);
+  };
+  WifiConfig c;
+  c.accessPoints.push_back({.name = "ap0", .passphrase = "short"});
+  refuse(c);
+  c = {};
+  c.radios.push_back({.name = "radio0", .channel = 36u});  // not a 2.4 GHz channel
+  refuse(c);
+  c = {};
+  c.removeSsids = {"wlan1"};  // ap1 still serves it
+  refuse(c);
+  c = {};
+  c.ssids.push_back({.name = "wlan7", .ssid = "x"});  // unknown, not created
+  refuse(c);
+  c = {};
+  c.ssids.push_back({.name = "../../etc", .create = true, .radio = "radio0"});
+  refuse(c);
+  c = {};
+  c.accessPoints.push_back({.name = "ap0", .securityMode = "WEP-64"});  // not supported here
+  refuse(c);
+  EXPECT_EQ(readCount(sim_ / "run/wifi_applied"), 0u);
+}
+
+TEST_F(SimBackend, WritesAtomicallyByReplacingTheFile) {
+  const fs::path file = sim_ / "wifi/ssid/wlan1.ini";
+  struct stat before {};
+  ASSERT_EQ(::stat(file.c_str(), &before), 0);
+  // A reader that opened the file before the write keeps seeing the complete old content:
+  // the HAL writes a new file and renames it over the old one, never truncating in place.
+  std::ifstream reader(file);
+  WifiConfig c;
+  c.ssids.push_back({.name = "wlan1", .ssid = "after-the-write"});
+  hal_->wifi().apply(c);
+  const std::string old{std::istreambuf_iterator<char>(reader), std::istreambuf_iterator<char>()};
+  EXPECT_NE(old.find("ssid = cwmpd-demo-5G"), std::string::npos);
+  EXPECT_NE(slurp(file).find("ssid = after-the-write"), std::string::npos);
+  struct stat after {};
+  ASSERT_EQ(::stat(file.c_str(), &after), 0);
+  EXPECT_NE(before.st_ino, after.st_ino);
+  // No temporary file is left behind.
+  for (const auto& e : fs::directory_iterator(file.parent_path())) {
+    EXPECT_EQ(e.path().filename().string().find(".tmp."), std::string::npos) << e.path();
+  }
+}
+
+TEST_F(SimBackend, ReadsVoiceLinesAndAppliesAVoiceBatch) {
+  auto& voice = hal_->voice();
+  const auto lines = voice.lines();
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0].status, RegistrationStatus::Up);
+  EXPECT_EQ(lines[0].stats.incomingCallsReceived, 42u);
+  EXPECT_EQ(lines[0].codecs, (std::vector<std::string>{"G.722", "G.711ALaw", "G.729"}));
+  EXPECT_EQ(lines[1].status, RegistrationStatus::Disabled);
+  EXPECT_EQ(voice.fxsPorts().size(), 2u);
+  EXPECT_EQ(voice.supportedCodecs().size(), 4u);
+
+  VoiceConfig c;
+  c.lines.push_back({.name = "line2", .enabled = true, .directoryNumber = "+33123450002",
+                     .sipUri = "sip:+33123450002@voip.example.net", .authUserName = "33123450002",
+                     .authPassword = "s3cret", .registrar = "voip.example.net",
+                     .registrarPort = 5070});
+  voice.apply(c);
+  const VoiceLine l2 = voice.line("line2");
+  EXPECT_EQ(l2.status, RegistrationStatus::Up);
+  EXPECT_EQ(l2.registrarPort, 5070);
+  EXPECT_EQ(l2.directoryNumber, "+33123450002");
+  EXPECT_EQ(readCount(sim_ / "run/voice_applied"), 1u);
+  EXPECT_EQ(slurp(sim_ / "run/voice_applied.log").find("s3cret"), std::string::npos);
+
+  c.lines = {{.name = "line2", .registrar = ""}};
+  voice.apply(c);
+  EXPECT_EQ(voice.line("line2").status, RegistrationStatus::ErrorMisconfigured);
+  EXPECT_STREQ(toTr104v1String(RegistrationStatus::ErrorMisconfigured), "Error");
+
+  c.lines = {{.name = "line1", .codecs = std::vector<std::string>{"AMR-WB"}}};
+  EXPECT_THROW(voice.apply(c), HalError);
+  c.lines = {{.name = "line9", .enabled = true}};
+  EXPECT_THROW(voice.apply(c), HalError);
+  EXPECT_EQ(readCount(sim_ / "run/voice_applied"), 2u);
+}
+
+TEST_F(SimBackend, ReportsSystemValuesFromSystemIni) {
+  auto& sys = hal_->system();
+  EXPECT_EQ(sys.memory().totalKiB, 262144u);
+  EXPECT_EQ(sys.memory().availableKiB, 151552u);
+  EXPECT_EQ(sys.cpuUsagePercent(), 7u);
+  EXPECT_DOUBLE_EQ(sys.loadAverage().five, 0.08);
+  EXPECT_EQ(sys.hostname(), "cwmpd-sim");
+  EXPECT_EQ(sys.identity().serialNumber, "SIM0000000001");
+  EXPECT_LT(sys.uptimeSeconds(), 60u);
+  EXPECT_EQ(sys.bootId().size(), 36u);
+  EXPECT_EQ(sys.bootId(), sys.bootId());
+  spit(sim_ / "system.ini", "uptime_offset = 86400\nmemory_total_kib = 10\nmemory_free_kib = 20\n");
+  EXPECT_GE(sys.uptimeSeconds(), 86400u);
+  EXPECT_THROW((void)sys.memory(), HalError);
+}
+
+TEST_F(SimBackend, RebootAndFactoryResetLeaveAMarkerAndCallTheDaemonsHooks) {
+  auto& sys = hal_->system();
+  sys.reboot();
+  EXPECT_EQ(reboots_, 1);
+  EXPECT_EQ(readCount(sim_ / "run/reboots"), 1u);
+  sys.factoryReset();
+  EXPECT_EQ(resets_, 1);
+  EXPECT_EQ(readCount(sim_ / "run/factory_resets"), 1u);
+}
+
+TEST_F(SimBackend, FirmwareApplyMovesTheImageUpdatesTheVersionAndReboots) {
+  const fs::path image = tmp_.path() / "fw-0.2.0.bin";
+  spit(image, "CWMPD-SIM-IMAGE\nversion=0.2.0-sim\n");
+  hal_->system().applyFirmware(image.string());
+  EXPECT_FALSE(fs::exists(image));
+  EXPECT_TRUE(fs::exists(sim_ / "firmware/fw-0.2.0.bin"));
+  EXPECT_EQ(firmware_, (sim_ / "firmware/fw-0.2.0.bin").string());
+  EXPECT_EQ(hal_->system().identity().softwareVersion, "0.2.0-sim");
+  EXPECT_EQ(reboots_, 1);
+  EXPECT_EQ(readCount(sim_ / "run/firmware_applied"), 1u);
+  EXPECT_THROW(hal_->system().applyFirmware((tmp_.path() / "missing.bin").string()), HalError);
+}
+
+}  // namespace
+}  // namespace cwmpd::hal
