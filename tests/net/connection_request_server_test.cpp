@@ -1,11 +1,15 @@
 // ConnectionRequestServer on real loopback sockets, driven by libcurl and by the test ACS.
 #include "cwmpd/core/net/connection_request_server.hpp"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <string>
 #include <thread>
@@ -55,17 +59,43 @@ Answer request(const std::string& url, const std::string& user, const std::strin
   return answer;
 }
 
+// A TCP connection to the server that sends nothing; closed by the destructor.
+class SilentClient {
+ public:
+  explicit SilentClient(std::uint16_t port) : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  }
+  ~SilentClient() { close(fd_); }
+  SilentClient(const SilentClient&) = delete;
+  SilentClient& operator=(const SilentClient&) = delete;
+  [[nodiscard]] bool connected() const { return connected_; }
+  // True when the server closes the connection within `limit`.
+  [[nodiscard]] bool closedByServerWithin(std::chrono::milliseconds limit) const {
+    pollfd pfd{fd_, POLLIN, 0};
+    if (poll(&pfd, 1, static_cast<int>(limit.count())) <= 0) return false;
+    char byte;
+    return recv(fd_, &byte, 1, 0) <= 0;
+  }
+
+ private:
+  int fd_;
+  bool connected_ = false;
+};
+
 class ConnectionRequestServerTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() { initHttpClient(); }
 
-  void start(std::chrono::milliseconds minTriggerInterval = 5s, bool internalThread = true) {
+  void start(const std::function<void(ConnectionRequestServerConfig&)>& tweak = {}) {
     ConnectionRequestServerConfig config;
-    config.minTriggerInterval = minTriggerInterval;
-    config.internalThread = internalThread;
     config.address = "127.0.0.1";
     config.port = 0;
     config.path = "/cr";
+    if (tweak) tweak(config);
     server_ = std::make_unique<ConnectionRequestServer>(config, [this] { ++triggers_; });
     server_->setCredentials("acs", "s3cret");
     server_->start();
@@ -113,7 +143,7 @@ TEST_F(ConnectionRequestServerTest, RefusesEveryoneWhileNoUsernameIsConfigured) 
 }
 
 TEST_F(ConnectionRequestServerTest, AppliesCredentialsChangedAtRuntimeToTheNextRequest) {
-  start(0ms);
+  start([](auto& c) { c.minTriggerInterval = 0ms; });
   EXPECT_EQ(request(url(), "acs", "s3cret").status, 200);
   server_->setCredentials("genieacs", "n3w");
   EXPECT_EQ(request(url(), "acs", "s3cret").status, 401);
@@ -142,7 +172,7 @@ TEST_F(ConnectionRequestServerTest, AcceptsTheDigestAnswerOnANewConnection) {
 }
 
 TEST_F(ConnectionRequestServerTest, CoalescesAFloodOfAThousandRequestsIntoOneTrigger) {
-  start(10min);
+  start([](auto& c) { c.minTriggerInterval = 10min; });
   std::map<long, int> statuses;
   for (int i = 0; i < 1000; ++i) ++statuses[request(url(), "acs", "s3cret").status];
   EXPECT_GE(triggers_.load(), 1);
@@ -154,12 +184,48 @@ TEST_F(ConnectionRequestServerTest, CoalescesAFloodOfAThousandRequestsIntoOneTri
 }
 
 TEST_F(ConnectionRequestServerTest, TriggersAgainOnceTheIntervalHasPassed) {
-  start(200ms);
+  start([](auto& c) { c.minTriggerInterval = 200ms; });
   EXPECT_EQ(request(url(), "acs", "s3cret").status, 200);
   EXPECT_EQ(request(url(), "acs", "s3cret").status, 503);
   std::this_thread::sleep_for(250ms);
   EXPECT_EQ(request(url(), "acs", "s3cret").status, 200);
   EXPECT_EQ(triggers_.load(), 2);
+}
+
+TEST_F(ConnectionRequestServerTest, IgnoresAConnectionRequestWithWrongCredentialsFromTheAcs) {
+  start();
+  cwmpd::test::TestAcs acs;
+  const auto answer = acs.connectionRequest(url(), "acs", "guess");
+  EXPECT_EQ(answer.get<int>("status"), 401);
+  EXPECT_EQ(triggers_.load(), 0);
+}
+
+TEST_F(ConnectionRequestServerTest, DropsAConnectionThatStaysSilent) {
+  start([](auto& c) { c.connectionTimeout = 1s; });
+  SilentClient idle(server_->port());
+  ASSERT_TRUE(idle.connected());
+  EXPECT_TRUE(idle.closedByServerWithin(10s));
+}
+
+TEST_F(ConnectionRequestServerTest, CapsTheConnectionsOneAddressMayHoldOpen) {
+  start([](auto& c) { c.perIpLimit = 2; });
+  {
+    SilentClient first(server_->port());
+    SilentClient second(server_->port());
+    ASSERT_TRUE(first.connected() && second.connected());
+    // The kernel accepts the third connection; the server closes it at once.
+    SilentClient third(server_->port());
+    EXPECT_TRUE(third.closedByServerWithin(10s));
+    EXPECT_NE(request(url(), "acs", "s3cret").status, 200);
+  }
+  // Once the silent ones are gone, the server has room again.
+  long status = 0;
+  for (int attempt = 0; attempt < 50 && status != 200; ++attempt) {
+    std::this_thread::sleep_for(20ms);
+    status = request(url(), "acs", "s3cret").status;
+  }
+  EXPECT_EQ(status, 200);
+  EXPECT_EQ(triggers_.load(), 1);
 }
 
 TEST_F(ConnectionRequestServerTest, ListensOnIpv4AndIpv6WhenNoAddressIsGiven) {
@@ -177,7 +243,7 @@ TEST_F(ConnectionRequestServerTest, ListensOnIpv4AndIpv6WhenNoAddressIsGiven) {
 }
 
 TEST_F(ConnectionRequestServerTest, ServesFromTheOwnersLoopWithoutAThreadOfItsOwn) {
-  start(5s, false);
+  start([](auto& c) { c.internalThread = false; });
   const int fd = server_->pollFd();
   ASSERT_GE(fd, 0);
   std::atomic<bool> done{false};

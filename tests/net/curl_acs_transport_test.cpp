@@ -80,6 +80,7 @@ TEST_F(CurlAcsTransportTest, SendsContentTypeAndSoapActionWithARequestAndNeither
   EXPECT_EQ(header(log[0], "content-type"), "text/xml; charset=\"utf-8\"");
   EXPECT_EQ(header(log[0], "soapaction"), "\"\"");
   EXPECT_EQ(header(log[0], "expect"), "<absent>");
+  EXPECT_EQ(header(log[0], "user-agent"), "cwmpd");
   // TR-069 3.4.1: an empty POST has neither header...
   EXPECT_EQ(header(log[1], "content-type"), "<absent>");
   EXPECT_EQ(header(log[1], "soapaction"), "<absent>");

@@ -11,6 +11,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include "cwmpd/core/log.hpp"
+
 namespace cwmpd::core::net {
 
 namespace {
@@ -102,10 +104,12 @@ struct ConnectionRequestServer::Impl {
       }
     }
     if (!trigger) {
+      CWMPD_LOG(Debug, "connreq", "connection request within the rate limit window: 503");
       // TR-069 3.2.2: a Connection Request refused to limit the rate gets 503, without
       // Retry-After. The session started by the accepted one serves the ACS anyway.
       return MHD_queue_response(connection, MHD_HTTP_SERVICE_UNAVAILABLE, busy.get());
     }
+    CWMPD_LOG(Info, "connreq", "connection request accepted");
     if (onRequest) onRequest();
     return MHD_queue_response(connection, MHD_HTTP_OK, ok.get());
   }
@@ -180,6 +184,10 @@ void ConnectionRequestServer::start() {
   if (d.daemon == nullptr) {
     throw std::runtime_error("connection request server: cannot listen on " + where);
   }
+  CWMPD_LOG(Info, "connreq",
+            "listening on " << (d.config.address.empty() ? "*" : d.config.address) << " port "
+                            << port() << " path " << d.config.path
+                            << (d.config.internalThread ? " (own thread)" : ""));
 }
 
 void ConnectionRequestServer::stop() {

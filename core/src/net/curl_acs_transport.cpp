@@ -8,6 +8,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "cwmpd/core/log.hpp"
+
 namespace cwmpd::core::net {
 
 void initHttpClient() {
@@ -114,6 +116,9 @@ struct CurlAcsTransport::Impl {
     set(CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(options.maxResponseBytes),
         "MAXFILESIZE_LARGE");
     set(CURLOPT_TCP_KEEPALIVE, 1L, "TCP_KEEPALIVE");
+    // CWMP is specified over HTTP/1.1 (TR-069 3.4); libcurl would offer HTTP/2 over TLS.
+    set(CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1), "HTTP_VERSION");
+    set(CURLOPT_USERAGENT, options.userAgent.c_str(), "USERAGENT");
     // An empty string turns the cookie engine on without reading a file: cookies live
     // in this handle, i.e. for this session only (TR-069 3.4.2).
     set(CURLOPT_COOKIEFILE, "", "COOKIEFILE");
@@ -135,6 +140,7 @@ struct CurlAcsTransport::Impl {
       set(CURLOPT_PASSWORD, ep.password.c_str(), "PASSWORD");
     }
 
+    set(CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2), "SSLVERSION");
     set(CURLOPT_SSL_VERIFYPEER, ep.verifyPeer ? 1L : 0L, "SSL_VERIFYPEER");
     set(CURLOPT_SSL_VERIFYHOST, ep.verifyHost ? 2L : 0L, "SSL_VERIFYHOST");
     if (!ep.caFile.empty()) set(CURLOPT_CAINFO, ep.caFile.c_str(), "CAINFO");
@@ -219,6 +225,7 @@ HttpResult CurlAcsTransport::post(std::string_view body, std::string_view soapAc
       result.error = impl_->errorBuffer[0] != '\0' ? impl_->errorBuffer : curl_easy_strerror(rc);
     }
     result.body.clear();
+    CWMPD_LOG(Debug, "http", "POST of " << body.size() << " bytes failed: " << result.error);
     return result;
   }
 
@@ -230,6 +237,9 @@ HttpResult CurlAcsTransport::post(std::string_view body, std::string_view soapAc
   // libcurl answered the 401 with our credentials already; a 401 now means they were
   // refused (or we had none).
   result.authFailure = result.status == 401;
+  CWMPD_LOG(Debug, "http",
+            "POST of " << body.size() << " bytes: HTTP " << result.status << ", "
+                       << result.body.size() << " bytes back");
 
   // TR-069 3.4.5: after a redirect the CPE keeps using the new URL for the rest of
   // the session; the original URL is used again from the next session on.

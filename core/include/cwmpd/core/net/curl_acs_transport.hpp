@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <string>
 
 #include "cwmpd/core/net/acs_transport.hpp"
 
@@ -19,6 +20,7 @@ struct CurlAcsTransportOptions {
   std::size_t maxResponseBytes = 4 * 1024 * 1024;
   // TR-069 3.4.5 allows redirects; the spec does not bound them, we do.
   long maxRedirects = 5;
+  std::string userAgent = "cwmpd";
 };
 
 class CurlAcsTransport final : public AcsTransport {
