@@ -1,8 +1,7 @@
 // Action commands on the linux backend: real scripts in a temporary directory.
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
-
-#include <gtest/gtest.h>
 
 #include <chrono>
 #include <fstream>
@@ -39,7 +38,8 @@ class LinuxCommands : public ::testing::Test {
 TEST_F(LinuxCommands, RebootRunsTheConfiguredCommandThenTheHook) {
   const fs::path out = tmp_.path() / "out";
   config_.commands["reboot"] =
-      script(tmp_, "reboot.sh", "echo \"rebooting $#:$1\" > \"$OUT\"\n").string() + " \"now please\"";
+      script(tmp_, "reboot.sh", "echo \"rebooting $#:$1\" > \"$OUT\"\n").string() +
+      " \"now please\"";
   ::setenv("OUT", out.c_str(), 1);
   bool hookSawFile = false;
   config_.hooks.reboot = [&] { hookSawFile = fs::exists(out); };
@@ -90,8 +90,8 @@ TEST_F(LinuxCommands, ValuesReachTheCommandAsOneArgumentNeverThroughAShell) {
   const fs::path out = tmp_.path() / "args";
   const std::string marker = "cwmpd-injected-marker";
   config_.commands["firmware_apply"] =
-      script(tmp_, "fw.sh", "printf '%s|%s|%s' \"$#\" \"$1\" \"$CWMPD_FIRMWARE_IMAGE\" > " +
-                                out.string() + "\n")
+      script(tmp_, "fw.sh",
+             "printf '%s|%s|%s' \"$#\" \"$1\" \"$CWMPD_FIRMWARE_IMAGE\" > " + out.string() + "\n")
           .string();
   // Were this ever given to a shell, it would create `marker` in the working directory.
   const fs::path image = tmp_.path() / ("image; touch " + marker + " $(touch " + marker + ").bin");
@@ -132,8 +132,9 @@ TEST_F(LinuxCommands, WifiApplyWritesOnePrivateBatchFileAndRunsTheCommandOnce) {
   config_.wifiStatusDir = status.string();
   config_.wifiConfigFile = batch.string();
   config_.commands["wifi_apply"] =
-      script(tmp_, "wifi.sh", "cp \"$1\" " + copy.string() + "\necho x >> " + count.string() +
-                                  "\n[ \"$1\" = \"$CWMPD_CONFIG_FILE\" ]\n")
+      script(tmp_, "wifi.sh",
+             "cp \"$1\" " + copy.string() + "\necho x >> " + count.string() +
+                 "\n[ \"$1\" = \"$CWMPD_CONFIG_FILE\" ]\n")
           .string();
   auto hal = make();
   EXPECT_EQ(hal->wifi().radios().size(), 2u);  // status from the platform's export

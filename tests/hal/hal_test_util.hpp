@@ -1,6 +1,7 @@
 // Helpers shared by the HAL tests: private temporary directories and the demo sim data.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -9,8 +10,6 @@
 #include <iterator>
 #include <sstream>
 #include <string>
-
-#include <gtest/gtest.h>
 
 namespace cwmpd::hal::test {
 

@@ -1,12 +1,11 @@
 // The linux backend on this machine's real interfaces and /proc, compared with what the
 // kernel says at that moment.
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <bit>
@@ -55,9 +54,10 @@ std::set<std::string> kernelAddresses(const std::string& iface, int family) {
   for (auto* i = list; i; i = i->ifa_next) {
     if (!i->ifa_addr || i->ifa_addr->sa_family != family || iface != i->ifa_name) continue;
     char text[INET6_ADDRSTRLEN];
-    const void* raw = family == AF_INET
-        ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(i->ifa_addr)->sin_addr)
-        : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(i->ifa_addr)->sin6_addr);
+    const void* raw =
+        family == AF_INET
+            ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(i->ifa_addr)->sin_addr)
+            : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(i->ifa_addr)->sin6_addr);
     ::inet_ntop(family, raw, text, sizeof text);
     int bits = 0;
     if (family == AF_INET) {
@@ -108,7 +108,7 @@ TEST(LinuxNetwork, DescribesTheLoopbackAsTheKernelDoes) {
   EXPECT_EQ(lo.mtu, std::stoul(slurp("/sys/class/net/lo/mtu")));
   EXPECT_TRUE(lo.enabled);
   EXPECT_EQ(lo.status, OperStatus::Up);  // sysfs says "unknown" with carrier: TR-181 Up
-  EXPECT_TRUE(lo.mac.empty());            // 00:00:00:00:00:00 is no address
+  EXPECT_TRUE(lo.mac.empty());           // 00:00:00:00:00:00 is no address
   EXPECT_THROW((void)hal->network().info("no-such-if0"), HalError);
   EXPECT_THROW((void)hal->network().counters("../lo"), HalError);
 }
@@ -156,14 +156,16 @@ TEST(LinuxNetwork, EveryInterfaceReadsConsistentlyWithSysfs) {
 TEST(LinuxNetwork, ReadsAndRewritesTheConfiguredResolvConf) {
   TempDir tmp;
   const fs::path resolv = tmp.path() / "resolv.conf";
-  spit(resolv, "# generated\nsearch lan\nnameserver 10.0.0.1\nnameserver\t10.0.0.2\noptions ndots:1\n");
+  spit(resolv,
+       "# generated\nsearch lan\nnameserver 10.0.0.1\nnameserver\t10.0.0.2\noptions ndots:1\n");
   HalConfig c;
   c.resolvConf = resolv.string();
   auto hal = linuxHal(c);
   EXPECT_EQ(hal->network().dnsServers(), (std::vector<std::string>{"10.0.0.1", "10.0.0.2"}));
   hal->network().setDnsServers({"2001:db8::1", "192.0.2.1"});
-  EXPECT_EQ(slurp(resolv),
-            "# generated\nsearch lan\nnameserver 2001:db8::1\nnameserver 192.0.2.1\noptions ndots:1\n");
+  EXPECT_EQ(
+      slurp(resolv),
+      "# generated\nsearch lan\nnameserver 2001:db8::1\nnameserver 192.0.2.1\noptions ndots:1\n");
 }
 
 TEST(LinuxNetwork, SettingTheLoopbackMtuToItsValueGoesThroughTheKernel) {

@@ -95,9 +95,9 @@ TEST(Sff8472A0h, DetectsACorruptedChecksum) {
 TEST(Sff8472A2h, DecodesTemperatureAsSignedSixteenthsOfADegreeFromTheSpecTable) {
   // SFF-8472 temperature examples: 0x7D00 = +125, 0x1900 = +25, 0x0001 = +1/256,
   // 0xFFFF = -1/256, 0xD800 = -40, 0x8000 = -128 degC.
-  const std::pair<std::uint16_t, double> cases[] = {
-      {0x7D00, 125.0}, {0x1900, 25.0},   {0x0001, 1.0 / 256},
-      {0xFFFF, -1.0 / 256}, {0xD800, -40.0}, {0x8000, -128.0}};
+  const std::pair<std::uint16_t, double> cases[] = {{0x7D00, 125.0},     {0x1900, 25.0},
+                                                    {0x0001, 1.0 / 256}, {0xFFFF, -1.0 / 256},
+                                                    {0xD800, -40.0},     {0x8000, -128.0}};
   for (const auto& [raw, celsius] : cases) {
     Page p{};
     put16(p, 96, raw);
@@ -107,10 +107,10 @@ TEST(Sff8472A2h, DecodesTemperatureAsSignedSixteenthsOfADegreeFromTheSpecTable) 
 
 TEST(Sff8472A2h, DecodesInternallyCalibratedValuesInTheSpecUnits) {
   Page p{};
-  put16(p, 98, 32900);   // Vcc, 100 uV units -> 3.29 V
-  put16(p, 100, 0xFFFF); // bias, 2 uA units: full scale 131.07 mA
-  put16(p, 102, 10000);  // Tx power, 0.1 uW units -> 1 mW = 0 dBm
-  put16(p, 104, 0xFFFF); // Rx power full scale 6.5535 mW (+8.16 dBm)
+  put16(p, 98, 32900);    // Vcc, 100 uV units -> 3.29 V
+  put16(p, 100, 0xFFFF);  // bias, 2 uA units: full scale 131.07 mA
+  put16(p, 102, 10000);   // Tx power, 0.1 uW units -> 1 mW = 0 dBm
+  put16(p, 104, 0xFFFF);  // Rx power full scale 6.5535 mW (+8.16 dBm)
   const Diagnostics d = decodeA2h(p, Calibration::Internal);
   EXPECT_NEAR(d.current.vccVolts, 3.29, 1e-9);
   EXPECT_NEAR(d.current.txBiasMilliAmps, 131.07, 1e-9);
@@ -124,15 +124,15 @@ TEST(Sff8472A2h, DecodesInternallyCalibratedValuesInTheSpecUnits) {
 
 TEST(Sff8472A2h, DecodesTheThresholdBlockInItsOrder) {
   Page p{};
-  put16(p, 0, 0x5A00);   // temp high alarm 90
-  put16(p, 2, 0xD300);   // temp low alarm -45
-  put16(p, 4, 0x5500);   // temp high warning 85
-  put16(p, 6, 0xD800);   // temp low warning -40
-  put16(p, 8, 36000);    // Vcc high alarm 3.6 V
-  put16(p, 18, 1000);    // bias low alarm 2 mA
-  put16(p, 24, 39811);   // Tx power high alarm 3981.1 uW (+6 dBm)
-  put16(p, 34, 13);      // Rx power low alarm 1.3 uW
-  put16(p, 36, 1585);    // Rx power high warning 158.5 uW (-8 dBm)
+  put16(p, 0, 0x5A00);  // temp high alarm 90
+  put16(p, 2, 0xD300);  // temp low alarm -45
+  put16(p, 4, 0x5500);  // temp high warning 85
+  put16(p, 6, 0xD800);  // temp low warning -40
+  put16(p, 8, 36000);   // Vcc high alarm 3.6 V
+  put16(p, 18, 1000);   // bias low alarm 2 mA
+  put16(p, 24, 39811);  // Tx power high alarm 3981.1 uW (+6 dBm)
+  put16(p, 34, 13);     // Rx power low alarm 1.3 uW
+  put16(p, 36, 1585);   // Rx power high warning 158.5 uW (-8 dBm)
   const Diagnostics d = decodeA2h(p, Calibration::Internal);
   EXPECT_DOUBLE_EQ(d.alarmHigh.temperatureC, 90.0);
   EXPECT_DOUBLE_EQ(d.alarmLow.temperatureC, -45.0);
@@ -170,9 +170,9 @@ TEST(Sff8472A2h, AppliesExternalCalibrationToValuesAndThresholds) {
   const Diagnostics d = decodeA2h(p, Calibration::External);
   // Hand calculation with SFF-8472 9.3: value = slope * raw + offset, in internal units.
   EXPECT_DOUBLE_EQ(d.current.temperatureC, (1.5 * 4096 - 1280) / 256);  // 19 degC
-  EXPECT_NEAR(d.current.vccVolts, 3.29, 1e-9);                           // 32900 * 100 uV
-  EXPECT_NEAR(d.current.txBiasMilliAmps, 12.0, 1e-9);                    // 6000 * 2 uA
-  EXPECT_NEAR(d.current.txPowerMicroWatts, 1001.0, 1e-9);                // 10010 * 0.1 uW
+  EXPECT_NEAR(d.current.vccVolts, 3.29, 1e-9);                          // 32900 * 100 uV
+  EXPECT_NEAR(d.current.txBiasMilliAmps, 12.0, 1e-9);                   // 6000 * 2 uA
+  EXPECT_NEAR(d.current.txPowerMicroWatts, 1001.0, 1e-9);               // 10010 * 0.1 uW
   // Rx: 1e-4*1000^2 + 0.5*1000 + 2 = 602 (0.1 uW) -> 60.2 uW -> -12.204 dBm.
   EXPECT_NEAR(d.current.rxPowerMicroWatts, 60.2, 1e-4);
   EXPECT_EQ(toDbm1000(d.current.rxPowerMicroWatts), -12204);
@@ -221,9 +221,9 @@ TEST(Sff8472Power, ZeroPowerMapsToTheDataModelMinimumInsteadOfMinusInfinity) {
 }
 
 TEST(Sff8472Power, ConvertsToThousandthsOfDbmOnTheEvenStepAndClamps) {
-  EXPECT_EQ(toDbm1000(1000.0), 0);       // 1 mW
-  EXPECT_EQ(toDbm1000(0.1), -40000);     // the smallest non-zero reading, 0.1 uW
-  EXPECT_EQ(toDbm1000(14.5), -18386);    // -18.3863 dBm rounded to the 0.002 dB step
+  EXPECT_EQ(toDbm1000(1000.0), 0);          // 1 mW
+  EXPECT_EQ(toDbm1000(0.1), -40000);        // the smallest non-zero reading, 0.1 uW
+  EXPECT_EQ(toDbm1000(14.5), -18386);       // -18.3863 dBm rounded to the 0.002 dB step
   EXPECT_EQ(toDbm1000(1e-4), kDbm1000Min);  // -70 dBm is below the range
   EXPECT_EQ(toDbm1000(1e10), kDbm1000Max);  // +70 dBm is above it
   EXPECT_NEAR(*toDbm(60.2), -12.204035, 1e-6);

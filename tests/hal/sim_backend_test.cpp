@@ -1,7 +1,6 @@
 // The sim backend on a private copy of the demo data (config/sim).
-#include <sys/stat.h>
-
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <fstream>
@@ -38,7 +37,9 @@ class SimBackend : public ::testing::Test {
 };
 
 template <typename T>
-concept HasPassphrase = requires(T a) { a.passphrase; };
+concept HasPassphrase = requires(T a) {
+  a.passphrase;
+};
 
 std::uint64_t readCount(const fs::path& p) {
   std::error_code ec;
@@ -87,14 +88,12 @@ TEST_F(SimBackend, ReadsCountersAndDerivesUnicastFromThem) {
 }
 
 TEST_F(SimBackend, ReadsAddressesAndDnsServers) {
-  EXPECT_EQ(hal_->network().ipv4Addresses("eth0"),
-            (std::vector<IpAddress>{{"198.51.100.23", 24}}));
+  EXPECT_EQ(hal_->network().ipv4Addresses("eth0"), (std::vector<IpAddress>{{"198.51.100.23", 24}}));
   const auto v6 = hal_->network().ipv6Addresses("eth0");
   ASSERT_EQ(v6.size(), 2u);
   EXPECT_EQ(v6[0], (IpAddress{"2001:db8:100::23", 64}));
   EXPECT_TRUE(hal_->network().ipv4Addresses("eth2").empty());
-  EXPECT_EQ(hal_->network().dnsServers(),
-            (std::vector<std::string>{"192.0.2.53", "2001:db8::53"}));
+  EXPECT_EQ(hal_->network().dnsServers(), (std::vector<std::string>{"192.0.2.53", "2001:db8::53"}));
 }
 
 TEST_F(SimBackend, InterfaceConfigurationRoundTripsThroughTheFiles) {
@@ -199,12 +198,16 @@ TEST_F(SimBackend, AppliesAWifiBatchOnceAndRecordsIt) {
   auto& wifi = hal_->wifi();
   WifiConfig c;
   c.ssids.push_back({.name = "wlan0", .ssid = "renamed"});
-  c.accessPoints.push_back({.name = "ap0", .securityMode = "WPA3-Personal",
-                            .passphrase = "correct horse battery"});
-  c.ssids.push_back({.name = "wlan2", .create = true, .enabled = true, .ssid = "guest",
-                     .radio = "radio1"});
-  c.accessPoints.push_back({.name = "ap2", .create = true, .enabled = true, .ssid = "wlan2",
-                            .securityMode = "WPA2-Personal", .passphrase = "guest-pass-1"});
+  c.accessPoints.push_back(
+      {.name = "ap0", .securityMode = "WPA3-Personal", .passphrase = "correct horse battery"});
+  c.ssids.push_back(
+      {.name = "wlan2", .create = true, .enabled = true, .ssid = "guest", .radio = "radio1"});
+  c.accessPoints.push_back({.name = "ap2",
+                            .create = true,
+                            .enabled = true,
+                            .ssid = "wlan2",
+                            .securityMode = "WPA2-Personal",
+                            .passphrase = "guest-pass-1"});
   c.radios.push_back({.name = "radio0", .channel = 11u});
   wifi.apply(c);
 
@@ -301,9 +304,13 @@ TEST_F(SimBackend, ReadsVoiceLinesAndAppliesAVoiceBatch) {
   EXPECT_EQ(voice.supportedCodecs().size(), 4u);
 
   VoiceConfig c;
-  c.lines.push_back({.name = "line2", .enabled = true, .directoryNumber = "+33123450002",
-                     .sipUri = "sip:+33123450002@voip.example.net", .authUserName = "33123450002",
-                     .authPassword = "s3cret", .registrar = "voip.example.net",
+  c.lines.push_back({.name = "line2",
+                     .enabled = true,
+                     .directoryNumber = "+33123450002",
+                     .sipUri = "sip:+33123450002@voip.example.net",
+                     .authUserName = "33123450002",
+                     .authPassword = "s3cret",
+                     .registrar = "voip.example.net",
                      .registrarPort = 5070});
   voice.apply(c);
   const VoiceLine l2 = voice.line("line2");

@@ -117,8 +117,8 @@ CommandResult runCommand(const std::string& what, const std::vector<std::string>
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;  // EOF: every writer (the command and its children) is gone
     if (result.output.size() < kMaxOutput) {
-      result.output.append(buf, std::min(static_cast<std::size_t>(n),
-                                         kMaxOutput - result.output.size()));
+      result.output.append(
+          buf, std::min(static_cast<std::size_t>(n), kMaxOutput - result.output.size()));
     }
   }
   ::close(pipeFds[0]);

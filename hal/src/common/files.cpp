@@ -52,7 +52,8 @@ void writeFileAtomic(const fs::path& path, const std::string& data, unsigned mod
     ::unlink(tmp.c_str());
     throw HalError(std::string("cannot ") + what + " " + path.string() + ": " + err);
   };
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, static_cast<mode_t>(mode));
+  const int fd =
+      ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, static_cast<mode_t>(mode));
   if (fd < 0) fail("create temporary file for");
   std::size_t done = 0;
   while (done < data.size()) {

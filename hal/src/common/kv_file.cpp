@@ -70,9 +70,7 @@ bool KvFile::boolean(std::string_view key, bool fallback) const {
   return v ? parseBool(*v, where(key)) : fallback;
 }
 
-std::vector<std::string> KvFile::list(std::string_view key) const {
-  return splitList(str(key));
-}
+std::vector<std::string> KvFile::list(std::string_view key) const { return splitList(str(key)); }
 
 void KvFile::set(std::string_view key, std::string_view value) {
   // Values are single-line by construction; a newline would forge another key.

@@ -174,7 +174,8 @@ std::string renderVoiceConfig(const VoiceConfig& c, bool withSecrets) {
     kv("directory_number", l.directoryNumber);
     kv("sip_uri", l.sipUri);
     kv("auth_user_name", l.authUserName);
-    if (l.authPassword) out += std::string("auth_password = ") + (withSecrets ? *l.authPassword : "***") + "\n";
+    if (l.authPassword)
+      out += std::string("auth_password = ") + (withSecrets ? *l.authPassword : "***") + "\n";
     kv("registrar", l.registrar);
     if (l.registrarPort) out += "registrar_port = " + std::to_string(*l.registrarPort) + "\n";
     kv("proxy", l.proxy);

@@ -297,7 +297,9 @@ void WifiDir::write(const WifiConfig& c) const {
 
 std::string renderWifiConfig(const WifiConfig& c, bool withSecrets) {
   std::string out;
-  const auto kv = [&](const char* k, const std::string& v) { out += std::string(k) + " = " + v + "\n"; };
+  const auto kv = [&](const char* k, const std::string& v) {
+    out += std::string(k) + " = " + v + "\n";
+  };
   const auto b = [](bool v) { return std::string(v ? "1" : "0"); };
   for (const auto& n : c.removeAccessPoints) out += "[remove_access_point " + n + "]\n";
   for (const auto& n : c.removeSsids) out += "[remove_ssid " + n + "]\n";

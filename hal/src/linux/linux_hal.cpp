@@ -33,7 +33,9 @@ fs::path writeBatch(const std::string& configured, const char* stem, const std::
 class LinuxWifi final : public WiFi {
  public:
   explicit LinuxWifi(const HalConfig& c) : config_(c), dir_(c.wifiStatusDir) {}
-  std::vector<RadioInfo> radios() override { return enabled() ? dir_.radios() : decltype(radios()){}; }
+  std::vector<RadioInfo> radios() override {
+    return enabled() ? dir_.radios() : decltype(radios()){};
+  }
   std::vector<SsidInfo> ssids() override { return enabled() ? dir_.ssids() : decltype(ssids()){}; }
   std::vector<AccessPointInfo> accessPoints() override {
     return enabled() ? dir_.accessPoints() : decltype(accessPoints()){};
@@ -44,9 +46,11 @@ class LinuxWifi final : public WiFi {
     return require().accessPoint(name);
   }
   void apply(const WifiConfig& c) override {
-    if (!hasCommand(config_, "wifi_apply")) throw HalError("wifi: no 'wifi_apply' command configured");
+    if (!hasCommand(config_, "wifi_apply"))
+      throw HalError("wifi: no 'wifi_apply' command configured");
     if (enabled()) dir_.validate(c);
-    const fs::path file = writeBatch(config_.wifiConfigFile, "cwmpd-wifi", renderWifiConfig(c, true));
+    const fs::path file =
+        writeBatch(config_.wifiConfigFile, "cwmpd-wifi", renderWifiConfig(c, true));
     runConfigured(config_, "wifi_apply", {file.string()}, {{"CWMPD_CONFIG_FILE", file.string()}});
   }
 
@@ -68,14 +72,18 @@ class LinuxVoice final : public Voice {
     if (!enabled()) throw HalError("voice: no status directory configured");
     return dir_.line(name);
   }
-  std::vector<FxsPort> fxsPorts() override { return enabled() ? dir_.fxsPorts() : decltype(fxsPorts()){}; }
+  std::vector<FxsPort> fxsPorts() override {
+    return enabled() ? dir_.fxsPorts() : decltype(fxsPorts()){};
+  }
   std::vector<std::string> supportedCodecs() override {
     return enabled() ? dir_.supportedCodecs() : std::vector<std::string>{};
   }
   void apply(const VoiceConfig& c) override {
-    if (!hasCommand(config_, "voice_apply")) throw HalError("voice: no 'voice_apply' command configured");
+    if (!hasCommand(config_, "voice_apply"))
+      throw HalError("voice: no 'voice_apply' command configured");
     if (enabled()) dir_.validate(c);
-    const fs::path file = writeBatch(config_.voiceConfigFile, "cwmpd-voice", renderVoiceConfig(c, true));
+    const fs::path file =
+        writeBatch(config_.voiceConfigFile, "cwmpd-voice", renderVoiceConfig(c, true));
     runConfigured(config_, "voice_apply", {file.string()}, {{"CWMPD_CONFIG_FILE", file.string()}});
   }
 
@@ -89,8 +97,12 @@ class LinuxVoice final : public Voice {
 class LinuxHal final : public Hal {
  public:
   explicit LinuxHal(HalConfig config)
-      : config_(std::move(config)), network_(config_), optics_(config_), wifi_(config_),
-        voice_(config_), system_(config_) {}
+      : config_(std::move(config)),
+        network_(config_),
+        optics_(config_),
+        wifi_(config_),
+        voice_(config_),
+        system_(config_) {}
   const char* backend() const noexcept override { return "linux"; }
   NetworkDevices& network() override { return network_; }
   OpticalTransceivers& optics() override { return optics_; }

@@ -76,7 +76,8 @@ void setIpv4(const IoctlSocket& s, const std::string& name, unsigned long req, i
 std::string LinuxNetwork::checkedName(std::string_view name) const {
   std::error_code ec;
   if (name.size() >= IFNAMSIZ || !isSafeName(name) ||
-      !std::filesystem::is_directory(std::filesystem::path(config_.sysClassNetDir) / std::string(name), ec)) {
+      !std::filesystem::is_directory(
+          std::filesystem::path(config_.sysClassNetDir) / std::string(name), ec)) {
     throw HalError("unknown interface '" + std::string(name) + "'");
   }
   return std::string(name);
@@ -102,13 +103,16 @@ std::vector<IpAddress> LinuxNetwork::addresses(std::string_view name, int family
     if (!i->ifa_addr || i->ifa_addr->sa_family != family) continue;
     // IPv4 alias labels ("eth0:1") belong to their interface.
     const std::string_view label(i->ifa_name);
-    if (label != n && !(label.starts_with(n) && label.size() > n.size() && label[n.size()] == ':')) {
+    if (label != n &&
+        !(label.starts_with(n) && label.size() > n.size() && label[n.size()] == ':')) {
       continue;
     }
     char text[INET6_ADDRSTRLEN] = {};
-    const void* raw = family == AF_INET
-                          ? static_cast<const void*>(&reinterpret_cast<const sockaddr_in*>(i->ifa_addr)->sin_addr)
-                          : static_cast<const void*>(&reinterpret_cast<const sockaddr_in6*>(i->ifa_addr)->sin6_addr);
+    const void* raw =
+        family == AF_INET
+            ? static_cast<const void*>(&reinterpret_cast<const sockaddr_in*>(i->ifa_addr)->sin_addr)
+            : static_cast<const void*>(
+                  &reinterpret_cast<const sockaddr_in6*>(i->ifa_addr)->sin6_addr);
     if (!::inet_ntop(family, raw, text, sizeof text)) continue;
     out.push_back({text, prefixOf(i->ifa_netmask, family)});
   }

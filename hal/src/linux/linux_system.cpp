@@ -91,7 +91,8 @@ std::uint32_t LinuxSystem::cpuUsagePercent() {
   lastTotal_ = total;
   lastIdle_ = idle;
   if (dTotal == 0) return 0;
-  return static_cast<std::uint32_t>((100 * (dTotal - std::min(dIdle, dTotal)) + dTotal / 2) / dTotal);
+  return static_cast<std::uint32_t>((100 * (dTotal - std::min(dIdle, dTotal)) + dTotal / 2) /
+                                    dTotal);
 }
 
 LoadAverage LinuxSystem::loadAverage() {

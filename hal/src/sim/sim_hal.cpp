@@ -60,7 +60,10 @@ class SimVoice final : public Voice {
 class SimHal final : public Hal {
  public:
   SimHal(const fs::path& dir, SystemHooks hooks)
-      : network_(dir), optics_(dir / "optics"), wifi_(dir), voice_(dir),
+      : network_(dir),
+        optics_(dir / "optics"),
+        wifi_(dir),
+        voice_(dir),
         system_(dir, std::move(hooks)) {}
   const char* backend() const noexcept override { return "sim"; }
   NetworkDevices& network() override { return network_; }

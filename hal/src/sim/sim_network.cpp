@@ -21,8 +21,9 @@ std::vector<IpAddress> readAddressFile(const fs::path& path, bool v6) {
     const auto slash = line.find('/');
     IpAddress a;
     a.address = line.substr(0, slash);
-    const auto prefix =
-        slash == std::string::npos ? (v6 ? 128 : 32) : parseU64(line.substr(slash + 1), path.string());
+    const auto prefix = slash == std::string::npos
+                            ? (v6 ? 128 : 32)
+                            : parseU64(line.substr(slash + 1), path.string());
     if ((v6 ? !isIpv6(a.address) : !isIpv4(a.address)) || prefix > (v6 ? 128u : 32u)) {
       throw HalError(path.string() + ": bad address '" + line + "'");
     }

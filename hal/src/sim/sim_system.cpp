@@ -22,9 +22,9 @@ std::string randomUuid() {
   b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);  // RFC 4122 variant
   char out[37];
   std::snprintf(out, sizeof out,
-                "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
-                b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
-                b[14], b[15]);
+                "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
+                b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
+                b[15]);
   return out;
 }
 
@@ -56,8 +56,8 @@ KvFile systemIni(const fs::path& dir) {
 std::uint64_t SimSystem::uptimeSeconds() {
   // A simulated boot is the creation of this HAL (the daemon re-executes on reboot);
   // system.ini's uptime_offset lets a demo start from a long-running box.
-  const auto up = std::chrono::duration_cast<std::chrono::seconds>(
-      std::chrono::steady_clock::now() - started_);
+  const auto up =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_);
   return systemIni(dir_).u64("uptime_offset") + static_cast<std::uint64_t>(up.count());
 }
 

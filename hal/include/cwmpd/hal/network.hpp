@@ -15,12 +15,18 @@ enum class OperStatus : std::uint8_t { Up, Down, Unknown, Dormant, NotPresent, L
 // The TR-181 string for `s` ("Up", "LowerLayerDown", ...).
 [[nodiscard]] constexpr const char* toString(OperStatus s) noexcept {
   switch (s) {
-    case OperStatus::Up: return "Up";
-    case OperStatus::Down: return "Down";
-    case OperStatus::Dormant: return "Dormant";
-    case OperStatus::NotPresent: return "NotPresent";
-    case OperStatus::LowerLayerDown: return "LowerLayerDown";
-    case OperStatus::Unknown: break;
+    case OperStatus::Up:
+      return "Up";
+    case OperStatus::Down:
+      return "Down";
+    case OperStatus::Dormant:
+      return "Dormant";
+    case OperStatus::NotPresent:
+      return "NotPresent";
+    case OperStatus::LowerLayerDown:
+      return "LowerLayerDown";
+    case OperStatus::Unknown:
+      break;
   }
   return "Unknown";
 }
@@ -32,12 +38,12 @@ enum class Duplex : std::uint8_t { Unknown, Half, Full };
 enum class InterfaceKind : std::uint8_t { Ethernet, Loopback, Ppp, WiFi, Bridge, Other };
 
 struct InterfaceInfo {
-  std::string name;                      // kernel name, "eth0"
+  std::string name;  // kernel name, "eth0"
   InterfaceKind kind = InterfaceKind::Other;
-  std::string mac;                       // "02:00:00:00:00:01" lower case; empty if none
+  std::string mac;  // "02:00:00:00:00:01" lower case; empty if none
   std::uint32_t mtu = 0;
   OperStatus status = OperStatus::Unknown;
-  bool enabled = false;                  // administrative state (Linux IFF_UP)
+  bool enabled = false;                      // administrative state (Linux IFF_UP)
   std::optional<std::uint32_t> speedMbps{};  // current bit rate; empty when unknown/link down
   Duplex duplex = Duplex::Unknown;
 };

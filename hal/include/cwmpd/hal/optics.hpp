@@ -14,8 +14,8 @@ namespace cwmpd::hal {
 // Everything known about one transceiver at one moment. Decoding is done by the HAL
 // with the shared SFF-8472 decoder (cwmpd/hal/sff8472.hpp).
 struct TransceiverStatus {
-  std::string name;    // "pon0"
-  std::string netdev;  // the network interface it feeds ("pon0", "eth0"); may be empty
+  std::string name;      // "pon0"
+  std::string netdev;    // the network interface it feeds ("pon0", "eth0"); may be empty
   bool present = false;  // a module answered; when false, nothing below is meaningful
   sff8472::Page a0h{};
   std::optional<sff8472::Page> a2h;  // empty when the module has no diagnostics page
@@ -23,10 +23,10 @@ struct TransceiverStatus {
   std::optional<sff8472::Diagnostics> diagnostics;  // decoded a2h
 
   // TR-181 Dbm1000 values (see sff8472::toDbm1000); kDbm1000Min without diagnostics.
-  std::int32_t opticalSignalLevel = sff8472::kDbm1000Min;    // received power
-  std::int32_t transmitOpticalLevel = sff8472::kDbm1000Min;  // transmitted power
-  std::int32_t lowerOpticalThreshold = sff8472::kDbm1000Min;  // Rx power low alarm
-  std::int32_t upperOpticalThreshold = sff8472::kDbm1000Min;  // Rx power high alarm
+  std::int32_t opticalSignalLevel = sff8472::kDbm1000Min;           // received power
+  std::int32_t transmitOpticalLevel = sff8472::kDbm1000Min;         // transmitted power
+  std::int32_t lowerOpticalThreshold = sff8472::kDbm1000Min;        // Rx power low alarm
+  std::int32_t upperOpticalThreshold = sff8472::kDbm1000Min;        // Rx power high alarm
   std::int32_t lowerTransmitPowerThreshold = sff8472::kDbm1000Min;  // Tx power low alarm
   std::int32_t upperTransmitPowerThreshold = sff8472::kDbm1000Min;  // Tx power high alarm
 };

@@ -20,32 +20,32 @@ enum class Calibration : std::uint8_t { None, Internal, External };
 
 // Decoded A0h: serial ID (SFF-8472 section 4, table 4-1) and the diagnostics options.
 struct Identity {
-  std::uint8_t identifier = 0;      // byte 0: 0x03 = SFP/SFP+/SFP28
-  std::string identifierName;       // "SFP/SFP+/SFP28", "GBIC", ... or "Unknown (0xNN)"
-  std::uint8_t connector = 0;       // byte 2 (SFF-8024 connector code)
-  std::string vendorName;           // bytes 20-35, trailing spaces removed
-  std::string vendorOui;            // bytes 37-39 as "00:90:65"
-  std::string vendorPartNumber;     // bytes 40-55
-  std::string vendorRevision;       // bytes 56-59
-  std::string vendorSerialNumber;   // bytes 68-83
-  std::string dateCode;             // bytes 84-91 ("YYMMDDLL" as stored)
-  std::uint16_t wavelengthNm = 0;   // bytes 60-61 (for optical modules)
+  std::uint8_t identifier = 0;          // byte 0: 0x03 = SFP/SFP+/SFP28
+  std::string identifierName;           // "SFP/SFP+/SFP28", "GBIC", ... or "Unknown (0xNN)"
+  std::uint8_t connector = 0;           // byte 2 (SFF-8024 connector code)
+  std::string vendorName;               // bytes 20-35, trailing spaces removed
+  std::string vendorOui;                // bytes 37-39 as "00:90:65"
+  std::string vendorPartNumber;         // bytes 40-55
+  std::string vendorRevision;           // bytes 56-59
+  std::string vendorSerialNumber;       // bytes 68-83
+  std::string dateCode;                 // bytes 84-91 ("YYMMDDLL" as stored)
+  std::uint16_t wavelengthNm = 0;       // bytes 60-61 (for optical modules)
   bool diagnosticsImplemented = false;  // byte 92 bit 6
   Calibration calibration = Calibration::None;
-  bool rxPowerIsAverage = false;        // byte 92 bit 3: average power, else OMA
-  bool addressChangeRequired = false;   // byte 92 bit 2
-  std::uint8_t compliance = 0;          // byte 94: SFF-8472 revision compliance code
-  bool baseChecksumOk = false;          // CC_BASE, byte 63 over bytes 0-62
-  bool extendedChecksumOk = false;      // CC_EXT, byte 95 over bytes 64-94
+  bool rxPowerIsAverage = false;       // byte 92 bit 3: average power, else OMA
+  bool addressChangeRequired = false;  // byte 92 bit 2
+  std::uint8_t compliance = 0;         // byte 94: SFF-8472 revision compliance code
+  bool baseChecksumOk = false;         // CC_BASE, byte 63 over bytes 0-62
+  bool extendedChecksumOk = false;     // CC_EXT, byte 95 over bytes 64-94
 };
 
 // One set of diagnostic quantities in physical units.
 struct Measurements {
-  double temperatureC = 0;      // degrees Celsius
-  double vccVolts = 0;          // supply voltage
-  double txBiasMilliAmps = 0;   // laser bias current
-  double txPowerMicroWatts = 0; // transmitted optical power
-  double rxPowerMicroWatts = 0; // received optical power
+  double temperatureC = 0;       // degrees Celsius
+  double vccVolts = 0;           // supply voltage
+  double txBiasMilliAmps = 0;    // laser bias current
+  double txPowerMicroWatts = 0;  // transmitted optical power
+  double rxPowerMicroWatts = 0;  // received optical power
 };
 
 // External calibration constants, A2h bytes 56-91 (SFF-8472 section 9.3). Slopes are

@@ -25,15 +25,24 @@ enum class RegistrationStatus : std::uint8_t {
 // TR-104 issue 2 (VoiceService:2.0) string: "Up", "Error_Network", ...
 [[nodiscard]] constexpr const char* toString(RegistrationStatus s) noexcept {
   switch (s) {
-    case RegistrationStatus::Up: return "Up";
-    case RegistrationStatus::Initializing: return "Initializing";
-    case RegistrationStatus::Registering: return "Registering";
-    case RegistrationStatus::Deregistering: return "Deregistering";
-    case RegistrationStatus::ErrorMisconfigured: return "Error_Misconfigured";
-    case RegistrationStatus::ErrorNetwork: return "Error_Network";
-    case RegistrationStatus::ErrorRegistration: return "Error_Registration";
-    case RegistrationStatus::Quiescent: return "Quiescent";
-    case RegistrationStatus::Disabled: break;
+    case RegistrationStatus::Up:
+      return "Up";
+    case RegistrationStatus::Initializing:
+      return "Initializing";
+    case RegistrationStatus::Registering:
+      return "Registering";
+    case RegistrationStatus::Deregistering:
+      return "Deregistering";
+    case RegistrationStatus::ErrorMisconfigured:
+      return "Error_Misconfigured";
+    case RegistrationStatus::ErrorNetwork:
+      return "Error_Network";
+    case RegistrationStatus::ErrorRegistration:
+      return "Error_Registration";
+    case RegistrationStatus::Quiescent:
+      return "Quiescent";
+    case RegistrationStatus::Disabled:
+      break;
   }
   return "Disabled";
 }
@@ -42,11 +51,14 @@ enum class RegistrationStatus : std::uint8_t {
 // "Unregistering" and a single "Error".
 [[nodiscard]] constexpr const char* toTr104v1String(RegistrationStatus s) noexcept {
   switch (s) {
-    case RegistrationStatus::Deregistering: return "Unregistering";
+    case RegistrationStatus::Deregistering:
+      return "Unregistering";
     case RegistrationStatus::ErrorMisconfigured:
     case RegistrationStatus::ErrorNetwork:
-    case RegistrationStatus::ErrorRegistration: return "Error";
-    default: return toString(s);
+    case RegistrationStatus::ErrorRegistration:
+      return "Error";
+    default:
+      return toString(s);
   }
 }
 
@@ -84,17 +96,19 @@ struct VoiceLine {
   std::string name{};  // "line1"
   bool enabled = false;
   RegistrationStatus status = RegistrationStatus::Disabled;
-  std::string callState;        // TR-104 issue 1 CallState: "Idle", "Calling", "Ringing", "Connecting", "InCall", "Hold", "Disconnecting"
+  std::string callState;  // TR-104 issue 1 CallState: "Idle", "Calling", "Ringing", "Connecting",
+                          // "InCall", "Hold", "Disconnecting"
   std::string directoryNumber;  // "+33123456789"
   std::string sipUri;           // RegisterURI / URI, "sip:0123456789@voip.example.net"
   std::string authUserName;
-  std::string registrar;        // host name or address
+  std::string registrar;  // host name or address
   std::uint16_t registrarPort = 5060;
-  std::string proxy;            // outbound proxy; empty when none
+  std::string proxy;  // outbound proxy; empty when none
   std::uint16_t proxyPort = 5060;
-  std::string transport;        // "UDP", "TCP", "TLS"
-  std::vector<std::string> codecs;  // in order of preference: "G.711ALaw", "G.711MuLaw", "G.729", "G.722"
-  std::string fxsPort;          // FxsPort::name the line rings; may be empty
+  std::string transport;  // "UDP", "TCP", "TLS"
+  std::vector<std::string>
+      codecs;           // in order of preference: "G.711ALaw", "G.711MuLaw", "G.729", "G.722"
+  std::string fxsPort;  // FxsPort::name the line rings; may be empty
   CallStats stats;
 };
 

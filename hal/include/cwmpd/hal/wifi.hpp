@@ -12,24 +12,24 @@
 namespace cwmpd::hal {
 
 struct RadioInfo {
-  std::string name{};                  // "radio0"
+  std::string name{};  // "radio0"
   bool enabled = false;
   OperStatus status = OperStatus::Unknown;
-  std::string frequencyBand;         // TR-181 OperatingFrequencyBand: "2.4GHz", "5GHz", "6GHz"
+  std::string frequencyBand;  // TR-181 OperatingFrequencyBand: "2.4GHz", "5GHz", "6GHz"
   std::vector<std::string> supportedStandards;  // TR-181 values: "b", "g", "n", "ac", "ax"
   std::vector<std::string> operatingStandards;
   std::uint32_t channel = 0;
   bool autoChannel = false;
   std::vector<std::uint32_t> possibleChannels;
-  std::string channelBandwidth;      // TR-181 OperatingChannelBandwidth: "20MHz", "80MHz", "Auto"
-  std::int32_t transmitPower = -1;   // percent of the maximum (TR-181 TransmitPower), -1 = auto
+  std::string channelBandwidth;     // TR-181 OperatingChannelBandwidth: "20MHz", "80MHz", "Auto"
+  std::int32_t transmitPower = -1;  // percent of the maximum (TR-181 TransmitPower), -1 = auto
   std::uint32_t maxBitRateMbps = 0;
   InterfaceCounters counters;
 };
 
 struct SsidInfo {
-  std::string name{};   // the SSID object's key, usually its netdev ("wlan0")
-  std::string ssid;   // the network name broadcast
+  std::string name{};  // the SSID object's key, usually its netdev ("wlan0")
+  std::string ssid;    // the network name broadcast
   bool enabled = false;
   OperStatus status = OperStatus::Unknown;
   std::string mac;    // BSSID, "02:00:00:00:01:00"
@@ -48,7 +48,7 @@ struct AssociatedDevice {
 // The passphrase is write-only: the HAL never returns it.
 struct AccessPointInfo {
   std::string name{};  // "ap0"
-  std::string ssid;  // SsidInfo::name it serves
+  std::string ssid;    // SsidInfo::name it serves
   bool enabled = false;
   std::string securityMode;  // TR-181 ModeEnabled: "None", "WPA2-Personal", "WPA3-Personal", ...
   std::vector<std::string> supportedSecurityModes;
@@ -94,8 +94,8 @@ struct WifiConfig {
   std::vector<SsidConfig> ssids;
   std::vector<AccessPointConfig> accessPoints;
   [[nodiscard]] bool empty() const {
-    return removeAccessPoints.empty() && removeSsids.empty() && radios.empty() &&
-           ssids.empty() && accessPoints.empty();
+    return removeAccessPoints.empty() && removeSsids.empty() && radios.empty() && ssids.empty() &&
+           accessPoints.empty();
   }
 };
 
