@@ -86,6 +86,28 @@ TEST_F(LinuxCommands, ACommandThatOutlivesItsTimeoutIsKilledWithItsChildren) {
   EXPECT_FALSE(running(child));
 }
 
+TEST_F(LinuxCommands, TheTimeoutAlsoHoldsForACommandThatClosedItsOutput) {
+  config_.commands["reboot"] =
+      script(tmp_, "quiet.sh", "exec >/dev/null 2>&1\nsleep 300\n").string();
+  config_.commandTimeout = 300ms;
+  EXPECT_THROW(make()->system().reboot(), HalError);
+}
+
+TEST_F(LinuxCommands, ADaemonLeftBehindHoldingTheOutputDoesNotHoldTheCaller) {
+  const fs::path pidFile = tmp_.path() / "daemon";
+  // The background sleep inherits stdout (the HAL's pipe) and outlives the script.
+  config_.commands["factory_reset"] =
+      script(tmp_, "spawn.sh", "sleep 300 &\necho $! > \"$1\"\necho done\n").string() + " " +
+      pidFile.string();
+  config_.commandTimeout = 20s;
+  // Waiting for the pipe's EOF would end in the timeout error instead.
+  EXPECT_NO_THROW(make()->system().factoryReset());
+  int daemon = 0;
+  std::ifstream(pidFile) >> daemon;
+  ASSERT_GT(daemon, 0);
+  ::kill(daemon, SIGKILL);
+}
+
 TEST_F(LinuxCommands, ValuesReachTheCommandAsOneArgumentNeverThroughAShell) {
   const fs::path out = tmp_.path() / "args";
   const std::string marker = "cwmpd-injected-marker";

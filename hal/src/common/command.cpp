@@ -100,32 +100,50 @@ CommandResult runCommand(const std::string& what, const std::vector<std::string>
 
   CommandResult result;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  bool timedOut = false;
+  const auto readSome = [&]() -> bool {  // false at EOF
+    char buf[4096];
+    const ssize_t n = ::read(pipeFds[0], buf, sizeof buf);
+    if (n < 0) return errno == EINTR || errno == EAGAIN;
+    if (n == 0) return false;
+    if (result.output.size() < kMaxOutput) {
+      result.output.append(
+          buf, std::min(static_cast<std::size_t>(n), kMaxOutput - result.output.size()));
+    }
+    return true;
+  };
+  // Wait for the command itself to exit, collecting its output meanwhile. The pipe's EOF
+  // is not the end: a command may close its output and keep running, or leave a daemon
+  // behind that inherited the pipe (a Wi-Fi restart script), which must not be waited for.
+  int status = 0;
+  bool timedOut = false, pipeOpen = true;
   for (;;) {
+    const pid_t r = ::waitpid(pid, &status, WNOHANG);
+    if (r == pid) break;
+    if (r < 0 && errno != EINTR) break;  // ECHILD: someone else reaped it (SIGCHLD ignored)
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       timedOut = true;
       break;
     }
-    pollfd p{pipeFds[0], POLLIN, 0};
-    const int r = ::poll(&p, 1, static_cast<int>(std::min<long long>(left.count(), 1000)));
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) continue;
-    char buf[4096];
-    const ssize_t n = ::read(pipeFds[0], buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;  // EOF: every writer (the command and its children) is gone
-    if (result.output.size() < kMaxOutput) {
-      result.output.append(
-          buf, std::min(static_cast<std::size_t>(n), kMaxOutput - result.output.size()));
+    const int wait = static_cast<int>(std::min<long long>(left.count(), 20));
+    if (!pipeOpen) {
+      ::usleep(static_cast<useconds_t>(wait) * 1000);
+      continue;
     }
+    pollfd p{pipeFds[0], POLLIN, 0};
+    if (::poll(&p, 1, wait) > 0) pipeOpen = readSome();
+  }
+  if (timedOut) {
+    ::kill(-pid, SIGKILL);
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+  } else {
+    // What the command wrote before exiting is still in the pipe.
+    pollfd p{pipeFds[0], POLLIN, 0};
+    while (pipeOpen && ::poll(&p, 1, 0) > 0 && (p.revents & POLLIN)) pipeOpen = readSome();
   }
   ::close(pipeFds[0]);
-  if (timedOut) ::kill(-pid, SIGKILL);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
   if (timedOut) {
     throw HalError(what + ": timed out after " + std::to_string(timeout.count()) + " ms");
   }
