@@ -366,9 +366,23 @@ TEST_F(SimBackend, FirmwareApplyMovesTheImageUpdatesTheVersionAndReboots) {
   EXPECT_TRUE(fs::exists(sim_ / "firmware/fw-0.2.0.bin"));
   EXPECT_EQ(firmware_, (sim_ / "firmware/fw-0.2.0.bin").string());
   EXPECT_EQ(hal_->system().identity().softwareVersion, "0.2.0-sim");
-  EXPECT_EQ(reboots_, 1);
+  EXPECT_EQ(reboots_, 0);  // restarting is the firmware hook's business
   EXPECT_EQ(readCount(sim_ / "run/firmware_applied"), 1u);
   EXPECT_THROW(hal_->system().applyFirmware((tmp_.path() / "missing.bin").string()), HalError);
+}
+
+TEST_F(SimBackend, FirmwareApplyWithoutAFirmwareHookSimulatesTheReboot) {
+  HalConfig c;
+  c.backend = "sim";
+  c.simDir = sim_.string();
+  c.hooks.reboot = [this] { ++reboots_; };
+  auto hal = makeHal(c);
+  const fs::path image = tmp_.path() / "plain.bin";
+  spit(image, "no version line in here");
+  hal->system().applyFirmware(image.string());
+  EXPECT_EQ(reboots_, 1);
+  EXPECT_EQ(readCount(sim_ / "run/reboots"), 1u);
+  EXPECT_EQ(hal->system().identity().softwareVersion, "0.1.0-sim");  // unchanged
 }
 
 }  // namespace

@@ -149,9 +149,13 @@ void SimSystem::applyFirmware(const std::string& imagePath) {
   }
   recordApply(dir_ / "run" / "firmware_applied",
               target.filename().string() + (version.empty() ? "" : " version=" + version));
-  if (hooks_.firmwareApplied) hooks_.firmwareApplied(target.string());
-  // Installing firmware ends in a reboot on a real box.
-  reboot();
+  // Installing firmware ends in a reboot on a real box: the daemon's hook decides how to
+  // restart, and without one the sim simulates the reboot itself.
+  if (hooks_.firmwareApplied) {
+    hooks_.firmwareApplied(target.string());
+  } else {
+    reboot();
+  }
 }
 
 }  // namespace cwmpd::hal::sim

@@ -14,7 +14,9 @@ namespace cwmpd::hal {
 // What the daemon does after the backend performed a disruptive action (see System).
 // Unset hooks do nothing. On the sim backend, `reboot` is where the daemon re-executes
 // itself; on Linux the command normally takes the box down and the hook lets the daemon
-// flush its state first.
+// flush its state first. `firmwareApplied` gets the installed image's path and is the
+// daemon's cue to restart; when it is unset, the sim backend's applyFirmware() ends with
+// reboot() (so with the reboot hook) instead.
 struct SystemHooks {
   std::function<void()> reboot;
   std::function<void()> factoryReset;

@@ -54,8 +54,8 @@ class System {
   virtual void factoryReset() = 0;
   // Installs the firmware image at `imagePath` (Linux: e.g. OpenWrt sysupgrade through
   // the `firmware_apply` command; sim: the file is moved into the sim directory, the
-  // software version updated from a "version=..." line in the image, and a reboot
-  // simulated).
+  // software version updated from a "version=..." line in the image, then the
+  // firmwareApplied hook runs, or reboot() when that hook is unset).
   virtual void applyFirmware(const std::string& imagePath) = 0;
 };
 
