@@ -92,7 +92,7 @@ std::set<std::string> asSet(const std::vector<IpAddress>& v) {
 TEST(LinuxNetwork, ListsExactlyTheInterfacesOfSysClassNet) {
   std::vector<std::string> expected;
   for (const auto& e : fs::directory_iterator("/sys/class/net")) {
-    expected.push_back(e.path().filename().string());
+    if (e.is_directory()) expected.push_back(e.path().filename().string());
   }
   std::sort(expected.begin(), expected.end());
   auto hal = linuxHal();

@@ -83,7 +83,18 @@ std::string LinuxNetwork::checkedName(std::string_view name) const {
   return std::string(name);
 }
 
-std::vector<std::string> LinuxNetwork::interfaces() { return listDir(config_.sysClassNetDir); }
+std::vector<std::string> LinuxNetwork::interfaces() {
+  // Entries are symlinks to device directories; skip plain files such as the bonding
+  // driver's "bonding_masters".
+  std::vector<std::string> out;
+  for (const auto& n : listDir(config_.sysClassNetDir)) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(std::filesystem::path(config_.sysClassNetDir) / n, ec)) {
+      out.push_back(n);
+    }
+  }
+  return out;
+}
 
 InterfaceInfo LinuxNetwork::info(std::string_view name) {
   return readInterfaceDir(std::filesystem::path(config_.sysClassNetDir) / checkedName(name));
