@@ -1,0 +1,851 @@
+// The WAN/LAN side of the box from the HAL's network interfaces.
+//
+// TR-181: Device.Ethernet.Interface (one row per Ethernet-kind interface), Device.IP.Interface
+// (every interface except Wi-Fi ones, loopback included with Type "Loopback"), Device.PPP.Interface
+// (Ppp-kind interfaces) and Device.DNS.Client. TR-098: WANDevice (the WAN interface), its
+// WANConnectionDevice with one WANIPConnection and a WANPPPConnection per PPP interface, and one
+// LANDevice holding the other Ethernet interfaces.
+//
+// Keys given to Host::ensureInstance (other plugins hang objects below these rows and must
+// look them up with the same table and key):
+//   InternetGatewayDevice.WANDevice.        key = the WAN interface name ([wan] interface,
+//                                           default the first Ethernet interface)
+//   InternetGatewayDevice.LANDevice.        key = "lan" (the one LAN device)
+//   Device.Ethernet/IP/PPP.Interface.       key = the interface name
+//   ...IPv4Address. / IPv6Address. / DNS.Client.Server.   key = position in the HAL's list
+//
+// Live state (status, counters, MAC, LastChange, addresses of read-only rows) comes from
+// getters. Configuration is stored by the core: seeded from the HAL with Host::setInitial at
+// start, so values the ACS set win over what the box booted with. Applying a change recomputes
+// the whole configuration of the interface from the stored values and pushes only what differs
+// from the HAL (NetworkDevices::configure); start() does the same so that ACS-set values are
+// re-applied after a reboot. An interface is administratively up only when every Enable bound
+// to it (link and IP layer, or their TR-098 counterparts) is true.
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cwmpd/hal/hal.hpp>
+#include <cwmpd/sdk/model_xml.hpp>
+#include <cwmpd/sdk/plugin.hpp>
+#include <functional>
+#include <limits>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace {
+
+using cwmpd::sdk::Change;
+using cwmpd::sdk::Fault;
+using cwmpd::sdk::FaultCode;
+using cwmpd::sdk::Host;
+using cwmpd::sdk::InstanceRef;
+using cwmpd::sdk::LogLevel;
+using cwmpd::sdk::ObjectBinding;
+using cwmpd::sdk::Registrar;
+namespace hal = cwmpd::hal;
+
+// ---------------------------------------------------------------- value helpers
+
+std::string boolText(bool b) { return b ? "true" : "false"; }
+std::string num(std::uint64_t v) { return std::to_string(v); }
+// TR-098 counters and TR-181 StatsCounter32 are unsignedInt: they wrap at 2^32.
+std::string num32(std::uint64_t v) { return std::to_string(v & 0xFFFFFFFFu); }
+
+std::optional<std::uint32_t> parseIpv4(const std::string& s) {
+  in_addr a{};
+  if (inet_pton(AF_INET, s.c_str(), &a) != 1) return std::nullopt;
+  return ntohl(a.s_addr);
+}
+
+std::string formatIpv4(std::uint32_t v) {
+  in_addr a{};
+  a.s_addr = htonl(v);
+  char buf[INET_ADDRSTRLEN] = {};
+  inet_ntop(AF_INET, &a, buf, sizeof buf);
+  return buf;
+}
+
+bool isIpAddress(const std::string& s) {
+  in6_addr a6{};
+  return parseIpv4(s) || inet_pton(AF_INET6, s.c_str(), &a6) == 1;
+}
+
+std::uint32_t prefixMask(unsigned prefix) {
+  return prefix == 0 ? 0 : prefix >= 32 ? 0xFFFFFFFFu : ~(0xFFFFFFFFu >> prefix);
+}
+
+std::string maskText(unsigned prefix) { return formatIpv4(prefixMask(prefix)); }
+
+// A dotted mask with contiguous ones ("255.255.255.0") as a prefix length.
+std::optional<std::uint8_t> maskPrefix(const std::string& s) {
+  auto m = parseIpv4(s);
+  if (!m) return std::nullopt;
+  std::uint8_t p = 0;
+  while (p < 32 && (*m & (0x80000000u >> p))) ++p;
+  if (prefixMask(p) != *m) return std::nullopt;
+  return p;
+}
+
+std::vector<std::string> splitList(const std::string& s) {
+  std::vector<std::string> out;
+  std::size_t pos = 0;
+  while (pos <= s.size()) {
+    std::size_t comma = s.find(',', pos);
+    if (comma == std::string::npos) comma = s.size();
+    std::string item = s.substr(pos, comma - pos);
+    const auto b = item.find_first_not_of(" \t");
+    const auto e = item.find_last_not_of(" \t");
+    if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
+    pos = comma + 1;
+  }
+  return out;
+}
+
+std::string joinList(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : ",") + i;
+  return out;
+}
+
+[[noreturn]] void refuse(const Change& c, const std::string& why) {
+  throw Fault(FaultCode::InvalidParameterValue, c.path() + ": " + why);
+}
+
+// ---------------------------------------------------------------- validators
+
+using Check = std::function<void(const Change&)>;
+
+Check onlyValue(std::string allowed, std::string why) {
+  return [allowed = std::move(allowed), why = std::move(why)](const Change& c) {
+    if (c.value != allowed) refuse(c, why);
+  };
+}
+
+// For parameters the data model makes writable but this hardware cannot change.
+Check unchangeable(std::string why) {
+  return [why = std::move(why)](const Change& c) {
+    if (c.value != c.oldValue) refuse(c, why);
+  };
+}
+
+void checkMtu(const Change& c) {
+  // RFC 791: every IPv4 link must carry 68-octet datagrams; below that IP cannot work.
+  if (std::stoul(c.value) < 68) refuse(c, "must be at least 68 (RFC 791)");
+}
+
+void checkUnicastIpv4(const Change& c) {
+  auto a = parseIpv4(c.value);
+  if (!a || *a == 0 || *a >= 0xE0000000u || (*a >> 24) == 127)
+    refuse(c, "not a unicast IPv4 address");
+}
+
+void checkIpv4OrEmpty(const Change& c) {
+  if (!c.value.empty() && !parseIpv4(c.value)) refuse(c, "not an IPv4 address");
+}
+
+void checkMask(const Change& c) {
+  if (!maskPrefix(c.value)) refuse(c, "not a contiguous IPv4 subnet mask");
+}
+
+void checkMaskOrEmpty(const Change& c) {
+  if (!c.value.empty()) checkMask(c);
+}
+
+void checkIpList(const Change& c) {
+  for (const auto& a : splitList(c.value))
+    if (!isIpAddress(a)) refuse(c, "'" + a + "' is not an IP address");
+}
+
+void checkIpv4List(const Change& c) {
+  for (const auto& a : splitList(c.value))
+    if (!parseIpv4(a)) refuse(c, "'" + a + "' is not an IPv4 address");
+}
+
+void checkIpAddress(const Change& c) {
+  if (!isIpAddress(c.value)) refuse(c, "not an IP address");
+}
+
+const char* const kFixedRate = "the link rate cannot be forced on this hardware";
+const char* const kFixedDuplex = "the duplex mode cannot be forced on this hardware";
+const char* const kKeepEnabled =
+    "rows follow the hardware's list; change or replace the address instead of disabling it";
+
+// ---------------------------------------------------------------- counters
+
+struct CounterField {
+  const char* name;
+  std::uint64_t hal::InterfaceCounters::*member;
+  bool wide;  // unsignedLong (StatsCounter64) in TR-181; the others wrap at 2^32
+};
+
+using C = hal::InterfaceCounters;
+constexpr CounterField kCounters[] = {
+    {"BytesSent", &C::bytesSent, true},
+    {"BytesReceived", &C::bytesReceived, true},
+    {"PacketsSent", &C::packetsSent, true},
+    {"PacketsReceived", &C::packetsReceived, true},
+    {"ErrorsSent", &C::errorsSent, false},
+    {"ErrorsReceived", &C::errorsReceived, false},
+    {"UnicastPacketsSent", &C::unicastPacketsSent, true},
+    {"UnicastPacketsReceived", &C::unicastPacketsReceived, true},
+    {"DiscardPacketsSent", &C::discardPacketsSent, false},
+    {"DiscardPacketsReceived", &C::discardPacketsReceived, false},
+    {"MulticastPacketsSent", &C::multicastPacketsSent, true},
+    {"MulticastPacketsReceived", &C::multicastPacketsReceived, true},
+    {"BroadcastPacketsSent", &C::broadcastPacketsSent, true},
+    {"BroadcastPacketsReceived", &C::broadcastPacketsReceived, true},
+    {"UnknownProtoPacketsReceived", &C::unknownProtoPacketsReceived, false},
+};
+
+// ---------------------------------------------------------------- the plugin
+
+// What of the stored model makes up one interface's configuration (full parameter paths).
+struct DeviceConfig {
+  std::vector<std::string> enables;  // administratively up when all are true
+  std::string mtu;                   // empty: not configured from the model
+  struct Address {
+    std::string address, mask;
+  };
+  std::vector<Address> ipv4;  // by position in the HAL's list; later HAL entries are kept
+};
+
+class WanPlugin : public cwmpd::sdk::Plugin {
+ public:
+  void registerModel(Registrar& reg) override {
+    host_ = &reg.host();
+    reg.definitions(cwmpd_plugin_model_xml);
+    if (host_->root() == "Device") {
+      registerTr181(reg);
+    } else {
+      registerTr098(reg);
+    }
+  }
+
+  void start(Host& host) override {
+    host_ = &host;
+    auto& net = host.hal().network();
+    for (const auto& name : net.interfaces()) infos_[name] = net.info(name);
+    wan_ = host.config("wan", "interface");
+    if (wan_.empty()) {
+      for (const auto& [name, info] : infos_)
+        if (info.kind == hal::InterfaceKind::Ethernet) {
+          wan_ = name;
+          break;
+        }
+    }
+    if (!wan_.empty() && !infos_.count(wan_))
+      host.log(LogLevel::Warning, "[wan] interface '" + wan_ + "' does not exist");
+    if (host.root() == "Device") {
+      startTr181();
+    } else {
+      startTr098();
+    }
+    // Push configuration the ACS set earlier (it survives reboots of the box).
+    for (const auto& [name, cfg] : config_) {
+      try {
+        syncDevice(name);
+      } catch (const hal::HalError& e) {
+        host.log(LogLevel::Warning, std::string("cannot apply stored configuration: ") + e.what());
+      }
+    }
+    try {
+      syncDns();
+    } catch (const hal::HalError& e) {
+      host.log(LogLevel::Warning, std::string("cannot apply stored DNS servers: ") + e.what());
+    }
+  }
+
+ private:
+  // ------------------------------------------------------------ plumbing
+
+  hal::NetworkDevices& net() { return host_->hal().network(); }
+
+  // The interface an instance (or any object below it) belongs to.
+  std::optional<std::string> deviceOf(const std::string& objectPath) const {
+    std::string p = objectPath;
+    while (!p.empty()) {
+      if (auto it = owner_.find(p); it != owner_.end()) return it->second;
+      // Drop the last "segment." of the path.
+      p.pop_back();
+      const auto dot = p.rfind('.');
+      p = dot == std::string::npos ? std::string() : p.substr(0, dot + 1);
+    }
+    return std::nullopt;
+  }
+
+  std::string dev(const InstanceRef& r) const {
+    auto d = deviceOf(r.path);
+    if (!d) throw Fault(FaultCode::InternalError, r.path + " has no interface");
+    return *d;
+  }
+
+  std::size_t position(const std::map<std::string, std::size_t>& index,
+                       const InstanceRef& r) const {
+    auto it = index.find(r.path);
+    if (it == index.end()) throw Fault(FaultCode::InternalError, r.path + " is not a known row");
+    return it->second;
+  }
+
+  hal::InterfaceInfo info(const std::string& name) {
+    auto i = net().info(name);
+    track(name, i.status);
+    return i;
+  }
+
+  // Status history for LastChange/Uptime. A transition is noticed on the first read after
+  // it happened; the first observation is dated at boot (uptime 0).
+  struct Track {
+    hal::OperStatus status = hal::OperStatus::Unknown;
+    std::uint64_t since = 0;  // system uptime at the change
+  };
+  void track(const std::string& name, hal::OperStatus s) {
+    auto [it, fresh] = tracks_.try_emplace(name);
+    if (fresh) {
+      it->second.status = s;
+      return;
+    }
+    if (it->second.status != s) {
+      it->second.status = s;
+      it->second.since = host_->hal().system().uptimeSeconds();
+    }
+  }
+  std::uint64_t secondsSinceChange(const std::string& name) {
+    info(name);
+    const std::uint64_t now = host_->hal().system().uptimeSeconds();
+    const std::uint64_t since = tracks_[name].since;
+    return now > since ? now - since : 0;
+  }
+  std::string lastChange(const std::string& name) {
+    return num32(std::min<std::uint64_t>(secondsSinceChange(name), 0xFFFFFFFFu));
+  }
+  std::string upSeconds(const std::string& name) {
+    auto i = info(name);
+    if (i.status != hal::OperStatus::Up) return "0";
+    return lastChange(name);
+  }
+
+  std::string firstIpv4(const std::string& name, bool mask) {
+    auto v4 = net().ipv4Addresses(name);
+    if (v4.empty()) return {};
+    return mask ? maskText(v4[0].prefixLength) : v4[0].address;
+  }
+
+  // Every writable parameter of `pattern` is checked by `checks` (by parameter name) and any
+  // accepted change is pushed to the HAL by recomputing the interfaces it touches.
+  void bindConfig(Registrar& reg, const std::string& pattern, std::map<std::string, Check> checks,
+                  std::optional<std::pair<std::string, std::string>> addressPair = std::nullopt) {
+    reg.object(pattern)
+        .validate([this, checks = std::move(checks), addressPair](const std::vector<Change>& cs) {
+          for (const auto& c : cs)
+            if (auto it = checks.find(c.parameter); it != checks.end()) it->second(c);
+          if (addressPair) checkAddressPair(cs, addressPair->first, addressPair->second);
+        })
+        .apply([this](const std::vector<Change>& cs) { applyChanges(cs); })
+        .onAdd([](const InstanceRef& r) {
+          throw Fault(FaultCode::RequestDenied,
+                      r.path + ": the rows of this table follow the hardware");
+        })
+        .onDelete([](const InstanceRef& r) {
+          throw Fault(FaultCode::RequestDenied,
+                      r.path + ": the rows of this table follow the hardware");
+        });
+  }
+
+  // An address needs a mask: refuse a set that would leave one of them empty.
+  void checkAddressPair(const std::vector<Change>& cs, const std::string& addr,
+                        const std::string& mask) {
+    std::set<std::string> objects;
+    for (const auto& c : cs) objects.insert(c.object);
+    for (const auto& o : objects) {
+      std::string a = host_->value(o + addr), m = host_->value(o + mask);
+      const Change* last = nullptr;
+      for (const auto& c : cs) {
+        if (c.object != o) continue;
+        if (c.parameter == addr) a = c.value;
+        if (c.parameter == mask) m = c.value;
+        last = &c;
+      }
+      if (last && a.empty() != m.empty())
+        refuse(*last, "an address needs a subnet mask and vice versa");
+    }
+  }
+
+  void applyChanges(const std::vector<Change>& cs) {
+    std::set<std::string> devices;
+    bool dns = false;
+    for (const auto& c : cs) {
+      if (dnsObjects_.count(c.object)) dns = true;
+      if (auto d = deviceOf(c.object)) devices.insert(*d);
+    }
+    try {
+      for (const auto& d : devices) syncDevice(d);
+      if (dns) syncDns();
+    } catch (const hal::HalError& e) {
+      throw Fault(FaultCode::InvalidParameterValue, e.what());
+    }
+  }
+
+  // Makes the interface match the stored model; only what differs is sent to the HAL.
+  void syncDevice(const std::string& name) {
+    auto it = config_.find(name);
+    if (it == config_.end()) return;
+    const DeviceConfig& cfg = it->second;
+    const auto cur = net().info(name);
+    hal::InterfaceConfig change;
+    if (!cfg.enables.empty()) {
+      bool on = std::all_of(cfg.enables.begin(), cfg.enables.end(),
+                            [&](const std::string& p) { return host_->value(p) == "true"; });
+      if (on != cur.enabled) change.enabled = on;
+    }
+    if (!cfg.mtu.empty()) {
+      auto mtu = static_cast<std::uint32_t>(std::stoul(host_->value(cfg.mtu)));
+      if (mtu != cur.mtu) change.mtu = mtu;
+    }
+    if (!cfg.ipv4.empty()) {
+      const auto now = net().ipv4Addresses(name);
+      std::vector<hal::IpAddress> want;
+      for (std::size_t i = 0; i < cfg.ipv4.size(); ++i) {
+        const std::string a = host_->value(cfg.ipv4[i].address);
+        if (a.empty()) continue;
+        want.push_back({a, maskPrefix(host_->value(cfg.ipv4[i].mask)).value_or(32)});
+      }
+      for (std::size_t i = cfg.ipv4.size(); i < now.size(); ++i) want.push_back(now[i]);
+      if (want != now) change.staticIpv4 = want;
+    }
+    if (change.enabled || change.mtu || change.staticIpv4) net().configure(name, change);
+  }
+
+  void syncDns() {
+    if (dnsSources_.empty()) return;
+    std::vector<std::string> want;
+    for (const auto& p : dnsSources_)
+      for (auto& s : splitList(host_->value(p)))
+        if (std::find(want.begin(), want.end(), s) == want.end()) want.push_back(std::move(s));
+    if (want != net().dnsServers()) net().setDnsServers(want);
+  }
+
+  void seed(const std::string& path, const std::string& value) { host_->setInitial(path, value); }
+
+  std::string row(const std::string& table, const std::string& key) {
+    return table + std::to_string(host_->ensureInstance(table, key)) + ".";
+  }
+
+  // Registers the counters of `names` on `pattern`; `prefix` is prepended to the names
+  // (TR-098 "Ethernet"); `all32` makes every counter wrap at 2^32.
+  void bindCounters(Registrar& reg, const std::string& pattern,
+                    const std::vector<std::string>& names, const std::string& prefix, bool all32) {
+    auto& b = reg.object(pattern);
+    for (const auto& f : kCounters) {
+      if (std::find(names.begin(), names.end(), f.name) == names.end()) continue;
+      const bool wide = f.wide && !all32;
+      b.get(prefix + f.name, [this, member = f.member, wide](const InstanceRef& r) {
+        const std::uint64_t v = net().counters(dev(r)).*member;
+        return wide ? num(v) : num32(v);
+      });
+    }
+  }
+
+  static std::vector<std::string> allCounters() {
+    std::vector<std::string> v;
+    for (const auto& f : kCounters) v.push_back(f.name);
+    return v;
+  }
+
+  // ------------------------------------------------------------ TR-181
+
+  void registerTr181(Registrar& reg) {
+    const std::string eth = "Device.Ethernet.Interface.{i}.";
+    reg.object(eth)
+        .get("Status",
+             [this](const InstanceRef& r) { return std::string(toString(info(dev(r)).status)); })
+        .get("Name", [this](const InstanceRef& r) { return dev(r); })
+        .get("LastChange", [this](const InstanceRef& r) { return lastChange(dev(r)); })
+        .get("Upstream", [this](const InstanceRef& r) { return boolText(dev(r) == wan_); })
+        .get("MACAddress", [this](const InstanceRef& r) { return info(dev(r)).mac; })
+        .get("CurrentBitRate",
+             [this](const InstanceRef& r) { return num(info(dev(r)).speedMbps.value_or(0)); });
+    bindConfig(reg, eth,
+               {{"MaxBitRate", onlyValue("-1", kFixedRate)},
+                {"DuplexMode", onlyValue("Auto", kFixedDuplex)}});
+    bindCounters(reg, eth + "Stats.", allCounters(), "", false);
+
+    const std::string ppp = "Device.PPP.Interface.{i}.";
+    reg.object(ppp)
+        .get("Status",
+             [this](const InstanceRef& r) { return std::string(toString(info(dev(r)).status)); })
+        .get("Name", [this](const InstanceRef& r) { return dev(r); })
+        .get("LastChange", [this](const InstanceRef& r) { return lastChange(dev(r)); })
+        .get("ConnectionStatus",
+             [this](const InstanceRef& r) { return pppConnectionStatus(dev(r)); });
+    bindConfig(reg, ppp, {{"MaxMRUSize", checkMtu}});
+    reg.object(ppp + "IPCP.")
+        .get("LocalIPAddress", [this](const InstanceRef& r) { return firstIpv4(dev(r), false); })
+        .get("RemoteIPAddress", [](const InstanceRef&) { return std::string(); })
+        .get("DNSServers", [this](const InstanceRef&) {
+          std::vector<std::string> v4;
+          for (const auto& s : net().dnsServers())
+            if (parseIpv4(s)) v4.push_back(s);
+          return joinList(v4);
+        });
+    bindCounters(reg, ppp + "Stats.",
+                 {"BytesSent", "BytesReceived", "PacketsSent", "PacketsReceived", "ErrorsSent",
+                  "ErrorsReceived", "DiscardPacketsSent", "DiscardPacketsReceived"},
+                 "", false);
+
+    const std::string ip = "Device.IP.Interface.{i}.";
+    reg.object(ip)
+        .get("Status",
+             [this](const InstanceRef& r) { return std::string(toString(info(dev(r)).status)); })
+        .get("Name", [this](const InstanceRef& r) { return dev(r); })
+        .get("LastChange", [this](const InstanceRef& r) { return lastChange(dev(r)); });
+    bindConfig(reg, ip, {{"MaxMTUSize", checkMtu}});
+    bindCounters(reg, ip + "Stats.", allCounters(), "", false);
+
+    reg.object(ip + "IPv4Address.{i}.").get("Status", [](const InstanceRef&) {
+      return std::string("Enabled");  // rows exist only for addresses the interface holds
+    });
+    bindConfig(reg, ip + "IPv4Address.{i}.",
+               {{"Enable", onlyValue("true", kKeepEnabled)},
+                {"IPAddress", checkUnicastIpv4},
+                {"SubnetMask", checkMask}},
+               std::make_pair(std::string("IPAddress"), std::string("SubnetMask")));
+
+    const std::string v6 = ip + "IPv6Address.{i}.";
+    reg.object(v6)
+        .get("Status", [](const InstanceRef&) { return std::string("Enabled"); })
+        .get("IPAddressStatus", [](const InstanceRef&) { return std::string("Preferred"); })
+        .get("IPAddress", [this](const InstanceRef& r) {
+          auto list = net().ipv6Addresses(dev(r));
+          const std::size_t i = position(v6Index_, r);
+          return i < list.size() ? list[i].address : std::string();
+        });
+    const char* v6why = "IPv6 addresses are not configurable on this device";
+    bindConfig(reg, v6,
+               {{"Enable", onlyValue("true", kKeepEnabled)},
+                {"IPAddress", unchangeable(v6why)},
+                {"Prefix", unchangeable(v6why)}});
+
+    reg.object("Device.DNS.Client.").get("Status", [this](const InstanceRef&) {
+      return std::string(host_->value("Device.DNS.Client.Enable") == "true" ? "Enabled"
+                                                                            : "Disabled");
+    });
+    bindConfig(reg, "Device.DNS.Client.",
+               {{"Enable", onlyValue("true", "the resolver cannot be turned off")}});
+    reg.object("Device.DNS.Client.Server.{i}.").get("Status", [](const InstanceRef&) {
+      return std::string("Enabled");
+    });
+    bindConfig(reg, "Device.DNS.Client.Server.{i}.",
+               {{"Enable", onlyValue("true", kKeepEnabled)}, {"DNSServer", checkIpAddress}});
+  }
+
+  std::string pppConnectionStatus(const std::string& name) {
+    auto i = info(name);
+    if (!i.enabled) return "Disconnected";
+    return i.status == hal::OperStatus::Up ? "Connected" : "Connecting";
+  }
+
+  void startTr181() {
+    std::map<std::string, std::string> lower;  // interface -> its link layer row
+    for (const auto& [name, i] : infos_) {
+      if (i.kind == hal::InterfaceKind::Ethernet) {
+        const std::string p = row("Device.Ethernet.Interface.", name);
+        owner_[p] = name;
+        seed(p + "Enable", boolText(i.enabled));
+        seed(p + "MaxBitRate", "-1");
+        seed(p + "DuplexMode", "Auto");
+        config_[name].enables.push_back(p + "Enable");
+        lower[name] = p.substr(0, p.size() - 1);
+        linkOptics(name, p);
+      } else if (i.kind == hal::InterfaceKind::Ppp) {
+        const std::string p = row("Device.PPP.Interface.", name);
+        owner_[p] = name;
+        seed(p + "Enable", boolText(i.enabled));
+        // The MRU is negotiated by the PPP daemon: stored for the ACS, not pushed.
+        seed(p + "MaxMRUSize", num(i.mtu));
+        config_[name].enables.push_back(p + "Enable");
+        lower[name] = p.substr(0, p.size() - 1);
+      }
+    }
+    std::string wanIp;
+    for (const auto& [name, i] : infos_) {
+      if (i.kind == hal::InterfaceKind::WiFi) continue;  // Wi-Fi carries IP through a bridge
+      const std::string p = row("Device.IP.Interface.", name);
+      if (name == wan_) wanIp = p.substr(0, p.size() - 1);
+      owner_[p] = name;
+      DeviceConfig& cfg = config_[name];
+      seed(p + "Enable", boolText(i.enabled));
+      seed(p + "IPv4Enable", "true");
+      seed(p + "IPv6Enable", "true");
+      seed(p + "MaxMTUSize", num(i.mtu));
+      if (auto l = lower.find(name); l != lower.end()) seed(p + "LowerLayers", l->second);
+      if (i.kind == hal::InterfaceKind::Loopback) host_->update(p + "Type", "Loopback");
+      cfg.enables.push_back(p + "Enable");
+      cfg.mtu = p + "MaxMTUSize";
+      const auto v4 = net().ipv4Addresses(name);
+      for (std::size_t k = 0; k < v4.size(); ++k) {
+        const std::string a = row(p + "IPv4Address.", std::to_string(k));
+        seed(a + "Enable", "true");
+        seed(a + "IPAddress", v4[k].address);
+        seed(a + "SubnetMask", maskText(v4[k].prefixLength));
+        cfg.ipv4.push_back({a + "IPAddress", a + "SubnetMask"});
+      }
+      const auto v6 = net().ipv6Addresses(name);
+      for (std::size_t k = 0; k < v6.size(); ++k) {
+        const std::string a = row(p + "IPv6Address.", std::to_string(k));
+        v6Index_[a] = k;
+        seed(a + "Enable", "true");
+        // fe80::/10 is formed by the kernel from the MAC (RFC 4862).
+        const bool linkLocal =
+            v6[k].address.rfind("fe8", 0) == 0 || v6[k].address.rfind("fe9", 0) == 0 ||
+            v6[k].address.rfind("fea", 0) == 0 || v6[k].address.rfind("feb", 0) == 0;
+        host_->update(a + "Origin", linkLocal ? "AutoConfigured" : "Static");
+      }
+    }
+    seed("Device.DNS.Client.Enable", "true");
+    const auto servers = net().dnsServers();
+    for (std::size_t k = 0; k < servers.size(); ++k) {
+      const std::string s = row("Device.DNS.Client.Server.", std::to_string(k));
+      dnsObjects_.insert(s);
+      dnsSources_.push_back(s + "DNSServer");
+      seed(s + "Enable", "true");
+      seed(s + "DNSServer", servers[k]);
+      if (!wanIp.empty()) seed(s + "Interface", wanIp);
+    }
+  }
+
+  // Ethernet.Interface.LowerLayers names the optical interface that feeds it, when the pon
+  // plugin serves Device.Optical (same table and key as pon uses: the transceiver name).
+  void linkOptics(const std::string& name, const std::string& ethRow) {
+    std::vector<std::string> optical;
+    try {
+      auto& optics = host_->hal().optics();
+      for (const auto& t : optics.transceivers())
+        if (optics.status(t).netdev == name)
+          optical.push_back("Device.Optical.Interface." +
+                            std::to_string(host_->ensureInstance("Device.Optical.Interface.", t)));
+    } catch (const Fault&) {
+      return;  // no pon plugin: Device.Optical is not in the tree
+    } catch (const hal::HalError& e) {
+      host_->log(LogLevel::Warning, std::string("transceivers: ") + e.what());
+      return;
+    }
+    if (!optical.empty()) seed(ethRow + "LowerLayers", joinList(optical));
+  }
+
+  // ------------------------------------------------------------ TR-098
+
+  static std::string ethStatus098(const hal::InterfaceInfo& i) {
+    if (!i.enabled) return "Disabled";
+    return i.status == hal::OperStatus::Up ? "Up" : "NoLink";
+  }
+
+  std::string connectionStatus098(const std::string& name) {
+    auto i = info(name);
+    return i.enabled && i.status == hal::OperStatus::Up ? "Connected" : "Disconnected";
+  }
+
+  void registerTr098(Registrar& reg) {
+    const std::string igd = "InternetGatewayDevice.";
+    const std::string wd = igd + "WANDevice.{i}.";
+    const std::string fixedMac = "the MAC address cannot be changed";
+    const std::string fixedPpp = "assigned by the PPP peer";
+
+    reg.object(wd + "WANCommonInterfaceConfig.")
+        .get("WANAccessType", [](const InstanceRef&) { return std::string("Ethernet"); })
+        .get("Layer1UpstreamMaxBitRate",
+             [this](const InstanceRef& r) { return layer1Rate(dev(r)); })
+        .get("Layer1DownstreamMaxBitRate",
+             [this](const InstanceRef& r) { return layer1Rate(dev(r)); })
+        .get("PhysicalLinkStatus",
+             [this](const InstanceRef& r) {
+               return std::string(info(dev(r)).status == hal::OperStatus::Up ? "Up" : "Down");
+             })
+        .get("TotalBytesSent",
+             [this](const InstanceRef& r) { return num32(net().counters(dev(r)).bytesSent); })
+        .get("TotalBytesReceived",
+             [this](const InstanceRef& r) { return num32(net().counters(dev(r)).bytesReceived); })
+        .get("TotalPacketsSent",
+             [this](const InstanceRef& r) { return num32(net().counters(dev(r)).packetsSent); })
+        .get("TotalPacketsReceived", [this](const InstanceRef& r) {
+          return num32(net().counters(dev(r)).packetsReceived);
+        });
+
+    const std::string wec = wd + "WANEthernetInterfaceConfig.";
+    reg.object(wec)
+        .get("Status", [this](const InstanceRef& r) { return ethStatus098(info(dev(r))); })
+        .get("MACAddress", [this](const InstanceRef& r) { return info(dev(r)).mac; });
+    bindConfig(reg, wec,
+               {{"MaxBitRate", onlyValue("Auto", kFixedRate)},
+                {"DuplexMode", onlyValue("Auto", kFixedDuplex)}});
+    bindCounters(reg, wec + "Stats.",
+                 {"BytesSent", "BytesReceived", "PacketsSent", "PacketsReceived"}, "", true);
+
+    const std::string cd = wd + "WANConnectionDevice.{i}.";
+    bindConfig(reg, cd, {});
+    const std::string ipc = cd + "WANIPConnection.{i}.";
+    reg.object(ipc)
+        .get("ConnectionStatus",
+             [this](const InstanceRef& r) { return connectionStatus098(dev(r)); })
+        .get("Uptime", [this](const InstanceRef& r) { return upSeconds(dev(r)); })
+        .get("MACAddress", [this](const InstanceRef& r) { return info(dev(r)).mac; });
+    bindConfig(reg, ipc,
+               {{"ConnectionType", onlyValue("IP_Routed", "only routed connections are supported")},
+                {"ExternalIPAddress",
+                 [](const Change& c) {
+                   if (!c.value.empty()) checkUnicastIpv4(c);
+                 }},
+                {"SubnetMask", checkMaskOrEmpty},
+                {"DefaultGateway", checkIpv4OrEmpty},
+                {"DNSServers", checkIpList},
+                {"MACAddress", unchangeable(fixedMac)}},
+               std::make_pair(std::string("ExternalIPAddress"), std::string("SubnetMask")));
+    bindCounters(reg, ipc + "Stats.", allCounters(), "Ethernet", true);
+
+    const std::string pppc = cd + "WANPPPConnection.{i}.";
+    reg.object(pppc)
+        .get("ConnectionStatus",
+             [this](const InstanceRef& r) { return pppConnectionStatus(dev(r)); })
+        .get("Uptime", [this](const InstanceRef& r) { return upSeconds(dev(r)); })
+        .get("ExternalIPAddress", [this](const InstanceRef& r) { return firstIpv4(dev(r), false); })
+        .get("DNSServers", [this](const InstanceRef&) { return joinList(net().dnsServers()); })
+        .get("MACAddress", [this](const InstanceRef& r) { return info(dev(r)).mac; });
+    bindConfig(reg, pppc,
+               {{"ConnectionType", onlyValue("IP_Routed", "only routed connections are supported")},
+                {"ExternalIPAddress", unchangeable(fixedPpp)},
+                {"DNSServers", unchangeable(fixedPpp)},
+                {"MACAddress", unchangeable(fixedMac)}});
+
+    const std::string ld = igd + "LANDevice.{i}.";
+    bindConfig(reg, ld, {});
+    bindConfig(reg, ld + "LANHostConfigManagement.",
+               {{"MinAddress", checkIpv4OrEmpty},
+                {"MaxAddress", checkIpv4OrEmpty},
+                {"SubnetMask", checkMaskOrEmpty},
+                {"DNSServers", checkIpv4List},
+                {"IPRouters", checkIpv4List}});
+    bindConfig(
+        reg, ld + "LANHostConfigManagement.IPInterface.{i}.",
+        {{"Enable", onlyValue("true", kKeepEnabled)},
+         {"IPInterfaceIPAddress", checkUnicastIpv4},
+         {"IPInterfaceSubnetMask", checkMask},
+         {"IPInterfaceAddressingType",
+          onlyValue("Static", "only static LAN addresses are supported")}},
+        std::make_pair(std::string("IPInterfaceIPAddress"), std::string("IPInterfaceSubnetMask")));
+    const std::string lec = ld + "LANEthernetInterfaceConfig.{i}.";
+    reg.object(lec)
+        .get("Status", [this](const InstanceRef& r) { return ethStatus098(info(dev(r))); })
+        .get("Name", [this](const InstanceRef& r) { return dev(r); })
+        .get("MACAddress", [this](const InstanceRef& r) { return info(dev(r)).mac; });
+    bindConfig(reg, lec,
+               {{"MaxBitRate", onlyValue("Auto", kFixedRate)},
+                {"DuplexMode", onlyValue("Auto", kFixedDuplex)}});
+    bindCounters(reg, lec + "Stats.", allCounters(), "", true);
+  }
+
+  // TR-098 Layer1*MaxBitRate are in bits per second (unsignedInt, saturating).
+  std::string layer1Rate(const std::string& name) {
+    const std::uint64_t bps = std::uint64_t{info(name).speedMbps.value_or(0)} * 1000000u;
+    return num(std::min<std::uint64_t>(bps, std::numeric_limits<std::uint32_t>::max()));
+  }
+
+  void startTr098() {
+    const std::string igd = "InternetGatewayDevice.";
+    if (!wan_.empty() && infos_.count(wan_)) {
+      const auto& w = infos_[wan_];
+      const std::string wd = row(igd + "WANDevice.", wan_);
+      owner_[wd] = wan_;
+      DeviceConfig& cfg = config_[wan_];
+      seed(wd + "WANCommonInterfaceConfig.EnabledForInternet", "true");
+      const std::string wec = wd + "WANEthernetInterfaceConfig.";
+      seed(wec + "Enable", boolText(w.enabled));
+      seed(wec + "MaxBitRate", "Auto");
+      seed(wec + "DuplexMode", "Auto");
+      cfg.enables.push_back(wec + "Enable");
+
+      const std::string cd = row(wd + "WANConnectionDevice.", wan_);
+      const std::string ipc = row(cd + "WANIPConnection.", wan_);
+      owner_[ipc] = wan_;
+      seed(ipc + "Enable", boolText(w.enabled));
+      seed(ipc + "ConnectionType", "IP_Routed");
+      host_->update(ipc + "PossibleConnectionTypes", "IP_Routed");
+      seed(ipc + "Name", wan_);
+      seed(ipc + "NATEnabled", "true");
+      seed(ipc + "AddressingType", "Static");
+      seed(ipc + "ExternalIPAddress", firstIpv4(wan_, false));
+      seed(ipc + "SubnetMask", firstIpv4(wan_, true));
+      seed(ipc + "DNSServers", joinList(net().dnsServers()));
+      cfg.enables.push_back(ipc + "Enable");
+      cfg.ipv4.push_back({ipc + "ExternalIPAddress", ipc + "SubnetMask"});
+      dnsObjects_.insert(ipc);
+      dnsSources_.push_back(ipc + "DNSServers");
+
+      for (const auto& [name, i] : infos_) {
+        if (i.kind != hal::InterfaceKind::Ppp) continue;
+        const std::string p = row(cd + "WANPPPConnection.", name);
+        owner_[p] = name;
+        seed(p + "Enable", boolText(i.enabled));
+        seed(p + "ConnectionType", "IP_Routed");
+        seed(p + "Name", name);
+        config_[name].enables.push_back(p + "Enable");
+      }
+    }
+
+    const std::string ld = row(igd + "LANDevice.", "lan");
+    bool hostConfigSeeded = false;
+    for (const auto& [name, i] : infos_) {
+      if (i.kind != hal::InterfaceKind::Ethernet || name == wan_) continue;
+      const std::string e = row(ld + "LANEthernetInterfaceConfig.", name);
+      owner_[e] = name;
+      seed(e + "Enable", boolText(i.enabled));
+      seed(e + "MaxBitRate", "Auto");
+      seed(e + "DuplexMode", "Auto");
+      config_[name].enables.push_back(e + "Enable");
+      const auto v4 = net().ipv4Addresses(name);
+      if (v4.empty()) continue;
+      const std::string ipi = row(ld + "LANHostConfigManagement.IPInterface.", name);
+      owner_[ipi] = name;
+      seed(ipi + "Enable", "true");
+      seed(ipi + "IPInterfaceIPAddress", v4[0].address);
+      seed(ipi + "IPInterfaceSubnetMask", maskText(v4[0].prefixLength));
+      seed(ipi + "IPInterfaceAddressingType", "Static");
+      config_[name].ipv4.push_back({ipi + "IPInterfaceIPAddress", ipi + "IPInterfaceSubnetMask"});
+      if (!hostConfigSeeded) {
+        hostConfigSeeded = true;
+        seedHostConfig(ld + "LANHostConfigManagement.", v4[0]);
+      }
+    }
+  }
+
+  // First-boot DHCP pool of the LAN: the rest of the LAN subnet above the box's address, the
+  // box as router and DNS proxy. Stored by the core only: this HAL has no DHCP server.
+  void seedHostConfig(const std::string& hc, const hal::IpAddress& lan) {
+    auto addr = parseIpv4(lan.address);
+    if (!addr || lan.prefixLength > 30) return;
+    const std::uint32_t mask = prefixMask(lan.prefixLength);
+    const std::uint32_t network = *addr & mask, broadcast = network | ~mask;
+    const std::uint32_t first = *addr + 1 < broadcast ? *addr + 1 : network + 1;
+    seed(hc + "SubnetMask", formatIpv4(mask));
+    seed(hc + "MinAddress", formatIpv4(first));
+    seed(hc + "MaxAddress", formatIpv4(broadcast - 1));
+    seed(hc + "IPRouters", lan.address);
+    seed(hc + "DNSServers", lan.address);
+  }
+
+  Host* host_ = nullptr;
+  std::string wan_;
+  std::map<std::string, hal::InterfaceInfo> infos_;  // as seen at start
+  std::map<std::string, std::string> owner_;         // instance path -> interface name
+  std::map<std::string, DeviceConfig> config_;       // interface name -> its stored config
+  std::map<std::string, std::size_t> v6Index_;       // IPv6Address row -> HAL list position
+  std::set<std::string> dnsObjects_;                 // instances whose changes move DNS servers
+  std::vector<std::string> dnsSources_;              // parameters listing the DNS servers
+  std::map<std::string, Track> tracks_;
+};
+
+}  // namespace
+
+CWMPD_PLUGIN(WanPlugin, "wan", "1.0")
