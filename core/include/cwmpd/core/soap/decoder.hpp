@@ -1,0 +1,89 @@
+// Decoding of SOAP 1.1 / CWMP messages with Xerces-C SAX2, hardened against hostile input
+// (no DOCTYPE, no entities, bounded size, depth and array length).
+//
+// Threading: a Decoder is not thread-safe; use one per thread. decode() (the free
+// function) uses one Decoder per thread.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "cwmpd/core/soap/messages.hpp"
+
+namespace cwmpd::core::soap {
+
+// Bounds on what comes from the network (ARCHITECTURE: "bounded everything").
+struct DecodeLimits {
+  std::size_t maxBodyBytes = 4 * 1024 * 1024;
+  std::size_t maxDepth = 32;           // element nesting, Envelope = 1
+  std::size_t maxArrayItems = 100000;  // children of any one element
+};
+
+struct DecodeError {
+  enum class Kind : std::uint8_t {
+    // Well-formed CWMP but arguments missing, of the wrong type, or not parseable
+    // (also malformed XML and non-SOAP documents): answer fault 9003.
+    InvalidArguments,
+    // A method we do not know, not a vendor "X_" one: answer fault 9000.
+    MethodNotSupported,
+    // An array longer than DecodeLimits::maxArrayItems: answer fault 9004.
+    ResourcesExceeded,
+    // Hostile input (DOCTYPE, entities, too big, too deep): do not answer, close the
+    // session (TR-069 gives no fault for it, and answering invites more).
+    Refused,
+  };
+  Kind kind = Kind::InvalidArguments;
+  std::string message;             // for logs; never contains parameter values
+  std::optional<std::string> id;   // cwmp:ID if it was read before the error
+  std::string method;              // the Body's element name if it was reached
+  CwmpNamespace ns = CwmpNamespace::V1_0;
+
+  // The CWMP fault code to answer with, or 0 for Refused.
+  [[nodiscard]] int faultCode() const noexcept;
+};
+
+// Either the decoded envelope or why it could not be decoded.
+class DecodeResult {
+ public:
+  DecodeResult(Envelope e) : value_(std::move(e)) {}      // NOLINT(google-explicit-constructor)
+  DecodeResult(DecodeError e) : value_(std::move(e)) {}   // NOLINT(google-explicit-constructor)
+  [[nodiscard]] bool ok() const noexcept { return value_.index() == 0; }
+  explicit operator bool() const noexcept { return ok(); }
+  // Precondition: ok() (resp. !ok()); std::bad_variant_access otherwise.
+  [[nodiscard]] Envelope& envelope() { return std::get<Envelope>(value_); }
+  [[nodiscard]] const Envelope& envelope() const { return std::get<Envelope>(value_); }
+  [[nodiscard]] const DecodeError& error() const { return std::get<DecodeError>(value_); }
+
+ private:
+  std::variant<Envelope, DecodeError> value_;
+};
+
+// Owns a configured Xerces SAX2 reader; reusing it avoids rebuilding the reader for
+// every message.
+class Decoder {
+ public:
+  explicit Decoder(DecodeLimits limits = {});
+  ~Decoder();
+  Decoder(const Decoder&) = delete;
+  Decoder& operator=(const Decoder&) = delete;
+
+  // Never throws for any input (bad_alloc aside). An empty or whitespace-only payload
+  // decodes to Body Empty.
+  [[nodiscard]] DecodeResult decode(std::string_view payload);
+
+  [[nodiscard]] const DecodeLimits& limits() const noexcept { return limits_; }
+
+ private:
+  struct Impl;
+  DecodeLimits limits_;
+  std::unique_ptr<Impl> impl_;
+};
+
+// decode() with a per-thread Decoder using `limits`.
+[[nodiscard]] DecodeResult decode(std::string_view payload, const DecodeLimits& limits = {});
+
+}  // namespace cwmpd::core::soap

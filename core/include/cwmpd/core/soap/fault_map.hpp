@@ -1,0 +1,32 @@
+// The one place that turns protocol-neutral faults into CWMP SOAP faults
+// (TR-069 Amendment 6, A.5.1 and Table "Fault codes").
+#pragma once
+
+#include <exception>
+#include <string_view>
+
+#include "cwmpd/core/data_model.hpp"
+#include "cwmpd/core/soap/decoder.hpp"
+#include "cwmpd/core/soap/messages.hpp"
+#include "cwmpd/sdk/fault.hpp"
+
+namespace cwmpd::core::soap {
+
+// "Client" or "Server" as the spec's fault table gives for a CPE (9xxx) or ACS (8xxx)
+// fault code. Vendor codes (9800-9899, 8800-8899) and unknown codes give "Server".
+[[nodiscard]] const char* soapFaultcode(int code) noexcept;
+
+// A SOAP Fault for `code`, FaultString = `detail` or the spec's string for the code.
+[[nodiscard]] Fault makeFault(int code, std::string_view detail = {});
+
+// sdk::Fault and core::SetFault (with one SetParameterValuesFault per failing parameter).
+[[nodiscard]] Fault toSoapFault(const sdk::Fault& fault);
+
+// Whatever a handler threw: Fault/SetFault as above, any other exception 9002.
+[[nodiscard]] Fault toSoapFault(const std::exception_ptr& error);
+
+// The fault to answer a message that could not be decoded with. Precondition:
+// error.kind != Refused (that one closes the session instead).
+[[nodiscard]] Fault toSoapFault(const DecodeError& error);
+
+}  // namespace cwmpd::core::soap

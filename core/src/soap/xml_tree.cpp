@@ -1,0 +1,371 @@
+#include "soap/xml_tree.hpp"
+
+#include <xercesc/framework/MemBufInputSource.hpp>
+#include <xercesc/sax/SAXParseException.hpp>
+#include <xercesc/sax2/Attributes.hpp>
+#include <xercesc/sax2/DefaultHandler.hpp>
+#include <xercesc/sax2/SAX2XMLReader.hpp>
+#include <xercesc/sax2/XMLReaderFactory.hpp>
+#include <xercesc/util/PlatformUtils.hpp>
+#include <xercesc/util/SecurityManager.hpp>
+#include <xercesc/util/XMLException.hpp>
+#include <xercesc/util/XMLUni.hpp>
+
+#include <algorithm>
+#include <array>
+#include <string>
+
+namespace cwmpd::core::soap::detail {
+
+namespace x = XERCES_CPP_NAMESPACE;
+
+namespace {
+
+constexpr std::u16string_view kSoapEnvUri = u"http://schemas.xmlsoap.org/soap/envelope/";
+constexpr std::u16string_view kCwmpUriPrefix = u"urn:dslforum-org:cwmp-1-";
+constexpr std::u16string_view kXsdUri = u"http://www.w3.org/2001/XMLSchema";
+constexpr std::u16string_view kXsiUri = u"http://www.w3.org/2001/XMLSchema-instance";
+
+std::u16string_view view(const XMLCh* s) {
+  return s == nullptr ? std::u16string_view{} : std::u16string_view(s);
+}
+
+// UTF-16 (what Xerces hands out) to UTF-8, appended to `out`. Unpaired surrogates
+// cannot come out of a conforming parser; they become U+FFFD all the same.
+void appendUtf8(std::string& out, const XMLCh* s, std::size_t n) {
+  // Size for the worst case once, then write through a pointer: character data is the
+  // bulk of a large message and push_back per byte showed in profiles.
+  const std::size_t old = out.size();
+  out.resize(old + 3 * n);
+  char* p = out.data() + old;
+  for (std::size_t i = 0; i < n; ++i) {
+    std::uint32_t c = s[i];
+    if (c < 0x80) {
+      *p++ = static_cast<char>(c);
+      continue;
+    }
+    if (c >= 0xD800 && c <= 0xDBFF && i + 1 < n && s[i + 1] >= 0xDC00 && s[i + 1] <= 0xDFFF) {
+      c = 0x10000 + ((c - 0xD800) << 10) + (static_cast<std::uint32_t>(s[i + 1]) - 0xDC00);
+      ++i;  // two UTF-16 units give at most four bytes: still within 3 * n
+    } else if (c >= 0xD800 && c <= 0xDFFF) {
+      c = 0xFFFD;
+    }
+    if (c < 0x800) {
+      *p++ = static_cast<char>(0xC0 | (c >> 6));
+      *p++ = static_cast<char>(0x80 | (c & 0x3F));
+    } else if (c < 0x10000) {
+      *p++ = static_cast<char>(0xE0 | (c >> 12));
+      *p++ = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+      *p++ = static_cast<char>(0x80 | (c & 0x3F));
+    } else {
+      *p++ = static_cast<char>(0xF0 | (c >> 18));
+      *p++ = static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+      *p++ = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+      *p++ = static_cast<char>(0x80 | (c & 0x3F));
+    }
+  }
+  out.resize(static_cast<std::size_t>(p - out.data()));
+}
+
+std::string toUtf8(std::u16string_view s) {
+  std::string out;
+  appendUtf8(out, s.data(), s.size());
+  return out;
+}
+
+// Xerces keeps global state; it is initialised once per process and never terminated
+// (other users in the process may still need it at exit).
+void ensureXercesInitialized() {
+  static const bool initialized = [] {
+    x::XMLPlatformUtils::Initialize();
+    return true;
+  }();
+  (void)initialized;
+}
+
+std::optional<CwmpNamespace> cwmpFromUri(std::u16string_view uri) {
+  if (uri.size() != kCwmpUriPrefix.size() + 1 || uri.substr(0, kCwmpUriPrefix.size()) != kCwmpUriPrefix) {
+    return std::nullopt;
+  }
+  const char16_t last = uri.back();
+  if (last < u'0' || last > u'4') return std::nullopt;
+  return static_cast<CwmpNamespace>(last - u'0');
+}
+
+class Handler final : public x::DefaultHandler {
+ public:
+  explicit Handler(const DecodeLimits& limits) : limits_(limits) {}
+
+  void reset(XmlTree& tree, bool namespaces) {
+    tree_ = &tree;
+    namespaces_ = namespaces;
+    stack_.clear();
+    prefixes_.clear();
+    // Interned names point into the tree: forget them when the tree changes.
+    for (auto& entry : recentNames_) entry = {};
+  }
+
+  void startElement(const XMLCh* uri, const XMLCh* localname, const XMLCh* qname,
+                    const x::Attributes& attrs) override {
+    if (stack_.size() >= limits_.maxDepth) {
+      throw DecodeFailure{DecodeError::Kind::Refused, "element nesting deeper than the limit"};
+    }
+    auto& nodes = tree_->nodes_;
+    if (!stack_.empty()) {
+      XmlNode& parent = nodes[stack_.back()];
+      if (++parent.childCount > limits_.maxArrayItems) {
+        throw DecodeFailure{DecodeError::Kind::ResourcesExceeded,
+                            "more child elements than the array limit"};
+      }
+      parent.textLength = 0;  // whitespace between child elements
+    } else if (!nodes.empty()) {
+      throw DecodeFailure{DecodeError::Kind::InvalidArguments, "more than one root element"};
+    }
+    const auto index = static_cast<std::uint32_t>(nodes.size());
+    XmlNode& node = nodes.emplace_back();
+    std::u16string_view local;
+    if (namespaces_) {
+      local = view(localname);
+      const std::u16string_view u = view(uri);
+      if (u.empty()) {
+        node.ns = NsClass::None;
+      } else if (u == kSoapEnvUri) {
+        node.ns = NsClass::SoapEnvelope;
+      } else if (auto c = cwmpFromUri(u)) {
+        node.ns = NsClass::Cwmp;
+        node.cwmpNs = c;
+      } else {
+        node.ns = NsClass::Other;
+      }
+    } else {
+      local = view(qname);
+      if (auto colon = local.rfind(u':'); colon != std::u16string_view::npos) {
+        local.remove_prefix(colon + 1);
+      }
+      node.ns = NsClass::Unknown;
+    }
+    node.name = internName(local);
+    readAttributes(node, attrs);
+    node.textOffset = static_cast<std::uint32_t>(tree_->text_.size());
+    if (!stack_.empty()) {
+      XmlNode& parent = nodes[stack_.back()];
+      if (parent.lastChild == XmlNode::kNone) {
+        parent.firstChild = index;
+      } else {
+        nodes[parent.lastChild].next = index;
+      }
+      parent.lastChild = index;
+    }
+    stack_.push_back(index);
+  }
+
+  void endElement(const XMLCh*, const XMLCh*, const XMLCh*) override {
+    if (!stack_.empty()) stack_.pop_back();
+  }
+
+  void characters(const XMLCh* chars, const XMLSize_t length) override {
+    if (stack_.empty()) return;
+    XmlNode& node = tree_->nodes_[stack_.back()];
+    if (node.childCount != 0) return;  // text between children means nothing in CWMP
+    // A leaf's character data arrives in consecutive calls with nothing else written to
+    // the arena in between, so it stays one contiguous slice.
+    const std::size_t before = tree_->text_.size();
+    appendUtf8(tree_->text_, chars, length);
+    node.textLength += static_cast<std::uint32_t>(tree_->text_.size() - before);
+  }
+
+  void startPrefixMapping(const XMLCh* prefix, const XMLCh* uri) override {
+    prefixes_.emplace_back(std::u16string(view(prefix)), std::u16string(view(uri)));
+  }
+  void endPrefixMapping(const XMLCh* prefix) override {
+    const std::u16string_view p = view(prefix);
+    for (auto it = prefixes_.rbegin(); it != prefixes_.rend(); ++it) {
+      if (it->first == p) {
+        prefixes_.erase(std::next(it).base());
+        break;
+      }
+    }
+  }
+
+  // No DOCTYPE at all: it is where entities (XXE, billion laughs) are declared, and
+  // SOAP 1.1 section 3 forbids it in a SOAP message.
+  void startDTD(const XMLCh*, const XMLCh*, const XMLCh*) override {
+    throw DecodeFailure{DecodeError::Kind::Refused, "DOCTYPE is not allowed"};
+  }
+  void startEntity(const XMLCh*) override {
+    throw DecodeFailure{DecodeError::Kind::Refused, "entities are not allowed"};
+  }
+  x::InputSource* resolveEntity(const XMLCh*, const XMLCh*) override {
+    throw DecodeFailure{DecodeError::Kind::Refused, "external entities are not allowed"};
+  }
+
+  void fatalError(const x::SAXParseException& e) override { fail(e); }
+  void error(const x::SAXParseException& e) override { fail(e); }
+  void warning(const x::SAXParseException&) override {}
+
+ private:
+  [[noreturn]] void fail(const x::SAXParseException& e) {
+    std::string msg = "malformed XML at line " + std::to_string(e.getLineNumber()) + ": ";
+    msg += toUtf8(view(e.getMessage()));
+    throw DecodeFailure{DecodeError::Kind::InvalidArguments, std::move(msg)};
+  }
+
+  void readAttributes(XmlNode& node, const x::Attributes& attrs) {
+    const XMLSize_t n = attrs.getLength();
+    if (n == 0) return;
+    if (!namespaces_) {
+      // Fallback mode: keep the root's attributes (its xmlns declarations) and
+      // recognise xsi:type and mustUnderstand by their local names.
+      for (XMLSize_t i = 0; i < n; ++i) {
+        std::u16string_view qn = view(attrs.getQName(i));
+        if (stack_.empty()) {
+          tree_->rootAttributes_.emplace_back(toUtf8(qn), toUtf8(view(attrs.getValue(i))));
+        }
+        const auto colon = qn.rfind(u':');
+        const std::u16string_view local =
+            colon == std::u16string_view::npos ? qn : qn.substr(colon + 1);
+        if (local == u"type") setType(node, {}, view(attrs.getValue(i)));
+        if (local == u"mustUnderstand") node.mustUnderstand = isTrue(view(attrs.getValue(i)));
+      }
+      return;
+    }
+    for (XMLSize_t i = 0; i < n; ++i) {
+      const std::u16string_view uri = view(attrs.getURI(i));
+      const std::u16string_view local = view(attrs.getLocalName(i));
+      if (uri == kXsiUri && local == u"type") {
+        resolveType(node, view(attrs.getValue(i)));
+      } else if (uri == kSoapEnvUri && local == u"mustUnderstand") {
+        node.mustUnderstand = isTrue(view(attrs.getValue(i)));
+      }
+    }
+  }
+
+  void setType(XmlNode& node, std::string_view prefix, std::u16string_view rest) {
+    std::string& arena = tree_->text_;
+    node.typeOffset = static_cast<std::uint32_t>(arena.size());
+    arena += prefix;
+    appendUtf8(arena, rest.data(), rest.size());
+    node.typeLength = static_cast<std::uint32_t>(arena.size() - node.typeOffset);
+  }
+
+  // Element names repeat (ParameterValueStruct, Name, Value, ...): a few recent names
+  // are checked before the tree's hash map.
+  std::string_view internName(std::u16string_view local) {
+    for (const auto& [key, interned] : recentNames_) {
+      if (key == local) return interned;
+    }
+    utf8Scratch_.clear();
+    appendUtf8(utf8Scratch_, local.data(), local.size());
+    const std::string_view interned = tree_->intern(utf8Scratch_);
+    recentNames_[nextRecent_] = {std::u16string(local), interned};
+    nextRecent_ = (nextRecent_ + 1) % recentNames_.size();
+    return interned;
+  }
+
+  static bool isTrue(std::u16string_view v) { return v == u"1" || v == u"true"; }
+
+  // xsi:type is a QName: give XML Schema types the usual "xsd:" prefix whatever prefix
+  // the sender bound, and CWMP types "cwmp:", so that callers compare plain strings.
+  void resolveType(XmlNode& node, std::u16string_view qname) {
+    const auto colon = qname.find(u':');
+    if (colon != std::u16string_view::npos) {
+      const std::u16string_view prefix = qname.substr(0, colon);
+      for (auto it = prefixes_.rbegin(); it != prefixes_.rend(); ++it) {
+        if (it->first != prefix) continue;
+        if (it->second == kXsdUri) return setType(node, "xsd:", qname.substr(colon + 1));
+        if (cwmpFromUri(it->second)) return setType(node, "cwmp:", qname.substr(colon + 1));
+        break;
+      }
+    }
+    setType(node, {}, qname);
+  }
+
+  const DecodeLimits& limits_;
+  XmlTree* tree_ = nullptr;
+  bool namespaces_ = true;
+  std::vector<std::uint32_t> stack_;
+  std::vector<std::pair<std::u16string, std::u16string>> prefixes_;
+  std::string utf8Scratch_;
+  std::array<std::pair<std::u16string, std::string_view>, 8> recentNames_{};
+  std::size_t nextRecent_ = 0;
+};
+
+}  // namespace
+
+const XmlNode* XmlTree::child(const XmlNode& parent, std::string_view name) const {
+  for (const XmlNode* c = firstChild(parent); c != nullptr; c = nextSibling(*c)) {
+    if (c->name == name) return c;
+  }
+  return nullptr;
+}
+
+std::string_view XmlTree::intern(std::string_view name) {
+  if (auto it = index_.find(name); it != index_.end()) return it->second;
+  const std::string& stored = names_.emplace_back(name);
+  index_.emplace(stored, stored);
+  return stored;
+}
+
+struct XmlParser::Impl {
+  explicit Impl(const DecodeLimits& limits) : handler(limits) {
+    ensureXercesInitialized();
+    // Expansion limit: belt and braces, declared entities never get this far (DOCTYPE is
+    // refused). Xerces also counts the predefined ones (&amp; ...), at least 4 bytes each,
+    // so a limit of one per byte of the largest body never bites a legitimate message.
+    security.setEntityExpansionLimit(
+        static_cast<XMLSize_t>(std::min<std::size_t>(limits.maxBodyBytes, 0xFFFFFFFFu)));
+    reader.reset(x::XMLReaderFactory::createXMLReader());
+    reader->setContentHandler(&handler);
+    reader->setErrorHandler(&handler);
+    reader->setLexicalHandler(&handler);
+    reader->setEntityResolver(&handler);
+    reader->setFeature(x::XMLUni::fgSAX2CoreNameSpacePrefixes, false);
+    reader->setFeature(x::XMLUni::fgSAX2CoreValidation, false);
+    reader->setFeature(x::XMLUni::fgXercesDynamic, false);
+    reader->setFeature(x::XMLUni::fgXercesSchema, false);
+    reader->setFeature(x::XMLUni::fgXercesSchemaFullChecking, false);
+    reader->setFeature(x::XMLUni::fgXercesLoadSchema, false);
+    reader->setFeature(x::XMLUni::fgXercesLoadExternalDTD, false);
+    reader->setFeature(x::XMLUni::fgXercesDisableDefaultEntityResolution, true);
+    reader->setFeature(x::XMLUni::fgXercesCacheGrammarFromParse, false);
+    reader->setFeature(x::XMLUni::fgXercesUseCachedGrammarInParse, false);
+    reader->setFeature(x::XMLUni::fgXercesCalculateSrcOfs, false);
+    reader->setFeature(x::XMLUni::fgXercesContinueAfterFatalError, false);
+    reader->setProperty(x::XMLUni::fgXercesSecurityManager, &security);
+    // The well-formedness-only scanner: no validation machinery at all, about twice as
+    // fast as the default scanner on large ParameterLists.
+    reader->setProperty(x::XMLUni::fgXercesScannerName,
+                        const_cast<XMLCh*>(x::XMLUni::fgWFXMLScanner));
+  }
+
+  Handler handler;
+  x::SecurityManager security;
+  std::unique_ptr<x::SAX2XMLReader> reader;
+};
+
+XmlParser::XmlParser(const DecodeLimits& limits) : impl_(std::make_unique<Impl>(limits)) {}
+XmlParser::~XmlParser() = default;
+
+void XmlParser::parse(std::string_view payload, bool namespaces, XmlTree& tree) {
+  impl_->reader->setFeature(x::XMLUni::fgSAX2CoreNameSpaces, namespaces);
+  impl_->handler.reset(tree, namespaces);
+  tree.nodes_.reserve(payload.size() / 48 + 16);
+  x::MemBufInputSource source(reinterpret_cast<const XMLByte*>(payload.data()), payload.size(),
+                              "cwmp-message", false);
+  try {
+    impl_->reader->parse(source);
+  } catch (const DecodeFailure&) {
+    throw;
+  } catch (const x::SAXException& e) {
+    throw DecodeFailure{DecodeError::Kind::InvalidArguments,
+                        "malformed XML: " + toUtf8(view(e.getMessage()))};
+  } catch (const x::XMLException& e) {
+    throw DecodeFailure{DecodeError::Kind::InvalidArguments,
+                        "malformed XML: " + toUtf8(view(e.getMessage()))};
+  }
+  if (tree.nodes_.empty()) {
+    throw DecodeFailure{DecodeError::Kind::InvalidArguments, "no root element"};
+  }
+}
+
+}  // namespace cwmpd::core::soap::detail

@@ -1,0 +1,104 @@
+// A compact element tree filled by a hardened Xerces-C SAX2 reader: the decoder reads
+// CWMP arguments from it. It keeps only what CWMP needs (local names, a namespace
+// class, text, xsi:type, mustUnderstand), in one flat vector, so that building it
+// costs little more than the SAX parse itself.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "cwmpd/core/soap/decoder.hpp"
+
+namespace cwmpd::core::soap::detail {
+
+enum class NsClass : std::uint8_t { None, SoapEnvelope, Cwmp, Other, Unknown };
+
+struct XmlNode {
+  static constexpr std::uint32_t kNone = 0xFFFFFFFFu;
+  std::string_view name;  // local name, interned in the tree
+  NsClass ns = NsClass::None;
+  std::optional<CwmpNamespace> cwmpNs;  // when ns == Cwmp
+  bool mustUnderstand = false;           // SOAP-ENV:mustUnderstand="1" (Header entries)
+  // Character data and xsi:type ("xsd:string" when the prefix maps to XML Schema, else
+  // as written) live in the tree's text arena: offsets keep the node small.
+  std::uint32_t textOffset = 0;
+  std::uint32_t textLength = 0;
+  std::uint32_t typeOffset = 0;
+  std::uint32_t typeLength = 0;
+  std::uint32_t firstChild = kNone;
+  std::uint32_t lastChild = kNone;
+  std::uint32_t next = kNone;
+  std::uint32_t childCount = 0;
+};
+
+class XmlTree {
+ public:
+  [[nodiscard]] bool empty() const noexcept { return nodes_.empty(); }
+  [[nodiscard]] const XmlNode& root() const { return nodes_.front(); }
+  [[nodiscard]] const XmlNode& at(std::uint32_t i) const { return nodes_[i]; }
+  [[nodiscard]] const XmlNode* firstChild(const XmlNode& n) const {
+    return n.firstChild == XmlNode::kNone ? nullptr : &nodes_[n.firstChild];
+  }
+  [[nodiscard]] const XmlNode* nextSibling(const XmlNode& n) const {
+    return n.next == XmlNode::kNone ? nullptr : &nodes_[n.next];
+  }
+  [[nodiscard]] std::string_view text(const XmlNode& n) const {
+    return std::string_view(text_).substr(n.textOffset, n.textLength);
+  }
+  [[nodiscard]] std::string_view xsiType(const XmlNode& n) const {
+    return std::string_view(text_).substr(n.typeOffset, n.typeLength);
+  }
+  // Empties the tree but keeps its memory for the next message.
+  void clear() {
+    nodes_.clear();
+    text_.clear();
+    rootAttributes_.clear();
+    index_.clear();
+    names_.clear();
+  }
+  // First child called `name` (any namespace), or nullptr.
+  [[nodiscard]] const XmlNode* child(const XmlNode& parent, std::string_view name) const;
+
+  // Filled by the parser.
+  std::vector<XmlNode> nodes_;
+  std::string text_;
+  std::string_view intern(std::string_view name);
+  // Attributes of the root element (xmlns declarations in non-namespace mode).
+  std::vector<std::pair<std::string, std::string>> rootAttributes_;
+
+ private:
+  std::deque<std::string> names_;
+  std::unordered_map<std::string_view, std::string_view> index_;
+};
+
+// Thrown while parsing or reading the tree; becomes a DecodeError.
+struct DecodeFailure {
+  DecodeError::Kind kind;
+  std::string message;
+};
+
+// A reusable SAX2 reader with the security settings of docs/SETUP-NOTES.md.
+class XmlParser {
+ public:
+  explicit XmlParser(const DecodeLimits& limits);
+  ~XmlParser();
+  XmlParser(const XmlParser&) = delete;
+  XmlParser& operator=(const XmlParser&) = delete;
+
+  // Parses `payload` into `tree`. `namespaces` false is the fallback mode: names are
+  // split at their last ':' and every element has NsClass::Unknown. Throws DecodeFailure.
+  void parse(std::string_view payload, bool namespaces, XmlTree& tree);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace cwmpd::core::soap::detail

@@ -1,0 +1,131 @@
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "cwmpd/core/soap/decoder.hpp"
+#include "cwmpd/core/soap/encoder.hpp"
+#include "cwmpd/sdk/types.hpp"
+#include "schema_validator.hpp"
+
+namespace cwmpd::core::soap {
+namespace {
+
+std::string escaped(std::string_view s) {
+  std::string out;
+  appendEscaped(out, s);
+  return out;
+}
+
+TEST(Escaping, EscapesMarkupCharacters) {
+  EXPECT_EQ(escaped("a<b>&\"c'"), "a&lt;b&gt;&amp;&quot;c'");
+  EXPECT_EQ(escaped("plain text"), "plain text");
+  EXPECT_EQ(escaped("line\r\nbreak\t"), "line&#xD;\nbreak\t");
+}
+
+TEST(Escaping, KeepsValidUtf8AndReplacesInvalidBytes) {
+  EXPECT_EQ(escaped("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"), "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80");
+  EXPECT_EQ(escaped("bad\xFFz"), "bad\xEF\xBF\xBDz");
+  EXPECT_EQ(escaped("\xC3"), "\xEF\xBF\xBD");                    // truncated sequence
+  EXPECT_EQ(escaped("\xE0\x80\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // overlong '/'
+  EXPECT_EQ(escaped("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // surrogate
+}
+
+TEST(Escaping, DropsControlCharactersXmlCannotCarry) {
+  EXPECT_EQ(escaped(std::string("a\x01" "b\x1f" "c\0d", 7)), "abcd");
+}
+
+TEST(Encoder, WritesArrayTypesWithTheRealCounts) {
+  Envelope e;
+  e.header.id = "42";
+  GetParameterValuesResponse r;
+  r.parameterList = {{"Device.A", "1", "xsd:unsignedInt"}, {"Device.B", "x", "xsd:string"}};
+  e.body = r;
+  const std::string xml = encode(e);
+  EXPECT_NE(xml.find("SOAP-ENC:arrayType=\"cwmp:ParameterValueStruct[2]\""), std::string::npos);
+  EXPECT_NE(xml.find("<Value xsi:type=\"xsd:unsignedInt\">1</Value>"), std::string::npos);
+  e.body = GetRPCMethodsResponse{{"Inform", "GetRPCMethods", "TransferComplete"}};
+  EXPECT_NE(encode(e).find("SOAP-ENC:arrayType=\"xsd:string[3]\""), std::string::npos);
+  e.body = GetParameterValuesResponse{};
+  EXPECT_NE(encode(e).find("SOAP-ENC:arrayType=\"cwmp:ParameterValueStruct[0]\"></ParameterList>"),
+            std::string::npos);
+}
+
+TEST(Encoder, EchoesTheIdWithMustUnderstandAndUsesTheRequestedNamespace) {
+  Envelope e;
+  e.ns = CwmpNamespace::V1_2;
+  e.header.id = "a&b";
+  e.body = RebootResponse{};
+  const std::string xml = encode(e);
+  EXPECT_NE(xml.find("<cwmp:ID SOAP-ENV:mustUnderstand=\"1\">a&amp;b</cwmp:ID>"), std::string::npos);
+  EXPECT_NE(xml.find("xmlns:cwmp=\"urn:dslforum-org:cwmp-1-2\""), std::string::npos);
+  EXPECT_EQ(xml.rfind("<?xml version=\"1.0\" encoding=\"UTF-8\"?>", 0), 0u);
+  CWMPD_REQUIRE_BBF_SCHEMAS();
+  EXPECT_TRUE(cwmpd::test::isValidCwmp(xml, "RebootResponse"));
+}
+
+TEST(Encoder, OmitsTheHeaderWhenThereIsNothingToSay) {
+  Envelope e;
+  e.body = GetRPCMethods{};
+  const std::string xml = encode(e);
+  EXPECT_EQ(xml.find("Header"), std::string::npos);
+  CWMPD_REQUIRE_BBF_SCHEMAS();
+  EXPECT_TRUE(cwmpd::test::isValidCwmp(xml, "GetRPCMethods"));
+}
+
+TEST(Encoder, WritesEveryXsdTypeNameOfTheSdkAsASchemaValidValue) {
+  using sdk::ParamType;
+  const std::vector<std::pair<ParamType, std::string>> values = {
+      {ParamType::String, "x"},          {ParamType::Int, "-1"},
+      {ParamType::UnsignedInt, "4294967295"}, {ParamType::Long, "-9223372036854775808"},
+      {ParamType::UnsignedLong, "18446744073709551615"}, {ParamType::Boolean, "1"},
+      {ParamType::DateTime, "0001-01-01T00:00:00Z"}, {ParamType::Base64, "AAEC"},
+      {ParamType::HexBinary, "00ff"}};
+  GetParameterValuesResponse r;
+  for (const auto& [type, value] : values) {
+    r.parameterList.push_back({"Device.X_0000C0_V", value, sdk::xsdTypeName(type)});
+  }
+  Envelope e;
+  e.header.id = "t";
+  e.body = r;
+  const std::string xml = encode(e);
+  EXPECT_NE(xml.find("xsi:type=\"xsd:base64Binary\""), std::string::npos);
+  CWMPD_REQUIRE_BBF_SCHEMAS();
+  EXPECT_TRUE(cwmpd::test::isValidCwmp(xml, "GetParameterValuesResponse"));
+  for (CwmpNamespace ns : {CwmpNamespace::V1_0, CwmpNamespace::V1_1, CwmpNamespace::V1_2}) {
+    e.ns = ns;
+    EXPECT_TRUE(cwmpd::test::isValidCwmp(encode(e), "GetParameterValuesResponse"));
+  }
+}
+
+TEST(Encoder, ALargeGetParameterValuesResponseIsSchemaValidAndRoundTrips) {
+  GetParameterValuesResponse r;
+  for (int i = 0; i < 20000; ++i) {
+    r.parameterList.push_back({"Device.X_0000C0_Table." + std::to_string(i) + ".Value",
+                               "value <" + std::to_string(i) + ">", "xsd:string"});
+  }
+  Envelope e;
+  e.header.id = "big";
+  e.body = r;
+  const std::string xml = encode(e);
+  const DecodeResult d = decode(xml);
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_EQ(d.envelope(), e);
+  CWMPD_REQUIRE_BBF_SCHEMAS();
+  EXPECT_TRUE(cwmpd::test::isValidCwmp(xml, "GetParameterValuesResponse"));
+}
+
+TEST(Encoder, InvalidUtf8InValuesStillGivesAWellFormedMessage) {
+  Envelope e;
+  e.header.id = "u";
+  e.body = GetParameterValuesResponse{{{"Device.A", "\xFF\xFE ok \x01", "xsd:string"}}};
+  const std::string xml = encode(e);
+  const DecodeResult d = decode(xml);
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_EQ(std::get<GetParameterValuesResponse>(d.envelope().body).parameterList[0].value,
+            "\xEF\xBF\xBD\xEF\xBF\xBD ok ");
+  CWMPD_REQUIRE_BBF_SCHEMAS();
+  EXPECT_TRUE(cwmpd::test::isValidCwmp(xml, "GetParameterValuesResponse"));
+}
+
+}  // namespace
+}  // namespace cwmpd::core::soap
