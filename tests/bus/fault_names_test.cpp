@@ -1,0 +1,52 @@
+#include "cwmpd/bus/fault_names.hpp"
+
+#include <gtest/gtest.h>
+
+namespace cwmpd::bus {
+namespace {
+
+TEST(FaultNames, EachCpeFaultCodeHasItsOwnErrorName) {
+  EXPECT_EQ(faultErrorName(9000), "org.cwmpd.Fault.MethodNotSupported");
+  EXPECT_EQ(faultErrorName(9001), "org.cwmpd.Fault.RequestDenied");
+  EXPECT_EQ(faultErrorName(9002), "org.cwmpd.Fault.InternalError");
+  EXPECT_EQ(faultErrorName(9003), "org.cwmpd.Fault.InvalidArguments");
+  EXPECT_EQ(faultErrorName(9004), "org.cwmpd.Fault.ResourcesExceeded");
+  EXPECT_EQ(faultErrorName(9005), "org.cwmpd.Fault.InvalidParameterName");
+  EXPECT_EQ(faultErrorName(9006), "org.cwmpd.Fault.InvalidParameterType");
+  EXPECT_EQ(faultErrorName(9007), "org.cwmpd.Fault.InvalidParameterValue");
+  EXPECT_EQ(faultErrorName(9008), "org.cwmpd.Fault.NonWritableParameter");
+  EXPECT_EQ(faultErrorName(9009), "org.cwmpd.Fault.NotificationRequestRejected");
+  EXPECT_EQ(faultErrorName(9019), "org.cwmpd.Fault.DownloadFailureAuthentication");
+}
+
+TEST(FaultNames, VendorCodesShareOneNameAndUnknownCodesAreInternalErrors) {
+  EXPECT_EQ(faultErrorName(9801), "org.cwmpd.Fault.Vendor");
+  EXPECT_EQ(faultErrorName(42), "org.cwmpd.Fault.InternalError");
+}
+
+TEST(FaultNames, MessageStartsWithTheCodeAndTheStandardFaultString) {
+  EXPECT_EQ(faultErrorMessage(sdk::Fault(9005, "Device.Foo.")),
+            "9005 Invalid parameter name: Device.Foo.");
+  // A fault without detail carries the standard string as what(): it is not repeated.
+  EXPECT_EQ(faultErrorMessage(sdk::Fault(sdk::FaultCode::RequestDenied)), "9001 Request denied");
+}
+
+TEST(FaultNames, SetFaultMessageListsEveryRefusedParameter) {
+  const core::SetFault fault(9003, {},
+                             {{"Device.A.X", 9007, "out of range"}, {"Device.A.Y", 9008, ""}});
+  EXPECT_EQ(faultErrorMessage(fault),
+            "9003 Invalid arguments\n"
+            "  Device.A.X: 9007 Invalid parameter value: out of range\n"
+            "  Device.A.Y: 9008 Attempt to set a non-writable parameter");
+}
+
+TEST(FaultNames, TheCodeIsReadBackFromTheMessage) {
+  EXPECT_EQ(parseFaultCode("9005 Invalid parameter name: Device.Foo."), 9005);
+  EXPECT_EQ(parseFaultCode("9002"), 9002);
+  EXPECT_EQ(parseFaultCode("Invalid parameter name"), std::nullopt);
+  EXPECT_EQ(parseFaultCode("9005x"), std::nullopt);
+  EXPECT_EQ(parseFaultCode(""), std::nullopt);
+}
+
+}  // namespace
+}  // namespace cwmpd::bus
