@@ -24,7 +24,20 @@ enum class ParamType : std::uint8_t {
 };
 
 // "xsd:string", "xsd:unsignedInt", ... as written in xsi:type and on D-Bus.
-const char* xsdTypeName(ParamType t) noexcept;
+inline const char* xsdTypeName(ParamType t) noexcept {
+  switch (t) {
+    case ParamType::String: return "xsd:string";
+    case ParamType::Int: return "xsd:int";
+    case ParamType::UnsignedInt: return "xsd:unsignedInt";
+    case ParamType::Long: return "xsd:long";
+    case ParamType::UnsignedLong: return "xsd:unsignedLong";
+    case ParamType::Boolean: return "xsd:boolean";
+    case ParamType::DateTime: return "xsd:dateTime";
+    case ParamType::Base64: return "xsd:base64Binary";  // "base64" is not an XML Schema type; schema validation needs this
+    case ParamType::HexBinary: return "xsd:hexBinary";
+  }
+  return "xsd:string";
+}
 
 enum class Access : std::uint8_t { ReadOnly, ReadWrite, WriteOnly };
 

@@ -1,0 +1,101 @@
+// The CWMP session engine (TR-069 section 3.7): decides when to open a session (events,
+// periodic and scheduled informs, connection requests, retries), runs it over an
+// AcsTransport (Inform first and once, MaxEnvelopes 1, the CPE's own requests after the
+// InformResponse, answers to the ACS's requests, HoldRequests, empty POST rules), and
+// performs what must wait for the session's end (reboot, factory reset).
+//
+// The HTTP conversation runs on a worker thread, so that the main loop keeps serving
+// D-Bus while the ACS thinks; every touch of the data model is posted back to the main
+// loop (the model has one owner).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+
+#include "cwmpd/core/agent.hpp"
+#include "cwmpd/core/engine.hpp"
+#include "cwmpd/core/event_queue.hpp"
+#include "cwmpd/core/net/acs_transport.hpp"
+#include "cwmpd/core/rpc_dispatcher.hpp"
+#include "cwmpd/core/store.hpp"
+
+namespace cwmpd::core {
+
+struct SessionOptions {
+  // TLS and client identity towards the ACS ([acs] ca_file, client_cert, client_key).
+  std::string caFile, clientCert, clientKey;
+  bool verifyPeer = true;
+  std::chrono::milliseconds rpcTimeout{30'000};
+  // Connection Request server ([cpe] connection_request_*). port 0 = ephemeral.
+  bool connectionRequestEnabled = true;
+  std::string connectionRequestAddress;  // bind address, "" = all
+  std::string connectionRequestHost;     // host put in ConnectionRequestURL ("" = detect)
+  std::uint16_t connectionRequestPort = 7547;
+  std::string connectionRequestPath = "/";
+  std::chrono::milliseconds connectionRequestMinInterval{5'000};
+  // Multiplies every wait (periodic interval, retry back-off, scheduled delays): tests
+  // run the real daemon with 0.01 to see a day of behaviour in seconds.
+  double timeScale = 1.0;
+  // Maximum SOAP body accepted from the ACS.
+  std::size_t maxBodyBytes = 4 * 1024 * 1024;
+};
+
+// What to do after a session that asked for it: reboot or factory reset. Unset hooks
+// log and do nothing.
+struct SessionHooks {
+  std::function<void()> reboot;
+  std::function<void()> factoryReset;
+};
+
+// TR-069 3.2.1.1: the wait before retry number `retryCount` (1 = first retry), in
+// seconds, for a random draw `unit` in [0,1): between m·(k/1000)^(n-1) and
+// m·(k/1000)^n with n = min(retryCount, 10).
+[[nodiscard]] double retryWaitSeconds(std::uint32_t retryCount, std::uint32_t minimumWait,
+                                      std::uint32_t multiplier, double unit);
+
+class SessionEngine : public AgentControl {
+ public:
+  SessionEngine(boost::asio::io_context& io, Engine& model, Store& state,
+                std::unique_ptr<net::AcsTransport> transport, SessionOptions options,
+                SessionHooks hooks);
+  ~SessionEngine() override;
+
+  // Queues "1 BOOT" (and "0 BOOTSTRAP" on first contact or a new ACS URL), starts the
+  // connection request server, the timers, and the first session.
+  void start();
+  // Stops timers and the CR server, waits (bounded) for a running session to finish.
+  void stop();
+
+  // Raises an event from inside the daemon (plugins, transfers): queued and a session
+  // started. Vendor codes must have been declared by a plugin.
+  void raiseEvent(const std::string& code, const std::string& commandKey);
+
+  RpcDispatcher& dispatcher();
+  EventQueue& events();
+  [[nodiscard]] std::uint16_t connectionRequestPort() const;
+  [[nodiscard]] std::uint32_t sessionsCompleted() const;
+
+  // AgentControl
+  void inform(const std::vector<std::string>& events) override;
+  void scheduleInform(std::uint32_t delaySeconds, const std::string& commandKey) override;
+  std::string acsUrl() const override;
+  SessionState sessionState() const override;
+  std::string lastInformTime() const override;
+  std::vector<std::string> pendingEvents() const override;
+  std::vector<std::string> plugins() const override;
+  void addSessionListener(std::function<void(bool started)> listener) override;
+  void setPluginNames(std::vector<std::string> names);
+
+  class Impl;
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace cwmpd::core

@@ -1,0 +1,788 @@
+#include "cwmpd/core/session_engine.hpp"
+
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+
+#include <atomic>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cmath>
+#include <ctime>
+#include <future>
+#include <mutex>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "cwmpd/core/log.hpp"
+#include "cwmpd/core/net/connection_request_server.hpp"
+#include "cwmpd/core/soap/decoder.hpp"
+#include "cwmpd/core/soap/encoder.hpp"
+#include "cwmpd/core/soap/fault_map.hpp"
+
+namespace cwmpd::core {
+
+namespace asio = boost::asio;
+using Clock = std::chrono::system_clock;
+
+const char* sessionStateName(SessionState s) noexcept {
+  switch (s) {
+    case SessionState::Idle: return "Idle";
+    case SessionState::Connecting: return "Connecting";
+    case SessionState::InSession: return "InSession";
+    case SessionState::WaitingRetry: return "WaitingRetry";
+  }
+  return "Idle";
+}
+
+double retryWaitSeconds(std::uint32_t retryCount, std::uint32_t minimumWait, std::uint32_t multiplier,
+                        double unit) {
+  if (retryCount == 0) return 0;
+  const double m = minimumWait == 0 ? 5.0 : minimumWait;
+  const double k = (multiplier < 1000 ? 2000 : multiplier) / 1000.0;
+  const double n = std::min<std::uint32_t>(retryCount, 10);
+  const double lo = m * std::pow(k, n - 1);
+  const double hi = m * std::pow(k, n);
+  return lo + (hi - lo) * std::clamp(unit, 0.0, 1.0);
+}
+
+namespace {
+
+constexpr const char* kLog = "session";
+constexpr std::size_t kMaxExchanges = 100000;  // a session that never ends is a bug or an attack
+
+std::string isoNow() {
+  auto now = Clock::now();
+  std::time_t t = Clock::to_time_t(now);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// Parses the TR-069 dateTime lexical form into seconds since the epoch (UTC); false for
+// the unknown time (year 1) or anything unparsable.
+bool parseIsoTime(const std::string& s, std::int64_t& out) {
+  std::tm tm{};
+  if (s.size() < 19 || s.compare(0, 4, "0001") == 0) return false;
+  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+                  &tm.tm_min, &tm.tm_sec) != 6)
+    return false;
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  std::int64_t t = timegm(&tm);
+  // Offsets ("+01:00") shift to UTC.
+  auto zone = s.find_first_of("+-", 19);
+  if (zone != std::string::npos && s.size() >= zone + 6) {
+    int hh = std::atoi(s.substr(zone + 1, 2).c_str()), mm = std::atoi(s.substr(zone + 4, 2).c_str());
+    std::int64_t off = (hh * 60 + mm) * 60;
+    t += s[zone] == '+' ? -off : off;
+  }
+  out = t;
+  return true;
+}
+
+std::string detectHostAddress() {
+  ifaddrs* list = nullptr;
+  if (getifaddrs(&list) != 0) return "127.0.0.1";
+  std::string found;
+  for (ifaddrs* i = list; i && found.empty(); i = i->ifa_next) {
+    if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET || (i->ifa_flags & IFF_LOOPBACK) || !(i->ifa_flags & IFF_UP))
+      continue;
+    char buf[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(i->ifa_addr)->sin_addr, buf, sizeof buf);
+    found = buf;
+  }
+  freeifaddrs(list);
+  return found.empty() ? "127.0.0.1" : found;
+}
+
+struct SessionPlan {
+  std::uint64_t id = 0;
+  net::AcsEndpoint endpoint;
+  std::string informXml;
+  std::vector<QueuedEvent> events;
+  std::vector<soap::Body> cpeRequests;  // TransferComplete and friends, in order
+};
+
+enum class Outcome { Success, Failed, RetryRequested };
+
+}  // namespace
+
+class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::Impl> {
+ public:
+  Impl(asio::io_context& io, Engine& model, Store& state, std::unique_ptr<net::AcsTransport> transport,
+       SessionOptions options, SessionHooks hooks)
+      : io_(io),
+        model_(model),
+        state_(state),
+        transport_(std::move(transport)),
+        options_(std::move(options)),
+        hooks_(std::move(hooks)),
+        events_(state),
+        dispatcher_(model, {}),
+        periodicTimer_(io),
+        retryTimer_(io),
+        rng_(std::random_device{}()) {
+    auto& a = dispatcher_.actions();
+    a.reboot = [this](const std::string& key) {
+      events_.add("M Reboot", key);
+      rebootAfterSession_ = true;
+    };
+    a.factoryReset = [this] { factoryResetAfterSession_ = true; };
+    a.scheduleInform = [this](std::uint32_t delay, const std::string& key) { addScheduled(delay, key, true); };
+  }
+
+  ~Impl() { joinWorker(); }
+
+  // ---------------- life cycle ----------------
+
+  void start() {
+    root_ = model_.root();
+    ms_ = root_ + ".ManagementServer.";
+    events_.booted();
+    events_.add("1 BOOT");
+    checkBootstrap();
+    if (const std::string* r = state_.get("retry")) retryCount_ = static_cast<std::uint32_t>(std::atoi(r->c_str()));
+    model_.addChangeListener([w = weak_from_this()](const std::vector<CommittedChange>& cs, sdk::Source src) {
+      if (auto self = w.lock()) self->onModelChange(cs, src);
+    });
+    startConnectionRequestServer();
+    loadScheduled();
+    schedulePeriodic();
+    kick();
+  }
+
+  void stop() {
+    stopping_ = true;
+    periodicTimer_.cancel();
+    retryTimer_.cancel();
+    for (auto& t : scheduleTimers_) t->cancel();
+    if (cr_) cr_->stop();
+    // The worker may be waiting for the main loop: keep serving it until it is done.
+    if (worker_.joinable()) {
+      auto deadline = std::chrono::steady_clock::now() + options_.rpcTimeout + std::chrono::seconds(5);
+      io_.restart();
+      while (!workerDone_ && std::chrono::steady_clock::now() < deadline) io_.run_for(std::chrono::milliseconds(20));
+      if (workerDone_) worker_.join();
+      else worker_.detach();  // the process is exiting; the transport times out on its own
+    }
+  }
+
+  // ---------------- triggers ----------------
+
+  void raiseEvent(const std::string& code, const std::string& key) {
+    if (!isValidEventCode(code)) throw sdk::Fault(sdk::FaultCode::InvalidArguments, "invalid event code '" + code + "'");
+    if (code.rfind("X ", 0) == 0 && !model_.vendorEvents().count(code))
+      throw sdk::Fault(sdk::FaultCode::InvalidArguments, "vendor event '" + code + "' is not declared by any plugin");
+    events_.add(code, key);
+    kick();
+  }
+
+  void inform(const std::vector<std::string>& codes) {
+    for (const auto& c : codes) {
+      if (!isValidEventCode(c)) throw sdk::Fault(sdk::FaultCode::InvalidArguments, "invalid event code '" + c + "'");
+      if (c.rfind("X ", 0) == 0 && !model_.vendorEvents().count(c))
+        throw sdk::Fault(sdk::FaultCode::InvalidArguments, "vendor event '" + c + "' is not declared by any plugin");
+    }
+    for (const auto& c : codes) events_.add(c);
+    forceSession_ = true;
+    kick();
+  }
+
+  // Starts a session as soon as none runs. Triggers during a session are merged into
+  // the next one.
+  void kick() {
+    if (stopping_) return;
+    if (running_) {
+      again_ = true;
+      return;
+    }
+    if (waitingRetry_) return;  // the retry timer will start it, with every event queued
+    asio::post(io_, [w = weak_from_this()] {
+      if (auto self = w.lock()) self->startSession();
+    });
+  }
+
+  // ---------------- the session ----------------
+
+  void startSession() {
+    if (running_ || stopping_) return;
+    if (events_.empty() && !forceSession_) return;
+    forceSession_ = false;
+    SessionPlan plan;
+    try {
+      plan.endpoint.url = model_.rawValue(ms_ + "URL");
+      if (model_.exists(ms_ + "EnableCWMP") && model_.rawValue(ms_ + "EnableCWMP") == "false") {
+        CWMPD_LOG(Info, kLog, "EnableCWMP is false: no session");
+        return;
+      }
+      plan.endpoint.username = model_.rawValue(ms_ + "Username");
+      plan.endpoint.password = model_.rawValue(ms_ + "Password");
+    } catch (const sdk::Fault& f) {
+      CWMPD_LOG(Error, kLog, "no ManagementServer in the model (" << f.what() << "): cannot reach an ACS");
+      return;
+    }
+    if (plan.endpoint.url.empty()) {
+      CWMPD_LOG(Warning, kLog, "ManagementServer.URL is empty: waiting for an ACS URL");
+      return;
+    }
+    plan.endpoint.caFile = options_.caFile;
+    plan.endpoint.clientCert = options_.clientCert;
+    plan.endpoint.clientKey = options_.clientKey;
+    plan.endpoint.verifyPeer = options_.verifyPeer;
+    plan.endpoint.verifyHost = options_.verifyPeer;
+    plan.endpoint.timeout = options_.rpcTimeout;
+    plan.id = ++sessionCounter_;
+    plan.events = events_.pending();
+    plan.informXml = buildInform(plan);
+    plan.cpeRequests = cpeRequests_;
+    running_ = true;
+    again_ = false;
+    state(SessionState::Connecting);
+    model_.beginSession();
+    for (auto& l : listeners_) l(true);
+    CWMPD_LOG(Info, kLog, "session " << plan.id << " to " << plan.endpoint.url << " with " << describe(plan.events));
+    joinWorker();
+    workerDone_ = false;
+    worker_ = std::thread([self = shared_from_this(), plan = std::move(plan)]() mutable {
+      Outcome o = Outcome::Failed;
+      try {
+        o = self->runSession(plan);
+      } catch (const std::exception& e) {
+        CWMPD_LOG(Error, kLog, "session " << plan.id << " aborted: " << e.what());
+      }
+      try {
+        self->transport_->endSession();
+      } catch (...) {
+      }
+      asio::post(self->io_, [self, o, id = plan.id] { self->finishSession(o, id); });
+      self->workerDone_ = true;
+    });
+  }
+
+  std::string describe(const std::vector<QueuedEvent>& evs) {
+    std::string s;
+    for (const auto& e : evs) s += (s.empty() ? "" : ", ") + e.code;
+    return s.empty() ? "no events" : s;
+  }
+
+  std::string buildInform(const SessionPlan& plan) {
+    soap::Envelope env;
+    env.ns = soap::CwmpNamespace::V1_2;
+    env.header.id = "cwmpd-" + std::to_string(plan.id);
+    // TR-069 A.4.1: the CPE offers what it supports; the ACS picks with UseCWMPVersion.
+    env.header.supportedCwmpVersions = "1.0,1.1,1.2,1.3,1.4";
+    soap::Inform inf;
+    const std::string di = root_ + ".DeviceInfo.";
+    auto value = [&](const std::string& p) {
+      try {
+        return model_.rawValue(p);
+      } catch (const sdk::Fault&) {
+        return std::string();
+      }
+    };
+    inf.deviceId = {value(di + "Manufacturer"), value(di + "ManufacturerOUI"), value(di + "ProductClass"),
+                    value(di + "SerialNumber")};
+    for (const auto& e : plan.events) inf.events.push_back({e.code, e.commandKey});
+    inf.maxEnvelopes = 1;
+    inf.currentTime = isoNow();
+    inf.retryCount = retryCount_;
+    std::vector<std::string> names = model_.forcedInformParameters();
+    for (const auto& n : extraInformParameters_)
+      if (std::find(names.begin(), names.end(), n) == names.end() && model_.exists(n)) names.push_back(n);
+    if (!names.empty()) {
+      try {
+        for (auto& v : model_.getValues(names)) inf.parameterList.push_back({v.name, v.value, sdk::xsdTypeName(v.type)});
+      } catch (const sdk::Fault& f) {
+        CWMPD_LOG(Warning, kLog, "a forced-inform parameter could not be read: " << f.what());
+      }
+    }
+    env.body = std::move(inf);
+    return soap::encode(env);
+  }
+
+  // Runs on the worker thread. Every touch of the model goes through onMain().
+  template <typename F>
+  auto onMain(F&& f) -> decltype(f()) {
+    using R = decltype(f());
+    auto task = std::make_shared<std::packaged_task<R()>>(std::forward<F>(f));
+    auto fut = task->get_future();
+    asio::post(io_, [task] { (*task)(); });
+    return fut.get();
+  }
+
+  Outcome runSession(SessionPlan& plan) {
+    const std::string sid = "session " + std::to_string(plan.id);
+    transport_->beginSession(plan.endpoint);
+    net::HttpResult res = transport_->post(plan.informXml, "\"\"");
+    if (res.transportError || res.authFailure || res.status != 200 || res.body.empty()) {
+      CWMPD_LOG(Warning, sid, "Inform failed: " << (res.error.empty() ? "HTTP " + std::to_string(res.status) : res.error)
+                                                << (res.authFailure ? " (authentication refused)" : ""));
+      return Outcome::Failed;
+    }
+    soap::DecodeLimits limits;
+    limits.maxBodyBytes = options_.maxBodyBytes;
+    auto decoded = soap::decode(res.body, limits);
+    if (!decoded.ok()) {
+      CWMPD_LOG(Warning, sid, "undecodable answer to Inform: " << decoded.error().message);
+      return Outcome::Failed;
+    }
+    auto& env = decoded.envelope();
+    if (auto* f = std::get_if<soap::Fault>(&env.body)) {
+      CWMPD_LOG(Warning, sid, "ACS answered the Inform with fault " << f->code << " " << f->message);
+      return f->code == 8005 ? Outcome::RetryRequested : Outcome::Failed;
+    }
+    if (!std::holds_alternative<soap::InformResponse>(env.body)) {
+      CWMPD_LOG(Warning, sid, "ACS answered the Inform with " << soap::methodName(env.body));
+      return Outcome::Failed;
+    }
+    // The events are delivered once the InformResponse arrived (TR-069 3.7.1.5).
+    onMain([&] {
+      informAccepted(plan.events, plan.endpoint.url);
+      return 0;
+    });
+    const soap::CwmpNamespace ns = env.ns;
+    bool hold = env.header.holdRequests.value_or(false);
+    std::string next;       // the next POST's body ("" = empty POST)
+    std::string action;     // its SOAPAction
+    bool sentRequest = false;
+    std::size_t cpeIndex = 0;
+    for (std::size_t exchange = 0; exchange < kMaxExchanges; ++exchange) {
+      if (stopping_) return Outcome::Failed;
+      if (next.empty() && !hold && cpeIndex < plan.cpeRequests.size()) {
+        soap::Envelope req;
+        req.ns = ns;
+        req.header.id = "cwmpd-" + std::to_string(plan.id) + "-" + std::to_string(exchange);
+        req.body = plan.cpeRequests[cpeIndex];
+        next = soap::encode(req);
+        action = "\"\"";
+        sentRequest = true;
+      }
+      res = transport_->post(next, action);
+      const bool sentEmpty = next.empty();
+      next.clear();
+      action.clear();
+      if (res.transportError || res.authFailure) {
+        CWMPD_LOG(Warning, sid, "HTTP failed: " << res.error);
+        return Outcome::Failed;
+      }
+      if (res.emptyAnswer()) {
+        // TR-069 3.7.2.4: the ACS has nothing more. The session ends unless we still
+        // hold requests of our own.
+        if (cpeIndex < plan.cpeRequests.size() && !sentEmpty) continue;
+        if (cpeIndex < plan.cpeRequests.size() && !hold) continue;
+        state(SessionState::InSession);
+        return Outcome::Success;
+      }
+      if (res.status != 200) {
+        CWMPD_LOG(Warning, sid, "ACS answered HTTP " << res.status);
+        return Outcome::Failed;
+      }
+      auto msg = soap::decode(res.body, limits);
+      if (!msg.ok()) {
+        const auto& err = msg.error();
+        if (err.kind == soap::DecodeError::Kind::Refused) {
+          CWMPD_LOG(Warning, sid, "refusing a hostile message, closing the session: " << err.message);
+          return Outcome::Failed;
+        }
+        soap::Envelope reply;
+        reply.ns = err.ns;
+        if (err.id) reply.header.id = err.id;
+        reply.body = soap::toSoapFault(err);
+        next = soap::encode(reply);
+        CWMPD_LOG(Info, sid, "answering an undecodable request with fault " << err.faultCode());
+        continue;
+      }
+      auto& m = msg.envelope();
+      hold = m.header.holdRequests.value_or(false);
+      if (auto* f = std::get_if<soap::Fault>(&m.body)) {
+        // A fault from the ACS answers our last request.
+        if (sentRequest && cpeIndex < plan.cpeRequests.size()) {
+          const std::string method = soap::methodName(plan.cpeRequests[cpeIndex]);
+          CWMPD_LOG(Warning, sid, "ACS refused " << method << " with fault " << f->code);
+          if (f->code == 8005) return Outcome::RetryRequested;
+          onMain([&, method, code = f->code] {
+            cpeRequestRefused(method, code);
+            return 0;
+          });
+          ++cpeIndex;
+          sentRequest = false;
+          continue;
+        }
+        CWMPD_LOG(Warning, sid, "unexpected fault " << f->code << " from the ACS");
+        return Outcome::Failed;
+      }
+      const std::string method = soap::methodName(m.body);
+      if (method.size() > 8 && method.compare(method.size() - 8, 8, "Response") == 0 && method[0] != 'X') {
+        // The answer to our own request.
+        if (sentRequest && cpeIndex < plan.cpeRequests.size()) {
+          onMain([&, index = cpeIndex] {
+            cpeRequestAcknowledged(plan.cpeRequests[index]);
+            return 0;
+          });
+          ++cpeIndex;
+        }
+        sentRequest = false;
+        continue;
+      }
+      state(SessionState::InSession);
+      CWMPD_LOG(Debug, sid, "ACS request " << method);
+      soap::Body answer = onMain([&] { return dispatcher_.handle(m.body); });
+      soap::Envelope reply;
+      reply.ns = m.ns;
+      reply.header.id = m.header.id;
+      reply.body = std::move(answer);
+      if (auto* f = std::get_if<soap::Fault>(&reply.body))
+        CWMPD_LOG(Info, sid, method << " answered with fault " << f->code << " " << f->message);
+      next = soap::encode(reply);
+    }
+    CWMPD_LOG(Error, sid, "session exceeded " << kMaxExchanges << " exchanges; closing it");
+    return Outcome::Failed;
+  }
+
+  void informAccepted(const std::vector<QueuedEvent>& sent, const std::string& url) {
+    state(SessionState::InSession);
+    lastInformTime_ = isoNow();
+    for (const auto& e : sent)
+      if (e.code == "0 BOOTSTRAP") state_.set("bootstrap-url", url);
+    events_.delivered(sent);
+  }
+
+  void cpeRequestRefused(const std::string& method, int code) {
+    // GenieACS answers 8000 to everything but Inform, GetRPCMethods and TransferComplete:
+    // stop offering such a method instead of retrying it forever.
+    if (code == 8000) unsupportedCpeMethods_.insert(method);
+    dropCpeRequest(method);
+  }
+  void cpeRequestAcknowledged(const soap::Body& req) {
+    const std::string method = soap::methodName(req);
+    if (cpeAck_) cpeAck_(req);
+    dropCpeRequest(method);
+  }
+  void dropCpeRequest(const std::string& method) {
+    for (auto it = cpeRequests_.begin(); it != cpeRequests_.end(); ++it) {
+      if (soap::methodName(*it) == method) {
+        cpeRequests_.erase(it);
+        return;
+      }
+    }
+  }
+
+  void finishSession(Outcome outcome, std::uint64_t id) {
+    joinWorker();
+    running_ = false;
+    model_.endSession();
+    const bool ok = outcome == Outcome::Success;
+    if (ok) {
+      retryCount_ = 0;
+      waitingRetry_ = false;
+      state(SessionState::Idle);
+      CWMPD_LOG(Info, kLog, "session " << id << " ended");
+      ++completed_;
+    } else {
+      events_.sessionFailed();
+      ++retryCount_;
+      std::uint32_t minWait = 5, mult = 2000;
+      try {
+        minWait = static_cast<std::uint32_t>(std::stoul(model_.rawValue(ms_ + "CWMPRetryMinimumWaitInterval")));
+        mult = static_cast<std::uint32_t>(std::stoul(model_.rawValue(ms_ + "CWMPRetryIntervalMultiplier")));
+      } catch (...) {
+      }
+      std::uniform_real_distribution<double> u(0.0, 1.0);
+      double wait = outcome == Outcome::RetryRequested && retryCount_ == 1 ? 0.0
+                                                                           : retryWaitSeconds(retryCount_, minWait, mult, u(rng_));
+      wait *= options_.timeScale;
+      CWMPD_LOG(Warning, kLog, "session " << id << " failed; retry " << retryCount_ << " in " << wait << " s");
+      waitingRetry_ = true;
+      state(SessionState::WaitingRetry);
+      retryTimer_.expires_after(std::chrono::milliseconds(static_cast<long long>(wait * 1000)));
+      retryTimer_.async_wait([w = weak_from_this()](const boost::system::error_code& ec) {
+        if (ec) return;
+        if (auto self = w.lock()) {
+          self->waitingRetry_ = false;
+          self->forceSession_ = true;
+          self->startSession();
+        }
+      });
+    }
+    state_.set("retry", std::to_string(retryCount_));
+    try {
+      state_.commit();
+    } catch (const StoreError& e) {
+      CWMPD_LOG(Error, kLog, "cannot persist session state: " << e.what());
+    }
+    for (auto& l : listeners_) l(false);
+    if (ok && factoryResetAfterSession_) {
+      factoryResetAfterSession_ = false;
+      CWMPD_LOG(Notice, kLog, "factory reset requested by the ACS");
+      model_.wipeStore();
+      state_.erasePrefix("");
+      state_.commit();
+      if (hooks_.factoryReset) hooks_.factoryReset();
+      return;
+    }
+    if (ok && rebootAfterSession_) {
+      rebootAfterSession_ = false;
+      CWMPD_LOG(Notice, kLog, "reboot requested by the ACS");
+      if (hooks_.reboot) hooks_.reboot();
+      return;
+    }
+    if (ok && (again_ || forceSession_)) kick();
+  }
+
+  void joinWorker() {
+    if (worker_.joinable() && worker_.get_id() != std::this_thread::get_id()) worker_.join();
+  }
+
+  void state(SessionState s) {
+    std::lock_guard<std::mutex> lock(stateMutex_);
+    sessionState_ = s;
+  }
+  SessionState state() const {
+    std::lock_guard<std::mutex> lock(stateMutex_);
+    return sessionState_;
+  }
+
+  // ---------------- bootstrap, periodic, scheduled ----------------
+
+  void checkBootstrap() {
+    std::string url;
+    try {
+      url = model_.rawValue(ms_ + "URL");
+    } catch (const sdk::Fault&) {
+      return;
+    }
+    const std::string* done = state_.get("bootstrap-url");
+    // TR-069 3.7.1.5: BOOTSTRAP on first contact and whenever the ACS URL changed.
+    if (!done || *done != url) events_.add("0 BOOTSTRAP");
+  }
+
+  void schedulePeriodic() {
+    periodicTimer_.cancel();
+    bool enabled = false;
+    std::uint32_t interval = 0;
+    std::string timeRef;
+    try {
+      enabled = model_.rawValue(ms_ + "PeriodicInformEnable") == "true";
+      interval = static_cast<std::uint32_t>(std::stoul(model_.rawValue(ms_ + "PeriodicInformInterval")));
+      if (model_.exists(ms_ + "PeriodicInformTime")) timeRef = model_.rawValue(ms_ + "PeriodicInformTime");
+    } catch (...) {
+      return;
+    }
+    if (!enabled || interval == 0) return;
+    // TR-069 3.2.1 / A.3.2.1: with PeriodicInformTime set, informs fall at
+    // PeriodicInformTime + n·Interval; otherwise every Interval from now.
+    double delay = interval;
+    std::int64_t ref;
+    if (parseIsoTime(timeRef, ref)) {
+      std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
+      std::int64_t since = (now - ref) % static_cast<std::int64_t>(interval);
+      if (since < 0) since += interval;
+      delay = static_cast<double>(interval - since);
+    }
+    delay *= options_.timeScale;
+    periodicTimer_.expires_after(std::chrono::milliseconds(std::max<long long>(1, static_cast<long long>(delay * 1000))));
+    periodicTimer_.async_wait([w = weak_from_this()](const boost::system::error_code& ec) {
+      if (ec) return;
+      if (auto self = w.lock()) {
+        self->events_.add("2 PERIODIC");
+        self->kick();
+        self->schedulePeriodic();
+      }
+    });
+  }
+
+  void addScheduled(std::uint32_t delaySeconds, const std::string& key, bool persist) {
+    const std::int64_t due =
+        static_cast<std::int64_t>(std::time(nullptr)) + static_cast<std::int64_t>(std::ceil(delaySeconds * options_.timeScale));
+    std::string storeKey = "s:" + std::to_string(++scheduleCounter_) + ":" + std::to_string(due);
+    if (persist) {
+      state_.set(storeKey, std::to_string(due) + "\t" + key);
+      state_.commit();
+    }
+    armScheduled(storeKey, due, key);
+  }
+
+  void armScheduled(const std::string& storeKey, std::int64_t due, const std::string& key) {
+    auto timer = std::make_shared<asio::steady_timer>(io_);
+    std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
+    timer->expires_after(std::chrono::seconds(std::max<std::int64_t>(0, due - now)));
+    scheduleTimers_.push_back(timer);
+    timer->async_wait([w = weak_from_this(), storeKey, key, timer](const boost::system::error_code& ec) {
+      if (ec) return;
+      auto self = w.lock();
+      if (!self) return;
+      self->events_.add("3 SCHEDULED");
+      self->events_.add("M ScheduleInform", key);
+      self->state_.erase(storeKey);
+      self->state_.commit();
+      auto& ts = self->scheduleTimers_;
+      ts.erase(std::remove(ts.begin(), ts.end(), timer), ts.end());
+      self->kick();
+    });
+  }
+
+  void loadScheduled() {
+    std::vector<std::pair<std::string, std::string>> entries;
+    state_.forEach("s:", [&](const std::string& k, const std::string& v) { entries.emplace_back(k, v); });
+    for (const auto& [k, v] : entries) {
+      auto tab = v.find('\t');
+      std::int64_t due = std::atoll(v.substr(0, tab).c_str());
+      armScheduled(k, due, tab == std::string::npos ? std::string() : v.substr(tab + 1));
+      scheduleCounter_ = std::max<std::uint64_t>(scheduleCounter_, std::strtoull(k.c_str() + 2, nullptr, 10));
+    }
+  }
+
+  // ---------------- connection requests ----------------
+
+  void startConnectionRequestServer() {
+    if (!options_.connectionRequestEnabled) return;
+    net::ConnectionRequestServerConfig c;
+    c.address = options_.connectionRequestAddress;
+    c.port = options_.connectionRequestPort;
+    c.path = options_.connectionRequestPath;
+    c.minTriggerInterval = options_.connectionRequestMinInterval;
+    cr_ = std::make_unique<net::ConnectionRequestServer>(c, [w = weak_from_this()] {
+      if (auto self = w.lock()) {
+        asio::post(self->io_, [w] {
+          if (auto s = w.lock()) {
+            s->events_.add("6 CONNECTION REQUEST");
+            s->kick();
+          }
+        });
+      }
+    });
+    try {
+      cr_->start();
+    } catch (const std::exception& e) {
+      CWMPD_LOG(Error, kLog, "connection request server not started: " << e.what());
+      cr_.reset();
+      return;
+    }
+    updateCrCredentials();
+    std::string host = options_.connectionRequestHost.empty() ? detectHostAddress() : options_.connectionRequestHost;
+    if (host.find(':') != std::string::npos && host.front() != '[') host = "[" + host + "]";
+    std::string url = "http://" + host + ":" + std::to_string(cr_->port()) + options_.connectionRequestPath;
+    try {
+      model_.setInternal(ms_ + "ConnectionRequestURL", url, false);
+    } catch (const sdk::Fault& f) {
+      CWMPD_LOG(Warning, kLog, "cannot publish ConnectionRequestURL: " << f.what());
+    }
+    CWMPD_LOG(Info, kLog, "connection requests on " << url);
+  }
+
+  void updateCrCredentials() {
+    if (!cr_) return;
+    try {
+      cr_->setCredentials(model_.rawValue(ms_ + "ConnectionRequestUsername"),
+                          model_.rawValue(ms_ + "ConnectionRequestPassword"));
+    } catch (const sdk::Fault&) {
+    }
+  }
+
+  void onModelChange(const std::vector<CommittedChange>& changes, sdk::Source) {
+    bool periodic = false, creds = false;
+    for (const auto& c : changes) {
+      if (c.name.compare(0, ms_.size(), ms_) != 0) continue;
+      const std::string p = c.name.substr(ms_.size());
+      if (p == "URL") {
+        CWMPD_LOG(Notice, kLog, "ACS URL changed to " << c.value);
+        events_.add("0 BOOTSTRAP");
+        again_ = true;
+        forceSession_ = true;
+        if (!running_) kick();
+      } else if (p.rfind("PeriodicInform", 0) == 0) {
+        periodic = true;
+      } else if (p == "ConnectionRequestUsername" || p == "ConnectionRequestPassword") {
+        creds = true;
+      }
+    }
+    if (periodic) schedulePeriodic();
+    if (creds) updateCrCredentials();
+  }
+
+  // ---------------- state ----------------
+
+  asio::io_context& io_;
+  Engine& model_;
+  Store& state_;
+  std::unique_ptr<net::AcsTransport> transport_;
+  SessionOptions options_;
+  SessionHooks hooks_;
+  EventQueue events_;
+  RpcDispatcher dispatcher_;
+  asio::steady_timer periodicTimer_;
+  asio::steady_timer retryTimer_;
+  std::vector<std::shared_ptr<asio::steady_timer>> scheduleTimers_;
+  std::unique_ptr<net::ConnectionRequestServer> cr_;
+  std::mt19937 rng_;
+  std::thread worker_;
+  std::atomic<bool> workerDone_{true};
+  std::atomic<bool> stopping_{false};
+  bool running_ = false;
+  bool again_ = false;
+  bool forceSession_ = false;
+  bool waitingRetry_ = false;
+  bool rebootAfterSession_ = false;
+  bool factoryResetAfterSession_ = false;
+  std::uint32_t retryCount_ = 0;
+  std::uint64_t sessionCounter_ = 0;
+  std::uint64_t scheduleCounter_ = 0;
+  std::uint32_t completed_ = 0;
+  std::string root_, ms_;
+  std::string lastInformTime_;
+  mutable std::mutex stateMutex_;
+  SessionState sessionState_ = SessionState::Idle;
+  std::vector<std::function<void(bool)>> listeners_;
+  std::vector<std::string> pluginNames_;
+  std::vector<std::string> extraInformParameters_;
+  std::set<std::string> unsupportedCpeMethods_;
+  std::vector<soap::Body> cpeRequests_;
+  std::function<void(const soap::Body&)> cpeAck_;
+
+  friend class SessionEngine;
+};
+
+SessionEngine::SessionEngine(asio::io_context& io, Engine& model, Store& state,
+                             std::unique_ptr<net::AcsTransport> transport, SessionOptions options, SessionHooks hooks)
+    : impl_(std::make_shared<Impl>(io, model, state, std::move(transport), std::move(options), std::move(hooks))) {}
+
+SessionEngine::~SessionEngine() {
+  impl_->stopping_ = true;
+  impl_->joinWorker();
+}
+
+void SessionEngine::start() { impl_->start(); }
+void SessionEngine::stop() { impl_->stop(); }
+void SessionEngine::raiseEvent(const std::string& code, const std::string& key) { impl_->raiseEvent(code, key); }
+RpcDispatcher& SessionEngine::dispatcher() { return impl_->dispatcher_; }
+EventQueue& SessionEngine::events() { return impl_->events_; }
+std::uint16_t SessionEngine::connectionRequestPort() const { return impl_->cr_ ? impl_->cr_->port() : 0; }
+std::uint32_t SessionEngine::sessionsCompleted() const { return impl_->completed_; }
+void SessionEngine::inform(const std::vector<std::string>& events) { impl_->inform(events); }
+void SessionEngine::scheduleInform(std::uint32_t delay, const std::string& key) {
+  if (delay == 0) throw sdk::Fault(sdk::FaultCode::InvalidArguments, "delay must be greater than 0");
+  impl_->addScheduled(delay, key, true);
+}
+std::string SessionEngine::acsUrl() const {
+  try {
+    return impl_->model_.rawValue(impl_->ms_ + "URL");
+  } catch (const sdk::Fault&) {
+    return {};
+  }
+}
+SessionState SessionEngine::sessionState() const { return impl_->state(); }
+std::string SessionEngine::lastInformTime() const { return impl_->lastInformTime_; }
+std::vector<std::string> SessionEngine::pendingEvents() const {
+  std::vector<std::string> out;
+  for (const auto& e : impl_->events_.pending()) out.push_back(e.code);
+  return out;
+}
+std::vector<std::string> SessionEngine::plugins() const { return impl_->pluginNames_; }
+void SessionEngine::addSessionListener(std::function<void(bool)> l) { impl_->listeners_.push_back(std::move(l)); }
+void SessionEngine::setPluginNames(std::vector<std::string> names) { impl_->pluginNames_ = std::move(names); }
+
+}  // namespace cwmpd::core

@@ -1,0 +1,350 @@
+// cwmpd: the composition root. Parse config, open the store, bring up the HAL, load
+// plugins, start the bus and the session engine, each step returning early with a clear
+// message; then run the main loop until SIGTERM/SIGINT.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cwmpd/bus/dbus_service.hpp"
+#include "cwmpd/core/config.hpp"
+#include "cwmpd/core/engine.hpp"
+#include "cwmpd/core/log.hpp"
+#include "cwmpd/core/net/curl_acs_transport.hpp"
+#include "cwmpd/core/plugin_host.hpp"
+#include "cwmpd/core/session_engine.hpp"
+#include "cwmpd/core/store.hpp"
+#include "cwmpd/hal/factory.hpp"
+
+#ifndef CWMPD_VERSION
+#define CWMPD_VERSION "0.0.0"
+#endif
+#ifndef CWMPD_DEFAULT_PLUGIN_DIR
+#define CWMPD_DEFAULT_PLUGIN_DIR "/usr/lib/cwmpd/plugins"
+#endif
+
+namespace fs = std::filesystem;
+using namespace cwmpd;
+
+namespace {
+
+constexpr const char* kLog = "cwmpd";
+
+void usage(std::ostream& out) {
+  out << "Usage: cwmpd --config FILE [options]\n"
+         "\n"
+         "A TR-069 (CWMP) agent with its data model on D-Bus.\n"
+         "\n"
+         "Options:\n"
+         "  -c, --config FILE     configuration file (INI), required\n"
+         "  -l, --log-level LVL   debug, info, notice, warning or error (overrides [log] level)\n"
+         "      --syslog          log to syslog instead of stderr\n"
+         "      --check-config    parse and validate the configuration, then exit\n"
+         "  -h, --help            show this help\n"
+         "  -V, --version         show the version\n"
+         "\n"
+         "Exit codes: 0 clean stop, 1 start-up failure, 2 bad configuration or usage.\n";
+}
+
+// Keys the daemon itself reads; anything else in these sections is a typo.
+void validateKnownKeys(const core::Config& c) {
+  c.requireKnownKeys("acs", {"url", "username", "password", "periodic_inform_interval", "periodic_inform_enable",
+                             "periodic_inform_time", "ca_file", "client_cert", "client_key", "verify_peer",
+                             "timeout"});
+  c.requireKnownKeys("cpe", {"root", "connection_request_port", "connection_request_path",
+                             "connection_request_username", "connection_request_password",
+                             "connection_request_address", "connection_request_host", "connection_request_enable",
+                             "connection_request_min_interval"});
+  c.requireKnownKeys("bus", {"address"});
+  c.requireKnownKeys("hal", {"backend", "sim_dir", "reboot_command", "factory_reset_command",
+                             "firmware_apply_command", "wifi_apply_command", "voice_apply_command",
+                             "command_timeout", "wifi_status_dir", "voice_status_dir", "transceivers",
+                             "sfp_dir"});
+  c.requireKnownKeys("store", {"dir"});
+  c.requireKnownKeys("plugins", {"dir", "enable"});
+  c.requireKnownKeys("log", {"level", "syslog"});
+  c.requireKnownKeys("session", {"time_scale", "max_body_bytes"});
+}
+
+std::string resolvePath(const core::Config& c, const std::string& value) {
+  if (value.empty() || value[0] == '/') return value;
+  fs::path base = fs::path(c.file()).parent_path();
+  return (base / value).lexically_normal().string();
+}
+
+struct Settings {
+  std::string root;
+  std::string storeDir;
+  std::string pluginDir;
+  std::vector<std::string> enable;
+  std::string busAddress;
+  hal::HalConfig hal;
+  core::SessionOptions session;
+  sdk::LogLevel level = sdk::LogLevel::Info;
+  bool syslog = false;
+};
+
+Settings readSettings(const core::Config& c) {
+  validateKnownKeys(c);
+  Settings s;
+  s.root = c.get("cpe", "root", "Device");
+  if (s.root != "Device" && s.root != "InternetGatewayDevice")
+    c.fail("cpe", "root", "must be Device or InternetGatewayDevice, got '" + s.root + "'");
+  s.storeDir = resolvePath(c, c.get("store", "dir", "/var/lib/cwmpd"));
+  s.pluginDir = resolvePath(c, c.get("plugins", "dir", CWMPD_DEFAULT_PLUGIN_DIR));
+  s.enable = c.getList("plugins", "enable");
+  s.busAddress = c.get("bus", "address", "system");
+  if (s.busAddress.empty()) c.fail("bus", "address", "must be system, session, none or a D-Bus address");
+  if (s.busAddress != "system" && s.busAddress != "session" && s.busAddress != "none" &&
+      s.busAddress.find(':') == std::string::npos)
+    c.fail("bus", "address", "must be system, session, none or a D-Bus address like unix:path=/run/bus");
+  s.hal.backend = c.get("hal", "backend", "linux");
+  if (s.hal.backend != "linux" && s.hal.backend != "sim")
+    c.fail("hal", "backend", "must be linux or sim, got '" + s.hal.backend + "'");
+  s.hal.simDir = resolvePath(c, c.get("hal", "sim_dir"));
+  if (s.hal.backend == "sim" && s.hal.simDir.empty()) c.fail("hal", "sim_dir", "is required with backend = sim");
+  for (const char* a : {"reboot", "factory_reset", "firmware_apply", "wifi_apply", "voice_apply"}) {
+    std::string v = c.get("hal", std::string(a) + "_command");
+    if (!v.empty()) s.hal.commands[a] = v;
+  }
+  s.hal.commandTimeout = std::chrono::seconds(c.getInt("hal", "command_timeout", 60, 1, 3600));
+  s.hal.wifiStatusDir = resolvePath(c, c.get("hal", "wifi_status_dir"));
+  s.hal.voiceStatusDir = resolvePath(c, c.get("hal", "voice_status_dir"));
+  s.hal.sfpSysfsBase = resolvePath(c, c.get("hal", "sfp_dir"));
+  for (const auto& pair : c.getList("hal", "transceivers")) {
+    auto eq = pair.find('=');
+    if (eq == std::string::npos) c.fail("hal", "transceivers", "expected name=interface pairs");
+    s.hal.transceivers[pair.substr(0, eq)] = pair.substr(eq + 1);
+  }
+
+  auto& o = s.session;
+  o.caFile = resolvePath(c, c.get("acs", "ca_file"));
+  o.clientCert = resolvePath(c, c.get("acs", "client_cert"));
+  o.clientKey = resolvePath(c, c.get("acs", "client_key"));
+  o.verifyPeer = c.getBool("acs", "verify_peer", true);
+  o.rpcTimeout = std::chrono::seconds(c.getInt("acs", "timeout", 30, 1, 600));
+  o.connectionRequestEnabled = c.getBool("cpe", "connection_request_enable", true);
+  o.connectionRequestAddress = c.get("cpe", "connection_request_address");
+  o.connectionRequestHost = c.get("cpe", "connection_request_host");
+  o.connectionRequestPort = static_cast<std::uint16_t>(c.getInt("cpe", "connection_request_port", 7547, 0, 65535));
+  o.connectionRequestPath = c.get("cpe", "connection_request_path", "/");
+  if (o.connectionRequestPath.empty() || o.connectionRequestPath[0] != '/')
+    c.fail("cpe", "connection_request_path", "must start with '/'");
+  o.connectionRequestMinInterval =
+      std::chrono::milliseconds(c.getInt("cpe", "connection_request_min_interval", 5000, 0, 3600000));
+  if (auto ts = c.find("session", "time_scale")) {
+    try {
+      o.timeScale = std::stod(*ts);
+    } catch (const std::exception&) {
+      o.timeScale = -1;
+    }
+    if (!(o.timeScale > 0 && o.timeScale <= 1)) c.fail("session", "time_scale", "must be a number in (0, 1]");
+  }
+  o.maxBodyBytes = static_cast<std::size_t>(c.getInt("session", "max_body_bytes", 4 << 20, 64 << 10, 64 << 20));
+  // Values the management plugin seeds the model with: check them here so a typo is a
+  // config error, not a silent fault later.
+  (void)c.getInt("acs", "periodic_inform_interval", 3600, 1, 4294967295LL);
+  (void)c.getBool("acs", "periodic_inform_enable", true);
+  if (auto url = c.find("acs", "url"); url && !url->empty() && url->rfind("http://", 0) != 0 &&
+                                        url->rfind("https://", 0) != 0)
+    c.fail("acs", "url", "must be an http:// or https:// URL");
+
+  std::string lvl = c.get("log", "level", "info");
+  if (!core::parseLogLevel(lvl, s.level)) c.fail("log", "level", "must be debug, info, notice, warning or error");
+  s.syslog = c.getBool("log", "syslog", false);
+  return s;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string configPath, levelOverride;
+  bool checkOnly = false, syslogFlag = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&](const char* name) -> std::string {
+      if (i + 1 >= argc) {
+        std::cerr << "cwmpd: " << name << " needs a value\n";
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (a == "-h" || a == "--help") {
+      usage(std::cout);
+      return 0;
+    } else if (a == "-V" || a == "--version") {
+      std::cout << "cwmpd " << CWMPD_VERSION << " (plugin SDK ABI " << sdk::kAbiVersion << ")\n";
+      return 0;
+    } else if (a == "-c" || a == "--config") {
+      configPath = value("--config");
+    } else if (a.rfind("--config=", 0) == 0) {
+      configPath = a.substr(9);
+    } else if (a == "-l" || a == "--log-level") {
+      levelOverride = value("--log-level");
+    } else if (a == "--syslog") {
+      syslogFlag = true;
+    } else if (a == "--check-config") {
+      checkOnly = true;
+    } else if (a == "--foreground" || a == "-f") {
+      // Always in the foreground; accepted for init systems that pass it.
+    } else {
+      std::cerr << "cwmpd: unknown option '" << a << "'\n";
+      usage(std::cerr);
+      return 2;
+    }
+  }
+  if (configPath.empty()) {
+    std::cerr << "cwmpd: --config FILE is required\n";
+    usage(std::cerr);
+    return 2;
+  }
+
+  // 1. Configuration.
+  core::Config config;
+  Settings settings;
+  try {
+    config = core::Config::load(configPath);
+    settings = readSettings(config);
+  } catch (const core::ConfigError& e) {
+    std::cerr << "cwmpd: " << e.what() << "\n";
+    return 2;
+  }
+  if (!levelOverride.empty() && !core::parseLogLevel(levelOverride, settings.level)) {
+    std::cerr << "cwmpd: unknown log level '" << levelOverride << "'\n";
+    return 2;
+  }
+  if (checkOnly) {
+    std::cout << "cwmpd: " << configPath << ": configuration is valid\n";
+    return 0;
+  }
+  core::Log::setLevel(settings.level);
+  core::Log::useSyslog(settings.syslog || syslogFlag);
+  CWMPD_LOG(Info, kLog, "cwmpd " << CWMPD_VERSION << " starting, root " << settings.root);
+
+  // 2. Store.
+  std::error_code ec;
+  fs::create_directories(settings.storeDir, ec);
+  if (ec) {
+    CWMPD_LOG(Error, kLog, "cannot create store directory " << settings.storeDir << ": " << ec.message());
+    return 1;
+  }
+  ::chmod(settings.storeDir.c_str(), 0700);  // the store holds secrets
+  core::Store modelStore(settings.storeDir + "/model.db");
+  core::Store sessionStore(settings.storeDir + "/session.db");
+  for (core::Store* s : {&modelStore, &sessionStore}) {
+    try {
+      s->load();
+    } catch (const core::StoreError& e) {
+      // A damaged store must not keep the box unmanaged: set it aside and start afresh.
+      CWMPD_LOG(Error, kLog, e.what() << "; moving it aside and starting with an empty store");
+      fs::rename(s->path(), s->path() + ".damaged", ec);
+    }
+  }
+
+  boost::asio::io_context io;
+  bool reexec = false;
+
+  // 3. HAL. Disruptive actions end the main loop; the sim backend "reboots" by
+  //    re-executing the daemon in place so tests see a real restart.
+  settings.hal.hooks.reboot = [&] {
+    boost::asio::post(io, [&] {
+      reexec = settings.hal.backend == "sim";
+      io.stop();
+    });
+  };
+  settings.hal.hooks.factoryReset = settings.hal.hooks.reboot;
+  settings.hal.hooks.firmwareApplied = [&](const std::string&) { settings.hal.hooks.reboot(); };
+  std::unique_ptr<hal::Hal> hal;
+  try {
+    hal = hal::makeHal(settings.hal);
+  } catch (const std::exception& e) {
+    CWMPD_LOG(Error, kLog, "HAL: " << e.what());
+    return 1;
+  }
+
+  // 4. Data model and plugins.
+  auto engine = std::make_unique<core::Engine>(settings.root, modelStore);
+  core::SessionEngine* sessionPtr = nullptr;
+  auto plugins = std::make_unique<core::PluginHost>(
+      *engine, config, *hal,
+      core::PluginHostServices{[&io](std::function<void()> f) { boost::asio::post(io, std::move(f)); },
+                               [&sessionPtr](const std::string& code, const std::string& key) {
+                                 if (sessionPtr) sessionPtr->raiseEvent(code, key);
+                               }});
+  std::size_t loaded = plugins->loadDirectory(settings.pluginDir, settings.enable);
+  if (loaded == 0) CWMPD_LOG(Warning, kLog, "no plugin loaded from " << settings.pluginDir);
+  try {
+    engine->finalize();
+  } catch (const std::exception& e) {
+    CWMPD_LOG(Error, kLog, "data model: " << e.what());
+    return 1;
+  }
+  plugins->startAll();
+
+  // 5. Session engine (ACS side) and connection requests.
+  core::net::initHttpClient();
+  auto session = std::make_unique<core::SessionEngine>(
+      io, *engine, sessionStore, std::make_unique<core::net::CurlAcsTransport>(), settings.session,
+      core::SessionHooks{[&] { hal->system().reboot(); }, [&] { hal->system().factoryReset(); }});
+  sessionPtr = session.get();
+  session->setPluginNames(plugins->names());
+
+  // 6. D-Bus.
+  bus::BusOptions busOptions;
+  busOptions.address = settings.busAddress;
+  busOptions.log = [](bus::LogLevel l, const std::string& m) {
+    sdk::LogLevel level = l == bus::LogLevel::Error     ? sdk::LogLevel::Error
+                          : l == bus::LogLevel::Warning ? sdk::LogLevel::Warning
+                          : l == bus::LogLevel::Info    ? sdk::LogLevel::Info
+                                                        : sdk::LogLevel::Debug;
+    core::Log::write(level, "bus", m);
+  };
+  auto dbus = std::make_unique<bus::DbusService>(io, *engine, *session, busOptions);
+  dbus->start();
+
+  boost::asio::signal_set signals(io, SIGTERM, SIGINT);
+  signals.async_wait([&](const boost::system::error_code& e, int sig) {
+    if (e) return;
+    CWMPD_LOG(Info, kLog, "signal " << sig << ": stopping");
+    io.stop();
+  });
+  session->start();
+  CWMPD_LOG(Notice, kLog, "ready: " << loaded << " plugins, bus " << settings.busAddress
+                                    << ", connection requests on port " << session->connectionRequestPort());
+
+  io.run();
+
+  // Orderly shutdown: the session first (it may still need the loop), then the bus, the
+  // plugins, and the model before the plugin libraries that hold its handlers' code.
+  signals.cancel();
+  session->stop();
+  dbus.reset();
+  session.reset();
+  plugins->stopAll();
+  engine.reset();
+  plugins.reset();
+  hal.reset();
+  if (reexec) {
+    CWMPD_LOG(Notice, kLog, "restarting (simulated reboot)");
+    char self[PATH_MAX];
+    ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n > 0) {
+      self[n] = 0;
+      ::execv(self, argv);
+    }
+    CWMPD_LOG(Error, kLog, "re-exec failed: " << std::strerror(errno));
+    return 1;
+  }
+  CWMPD_LOG(Info, kLog, "stopped");
+  return 0;
+}
