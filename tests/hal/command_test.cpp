@@ -177,5 +177,24 @@ TEST_F(LinuxCommands, WifiApplyWritesOnePrivateBatchFileAndRunsTheCommandOnce) {
   EXPECT_EQ(slurp(count), "x\n");
 }
 
+TEST_F(LinuxCommands, VoiceApplyHandsTheSecretsToTheCommandOnlyThroughTheBatchFile) {
+  const fs::path status = tmp_.path() / "voice";
+  fs::copy(test::sourceDir() / "config/sim/voice", status, fs::copy_options::recursive);
+  const fs::path seen = tmp_.path() / "seen";
+  config_.voiceStatusDir = status.string();
+  config_.commands["voice_apply"] =
+      script(tmp_, "voice.sh", "cat \"$CWMPD_CONFIG_FILE\" > " + seen.string() + "\n").string();
+  auto hal = make();
+  EXPECT_EQ(hal->voice().lines().size(), 2u);
+  VoiceConfig c;
+  c.lines.push_back({.name = "line2", .enabled = true, .authPassword = "pa55word"});
+  hal->voice().apply(c);
+  EXPECT_EQ(slurp(seen), "[line line2]\nenable = 1\nauth_password = pa55word\n");
+  // The status export is the platform's: the HAL does not write into it.
+  EXPECT_EQ(hal->voice().line("line2").status, RegistrationStatus::Disabled);
+  c.lines = {{.name = "line1", .transport = "SCTP"}};
+  EXPECT_THROW(hal->voice().apply(c), HalError);
+}
+
 }  // namespace
 }  // namespace cwmpd::hal

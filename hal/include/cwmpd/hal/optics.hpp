@@ -23,6 +23,9 @@ struct TransceiverStatus {
   std::optional<sff8472::Diagnostics> diagnostics;  // decoded a2h
 
   // TR-181 Dbm1000 values (see sff8472::toDbm1000); kDbm1000Min without diagnostics.
+  // All use the OpticalSignalLevel coding (0.002 dB step, -65536..65534); the data
+  // model's threshold parameters have their own ranges and 0.5 dB step (Rx -127000..0,
+  // Tx -63500..63500), which the plugin applies.
   std::int32_t opticalSignalLevel = sff8472::kDbm1000Min;           // received power
   std::int32_t transmitOpticalLevel = sff8472::kDbm1000Min;         // transmitted power
   std::int32_t lowerOpticalThreshold = sff8472::kDbm1000Min;        // Rx power low alarm
