@@ -385,5 +385,18 @@ TEST_F(SimBackend, FirmwareApplyWithoutAFirmwareHookSimulatesTheReboot) {
   EXPECT_EQ(hal->system().identity().softwareVersion, "0.1.0-sim");  // unchanged
 }
 
+TEST(SimDemoData, TheCommittedOpticsPagesAreWhatMakeOpticsGenerates) {
+  TempDir tmp;
+  const fs::path script = test::sourceDir() / "config/sim/make-optics.py";
+  const std::string cmd =
+      "python3 '" + script.string() + "' '" + tmp.path().string() + "' >/dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  for (const char* page : {"a0h.bin", "a2h.bin"}) {
+    const std::string generated = slurp(tmp.path() / page);
+    EXPECT_EQ(generated.size(), 256u) << page;
+    EXPECT_EQ(generated, slurp(test::sourceDir() / "config/sim/optics/pon0" / page)) << page;
+  }
+}
+
 }  // namespace
 }  // namespace cwmpd::hal
