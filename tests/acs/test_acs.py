@@ -49,7 +49,11 @@ DEFAULT_CONFIG = {
     "fault_http_status": 500,
     "fault_style": "standard",  # standard | genieacs (its <soap-env:Body:Fault> bug)
     "close_on_end": False,  # send Connection: close with the session's final 204
+    "hold_requests": False,  # put HoldRequests=1 in the header of every ACS message
 }
+
+HOLD_REQUESTS = '<cwmp:HoldRequests soap-env:mustUnderstand="1">1</cwmp:HoldRequests>'
+
 
 
 def now():
@@ -220,7 +224,8 @@ class Acs:
                 if "Envelope" in rpc:
                     text = rpc
                 else:
-                    text = envelope(ns, f"acs-{self.rpc_counter}", rpc)
+                    hold = HOLD_REQUESTS if self.config["hold_requests"] else ""
+                    text = envelope(ns, f"acs-{self.rpc_counter}", rpc, hold)
                 if self.session is not None:
                     self.session["pending_rpc"] = text
                 return 200, text, {}
@@ -265,7 +270,8 @@ class Acs:
                 self.lock.notify_all()
             body = (f'<cwmp:InformResponse><MaxEnvelopes>{cfg["max_envelopes"]}'
                     f'</MaxEnvelopes></cwmp:InformResponse>')
-            return 200, envelope(msg.ns, msg.cwmp_id or "1", body), headers
+            hold = HOLD_REQUESTS if cfg["hold_requests"] else ""
+            return 200, envelope(msg.ns, msg.cwmp_id or "1", body, hold), headers
 
         with self.lock:
             session = self.session

@@ -96,6 +96,14 @@ TEST_F(TestAcsBehaviour, IssuesScriptedRpcsAfterTheInformAndRecordsTheAnswers) {
   EXPECT_EQ(results[1].get<int>("fault_code"), 9001);
 }
 
+TEST_F(TestAcsBehaviour, AsksTheCpeToHoldItsRequestsWhenConfigured) {
+  const HttpResult plain = transport_.post(inform("1-0"), "");
+  EXPECT_EQ(plain.body.find("HoldRequests"), std::string::npos);
+  acs_.configure(R"({"hold_requests": true})");
+  const HttpResult held = transport_.post(inform("1-0"), "");
+  EXPECT_NE(held.body.find(">1</cwmp:HoldRequests>"), std::string::npos);
+}
+
 TEST_F(TestAcsBehaviour, RefusesAnEmptyPostOutsideASession) {
   EXPECT_EQ(transport_.post("", "").status, 400);
 }
