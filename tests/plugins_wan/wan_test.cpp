@@ -7,6 +7,7 @@
 #include <string>
 
 #include "harness/plugin_harness.hpp"
+#include "plugins_wan/sim_state_dir.hpp"
 
 namespace {
 
@@ -29,23 +30,10 @@ void writeFile(const fs::path& p, const std::string& text) {
   std::ofstream(p) << text;
 }
 
-// A state directory the test owns (so that a second harness can reuse it), holding a copy
-// of the demo sim data in sim/.
-class StateDir {
+// A private state dir with helpers for the sim interface folders.
+class StateDir : public cwmpd::testing::SimStateDir {
  public:
-  StateDir() {
-    std::string tmpl = (fs::temp_directory_path() / "cwmpd-wan-XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path = tmpl;
-    fs::copy(cwmpd::testing::envOr("CWMPD_SOURCE_DIR", ".") + "/config/sim", path / "sim",
-             fs::copy_options::recursive);
-  }
-  ~StateDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  fs::path net(const std::string& ifname) const { return path / "sim" / "net" / ifname; }
-  fs::path path;
+  fs::path net(const std::string& ifname) const { return sim() / "net" / ifname; }
 };
 
 // Adds a simulated PPP interface (sim layout of hal/README.md).

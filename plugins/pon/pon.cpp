@@ -1,0 +1,401 @@
+// Optical transceivers (SFP / PON ONU modules) from the HAL's SFF-8472 decoding.
+//
+// TR-181: Device.Optical.Interface.{i}., one row per transceiver (ensureInstance key = the
+// transceiver name). TR-098: the operator-style vendor object
+// InternetGatewayDevice.WANDevice.{i}.X_CT-COM_GponInterfaceConfig. on the WAN device row;
+// the row is looked up with the wan plugin's key, the WAN interface name ([wan] interface,
+// default the first Ethernet interface), and fed by the transceiver whose netdev is that
+// interface.
+//
+// Status of an optical interface (TR-181 has no finer optical state; documented choice):
+//   NotPresent  the cage is empty (no A0h answer)
+//   Unknown     a module without digital diagnostics (nothing tells whether light arrives)
+//   Down        loss of signal, or received power below the module's low Rx power alarm
+//   Up          otherwise
+// Optical is the lowest layer, so LowerLayerDown is never reported.
+//
+// Alarms (issue 6 item 3): a plugin-owned thread sleeps [pon] poll_interval seconds (default
+// 10; decimals allowed; 0 = no polling) on a condition variable and posts a check onto the main
+// loop with Host::post. The check reads every transceiver and, when the received or transmitted
+// power enters or leaves its alarm band (below the low or above the high alarm threshold of
+// A2h, or the module's own alarm flags; LOS counts as Rx low), calls Host::valueChanged for
+// OpticalSignalLevel or TransmitOpticalLevel (and Status) under TR-181, RXPower or TXPower (and
+// Status) of X_CT-COM_GponInterfaceConfig under TR-098. The thread never touches the HAL or the
+// model itself; stop() wakes it and joins it at once.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <cstdint>
+#include <cwmpd/hal/hal.hpp>
+#include <cwmpd/sdk/model_xml.hpp>
+#include <cwmpd/sdk/plugin.hpp>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using cwmpd::sdk::Change;
+using cwmpd::sdk::Fault;
+using cwmpd::sdk::FaultCode;
+using cwmpd::sdk::Host;
+using cwmpd::sdk::InstanceRef;
+using cwmpd::sdk::LogLevel;
+using cwmpd::sdk::Registrar;
+namespace hal = cwmpd::hal;
+namespace sff = cwmpd::hal::sff8472;
+
+// Rounds `v` to the nearest integer and clamps it to [lo, hi].
+std::int64_t clampRound(double v, std::int64_t lo, std::int64_t hi) {
+  if (!std::isfinite(v)) return lo;
+  return std::clamp<std::int64_t>(std::llround(v), lo, hi);
+}
+
+// TR-181 Lower/UpperOpticalThreshold and Lower/UpperTransmitPowerThreshold are Dbm1000 values
+// restricted to steps of 500 (0.5 dB) within a range; the HAL gives 0.002 dB steps.
+std::int32_t thresholdStep(std::int32_t dbm1000, std::int32_t lo, std::int32_t hi) {
+  const auto v = static_cast<std::int32_t>(clampRound(dbm1000 / 500.0, lo / 500, hi / 500)) * 500;
+  return std::clamp(v, lo, hi);
+}
+
+std::string text(std::int64_t v) { return std::to_string(v); }
+
+// Which way a power reading lies against its alarm thresholds.
+struct AlarmState {
+  bool rxLow = false, rxHigh = false, txLow = false, txHigh = false;
+};
+
+AlarmState alarmsOf(const hal::TransceiverStatus& s) {
+  AlarmState a;
+  if (!s.present || !s.diagnostics) return a;
+  const sff::Diagnostics& d = *s.diagnostics;
+  a.rxLow =
+      d.rxLos || d.alarms.rxPowerLow || d.current.rxPowerMicroWatts < d.alarmLow.rxPowerMicroWatts;
+  a.rxHigh = d.alarms.rxPowerHigh || d.current.rxPowerMicroWatts > d.alarmHigh.rxPowerMicroWatts;
+  a.txLow = d.alarms.txPowerLow || d.current.txPowerMicroWatts < d.alarmLow.txPowerMicroWatts;
+  a.txHigh = d.alarms.txPowerHigh || d.current.txPowerMicroWatts > d.alarmHigh.txPowerMicroWatts;
+  return a;
+}
+
+hal::OperStatus opticalStatus(const hal::TransceiverStatus& s) {
+  if (!s.present) return hal::OperStatus::NotPresent;
+  if (!s.diagnostics) return hal::OperStatus::Unknown;
+  return alarmsOf(s).rxLow ? hal::OperStatus::Down : hal::OperStatus::Up;
+}
+
+// A counter of the network interface the module feeds (0 when there is none).
+struct StatField {
+  const char* name;
+  std::uint64_t hal::InterfaceCounters::*member;
+  bool wide;  // unsignedLong; the others are unsignedInt and wrap at 2^32
+};
+using C = hal::InterfaceCounters;
+constexpr StatField kStats[] = {
+    {"BytesSent", &C::bytesSent, true},
+    {"BytesReceived", &C::bytesReceived, true},
+    {"PacketsSent", &C::packetsSent, true},
+    {"PacketsReceived", &C::packetsReceived, true},
+    {"ErrorsSent", &C::errorsSent, false},
+    {"ErrorsReceived", &C::errorsReceived, false},
+    {"DiscardPacketsSent", &C::discardPacketsSent, false},
+    {"DiscardPacketsReceived", &C::discardPacketsReceived, false},
+};
+
+class PonPlugin : public cwmpd::sdk::Plugin {
+ public:
+  ~PonPlugin() override { stopThread(); }
+
+  void registerModel(Registrar& reg) override {
+    host_ = &reg.host();
+    reg.definitions(cwmpd_plugin_model_xml);
+    if (host_->root() == "Device") {
+      registerTr181(reg);
+    } else {
+      registerTr098(reg);
+    }
+  }
+
+  void start(Host& host) override {
+    host_ = &host;
+    auto& optics = host.hal().optics();
+    const std::string wan = wanInterface();
+    for (const auto& name : optics.transceivers()) {
+      const auto s = optics.status(name);
+      last_[name] = {alarmsOf(s), opticalStatus(s), 0};
+      if (host.root() == "Device") {
+        const std::string table = "Device.Optical.Interface.";
+        const std::string row = table + std::to_string(host.ensureInstance(table, name)) + ".";
+        rows_[name] = row;
+        host.setInitial(row + "Enable", "true");
+      } else if (!wan.empty() && s.netdev == wan) {
+        const std::string table = "InternetGatewayDevice.WANDevice.";
+        const std::uint32_t n = host.ensureInstance(table, wan);
+        wanRows_[n] = name;
+        rows_[name] = table + std::to_string(n) + ".X_CT-COM_GponInterfaceConfig.";
+      }
+    }
+    double seconds = 10;
+    try {
+      seconds = std::stod(host.config("pon", "poll_interval", "10"));
+    } catch (const std::exception&) {
+      host.log(LogLevel::Warning, "[pon] poll_interval is not a number; using 10 seconds");
+    }
+    if (seconds > 0 && !last_.empty()) {
+      interval_ = std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::duration<double>(seconds));
+      if (interval_.count() < 1) interval_ = std::chrono::milliseconds(1);
+      stopping_ = false;
+      thread_ = std::thread([this] { run(); });
+    }
+  }
+
+  void stop() override {
+    stopThread();
+    *alive_ = false;  // checks still queued on the main loop become no-ops
+  }
+
+ private:
+  hal::OpticalTransceivers& optics() { return host_->hal().optics(); }
+
+  // The same rule as the wan plugin's for its WANDevice row.
+  std::string wanInterface() {
+    std::string wan = host_->config("wan", "interface");
+    if (!wan.empty()) return wan;
+    try {
+      auto& net = host_->hal().network();
+      for (const auto& n : net.interfaces())
+        if (net.info(n).kind == hal::InterfaceKind::Ethernet) return n;
+    } catch (const hal::HalError& e) {
+      host_->log(LogLevel::Warning, std::string("network interfaces: ") + e.what());
+    }
+    return {};
+  }
+
+  // ------------------------------------------------------------ polling
+
+  void run() {
+    std::unique_lock lock(mutex_);
+    while (!cv_.wait_for(lock, interval_, [this] { return stopping_; })) {
+      lock.unlock();
+      host_->post([this, alive = alive_] {
+        if (*alive) check();
+      });
+      lock.lock();
+    }
+  }
+
+  void stopThread() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  // On the main loop: compares every transceiver with what was seen last.
+  void check() {
+    for (auto& [name, seen] : last_) {
+      hal::TransceiverStatus s;
+      try {
+        s = optics().status(name);
+      } catch (const hal::HalError& e) {
+        host_->log(LogLevel::Warning, std::string("transceiver check: ") + e.what());
+        continue;
+      }
+      const AlarmState now = alarmsOf(s);
+      const bool rx = now.rxLow != seen.alarms.rxLow || now.rxHigh != seen.alarms.rxHigh;
+      const bool tx = now.txLow != seen.alarms.txLow || now.txHigh != seen.alarms.txHigh;
+      seen.alarms = now;
+      const bool status = noteStatus(name, opticalStatus(s));
+      auto row = rows_.find(name);
+      if (row == rows_.end()) continue;
+      const bool tr181 = host_->root() == "Device";
+      if (rx) host_->valueChanged(row->second + (tr181 ? "OpticalSignalLevel" : "RXPower"));
+      if (tx) host_->valueChanged(row->second + (tr181 ? "TransmitOpticalLevel" : "TXPower"));
+      if (status) host_->valueChanged(row->second + "Status");
+    }
+  }
+
+  struct Seen {
+    AlarmState alarms;
+    hal::OperStatus status = hal::OperStatus::Unknown;
+    std::uint64_t since = 0;  // system uptime at the last status change (0: since boot)
+  };
+
+  // Records the status; true when it changed.
+  bool noteStatus(const std::string& name, hal::OperStatus s) {
+    Seen& seen = last_[name];
+    if (seen.status == s) return false;
+    seen.status = s;
+    seen.since = host_->hal().system().uptimeSeconds();
+    return true;
+  }
+
+  // ------------------------------------------------------------ TR-181
+
+  hal::TransceiverStatus statusOf(const std::string& name) {
+    auto s = optics().status(name);
+    noteStatus(name, opticalStatus(s));
+    return s;
+  }
+
+  std::string nameOf(const InstanceRef& r) const {
+    if (!r.key.empty()) return r.key;
+    // Stats. is a sub-object: its row is the first instance number.
+    for (const auto& [name, row] : rows_)
+      if (r.path.compare(0, row.size(), row) == 0) return name;
+    throw Fault(FaultCode::InternalError, r.path + " has no transceiver");
+  }
+
+  void registerTr181(Registrar& reg) {
+    const std::string oi = "Device.Optical.Interface.{i}.";
+    using Diag = const sff::Diagnostics&;
+    auto diag = [this](std::int64_t (*f)(Diag)) {
+      return [this, f](const InstanceRef& r) {
+        const auto s = statusOf(nameOf(r));
+        return text(s.diagnostics ? f(*s.diagnostics) : 0);
+      };
+    };
+    auto level = [this](std::int32_t (*f)(const hal::TransceiverStatus&)) {
+      return [this, f](const InstanceRef& r) { return text(f(statusOf(nameOf(r)))); };
+    };
+    auto identity = [this](std::string sff::Identity::*member) {
+      return [this, member](const InstanceRef& r) { return statusOf(nameOf(r)).identity.*member; };
+    };
+    reg.object(oi)
+        .get("Status",
+             [this](const InstanceRef& r) {
+               return std::string(toString(opticalStatus(statusOf(nameOf(r)))));
+             })
+        .get("Name", [this](const InstanceRef& r) { return nameOf(r); })
+        .get("LastChange",
+             [this](const InstanceRef& r) {
+               const std::string name = nameOf(r);
+               statusOf(name);
+               const std::uint64_t now = host_->hal().system().uptimeSeconds();
+               const std::uint64_t since = last_[name].since;
+               return text(static_cast<std::int64_t>(
+                   std::min<std::uint64_t>(now > since ? now - since : 0, 0xFFFFFFFFu)));
+             })
+        .get("Upstream",
+             [this](const InstanceRef& r) {
+               const std::string wan = wanInterface();
+               return std::string(!wan.empty() && statusOf(nameOf(r)).netdev == wan ? "true"
+                                                                                    : "false");
+             })
+        .get("OpticalSignalLevel",
+             level([](const hal::TransceiverStatus& s) { return s.opticalSignalLevel; }))
+        .get("TransmitOpticalLevel",
+             level([](const hal::TransceiverStatus& s) { return s.transmitOpticalLevel; }))
+        .get("LowerOpticalThreshold", level([](const hal::TransceiverStatus& s) {
+               return thresholdStep(s.lowerOpticalThreshold, -127000, 0);
+             }))
+        .get("UpperOpticalThreshold", level([](const hal::TransceiverStatus& s) {
+               return thresholdStep(s.upperOpticalThreshold, -127000, 0);
+             }))
+        .get("LowerTransmitPowerThreshold", level([](const hal::TransceiverStatus& s) {
+               return thresholdStep(s.lowerTransmitPowerThreshold, -63500, 63500);
+             }))
+        .get("UpperTransmitPowerThreshold", level([](const hal::TransceiverStatus& s) {
+               return thresholdStep(s.upperTransmitPowerThreshold, -63500, 63500);
+             }))
+        // Vendor units (plugins/pon/model.xml): 0.001 degC, microvolts, microamperes.
+        .get("X_CWMPD_Temperature", diag([](Diag d) {
+               return clampRound(d.current.temperatureC * 1000.0, -128000, 128000);
+             }))
+        .get("X_CWMPD_SupplyVoltage",
+             diag([](Diag d) { return clampRound(d.current.vccVolts * 1e6, 0, 6553500); }))
+        .get("X_CWMPD_BiasCurrent",
+             diag([](Diag d) { return clampRound(d.current.txBiasMilliAmps * 1000.0, 0, 131070); }))
+        .get("X_CWMPD_VendorName", identity(&sff::Identity::vendorName))
+        .get("X_CWMPD_VendorPartNumber", identity(&sff::Identity::vendorPartNumber))
+        .get("X_CWMPD_VendorSerialNumber", identity(&sff::Identity::vendorSerialNumber))
+        .get("X_CWMPD_Wavelength",
+             [this](const InstanceRef& r) {
+               return text(statusOf(nameOf(r)).identity.wavelengthNm);
+             })
+        .validate([](const std::vector<Change>& cs) {
+          for (const auto& c : cs)
+            if (c.parameter == "Enable" && c.value != "true")
+              throw Fault(FaultCode::InvalidParameterValue,
+                          c.path() + ": the transceiver cannot be switched off through this HAL");
+        });
+
+    auto& stats = reg.object(oi + "Stats.");
+    for (const auto& f : kStats) {
+      stats.get(f.name, [this, member = f.member, wide = f.wide](const InstanceRef& r) {
+        const std::string netdev = statusOf(nameOf(r)).netdev;
+        std::uint64_t v = 0;
+        if (!netdev.empty()) {
+          try {
+            v = host_->hal().network().counters(netdev).*member;
+          } catch (const hal::HalError&) {
+            v = 0;  // the module feeds no interface the HAL knows
+          }
+        }
+        return std::to_string(wide ? v : (v & 0xFFFFFFFFu));
+      });
+    }
+  }
+
+  // ------------------------------------------------------------ TR-098
+
+  // The transceiver feeding the WAN device `r` belongs to, if any.
+  std::optional<hal::TransceiverStatus> gponOf(const InstanceRef& r) {
+    if (r.numbers.empty()) return std::nullopt;
+    auto it = wanRows_.find(r.numbers.front());
+    if (it == wanRows_.end()) return std::nullopt;
+    return statusOf(it->second);
+  }
+
+  void registerTr098(Registrar& reg) {
+    using Diag = const sff::Diagnostics&;
+    // Raw SFF-8472 units, as operator ACSs expect them (see plugins/pon/model.xml).
+    auto raw = [this](std::int64_t (*f)(Diag)) {
+      return [this, f](const InstanceRef& r) {
+        auto s = gponOf(r);
+        return text(s && s->diagnostics ? f(*s->diagnostics) : 0);
+      };
+    };
+    reg.object("InternetGatewayDevice.WANDevice.{i}.X_CT-COM_GponInterfaceConfig.")
+        .get("Status",
+             [this](const InstanceRef& r) {
+               auto s = gponOf(r);
+               if (!s || !s->present) return std::string("Error");
+               if (s->diagnostics && !s->diagnostics->dataReady) return std::string("Initializing");
+               return std::string(opticalStatus(*s) == hal::OperStatus::Down ? "NoSignal" : "Up");
+             })
+        .get("TXPower",
+             raw([](Diag d) { return clampRound(d.current.txPowerMicroWatts * 10.0, 0, 65535); }))
+        .get("RXPower",
+             raw([](Diag d) { return clampRound(d.current.rxPowerMicroWatts * 10.0, 0, 65535); }))
+        .get("SupplyVoltage",
+             raw([](Diag d) { return clampRound(d.current.vccVolts * 1e4, 0, 65535); }))
+        .get("Temperature",
+             raw([](Diag d) { return clampRound(d.current.temperatureC * 256.0, -32768, 32767); }))
+        .get("BiasCurrent",
+             raw([](Diag d) { return clampRound(d.current.txBiasMilliAmps * 500.0, 0, 65535); }));
+  }
+
+  Host* host_ = nullptr;
+  std::map<std::string, Seen> last_;              // transceiver -> last seen state
+  std::map<std::string, std::string> rows_;       // transceiver -> object path (either root)
+  std::map<std::uint32_t, std::string> wanRows_;  // TR-098 WANDevice number -> transceiver
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::chrono::milliseconds interval_{10000};
+  std::thread thread_;
+};
+
+}  // namespace
+
+CWMPD_PLUGIN(PonPlugin, "pon", "1.0")
