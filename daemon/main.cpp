@@ -21,6 +21,7 @@
 #include "cwmpd/core/engine.hpp"
 #include "cwmpd/core/log.hpp"
 #include "cwmpd/core/net/curl_acs_transport.hpp"
+#include "cwmpd/core/notifications.hpp"
 #include "cwmpd/core/plugin_host.hpp"
 #include "cwmpd/core/session_engine.hpp"
 #include "cwmpd/core/store.hpp"
@@ -74,6 +75,7 @@ void validateKnownKeys(const core::Config& c) {
   c.requireKnownKeys("plugins", {"dir", "enable"});
   c.requireKnownKeys("log", {"level", "syslog"});
   c.requireKnownKeys("session", {"time_scale", "max_body_bytes"});
+  c.requireKnownKeys("notifications", {"sample_interval_ms"});
 }
 
 std::string resolvePath(const core::Config& c, const std::string& value) {
@@ -90,6 +92,7 @@ struct Settings {
   std::string busAddress;
   hal::HalConfig hal;
   core::SessionOptions session;
+  core::NotificationOptions notifications;
   sdk::LogLevel level = sdk::LogLevel::Info;
   bool syslog = false;
 };
@@ -150,6 +153,9 @@ Settings readSettings(const core::Config& c) {
     }
     if (!(o.timeScale > 0 && o.timeScale <= 1)) c.fail("session", "time_scale", "must be a number in (0, 1]");
   }
+  s.notifications.sampleInterval =
+      std::chrono::milliseconds(c.getInt("notifications", "sample_interval_ms", 30000, 100, 86400000));
+  s.notifications.timeScale = o.timeScale;
   o.maxBodyBytes = static_cast<std::size_t>(c.getInt("session", "max_body_bytes", 4 << 20, 64 << 10, 64 << 20));
   // Values the management plugin seeds the model with: check them here so a typo is a
   // config error, not a silent fault later.
@@ -298,6 +304,8 @@ int main(int argc, char** argv) {
       core::SessionHooks{[&] { hal->system().reboot(); }, [&] { hal->system().factoryReset(); }});
   sessionPtr = session.get();
   session->setPluginNames(plugins->names());
+  core::NotificationTracker notifications(io, *engine, sessionStore, settings.notifications);
+  session->setNotificationTracker(&notifications);
 
   // 6. D-Bus.
   bus::BusOptions busOptions;
@@ -319,6 +327,7 @@ int main(int argc, char** argv) {
     io.stop();
   });
   session->start();
+  notifications.start([&] { session->raiseEvent("4 VALUE CHANGE", ""); });
   CWMPD_LOG(Notice, kLog, "ready: " << loaded << " plugins, bus " << settings.busAddress
                                     << ", connection requests on port " << session->connectionRequestPort());
 
@@ -327,6 +336,7 @@ int main(int argc, char** argv) {
   // Orderly shutdown: the session first (it may still need the loop), then the bus, the
   // plugins, and the model before the plugin libraries that hold its handlers' code.
   signals.cancel();
+  notifications.stop();
   session->stop();
   dbus.reset();
   session.reset();

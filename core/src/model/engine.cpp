@@ -1184,6 +1184,20 @@ void Engine::endSession() {
   impl_->flush();
 }
 
+std::vector<Engine::Notified> Engine::notifiedParameters() {
+  std::vector<Notified> out;
+  auto& m = *impl_;
+  m.forEachParam(*m.rootNode, [&](Node& n, const ParamDef& p) {
+    int level = p.defaultNotification;
+    if (!m.attrs.empty()) {
+      auto it = m.attrs.find(n.path + p.name);
+      if (it != m.attrs.end()) level = it->second.notification;
+    }
+    if (level > 0) out.push_back({n.path + p.name, level, static_cast<bool>(p.getter) || static_cast<bool>(p.builtin)});
+  });
+  return out;
+}
+
 const std::set<std::string>& Engine::vendorEvents() const { return impl_->vendorEvents; }
 
 void Engine::wipeStore() {

@@ -105,6 +105,7 @@ struct SessionPlan {
   std::string informXml;
   std::vector<QueuedEvent> events;
   std::vector<soap::Body> cpeRequests;  // TransferComplete and friends, in order
+  std::vector<ParameterValue> notified;  // changed parameters reported in this Inform
 };
 
 enum class Outcome { Success, Failed, RetryRequested };
@@ -236,6 +237,11 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
     plan.endpoint.verifyHost = options_.verifyPeer;
     plan.endpoint.timeout = options_.rpcTimeout;
     plan.id = ++sessionCounter_;
+    if (tracker_) {
+      plan.notified = tracker_->pending();
+      // TR-069 3.2.1: changed parameters travel with "4 VALUE CHANGE".
+      if (!plan.notified.empty() && !events_.contains("4 VALUE CHANGE")) events_.add("4 VALUE CHANGE");
+    }
     plan.events = events_.pending();
     plan.informXml = buildInform(plan);
     plan.cpeRequests = cpeRequests_;
@@ -300,6 +306,11 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
         CWMPD_LOG(Warning, kLog, "a forced-inform parameter could not be read: " << f.what());
       }
     }
+    for (const auto& v : plan.notified) {
+      bool dup = false;
+      for (const auto& p : inf.parameterList) dup = dup || p.name == v.name;
+      if (!dup) inf.parameterList.push_back({v.name, v.value, sdk::xsdTypeName(v.type)});
+    }
     env.body = std::move(inf);
     return soap::encode(env);
   }
@@ -342,6 +353,7 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
     // The events are delivered once the InformResponse arrived (TR-069 3.7.1.5).
     onMain([&] {
       informAccepted(plan.events, plan.endpoint.url);
+      if (tracker_) tracker_->delivered(plan.notified);
       return 0;
     });
     const soap::CwmpNamespace ns = env.ns;
@@ -742,6 +754,7 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
   std::set<std::string> unsupportedCpeMethods_;
   std::vector<soap::Body> cpeRequests_;
   std::function<void(const soap::Body&)> cpeAck_;
+  NotificationTracker* tracker_ = nullptr;
 
   friend class SessionEngine;
 };
@@ -783,6 +796,7 @@ std::vector<std::string> SessionEngine::pendingEvents() const {
 }
 std::vector<std::string> SessionEngine::plugins() const { return impl_->pluginNames_; }
 void SessionEngine::addSessionListener(std::function<void(bool)> l) { impl_->listeners_.push_back(std::move(l)); }
+void SessionEngine::setNotificationTracker(NotificationTracker* t) { impl_->tracker_ = t; }
 void SessionEngine::setPluginNames(std::vector<std::string> names) { impl_->pluginNames_ = std::move(names); }
 
 }  // namespace cwmpd::core

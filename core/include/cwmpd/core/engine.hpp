@@ -73,6 +73,14 @@ class Engine : public DataModel {
   // ACS sessions batch plugin flushes: inside a session flushes wait for endSession().
   void beginSession();
   void endSession();
+  // Every existing parameter whose notification attribute is passive (1) or active (2),
+  // with that attribute and whether a plugin can push its changes (else it is sampled).
+  struct Notified {
+    std::string path;
+    int notification;
+    bool live;  // read through a plugin getter: changes are found by sampling
+  };
+  [[nodiscard]] std::vector<Notified> notifiedParameters();
   // Vendor event codes plugins declared.
   [[nodiscard]] const std::set<std::string>& vendorEvents() const;
   // Wipes everything persisted (factory reset); the caller restarts the daemon.

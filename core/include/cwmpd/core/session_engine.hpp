@@ -22,6 +22,7 @@
 #include "cwmpd/core/engine.hpp"
 #include "cwmpd/core/event_queue.hpp"
 #include "cwmpd/core/net/acs_transport.hpp"
+#include "cwmpd/core/notifications.hpp"
 #include "cwmpd/core/rpc_dispatcher.hpp"
 #include "cwmpd/core/store.hpp"
 
@@ -91,6 +92,9 @@ class SessionEngine : public AgentControl {
   std::vector<std::string> plugins() const override;
   void addSessionListener(std::function<void(bool started)> listener) override;
   void setPluginNames(std::vector<std::string> names);
+  // Changed parameters go into the Inform with "4 VALUE CHANGE"; the tracker's active
+  // notifications start sessions. Call before start().
+  void setNotificationTracker(NotificationTracker* tracker);
 
   class Impl;
 

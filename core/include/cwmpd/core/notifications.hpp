@@ -1,0 +1,72 @@
+// Value-change notification (TR-069 3.2.1 and A.3.2.4): finds changes of parameters
+// whose Notification attribute is passive (1) or active (2) — from D-Bus, from plugins
+// that push, and by sampling those that cannot push — and hands them to the next
+// Inform. Active ones ask for a session at once, no more often than
+// ManagementServer.DefaultActiveNotificationThrottle allows. Changes made by the ACS
+// itself never notify. Pending changes are persisted with the "4 VALUE CHANGE" event.
+//
+// Threading: main loop only.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "cwmpd/core/engine.hpp"
+#include "cwmpd/core/store.hpp"
+
+namespace cwmpd::core {
+
+struct NotificationOptions {
+  // How often parameters that plugins cannot push are read and compared. Sampling only
+  // touches parameters whose notification is on; with none, the timer never runs.
+  std::chrono::milliseconds sampleInterval{std::chrono::seconds(30)};
+  double timeScale = 1.0;  // scales the throttle (tests)
+};
+
+class NotificationTracker {
+ public:
+  NotificationTracker(boost::asio::io_context& io, Engine& model, Store& state, NotificationOptions options);
+  ~NotificationTracker();
+
+  // Compares the current values with those last reported (a firmware upgrade changes
+  // SoftwareVersion across a reboot), subscribes to changes and starts sampling.
+  // `requestSession` is called when an active notification wants a session.
+  void start(std::function<void()> requestSession);
+  void stop();
+
+  // Parameters changed since the last delivered Inform, with their current values.
+  [[nodiscard]] std::vector<ParameterValue> pending();
+  [[nodiscard]] bool hasPending() const { return !changed_.empty(); }
+  // The Inform holding `values` got its InformResponse.
+  void delivered(const std::vector<ParameterValue>& values);
+  // Re-reads the sampled parameters now (the sampling timer calls this).
+  void sample();
+
+ private:
+  void record(const std::string& path, const std::string& value, int level);
+  void onChange(const std::vector<CommittedChange>& changes, sdk::Source source);
+  void armSampling();
+  void requestActive();
+  boost::asio::io_context& io_;
+  Engine& model_;
+  Store& state_;
+  NotificationOptions options_;
+  std::function<void()> requestSession_;
+  std::map<std::string, int> changed_;             // path -> notification level
+  std::map<std::string, std::string> snapshot_;    // last sampled values (live params)
+  boost::asio::steady_timer sampleTimer_;
+  boost::asio::steady_timer throttleTimer_;
+  std::chrono::steady_clock::time_point lastActive_{};
+  bool throttled_ = false;
+  bool stopped_ = true;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace cwmpd::core

@@ -1,0 +1,218 @@
+#include "cwmpd/core/notifications.hpp"
+
+#include <set>
+
+#include "cwmpd/core/log.hpp"
+
+namespace cwmpd::core {
+
+namespace {
+constexpr const char* kLog = "notify";
+constexpr std::string_view kChanged = "n:";     // n:<path> -> level, pending for the next Inform
+constexpr std::string_view kReported = "lv:";   // lv:<path> -> value last reported to the ACS
+}  // namespace
+
+NotificationTracker::NotificationTracker(boost::asio::io_context& io, Engine& model, Store& state,
+                                         NotificationOptions options)
+    : io_(io), model_(model), state_(state), options_(options), sampleTimer_(io), throttleTimer_(io) {
+  state_.forEach(kChanged, [&](const std::string& k, const std::string& v) {
+    changed_[k.substr(kChanged.size())] = std::atoi(v.c_str());
+  });
+}
+
+NotificationTracker::~NotificationTracker() {
+  *alive_ = false;
+  stop();
+}
+
+void NotificationTracker::start(std::function<void()> requestSession) {
+  requestSession_ = std::move(requestSession);
+  stopped_ = false;
+  // Baseline: what differs from the value the ACS last saw is a change (a parameter
+  // that changed while the daemon was down, e.g. SoftwareVersion after an upgrade).
+  for (const auto& n : model_.notifiedParameters()) {
+    std::string v;
+    try {
+      v = model_.getValues({n.path}).at(0).value;
+    } catch (const std::exception&) {
+      continue;
+    }
+    if (n.live) snapshot_[n.path] = v;
+    const std::string* seen = state_.get(std::string(kReported) + n.path);
+    if (!seen) {
+      state_.set(std::string(kReported) + n.path, v);
+    } else if (*seen != v) {
+      record(n.path, v, n.notification);
+    }
+  }
+  try {
+    state_.commit();
+  } catch (const StoreError& e) {
+    CWMPD_LOG(Error, kLog, e.what());
+  }
+  std::weak_ptr<bool> alive = alive_;
+  model_.addChangeListener([this, alive](const std::vector<CommittedChange>& cs, sdk::Source s) {
+    if (alive.lock()) onChange(cs, s);
+  });
+  armSampling();
+  if (hasPending()) {
+    for (const auto& [p, level] : changed_)
+      if (level == 2) {
+        requestActive();
+        break;
+      }
+  }
+}
+
+void NotificationTracker::stop() {
+  stopped_ = true;
+  sampleTimer_.cancel();
+  throttleTimer_.cancel();
+}
+
+void NotificationTracker::onChange(const std::vector<CommittedChange>& changes, sdk::Source source) {
+  bool any = false;
+  for (const auto& c : changes) {
+    if (source == sdk::Source::Acs) {
+      // TR-069 A.3.2.4: the ACS's own changes do not notify; what it set is what it knows.
+      state_.set(std::string(kReported) + c.name, c.value);
+      if (snapshot_.count(c.name)) snapshot_[c.name] = c.value;
+      any = true;
+      continue;
+    }
+    int level = 0;
+    try {
+      auto a = model_.getAttributes({c.name});
+      if (!a.empty()) level = a[0].notification;
+    } catch (const std::exception&) {
+      continue;
+    }
+    if (snapshot_.count(c.name)) snapshot_[c.name] = c.value;
+    if (level > 0) {
+      record(c.name, c.value, level);
+      any = true;
+    }
+  }
+  if (any) {
+    try {
+      state_.commit();
+    } catch (const StoreError& e) {
+      CWMPD_LOG(Error, kLog, e.what());
+    }
+  }
+}
+
+void NotificationTracker::record(const std::string& path, const std::string&, int level) {
+  int& cur = changed_[path];
+  cur = std::max(cur, level);
+  state_.set(std::string(kChanged) + path, std::to_string(cur));
+  CWMPD_LOG(Debug, kLog, path << " changed (" << (level == 2 ? "active" : "passive") << ")");
+  if (level == 2) requestActive();
+}
+
+void NotificationTracker::requestActive() {
+  if (stopped_ || !requestSession_) return;
+  std::uint32_t throttle = 0;
+  try {
+    throttle = static_cast<std::uint32_t>(
+        std::stoul(model_.rawValue(model_.root() + ".ManagementServer.DefaultActiveNotificationThrottle")));
+  } catch (...) {
+  }
+  auto now = std::chrono::steady_clock::now();
+  auto gap = std::chrono::milliseconds(static_cast<long long>(throttle * 1000.0 * options_.timeScale));
+  if (lastActive_ == std::chrono::steady_clock::time_point{} || now - lastActive_ >= gap) {
+    lastActive_ = now;
+    requestSession_();
+    return;
+  }
+  if (throttled_) return;  // one deferred session covers every change until then
+  throttled_ = true;
+  throttleTimer_.expires_at(lastActive_ + gap);
+  std::weak_ptr<bool> alive = alive_;
+  throttleTimer_.async_wait([this, alive](const boost::system::error_code& ec) {
+    if (ec || !alive.lock()) return;
+    throttled_ = false;
+    lastActive_ = std::chrono::steady_clock::now();
+    if (hasPending() && requestSession_) requestSession_();
+  });
+}
+
+std::vector<ParameterValue> NotificationTracker::pending() {
+  std::vector<ParameterValue> out;
+  std::vector<std::string> gone;
+  for (const auto& [path, level] : changed_) {
+    try {
+      auto v = model_.getValues({path});
+      if (!v.empty()) out.push_back(std::move(v[0]));
+    } catch (const std::exception&) {
+      gone.push_back(path);  // the object was deleted meanwhile: nothing to report
+    }
+  }
+  for (const auto& g : gone) {
+    changed_.erase(g);
+    state_.erase(std::string(kChanged) + g);
+  }
+  return out;
+}
+
+void NotificationTracker::delivered(const std::vector<ParameterValue>& values) {
+  for (const auto& v : values) {
+    changed_.erase(v.name);
+    state_.erase(std::string(kChanged) + v.name);
+    state_.set(std::string(kReported) + v.name, v.value);
+  }
+  try {
+    state_.commit();
+  } catch (const StoreError& e) {
+    CWMPD_LOG(Error, kLog, e.what());
+  }
+}
+
+void NotificationTracker::sample() {
+  std::set<std::string> seen;
+  bool any = false;
+  for (const auto& n : model_.notifiedParameters()) {
+    if (!n.live) continue;
+    seen.insert(n.path);
+    std::string v;
+    try {
+      v = model_.getValues({n.path}).at(0).value;
+    } catch (const std::exception&) {
+      continue;
+    }
+    auto it = snapshot_.find(n.path);
+    if (it == snapshot_.end()) {
+      snapshot_[n.path] = v;  // newly under notification: this is its baseline
+      continue;
+    }
+    if (it->second != v) {
+      it->second = v;
+      record(n.path, v, n.notification);
+      any = true;
+    }
+  }
+  for (auto it = snapshot_.begin(); it != snapshot_.end();) {
+    if (!seen.count(it->first)) it = snapshot_.erase(it);
+    else ++it;
+  }
+  if (any) {
+    try {
+      state_.commit();
+    } catch (const StoreError& e) {
+      CWMPD_LOG(Error, kLog, e.what());
+    }
+  }
+}
+
+void NotificationTracker::armSampling() {
+  if (stopped_ || options_.sampleInterval.count() <= 0) return;
+  sampleTimer_.expires_after(options_.sampleInterval);
+  std::weak_ptr<bool> alive = alive_;
+  sampleTimer_.async_wait([this, alive](const boost::system::error_code& ec) {
+    if (ec || !alive.lock()) return;
+    sample();
+    armSampling();
+  });
+}
+
+}  // namespace cwmpd::core
