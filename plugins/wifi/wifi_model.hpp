@@ -1,0 +1,60 @@
+// One root's view of Wi-Fi: TR-181 Device.WiFi. or TR-098 WLANConfiguration.
+#pragma once
+
+#include <cwmpd/sdk/plugin.hpp>
+#include <memory>
+
+#include "wifi_state.hpp"
+
+namespace cwmpd::plugins::wifi {
+
+class WifiModel {
+ public:
+  virtual ~WifiModel() = default;
+  virtual void registerModel(sdk::Registrar& reg) = 0;
+  // Creates the rows of what the HAL has.
+  virtual void start() = 0;
+  // Makes the associated-device rows follow the HAL. Main loop only, never from a getter
+  // (the core walks the rows while it calls getters).
+  virtual void refreshStations() = 0;
+};
+
+std::unique_ptr<WifiModel> makeTr181Model(WifiState& state);
+std::unique_ptr<WifiModel> makeTr098Model(WifiState& state);
+
+// Both roots refuse a change that cannot work before anything is applied (9007).
+[[noreturn]] void refuse(const sdk::Change& c, const std::string& why);
+// Refuses a KeyPassphrase / PreSharedKey the HAL would not take.
+void checkSecret(const sdk::Change& c);
+
+// Associated devices of one access point as rows of `table` (a path ending in
+// "AssociatedDevice."), keyed by MAC address.
+class StationRows {
+ public:
+  // Adds rows for new stations and removes those that left. `macs` empty when the access
+  // point is gone.
+  void sync(sdk::Host& host, const std::string& table, const std::vector<std::string>& macs);
+  // Forgets a table whose parent row was deleted.
+  void forget(const std::string& table) { rows_.erase(table); }
+
+ private:
+  std::map<std::string, std::map<std::string, std::uint32_t>> rows_;  // table -> mac -> number
+};
+
+template <typename Info>
+using Fetch = std::function<std::optional<Info>(const sdk::InstanceRef&)>;
+
+// A getter reading one field of an effective HAL object; `fallback` when it is gone.
+template <typename Info, typename Fn>
+sdk::Getter live(const Fetch<Info>& fetch, Fn fn, std::string fallback) {
+  return [fetch, fn, fallback](const sdk::InstanceRef& r) -> std::string {
+    auto info = fetch(r);
+    return info ? std::string(fn(*info)) : fallback;
+  };
+}
+
+// The station `mac` of access point `ap` (effective view), if it is associated.
+std::optional<hal::AssociatedDevice> station(WifiState& state, const std::string& ap,
+                                             const std::string& mac);
+
+}  // namespace cwmpd::plugins::wifi
