@@ -2,6 +2,9 @@
 // real transport: namespaces, faults, scripted RPCs and their recorded answers.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "cwmpd/core/net/curl_acs_transport.hpp"
@@ -114,6 +117,42 @@ TEST_F(TestAcsBehaviour, CanRefuseTheInformItselfWithAFault) {
   EXPECT_EQ(result.status, 200);
   EXPECT_NE(result.body.find("<FaultCode>8005</FaultCode>"), std::string::npos);
   EXPECT_TRUE(acs_.sessions().empty());
+}
+
+TEST(TestAcsCommandLine, TakesItsScriptFromAFileAndLogsEveryRequestAsAJsonLine) {
+  const std::string dir = cwmpd::test::makeTempDir("cwmpd-acs-script-");
+  {
+    std::ofstream script(dir + "/script.json");
+    script << R"({"config": {"auth": "digest"},
+                 "rpcs": ["<cwmp:FactoryReset></cwmp:FactoryReset>"],
+                 "responses": [{"match": "", "status": 503}]})";
+  }
+  std::vector<std::string> served;
+  {
+    cwmpd::test::TestAcsOptions options;
+    options.scriptFile = dir + "/script.json";
+    options.logFile = dir + "/log.jsonl";
+    cwmpd::test::TestAcs acs(options);
+    CurlAcsTransport transport;
+    AcsEndpoint ep;
+    ep.url = acs.url();
+    ep.username = "cpe";
+    ep.password = "secret";
+    transport.beginSession(ep);
+    ASSERT_EQ(transport.post(inform("1-0"), "").status, 200);
+    EXPECT_EQ(transport.post("", "").status, 503);  // the canned answer matched the empty POST
+    EXPECT_NE(transport.post("", "").body.find("<cwmp:FactoryReset>"), std::string::npos);
+    for (const auto& request : acs.requests()) served.push_back(request.get<std::string>("status"));
+  }
+  std::ifstream log(dir + "/log.jsonl");
+  std::vector<std::string> statuses;
+  for (std::string line; std::getline(log, line);) {
+    statuses.push_back(cwmpd::test::parseJson(line).get<std::string>("status"));
+  }
+  std::filesystem::remove_all(dir);
+  EXPECT_EQ(statuses, served);
+  ASSERT_GE(statuses.size(), 4u);
+  EXPECT_EQ(statuses.front(), "401");  // the script's digest auth was in force
 }
 
 }  // namespace
