@@ -467,12 +467,18 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
     // GenieACS answers 8000 to everything but Inform, GetRPCMethods and TransferComplete:
     // stop offering such a method instead of retrying it forever.
     if (code == 8000) unsupportedCpeMethods_.insert(method);
-    dropCpeRequest(method);
+    for (const auto& r : cpeRequests_)
+      if (soap::methodName(r) == method) {
+        soap::Body copy = r;
+        dropCpeRequest(method);
+        if (cpeAck_) cpeAck_(copy, code);
+        return;
+      }
   }
   void cpeRequestAcknowledged(const soap::Body& req) {
     const std::string method = soap::methodName(req);
-    if (cpeAck_) cpeAck_(req);
     dropCpeRequest(method);
+    if (cpeAck_) cpeAck_(req, 0);
   }
   void dropCpeRequest(const std::string& method) {
     for (auto it = cpeRequests_.begin(); it != cpeRequests_.end(); ++it) {
@@ -753,7 +759,7 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
   std::vector<std::string> extraInformParameters_;
   std::set<std::string> unsupportedCpeMethods_;
   std::vector<soap::Body> cpeRequests_;
-  std::function<void(const soap::Body&)> cpeAck_;
+  std::function<void(const soap::Body&, int)> cpeAck_;
   NotificationTracker* tracker_ = nullptr;
 
   friend class SessionEngine;
@@ -796,6 +802,18 @@ std::vector<std::string> SessionEngine::pendingEvents() const {
 }
 std::vector<std::string> SessionEngine::plugins() const { return impl_->pluginNames_; }
 void SessionEngine::addSessionListener(std::function<void(bool)> l) { impl_->listeners_.push_back(std::move(l)); }
+void SessionEngine::queueCpeRequest(const soap::Body& request) {
+  if (!cpeMethodSupported(soap::methodName(request))) return;
+  impl_->cpeRequests_.push_back(request);
+  impl_->forceSession_ = true;
+  impl_->kick();
+}
+void SessionEngine::setCpeRequestListener(std::function<void(const soap::Body&, int)> listener) {
+  impl_->cpeAck_ = std::move(listener);
+}
+bool SessionEngine::cpeMethodSupported(const std::string& method) const {
+  return !impl_->unsupportedCpeMethods_.count(method);
+}
 void SessionEngine::setNotificationTracker(NotificationTracker* t) { impl_->tracker_ = t; }
 void SessionEngine::setPluginNames(std::vector<std::string> names) { impl_->pluginNames_ = std::move(names); }
 

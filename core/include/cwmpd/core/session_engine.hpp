@@ -96,6 +96,15 @@ class SessionEngine : public AgentControl {
   // notifications start sessions. Call before start().
   void setNotificationTracker(NotificationTracker* tracker);
 
+  // The CPE's own requests (TransferComplete, AutonomousTransferComplete, Kicked, ...):
+  // sent in the next session after the InformResponse, one at a time, until the ACS
+  // answers. The listener hears the outcome: fault 0 = acknowledged, else the ACS's
+  // fault code (8000: the ACS does not support the method; it is not offered again in
+  // this daemon's life and queueCpeRequest() drops such requests).
+  void queueCpeRequest(const soap::Body& request);
+  void setCpeRequestListener(std::function<void(const soap::Body& request, int faultCode)> listener);
+  [[nodiscard]] bool cpeMethodSupported(const std::string& method) const;
+
   class Impl;
 
  private:
