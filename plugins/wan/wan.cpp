@@ -403,7 +403,7 @@ class WanPlugin : public cwmpd::sdk::Plugin {
     }
     if (!cfg.mtu.empty()) {
       auto mtu = static_cast<std::uint32_t>(std::stoul(host_->value(cfg.mtu)));
-      if (mtu != cur.mtu) change.mtu = mtu;
+      if (mtu != modelMtu(cur.mtu)) change.mtu = mtu;
     }
     if (!cfg.ipv4.empty()) {
       const auto now = net().ipv4Addresses(name);
@@ -428,7 +428,17 @@ class WanPlugin : public cwmpd::sdk::Plugin {
     if (want != net().dnsServers()) net().setDnsServers(want);
   }
 
-  void seed(const std::string& path, const std::string& value) { host_->setInitial(path, value); }
+  // A value the data model refuses (an odd interface) costs that value only, not the start.
+  void seed(const std::string& path, const std::string& value) {
+    try {
+      host_->setInitial(path, value);
+    } catch (const Fault& f) {
+      host_->log(LogLevel::Warning, f.what());
+    }
+  }
+
+  // MaxMTUSize/MaxMRUSize stop at 65535; Linux loopback has 65536.
+  static std::uint32_t modelMtu(std::uint32_t mtu) { return std::min<std::uint32_t>(mtu, 65535); }
 
   std::string row(const std::string& table, const std::string& key) {
     return table + std::to_string(host_->ensureInstance(table, key)) + ".";
@@ -565,7 +575,7 @@ class WanPlugin : public cwmpd::sdk::Plugin {
         owner_[p] = name;
         seed(p + "Enable", boolText(i.enabled));
         // The MRU is negotiated by the PPP daemon: stored for the ACS, not pushed.
-        seed(p + "MaxMRUSize", num(i.mtu));
+        seed(p + "MaxMRUSize", num(modelMtu(i.mtu)));
         config_[name].enables.push_back(p + "Enable");
         lower[name] = p.substr(0, p.size() - 1);
       }
@@ -580,7 +590,7 @@ class WanPlugin : public cwmpd::sdk::Plugin {
       seed(p + "Enable", boolText(i.enabled));
       seed(p + "IPv4Enable", "true");
       seed(p + "IPv6Enable", "true");
-      seed(p + "MaxMTUSize", num(i.mtu));
+      seed(p + "MaxMTUSize", num(modelMtu(i.mtu)));
       if (auto l = lower.find(name); l != lower.end()) seed(p + "LowerLayers", l->second);
       if (i.kind == hal::InterfaceKind::Loopback) host_->update(p + "Type", "Loopback");
       cfg.enables.push_back(p + "Enable");

@@ -245,6 +245,26 @@ TEST(WanPluginDevice, WorksWithoutInterfacesOrServers) {
   EXPECT_EQ(h.value("Device.DNS.Client.ServerNumberOfEntries"), "0");
 }
 
+TEST(WanPluginDevice, LoopbackIsTypedAndItsBigMtuIsNotPushedBack) {
+  StateDir s;
+  const fs::path lo = s.net("lo");
+  writeFile(lo / "kind", "loopback\n");
+  writeFile(lo / "address", "00:00:00:00:00:00\n");
+  writeFile(lo / "mtu", "65536\n");  // Linux's loopback MTU, above MaxMTUSize's range
+  writeFile(lo / "operstate", "unknown\n");
+  writeFile(lo / "enabled", "1\n");
+  writeFile(lo / "ipv4", "127.0.0.1/8\n");
+  writeFile(lo / "ipv6", "::1/128\n");
+  PluginHarness h("Device", {"wan"}, "", s.path.string());
+  const std::string ip = findRow(h, "Device.IP.Interface.", "Name", "lo");
+  ASSERT_FALSE(ip.empty());
+  EXPECT_EQ(h.value(ip + "Type"), "Loopback");
+  EXPECT_EQ(h.value(ip + "MaxMTUSize"), "65535");
+  EXPECT_EQ(h.value(ip + "IPv4Address.1.SubnetMask"), "255.0.0.0");
+  EXPECT_EQ(readFile(lo / "mtu"), "65536");
+  EXPECT_EQ(findRow(h, "Device.Ethernet.Interface.", "Name", "lo"), "");
+}
+
 // ------------------------------------------------------------------ TR-098
 
 constexpr const char* kWd = "InternetGatewayDevice.WANDevice.1.";
