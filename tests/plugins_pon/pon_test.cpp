@@ -161,6 +161,16 @@ TEST(PonPluginDevice, ValuesFollowTheModuleAndItsInterface) {
   EXPECT_EQ(h.value(oi + "X_CWMPD_VendorName"), "");
 }
 
+TEST(PonPluginDevice, EthernetInterfaceOfTheModuleNamesItAsLowerLayer) {
+  PluginHarness h("Device", {"wan", "pon"}, "[pon]\npoll_interval = 0\n");
+  EXPECT_EQ(h.value("Device.Optical.InterfaceNumberOfEntries"), "1");
+  EXPECT_EQ(h.value(std::string(kOi) + "Name"), "pon0");
+  // pon0 feeds eth0 (sim/optics/pon0/netdev), the first Ethernet interface.
+  EXPECT_EQ(h.value("Device.Ethernet.Interface.1.Name"), "eth0");
+  EXPECT_EQ(h.value("Device.Ethernet.Interface.1.LowerLayers"), "Device.Optical.Interface.1");
+  EXPECT_EQ(h.value("Device.Ethernet.Interface.2.LowerLayers"), "");
+}
+
 TEST(PonPluginDevice, EnableCannotBeTurnedOff) {
   PluginHarness h("Device", {"pon"}, "[pon]\npoll_interval = 0\n");
   EXPECT_EQ(h.value(std::string(kOi) + "Enable"), "true");
