@@ -1,0 +1,54 @@
+# What `cmake --install` puts where. Included last by the top-level CMakeLists.txt, once
+# every target exists. Two components:
+#   sdk     headers, cwmpdConfig.cmake, CwmpdPlugin.cmake: enough to build a plugin out
+#           of tree with find_package(cwmpd)  (cmake --install build --component sdk)
+#   daemon  cwmpd, the plugins of the default plugin directory, configuration, systemd unit
+# (cwmpctl, the D-Bus policy and interface files are installed by bus/.)
+include(CMakePackageConfigHelpers)
+
+set(CWMPD_INSTALL_PLUGINDIR "lib/cwmpd/plugins" CACHE STRING
+  "Plugin directory, relative to the prefix ([plugins] dir of the default config)")
+set(CWMPD_INSTALL_CMAKEDIR "${CMAKE_INSTALL_LIBDIR}/cmake/cwmpd" CACHE STRING
+  "Where cwmpdConfig.cmake goes, relative to the prefix")
+
+# --- sdk ---
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/core/include/cwmpd/sdk
+  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/cwmpd COMPONENT sdk FILES_MATCHING PATTERN "*.hpp")
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/hal/include/cwmpd/hal
+  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/cwmpd COMPONENT sdk FILES_MATCHING PATTERN "*.hpp")
+
+set_target_properties(cwmpd_sdk PROPERTIES EXPORT_NAME sdk)
+install(TARGETS cwmpd_sdk EXPORT cwmpdTargets COMPONENT sdk)
+install(EXPORT cwmpdTargets NAMESPACE cwmpd:: DESTINATION ${CWMPD_INSTALL_CMAKEDIR} COMPONENT sdk)
+
+configure_package_config_file(${CMAKE_CURRENT_LIST_DIR}/cwmpdConfig.cmake.in
+  ${PROJECT_BINARY_DIR}/cmake/cwmpdConfig.cmake
+  INSTALL_DESTINATION ${CWMPD_INSTALL_CMAKEDIR})
+# The plugin ABI may change between minor versions while we are at 0.x.
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/cmake/cwmpdConfigVersion.cmake
+  VERSION ${PROJECT_VERSION} COMPATIBILITY SameMinorVersion)
+install(FILES
+  ${PROJECT_BINARY_DIR}/cmake/cwmpdConfig.cmake
+  ${PROJECT_BINARY_DIR}/cmake/cwmpdConfigVersion.cmake
+  ${CMAKE_CURRENT_LIST_DIR}/CwmpdPlugin.cmake
+  ${CMAKE_CURRENT_LIST_DIR}/CwmpdEmbed.cmake
+  DESTINATION ${CWMPD_INSTALL_CMAKEDIR} COMPONENT sdk)
+
+# --- daemon ---
+if(TARGET cwmpd)
+  install(TARGETS cwmpd RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT daemon)
+endif()
+get_property(cwmpd_default_plugins GLOBAL PROPERTY CWMPD_DEFAULT_PLUGINS)
+if(cwmpd_default_plugins)
+  install(TARGETS ${cwmpd_default_plugins}
+    LIBRARY DESTINATION ${CWMPD_INSTALL_PLUGINDIR} COMPONENT daemon)
+endif()
+install(FILES ${PROJECT_SOURCE_DIR}/config/cwmpd.conf
+  DESTINATION ${CMAKE_INSTALL_SYSCONFDIR}/cwmpd COMPONENT daemon)
+
+set(CWMPD_FULL_BINDIR ${CMAKE_INSTALL_FULL_BINDIR})
+set(CWMPD_FULL_CONFDIR ${CMAKE_INSTALL_FULL_SYSCONFDIR}/cwmpd)
+configure_file(${PROJECT_SOURCE_DIR}/config/systemd/cwmpd.service.in
+  ${PROJECT_BINARY_DIR}/config/systemd/cwmpd.service @ONLY)
+install(FILES ${PROJECT_BINARY_DIR}/config/systemd/cwmpd.service
+  DESTINATION lib/systemd/system COMPONENT daemon)

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages cwmpd needs (only the missing ones), then configures and
+# builds the tree.
+#
+#   scripts/setup.sh [--deps-only] [--sanitize] [--build-dir DIR]
+#
+#   --deps-only   install packages, do not build
+#   --sanitize    AddressSanitizer + UndefinedBehaviorSanitizer build (default dir build-asan/)
+#   --build-dir   where to build (default build/, or build-asan/ with --sanitize)
+#
+# Environment: CWMPD_JOBS (parallel build jobs, default: number of CPUs).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+deps_only=0
+sanitize=0
+build_dir=""
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --deps-only) deps_only=1 ;;
+    --sanitize) sanitize=1 ;;
+    --build-dir) build_dir="$2"; shift ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    *) echo "setup.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+# The package list of ../shared/docs/SETUP-NOTES.md, plus openssl (TLS test material)
+# and python3 (test ACS, model tools).
+packages=(
+  build-essential cmake pkg-config libsdbus-c++-dev libsdbus-c++-bin libsystemd-dev
+  libxerces-c-dev libcurl4-openssl-dev libboost-dev libboost-filesystem-dev
+  libmicrohttpd-dev libgtest-dev libgmock-dev libbenchmark-dev dbus-daemon dbus-bin
+  systemd libxml2-utils clang libclang-rt-14-dev python3 curl openssl
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+  [[ "$status" == "installed" ]] || missing+=("$p")
+done
+if [[ ${#missing[@]} -gt 0 ]]; then
+  echo "setup.sh: installing ${missing[*]}"
+  sudo=()
+  if [[ $(id -u) -ne 0 ]]; then
+    command -v sudo >/dev/null || { echo "setup.sh: need root or sudo to install packages" >&2; exit 1; }
+    sudo=(sudo)
+  fi
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+[[ $deps_only -eq 1 ]] && exit 0
+
+if [[ $sanitize -eq 1 ]]; then
+  build_dir=${build_dir:-build-asan}
+  # -O1 keeps the sanitizer run fast enough while the stack traces stay readable.
+  config=(-DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g" "-DCMAKE_C_FLAGS_DEBUG=-O1 -g"
+          -DCWMPD_SANITIZE=ON)
+else
+  build_dir=${build_dir:-build}
+  config=(-DCMAKE_BUILD_TYPE=Release -DCWMPD_SANITIZE=OFF)
+fi
+jobs=${CWMPD_JOBS:-$(nproc)}
+
+cmake -S . -B "$build_dir" -DCWMPD_WERROR=ON "${config[@]}"
+cmake --build "$build_dir" -j "$jobs"

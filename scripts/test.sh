@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# THE test command (README, CI): installs what is missing, builds, runs the whole suite.
+#
+#   scripts/test.sh [--sanitize | --all] [ctest arguments...]
+#
+#   (default)     Release build in build/, whole suite
+#   --sanitize    only the ASan+UBSan build in build-asan/, whole suite under the sanitizers
+#   --all         both, one after the other (the default when CI=true)
+#
+# Anything else is passed to ctest (e.g. -R Engine). Environment: CWMPD_JOBS (build jobs),
+# CWMPD_TEST_JOBS (ctest -j, default 2), CWMPD_TEST_TIMEOUT (seconds per test without
+# its own TIMEOUT, default 600).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+release=1
+sanitize=0
+[[ "${CI:-}" == "true" ]] && sanitize=1
+ctest_args=()
+for a in "$@"; do
+  case "$a" in
+    --sanitize) release=0; sanitize=1 ;;
+    --all) release=1; sanitize=1 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    *) ctest_args+=("$a") ;;
+  esac
+done
+
+scripts/setup.sh --deps-only
+
+# Every suite runs to the end; the script fails if any of them failed.
+status=0
+run_suite() {  # build_dir label setup-args...
+  local dir=$1 label=$2
+  shift 2
+  local start=$SECONDS
+  echo "=== [$label] configure and build ($dir)"
+  if ! scripts/setup.sh --build-dir "$dir" "$@"; then
+    echo "=== [$label] BUILD FAILED"
+    status=1
+    return
+  fi
+  echo "=== [$label] built in $((SECONDS - start)) s; running the tests"
+  local t0=$SECONDS
+  if ctest --test-dir "$dir" --output-on-failure --no-tests=error \
+      -j "${CWMPD_TEST_JOBS:-2}" --timeout "${CWMPD_TEST_TIMEOUT:-600}" "${ctest_args[@]}"; then
+    echo "=== [$label] tests passed in $((SECONDS - t0)) s"
+  else
+    echo "=== [$label] TESTS FAILED (after $((SECONDS - t0)) s)"
+    status=1
+  fi
+}
+
+if [[ $release -eq 1 ]]; then
+  run_suite build release
+fi
+if [[ $sanitize -eq 1 ]]; then
+  # Leaks, heap errors and undefined behaviour fail the test that hit them.
+  export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:detect_stack_use_after_return=1:strict_init_order=1}"
+  export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+  run_suite build-asan "asan+ubsan" --sanitize
+fi
+exit $status

@@ -1,0 +1,167 @@
+// Conformance of the registered data model with the official Broadband Forum models:
+// every standard parameter (no X_ vendor segment) that the plugins of lib/plugins register
+// must exist in the official model of its root with the same base type and the same
+// writability. TR-104 (VoiceService) is mounted under <root>.Services. as the agent does.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "cwmpd/core/config.hpp"
+#include "cwmpd/core/engine.hpp"
+#include "cwmpd/core/plugin_host.hpp"
+#include "cwmpd/core/store.hpp"
+#include "cwmpd/hal/factory.hpp"
+#include "model/definitions.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using cwmpd::sdk::Access;
+using cwmpd::sdk::ParamType;
+
+std::string env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+
+std::string readFile(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+const char* typeName(ParamType t) { return cwmpd::sdk::xsdTypeName(t); }
+
+bool writable(Access a) { return a != Access::ReadOnly; }
+
+struct Official {
+  ParamType type;
+  Access access;
+};
+
+struct RootCase {
+  std::string root;
+  std::vector<std::string> files;  // official documents that make up the root's model
+};
+
+// Test names show the root, not the struct's bytes.
+void PrintTo(const RootCase& rc, std::ostream* os) { *os << rc.root; }
+
+// Parameter pattern -> official facts, from the official documents of one root.
+std::map<std::string, Official> officialModel(const RootCase& rc, const fs::path& bbf) {
+  std::map<std::string, Official> out;
+  for (const auto& file : rc.files) {
+    for (const auto& model : cwmpd::core::model::parseDocument(readFile(bbf / file), rc.root))
+      for (const auto& obj : model.objects)
+        for (const auto& p : obj.params) out[obj.pattern + p.name] = {p.type.base, p.access};
+  }
+  return out;
+}
+
+bool isVendor(const std::string& pattern) {
+  std::size_t start = 0;
+  while (start < pattern.size()) {
+    if (pattern.compare(start, 2, "X_") == 0) return true;
+    auto dot = pattern.find('.', start);
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  return false;
+}
+
+class Conformance : public ::testing::TestWithParam<RootCase> {};
+
+TEST_P(Conformance, EveryRegisteredStandardParameterMatchesTheOfficialModel) {
+  const RootCase& rc = GetParam();
+  const fs::path bbf = env("CWMPD_BBF_DIR");
+  for (const auto& f : rc.files) {
+    if (bbf.empty() || !fs::exists(bbf / f)) {
+      GTEST_SKIP() << "\n\n*** CONFORMANCE NOT CHECKED: official model " << f << " not found in '"
+                   << bbf.string() << "' (CWMPD_BBF_DIR; CI has ../shared/bbf). ***\n";
+    }
+  }
+  const std::string pluginDir = env("CWMPD_BUILD_DIR") + "/lib/plugins";
+  ASSERT_TRUE(fs::is_directory(pluginDir)) << pluginDir;
+
+  std::string tmpl = (fs::temp_directory_path() / "cwmpd-conf-XXXXXX").string();
+  ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
+  const fs::path dir = tmpl;
+  fs::copy(env("CWMPD_SOURCE_DIR") + "/config/sim", dir / "sim", fs::copy_options::recursive);
+
+  std::size_t files = 0;
+  for (const auto& e : fs::directory_iterator(pluginDir)) files += e.path().extension() == ".so";
+  std::vector<cwmpd::core::ParameterDefinitionInfo> defs;
+  std::vector<std::string> loadErrors;
+  {
+    auto config = cwmpd::core::Config::parse("[cpe]\nroot = " + rc.root + "\n", "conformance.conf");
+    cwmpd::core::Store store((dir / "model.db").string());
+    store.load();
+    cwmpd::hal::HalConfig hc;
+    hc.backend = "sim";
+    hc.simDir = (dir / "sim").string();
+    auto hal = cwmpd::hal::makeHal(hc);
+    auto engine = std::make_unique<cwmpd::core::Engine>(rc.root, store);
+    cwmpd::core::PluginHost host(*engine, config, *hal, {});
+    std::size_t loaded = 0;
+    for (const auto& e : fs::directory_iterator(pluginDir)) {
+      if (e.path().extension() != ".so") continue;
+      if (host.loadFile(e.path().string())) ++loaded;
+      else loadErrors.push_back(host.lastError());
+    }
+    EXPECT_EQ(loaded, files);
+    engine->finalize();
+    defs = engine->definitions();
+    engine.reset();  // handlers die before the plugin libraries unload
+  }
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  for (const auto& e : loadErrors) ADD_FAILURE() << "plugin not loaded: " << e;
+
+  const auto official = officialModel(rc, bbf);
+  ASSERT_GT(official.size(), 500u) << "the official model of " << rc.root << " looks truncated";
+
+  std::vector<std::string> mismatches;
+  std::size_t checked = 0;
+  for (const auto& d : defs) {
+    if (isVendor(d.pattern)) continue;
+    ++checked;
+    auto it = official.find(d.pattern);
+    if (it == official.end()) {
+      mismatches.push_back(d.pattern + " (" + d.plugin + "): not in the official model");
+      continue;
+    }
+    if (it->second.type != d.type)
+      mismatches.push_back(d.pattern + " (" + d.plugin + "): type " + typeName(d.type) +
+                           ", official " + typeName(it->second.type));
+    if (writable(it->second.access) != writable(d.access))
+      mismatches.push_back(d.pattern + " (" + d.plugin + "): " +
+                           (writable(d.access) ? "writable" : "read-only") + ", official " +
+                           (writable(it->second.access) ? "writable" : "read-only"));
+  }
+  EXPECT_GT(checked, 50u) << "too few standard parameters registered under " << rc.root;
+  std::ostringstream report;
+  for (const auto& m : mismatches) report << "\n  " << m;
+  EXPECT_TRUE(mismatches.empty()) << mismatches.size() << " of " << checked
+                                  << " registered parameters differ from the official model under "
+                                  << rc.root << ":" << report.str();
+  std::cout << "[ checked  ] " << checked << " standard parameters under " << rc.root << " ("
+            << files << " plugins)\n";
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Roots, Conformance,
+    ::testing::Values(RootCase{"Device", {"tr-181-2-17-0-cwmp-full.xml", "tr-104-2-0-2-cwmp-full.xml"}},
+                      RootCase{"InternetGatewayDevice",
+                               {"tr-098-1-8-0-full.xml", "tr-104-1-1-0-full.xml"}}),
+    [](const ::testing::TestParamInfo<RootCase>& info) { return info.param.root; });
+
+}  // namespace

@@ -1,0 +1,62 @@
+// An engine with a plugin host on a sim HAL over an empty temp directory: what the
+// plugin-loading tests load .so files into. The state directory is removed at the end.
+#pragma once
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cwmpd/core/config.hpp"
+#include "cwmpd/core/engine.hpp"
+#include "cwmpd/core/plugin_host.hpp"
+#include "cwmpd/core/store.hpp"
+#include "cwmpd/hal/factory.hpp"
+
+namespace cwmpd::testing {
+
+class LoadingFixture {
+ public:
+  explicit LoadingFixture(const std::string& root = "Device") {
+    namespace fs = std::filesystem;
+    std::string tmpl = (fs::temp_directory_path() / "cwmpd-load-XXXXXX").string();
+    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+    dir = tmpl;
+    fs::create_directories(dir / "sim");
+    config = core::Config::parse("[cpe]\nroot = " + root + "\n", "loading.conf");
+    store = std::make_unique<core::Store>((dir / "model.db").string());
+    store->load();
+    hal::HalConfig hc;
+    hc.backend = "sim";
+    hc.simDir = (dir / "sim").string();
+    hal = hal::makeHal(hc);
+    engine = std::make_unique<core::Engine>(root, *store);
+    host = std::make_unique<core::PluginHost>(
+        *engine, config, *hal,
+        core::PluginHostServices{[](std::function<void()> f) { f(); },
+                                 [this](const std::string& code, const std::string&) {
+                                   events.push_back(code);
+                                 }});
+  }
+  ~LoadingFixture() {
+    host->stopAll();
+    engine.reset();  // handlers die before their libraries unload
+    host.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+  LoadingFixture(const LoadingFixture&) = delete;
+  LoadingFixture& operator=(const LoadingFixture&) = delete;
+
+  std::filesystem::path dir;
+  core::Config config;
+  std::unique_ptr<core::Store> store;
+  std::unique_ptr<hal::Hal> hal;
+  std::unique_ptr<core::Engine> engine;
+  std::unique_ptr<core::PluginHost> host;
+  std::vector<std::string> events;
+};
+
+}  // namespace cwmpd::testing

@@ -1,0 +1,184 @@
+// The plugin host on real .so files, including deliberately broken ones (fixtures/):
+// each refused plugin is named in the error, nothing of it stays registered, and the
+// host and engine keep working for the plugins that are fine.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "loading_fixture.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using cwmpd::sdk::Fault;
+using cwmpd::testing::LoadingFixture;
+
+// The fault code `f` throws, or 0 when it does not throw a Fault.
+template <typename F>
+int faultCode(F&& f) {
+  try {
+    f();
+  } catch (const Fault& e) {
+    return e.code();
+  }
+  return 0;
+}
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+TEST(PluginLoading, GoodPluginLoadsAndServesItsParameters) {
+  LoadingFixture f;
+  ASSERT_TRUE(f.host->loadFile(FIXTURE_GOOD)) << f.host->lastError();
+  f.engine->finalize();
+  f.host->startAll();
+  EXPECT_EQ(f.engine->getValues({"Device.X_00005E_Good.Text"}).at(0).value, "x");
+  EXPECT_EQ(f.engine->getValues({"Device.X_00005E_Good.Live"}).at(0).value, "1");
+  EXPECT_EQ(f.engine->getValues({"Device.X_00005E_Good.Live"}).at(0).value, "2");
+  EXPECT_EQ(f.host->names(), std::vector<std::string>{"good 1.0"});
+}
+
+TEST(PluginLoading, WrongAbiVersionIsRefusedBeforeAnythingElseIsCalled) {
+  LoadingFixture f;
+  // The fixture aborts if its info or factory is called: the version is checked first.
+  EXPECT_FALSE(f.host->loadFile(FIXTURE_WRONG_ABI));
+  const std::string err = f.host->lastError();
+  EXPECT_TRUE(contains(err, "wrong_abi.so")) << err;
+  EXPECT_TRUE(contains(err, "ABI " + std::to_string(cwmpd::sdk::kAbiVersion + 1))) << err;
+  EXPECT_TRUE(contains(err, "ABI " + std::to_string(cwmpd::sdk::kAbiVersion))) << err;
+  EXPECT_TRUE(f.host->names().empty());
+}
+
+TEST(PluginLoading, PluginWithoutFactoryIsRefusedNamingTheMissingSymbol) {
+  LoadingFixture f;
+  EXPECT_FALSE(f.host->loadFile(FIXTURE_NO_FACTORY));
+  EXPECT_TRUE(contains(f.host->lastError(), "no_factory.so")) << f.host->lastError();
+  EXPECT_TRUE(contains(f.host->lastError(), "cwmpd_plugin_create")) << f.host->lastError();
+}
+
+TEST(PluginLoading, PlainSharedObjectIsRefusedAsNotAPlugin) {
+  LoadingFixture f;
+  EXPECT_FALSE(f.host->loadFile(FIXTURE_NOT_A_PLUGIN));
+  EXPECT_TRUE(contains(f.host->lastError(), "not_a_plugin.so")) << f.host->lastError();
+  EXPECT_TRUE(contains(f.host->lastError(), "cwmpd_plugin_abi_version")) << f.host->lastError();
+}
+
+TEST(PluginLoading, FileThatIsNotASharedObjectIsRefused) {
+  LoadingFixture f;
+  const fs::path junk = f.dir / "junk.so";
+  std::ofstream(junk) << "this is not an ELF file\n";
+  EXPECT_FALSE(f.host->loadFile(junk.string()));
+  EXPECT_TRUE(contains(f.host->lastError(), "junk.so: cannot load")) << f.host->lastError();
+}
+
+TEST(PluginLoading, FailedRegistrationBacksOutEverythingThePluginRegistered) {
+  LoadingFixture f;
+  EXPECT_FALSE(f.host->loadFile(FIXTURE_THROWING_REGISTER));
+  const std::string err = f.host->lastError();
+  EXPECT_TRUE(contains(err, "throwing_register.so")) << err;
+  EXPECT_TRUE(contains(err, "hardware not found")) << err;
+  ASSERT_TRUE(f.host->loadFile(FIXTURE_GOOD)) << f.host->lastError();
+  f.engine->finalize();
+
+  EXPECT_EQ(faultCode([&] { (void)f.engine->getNames("Device.X_00005E_Partial.", false); }), 9005);
+  EXPECT_EQ(faultCode([&] { (void)f.engine->getValues({"Device.X_00005E_Partial.Live"}); }), 9005);
+  for (const auto& d : f.engine->definitions()) {
+    EXPECT_NE(d.plugin, "throwing_register") << d.pattern;
+    EXPECT_FALSE(contains(d.pattern, "X_00005E_Partial")) << d.pattern;
+  }
+  EXPECT_FALSE(f.engine->vendorEvents().count("X 00005E PARTIAL"));
+  EXPECT_EQ(f.engine->getValues({"Device.X_00005E_Good.Text"}).at(0).value, "x");
+}
+
+TEST(PluginLoading, InvalidModelDocumentIsRefusedNamingTheFile) {
+  LoadingFixture f;
+  EXPECT_FALSE(f.host->loadFile(FIXTURE_BAD_MODEL));
+  EXPECT_TRUE(contains(f.host->lastError(), "bad_model.so: registration failed")) << f.host->lastError();
+  f.engine->finalize();
+  EXPECT_EQ(faultCode([&] { (void)f.engine->getNames("Device.X_00005E_Bad.", false); }), 9005);
+}
+
+TEST(PluginLoading, SecondPluginWithTheSameNameIsRefused) {
+  LoadingFixture f;
+  ASSERT_TRUE(f.host->loadFile(FIXTURE_GOOD));
+  const fs::path copy = f.dir / "good-copy.so";
+  fs::copy_file(FIXTURE_GOOD, copy);
+  EXPECT_FALSE(f.host->loadFile(copy.string()));
+  EXPECT_TRUE(contains(f.host->lastError(), "good-copy.so")) << f.host->lastError();
+  EXPECT_TRUE(contains(f.host->lastError(), "already loaded")) << f.host->lastError();
+  EXPECT_EQ(f.host->names().size(), 1u);
+}
+
+TEST(PluginLoading, DirectoryWithBrokenPluginsLoadsOnlyTheGoodOnes) {
+  LoadingFixture f;
+  const fs::path dir = f.dir / "plugins";
+  fs::create_directories(dir);
+  for (const char* p : {FIXTURE_BAD_MODEL, FIXTURE_GOOD, FIXTURE_NOT_A_PLUGIN, FIXTURE_NO_FACTORY,
+                        FIXTURE_THROWING_HANDLER, FIXTURE_THROWING_REGISTER, FIXTURE_WRONG_ABI})
+    fs::copy_file(p, dir / fs::path(p).filename());
+  EXPECT_EQ(f.host->loadDirectory(dir.string(), {}), 2u);
+  auto names = f.host->names();
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"good 1.0", "throwing_handler 1.0"}));
+  f.engine->finalize();
+  f.host->startAll();
+  EXPECT_EQ(f.engine->getValues({"Device.X_00005E_Good.Text"}).at(0).value, "x");
+}
+
+TEST(PluginLoading, EnableListLoadsOnlyTheNamedPlugins) {
+  LoadingFixture f;
+  const fs::path dir = f.dir / "plugins";
+  fs::create_directories(dir);
+  for (const char* p : {FIXTURE_GOOD, FIXTURE_THROWING_HANDLER, FIXTURE_WRONG_ABI})
+    fs::copy_file(p, dir / fs::path(p).filename());
+  EXPECT_EQ(f.host->loadDirectory(dir.string(), {"throwing_handler"}), 1u);
+  EXPECT_EQ(f.host->names(), std::vector<std::string>{"throwing_handler 1.0"});
+}
+
+class ThrowingHandlers : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(f.host->loadFile(FIXTURE_GOOD)) << f.host->lastError();
+    ASSERT_TRUE(f.host->loadFile(FIXTURE_THROWING_HANDLER)) << f.host->lastError();
+    f.engine->finalize();
+    f.host->startAll();
+  }
+  std::string value(const std::string& path) { return f.engine->getValues({path}).at(0).value; }
+  LoadingFixture f;
+};
+
+TEST_F(ThrowingHandlers, ThrowingGetterYieldsFault9002AndTheEngineKeepsServing) {
+  EXPECT_EQ(faultCode([&] { (void)f.engine->getValues({"Device.X_00005E_Throwing.Live"}); }), 9002);
+  // The same request again: still a fault, not a crash or a stale value.
+  EXPECT_EQ(faultCode([&] { (void)f.engine->getValues({"Device.X_00005E_Throwing.Live"}); }), 9002);
+  EXPECT_EQ(value("Device.X_00005E_Throwing.Text"), "x");
+  EXPECT_EQ(value("Device.X_00005E_Good.Text"), "x");
+}
+
+TEST_F(ThrowingHandlers, ThrowingApplyYieldsFault9002AndLeavesEveryValueAsItWas) {
+  EXPECT_EQ(faultCode([&] {
+              (void)f.engine->setValues({{"Device.X_00005E_Throwing.Level", "5"}},
+                                        cwmpd::sdk::Source::Acs);
+            }),
+            9002);
+  EXPECT_EQ(value("Device.X_00005E_Throwing.Level"), "0");
+  // A set spanning both plugins is all-or-nothing: the good plugin's part is undone too.
+  EXPECT_EQ(faultCode([&] {
+              (void)f.engine->setValues({{"Device.X_00005E_Good.Level", "3"},
+                                         {"Device.X_00005E_Throwing.Level", "5"}},
+                                        cwmpd::sdk::Source::Acs);
+            }),
+            9002);
+  EXPECT_EQ(value("Device.X_00005E_Good.Level"), "0");
+  EXPECT_EQ(value("Device.X_00005E_Throwing.Level"), "0");
+  // And the engine still takes a set that does not reach the throwing handler.
+  EXPECT_EQ(f.engine->setValues({{"Device.X_00005E_Good.Level", "4"}}, cwmpd::sdk::Source::Acs), 0);
+  EXPECT_EQ(value("Device.X_00005E_Good.Level"), "4");
+}
+
+}  // namespace
