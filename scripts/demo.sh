@@ -4,26 +4,30 @@
 # on the simulated box (config/sim/), shows a real CWMP session and a few cwmpctl commands,
 # and stops everything.
 #
-#   scripts/demo.sh [--stay]
+#   scripts/demo.sh [--stay] [--build-dir DIR]
 #
-#   --stay   keep everything running after the tour, until Ctrl-C (try cwmpctl yourself)
+#   --stay        keep everything running after the tour, until Ctrl-C (try cwmpctl yourself)
+#   --build-dir   build and run from DIR instead of build/
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
 
 stay=0
-for a in "$@"; do
-  case "$a" in
+build=build
+while [[ $# -gt 0 ]]; do
+  case "$1" in
     --stay) stay=1 ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
-    *) echo "demo.sh: unknown option '$a' (see --help)" >&2; exit 2 ;;
+    --build-dir) build=$2; shift ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    *) echo "demo.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
+  shift
 done
 
-scripts/setup.sh
+scripts/setup.sh --build-dir "$build"
 
-build=$repo/build
-cwmpd=$build/daemon/cwmpd
+build=$(cd "$build" && pwd)
+cwmpd=$build/bin/cwmpd
 cwmpctl=$build/bus/cwmpctl/cwmpctl
 for exe in "$cwmpd" "$cwmpctl"; do
   [[ -x "$exe" ]] || { echo "demo.sh: $exe was not built" >&2; exit 1; }
@@ -83,7 +87,8 @@ base = os.path.dirname(os.path.abspath(src))
 def absolute(section, key):
     if conf.has_option(section, key) and conf.get(section, key):
         conf.set(section, key, os.path.normpath(os.path.join(base, conf.get(section, key))))
-for section, key in [("plugins", "dir"), ("acs", "ca_file"), ("acs", "client_cert"), ("acs", "client_key")]:
+conf.set("plugins", "dir", "$build/lib/plugins")
+for section, key in [("acs", "ca_file"), ("acs", "client_cert"), ("acs", "client_key")]:
     absolute(section, key)
 s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close()
 conf.set("acs", "url", "http://127.0.0.1:$acs_port/acs")

@@ -253,6 +253,14 @@ TEST_F(BadConfig, MissingConfigFileIsRefusedWithExitCodeTwo) {
   EXPECT_NE(r.output.find("absent.conf"), std::string::npos) << r.output;
 }
 
+TEST(DaemonCommandLine, ShippedConfigsPassTheDaemonsOwnCheck) {
+  for (const char* name : {"cwmpd.conf", "demo.conf"}) {
+    const std::string file = (sourceDir() / "config" / name).string();
+    DaemonRun r = runDaemon({"--check-config", "--config", file});
+    EXPECT_EQ(r.status, 0) << file << ":\n" << r.output;
+  }
+}
+
 TEST(DaemonCommandLine, HelpListsEveryOption) {
   DaemonRun r = runDaemon({"--help"});
   EXPECT_EQ(r.status, 0) << r.output;
