@@ -103,6 +103,9 @@ TestAcs::TestAcs(TestAcsOptions options) {
   add("--tls-client-ca", options.tlsClientCa);
   add("--log", options.logFile);
   add("--script", options.scriptFile);
+  add("--address", options.address);
+  host_ = options.address.find(':') != std::string::npos ? "[" + options.address + "]"
+                                                         : options.address;
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -152,7 +155,7 @@ TestAcs::~TestAcs() {
 }
 
 std::string TestAcs::url(std::string_view path) const {
-  return scheme_ + "://127.0.0.1:" + std::to_string(port_) + std::string(path);
+  return scheme_ + "://" + host_ + ":" + std::to_string(port_) + std::string(path);
 }
 
 std::string TestAcs::control(std::string_view method, std::string_view path,

@@ -16,11 +16,12 @@ namespace cwmpd::test {
 using Json = boost::property_tree::ptree;  // every value is a string ("true", "401", ...)
 
 struct TestAcsOptions {
-  std::string tlsCert;      // serve HTTPS with this certificate...
-  std::string tlsKey;       // ...and key
-  std::string tlsClientCa;  // require client certificates from this CA
-  std::string logFile;      // JSONL log of every request
-  std::string scriptFile;   // initial {config, rpcs, responses}
+  std::string tlsCert;                // serve HTTPS with this certificate...
+  std::string tlsKey;                 // ...and key
+  std::string tlsClientCa;            // require client certificates from this CA
+  std::string logFile;                // JSONL log of every request
+  std::string scriptFile;             // initial {config, rpcs, responses}
+  std::string address = "127.0.0.1";  // or "::1"
 };
 
 class TestAcs {
@@ -34,7 +35,7 @@ class TestAcs {
 
   [[nodiscard]] std::uint16_t port() const { return port_; }
   [[nodiscard]] std::uint16_t controlPort() const { return controlPort_; }
-  // "http(s)://127.0.0.1:PORT" + path
+  // "http(s)://ADDRESS:PORT" + path (an IPv6 address in brackets)
   [[nodiscard]] std::string url(std::string_view path = "/acs") const;
 
   // Control API; each throws std::runtime_error on a non-200 answer.
@@ -59,6 +60,7 @@ class TestAcs {
   std::uint16_t port_ = 0;
   std::uint16_t controlPort_ = 0;
   std::string scheme_;
+  std::string host_;
 };
 
 // JSON string literal (quotes included) for `text`.

@@ -674,6 +674,8 @@ def main():
             tls_context.verify_mode = ssl.CERT_REQUIRED
             tls_context.load_verify_locations(args.tls_client_ca)
 
+    if ":" in args.address:
+        AcsServer.address_family = socket.AF_INET6
     server = AcsServer((args.address, args.port), acs, tls_context)
     control = ControlServer(("127.0.0.1", args.control_port), acs, server.server_address[1])
     threading.Thread(target=control.serve_forever, daemon=True).start()

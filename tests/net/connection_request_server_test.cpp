@@ -263,6 +263,12 @@ TEST_F(ConnectionRequestServerTest, ServesFromTheOwnersLoopWithoutAThreadOfItsOw
   EXPECT_EQ(triggers_.load(), 1);
 }
 
+TEST(ConnectionRequestUrl, BracketsIpv6LiteralsAndStartsThePathWithASlash) {
+  EXPECT_EQ(connectionRequestUrl("192.0.2.7", 7547, "/cr"), "http://192.0.2.7:7547/cr");
+  EXPECT_EQ(connectionRequestUrl("2001:db8::7", 7547, "cr"), "http://[2001:db8::7]:7547/cr");
+  EXPECT_EQ(connectionRequestUrl("cpe.example", 30005, ""), "http://cpe.example:30005/");
+}
+
 TEST(ConnectionRequestServer, ReportsAPortThatCannotBeBound) {
   ConnectionRequestServerConfig config;
   config.address = "127.0.0.1";

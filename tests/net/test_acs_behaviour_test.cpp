@@ -107,6 +107,19 @@ TEST_F(TestAcsBehaviour, AsksTheCpeToHoldItsRequestsWhenConfigured) {
   EXPECT_NE(held.body.find(">1</cwmp:HoldRequests>"), std::string::npos);
 }
 
+TEST(TestAcsOnIpv6, ServesOnTheIpv6Loopback) {
+  cwmpd::test::TestAcsOptions options;
+  options.address = "::1";
+  cwmpd::test::TestAcs acs(options);
+  ASSERT_EQ(acs.url().rfind("http://[::1]:", 0), 0u);
+  CurlAcsTransport transport;
+  AcsEndpoint ep;
+  ep.url = acs.url();
+  transport.beginSession(ep);
+  EXPECT_EQ(transport.post(inform("1-0"), "").status, 200);
+  EXPECT_EQ(acs.requests().at(0).get<std::string>("peer").rfind("::1:", 0), 0u);
+}
+
 TEST_F(TestAcsBehaviour, RefusesAnEmptyPostOutsideASession) {
   EXPECT_EQ(transport_.post("", "").status, 400);
 }

@@ -231,4 +231,14 @@ void ConnectionRequestServer::run() {
   MHD_run(impl_->daemon);
 }
 
+std::string connectionRequestUrl(std::string_view host, std::uint16_t port, std::string_view path) {
+  const bool ipv6 = host.find(':') != std::string_view::npos;
+  std::string url = "http://";
+  url += ipv6 ? "[" + std::string(host) + "]" : std::string(host);
+  url += ":" + std::to_string(port);
+  if (path.empty() || path.front() != '/') url += '/';
+  url += path;
+  return url;
+}
+
 }  // namespace cwmpd::core::net

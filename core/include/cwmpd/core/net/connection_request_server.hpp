@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace cwmpd::core::net {
 
@@ -80,5 +81,10 @@ class ConnectionRequestServer {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// The ConnectionRequestURL to advertise in the Inform: "http://HOST:PORT/PATH", with an
+// IPv6 literal in brackets (RFC 3986). `host` is the CPE's address as the ACS sees it.
+[[nodiscard]] std::string connectionRequestUrl(std::string_view host, std::uint16_t port,
+                                               std::string_view path);
 
 }  // namespace cwmpd::core::net
