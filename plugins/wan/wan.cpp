@@ -374,6 +374,8 @@ class WanPlugin : public cwmpd::sdk::Plugin {
     }
   }
 
+  // One batch is all-or-nothing on the hardware too: when an interface refuses its part,
+  // those already changed in this batch get their previous settings back.
   void applyChanges(const std::vector<Change>& cs) {
     std::set<std::string> devices;
     bool dns = false;
@@ -381,29 +383,46 @@ class WanPlugin : public cwmpd::sdk::Plugin {
       if (dnsObjects_.count(c.object)) dns = true;
       if (auto d = deviceOf(c.object)) devices.insert(*d);
     }
+    std::vector<std::pair<std::string, hal::InterfaceConfig>> undo;
     try {
-      for (const auto& d : devices) syncDevice(d);
+      for (const auto& d : devices)
+        if (auto before = syncDevice(d)) undo.emplace_back(d, std::move(*before));
       if (dns) syncDns();
     } catch (const hal::HalError& e) {
+      for (auto it = undo.rbegin(); it != undo.rend(); ++it) {
+        try {
+          net().configure(it->first, it->second);
+        } catch (const hal::HalError& again) {
+          host_->log(LogLevel::Error,
+                     std::string("cannot restore ") + it->first + ": " + again.what());
+        }
+      }
       throw Fault(FaultCode::InvalidParameterValue, e.what());
     }
   }
 
   // Makes the interface match the stored model; only what differs is sent to the HAL.
-  void syncDevice(const std::string& name) {
+  // Returns the previous settings of what it changed (nothing when nothing changed).
+  std::optional<hal::InterfaceConfig> syncDevice(const std::string& name) {
     auto it = config_.find(name);
-    if (it == config_.end()) return;
+    if (it == config_.end()) return std::nullopt;
     const DeviceConfig& cfg = it->second;
     const auto cur = net().info(name);
-    hal::InterfaceConfig change;
+    hal::InterfaceConfig change, before;
     if (!cfg.enables.empty()) {
       bool on = std::all_of(cfg.enables.begin(), cfg.enables.end(),
                             [&](const std::string& p) { return host_->value(p) == "true"; });
-      if (on != cur.enabled) change.enabled = on;
+      if (on != cur.enabled) {
+        change.enabled = on;
+        before.enabled = cur.enabled;
+      }
     }
     if (!cfg.mtu.empty()) {
       auto mtu = static_cast<std::uint32_t>(std::stoul(host_->value(cfg.mtu)));
-      if (mtu != modelMtu(cur.mtu)) change.mtu = mtu;
+      if (mtu != modelMtu(cur.mtu)) {
+        change.mtu = mtu;
+        before.mtu = cur.mtu;
+      }
     }
     if (!cfg.ipv4.empty()) {
       const auto now = net().ipv4Addresses(name);
@@ -414,9 +433,14 @@ class WanPlugin : public cwmpd::sdk::Plugin {
         want.push_back({a, maskPrefix(host_->value(cfg.ipv4[i].mask)).value_or(32)});
       }
       for (std::size_t i = cfg.ipv4.size(); i < now.size(); ++i) want.push_back(now[i]);
-      if (want != now) change.staticIpv4 = want;
+      if (want != now) {
+        change.staticIpv4 = want;
+        before.staticIpv4 = now;
+      }
     }
-    if (change.enabled || change.mtu || change.staticIpv4) net().configure(name, change);
+    if (!change.enabled && !change.mtu && !change.staticIpv4) return std::nullopt;
+    net().configure(name, change);
+    return before;
   }
 
   void syncDns() {

@@ -178,6 +178,23 @@ TEST(WanPluginDevice, InvalidValuesAreRefusedWith9007AndLeaveTheHardwareAlone) {
   EXPECT_EQ(h.value(ip + "MaxMTUSize"), mtuBefore);
 }
 
+TEST(WanPluginDevice, AHardwareRefusalUndoesTheWholeBatch) {
+  PluginHarness h("Device", {"wan"});
+  const fs::path net = fs::path(h.dir) / "sim" / "net";
+  const std::string ip1 = findRow(h, "Device.IP.Interface.", "Name", "eth1");
+  const std::string ip2 = findRow(h, "Device.IP.Interface.", "Name", "eth2");
+  fs::remove_all(net / "eth2");  // the interface vanished behind the plugin's back
+  int code = 0;
+  try {
+    h.engine->setValues({{ip1 + "MaxMTUSize", "1400"}, {ip2 + "MaxMTUSize", "1400"}}, Source::Acs);
+  } catch (const SetFault& f) {
+    code = f.code();
+  }
+  EXPECT_EQ(code, 9007);
+  EXPECT_EQ(readFile(net / "eth1" / "mtu"), "1500");  // eth1's part was undone
+  EXPECT_EQ(h.value(ip1 + "MaxMTUSize"), "1500");
+}
+
 TEST(WanPluginDevice, StaticAddressIsWrittenToTheInterface) {
   PluginHarness h("Device", {"wan"});
   const std::string ip = findRow(h, "Device.IP.Interface.", "Name", "eth1");
