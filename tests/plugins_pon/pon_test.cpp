@@ -62,7 +62,9 @@ constexpr std::size_t kStatusControl = 110;
 
 fs::path optics(const PluginHarness& h) { return fs::path(h.dir) / "sim" / "optics" / "pon0"; }
 
-// Collects the names of the committed changes the engine reports, from any thread.
+// Collects the names of the committed changes the engine reports, from any thread. The
+// harness runs Host::post work at once on the posting thread, so with polling on, the
+// plugin's checks run on its own thread: those tests do not read the model while waiting.
 struct ChangeLog {
   std::mutex mutex;
   std::vector<std::string> names;
