@@ -2,10 +2,12 @@
 // a C++ client (the generated proxy) on the benchmark thread, the service on its own
 // io_context thread as in the daemon, the fake engine serving 1,000 parameters.
 //
-// Run: bench_dbus --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
-// (the median aggregate is the figure to report).
+// Run (Release build): bench_dbus; p50_us is the median round trip, items_per_second the
+// calls per second.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
+#include <chrono>
 #include <memory>
 #include <optional>
 
@@ -51,10 +53,18 @@ Setup& setup() {
   return instance;
 }
 
+// Besides Google Benchmark's mean time per call, reports the per-call median and 99th
+// percentile latency (p50_us, p99_us): the median is the figure the issue asks for, and a
+// mean hides the tail that scheduling noise adds.
 void getValues(benchmark::State& state, const std::string& name, std::size_t expected) {
   auto& proxy = *setup().proxy;
+  std::vector<double> latencies;
   for (auto _ : state) {
+    const auto begin = std::chrono::steady_clock::now();
     auto values = proxy.GetParameterValues({name});
+    latencies.push_back(
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - begin)
+            .count());
     if (values.size() != expected) {
       state.SkipWithError("wrong number of values");
       break;
@@ -62,6 +72,10 @@ void getValues(benchmark::State& state, const std::string& name, std::size_t exp
     benchmark::DoNotOptimize(values);
   }
   state.SetItemsProcessed(state.iterations());  // items/s = calls/s
+  if (latencies.empty()) return;
+  std::sort(latencies.begin(), latencies.end());
+  state.counters["p50_us"] = latencies[latencies.size() / 2];
+  state.counters["p99_us"] = latencies[latencies.size() * 99 / 100];
 }
 
 void BM_GetOneParameter(benchmark::State& state) {

@@ -2,6 +2,7 @@
 
 #include "cwmpd/bus/names.hpp"
 #include "fault_translation.hpp"
+#include "utf8.hpp"
 
 namespace cwmpd::bus {
 
@@ -17,7 +18,8 @@ void DataModelAdaptor::emitChanges(const std::vector<core::CommittedChange>& cha
   std::vector<ValueTuple> values;
   values.reserve(changes.size());
   for (const auto& change : changes) {
-    values.emplace_back(change.name, sdk::xsdTypeName(change.type), change.value);
+    values.emplace_back(validUtf8(change.name), sdk::xsdTypeName(change.type),
+                        validUtf8(change.value));
   }
   emitValueChanged(values);
 }
@@ -29,7 +31,8 @@ std::vector<DataModelAdaptor::ValueTuple> DataModelAdaptor::GetParameterValues(
     std::vector<ValueTuple> result;
     result.reserve(values.size());
     for (const auto& value : values) {
-      result.emplace_back(value.name, sdk::xsdTypeName(value.type), value.value);
+      result.emplace_back(validUtf8(value.name), sdk::xsdTypeName(value.type),
+                          validUtf8(value.value));
     }
     return result;
   });

@@ -101,6 +101,18 @@ TEST_F(DbusService, AnEngineFailureThatIsNotAFaultIsAnInternalErrorWithoutItsDet
   }));
 }
 
+TEST_F(DbusService, ValuesThatAreNotUtf8AreRepairedInsteadOfBreakingTheReply) {
+  service_.onLoop([this] {
+    service_.model.addParameter("Device.WiFi.SSID.2.SSID", sdk::ParamType::String, "caf\xE9");
+    return 0;
+  });
+  auto connection = client();
+  bus::DataModelProxy model(*connection);
+  const auto values = model.GetParameterValues({"Device.WiFi.SSID.2.SSID"});
+  ASSERT_EQ(values.size(), 1u);
+  EXPECT_EQ(values[0].get<2>(), "caf\xEF\xBF\xBD");
+}
+
 TEST_F(DbusService, ChangesMadeOverDbusReachTheEngineAsBusChanges) {
   auto connection = client();
   bus::DataModelProxy model(*connection);
