@@ -504,7 +504,10 @@ struct Engine::Impl {
     }
   }
 
+  bool holdCommits = false;
+
   void commitStore() {
+    if (holdCommits) return;
     try {
       store.commit();
     } catch (const StoreError& e) {
@@ -1175,6 +1178,11 @@ void Engine::setInitial(std::string_view path, std::string_view value) {
   if (!model::checkValue(loc.param->type, value, canon, why))
     throw Fault(FaultCode::InvalidParameterValue, "initial value of " + std::string(path) + ": " + why);
   loc.node->values[loc.param->index] = canon;
+}
+
+void Engine::holdCommits(bool hold) {
+  impl_->holdCommits = hold;
+  if (!hold) impl_->commitStore();
 }
 
 void Engine::beginSession() { impl_->inSession = true; }

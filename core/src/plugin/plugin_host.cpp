@@ -168,6 +168,17 @@ bool PluginHost::registerPlugin(std::unique_ptr<Loaded> loaded) {
 }
 
 void PluginHost::startAll() {
+  engine_.holdCommits(true);
+  struct Release {
+    Engine& e;
+    ~Release() {
+      try {
+        e.holdCommits(false);
+      } catch (const std::exception& ex) {
+        CWMPD_LOG(Error, "plugins", "cannot persist what plugins created at start: " << ex.what());
+      }
+    }
+  } release{engine_};
   for (auto& p : plugins_) {
     if (p->started) continue;
     try {

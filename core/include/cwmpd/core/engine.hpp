@@ -70,6 +70,9 @@ class Engine : public DataModel {
   void removeInstance(std::string_view instancePath);
   void pluginValueChanged(std::string_view path);
   void setInitial(std::string_view path, std::string_view value);
+  // While held, changes are persisted only when released (plugins creating thousands of
+  // instances at start would otherwise rewrite the store for each).
+  void holdCommits(bool hold);
   // ACS sessions batch plugin flushes: inside a session flushes wait for endSession().
   void beginSession();
   void endSession();
