@@ -15,7 +15,7 @@ namespace fs = std::filesystem;
 
 fs::path corpusDir() {
   const char* env = std::getenv("CWMPD_CORPUS_DIR");
-  return fs::path(env != nullptr ? env : "../shared/corpus") / "genieacs";
+  return fs::path(env != nullptr && *env != '\0' ? env : CWMPD_DEFAULT_CORPUS_DIR) / "genieacs";
 }
 
 #define REQUIRE_CORPUS()                                                                 \
@@ -41,7 +41,9 @@ Envelope load(const std::string& file) {
 template <class T>
 T body(const std::string& file, const char* id = nullptr) {
   const Envelope e = load(file);
-  if (id != nullptr) EXPECT_EQ(e.header.id, std::optional<std::string>(id)) << file;
+  if (id != nullptr) {
+    EXPECT_EQ(e.header.id, std::optional<std::string>(id)) << file;
+  }
   EXPECT_TRUE(e.header.idMustUnderstand) << file;
   EXPECT_TRUE(std::holds_alternative<T>(e.body)) << file << " decoded as " << methodName(e.body);
   return std::holds_alternative<T>(e.body) ? std::get<T>(e.body) : T{};
