@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <sstream>
 #include <stdexcept>
+#include <utility>
 
 extern char** environ;
 
@@ -93,17 +94,15 @@ void makeTestCa(const std::string& dir) {
 
 TestAcs::TestAcs(TestAcsOptions options) {
   std::vector<std::string> args = {"python3", sourceFile("tests/acs/test_acs.py")};
-  auto add = [&args](const char* flag, const std::string& value) {
-    if (value.empty()) return;
+  const std::pair<const char*, const std::string*> flags[] = {
+      {"--tls-cert", &options.tlsCert},          {"--tls-key", &options.tlsKey},
+      {"--tls-client-ca", &options.tlsClientCa}, {"--log", &options.logFile},
+      {"--script", &options.scriptFile},         {"--address", &options.address}};
+  for (const auto& [flag, value] : flags) {
+    if (value->empty()) continue;
     args.push_back(flag);
-    args.push_back(value);
-  };
-  add("--tls-cert", options.tlsCert);
-  add("--tls-key", options.tlsKey);
-  add("--tls-client-ca", options.tlsClientCa);
-  add("--log", options.logFile);
-  add("--script", options.scriptFile);
-  add("--address", options.address);
+    args.push_back(*value);
+  }
   host_ = options.address.find(':') != std::string::npos ? "[" + options.address + "]"
                                                          : options.address;
   std::vector<char*> argv;
