@@ -4,27 +4,30 @@
 # on the simulated box (config/sim/), shows a real CWMP session and a few cwmpctl commands,
 # and stops everything.
 #
-#   scripts/demo.sh [--stay] [--build-dir DIR]
+#   scripts/demo.sh [--stay] [--build-dir DIR] [--no-build]
 #
 #   --stay        keep everything running after the tour, until Ctrl-C (try cwmpctl yourself)
 #   --build-dir   build and run from DIR instead of build/
+#   --no-build    skip setup.sh (packages and build): run what is already built
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
 
 stay=0
 build=build
+setup=1
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --stay) stay=1 ;;
     --build-dir) build=$2; shift ;;
+    --no-build) setup=0 ;;
     -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     *) echo "demo.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
   shift
 done
 
-scripts/setup.sh --build-dir "$build"
+[[ $setup -eq 1 ]] && scripts/setup.sh --build-dir "$build"
 
 build=$(cd "$build" && pwd)
 cwmpd=$build/bin/cwmpd

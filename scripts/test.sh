@@ -6,6 +6,7 @@
 #   (default)     Release build in build/, whole suite
 #   --sanitize    only the ASan+UBSan build in build-asan/, whole suite under the sanitizers
 #   --all         both, one after the other (the default when CI=true)
+#   --build-dir DIR / --asan-build-dir DIR   other build directories (default build/, build-asan/)
 #
 # Anything else is passed to ctest (e.g. -R Engine). Environment: CWMPD_JOBS (build jobs),
 # CWMPD_TEST_JOBS (ctest -j, default 2), CWMPD_TEST_TIMEOUT (seconds per test without
@@ -16,14 +17,19 @@ cd "$(dirname "$0")/.."
 release=1
 sanitize=0
 [[ "${CI:-}" == "true" ]] && sanitize=1
+release_dir=build
+asan_dir=build-asan
 ctest_args=()
-for a in "$@"; do
-  case "$a" in
+while [[ $# -gt 0 ]]; do
+  case "$1" in
     --sanitize) release=0; sanitize=1 ;;
     --all) release=1; sanitize=1 ;;
+    --build-dir) release_dir=$2; shift ;;
+    --asan-build-dir) asan_dir=$2; shift ;;
     -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
-    *) ctest_args+=("$a") ;;
+    *) ctest_args+=("$1") ;;
   esac
+  shift
 done
 
 scripts/setup.sh --deps-only
@@ -52,12 +58,12 @@ run_suite() {  # build_dir label setup-args...
 }
 
 if [[ $release -eq 1 ]]; then
-  run_suite build release
+  run_suite "$release_dir" release
 fi
 if [[ $sanitize -eq 1 ]]; then
   # Leaks, heap errors and undefined behaviour fail the test that hit them.
   export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:detect_stack_use_after_return=1:strict_init_order=1}"
   export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
-  run_suite build-asan "asan+ubsan" --sanitize
+  run_suite "$asan_dir" "asan+ubsan" --sanitize
 fi
 exit $status
