@@ -1,0 +1,38 @@
+// The voip plugin: TR-104 voice service over hal::Voice, issue 2 (SIP.Client/Network,
+// CallControl, POTS) under Device.Services. and issue 1 (VoiceProfile/Line) under
+// InternetGatewayDevice.Services. (the document's cwmpd:mount picks the model).
+//
+// Changes are staged by the apply handlers and pushed to the HAL as ONE Voice::apply() in
+// the flush at the end of the ACS session (or right after a transaction made outside a
+// session). An apply handler refuses (9002) a change to a line the HAL no longer has, so
+// the whole SetParameterValues, other plugins' changes included, is rolled back.
+// Registration status, call state and statistics are read live from the HAL.
+#include <cwmpd/sdk/model_xml.hpp>
+#include <cwmpd/sdk/plugin.hpp>
+
+#include "voip_state.hpp"
+
+namespace {
+
+using namespace cwmpd::plugins::voip;
+
+class VoipPlugin : public cwmpd::sdk::Plugin {
+ public:
+  void registerModel(cwmpd::sdk::Registrar& reg) override {
+    state_ = std::make_unique<VoipState>(reg.host());
+    reg.definitions(cwmpd_plugin_model_xml);
+    model_ = reg.host().root() == "Device" ? makeIssue2Model(*state_) : makeIssue1Model(*state_);
+    model_->registerModel(reg);
+    reg.onFlush([this] { state_->flush(); });
+  }
+
+  void start(cwmpd::sdk::Host&) override { model_->start(); }
+
+ private:
+  std::unique_ptr<VoipState> state_;
+  std::unique_ptr<VoipModel> model_;
+};
+
+}  // namespace
+
+CWMPD_PLUGIN(VoipPlugin, "voip", "1.0")

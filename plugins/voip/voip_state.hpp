@@ -1,0 +1,114 @@
+// What both TR-104 flavours share: the lines' changes staged for the next Voice::apply(),
+// the effective view of a line (HAL state with staged changes laid over it), and the
+// SIP server settings ("network": a TR-104 issue 2 SIP.Network row or an issue 1
+// VoiceProfile.{i}.SIP object), which the core stores and the flush copies to every line
+// that uses them.
+#pragma once
+
+#include <cwmpd/hal/hal.hpp>
+#include <cwmpd/sdk/plugin.hpp>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "staging.hpp"
+
+namespace cwmpd::plugins::voip {
+
+namespace field {
+inline constexpr const char* kEnable = "enable";
+inline constexpr const char* kNumber = "directory_number";
+inline constexpr const char* kUri = "sip_uri";
+inline constexpr const char* kUser = "auth_user_name";
+inline constexpr const char* kPassword = "auth_password";
+// The line takes the SIP server settings of the network object whose path is the value.
+inline constexpr const char* kNetwork = "network";
+}  // namespace field
+
+class VoipState {
+ public:
+  explicit VoipState(sdk::Host& host) : host_(host) {}
+
+  sdk::Host& host() { return host_; }
+  hal::Voice& hal() { return host_.hal().voice(); }
+  StagedChanges& staged() { return staged_; }
+
+  // Effective line; nullopt when the HAL does not have it.
+  std::optional<hal::VoiceLine> line(const std::string& name);
+  std::optional<hal::FxsPort> fxs(const std::string& name);
+  // Throws Fault 9002 when the HAL no longer has the line: a change cannot be applied.
+  void requireLine(const std::string& name);
+
+  void stage(const std::string& line, const char* f, std::string value);
+  // The SIP server settings at `networkPath` changed: every line using them gets them.
+  void stageNetwork(const std::string& networkPath);
+
+  // The lines that use the network object at `path`, and the network object a line uses
+  // (empty when none); set by the root's model.
+  std::function<std::vector<std::string>(const std::string& path)> linesOf;
+  std::function<std::string(const std::string& line)> networkFor;
+
+  // Pushes everything staged as ONE Voice::apply(). Every line in the batch carries the
+  // SIP server settings of the network it uses, so a line enabled after its server was
+  // configured registers with it.
+  void flush();
+
+ private:
+  void addNetworkSettings(hal::VoiceLineConfig& cfg, const std::string& path);
+
+  sdk::Host& host_;
+  StagedChanges staged_;
+};
+
+// One root's voice objects.
+class VoipModel {
+ public:
+  virtual ~VoipModel() = default;
+  virtual void registerModel(sdk::Registrar& reg) = 0;
+  virtual void start() = 0;
+};
+
+// What both models' line rows share: getters over the effective HAL line.
+class LineModel : public VoipModel {
+ protected:
+  explicit LineModel(VoipState& s)
+      : s_(s), vs_(std::string(s.host().root()) + ".Services.VoiceService.") {}
+  // The HAL line behind a row of this model or one of its sub-objects ("" when none).
+  virtual std::string lineOf(const std::string& path) = 0;
+
+  template <typename Fn>
+  sdk::Getter line(Fn fn, std::string fallback) {
+    return [this, fn, fallback](const sdk::InstanceRef& r) {
+      auto l = s_.line(lineOf(r.path));
+      return l ? std::string(fn(*l)) : fallback;
+    };
+  }
+  sdk::Getter stat(std::uint32_t hal::CallStats::*m) {
+    return line([m](const hal::VoiceLine& l) { return std::to_string(l.stats.*m); }, "0");
+  }
+  // 64-bit HAL counters in the 32-bit TR-104 parameters wrap.
+  sdk::Getter stat64(std::uint64_t hal::CallStats::*m) {
+    return line([m](const hal::VoiceLine& l) { return std::to_string(l.stats.*m & 0xffffffffULL); },
+                "0");
+  }
+
+  VoipState& s_;
+  std::string vs_;  // "<root>.Services.VoiceService."
+};
+
+std::unique_ptr<VoipModel> makeIssue2Model(VoipState& state);  // Device.Services (TR-104 i2)
+std::unique_ptr<VoipModel> makeIssue1Model(
+    VoipState& state);  // InternetGatewayDevice.Services (i1)
+
+// Shared by both models.
+[[noreturn]] void refuse(const sdk::Change& c, const std::string& why);
+bool hasControl(const std::string& s);
+// Validates a change of a SIP server settings object (same names in both issues).
+void validateNetworkChange(const sdk::Change& c);
+// First-boot SIP server settings at `path` from the first provisioned HAL line.
+void seedNetwork(VoipState& state, const std::string& path);
+inline const char* boolStr(bool b) { return b ? "true" : "false"; }
+
+}  // namespace cwmpd::plugins::voip
