@@ -96,3 +96,34 @@ TEST_F(WifiTr098, TheDefaultPreSharedKeySetsThePassphrase) {
 
 }  // namespace
 }  // namespace cwmpd::testing
+
+namespace cwmpd::testing {
+namespace {
+
+TEST(WifiTr098WithWan, WlanConfigurationsHangBelowTheWanPluginsLanDevice) {
+  PluginHarness h("InternetGatewayDevice", {"wan", "wifi"},
+                  "[wifi]\nstation_refresh_interval = 0\n");
+  EXPECT_EQ(h.value("InternetGatewayDevice.LANDeviceNumberOfEntries"), "1");
+  EXPECT_EQ(h.value("InternetGatewayDevice.LANDevice.1.LANWLANConfigurationNumberOfEntries"), "2");
+  const std::string w = findRow(h, "InternetGatewayDevice.LANDevice.1.WLANConfiguration.", "BSSID",
+                                readIni(h.dir + "/sim/wifi/ssid/wlan0.ini")["mac"]);
+  EXPECT_EQ(h.value(w + "SSID"), readIni(h.dir + "/sim/wifi/ssid/wlan0.ini")["ssid"]);
+}
+
+TEST(WifiTr098WithWan, TheWholeTreeReadsWithoutAFaultAndShowsNoSecret) {
+  PluginHarness h("InternetGatewayDevice", {"wan", "wifi", "voip"},
+                  "[wifi]\nstation_refresh_interval = 0\n");
+  const auto all = h.engine->getValues({"InternetGatewayDevice."});
+  EXPECT_GT(all.size(), 100u);
+  for (const auto& pv : all) {
+    const bool secret = pv.name.find("KeyPassphrase") != std::string::npos ||
+                        pv.name.find("PreSharedKey.") != std::string::npos ||
+                        pv.name.find("AuthPassword") != std::string::npos;
+    if (secret) {
+      EXPECT_EQ(pv.value, "") << pv.name;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace cwmpd::testing

@@ -245,3 +245,24 @@ TEST(WifiTr181Restart, AnAcsCreatedSsidKeepsItsRowAfterARestart) {
 
 }  // namespace
 }  // namespace cwmpd::testing
+
+namespace cwmpd::testing {
+namespace {
+
+TEST(WifiTr181WithOthers, TheWholeTreeReadsWithoutAFaultAndShowsNoSecret) {
+  PluginHarness h("Device", {"wan", "wifi", "voip"}, kNoTimer);
+  const auto all = h.engine->getValues({"Device."});
+  EXPECT_GT(all.size(), 100u);
+  int secrets = 0;
+  for (const auto& pv : all)
+    if (pv.name.find("KeyPassphrase") != std::string::npos ||
+        pv.name.find("PreSharedKey") != std::string::npos ||
+        pv.name.find("AuthPassword") != std::string::npos) {
+      ++secrets;
+      EXPECT_EQ(pv.value, "") << pv.name;
+    }
+  EXPECT_GT(secrets, 0);
+}
+
+}  // namespace
+}  // namespace cwmpd::testing
