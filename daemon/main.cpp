@@ -9,6 +9,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <cerrno>
 #include <climits>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
@@ -25,6 +26,7 @@
 #include "cwmpd/core/plugin_host.hpp"
 #include "cwmpd/core/session_engine.hpp"
 #include "cwmpd/core/store.hpp"
+#include "cwmpd/core/transfer_manager.hpp"
 #include "cwmpd/hal/factory.hpp"
 
 #ifndef CWMPD_VERSION
@@ -76,6 +78,8 @@ void validateKnownKeys(const core::Config& c) {
   c.requireKnownKeys("log", {"level", "syslog"});
   c.requireKnownKeys("session", {"time_scale", "max_body_bytes"});
   c.requireKnownKeys("notifications", {"sample_interval_ms"});
+  c.requireKnownKeys("transfers", {"dir", "store_dir", "max_size", "max_queued", "timeout", "upload_method",
+                                   "log_file"});
 }
 
 std::string resolvePath(const core::Config& c, const std::string& value) {
@@ -93,6 +97,7 @@ struct Settings {
   hal::HalConfig hal;
   core::SessionOptions session;
   core::NotificationOptions notifications;
+  core::TransferOptions transfers;
   sdk::LogLevel level = sdk::LogLevel::Info;
   bool syslog = false;
 };
@@ -168,7 +173,37 @@ Settings readSettings(const core::Config& c) {
   std::string lvl = c.get("log", "level", "info");
   if (!core::parseLogLevel(lvl, s.level)) c.fail("log", "level", "must be debug, info, notice, warning or error");
   s.syslog = c.getBool("log", "syslog", false);
+
+  // File transfers: temporary space (put it on tmpfs on flash-based boxes), limits, and
+  // the ACS's TLS settings for HTTPS file servers.
+  auto& t = s.transfers;
+  t.dir = resolvePath(c, c.get("transfers", "dir", s.storeDir + "/transfers"));
+  t.storeDir = resolvePath(c, c.get("transfers", "store_dir", s.storeDir + "/files"));
+  t.maxSize = static_cast<std::uint64_t>(c.getInt("transfers", "max_size", 128LL << 20, 1024, 1LL << 40));
+  t.maxQueued = static_cast<std::size_t>(c.getInt("transfers", "max_queued", 16, 3, 1024));
+  t.timeout = std::chrono::seconds(c.getInt("transfers", "timeout", 3600, 10, 86400));
+  const std::string method = c.get("transfers", "upload_method", "put");
+  if (method != "put" && method != "post") c.fail("transfers", "upload_method", "must be put or post");
+  t.uploadWithPost = method == "post";
+  t.logFile = resolvePath(c, c.get("transfers", "log_file"));
+  t.caFile = o.caFile;
+  t.clientCert = o.clientCert;
+  t.clientKey = o.clientKey;
+  t.verifyPeer = o.verifyPeer;
+  t.timeScale = o.timeScale;
   return s;
+}
+
+// The sim backend's reboot: the same process image again, same pid, same arguments.
+// Returns only when exec failed.
+void reexecSelf(char** argv) {
+  char self[PATH_MAX];
+  ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n > 0) {
+    self[n] = 0;
+    ::execv(self, argv);
+  }
+  CWMPD_LOG(Error, kLog, "re-exec failed: " << std::strerror(errno));
 }
 
 }  // namespace
@@ -326,6 +361,19 @@ int main(int argc, char** argv) {
     CWMPD_LOG(Info, kLog, "signal " << sig << ": stopping");
     io.stop();
   });
+  // 5b. File transfers: their RPCs, queue and TransferComplete reports.
+  core::TransferHooks transferHooks;
+  transferHooks.applyFirmware = [&](const std::string& path) { hal->system().applyFirmware(path); };
+  transferHooks.reboot = [&] { hal->system().reboot(); };
+  transferHooks.exportConfiguration = [&] { return engine->exportConfiguration(); };
+  transferHooks.importConfiguration = [&](const std::string& text) { engine->importConfiguration(text); };
+  transferHooks.autonomousPolicy = [&](const core::soap::AutonomousTransferComplete&) {
+    const std::string p = settings.root + ".ManagementServer.AutonomousTransferCompletePolicy.Enable";
+    return !engine->exists(p) || engine->rawValue(p) == "true";
+  };
+  auto transfers = std::make_unique<core::TransferManager>(io, sessionStore, settings.transfers, transferHooks);
+  transfers->attach(*session);
+  transfers->start();
   session->start();
   notifications.start([&] { session->raiseEvent("4 VALUE CHANGE", ""); });
   CWMPD_LOG(Notice, kLog, "ready: " << loaded << " plugins, bus " << settings.busAddress
@@ -337,8 +385,18 @@ int main(int argc, char** argv) {
   // plugins, and the model before the plugin libraries that hold its handlers' code.
   signals.cancel();
   notifications.stop();
-  session->stop();
+  transfers->stop();
+  if (!session->stop()) {
+    // A session is blocked on a slow ACS and its worker still uses the loop and the
+    // engine: end here rather than destroy them under it. The stores are committed on
+    // every change, so nothing is lost; the interrupted session's events are still
+    // queued and go in the next Inform.
+    CWMPD_LOG(Notice, kLog, (reexec ? "restarting (simulated reboot)" : "stopped") << " without waiting for the ACS");
+    if (reexec) reexecSelf(argv);
+    std::_Exit(reexec ? 1 : 0);
+  }
   dbus.reset();
+  transfers.reset();
   session.reset();
   plugins->stopAll();
   engine.reset();
@@ -346,13 +404,7 @@ int main(int argc, char** argv) {
   hal.reset();
   if (reexec) {
     CWMPD_LOG(Notice, kLog, "restarting (simulated reboot)");
-    char self[PATH_MAX];
-    ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n > 0) {
-      self[n] = 0;
-      ::execv(self, argv);
-    }
-    CWMPD_LOG(Error, kLog, "re-exec failed: " << std::strerror(errno));
+    reexecSelf(argv);
     return 1;
   }
   CWMPD_LOG(Info, kLog, "stopped");

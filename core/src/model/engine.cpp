@@ -1213,4 +1213,184 @@ void Engine::wipeStore() {
   impl_->store.commit();
 }
 
+// ---------------- configuration files ----------------
+
+namespace {
+
+constexpr std::string_view kConfigHeader = "cwmpd-config 1 ";
+
+// Percent-encoding of '%' and the separators keeps each record on one line.
+std::string escapeField(std::string_view in) {
+  static const char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : in) {
+    if (c == '%' || c == '\t' || c == '\n' || c == '\r') {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+bool unescapeField(std::string_view in, std::string& out) {
+  out.clear();
+  auto hex = [](char c) { return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1; };
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (in[i] != '%') {
+      out += in[i];
+      continue;
+    }
+    if (i + 2 >= in.size()) return false;
+    int hi = hex(in[i + 1]), lo = hex(in[i + 2]);
+    if (hi < 0 || lo < 0) return false;
+    out += static_cast<char>(hi * 16 + lo);
+    i += 2;
+  }
+  return true;
+}
+
+// "Device.WiFi.SSID.2.SSID" -> definition pattern "Device.WiFi.SSID.{i}." and "SSID";
+// also the instance prefixes ("Device.WiFi.SSID.2.") the path goes through.
+std::string patternOf(const std::string& path, std::vector<std::string>* instances) {
+  std::string pattern, prefix;
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    auto dot = path.find('.', start);
+    std::string seg = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    bool number = !seg.empty() && seg.find_first_not_of("0123456789") == std::string::npos;
+    pattern += number ? "{i}" : seg;
+    prefix += seg;
+    if (dot == std::string::npos) break;
+    pattern += '.';
+    prefix += '.';
+    if (number && instances) instances->push_back(prefix);
+    start = dot + 1;
+  }
+  return pattern;
+}
+
+}  // namespace
+
+std::string Engine::exportConfiguration() {
+  auto& m = *impl_;
+  auto param = [&](const std::string& path) -> ParamDef* {
+    std::string pattern = patternOf(path, nullptr);
+    auto dot = pattern.rfind('.');
+    if (dot == std::string::npos) return nullptr;
+    ObjectDef* d = m.findDef(pattern.substr(0, dot + 1));
+    return d ? d->findParam(pattern.substr(dot + 1)) : nullptr;
+  };
+  std::string out = std::string(kConfigHeader) + m.root + "\n";
+  m.store.forEach(kObject, [&](const std::string& k, const std::string&) {
+    out += "O\t" + escapeField(k.substr(kObject.size())) + "\n";
+  });
+  m.store.forEach(kValue, [&](const std::string& k, const std::string& v) {
+    ParamDef* p = param(k.substr(kValue.size()));
+    // Secrets never leave the box in a file (TR-069 A.3.2.8 leaves the format to the vendor).
+    if (!p || p->secret || p->access == sdk::Access::ReadOnly || p->getter || p->builtin) return;
+    out += "V\t" + escapeField(k.substr(kValue.size())) + "\t" + escapeField(v) + "\n";
+  });
+  m.store.forEach(kAttr, [&](const std::string& k, const std::string& v) {
+    if (!param(k.substr(kAttr.size()))) return;
+    out += "A\t" + escapeField(k.substr(kAttr.size())) + "\t" + escapeField(v) + "\n";
+  });
+  return out;
+}
+
+void Engine::importConfiguration(const std::string& text) {
+  auto& m = *impl_;
+  auto bad = [](std::size_t line, const std::string& why) {
+    return Fault(FaultCode::DownloadFailureCorrupted,
+                 "configuration file line " + std::to_string(line) + ": " + why);
+  };
+  std::vector<std::pair<std::string, std::string>> entries;  // store key -> value
+  std::set<std::string> objects;
+  std::vector<std::pair<std::size_t, std::vector<std::string>>> needed;  // instances values live in
+  std::size_t lineNo = 0, pos = 0;
+  bool header = false;
+  while (pos < text.size()) {
+    auto nl = text.find('\n', pos);
+    std::string line = text.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
+    pos = nl == std::string::npos ? text.size() : nl + 1;
+    ++lineNo;
+    if (line.empty()) continue;
+    if (!header) {
+      if (line != std::string(kConfigHeader) + m.root) throw bad(lineNo, "not a cwmpd configuration of " + m.root);
+      header = true;
+      continue;
+    }
+    std::vector<std::string> f;
+    std::size_t s = 0;
+    for (;;) {
+      auto tab = line.find('\t', s);
+      std::string raw = line.substr(s, tab == std::string::npos ? std::string::npos : tab - s), v;
+      if (!unescapeField(raw, v)) throw bad(lineNo, "bad escape");
+      f.push_back(std::move(v));
+      if (tab == std::string::npos) break;
+      s = tab + 1;
+    }
+    if (f[0] == "O" && f.size() == 2) {
+      std::string pattern = patternOf(f[1], nullptr);
+      if (f[1].size() < 2 || f[1].back() != '.' || pattern.size() < 5 ||
+          pattern.compare(pattern.size() - 4, 4, "{i}.") != 0)
+        throw bad(lineNo, "not an instance path: " + f[1]);
+      ObjectDef* d = m.findDef(pattern);
+      if (!d || !d->multi || !d->writable) throw bad(lineNo, "no writable table for " + f[1]);
+      std::vector<std::string> inst;
+      patternOf(f[1], &inst);
+      inst.pop_back();  // the object itself
+      needed.emplace_back(lineNo, inst);
+      objects.insert(f[1]);
+      entries.emplace_back(std::string(kObject) + f[1], "");
+    } else if ((f[0] == "V" || f[0] == "A") && f.size() == 3) {
+      std::vector<std::string> inst;
+      std::string pattern = patternOf(f[1], &inst);
+      auto dot = pattern.rfind('.');
+      ObjectDef* d = dot == std::string::npos ? nullptr : m.findDef(pattern.substr(0, dot + 1));
+      ParamDef* p = d ? d->findParam(pattern.substr(dot + 1)) : nullptr;
+      if (!p) throw bad(lineNo, "unknown parameter " + f[1]);
+      needed.emplace_back(lineNo, inst);
+      if (f[0] == "V") {
+        if (p->secret || p->access == sdk::Access::ReadOnly || p->getter || p->builtin)
+          throw bad(lineNo, f[1] + " is not a stored writable parameter");
+        std::string canon, why;
+        if (!model::checkValue(p->type, f[2], canon, why)) throw bad(lineNo, f[1] + ": " + why);
+        entries.emplace_back(std::string(kValue) + f[1], canon);
+      } else {
+        Attr a = decodeAttr(f[2]);
+        if (a.notification < 0 || a.notification > 2) throw bad(lineNo, "bad notification for " + f[1]);
+        for (const auto& s2 : a.accessList)
+          if (s2 != "Subscriber") throw bad(lineNo, "bad access list for " + f[1]);
+        entries.emplace_back(std::string(kAttr) + f[1], encodeAttr(a));
+      }
+    } else {
+      throw bad(lineNo, "unknown record");
+    }
+  }
+  if (!header) throw bad(1, "empty file");
+  // Every instance a value lives in exists, or is created by the file.
+  for (const auto& [line, inst] : needed)
+    for (const auto& i : inst)
+      if (!objects.count(i) && m.resolve(i).kind != Location::Object) throw bad(line, "no instance " + i);
+  // All checked: replace in one commit, keeping what the file never carries.
+  std::vector<std::pair<std::string, std::string>> kept;
+  m.store.forEach(kValue, [&](const std::string& k, const std::string& v) {
+    std::string pattern = patternOf(k.substr(kValue.size()), nullptr);
+    auto dot = pattern.rfind('.');
+    ObjectDef* d = dot == std::string::npos ? nullptr : m.findDef(pattern.substr(0, dot + 1));
+    ParamDef* p = d ? d->findParam(pattern.substr(dot + 1)) : nullptr;
+    if (p && (p->secret || p->access == sdk::Access::ReadOnly)) kept.emplace_back(k, v);
+  });
+  m.store.erasePrefix(kValue);
+  m.store.erasePrefix(kAttr);
+  m.store.erasePrefix(kObject);
+  for (const auto& [k, v] : kept) m.store.set(k, v);
+  for (const auto& [k, v] : entries) m.store.set(k, v);
+  m.store.commit();
+  CWMPD_LOG(Notice, kLog, "configuration imported: " << entries.size() << " entries; effective after restart");
+}
+
 }  // namespace cwmpd::core

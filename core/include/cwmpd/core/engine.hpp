@@ -89,6 +89,17 @@ class Engine : public DataModel {
   // Wipes everything persisted (factory reset); the caller restarts the daemon.
   void wipeStore();
 
+  // Vendor configuration file ("3 Vendor Configuration File" of Download/Upload): the
+  // persisted values of writable parameters (secrets excluded), the attributes and the
+  // instances created through the ACS or the bus, as text (a "cwmpd-config 1 <root>"
+  // line, then one tab-separated O/V/A line each).
+  [[nodiscard]] std::string exportConfiguration();
+  // Replaces that persisted configuration with `text`, atomically: every line is checked
+  // against the definitions first (Fault 9018 naming the first bad line; nothing
+  // changes), then the store is rewritten in one commit, keeping secrets and read-only
+  // values. The running tree is not touched: the caller restarts the daemon.
+  void importConfiguration(const std::string& text);
+
   struct Impl;
 
  private:

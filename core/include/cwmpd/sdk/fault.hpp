@@ -56,6 +56,9 @@ inline const char* faultString(int code) noexcept {
     case 9017: return "Download failure: unable to complete download";
     case 9018: return "Download failure: file corrupted";
     case 9019: return "Download failure: file authentication failure";
+    // Amendment 6 additions used by ScheduleDownload and CancelTransfer.
+    case 9020: return "Download failure: unable to complete download within specified time windows";
+    case 9021: return "Cancelation of file transfer not permitted in current transfer state";
     default: break;
   }
   if (code >= 9800 && code <= 9899) return "Vendor defined fault";

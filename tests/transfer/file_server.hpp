@@ -1,0 +1,113 @@
+// Starts tests/transfer/file_server.py (a loopback HTTP/HTTPS/FTP file server) for a
+// test and stops it on destruction. Header-only: the unit and the daemon tests share it.
+#pragma once
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace cwmpd::test {
+
+struct FileServerOptions {
+  std::string tlsCert, tlsKey;
+  bool ftp = false;
+  std::string username = "user";
+  std::string password = "secret";
+};
+
+// The Debian interpreter carries python3-pyftpdlib; another python3 on PATH may not.
+inline std::string filesPython() {
+  if (const char* p = std::getenv("CWMPD_PYTHON")) return p;
+  if (::access("/usr/bin/python3", X_OK) == 0) return "/usr/bin/python3";
+  return "python3";
+}
+
+inline bool ftpServerAvailable() {
+  std::string cmd = filesPython() + " -c 'import pyftpdlib' 2>/dev/null";
+  return std::system(cmd.c_str()) == 0;
+}
+
+class FileServer {
+ public:
+  // `dir` is private to the test: files are served from dir/root, uploads land in dir/uploads.
+  FileServer(const std::string& dir, FileServerOptions o = {}) : root_(dir + "/root"), uploads_(dir + "/uploads") {
+    std::filesystem::create_directories(root_);
+    std::filesystem::create_directories(uploads_);
+    const char* src = std::getenv("CWMPD_SOURCE_DIR");
+    if (!src) throw std::runtime_error("CWMPD_SOURCE_DIR is not set");
+    std::vector<std::string> args = {filesPython(), std::string(src) + "/tests/transfer/file_server.py",
+                                     "--root", root_, "--uploads", uploads_,
+                                     "--username", o.username, "--password", o.password};
+    if (!o.tlsCert.empty()) args.insert(args.end(), {"--tls-cert", o.tlsCert, "--tls-key", o.tlsKey});
+    if (o.ftp) args.push_back("--ftp");
+    int fds[2];
+    if (::pipe(fds) != 0) throw std::runtime_error("pipe failed");
+    pid_ = ::fork();
+    if (pid_ < 0) throw std::runtime_error("fork failed");
+    if (pid_ == 0) {
+      ::dup2(fds[1], 1);
+      ::close(fds[0]);
+      ::close(fds[1]);
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execvp(argv[0], argv.data());
+      ::_exit(127);
+    }
+    ::close(fds[1]);
+    std::string line;
+    char c;
+    while (::read(fds[0], &c, 1) == 1 && c != '\n') line += c;
+    ::close(fds[0]);
+    auto number = [&](const std::string& key) {
+      auto at = line.find("\"" + key + "\": ");
+      return at == std::string::npos ? 0 : std::atoi(line.c_str() + at + key.size() + 4);
+    };
+    httpPort_ = number("http_port");
+    ftpPort_ = number("ftp_port");
+    scheme_ = line.find("\"https\"") != std::string::npos ? "https" : "http";
+    if (!httpPort_) throw std::runtime_error("file server did not start: '" + line + "'");
+  }
+  ~FileServer() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGTERM);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  FileServer(const FileServer&) = delete;
+  FileServer& operator=(const FileServer&) = delete;
+
+  // "http://127.0.0.1:PORT" + path
+  [[nodiscard]] std::string url(const std::string& path) const {
+    return scheme_ + "://127.0.0.1:" + std::to_string(httpPort_) + path;
+  }
+  [[nodiscard]] std::string ftpUrl(const std::string& name) const {
+    return "ftp://127.0.0.1:" + std::to_string(ftpPort_) + "/" + name;
+  }
+  // Writes a file the server offers.
+  void put(const std::string& name, const std::string& content) const {
+    std::ofstream(root_ + "/" + name, std::ios::binary) << content;
+  }
+  [[nodiscard]] std::string uploaded(const std::string& name) const { return read(uploads_ + "/" + name); }
+  [[nodiscard]] std::string served(const std::string& name) const { return read(root_ + "/" + name); }
+  [[nodiscard]] const std::string& uploadsDir() const { return uploads_; }
+
+ private:
+  static std::string read(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  std::string root_, uploads_, scheme_;
+  int httpPort_ = 0, ftpPort_ = 0;
+  pid_t pid_ = -1;
+};
+
+}  // namespace cwmpd::test
