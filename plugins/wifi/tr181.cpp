@@ -146,6 +146,12 @@ class Tr181 final : public WifiModel {
                            radio, [](const R& r) { return hal::toString(r.status); }, "NotPresent"))
         .get("Name", live(
                          radio, [](const R& r) { return r.name; }, ""))
+        .get("LastChange", live(
+                               radio,
+                               [this](const R& r) {
+                                 return s_.lastChange("radio/" + r.name, hal::toString(r.status));
+                               },
+                               "0"))
         .get("MaxBitRate",
              live(
                  radio, [](const R& r) { return std::to_string(r.maxBitRateMbps); }, "0"))
@@ -236,6 +242,12 @@ class Tr181 final : public WifiModel {
                            ssid, [](const S& s) { return hal::toString(s.status); }, "NotPresent"))
         .get("Name", live(
                          ssid, [](const S& s) { return s.name; }, ""))
+        .get("LastChange", live(
+                               ssid,
+                               [this](const S& s) {
+                                 return s_.lastChange("ssid/" + s.name, hal::toString(s.status));
+                               },
+                               "0"))
         .get("LowerLayers", live(
                                 ssid, [this](const S& s) { return radioPath(s.radio); }, ""))
         .get("BSSID", live(

@@ -289,6 +289,22 @@ void WifiState::flush() {
   if (afterFlush) afterFlush();
 }
 
+std::string WifiState::lastChange(const std::string& object, const std::string& status) {
+  std::uint64_t now = 0;
+  try {
+    now = host_.hal().system().uptimeSeconds();
+  } catch (const hal::HalError&) {
+    return "0";
+  }
+  auto it = statusSince_.find(object);
+  if (it == statusSince_.end()) {
+    statusSince_[object] = {status, 0};
+  } else if (it->second.first != status) {
+    it->second = {status, now};
+  }
+  return u32(now - statusSince_[object].second);
+}
+
 std::string toTr181Mode(const std::string& halMode) {
   return halMode == "WPA2-PSK-WPA3-SAE" ? "WPA3-Personal-Transition" : halMode;
 }

@@ -111,6 +111,10 @@ class WifiState {
   // point with no SSID to serve) stay staged for a later flush.
   void flush();
 
+  // TR-181 LastChange: seconds since `object` was first seen in `status` (since boot for
+  // the status it had when first read). Status changes are noticed when read.
+  std::string lastChange(const std::string& object, const std::string& status);
+
   // Called after every flush: rows that follow the HAL (associated devices) refresh.
   std::function<void()> afterFlush;
 
@@ -121,6 +125,8 @@ class WifiState {
 
   sdk::Host& host_;
   StagedChanges staged_;
+  std::map<std::string, std::pair<std::string, std::uint64_t>>
+      statusSince_;  // object -> status, uptime
 };
 
 // The TR-181 security mode name for a HAL one and back (the HAL's "WPA2-PSK-WPA3-SAE" is

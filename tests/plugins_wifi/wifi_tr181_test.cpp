@@ -266,3 +266,22 @@ TEST(WifiTr181WithOthers, TheWholeTreeReadsWithoutAFaultAndShowsNoSecret) {
 
 }  // namespace
 }  // namespace cwmpd::testing
+
+namespace cwmpd::testing {
+namespace {
+
+TEST_F(WifiTr181, LastChangeCountsFromTheLastStatusChangeSeen) {
+  const std::string s = ssid0();
+  std::string sys = readText(h.dir + "/sim/system.ini");
+  sys.replace(sys.find("uptime_offset = 0"), 17, "uptime_offset = 5000");
+  writeText(h.dir + "/sim/system.ini", sys);
+  EXPECT_GE(std::stoul(h.value(s + "LastChange")), 5000u) << "up since boot";
+  std::string ini = readText(sim("ssid/wlan0.ini"));
+  ini.replace(ini.find("status = Up"), 11, "status = Down");
+  writeText(sim("ssid/wlan0.ini"), ini);
+  EXPECT_EQ(h.value(s + "Status"), "Down");
+  EXPECT_LT(std::stoul(h.value(s + "LastChange")), 5000u);
+}
+
+}  // namespace
+}  // namespace cwmpd::testing
