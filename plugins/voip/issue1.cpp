@@ -117,6 +117,7 @@ class Issue1 final : public LineModel {
     const std::string vs = vs_ + std::to_string(host.ensureInstance(vs_, "1")) + ".";
     const std::string profiles = vs + "VoiceProfile.";
     const std::string profile = profiles + std::to_string(host.ensureInstance(profiles, "1")) + ".";
+    profile_ = profile;
     const auto lines = s_.hal().lines();
     bool anyEnabled = false;
     for (const auto& l : lines) {
@@ -137,7 +138,14 @@ class Issue1 final : public LineModel {
     };
   }
 
+  void refresh() override {
+    for (const auto& [n, l] : lines_)
+      observe(profile_ + "Line." + std::to_string(n) + ".", "Status", l,
+              [](const hal::VoiceLine& v) { return std::string(hal::toTr104v1String(v.status)); });
+  }
+
  private:
+  std::string profile_;
   std::map<std::uint32_t, std::string> lines_;  // Line number -> HAL line
 
   std::string lineOf(const std::string& path) override {

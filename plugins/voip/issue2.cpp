@@ -181,6 +181,7 @@ class Issue2 final : public LineModel {
       host.setInitial(ext + "Provider", fxs.substr(0, fxs.size() - 1));
     }
     clients_ = vs + "SIP.Client.";
+    lines_ = vs + "CallControl.Line.";
     s_.linesOf = [this](const std::string& path) { return linesUsing(path); };
     s_.networkFor = [this](const std::string& line) -> std::string {
       for (const auto& [n, l] : clientLines_)
@@ -190,8 +191,18 @@ class Issue2 final : public LineModel {
     };
   }
 
+  void refresh() override {
+    for (const auto& [n, l] : clientLines_)
+      observe(clients_ + std::to_string(n) + ".", "Status", l,
+              [](const hal::VoiceLine& v) { return std::string(hal::toString(v.status)); });
+    for (const auto& [n, l] : ccLines_)
+      observe(lines_ + std::to_string(n) + ".", "Status", l,
+              [](const hal::VoiceLine& v) { return std::string(lineStatus(v.status)); });
+  }
+
  private:
   std::string network_;                               // the seeded SIP.Network row
+  std::string lines_;                                 // "...VoiceService.1.CallControl.Line."
   std::string clients_;                               // "...VoiceService.1.SIP.Client."
   std::map<std::uint32_t, std::string> clientLines_;  // SIP.Client number -> line
   std::map<std::uint32_t, std::string> ccLines_;      // CallControl.Line number -> line

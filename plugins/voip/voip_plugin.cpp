@@ -6,7 +6,10 @@
 // the flush at the end of the ACS session (or right after a transaction made outside a
 // session). An apply handler refuses (9002) a change to a line the HAL no longer has, so
 // the whole SetParameterValues, other plugins' changes included, is rolled back.
-// Registration status, call state and statistics are read live from the HAL.
+// Registration status, call state and statistics are read live from the HAL; registration
+// status changes are reported (Host::valueChanged, for active notification) after each
+// flush and every `[voip] status_poll_interval` seconds (default 30, 0 = off), from a
+// timer thread that posts to the main loop.
 #include <cwmpd/sdk/model_xml.hpp>
 #include <cwmpd/sdk/plugin.hpp>
 
@@ -23,12 +26,23 @@ class VoipPlugin : public cwmpd::sdk::Plugin {
     reg.definitions(cwmpd_plugin_model_xml);
     model_ = reg.host().root() == "Device" ? makeIssue2Model(*state_) : makeIssue1Model(*state_);
     model_->registerModel(reg);
-    reg.onFlush([this] { state_->flush(); });
+    reg.onFlush([this] {
+      state_->flush();
+      model_->refresh();
+    });
   }
 
-  void start(cwmpd::sdk::Host&) override { model_->start(); }
+  void start(cwmpd::sdk::Host& host) override {
+    model_->start();
+    model_->refresh();
+    timer_.start(host, cwmpd::plugins::configSeconds(host, "voip", "status_poll_interval", 30),
+                 [this] { model_->refresh(); });
+  }
+
+  void stop() override { timer_.stop(); }
 
  private:
+  cwmpd::plugins::PeriodicTask timer_;
   std::unique_ptr<VoipState> state_;
   std::unique_ptr<VoipModel> model_;
 };

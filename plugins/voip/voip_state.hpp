@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "periodic.hpp"
 #include "staging.hpp"
 
 namespace cwmpd::plugins::voip {
@@ -68,6 +69,8 @@ class VoipModel {
   virtual ~VoipModel() = default;
   virtual void registerModel(sdk::Registrar& reg) = 0;
   virtual void start() = 0;
+  // Reports registration status changes seen since the last call (Host::valueChanged).
+  virtual void refresh() = 0;
 };
 
 // What both models' line rows share: getters over the effective HAL line.
@@ -94,8 +97,16 @@ class LineModel : public VoipModel {
                 "0");
   }
 
+  // Reports `parameter` of `row` when the line's live value changed since last seen.
+  template <typename Fn>
+  void observe(const std::string& row, const std::string& parameter, const std::string& line,
+               Fn fn) {
+    if (auto l = s_.line(line)) watch_.observe(s_.host(), row + parameter, fn(*l));
+  }
+
   VoipState& s_;
   std::string vs_;  // "<root>.Services.VoiceService."
+  ChangeWatch watch_;
 };
 
 std::unique_ptr<VoipModel> makeIssue2Model(VoipState& state);  // Device.Services (TR-104 i2)

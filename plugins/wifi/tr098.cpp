@@ -125,6 +125,11 @@ struct Row {
   std::optional<hal::AccessPointInfo> a;
 };
 
+std::string rowStatus(const Row& w) {
+  if (!w.s->enabled) return "Disabled";
+  return w.s->status == hal::OperStatus::Up ? "Up" : "Error";
+}
+
 class Tr098 final : public WifiModel {
  public:
   explicit Tr098(WifiState& s) : s_(s) {}
@@ -150,13 +155,7 @@ class Tr098 final : public WifiModel {
     reg.object(kWlan)
         .get("Enable", live(
                            row, [](const Row& w) { return boolStr(w.s->enabled); }, "false"))
-        .get("Status", live(
-                           row,
-                           [](const Row& w) {
-                             if (!w.s->enabled) return "Disabled";
-                             return w.s->status == hal::OperStatus::Up ? "Up" : "Error";
-                           },
-                           "Error"))
+        .get("Status", live(row, rowStatus, "Error"))
         .get("BSSID", live(
                           row, [](const Row& w) { return w.s->mac; }, ""))
         .get("Channel",
@@ -259,11 +258,13 @@ class Tr098 final : public WifiModel {
       host.setInitial(wlanRow(n) + "MaxBitRate", "Auto");
       host.setInitial(wlanRow(n) + "WEPKeyIndex", "1");
     }
-    refreshStations();
+    refresh();
   }
 
-  void refreshStations() override {
+  void refresh() override {
     for (const auto& [number, name] : s_.ssids.all()) {
+      if (auto w = load(number))
+        watch_.observe(s_.host(), wlanRow(number) + "Status", rowStatus(*w));
       std::vector<std::string> macs;
       if (auto apName = s_.accessPointFor(name))
         if (auto a = s_.accessPoint(*apName))
@@ -275,6 +276,7 @@ class Tr098 final : public WifiModel {
  private:
   WifiState& s_;
   StationRows stations_;
+  ChangeWatch watch_;
   std::string lan_;
 
   std::string wlanRow(std::uint32_t n) const {

@@ -85,10 +85,18 @@ class Tr181 final : public WifiModel {
     for (const auto& sd : hal.ssids()) s_.ssids.add(row(Kind::Ssid, kSsidTable, sd.name), sd.name);
     for (const auto& a : hal.accessPoints())
       s_.accessPoints.add(row(Kind::AccessPoint, kApTable, a.name), a.name);
-    refreshStations();
+    refresh();
   }
 
-  void refreshStations() override {
+  void refresh() override {
+    for (const auto& [number, name] : s_.radios.all())
+      if (auto r = s_.radio(name))
+        watch_.observe(s_.host(), kRadioTable + std::to_string(number) + ".Status",
+                       hal::toString(r->status));
+    for (const auto& [number, name] : s_.ssids.all())
+      if (auto sd = s_.ssid(name))
+        watch_.observe(s_.host(), kSsidTable + std::to_string(number) + ".Status",
+                       hal::toString(sd->status));
     for (const auto& [number, name] : s_.accessPoints.all()) {
       std::vector<std::string> macs;
       if (auto a = s_.accessPoint(name))
@@ -100,6 +108,7 @@ class Tr181 final : public WifiModel {
  private:
   WifiState& s_;
   StationRows stations_;
+  ChangeWatch watch_;
 
   static std::string stationTable(std::uint32_t ap) {
     return std::string(kApTable) + std::to_string(ap) + ".AssociatedDevice.";

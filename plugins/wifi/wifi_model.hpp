@@ -4,6 +4,7 @@
 #include <cwmpd/sdk/plugin.hpp>
 #include <memory>
 
+#include "periodic.hpp"
 #include "wifi_state.hpp"
 
 namespace cwmpd::plugins::wifi {
@@ -14,9 +15,10 @@ class WifiModel {
   virtual void registerModel(sdk::Registrar& reg) = 0;
   // Creates the rows of what the HAL has.
   virtual void start() = 0;
-  // Makes the associated-device rows follow the HAL. Main loop only, never from a getter
-  // (the core walks the rows while it calls getters).
-  virtual void refreshStations() = 0;
+  // Makes the associated-device rows follow the HAL and reports Status changes seen since
+  // the last refresh. Main loop only, never from a getter (the core walks the rows while
+  // it calls getters).
+  virtual void refresh() = 0;
 };
 
 std::unique_ptr<WifiModel> makeTr181Model(WifiState& state);

@@ -270,3 +270,21 @@ TEST_F(VoipIssue1, ASessionAppliesLineAndProfileSettingsOnce) {
 
 }  // namespace
 }  // namespace cwmpd::testing
+
+namespace cwmpd::testing {
+namespace {
+
+TEST_F(VoipIssue2, ARegistrationStatusChangeIsReportedAfterAFlush) {
+  PluginChanges changes(h);
+  const std::string c = clientOf(h, "line1");
+  std::string text = readText(lineFile(h, "line1"));
+  text.replace(text.find("status = Up"), 11, "status = Registering");
+  writeText(lineFile(h, "line1"), text);
+  // A change that reaches no line (the sim recomputes the status of every line it applies).
+  h.engine->setValues({{c + "Alias", "office"}}, sdk::Source::Acs);
+  EXPECT_EQ(applyCount(h, "voice"), 0);
+  EXPECT_TRUE(changes.has(c + "Status=Registering"));
+}
+
+}  // namespace
+}  // namespace cwmpd::testing

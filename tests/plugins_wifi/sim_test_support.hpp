@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -106,6 +107,25 @@ class StateDir {
     std::filesystem::remove_all(path, ec);
   }
   std::string path;
+};
+
+}  // namespace cwmpd::testing
+
+namespace cwmpd::testing {
+
+// Records the changes the engine reports with the plugin as their source.
+struct PluginChanges {
+  explicit PluginChanges(PluginHarness& h) {
+    h.engine->addChangeListener(
+        [this](const std::vector<core::CommittedChange>& changes, sdk::Source source) {
+          if (source != sdk::Source::Plugin) return;
+          for (const auto& c : changes) seen.push_back(c.name + "=" + c.value);
+        });
+  }
+  [[nodiscard]] bool has(const std::string& nameEqualsValue) const {
+    return std::find(seen.begin(), seen.end(), nameEqualsValue) != seen.end();
+  }
+  std::vector<std::string> seen;
 };
 
 }  // namespace cwmpd::testing

@@ -285,3 +285,22 @@ TEST_F(WifiTr181, LastChangeCountsFromTheLastStatusChangeSeen) {
 
 }  // namespace
 }  // namespace cwmpd::testing
+
+namespace cwmpd::testing {
+namespace {
+
+TEST_F(WifiTr181, AStatusChangeSeenByTheRefreshIsReportedForNotification) {
+  PluginChanges changes(h);
+  const std::string s0 = ssid0();
+  const std::string s1 = findRow(h, "Device.WiFi.SSID.", "Name", "wlan1");
+  std::string ini = readText(sim("ssid/wlan1.ini"));
+  ini.replace(ini.find("status = Up"), 11, "status = Dormant");
+  writeText(sim("ssid/wlan1.ini"), ini);
+  EXPECT_TRUE(changes.seen.empty());
+  h.engine->setValues({{s0 + "SSID", "flush-now"}}, sdk::Source::Acs);  // a flush refreshes
+  EXPECT_TRUE(changes.has(s1 + "Status=Dormant"));
+  EXPECT_FALSE(changes.has(s0 + "Status=Up")) << "an unchanged status is not reported";
+}
+
+}  // namespace
+}  // namespace cwmpd::testing
