@@ -54,15 +54,15 @@ TEST_P(RoundTrip, EncodesSchemaValidXmlThatDecodesToTheSameMessage) {
   const Envelope original = envelopeFor(GetParam());
   const std::string xml = encode(original);
 
-  CWMPD_REQUIRE_BBF_SCHEMAS();
-  EXPECT_TRUE(cwmpd::test::isValidCwmp(xml, methodName(original.body)));
-
   const DecodeResult decoded = decode(xml);
   ASSERT_TRUE(decoded.ok()) << decoded.error().message << "\n" << xml;
   EXPECT_EQ(decoded.envelope().ns, original.ns);
   EXPECT_EQ(decoded.envelope().header, original.header);
   EXPECT_EQ(decoded.envelope().body.index(), original.body.index());
   EXPECT_TRUE(decoded.envelope().body == original.body) << xml;
+
+  CWMPD_REQUIRE_BBF_SCHEMAS();
+  EXPECT_TRUE(cwmpd::test::isValidCwmp(xml, methodName(original.body)));
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryMessage, RoundTrip, ::testing::ValuesIn(cases()),

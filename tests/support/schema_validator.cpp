@@ -132,15 +132,11 @@ struct Initializer {
 }  // namespace
 
 std::string bbfDir() {
-  std::string dir;
-  if (const char* env = std::getenv("CWMPD_BBF_DIR"); env != nullptr && *env != '\0') {
-    dir = env;
-  } else {
-    dir = CWMPD_DEFAULT_BBF_DIR;
-  }
+  const char* env = std::getenv("CWMPD_BBF_DIR");
+  const fs::path dir = env != nullptr && *env != '\0' ? fs::path(env) : fs::path(CWMPD_DEFAULT_BBF_DIR);
   std::error_code ec;
-  if (!fs::exists(fs::path(dir) / "cwmp-1-0.xsd", ec)) return {};
-  return dir;
+  if (!fs::exists(dir / "cwmp-1-0.xsd", ec)) return {};
+  return dir.string();
 }
 
 struct SchemaValidator::Impl {
