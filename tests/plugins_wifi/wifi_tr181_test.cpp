@@ -6,7 +6,9 @@
 namespace cwmpd::testing {
 namespace {
 
-const char* kNoTimer = "[wifi]\nstation_refresh_interval = 0\n";
+// Plugin timer threads would run work on their own thread in the harness (its post runs
+// work at once): tests trigger refreshes through flushes instead.
+const char* kNoTimer = "[wifi]\nstation_refresh_interval = 0\n[voip]\nstatus_poll_interval = 0\n";
 
 class WifiTr181 : public ::testing::Test {
  protected:
