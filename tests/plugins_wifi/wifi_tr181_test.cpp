@@ -306,3 +306,25 @@ TEST_F(WifiTr181, AStatusChangeSeenByTheRefreshIsReportedForNotification) {
 
 }  // namespace
 }  // namespace cwmpd::testing
+
+namespace cwmpd::testing {
+namespace {
+
+TEST_F(WifiTr181, ABatchTheHalRefusesAtTheFlushIsDroppedNotRetriedForever) {
+  const std::string s1 = findRow(h, "Device.WiFi.SSID.", "Name", "wlan1"), r = radio0();
+  h.engine->beginSession();
+  h.engine->setValues({{s1 + "SSID", "lost"}}, sdk::Source::Acs);
+  // The 5 GHz SSID and its access point vanish under our feet.
+  std::filesystem::remove(sim("ssid/wlan1.ini"));
+  std::filesystem::remove(sim("ap/ap1.ini"));
+  h.engine->endSession();  // the HAL refuses the batch: logged, dropped
+  EXPECT_EQ(applyCount(h, "wifi"), 0);
+  h.engine->setValues({{r + "Channel", "3"}}, sdk::Source::Acs);
+  EXPECT_EQ(applyCount(h, "wifi"), 1);
+  ASSERT_EQ(applyLog(h, "wifi").size(), 1u);
+  EXPECT_EQ(applyLog(h, "wifi")[0].find("lost"), std::string::npos);
+  EXPECT_EQ(readIni(sim("radio/radio0.ini"))["channel"], "3");
+}
+
+}  // namespace
+}  // namespace cwmpd::testing
