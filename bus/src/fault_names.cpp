@@ -40,7 +40,12 @@ std::string faultErrorMessage(int code, std::string_view detail) {
   std::string message = std::to_string(code);
   message += ' ';
   message += standard;
-  if (!detail.empty() && detail != standard) {
+  if (detail.empty() || detail == standard) return message;
+  // Details that already begin with the standard string ("Invalid parameter value: not an
+  // integer") are not prefixed with it a second time.
+  if (detail.substr(0, standard.size()) == standard) {
+    message += detail.substr(standard.size());
+  } else {
     message += ": ";
     message += detail;
   }

@@ -29,6 +29,9 @@ TEST(FaultNames, MessageStartsWithTheCodeAndTheStandardFaultString) {
             "9005 Invalid parameter name: Device.Foo.");
   // A fault without detail carries the standard string as what(): it is not repeated.
   EXPECT_EQ(faultErrorMessage(sdk::Fault(sdk::FaultCode::RequestDenied)), "9001 Request denied");
+  // Nor when the detail already starts with it.
+  EXPECT_EQ(faultErrorMessage(9007, "Invalid parameter value: not an integer"),
+            "9007 Invalid parameter value: not an integer");
 }
 
 TEST(FaultNames, SetFaultMessageListsEveryRefusedParameter) {

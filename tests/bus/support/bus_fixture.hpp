@@ -2,8 +2,6 @@
 // engine with a small TR-181 tree, and ways to drive it (busctl, cwmpctl, proxies).
 #pragma once
 
-#include <poll.h>
-
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -17,6 +15,7 @@
 #include "private_bus.hpp"
 #include "process.hpp"
 #include "service_runner.hpp"
+#include "wait.hpp"
 
 namespace cwmpd::testing {
 
@@ -40,34 +39,6 @@ inline void populate(FakeDataModel& model) {
   model.addTable("Device.Hosts.Host.", {{"HostName", hostName}, {"Active", active}});
   model.addParameter("Device.X_ACME_Debug.Sensor", ParamType::Int, "0");
   model.addBrokenParameter("Device.X_ACME_Debug.Sensor");
-}
-
-// Pumps a client connection (the test's own, no event loop thread) until `done` or timeout.
-inline bool pumpUntil(sdbus::IConnection& connection, const std::function<bool()>& done,
-                      std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (true) {
-    while (connection.processPendingRequest()) {
-    }
-    if (done()) return true;
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return false;
-    const auto data = connection.getEventLoopPollData();
-    pollfd fd{data.fd, data.events, 0};
-    ::poll(&fd, 1, static_cast<int>(std::min<long>(left.count(), 50)));
-  }
-}
-
-// Retries `check` until it holds or the timeout passes.
-inline bool eventually(const std::function<bool()>& check,
-                       std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!check()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return true;
 }
 
 class BusFixture : public ::testing::Test {

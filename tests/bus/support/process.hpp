@@ -104,6 +104,11 @@ class Child {
     result.err = readFile(errPath_);
     return result;
   }
+  // SIGTERM and wait for the exit (SIGKILL after `timeout`).
+  RunResult terminate(std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+    if (pid_ > 0) ::kill(pid_, SIGTERM);
+    return wait(timeout);
+  }
   std::string currentErr() const { return readFile(errPath_); }
   std::string currentOut() const { return readFile(outPath_); }
 
