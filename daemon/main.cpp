@@ -9,6 +9,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <cerrno>
 #include <climits>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
@@ -193,6 +194,18 @@ Settings readSettings(const core::Config& c) {
   return s;
 }
 
+// The sim backend's reboot: the same process image again, same pid, same arguments.
+// Returns only when exec failed.
+void reexecSelf(char** argv) {
+  char self[PATH_MAX];
+  ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n > 0) {
+    self[n] = 0;
+    ::execv(self, argv);
+  }
+  CWMPD_LOG(Error, kLog, "re-exec failed: " << std::strerror(errno));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -373,7 +386,15 @@ int main(int argc, char** argv) {
   signals.cancel();
   notifications.stop();
   transfers->stop();
-  session->stop();
+  if (!session->stop()) {
+    // A session is blocked on a slow ACS and its worker still uses the loop and the
+    // engine: end here rather than destroy them under it. The stores are committed on
+    // every change, so nothing is lost; the interrupted session's events are still
+    // queued and go in the next Inform.
+    CWMPD_LOG(Notice, kLog, (reexec ? "restarting (simulated reboot)" : "stopped") << " without waiting for the ACS");
+    if (reexec) reexecSelf(argv);
+    std::_Exit(reexec ? 1 : 0);
+  }
   dbus.reset();
   transfers.reset();
   session.reset();
@@ -383,13 +404,7 @@ int main(int argc, char** argv) {
   hal.reset();
   if (reexec) {
     CWMPD_LOG(Notice, kLog, "restarting (simulated reboot)");
-    char self[PATH_MAX];
-    ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n > 0) {
-      self[n] = 0;
-      ::execv(self, argv);
-    }
-    CWMPD_LOG(Error, kLog, "re-exec failed: " << std::strerror(errno));
+    reexecSelf(argv);
     return 1;
   }
   CWMPD_LOG(Info, kLog, "stopped");

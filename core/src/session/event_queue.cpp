@@ -75,7 +75,10 @@ void EventQueue::add(const std::string& code, const std::string& commandKey) {
       }
     }
   }
-  events_.push_back({code, commandKey});
+  // BOOTSTRAP leads the Inform: ACSs read the first event to decide whether they are
+  // meeting the device anew, and a "1 BOOT" queued earlier must not hide it.
+  if (code == "0 BOOTSTRAP") events_.insert(events_.begin(), {code, commandKey});
+  else events_.push_back({code, commandKey});
   save();
 }
 

@@ -106,6 +106,7 @@ struct SessionPlan {
   std::vector<QueuedEvent> events;
   std::vector<soap::Body> cpeRequests;  // TransferComplete and friends, in order
   std::vector<ParameterValue> notified;  // changed parameters reported in this Inform
+  bool notifiedSilently = false;         // ...or only marked delivered (BOOTSTRAP)
 };
 
 enum class Outcome { Success, Failed, RetryRequested };
@@ -156,20 +157,27 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
     kick();
   }
 
-  void stop() {
+  bool stop(std::chrono::milliseconds grace) {
     stopping_ = true;
     periodicTimer_.cancel();
     retryTimer_.cancel();
     for (auto& t : scheduleTimers_) t->cancel();
     if (cr_) cr_->stop();
     // The worker may be waiting for the main loop: keep serving it until it is done.
+    // Waiting for the transport's own timeout (up to the RPC timeout, 30 s) would make
+    // SIGTERM hang behind a slow ACS, so the wait is bounded by `grace`.
     if (worker_.joinable()) {
-      auto deadline = std::chrono::steady_clock::now() + options_.rpcTimeout + std::chrono::seconds(5);
+      auto deadline = std::chrono::steady_clock::now() + grace;
       io_.restart();
       while (!workerDone_ && std::chrono::steady_clock::now() < deadline) io_.run_for(std::chrono::milliseconds(20));
-      if (workerDone_) worker_.join();
-      else worker_.detach();  // the process is exiting; the transport times out on its own
+      if (!workerDone_) {
+        CWMPD_LOG(Warning, kLog, "the session with the ACS is still blocked; abandoning it");
+        worker_.detach();
+        return false;
+      }
+      worker_.join();
     }
+    return true;
   }
 
   // ---------------- triggers ----------------
@@ -239,8 +247,17 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
     plan.id = ++sessionCounter_;
     if (tracker_) {
       plan.notified = tracker_->pending();
-      // TR-069 3.2.1: changed parameters travel with "4 VALUE CHANGE".
-      if (!plan.notified.empty() && !events_.contains("4 VALUE CHANGE")) events_.add("4 VALUE CHANGE");
+      if (events_.contains("0 BOOTSTRAP")) {
+        // A BOOTSTRAP Inform makes the ACS learn the device anew (TR-069 3.7.1.5), so
+        // changes since an earlier baseline (typically ConnectionRequestURL after a
+        // restart that never reached the ACS) mean nothing to it: they count as
+        // delivered with this Inform but are not reported as "4 VALUE CHANGE".
+        plan.notifiedSilently = true;
+        events_.remove("4 VALUE CHANGE");
+      } else if (!plan.notified.empty() && !events_.contains("4 VALUE CHANGE")) {
+        // TR-069 3.2.1: changed parameters travel with "4 VALUE CHANGE".
+        events_.add("4 VALUE CHANGE");
+      }
     }
     plan.events = events_.pending();
     plan.informXml = buildInform(plan);
@@ -306,7 +323,7 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
         CWMPD_LOG(Warning, kLog, "a forced-inform parameter could not be read: " << f.what());
       }
     }
-    for (const auto& v : plan.notified) {
+    for (const auto& v : plan.notifiedSilently ? std::vector<ParameterValue>{} : plan.notified) {
       bool dup = false;
       for (const auto& p : inf.parameterList) dup = dup || p.name == v.name;
       if (!dup) inf.parameterList.push_back({v.name, v.value, sdk::xsdTypeName(v.type)});
@@ -383,9 +400,18 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
       }
       if (res.emptyAnswer()) {
         // TR-069 3.7.2.4: the ACS has nothing more. The session ends unless we still
-        // hold requests of our own.
-        if (cpeIndex < plan.cpeRequests.size() && !sentEmpty) continue;
-        if (cpeIndex < plan.cpeRequests.size() && !hold) continue;
+        // hold requests of our own. HoldRequests applies only to the envelope that
+        // carried it (3.7.2.4): an empty answer releases our requests.
+        const bool wasHeld = hold;
+        hold = false;
+        if (sentRequest) {
+          // An empty answer to our own request is no answer: keep the request for the
+          // next session rather than re-send it in a loop.
+          CWMPD_LOG(Warning, sid, "the ACS ended the session without answering our request");
+          state(SessionState::InSession);
+          return Outcome::Success;
+        }
+        if (cpeIndex < plan.cpeRequests.size() && (!sentEmpty || wasHeld)) continue;
         state(SessionState::InSession);
         return Outcome::Success;
       }
@@ -494,6 +520,13 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
     running_ = false;
     model_.endSession();
     const bool ok = outcome == Outcome::Success;
+    if (!ok && stopping_) {
+      // Interrupted by the daemon's stop, not failed: no retry and no RetryCount; the
+      // undelivered events stay queued for the next start.
+      CWMPD_LOG(Info, kLog, "session " << id << " interrupted by the stop");
+      for (auto& l : listeners_) l(false);
+      return;
+    }
     if (ok) {
       retryCount_ = 0;
       waitingRetry_ = false;
@@ -775,7 +808,7 @@ SessionEngine::~SessionEngine() {
 }
 
 void SessionEngine::start() { impl_->start(); }
-void SessionEngine::stop() { impl_->stop(); }
+bool SessionEngine::stop(std::chrono::milliseconds grace) { return impl_->stop(grace); }
 void SessionEngine::raiseEvent(const std::string& code, const std::string& key) { impl_->raiseEvent(code, key); }
 RpcDispatcher& SessionEngine::dispatcher() { return impl_->dispatcher_; }
 EventQueue& SessionEngine::events() { return impl_->events_; }

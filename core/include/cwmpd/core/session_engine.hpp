@@ -70,8 +70,12 @@ class SessionEngine : public AgentControl {
   // Queues "1 BOOT" (and "0 BOOTSTRAP" on first contact or a new ACS URL), starts the
   // connection request server, the timers, and the first session.
   void start();
-  // Stops timers and the CR server, waits (bounded) for a running session to finish.
-  void stop();
+  // Stops timers and the CR server and waits up to `grace` for a running session to
+  // finish (the worker notices the stop between exchanges). Returns false when the
+  // session is still blocked on a slow ACS: the worker then still refers to the io
+  // context and this engine, so the caller must end the process without destroying
+  // them (every persistent state is already committed; cwmpd calls _exit).
+  bool stop(std::chrono::milliseconds grace = std::chrono::seconds(3));
 
   // Raises an event from inside the daemon (plugins, transfers): queued and a session
   // started. Vendor codes must have been declared by a plugin.

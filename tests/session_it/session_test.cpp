@@ -1,0 +1,468 @@
+// The real cwmpd against the loopback test ACS (issue 4). Each test has its own temp dir,
+// ACS and daemon on ephemeral ports; waits are scaled with [session] time_scale.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <thread>
+
+#include "it_support.hpp"
+
+namespace cwmpd::test {
+namespace {
+
+using namespace std::chrono_literals;
+using Codes = std::vector<std::string>;
+
+bool has(const Codes& codes, const std::string& code) {
+  return std::find(codes.begin(), codes.end(), code) != codes.end();
+}
+
+// Sessions the ACS recorded (ended or not): their Informs' event codes.
+std::vector<Codes> sessionEvents(TestAcs& acs) {
+  std::vector<Codes> out;
+  for (const auto& inform : informs(acs)) out.push_back(eventCodes(inform));
+  return out;
+}
+
+std::vector<Json> requestsWithMethod(TestAcs& acs, const std::string& method) {
+  std::vector<Json> out;
+  for (auto& r : acs.requests())
+    if (r.get<std::string>("method", "") == "POST" &&
+        bodyMethod(r.get<std::string>("body", "")) == method)
+      out.push_back(r);
+  return out;
+}
+
+bool hasEvent(const std::vector<SentEvent>& events, const std::string& code,
+              const std::string& key = "") {
+  return std::find(events.begin(), events.end(), SentEvent{code, key}) != events.end();
+}
+
+class Session : public DaemonIt {
+ protected:
+  // The ACS holds its answer to the next Inform; once the daemon logged `sessionLine`,
+  // it is killed with SIGKILL, the ACS forgets everything, and the daemon starts again.
+  void killDuringTheNextInform(const std::string& sessionLine) {
+    acs_->addResponses(R"([{"match": "Inform", "delay": 20}])");
+    // (The ACS records a delayed request only once it answers: watch the daemon's log.)
+    ASSERT_TRUE(daemon_->waitForLog(sessionLine, 10s));
+    std::this_thread::sleep_for(300ms);
+    daemon_->kill9();
+    acs_->reset();
+    daemon_->start();
+  }
+};
+
+TEST_F(Session, FirstStartSendsBootstrapAndBootThenARestartSendsBootOnly) {
+  daemon_->start();
+  ASSERT_TRUE(waitSessions(1));
+  EXPECT_EQ(eventCodes(informs(*acs_).at(0)), (Codes{"0 BOOTSTRAP", "1 BOOT"}));
+  ASSERT_EQ(daemon_->stop(), 0);
+
+  daemon_->start();
+  ASSERT_TRUE(waitSessions(2));
+  const std::string second = informs(*acs_).at(1);
+  // The connection request server got another ephemeral port: ConnectionRequestURL
+  // changed, and its change is always notified (TR-069 3.2.1: forced active).
+  const std::string crUrl = "Device.ManagementServer.ConnectionRequestURL";
+  if (parameterValue(second, crUrl) != parameterValue(informs(*acs_).at(0), crUrl))
+    EXPECT_EQ(eventCodes(second), (Codes{"1 BOOT", "4 VALUE CHANGE"}));
+  else
+    EXPECT_EQ(eventCodes(second), (Codes{"1 BOOT"}));
+}
+
+TEST_F(Session, InformCarriesDeviceIdAndForcedInformParameters) {
+  daemon_->start();
+  ASSERT_TRUE(waitSessions(1));
+  const std::string inform = informs(*acs_).at(0);
+  EXPECT_NE(inform.find("<OUI>0A5C00</OUI>"), std::string::npos) << inform;
+  EXPECT_NE(inform.find("<SerialNumber>IT0000001</SerialNumber>"), std::string::npos);
+  EXPECT_EQ(parameterValue(inform, "Device.DeviceInfo.SoftwareVersion"), "0.1.0");
+  auto crUrl = parameterValue(inform, "Device.ManagementServer.ConnectionRequestURL");
+  ASSERT_TRUE(crUrl);
+  EXPECT_EQ(*crUrl, daemon_->connectionRequestUrl());
+  EXPECT_EQ(retryCount(inform), 0);
+}
+
+TEST_F(Session, PeriodicInformsFollowTheScaledInterval) {
+  daemon_->set("acs", "periodic_inform_enable", "true");
+  daemon_->set("acs", "periodic_inform_interval", "10");
+  daemon_->set("session", "time_scale", "0.05");  // every 0.5 s
+  daemon_->start();
+  ASSERT_TRUE(waitSessions(4, 15s));
+  auto events = sessionEvents(*acs_);
+  int periodic = 0;
+  for (std::size_t i = 1; i < events.size(); ++i) periodic += has(events[i], "2 PERIODIC");
+  EXPECT_GE(periodic, 3);
+  EXPECT_FALSE(has(events[0], "2 PERIODIC"))
+      << "the first Inform comes from the boot, not the timer";
+}
+
+TEST_F(Session, ScheduleInformComesBackWithScheduledAndItsCommandKey) {
+  daemon_->set("session", "time_scale", "0.1");
+  acs_->addRpc(
+      "<cwmp:ScheduleInform><DelaySeconds>20</DelaySeconds><CommandKey>sched-1</CommandKey>"
+      "</cwmp:ScheduleInform>");
+  daemon_->start();
+  ASSERT_TRUE(waitSessions(2, 15s));
+  auto results = acs_->results();
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].get<std::string>("method"), "ScheduleInformResponse");
+  auto events = informEvents(informs(*acs_).at(1));
+  EXPECT_TRUE(hasEvent(events, "3 SCHEDULED"));
+  EXPECT_TRUE(hasEvent(events, "M ScheduleInform", "sched-1"));
+}
+
+TEST_F(Session, ScheduleInformSurvivesARestart) {
+  daemon_->set("session", "time_scale", "0.1");
+  acs_->addRpc(
+      "<cwmp:ScheduleInform><DelaySeconds>40</DelaySeconds><CommandKey>persist-me</CommandKey>"
+      "</cwmp:ScheduleInform>");
+  daemon_->start();
+  ASSERT_TRUE(waitSessions(1));
+  ASSERT_EQ(daemon_->stop(), 0);
+  daemon_->start();
+  // The BOOT session, then the scheduled one (or both merged when the timer is due first).
+  ASSERT_TRUE(acs_->waitFor("ended_sessions", 3, 15s) || acs_->sessions().size() == 2);
+  bool found = false;
+  for (const auto& inform : informs(*acs_))
+    found = found || hasEvent(informEvents(inform), "M ScheduleInform", "persist-me");
+  EXPECT_TRUE(found);
+}
+
+TEST_F(Session, BasicAuthenticationResendsTheInformWithCredentials) {
+  acs_->configure(R"({"auth": "basic", "username": "cpe", "password": "s3cret"})");
+  daemon_->set("acs", "username", "cpe");
+  daemon_->set("acs", "password", "s3cret");
+  daemon_->start();
+  ASSERT_TRUE(waitSessions(1));
+  auto posts = requestsWithMethod(*acs_, "Inform");
+  ASSERT_GE(posts.size(), 2u);
+  EXPECT_EQ(posts[0].get<std::string>("status"), "401");
+  EXPECT_EQ(posts[1].get<std::string>("headers.authorization", "").rfind("Basic ", 0), 0u);
+  EXPECT_EQ(posts[1].get<std::string>("status"), "200");
+}
+
+TEST_F(Session, DigestAuthenticationResendsTheInformWithCredentials) {
+  acs_->configure(R"({"auth": "digest", "username": "cpe", "password": "s3cret"})");
+  daemon_->set("acs", "username", "cpe");
+  daemon_->set("acs", "password", "s3cret");
+  acs_->addRpc(
+      "<cwmp:GetParameterValues><ParameterNames soap-enc:arrayType=\"xsd:string[1]\">"
+      "<string>Device.DeviceInfo.SerialNumber</string></ParameterNames></cwmp:GetParameterValues>");
+  daemon_->start();
+  ASSERT_TRUE(waitSessions(1));
+  auto posts = requestsWithMethod(*acs_, "Inform");
+  ASSERT_GE(posts.size(), 2u);
+  EXPECT_EQ(posts[0].get<std::string>("status"), "401");
+  EXPECT_EQ(posts.back().get<std::string>("headers.authorization", "").rfind("Digest ", 0), 0u);
+  EXPECT_EQ(posts.back().get<std::string>("status"), "200");
+  ASSERT_EQ(acs_->results().size(), 1u);
+  EXPECT_EQ(acs_->results()[0].get<std::string>("method"), "GetParameterValuesResponse");
+}
+
+TEST_F(Session, WrongCredentialsFailTheSession) {
+  acs_->configure(R"({"auth": "digest", "username": "cpe", "password": "right"})");
+  daemon_->set("acs", "username", "cpe");
+  daemon_->set("acs", "password", "wrong");
+  daemon_->start();
+  ASSERT_TRUE(daemon_->waitForLog("authentication refused", 10s));
+  EXPECT_TRUE(acs_->sessions().empty());
+}
+
+TEST_F(Session, CookiesSetByTheAcsAreReturnedForTheWholeSession) {
+  acs_->configure(R"({"cookie": true, "require_cookie": true})");
+  for (int i = 0; i < 2; ++i)
+    acs_->addRpc(
+        "<cwmp:GetParameterNames><ParameterPath>Device.DeviceInfo.</ParameterPath>"
+        "<NextLevel>true</NextLevel></cwmp:GetParameterNames>");
+  daemon_->start();
+  ASSERT_TRUE(waitSessions(1));
+  auto sessions = acs_->sessions();
+  const std::string cookie = sessions.at(0).get<std::string>("cookie");
+  ASSERT_EQ(acs_->results().size(), 2u);
+  int afterInform = 0;
+  for (auto& r : acs_->requests()) {
+    if (bodyMethod(r.get<std::string>("body", "")) == "Inform") continue;
+    ++afterInform;
+    EXPECT_NE(r.get<std::string>("headers.cookie", "").find("session=" + cookie),
+              std::string::npos);
+    EXPECT_NE(r.get<std::string>("status"), "403");
+  }
+  // The empty POST after the InformResponse and two responses; the ACS's 204 to the
+  // last response ends the session (as GenieACS does).
+  EXPECT_EQ(afterInform, 3);
+  EXPECT_EQ(sessions.at(0).get<std::string>("end"), "204");
+}
+
+TEST_F(Session, RedirectsAreFollowedAndTheInformResent) {
+  acs_->configure(R"({"redirect_hops": 2})");
+  acs_->addRpc("<cwmp:GetRPCMethods></cwmp:GetRPCMethods>");
+  daemon_->start();
+  ASSERT_TRUE(waitSessions(1));
+  auto posts = requestsWithMethod(*acs_, "Inform");
+  ASSERT_EQ(posts.size(), 3u);
+  EXPECT_EQ(posts[2].get<std::string>("path"), "/hop/2");
+  ASSERT_EQ(acs_->results().size(), 1u);
+  EXPECT_EQ(acs_->results()[0].get<std::string>("method"), "GetRPCMethodsResponse");
+}
+
+TEST_F(Session, HttpsWithTheTestCaWorksAndAWrongHostNameIsRefused) {
+  const std::string ca = dir_ + "/ca";
+  makeTestCa(ca);
+  TestAcsOptions tls;
+  tls.tlsCert = ca + "/server.pem";
+  tls.tlsKey = ca + "/server.key";
+  restartAcs(tls);
+  daemon_->set("acs", "url", acs_->url());
+  daemon_->set("acs", "ca_file", ca + "/ca.pem");
+  daemon_->start();
+  ASSERT_TRUE(waitSessions(1));
+  EXPECT_EQ(acs_->requests().at(0).get<std::string>("tls"), "true");
+  ASSERT_EQ(daemon_->stop(), 0);
+
+  // Same CA, but the certificate names wrong.example: no session may happen.
+  tls.tlsCert = ca + "/wrong-host.pem";
+  tls.tlsKey = ca + "/wrong-host.key";
+  restartAcs(tls);
+  daemon_->set("acs", "url", acs_->url());
+  const auto mark = daemon_->logSize();
+  daemon_->start();
+  ASSERT_TRUE(daemon_->waitForLog("Inform failed", 10s, mark));
+  EXPECT_TRUE(acs_->sessions().empty());
+  bool anyPost = false;
+  for (auto& r : acs_->requests()) anyPost = anyPost || r.get<std::string>("method", "") == "POST";
+  EXPECT_FALSE(anyPost) << "nothing may be sent to a server with the wrong name";
+}
+
+TEST_F(Session, FailedSessionsAreRetriedWithTheSpecBackOffAndRetryCount) {
+  // TR-069 3.2.1.1: retry n waits between m·(k/1000)^(n-1) and m·(k/1000)^n seconds, with
+  // m = CWMPRetryMinimumWaitInterval and k = CWMPRetryIntervalMultiplier, set here by the
+  // ACS to values other than the defaults so that the test shows they are honoured.
+  const double scale = 0.01, m = 10, k = 3.0;
+  daemon_->set("session", "time_scale", "0.01");
+  daemon_->set("cpe", "connection_request_min_interval", "0");
+  acs_->addRpc(
+      "<cwmp:SetParameterValues><ParameterList soap-enc:arrayType=\"cwmp:ParameterValueStruct[2]\">"
+      "<ParameterValueStruct><Name>Device.ManagementServer.CWMPRetryMinimumWaitInterval</Name>"
+      "<Value xsi:type=\"xsd:unsignedInt\">10</Value></ParameterValueStruct>"
+      "<ParameterValueStruct><Name>Device.ManagementServer.CWMPRetryIntervalMultiplier</Name>"
+      "<Value xsi:type=\"xsd:unsignedInt\">3000</Value></ParameterValueStruct></ParameterList>"
+      "<ParameterKey>retry</ParameterKey></cwmp:SetParameterValues>");
+  daemon_->start();
+  ASSERT_TRUE(waitSessions(1));
+  ASSERT_EQ(acs_->results().at(0).get<std::string>("method"), "SetParameterValuesResponse");
+  acs_->addResponses(R"([{"match": "Inform", "status": 500}, {"match": "Inform", "status": 500},
+                         {"match": "Inform", "status": 500}])");
+  const auto before = requestsWithMethod(*acs_, "Inform").size();
+  acs_->connectionRequest(daemon_->connectionRequestUrl(), "cr-user", "cr-secret");
+  ASSERT_TRUE(waitSessions(2, 15s));
+  auto posts = requestsWithMethod(*acs_, "Inform");
+  posts.erase(posts.begin(), posts.begin() + static_cast<std::ptrdiff_t>(before));
+  ASSERT_EQ(posts.size(), 4u);
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(retryCount(posts[i].get<std::string>("body")), i);
+  for (int n = 1; n <= 3; ++n) {
+    const double gap = posts[n].get<double>("time") - posts[n - 1].get<double>("time");
+    const double lo = m * std::pow(k, n - 1) * scale, hi = m * std::pow(k, n) * scale;
+    EXPECT_GE(gap, lo - 0.02) << "retry " << n;
+    EXPECT_LE(gap, hi + 0.5) << "retry " << n;
+  }
+  // After a success the count starts again from 0.
+  acs_->connectionRequest(daemon_->connectionRequestUrl(), "cr-user", "cr-secret");
+  ASSERT_TRUE(waitSessions(3));
+  EXPECT_EQ(retryCount(informs(*acs_).back()), 0);
+}
+
+TEST_F(Session, AcsFault8005IsRetriedAtOnce) {
+  acs_->configure(R"({"cpe_method_faults": {"Inform": 8005}})");
+  daemon_->set("session", "time_scale", "0.05");
+  daemon_->start();
+  ASSERT_TRUE(acs_->waitFor("requests", 2, 10s));
+  acs_->configure(R"({"cpe_method_faults": {}})");
+  ASSERT_TRUE(waitSessions(1));
+}
+
+TEST_F(Session, EventsSurviveKillDashNineMidSession) {
+  daemon_->set("session", "time_scale", "0.1");
+  acs_->addRpc(
+      "<cwmp:ScheduleInform><DelaySeconds>10</DelaySeconds><CommandKey>survive</CommandKey>"
+      "</cwmp:ScheduleInform>");
+  daemon_->start();
+  ASSERT_TRUE(waitSessions(1));
+  // The scheduled session's Inform gets no answer while the daemon is killed.
+  ASSERT_NO_FATAL_FAILURE(killDuringTheNextInform("session 2 to"));
+  ASSERT_TRUE(waitSessions(1));
+  auto events = informEvents(informs(*acs_).at(0));
+  EXPECT_TRUE(hasEvent(events, "1 BOOT"));
+  EXPECT_TRUE(hasEvent(events, "3 SCHEDULED"));
+  EXPECT_TRUE(hasEvent(events, "M ScheduleInform", "survive"));
+  EXPECT_FALSE(hasEvent(events, "0 BOOTSTRAP"));
+}
+
+TEST_F(Session, BootstrapSurvivesKillDashNineBeforeItWasAcknowledged) {
+  daemon_->start();
+  ASSERT_NO_FATAL_FAILURE(killDuringTheNextInform("session 1 to"));
+  ASSERT_TRUE(waitSessions(1));
+  EXPECT_EQ(eventCodes(informs(*acs_).at(0)), (Codes{"0 BOOTSTRAP", "1 BOOT"}));
+}
+
+TEST_F(Session, RebootRestartsTheDaemonWhichSendsBootAndMRebootWithTheKey) {
+  acs_->addRpc("<cwmp:Reboot><CommandKey>rb-42</CommandKey></cwmp:Reboot>");
+  daemon_->start();
+  const pid_t pid = daemon_->pid();
+  ASSERT_TRUE(waitSessions(2, 15s));
+  EXPECT_EQ(acs_->results().at(0).get<std::string>("method"), "RebootResponse");
+  EXPECT_TRUE(daemon_->waitForLog("restarting (simulated reboot)", 1s));
+  EXPECT_TRUE(daemon_->running());
+  EXPECT_EQ(daemon_->pid(), pid) << "the sim backend re-executes in place";
+  auto events = informEvents(informs(*acs_).at(1));
+  EXPECT_TRUE(hasEvent(events, "1 BOOT"));
+  EXPECT_TRUE(hasEvent(events, "M Reboot", "rb-42"));
+  EXPECT_FALSE(hasEvent(events, "0 BOOTSTRAP"));
+}
+
+TEST_F(Session, FactoryResetWipesTheStoreAndComesBackWithBootstrap) {
+  acs_->addRpc(
+      "<cwmp:SetParameterValues><ParameterList soap-enc:arrayType=\"cwmp:ParameterValueStruct[1]\">"
+      "<ParameterValueStruct><Name>Device.DeviceInfo.ProvisioningCode</Name>"
+      "<Value xsi:type=\"xsd:string\">SET-BY-ACS</Value></ParameterValueStruct></ParameterList>"
+      "<ParameterKey>pk1</ParameterKey></cwmp:SetParameterValues>");
+  daemon_->start();
+  ASSERT_TRUE(waitSessions(1));
+  ASSERT_EQ(daemon_->stop(), 0);
+  daemon_->start();
+  ASSERT_TRUE(waitSessions(2));
+  EXPECT_EQ(parameterValue(informs(*acs_).at(1), "Device.DeviceInfo.ProvisioningCode"),
+            "SET-BY-ACS");
+  EXPECT_TRUE(has(eventCodes(informs(*acs_).at(1)), "1 BOOT"));
+  EXPECT_FALSE(has(eventCodes(informs(*acs_).at(1)), "0 BOOTSTRAP"));
+
+  acs_->addRpc("<cwmp:FactoryReset></cwmp:FactoryReset>");
+  auto cr = acs_->connectionRequest(daemon_->connectionRequestUrl(), "cr-user", "cr-secret");
+  ASSERT_TRUE(waitSessions(4, 15s));
+  const std::string after = informs(*acs_).at(3);
+  EXPECT_TRUE(has(eventCodes(after), "0 BOOTSTRAP"));
+  EXPECT_NE(parameterValue(after, "Device.DeviceInfo.ProvisioningCode"), "SET-BY-ACS");
+}
+
+TEST_F(Session, ConnectionRequestWithRightCredentialsStartsASession) {
+  daemon_->start();
+  ASSERT_TRUE(waitSessions(1));
+  auto r = acs_->connectionRequest(daemon_->connectionRequestUrl(), "cr-user", "cr-secret");
+  const int status = r.get<int>("status", 0);
+  EXPECT_TRUE(status == 200 || status == 204) << status;
+  ASSERT_TRUE(waitSessions(2));
+  EXPECT_TRUE(has(eventCodes(informs(*acs_).at(1)), "6 CONNECTION REQUEST"));
+}
+
+TEST_F(Session, ConnectionRequestWithWrongCredentialsIsRefused) {
+  daemon_->start();
+  ASSERT_TRUE(waitSessions(1));
+  auto r = acs_->connectionRequest(daemon_->connectionRequestUrl(), "cr-user", "not-it");
+  EXPECT_EQ(r.get<int>("status", 0), 401);
+  std::this_thread::sleep_for(1s);
+  EXPECT_EQ(acs_->sessions().size(), 1u);
+}
+
+TEST_F(Session, ConnectionRequestCredentialsSetByTheAcsApplyAtOnce) {
+  acs_->addRpc(
+      "<cwmp:SetParameterValues><ParameterList soap-enc:arrayType=\"cwmp:ParameterValueStruct[2]\">"
+      "<ParameterValueStruct><Name>Device.ManagementServer.ConnectionRequestPassword</Name>"
+      "<Value xsi:type=\"xsd:string\">new-pass</Value></ParameterValueStruct>"
+      "<ParameterValueStruct><Name>Device.ManagementServer.ConnectionRequestUsername</Name>"
+      "<Value xsi:type=\"xsd:string\">new-user</Value></ParameterValueStruct></ParameterList>"
+      "<ParameterKey>creds</ParameterKey></cwmp:SetParameterValues>");
+  daemon_->set("cpe", "connection_request_min_interval", "0");
+  daemon_->start();
+  ASSERT_TRUE(waitSessions(1));
+  ASSERT_EQ(acs_->results().at(0).get<std::string>("method"), "SetParameterValuesResponse");
+  const std::string url = daemon_->connectionRequestUrl();
+  EXPECT_EQ(acs_->connectionRequest(url, "cr-user", "cr-secret").get<int>("status", 0), 401);
+  const int status = acs_->connectionRequest(url, "new-user", "new-pass").get<int>("status", 0);
+  EXPECT_TRUE(status == 200 || status == 204) << status;
+  ASSERT_TRUE(waitSessions(2));
+}
+
+TEST_F(Session, AFloodOfConnectionRequestsIsCoalescedIntoAFewSessions) {
+  daemon_->start();
+  ASSERT_TRUE(waitSessions(1));
+  auto r = acs_->connectionRequest(daemon_->connectionRequestUrl(), "cr-user", "cr-secret", 1000);
+  int answered = 0;
+  for (const auto& [status, n] : r.get_child("statuses")) answered += n.get_value<int>();
+  EXPECT_EQ(answered, 1000);
+  ASSERT_TRUE(waitSessions(2));
+  std::this_thread::sleep_for(2s);
+  const auto sessions = acs_->sessions().size() - 1;
+  EXPECT_GE(sessions, 1u);
+  EXPECT_LE(sessions, 2u);
+  EXPECT_TRUE(daemon_->running());
+}
+
+TEST_F(Session, HostileXmlFromTheAcsClosesTheSessionAndTheDaemonLivesOn) {
+  acs_->addRpc(
+      R"(<?xml version="1.0"?><!DOCTYPE lol [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;">]>)"
+      R"(<soap-env:Envelope xmlns:soap-env="http://schemas.xmlsoap.org/soap/envelope/" )"
+      R"(xmlns:cwmp="urn:dslforum-org:cwmp-1-0"><soap-env:Header><cwmp:ID soap-env:mustUnderstand="1">x)"
+      R"(</cwmp:ID></soap-env:Header><soap-env:Body><cwmp:GetParameterNames><ParameterPath>&b;)"
+      R"(</ParameterPath><NextLevel>true</NextLevel></cwmp:GetParameterNames></soap-env:Body>)"
+      R"(</soap-env:Envelope>)");
+  daemon_->set("cpe", "connection_request_min_interval", "0");
+  daemon_->set("session", "time_scale", "0.1");  // the refused session is retried
+  daemon_->start();
+  ASSERT_TRUE(daemon_->waitForLog("refusing a hostile message", 10s));
+  EXPECT_TRUE(daemon_->running());
+  EXPECT_TRUE(acs_->results().empty());
+  // Still manageable: a connection request gets a normal session.
+  auto r = acs_->connectionRequest(daemon_->connectionRequestUrl(), "cr-user", "cr-secret");
+  EXPECT_TRUE(r.get<int>("status", 0) == 200 || r.get<int>("status", 0) == 204);
+  ASSERT_TRUE(waitSessions(1));
+}
+
+TEST_F(Session, SigtermDuringASessionWithASlowAcsExitsWithinAFewSeconds) {
+  acs_->addResponses(R"([{"match": "Inform", "delay": 30}])");
+  daemon_->set("acs", "timeout", "60");
+  daemon_->start();
+  ASSERT_TRUE(daemon_->waitForLog("session 1 to", 10s));
+  std::this_thread::sleep_for(300ms);
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(daemon_->stop(10s), 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);
+}
+
+TEST_F(Session, AnAcsUrlChangedByTheAcsGetsABootstrapInANewSession) {
+  TestAcs second;
+  acs_->addRpc(
+      "<cwmp:SetParameterValues><ParameterList soap-enc:arrayType=\"cwmp:ParameterValueStruct[1]\">"
+      "<ParameterValueStruct><Name>Device.ManagementServer.URL</Name>"
+      "<Value xsi:type=\"xsd:string\">" +
+      second.url() +
+      "</Value></ParameterValueStruct></ParameterList>"
+      "<ParameterKey>move</ParameterKey></cwmp:SetParameterValues>");
+  daemon_->start();
+  ASSERT_TRUE(waitSessions(1));
+  ASSERT_TRUE(second.waitFor("ended_sessions", 1, 10s));
+  EXPECT_TRUE(has(eventCodes(informs(second).at(0)), "0 BOOTSTRAP"));
+  EXPECT_EQ(acs_->sessions().size(), 1u) << "the old ACS sees no BOOTSTRAP";
+  EXPECT_TRUE(everyMessageValid(second));
+}
+
+TEST_F(Session, EnableCwmpFalseStopsSessions) {
+  acs_->addRpc(
+      "<cwmp:SetParameterValues><ParameterList soap-enc:arrayType=\"cwmp:ParameterValueStruct[1]\">"
+      "<ParameterValueStruct><Name>Device.ManagementServer.EnableCWMP</Name>"
+      "<Value xsi:type=\"xsd:boolean\">false</Value></ParameterValueStruct></ParameterList>"
+      "<ParameterKey>off</ParameterKey></cwmp:SetParameterValues>");
+  daemon_->set("cpe", "connection_request_min_interval", "0");
+  daemon_->start();
+  ASSERT_TRUE(waitSessions(1));
+  acs_->connectionRequest(daemon_->connectionRequestUrl(), "cr-user", "cr-secret");
+  ASSERT_EQ(daemon_->stop(), 0);
+  daemon_->start();
+  std::this_thread::sleep_for(2s);
+  EXPECT_EQ(acs_->sessions().size(), 1u);
+}
+
+}  // namespace
+}  // namespace cwmpd::test
