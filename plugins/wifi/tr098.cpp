@@ -270,6 +270,7 @@ class Tr098 final : public WifiModel {
         if (auto a = s_.accessPoint(*apName))
           for (const auto& d : a->associatedDevices) macs.push_back(d.mac);
       stations_.sync(s_.host(), wlanRow(number) + "AssociatedDevice.", macs);
+      watch_.observe(s_.host(), wlanRow(number) + "TotalAssociations", std::to_string(macs.size()));
     }
   }
 

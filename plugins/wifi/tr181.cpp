@@ -102,6 +102,9 @@ class Tr181 final : public WifiModel {
       if (auto a = s_.accessPoint(name))
         for (const auto& d : a->associatedDevices) macs.push_back(d.mac);
       stations_.sync(s_.host(), stationTable(number), macs);
+      watch_.observe(s_.host(),
+                     kApTable + std::to_string(number) + ".AssociatedDeviceNumberOfEntries",
+                     std::to_string(macs.size()));
     }
   }
 

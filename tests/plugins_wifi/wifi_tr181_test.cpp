@@ -302,6 +302,11 @@ TEST_F(WifiTr181, AStatusChangeSeenByTheRefreshIsReportedForNotification) {
   h.engine->setValues({{s0 + "SSID", "flush-now"}}, sdk::Source::Acs);  // a flush refreshes
   EXPECT_TRUE(changes.has(s1 + "Status=Dormant"));
   EXPECT_FALSE(changes.has(s0 + "Status=Up")) << "an unchanged status is not reported";
+  // Stations are counted by the core; a change of the count is reported too.
+  const std::string a = ap0();
+  writeText(sim("ap/ap0.stations"), "02:11:22:33:44:02 -70 65000 24000\n");
+  h.engine->setValues({{s0 + "SSID", "flush-again"}}, sdk::Source::Acs);
+  EXPECT_TRUE(changes.has(a + "AssociatedDeviceNumberOfEntries=1"));
 }
 
 }  // namespace
