@@ -247,3 +247,40 @@ TEST(GenieAcsCorpus, SetParameterValuesInTheCwmp13NamespaceDecodes) {
 
 }  // namespace
 }  // namespace cwmpd::core::soap
+
+namespace cwmpd::core::soap {
+namespace {
+
+// CPE -> ACS messages of a non-conformant simulator: the decoder (which test ACSs use
+// too) takes them as they are, e.g. an arrayType count that does not match.
+TEST(GenieAcsSimulatorMessages, InformWithAWrongArrayCountDecodesWithEveryEntry) {
+  REQUIRE_CORPUS();
+  const Envelope e = load("cpe-genieacs-sim/sim-Inform-6-CONNECTION-REQUEST.xml");
+  ASSERT_TRUE(std::holds_alternative<Inform>(e.body));
+  const auto& inform = std::get<Inform>(e.body);
+  EXPECT_EQ(inform.deviceId,
+            (DeviceIdStruct{"Huawei Technologies Co., Ltd.", "202BC1", "BM632w", "004242"}));
+  EXPECT_EQ(inform.events, (std::vector<EventStruct>{{"6 CONNECTION REQUEST", ""}}));
+  EXPECT_EQ(inform.maxEnvelopes, 1u);
+  EXPECT_EQ(inform.currentTime, "2026-11-25T12:16:28.770Z");
+  EXPECT_EQ(inform.retryCount, 0u);
+  ASSERT_EQ(inform.parameterList.size(), 7u);
+  EXPECT_EQ(inform.parameterList[3],
+            (ParameterValueStruct{"InternetGatewayDevice.DeviceInfo.ProvisioningCode", "",
+                                  "xsd:string"}));
+}
+
+TEST(GenieAcsSimulatorMessages, TransferCompleteAndGetParameterNamesResponseDecode) {
+  REQUIRE_CORPUS();
+  const Envelope tc = load("cpe-genieacs-sim/sim-TransferComplete.xml");
+  ASSERT_TRUE(std::holds_alternative<TransferComplete>(tc.body));
+  EXPECT_EQ(std::get<TransferComplete>(tc.body).fault, (TransferFaultStruct{0, ""}));
+  const Envelope gpn = load("cpe-genieacs-sim/sim-GetParameterNamesResponse.xml");
+  ASSERT_TRUE(std::holds_alternative<GetParameterNamesResponse>(gpn.body));
+  const auto& list = std::get<GetParameterNamesResponse>(gpn.body).parameterList;
+  ASSERT_EQ(list.size(), 20u);
+  EXPECT_EQ(list[18], (ParameterInfoStruct{"InternetGatewayDevice.X_HUAWEI_FireWall.", true}));
+}
+
+}  // namespace
+}  // namespace cwmpd::core::soap
