@@ -168,6 +168,25 @@ void NotificationTracker::delivered(const std::vector<ParameterValue>& values) {
   }
 }
 
+void NotificationTracker::refreshBaseline() {
+  bool any = false;
+  for (const auto& n : model_.notifiedParameters()) {
+    const std::string key = std::string(kReported) + n.path;
+    if (state_.get(key) || changed_.count(n.path)) continue;
+    try {
+      state_.set(key, model_.getValues({n.path}).at(0).value);
+      any = true;
+    } catch (const std::exception&) {
+    }
+  }
+  if (!any) return;
+  try {
+    state_.commit();
+  } catch (const StoreError& e) {
+    CWMPD_LOG(Error, kLog, e.what());
+  }
+}
+
 void NotificationTracker::sample() {
   std::set<std::string> seen;
   bool any = false;

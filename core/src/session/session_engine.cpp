@@ -175,7 +175,11 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
         worker_.detach();
         return false;
       }
-      worker_.join();
+      // finishSession(), run by the loop above, may have joined it already.
+      joinWorker();
+      // The worker posts the session's end before it finishes: process it (events
+      // delivered, notification baselines) even when the loop above never ran.
+      io_.poll();
     }
     return true;
   }
@@ -559,6 +563,8 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
         }
       });
     }
+    // Notification attributes the ACS switched on in this session get their baseline.
+    if (ok && tracker_) tracker_->refreshBaseline();
     state_.set("retry", std::to_string(retryCount_));
     try {
       state_.commit();

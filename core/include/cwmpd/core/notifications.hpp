@@ -48,6 +48,11 @@ class NotificationTracker {
   void delivered(const std::vector<ParameterValue>& values);
   // Re-reads the sampled parameters now (the sampling timer calls this).
   void sample();
+  // Records the current value as "last reported" for every parameter under
+  // notification that has none yet (notification just switched on by the ACS or over
+  // D-Bus), so that a change made while the agent is down is found at the next start.
+  // The session engine calls it after each session.
+  void refreshBaseline();
 
  private:
   void record(const std::string& path, const std::string& value, int level);
