@@ -41,9 +41,7 @@ class FileServer {
   FileServer(const std::string& dir, FileServerOptions o = {}) : root_(dir + "/root"), uploads_(dir + "/uploads") {
     std::filesystem::create_directories(root_);
     std::filesystem::create_directories(uploads_);
-    const char* src = std::getenv("CWMPD_SOURCE_DIR");
-    if (!src) throw std::runtime_error("CWMPD_SOURCE_DIR is not set");
-    std::vector<std::string> args = {filesPython(), std::string(src) + "/tests/transfer/file_server.py",
+    std::vector<std::string> args = {filesPython(), script(),
                                      "--root", root_, "--uploads", uploads_,
                                      "--username", o.username, "--password", o.password};
     if (!o.tlsCert.empty()) args.insert(args.end(), {"--tls-cert", o.tlsCert, "--tls-key", o.tlsKey});
@@ -84,6 +82,17 @@ class FileServer {
   }
   FileServer(const FileServer&) = delete;
   FileServer& operator=(const FileServer&) = delete;
+
+  // The script: from the build (CWMPD_FILE_SERVER_SCRIPT) or $CWMPD_SOURCE_DIR.
+  static std::string script() {
+#ifdef CWMPD_FILE_SERVER_SCRIPT
+    return CWMPD_FILE_SERVER_SCRIPT;
+#else
+    const char* src = std::getenv("CWMPD_SOURCE_DIR");
+    if (!src) throw std::runtime_error("CWMPD_SOURCE_DIR is not set");
+    return std::string(src) + "/tests/transfer/file_server.py";
+#endif
+  }
 
   // "http://127.0.0.1:PORT" + path
   [[nodiscard]] std::string url(const std::string& path) const {

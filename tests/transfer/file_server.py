@@ -11,7 +11,8 @@ HTTP(S) on 127.0.0.1, ephemeral port:
   GET  /digest/NAME         the same behind digest authentication (RFC 2617, MD5, qop=auth)
   GET  /slow/NAME           the same, 1 KiB every 0.2 s
   GET  /short/NAME          announces the real size + 1000 bytes and closes early
-  PUT or POST /upload/NAME  stores the body in UPLOADS/NAME (/basic/... and /digest/... too)
+  PUT or POST /upload/NAME  stores the body in UPLOADS/NAME and the method in NAME.method
+                            (/basic/upload/... and /digest/upload/... too)
 With --ftp, an FTP server (user U, password P, home ROOT, uploads allowed) as well.
 Prints one JSON line {"http_port": N, "ftp_port": N or 0, "scheme": "http"|"https"}.
 """
@@ -145,6 +146,8 @@ def main():
                 return
             with open(os.path.join(args.uploads, os.path.basename(name)), "wb") as f:
                 f.write(data)
+            with open(os.path.join(args.uploads, os.path.basename(name) + ".method"), "w") as f:
+                f.write(self.command)
             self.send_response(201)
             self.send_header("Content-Length", "0")
             self.end_headers()

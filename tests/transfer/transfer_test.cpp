@@ -138,7 +138,7 @@ class TransferManagerTest : public ::testing::Test {
     if (manager_) manager_->stop();
   }
 
-  void makeManager(std::uint64_t maxSize = 1 << 20) {
+  void makeManager(std::uint64_t maxSize = 1 << 20, bool post = false) {
     if (manager_) manager_->stop();
     manager_.reset();
     TransferOptions o;
@@ -149,6 +149,7 @@ class TransferManagerTest : public ::testing::Test {
     o.connectTimeout = 5s;
     o.timeout = 30s;
     o.timeScale = 0.01;
+    o.uploadWithPost = post;
     TransferHooks h;
     h.queueCpeRequest = [this](const soap::Body& b) { requests_.push_back(b); };
     h.cpeMethodSupported = [this](const std::string& m) { return m != unsupported_; };
@@ -337,6 +338,22 @@ TEST_F(TransferManagerTest, UploadsTheConfigurationWithPutBehindDigest) {
   EXPECT_EQ(waitTransferComplete().fault.faultCode, 9012u);
   u.fileType = "5 Something";
   EXPECT_EQ(faultOf([&] { (void)manager_->upload(u); }), 9003);
+}
+
+TEST_F(TransferManagerTest, UploadsWithPutByDefaultAndPostWhenConfigured) {
+  soap::Upload u;
+  u.fileType = "1 Vendor Configuration File";
+  u.url = server_->url("/upload/put.cfg");
+  manager_->upload(u);
+  EXPECT_EQ(waitTransferComplete().fault.faultCode, 0u);
+  EXPECT_EQ(server_->uploaded("put.cfg.method"), "PUT");
+  makeManager(1 << 20, true);
+  requests_.clear();
+  u.url = server_->url("/upload/post.cfg");
+  manager_->upload(u);
+  EXPECT_EQ(waitTransferComplete().fault.faultCode, 0u);
+  EXPECT_EQ(server_->uploaded("post.cfg"), "exported configuration\n");
+  EXPECT_EQ(server_->uploaded("post.cfg.method"), "POST");
 }
 
 TEST_F(TransferManagerTest, FtpDownloadAndUploadWorkWhenAnFtpServerIsAvailable) {
