@@ -81,7 +81,7 @@ step "cwmpd with config/demo.conf (sim HAL, private bus, loopback ACS, temporary
 # A copy of demo.conf with this run's addresses. Relative paths of demo.conf are relative
 # to config/, so they are resolved here before the copy moves to the temp dir.
 cp -r config/sim "$tmp/sim"
-python3 - "$repo/config/demo.conf" "$tmp/cwmpd.conf" <<PY
+cr_port=$(python3 - "$repo/config/demo.conf" "$tmp/cwmpd.conf" <<PY
 import configparser, os, socket, sys
 src, dst = sys.argv[1], sys.argv[2]
 conf = configparser.ConfigParser(interpolation=None, inline_comment_prefixes=("#", ";"))
@@ -101,7 +101,9 @@ conf.set("store", "dir", "$tmp/store")
 conf.set("cpe", "connection_request_port", str(port))
 with open(dst, "w") as f:
     conf.write(f)
+print(port)
 PY
+)
 sed 's/^/  /' "$tmp/cwmpd.conf"
 "$cwmpd" --config "$tmp/cwmpd.conf" > "$tmp/cwmpd.log" 2>&1 &
 cwmpd_pid=$!
@@ -115,7 +117,7 @@ for r in json.load(sys.stdin):
     if "event" in r:
         print("  ", r["event"]); continue
     body = r.get("body") or ""
-    m = re.search(r"<(?:\w+:)?Body>\s*<(?:\w+:)?(\w+)", body)
+    m = re.search(r"<(?:[\w.-]+:)?Body>\s*<(?:[\w.-]+:)?(\w+)", body)
     what = m.group(1) if m else ("(empty POST)" if not body.strip() else "?")
     ev = ", ".join(re.findall(r"<EventCode>([^<]*)</EventCode>", body))
     print("   #%-3s %-5s %-4s %-32s %s" % (r["seq"], r["method"], r.get("status", ""), what, ev))
@@ -153,6 +155,14 @@ ctl inform
 
 step "second session, started by cwmpctl inform"
 wait_sessions 2
+acs_log "$seen"
+seen=$(curl -fsS "$control/requests" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+
+step "third session: the ACS sends a Connection Request (HTTP digest) to cwmpd"
+curl -fsS -X POST "$control/connection-request" -H 'Content-Type: application/json' \
+  -d "{\"url\": \"http://127.0.0.1:$cr_port/connreq\", \"username\": \"demo-acs\", \"password\": \"demo-connreq\"}" |
+  python3 -c 'import json,sys; d=json.load(sys.stdin); print("   connection request answered with HTTP", d.get("status"), d.get("errors") or "")'
+wait_sessions 3
 acs_log "$seen"
 
 step "cwmpd log"
