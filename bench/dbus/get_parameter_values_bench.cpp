@@ -28,12 +28,11 @@ constexpr int kSubtreeSize = 1000;
 struct Setup {
   Setup() : bus(dir.path()) {
     for (int i = 1; i <= kSubtreeSize; ++i) {
-      service.model.addParameter(
-          "Device.Hosts.Host." + std::to_string(i) + ".HostName",
-          cwmpd::sdk::ParamType::String, "host-" + std::to_string(i));
+      service.model.addParameter("Device.Hosts.Host." + std::to_string(i) + ".HostName",
+                                 cwmpd::sdk::ParamType::String, "host-" + std::to_string(i));
     }
-    service.model.addParameter("Device.DeviceInfo.SoftwareVersion",
-                               cwmpd::sdk::ParamType::String, "1.0.3");
+    service.model.addParameter("Device.DeviceInfo.SoftwareVersion", cwmpd::sdk::ParamType::String,
+                               "1.0.3");
     cwmpd::bus::BusOptions options;
     options.address = bus.address();
     if (!service.start(options)) throw std::runtime_error("service did not start");

@@ -126,18 +126,30 @@ std::string monitor(sdbus::IConnection& connection, const Invocation& invocation
 
 std::string run(sdbus::IConnection& connection, const Invocation& invocation) {
   switch (invocation.command) {
-    case Command::Get: return getValues(connection, invocation);
-    case Command::Set: return setValues(connection, invocation);
-    case Command::Names: return getNames(connection, invocation);
-    case Command::Attrs: return getAttributes(connection, invocation);
-    case Command::SetAttr: return setAttributes(connection, invocation);
-    case Command::Add: return addObject(connection, invocation);
-    case Command::Del: return deleteObject(connection, invocation);
-    case Command::Inform: return inform(connection, invocation);
-    case Command::ScheduleInform: return scheduleInform(connection, invocation);
-    case Command::Status: return status(connection, invocation);
-    case Command::Monitor: return monitor(connection, invocation);
-    case Command::Help: break;
+    case Command::Get:
+      return getValues(connection, invocation);
+    case Command::Set:
+      return setValues(connection, invocation);
+    case Command::Names:
+      return getNames(connection, invocation);
+    case Command::Attrs:
+      return getAttributes(connection, invocation);
+    case Command::SetAttr:
+      return setAttributes(connection, invocation);
+    case Command::Add:
+      return addObject(connection, invocation);
+    case Command::Del:
+      return deleteObject(connection, invocation);
+    case Command::Inform:
+      return inform(connection, invocation);
+    case Command::ScheduleInform:
+      return scheduleInform(connection, invocation);
+    case Command::Status:
+      return status(connection, invocation);
+    case Command::Monitor:
+      return monitor(connection, invocation);
+    case Command::Help:
+      break;
   }
   return usageText();
 }

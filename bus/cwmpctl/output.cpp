@@ -57,13 +57,27 @@ std::string jsonString(std::string_view text) {
   out += '"';
   for (const char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
           char escaped[8];
@@ -137,7 +151,8 @@ std::string formatStatus(const std::vector<StatusRow>& rows, bool json) {
   }
   const std::size_t width = widestName(rows);
   std::string out;
-  for (const auto& row : rows) out += padded(row.name, width) + " = " + joined(row.values, ", ") + '\n';
+  for (const auto& row : rows)
+    out += padded(row.name, width) + " = " + joined(row.values, ", ") + '\n';
   return out;
 }
 

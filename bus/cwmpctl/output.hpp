@@ -42,13 +42,11 @@ struct StatusRow {
   bool list = false;
 };
 [[nodiscard]] std::string formatStatus(const std::vector<StatusRow>& rows, bool json);
-[[nodiscard]] std::string formatAdded(const std::string& object, std::uint32_t instance,
-                                      bool json);
+[[nodiscard]] std::string formatAdded(const std::string& object, std::uint32_t instance, bool json);
 // Commands with nothing to report: "" for text, {"ok":true} for JSON.
 [[nodiscard]] std::string formatDone(bool json);
 // On stdout in --json mode when a call fails (the text goes to stderr in both modes).
-[[nodiscard]] std::string formatErrorJson(const std::string& errorName,
-                                          const std::string& message,
+[[nodiscard]] std::string formatErrorJson(const std::string& errorName, const std::string& message,
                                           std::optional<int> faultCode);
 
 }  // namespace cwmpd::cwmpctl

@@ -1,9 +1,9 @@
 #include "asio_bus_loop.hpp"
 
 #include <poll.h>
+#include <sdbus-c++/Error.h>
 
 #include <boost/asio/post.hpp>
-#include <sdbus-c++/Error.h>
 
 namespace cwmpd::bus {
 

@@ -3,14 +3,14 @@
 // processPendingRequest() runs on the io_context's thread until it has nothing left.
 #pragma once
 
-#include <functional>
-#include <memory>
-#include <string>
+#include <sdbus-c++/IConnection.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <sdbus-c++/IConnection.h>
+#include <functional>
+#include <memory>
+#include <string>
 
 namespace cwmpd::bus {
 

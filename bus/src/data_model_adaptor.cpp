@@ -99,8 +99,7 @@ uint32_t DataModelAdaptor::AddObject(const std::string& object) {
 }
 
 void DataModelAdaptor::DeleteObject(const std::string& object) {
-  translateFaults(log_, "DeleteObject",
-                  [&] { model_.deleteObject(object, sdk::Source::Bus); });
+  translateFaults(log_, "DeleteObject", [&] { model_.deleteObject(object, sdk::Source::Bus); });
 }
 
 }  // namespace cwmpd::bus

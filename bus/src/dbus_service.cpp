@@ -1,9 +1,9 @@
 #include "cwmpd/bus/dbus_service.hpp"
 
-#include <iostream>
+#include <sdbus-c++/sdbus-c++.h>
 
 #include <boost/asio/steady_timer.hpp>
-#include <sdbus-c++/sdbus-c++.h>
+#include <iostream>
 
 #include "agent_adaptor.hpp"
 #include "asio_bus_loop.hpp"
@@ -17,10 +17,14 @@ namespace {
 
 const char* levelName(LogLevel level) {
   switch (level) {
-    case LogLevel::Debug: return "debug";
-    case LogLevel::Info: return "info";
-    case LogLevel::Warning: return "warning";
-    case LogLevel::Error: return "error";
+    case LogLevel::Debug:
+      return "debug";
+    case LogLevel::Info:
+      return "info";
+    case LogLevel::Warning:
+      return "warning";
+    case LogLevel::Error:
+      return "error";
   }
   return "info";
 }
@@ -107,8 +111,8 @@ class DbusService::Impl : public std::enable_shared_from_this<Impl> {
       if (auto self = weak.lock()) self->onConnectionLost(reason);
     });
     loop_->start();
-    log_(LogLevel::Info, std::string("published ") + kServiceName + " on D-Bus (" +
-                             options_.address + ")");
+    log_(LogLevel::Info,
+         std::string("published ") + kServiceName + " on D-Bus (" + options_.address + ")");
     retryDelay_ = options_.retryInitial;
     return true;
   }

@@ -2,11 +2,11 @@
 // org.cwmpd.Fault.* errors (sdbus-c++ sends a thrown sdbus::Error as the error reply).
 #pragma once
 
+#include <sdbus-c++/Error.h>
+
 #include <exception>
 #include <string>
 #include <utility>
-
-#include <sdbus-c++/Error.h>
 
 #include "cwmpd/bus/dbus_service.hpp"
 #include "cwmpd/bus/fault_names.hpp"

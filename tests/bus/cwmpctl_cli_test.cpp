@@ -11,8 +11,8 @@ namespace {
 using ::testing::ElementsAre;
 
 TEST(CwmpctlCommandLine, GlobalOptionsMayComeBeforeOrAfterTheCommand) {
-  const auto inv = parseCommandLine({"get", "--json", "Device.DeviceInfo.", "--address",
-                                     "unix:path=/tmp/x", "Device.Time."});
+  const auto inv = parseCommandLine(
+      {"get", "--json", "Device.DeviceInfo.", "--address", "unix:path=/tmp/x", "Device.Time."});
   EXPECT_EQ(inv.command, Command::Get);
   EXPECT_TRUE(inv.json);
   EXPECT_EQ(inv.address, "unix:path=/tmp/x");
@@ -22,8 +22,7 @@ TEST(CwmpctlCommandLine, GlobalOptionsMayComeBeforeOrAfterTheCommand) {
 TEST(CwmpctlCommandLine, TheSystemBusIsTheDefault) {
   EXPECT_EQ(parseCommandLine({"status"}).address, "system");
   EXPECT_EQ(parseCommandLine({"--session", "status"}).address, "session");
-  EXPECT_EQ(parseCommandLine({"--address=unix:path=/run/b", "status"}).address,
-            "unix:path=/run/b");
+  EXPECT_EQ(parseCommandLine({"--address=unix:path=/run/b", "status"}).address, "unix:path=/run/b");
 }
 
 TEST(CwmpctlCommandLine, NamesTakesNextLevel) {
@@ -47,8 +46,10 @@ TEST(CwmpctlCommandLine, WrongArgumentsAreUsageErrors) {
 }
 
 TEST(CwmpctlCommandLine, AValueMayContainEqualsSigns) {
-  EXPECT_EQ(splitAssignment("Device.X.Y=a=b"), (std::pair<std::string, std::string>{"Device.X.Y", "a=b"}));
-  EXPECT_EQ(splitAssignment("Device.X.Y="), (std::pair<std::string, std::string>{"Device.X.Y", ""}));
+  EXPECT_EQ(splitAssignment("Device.X.Y=a=b"),
+            (std::pair<std::string, std::string>{"Device.X.Y", "a=b"}));
+  EXPECT_EQ(splitAssignment("Device.X.Y="),
+            (std::pair<std::string, std::string>{"Device.X.Y", ""}));
 }
 
 TEST(CwmpctlCommandLine, DoubleDashEndsOptions) {
@@ -65,9 +66,10 @@ TEST(CwmpctlOutput, JsonStringsEscapeQuotesBackslashesAndControlCharacters) {
 }
 
 TEST(CwmpctlOutput, ValuesAreAlignedOnTheEqualsSign) {
-  EXPECT_EQ(formatValues({{"Device.A", "xsd:string", "1"}, {"Device.Longer", "xsd:int", "2"}}, false),
-            "Device.A      = 1\n"
-            "Device.Longer = 2\n");
+  EXPECT_EQ(
+      formatValues({{"Device.A", "xsd:string", "1"}, {"Device.Longer", "xsd:int", "2"}}, false),
+      "Device.A      = 1\n"
+      "Device.Longer = 2\n");
 }
 
 TEST(CwmpctlOutput, ValuesInJsonCarryNameTypeAndValue) {
@@ -80,7 +82,8 @@ TEST(CwmpctlOutput, NamesAndAttributesInBothFormats) {
   EXPECT_EQ(formatNames({{"Device.X.", false}, {"Device.X.Y", true}}, false),
             "Device.X.   read-only\n"
             "Device.X.Y  writable\n");
-  EXPECT_EQ(formatNames({{"Device.X.Y", true}}, true), "[{\"name\":\"Device.X.Y\",\"writable\":true}]\n");
+  EXPECT_EQ(formatNames({{"Device.X.Y", true}}, true),
+            "[{\"name\":\"Device.X.Y\",\"writable\":true}]\n");
   EXPECT_EQ(formatAttributes({{"Device.X.Y", 2, {"Subscriber"}}}, false),
             "Device.X.Y  notification=2 access=Subscriber\n");
   EXPECT_EQ(formatAttributes({{"Device.X.Y", 0, {}}}, true),
@@ -98,9 +101,10 @@ TEST(CwmpctlOutput, StatusListsAreJoinedForPeopleAndArraysForScripts) {
 }
 
 TEST(CwmpctlOutput, ErrorsInJsonCarryTheCwmpCode) {
-  EXPECT_EQ(formatErrorJson("org.cwmpd.Fault.InvalidParameterName", "9005 Invalid parameter name", 9005),
-            "{\"error\":{\"name\":\"org.cwmpd.Fault.InvalidParameterName\",\"code\":9005,"
-            "\"message\":\"9005 Invalid parameter name\"}}\n");
+  EXPECT_EQ(
+      formatErrorJson("org.cwmpd.Fault.InvalidParameterName", "9005 Invalid parameter name", 9005),
+      "{\"error\":{\"name\":\"org.cwmpd.Fault.InvalidParameterName\",\"code\":9005,"
+      "\"message\":\"9005 Invalid parameter name\"}}\n");
 }
 
 }  // namespace

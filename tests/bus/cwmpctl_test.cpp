@@ -24,8 +24,9 @@ TEST_F(Cwmpctl, GetOfASubtreePrintsAlignedNameValueLines) {
 TEST_F(Cwmpctl, GetWithJsonPrintsNameTypeAndValue) {
   const auto r = cwmpctl({"--json", "get", "Device.DeviceInfo.UpTime"});
   ASSERT_EQ(r.exitCode, 0) << r.err;
-  EXPECT_EQ(r.out,
-            "[{\"name\":\"Device.DeviceInfo.UpTime\",\"type\":\"xsd:unsignedInt\",\"value\":\"42\"}]\n");
+  EXPECT_EQ(
+      r.out,
+      "[{\"name\":\"Device.DeviceInfo.UpTime\",\"type\":\"xsd:unsignedInt\",\"value\":\"42\"}]\n");
 }
 
 TEST_F(Cwmpctl, SetChangesEveryValueAndExitsZero) {
@@ -35,7 +36,8 @@ TEST_F(Cwmpctl, SetChangesEveryValueAndExitsZero) {
   r = cwmpctl({"--json", "get", "Device.WiFi.SSID.1."});
   EXPECT_EQ(r.out,
             "[{\"name\":\"Device.WiFi.SSID.1.Enable\",\"type\":\"xsd:boolean\",\"value\":\"true\"},"
-            "{\"name\":\"Device.WiFi.SSID.1.SSID\",\"type\":\"xsd:string\",\"value\":\"my \\\"net\\\"\"}]\n");
+            "{\"name\":\"Device.WiFi.SSID.1.SSID\",\"type\":\"xsd:string\",\"value\":\"my "
+            "\\\"net\\\"\"}]\n");
 }
 
 TEST_F(Cwmpctl, SetWithOneBadValueExitsThreeWithTheFaultAndChangesNothing) {
@@ -126,7 +128,8 @@ TEST_F(Cwmpctl, StatusShowsTheAgentProperties) {
 TEST_F(Cwmpctl, MonitorPrintsValueChangesAsTheyHappen) {
   Child monitor({CWMPCTL_PATH, "--address", bus_->address(), "monitor", "--count", "1"},
                 dir_.path(), "monitor");
-  ASSERT_TRUE(eventually([&] { return monitor.currentErr().find("monitoring") != std::string::npos; }));
+  ASSERT_TRUE(
+      eventually([&] { return monitor.currentErr().find("monitoring") != std::string::npos; }));
   service_.onLoop([this] { service_.model.pluginChange("Device.DeviceInfo.UpTime", "99"); });
   const auto r = monitor.wait(std::chrono::seconds(10));
   EXPECT_EQ(r.exitCode, 0) << r.err;

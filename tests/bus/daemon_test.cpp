@@ -6,11 +6,12 @@
 
 #include <fstream>
 
+#include "bus_tools.hpp"
 #include "cwmpd/bus/proxies.hpp"
 #include "private_bus.hpp"
 #include "process.hpp"
-#include "wait.hpp"
 #include "test_acs.hpp"
+#include "wait.hpp"
 
 namespace cwmpd::testing {
 namespace {
@@ -59,10 +60,10 @@ class Daemon : public ::testing::Test {
                           << "dir = plugins\n"
                           << "[log]\n"
                           << "level = info\n";
-    daemon_ = std::make_unique<Child>(std::vector<std::string>{CWMPD_PATH, "--config", config.string()},
-                                      dir_.path(), "cwmpd");
-    ASSERT_TRUE(eventually([this] { return cwmpctl({"status"}).exitCode == 0; },
-                           std::chrono::seconds(30)))
+    daemon_ = std::make_unique<Child>(
+        std::vector<std::string>{CWMPD_PATH, "--config", config.string()}, dir_.path(), "cwmpd");
+    ASSERT_TRUE(
+        eventually([this] { return cwmpctl({"status"}).exitCode == 0; }, std::chrono::seconds(30)))
         << daemon_->currentErr();
     // Let the boot session end so that each test starts from an idle agent.
     ASSERT_TRUE(acs_->waitFor("ended_sessions", 1, std::chrono::seconds(30)))
@@ -72,16 +73,15 @@ class Daemon : public ::testing::Test {
   void TearDown() override {
     if (!daemon_) return;
     const auto r = daemon_->terminate();
-    EXPECT_EQ(r.exitCode, 0) << r.err;
+    EXPECT_EQ(r.exitCode, 0) << "signal " << r.signal << (r.timedOut ? ", timed out" : "") << "\n"
+                             << r.err;
   }
 
   RunResult busctl(std::vector<std::string> args) {
-    args.insert(args.begin(), {"busctl", "--address=" + bus_->address()});
-    return run(args, dir_.path());
+    return busctlOn(bus_->address(), std::move(args), dir_.path());
   }
   RunResult cwmpctl(std::vector<std::string> args) {
-    args.insert(args.begin(), {CWMPCTL_PATH, "--address", bus_->address()});
-    return run(args, dir_.path());
+    return cwmpctlOn(bus_->address(), std::move(args), dir_.path());
   }
   std::string value(const std::string& name) {
     const auto r = cwmpctl({"--json", "get", name});
@@ -142,19 +142,19 @@ TEST_F(Daemon, ASetWithOneBadValueChangesNothing) {
 TEST_F(Daemon, FaultsAreOrgCwmpdFaultErrorsWithTheCwmpCode) {
   auto connection = sdbus::createSessionBusConnectionWithAddress(bus_->address());
   bus::DataModelProxy model(*connection);
-  try {
-    (void)model.GetParameterValues({"Device.Foo."});
-    FAIL() << "an unknown name was accepted";
-  } catch (const sdbus::Error& e) {
-    EXPECT_EQ(e.getName(), "org.cwmpd.Fault.InvalidParameterName");
-    EXPECT_THAT(e.getMessage(), StartsWith("9005 "));
+  {
+    const auto e = dbusErrorOf([&] { (void)model.GetParameterValues({"Device.Foo."}); });
+    ASSERT_TRUE(e) << "an unknown name was accepted";
+    EXPECT_EQ(e->getName(), "org.cwmpd.Fault.InvalidParameterName");
+    EXPECT_THAT(e->getMessage(), StartsWith("9005 "));
   }
-  try {
-    model.SetParameterValues({{"Device.DeviceInfo.UpTime", "1"}});
-    FAIL() << "a read-only parameter was set";
-  } catch (const sdbus::Error& e) {
-    EXPECT_THAT(e.getName(), StartsWith("org.cwmpd.Fault."));
-    EXPECT_THAT(e.getMessage(), HasSubstr("9008"));
+  {
+    const auto e = dbusErrorOf([&] {
+      model.SetParameterValues({{"Device.DeviceInfo.UpTime", "1"}});
+    });
+    ASSERT_TRUE(e) << "a read-only parameter was set";
+    EXPECT_THAT(e->getName(), StartsWith("org.cwmpd.Fault."));
+    EXPECT_THAT(e->getMessage(), HasSubstr("9008"));
   }
 }
 
@@ -176,12 +176,13 @@ TEST_F(Daemon, AddsAndDeletesAnObjectInstance) {
 TEST_F(Daemon, ValueChangedReachesASubscriberForBusAndAcsChanges) {
   auto connection = sdbus::createSessionBusConnectionWithAddress(bus_->address());
   std::vector<std::vector<bus::ValueTuple>> seen;
-  bus::DataModelProxy subscriber(*connection, [&](const auto& changes) { seen.push_back(changes); });
+  bus::DataModelProxy subscriber(*connection,
+                                 [&](const auto& changes) { seen.push_back(changes); });
 
   ASSERT_EQ(cwmpctl({"set", "Device.X_00005E_Example.Greeting=from-dbus"}).exitCode, 0);
   ASSERT_TRUE(pumpUntil(*connection, [&] { return !seen.empty(); }));
-  EXPECT_THAT(seen.front(), ::testing::Contains(bus::ValueTuple{
-                                "Device.X_00005E_Example.Greeting", "xsd:string", "from-dbus"}));
+  EXPECT_THAT(seen.front(), ::testing::Contains(bus::ValueTuple{"Device.X_00005E_Example.Greeting",
+                                                                "xsd:string", "from-dbus"}));
 
   // The same signal for a change the ACS makes in a session.
   acs_->addRpc(
@@ -190,13 +191,16 @@ TEST_F(Daemon, ValueChangedReachesASubscriberForBusAndAcsChanges) {
       "<Value xsi:type=\"xsd:string\">from-acs</Value></ParameterValueStruct></ParameterList>"
       "<ParameterKey>k1</ParameterKey></cwmp:SetParameterValues>");
   ASSERT_EQ(cwmpctl({"inform"}).exitCode, 0);
-  ASSERT_TRUE(pumpUntil(*connection, [&] {
-    return std::any_of(seen.begin(), seen.end(), [](const auto& changes) {
-      return std::find(changes.begin(), changes.end(),
-                       bus::ValueTuple{"Device.X_00005E_Example.Greeting", "xsd:string",
-                                       "from-acs"}) != changes.end();
-    });
-  }, std::chrono::seconds(20)));
+  ASSERT_TRUE(pumpUntil(
+      *connection,
+      [&] {
+        return std::any_of(seen.begin(), seen.end(), [](const auto& changes) {
+          return std::find(changes.begin(), changes.end(),
+                           bus::ValueTuple{"Device.X_00005E_Example.Greeting", "xsd:string",
+                                           "from-acs"}) != changes.end();
+        });
+      },
+      std::chrono::seconds(20)));
 }
 
 TEST_F(Daemon, AVendorEventTriggeredOverDbusReachesTheAcsInAnInform) {

@@ -26,9 +26,10 @@ TEST_F(DbusService, GetOfASubtreeReturnsEveryParameterBelowItWithItsType) {
 }
 
 TEST_F(DbusService, SetParameterValuesChangesEveryValueGivenInOneCall) {
-  auto r = busctl({"call", "org.cwmpd", "/org/cwmpd/DataModel", "org.cwmpd.DataModel1",
-                   "SetParameterValues", "a(ss)", "2", "Device.ManagementServer.PeriodicInformInterval",
-                   "600", "Device.WiFi.SSID.1.SSID", "guest"});
+  auto r =
+      busctl({"call", "org.cwmpd", "/org/cwmpd/DataModel", "org.cwmpd.DataModel1",
+              "SetParameterValues", "a(ss)", "2", "Device.ManagementServer.PeriodicInformInterval",
+              "600", "Device.WiFi.SSID.1.SSID", "guest"});
   ASSERT_EQ(r.exitCode, 0) << r.err;
   r = busctl({"call", "org.cwmpd", "/org/cwmpd/DataModel", "org.cwmpd.DataModel1",
               "GetParameterValues", "as", "2", "Device.ManagementServer.PeriodicInformInterval",
@@ -41,14 +42,15 @@ TEST_F(DbusService, SetParameterValuesChangesEveryValueGivenInOneCall) {
 TEST_F(DbusService, SetWithOneBadValueFailsWithInvalidArgumentsAndChangesNothing) {
   auto connection = client();
   bus::DataModelProxy model(*connection);
-  try {
-    model.SetParameterValues({{"Device.WiFi.SSID.1.SSID", "guest"},
-                              {"Device.ManagementServer.PeriodicInformInterval", "soon"}});
-    FAIL() << "the set was accepted";
-  } catch (const sdbus::Error& e) {
-    EXPECT_EQ(e.getName(), "org.cwmpd.Fault.InvalidArguments");
-    EXPECT_THAT(e.getMessage(), StartsWith("9003 Invalid arguments"));
-    EXPECT_THAT(e.getMessage(),
+  {
+    const auto e = dbusErrorOf([&] {
+      model.SetParameterValues({{"Device.WiFi.SSID.1.SSID", "guest"},
+                                {"Device.ManagementServer.PeriodicInformInterval", "soon"}});
+    });
+    ASSERT_TRUE(e) << "the set was accepted";
+    EXPECT_EQ(e->getName(), "org.cwmpd.Fault.InvalidArguments");
+    EXPECT_THAT(e->getMessage(), StartsWith("9003 Invalid arguments"));
+    EXPECT_THAT(e->getMessage(),
                 HasSubstr("Device.ManagementServer.PeriodicInformInterval: 9007 Invalid "
                           "parameter value: 'soon' is not a valid xsd:unsignedInt"));
   }
@@ -60,12 +62,11 @@ TEST_F(DbusService, SetWithOneBadValueFailsWithInvalidArgumentsAndChangesNothing
 TEST_F(DbusService, UnknownNameIsAnInvalidParameterNameErrorWithTheCwmpCode) {
   auto connection = client();
   bus::DataModelProxy model(*connection);
-  try {
-    (void)model.GetParameterValues({"Device.Foo."});
-    FAIL() << "an unknown name was accepted";
-  } catch (const sdbus::Error& e) {
-    EXPECT_EQ(e.getName(), "org.cwmpd.Fault.InvalidParameterName");
-    EXPECT_EQ(e.getMessage(), "9005 Invalid parameter name: Device.Foo.");
+  {
+    const auto e = dbusErrorOf([&] { (void)model.GetParameterValues({"Device.Foo."}); });
+    ASSERT_TRUE(e) << "an unknown name was accepted";
+    EXPECT_EQ(e->getName(), "org.cwmpd.Fault.InvalidParameterName");
+    EXPECT_EQ(e->getMessage(), "9005 Invalid parameter name: Device.Foo.");
   }
   const auto r = busctl({"call", "org.cwmpd", "/org/cwmpd/DataModel", "org.cwmpd.DataModel1",
                          "GetParameterValues", "as", "1", "Device.Foo."});
@@ -76,24 +77,24 @@ TEST_F(DbusService, UnknownNameIsAnInvalidParameterNameErrorWithTheCwmpCode) {
 TEST_F(DbusService, SettingAReadOnlyParameterIsRefusedWithItsOwnCode) {
   auto connection = client();
   bus::DataModelProxy model(*connection);
-  try {
-    model.SetParameterValues({{"Device.DeviceInfo.Manufacturer", "Evil"}});
-    FAIL() << "a read-only parameter was set";
-  } catch (const sdbus::Error& e) {
-    EXPECT_EQ(e.getName(), "org.cwmpd.Fault.InvalidArguments");
-    EXPECT_THAT(e.getMessage(), HasSubstr("Device.DeviceInfo.Manufacturer: 9008 "));
+  {
+    const auto e = dbusErrorOf([&] {
+      model.SetParameterValues({{"Device.DeviceInfo.Manufacturer", "Evil"}});
+    });
+    ASSERT_TRUE(e) << "a read-only parameter was set";
+    EXPECT_EQ(e->getName(), "org.cwmpd.Fault.InvalidArguments");
+    EXPECT_THAT(e->getMessage(), HasSubstr("Device.DeviceInfo.Manufacturer: 9008 "));
   }
 }
 
 TEST_F(DbusService, AnEngineFailureThatIsNotAFaultIsAnInternalErrorWithoutItsDetails) {
   auto connection = client();
   bus::DataModelProxy model(*connection);
-  try {
-    (void)model.GetParameterValues({"Device.X_ACME_Debug."});
-    FAIL() << "the failure was hidden";
-  } catch (const sdbus::Error& e) {
-    EXPECT_EQ(e.getName(), "org.cwmpd.Fault.InternalError");
-    EXPECT_EQ(e.getMessage(), "9002 Internal error");
+  {
+    const auto e = dbusErrorOf([&] { (void)model.GetParameterValues({"Device.X_ACME_Debug."}); });
+    ASSERT_TRUE(e) << "the failure was hidden";
+    EXPECT_EQ(e->getName(), "org.cwmpd.Fault.InternalError");
+    EXPECT_EQ(e->getMessage(), "9002 Internal error");
   }
   const auto log = service_.log();
   EXPECT_TRUE(std::any_of(log.begin(), log.end(), [](const std::string& line) {
@@ -139,11 +140,10 @@ TEST_F(DbusService, AddObjectReturnsTheNewInstanceAndDeleteObjectRemovesIt) {
   EXPECT_EQ(model.AddObject("Device.Hosts.Host."), 2u);
   EXPECT_EQ(model.GetParameterValues({"Device.Hosts.Host.2."}).size(), 2u);
   model.DeleteObject("Device.Hosts.Host.2.");
-  try {
-    (void)model.GetParameterValues({"Device.Hosts.Host.2."});
-    FAIL() << "the instance is still there";
-  } catch (const sdbus::Error& e) {
-    EXPECT_EQ(e.getName(), "org.cwmpd.Fault.InvalidParameterName");
+  {
+    const auto e = dbusErrorOf([&] { (void)model.GetParameterValues({"Device.Hosts.Host.2."}); });
+    ASSERT_TRUE(e) << "the instance is still there";
+    EXPECT_EQ(e->getName(), "org.cwmpd.Fault.InvalidParameterName");
   }
   EXPECT_EQ(model.GetParameterValues({"Device.Hosts.Host.1."}).size(), 2u);
 }
@@ -154,8 +154,11 @@ TEST_F(DbusService, GetParameterNamesListsTheNextLevelWithWritability) {
   const auto names = model.GetParameterNames("Device.ManagementServer.", true);
   std::vector<std::pair<std::string, bool>> got;
   for (const auto& n : names) got.emplace_back(n.get<0>(), n.get<1>());
-  EXPECT_THAT(got, ElementsAre(std::pair<std::string, bool>{"Device.ManagementServer.PeriodicInformEnable", true},
-                               std::pair<std::string, bool>{"Device.ManagementServer.PeriodicInformInterval", true}));
+  EXPECT_THAT(
+      got,
+      ElementsAre(
+          std::pair<std::string, bool>{"Device.ManagementServer.PeriodicInformEnable", true},
+          std::pair<std::string, bool>{"Device.ManagementServer.PeriodicInformInterval", true}));
 }
 
 TEST_F(DbusService, SetParameterAttributesSetsNotificationAndAccessListTogether) {
@@ -176,32 +179,36 @@ TEST_F(DbusService, SetParameterAttributesSetsNotificationAndAccessListTogether)
 TEST_F(DbusService, ActiveNotificationTheDefinitionDeniesIsNotificationRequestRejected) {
   auto connection = client();
   bus::DataModelProxy model(*connection);
-  try {
-    model.SetParameterAttributes({{"Device.WiFi.SSID.1.SSID", 2, {}}});
-    FAIL() << "the request was accepted";
-  } catch (const sdbus::Error& e) {
-    EXPECT_EQ(e.getName(), "org.cwmpd.Fault.NotificationRequestRejected");
-    EXPECT_THAT(e.getMessage(), StartsWith("9009 "));
+  {
+    const auto e = dbusErrorOf([&] {
+      model.SetParameterAttributes({{"Device.WiFi.SSID.1.SSID", 2, {}}});
+    });
+    ASSERT_TRUE(e) << "the request was accepted";
+    EXPECT_EQ(e->getName(), "org.cwmpd.Fault.NotificationRequestRejected");
+    EXPECT_THAT(e->getMessage(), StartsWith("9009 "));
   }
 }
 
 TEST_F(DbusService, ValueChangedIsSignalledForChangesFromTheBusAndFromPlugins) {
   auto connection = client();
   std::vector<std::vector<bus::ValueTuple>> seen;
-  bus::DataModelProxy subscriber(*connection, [&](const auto& changes) { seen.push_back(changes); });
+  bus::DataModelProxy subscriber(*connection,
+                                 [&](const auto& changes) { seen.push_back(changes); });
 
   auto other = client();
   bus::DataModelProxy model(*other);
-  model.SetParameterValues({{"Device.WiFi.SSID.1.SSID", "guest"},
-                            {"Device.WiFi.SSID.1.Enable", "true"}});
+  model.SetParameterValues(
+      {{"Device.WiFi.SSID.1.SSID", "guest"}, {"Device.WiFi.SSID.1.Enable", "true"}});
   ASSERT_TRUE(pumpUntil(*connection, [&] { return seen.size() == 1; }));
-  EXPECT_THAT(seen[0], ElementsAre(bus::ValueTuple{"Device.WiFi.SSID.1.SSID", "xsd:string", "guest"},
-                                   bus::ValueTuple{"Device.WiFi.SSID.1.Enable", "xsd:boolean", "true"}));
+  EXPECT_THAT(seen[0],
+              ElementsAre(bus::ValueTuple{"Device.WiFi.SSID.1.SSID", "xsd:string", "guest"},
+                          bus::ValueTuple{"Device.WiFi.SSID.1.Enable", "xsd:boolean", "true"}));
 
   // Outside any D-Bus call: the service must flush the signal from its own loop.
   service_.onLoop([this] { service_.model.pluginChange("Device.DeviceInfo.UpTime", "43"); });
   ASSERT_TRUE(pumpUntil(*connection, [&] { return seen.size() == 2; }));
-  EXPECT_THAT(seen[1], ElementsAre(bus::ValueTuple{"Device.DeviceInfo.UpTime", "xsd:unsignedInt", "43"}));
+  EXPECT_THAT(seen[1],
+              ElementsAre(bus::ValueTuple{"Device.DeviceInfo.UpTime", "xsd:unsignedInt", "43"}));
 }
 
 TEST_F(DbusService, ARefusedSetEmitsNoValueChanged) {
@@ -214,7 +221,8 @@ TEST_F(DbusService, ARefusedSetEmitsNoValueChanged) {
   // A later accepted change is the first signal the subscriber gets.
   model.SetParameterValues({{"Device.WiFi.SSID.1.SSID", "x"}});
   ASSERT_TRUE(pumpUntil(*connection, [&] { return signals >= 1; }));
-  pumpUntil(*connection, [] { return false; }, std::chrono::milliseconds(100));
+  pumpUntil(
+      *connection, [] { return false; }, std::chrono::milliseconds(100));
   EXPECT_EQ(signals, 1);
 }
 
@@ -225,12 +233,11 @@ TEST_F(DbusService, InformQueuesTheEventsAndUnknownEventsAreInvalidArguments) {
   EXPECT_EQ(service_.onLoop([this] { return service_.agent.informs(); }),
             std::vector<std::vector<std::string>>{{"X CT-COM BIND"}});
   EXPECT_THAT(agent.PendingEvents(), ElementsAre("X CT-COM BIND"));
-  try {
-    agent.Inform({"X NOBODY KNOWS"});
-    FAIL() << "an unknown event was accepted";
-  } catch (const sdbus::Error& e) {
-    EXPECT_EQ(e.getName(), "org.cwmpd.Fault.InvalidArguments");
-    EXPECT_EQ(e.getMessage(), "9003 Invalid arguments: unknown event code 'X NOBODY KNOWS'");
+  {
+    const auto e = dbusErrorOf([&] { agent.Inform({"X NOBODY KNOWS"}); });
+    ASSERT_TRUE(e) << "an unknown event was accepted";
+    EXPECT_EQ(e->getName(), "org.cwmpd.Fault.InvalidArguments");
+    EXPECT_EQ(e->getMessage(), "9003 Invalid arguments: unknown event code 'X NOBODY KNOWS'");
   }
 }
 

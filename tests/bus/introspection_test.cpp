@@ -1,11 +1,11 @@
 // What busctl shows of org.cwmpd is exactly what bus/xml documents: same members, same
 // argument names, types and directions, same properties.
-#include <sstream>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 
 #include <boost/property_tree/ptree.hpp>
 #include <boost/property_tree/xml_parser.hpp>
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
+#include <sstream>
 
 #include "bus_fixture.hpp"
 
@@ -71,13 +71,14 @@ TEST_P(Introspection, BusctlShowsExactlyTheDocumentedInterface) {
   EXPECT_EQ(describeInterface(parseXml(served), interface), documented) << r.out;
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    BothObjects, Introspection,
-    ::testing::Values(std::make_pair("org.cwmpd.DataModel1", "/org/cwmpd/DataModel"),
-                      std::make_pair("org.cwmpd.Agent1", "/org/cwmpd/Agent")));
+INSTANTIATE_TEST_SUITE_P(BothObjects, Introspection,
+                         ::testing::Values(std::make_pair("org.cwmpd.DataModel1",
+                                                          "/org/cwmpd/DataModel"),
+                                           std::make_pair("org.cwmpd.Agent1", "/org/cwmpd/Agent")));
 
 TEST_F(BusFixture, BusctlIntrospectListsTheDataModelMethodsWithTheirSignatures) {
-  const auto r = busctl({"introspect", "org.cwmpd", "/org/cwmpd/DataModel", "org.cwmpd.DataModel1"});
+  const auto r =
+      busctl({"introspect", "org.cwmpd", "/org/cwmpd/DataModel", "org.cwmpd.DataModel1"});
   ASSERT_EQ(r.exitCode, 0) << r.err;
   for (const char* line : {".GetParameterValues", ".SetParameterValues", ".GetParameterNames",
                            ".GetParameterAttributes", ".SetParameterAttributes", ".AddObject",

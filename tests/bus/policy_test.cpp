@@ -1,14 +1,13 @@
 // config/dbus/org.cwmpd.conf on a real dbus-daemon: it parses, root may own and do
 // everything, and (when the test runs as root and can drop privileges with setpriv) any
 // other user may read but not change the model or trigger informs.
+#include <gmock/gmock.h>
 #include <grp.h>
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <fstream>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "bus_fixture.hpp"
 
@@ -29,7 +28,9 @@ std::filesystem::path writeBusConfig(const std::filesystem::path& dir) {
          " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
          "<busconfig>\n"
          "  <type>system</type>\n"
-         "  <listen>unix:path=" << (dir / "bus").string() << "</listen>\n"
+         "  <listen>unix:path="
+      << (dir / "bus").string()
+      << "</listen>\n"
          "  <auth>EXTERNAL</auth>\n"
          "  <policy context=\"default\">\n"
          "    <allow user=\"*\"/>\n"
@@ -37,7 +38,9 @@ std::filesystem::path writeBusConfig(const std::filesystem::path& dir) {
          "    <allow send_destination=\"*\"/>\n"
          "    <allow receive_sender=\"*\"/>\n"
          "  </policy>\n"
-         "  <include>" << CWMPD_DBUS_POLICY << "</include>\n"
+         "  <include>"
+      << CWMPD_DBUS_POLICY
+      << "</include>\n"
          "</busconfig>\n";
   return path;
 }
@@ -62,9 +65,7 @@ class Policy : public BusFixture {
     return run(args, dir_.path());
   }
 
-  static bool canSwitchUsers() {
-    return ::access("/usr/bin/setpriv", X_OK) == 0;
-  }
+  static bool canSwitchUsers() { return ::access("/usr/bin/setpriv", X_OK) == 0; }
 
   RunResult callAs(const std::string& uid, const std::string& groups, const char* path,
                    const char* interface, std::vector<std::string> methodAndArgs) {
@@ -102,8 +103,9 @@ TEST_F(Policy, AnyUserMayReadIntrospectAndGetProperties) {
   r = busctlAs(kNobody, "", {"introspect", "org.cwmpd", "/org/cwmpd/Agent"});
   EXPECT_EQ(r.exitCode, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr(".SessionState"));
-  r = busctlAs(kNobody, "", {"get-property", "org.cwmpd", "/org/cwmpd/Agent", "org.cwmpd.Agent1",
-                             "SessionState"});
+  r = busctlAs(
+      kNobody, "",
+      {"get-property", "org.cwmpd", "/org/cwmpd/Agent", "org.cwmpd.Agent1", "SessionState"});
   EXPECT_EQ(r.exitCode, 0) << r.err;
   EXPECT_EQ(r.out, "s \"Idle\"\n");
 }
@@ -111,16 +113,18 @@ TEST_F(Policy, AnyUserMayReadIntrospectAndGetProperties) {
 TEST_F(Policy, OtherUsersMayNotChangeTheModelOrTriggerInforms) {
   if (!canSwitchUsers()) GTEST_SKIP() << "needs setpriv to act as another user";
   const std::vector<std::pair<const char*, std::vector<std::string>>> writes = {
-      {"org.cwmpd.DataModel1", {"SetParameterValues", "a(ss)", "1", "Device.WiFi.SSID.1.SSID", "x"}},
-      {"org.cwmpd.DataModel1", {"SetParameterAttributes", "a(sias)", "1", "Device.WiFi.SSID.1.SSID", "1", "0"}},
+      {"org.cwmpd.DataModel1",
+       {"SetParameterValues", "a(ss)", "1", "Device.WiFi.SSID.1.SSID", "x"}},
+      {"org.cwmpd.DataModel1",
+       {"SetParameterAttributes", "a(sias)", "1", "Device.WiFi.SSID.1.SSID", "1", "0"}},
       {"org.cwmpd.DataModel1", {"AddObject", "s", "Device.Hosts.Host."}},
       {"org.cwmpd.DataModel1", {"DeleteObject", "s", "Device.Hosts.Host.1."}},
       {"org.cwmpd.Agent1", {"Inform", "as", "0"}},
       {"org.cwmpd.Agent1", {"ScheduleInform", "us", "5", "k"}},
   };
   for (const auto& [interface, call] : writes) {
-    const char* path = std::string(interface) == "org.cwmpd.Agent1" ? "/org/cwmpd/Agent"
-                                                                    : "/org/cwmpd/DataModel";
+    const char* path =
+        std::string(interface) == "org.cwmpd.Agent1" ? "/org/cwmpd/Agent" : "/org/cwmpd/DataModel";
     const auto r = callAs(kNobody, "", path, interface, call);
     EXPECT_NE(r.exitCode, 0) << call[0] << " was allowed";
     EXPECT_THAT(r.err, HasSubstr("denied")) << call[0];
@@ -131,9 +135,9 @@ TEST_F(Policy, OtherUsersMayNotChangeTheModelOrTriggerInforms) {
 
 TEST_F(Policy, OtherUsersMayNotOwnTheName) {
   if (!canSwitchUsers()) GTEST_SKIP() << "needs setpriv to act as another user";
-  const auto r = busctlAs(kNobody, "", {"call", "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                        "org.freedesktop.DBus", "RequestName", "su", "org.cwmpd",
-                                        "4"});
+  const auto r = busctlAs(kNobody, "",
+                          {"call", "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                           "org.freedesktop.DBus", "RequestName", "su", "org.cwmpd", "4"});
   EXPECT_NE(r.exitCode, 0);
   EXPECT_THAT(r.err, HasSubstr("denied"));
 }
@@ -142,9 +146,9 @@ TEST_F(Policy, MembersOfTheCwmpdGroupMayChangeTheModel) {
   if (!canSwitchUsers()) GTEST_SKIP() << "needs setpriv to act as another user";
   const group* cwmpd = ::getgrnam("cwmpd");
   if (cwmpd == nullptr) GTEST_SKIP() << "no group cwmpd on this system";
-  const auto r = callAs(kNobody, std::to_string(cwmpd->gr_gid), "/org/cwmpd/DataModel",
-                        "org.cwmpd.DataModel1",
-                        {"SetParameterValues", "a(ss)", "1", "Device.WiFi.SSID.1.SSID", "grp"});
+  const auto r =
+      callAs(kNobody, std::to_string(cwmpd->gr_gid), "/org/cwmpd/DataModel", "org.cwmpd.DataModel1",
+             {"SetParameterValues", "a(ss)", "1", "Device.WiFi.SSID.1.SSID", "grp"});
   EXPECT_EQ(r.exitCode, 0) << r.err;
 }
 

@@ -45,7 +45,8 @@ TEST_F(Reconnect, SurvivesSeveralLossesInARow) {
     bus_->stop();
     ASSERT_TRUE(eventually([this] { return !service_.connected(); })) << "round " << round;
     bus_->start();
-    ASSERT_TRUE(eventually([this] { return cwmpctl({"status"}).exitCode == 0; })) << "round " << round;
+    ASSERT_TRUE(eventually([this] { return cwmpctl({"status"}).exitCode == 0; }))
+        << "round " << round;
   }
 }
 

@@ -2,6 +2,8 @@
 // engine with a small TR-181 tree, and ways to drive it (busctl, cwmpctl, proxies).
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -9,8 +11,7 @@
 #include <string>
 #include <vector>
 
-#include <gtest/gtest.h>
-
+#include "bus_tools.hpp"
 #include "cwmpd/bus/proxies.hpp"
 #include "private_bus.hpp"
 #include "process.hpp"
@@ -58,12 +59,10 @@ class BusFixture : public ::testing::Test {
   }
 
   RunResult busctl(std::vector<std::string> args) {
-    args.insert(args.begin(), {"busctl", "--address=" + bus_->address()});
-    return run(args, dir_.path());
+    return busctlOn(bus_->address(), std::move(args), dir_.path());
   }
   RunResult cwmpctl(std::vector<std::string> args) {
-    args.insert(args.begin(), {CWMPCTL_PATH, "--address", bus_->address()});
-    return run(args, dir_.path());
+    return cwmpctlOn(bus_->address(), std::move(args), dir_.path());
   }
   std::unique_ptr<sdbus::IConnection> client() {
     return sdbus::createSessionBusConnectionWithAddress(bus_->address());

@@ -71,8 +71,8 @@ class FakeDataModel final : public core::DataModel {
     return out;
   }
 
-  int setValues(const std::vector<std::pair<std::string, std::string>>& values,
-                sdk::Source source, const std::optional<std::string>& parameterKey) override {
+  int setValues(const std::vector<std::pair<std::string, std::string>>& values, sdk::Source source,
+                const std::optional<std::string>& parameterKey) override {
     record();
     (void)parameterKey;
     std::vector<core::ParameterFault> faults;
@@ -83,8 +83,8 @@ class FakeDataModel final : public core::DataModel {
       } else if (!it->second.writable) {
         faults.push_back({name, 9008, "read-only"});
       } else if (!valid(it->second.type, value)) {
-        faults.push_back({name, 9007, "'" + value + "' is not a valid " +
-                                          sdk::xsdTypeName(it->second.type)});
+        faults.push_back(
+            {name, 9007, "'" + value + "' is not a valid " + sdk::xsdTypeName(it->second.type)});
       }
     }
     // TR-069 A.3.2.1: faults of individual parameters make the whole call fail with 9003
@@ -137,7 +137,8 @@ class FakeDataModel final : public core::DataModel {
     record();
     std::vector<core::ParameterAttributes> out;
     for (const auto& name : names) {
-      for (const auto& [full, p] : match(name)) out.push_back({full, p->notification, p->accessList});
+      for (const auto& [full, p] : match(name))
+        out.push_back({full, p->notification, p->accessList});
     }
     return out;
   }
@@ -235,18 +236,21 @@ class FakeDataModel final : public core::DataModel {
 
   static bool valid(sdk::ParamType type, const std::string& value) {
     const auto digits = [](std::string_view s) {
-      return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+      return !s.empty() &&
+             std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
     };
     switch (type) {
       case sdk::ParamType::Boolean:
         return value == "true" || value == "false" || value == "0" || value == "1";
       case sdk::ParamType::UnsignedInt:
-      case sdk::ParamType::UnsignedLong: return digits(value);
+      case sdk::ParamType::UnsignedLong:
+        return digits(value);
       case sdk::ParamType::Int:
       case sdk::ParamType::Long:
         return digits(!value.empty() && value[0] == '-' ? std::string_view(value).substr(1)
                                                         : std::string_view(value));
-      default: return true;
+      default:
+        return true;
     }
   }
 
@@ -292,9 +296,7 @@ class FakeAgent final : public core::AgentControl {
   }
 
   const std::vector<std::vector<std::string>>& informs() const { return informs_; }
-  const std::vector<std::pair<std::uint32_t, std::string>>& scheduled() const {
-    return scheduled_;
-  }
+  const std::vector<std::pair<std::uint32_t, std::string>>& scheduled() const { return scheduled_; }
   void setAcsUrl(std::string url) { acsUrl_ = std::move(url); }
 
  private:

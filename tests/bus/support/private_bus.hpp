@@ -31,8 +31,7 @@ class PrivateBus {
   std::filesystem::path socket() const { return dir_ / "bus"; }
 
   void start() {
-    std::vector<std::string> argv = {"dbus-daemon", "--fork", "--print-address=1",
-                                      "--print-pid=1"};
+    std::vector<std::string> argv = {"dbus-daemon", "--fork", "--print-address=1", "--print-pid=1"};
     if (config_.empty()) {
       argv.push_back("--session");
       argv.push_back("--address=" + address());

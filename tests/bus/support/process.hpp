@@ -23,6 +23,8 @@ namespace cwmpd::testing {
 
 struct RunResult {
   int exitCode = -1;  // -1: killed after the timeout or by a signal
+  int signal = 0;     // the signal that ended the process, if one did
+  bool timedOut = false;
   std::string out;
   std::string err;
 };
@@ -93,13 +95,14 @@ class Child {
       if (std::chrono::steady_clock::now() > deadline) {
         ::kill(pid_, SIGKILL);
         ::waitpid(pid_, &status, 0);
-        status = -1;
+        result.timedOut = true;
         break;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
     pid_ = -1;
-    if (status != -1 && WIFEXITED(status)) result.exitCode = WEXITSTATUS(status);
+    if (!result.timedOut && WIFEXITED(status)) result.exitCode = WEXITSTATUS(status);
+    if (!result.timedOut && WIFSIGNALED(status)) result.signal = WTERMSIG(status);
     result.out = readFile(outPath_);
     result.err = readFile(errPath_);
     return result;

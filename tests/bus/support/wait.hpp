@@ -2,13 +2,12 @@
 #pragma once
 
 #include <poll.h>
+#include <sdbus-c++/IConnection.h>
 
 #include <algorithm>
 #include <chrono>
 #include <functional>
 #include <thread>
-
-#include <sdbus-c++/IConnection.h>
 
 namespace cwmpd::testing {
 

@@ -2,10 +2,10 @@
 // cwmpctl. Header only: the service and its clients share it.
 #pragma once
 
+#include <sdbus-c++/IConnection.h>
+
 #include <memory>
 #include <string>
-
-#include <sdbus-c++/IConnection.h>
 
 namespace cwmpd::bus {
 

@@ -11,12 +11,11 @@
 // Threading: construct, use and destroy on the io_context's thread (or before it runs).
 #pragma once
 
+#include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
-
-#include <boost/asio/io_context.hpp>
 
 #include "cwmpd/core/agent.hpp"
 #include "cwmpd/core/data_model.hpp"

@@ -5,11 +5,11 @@
 // delivered while the caller runs that connection (processPendingRequest, enterEventLoop).
 #pragma once
 
+#include <sdbus-c++/sdbus-c++.h>
+
 #include <functional>
 #include <string>
 #include <vector>
-
-#include <sdbus-c++/sdbus-c++.h>
 
 #include "cwmpd/bus/generated/agent1_proxy.h"
 #include "cwmpd/bus/generated/data_model1_proxy.h"
