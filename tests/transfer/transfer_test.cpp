@@ -440,8 +440,10 @@ TEST_F(TransferManagerTest, RefusedReportsAreRetriedBoundedlyAndDroppedOn8000) {
   manager_->download(download(server_->url("/files/missing")));
   auto tc = waitTransferComplete();
   soap::Body body = requests_.back();
+  std::erase_if(events_, [](const QueuedEvent& e) { return e.code == "M Download"; });  // an Inform delivered it
   manager_->onCpeRequestOutcome(body, 8002);
-  EXPECT_EQ(requests_.size(), 2u);  // queued again
+  EXPECT_EQ(requests_.size(), 2u);  // queued again, with its events
+  EXPECT_TRUE(hasEvent("M Download", "ck"));
   manager_->onCpeRequestOutcome(body, 8002);
   manager_->onCpeRequestOutcome(body, 8002);
   EXPECT_TRUE(manager_->records().empty());

@@ -172,12 +172,6 @@ void TransferManager::checkSpace(std::uint64_t bytes) const {
 void TransferManager::start() {
   stopped_ = false;
   if (!alive_) alive_ = std::make_shared<bool>(true);
-  std::vector<QueuedEvent> pending = hooks_.pendingEvents ? hooks_.pendingEvents() : std::vector<QueuedEvent>{};
-  auto has = [&](const std::string& code, const std::string& key) {
-    for (const auto& e : pending)
-      if (e.code == code && (key.empty() || e.commandKey == key)) return true;
-    return false;
-  };
   for (auto& r : loadRecords(state_)) {
     nextId_ = std::max(nextId_, r.id + 1);
     if (r.state == 2) {
@@ -196,16 +190,27 @@ void TransferManager::start() {
       rec.completeTime = isoTime(now());
       persist(rec);
     }
-    if (hooks_.addEvent) {
-      const std::string code = rec.kind == Kind::Autonomous ? "10 AUTONOMOUS TRANSFER COMPLETE" : "7 TRANSFER COMPLETE";
-      if (!has(code, "")) hooks_.addEvent(code, "", false);
-      const std::string m = eventMethod(rec.kind);
-      if (!m.empty() && !has(m, rec.commandKey)) hooks_.addEvent(m, rec.commandKey, false);
-    }
+    ensureEvents(rec);
     deliver(rec);
   }
   CWMPD_LOG(Info, kLog, records_.size() << " transfer(s) in the queue");
   pump();
+}
+
+// The events a pending report travels with, added again where they went missing (a
+// restart, or an Inform that delivered "M Download" before the ACS refused the report).
+void TransferManager::ensureEvents(const TransferRecord& r) {
+  if (!hooks_.addEvent || !hooks_.pendingEvents) return;
+  const auto pending = hooks_.pendingEvents();
+  auto has = [&](const std::string& code, const std::string& key) {
+    for (const auto& e : pending)
+      if (e.code == code && (key.empty() || e.commandKey == key)) return true;
+    return false;
+  };
+  const std::string code = r.kind == Kind::Autonomous ? "10 AUTONOMOUS TRANSFER COMPLETE" : "7 TRANSFER COMPLETE";
+  if (!has(code, "")) hooks_.addEvent(code, "", false);
+  const std::string m = eventMethod(r.kind);
+  if (!m.empty() && !has(m, r.commandKey)) hooks_.addEvent(m, r.commandKey, false);
 }
 
 void TransferManager::stop() {
@@ -671,6 +676,7 @@ void TransferManager::onCpeRequestOutcome(const soap::Body& request, int faultCo
       CWMPD_LOG(Warning, kLog, "ACS refused the report of transfer " << match->id << " with " << faultCode
                                                                       << "; trying again");
       persist(*match);
+      ensureEvents(*match);
       if (hooks_.queueCpeRequest) hooks_.queueCpeRequest(request);
       return;
     }

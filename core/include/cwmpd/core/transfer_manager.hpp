@@ -188,6 +188,7 @@ class TransferManager {
   void finished(std::uint64_t id, std::uint32_t faultCode, std::string faultString, std::string file);
   void complete(TransferRecord& record, bool beforeRestart);
   void deliver(const TransferRecord& record);
+  void ensureEvents(const TransferRecord& record);
   void apply(TransferRecord& record, const std::string& file);
   TransferRecord* find(std::uint64_t id);
   std::size_t activeCount() const;
