@@ -1,7 +1,8 @@
 // Measures the idle CPU of the real daemon with every parameter of the tree under
 // passive notification (so every live parameter is sampled), from /proc/<pid>/stat.
 // A measurement, not a test (no pass/fail on speed): run it by hand,
-//   notify_sampling_cost [seconds=60] [sample_interval_ms=30000] [plugins...]
+//   notify_sampling_cost [seconds=60] [sample_interval_ms=30000] [synthetic_instances=1000]
+// (the synthetic plugin gives ten parameters per instance).
 // with CWMPD_SOURCE_DIR set (the test ACS lives there).
 #include <unistd.h>
 
@@ -46,11 +47,8 @@ std::size_t count(const std::string& text, const std::string& needle) {
 int main(int argc, char** argv) {
   const int seconds = argc > 1 ? std::atoi(argv[1]) : 60;
   const std::string interval = argc > 2 ? argv[2] : "30000";
-  std::string plugins = "deviceinfo, management, wan, wifi, pon, voip";
-  if (argc > 3) {
-    plugins.clear();
-    for (int i = 3; i < argc; ++i) plugins += (plugins.empty() ? "" : ", ") + std::string(argv[i]);
-  }
+  const std::string instances = argc > 3 ? argv[3] : "1000";
+  const std::string plugins = "deviceinfo, management, wan, wifi, synthetic";
   const std::string dir = makeTempDir("cwmpd-sampling-");
   TestAcs acs;
   DaemonProcess daemon(dir);
@@ -58,6 +56,7 @@ int main(int argc, char** argv) {
   daemon.set("plugins", "enable", plugins);
   daemon.set("log", "level", "notice");
   daemon.set("notifications", "sample_interval_ms", interval);
+  daemon.set("synthetic", "instances", instances);
   acs.addRpc(
       "<cwmp:SetParameterAttributes><ParameterList "
       "soap-enc:arrayType=\"cwmp:SetParameterAttributesStruct[1]\">"

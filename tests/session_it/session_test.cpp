@@ -457,7 +457,10 @@ TEST_F(Session, EnableCwmpFalseStopsSessions) {
   daemon_->set("cpe", "connection_request_min_interval", "0");
   daemon_->start();
   ASSERT_TRUE(waitSessions(1));
-  acs_->connectionRequest(daemon_->connectionRequestUrl(), "cr-user", "cr-secret");
+  // TR-181: with EnableCWMP false no Connection Request is accepted either.
+  auto r = acs_->connectionRequest(daemon_->connectionRequestUrl(), "cr-user", "cr-secret");
+  EXPECT_NE(r.get<int>("status", 0), 200);
+  EXPECT_NE(r.get<int>("status", 0), 204);
   ASSERT_EQ(daemon_->stop(), 0);
   daemon_->start();
   std::this_thread::sleep_for(2s);

@@ -151,7 +151,7 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
     model_.addChangeListener([w = weak_from_this()](const std::vector<CommittedChange>& cs, sdk::Source src) {
       if (auto self = w.lock()) self->onModelChange(cs, src);
     });
-    startConnectionRequestServer();
+    if (cwmpEnabled()) startConnectionRequestServer();
     loadScheduled();
     schedulePeriodic();
     kick();
@@ -740,12 +740,31 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
     }
   }
 
+  bool cwmpEnabled() {
+    try {
+      return !model_.exists(ms_ + "EnableCWMP") || model_.rawValue(ms_ + "EnableCWMP") != "false";
+    } catch (const sdk::Fault&) {
+      return true;
+    }
+  }
+
   void onModelChange(const std::vector<CommittedChange>& changes, sdk::Source) {
     bool periodic = false, creds = false;
     for (const auto& c : changes) {
       if (c.name.compare(0, ms_.size(), ms_) != 0) continue;
       const std::string p = c.name.substr(ms_.size());
-      if (p == "URL") {
+      if (p == "EnableCWMP") {
+        // TR-181 ManagementServer.EnableCWMP: when false the CPE sends no Inform and
+        // accepts no Connection Request, so the server goes away with it.
+        if (c.value == "false" && cr_) {
+          CWMPD_LOG(Notice, kLog, "EnableCWMP is false: connection requests off");
+          cr_->stop();
+          cr_.reset();
+        } else if (c.value != "false" && !cr_ && !stopping_) {
+          startConnectionRequestServer();
+          kick();
+        }
+      } else if (p == "URL") {
         CWMPD_LOG(Notice, kLog, "ACS URL changed to " << c.value);
         events_.add("0 BOOTSTRAP");
         again_ = true;
