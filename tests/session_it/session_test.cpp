@@ -282,6 +282,8 @@ TEST_F(Session, AcsFault8005IsRetriedAtOnce) {
   ASSERT_TRUE(acs_->waitFor("requests", 2, 10s));
   acs_->configure(R"({"cpe_method_faults": {}})");
   ASSERT_TRUE(waitSessions(1));
+  // The fault came with HTTP 500 (SOAP 1.1) and was read as a fault.
+  EXPECT_TRUE(daemon_->waitForLog("ACS answered the Inform with fault 8005", 1s));
 }
 
 TEST_F(Session, EventsSurviveKillDashNineMidSession) {
@@ -446,6 +448,54 @@ TEST_F(Session, AnAcsUrlChangedByTheAcsGetsABootstrapInANewSession) {
   EXPECT_TRUE(has(eventCodes(informs(second).at(0)), "0 BOOTSTRAP"));
   EXPECT_EQ(acs_->sessions().size(), 1u) << "the old ACS sees no BOOTSTRAP";
   EXPECT_TRUE(everyMessageValid(second));
+}
+
+// A Download from a server that is not there fails at once, so the daemon has a
+// TransferComplete (a CPE request) to send.
+const char* kFailingDownload =
+    "<cwmp:Download><CommandKey>dl-1</CommandKey><FileType>3 Vendor Configuration File</FileType>"
+    "<URL>http://127.0.0.1:1/nothing.cfg</URL><Username></Username><Password></Password>"
+    "<FileSize>0</FileSize><TargetFileName></TargetFileName><DelaySeconds>0</DelaySeconds>"
+    "<SuccessURL></SuccessURL><FailureURL></FailureURL></cwmp:Download>";
+
+TEST_F(Session, AGenieAcsStyle8000FaultEndsTheSessionCleanlyAndTheMethodIsNotOfferedAgain) {
+  acs_->configure(
+      R"({"cpe_method_faults": {"TransferComplete": 8000}, "fault_style": "genieacs"})");
+  acs_->addRpc(kFailingDownload);
+  daemon_->set("cpe", "connection_request_min_interval", "0");
+  daemon_->start();
+  ASSERT_TRUE(acs_->waitFor("ended_sessions", 2, 15s) ||
+              !requestsWithMethod(*acs_, "TransferComplete").empty());
+  std::this_thread::sleep_for(1s);
+  ASSERT_EQ(requestsWithMethod(*acs_, "TransferComplete").size(), 1u);
+  EXPECT_TRUE(daemon_->running());
+  const auto sessions = acs_->sessions().size();
+  acs_->connectionRequest(daemon_->connectionRequestUrl(), "cr-user", "cr-secret");
+  ASSERT_TRUE(acs_->waitFor("sessions", static_cast<int>(sessions) + 1, 10s));
+  std::this_thread::sleep_for(1s);
+  EXPECT_EQ(requestsWithMethod(*acs_, "TransferComplete").size(), 1u) << "offered again after 8000";
+}
+
+TEST_F(Session, HoldRequestsDefersTheCpeRequestsUntilTheAcsIsDone) {
+  // Every ACS message carries HoldRequests. Session 1 leaves a TransferComplete to send;
+  // in session 2 the CPE must send an empty POST first and its request only after the
+  // ACS's empty answer released the hold (TR-069 3.7.2.4).
+  acs_->configure(R"({"hold_requests": true})");
+  acs_->addRpc(kFailingDownload);
+  daemon_->start();
+  for (int i = 0; i < 100 && requestsWithMethod(*acs_, "TransferComplete").empty(); ++i)
+    std::this_thread::sleep_for(100ms);
+  ASSERT_TRUE(waitSessions(2));
+  auto all = acs_->requests();
+  std::size_t tc = all.size();
+  for (std::size_t i = 0; i < all.size(); ++i)
+    if (bodyMethod(all[i].get<std::string>("body", "")) == "TransferComplete") tc = i;
+  ASSERT_LT(tc, all.size()) << "TransferComplete never sent";
+  ASSERT_GE(tc, 2u);
+  EXPECT_EQ(bodyMethod(all[tc - 1].get<std::string>("body", "")), "")
+      << "an empty POST comes first";
+  EXPECT_EQ(bodyMethod(all[tc - 2].get<std::string>("body", "")), "Inform");
+  EXPECT_EQ(requestsWithMethod(*acs_, "TransferComplete").size(), 1u);
 }
 
 TEST_F(Session, EnableCwmpFalseStopsSessions) {

@@ -336,6 +336,12 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
     return soap::encode(env);
   }
 
+  // SOAP 1.1 section 6.2: a SOAP Fault comes with HTTP 500 (GenieACS's 8000 and 8005
+  // do), so a 500 with a body is read like a 200; anything else is a failed session.
+  static bool soapAnswer(const net::HttpResult& res) {
+    return res.status == 200 || (res.status == 500 && !res.body.empty());
+  }
+
   // Runs on the worker thread. Every touch of the model goes through onMain().
   template <typename F>
   auto onMain(F&& f) -> decltype(f()) {
@@ -350,7 +356,7 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
     const std::string sid = "session " + std::to_string(plan.id);
     transport_->beginSession(plan.endpoint);
     net::HttpResult res = transport_->post(plan.informXml, "\"\"");
-    if (res.transportError || res.authFailure || res.status != 200 || res.body.empty()) {
+    if (res.transportError || res.authFailure || !soapAnswer(res) || res.body.empty()) {
       CWMPD_LOG(Warning, sid, "Inform failed: " << (res.error.empty() ? "HTTP " + std::to_string(res.status) : res.error)
                                                 << (res.authFailure ? " (authentication refused)" : ""));
       return Outcome::Failed;
@@ -419,11 +425,15 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
         state(SessionState::InSession);
         return Outcome::Success;
       }
-      if (res.status != 200) {
+      if (!soapAnswer(res)) {
         CWMPD_LOG(Warning, sid, "ACS answered HTTP " << res.status);
         return Outcome::Failed;
       }
       auto msg = soap::decode(res.body, limits);
+      if (res.status == 500 && (!msg.ok() || !std::holds_alternative<soap::Fault>(msg.envelope().body))) {
+        CWMPD_LOG(Warning, sid, "ACS answered HTTP 500 without a SOAP Fault");
+        return Outcome::Failed;
+      }
       if (!msg.ok()) {
         const auto& err = msg.error();
         if (err.kind == soap::DecodeError::Kind::Refused) {
