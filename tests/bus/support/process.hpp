@@ -108,7 +108,7 @@ class Child {
     return result;
   }
   // SIGTERM and wait for the exit (SIGKILL after `timeout`).
-  RunResult terminate(std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+  RunResult terminate(std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
     if (pid_ > 0) ::kill(pid_, SIGTERM);
     return wait(timeout);
   }
