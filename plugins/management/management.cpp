@@ -52,6 +52,8 @@ class ManagementPlugin : public cwmpd::sdk::Plugin {
     seed("acs", "periodic_inform_time", "PeriodicInformTime");
     seed("cpe", "connection_request_username", "ConnectionRequestUsername");
     seed("cpe", "connection_request_password", "ConnectionRequestPassword");
+    // TR-098 gives EnableCWMP no default; an agent that ships disabled is useless.
+    host.setInitial(ms + "EnableCWMP", "true");
     // TR-069 3.2.1.1 defaults of the retry back-off (the data model gives only ranges).
     host.setInitial(ms + "CWMPRetryMinimumWaitInterval", "5");
     host.setInitial(ms + "CWMPRetryIntervalMultiplier", "2000");
