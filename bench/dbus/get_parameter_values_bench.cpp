@@ -6,14 +6,13 @@
 // calls per second.
 #include <benchmark/benchmark.h>
 
-#include <algorithm>
-#include <chrono>
 #include <memory>
 #include <optional>
 
 #include "cwmpd/bus/proxies.hpp"
 #include "private_bus.hpp"
 #include "process.hpp"
+#include "round_trip.hpp"
 #include "service_runner.hpp"
 
 namespace {
@@ -52,38 +51,13 @@ Setup& setup() {
   return instance;
 }
 
-// Besides Google Benchmark's mean time per call, reports the per-call median and 99th
-// percentile latency (p50_us, p99_us): the median is the figure the issue asks for, and a
-// mean hides the tail that scheduling noise adds.
-void getValues(benchmark::State& state, const std::string& name, std::size_t expected) {
-  auto& proxy = *setup().proxy;
-  std::vector<double> latencies;
-  for (auto _ : state) {
-    const auto begin = std::chrono::steady_clock::now();
-    auto values = proxy.GetParameterValues({name});
-    latencies.push_back(
-        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - begin)
-            .count());
-    if (values.size() != expected) {
-      state.SkipWithError("wrong number of values");
-      break;
-    }
-    benchmark::DoNotOptimize(values);
-  }
-  state.SetItemsProcessed(state.iterations());  // items/s = calls/s
-  if (latencies.empty()) return;
-  std::sort(latencies.begin(), latencies.end());
-  state.counters["p50_us"] = latencies[latencies.size() / 2];
-  state.counters["p99_us"] = latencies[latencies.size() * 99 / 100];
-}
-
 void BM_GetOneParameter(benchmark::State& state) {
-  getValues(state, "Device.DeviceInfo.SoftwareVersion", 1);
+  cwmpd::bench::measureGets(state, *setup().proxy, "Device.DeviceInfo.SoftwareVersion", 1);
 }
 BENCHMARK(BM_GetOneParameter)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 void BM_GetSubtreeOf1000Parameters(benchmark::State& state) {
-  getValues(state, "Device.Hosts.", kSubtreeSize);
+  cwmpd::bench::measureGets(state, *setup().proxy, "Device.Hosts.", kSubtreeSize);
 }
 BENCHMARK(BM_GetSubtreeOf1000Parameters)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
