@@ -1,6 +1,7 @@
 // The SDK as a third party sees it: `cmake --install <build> --component sdk` into a temp
 // prefix, plugins/example configured and built out of tree against it with
-// find_package(cwmpd), and the resulting .so loaded by the plugin host.
+// find_package(cwmpd), and the resulting .so loaded by the plugin host. And the full
+// install of a build.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -135,6 +136,41 @@ TEST_F(SdkInstall, ExamplePluginRaisesItsVendorEventOnlyAfterACommittedEnable) {
   EXPECT_EQ(f.events, std::vector<std::string>{"X 00005E TRIGGERED"});
   EXPECT_EQ(f.engine->getValues({base + "Counter"}).at(0).value, "1");
   EXPECT_EQ(f.engine->getValues({base + "Greeting"}).at(0).value, "hi there");
+}
+
+}  // namespace
+
+namespace {
+
+// The whole install (every component) into a temp prefix: the daemon, cwmpctl, the
+// plugins of the default plugin directory, the configuration, the systemd unit and the
+// D-Bus policy land where the shipped config and unit expect them.
+TEST(Install, PutsDaemonPluginsConfigUnitAndPolicyInPlace) {
+  std::string tmpl = (fs::temp_directory_path() / "cwmpd-install-XXXXXX").string();
+  ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
+  const fs::path prefix = tmpl;
+  const std::string log = (prefix / "install.log").string();
+  const std::string cmd = std::string(CWMPD_CMAKE_COMMAND) + " --install " + quote(env("CWMPD_BUILD_DIR")) +
+                          " --prefix " + quote((prefix / "root").string()) + " >" + quote(log) + " 2>&1";
+  const int rc = std::system(cmd.c_str());
+  std::ifstream in(log);
+  std::stringstream out;
+  out << in.rdbuf();
+  ASSERT_EQ(rc, 0) << out.str();
+  const fs::path root = prefix / "root";
+  for (const char* f : {"bin/cwmpd", "bin/cwmpctl", "etc/cwmpd/cwmpd.conf",
+                        "lib/systemd/system/cwmpd.service", "share/dbus-1/system.d/org.cwmpd.conf",
+                        "lib/cwmpd/plugins/deviceinfo.so", "lib/cwmpd/plugins/management.so"})
+    EXPECT_TRUE(fs::exists(root / f)) << f << "\n" << out.str();
+  // The template plugin is not part of a real box.
+  EXPECT_FALSE(fs::exists(root / "lib/cwmpd/plugins/example.so"));
+  std::ifstream unit(root / "lib/systemd/system/cwmpd.service");
+  std::stringstream unitText;
+  unitText << unit.rdbuf();
+  EXPECT_NE(unitText.str().find("/cwmpd --config /"), std::string::npos) << unitText.str();
+  EXPECT_EQ(unitText.str().find('@'), std::string::npos) << "unsubstituted variable:\n" << unitText.str();
+  std::error_code ec;
+  fs::remove_all(prefix, ec);
 }
 
 }  // namespace
