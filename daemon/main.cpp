@@ -67,7 +67,7 @@ void validateKnownKeys(const core::Config& c) {
   c.requireKnownKeys("cpe", {"root", "connection_request_port", "connection_request_path",
                              "connection_request_username", "connection_request_password",
                              "connection_request_address", "connection_request_host", "connection_request_enable",
-                             "connection_request_min_interval"});
+                             "connection_request_min_interval", "inform_parameters"});
   c.requireKnownKeys("bus", {"address"});
   c.requireKnownKeys("hal", {"backend", "sim_dir", "reboot_command", "factory_reset_command",
                              "firmware_apply_command", "wifi_apply_command", "voice_apply_command",
@@ -161,6 +161,13 @@ Settings readSettings(const core::Config& c) {
   s.notifications.sampleInterval =
       std::chrono::milliseconds(c.getInt("notifications", "sample_interval_ms", 30000, 100, 86400000));
   s.notifications.timeScale = o.timeScale;
+  if (c.find("cpe", "inform_parameters")) {
+    o.extraInformParameters = c.getList("cpe", "inform_parameters");
+  } else if (s.root == "Device") {
+    // The WAN side's address; the wan plugin numbers IP interfaces by name, the WAN first
+    // on the usual eth0 layout. Set [cpe] inform_parameters where that is not so.
+    o.extraInformParameters = {"Device.IP.Interface.1.IPv4Address.1.IPAddress"};
+  }
   o.maxBodyBytes = static_cast<std::size_t>(c.getInt("session", "max_body_bytes", 4 << 20, 64 << 10, 64 << 20));
   // Values the management plugin seeds the model with: check them here so a typo is a
   // config error, not a silent fault later.

@@ -84,6 +84,8 @@ TEST_F(Session, InformCarriesDeviceIdAndForcedInformParameters) {
   ASSERT_TRUE(crUrl);
   EXPECT_EQ(*crUrl, daemon_->connectionRequestUrl());
   EXPECT_EQ(retryCount(inform), 0);
+  // The WAN address (eth0 of the sim box) travels with every Inform.
+  EXPECT_EQ(parameterValue(inform, "Device.IP.Interface.1.IPv4Address.1.IPAddress"), "198.51.100.23");
 }
 
 TEST_F(Session, PeriodicInformsFollowTheScaledInterval) {

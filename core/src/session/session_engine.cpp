@@ -128,6 +128,7 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
         periodicTimer_(io),
         retryTimer_(io),
         rng_(std::random_device{}()) {
+    extraInformParameters_ = options_.extraInformParameters;
     auto& a = dispatcher_.actions();
     a.reboot = [this](const std::string& key) {
       events_.add("M Reboot", key);

@@ -43,6 +43,9 @@ struct SessionOptions {
   // Multiplies every wait (periodic interval, retry back-off, scheduled delays): tests
   // run the real daemon with 0.01 to see a day of behaviour in seconds.
   double timeScale = 1.0;
+  // Parameters the Inform carries besides the forced-inform ones (TR-181 marks no WAN
+  // address as forced, yet ACSs expect it, TR-069 3.7.1.1): included when they exist.
+  std::vector<std::string> extraInformParameters;
   // Maximum SOAP body accepted from the ACS.
   std::size_t maxBodyBytes = 4 * 1024 * 1024;
 };
