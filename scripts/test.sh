@@ -64,6 +64,8 @@ if [[ $sanitize -eq 1 ]]; then
   # Leaks, heap errors and undefined behaviour fail the test that hit them.
   export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:detect_stack_use_after_return=1:strict_init_order=1}"
   export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+  # Leaks inside system libraries only (see the file).
+  export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$PWD/scripts/lsan.supp:print_suppressions=0}"
   run_suite "$asan_dir" "asan+ubsan" --sanitize
 fi
 exit $status
