@@ -731,7 +731,13 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
       return;
     }
     updateCrCredentials();
-    std::string host = options_.connectionRequestHost.empty() ? detectHostAddress() : options_.connectionRequestHost;
+    // The URL names the configured host, else the address the server is bound to, else
+    // the box's first non-loopback IPv4 address.
+    std::string host = options_.connectionRequestHost;
+    if (host.empty() && !options_.connectionRequestAddress.empty() && options_.connectionRequestAddress != "0.0.0.0" &&
+        options_.connectionRequestAddress != "::")
+      host = options_.connectionRequestAddress;
+    if (host.empty()) host = detectHostAddress();
     if (host.find(':') != std::string::npos && host.front() != '[') host = "[" + host + "]";
     std::string url = "http://" + host + ":" + std::to_string(cr_->port()) + options_.connectionRequestPath;
     try {
