@@ -187,20 +187,22 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
 
   // ---------------- triggers ----------------
 
-  void raiseEvent(const std::string& code, const std::string& key) {
+  // An event code from outside the engine (plugins, D-Bus) must be a CWMP code or a
+  // vendor code some plugin declared.
+  void checkEventCode(const std::string& code) const {
     if (!isValidEventCode(code)) throw sdk::Fault(sdk::FaultCode::InvalidArguments, "invalid event code '" + code + "'");
     if (code.rfind("X ", 0) == 0 && !model_.vendorEvents().count(code))
       throw sdk::Fault(sdk::FaultCode::InvalidArguments, "vendor event '" + code + "' is not declared by any plugin");
+  }
+
+  void raiseEvent(const std::string& code, const std::string& key) {
+    checkEventCode(code);
     events_.add(code, key);
     kick();
   }
 
   void inform(const std::vector<std::string>& codes) {
-    for (const auto& c : codes) {
-      if (!isValidEventCode(c)) throw sdk::Fault(sdk::FaultCode::InvalidArguments, "invalid event code '" + c + "'");
-      if (c.rfind("X ", 0) == 0 && !model_.vendorEvents().count(c))
-        throw sdk::Fault(sdk::FaultCode::InvalidArguments, "vendor event '" + c + "' is not declared by any plugin");
-    }
+    for (const auto& c : codes) checkEventCode(c);  // all or nothing
     for (const auto& c : codes) events_.add(c);
     forceSession_ = true;
     kick();
