@@ -6,6 +6,7 @@
 #   (default)     Release build in build/, whole suite
 #   --sanitize    only the ASan+UBSan build in build-asan/, whole suite under the sanitizers
 #   --all         both, one after the other (the default when CI=true)
+#   --fuzz SECS   also fuzz the SOAP decoder for SECS seconds (fuzz/run.sh; 60 when CI=true)
 #   --build-dir DIR / --asan-build-dir DIR   other build directories (default build/, build-asan/)
 #
 # Anything else is passed to ctest (e.g. -R Engine). Environment: CWMPD_JOBS (build jobs),
@@ -17,6 +18,8 @@ cd "$(dirname "$0")/.."
 release=1
 sanitize=0
 [[ "${CI:-}" == "true" ]] && sanitize=1
+fuzz_seconds=0
+[[ "${CI:-}" == "true" ]] && fuzz_seconds=60
 release_dir=build
 asan_dir=build-asan
 ctest_args=()
@@ -24,9 +27,10 @@ while [[ $# -gt 0 ]]; do
   case "$1" in
     --sanitize) release=0; sanitize=1 ;;
     --all) release=1; sanitize=1 ;;
+    --fuzz) fuzz_seconds=$2; shift ;;
     --build-dir) release_dir=$2; shift ;;
     --asan-build-dir) asan_dir=$2; shift ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) ctest_args+=("$1") ;;
   esac
   shift
@@ -67,5 +71,17 @@ if [[ $sanitize -eq 1 ]]; then
   # Leaks inside system libraries only (see the file).
   export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$PWD/scripts/lsan.supp:print_suppressions=0}"
   run_suite "$asan_dir" "asan+ubsan" --sanitize
+fi
+if [[ $fuzz_seconds -gt 0 ]]; then
+  # A bounded libFuzzer run of the decoder (clang, its own build in build-fuzz/); a crash
+  # fails the run and leaves the reproducer in build-fuzz/artifacts/.
+  echo "=== [fuzz] SOAP decoder for $fuzz_seconds s"
+  if mkdir -p build-fuzz && fuzz/run.sh "$fuzz_seconds" > build-fuzz/run.log 2>&1; then
+    echo "=== [fuzz] passed: $(grep -E "stat::number_of_executed_units" build-fuzz/run.log || true)"
+  else
+    tail -n 60 build-fuzz/run.log
+    echo "=== [fuzz] FAILED (log: build-fuzz/run.log)"
+    status=1
+  fi
 fi
 exit $status
