@@ -112,6 +112,7 @@ class Child {
     if (pid_ > 0) ::kill(pid_, SIGTERM);
     return wait(timeout);
   }
+  pid_t pid() const { return pid_; }
   std::string currentErr() const { return readFile(errPath_); }
   std::string currentOut() const { return readFile(outPath_); }
 

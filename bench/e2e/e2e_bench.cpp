@@ -1,0 +1,427 @@
+// End-to-end benchmark: the real cwmpd (all plugins, simulated box, private D-Bus) with
+// the synthetic plugin scaling the model, against a minimal ACS in this process on
+// 127.0.0.1. The ACS is a blocking single-connection HTTP/1.1 loop so that its own cost
+// in the timings is a few system calls: every RPC time is "last byte of the request
+// written by the ACS" to "last byte of the CPE's response read by the ACS".
+//
+// Per model size and run: start the daemon, time to the first Inform; then in the same
+// session `repeat` times GetParameterNames(Device., false) and GetParameterValues(Device.);
+// then peak RSS, RSS after the session, CPU time of the process, and finally (last run
+// only) idle CPU and wake-ups over `idle` seconds with periodic Inform off.
+//
+//   bench_e2e [--sizes 2000,20000,100000] [--runs 3] [--repeat 5] [--idle 60]
+//             [--cwmpd PATH] [--plugins DIR] [--source DIR]
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "private_bus.hpp"
+#include "process.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+using cwmpd::testing::Child;
+using cwmpd::testing::PrivateBus;
+using cwmpd::testing::TempDir;
+
+double msSince(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+std::size_t countOf(const std::string& text, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + needle.size())) ++n;
+  return n;
+}
+
+// ---------------------------------------------------------------------------------------
+// The ACS side: one listening socket, one connection at a time (libcurl keeps it alive).
+
+struct Request {
+  std::string head;
+  std::string body;
+  Clock::time_point complete;
+};
+
+class MiniAcs {
+ public:
+  MiniAcs() {
+    listen_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (listen_ < 0) throw std::runtime_error("socket failed");
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::bind(listen_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(listen_, 4) != 0)
+      throw std::runtime_error("cannot listen on 127.0.0.1");
+    socklen_t len = sizeof addr;
+    ::getsockname(listen_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+  }
+  ~MiniAcs() {
+    closeConnection();
+    ::close(listen_);
+  }
+  MiniAcs(const MiniAcs&) = delete;
+  MiniAcs& operator=(const MiniAcs&) = delete;
+
+  int port() const { return port_; }
+
+  // The next complete HTTP request, accepting a new connection when the last one closed.
+  Request next(std::chrono::seconds timeout) {
+    const auto deadline = Clock::now() + timeout;
+    for (;;) {
+      if (conn_ < 0) {
+        waitReadable(listen_, deadline);
+        conn_ = ::accept4(listen_, nullptr, nullptr, SOCK_CLOEXEC);
+        if (conn_ < 0) throw std::runtime_error("accept failed");
+        buffer_.clear();
+      }
+      if (auto r = parse()) return *r;
+      waitReadable(conn_, deadline);
+      char chunk[65536];
+      const ssize_t n = ::recv(conn_, chunk, sizeof chunk, 0);
+      if (n <= 0) {
+        if (!buffer_.empty()) throw std::runtime_error("CPE closed the connection mid-request");
+        closeConnection();
+        continue;
+      }
+      buffer_.append(chunk, static_cast<std::size_t>(n));
+    }
+  }
+
+  // A SOAP envelope (200) or, with an empty body, 204 No Content.
+  void respond(const std::string& body) {
+    std::string out = body.empty() ? "HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n"
+                                   : "HTTP/1.1 200 OK\r\nContent-Type: text/xml; charset=\"utf-8\"\r\n"
+                                     "Content-Length: " +
+                                         std::to_string(body.size()) + "\r\n\r\n" + body;
+    std::size_t sent = 0;
+    while (sent < out.size()) {
+      const ssize_t n = ::send(conn_, out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
+      if (n <= 0) throw std::runtime_error("send to the CPE failed");
+      sent += static_cast<std::size_t>(n);
+    }
+  }
+
+ private:
+  static void waitReadable(int fd, Clock::time_point deadline) {
+    pollfd p{fd, POLLIN, 0};
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) <= 0)
+      throw std::runtime_error("timed out waiting for the CPE");
+  }
+
+  // A request whose headers and Content-Length body (or chunked body) are all buffered.
+  std::optional<Request> parse() {
+    const auto end = buffer_.find("\r\n\r\n");
+    if (end == std::string::npos) return std::nullopt;
+    std::string head = buffer_.substr(0, end);
+    std::string lower = head;
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    const std::size_t bodyAt = end + 4;
+    Request r;
+    if (lower.find("transfer-encoding: chunked") != std::string::npos) {
+      std::size_t at = bodyAt;
+      std::string body;
+      for (;;) {
+        const auto eol = buffer_.find("\r\n", at);
+        if (eol == std::string::npos) return std::nullopt;
+        const std::size_t size = std::stoul(buffer_.substr(at, eol - at), nullptr, 16);
+        if (buffer_.size() < eol + 2 + size + 2) return std::nullopt;
+        body.append(buffer_, eol + 2, size);
+        at = eol + 2 + size + 2;
+        if (size == 0) break;
+      }
+      r.body = std::move(body);
+      buffer_.erase(0, at);
+    } else {
+      std::size_t length = 0;
+      if (const auto cl = lower.find("content-length:"); cl != std::string::npos)
+        length = std::stoul(lower.substr(cl + 15));
+      if (buffer_.size() < bodyAt + length) return std::nullopt;
+      r.body = buffer_.substr(bodyAt, length);
+      buffer_.erase(0, bodyAt + length);
+    }
+    r.head = std::move(head);
+    r.complete = Clock::now();
+    return r;
+  }
+
+  void closeConnection() {
+    if (conn_ >= 0) ::close(conn_);
+    conn_ = -1;
+  }
+
+  int listen_ = -1;
+  int conn_ = -1;
+  int port_ = 0;
+  std::string buffer_;
+};
+
+std::string envelope(const std::string& ns, int id, const std::string& body) {
+  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+         "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\" "
+         "xmlns:soapenc=\"http://schemas.xmlsoap.org/soap/encoding/\" "
+         "xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\" "
+         "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns:cwmp=\"" +
+         ns + "\"><soapenv:Header><cwmp:ID soapenv:mustUnderstand=\"1\">" + std::to_string(id) +
+         "</cwmp:ID></soapenv:Header><soapenv:Body>" + body + "</soapenv:Body></soapenv:Envelope>";
+}
+
+// ---------------------------------------------------------------------------------------
+// The daemon's figures from /proc.
+
+std::map<std::string, long> procStatus(pid_t pid) {
+  std::map<std::string, long> out;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    out[line.substr(0, colon)] = std::atol(line.c_str() + colon + 1);  // kB for memory lines
+  }
+  return out;
+}
+
+// User + system CPU of the whole process (all threads), in seconds.
+double cpuSeconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(in, line);
+  std::istringstream fields(line.substr(line.rfind(')') + 2));
+  std::string skip;
+  for (int i = 3; i < 14; ++i) fields >> skip;  // fields 3..13
+  unsigned long long utime = 0, stime = 0;
+  fields >> utime >> stime;
+  return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+// Voluntary plus involuntary context switches of every thread: each is a wake-up.
+long long wakeUps(pid_t pid) {
+  long long total = 0;
+  std::error_code ec;
+  for (const auto& task : fs::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+    std::ifstream in(task.path() / "status");
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.rfind("voluntary_ctxt_switches:", 0) == 0 || line.rfind("nonvoluntary_ctxt_switches:", 0) == 0)
+        total += std::atoll(line.c_str() + line.find(':') + 1);
+    }
+  }
+  return total;
+}
+
+// ---------------------------------------------------------------------------------------
+
+struct Options {
+  std::vector<unsigned long> sizes{2000, 20000, 100000};
+  int runs = 3;
+  int repeat = 5;
+  int idleSeconds = 60;
+  std::string cwmpd = CWMPD_PATH;
+  std::string plugins = CWMPD_PLUGIN_DIR;
+  std::string source = CWMPD_SOURCE_DIR_PATH;
+};
+
+struct RunFigures {
+  double startToInform = 0;
+  std::vector<double> gpn, gpv;
+  std::size_t names = 0, values = 0, gpvBytes = 0;
+  double peakRss = 0, steadyRss = 0, anonRss = 0, cpu = 0;  // MB, MB, MB, s
+  std::optional<double> idleCpuPercent;
+  std::optional<double> idleWakeUpsPerMinute;
+};
+
+RunFigures runOnce(const Options& o, unsigned long size, bool measureIdle) {
+  TempDir dir;
+  PrivateBus bus(dir.path());
+  MiniAcs acs;
+  fs::copy(fs::path(o.source) / "config" / "sim", dir.path() / "sim", fs::copy_options::recursive);
+  const fs::path config = dir.path() / "cwmpd.conf";
+  // ~1,500 parameters come from the real plugins: the synthetic rows make up the rest.
+  std::ofstream(config) << "[acs]\nurl = http://127.0.0.1:" << acs.port() << "/acs\n"
+                        << "periodic_inform_enable = false\n"
+                        << "[cpe]\nroot = Device\nconnection_request_enable = false\n"
+                        << "[bus]\naddress = " << bus.address() << "\n"
+                        << "[hal]\nbackend = sim\nsim_dir = sim\n"
+                        << "[store]\ndir = store\n"
+                        << "[plugins]\ndir = " << o.plugins << "\n"
+                        << "[synthetic]\ninstances = " << size / 10 << "\n"
+                        << "[log]\nlevel = warning\n";
+
+  RunFigures f;
+  const auto t0 = Clock::now();
+  Child daemon({o.cwmpd, "--config", config.string()}, dir.path(), "cwmpd");
+  const pid_t pid = daemon.pid();
+  Request inform = acs.next(std::chrono::seconds(120));
+  f.startToInform = msSince(t0, inform.complete);
+  if (inform.body.find("Inform>") == std::string::npos && inform.body.find(":Inform") == std::string::npos)
+    throw std::runtime_error("first request is not an Inform: " + inform.body.substr(0, 300));
+  std::string ns = "urn:dslforum-org:cwmp-1-0";
+  if (const auto at = inform.body.find("urn:dslforum-org:cwmp-1-"); at != std::string::npos)
+    ns = inform.body.substr(at, 25);
+
+  int id = 1;
+  acs.respond(envelope(ns, id++, "<cwmp:InformResponse><MaxEnvelopes>1</MaxEnvelopes></cwmp:InformResponse>"));
+  (void)acs.next(std::chrono::seconds(30));  // the empty POST: the ACS may talk now
+
+  const std::string gpn = "<cwmp:GetParameterNames><ParameterPath>Device.</ParameterPath>"
+                          "<NextLevel>false</NextLevel></cwmp:GetParameterNames>";
+  const std::string gpv = "<cwmp:GetParameterValues><ParameterNames soapenc:arrayType=\"xsd:string[1]\">"
+                          "<string>Device.</string></ParameterNames></cwmp:GetParameterValues>";
+  for (int i = 0; i < o.repeat; ++i) {
+    acs.respond(envelope(ns, id++, gpn));
+    auto sent = Clock::now();
+    Request names = acs.next(std::chrono::seconds(120));
+    f.gpn.push_back(msSince(sent, names.complete));
+    if (names.body.find("GetParameterNamesResponse") == std::string::npos)
+      throw std::runtime_error("no GetParameterNamesResponse: " + names.body.substr(0, 600));
+    f.names = countOf(names.body, "<ParameterInfoStruct>");
+
+    acs.respond(envelope(ns, id++, gpv));
+    sent = Clock::now();
+    Request values = acs.next(std::chrono::seconds(120));
+    f.gpv.push_back(msSince(sent, values.complete));
+    if (values.body.find("GetParameterValuesResponse") == std::string::npos)
+      throw std::runtime_error("no GetParameterValuesResponse: " + values.body.substr(0, 600));
+    f.values = countOf(values.body, "<ParameterValueStruct>");
+    f.gpvBytes = values.body.size();
+  }
+  acs.respond("");  // 204: the session ends
+
+  std::this_thread::sleep_for(std::chrono::seconds(2));  // let the session wind down
+  auto status = procStatus(pid);
+  f.peakRss = static_cast<double>(status["VmHWM"]) / 1024;
+  f.steadyRss = static_cast<double>(status["VmRSS"]) / 1024;
+  f.anonRss = static_cast<double>(status["RssAnon"]) / 1024;
+  f.cpu = cpuSeconds(pid);
+
+  if (measureIdle && o.idleSeconds > 0) {
+    const double c0 = cpuSeconds(pid);
+    const long long w0 = wakeUps(pid);
+    std::this_thread::sleep_for(std::chrono::seconds(o.idleSeconds));
+    f.idleCpuPercent = (cpuSeconds(pid) - c0) * 100.0 / o.idleSeconds;
+    f.idleWakeUpsPerMinute = static_cast<double>(wakeUps(pid) - w0) * 60.0 / o.idleSeconds;
+  }
+  const auto end = daemon.terminate();
+  if (end.exitCode != 0) throw std::runtime_error("cwmpd did not exit cleanly: " + end.err);
+  return f;
+}
+
+std::vector<unsigned long> parseSizes(const std::string& list) {
+  std::vector<unsigned long> out;
+  std::istringstream in(list);
+  std::string item;
+  while (std::getline(in, item, ',')) out.push_back(std::stoul(item));
+  return out;
+}
+
+std::string machine() {
+  std::string cpu = "unknown CPU";
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("model name", 0) == 0) {
+      cpu = line.substr(line.find(':') + 2);
+      break;
+    }
+  }
+  utsname u{};
+  ::uname(&u);
+  return cpu + ", " + std::to_string(std::thread::hardware_concurrency()) + " CPUs, Linux " + u.release;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) throw std::invalid_argument(a + " needs a value");
+      return argv[++i];
+    };
+    if (a == "--sizes") o.sizes = parseSizes(value());
+    else if (a == "--runs") o.runs = std::stoi(value());
+    else if (a == "--repeat") o.repeat = std::stoi(value());
+    else if (a == "--idle") o.idleSeconds = std::stoi(value());
+    else if (a == "--cwmpd") o.cwmpd = value();
+    else if (a == "--plugins") o.plugins = value();
+    else if (a == "--source") o.source = value();
+    else {
+      std::cerr << "usage: bench_e2e [--sizes 2000,20000,100000] [--runs 3] [--repeat 5] [--idle 60]\n"
+                   "                 [--cwmpd PATH] [--plugins DIR] [--source DIR]\n";
+      return 2;
+    }
+  }
+  if (o.runs < 1 || o.repeat < 1) {
+    std::cerr << "--runs and --repeat must be at least 1\n";
+    return 2;
+  }
+
+  std::printf("cwmpd end-to-end benchmark: %s\n", machine().c_str());
+  std::printf("medians over %d daemon start(s) x %d GetParameterNames+GetParameterValues of Device.; "
+              "idle over %d s (last run)\n\n",
+              o.runs, o.repeat, o.idleSeconds);
+  std::printf("%9s %9s | %10s %9s %9s %8s | %9s %9s %8s %7s | %8s %9s\n", "synthetic", "params", "start->Inf",
+              "GPN", "GPV", "GPV", "peak RSS", "RSS after", "anon", "CPU", "idle CPU", "wake-ups");
+  std::printf("%9s %9s | %10s %9s %9s %8s | %9s %9s %8s %7s | %8s %9s\n", "", "(GPV)", "ms", "ms", "ms", "MB",
+              "MB", "MB", "MB", "s", "%", "per min");
+  int failures = 0;
+  for (const auto size : o.sizes) {
+    std::vector<double> start, gpn, gpv, peak, steady, anon, cpu;
+    RunFigures last;
+    try {
+      for (int r = 0; r < o.runs; ++r) {
+        last = runOnce(o, size, r == o.runs - 1);
+        start.push_back(last.startToInform);
+        gpn.insert(gpn.end(), last.gpn.begin(), last.gpn.end());
+        gpv.insert(gpv.end(), last.gpv.begin(), last.gpv.end());
+        peak.push_back(last.peakRss);
+        steady.push_back(last.steadyRss);
+        anon.push_back(last.anonRss);
+        cpu.push_back(last.cpu);
+      }
+    } catch (const std::exception& e) {
+      std::printf("%9lu: FAILED: %s\n", size, e.what());
+      ++failures;
+      continue;
+    }
+    const std::string idle =
+        last.idleCpuPercent ? std::to_string(*last.idleCpuPercent).substr(0, 6) : std::string("-");
+    const std::string wakes =
+        last.idleWakeUpsPerMinute ? std::to_string(*last.idleWakeUpsPerMinute).substr(0, 6) : std::string("-");
+    std::printf("%9lu %9zu | %10.1f %9.2f %9.2f %8.2f | %9.2f %9.2f %8.2f %7.2f | %8s %9s\n", size, last.values,
+                median(start), median(gpn), median(gpv), static_cast<double>(last.gpvBytes) / (1 << 20),
+                median(peak), median(steady), median(anon), median(cpu), idle.c_str(), wakes.c_str());
+    std::fflush(stdout);
+  }
+  return failures == 0 ? 0 : 1;
+}
