@@ -3,12 +3,19 @@
 //  - Counter is read live through a getter;
 //  - Greeting is stored and persisted by the core; validate refuses what we cannot show;
 //  - Enable going to true raises the vendor event "X 00005E TRIGGERED", but only once
-//    the transaction committed (onFlush), so a set that is rolled back raises nothing.
+//    the transaction committed (onFlush), so a set that is rolled back raises nothing;
+//  - the vendor file type "X 00005E Example Text": a Download of that type hands the
+//    downloaded file to a handler here, which checks it (printable text) and moves it
+//    into the folder [example] file_dir names, under its TargetFileName.
 #include <cwmpd/sdk/model_xml.hpp>
 #include <cwmpd/sdk/plugin.hpp>
 
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
+#include <system_error>
 #include <vector>
 
 namespace {
@@ -20,6 +27,8 @@ using cwmpd::sdk::InstanceRef;
 using cwmpd::sdk::LogLevel;
 
 constexpr const char* kEvent = "X 00005E TRIGGERED";
+// Vendor FileTypes follow TR-069 A.3.2.8: "X <your OUI> <name>".
+constexpr const char* kFileType = "X 00005E Example Text";
 
 class ExamplePlugin : public cwmpd::sdk::Plugin {
  public:
@@ -49,6 +58,33 @@ class ExamplePlugin : public cwmpd::sdk::Plugin {
       ++raised_;
       host_->raiseEvent(kEvent);
     });
+    reg.fileType(kFileType, [this](const cwmpd::sdk::DownloadedFile& file) { store(file); });
+  }
+
+  // Runs on the main loop once the core downloaded the file (size, credentials and TLS
+  // were its business). A Fault's code goes into TransferComplete.
+  void store(const cwmpd::sdk::DownloadedFile& file) {
+    namespace fs = std::filesystem;
+    const std::string dir = host_->config("example", "file_dir");
+    if (dir.empty()) throw Fault(FaultCode::RequestDenied, "no [example] file_dir configured");
+    std::ifstream in(file.path, std::ios::binary);
+    const std::string text{std::istreambuf_iterator<char>(in), {}};
+    for (unsigned char c : text)
+      if ((c < 0x20 && c != '\n' && c != '\r' && c != '\t') || c > 0x7e)
+        throw Fault(FaultCode::DownloadFailureCorrupted, "an example text file holds printable text only");
+    // The core already reduced TargetFileName to a safe name (no directories).
+    const fs::path target = fs::path(dir) / (file.targetFileName.empty() ? "example.txt" : file.targetFileName);
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    // Written beside the target, then renamed: a reader never sees half a file.
+    const fs::path partial = target.string() + ".part";
+    {
+      std::ofstream out(partial, std::ios::binary | std::ios::trunc);
+      if (!(out << text).flush()) throw Fault(FaultCode::InternalError, "cannot write " + partial.string());
+    }
+    fs::rename(partial, target, ec);
+    if (ec) throw Fault(FaultCode::InternalError, "cannot store " + target.string() + ": " + ec.message());
+    host_->log(LogLevel::Info, "stored " + std::to_string(text.size()) + " bytes as " + target.string());
   }
 
   void start(cwmpd::sdk::Host& host) override {

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -179,6 +181,70 @@ TEST_F(ThrowingHandlers, ThrowingApplyYieldsFault9002AndLeavesEveryValueAsItWas)
   // And the engine still takes a set that does not reach the throwing handler.
   EXPECT_EQ(f.engine->setValues({{"Device.X_00005E_Good.Level", "4"}}, cwmpd::sdk::Source::Acs), 0);
   EXPECT_EQ(value("Device.X_00005E_Good.Level"), "4");
+}
+
+// ---- vendor file types (Registrar::fileType, SDK ABI 2) ----
+
+// A built-in plugin whose registerModel() runs `body`.
+class FileTypePlugin : public cwmpd::sdk::Plugin {
+ public:
+  explicit FileTypePlugin(std::function<void(cwmpd::sdk::Registrar&)> body) : body_(std::move(body)) {}
+  void registerModel(cwmpd::sdk::Registrar& reg) override { body_(reg); }
+
+ private:
+  std::function<void(cwmpd::sdk::Registrar&)> body_;
+};
+
+bool addFileTypePlugin(LoadingFixture& f, const std::string& name,
+                       std::function<void(cwmpd::sdk::Registrar&)> body) {
+  return f.host->addBuiltin(std::make_unique<FileTypePlugin>(std::move(body)), name);
+}
+
+TEST(PluginFileTypes, TheHostCollectsThemWithTheirPluginAndGuardsTheHandler) {
+  LoadingFixture f;
+  std::vector<std::string> applied;
+  ASSERT_TRUE(addFileTypePlugin(f, "vendor", [&](cwmpd::sdk::Registrar& reg) {
+    reg.fileType("X 00005E Bundle", [&](const cwmpd::sdk::DownloadedFile& file) {
+      if (file.path == "bug") throw std::logic_error("plugin bug");
+      if (file.path == "refuse") throw Fault(9018, "corrupted");
+      applied.push_back(file.path);
+    });
+    reg.fileType("X CT-COM Tones", [](const cwmpd::sdk::DownloadedFile&) {});
+  })) << f.host->lastError();
+  const auto& types = f.host->fileTypes();
+  ASSERT_EQ(types.size(), 2u);
+  EXPECT_EQ(types[0].type, "X 00005E Bundle");
+  EXPECT_EQ(types[0].plugin, "vendor");
+  EXPECT_EQ(types[1].type, "X CT-COM Tones");
+  cwmpd::sdk::DownloadedFile file;
+  file.path = "/tmp/x";
+  types[0].handler(file);
+  EXPECT_EQ(applied, std::vector<std::string>{"/tmp/x"});
+  // The plugin's own fault passes; anything else becomes 9002 at the host's firewall.
+  file.path = "refuse";
+  EXPECT_EQ(faultCode([&] { types[0].handler(file); }), 9018);
+  file.path = "bug";
+  EXPECT_EQ(faultCode([&] { types[0].handler(file); }), 9002);
+}
+
+TEST(PluginFileTypes, AMalformedOrTakenTypeFailsTheRegistrationAndNothingOfItStays) {
+  LoadingFixture f;
+  auto none = [](const cwmpd::sdk::DownloadedFile&) {};
+  for (const std::string bad : {"2 Web Content", "X 00005e Lower", "X 00005E", "X Only"}) {
+    EXPECT_FALSE(addFileTypePlugin(f, "bad", [&](cwmpd::sdk::Registrar& reg) { reg.fileType(bad, none); })) << bad;
+    EXPECT_TRUE(contains(f.host->lastError(), "file type")) << f.host->lastError();
+  }
+  // A plugin that declared a type and then failed: its type is backed out with it.
+  EXPECT_FALSE(addFileTypePlugin(f, "late-failure", [&](cwmpd::sdk::Registrar& reg) {
+    reg.fileType("X 00005E Bundle", none);
+    throw std::runtime_error("cannot register");
+  }));
+  EXPECT_TRUE(f.host->fileTypes().empty());
+  ASSERT_TRUE(addFileTypePlugin(f, "first", [&](cwmpd::sdk::Registrar& reg) { reg.fileType("X 00005E Bundle", none); }));
+  EXPECT_FALSE(addFileTypePlugin(f, "second", [&](cwmpd::sdk::Registrar& reg) { reg.fileType("X 00005E Bundle", none); }));
+  EXPECT_TRUE(contains(f.host->lastError(), "already handled by plugin first")) << f.host->lastError();
+  ASSERT_EQ(f.host->fileTypes().size(), 1u);
+  EXPECT_EQ(f.host->fileTypes()[0].plugin, "first");
 }
 
 }  // namespace

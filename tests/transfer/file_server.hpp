@@ -108,6 +108,13 @@ class FileServer {
   [[nodiscard]] std::string uploaded(const std::string& name) const { return read(uploads_ + "/" + name); }
   [[nodiscard]] std::string served(const std::string& name) const { return read(root_ + "/" + name); }
   [[nodiscard]] const std::string& uploadsDir() const { return uploads_; }
+  // How many GET requests for `path` ("/files/x.bin") the server received.
+  [[nodiscard]] int requests(const std::string& path) const {
+    std::ifstream in(uploads_ + "/.requests");
+    int n = 0;
+    for (std::string line; std::getline(in, line);) n += line == path;
+    return n;
+  }
 
  private:
   static std::string read(const std::string& path) {

@@ -11,8 +11,10 @@ HTTP(S) on 127.0.0.1, ephemeral port:
   GET  /digest/NAME         the same behind digest authentication (RFC 2617, MD5, qop=auth)
   GET  /slow/NAME           the same, 1 KiB every 0.2 s
   GET  /short/NAME          announces the real size + 1000 bytes and closes early
+  GET  /flaky/N/NAME        404 for the first N requests of this path, then the file
   PUT or POST /upload/NAME  stores the body in UPLOADS/NAME and the method in NAME.method
                             (/basic/upload/... and /digest/upload/... too)
+Every GET path is appended to UPLOADS/.requests (one line each), so tests can count attempts.
 With --ftp, an FTP server (user U, password P, home ROOT, uploads allowed) as well.
 Prints one JSON line {"http_port": N, "ftp_port": N or 0, "scheme": "http"|"https"}.
 """
@@ -40,6 +42,8 @@ def main():
     args = ap.parse_args()
     realm = "cwmpd-files"
     nonces = set()
+    seen = {}  # GET path -> requests so far
+    lock = threading.Lock()
 
     def md5(s):
         return hashlib.md5(s.encode()).hexdigest()
@@ -105,7 +109,17 @@ def main():
             return data
 
         def do_GET(self):
+            with lock:
+                seen[self.path] = seen.get(self.path, 0) + 1
+                count = seen[self.path]
+                with open(os.path.join(args.uploads, ".requests"), "a") as log:
+                    log.write(self.path + "\n")
             auth, kind, name = self.route()
+            if kind == "flaky":
+                failures, _, name = (name or "").partition("/")
+                if count <= int(failures or "0"):
+                    name = None  # a 404 below
+                kind = "files"
             if auth and not self.authorised(auth):
                 return self.deny(auth)
             if auth:

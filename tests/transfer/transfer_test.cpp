@@ -1,12 +1,14 @@
 // Unit tests of the transfer manager's pieces and of the manager itself against a real
 // loopback file server (tests/transfer/file_server.py), with fake session hooks.
 #include <gtest/gtest.h>
+#include <sys/vfs.h>
 
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 
 #include "cwmpd/core/engine.hpp"
 #include "cwmpd/core/transfer_manager.hpp"
@@ -70,14 +72,18 @@ TEST(TransferScheme, AcceptsHttpHttpsAndFtpInAnyCase) {
 }
 
 TEST(TimeWindows, AreMadeAbsoluteAndCheckedForOrderAndOverlap) {
-  auto w = makeWindows({{10, 20, "1 At Any Time", "", -1}, {30, 40, "2 Immediately", "", 0}}, 1000, 1.0);
+  auto w =
+      makeWindows({{10, 20, "1 At Any Time", "", -1}, {30, 40, "2 Immediately", "", 0}}, 1000, 1.0);
   ASSERT_EQ(w.size(), 2u);
   EXPECT_EQ(w[0].start, 1010);
   EXPECT_EQ(w[0].end, 1020);
   EXPECT_EQ(w[1].mode, "2 Immediately");
   EXPECT_EQ(faultOf([] { (void)makeWindows({}, 0, 1.0); }), 9003);
   EXPECT_EQ(faultOf([] { (void)makeWindows({{5, 5, "1 At Any Time", "", 0}}, 0, 1.0); }), 9003);
-  EXPECT_EQ(faultOf([] { (void)makeWindows({{0, 20, "1 At Any Time", "", 0}, {10, 30, "1 At Any Time", "", 0}}, 0, 1.0); }),
+  EXPECT_EQ(faultOf([] {
+              (void)makeWindows({{0, 20, "1 At Any Time", "", 0}, {10, 30, "1 At Any Time", "", 0}},
+                                0, 1.0);
+            }),
             9003);
   std::vector<soap::TimeWindowStruct> three(3, {0, 1, "1 At Any Time", "", 0});
   EXPECT_EQ(faultOf([&] { (void)makeWindows(three, 0, 1.0); }), 9003);
@@ -89,6 +95,56 @@ TEST(TimeWindows, NextStartIsNowInsideAWindowTheNextWindowBetweenThemAndNothingA
   EXPECT_EQ(nextWindowStart(w, 150), 150);
   EXPECT_EQ(nextWindowStart(w, 250), 300);
   EXPECT_EQ(nextWindowStart(w, 400), std::nullopt);
+}
+
+TEST(TimeWindows, MaxRetriesAllowsRetriesInsideTheFailedWindowThenMovesToTheNext) {
+  TransferRecord r;
+  r.windows = {{100, 200, "1 At Any Time", 2}, {300, 400, "1 At Any Time", 0}};
+  // Two retries in the first window, after 10 s and then 20 s...
+  EXPECT_EQ(nextAttempt(r, 110, 1.0), 120);
+  EXPECT_EQ(r.retries, 1);
+  EXPECT_EQ(nextAttempt(r, 125, 1.0), 145);
+  // ...then its MaxRetries are used up: the next window, with a fresh count.
+  EXPECT_EQ(nextAttempt(r, 150, 1.0), 300);
+  EXPECT_EQ(r.retryWindow, 1);
+  EXPECT_EQ(r.retries, 0);
+  // MaxRetries 0 in the last window: nothing is left.
+  EXPECT_EQ(nextAttempt(r, 310, 1.0), std::nullopt);
+}
+
+TEST(TimeWindows, MaxRetriesMinusOneRetriesABoundedNumberOfTimesAndNeverPastTheWindowEnd) {
+  TransferRecord r;
+  r.windows = {{0, 100000, "1 At Any Time", -1}};
+  int retries = 0;
+  std::int64_t t = 10;
+  while (auto at = nextAttempt(r, t, 1.0)) {
+    ASSERT_GT(*at, t);
+    t = *at + 1;
+    ++retries;
+    ASSERT_LT(retries, 100);
+  }
+  EXPECT_GE(retries, 1);
+  EXPECT_LE(retries, 5);
+  // A pause that would end after the window: no retry in it.
+  TransferRecord late;
+  late.windows = {{0, 105, "1 At Any Time", 5}};
+  EXPECT_EQ(nextAttempt(late, 100, 1.0), std::nullopt);
+  // The time scale shortens the pause (tests), never below a second.
+  TransferRecord fast;
+  fast.windows = {{0, 1000, "1 At Any Time", 1}};
+  EXPECT_EQ(nextAttempt(fast, 10, 0.01), 11);
+}
+
+TEST(VendorFileTypes, FollowTheOuiOrOrganisationFormAndAnythingElseIsRefused) {
+  EXPECT_NO_THROW(checkVendorFileType("X 00005E Example Text"));
+  EXPECT_NO_THROW(checkVendorFileType("X 00D09E Bundle"));
+  EXPECT_NO_THROW(checkVendorFileType("X CT-COM Bundle"));
+  for (const std::string& bad : std::vector<std::string>{
+           "1 Firmware Upgrade Image", "X 00005e Lower Case OUI", "X 00005E", "X 00005E ",
+           "X  Name", "Y 00005E Name", "X 00005E Tab\there", "X 00005E " + std::string(60, 'n'),
+           std::string("X 00005E caf\xc3\xa9")}) {
+    EXPECT_THROW(checkVendorFileType(bad), std::invalid_argument) << bad;
+  }
 }
 
 TEST(TransferRecords, SurviveAStoreWrittenToDiskAndReadBack) {
@@ -104,7 +160,9 @@ TEST(TransferRecords, SurviveAStoreWrittenToDiskAndReadBack) {
   r.fileSize = 1234;
   r.targetFileName = "fw.bin";
   r.notBefore = 99;
-  r.windows = {{1, 2, "1 At Any Time"}, {3, 4, "2 Immediately"}};
+  r.windows = {{1, 2, "1 At Any Time", -1}, {3, 4, "2 Immediately", 2}};
+  r.retryWindow = 1;
+  r.retries = 2;
   r.state = 3;
   r.applying = true;
   r.deliveries = 2;
@@ -153,7 +211,9 @@ class TransferManagerTest : public ::testing::Test {
     TransferHooks h;
     h.queueCpeRequest = [this](const soap::Body& b) { requests_.push_back(b); };
     h.cpeMethodSupported = [this](const std::string& m) { return m != unsupported_; };
-    h.addEvent = [this](const std::string& c, const std::string& k, bool) { events_.push_back({c, k}); };
+    h.addEvent = [this](const std::string& c, const std::string& k, bool) {
+      events_.push_back({c, k});
+    };
     h.removeEvent = [this](const std::string& c) {
       std::erase_if(events_, [&](const QueuedEvent& e) { return e.code == c; });
     };
@@ -165,7 +225,10 @@ class TransferManagerTest : public ::testing::Test {
       if (text.rfind("cwmpd-config", 0) != 0) throw sdk::Fault(9018, "not a configuration");
       imported_ = text;
     };
+    o.logFile = logFile_;
     manager_ = std::make_unique<TransferManager>(io_, store_, o, h);
+    for (const auto& [type, handler] : fileTypes_) manager_->registerFileType(type, handler);
+    if (model_) manager_->attachModel(*model_);
     manager_->start();
   }
 
@@ -178,8 +241,8 @@ class TransferManagerTest : public ::testing::Test {
     return done();
   }
 
-  soap::TransferComplete waitTransferComplete() {
-    EXPECT_TRUE(runUntil([&] { return !requests_.empty(); }));
+  soap::TransferComplete waitTransferComplete(std::chrono::seconds limit = 15s) {
+    EXPECT_TRUE(runUntil([&] { return !requests_.empty(); }, limit));
     if (requests_.empty()) return {};
     auto* tc = std::get_if<soap::TransferComplete>(&requests_.back());
     EXPECT_NE(tc, nullptr);
@@ -211,11 +274,16 @@ class TransferManagerTest : public ::testing::Test {
   std::vector<QueuedEvent> events_;
   std::string unsupported_, firmware_, imported_;
   int reboots_ = 0;
+  std::map<std::string, FileTypeHandler> fileTypes_;  // registered by makeManager()
+  Engine* model_ = nullptr;                           // attached by makeManager()
+  std::string logFile_;
 };
 
 TEST_F(TransferManagerTest, RefusesUnsupportedProtocolsTypesNamesAndSizesBeforeQueueing) {
   EXPECT_EQ(faultOf([&] { (void)manager_->download(download("tftp://127.0.0.1/x")); }), 9013);
-  EXPECT_EQ(faultOf([&] { (void)manager_->download(download(server_->url("/files/x"), "9 Nonsense")); }), 9003);
+  EXPECT_EQ(
+      faultOf([&] { (void)manager_->download(download(server_->url("/files/x"), "9 Nonsense")); }),
+      9003);
   auto bad = download(server_->url("/files/x"));
   bad.targetFileName = "..";
   EXPECT_EQ(faultOf([&] { (void)manager_->download(bad); }), 9003);
@@ -254,11 +322,11 @@ TEST_F(TransferManagerTest, MapsServerFailuresOntoTransferCompleteFaults) {
     std::uint32_t fault;
   };
   const std::vector<Case> cases = {
-      {server_->url("/files/missing.bin"), 0, 9016},          // 404
-      {"http://127.0.0.1:1/f.bin", 0, 9015},                  // nothing listens
-      {server_->url("/files/f.bin"), 150, 9017},             // fewer bytes than FileSize
-      {server_->url("/files/f.bin"), 50, 9010},              // more bytes than FileSize
-      {server_->url("/short/f.bin"), 0, 9017},               // connection closed early
+      {server_->url("/files/missing.bin"), 0, 9016},  // 404
+      {"http://127.0.0.1:1/f.bin", 0, 9015},          // nothing listens
+      {server_->url("/files/f.bin"), 150, 9017},      // fewer bytes than FileSize
+      {server_->url("/files/f.bin"), 50, 9010},       // more bytes than FileSize
+      {server_->url("/short/f.bin"), 0, 9017},        // connection closed early
   };
   for (const auto& c : cases) {
     requests_.clear();
@@ -440,7 +508,9 @@ TEST_F(TransferManagerTest, RefusedReportsAreRetriedBoundedlyAndDroppedOn8000) {
   manager_->download(download(server_->url("/files/missing")));
   auto tc = waitTransferComplete();
   soap::Body body = requests_.back();
-  std::erase_if(events_, [](const QueuedEvent& e) { return e.code == "M Download"; });  // an Inform delivered it
+  std::erase_if(events_, [](const QueuedEvent& e) {
+    return e.code == "M Download";
+  });  // an Inform delivered it
   manager_->onCpeRequestOutcome(body, 8002);
   EXPECT_EQ(requests_.size(), 2u);  // queued again, with its events
   EXPECT_TRUE(hasEvent("M Download", "ck"));
@@ -480,6 +550,204 @@ TEST_F(TransferManagerTest, AutonomousTransfersAreReportedWithTheirOwnEventAndMe
   EXPECT_TRUE(manager_->records().empty());
 }
 
+TEST_F(TransferManagerTest,
+       AVendorFileTypeHandlerGetsTheFileAndItsOutcomeGoesIntoTransferComplete) {
+  std::vector<sdk::DownloadedFile> seen;
+  std::string content;
+  std::function<void(const std::string&)> outcome;  // what the handler does after reading
+  fileTypes_["X 00005E Example Text"] = [&](const sdk::DownloadedFile& f) {
+    seen.push_back(f);
+    content = readFile(f.path);
+    if (outcome) outcome(f.path);
+  };
+  makeManager();
+  server_->put("notes.txt", "vendor notes");
+  // Unknown vendor types are refused at once; so is registering a malformed one.
+  EXPECT_EQ(
+      faultOf([&] {
+        (void)manager_->download(download(server_->url("/files/notes.txt"), "X 00005E Other"));
+      }),
+      9003);
+  EXPECT_THROW(manager_->registerFileType("X 00005e Example", [](const sdk::DownloadedFile&) {}),
+               std::invalid_argument);
+
+  auto d = download(server_->url("/files/notes.txt"), "X 00005E Example Text");
+  d.targetFileName = "../../etc/notes.txt";
+  manager_->download(d);
+  auto tc = waitTransferComplete();
+  EXPECT_EQ(tc.fault.faultCode, 0u) << tc.fault.faultString;
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(content, "vendor notes");
+  EXPECT_EQ(seen[0].fileType, "X 00005E Example Text");
+  EXPECT_EQ(seen[0].targetFileName, "notes.txt");  // no directory of the ACS's choosing
+  EXPECT_EQ(seen[0].size, 12u);
+  EXPECT_TRUE(fs::is_empty(dir_.path + "/tmp"));  // what the handler left is removed
+
+  // A refusal with a TransferComplete code keeps it; another code becomes 9010; any
+  // other exception is an internal error.
+  const std::vector<std::pair<std::function<void(const std::string&)>, std::uint32_t>> refusals = {
+      {[](const std::string&) {
+         throw sdk::Fault(sdk::FaultCode::DownloadFailureCorrupted, "bad");
+       },
+       9018},
+      {[](const std::string&) { throw sdk::Fault(sdk::FaultCode::InvalidParameterValue, "odd"); },
+       9010},
+      {[](const std::string&) { throw std::runtime_error("bug"); }, 9002},
+  };
+  for (const auto& [what, code] : refusals) {
+    outcome = what;
+    requests_.clear();
+    manager_->download(download(server_->url("/files/notes.txt"), "X 00005E Example Text"));
+    EXPECT_EQ(waitTransferComplete().fault.faultCode, code);
+    manager_->onCpeRequestOutcome(requests_.back(), 0);
+    EXPECT_TRUE(fs::is_empty(dir_.path + "/tmp"));
+  }
+}
+
+soap::ScheduleDownload scheduled(const std::string& url, int maxRetries) {
+  soap::ScheduleDownload s;
+  s.commandKey = "retry";
+  s.fileType = "2 Web Content";
+  s.url = url;
+  s.timeWindowList = {{0, 100000, "1 At Any Time", "", maxRetries}};  // 1000 s at the time scale
+  return s;
+}
+
+TEST_F(TransferManagerTest, AScheduledDownloadIsRetriedInItsWindowAsOftenAsMaxRetriesAllows) {
+  server_->put("flaky.bin", "finally");
+  // The server fails twice; MaxRetries 2 lets the third attempt through.
+  manager_->scheduleDownload(scheduled(server_->url("/flaky/2/flaky.bin"), 2));
+  auto tc = waitTransferComplete();
+  EXPECT_EQ(tc.fault.faultCode, 0u) << tc.fault.faultString;
+  EXPECT_EQ(server_->requests("/flaky/2/flaky.bin"), 3);
+  EXPECT_EQ(readFile(dir_.path + "/files/flaky.bin"), "finally");
+  manager_->onCpeRequestOutcome(requests_.back(), 0);
+
+  // MaxRetries 0: one attempt, and its failure is final.
+  requests_.clear();
+  manager_->scheduleDownload(scheduled(server_->url("/flaky/1/flaky.bin"), 0));
+  EXPECT_EQ(waitTransferComplete().fault.faultCode, 9016u);
+  EXPECT_EQ(server_->requests("/flaky/1/flaky.bin"), 1);
+  manager_->onCpeRequestOutcome(requests_.back(), 0);
+
+  // MaxRetries -1 against a server that never recovers: a bounded number of attempts.
+  requests_.clear();
+  manager_->scheduleDownload(scheduled(server_->url("/files/never.bin"), -1));
+  EXPECT_EQ(waitTransferComplete(30s).fault.faultCode, 9016u);
+  const int attempts = server_->requests("/files/never.bin");
+  EXPECT_GE(attempts, 2);
+  EXPECT_LE(attempts, 6);
+}
+
+TEST_F(TransferManagerTest, RetriesOfAScheduledDownloadSurviveARestart) {
+  manager_->scheduleDownload(scheduled(server_->url("/files/never.bin"), 1));
+  ASSERT_TRUE(runUntil([&] { return server_->requests("/files/never.bin") == 1; }));
+  ASSERT_TRUE(runUntil([&] {
+    auto r = manager_->records();
+    return !r.empty() && r[0].retries == 1 && r[0].state == 1;
+  }));
+  makeManager();  // the retry count is persisted: one retry, not a fresh allowance
+  EXPECT_EQ(waitTransferComplete().fault.faultCode, 9016u);
+  EXPECT_EQ(server_->requests("/files/never.bin"), 2);
+}
+
+// The model's DeviceInfo.VendorConfigFile / VendorLogFile (the deviceinfo plugin's
+// document) kept by the manager, and the Upload types 3 and 4 that name their instances.
+class VendorFilesTest : public TransferManagerTest {
+ protected:
+  void SetUp() override {
+    modelStore_.load();
+    engine_ = std::make_unique<Engine>("Device", modelStore_);
+    std::ifstream in(CWMPD_DEVICEINFO_MODEL);
+    engine_->addDefinitions(std::string(std::istreambuf_iterator<char>(in), {}));
+    engine_->finalize();
+    model_ = engine_.get();
+    logFile_ = dir_.path + "/agent.log";
+    std::ofstream(logFile_) << "log line 1\nlog line 2\n";
+    TransferManagerTest::SetUp();
+  }
+  std::string value(const std::string& p) { return engine_->rawValue("Device.DeviceInfo." + p); }
+  soap::Upload upload(const std::string& type, const std::string& name) {
+    soap::Upload u;
+    u.commandKey = name;
+    u.fileType = type;
+    u.url = server_->url("/upload/" + name);
+    return u;
+  }
+
+  Store modelStore_{dir_.path + "/model.db"};
+  std::unique_ptr<Engine> engine_;
+};
+
+TEST_F(VendorFilesTest, TheAgentsConfigurationAndLogAreInstancesOfTheModel) {
+  EXPECT_EQ(manager_->vendorConfigInstance(), 1u);
+  EXPECT_EQ(manager_->vendorLogInstance(), 1u);
+  EXPECT_EQ(value("VendorConfigFileNumberOfEntries"), "1");
+  EXPECT_EQ(value("VendorLogFileNumberOfEntries"), "1");
+  EXPECT_EQ(value("VendorConfigFile.1.Name"), "cwmpd-config");
+  EXPECT_EQ(value("VendorConfigFile.1.Date"), "0001-01-01T00:00:00Z");  // never replaced
+  EXPECT_EQ(value("VendorConfigFile.1.UseForBackupRestore"), "true");
+  EXPECT_FALSE(value("VendorConfigFile.1.Description").empty());
+  EXPECT_EQ(value("VendorLogFile.1.Name"), logFile_);
+  EXPECT_EQ(value("VendorLogFile.1.MaximumSize"), "0");
+  // A log on tmpfs is lost with a reboot.
+  struct statfs st {};
+  if (::statfs("/dev/shm", &st) == 0 && st.f_type == 0x01021994) {
+    logFile_ = "/dev/shm/cwmpd-test.log";
+    makeManager();
+    EXPECT_EQ(value("VendorLogFile.1.Persistent"), "false");
+    EXPECT_EQ(value("VendorLogFile.1.Name"), logFile_);
+  }
+}
+
+TEST_F(VendorFilesTest, UploadTypesThreeAndFourNameTheirInstancesAndOthersAreInvalidArguments) {
+  manager_->upload(upload("3 Vendor Configuration File 1", "config.txt"));
+  EXPECT_EQ(waitTransferComplete().fault.faultCode, 0u);
+  EXPECT_EQ(server_->uploaded("config.txt"), "exported configuration\n");
+  manager_->onCpeRequestOutcome(requests_.back(), 0);
+  requests_.clear();
+  manager_->upload(upload("4 Vendor Log File 1", "log.txt"));
+  EXPECT_EQ(waitTransferComplete().fault.faultCode, 0u);
+  EXPECT_EQ(server_->uploaded("log.txt"), "log line 1\nlog line 2\n");
+  for (const std::string& type : std::vector<std::string>{
+           "3 Vendor Configuration File 2", "4 Vendor Log File 7", "3 Vendor Configuration File 01",
+           "4 Vendor Log File", "3 Vendor Configuration File x"})
+    EXPECT_EQ(faultOf([&] { (void)manager_->upload(upload(type, "no.txt")); }), 9003) << type;
+}
+
+TEST_F(VendorFilesTest, WithoutALogFileThereIsNoLogInstanceToUpload) {
+  logFile_.clear();
+  Store fresh(dir_.path + "/model2.db");
+  fresh.load();
+  Engine other("Device", fresh);
+  std::ifstream in(CWMPD_DEVICEINFO_MODEL);
+  other.addDefinitions(std::string(std::istreambuf_iterator<char>(in), {}));
+  other.finalize();
+  model_ = &other;
+  makeManager();
+  EXPECT_EQ(manager_->vendorLogInstance(), 0u);
+  EXPECT_EQ(other.rawValue("Device.DeviceInfo.VendorLogFileNumberOfEntries"), "0");
+  EXPECT_EQ(faultOf([&] { (void)manager_->upload(upload("4 Vendor Log File 1", "no.txt")); }),
+            9003);
+  manager_->stop();
+  model_ = nullptr;
+}
+
+TEST_F(VendorFilesTest, ADownloadedConfigurationRenamesAndDatesTheConfigurationInstance) {
+  server_->put("site-42.cfg", "cwmpd-config 1 Device\n");
+  const auto before = std::time(nullptr);
+  manager_->download(
+      download(server_->url("/files/site-42.cfg?v=2"), "3 Vendor Configuration File"));
+  ASSERT_TRUE(runUntil([&] { return reboots_ == 1; }));
+  makeManager();  // the restart that follows an imported configuration
+  EXPECT_EQ(value("VendorConfigFile.1.Name"), "site-42.cfg");
+  const std::string date = value("VendorConfigFile.1.Date");
+  EXPECT_GE(date, isoTime(before)) << date;
+  EXPECT_LE(date, isoTime(std::time(nullptr))) << date;
+  EXPECT_EQ(manager_->vendorConfigInstance(), 1u);  // the same instance, not a new one
+  EXPECT_EQ(value("VendorConfigFileNumberOfEntries"), "1");
+}
+
 // ---------------- configuration export / import of the engine ----------------
 
 class EngineConfiguration : public ::testing::Test {
@@ -500,7 +768,9 @@ TEST_F(EngineConfiguration, RoundTripsValuesInstancesAndAttributesButNotSecrets)
   {
     Store s(dir_.path + "/a.db");
     auto e = make(s);
-    e->setValues({{"Device.Test.Name", "tab\there"}, {"Device.Test.Level", "-3"}, {"Device.Test.Secret", "pw"}},
+    e->setValues({{"Device.Test.Name", "tab\there"},
+                  {"Device.Test.Level", "-3"},
+                  {"Device.Test.Secret", "pw"}},
                  sdk::Source::Acs);
     auto n = e->addObject("Device.Test.Item.", sdk::Source::Acs);
     e->setValues({{"Device.Test.Item." + std::to_string(n) + ".Value", "v"}}, sdk::Source::Acs);
@@ -515,7 +785,8 @@ TEST_F(EngineConfiguration, RoundTripsValuesInstancesAndAttributesButNotSecrets)
     e->importConfiguration(text);
   }
   auto e = make(s);  // the restart
-  auto v = e->getValues({"Device.Test.Name", "Device.Test.Level", "Device.Test.Item.1.Value", "Device.Test.Flag"});
+  auto v = e->getValues(
+      {"Device.Test.Name", "Device.Test.Level", "Device.Test.Item.1.Value", "Device.Test.Flag"});
   EXPECT_EQ(v[0].value, "tab\there");
   EXPECT_EQ(v[1].value, "-3");
   EXPECT_EQ(v[2].value, "v");
@@ -531,15 +802,16 @@ TEST_F(EngineConfiguration, RefusesAnInvalidFileWithoutChangingAnything) {
   e->setValues({{"Device.Test.Name", "keep"}}, sdk::Source::Acs);
   const std::string before = e->exportConfiguration();
   for (const std::string& bad : {
-           std::string("nonsense"),
-           std::string("cwmpd-config 1 InternetGatewayDevice\n"),
-           std::string("cwmpd-config 1 Device\nV\tDevice.Test.Level\t99\n"),      // out of range
-           std::string("cwmpd-config 1 Device\nV\tDevice.Test.Counter\t1\n"),     // read-only
-           std::string("cwmpd-config 1 Device\nV\tDevice.Test.Item.5.Value\tx\n"),  // no such instance
+           std::string("nonsense"), std::string("cwmpd-config 1 InternetGatewayDevice\n"),
+           std::string("cwmpd-config 1 Device\nV\tDevice.Test.Level\t99\n"),   // out of range
+           std::string("cwmpd-config 1 Device\nV\tDevice.Test.Counter\t1\n"),  // read-only
+           std::string(
+               "cwmpd-config 1 Device\nV\tDevice.Test.Item.5.Value\tx\n"),  // no such instance
            std::string("cwmpd-config 1 Device\nV\tDevice.Nope\tx\n"),
            std::string("cwmpd-config 1 Device\nO\tDevice.Test.Port.1.\n"),  // not a writable table
        }) {
-    EXPECT_EQ(faultOf([&] { e->importConfiguration("V\tDevice.Test.Name\tnew\n" + bad); }), 9018) << bad;
+    EXPECT_EQ(faultOf([&] { e->importConfiguration("V\tDevice.Test.Name\tnew\n" + bad); }), 9018)
+        << bad;
     EXPECT_EQ(faultOf([&] { e->importConfiguration(bad); }), 9018) << bad;
   }
   EXPECT_EQ(e->exportConfiguration(), before);

@@ -32,6 +32,13 @@ std::string downloadRpc(const std::string& key, const std::string& type, const s
          "</DelaySeconds><SuccessURL></SuccessURL><FailureURL></FailureURL></cwmp:Download>";
 }
 
+std::string getValuesRpc(const std::vector<std::string>& names) {
+  std::string rpc = "<cwmp:GetParameterValues><ParameterNames soap-enc:arrayType=\"xsd:string[" +
+                    std::to_string(names.size()) + "]\">";
+  for (const auto& n : names) rpc += "<string>" + n + "</string>";
+  return rpc + "</ParameterNames></cwmp:GetParameterValues>";
+}
+
 std::string uploadRpc(const std::string& key, const std::string& type, const std::string& url) {
   return "<cwmp:Upload><CommandKey>" + key + "</CommandKey><FileType>" + type + "</FileType><URL>" + url +
          "</URL><Username>user</Username><Password>secret</Password><DelaySeconds>0</DelaySeconds></cwmp:Upload>";
@@ -96,6 +103,17 @@ class TransferIt : public DaemonIt {
     for (const auto& b : sent("TransferComplete"))
       if (field(b, "CommandKey") == key) return b;
     return {};
+  }
+  // Fault codes of the daemon's SOAP faults to the ACS's RPCs, in order.
+  std::vector<std::string> faultCodes() {
+    std::vector<std::string> out;
+    for (const auto& r : acs_->results())
+      if (r.get<std::string>("method", "") == "Fault") out.push_back(r.get<std::string>("fault_code", ""));
+    return out;
+  }
+  static std::string readText(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
   }
   std::vector<std::string> resultsOf(const std::string& method) {
     std::vector<std::string> out;
@@ -307,6 +325,147 @@ TEST_F(TransferIt, AnAcsThatRefusesTransferCompleteWith8000IsNotAskedAgain) {
   ASSERT_TRUE(waitNewSession(sessions));
   std::this_thread::sleep_for(1s);
   EXPECT_EQ(sent("TransferComplete").size(), 1u);
+}
+
+}  // namespace
+}  // namespace cwmpd::test
+
+namespace cwmpd::test {
+namespace {
+
+#ifdef CWMPD_TEST_EXAMPLE_PLUGIN
+// Issue 8 item 1: a plugin's vendor FileType (the SDK example plugin's "X 00005E Example
+// Text") is downloaded by the core and applied by the plugin's handler.
+TEST_F(TransferIt, AVendorFileTypeOfAPluginIsAppliedByItAndAnUnknownOneIsRefused) {
+  daemon_->addPlugin(CWMPD_TEST_EXAMPLE_PLUGIN, "example");
+  daemon_->set("example", "file_dir", dir_ + "/example-files");
+  files_->put("note.txt", "hello from the ACS\n");
+  files_->put("binary.bin", std::string("\x7f" "ELF\x01\x00", 6));
+  startAndSettle();
+  ASSERT_TRUE(daemon_->waitForLog("file type 'X 00005E Example Text' handled by plugin example", 1s));
+  acs_->addRpc(downloadRpc("vendor-ok", "X 00005E Example Text", files_->url("/digest/note.txt"), 19));
+  acs_->addRpc(downloadRpc("vendor-bad", "X 00005E Example Text", files_->url("/files/binary.bin")));
+  acs_->addRpc(downloadRpc("vendor-unknown", "X 00005E No Such Type", files_->url("/files/note.txt")));
+  kick();
+  ASSERT_TRUE(waitSent("TransferComplete", 2, 40s));
+  EXPECT_EQ(field(transferComplete("vendor-ok"), "FaultCode"), "0");
+  // The handler's effect: the file where the plugin's configuration says.
+  EXPECT_EQ(readText(dir_ + "/example-files/example.txt"), "hello from the ACS\n");
+  // The plugin refused the binary as corrupted; the unknown type never got queued.
+  EXPECT_EQ(field(transferComplete("vendor-bad"), "FaultCode"), "9018");
+  EXPECT_TRUE(transferComplete("vendor-unknown").empty());
+  EXPECT_EQ(faultCodes(), std::vector<std::string>{"9003"});
+}
+#endif
+
+// Issue 8 item 2, TR-069 3.7.1.5: "M Download" is delivered with the InformResponse, but a
+// session that then fails before the ACS acknowledged the TransferComplete must not lose
+// it: the next Inform carries "7 TRANSFER COMPLETE" and "M Download" again.
+TEST_F(TransferIt, ATransferCompleteLostWithItsSessionComesBackWithBothEvents) {
+  daemon_->set("session", "time_scale", "0.1");  // the failed session is retried within a second
+  files_->put("x.bin", "x");
+  startAndSettle();
+  // The ACS drops the connection when the TransferComplete arrives (after its
+  // InformResponse). Twice: libcurl sends a request again, once, on a fresh connection when
+  // a reused one dies without an answer; the second drop fails the session.
+  acs_->addResponses(R"([{"match": "TransferComplete", "drop": true}, {"match": "TransferComplete", "drop": true}])");
+  acs_->addRpc(downloadRpc("dropped", "2 Web Content", files_->url("/files/x.bin")));
+  kick();
+  ASSERT_TRUE(waitSent("TransferComplete", 3, 40s));
+  ASSERT_TRUE(daemon_->waitForLog("failed; retry 1", 1s));
+  // Every Inform after the download carries both events, the retried one included.
+  std::vector<std::string> withReport;
+  for (const auto& inform : informs(*acs_)) {
+    bool complete = false, method = false;
+    for (const auto& [code, key] : informEvents(inform)) {
+      complete = complete || code == "7 TRANSFER COMPLETE";
+      method = method || (code == "M Download" && key == "dropped");
+    }
+    if (complete || method) {
+      EXPECT_TRUE(complete && method) << inform;
+      withReport.push_back(inform);
+    }
+  }
+  EXPECT_GE(withReport.size(), 2u);
+  // The second TransferComplete was acknowledged: the next session carries neither.
+  for (const auto& b : sent("TransferComplete")) EXPECT_EQ(field(b, "CommandKey"), "dropped");
+  std::this_thread::sleep_for(500ms);
+  const std::size_t before = acs_->sessions().size();
+  kick();
+  ASSERT_TRUE(waitNewSession(before));
+  const auto codes = eventCodes(acs_->sessions().back().get<std::string>("inform", ""));
+  EXPECT_EQ(std::count(codes.begin(), codes.end(), "7 TRANSFER COMPLETE"), 0);
+  EXPECT_EQ(std::count(codes.begin(), codes.end(), "M Download"), 0);
+  EXPECT_EQ(sent("TransferComplete").size(), 3u);
+}
+
+// Issue 8 item 3, TR-069 A.4.1.5: Upload "3 Vendor Configuration File <i>" and "4 Vendor Log
+// File <i>" name DeviceInfo.VendorConfigFile / VendorLogFile instances; a downloaded
+// configuration renames and dates its instance.
+TEST_F(TransferIt, UploadTypesThreeAndFourSendTheConfigurationAndLogTheirInstancesName) {
+  startAndSettle();
+  const std::string di = "Device.DeviceInfo.";
+  acs_->addRpc(getValuesRpc({di + "VendorConfigFileNumberOfEntries", di + "VendorConfigFile.1.Name",
+                             di + "VendorConfigFile.1.Date", di + "VendorConfigFile.1.UseForBackupRestore",
+                             di + "VendorLogFile.1.Name", di + "VendorLogFile.1.Persistent"}));
+  acs_->addRpc(uploadRpc("cfg-3", "3 Vendor Configuration File 1", files_->url("/upload/three.cfg")));
+  acs_->addRpc(uploadRpc("log-4", "4 Vendor Log File 1", files_->url("/digest/upload/four.log")));
+  acs_->addRpc(uploadRpc("cfg-none", "3 Vendor Configuration File 2", files_->url("/upload/none.cfg")));
+  kick();
+  ASSERT_TRUE(waitSent("TransferComplete", 2, 40s));
+  auto gpv = sent("GetParameterValuesResponse");
+  ASSERT_EQ(gpv.size(), 1u);
+  EXPECT_EQ(parameterValue(gpv[0], di + "VendorConfigFileNumberOfEntries"), "1");
+  EXPECT_EQ(parameterValue(gpv[0], di + "VendorConfigFile.1.Name"), "cwmpd-config");
+  EXPECT_EQ(parameterValue(gpv[0], di + "VendorConfigFile.1.Date"), "0001-01-01T00:00:00Z");
+  EXPECT_EQ(parameterValue(gpv[0], di + "VendorConfigFile.1.UseForBackupRestore"), "true");
+  EXPECT_EQ(parameterValue(gpv[0], di + "VendorLogFile.1.Name"), dir_ + "/cwmpd.log");
+  EXPECT_TRUE(parameterValue(gpv[0], di + "VendorLogFile.1.Persistent").has_value());
+  EXPECT_EQ(field(transferComplete("cfg-3"), "FaultCode"), "0");
+  EXPECT_EQ(field(transferComplete("log-4"), "FaultCode"), "0");
+  const std::string config = files_->uploaded("three.cfg");
+  EXPECT_EQ(config.rfind("cwmpd-config 1 Device\n", 0), 0u) << config;
+  EXPECT_NE(files_->uploaded("four.log").find("session"), std::string::npos);  // the daemon's own log
+  EXPECT_EQ(faultCodes(), std::vector<std::string>{"9003"});
+
+  // The uploaded configuration comes back as "3 Vendor Configuration File": after the
+  // restart that applies it, instance 1 carries its name and the time it was applied.
+  files_->put("site-7.cfg", config);
+  acs_->addRpc(downloadRpc("cfg-back", "3 Vendor Configuration File", files_->url("/files/site-7.cfg"), config.size()));
+  kick();
+  ASSERT_TRUE(waitSent("TransferComplete", 3, 40s));
+  EXPECT_EQ(field(transferComplete("cfg-back"), "FaultCode"), "0");
+  acs_->addRpc(getValuesRpc({di + "VendorConfigFileNumberOfEntries", di + "VendorConfigFile.1.Name",
+                             di + "VendorConfigFile.1.Date"}));
+  kick();
+  ASSERT_TRUE(waitSent("GetParameterValuesResponse", 2));
+  gpv = sent("GetParameterValuesResponse");
+  EXPECT_EQ(parameterValue(gpv[1], di + "VendorConfigFileNumberOfEntries"), "1");
+  EXPECT_EQ(parameterValue(gpv[1], di + "VendorConfigFile.1.Name"), "site-7.cfg");
+  const auto date = parameterValue(gpv[1], di + "VendorConfigFile.1.Date");
+  ASSERT_TRUE(date.has_value());
+  EXPECT_NE(*date, "0001-01-01T00:00:00Z");
+}
+
+// Issue 8 item 4, TR-069 A.4.1.8: a download that fails in its window is retried there
+// while the window's MaxRetries allow.
+TEST_F(TransferIt, AScheduledDownloadIsRetriedInItsWindowUpToMaxRetries) {
+  daemon_->set("session", "time_scale", "0.1");  // retry pauses of a second
+  files_->put("flaky.bin", "after two failures");
+  startAndSettle();
+  acs_->addRpc(
+      "<cwmp:ScheduleDownload><CommandKey>flaky</CommandKey><FileType>2 Web Content</FileType><URL>" +
+      files_->url("/flaky/2/flaky.bin") +
+      "</URL><Username></Username><Password></Password><FileSize>0</FileSize><TargetFileName>flaky.bin"
+      "</TargetFileName><TimeWindowList soap-enc:arrayType=\"cwmp:TimeWindowStruct[1]\"><TimeWindowStruct>"
+      "<WindowStart>0</WindowStart><WindowEnd>3600</WindowEnd><WindowMode>1 At Any Time</WindowMode>"
+      "<UserMessage></UserMessage><MaxRetries>2</MaxRetries></TimeWindowStruct></TimeWindowList>"
+      "</cwmp:ScheduleDownload>");
+  kick();
+  ASSERT_TRUE(waitSent("TransferComplete", 1, 40s));
+  EXPECT_EQ(field(transferComplete("flaky"), "FaultCode"), "0");
+  EXPECT_EQ(files_->requests("/flaky/2/flaky.bin"), 3);
+  EXPECT_EQ(readText(dir_ + "/transfer-files/flaky.bin"), "after two failures");
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "cwmpd/core/log.hpp"
+#include "cwmpd/core/transfer_manager.hpp"
 
 namespace cwmpd::core {
 
@@ -60,6 +61,54 @@ class PluginHost::HostAdapter : public sdk::Host {
  private:
   PluginHost& owner_;
   std::string name_;
+};
+
+// What a plugin sees while it registers: the engine's registrar for the data model, plus
+// the registrations the host keeps itself (vendor file types). File types are taken over
+// only when the whole registration succeeded.
+class PluginHost::RegistrarAdapter : public sdk::Registrar {
+ public:
+  RegistrarAdapter(PluginHost& owner, sdk::Registrar& model, std::string plugin)
+      : owner_(owner), model_(model), plugin_(std::move(plugin)) {}
+  sdk::Host& host() override { return model_.host(); }
+  void definitions(std::string_view xml) override { model_.definitions(xml); }
+  sdk::ObjectBinding& object(std::string_view pattern) override { return model_.object(pattern); }
+  void vendorEvent(std::string_view code) override { model_.vendorEvent(code); }
+  void onFlush(std::function<void()> flush) override { model_.onFlush(std::move(flush)); }
+  void fileType(std::string_view type, sdk::FileTypeHandler handler) override {
+    const std::string t(type);
+    checkVendorFileType(t);
+    if (!handler) throw std::invalid_argument("file type '" + t + "' without a handler");
+    for (const auto& known : owner_.fileTypes_)
+      if (known.type == t) throw std::invalid_argument("file type '" + t + "' is already handled by plugin " + known.plugin);
+    for (const auto& mine : pending_)
+      if (mine.type == t) throw std::invalid_argument("file type '" + t + "' declared twice");
+    // The firewall around plugin code: only sdk::Fault leaves it.
+    auto guarded = [h = std::move(handler), plugin = plugin_](const sdk::DownloadedFile& f) {
+      try {
+        h(f);
+      } catch (const sdk::Fault&) {
+        throw;
+      } catch (const std::exception& e) {
+        CWMPD_LOG(Error, "plugin " + plugin, "file type handler failed: " << e.what());
+        throw sdk::Fault(sdk::FaultCode::InternalError, "plugin " + plugin + " could not apply the file");
+      } catch (...) {
+        CWMPD_LOG(Error, "plugin " + plugin, "file type handler failed");
+        throw sdk::Fault(sdk::FaultCode::InternalError, "plugin " + plugin + " could not apply the file");
+      }
+    };
+    pending_.push_back({t, plugin_, std::move(guarded)});
+  }
+  void commit() {
+    for (auto& f : pending_) owner_.fileTypes_.push_back(std::move(f));
+    pending_.clear();
+  }
+
+ private:
+  PluginHost& owner_;
+  sdk::Registrar& model_;
+  std::string plugin_;
+  std::vector<FileType> pending_;
 };
 
 PluginHost::PluginHost(Engine& engine, const Config& config, hal::Hal& hal, PluginHostServices services)
@@ -145,7 +194,7 @@ bool PluginHost::addBuiltin(std::unique_ptr<sdk::Plugin> plugin, const std::stri
 
 bool PluginHost::registerPlugin(std::unique_ptr<Loaded> loaded) {
   loaded->host = std::make_unique<HostAdapter>(*this, loaded->name);
-  sdk::Registrar& reg = engine_.beginRegistration(loaded->name, *loaded->host);
+  RegistrarAdapter reg(*this, engine_.beginRegistration(loaded->name, *loaded->host), loaded->name);
   std::string why;
   try {
     loaded->plugin->registerModel(reg);
@@ -162,6 +211,7 @@ bool PluginHost::registerPlugin(std::unique_ptr<Loaded> loaded) {
     return false;
   }
   engine_.endRegistration(true);
+  reg.commit();
   CWMPD_LOG(Info, "plugins", "loaded " << loaded->name << " " << loaded->version << " (" << loaded->file << ")");
   plugins_.push_back(std::move(loaded));
   return true;

@@ -1,5 +1,6 @@
 #include "cwmpd/core/transfer_manager.hpp"
 
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
 
 #include <boost/asio/post.hpp>
@@ -9,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "cwmpd/core/engine.hpp"
 #include "cwmpd/core/log.hpp"
 #include "cwmpd/core/session_engine.hpp"
 #include "cwmpd/sdk/fault.hpp"
@@ -29,6 +31,14 @@ constexpr std::size_t kMaxFaultString = 256;
 
 const char* const kFirmware = "1 Firmware Upgrade Image";
 const char* const kConfigFile = "3 Vendor Configuration File";
+// The agent's own entries of DeviceInfo.VendorConfigFile / VendorLogFile (their keys for
+// the persisted instance numbers) and what is remembered of the configuration's last
+// replacement (session store).
+const char* const kConfigKey = "cwmpd-config";
+const char* const kLogKey = "cwmpd-log";
+const char* const kConfigNameState = "vcf:name";
+const char* const kConfigDateState = "vcf:date";
+const char* const kUnknownTime = "0001-01-01T00:00:00Z";  // TR-106: an unknown dateTime
 
 std::int64_t now() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
@@ -78,6 +88,26 @@ soap::Body requestFor(const TransferRecord& r) {
   return t;
 }
 
+// The number ending an Upload FileType "3 Vendor Configuration File 2" after `prefix`;
+// 0 when the type is not of that form.
+std::uint32_t instanceOf(const std::string& type, const std::string& prefix) {
+  if (type.size() <= prefix.size() || type.compare(0, prefix.size(), prefix) != 0) return 0;
+  const std::string digits = type.substr(prefix.size());
+  if (digits.size() > 9 || digits[0] == '0') return 0;
+  for (char c : digits)
+    if (c < '0' || c > '9') return 0;
+  return static_cast<std::uint32_t>(std::stoul(digits));
+}
+
+// Whether a file in `dir` outlives a reboot: not on tmpfs or ramfs (OpenWrt's /tmp, /var).
+bool persistentFileSystem(const std::string& dir) {
+  struct statfs st {};
+  if (::statfs(dir.c_str(), &st) != 0) return true;
+  constexpr unsigned long kTmpfs = 0x01021994, kRamfs = 0x858458f6;
+  const auto type = static_cast<unsigned long>(st.f_type);
+  return type != kTmpfs && type != kRamfs;
+}
+
 }  // namespace
 
 TransferManager::TransferManager(boost::asio::io_context& io, Store& state, TransferOptions options,
@@ -112,10 +142,79 @@ void TransferManager::attach(SessionEngine& session) {
   };
   hooks_.removeEvent = [s](const std::string& code) { s->events().remove(code); };
   hooks_.pendingEvents = [s] { return s->events().pending(); };
+  // TR-069 3.7.1.5: "M Download" (and its kin) count as delivered with the InformResponse,
+  // but must travel again until the TransferComplete itself was acknowledged. A session
+  // that ended (failed, or the ACS closed it) with a report still pending gets them back.
+  session.addSessionListener([this, life = std::weak_ptr<bool>(life_)](bool started) {
+    if (!started && !life.expired()) sessionEnded();
+  });
+}
+
+void TransferManager::attachModel(Engine& model) {
+  Engine* m = &model;
+  hooks_.publishVendorFile = [m](const std::string& table, const std::string& key,
+                                 const std::vector<std::pair<std::string, std::string>>& values) -> std::uint32_t {
+    const std::string path = m->root() + ".DeviceInfo." + table + ".";
+    if (!m->exists(path)) return 0;
+    const std::uint32_t n = m->ensureInstance(path, key);
+    const std::string instance = path + std::to_string(n) + ".";
+    for (const auto& [name, value] : values)
+      if (m->exists(instance + name)) m->setInternal(instance + name, value, false);
+    return n;
+  };
 }
 
 void TransferManager::registerFileType(const std::string& fileType, FileTypeHandler handler) {
+  checkVendorFileType(fileType);
   fileTypes_[fileType] = std::move(handler);
+}
+
+void TransferManager::sessionEnded() {
+  for (const auto& [id, r] : records_)
+    if (r.state == 3 && !r.applying) ensureEvents(r);
+}
+
+// The agent's own configuration is VendorConfigFile instance "cwmpd-config"; its log (when
+// [transfers] log_file names one) is VendorLogFile "cwmpd-log". Their numbers are what
+// Upload "3 Vendor Configuration File <i>" / "4 Vendor Log File <i>" accept.
+void TransferManager::publishVendorFiles() {
+  if (!hooks_.publishVendorFile) return;
+  try {
+    const std::string* name = state_.get(kConfigNameState);
+    const std::string* date = state_.get(kConfigDateState);
+    vendorConfigInstance_ = hooks_.publishVendorFile(
+        "VendorConfigFile", kConfigKey,
+        {{"Name", name ? *name : std::string(kConfigKey)},
+         {"Version", ""},
+         {"Date", date ? *date : std::string(kUnknownTime)},
+         {"Description", "Parameter values, instances and attributes set through the agent (secrets excluded)"},
+         {"UseForBackupRestore", "true"}});
+    if (options_.logFile.empty()) return;
+    // TR-181: Name is the path, or a shorter name derived from it (64 characters at most).
+    const fs::path log(options_.logFile);
+    std::string logName = log.string().size() <= 64 ? log.string() : log.filename().string().substr(0, 64);
+    vendorLogInstance_ = hooks_.publishVendorFile(
+        "VendorLogFile", kLogKey,
+        {{"Name", logName},
+         {"MaximumSize", "0"},  // the agent does not bound a log it does not write itself: unknown
+         {"Persistent", persistentFileSystem(log.parent_path().empty() ? "." : log.parent_path().string()) ? "true"
+                                                                                                             : "false"}});
+  } catch (const std::exception& e) {
+    CWMPD_LOG(Warning, kLog, "cannot publish the vendor configuration and log files: " << e.what());
+  }
+}
+
+// TR-181 VendorConfigFile: Name from the URL the file came from, Date when it was applied.
+void TransferManager::configurationApplied(const TransferRecord& r) {
+  std::string path = r.url.substr(0, r.url.find_first_of("?#"));
+  std::string name = sanitizeFileName(path.substr(path.find_last_of('/') + 1)).value_or(kConfigKey);
+  state_.set(kConfigNameState, name.substr(0, 64));
+  state_.set(kConfigDateState, isoTime(now()));
+  try {
+    state_.commit();
+  } catch (const StoreError& e) {
+    CWMPD_LOG(Error, kLog, "cannot persist: " << e.what());
+  }
 }
 
 // ---------------- persistence ----------------
@@ -193,6 +292,7 @@ void TransferManager::start() {
     ensureEvents(rec);
     deliver(rec);
   }
+  publishVendorFiles();
   CWMPD_LOG(Info, kLog, records_.size() << " transfer(s) in the queue");
   pump();
 }
@@ -267,9 +367,15 @@ soap::UploadResponse TransferManager::upload(const soap::Upload& u) {
   if (u.url.empty()) throw Fault(FaultCode::InvalidArguments, "empty URL");
   if (transferScheme(u.url).empty()) throw Fault(FaultCode::UnsupportedTransferProtocol, "unsupported protocol in URL");
   // TR-069 A.4.1.5: "3 Vendor Configuration File <i>" / "4 Vendor Log File <i>" name an
-  // instance of DeviceInfo.VendorConfigFile / VendorLogFile; this agent has one of each.
-  const bool config = u.fileType == "1 Vendor Configuration File" || u.fileType == "3 Vendor Configuration File 1";
-  const bool log = u.fileType == "2 Vendor Log File" || u.fileType == "4 Vendor Log File 1";
+  // instance of DeviceInfo.VendorConfigFile / VendorLogFile; this agent has one of each
+  // (its own configuration and log). Another number names nothing: invalid arguments.
+  const std::uint32_t configInstance = instanceOf(u.fileType, "3 Vendor Configuration File ");
+  const std::uint32_t logInstance = instanceOf(u.fileType, "4 Vendor Log File ");
+  if ((configInstance && configInstance != vendorConfigInstance_) || (logInstance && logInstance != vendorLogInstance_))
+    throw Fault(FaultCode::InvalidArguments, "no " + u.fileType.substr(2, u.fileType.rfind(' ') - 2) + " instance " +
+                                                 u.fileType.substr(u.fileType.rfind(' ') + 1));
+  const bool config = u.fileType == "1 Vendor Configuration File" || configInstance;
+  const bool log = u.fileType == "2 Vendor Log File" || logInstance;
   if (!config && !log) throw Fault(FaultCode::InvalidArguments, "unsupported FileType '" + u.fileType + "'");
   if (config && !hooks_.exportConfiguration)
     throw Fault(FaultCode::InvalidArguments, "configuration export is not available");
@@ -408,7 +514,8 @@ void TransferManager::pump() {
   for (auto& [id, r] : records_) {
     if (r.state != 1) continue;
     if (!r.windows.empty()) {
-      auto start = nextWindowStart(r.windows, t);
+      // Not before a retry's pause is over (nextAttempt), nor before the window opens.
+      auto start = nextWindowStart(r.windows, std::max(t, r.notBefore));
       if (!start) {
         // TR-069 A.4.1.8: none of the windows is left (the CPE was down through them).
         r.faultCode = 9020;
@@ -507,16 +614,15 @@ void TransferManager::finished(std::uint64_t id, std::uint32_t faultCode, std::s
   }
   CWMPD_LOG(Info, kLog, "transfer " << id << " ended: " << (faultCode ? faultString : std::string("success")));
   if (faultCode && !r->windows.empty()) {
-    // A failed scheduled download tries again in its next window, if any.
-    const std::int64_t t = now();
-    for (const auto& w : r->windows) {
-      if (w.start > t) {
-        r->state = 1;
-        r->notBefore = w.start;
-        persist(*r);
-        if (!file.empty()) fs::remove(file, ec);
-        return pump();
-      }
+    // A failed scheduled download tries again: in its window while MaxRetries allow, else
+    // in the next window, if any (TR-069 A.4.1.8).
+    if (auto at = nextAttempt(*r, now(), options_.timeScale)) {
+      CWMPD_LOG(Info, kLog, "transfer " << id << " tries again in " << (*at - now()) << " s");
+      r->state = 1;
+      r->notBefore = *at;
+      persist(*r);
+      if (!file.empty()) fs::remove(file, ec);
+      return pump();
     }
   }
   if (faultCode) {
@@ -574,8 +680,10 @@ void TransferManager::apply(TransferRecord& r, const std::string& file) {
     } catch (const std::exception& e) {
       return failWith(9002, std::string("configuration import failed: ") + e.what());
     }
+    configurationApplied(r);
     CWMPD_LOG(Notice, kLog, "configuration imported from transfer " << r.id << "; restarting");
     if (!hooks_.reboot) {
+      publishVendorFiles();
       r.completeTime = isoTime(now());
       return complete(r, false);
     }
@@ -584,13 +692,22 @@ void TransferManager::apply(TransferRecord& r, const std::string& file) {
     return;
   }
   if (auto it = fileTypes_.find(r.fileType); it != fileTypes_.end()) {
+    sdk::DownloadedFile f;
+    f.path = file;
+    f.fileType = r.fileType;
+    f.targetFileName = r.targetFileName.empty() ? std::string() : sanitizeFileName(r.targetFileName).value_or("");
+    f.size = fs::file_size(file, ec);
     try {
-      it->second(file);
-    } catch (const Fault& f) {
-      return failWith(static_cast<std::uint32_t>(f.code()), f.what());
+      it->second(f);
+    } catch (const Fault& fault) {
+      // transferFault() turns a code TransferComplete cannot carry into 9010.
+      return failWith(static_cast<std::uint32_t>(fault.code()), fault.what());
     } catch (const std::exception& e) {
-      return failWith(9002, e.what());
+      return failWith(9002, std::string("file type handler failed: ") + e.what());
+    } catch (...) {
+      return failWith(9002, "file type handler failed");
     }
+    CWMPD_LOG(Info, kLog, "transfer " << r.id << " applied by the handler of '" << r.fileType << "'");
     fs::remove(file, ec);
     r.completeTime = isoTime(now());
     return complete(r, false);

@@ -1,6 +1,8 @@
-// The pure pieces of the transfer manager: names, schemes, windows, persistence.
+// The pure pieces of the transfer manager: names, types, schemes, windows, persistence.
+#include <cmath>
 #include <ctime>
 #include <map>
+#include <stdexcept>
 
 #include "cwmpd/core/transfer_manager.hpp"
 #include "cwmpd/sdk/fault.hpp"
@@ -56,9 +58,68 @@ std::vector<TransferWindow> makeWindows(const std::vector<soap::TimeWindowStruct
     w.end = now + static_cast<std::int64_t>(t.windowEnd * timeScale + 0.999);
     if (w.end <= w.start) w.end = w.start + 1;
     w.mode = t.windowMode;
+    w.maxRetries = t.maxRetries < -1 ? 0 : t.maxRetries;
     out.push_back(std::move(w));
   }
   return out;
+}
+
+std::optional<std::int64_t> nextAttempt(TransferRecord& r, std::int64_t now, double timeScale) {
+  // MaxRetries -1 leaves the number to the CPE: a few, so that a server that stays broken
+  // is not hammered for the rest of a long window.
+  constexpr int kCpeRetries = 3;
+  constexpr double kFirstPause = 10.0;  // seconds, doubled for every further retry
+  for (std::size_t i = 0; i < r.windows.size(); ++i) {
+    const TransferWindow& w = r.windows[i];
+    const int index = static_cast<int>(i);
+    if (now >= w.start && now < w.end) {
+      if (r.retryWindow != index) {
+        r.retryWindow = index;
+        r.retries = 0;
+      }
+      const int allowed = w.maxRetries < 0 ? kCpeRetries : w.maxRetries;
+      if (r.retries < allowed) {
+        const double pause = kFirstPause * std::ldexp(1.0, std::min(r.retries, 16)) * timeScale;
+        const std::int64_t at = now + std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(pause)));
+        if (at < w.end) {
+          ++r.retries;
+          return at;
+        }
+      }
+    } else if (w.start > now) {
+      r.retryWindow = index;
+      r.retries = 0;
+      return w.start;
+    }
+  }
+  return std::nullopt;
+}
+
+void checkVendorFileType(std::string_view type) {
+  const std::string t(type);
+  auto refuse = [&](const std::string& why) {
+    throw std::invalid_argument("file type '" + t + "': " + why);
+  };
+  if (t.size() > 64) refuse("longer than 64 characters");
+  for (char c : t)
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e)
+      refuse("only printable ASCII is allowed");
+  // TR-069 A.3.2.8: "X <OUI> <Vendor-specific identifier>"; the schema's DownloadFileType
+  // also admits "X <organisation> <name>" (X \S+ .+).
+  if (t.rfind("X ", 0) != 0) refuse("a vendor type starts with \"X \"");
+  const auto sp = t.find(' ', 2);
+  if (sp == std::string::npos || sp == 2) refuse("expected \"X <OUI> <name>\"");
+  const std::string vendor = t.substr(2, sp - 2);
+  if (sp + 1 >= t.size() || t[sp + 1] == ' ') refuse("the name after the vendor is missing");
+  bool hex = vendor.size() == 6, upper = true;
+  for (char c : vendor) {
+    const bool digit = c >= '0' && c <= '9';
+    hex = hex && (digit || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'));
+    upper = upper && !(c >= 'a' && c <= 'f');
+  }
+  // Six hex digits are an OUI, which TR-069 writes in upper case; "00d09e" is a typo an
+  // ACS would never match.
+  if (hex && !upper) refuse("the OUI must be upper-case hex digits");
 }
 
 std::string isoTime(std::int64_t epochSeconds) {
@@ -90,7 +151,10 @@ const char* kindName(TransferRecord::Kind k) {
 
 std::string encodeWindows(const std::vector<TransferWindow>& ws) {
   std::string s;
-  for (const auto& w : ws) s += std::to_string(w.start) + " " + std::to_string(w.end) + " " + w.mode + "\n";
+  // "start end mode\tmaxRetries"; records written before MaxRetries lack the tab part.
+  for (const auto& w : ws)
+    s += std::to_string(w.start) + " " + std::to_string(w.end) + " " + w.mode + "\t" + std::to_string(w.maxRetries) +
+         "\n";
   return s;
 }
 
@@ -108,6 +172,10 @@ std::vector<TransferWindow> decodeWindows(const std::string& s) {
     w.start = std::atoll(line.substr(0, a).c_str());
     w.end = std::atoll(line.substr(a + 1, b - a - 1).c_str());
     w.mode = line.substr(b + 1);
+    if (auto tab = w.mode.find('\t'); tab != std::string::npos) {
+      w.maxRetries = std::atoi(w.mode.c_str() + tab + 1);
+      w.mode.erase(tab);
+    }
     out.push_back(std::move(w));
   }
   return out;
@@ -132,6 +200,8 @@ void saveRecord(Store& store, const TransferRecord& r) {
   set("download", r.isDownload ? "1" : "0");
   set("applying", r.applying ? "1" : "0");
   set("deliveries", std::to_string(r.deliveries));
+  set("retrywindow", std::to_string(r.retryWindow));
+  set("retries", std::to_string(r.retries));
   set("fault", std::to_string(r.faultCode));
   set("faultstring", r.faultString);
   set("start", r.startTime);
@@ -173,6 +243,8 @@ std::vector<TransferRecord> loadRecords(const Store& store) {
     r.isDownload = f["download"] != "0";
     r.applying = f["applying"] == "1";
     r.deliveries = std::atoi(f["deliveries"].c_str());
+    r.retryWindow = f.count("retrywindow") ? std::atoi(f["retrywindow"].c_str()) : -1;
+    r.retries = std::atoi(f["retries"].c_str());
     r.faultCode = static_cast<std::uint32_t>(std::strtoul(f["fault"].c_str(), nullptr, 10));
     r.faultString = f["faultstring"];
     if (!f["start"].empty()) r.startTime = f["start"];

@@ -47,17 +47,30 @@ class PluginHost {
   void setEventSink(std::function<void(const std::string&, const std::string&)> sink);
 
   [[nodiscard]] std::vector<std::string> names() const;
+
+  // A vendor FileType a plugin declared (Registrar::fileType), for the daemon to hand to
+  // the transfer manager. The handler is wrapped: a plugin's exception other than
+  // sdk::Fault becomes Fault 9002 with the plugin named in the log. The handlers refer to
+  // plugin code: drop them before the plugins are unloaded (destroying the PluginHost).
+  struct FileType {
+    std::string type;
+    std::string plugin;
+    sdk::FileTypeHandler handler;
+  };
+  [[nodiscard]] const std::vector<FileType>& fileTypes() const { return fileTypes_; }
   [[nodiscard]] const std::string& lastError() const { return lastError_; }
 
  private:
   struct Loaded;
   class HostAdapter;
+  class RegistrarAdapter;
   bool registerPlugin(std::unique_ptr<Loaded> loaded);
   Engine& engine_;
   const Config& config_;
   hal::Hal& hal_;
   PluginHostServices services_;
   std::vector<std::unique_ptr<Loaded>> plugins_;
+  std::vector<FileType> fileTypes_;
   std::string lastError_;
 };
 

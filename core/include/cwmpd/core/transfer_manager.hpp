@@ -32,9 +32,11 @@
 #include "cwmpd/core/event_queue.hpp"
 #include "cwmpd/core/soap/messages.hpp"
 #include "cwmpd/core/store.hpp"
+#include "cwmpd/sdk/plugin.hpp"
 
 namespace cwmpd::core {
 
+class Engine;
 class SessionEngine;
 
 struct TransferOptions {
@@ -76,6 +78,14 @@ struct TransferHooks {
   // Whether AutonomousTransferComplete should be sent for this transfer
   // (ManagementServer.AutonomousTransferCompletePolicy); unset = always.
   std::function<bool(const soap::AutonomousTransferComplete&)> autonomousPolicy;
+  // DeviceInfo.VendorConfigFile.{i} / VendorLogFile.{i} (named by the Upload FileTypes
+  // "3 Vendor Configuration File <i>" / "4 Vendor Log File <i>", TR-069 A.4.1.5): makes
+  // sure the instance for `key` exists in `table` ("VendorConfigFile" or "VendorLogFile"),
+  // sets the listed parameters the model has, and returns the instance number; 0 when the
+  // model has no such table. attachModel() fills it from an Engine.
+  std::function<std::uint32_t(const std::string& table, const std::string& key,
+                              const std::vector<std::pair<std::string, std::string>>& values)>
+      publishVendorFile;
 };
 
 // A time window of ScheduleDownload, in absolute seconds since the epoch.
@@ -83,6 +93,7 @@ struct TransferWindow {
   std::int64_t start = 0;
   std::int64_t end = 0;
   std::string mode;
+  int maxRetries = 0;  // TR-069 A.4.1.8 MaxRetries: -1 = as the CPE sees fit
   bool operator==(const TransferWindow&) const = default;
 };
 
@@ -99,6 +110,8 @@ struct TransferRecord {
   bool isDownload = true;
   bool applying = false;  // completed and being applied across a restart
   int deliveries = 0;     // TransferComplete attempts the ACS refused
+  int retryWindow = -1;   // ScheduleDownload: the window whose retries `retries` counts
+  int retries = 0;        // failed attempts retried in that window
   std::uint32_t faultCode = 0;
   std::string faultString;
   std::string startTime = "0001-01-01T00:00:00Z";
@@ -129,10 +142,21 @@ void eraseRecord(Store& store, std::uint64_t id);
 [[nodiscard]] std::vector<TransferRecord> loadRecords(const Store& store);
 // "2026-11-25T13:40:00Z"
 [[nodiscard]] std::string isoTime(std::int64_t epochSeconds);
+// TR-069 A.4.1.8 MaxRetries after a failed attempt at `now`: the time of the next attempt
+// (a retry in the window the attempt failed in while its MaxRetries allow, after a pause
+// growing from 10 s times `timeScale`; else the start of the next window), updating the
+// record's retry count; nullopt when no window is left.
+[[nodiscard]] std::optional<std::int64_t> nextAttempt(TransferRecord& record, std::int64_t now,
+                                                      double timeScale);
 
-// Applies a downloaded file of a vendor type ("X <OUI> ...") registered by a plugin.
+// A vendor FileType as TR-069 A.3.2.8 (and the schema's DownloadFileType) admits it:
+// "X <OUI> <name>" with the OUI in six upper-case hex digits, or "X <organisation> <name>";
+// printable ASCII, at most 64 characters. Throws std::invalid_argument naming the problem.
+void checkVendorFileType(std::string_view type);
+
+// Applies a downloaded file of a vendor type registered by a plugin (the SDK's handler).
 // Throws sdk::Fault (its code goes into TransferComplete) when the file is refused.
-using FileTypeHandler = std::function<void(const std::string& path)>;
+using FileTypeHandler = sdk::FileTypeHandler;
 
 class TransferManager {
  public:
@@ -145,6 +169,9 @@ class TransferManager {
   // ScheduleDownload, CancelTransfer, GetQueuedTransfers, GetAllQueuedTransfers), the
   // CPE request listener and the event and request hooks. Call before start().
   void attach(SessionEngine& session);
+  // Keeps DeviceInfo.VendorConfigFile / VendorLogFile of `model` in step with the agent's
+  // own configuration and log (the publishVendorFile hook). Call before start().
+  void attachModel(Engine& model);
   TransferHooks& hooks() { return hooks_; }
 
   // Loads the persisted records: re-arms waiting transfers, restarts interrupted ones,
@@ -154,7 +181,8 @@ class TransferManager {
   // joins the worker.
   void stop();
 
-  // A vendor file type ("X 00D09E MyType") and what to do with such a file.
+  // A vendor file type ("X 00D09E MyType") and what to do with such a file. Throws
+  // std::invalid_argument for a type checkVendorFileType() refuses.
   void registerFileType(const std::string& fileType, FileTypeHandler handler);
 
   // The RPCs. Each throws sdk::Fault for what the spec answers with a SOAP fault.
@@ -178,6 +206,10 @@ class TransferManager {
 
   // Records, for tests and diagnostics.
   [[nodiscard]] std::vector<TransferRecord> records() const;
+  // The DeviceInfo.VendorConfigFile / VendorLogFile instances of the agent's own
+  // configuration and log (0: none in this model).
+  [[nodiscard]] std::uint32_t vendorConfigInstance() const { return vendorConfigInstance_; }
+  [[nodiscard]] std::uint32_t vendorLogInstance() const { return vendorLogInstance_; }
 
  private:
   struct Job;
@@ -189,6 +221,9 @@ class TransferManager {
   void complete(TransferRecord& record, bool beforeRestart);
   void deliver(const TransferRecord& record);
   void ensureEvents(const TransferRecord& record);
+  void sessionEnded();
+  void publishVendorFiles();
+  void configurationApplied(const TransferRecord& record);
   void apply(TransferRecord& record, const std::string& file);
   TransferRecord* find(std::uint64_t id);
   std::size_t activeCount() const;
@@ -211,6 +246,9 @@ class TransferManager {
   std::uint64_t running_ = 0;  // id of the record in flight, 0 = none
   std::shared_ptr<std::atomic<bool>> abort_;
   std::shared_ptr<bool> alive_;
+  std::shared_ptr<bool> life_ = std::make_shared<bool>(true);  // the object, for listeners
+  std::uint32_t vendorConfigInstance_ = 0;
+  std::uint32_t vendorLogInstance_ = 0;
   bool stopped_ = false;
 };
 

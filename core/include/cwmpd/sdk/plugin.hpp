@@ -8,11 +8,24 @@
 // Errors: a handler refuses with cwmpd::sdk::Fault (e.g. 9007 for a value the hardware
 // cannot take). Any other exception is caught by the host and reported as 9002; it never
 // takes the daemon down.
+//
+// Vendor file types (since ABI 2): a plugin that can use a file the ACS sends with
+// Download declares its FileType and a handler, e.g.
+//   reg.fileType("X 00005E Example Text", [](const cwmpd::sdk::DownloadedFile& f) {
+//     /* check f.path, then move or copy it where it belongs */
+//   });
+// The daemon downloads the file (URL, credentials, FileSize, limits, TLS: all the core's
+// business) into its temporary space and calls the handler on the main loop. Returning
+// means applied: TransferComplete carries FaultCode 0. Throwing sdk::Fault puts its code
+// into TransferComplete (a code TransferComplete cannot carry becomes 9010; 9018 "file
+// corrupted" suits a file that fails the plugin's checks); any other exception is 9002.
+// A Download of a vendor type nobody registered is refused at once with 9003.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,7 +43,8 @@ namespace cwmpd::sdk {
 
 // Bumped whenever a type in cwmpd/sdk/ or cwmpd/hal/ changes in a way that breaks a
 // compiled plugin. The host refuses plugins built against another value.
-inline constexpr std::uint32_t kAbiVersion = 1;
+// 2: Registrar::fileType (vendor file types for Download).
+inline constexpr std::uint32_t kAbiVersion = 2;
 
 #if defined(__clang__)
 inline constexpr const char* kToolchain = "clang-libstdc++";
@@ -51,6 +65,18 @@ using Getter = std::function<std::string(const InstanceRef& object)>;
 // Receives all changes of one transaction that fall on instances of one object.
 using ChangeHandler = std::function<void(const std::vector<Change>& changes)>;
 using InstanceHandler = std::function<void(const InstanceRef& object)>;
+
+// A file of a vendor type, downloaded for the plugin that registered the type.
+struct DownloadedFile {
+  std::string path;            // in the daemon's temporary space; the handler may move it
+  std::string fileType;        // the registered type, "X 00005E Example Text"
+  std::string targetFileName;  // the ACS's TargetFileName, reduced to a safe file name; may be ""
+  std::uint64_t size = 0;      // bytes
+};
+// Applies a downloaded file. Runs on the main loop: a slow apply belongs on a thread of
+// the plugin's, but the outcome must be known when the handler returns. What is left at
+// `path` afterwards is deleted.
+using FileTypeHandler = std::function<void(const DownloadedFile& file)>;
 
 // Behaviour bound to one object definition ("Device.WiFi.SSID.{i}."). Returned by
 // Registrar::object(); calls chain.
@@ -128,6 +154,16 @@ class Registrar {
   // Called after a transaction commits outside an ACS session, and at the end of every
   // ACS session that changed something of this plugin: apply batched config here.
   virtual void onFlush(std::function<void()> flush) = 0;
+  // Declares a vendor FileType for Download and what to do with such a file (see the top
+  // of this header). The type must read "X <OUI> <name>" (TR-069 A.3.2.8: OUI six
+  // upper-case hex digits) or "X <organisation> <name>" (e.g. "X CT-COM Bundle"), at most
+  // 64 characters of printable ASCII. Throws std::invalid_argument for another form or a
+  // type another plugin already declared. Hosts that take no files (a bare data model)
+  // keep this default, which refuses.
+  virtual void fileType(std::string_view type, FileTypeHandler handler) {
+    (void)handler;
+    throw std::invalid_argument("this host takes no file types: " + std::string(type));
+  }
 };
 
 class Plugin {
