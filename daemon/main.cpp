@@ -3,6 +3,9 @@
 // message; then run the main loop until SIGTERM/SIGINT.
 #include <sys/stat.h>
 #include <unistd.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -72,7 +75,7 @@ void validateKnownKeys(const core::Config& c) {
   c.requireKnownKeys("hal", {"backend", "sim_dir", "reboot_command", "factory_reset_command",
                              "firmware_apply_command", "wifi_apply_command", "voice_apply_command",
                              "command_timeout", "wifi_status_dir", "voice_status_dir", "transceivers",
-                             "sfp_dir"});
+                             "sfp_dir", "read_cache_ms"});
   c.requireKnownKeys("store", {"dir"});
   c.requireKnownKeys("plugins", {"dir", "enable"});
   c.requireKnownKeys("log", {"level", "syslog"});
@@ -126,6 +129,7 @@ Settings readSettings(const core::Config& c) {
     if (!v.empty()) s.hal.commands[a] = v;
   }
   s.hal.commandTimeout = std::chrono::seconds(c.getInt("hal", "command_timeout", 60, 1, 3600));
+  s.hal.readCacheTtl = std::chrono::milliseconds(c.getInt("hal", "read_cache_ms", 100, 0, 10000));
   s.hal.wifiStatusDir = resolvePath(c, c.get("hal", "wifi_status_dir"));
   s.hal.voiceStatusDir = resolvePath(c, c.get("hal", "voice_status_dir"));
   s.hal.sfpSysfsBase = resolvePath(c, c.get("hal", "sfp_dir"));
@@ -213,9 +217,29 @@ void reexecSelf(char** argv) {
   CWMPD_LOG(Error, kLog, "re-exec failed: " << std::strerror(errno));
 }
 
+// Memory policy of a long-running daemon on a small box (glibc only; other C libraries
+// keep their defaults). A whole-tree response is megabytes: with a fixed mmap threshold
+// such blocks are mapped and unmapped, so they go back to the system when freed instead
+// of raising glibc's dynamic threshold and staying in the heap after the session. Our few
+// threads (session, transfer, bus) need no arenas of their own.
+void tuneMalloc() {
+#if defined(__GLIBC__)
+  ::mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+  ::mallopt(M_ARENA_MAX, 1);
+#endif
+}
+
+// After a session: what the session freed in the middle of the heap goes back too.
+void releaseFreedMemory() {
+#if defined(__GLIBC__)
+  ::malloc_trim(0);
+#endif
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  tuneMalloc();
   std::string configPath, levelOverride;
   bool checkOnly = false, syslogFlag = false;
   for (int i = 1; i < argc; ++i) {
@@ -346,6 +370,9 @@ int main(int argc, char** argv) {
       core::SessionHooks{[&] { hal->system().reboot(); }, [&] { hal->system().factoryReset(); }});
   sessionPtr = session.get();
   session->setPluginNames(plugins->names());
+  session->addSessionListener([](bool started) {
+    if (!started) releaseFreedMemory();
+  });
   core::NotificationTracker notifications(io, *engine, sessionStore, settings.notifications);
   session->setNotificationTracker(&notifications);
 

@@ -10,7 +10,11 @@
 // only) idle CPU and wake-ups over `idle` seconds with periodic Inform off.
 //
 //   bench_e2e [--sizes 2000,20000,100000] [--runs 3] [--repeat 5] [--idle 60]
-//             [--cwmpd PATH] [--plugins DIR] [--source DIR]
+//             [--cwmpd PATH] [--plugins DIR] [--source DIR] [--wrap "CMD ARGS"]
+//
+// --wrap runs the daemon under another program ("/usr/bin/time -v", "heaptrack -o F",
+// "valgrind --tool=massif"); the /proc figures are then read from the cwmpd process
+// below it.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -198,6 +202,39 @@ std::string envelope(const std::string& ns, int id, const std::string& body) {
 // ---------------------------------------------------------------------------------------
 // The daemon's figures from /proc.
 
+pid_t parentOf(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(in, line);
+  const auto close = line.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream fields(line.substr(close + 2));
+  std::string state;
+  pid_t parent = 0;
+  fields >> state >> parent;
+  return parent;
+}
+
+// The process named cwmpd at or below `top` (itself when the daemon is not wrapped).
+pid_t findDaemon(pid_t top) {
+  for (int attempt = 0; attempt < 500; ++attempt) {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator("/proc", ec)) {
+      const std::string name = entry.path().filename().string();
+      if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+      const pid_t pid = std::stoi(name);
+      std::ifstream comm(entry.path() / "comm");
+      std::string c;
+      std::getline(comm, c);
+      if (c != "cwmpd") continue;
+      for (pid_t p = pid; p > 1; p = parentOf(p))
+        if (p == top) return pid;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  throw std::runtime_error("no cwmpd process below the wrapper");
+}
+
 std::map<std::string, long> procStatus(pid_t pid) {
   std::map<std::string, long> out;
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
@@ -248,6 +285,7 @@ struct Options {
   std::string cwmpd = CWMPD_PATH;
   std::string plugins = CWMPD_PLUGIN_DIR;
   std::string source = CWMPD_SOURCE_DIR_PATH;
+  std::vector<std::string> wrap;
 };
 
 struct RunFigures {
@@ -278,9 +316,11 @@ RunFigures runOnce(const Options& o, unsigned long size, bool measureIdle) {
 
   RunFigures f;
   const auto t0 = Clock::now();
-  Child daemon({o.cwmpd, "--config", config.string()}, dir.path(), "cwmpd");
-  const pid_t pid = daemon.pid();
+  std::vector<std::string> argv = o.wrap;
+  for (const auto& a : {o.cwmpd, std::string("--config"), config.string()}) argv.push_back(a);
+  Child daemon(argv, dir.path(), "cwmpd");
   Request inform = acs.next(std::chrono::seconds(120));
+  const pid_t pid = o.wrap.empty() ? daemon.pid() : findDaemon(daemon.pid());
   f.startToInform = msSince(t0, inform.complete);
   if (inform.body.find("Inform>") == std::string::npos && inform.body.find(":Inform") == std::string::npos)
     throw std::runtime_error("first request is not an Inform: " + inform.body.substr(0, 300));
@@ -330,8 +370,9 @@ RunFigures runOnce(const Options& o, unsigned long size, bool measureIdle) {
     f.idleCpuPercent = (cpuSeconds(pid) - c0) * 100.0 / o.idleSeconds;
     f.idleWakeUpsPerMinute = static_cast<double>(wakeUps(pid) - w0) * 60.0 / o.idleSeconds;
   }
-  const auto end = daemon.terminate();
+  const auto end = daemon.terminate(std::chrono::seconds(120));
   if (end.exitCode != 0) throw std::runtime_error("cwmpd did not exit cleanly: " + end.err);
+  if (!o.wrap.empty()) std::cerr << end.err;  // what the wrapper reports (time -v, heaptrack)
   return f;
 }
 
@@ -375,9 +416,13 @@ int main(int argc, char** argv) {
     else if (a == "--cwmpd") o.cwmpd = value();
     else if (a == "--plugins") o.plugins = value();
     else if (a == "--source") o.source = value();
+    else if (a == "--wrap") {
+      std::istringstream words(value());
+      for (std::string w; words >> w;) o.wrap.push_back(w);
+    }
     else {
       std::cerr << "usage: bench_e2e [--sizes 2000,20000,100000] [--runs 3] [--repeat 5] [--idle 60]\n"
-                   "                 [--cwmpd PATH] [--plugins DIR] [--source DIR]\n";
+                   "                 [--cwmpd PATH] [--plugins DIR] [--source DIR] [--wrap \"CMD ARGS\"]\n";
       return 2;
     }
   }

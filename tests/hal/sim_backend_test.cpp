@@ -398,5 +398,48 @@ TEST(SimDemoData, TheCommittedOpticsPagesAreWhatMakeOpticsGenerates) {
   }
 }
 
+
+// The read cache of the daemon ([hal] read_cache_ms): a file changed behind the HAL's back
+// is seen only when the TTL ran out, while a write through the HAL is seen at once.
+std::unique_ptr<Hal> simHalWithCache(const fs::path& sim, std::chrono::milliseconds ttl) {
+  HalConfig c;
+  c.backend = "sim";
+  c.simDir = sim.string();
+  c.readCacheTtl = ttl;
+  return makeHal(c);
+}
+
+TEST(SimReadCache, ServesRepeatedReadsFromMemoryUntilTheHalWrites) {
+  TempDir tmp;
+  const fs::path sim = copyDemoSim(tmp);
+  auto hal = simHalWithCache(sim, std::chrono::hours(1));
+  auto& net = hal->network();
+  const std::uint32_t before = net.info("eth1").mtu;
+  ASSERT_NE(before, 1400u);
+  spit(sim / "net/eth1/mtu", "1400\n");
+  EXPECT_EQ(net.info("eth1").mtu, before) << "within the TTL the first read is served again";
+
+  InterfaceConfig change;
+  change.mtu = 1492;
+  net.configure("eth1", change);
+  EXPECT_EQ(net.info("eth1").mtu, 1492u) << "a write through the HAL empties the cache";
+
+  // Any write through the HAL (here resolv.conf) empties it, not only one to that file.
+  spit(sim / "net/eth1/mtu", "1300\n");
+  net.setDnsServers({"9.9.9.9"});
+  EXPECT_EQ(net.info("eth1").mtu, 1300u);
+  EXPECT_EQ(net.dnsServers(), std::vector<std::string>{"9.9.9.9"});
+}
+
+TEST(SimReadCache, ReadsEveryTimeWithoutATtl) {
+  TempDir tmp;
+  const fs::path sim = copyDemoSim(tmp);
+  auto hal = simHalWithCache(sim, std::chrono::milliseconds(0));
+  auto& net = hal->network();
+  (void)net.info("eth1");
+  spit(sim / "net/eth1/mtu", "1400\n");
+  EXPECT_EQ(net.info("eth1").mtu, 1400u);
+}
+
 }  // namespace
 }  // namespace cwmpd::hal

@@ -804,10 +804,19 @@ void Engine::finalize() {
 
 std::vector<ParameterValue> Engine::getValues(const std::vector<std::string>& names) {
   auto& m = *impl_;
-  std::vector<ParameterValue> out;
+  std::vector<Location> locations;
+  locations.reserve(names.size());
+  std::size_t count = 0;
   for (const auto& name : names) {
-    Location loc = name.empty() ? Location{Location::Object, m.rootNode.get(), 0, nullptr}
-                                : m.resolveOrThrow(name);
+    locations.push_back(name.empty() ? Location{Location::Object, m.rootNode.get(), 0, nullptr}
+                                     : m.resolveOrThrow(name));
+    m.forEachParamAt(locations.back(), [&](Node&, const ParamDef&) { ++count; });
+  }
+  // Counted first so that a whole-tree read allocates its result once: on a box with
+  // 100,000 parameters the doubling growth would hold two copies at the peak.
+  std::vector<ParameterValue> out;
+  out.reserve(count);
+  for (const auto& loc : locations) {
     m.forEachParamAt(loc, [&](Node& n, const ParamDef& p) {
       out.push_back({n.path + p.name, p.type.list ? sdk::ParamType::String : p.type.base, m.read(n, p, true)});
     });

@@ -73,8 +73,12 @@ soap::Body RpcDispatcher::handle(const soap::Body& request) {
             return soap::GetRPCMethodsResponse{supportedMethods()};
           } else if constexpr (std::is_same_v<T, soap::GetParameterValues>) {
             soap::GetParameterValuesResponse out;
-            for (auto& v : model_.getValues(r.parameterNames))
-              out.parameterList.push_back({std::move(v.name), std::move(v.value), sdk::xsdTypeName(v.type)});
+            {
+              auto values = model_.getValues(r.parameterNames);
+              out.parameterList.reserve(values.size());
+              for (auto& v : values)
+                out.parameterList.push_back({std::move(v.name), std::move(v.value), sdk::xsdTypeName(v.type)});
+            }
             return out;
           } else if constexpr (std::is_same_v<T, soap::SetParameterValues>) {
             checkKey(r.parameterKey, "ParameterKey");
@@ -104,8 +108,11 @@ soap::Body RpcDispatcher::handle(const soap::Body& request) {
             return soap::SetParameterValuesResponse{status};
           } else if constexpr (std::is_same_v<T, soap::GetParameterNames>) {
             soap::GetParameterNamesResponse out;
-            for (auto& i : model_.getNames(r.parameterPath, r.nextLevel))
-              out.parameterList.push_back({std::move(i.name), i.writable});
+            {
+              auto names = model_.getNames(r.parameterPath, r.nextLevel);
+              out.parameterList.reserve(names.size());
+              for (auto& i : names) out.parameterList.push_back({std::move(i.name), i.writable});
+            }
             return out;
           } else if constexpr (std::is_same_v<T, soap::SetParameterAttributes>) {
             std::vector<AttributeUpdate> ups;

@@ -96,10 +96,13 @@ class Writer {
     for (const auto& s : items) text("string", s);
     close(tag);
   }
+  // Big lists are written into one allocation: growing by doubling would copy megabytes
+  // and hold two buffers at the peak.
+  void reserve(std::size_t more) { out_.reserve(out_.size() + more); }
   void parameterValues(std::string_view tag, const std::vector<ParameterValueStruct>& list) {
     std::size_t estimate = 0;
     for (const auto& p : list) estimate += p.name.size() + p.value.size() + 110;
-    out_.reserve(out_.size() + estimate);
+    reserve(estimate);
     openArray(tag, "cwmp:ParameterValueStruct", list.size());
     for (const auto& p : list) {
       open("ParameterValueStruct");
@@ -256,6 +259,9 @@ void writeFields(Writer& w, const GetParameterValuesResponse& m) {
   w.parameterValues("ParameterList", m.parameterList);
 }
 void writeFields(Writer& w, const GetParameterNamesResponse& m) {
+  std::size_t estimate = 0;
+  for (const auto& p : m.parameterList) estimate += p.name.size() + 90;
+  w.reserve(estimate);
   w.openArray("ParameterList", "cwmp:ParameterInfoStruct", m.parameterList.size());
   for (const auto& p : m.parameterList) {
     w.open("ParameterInfoStruct");

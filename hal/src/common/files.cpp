@@ -7,20 +7,94 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
-#include <fstream>
-#include <sstream>
+#include <mutex>
+#include <unordered_map>
 
 #include "cwmpd/hal/error.hpp"
 
 namespace cwmpd::hal::detail {
 
+namespace {
+
+// Plugins read one HAL value per parameter, and one value is often one file among many
+// of the same interface (a whole-tree GetParameterValues re-reads each statistics file
+// for each of its parameters). Within the TTL a file's content (or its absence) is
+// served from here, so one request reads each file once. Off (TTL 0) unless the daemon
+// asks for it; every write through the HAL empties it.
+struct ReadCache {
+  struct Entry {
+    std::chrono::steady_clock::time_point at;
+    std::optional<std::string> data;
+    int error = 0;  // errno of a failed read
+  };
+  std::mutex mutex;
+  std::chrono::steady_clock::duration ttl{};
+  std::unordered_map<std::string, Entry> entries;
+};
+constexpr std::size_t kMaxCachedFiles = 4096;
+constexpr std::size_t kMaxCachedSize = 64 * 1024;  // logs and images are read fresh
+
+ReadCache& readCache() {
+  static ReadCache cache;
+  return cache;
+}
+
+std::optional<std::string> readUncached(const fs::path& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int e = errno;
+      ::close(fd);
+      errno = e;
+      return std::nullopt;
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+}  // namespace
+
+void setReadCacheTtl(std::chrono::milliseconds ttl) {
+  auto& c = readCache();
+  std::lock_guard lock(c.mutex);
+  c.ttl = ttl;
+  c.entries.clear();
+}
+
+void invalidateReadCache() {
+  auto& c = readCache();
+  std::lock_guard lock(c.mutex);
+  c.entries.clear();
+}
+
 std::optional<std::string> tryReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream out;
-  out << in.rdbuf();
-  if (in.bad()) return std::nullopt;
-  return std::move(out).str();
+  auto& c = readCache();
+  const auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(c.mutex);
+    if (c.ttl <= std::chrono::steady_clock::duration::zero()) return readUncached(path);
+    if (auto it = c.entries.find(path.native()); it != c.entries.end() && now - it->second.at < c.ttl) {
+      errno = it->second.error;
+      return it->second.data;
+    }
+  }
+  auto data = readUncached(path);
+  const int error = data ? 0 : errno;
+  if (!data || data->size() <= kMaxCachedSize) {
+    std::lock_guard lock(c.mutex);
+    if (c.entries.size() >= kMaxCachedFiles) c.entries.clear();
+    c.entries[path.native()] = {now, data, error};
+  }
+  errno = error;
+  return data;
 }
 
 std::string readFile(const fs::path& path) {
@@ -46,6 +120,7 @@ std::optional<std::uint64_t> tryReadU64(const fs::path& path) {
 }
 
 void writeFileAtomic(const fs::path& path, const std::string& data, unsigned mode) {
+  invalidateReadCache();
   const fs::path tmp = path.string() + ".tmp." + std::to_string(::getpid());
   const auto fail = [&](const char* what) {
     const std::string err = std::strerror(errno);

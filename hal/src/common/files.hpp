@@ -1,6 +1,7 @@
 // Small file helpers shared by both backends.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -13,7 +14,12 @@ namespace cwmpd::hal::detail {
 
 namespace fs = std::filesystem;
 
-// Whole file, or empty optional when it cannot be opened.
+// Serve repeated reads of a file within `ttl` from memory (0 = always read; the default).
+// Process-wide: the daemon has one HAL. invalidateReadCache() after anything that changes
+// files behind the HAL's back (writeFileAtomic does it itself).
+void setReadCacheTtl(std::chrono::milliseconds ttl);
+void invalidateReadCache();
+// Whole file, or empty optional when it cannot be opened (errno says why).
 [[nodiscard]] std::optional<std::string> tryReadFile(const fs::path& path);
 // Whole file; throws HalError naming the path.
 [[nodiscard]] std::string readFile(const fs::path& path);

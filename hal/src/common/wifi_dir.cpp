@@ -250,6 +250,7 @@ void WifiDir::write(const WifiConfig& c) const {
     fs::remove(base_ / "ap" / (n + ".stations"), ec);
   }
   for (const auto& n : c.removeSsids) fs::remove(base_ / "ssid" / (n + ".ini"), ec);
+  invalidateReadCache();
 
   for (const auto& r : c.radios) {
     KvFile f = loadObject(base_ / "radio", r.name, "radio");

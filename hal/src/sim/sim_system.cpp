@@ -135,6 +135,7 @@ void SimSystem::applyFirmware(const std::string& imagePath) {
   const std::string version = imageVersion(imagePath);
   const fs::path target = dir_ / "firmware" / fs::path(imagePath).filename();
   fs::create_directories(target.parent_path(), ec);
+  invalidateReadCache();
   fs::rename(imagePath, target, ec);
   if (ec) {  // another file system: copy, then remove the original
     std::error_code ec2;

@@ -57,6 +57,12 @@ struct HalConfig {
   std::string sysClassNetDir = "/sys/class/net";
   std::string resolvConf = "/etc/resolv.conf";
 
+  // How long a file read by the backend (sysfs, /proc, the sim files) may be served again
+  // from memory. Plugins read one value per parameter, so without it one whole-tree
+  // GetParameterValues reads each statistics file once per parameter; values within one
+  // request then also form one snapshot. 0 = always read.
+  std::chrono::milliseconds readCacheTtl{0};
+
   SystemHooks hooks;
 };
 
