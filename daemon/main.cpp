@@ -407,6 +407,12 @@ int main(int argc, char** argv) {
   };
   auto transfers = std::make_unique<core::TransferManager>(io, sessionStore, settings.transfers, transferHooks);
   transfers->attach(*session);
+  transfers->attachModel(*engine);
+  // Vendor file types the plugins declared (Registrar::fileType); checked at registration.
+  for (const auto& type : plugins->fileTypes()) {
+    transfers->registerFileType(type.type, type.handler);
+    CWMPD_LOG(Info, kLog, "file type '" << type.type << "' handled by plugin " << type.plugin);
+  }
   transfers->start();
   session->start();
   notifications.start([&] { session->raiseEvent("4 VALUE CHANGE", ""); });
