@@ -45,7 +45,7 @@ BENCHMARK(BM_DecodeSetParameterValues10000)->Unit(benchmark::kMillisecond);
 void BM_EncodeGetParameterValuesResponse20000(benchmark::State& state) {
   Envelope e;
   e.header.id = "bench";
-  e.body = GetParameterValuesResponse{parameters(20000)};
+  e.body = GetParameterValuesResponse{parameters(20000), {}, 0};
   std::size_t size = 0;
   for (auto _ : state) {
     std::string xml = encode(e);

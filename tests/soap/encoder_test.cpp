@@ -114,10 +114,61 @@ TEST(Encoder, ALargeGetParameterValuesResponseIsSchemaValidAndRoundTrips) {
   EXPECT_TRUE(cwmpd::test::isValidCwmp(xml, "GetParameterValuesResponse"));
 }
 
+// The dispatcher writes big answers as XML while it walks the model (messages.hpp): the
+// envelope around such a list must be byte for byte the one of the same list as structs,
+// whether the list is copied (const&) or taken over (&&), alone or after structs.
+TEST(Encoder, APreEncodedParameterListGivesTheSameMessage) {
+  GetParameterValuesResponse structs;
+  GetParameterValuesResponse preEncoded;
+  GetParameterValuesResponse mixed;
+  for (int i = 0; i < 3000; ++i) {
+    ParameterValueStruct p{"Device.X_0000C0_T." + std::to_string(i) + ".V",
+                           i % 2 ? "v&<" + std::to_string(i) + ">" : std::to_string(i),
+                           i % 2 ? "xsd:string" : "xsd:unsignedInt"};
+    structs.parameterList.push_back(p);
+    appendParameterValueStruct(preEncoded.encoded, p.name, p.type, p.value);
+    ++preEncoded.encodedCount;
+    if (i < 10) {
+      mixed.parameterList.push_back(p);
+    } else {
+      appendParameterValueStruct(mixed.encoded, p.name, p.type, p.value);
+      ++mixed.encodedCount;
+    }
+  }
+  auto envelopeOf = [](Body body) {
+    Envelope e;
+    e.header.id = "pre";
+    e.body = std::move(body);
+    return e;
+  };
+  const std::string expected = encode(envelopeOf(structs));
+  const Envelope pre = envelopeOf(preEncoded);
+  EXPECT_EQ(encode(pre), expected);
+  EXPECT_EQ(encode(envelopeOf(preEncoded)), expected);  // the rvalue overload
+  EXPECT_EQ(encode(envelopeOf(mixed)), expected);
+  const DecodeResult d = decode(expected);
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_EQ(std::get<GetParameterValuesResponse>(d.envelope().body).parameterList, structs.parameterList);
+
+  GetParameterNamesResponse names;
+  GetParameterNamesResponse namesPre;
+  for (int i = 0; i < 3000; ++i) {
+    const std::string n = "Device.X_0000C0_T." + std::to_string(i) + ".";
+    names.parameterList.push_back({n, i % 3 == 0});
+    appendParameterInfoStruct(namesPre.encoded, n, i % 3 == 0);
+    ++namesPre.encodedCount;
+  }
+  const std::string expectedNames = encode(envelopeOf(names));
+  EXPECT_EQ(encode(envelopeOf(namesPre)), expectedNames);
+  CWMPD_REQUIRE_BBF_SCHEMAS();
+  EXPECT_TRUE(cwmpd::test::isValidCwmp(expected, "GetParameterValuesResponse"));
+  EXPECT_TRUE(cwmpd::test::isValidCwmp(expectedNames, "GetParameterNamesResponse"));
+}
+
 TEST(Encoder, InvalidUtf8InValuesStillGivesAWellFormedMessage) {
   Envelope e;
   e.header.id = "u";
-  e.body = GetParameterValuesResponse{{{"Device.A", "\xFF\xFE ok \x01", "xsd:string"}}};
+  e.body = GetParameterValuesResponse{{{"Device.A", "\xFF\xFE ok \x01", "xsd:string"}}, {}, 0};
   const std::string xml = encode(e);
   const DecodeResult d = decode(xml);
   ASSERT_TRUE(d.ok()) << d.error().message;

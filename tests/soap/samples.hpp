@@ -93,10 +93,14 @@ inline std::vector<Sample> allSamples() {
                                            {"Device.X_0000C0_Neg", "-17", "xsd:int"},
                                            {"Device.X_0000C0_Big", "18446744073709551615",
                                             "xsd:unsignedLong"},
-                                           {"Device.X_0000C0_Hex", "0aff", "xsd:hexBinary"}}}});
+                                           {"Device.X_0000C0_Hex", "0aff", "xsd:hexBinary"}},
+                                          {},
+                                          0}});
   s.push_back({"GetParameterNamesResponse",
                GetParameterNamesResponse{{{"Device.WiFi.", false}, {"Device.WiFi.SSID.", true},
-                                          {"Device.WiFi.RadioNumberOfEntries", false}}}});
+                                          {"Device.WiFi.RadioNumberOfEntries", false}},
+                                         {},
+                                         0}});
   s.push_back({"SetParameterAttributesResponse", SetParameterAttributesResponse{}});
   s.push_back({"GetParameterAttributesResponse",
                GetParameterAttributesResponse{{{"Device.WiFi.SSID.1.SSID", 2, {"Subscriber"}},

@@ -419,6 +419,16 @@ struct Engine::Impl {
     return loc;
   }
 
+  // Every name of a GetParameterValues-like request resolved before anything is read, so
+  // that an unknown one faults (9005) before the first value is produced. "" = the root.
+  std::vector<Location> resolveAll(const std::vector<std::string>& names) {
+    std::vector<Location> out;
+    out.reserve(names.size());
+    for (const auto& name : names)
+      out.push_back(name.empty() ? Location{Location::Object, rootNode.get(), 0, nullptr} : resolveOrThrow(name));
+    return out;
+  }
+
   sdk::InstanceRef ref(const Node& n) const {
     sdk::InstanceRef r;
     r.path = n.path;
@@ -804,24 +814,28 @@ void Engine::finalize() {
 
 std::vector<ParameterValue> Engine::getValues(const std::vector<std::string>& names) {
   auto& m = *impl_;
-  std::vector<Location> locations;
-  locations.reserve(names.size());
   std::size_t count = 0;
-  for (const auto& name : names) {
-    locations.push_back(name.empty() ? Location{Location::Object, m.rootNode.get(), 0, nullptr}
-                                     : m.resolveOrThrow(name));
-    m.forEachParamAt(locations.back(), [&](Node&, const ParamDef&) { ++count; });
-  }
+  for (const auto& loc : m.resolveAll(names)) m.forEachParamAt(loc, [&](Node&, const ParamDef&) { ++count; });
   // Counted first so that a whole-tree read allocates its result once: on a box with
   // 100,000 parameters the doubling growth would hold two copies at the peak.
   std::vector<ParameterValue> out;
   out.reserve(count);
-  for (const auto& loc : locations) {
+  visitValues(names, [&](std::string_view name, sdk::ParamType type, std::string_view value) {
+    out.push_back({std::string(name), type, std::string(value)});
+  });
+  return out;
+}
+
+void Engine::visitValues(const std::vector<std::string>& names, const ValueVisitor& visit) {
+  auto& m = *impl_;
+  std::string name;
+  for (const auto& loc : m.resolveAll(names)) {
     m.forEachParamAt(loc, [&](Node& n, const ParamDef& p) {
-      out.push_back({n.path + p.name, p.type.list ? sdk::ParamType::String : p.type.base, m.read(n, p, true)});
+      name.assign(n.path);
+      name += p.name;
+      visit(name, p.type.list ? sdk::ParamType::String : p.type.base, m.read(n, p, true));
     });
   }
-  return out;
 }
 
 int Engine::setValues(const std::vector<std::pair<std::string, std::string>>& values,
@@ -893,45 +907,56 @@ int Engine::setValues(const std::vector<std::pair<std::string, std::string>>& va
   return 0;
 }
 
-std::vector<ParameterInfo> Engine::getNames(std::string_view path, bool nextLevel) {
+void Engine::visitNames(std::string_view path, bool nextLevel, const NameVisitor& visit) {
   auto& m = *impl_;
-  std::vector<ParameterInfo> out;
+  // One buffer for every name: a whole tree is 100,000 of them.
+  std::string name;
+  auto emit = [&](const std::string& base, std::string_view leaf, bool writable) {
+    name.assign(base);
+    name += leaf;
+    visit(name, writable);
+  };
+  auto emitTable = [&](const std::string& base, const std::string& table, bool writable) {
+    name.assign(base);
+    name += table;
+    name += '.';
+    visit(name, writable);
+  };
   std::function<void(Node&, bool)> walk = [&](Node& n, bool self) {
-    if (self) out.push_back({n.path, n.number != 0 && n.def->writable});
+    if (self) emit(n.path, {}, n.number != 0 && n.def->writable);
     for (const auto& p : n.def->params)
-      out.push_back({n.path + p->name, p->access != sdk::Access::ReadOnly && !p->builtin});
+      emit(n.path, p->name, p->access != sdk::Access::ReadOnly && !p->builtin);
     for (std::size_t k = 0; k < n.kids.size(); ++k) {
       ObjectDef* c = n.def->children[k];
       if (!c->multi) {
         walk(*n.kids[k].single, true);
         continue;
       }
-      out.push_back({n.path + c->name + ".", c->writable});
+      emitTable(n.path, c->name, c->writable);
       for (auto& [num, row] : n.kids[k].rows) walk(*row, true);
     }
   };
   auto level = [&](Node& n) {
     for (const auto& p : n.def->params)
-      out.push_back({n.path + p->name, p->access != sdk::Access::ReadOnly && !p->builtin});
+      emit(n.path, p->name, p->access != sdk::Access::ReadOnly && !p->builtin);
     for (std::size_t k = 0; k < n.kids.size(); ++k) {
       ObjectDef* c = n.def->children[k];
-      if (c->multi) out.push_back({n.path + c->name + ".", c->writable});
-      else out.push_back({n.kids[k].single->path, false});
+      if (c->multi) emitTable(n.path, c->name, c->writable);
+      else emit(n.kids[k].single->path, {}, false);
     }
   };
   if (path.empty()) {
     // TR-069 A.3.2.2: an empty path means the top of the hierarchy.
-    if (nextLevel) out.push_back({m.rootNode->path, false});
+    if (nextLevel) emit(m.rootNode->path, {}, false);
     else walk(*m.rootNode, true);
-    return out;
+    return;
   }
   Location loc = m.resolveOrThrow(path);
   switch (loc.kind) {
     case Location::Param:
       if (nextLevel)
         throw Fault(FaultCode::InvalidArguments, "NextLevel true is not allowed on a parameter name");
-      out.push_back({loc.node->path + loc.param->name,
-                     loc.param->access != sdk::Access::ReadOnly && !loc.param->builtin});
+      emit(loc.node->path, loc.param->name, loc.param->access != sdk::Access::ReadOnly && !loc.param->builtin);
       break;
     case Location::Object:
       if (nextLevel) level(*loc.node);
@@ -939,15 +964,20 @@ std::vector<ParameterInfo> Engine::getNames(std::string_view path, bool nextLeve
       break;
     case Location::Table: {
       ObjectDef* c = loc.node->def->children[loc.kid];
-      if (!nextLevel) out.push_back({m.tablePath(loc), c->writable});
+      if (!nextLevel) emit(m.tablePath(loc), {}, c->writable);
       for (auto& [num, row] : loc.node->kids[loc.kid].rows) {
-        if (nextLevel) out.push_back({row->path, c->writable});
+        if (nextLevel) emit(row->path, {}, c->writable);
         else walk(*row, true);
       }
       break;
     }
     case Location::None: break;
   }
+}
+
+std::vector<ParameterInfo> Engine::getNames(std::string_view path, bool nextLevel) {
+  std::vector<ParameterInfo> out;
+  visitNames(path, nextLevel, [&](std::string_view name, bool writable) { out.push_back({std::string(name), writable}); });
   return out;
 }
 

@@ -4,6 +4,7 @@
 #include <type_traits>
 
 #include "cwmpd/core/log.hpp"
+#include "cwmpd/core/soap/encoder.hpp"
 #include "cwmpd/core/soap/fault_map.hpp"
 
 namespace cwmpd::core {
@@ -72,13 +73,12 @@ soap::Body RpcDispatcher::handle(const soap::Body& request) {
           if constexpr (std::is_same_v<T, soap::GetRPCMethods>) {
             return soap::GetRPCMethodsResponse{supportedMethods()};
           } else if constexpr (std::is_same_v<T, soap::GetParameterValues>) {
+            // Written as XML while the model is walked: the values never exist twice.
             soap::GetParameterValuesResponse out;
-            {
-              auto values = model_.getValues(r.parameterNames);
-              out.parameterList.reserve(values.size());
-              for (auto& v : values)
-                out.parameterList.push_back({std::move(v.name), std::move(v.value), sdk::xsdTypeName(v.type)});
-            }
+            model_.visitValues(r.parameterNames, [&](std::string_view name, sdk::ParamType type, std::string_view value) {
+              soap::appendParameterValueStruct(out.encoded, name, sdk::xsdTypeName(type), value);
+              ++out.encodedCount;
+            });
             return out;
           } else if constexpr (std::is_same_v<T, soap::SetParameterValues>) {
             checkKey(r.parameterKey, "ParameterKey");
@@ -108,11 +108,10 @@ soap::Body RpcDispatcher::handle(const soap::Body& request) {
             return soap::SetParameterValuesResponse{status};
           } else if constexpr (std::is_same_v<T, soap::GetParameterNames>) {
             soap::GetParameterNamesResponse out;
-            {
-              auto names = model_.getNames(r.parameterPath, r.nextLevel);
-              out.parameterList.reserve(names.size());
-              for (auto& i : names) out.parameterList.push_back({std::move(i.name), i.writable});
-            }
+            model_.visitNames(r.parameterPath, r.nextLevel, [&](std::string_view name, bool writable) {
+              soap::appendParameterInfoStruct(out.encoded, name, writable);
+              ++out.encodedCount;
+            });
             return out;
           } else if constexpr (std::is_same_v<T, soap::SetParameterAttributes>) {
             std::vector<AttributeUpdate> ups;

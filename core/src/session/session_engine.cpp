@@ -492,7 +492,7 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
       reply.body = std::move(answer);
       if (auto* f = std::get_if<soap::Fault>(&reply.body))
         CWMPD_LOG(Info, sid, method << " answered with fault " << f->code << " " << f->message);
-      next = soap::encode(reply);
+      next = soap::encode(std::move(reply));
     }
     CWMPD_LOG(Error, sid, "session exceeded " << kMaxExchanges << " exchanges; closing it");
     return Outcome::Failed;

@@ -314,7 +314,9 @@ SetParameterValuesResponse read(const Args& a, const XmlNode&) {
 }
 template <>
 GetParameterValuesResponse read(const Args& a, const XmlNode&) {
-  return {parameterValues(a, "ParameterList")};
+  GetParameterValuesResponse m;
+  m.parameterList = parameterValues(a, "ParameterList");
+  return m;
 }
 template <>
 GetParameterNamesResponse read(const Args& a, const XmlNode&) {

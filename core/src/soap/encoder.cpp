@@ -3,7 +3,9 @@
 #include <array>
 #include <charconv>
 #include <cstdint>
+#include <string>
 #include <type_traits>
+#include <utility>
 
 #include "soap/method_names.hpp"
 
@@ -54,6 +56,7 @@ class Writer {
   explicit Writer(std::string& out) : out_(out) {}
 
   void raw(std::string_view s) { out_.append(s); }
+  std::string& buffer() { return out_; }
   void open(std::string_view tag) {
     out_ += '<';
     out_ += tag;
@@ -99,24 +102,15 @@ class Writer {
   // Big lists are written into one allocation: growing by doubling would copy megabytes
   // and hold two buffers at the peak.
   void reserve(std::size_t more) { out_.reserve(out_.size() + more); }
-  void parameterValues(std::string_view tag, const std::vector<ParameterValueStruct>& list) {
-    std::size_t estimate = 0;
+  // `encoded` holds `encodedCount` more structs, already XML (see messages.hpp).
+  void parameterValues(std::string_view tag, const std::vector<ParameterValueStruct>& list,
+                       std::string_view encoded = {}, std::size_t encodedCount = 0) {
+    std::size_t estimate = encoded.size();
     for (const auto& p : list) estimate += p.name.size() + p.value.size() + 110;
     reserve(estimate);
-    openArray(tag, "cwmp:ParameterValueStruct", list.size());
-    for (const auto& p : list) {
-      open("ParameterValueStruct");
-      text("Name", p.name);
-      if (p.type.empty()) {
-        out_ += "<Value>";
-      } else {
-        out_ += "<Value xsi:type=\"";
-        appendEscaped(out_, p.type);
-        out_ += "\">";
-      }
-      appendEscaped(out_, p.value);
-      out_ += "</Value></ParameterValueStruct>";
-    }
+    openArray(tag, "cwmp:ParameterValueStruct", list.size() + encodedCount);
+    for (const auto& p : list) appendParameterValueStruct(out_, p.name, p.type, p.value);
+    raw(encoded);
     close(tag);
   }
 
@@ -256,19 +250,15 @@ void writeFields(Writer& w, const GetRPCMethodsResponse& m) {
 }
 void writeFields(Writer& w, const SetParameterValuesResponse& m) { w.number("Status", m.status); }
 void writeFields(Writer& w, const GetParameterValuesResponse& m) {
-  w.parameterValues("ParameterList", m.parameterList);
+  w.parameterValues("ParameterList", m.parameterList, m.encoded, m.encodedCount);
 }
 void writeFields(Writer& w, const GetParameterNamesResponse& m) {
-  std::size_t estimate = 0;
+  std::size_t estimate = m.encoded.size();
   for (const auto& p : m.parameterList) estimate += p.name.size() + 90;
   w.reserve(estimate);
-  w.openArray("ParameterList", "cwmp:ParameterInfoStruct", m.parameterList.size());
-  for (const auto& p : m.parameterList) {
-    w.open("ParameterInfoStruct");
-    w.text("Name", p.name);
-    w.boolean("Writable", p.writable);
-    w.close("ParameterInfoStruct");
-  }
+  w.openArray("ParameterList", "cwmp:ParameterInfoStruct", m.parameterList.size() + m.encodedCount);
+  for (const auto& p : m.parameterList) appendParameterInfoStruct(w.buffer(), p.name, p.writable);
+  w.raw(m.encoded);
   w.close("ParameterList");
 }
 void writeFields(Writer&, const SetParameterAttributesResponse&) {}
@@ -512,6 +502,44 @@ void appendEscaped(std::string& out, std::string_view text) {
       ++i;
     }
   }
+}
+
+void appendParameterValueStruct(std::string& out, std::string_view name, std::string_view xsdType,
+                                std::string_view value) {
+  out += "<ParameterValueStruct><Name>";
+  appendEscaped(out, name);
+  if (xsdType.empty()) {
+    out += "</Name><Value>";
+  } else {
+    out += "</Name><Value xsi:type=\"";
+    appendEscaped(out, xsdType);
+    out += "\">";
+  }
+  appendEscaped(out, value);
+  out += "</Value></ParameterValueStruct>";
+}
+
+void appendParameterInfoStruct(std::string& out, std::string_view name, bool writable) {
+  out += "<ParameterInfoStruct><Name>";
+  appendEscaped(out, name);
+  out += writable ? "</Name><Writable>1</Writable></ParameterInfoStruct>"
+                  : "</Name><Writable>0</Writable></ParameterInfoStruct>";
+}
+
+std::string encode(Envelope&& envelope) {
+  std::string* list = nullptr;
+  if (auto* r = std::get_if<GetParameterValuesResponse>(&envelope.body)) list = &r->encoded;
+  if (auto* r = std::get_if<GetParameterNamesResponse>(&envelope.body)) list = &r->encoded;
+  if (list == nullptr || list->empty()) return encode(std::as_const(envelope));
+  // The envelope around a pre-encoded list is small: write it without the list, then put
+  // it around the list's own buffer, so a megabyte answer is never copied into a second one.
+  std::string big = std::move(*list);
+  list->clear();
+  const std::string frame = encode(std::as_const(envelope));
+  const auto at = frame.rfind("</ParameterList>");
+  big.insert(0, frame, 0, at);
+  big.append(frame, at, std::string::npos);
+  return big;
 }
 
 std::string encode(const Envelope& envelope) {

@@ -90,6 +90,18 @@ class DataModel {
   [[nodiscard]] virtual std::vector<ParameterValue> getValues(
       const std::vector<std::string>& names) = 0;
 
+  // getValues() and getNames() one entry at a time, in the same order, without collecting
+  // them (a whole-tree answer is written as it is read). The views are valid during the
+  // call only. Faults are thrown before the first entry. The defaults collect.
+  using ValueVisitor = std::function<void(std::string_view name, sdk::ParamType type, std::string_view value)>;
+  using NameVisitor = std::function<void(std::string_view name, bool writable)>;
+  virtual void visitValues(const std::vector<std::string>& names, const ValueVisitor& visit) {
+    for (const auto& v : getValues(names)) visit(v.name, v.type, v.value);
+  }
+  virtual void visitNames(std::string_view path, bool nextLevel, const NameVisitor& visit) {
+    for (const auto& i : getNames(path, nextLevel)) visit(i.name, i.writable);
+  }
+
   // SetParameterValues, all-or-nothing across plugins. Throws SetFault. When
   // `parameterKey` is given, ManagementServer.ParameterKey is set in the same
   // transaction. Returns the SetParameterValuesResponse Status (0 applied, 1 applied

@@ -42,9 +42,11 @@ class Engine : public DataModel {
 
   // --- DataModel ---
   std::vector<ParameterValue> getValues(const std::vector<std::string>& names) override;
+  void visitValues(const std::vector<std::string>& names, const ValueVisitor& visit) override;
   int setValues(const std::vector<std::pair<std::string, std::string>>& values, sdk::Source source,
                 const std::optional<std::string>& parameterKey = std::nullopt) override;
   std::vector<ParameterInfo> getNames(std::string_view path, bool nextLevel) override;
+  void visitNames(std::string_view path, bool nextLevel, const NameVisitor& visit) override;
   std::vector<ParameterAttributes> getAttributes(const std::vector<std::string>& names) override;
   void setAttributes(const std::vector<AttributeUpdate>& updates) override;
   std::uint32_t addObject(std::string_view path, sdk::Source source,

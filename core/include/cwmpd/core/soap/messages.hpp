@@ -285,12 +285,21 @@ struct SetParameterValuesResponse {
   int status = 0;
   bool operator==(const SetParameterValuesResponse&) const = default;
 };
+// A whole-tree answer is megabytes. Instead of parameterList, the dispatcher may fill
+// `encoded` with `encodedCount` structs already written as XML (encoder.hpp's
+// appendParameterValueStruct / appendParameterInfoStruct) while it walks the model, so
+// that the values never exist twice; the encoder then writes them as they are, after
+// any parameterList entries. The decoder always fills parameterList.
 struct GetParameterValuesResponse {
   std::vector<ParameterValueStruct> parameterList;
+  std::string encoded;
+  std::size_t encodedCount = 0;
   bool operator==(const GetParameterValuesResponse&) const = default;
 };
 struct GetParameterNamesResponse {
   std::vector<ParameterInfoStruct> parameterList;
+  std::string encoded;
+  std::size_t encodedCount = 0;
   bool operator==(const GetParameterNamesResponse&) const = default;
 };
 struct SetParameterAttributesResponse {
