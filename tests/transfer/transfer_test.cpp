@@ -525,6 +525,27 @@ TEST_F(TransferManagerTest, RefusedReportsAreRetriedBoundedlyAndDroppedOn8000) {
   EXPECT_TRUE(manager_->records().empty());
 }
 
+TEST_F(TransferManagerTest, AnAcknowledgedReportTakesOnlyItsOwnMethodEventAlong) {
+  auto a = download(server_->url("/files/missing-a"));
+  a.commandKey = "a";
+  auto b = download(server_->url("/files/missing-b"));
+  b.commandKey = "b";
+  manager_->download(a);
+  manager_->download(b);
+  ASSERT_TRUE(runUntil([&] { return requests_.size() == 2; }));
+  EXPECT_TRUE(hasEvent("M Download", "a"));
+  EXPECT_TRUE(hasEvent("M Download", "b"));
+  const soap::Body first = requests_[0];
+  ASSERT_EQ(std::get<soap::TransferComplete>(first).commandKey, "a");
+  manager_->onCpeRequestOutcome(first, 0);
+  EXPECT_FALSE(hasEvent("M Download", "a"));
+  EXPECT_TRUE(hasEvent("M Download", "b"));
+  EXPECT_TRUE(hasEvent("7 TRANSFER COMPLETE"));
+  manager_->onCpeRequestOutcome(requests_[1], 0);
+  EXPECT_FALSE(hasEvent("M Download"));
+  EXPECT_FALSE(hasEvent("7 TRANSFER COMPLETE"));
+}
+
 TEST_F(TransferManagerTest, AutonomousTransfersAreReportedWithTheirOwnEventAndMethod) {
   server_->put("auto.bin", "auto");
   manager_->autonomousDownload(server_->url("/files/auto.bin"), "2 Web Content", "auto.bin");

@@ -805,7 +805,8 @@ void TransferManager::onCpeRequestOutcome(const soap::Body& request, int faultCo
   const Kind kind = match->kind;
   forget(match->id);
   if (!hooks_.removeEvent) return;
-  // The events stay while any other completed transfer still waits for its report.
+  // "7 TRANSFER COMPLETE" stays while any other completed transfer still waits for its
+  // report.
   bool sameKind = false, anyTc = false, anyAtc = false;
   for (const auto& [id, r] : records_) {
     if (r.state != 3) continue;
@@ -818,7 +819,12 @@ void TransferManager::onCpeRequestOutcome(const soap::Body& request, int faultCo
     return;
   }
   if (!anyTc) hooks_.removeEvent("7 TRANSFER COMPLETE");
-  if (!sameKind) hooks_.removeEvent(eventMethod(kind));
+  // "M <method>" events carry the CommandKey: all of them go, and those of the reports
+  // still pending come back, so that the acknowledged one's key is not announced again.
+  hooks_.removeEvent(eventMethod(kind));
+  if (!sameKind) return;
+  for (const auto& [id, r] : records_)
+    if (r.state == 3 && r.kind == kind) ensureEvents(r);
 }
 
 }  // namespace cwmpd::core
