@@ -29,6 +29,7 @@ using cwmpd::sdk::LogLevel;
 constexpr const char* kEvent = "X 00005E TRIGGERED";
 // Vendor FileTypes follow TR-069 A.3.2.8: "X <your OUI> <name>".
 constexpr const char* kFileType = "X 00005E Example Text";
+constexpr std::uint64_t kMaxText = 64 * 1024;
 
 class ExamplePlugin : public cwmpd::sdk::Plugin {
  public:
@@ -67,6 +68,9 @@ class ExamplePlugin : public cwmpd::sdk::Plugin {
     namespace fs = std::filesystem;
     const std::string dir = host_->config("example", "file_dir");
     if (dir.empty()) throw Fault(FaultCode::RequestDenied, "no [example] file_dir configured");
+    // The core bounded the download by [transfers] max_size; a plugin applies its own
+    // limit before reading a file whole.
+    if (file.size > kMaxText) throw Fault(FaultCode::DownloadFailure, "an example text file is at most 64 KiB");
     std::ifstream in(file.path, std::ios::binary);
     const std::string text{std::istreambuf_iterator<char>(in), {}};
     for (unsigned char c : text)
