@@ -336,7 +336,11 @@ RunFigures runOnce(const Options& o, unsigned long size, bool measureIdle) {
                           "<NextLevel>false</NextLevel></cwmp:GetParameterNames>";
   const std::string gpv = "<cwmp:GetParameterValues><ParameterNames soapenc:arrayType=\"xsd:string[1]\">"
                           "<string>Device.</string></ParameterNames></cwmp:GetParameterValues>";
+  // Between requests, more than the HAL's read cache lifetime ([hal] read_cache_ms, 100 ms
+  // by default) passes, so that every request reads the hardware (the sim files) afresh.
+  const auto pause = [] { std::this_thread::sleep_for(std::chrono::milliseconds(250)); };
   for (int i = 0; i < o.repeat; ++i) {
+    pause();
     acs.respond(envelope(ns, id++, gpn));
     auto sent = Clock::now();
     Request names = acs.next(std::chrono::seconds(120));
@@ -345,6 +349,7 @@ RunFigures runOnce(const Options& o, unsigned long size, bool measureIdle) {
       throw std::runtime_error("no GetParameterNamesResponse: " + names.body.substr(0, 600));
     f.names = countOf(names.body, "<ParameterInfoStruct>");
 
+    pause();
     acs.respond(envelope(ns, id++, gpv));
     sent = Clock::now();
     Request values = acs.next(std::chrono::seconds(120));
@@ -370,7 +375,10 @@ RunFigures runOnce(const Options& o, unsigned long size, bool measureIdle) {
     f.idleCpuPercent = (cpuSeconds(pid) - c0) * 100.0 / o.idleSeconds;
     f.idleWakeUpsPerMinute = static_cast<double>(wakeUps(pid) - w0) * 60.0 / o.idleSeconds;
   }
-  const auto end = daemon.terminate(std::chrono::seconds(120));
+  // Wrapped, the signal goes to cwmpd itself (time or heaptrack would die of it and leave
+  // the daemon running); the wrapper then exits with it.
+  if (!o.wrap.empty()) ::kill(pid, SIGTERM);
+  const auto end = o.wrap.empty() ? daemon.terminate(std::chrono::seconds(120)) : daemon.wait(std::chrono::seconds(120));
   if (end.exitCode != 0) throw std::runtime_error("cwmpd did not exit cleanly: " + end.err);
   if (!o.wrap.empty()) std::cerr << end.err;  // what the wrapper reports (time -v, heaptrack)
   return f;
