@@ -405,7 +405,9 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
       }
       res = transport_->post(next, action);
       const bool sentEmpty = next.empty();
-      next.clear();
+      // Release the buffer, not just the text: a whole-tree answer is megabytes and must not
+      // stay allocated while the next one is built.
+      std::string().swap(next);
       action.clear();
       if (res.transportError || res.authFailure) {
         CWMPD_LOG(Warning, sid, "HTTP failed: " << res.error);
