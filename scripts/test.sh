@@ -6,7 +6,8 @@
 #   (default)     Release build in build/, whole suite
 #   --sanitize    only the ASan+UBSan build in build-asan/, whole suite under the sanitizers
 #   --all         both, one after the other (the default when CI=true)
-#   --fuzz SECS   also fuzz the SOAP decoder for SECS seconds (fuzz/run.sh; 60 when CI=true)
+#   --fuzz SECS   fuzz the SOAP decoder for SECS seconds after the suites (fuzz/run.sh;
+#                 default 60, 0 = no fuzzing)
 #   --build-dir DIR / --asan-build-dir DIR   other build directories (default build/, build-asan/)
 #
 # Anything else is passed to ctest (e.g. -R Engine). Environment: CWMPD_JOBS (build jobs),
@@ -18,8 +19,7 @@ cd "$(dirname "$0")/.."
 release=1
 sanitize=0
 [[ "${CI:-}" == "true" ]] && sanitize=1
-fuzz_seconds=0
-[[ "${CI:-}" == "true" ]] && fuzz_seconds=60
+fuzz_seconds=60
 release_dir=build
 asan_dir=build-asan
 ctest_args=()
@@ -30,7 +30,7 @@ while [[ $# -gt 0 ]]; do
     --fuzz) fuzz_seconds=$2; shift ;;
     --build-dir) release_dir=$2; shift ;;
     --asan-build-dir) asan_dir=$2; shift ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) ctest_args+=("$1") ;;
   esac
   shift
