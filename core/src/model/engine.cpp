@@ -812,14 +812,18 @@ void Engine::finalize() {
                                  << " parameter definitions");
 }
 
-std::vector<ParameterValue> Engine::getValues(const std::vector<std::string>& names) {
+std::size_t Engine::countValues(const std::vector<std::string>& names) {
   auto& m = *impl_;
   std::size_t count = 0;
   for (const auto& loc : m.resolveAll(names)) m.forEachParamAt(loc, [&](Node&, const ParamDef&) { ++count; });
+  return count;
+}
+
+std::vector<ParameterValue> Engine::getValues(const std::vector<std::string>& names) {
   // Counted first so that a whole-tree read allocates its result once: on a box with
   // 100,000 parameters the doubling growth would hold two copies at the peak.
   std::vector<ParameterValue> out;
-  out.reserve(count);
+  out.reserve(countValues(names));
   visitValues(names, [&](std::string_view name, sdk::ParamType type, std::string_view value) {
     out.push_back({std::string(name), type, std::string(value)});
   });

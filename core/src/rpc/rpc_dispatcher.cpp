@@ -15,6 +15,11 @@ using sdk::Source;
 
 namespace {
 
+// Bytes reserved per struct of a GetParameterValues/Names answer: the tags (about 100 and
+// 80 bytes) plus a typical name and value, rounded up.
+constexpr std::size_t kValueStructGuess = 192;
+constexpr std::size_t kInfoStructGuess = 160;
+
 std::optional<std::string> keyOf(const std::string& k) { return k; }
 
 // TR-069 A.3.2.1: ParameterKey is at most 32 characters; CommandKey likewise.
@@ -73,8 +78,12 @@ soap::Body RpcDispatcher::handle(const soap::Body& request) {
           if constexpr (std::is_same_v<T, soap::GetRPCMethods>) {
             return soap::GetRPCMethodsResponse{supportedMethods()};
           } else if constexpr (std::is_same_v<T, soap::GetParameterValues>) {
-            // Written as XML while the model is walked: the values never exist twice.
+            // Written as XML while the model is walked: the values never exist twice. The
+            // buffer is sized once from a count (a generous guess per struct: what is not
+            // written stays untouched address space); growing it by doubling would copy
+            // megabytes and fault in fresh pages each time.
             soap::GetParameterValuesResponse out;
+            out.encoded.reserve(model_.countValues(r.parameterNames) * kValueStructGuess);
             model_.visitValues(r.parameterNames, [&](std::string_view name, sdk::ParamType type, std::string_view value) {
               soap::appendParameterValueStruct(out.encoded, name, sdk::xsdTypeName(type), value);
               ++out.encodedCount;
@@ -108,6 +117,9 @@ soap::Body RpcDispatcher::handle(const soap::Body& request) {
             return soap::SetParameterValuesResponse{status};
           } else if constexpr (std::is_same_v<T, soap::GetParameterNames>) {
             soap::GetParameterNamesResponse out;
+            // A whole subtree has about as many names as parameters (objects add ~10%).
+            if (!r.nextLevel)
+              out.encoded.reserve(model_.countValues({r.parameterPath}) * kInfoStructGuess);
             model_.visitNames(r.parameterPath, r.nextLevel, [&](std::string_view name, bool writable) {
               soap::appendParameterInfoStruct(out.encoded, name, writable);
               ++out.encodedCount;

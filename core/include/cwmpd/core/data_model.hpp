@@ -101,6 +101,12 @@ class DataModel {
   virtual void visitNames(std::string_view path, bool nextLevel, const NameVisitor& visit) {
     for (const auto& i : getNames(path, nextLevel)) visit(i.name, i.writable);
   }
+  // How many values getValues(names) would return, without reading them (to size a
+  // buffer once); 0 when the model cannot tell cheaply. Throws 9005 like getValues.
+  [[nodiscard]] virtual std::size_t countValues(const std::vector<std::string>& names) {
+    (void)names;
+    return 0;
+  }
 
   // SetParameterValues, all-or-nothing across plugins. Throws SetFault. When
   // `parameterKey` is given, ManagementServer.ParameterKey is set in the same
