@@ -238,6 +238,17 @@ TEST(LinuxSystem, IdentifiesTheKernelHostAndBoot) {
   EXPECT_EQ(sys.kernelVersion() + "\n", slurp("/proc/sys/kernel/osrelease"));
 }
 
+TEST(LinuxSystem, ReportsTheRunningSystemAsItsOneFirmwareBank) {
+  auto hal = linuxHal();
+  auto& sys = hal->system();
+  const auto banks = sys.firmwareBanks();
+  ASSERT_EQ(banks.size(), 1u);
+  EXPECT_FALSE(banks[0].name.empty());
+  EXPECT_EQ(banks[0].version, sys.identity().softwareVersion);
+  EXPECT_TRUE(banks[0].active);
+  EXPECT_TRUE(banks[0].boot);
+}
+
 TEST(LinuxOptics, FallsBackToAnEepromDumpWhenTheDriverHasNoModuleInterface) {
   TempDir tmp;
   const fs::path demo = test::sourceDir() / "config/sim/optics/pon0";

@@ -371,6 +371,22 @@ TEST_F(SimBackend, FirmwareApplyMovesTheImageUpdatesTheVersionAndReboots) {
   EXPECT_THROW(hal_->system().applyFirmware((tmp_.path() / "missing.bin").string()), HalError);
 }
 
+TEST_F(SimBackend, TheOneFirmwareBankHoldsTheLastAppliedImage) {
+  auto banks = hal_->system().firmwareBanks();
+  ASSERT_EQ(banks.size(), 1u);
+  EXPECT_EQ(banks[0].name, "firmware");
+  EXPECT_EQ(banks[0].version, "0.1.0-sim");
+  EXPECT_TRUE(banks[0].active);
+  EXPECT_TRUE(banks[0].boot);
+  const fs::path image = tmp_.path() / "fw-0.3.0.bin";
+  spit(image, "version=0.3.0\n");
+  hal_->system().applyFirmware(image.string());
+  banks = hal_->system().firmwareBanks();
+  ASSERT_EQ(banks.size(), 1u);
+  EXPECT_EQ(banks[0].name, "fw-0.3.0.bin");
+  EXPECT_EQ(banks[0].version, "0.3.0");
+}
+
 TEST_F(SimBackend, FirmwareApplyWithoutAFirmwareHookSimulatesTheReboot) {
   HalConfig c;
   c.backend = "sim";

@@ -73,6 +73,15 @@ class PluginHarness {
     }
   }
   std::string value(const std::string& path) { return engine->getValues({path}).at(0).value; }
+  // Sets one value as the ACS would: the fault code of the refusal, 0 when accepted.
+  int setFaultCode(const std::string& path, const std::string& value) {
+    try {
+      engine->setValues({{path, value}}, sdk::Source::Acs);
+    } catch (const core::SetFault& f) {
+      return f.code();
+    }
+    return 0;
+  }
 
   std::string dir;  // temp state: model.db and sim/
   core::Config config;

@@ -53,15 +53,6 @@ void addPpp(const StateDir& s) {
     writeFile(d / "statistics" / c, std::string(c) == "rx_bytes" ? "4242\n" : "0\n");
 }
 
-int setFaultCode(PluginHarness& h, const std::string& path, const std::string& value) {
-  try {
-    h.engine->setValues({{path, value}}, Source::Acs);
-  } catch (const SetFault& f) {
-    return f.code();
-  }
-  return 0;
-}
-
 // The instance of `table` whose `param` equals `value`, as "table.N." (empty if none).
 std::string findRow(PluginHarness& h, const std::string& table, const std::string& param,
                     const std::string& value) {
@@ -140,7 +131,7 @@ TEST(WanPluginDevice, DnsServersComeFromTheResolverAndCanBeReplaced) {
   const std::string resolv = readFile(fs::path(h.dir) / "sim" / "resolv.conf");
   EXPECT_NE(resolv.find("nameserver 198.51.100.53"), std::string::npos) << resolv;
   EXPECT_EQ(resolv.find("192.0.2.53"), std::string::npos) << resolv;
-  EXPECT_EQ(setFaultCode(h, "Device.DNS.Client.Server.1.DNSServer", "not-an-address"), 9007);
+  EXPECT_EQ(h.setFaultCode("Device.DNS.Client.Server.1.DNSServer", "not-an-address"), 9007);
 }
 
 TEST(WanPluginDevice, EnableAndMtuAreAppliedToTheInterface) {
@@ -166,13 +157,13 @@ TEST(WanPluginDevice, InvalidValuesAreRefusedWith9007AndLeaveTheHardwareAlone) {
   const fs::path eth0 = fs::path(h.dir) / "sim" / "net" / "eth0";
   const std::string ip = findRow(h, "Device.IP.Interface.", "Name", "eth0");
   const std::string mtuBefore = readFile(eth0 / "mtu"), v4Before = readFile(eth0 / "ipv4");
-  EXPECT_EQ(setFaultCode(h, ip + "MaxMTUSize", "64"), 9007);     // type allows it, IP does not
-  EXPECT_EQ(setFaultCode(h, ip + "MaxMTUSize", "70000"), 9007);  // outside the type's range
-  EXPECT_EQ(setFaultCode(h, ip + "IPv4Address.1.SubnetMask", "255.0.255.0"), 9007);
-  EXPECT_EQ(setFaultCode(h, ip + "IPv4Address.1.IPAddress", "224.0.0.1"), 9007);
-  EXPECT_EQ(setFaultCode(h, ip + "IPv4Address.1.Enable", "false"), 9007);
+  EXPECT_EQ(h.setFaultCode(ip + "MaxMTUSize", "64"), 9007);     // type allows it, IP does not
+  EXPECT_EQ(h.setFaultCode(ip + "MaxMTUSize", "70000"), 9007);  // outside the type's range
+  EXPECT_EQ(h.setFaultCode(ip + "IPv4Address.1.SubnetMask", "255.0.255.0"), 9007);
+  EXPECT_EQ(h.setFaultCode(ip + "IPv4Address.1.IPAddress", "224.0.0.1"), 9007);
+  EXPECT_EQ(h.setFaultCode(ip + "IPv4Address.1.Enable", "false"), 9007);
   const std::string eth = findRow(h, "Device.Ethernet.Interface.", "Name", "eth0");
-  EXPECT_EQ(setFaultCode(h, eth + "MaxBitRate", "100"), 9007);
+  EXPECT_EQ(h.setFaultCode(eth + "MaxBitRate", "100"), 9007);
   EXPECT_EQ(readFile(eth0 / "mtu"), mtuBefore);
   EXPECT_EQ(readFile(eth0 / "ipv4"), v4Before);
   EXPECT_EQ(h.value(ip + "MaxMTUSize"), mtuBefore);
@@ -341,9 +332,9 @@ TEST(WanPluginIgd, WanConfigurationIsAppliedAndValidated) {
   h.engine->setValues({{ipc + "DNSServers", "9.9.9.9,149.112.112.112"}}, Source::Acs);
   EXPECT_EQ(readFile(sim / "resolv.conf").find("192.0.2.53"), std::string::npos);
   EXPECT_NE(readFile(sim / "resolv.conf").find("nameserver 149.112.112.112"), std::string::npos);
-  EXPECT_EQ(setFaultCode(h, ipc + "MACAddress", "02:00:00:00:00:99"), 9007);
-  EXPECT_EQ(setFaultCode(h, ipc + "ConnectionType", "IP_Bridged"), 9007);
-  EXPECT_EQ(setFaultCode(h, ipc + "SubnetMask", "255.255.0.255"), 9007);
+  EXPECT_EQ(h.setFaultCode(ipc + "MACAddress", "02:00:00:00:00:99"), 9007);
+  EXPECT_EQ(h.setFaultCode(ipc + "ConnectionType", "IP_Bridged"), 9007);
+  EXPECT_EQ(h.setFaultCode(ipc + "SubnetMask", "255.255.0.255"), 9007);
   EXPECT_EQ(readFile(sim / "net/eth0/ipv4"), "198.51.100.77/25");
   h.engine->setValues({{wd + "WANEthernetInterfaceConfig.Enable", "false"}}, Source::Acs);
   EXPECT_EQ(readFile(sim / "net/eth0/enabled"), "0");
@@ -365,7 +356,7 @@ TEST(WanPluginIgd, ConfiguredWanInterfaceAndPppConnection) {
   h.engine->setValues({{ppp + "Username", "user@isp"}, {ppp + "Password", "secret"}}, Source::Acs);
   EXPECT_EQ(h.value(ppp + "Password"), "");  // hidden: reads back empty
   EXPECT_EQ(h.engine->rawValue(ppp + "Password"), "secret");
-  EXPECT_EQ(setFaultCode(h, ppp + "ExternalIPAddress", "203.0.113.10"), 9007);
+  EXPECT_EQ(h.setFaultCode(ppp + "ExternalIPAddress", "203.0.113.10"), 9007);
 }
 
 TEST(WanPluginIgd, WanDeviceNumberIsStableAcrossARestart) {

@@ -153,13 +153,30 @@ TEST_F(TransferIt, AFirmwareUpgradeRebootsAndReportsWithBootTransferCompleteAndT
   }
   EXPECT_TRUE(found) << "no Inform with 1 BOOT, 7 TRANSFER COMPLETE and M Download";
   EXPECT_TRUE(fs::exists(daemon_->simDir() + "/firmware"));
-  // Acknowledged: the next session carries no transfer event any more.
+  // Acknowledged: the next session carries no transfer event any more. The ACS also reads
+  // the firmware image objects (issue 8 item 6): the one bank now holds the new image.
   std::this_thread::sleep_for(500ms);  // the reporting session ends
   const std::size_t before = acs_->sessions().size();
+  const std::string row = "Device.DeviceInfo.FirmwareImage.1.";
+  acs_->addRpc(getValuesRpc({"Device.DeviceInfo.SoftwareVersion", "Device.DeviceInfo.ActiveFirmwareImage",
+                             "Device.DeviceInfo.BootFirmwareImage", row + "Version", row + "Name", row + "Status"}));
   kick();
   ASSERT_TRUE(waitNewSession(before));
   const auto codes = eventCodes(acs_->sessions().back().get<std::string>("inform", ""));
   EXPECT_EQ(std::count(codes.begin(), codes.end(), "7 TRANSFER COMPLETE"), 0);
+  const auto values = sent("GetParameterValuesResponse");
+  ASSERT_EQ(values.size(), 1u);
+  EXPECT_EQ(parameterValue(values[0], "Device.DeviceInfo.SoftwareVersion"), "9.9.9");
+  EXPECT_EQ(parameterValue(values[0], row + "Version"), "9.9.9");
+  // Name: the file the sim box installed the image as (the daemon's download file name).
+  std::vector<std::string> installed;
+  for (const auto& e : fs::directory_iterator(daemon_->simDir() + "/firmware"))
+    installed.push_back(e.path().filename().string());
+  ASSERT_EQ(installed.size(), 1u);
+  EXPECT_EQ(parameterValue(values[0], row + "Name"), installed[0]);
+  EXPECT_EQ(parameterValue(values[0], row + "Status"), "Active");
+  EXPECT_EQ(parameterValue(values[0], "Device.DeviceInfo.ActiveFirmwareImage"), "Device.DeviceInfo.FirmwareImage.1");
+  EXPECT_EQ(parameterValue(values[0], "Device.DeviceInfo.BootFirmwareImage"), "Device.DeviceInfo.FirmwareImage.1");
 }
 
 TEST_F(TransferIt, EachFailureGivesItsFaultInTransferComplete) {

@@ -70,6 +70,7 @@ class LinuxSystem final : public System {
   void reboot() override;
   void factoryReset() override;
   void applyFirmware(const std::string& imagePath) override;
+  std::vector<FirmwareBank> firmwareBanks() override;
 
  private:
   const HalConfig& config_;

@@ -134,6 +134,18 @@ DeviceIdentity LinuxSystem::identity() {
   return id;
 }
 
+std::vector<FirmwareBank> LinuxSystem::firmwareBanks() {
+  // One bank: the running system. Boxes with A/B partitions name their banks in ways no
+  // generic reader knows, so they are not told apart here.
+  FirmwareBank bank;
+  bank.name = shellVar("/etc/openwrt_release", "DISTRIB_DESCRIPTION");
+  if (bank.name.empty()) bank.name = shellVar("/etc/os-release", "PRETTY_NAME");
+  if (bank.name.empty()) bank.name = "firmware";
+  bank.version = identity().softwareVersion;
+  bank.active = bank.boot = true;
+  return {bank};
+}
+
 void LinuxSystem::reboot() {
   // With only a hook, the daemon alone decides what a reboot is.
   if (hasCommand(config_, "reboot") || !config_.hooks.reboot) {

@@ -58,6 +58,7 @@ class SimSystem final : public System {
   void reboot() override;
   void factoryReset() override;
   void applyFirmware(const std::string& imagePath) override;
+  std::vector<FirmwareBank> firmwareBanks() override;
 
  private:
   std::filesystem::path dir_;  // <sim_dir>

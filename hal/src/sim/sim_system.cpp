@@ -117,6 +117,17 @@ DeviceIdentity SimSystem::identity() {
   return id;
 }
 
+std::vector<FirmwareBank> SimSystem::firmwareBanks() {
+  // One bank holding the running image: its name is the file name of the last image
+  // applied (system.ini firmware_image), its version the box's software version.
+  const KvFile f = systemIni(dir_);
+  FirmwareBank bank;
+  bank.name = f.str("firmware_image", "firmware");
+  bank.version = f.str("software_version");
+  bank.active = bank.boot = true;
+  return {bank};
+}
+
 void SimSystem::reboot() {
   recordApply(dir_ / "run" / "reboots", "reboot");
   if (hooks_.reboot) hooks_.reboot();
@@ -143,9 +154,11 @@ void SimSystem::applyFirmware(const std::string& imagePath) {
     if (ec2) throw HalError("cannot install firmware image: " + ec2.message());
     fs::remove(imagePath, ec2);
   }
-  if (!version.empty()) {
+  {
+    // The sim box has one bank: the installed image replaces the running one.
     KvFile f = systemIni(dir_);
-    f.set("software_version", version);
+    f.set("firmware_image", target.filename().string());
+    if (!version.empty()) f.set("software_version", version);
     f.save();
   }
   recordApply(dir_ / "run" / "firmware_applied",

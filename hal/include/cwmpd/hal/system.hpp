@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace cwmpd::hal {
 
@@ -26,6 +27,14 @@ struct DeviceIdentity {
   std::string serialNumber;
   std::string hardwareVersion;
   std::string softwareVersion;
+};
+
+// One firmware bank of the box (TR-181 DeviceInfo.FirmwareImage.{i}).
+struct FirmwareBank {
+  std::string name;     // the image's name or file name; "" for an empty bank
+  std::string version;  // the image's software version; "" when unknown or empty
+  bool active = false;  // the image running now
+  bool boot = false;    // the image the next boot loads
 };
 
 // Thread-safety: call from the daemon's main loop only. Methods throw HalError on
@@ -57,6 +66,11 @@ class System {
   // software version updated from a "version=..." line in the image, then the
   // firmwareApplied hook runs, or reboot() when that hook is unset).
   virtual void applyFirmware(const std::string& imagePath) = 0;
+
+  // The box's firmware banks in a stable order (the first bank first), as they are now.
+  // A single-bank box has one: the running image, active and boot. Read-only: which bank
+  // boots next cannot be chosen through the HAL. (Added in SDK ABI 2.)
+  [[nodiscard]] virtual std::vector<FirmwareBank> firmwareBanks() = 0;
 };
 
 }  // namespace cwmpd::hal
