@@ -97,6 +97,14 @@ TEST(TimeWindows, NextStartIsNowInsideAWindowTheNextWindowBetweenThemAndNothingA
   EXPECT_EQ(nextWindowStart(w, 400), std::nullopt);
 }
 
+TEST(TimeWindows, AConfirmationNeededWindowIsNeverUsedByAHeadlessAgent) {
+  std::vector<TransferWindow> w = {{100, 200, "4 Confirmation Needed"}, {300, 400, "3 When Idle"}};
+  EXPECT_EQ(nextWindowStart(w, 50), 300);
+  EXPECT_EQ(nextWindowStart(w, 150), 300);
+  w.pop_back();
+  EXPECT_EQ(nextWindowStart(w, 50), std::nullopt);
+}
+
 TEST(TimeWindows, MaxRetriesAllowsRetriesInsideTheFailedWindowThenMovesToTheNext) {
   TransferRecord r;
   r.windows = {{100, 200, "1 At Any Time", 2}, {300, 400, "1 At Any Time", 0}};

@@ -398,8 +398,10 @@ soap::UploadResponse TransferManager::upload(const soap::Upload& u) {
 void TransferManager::scheduleDownload(const soap::ScheduleDownload& s) {
   auto windows = makeWindows(s.timeWindowList, now(), options_.timeScale);
   for (const auto& w : windows) {
-    if (w.mode != "1 At Any Time" && w.mode != "2 Immediately")
-      CWMPD_LOG(Notice, kLog, "time window mode '" << w.mode << "' is treated as '1 At Any Time'");
+    if (w.mode.rfind("3", 0) == 0)
+      CWMPD_LOG(Notice, kLog, "time window mode '" << w.mode << "' is treated as '1 At Any Time' (no idle detection)");
+    else if (w.mode.rfind("4", 0) == 0)
+      CWMPD_LOG(Notice, kLog, "time window mode '" << w.mode << "' is skipped: nobody can confirm on this device");
   }
   checkDownload(s.url, s.fileType, s.targetFileName, s.fileSize);
   TransferRecord r;

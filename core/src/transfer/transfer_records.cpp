@@ -35,6 +35,9 @@ std::string transferScheme(std::string_view url) {
 
 std::optional<std::int64_t> nextWindowStart(const std::vector<TransferWindow>& windows, std::int64_t now) {
   for (const auto& w : windows) {
+    // TR-069 A.4.1.8 "4 Confirmation Needed": no transfer without the user's confirmation,
+    // and a headless agent has nobody to ask, so such a window is never used.
+    if (w.mode.rfind("4", 0) == 0) continue;
     if (now < w.end) return std::max(now, w.start);
   }
   return std::nullopt;
