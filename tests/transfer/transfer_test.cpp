@@ -226,7 +226,10 @@ class TransferManagerTest : public ::testing::Test {
       std::erase_if(events_, [&](const QueuedEvent& e) { return e.code == c; });
     };
     h.pendingEvents = [this] { return events_; };
-    h.applyFirmware = [this](const std::string& path) { firmware_ = readFile(path); };
+    h.applyFirmware = [this](const std::string& path) {
+      firmware_ = readFile(path);
+      firmwareName_ = std::filesystem::path(path).filename().string();
+    };
     h.reboot = [this] { ++reboots_; };
     h.exportConfiguration = [] { return std::string("exported configuration\n"); };
     h.importConfiguration = [this](const std::string& text) {
@@ -280,7 +283,7 @@ class TransferManagerTest : public ::testing::Test {
   std::unique_ptr<TransferManager> manager_;
   std::vector<soap::Body> requests_;
   std::vector<QueuedEvent> events_;
-  std::string unsupported_, firmware_, imported_;
+  std::string unsupported_, firmware_, firmwareName_, imported_;
   int reboots_ = 0;
   std::map<std::string, FileTypeHandler> fileTypes_;  // registered by makeManager()
   Engine* model_ = nullptr;                           // attached by makeManager()
@@ -368,6 +371,7 @@ TEST_F(TransferManagerTest, PersistsTheCompletedFirmwareBeforeApplyingItAndRepor
   manager_->download(download(server_->url("/files/fw.img"), "1 Firmware Upgrade Image"));
   ASSERT_TRUE(runUntil([&] { return !firmware_.empty(); }));
   EXPECT_EQ(firmware_, "version=2.0.0\nimage bytes");
+  EXPECT_EQ(firmwareName_, "fw.img") << "the image keeps the name of the URL";
   // Nothing goes to the ACS before the restart, but the events are persisted.
   EXPECT_TRUE(requests_.empty());
   EXPECT_TRUE(hasEvent("7 TRANSFER COMPLETE"));

@@ -641,6 +641,24 @@ void TransferManager::finished(std::uint64_t id, std::uint32_t faultCode, std::s
   pump();
 }
 
+// A firmware image is handed over under the name the ACS gave it (TargetFileName, else the
+// URL's last path element), so that the HAL and DeviceInfo.FirmwareImage.{i}.Name show
+// that rather than our temporary download name. Unusable names keep the temporary one.
+std::string TransferManager::nameImage(const TransferRecord& r, const std::string& file) {
+  std::string wanted = r.targetFileName;
+  if (wanted.empty()) {
+    const std::string path = r.url.substr(0, r.url.find_first_of("?#"));
+    wanted = path.substr(path.rfind('/') + 1);
+  }
+  const auto safe = sanitizeFileName(wanted);
+  if (!safe) return file;
+  const fs::path target = fs::path(file).parent_path() / *safe;
+  std::error_code ec;
+  if (target == fs::path(file) || fs::exists(target, ec)) return file;
+  fs::rename(file, target, ec);
+  return ec ? file : target.string();
+}
+
 void TransferManager::apply(TransferRecord& r, const std::string& file) {
   std::error_code ec;
   auto failWith = [&](std::uint32_t code, const std::string& why) {
@@ -661,11 +679,13 @@ void TransferManager::apply(TransferRecord& r, const std::string& file) {
   };
   if (r.fileType == kFirmware) {
     if (!hooks_.applyFirmware) return failWith(9010, "no firmware apply action on this device");
+    const std::string image = nameImage(r, file);
     beforeRestart();
     try {
-      CWMPD_LOG(Notice, kLog, "installing firmware image from transfer " << r.id);
-      hooks_.applyFirmware(file);
+      CWMPD_LOG(Notice, kLog, "installing firmware image " << image << " from transfer " << r.id);
+      hooks_.applyFirmware(image);
     } catch (const std::exception& e) {
+      fs::remove(image, ec);
       failWith(9010, std::string("firmware image refused: ") + e.what());
     }
     return;

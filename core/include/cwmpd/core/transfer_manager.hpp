@@ -225,6 +225,7 @@ class TransferManager {
   void publishVendorFiles();
   void configurationApplied(const TransferRecord& record);
   void apply(TransferRecord& record, const std::string& file);
+  static std::string nameImage(const TransferRecord& record, const std::string& file);
   TransferRecord* find(std::uint64_t id);
   std::size_t activeCount() const;
   void checkSpace(std::uint64_t bytes) const;
