@@ -27,12 +27,13 @@ while [[ $# -gt 0 ]]; do
 done
 
 # The package list of ../shared/docs/SETUP-NOTES.md, plus openssl (TLS test material),
-# python3 (test ACS, model tools) and time (bench/run: whole-process figures).
+# python3 (test ACS, model tools), python3-pyftpdlib (the FTP server of the transfer tests)
+# and time (bench/run: whole-process figures).
 packages=(
   build-essential cmake pkg-config libsdbus-c++-dev libsdbus-c++-bin libsystemd-dev
   libxerces-c-dev libcurl4-openssl-dev libboost-dev libboost-filesystem-dev
   libmicrohttpd-dev libgtest-dev libgmock-dev libbenchmark-dev dbus-daemon dbus-bin
-  systemd libxml2-utils clang libclang-rt-14-dev python3 curl openssl time
+  systemd libxml2-utils clang libclang-rt-14-dev python3 python3-pyftpdlib curl openssl time
 )
 
 missing=()
