@@ -43,7 +43,7 @@ namespace cwmpd::sdk {
 
 // Bumped whenever a type in cwmpd/sdk/ or cwmpd/hal/ changes in a way that breaks a
 // compiled plugin. The host refuses plugins built against another value.
-// 2: Registrar::fileType (vendor file types for Download).
+// 2: Registrar::fileType (vendor file types for Download), hal::System::firmwareBanks.
 inline constexpr std::uint32_t kAbiVersion = 2;
 
 #if defined(__clang__)
