@@ -99,6 +99,12 @@ std::uint32_t instanceOf(const std::string& type, const std::string& prefix) {
   return static_cast<std::uint32_t>(std::stoul(digits));
 }
 
+// The last path element of a URL, without its query or fragment ("" for ".../").
+std::string urlFileName(const std::string& url) {
+  const std::string path = url.substr(0, url.find_first_of("?#"));
+  return path.substr(path.find_last_of('/') + 1);
+}
+
 // Whether a file in `dir` outlives a reboot: not on tmpfs or ramfs (OpenWrt's /tmp, /var).
 bool persistentFileSystem(const std::string& dir) {
   struct statfs st {};
@@ -206,8 +212,7 @@ void TransferManager::publishVendorFiles() {
 
 // TR-181 VendorConfigFile: Name from the URL the file came from, Date when it was applied.
 void TransferManager::configurationApplied(const TransferRecord& r) {
-  std::string path = r.url.substr(0, r.url.find_first_of("?#"));
-  std::string name = sanitizeFileName(path.substr(path.find_last_of('/') + 1)).value_or(kConfigKey);
+  std::string name = sanitizeFileName(urlFileName(r.url)).value_or(kConfigKey);
   state_.set(kConfigNameState, name.substr(0, 64));
   state_.set(kConfigDateState, isoTime(now()));
   try {
@@ -645,12 +650,7 @@ void TransferManager::finished(std::uint64_t id, std::uint32_t faultCode, std::s
 // URL's last path element), so that the HAL and DeviceInfo.FirmwareImage.{i}.Name show
 // that rather than our temporary download name. Unusable names keep the temporary one.
 std::string TransferManager::nameImage(const TransferRecord& r, const std::string& file) {
-  std::string wanted = r.targetFileName;
-  if (wanted.empty()) {
-    const std::string path = r.url.substr(0, r.url.find_first_of("?#"));
-    wanted = path.substr(path.rfind('/') + 1);
-  }
-  const auto safe = sanitizeFileName(wanted);
+  const auto safe = sanitizeFileName(r.targetFileName.empty() ? urlFileName(r.url) : r.targetFileName);
   if (!safe) return file;
   const fs::path target = fs::path(file).parent_path() / *safe;
   std::error_code ec;
