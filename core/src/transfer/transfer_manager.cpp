@@ -346,17 +346,24 @@ void TransferManager::checkDownload(const std::string& url, const std::string& f
   checkSpace(fileSize);
 }
 
-soap::DownloadResponse TransferManager::download(const soap::Download& d) {
-  checkDownload(d.url, d.fileType, d.targetFileName, d.fileSize);
+// The fields Download and ScheduleDownload share, checked (SOAP faults) and recorded.
+template <typename Request>
+TransferRecord TransferManager::downloadRecord(Kind kind, const Request& q) const {
+  checkDownload(q.url, q.fileType, q.targetFileName, q.fileSize);
   TransferRecord r;
-  r.kind = Kind::Download;
-  r.commandKey = d.commandKey;
-  r.fileType = d.fileType;
-  r.url = d.url;
-  r.username = d.username;
-  r.password = d.password;
-  r.fileSize = d.fileSize;
-  r.targetFileName = d.targetFileName;
+  r.kind = kind;
+  r.commandKey = q.commandKey;
+  r.fileType = q.fileType;
+  r.url = q.url;
+  r.username = q.username;
+  r.password = q.password;
+  r.fileSize = q.fileSize;
+  r.targetFileName = q.targetFileName;
+  return r;
+}
+
+soap::DownloadResponse TransferManager::download(const soap::Download& d) {
+  TransferRecord r = downloadRecord(Kind::Download, d);
   r.notBefore = now() + static_cast<std::int64_t>(std::ceil(d.delaySeconds * options_.timeScale));
   // SuccessURL / FailureURL are for a browser of the CPE's user: an agent has none.
   if (!d.successUrl.empty() || !d.failureUrl.empty())
@@ -408,16 +415,7 @@ void TransferManager::scheduleDownload(const soap::ScheduleDownload& s) {
     else if (w.mode.rfind("4", 0) == 0)
       CWMPD_LOG(Notice, kLog, "time window mode '" << w.mode << "' is skipped: nobody can confirm on this device");
   }
-  checkDownload(s.url, s.fileType, s.targetFileName, s.fileSize);
-  TransferRecord r;
-  r.kind = Kind::ScheduleDownload;
-  r.commandKey = s.commandKey;
-  r.fileType = s.fileType;
-  r.url = s.url;
-  r.username = s.username;
-  r.password = s.password;
-  r.fileSize = s.fileSize;
-  r.targetFileName = s.targetFileName;
+  TransferRecord r = downloadRecord(Kind::ScheduleDownload, s);
   r.windows = std::move(windows);
   r.notBefore = r.windows.front().start;
   admit(std::move(r));

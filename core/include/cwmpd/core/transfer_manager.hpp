@@ -229,6 +229,8 @@ class TransferManager {
   TransferRecord* find(std::uint64_t id);
   std::size_t activeCount() const;
   void checkSpace(std::uint64_t bytes) const;
+  template <typename Request>
+  TransferRecord downloadRecord(TransferRecord::Kind kind, const Request& request) const;
   void checkDownload(const std::string& url, const std::string& fileType, const std::string& targetFileName,
                      std::uint32_t fileSize) const;
   std::string prepareUpload(const TransferRecord& record);
