@@ -198,6 +198,8 @@ void TestAcs::addResponses(std::string_view jsonArray) {
 
 void TestAcs::reset() { control("POST", "/reset", "{}"); }
 
+void TestAcs::behaveLikeGenieAcs() { configure(R"({"mode": "genieacs"})"); }
+
 std::vector<Json> TestAcs::requests(std::size_t since) {
   return children(parseJson(control("GET", "/requests?since=" + std::to_string(since), "")));
 }

@@ -43,13 +43,19 @@ class TestAcs {
   void addRpc(std::string_view soapBody);         // POST /rpcs (one)
   void addResponses(std::string_view jsonArray);  // POST /responses
   void reset();                                   // POST /reset
+  // GenieACS-like mode (README.md, "GenieACS mode"): POST /config {"mode": "genieacs"}.
+  void behaveLikeGenieAcs();
   [[nodiscard]] std::vector<Json> requests(std::size_t since = 0);
   [[nodiscard]] std::vector<Json> sessions();
   [[nodiscard]] std::vector<Json> results();
   // GET /wait: true when `what` (requests, sessions, ended_sessions, results) reached count.
   bool waitFor(std::string_view what, int count, std::chrono::seconds timeout);
   // The ACS sends `count` connection requests (GET with digest) to the CPE and
-  // returns the answer: {"statuses": {"200": n, ...}, "status": s (when count == 1)}.
+  // returns the answer: {"statuses": {"200": n, ...}, "outcomes": {"ok": n, ...},
+  // "status": s and "outcome": o (when count == 1)}. The outcome is GenieACS's reading
+  // of the status: "ok" (200, 204), "offline" (503, refused or reset), "credentials"
+  // (401 after the digest answer) or "error". In GenieACS mode the requests are sent as
+  // GenieACS sends them (digest on the same keep-alive connection).
   Json connectionRequest(std::string_view cpeUrl, std::string_view username,
                          std::string_view password, int count = 1);
 

@@ -50,7 +50,25 @@ DEFAULT_CONFIG = {
     "fault_style": "standard",  # standard | genieacs (its <soap-env:Body:Fault> bug)
     "close_on_end": False,  # send Connection: close with the session's final 204
     "hold_requests": False,  # put HoldRequests=1 in the header of every ACS message
+    "mode": "standard",  # standard | genieacs (behave like GenieACS 1.3, see README.md)
 }
+
+# What "mode": "genieacs" forces, after the corpus README (../shared/corpus/genieacs): a
+# session cookie on the InformResponse only, MaxEnvelopes 1, the session's 204 with
+# Connection: close, and the <soap-env:Body:Fault> 8000 form at HTTP 200 for a CPE method
+# it does not implement.
+GENIEACS_CONFIG = {
+    "cookie": True,
+    "require_cookie": True,
+    "max_envelopes": 1,
+    "close_on_end": True,
+    "fault_style": "genieacs",
+    "fault_http_status": 200,
+}
+GENIEACS_SERVER = "GenieACS/1.3.0-dev+2611253cba"
+# The CPE methods GenieACS answers (lib/soap.ts); RequestDownload kills its worker, which
+# the CPE sees as a dropped connection. Any other CPE method gets the 8000 fault.
+GENIEACS_CPE_METHODS = ("Inform", "GetRPCMethods", "TransferComplete")
 
 HOLD_REQUESTS = '<cwmp:HoldRequests soap-env:mustUnderstand="1">1</cwmp:HoldRequests>'
 
@@ -58,6 +76,14 @@ HOLD_REQUESTS = '<cwmp:HoldRequests soap-env:mustUnderstand="1">1</cwmp:HoldRequ
 
 def now():
     return time.time()
+
+
+def effective_config(config):
+    """The settings in force: the stored config with what its mode imposes."""
+    cfg = json.loads(json.dumps(config))
+    if cfg.get("mode") == "genieacs":
+        cfg.update(GENIEACS_CONFIG)
+    return cfg
 
 
 def md5hex(text):
@@ -103,6 +129,7 @@ class Message:
         self.events = []
         self.fault_code = None
         self.error = None
+        self.known_ns = True  # the method's namespace is urn:dslforum-org:cwmp-1-N
         if not raw.strip():
             self.method = ""
             return
@@ -126,6 +153,8 @@ class Message:
         self.method = local
         if CWMP_NS_RE.match(uri):
             self.ns = uri
+        else:
+            self.known_ns = False
         for code in first.iter():
             if code.tag.endswith("EventCode"):
                 self.events.append(code.text or "")
@@ -234,15 +263,25 @@ class Acs:
                 self.session["end"] = "204"
                 self.session = None
             self.lock.notify_all()
-            close = self.config["close_on_end"]
+            close = effective_config(self.config)["close_on_end"]
         return 204, "", ({"Connection": "close"} if close else {})
 
     def handle_cwmp(self, msg, handler, cfg):
         """Returns (status, body, headers) for a CPE envelope (after auth and redirects)."""
+        genieacs = cfg["mode"] == "genieacs"
         if msg.error:
-            return 400, msg.error, {}
-        faults = cfg["cpe_method_faults"]
+            return 400, msg.error, ({"Connection": "close"} if genieacs else {})
+        faults = dict(cfg["cpe_method_faults"])
+        if genieacs and msg.method and not msg.method.endswith("Response") and \
+                msg.method != "Fault" and msg.method not in GENIEACS_CPE_METHODS and \
+                msg.method != "RequestDownload":
+            faults.setdefault(msg.method, 8000)
         if msg.method == "Inform":
+            if genieacs and not msg.known_ns:
+                return 400, "Unrecognized CWMP version", {"Connection": "close"}
+            if genieacs and self.in_open_session(handler):
+                # GenieACS: "Bad session state" for an Inform inside a session.
+                return 400, "Bad session state", {"Connection": "close"}
             if "Inform" in faults:
                 return (cfg["fault_http_status"],
                         envelope(msg.ns, msg.cwmp_id or "1",
@@ -280,6 +319,8 @@ class Acs:
         if session["cookie"] and cfg["require_cookie"]:
             cookie = handler.headers.get("Cookie", "")
             if f'session={session["cookie"]}' not in cookie:
+                if genieacs:
+                    return 400, "Invalid session", {"Connection": "close"}
                 return 403, "missing session cookie", {}
         ns = session["namespace"]
 
@@ -302,13 +343,16 @@ class Acs:
         # A request from the CPE (TransferComplete, GetRPCMethods, ...).
         with self.lock:
             session["cpe_requests"].append(msg.method)
+        if genieacs and msg.method == "RequestDownload":
+            return 0, "", {}  # GenieACS's worker dies: the connection drops
         if msg.method in faults:
             return (cfg["fault_http_status"],
                     envelope(ns, msg.cwmp_id or "1",
                              fault_xml(faults[msg.method], cfg["fault_style"])), {})
         if msg.method == "GetRPCMethods":
-            names = ["Inform", "GetRPCMethods", "TransferComplete",
-                     "AutonomousTransferComplete", "Kicked", "RequestDownload"]
+            names = list(GENIEACS_CPE_METHODS) if genieacs else [
+                "Inform", "GetRPCMethods", "TransferComplete",
+                "AutonomousTransferComplete", "Kicked", "RequestDownload"]
             items = "".join(f"<string>{n}</string>" for n in names)
             body = (f'<cwmp:GetRPCMethodsResponse><MethodList soap-enc:arrayType='
                     f'"xsd:string[{len(names)}]">{items}</MethodList></cwmp:GetRPCMethodsResponse>')
@@ -317,6 +361,13 @@ class Acs:
         else:
             body = f"<cwmp:{msg.method}Response></cwmp:{msg.method}Response>"
         return 200, envelope(ns, msg.cwmp_id or "1", body), {}
+
+    def in_open_session(self, handler):
+        """True when the request carries the cookie of the open session."""
+        with self.lock:
+            session = self.session
+        return (session is not None and session["cookie"] is not None and
+                f'session={session["cookie"]}' in handler.headers.get("Cookie", ""))
 
     def take_canned(self, method):
         with self.lock:
@@ -330,22 +381,101 @@ class Acs:
 
     def connection_request(self, spec):
         count = int(spec.get("count", 1))
+        with self.lock:
+            genieacs = spec.get("style", self.config["mode"]) == "genieacs"
         statuses = {}
+        outcomes = {}
         errors = []
         started = now()
         for _ in range(count):
             try:
-                status = digest_get(spec["url"], spec.get("username", ""),
-                                    spec.get("password", ""), float(spec.get("timeout", 5)))
+                if genieacs:
+                    status = genieacs_connection_request(
+                        spec["url"], spec.get("username", ""), spec.get("password", ""),
+                        float(spec.get("timeout", 5)))
+                else:
+                    status = digest_get(spec["url"], spec.get("username", ""),
+                                        spec.get("password", ""), float(spec.get("timeout", 5)))
             except (OSError, http.client.HTTPException, ValueError) as e:
                 status = 0
                 if len(errors) < 10:
                     errors.append(repr(e))
             statuses[str(status)] = statuses.get(str(status), 0) + 1
-        result = {"statuses": statuses, "errors": errors, "seconds": now() - started}
+            outcome = connection_request_outcome(status)
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        result = {"statuses": statuses, "outcomes": outcomes, "errors": errors,
+                  "seconds": now() - started}
         if count == 1:
             result["status"] = int(next(iter(statuses)))
+            result["outcome"] = next(iter(outcomes))
         return result
+
+
+def connection_request_outcome(status):
+    """How GenieACS's lib/connection-request.ts reads the CPE's answer: 200/204 is done,
+    503 or a refused/reset connection (status 0 here) is "Device is offline", a second
+    401 is wrong credentials, anything else an error."""
+    if status in (200, 204):
+        return "ok"
+    if status in (0, 503):
+        return "offline"
+    if status == 401:
+        return "credentials"
+    return "error"
+
+
+def genieacs_connection_request(url, username, password, timeout):
+    """A Connection Request the way GenieACS sends it: a GET without credentials, and on
+    401 with a Digest challenge the same GET with digest credentials on the same
+    keep-alive connection (one socket per request). Basic is not answered (GenieACS's
+    default cwmp.connectionRequestAllowBasicAuth is false)."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme != "http":
+        raise ValueError("Invalid connection request URL or protocol")
+    path = parts.path or "/"
+    if parts.query:
+        path += "?" + parts.query
+    conn = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=timeout)
+    try:
+        conn.request("GET", path, headers={"Connection": "keep-alive"})
+        reply = conn.getresponse()
+        reply.read()
+        challenge = reply.getheader("WWW-Authenticate", "")
+        if reply.status != 401 or not challenge.lower().startswith("digest "):
+            return reply.status
+        authorization = digest_authorization("GET", path, challenge, username, password)
+        if reply.will_close:
+            conn.close()
+            conn = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=timeout)
+        conn.request("GET", path, headers={"Connection": "keep-alive",
+                                           "Authorization": authorization})
+        reply = conn.getresponse()
+        reply.read()
+        return reply.status
+    finally:
+        conn.close()
+
+
+def digest_authorization(method, path, challenge, username, password):
+    """The Authorization header value answering a Digest `challenge` (RFC 2617, MD5)."""
+    p = parse_auth_params(challenge[7:])
+    if p.get("algorithm", "MD5").upper() != "MD5":
+        raise ValueError(f"digest algorithm {p['algorithm']} not supported")
+    realm, nonce = p.get("realm", ""), p.get("nonce", "")
+    ha1 = md5hex(f"{username}:{realm}:{password}")
+    ha2 = md5hex(f"{method}:{path}")
+    cnonce = secrets.token_hex(8)
+    fields = [f'username="{username}"', f'realm="{realm}"', f'nonce="{nonce}"',
+              f'uri="{path}"', "algorithm=MD5"]
+    if "auth" in [q.strip() for q in p.get("qop", "").split(",")]:
+        response = md5hex(f"{ha1}:{nonce}:00000001:{cnonce}:auth:{ha2}")
+        fields += ["qop=auth", "nc=00000001", f'cnonce="{cnonce}"']
+    else:
+        response = md5hex(f"{ha1}:{nonce}:{ha2}")
+    fields.append(f'response="{response}"')
+    if "opaque" in p:
+        fields.append(f'opaque="{p["opaque"]}"')
+    return "Digest " + ", ".join(fields)
 
 
 def digest_get(url, username, password, timeout):
@@ -370,24 +500,8 @@ def digest_get(url, username, password, timeout):
     status, challenge = get({})
     if status != 401 or not challenge.lower().startswith("digest "):
         return status
-    p = parse_auth_params(challenge[7:])
-    if p.get("algorithm", "MD5").upper() != "MD5":
-        raise ValueError(f"digest algorithm {p['algorithm']} not supported")
-    realm, nonce = p.get("realm", ""), p.get("nonce", "")
-    ha1 = md5hex(f"{username}:{realm}:{password}")
-    ha2 = md5hex(f"GET:{path}")
-    cnonce = secrets.token_hex(8)
-    fields = [f'username="{username}"', f'realm="{realm}"', f'nonce="{nonce}"',
-              f'uri="{path}"', "algorithm=MD5"]
-    if "auth" in [q.strip() for q in p.get("qop", "").split(",")]:
-        response = md5hex(f"{ha1}:{nonce}:00000001:{cnonce}:auth:{ha2}")
-        fields += ["qop=auth", "nc=00000001", f'cnonce="{cnonce}"']
-    else:
-        response = md5hex(f"{ha1}:{nonce}:{ha2}")
-    fields.append(f'response="{response}"')
-    if "opaque" in p:
-        fields.append(f'opaque="{p["opaque"]}"')
-    status, _ = get({"Authorization": "Digest " + ", ".join(fields)})
+    status, _ = get({"Authorization": digest_authorization("GET", path, challenge,
+                                                           username, password)})
     return status
 
 
@@ -417,12 +531,29 @@ class AcsHandler(http.server.BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length", "0") or "0")
         return self.rfile.read(length) if length > 0 else b""
 
+    def version_string(self):
+        return GENIEACS_SERVER if getattr(self, "genieacs", False) else super().version_string()
+
+    def send_response(self, code, message=None):
+        if getattr(self, "genieacs", False) and code >= 400:
+            # GenieACS's error answers carry only Connection, Content-Length and Date.
+            self.log_request(code)
+            self.send_response_only(code, message)
+            self.send_header("Date", self.date_time_string())
+            return
+        super().send_response(code, message)
+
     def send(self, status, body="", headers=None, chunked=False):
         data = body.encode("utf-8") if isinstance(body, str) else body
         headers = dict(headers or {})
-        if data and not any(k.lower() == "content-type" for k in headers):
-            headers["Content-Type"] = ('text/xml; charset="utf-8"' if data.lstrip().startswith(b"<")
-                                       else "text/plain")
+        genieacs = getattr(self, "genieacs", False)
+        if genieacs and status in (200, 204):
+            # GenieACS names itself twice; its 400s carry no Server and no Content-Type.
+            headers.setdefault("SOAPServer", GENIEACS_SERVER)
+        xml = data.lstrip().startswith(b"<")
+        if data and (xml or not genieacs) and \
+                not any(k.lower() == "content-type" for k in headers):
+            headers["Content-Type"] = 'text/xml; charset="utf-8"' if xml else "text/plain"
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)
@@ -473,7 +604,8 @@ class AcsHandler(http.server.BaseHTTPRequestHandler):
     def respond(self, acs, text):
         """Decides the answer: (status, note, body, headers, chunked); status 0 = drop."""
         with acs.lock:
-            cfg = json.loads(json.dumps(acs.config))
+            cfg = effective_config(acs.config)
+        self.genieacs = cfg["mode"] == "genieacs"
         hops = int(cfg["redirect_hops"])
         hop = 0
         if self.path.startswith("/hop/"):
