@@ -27,14 +27,19 @@ while [[ $# -gt 0 ]]; do
 done
 
 # The package list of ../shared/docs/SETUP-NOTES.md, plus openssl (TLS test material),
-# python3 (test ACS, model tools), python3-pyftpdlib (the FTP server of the transfer tests)
-# and time (bench/run: whole-process figures).
+# python3 (test ACS, model tools), python3-pyftpdlib (the FTP server of the transfer tests),
+# time (bench/run: whole-process figures) and nodejs + npm (the real GenieACS of the
+# interop tests, ../shared/acs/genieacs).
 packages=(
   build-essential cmake pkg-config libsdbus-c++-dev libsdbus-c++-bin libsystemd-dev
   libxerces-c-dev libcurl4-openssl-dev libboost-dev libboost-filesystem-dev
   libmicrohttpd-dev libgtest-dev libgmock-dev libbenchmark-dev dbus-daemon dbus-bin
   systemd libxml2-utils clang libclang-rt-14-dev python3 python3-pyftpdlib curl openssl time
+  nodejs
 )
+# Debian's npm package conflicts with a nodejs that bundles npm (NodeSource builds):
+# only when there is no npm at all.
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do
