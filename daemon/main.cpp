@@ -70,7 +70,7 @@ void validateKnownKeys(const core::Config& c) {
   c.requireKnownKeys("cpe", {"root", "connection_request_port", "connection_request_path",
                              "connection_request_username", "connection_request_password",
                              "connection_request_address", "connection_request_host", "connection_request_enable",
-                             "connection_request_min_interval", "inform_parameters"});
+                             "connection_request_min_interval", "inform_parameters", "vendor_events"});
   c.requireKnownKeys("bus", {"address"});
   c.requireKnownKeys("hal", {"backend", "sim_dir", "reboot_command", "factory_reset_command",
                              "firmware_apply_command", "wifi_apply_command", "voice_apply_command",
@@ -172,6 +172,7 @@ Settings readSettings(const core::Config& c) {
     // on the usual eth0 layout. Set [cpe] inform_parameters where that is not so.
     o.extraInformParameters = {"Device.IP.Interface.1.IPv4Address.1.IPAddress"};
   }
+  for (const auto& code : c.getVendorEvents("cpe", "vendor_events")) o.vendorEvents.insert(code);
   o.maxBodyBytes = static_cast<std::size_t>(c.getInt("session", "max_body_bytes", 4 << 20, 64 << 10, 64 << 20));
   // Values the management plugin seeds the model with: check them here so a typo is a
   // config error, not a silent fault later.

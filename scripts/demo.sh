@@ -151,7 +151,7 @@ ctl set Device.ManagementServer.PeriodicInformInterval=600
 ctl get Device.ManagementServer.PeriodicInformInterval
 ctl names Device.DeviceInfo. --next-level
 ctl status
-ctl inform
+ctl inform "X CT-COM BIND"
 
 step "second session, started by cwmpctl inform"
 wait_sessions 2

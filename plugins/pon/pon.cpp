@@ -106,6 +106,8 @@ constexpr StatField kStats[] = {
     {"DiscardPacketsReceived", &C::discardPacketsReceived, false},
 };
 
+constexpr const char* kBindEvent = "X CT-COM BIND";
+
 class PonPlugin : public cwmpd::sdk::Plugin {
  public:
   ~PonPlugin() override { stopThread(); }
@@ -113,6 +115,9 @@ class PonPlugin : public cwmpd::sdk::Plugin {
   void registerModel(Registrar& reg) override {
     host_ = &reg.host();
     reg.definitions(cwmpd_plugin_model_xml);
+    // The China Telecom ONT's "the ONU is bound to the OLT" event (CT-COM's TR-069
+    // extensions): declared so that operators and the bus can raise it.
+    reg.vendorEvent(kBindEvent);
     if (host_->root() == "Device") {
       registerTr181(reg);
     } else {

@@ -247,6 +247,11 @@ TEST_F(BadConfig, NonNumericPortIsRefusedWithExitCodeTwoNamingFileLineAndKey) {
   expectRefused("connection_request_port = many", "connection_request_port");
 }
 
+TEST_F(BadConfig, AVendorEventThatIsNotXOuiNameIsRefusedWithExitCodeTwoNamingFileLineAndKey) {
+  expectRefused("vendor_events = X CT-COM BIND, CT-COM ALARM", "vendor_events");
+  expectRefused("vendor_events = X CT-COM", "vendor_events");
+}
+
 TEST_F(BadConfig, MissingConfigFileIsRefusedWithExitCodeTwo) {
   DaemonRun r = runDaemon({"--config", (dir_ / "absent.conf").string()});
   EXPECT_EQ(r.status, 2) << r.output;

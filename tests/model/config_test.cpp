@@ -43,3 +43,24 @@ TEST(Config, ErrorsNameTheFileTheLineAndTheKey) {
   EXPECT_NE(errorOf("[acs]\nurl = a\nurl = b\n").find("test.conf:3:"), std::string::npos);
   EXPECT_EQ(errorOf("url = x\n"), "test.conf:1: key 'url' is outside any [section]");
 }
+
+// Issue 13 item 15: vendor event codes hold spaces, so the list splits at each "X".
+TEST(Config, VendorEventListsSplitAtEachXWhateverTheSeparators) {
+  Config c = Config::parse("[cpe]\nvendor_events = X CT-COM BIND, X 00D09E REBOOTED  X ACME LINK UP\n", "v.conf");
+  EXPECT_EQ(c.getVendorEvents("cpe", "vendor_events"),
+            (std::vector<std::string>{"X CT-COM BIND", "X 00D09E REBOOTED", "X ACME LINK UP"}));
+  EXPECT_TRUE(c.getVendorEvents("cpe", "missing").empty());
+  auto error = [](const std::string& value) {
+    try {
+      (void)Config::parse("[cpe]\nvendor_events = " + value + "\n", "v.conf").getVendorEvents("cpe", "vendor_events");
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  EXPECT_EQ(error("BIND"), "v.conf:2: [cpe] vendor_events: 'BIND' does not start a vendor event code (X <OUI> <NAME>)");
+  EXPECT_EQ(error("X CT-COM BIND, CT-COM ALARM"),
+            "v.conf:2: [cpe] vendor_events: 'CT-COM ALARM' does not start a vendor event code (X <OUI> <NAME>)");
+  EXPECT_EQ(error("X CT-COM"), "v.conf:2: [cpe] vendor_events: 'X CT-COM' is not a vendor event code (X <OUI> <NAME>)");
+  EXPECT_NE(error("X CT-COM BIND, X " + std::string(70, 'A') + " B"), "");
+}

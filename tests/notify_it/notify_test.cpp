@@ -218,5 +218,27 @@ TEST_F(Notification, AVendorEventDeclaredByAPluginAndRaisedOverDbusReachesTheAcs
 }
 #endif
 
+// Issue 13 item 15: the README's `cwmpctl inform "X CT-COM BIND"` works with the shipped
+// plugins (pon declares it), and [cpe] vendor_events declares more without a plugin.
+TEST_F(Notification, VendorEventsOfThePonPluginAndOfTheConfigurationReachTheAcs) {
+  daemon_->set("cpe", "vendor_events", "X ACME LINK_UP, X 00D09E REBOOTED");
+  daemon_->set("plugins", "enable", "deviceinfo, management, wan, wifi, pon");
+  daemon_->start();
+  ASSERT_TRUE(waitSessions(1));
+  ASSERT_TRUE(waitForBus());
+  auto [code, out] = runCwmpctl(bus_->address(), {"inform", "X CT-COM BIND"});
+  ASSERT_EQ(code, 0) << out;
+  ASSERT_TRUE(waitSessions(2));
+  EXPECT_TRUE(hasCode(informs(*acs_).at(1), "X CT-COM BIND")) << informs(*acs_).at(1);
+  auto [configured, configuredOut] = runCwmpctl(bus_->address(), {"inform", "X ACME LINK_UP", "X 00D09E REBOOTED"});
+  ASSERT_EQ(configured, 0) << configuredOut;
+  ASSERT_TRUE(waitSessions(3));
+  EXPECT_TRUE(hasCode(informs(*acs_).at(2), "X ACME LINK_UP")) << informs(*acs_).at(2);
+  EXPECT_TRUE(hasCode(informs(*acs_).at(2), "X 00D09E REBOOTED")) << informs(*acs_).at(2);
+  auto [bad, badOut] = runCwmpctl(bus_->address(), {"inform", "X ACME NOT_DECLARED"});
+  EXPECT_NE(bad, 0);
+  EXPECT_NE(badOut.find("9003"), std::string::npos) << badOut;
+}
+
 }  // namespace
 }  // namespace cwmpd::test

@@ -259,6 +259,15 @@ TEST(PonPluginDevice, WorksWithoutTransceivers) {
   }
 }
 
+// Issue 13 item 15: "X CT-COM BIND" is the pon plugin's, under both roots, so that
+// `cwmpctl inform "X CT-COM BIND"` works out of the box.
+TEST(PonPluginDevice, DeclaresTheCtComBindVendorEventUnderBothRoots) {
+  for (const char* root : {"Device", "InternetGatewayDevice"}) {
+    PluginHarness h(root, {"wan", "pon"}, "[pon]\npoll_interval = 0\n");
+    EXPECT_TRUE(h.engine->vendorEvents().count("X CT-COM BIND")) << root;
+  }
+}
+
 // ------------------------------------------------------------------ TR-098
 
 constexpr const char* kGpon = kGponOfWan;

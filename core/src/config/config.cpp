@@ -5,6 +5,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "cwmpd/core/event_queue.hpp"
+
 namespace cwmpd::core {
 namespace {
 
@@ -149,6 +151,27 @@ std::vector<std::string> Config::getList(std::string_view section, std::string_v
     }
   }
   return out;
+}
+
+std::vector<std::string> Config::getVendorEvents(std::string_view section, std::string_view key) const {
+  std::vector<std::string> codes;
+  const std::string value = get(section, key);
+  std::istringstream items(value);
+  std::string item;
+  while (std::getline(items, item, ',')) {
+    std::istringstream words(item);
+    std::string word;
+    bool started = false;  // a comma ends a code: the next word must start one
+    while (words >> word) {
+      if (word == "X") codes.emplace_back("X");
+      else if (!started) fail(section, key, "'" + trim(item) + "' does not start a vendor event code (X <OUI> <NAME>)");
+      else codes.back() += " " + word;
+      started = true;
+    }
+  }
+  for (const auto& code : codes)
+    if (!isValidEventCode(code)) fail(section, key, "'" + code + "' is not a vendor event code (X <OUI> <NAME>)");
+  return codes;
 }
 
 void Config::requireKnownKeys(std::string_view section, const std::vector<std::string>& known) const {

@@ -188,11 +188,12 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
   // ---------------- triggers ----------------
 
   // An event code from outside the engine (plugins, D-Bus) must be a CWMP code or a
-  // vendor code some plugin declared.
+  // vendor code some plugin or the configuration ([cpe] vendor_events) declared.
   void checkEventCode(const std::string& code) const {
     if (!isValidEventCode(code)) throw sdk::Fault(sdk::FaultCode::InvalidArguments, "invalid event code '" + code + "'");
-    if (code.rfind("X ", 0) == 0 && !model_.vendorEvents().count(code))
-      throw sdk::Fault(sdk::FaultCode::InvalidArguments, "vendor event '" + code + "' is not declared by any plugin");
+    if (code.rfind("X ", 0) == 0 && !model_.vendorEvents().count(code) && !options_.vendorEvents.count(code))
+      throw sdk::Fault(sdk::FaultCode::InvalidArguments,
+                       "vendor event '" + code + "' is declared neither by a plugin nor in [cpe] vendor_events");
   }
 
   void raiseEvent(const std::string& code, const std::string& key) {

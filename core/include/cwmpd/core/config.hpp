@@ -33,6 +33,11 @@ class Config {
   // Comma or space separated list.
   [[nodiscard]] std::vector<std::string> getList(std::string_view section,
                                                  std::string_view key) const;
+  // A list of vendor event codes ("X CT-COM BIND, X 00D09E REBOOTED"): the codes hold
+  // spaces themselves, so each one starts at a word "X", whether commas or spaces
+  // separate them. Throws ConfigError for anything that is not a valid vendor code.
+  [[nodiscard]] std::vector<std::string> getVendorEvents(std::string_view section,
+                                                         std::string_view key) const;
   // Throws ConfigError for a value the caller found invalid, with the key's position.
   [[noreturn]] void fail(std::string_view section, std::string_view key,
                          const std::string& problem) const;

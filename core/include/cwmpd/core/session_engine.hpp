@@ -13,7 +13,10 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
@@ -48,6 +51,9 @@ struct SessionOptions {
   std::vector<std::string> extraInformParameters;
   // Maximum SOAP body accepted from the ACS.
   std::size_t maxBodyBytes = 4 * 1024 * 1024;
+  // Vendor event codes the configuration allows ([cpe] vendor_events), besides those
+  // plugins declare.
+  std::set<std::string> vendorEvents;
 };
 
 // What to do after a session that asked for it: reboot or factory reset. Unset hooks
@@ -81,7 +87,7 @@ class SessionEngine : public AgentControl {
   bool stop(std::chrono::milliseconds grace = std::chrono::seconds(3));
 
   // Raises an event from inside the daemon (plugins, transfers): queued and a session
-  // started. Vendor codes must have been declared by a plugin.
+  // started. Vendor codes must have been declared by a plugin or the configuration.
   void raiseEvent(const std::string& code, const std::string& commandKey);
 
   RpcDispatcher& dispatcher();
