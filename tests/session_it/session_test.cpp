@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <ctime>
 #include <filesystem>
 #include <thread>
 
@@ -275,6 +276,69 @@ TEST_F(Session, FailedSessionsAreRetriedWithTheSpecBackOffAndRetryCount) {
   acs_->connectionRequest(daemon_->connectionRequestUrl(), "cr-user", "cr-secret");
   ASSERT_TRUE(waitSessions(3));
   EXPECT_EQ(retryCount(informs(*acs_).back()), 0);
+}
+
+// Waits until the ACS received at least `count` Inform POSTs.
+::testing::AssertionResult waitInforms(TestAcs& acs, std::size_t count, std::chrono::seconds timeout) {
+  const auto end = std::chrono::steady_clock::now() + timeout;
+  while (requestsWithMethod(acs, "Inform").size() < count) {
+    if (std::chrono::steady_clock::now() > end)
+      return ::testing::AssertionFailure() << "only " << requestsWithMethod(acs, "Inform").size() << " Informs";
+    std::this_thread::sleep_for(20ms);
+  }
+  return ::testing::AssertionSuccess();
+}
+
+// Issue 13 item 10: TR-069 3.2.1.1 counts retries since the last reboot; a restart (which
+// sends "1 BOOT") starts again from RetryCount 0 and the first back-off window.
+TEST_F(Session, RetryCountAndBackOffStartFromZeroAfterARestart) {
+  const double scale = 0.05;  // retry n waits 0.25·2^(n-1) .. 0.25·2^n s
+  daemon_->set("session", "time_scale", "0.05");
+  acs_->addResponses(R"([{"match": "Inform", "status": 500}, {"match": "Inform", "status": 500},
+                         {"match": "Inform", "status": 500}, {"match": "Inform", "status": 500}])");
+  daemon_->start();
+  ASSERT_TRUE(waitInforms(*acs_, 4, 15s));
+  // Four failures: the daemon now waits 2..4 s for retry 4. It restarts meanwhile.
+  ASSERT_EQ(daemon_->stop(), 0);
+  acs_->addResponses(R"([{"match": "Inform", "status": 500}])");
+  daemon_->start();
+  ASSERT_TRUE(waitSessions(1, 15s));
+  auto posts = requestsWithMethod(*acs_, "Inform");
+  ASSERT_EQ(posts.size(), 6u);
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(retryCount(posts[i].get<std::string>("body")), i);
+  EXPECT_EQ(retryCount(posts[4].get<std::string>("body")), 0) << "the first Inform after the restart";
+  EXPECT_EQ(retryCount(posts[5].get<std::string>("body")), 1);
+  const double gap = posts[5].get<double>("time") - posts[4].get<double>("time");
+  EXPECT_GE(gap, 5 * scale - 0.02);
+  EXPECT_LE(gap, 10 * scale + 0.5) << "the first retry after a restart waits the first window";
+}
+
+// Issue 13 item 10: an ACS that answers 503 with Retry-After (delay-seconds or HTTP-date)
+// is not retried before then; the waits are scaled like every other ([session] time_scale).
+TEST_F(Session, A503WithRetryAfterIsNotRetriedBeforeTheTimeTheAcsAskedFor) {
+  const double scale = 0.02;
+  daemon_->set("session", "time_scale", "0.02");
+  std::time_t later = std::time(nullptr) + 200;
+  std::tm tm{};
+  gmtime_r(&later, &tm);
+  char date[64];
+  std::strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  acs_->addResponses(std::string(R"([{"match": "Inform", "status": 503, "headers": {"Retry-After": "150"}},
+                                     {"match": "Inform", "status": 503, "headers": {"Retry-After": ")") +
+                     date + R"("}}])");
+  daemon_->start();
+  ASSERT_TRUE(waitSessions(1, 30s));
+  auto posts = requestsWithMethod(*acs_, "Inform");
+  ASSERT_EQ(posts.size(), 3u);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(retryCount(posts[i].get<std::string>("body")), i);
+  const double first = posts[1].get<double>("time") - posts[0].get<double>("time");
+  EXPECT_GE(first, 150 * scale - 0.05) << "Retry-After: 150";
+  EXPECT_LE(first, 150 * scale + 1.0);
+  // The date was 200 s ahead when queued; the 503 came a few seconds later (the back-off
+  // alone would be 10..20 s).
+  const double second = posts[2].get<double>("time") - posts[1].get<double>("time");
+  EXPECT_GE(second, 170 * scale) << "Retry-After: " << date;
+  EXPECT_LE(second, 200 * scale + 1.0);
 }
 
 TEST_F(Session, AcsFault8005IsRetriedAtOnce) {

@@ -4,6 +4,7 @@
 #include <ifaddrs.h>
 #include <net/if.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -45,6 +46,27 @@ double retryWaitSeconds(std::uint32_t retryCount, std::uint32_t minimumWait, std
   const double lo = m * std::pow(k, n - 1);
   const double hi = m * std::pow(k, n);
   return lo + (hi - lo) * std::clamp(unit, 0.0, 1.0);
+}
+
+std::optional<double> retryAfterSeconds(std::string_view value, std::int64_t now) {
+  constexpr double kMaxWait = 86400;
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+  if (value.empty()) return std::nullopt;
+  if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    if (value.size() > 9) return kMaxWait;
+    return std::min(kMaxWait, static_cast<double>(std::stol(std::string(value))));
+  }
+  // strptime reads day and month names of the C locale, which the daemon never changes.
+  const std::string text(value);
+  for (const char* format : {"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT", "%a %b %e %H:%M:%S %Y"}) {
+    std::tm tm{};
+    const char* end = strptime(text.c_str(), format, &tm);
+    if (!end || *end) continue;
+    const std::int64_t at = timegm(&tm);
+    return std::clamp(static_cast<double>(at - now), 0.0, kMaxWait);
+  }
+  return std::nullopt;
 }
 
 namespace {
@@ -107,6 +129,7 @@ struct SessionPlan {
   std::vector<soap::Body> cpeRequests;  // TransferComplete and friends, in order
   std::vector<ParameterValue> notified;  // changed parameters reported in this Inform
   bool notifiedSilently = false;         // ...or only marked delivered (BOOTSTRAP)
+  double retryAfter = 0;                 // seconds the ACS asked us to wait (HTTP 503 Retry-After)
 };
 
 enum class Outcome { Success, Failed, RetryRequested };
@@ -148,7 +171,11 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
     events_.booted();
     events_.add("1 BOOT");
     checkBootstrap();
-    if (const std::string* r = state_.get("retry")) retryCount_ = static_cast<std::uint32_t>(std::atoi(r->c_str()));
+    // TR-069 3.2.1.1: RetryCount and the back-off follow the post-reboot session retry
+    // count, so a start (every start is a boot: "1 BOOT") begins from 0. Stores of earlier
+    // versions kept the count: forget it.
+    retryCount_ = 0;
+    if (state_.get("retry")) state_.erase("retry");
     model_.addChangeListener([w = weak_from_this()](const std::vector<CommittedChange>& cs, sdk::Source src) {
       if (auto self = w.lock()) self->onModelChange(cs, src);
     });
@@ -289,7 +316,7 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
         self->transport_->endSession();
       } catch (...) {
       }
-      asio::post(self->io_, [self, o, id = plan.id] { self->finishSession(o, id); });
+      asio::post(self->io_, [self, o, id = plan.id, after = plan.retryAfter] { self->finishSession(o, id, after); });
       self->workerDone_ = true;
     });
   }
@@ -346,6 +373,16 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
     return res.status == 200 || (res.status == 500 && !res.body.empty());
   }
 
+  // RFC 9110 15.6.4: a 503 (or 429, RFC 6585) may say when to come back; the retry waits
+  // at least that long.
+  static void noteRetryAfter(const net::HttpResult& res, SessionPlan& plan) {
+    if (res.status != 503 && res.status != 429) return;
+    auto h = res.headers.find("retry-after");
+    if (h == res.headers.end()) return;
+    if (auto wait = retryAfterSeconds(h->second, static_cast<std::int64_t>(std::time(nullptr))))
+      plan.retryAfter = *wait;
+  }
+
   // Runs on the worker thread. Every touch of the model goes through onMain().
   template <typename F>
   auto onMain(F&& f) -> decltype(f()) {
@@ -361,6 +398,7 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
     transport_->beginSession(plan.endpoint);
     net::HttpResult res = transport_->post(plan.informXml, "\"\"");
     if (res.transportError || res.authFailure || !soapAnswer(res) || res.body.empty()) {
+      noteRetryAfter(res, plan);
       CWMPD_LOG(Warning, sid, "Inform failed: " << (res.error.empty() ? "HTTP " + std::to_string(res.status) : res.error)
                                                 << (res.authFailure ? " (authentication refused)" : ""));
       return Outcome::Failed;
@@ -432,6 +470,7 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
         return Outcome::Success;
       }
       if (!soapAnswer(res)) {
+        noteRetryAfter(res, plan);
         CWMPD_LOG(Warning, sid, "ACS answered HTTP " << res.status);
         return Outcome::Failed;
       }
@@ -535,7 +574,7 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
     }
   }
 
-  void finishSession(Outcome outcome, std::uint64_t id) {
+  void finishSession(Outcome outcome, std::uint64_t id, double retryAfter = 0) {
     joinWorker();
     running_ = false;
     model_.endSession();
@@ -565,7 +604,7 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
       std::uniform_real_distribution<double> u(0.0, 1.0);
       double wait = outcome == Outcome::RetryRequested && retryCount_ == 1 ? 0.0
                                                                            : retryWaitSeconds(retryCount_, minWait, mult, u(rng_));
-      wait *= options_.timeScale;
+      wait = std::max(wait, retryAfter) * options_.timeScale;
       CWMPD_LOG(Warning, kLog, "session " << id << " failed; retry " << retryCount_ << " in " << wait << " s");
       waitingRetry_ = true;
       state(SessionState::WaitingRetry);
@@ -581,7 +620,6 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
     }
     // Notification attributes the ACS switched on in this session get their baseline.
     if (ok && tracker_) tracker_->refreshBaseline();
-    state_.set("retry", std::to_string(retryCount_));
     try {
       state_.commit();
     } catch (const StoreError& e) {

@@ -69,6 +69,12 @@ struct SessionHooks {
 [[nodiscard]] double retryWaitSeconds(std::uint32_t retryCount, std::uint32_t minimumWait,
                                       std::uint32_t multiplier, double unit);
 
+// RFC 9110 10.2.3: the wait an HTTP Retry-After value asks for, in seconds from `now`
+// (seconds since the epoch): delay-seconds or an HTTP-date (IMF-fixdate, or the obsolete
+// RFC 850 and asctime forms). A date in the past is 0; nullopt for anything else. Bounded
+// to a day, so that a hostile ACS cannot silence the device for good.
+[[nodiscard]] std::optional<double> retryAfterSeconds(std::string_view value, std::int64_t now);
+
 class SessionEngine : public AgentControl {
  public:
   SessionEngine(boost::asio::io_context& io, Engine& model, Store& state,
