@@ -391,6 +391,35 @@ TEST_F(Session, RebootRestartsTheDaemonWhichSendsBootAndMRebootWithTheKey) {
   EXPECT_FALSE(hasEvent(events, "0 BOOTSTRAP"));
 }
 
+// Issue 13 item 13: "M Reboot" announces a reboot that happened. The session with the
+// Reboot fails after the RebootResponse (the ACS answers it with HTTP 500): no reboot yet, so
+// the next Inform does not say "M Reboot"; the next session that ends well reboots, and the
+// Inform after the reboot carries "1 BOOT" and "M Reboot" with the key.
+TEST_F(Session, MRebootIsAnnouncedOnlyAfterTheRebootNotInTheRetryOfAFailedSession) {
+  daemon_->set("session", "time_scale", "0.05");
+  daemon_->set("cpe", "connection_request_min_interval", "0");
+  acs_->addRpc("<cwmp:Reboot><CommandKey>rb-late</CommandKey></cwmp:Reboot>");
+  acs_->addResponses(R"([{"match": "RebootResponse", "status": 500}])");
+  daemon_->start();
+  ASSERT_TRUE(daemon_->waitForLog("session 1 failed", 10s));
+  // A retry with no event left may not be started at all (nothing to tell): the ACS asks.
+  acs_->connectionRequest(daemon_->connectionRequestUrl(), "cr-user", "cr-secret");
+  const auto end = std::chrono::steady_clock::now() + 20s;
+  std::vector<std::vector<SentEvent>> sent;
+  auto rebootAnnounced = [&] {
+    sent.clear();
+    for (const auto& inform : informs(*acs_)) sent.push_back(informEvents(inform));
+    return !sent.empty() && hasEvent(sent.back(), "M Reboot", "rb-late");
+  };
+  while (!rebootAnnounced() && std::chrono::steady_clock::now() < end) std::this_thread::sleep_for(50ms);
+  ASSERT_TRUE(rebootAnnounced());
+  ASSERT_GE(sent.size(), 3u) << "the Reboot's session, the next one, the one after the reboot";
+  for (std::size_t i = 0; i + 1 < sent.size(); ++i)
+    EXPECT_FALSE(hasEvent(sent[i], "M Reboot", "rb-late")) << "Inform " << i << " came before the reboot";
+  EXPECT_TRUE(hasEvent(sent.back(), "1 BOOT"));
+  EXPECT_TRUE(daemon_->waitForLog("restarting (simulated reboot)", 1s));
+}
+
 TEST_F(Session, FactoryResetWipesTheStoreAndComesBackWithBootstrap) {
   acs_->addRpc(
       "<cwmp:SetParameterValues><ParameterList soap-enc:arrayType=\"cwmp:ParameterValueStruct[1]\">"

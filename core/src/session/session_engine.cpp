@@ -153,8 +153,10 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
         rng_(std::random_device{}()) {
     extraInformParameters_ = options_.extraInformParameters;
     auto& a = dispatcher_.actions();
+    // "M Reboot" is queued when the reboot happens (finishSession), not here: a session
+    // that fails first must not announce a reboot that has not taken place.
     a.reboot = [this](const std::string& key) {
-      events_.add("M Reboot", key);
+      rebootKey_ = key;
       rebootAfterSession_ = true;
     };
     a.factoryReset = [this] { factoryResetAfterSession_ = true; };
@@ -638,7 +640,16 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
     if (ok && rebootAfterSession_) {
       rebootAfterSession_ = false;
       CWMPD_LOG(Notice, kLog, "reboot requested by the ACS");
-      if (hooks_.reboot) hooks_.reboot();
+      // TR-069 A.3.2.7: the Inform after the reboot carries "M Reboot" with the CommandKey
+      // (and "1 BOOT"): persisted now, right before the reboot, without a session.
+      events_.add("M Reboot", rebootKey_);
+      try {
+        if (hooks_.reboot) hooks_.reboot();
+      } catch (const std::exception& e) {
+        // No reboot took place: nothing to announce.
+        CWMPD_LOG(Error, kLog, "reboot failed: " << e.what());
+        events_.remove("M Reboot");
+      }
       return;
     }
     if (ok && (again_ || forceSession_)) kick();
@@ -862,7 +873,8 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
   bool again_ = false;
   bool forceSession_ = false;
   bool waitingRetry_ = false;
-  bool rebootAfterSession_ = false;
+  bool rebootAfterSession_ = false;  // kept across a failed session: the next one ends with it
+  std::string rebootKey_;
   bool factoryResetAfterSession_ = false;
   std::uint32_t retryCount_ = 0;
   std::uint64_t sessionCounter_ = 0;
