@@ -625,6 +625,9 @@ class AcsHandler(http.server.BaseHTTPRequestHandler):
                 time.sleep(float(canned["delay"]))
             if canned.get("drop"):
                 return 0, "dropped", "", {}, False
+            if canned.get("pass"):
+                status, body, headers = acs.handle_cwmp(msg, self, cfg)
+                return status, msg.method, body, headers, False
             body = canned.get("body", "")
             if "body_size" in canned:
                 body = "x" * int(canned["body_size"])

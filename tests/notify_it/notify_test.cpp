@@ -84,6 +84,27 @@ TEST_F(Notification, ActiveNotificationOfAnSsidChangedOverDbusStartsAValueChange
   EXPECT_EQ(parameterValue(inform, kSsid), "changed-by-dbus");
 }
 
+// Issue 13 item 14: a value that changes while the Inform carrying its previous value is
+// on the wire is not lost: the next Inform (an active notification asks for it at once)
+// carries the new value.
+TEST_F(Notification, AValueChangedWhileTheInformIsOnTheWireGoesWithTheNextInform) {
+  acs_->addRpc(setAttributes(kSsid, 2));
+  daemon_->start();
+  ASSERT_TRUE(waitSessions(1));
+  ASSERT_TRUE(waitForBus());
+  // The ACS takes 2 s to answer the next Inform, then answers normally.
+  acs_->addResponses(R"([{"match": "Inform", "delay": 2, "pass": true}])");
+  const auto mark = daemon_->logSize();
+  ASSERT_TRUE(busSet(kSsid, "first"));
+  ASSERT_TRUE(daemon_->waitForLog("session 2 to", 10s, mark));
+  ASSERT_TRUE(busSet(kSsid, "second"));
+  ASSERT_TRUE(waitSessions(3));
+  const auto all = informs(*acs_);
+  EXPECT_EQ(parameterValue(all.at(1), kSsid), "first") << all.at(1);
+  EXPECT_TRUE(hasCode(all.at(2), "4 VALUE CHANGE")) << all.at(2);
+  EXPECT_EQ(parameterValue(all.at(2), kSsid), "second") << all.at(2);
+}
+
 TEST_F(Notification, ActiveNotificationsAreThrottled) {
   // DefaultActiveNotificationThrottle 20 s, scaled by 0.1: at least 2 s between sessions.
   acs_->addRpc(setAttributes(kSsid, 2));

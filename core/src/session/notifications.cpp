@@ -16,7 +16,7 @@ NotificationTracker::NotificationTracker(boost::asio::io_context& io, Engine& mo
                                          NotificationOptions options)
     : io_(io), model_(model), state_(state), options_(options), sampleTimer_(io), throttleTimer_(io) {
   state_.forEach(kChanged, [&](const std::string& k, const std::string& v) {
-    changed_[k.substr(kChanged.size())] = std::atoi(v.c_str());
+    changed_[k.substr(kChanged.size())] = {std::atoi(v.c_str()), ++changeSeq_};
   });
 }
 
@@ -56,8 +56,8 @@ void NotificationTracker::start(std::function<void()> requestSession) {
   });
   armSampling();
   if (hasPending()) {
-    for (const auto& [p, level] : changed_)
-      if (level == 2) {
+    for (const auto& [p, change] : changed_)
+      if (change.level == 2) {
         requestActive();
         break;
       }
@@ -103,9 +103,10 @@ void NotificationTracker::onChange(const std::vector<CommittedChange>& changes, 
 }
 
 void NotificationTracker::record(const std::string& path, const std::string&, int level) {
-  int& cur = changed_[path];
-  cur = std::max(cur, level);
-  state_.set(std::string(kChanged) + path, std::to_string(cur));
+  Change& cur = changed_[path];
+  cur.level = std::max(cur.level, level);
+  cur.seq = ++changeSeq_;
+  state_.set(std::string(kChanged) + path, std::to_string(cur.level));
   CWMPD_LOG(Debug, kLog, path << " changed (" << (level == 2 ? "active" : "passive") << ")");
   if (level == 2) requestActive();
 }
@@ -140,10 +141,12 @@ void NotificationTracker::requestActive() {
 std::vector<ParameterValue> NotificationTracker::pending() {
   std::vector<ParameterValue> out;
   std::vector<std::string> gone;
-  for (const auto& [path, level] : changed_) {
+  offered_.clear();
+  for (const auto& [path, change] : changed_) {
     try {
       auto v = model_.getValues({path});
       if (!v.empty()) out.push_back(std::move(v[0]));
+      offered_[path] = change.seq;
     } catch (const std::exception&) {
       gone.push_back(path);  // the object was deleted meanwhile: nothing to report
     }
@@ -156,16 +159,30 @@ std::vector<ParameterValue> NotificationTracker::pending() {
 }
 
 void NotificationTracker::delivered(const std::vector<ParameterValue>& values) {
+  bool activeLeft = false;
   for (const auto& v : values) {
-    changed_.erase(v.name);
-    state_.erase(std::string(kChanged) + v.name);
     state_.set(std::string(kReported) + v.name, v.value);
+    auto it = changed_.find(v.name);
+    auto offered = offered_.find(v.name);
+    if (it == changed_.end()) continue;
+    if (offered != offered_.end() && offered->second == it->second.seq) {
+      changed_.erase(it);
+      state_.erase(std::string(kChanged) + v.name);
+    } else {
+      // Changed again while the Inform was on the wire: the ACS saw the older value.
+      CWMPD_LOG(Debug, kLog, v.name << " changed during the Inform; reported again");
+      activeLeft = activeLeft || it->second.level == 2;
+    }
   }
+  offered_.clear();
   try {
     state_.commit();
   } catch (const StoreError& e) {
     CWMPD_LOG(Error, kLog, e.what());
   }
+  // The change's own request for a session was merged into the one that just delivered
+  // the older value: ask again.
+  if (activeLeft) requestActive();
 }
 
 void NotificationTracker::refreshBaseline() {

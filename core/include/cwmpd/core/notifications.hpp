@@ -44,7 +44,9 @@ class NotificationTracker {
   // Parameters changed since the last delivered Inform, with their current values.
   [[nodiscard]] std::vector<ParameterValue> pending();
   [[nodiscard]] bool hasPending() const { return !changed_.empty(); }
-  // The Inform holding `values` got its InformResponse.
+  // The Inform holding `values` (the last pending()) got its InformResponse. A parameter
+  // that changed again since pending() read it stays pending: the ACS has not seen its new
+  // value, which goes with the next Inform (an active one asks for that session).
   void delivered(const std::vector<ParameterValue>& values);
   // Re-reads the sampled parameters now (the sampling timer calls this).
   void sample();
@@ -64,7 +66,13 @@ class NotificationTracker {
   Store& state_;
   NotificationOptions options_;
   std::function<void()> requestSession_;
-  std::map<std::string, int> changed_;             // path -> notification level
+  struct Change {
+    int level = 0;           // notification level
+    std::uint64_t seq = 0;   // which change this is (changeSeq_ when it was recorded)
+  };
+  std::map<std::string, Change> changed_;           // path -> the latest change not delivered
+  std::map<std::string, std::uint64_t> offered_;    // path -> seq of the value pending() read
+  std::uint64_t changeSeq_ = 0;
   std::map<std::string, std::string> snapshot_;    // last sampled values (live params)
   boost::asio::steady_timer sampleTimer_;
   boost::asio::steady_timer throttleTimer_;
