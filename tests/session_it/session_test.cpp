@@ -545,6 +545,63 @@ TEST_F(Session, AnAcsUrlChangedByTheAcsGetsABootstrapInANewSession) {
   EXPECT_TRUE(everyMessageValid(second));
 }
 
+// Issue 13 item 12: moving to a new ACS cancels what the old one asked for. The old ACS
+// schedules an Inform and a delayed Download, then moves the device; the new ACS sees a
+// BOOTSTRAP, no queued transfer, and never the old CommandKeys, also after a restart. (Its
+// own ScheduleInform, due after the old one, is the point up to which nothing else came.)
+TEST_F(Session, ABootstrapToANewAcsCancelsTheOldAcsScheduledInformsAndTransfers) {
+  daemon_->set("session", "time_scale", "0.02");
+  TestAcs second;
+  acs_->addRpc("<cwmp:ScheduleInform><DelaySeconds>100</DelaySeconds><CommandKey>old-si</CommandKey>"
+               "</cwmp:ScheduleInform>");
+  acs_->addRpc(
+      "<cwmp:Download><CommandKey>old-dl</CommandKey><FileType>2 Web Content</FileType>"
+      "<URL>http://127.0.0.1:1/page.html</URL><Username></Username><Password></Password>"
+      "<FileSize>0</FileSize><TargetFileName></TargetFileName><DelaySeconds>150</DelaySeconds>"
+      "<SuccessURL></SuccessURL><FailureURL></FailureURL></cwmp:Download>");
+  acs_->addRpc(
+      "<cwmp:SetParameterValues><ParameterList soap-enc:arrayType=\"cwmp:ParameterValueStruct[1]\">"
+      "<ParameterValueStruct><Name>Device.ManagementServer.URL</Name>"
+      "<Value xsi:type=\"xsd:string\">" +
+      second.url() +
+      "</Value></ParameterValueStruct></ParameterList>"
+      "<ParameterKey>move</ParameterKey></cwmp:SetParameterValues>");
+  second.addRpc("<cwmp:GetAllQueuedTransfers></cwmp:GetAllQueuedTransfers>");
+  second.addRpc("<cwmp:ScheduleInform><DelaySeconds>250</DelaySeconds><CommandKey>new-si</CommandKey>"
+                "</cwmp:ScheduleInform>");
+  daemon_->start();
+  ASSERT_TRUE(waitSessions(1));
+  ASSERT_EQ(acs_->results().size(), 3u);
+  EXPECT_EQ(acs_->results().at(1).get<std::string>("method"), "DownloadResponse");
+  ASSERT_TRUE(second.waitFor("ended_sessions", 1, 10s));
+  EXPECT_TRUE(has(eventCodes(informs(second).at(0)), "0 BOOTSTRAP"));
+  ASSERT_EQ(second.results().size(), 2u);
+  const std::string queued = second.results().at(0).get<std::string>("body");
+  EXPECT_EQ(bodyMethod(queued), "GetAllQueuedTransfersResponse");
+  EXPECT_EQ(queued.find("old-dl"), std::string::npos) << queued;
+  // Restarted before any of them was due: nothing of the old ACS comes back from the store.
+  ASSERT_EQ(daemon_->stop(), 0);
+  daemon_->start();
+  ASSERT_TRUE(second.waitFor("ended_sessions", 2, 10s));
+  const auto end = std::chrono::steady_clock::now() + 20s;
+  auto newKeySeen = [&] {
+    for (const auto& inform : informs(second))
+      if (hasEvent(informEvents(inform), "M ScheduleInform", "new-si")) return true;
+    return false;
+  };
+  while (!newKeySeen() && std::chrono::steady_clock::now() < end) std::this_thread::sleep_for(50ms);
+  ASSERT_TRUE(newKeySeen());
+  for (const auto& inform : informs(second)) {
+    for (const auto& [code, key] : informEvents(inform)) {
+      EXPECT_NE(key, "old-si") << inform;
+      EXPECT_NE(key, "old-dl") << inform;
+    }
+    EXPECT_FALSE(has(eventCodes(inform), "7 TRANSFER COMPLETE")) << inform;
+  }
+  for (const auto& r : requestsWithMethod(second, "TransferComplete")) ADD_FAILURE() << r.get<std::string>("body");
+  EXPECT_TRUE(everyMessageValid(second));
+}
+
 // A Download from a server that is not there fails at once, so the daemon has a
 // TransferComplete (a CPE request) to send.
 const char* kFailingDownload =

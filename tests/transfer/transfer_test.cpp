@@ -484,6 +484,63 @@ TEST_F(TransferManagerTest, TheQueueSurvivesARestartAndCancelRemovesOnlyWaitingT
   EXPECT_EQ(faultOf([&] { manager_->cancelTransfer("ck"); }), 9021);
 }
 
+soap::ScheduleDownload scheduled(const std::string& url, int maxRetries) {
+  soap::ScheduleDownload s;
+  s.commandKey = "retry";
+  s.fileType = "2 Web Content";
+  s.url = url;
+  s.timeWindowList = {{0, 100000, "1 At Any Time", "", maxRetries}};  // 1000 s at the time scale
+  return s;
+}
+
+// Issue 13 item 12: a BOOTSTRAP drops what the old ACS asked for, whatever its state, with
+// its record and events; the device's own (autonomous) reports stay.
+TEST_F(TransferManagerTest, ABootstrapDropsTheOldAcsTransfersInEveryStateButNotAutonomousOnes) {
+  manager_->download(download(server_->url("/files/missing")));  // completed, report pending
+  waitTransferComplete();
+  ASSERT_TRUE(hasEvent("M Download", "ck"));
+  soap::AutonomousTransferComplete own;
+  own.transferUrl = "http://example.invalid/own";
+  own.fileType = "2 Web Content";
+  manager_->reportAutonomousTransfer(own);
+  server_->put("big.bin", std::string(40 * 1024, 'b'));  // 8 s on /slow/
+  auto running = download(server_->url("/slow/big.bin"));
+  running.commandKey = "old-running";
+  manager_->download(running);
+  auto waiting = download(server_->url("/files/x"));
+  waiting.delaySeconds = 100000;
+  waiting.commandKey = "old-waiting";
+  manager_->download(waiting);
+  manager_->scheduleDownload(scheduled(server_->url("/files/x"), 0));
+  ASSERT_TRUE(runUntil([&] {
+    for (const auto& q : manager_->queuedTransfers())
+      if (q.commandKey == "old-running" && q.state == 2) return true;
+    return false;
+  }));
+
+  manager_->discardForBootstrap();
+  EXPECT_TRUE(manager_->queuedTransfers().empty());
+  ASSERT_EQ(manager_->records().size(), 1u);
+  EXPECT_EQ(manager_->records()[0].kind, TransferRecord::Kind::Autonomous);
+  EXPECT_FALSE(hasEvent("M Download"));
+  EXPECT_FALSE(hasEvent("M ScheduleDownload"));
+  EXPECT_FALSE(hasEvent("7 TRANSFER COMPLETE"));
+  EXPECT_TRUE(hasEvent("10 AUTONOMOUS TRANSFER COMPLETE"));
+  // The aborted download frees its slot and its file well before it would have ended.
+  EXPECT_TRUE(runUntil([&] { return fs::is_empty(dir_.path + "/tmp"); }, 3s));
+  server_->put("new.bin", "new");
+  requests_.clear();
+  auto fresh = download(server_->url("/files/new.bin"));
+  fresh.commandKey = "new-acs";
+  manager_->download(fresh);
+  EXPECT_EQ(waitTransferComplete(3s).commandKey, "new-acs");
+  // Gone from the store too.
+  makeManager();
+  std::vector<std::string> keys;
+  for (const auto& r : manager_->records()) keys.push_back(r.commandKey);
+  EXPECT_EQ(keys, (std::vector<std::string>{"", "new-acs"}));
+}
+
 TEST_F(TransferManagerTest, AFullQueueIsResourcesExceeded) {
   auto d = download(server_->url("/files/x"));
   d.delaySeconds = 100000;
@@ -635,15 +692,6 @@ TEST_F(TransferManagerTest,
     manager_->onCpeRequestOutcome(requests_.back(), 0);
     EXPECT_TRUE(fs::is_empty(dir_.path + "/tmp"));
   }
-}
-
-soap::ScheduleDownload scheduled(const std::string& url, int maxRetries) {
-  soap::ScheduleDownload s;
-  s.commandKey = "retry";
-  s.fileType = "2 Web Content";
-  s.url = url;
-  s.timeWindowList = {{0, 100000, "1 At Any Time", "", maxRetries}};  // 1000 s at the time scale
-  return s;
 }
 
 TEST_F(TransferManagerTest, AScheduledDownloadIsRetriedInItsWindowAsOftenAsMaxRetriesAllows) {

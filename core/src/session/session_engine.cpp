@@ -631,6 +631,7 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
     if (ok && factoryResetAfterSession_) {
       factoryResetAfterSession_ = false;
       CWMPD_LOG(Notice, kLog, "factory reset requested by the ACS");
+      discardOldAcs();  // the store goes below; the owners of what it held forget it too
       model_.wipeStore();
       state_.erasePrefix("");
       state_.commit();
@@ -679,7 +680,30 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
     }
     const std::string* done = state_.get("bootstrap-url");
     // TR-069 3.7.1.5: BOOTSTRAP on first contact and whenever the ACS URL changed.
-    if (!done || *done != url) events_.add("0 BOOTSTRAP");
+    if (!done || *done != url) bootstrap();
+  }
+
+  // TR-069 3.7.1.5: "0 BOOTSTRAP" (a new ACS URL, first contact, a factory reset) discards
+  // the undelivered events but "1 BOOT" (EventQueue::add). What the old ACS asked for goes
+  // too: a new ACS knows neither its pending ScheduleInforms nor its transfers, and must
+  // not hear their CommandKeys ("M ScheduleInform", "M Download", TransferComplete).
+  void bootstrap() {
+    events_.add("0 BOOTSTRAP");
+    discardOldAcs();
+  }
+
+  void discardOldAcs() {
+    if (!scheduleTimers_.empty()) CWMPD_LOG(Notice, kLog, "BOOTSTRAP: pending ScheduleInforms cancelled");
+    for (auto& t : scheduleTimers_) t->cancel();
+    scheduleTimers_.clear();
+    state_.erasePrefix("s:");
+    try {
+      state_.commit();
+    } catch (const StoreError& e) {
+      CWMPD_LOG(Error, kLog, "cannot persist session state: " << e.what());
+    }
+    std::erase_if(cpeRequests_, [](const soap::Body& b) { return std::holds_alternative<soap::TransferComplete>(b); });
+    for (auto& l : bootstrapListeners_) l();
   }
 
   void schedulePeriodic() {
@@ -737,11 +761,13 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
       if (ec) return;
       auto self = w.lock();
       if (!self) return;
+      auto& ts = self->scheduleTimers_;
+      // Expired before a BOOTSTRAP cancelled it, but not run yet: cancelled all the same.
+      if (std::find(ts.begin(), ts.end(), timer) == ts.end()) return;
       self->events_.add("3 SCHEDULED");
       self->events_.add("M ScheduleInform", key);
       self->state_.erase(storeKey);
       self->state_.commit();
-      auto& ts = self->scheduleTimers_;
       ts.erase(std::remove(ts.begin(), ts.end(), timer), ts.end());
       self->kick();
     });
@@ -837,7 +863,7 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
         }
       } else if (p == "URL") {
         CWMPD_LOG(Notice, kLog, "ACS URL changed to " << c.value);
-        events_.add("0 BOOTSTRAP");
+        bootstrap();
         again_ = true;
         forceSession_ = true;
         if (!running_) kick();
@@ -885,6 +911,7 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
   mutable std::mutex stateMutex_;
   SessionState sessionState_ = SessionState::Idle;
   std::vector<std::function<void(bool)>> listeners_;
+  std::vector<std::function<void()>> bootstrapListeners_;
   std::vector<std::string> pluginNames_;
   std::vector<std::string> extraInformParameters_;
   std::set<std::string> unsupportedCpeMethods_;
@@ -932,6 +959,9 @@ std::vector<std::string> SessionEngine::pendingEvents() const {
 }
 std::vector<std::string> SessionEngine::plugins() const { return impl_->pluginNames_; }
 void SessionEngine::addSessionListener(std::function<void(bool)> l) { impl_->listeners_.push_back(std::move(l)); }
+void SessionEngine::addBootstrapListener(std::function<void()> l) {
+  impl_->bootstrapListeners_.push_back(std::move(l));
+}
 void SessionEngine::queueCpeRequest(const soap::Body& request) {
   if (!cpeMethodSupported(soap::methodName(request))) return;
   impl_->cpeRequests_.push_back(request);

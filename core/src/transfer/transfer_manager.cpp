@@ -154,6 +154,9 @@ void TransferManager::attach(SessionEngine& session) {
   session.addSessionListener([this, life = std::weak_ptr<bool>(life_)](bool started) {
     if (!started && !life.expired()) sessionEnded();
   });
+  session.addBootstrapListener([this, life = std::weak_ptr<bool>(life_)] {
+    if (!life.expired()) discardForBootstrap();
+  });
 }
 
 void TransferManager::attachModel(Engine& model) {
@@ -173,6 +176,29 @@ void TransferManager::attachModel(Engine& model) {
 void TransferManager::registerFileType(const std::string& fileType, FileTypeHandler handler) {
   checkVendorFileType(fileType);
   fileTypes_[fileType] = std::move(handler);
+}
+
+void TransferManager::discardForBootstrap() {
+  std::vector<std::uint64_t> ids;
+  for (const auto& [id, r] : records_)
+    if (r.kind != Kind::Autonomous) ids.push_back(id);
+  if (ids.empty()) return;
+  for (auto id : ids) {
+    CWMPD_LOG(Notice, kLog, "BOOTSTRAP: transfer " << id << " (" << records_[id].commandKey << ") of the old ACS dropped");
+    // A running one is aborted; its worker still reports, and finished() finds no record.
+    if (id == running_ && abort_) abort_->store(true);
+    records_.erase(id);
+    eraseRecord(state_, id);
+  }
+  try {
+    state_.commit();
+  } catch (const StoreError& e) {
+    CWMPD_LOG(Error, kLog, "cannot persist: " << e.what());
+  }
+  if (hooks_.removeEvent)
+    for (const char* code : {"7 TRANSFER COMPLETE", "M Download", "M Upload", "M ScheduleDownload"})
+      hooks_.removeEvent(code);
+  arm();
 }
 
 void TransferManager::sessionEnded() {
@@ -600,7 +626,9 @@ void TransferManager::launch(TransferRecord& r) {
   worker_ = std::thread([this, req, file, download, id = r.id, abort = abort_,
                          alive = std::weak_ptr<bool>(alive_)] {
     transfer::FileTransferResult res = download ? transfer::fetchToFile(req, file) : transfer::sendFile(req, file);
-    if (res.aborted) return;
+    // Aborted by stop(): nobody listens any more. Aborted by a BOOTSTRAP: finished()
+    // frees the slot and the file.
+    if (res.aborted && alive.expired()) return;
     boost::asio::post(io_, [this, res, file, id, alive] {
       if (alive.expired()) return;
       finished(id, res.faultCode, res.faultString, file);

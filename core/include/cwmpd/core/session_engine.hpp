@@ -110,6 +110,10 @@ class SessionEngine : public AgentControl {
   std::vector<std::string> pendingEvents() const override;
   std::vector<std::string> plugins() const override;
   void addSessionListener(std::function<void(bool started)> listener) override;
+  // Called when a BOOTSTRAP discards what belonged to the old ACS (a new ACS URL, first
+  // contact, a factory reset): the transfer manager drops the old ACS's transfers. The
+  // engine itself cancels pending ScheduleInforms and queued TransferCompletes.
+  void addBootstrapListener(std::function<void()> listener);
   void setPluginNames(std::vector<std::string> names);
   // Changed parameters go into the Inform with "4 VALUE CHANGE"; the tracker's active
   // notifications start sessions. Call before start().

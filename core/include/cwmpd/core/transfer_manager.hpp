@@ -204,6 +204,12 @@ class TransferManager {
   // The ACS's answer to a TransferComplete / AutonomousTransferComplete (0 = acknowledged).
   void onCpeRequestOutcome(const soap::Body& request, int faultCode);
 
+  // A BOOTSTRAP (new ACS URL, factory reset; attach() wires it to the session engine):
+  // every transfer the old ACS asked for goes, waiting, running (aborted) or completed
+  // with its TransferComplete still pending, with its persisted record and its events.
+  // The device's own (autonomous) transfers stay.
+  void discardForBootstrap();
+
   // Records, for tests and diagnostics.
   [[nodiscard]] std::vector<TransferRecord> records() const;
   // The DeviceInfo.VendorConfigFile / VendorLogFile instances of the agent's own
