@@ -641,7 +641,7 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
     if (ok && rebootAfterSession_) {
       rebootAfterSession_ = false;
       CWMPD_LOG(Notice, kLog, "reboot requested by the ACS");
-      // TR-069 A.3.2.7: the Inform after the reboot carries "M Reboot" with the CommandKey
+      // TR-069 A.3.2.9: the Inform after the reboot carries "M Reboot" with the CommandKey
       // (and "1 BOOT"): persisted now, right before the reboot, without a session.
       events_.add("M Reboot", rebootKey_);
       try {
