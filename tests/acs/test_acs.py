@@ -44,6 +44,7 @@ DEFAULT_CONFIG = {
     "require_cookie": True,  # ...and answer 403 to requests of the session without it
     "redirect_hops": 0,  # POSTs outside /hop/ go through this many redirects
     "redirect_status": 307,
+    "redirect_url": "",  # non-empty: POSTs outside /hop/ are redirected there instead
     "max_envelopes": 1,
     "cpe_method_faults": {},  # CPE method name -> ACS fault code (8000..8005)
     "fault_http_status": 500,
@@ -610,6 +611,9 @@ class AcsHandler(http.server.BaseHTTPRequestHandler):
         hop = 0
         if self.path.startswith("/hop/"):
             hop = int(self.path.split("/")[2] or "0")
+        if cfg["redirect_url"] and hop == 0:
+            return (int(cfg["redirect_status"]), "redirect", "",
+                    {"Location": cfg["redirect_url"]}, False)
         if hop < hops:
             host = self.headers.get("Host", "127.0.0.1")
             scheme = "https" if isinstance(self.connection, ssl.SSLSocket) else "http"

@@ -28,6 +28,13 @@ constexpr const char* kGetRpcMethodsResponse =
     "xmlns:cwmp=\"urn:dslforum-org:cwmp-1-2\"><soap-env:Body><cwmp:GetRPCMethodsResponse>"
     "</cwmp:GetRPCMethodsResponse></soap-env:Body></soap-env:Envelope>";
 
+// Options of a plain HTTP test ACS on `address`.
+TestAcsOptions listeningOn(const std::string& address) {
+  TestAcsOptions options;
+  options.address = address;
+  return options;
+}
+
 std::string header(const Json& request, const std::string& name) {
   return request.get<std::string>("headers." + name, "<absent>");
 }
@@ -202,6 +209,49 @@ TEST_F(CurlAcsTransportTest, FollowsAtMostFiveRedirects) {
   EXPECT_EQ(acs_->sessions().size(), 1u);
 }
 
+// TR-069 3.4.5 redirects to another ACS: the credentials go along, but only in a form
+// that does not reveal the password to whoever sits on a plain HTTP path.
+TEST_F(CurlAcsTransportTest, AnswersTheDigestChallengeOfTheHostItWasRedirectedTo) {
+  TestAcs other(listeningOn("127.0.0.2"));
+  other.configure(R"({"auth": "digest"})");
+  acs_->configure("{\"redirect_url\": " + cwmpd::test::jsonQuote(other.url("/acs")) + "}");
+  transport_.beginSession(endpoint());
+  const HttpResult result = transport_.post(kInform, "\"\"");
+  ASSERT_EQ(result.status, 200) << result.error;
+  EXPECT_FALSE(result.authFailure);
+  EXPECT_NE(result.body.find("InformResponse"), std::string::npos);
+  // The rest of the session goes to the new host, still authenticated.
+  EXPECT_EQ(transport_.post("", "").status, 204);
+
+  ASSERT_EQ(acs_->requests().size(), 1u);
+  const auto log = other.requests();
+  ASSERT_EQ(log.size(), 3u);
+  EXPECT_EQ(log[0].get<int>("status"), 401);
+  EXPECT_EQ(header(log[0], "authorization"), "<absent>");
+  EXPECT_EQ(log[0].get<std::string>("body"), kInform);
+  EXPECT_EQ(log[1].get<std::string>("body"), kInform);
+  EXPECT_EQ(header(log[1], "authorization").rfind("Digest ", 0), 0u);
+  EXPECT_EQ(header(log[2], "authorization").rfind("Digest ", 0), 0u);
+}
+
+TEST_F(CurlAcsTransportTest, NeverSendsBasicCredentialsOverPlainHttpToAnotherHost) {
+  TestAcs other(listeningOn("127.0.0.2"));
+  other.configure(R"({"auth": "basic"})");
+  // The session authenticated with Basic at the configured ACS first...
+  acs_->configure(R"({"auth": "basic"})");
+  transport_.beginSession(endpoint());
+  ASSERT_EQ(transport_.post(kInform, "\"\"").status, 200);
+  // ...then the ACS sends it elsewhere.
+  acs_->configure("{\"redirect_url\": " + cwmpd::test::jsonQuote(other.url("/acs")) + "}");
+  const HttpResult result = transport_.post("", "");
+  EXPECT_EQ(result.status, 401);
+  EXPECT_TRUE(result.authFailure);
+
+  const auto log = other.requests();
+  ASSERT_FALSE(log.empty());
+  for (const auto& r : log) EXPECT_EQ(header(r, "authorization"), "<absent>");
+}
+
 TEST_F(CurlAcsTransportTest, TreatsA204AndAnEmpty200AsTheEndOfTheAcsSide) {
   acs_->addResponses(R"([{"status": 204}, {"status": 200}, {"status": 200, "body": "<x/>"}])");
   transport_.beginSession(endpoint());
@@ -311,6 +361,37 @@ TEST_F(CurlAcsTransportTlsTest, TalksToAnAcsCertifiedByTheConfiguredCa) {
   const HttpResult result = transport_.post(kInform, "\"\"");
   ASSERT_EQ(result.status, 200) << result.error;
   EXPECT_EQ(acs->requests().at(0).get<std::string>("tls"), "true");
+}
+
+TEST_F(CurlAcsTransportTlsTest, RefusesARedirectFromHttpsToPlainHttp) {
+  auto secure = startAcs("server");
+  TestAcs plain;
+  secure->configure("{\"redirect_url\": " + cwmpd::test::jsonQuote(plain.url("/acs")) + "}");
+  transport_.beginSession(endpoint(*secure));
+  const HttpResult result = transport_.post(kInform, "\"\"");
+  EXPECT_TRUE(result.transportError);
+  EXPECT_NE(result.error.find("plain HTTP"), std::string::npos) << result.error;
+  // Not a byte of the Inform in plaintext.
+  EXPECT_TRUE(plain.requests().empty());
+  ASSERT_EQ(secure->requests().size(), 1u);
+  EXPECT_EQ(secure->requests()[0].get<int>("status"), 307);
+}
+
+TEST_F(CurlAcsTransportTlsTest, TakesTheCredentialsAlongToAnotherHttpsAcs) {
+  auto first = startAcs("server");
+  auto second = startAcs("server");  // another port: another origin
+  second->configure(R"({"auth": "basic"})");
+  first->configure("{\"redirect_url\": " + cwmpd::test::jsonQuote(second->url("/acs")) + "}");
+  AcsEndpoint ep = endpoint(*first);
+  ep.username = "cpe";
+  ep.password = "secret";
+  transport_.beginSession(ep);
+  const HttpResult result = transport_.post(kInform, "\"\"");
+  ASSERT_EQ(result.status, 200) << result.error;
+  const auto log = second->requests();
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_EQ(header(log[1], "authorization").rfind("Basic ", 0), 0u);
+  EXPECT_EQ(log[1].get<std::string>("body"), kInform);
 }
 
 TEST_F(CurlAcsTransportTlsTest, RefusesACertificateIssuedForAnotherHostName) {

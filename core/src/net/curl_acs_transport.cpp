@@ -36,6 +36,33 @@ std::string lowerCase(std::string s) {
   return s;
 }
 
+// Scheme, host and port of a URL (lower-case scheme and host, default port filled in):
+// what decides whether a redirect leaves the ACS's origin. Empty scheme = unparsable.
+struct Origin {
+  std::string scheme, host, port;
+  bool operator==(const Origin&) const = default;
+};
+
+Origin originOf(const std::string& url) {
+  Origin o;
+  CURLU* u = curl_url();
+  if (u == nullptr) throw std::bad_alloc();
+  if (curl_url_set(u, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK) {
+    auto part = [u](CURLUPart what, unsigned int flags) {
+      char* text = nullptr;
+      std::string out;
+      if (curl_url_get(u, what, &text, flags) == CURLUE_OK && text != nullptr) out = text;
+      curl_free(text);
+      return out;
+    };
+    o.scheme = lowerCase(part(CURLUPART_SCHEME, 0));
+    o.host = lowerCase(part(CURLUPART_HOST, 0));
+    o.port = part(CURLUPART_PORT, CURLU_DEFAULT_PORT);
+  }
+  curl_url_cleanup(u);
+  return o;
+}
+
 // Owns a curl_slist so every exit path frees it.
 class HeaderList {
  public:
@@ -56,9 +83,22 @@ class HeaderList {
 
 }  // namespace
 
+// How the credentials may be offered to the host the session talks to.
+enum class AuthMode {
+  // Basic or digest, whichever the ACS asks for: the configured ACS itself, or any
+  // host reached over TLS.
+  Any,
+  // Digest only: a host the ACS redirected us to over plain HTTP. Digest proves the
+  // password without revealing it; Basic would hand it to whoever is on the path.
+  DigestOnly,
+};
+
 struct CurlAcsTransport::Impl {
   CurlAcsTransportOptions options;
   CURL* curl = nullptr;
+  AcsEndpoint endpoint;  // of the open session
+  Origin acsOrigin;      // of endpoint.url
+  std::string url;       // where the session's POSTs go now (after redirects)
   bool hasCredentials = false;
   char errorBuffer[CURL_ERROR_SIZE] = {};
   // State of the transfer in progress, filled by the callbacks.
@@ -100,13 +140,16 @@ struct CurlAcsTransport::Impl {
     }
   }
 
-  void configure(const AcsEndpoint& ep) {
+  // Sets every option of the handle for POSTs to `target` (the endpoint's URL or where
+  // the ACS redirected the session).
+  void configure(const std::string& target, AuthMode auth) {
+    const AcsEndpoint& ep = endpoint;
     auto set = [this](CURLoption opt, auto value, const char* what) {
       setOrThrow(curl_easy_setopt(curl, opt, value), what);
     };
-    set(CURLOPT_URL, ep.url.c_str(), "URL");
+    url = target;
+    set(CURLOPT_URL, url.c_str(), "URL");
     set(CURLOPT_PROTOCOLS_STR, "http,https", "PROTOCOLS_STR");
-    set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https", "REDIR_PROTOCOLS_STR");
     set(CURLOPT_NOSIGNAL, 1L, "NOSIGNAL");
     set(CURLOPT_ERRORBUFFER, errorBuffer, "ERRORBUFFER");
     set(CURLOPT_WRITEFUNCTION, &Impl::onBody, "WRITEFUNCTION");
@@ -122,10 +165,10 @@ struct CurlAcsTransport::Impl {
     // An empty string turns the cookie engine on without reading a file: cookies live
     // in this handle, i.e. for this session only (TR-069 3.4.2).
     set(CURLOPT_COOKIEFILE, "", "COOKIEFILE");
-    // TR-069 3.4.5: follow redirects, re-sending the POST with its body.
-    set(CURLOPT_FOLLOWLOCATION, 1L, "FOLLOWLOCATION");
-    set(CURLOPT_MAXREDIRS, options.maxRedirects, "MAXREDIRS");
-    set(CURLOPT_POSTREDIR, static_cast<long>(CURL_REDIR_POST_ALL), "POSTREDIR");
+    // Redirects are followed by post() itself, one hop at a time: libcurl would either
+    // drop the credentials at another host or (CURLOPT_UNRESTRICTED_AUTH) offer Basic
+    // to any host, and would follow https to http.
+    set(CURLOPT_FOLLOWLOCATION, 0L, "FOLLOWLOCATION");
     set(CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(ep.connectTimeout.count()),
         "CONNECTTIMEOUT_MS");
     set(CURLOPT_TIMEOUT_MS, static_cast<long>(ep.timeout.count()), "TIMEOUT_MS");
@@ -134,8 +177,11 @@ struct CurlAcsTransport::Impl {
     if (hasCredentials) {
       // Basic offered alongside digest makes libcurl send the body on the first try
       // and re-send it after the 401; digest alone would first send an empty POST,
-      // which means "nothing more to send" in CWMP (3.7.2.4).
-      set(CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_DIGEST | CURLAUTH_BASIC), "HTTPAUTH");
+      // which means "nothing more to send" in CWMP (3.7.2.4). CURLAUTH_ONLY does the
+      // same for digest alone: the first try goes without credentials, with its body.
+      const unsigned long mode = auth == AuthMode::Any ? (CURLAUTH_DIGEST | CURLAUTH_BASIC)
+                                                       : (CURLAUTH_DIGEST | CURLAUTH_ONLY);
+      set(CURLOPT_HTTPAUTH, static_cast<long>(mode), "HTTPAUTH");
       set(CURLOPT_USERNAME, ep.username.c_str(), "USERNAME");
       set(CURLOPT_PASSWORD, ep.password.c_str(), "PASSWORD");
     }
@@ -146,6 +192,22 @@ struct CurlAcsTransport::Impl {
     if (!ep.caFile.empty()) set(CURLOPT_CAINFO, ep.caFile.c_str(), "CAINFO");
     if (!ep.clientCert.empty()) set(CURLOPT_SSLCERT, ep.clientCert.c_str(), "SSLCERT");
     if (!ep.clientKey.empty()) set(CURLOPT_SSLKEY, ep.clientKey.c_str(), "SSLKEY");
+  }
+
+  // Decides whether the session may follow the ACS to `target` and how credentials may
+  // be offered there; an error text when it may not.
+  std::string checkRedirect(const std::string& target, AuthMode& auth) const {
+    const Origin from = originOf(url);
+    const Origin to = originOf(target);
+    if (to.scheme != "http" && to.scheme != "https")
+      return "refusing the ACS's redirect to '" + target + "': not an http or https URL";
+    // The session's messages carry the device's identity and parameters (passwords
+    // among them in SetParameterValues): once on TLS, never continue in plaintext.
+    if (from.scheme == "https" && to.scheme == "http")
+      return "refusing the ACS's redirect from " + url + " to " + target +
+             ": it would continue the session over plain HTTP";
+    auth = to == acsOrigin || to.scheme == "https" ? AuthMode::Any : AuthMode::DigestOnly;
+    return {};
   }
 };
 
@@ -162,7 +224,9 @@ void CurlAcsTransport::beginSession(const AcsEndpoint& endpoint) {
   impl_->curl = curl_easy_init();
   if (impl_->curl == nullptr) throw std::runtime_error("curl_easy_init failed");
   try {
-    impl_->configure(endpoint);
+    impl_->endpoint = endpoint;
+    impl_->acsOrigin = originOf(endpoint.url);
+    impl_->configure(endpoint.url, AuthMode::Any);
   } catch (...) {
     endSession();
     throw;
@@ -200,33 +264,72 @@ HttpResult CurlAcsTransport::post(std::string_view body, std::string_view soapAc
   }
 
   HttpResult result;
+  // The callbacks write into `result` only while this call runs.
+  struct Current {
+    Impl& impl;
+    ~Current() { impl.current = nullptr; }
+  } current{*impl_};
   impl_->current = &result;
-  impl_->overLimit = false;
-  impl_->errorBuffer[0] = '\0';
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
-  curl_easy_setopt(curl, CURLOPT_POST, 1L);
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.empty() ? "" : body.data());
 
-  const CURLcode rc = curl_easy_perform(curl);
-  impl_->current = nullptr;
-  // The list dies at the end of this call: do not leave a dangling pointer behind.
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, nullptr);
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, nullptr);
+  // TR-069 3.4.5: the CPE follows the ACS's redirects, re-sending the POST with its body,
+  // and keeps using the new URL for the rest of the session (the original URL again
+  // from the next session on). libcurl does not follow them itself (see configure()).
+  for (long hops = 0;; ++hops) {
+    impl_->overLimit = false;
+    impl_->errorBuffer[0] = '\0';
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
+    curl_easy_setopt(curl, CURLOPT_POST, 1L);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.empty() ? "" : body.data());
 
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &result.status);
-  if (rc != CURLE_OK) {
-    result.transportError = true;
-    result.bodyTooLarge = impl_->overLimit || rc == CURLE_FILESIZE_EXCEEDED;
-    if (result.bodyTooLarge) {
-      result.error =
-          "response body larger than " + std::to_string(impl_->options.maxResponseBytes) + " bytes";
-    } else {
-      result.error = impl_->errorBuffer[0] != '\0' ? impl_->errorBuffer : curl_easy_strerror(rc);
+    const CURLcode rc = curl_easy_perform(curl);
+    // The list and the body die at the end of this call: no dangling pointers behind.
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, nullptr);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, nullptr);
+
+    result.status = 0;
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &result.status);
+    if (rc != CURLE_OK) {
+      result.transportError = true;
+      result.bodyTooLarge = impl_->overLimit || rc == CURLE_FILESIZE_EXCEEDED;
+      if (result.bodyTooLarge) {
+        result.error = "response body larger than " +
+                       std::to_string(impl_->options.maxResponseBytes) + " bytes";
+      } else {
+        result.error =
+            impl_->errorBuffer[0] != '\0' ? impl_->errorBuffer : curl_easy_strerror(rc);
+      }
+      result.body.clear();
+      CWMPD_LOG(Debug, "http", "POST of " << body.size() << " bytes failed: " << result.error);
+      return result;
     }
-    result.body.clear();
-    CWMPD_LOG(Debug, "http", "POST of " << body.size() << " bytes failed: " << result.error);
-    return result;
+
+    const long s = result.status;
+    const char* location = nullptr;
+    if ((s == 301 || s == 302 || s == 303 || s == 307 || s == 308) &&
+        curl_easy_getinfo(curl, CURLINFO_REDIRECT_URL, &location) == CURLE_OK &&
+        location != nullptr) {
+      const std::string target(location);
+      AuthMode auth = AuthMode::Any;
+      std::string refusal = impl_->checkRedirect(target, auth);
+      if (refusal.empty() && hops >= impl_->options.maxRedirects)
+        refusal = "more than " + std::to_string(impl_->options.maxRedirects) +
+                  " redirects; the last one to " + target;
+      if (!refusal.empty()) {
+        CWMPD_LOG(Warning, "http", refusal);
+        result.transportError = true;
+        result.error = std::move(refusal);
+        result.body.clear();
+        return result;
+      }
+      CWMPD_LOG(Info, "http", "HTTP " << s << ": the ACS redirected the session to " << target);
+      // A fresh handle state (cookies and open connections stay): nothing negotiated
+      // with the previous host, such as a Basic authorisation, may reach the next one.
+      curl_easy_reset(curl);
+      impl_->configure(target, auth);
+      continue;
+    }
+    break;
   }
 
   const char* contentType = nullptr;
@@ -240,17 +343,6 @@ HttpResult CurlAcsTransport::post(std::string_view body, std::string_view soapAc
   CWMPD_LOG(Debug, "http",
             "POST of " << body.size() << " bytes: HTTP " << result.status << ", "
                        << result.body.size() << " bytes back");
-
-  // TR-069 3.4.5: after a redirect the CPE keeps using the new URL for the rest of
-  // the session; the original URL is used again from the next session on.
-  long redirects = 0;
-  const char* effective = nullptr;
-  if (curl_easy_getinfo(curl, CURLINFO_REDIRECT_COUNT, &redirects) == CURLE_OK && redirects > 0 &&
-      curl_easy_getinfo(curl, CURLINFO_EFFECTIVE_URL, &effective) == CURLE_OK &&
-      effective != nullptr) {
-    const std::string target(effective);
-    curl_easy_setopt(curl, CURLOPT_URL, target.c_str());
-  }
   return result;
 }
 

@@ -29,8 +29,9 @@ struct AcsEndpoint {
 
 // Outcome of one POST. Exactly one of three cases:
 //  - transportError: no usable HTTP answer (DNS, connect, TLS, timeout, too many
-//    redirects, body over the limit); `error` says why, `status` is 0 or the last
-//    status seen. The session failed and is retried with back-off (TR-069 3.2.1.1).
+//    redirects, a redirect refused, body over the limit); `error` says why, `status` is
+//    0 or the last status seen. The session failed and is retried with back-off
+//    (TR-069 3.2.1.1).
 //  - authFailure: the ACS still answered 401 after the credentials were sent (or none
 //    are configured).
 //  - otherwise an HTTP answer: 200 with a body, 200 empty or 204 (end of the ACS's
@@ -67,6 +68,10 @@ class AcsTransport {
   // 3.4.1); otherwise it is the header's value, quoted if not already quoted (pass
   // "\"\"" for the empty quoted form). Never throws for network problems: see HttpResult.
   // Throws std::logic_error when no session is open.
+  // Redirects (TR-069 3.4.5) are followed within post(): the POST goes again, body
+  // included, to the new URL, which the rest of the session uses. The credentials go
+  // along to another host as Basic or digest over TLS, as digest only over plain HTTP;
+  // a redirect from https to http is refused (transportError).
   virtual HttpResult post(std::string_view body, std::string_view soapAction) = 0;
 
   // Closes the connection and forgets the session's cookies and redirect target.
