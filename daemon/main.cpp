@@ -69,7 +69,8 @@ void validateKnownKeys(const core::Config& c) {
                              "timeout"});
   c.requireKnownKeys("cpe", {"root", "connection_request_port", "connection_request_path",
                              "connection_request_username", "connection_request_password",
-                             "connection_request_address", "connection_request_host", "connection_request_enable",
+                             "connection_request_address", "connection_request_host", "connection_request_interface",
+                             "connection_request_enable",
                              "connection_request_min_interval", "inform_parameters", "vendor_events"});
   c.requireKnownKeys("bus", {"address"});
   c.requireKnownKeys("hal", {"backend", "sim_dir", "reboot_command", "factory_reset_command",
@@ -148,6 +149,7 @@ Settings readSettings(const core::Config& c) {
   o.connectionRequestEnabled = c.getBool("cpe", "connection_request_enable", true);
   o.connectionRequestAddress = c.get("cpe", "connection_request_address");
   o.connectionRequestHost = c.get("cpe", "connection_request_host");
+  o.connectionRequestInterface = c.get("cpe", "connection_request_interface");
   o.connectionRequestPort = static_cast<std::uint16_t>(c.getInt("cpe", "connection_request_port", 7547, 0, 65535));
   o.connectionRequestPath = c.get("cpe", "connection_request_path", "/");
   if (o.connectionRequestPath.empty() || o.connectionRequestPath[0] != '/')
@@ -168,9 +170,9 @@ Settings readSettings(const core::Config& c) {
   if (c.find("cpe", "inform_parameters")) {
     o.extraInformParameters = c.getList("cpe", "inform_parameters");
   } else if (s.root == "Device") {
-    // The WAN side's address; the wan plugin numbers IP interfaces by name, the WAN first
-    // on the usual eth0 layout. Set [cpe] inform_parameters where that is not so.
-    o.extraInformParameters = {"Device.IP.Interface.1.IPv4Address.1.IPAddress"};
+    // The WAN side's address: that of the IP interface marked Upstream, whatever its
+    // instance number (TR-098 marks ExternalIPAddress forced-inform itself).
+    o.informUpstreamAddress = true;
   }
   for (const auto& code : c.getVendorEvents("cpe", "vendor_events")) o.vendorEvents.insert(code);
   o.maxBodyBytes = static_cast<std::size_t>(c.getInt("session", "max_body_bytes", 4 << 20, 64 << 10, 64 << 20));

@@ -332,6 +332,9 @@ HttpResult CurlAcsTransport::post(std::string_view body, std::string_view soapAc
     break;
   }
 
+  const char* local = nullptr;
+  if (curl_easy_getinfo(curl, CURLINFO_LOCAL_IP, &local) == CURLE_OK && local != nullptr)
+    result.localAddress = local;
   const char* contentType = nullptr;
   if (curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &contentType) == CURLE_OK &&
       contentType != nullptr) {

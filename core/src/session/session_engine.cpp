@@ -1,11 +1,10 @@
 #include "cwmpd/core/session_engine.hpp"
 
-#include <arpa/inet.h>
-#include <ifaddrs.h>
-#include <net/if.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <atomic>
+#include <boost/asio/ip/udp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cmath>
@@ -18,6 +17,7 @@
 
 #include "cwmpd/core/log.hpp"
 #include "cwmpd/core/net/connection_request_server.hpp"
+#include "cwmpd/core/net/local_address.hpp"
 #include "cwmpd/core/soap/decoder.hpp"
 #include "cwmpd/core/soap/encoder.hpp"
 #include "cwmpd/core/soap/fault_map.hpp"
@@ -106,21 +106,6 @@ bool parseIsoTime(const std::string& s, std::int64_t& out) {
   return true;
 }
 
-std::string detectHostAddress() {
-  ifaddrs* list = nullptr;
-  if (getifaddrs(&list) != 0) return "127.0.0.1";
-  std::string found;
-  for (ifaddrs* i = list; i && found.empty(); i = i->ifa_next) {
-    if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET || (i->ifa_flags & IFF_LOOPBACK) || !(i->ifa_flags & IFF_UP))
-      continue;
-    char buf[INET_ADDRSTRLEN];
-    inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(i->ifa_addr)->sin_addr, buf, sizeof buf);
-    found = buf;
-  }
-  freeifaddrs(list);
-  return found.empty() ? "127.0.0.1" : found;
-}
-
 struct SessionPlan {
   std::uint64_t id = 0;
   net::AcsEndpoint endpoint;
@@ -193,6 +178,7 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
     retryTimer_.cancel();
     for (auto& t : scheduleTimers_) t->cancel();
     if (cr_) cr_->stop();
+    resolver_.cancel();
     // The worker may be waiting for the main loop: keep serving it until it is done.
     // Waiting for the transport's own timeout (up to the RPC timeout, 30 s) would make
     // SIGTERM hang behind a slow ACS, so the wait is bounded by `grace`.
@@ -274,6 +260,13 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
     if (plan.endpoint.url.empty()) {
       CWMPD_LOG(Warning, kLog, "ManagementServer.URL is empty: waiting for an ACS URL");
       return;
+    }
+    // TR-069 3.2.2: the Inform names a ConnectionRequestURL the ACS can reach, found
+    // before the Inform is built (its change then travels with this very Inform).
+    if (!refreshConnectionRequestUrl(plan.endpoint.url)) return;  // resolving the ACS host
+    if (options_.informUpstreamAddress) {
+      extraInformParameters_ = options_.extraInformParameters;
+      for (auto& p : upstreamAddressParameters()) extraInformParameters_.push_back(std::move(p));
     }
     plan.endpoint.caFile = options_.caFile;
     plan.endpoint.clientCert = options_.clientCert;
@@ -423,6 +416,7 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
     }
     // The events are delivered once the InformResponse arrived (TR-069 3.7.1.5).
     onMain([&] {
+      connectedFrom(res.localAddress);
       informAccepted(plan.events, plan.endpoint.url);
       if (tracker_) tracker_->delivered(plan.notified);
       return 0;
@@ -811,19 +805,175 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
       return;
     }
     updateCrCredentials();
-    // The URL names the configured host, else the address the server is bound to, else
-    // the box's first non-loopback IPv4 address.
+    publishConnectionRequestUrl(lastRouteAddress());
+  }
+
+  // ---------------- ConnectionRequestURL ----------------
+  // It names, in this order: [cpe] connection_request_host; the address the server is
+  // bound to ([cpe] connection_request_address); the address of [cpe]
+  // connection_request_interface; else the agent's own address on the route towards the
+  // ACS: probed before each Inform (a UDP socket connect()ed to the ACS, which sends
+  // nothing) and confirmed by the local address of the Inform's connection. Never
+  // "some interface that is up": the ACS must be able to reach it.
+
+  bool advertisesRouteAddress() const {
+    const auto& bound = options_.connectionRequestAddress;
+    return options_.connectionRequestHost.empty() && options_.connectionRequestInterface.empty() &&
+           (bound.empty() || bound == "0.0.0.0" || bound == "::");
+  }
+
+  // The route's local address towards the ACS as known without a name lookup (at start).
+  std::string lastRouteAddress() {
+    std::string url;
+    try {
+      url = model_.rawValue(ms_ + "URL");
+    } catch (const sdk::Fault&) {
+    }
+    const std::string host = net::urlHost(url);
+    return routeAddress(net::isNumericAddress(host) ? host : std::string());
+  }
+
+  // Before an Inform. False when the ACS host name must be resolved first: the session
+  // starts once it is (the lookup runs off the main loop).
+  bool refreshConnectionRequestUrl(const std::string& acsUrl) {
+    if (!cr_) return true;
+    const std::string host = net::urlHost(acsUrl);
+    std::string acsAddress;
+    if (net::isNumericAddress(host)) {
+      acsAddress = host;
+    } else if (host == resolvedHost_) {
+      acsAddress = resolvedAddress_;
+    } else if (advertisesRouteAddress() && !host.empty()) {
+      // startSession() got here without events only when the session was forced.
+      resumeForced_ = resumeForced_ || events_.empty();
+      resolveAcsHost(host);
+      return false;
+    }
+    publishConnectionRequestUrl(routeAddress(acsAddress));
+    return true;
+  }
+
+  // The probe's answer when the route towards the ACS changed since the last probe (a
+  // new DHCP lease, a PPP reconnect); else the address the last connection to the ACS
+  // came from, which is what the ACS saw (it differs from the probe's when the ACS
+  // redirected the session to another host).
+  std::string routeAddress(const std::string& acsAddress) {
+    const std::string probe = acsAddress.empty() ? std::string() : net::sourceAddressTowards(acsAddress);
+    const std::string* lastProbe = state_.get("cr-probe");
+    if (!probe.empty() && (!lastProbe || *lastProbe != probe)) {
+      state_.set("cr-probe", probe);
+      rememberRouteAddress(probe);  // until a connection tells otherwise
+      return probe;
+    }
+    const std::string* confirmed = state_.get("cr-local");
+    return confirmed ? *confirmed : probe;
+  }
+
+  // TR-181: the WAN address ACSs expect in every Inform (TR-069 3.7.1.1) is the first
+  // IPv4 address of the upstream IP interface: the Device.IP.Interface row whose
+  // LowerLayers lead down to an interface marked Upstream (Ethernet, Optical, DSL...),
+  // whatever its instance number.
+  std::vector<std::string> upstreamAddressParameters() {
+    try {
+      for (const auto& i : model_.getNames(root_ + ".IP.Interface.", true)) {
+        if (i.name.back() != '.' || !leadsUpstream(i.name.substr(0, i.name.size() - 1), 0)) continue;
+        for (const auto& a : model_.getNames(i.name + "IPv4Address.", true))
+          if (a.name.back() == '.' && model_.exists(a.name + "IPAddress")) return {a.name + "IPAddress"};
+        return {};
+      }
+    } catch (const sdk::Fault& f) {
+      CWMPD_LOG(Debug, kLog, "no upstream IP interface: " << f.what());
+    }
+    return {};
+  }
+
+  // `object` (no trailing dot) is marked Upstream or stacked on one that is.
+  bool leadsUpstream(const std::string& object, int depth) {
+    if (depth > 8 || !model_.exists(object + ".")) return false;  // a loop, or a dangling reference
+    auto value = [this](const std::string& p) {
+      return model_.exists(p) ? model_.getValues({p}).at(0).value : std::string();
+    };
+    if (value(object + ".Upstream") == "true") return true;
+    std::string lower = value(object + ".LowerLayers");
+    std::size_t from = 0;
+    while (from < lower.size()) {
+      std::size_t comma = lower.find(',', from);
+      if (comma == std::string::npos) comma = lower.size();
+      std::string ref = lower.substr(from, comma - from);
+      from = comma + 1;
+      ref.erase(0, ref.find_first_not_of(' '));
+      while (!ref.empty() && (ref.back() == ' ' || ref.back() == '.')) ref.pop_back();
+      if (!ref.empty() && leadsUpstream(ref, depth + 1)) return true;
+    }
+    return false;
+  }
+
+  void resolveAcsHost(const std::string& host) {
+    if (resolving_) return;
+    resolving_ = true;
+    resolver_.async_resolve(
+        host, "", [w = weak_from_this(), host](const boost::system::error_code& ec, asio::ip::udp::resolver::results_type r) {
+          auto self = w.lock();
+          if (!self) return;
+          self->resolving_ = false;
+          if (ec == asio::error::operation_aborted || self->stopping_) return;
+          self->resolvedHost_ = host;
+          self->resolvedAddress_.clear();
+          if (!ec && !r.empty()) {
+            self->resolvedAddress_ = r.begin()->endpoint().address().to_string();
+            if (auto pct = self->resolvedAddress_.find('%'); pct != std::string::npos) self->resolvedAddress_.resize(pct);
+          } else {
+            CWMPD_LOG(Warning, kLog, "cannot resolve the ACS host " << host << ": " << ec.message());
+          }
+          // The deferred session, forced again if it was.
+          self->forceSession_ = self->forceSession_ || self->resumeForced_;
+          self->resumeForced_ = false;
+          self->startSession();
+        });
+  }
+
+  // The local address of the Inform's connection (CURLINFO_LOCAL_IP): what the ACS saw.
+  void connectedFrom(const std::string& local) {
+    if (local.empty() || !cr_) return;
+    rememberRouteAddress(local);
+    publishConnectionRequestUrl(local);
+  }
+
+  void rememberRouteAddress(const std::string& local) {
+    const std::string* last = state_.get("cr-local");
+    if (!last || *last != local) state_.set("cr-local", local);  // committed with the session's end
+  }
+
+  // A changed URL is a value change of a forced-active parameter (TR-069 3.2.1): the
+  // notification tracker reports it with "4 VALUE CHANGE".
+  void publishConnectionRequestUrl(const std::string& routeAddress) {
+    if (!cr_) return;
     std::string host = options_.connectionRequestHost;
-    if (host.empty() && !options_.connectionRequestAddress.empty() && options_.connectionRequestAddress != "0.0.0.0" &&
-        options_.connectionRequestAddress != "::")
-      host = options_.connectionRequestAddress;
-    if (host.empty()) host = detectHostAddress();
-    if (host.find(':') != std::string::npos && host.front() != '[') host = "[" + host + "]";
-    std::string url = "http://" + host + ":" + std::to_string(cr_->port()) + options_.connectionRequestPath;
+    const auto& bound = options_.connectionRequestAddress;
+    if (host.empty() && !bound.empty() && bound != "0.0.0.0" && bound != "::") host = bound;
+    if (host.empty() && !options_.connectionRequestInterface.empty()) {
+      const int family = routeAddress.find(':') != std::string::npos ? AF_INET6 : AF_INET;
+      host = net::interfaceAddress(options_.connectionRequestInterface, family);
+      if (host.empty())
+        CWMPD_LOG(Warning, kLog, "interface " << options_.connectionRequestInterface << " has no address to advertise");
+    }
+    if (host.empty()) host = routeAddress;
+    if (host.empty()) {
+      if (!crUrl_.empty()) return;  // nothing new learned: the published URL stays
+      // No route towards the ACS known yet (first start, ACS named by a host name): the
+      // default route's source address until the first session tells.
+      host = net::sourceAddressTowards("198.51.100.1");
+      if (host.empty()) host = "127.0.0.1";
+    }
+    const std::string url =
+        "http://" + net::urlHostPart(host) + ":" + std::to_string(cr_->port()) + options_.connectionRequestPath;
+    if (url == crUrl_) return;
     try {
       model_.setInternal(ms_ + "ConnectionRequestURL", url, false);
+      crUrl_ = url;
     } catch (const sdk::Fault& f) {
       CWMPD_LOG(Warning, kLog, "cannot publish ConnectionRequestURL: " << f.what());
+      return;
     }
     CWMPD_LOG(Info, kLog, "connection requests on " << url);
   }
@@ -891,6 +1041,11 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
   asio::steady_timer retryTimer_;
   std::vector<std::shared_ptr<asio::steady_timer>> scheduleTimers_;
   std::unique_ptr<net::ConnectionRequestServer> cr_;
+  std::string crUrl_;                       // the ConnectionRequestURL published
+  asio::ip::udp::resolver resolver_{io_};   // the ACS host name, for the route probe
+  std::string resolvedHost_, resolvedAddress_;
+  bool resolving_ = false;
+  bool resumeForced_ = false;  // the session waiting for the lookup was forced
   std::mt19937 rng_;
   std::thread worker_;
   std::atomic<bool> workerDone_{true};

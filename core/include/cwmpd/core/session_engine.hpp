@@ -40,6 +40,9 @@ struct SessionOptions {
   bool connectionRequestEnabled = true;
   std::string connectionRequestAddress;  // bind address, "" = all
   std::string connectionRequestHost;     // host put in ConnectionRequestURL ("" = detect)
+  // Interface whose address ConnectionRequestURL names ("" = the address of the route
+  // towards the ACS). Used when neither the host nor a bind address is set.
+  std::string connectionRequestInterface;
   std::uint16_t connectionRequestPort = 7547;
   std::string connectionRequestPath = "/";
   std::chrono::milliseconds connectionRequestMinInterval{5'000};
@@ -49,6 +52,10 @@ struct SessionOptions {
   // Parameters the Inform carries besides the forced-inform ones (TR-181 marks no WAN
   // address as forced, yet ACSs expect it, TR-069 3.7.1.1): included when they exist.
   std::vector<std::string> extraInformParameters;
+  // TR-181: the Inform also carries the IPv4 address of the upstream IP interface (the
+  // one whose LowerLayers lead to an interface with Upstream true), looked up before
+  // each Inform.
+  bool informUpstreamAddress = false;
   // Maximum SOAP body accepted from the ACS.
   std::size_t maxBodyBytes = 4 * 1024 * 1024;
   // Vendor event codes the configuration allows ([cpe] vendor_events), besides those

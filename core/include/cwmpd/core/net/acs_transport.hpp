@@ -46,6 +46,9 @@ struct HttpResult {
   bool transportError = false;
   bool authFailure = false;
   bool bodyTooLarge = false;  // also a transportError
+  // The agent's own address on the connection that brought the answer (the address the
+  // ACS sees, unless a NAT lies between them); "" when no connection was made.
+  std::string localAddress;
 
   // True when the ACS has nothing more to send in this session (TR-069 3.7.2.4: an
   // empty HTTP response, 204 or 200 with no body).
