@@ -210,6 +210,30 @@ Settings readSettings(const core::Config& c) {
 
 // The sim backend's reboot: the same process image again, same pid, same arguments.
 // Returns only when exec failed.
+// The stores: an exclusive lock on the directory, then model.db (what the ACS configured)
+// and session.db (events, session and transfer state).
+bool openStores(const std::string& dir, std::unique_ptr<core::StoreLock>& lock, core::Store& modelStore,
+                core::Store& sessionStore) {
+  try {
+    lock = std::make_unique<core::StoreLock>(dir);
+  } catch (const core::StoreError& e) {
+    CWMPD_LOG(Error, kLog, e.what() << "; refusing to start");
+    return false;
+  }
+  const bool modelWasThere = fs::exists(modelStore.path());
+  const bool modelKept = modelStore.loadOrSetAside();
+  sessionStore.loadOrSetAside();
+  // TR-069 3.7.1.5: a CPE that lost its configuration tells the ACS with "0 BOOTSTRAP",
+  // so that it is provisioned again. The model store is written at every start, so a
+  // missing one next to a session store that remembers a bootstrap is a lost one too.
+  if ((!modelKept || !modelWasThere) && sessionStore.get("bootstrap-url")) {
+    CWMPD_LOG(Warning, kLog, modelStore.path() << " lost: the next Inform carries 0 BOOTSTRAP");
+    sessionStore.erase("bootstrap-url");
+    sessionStore.tryCommit();
+  }
+  return true;
+}
+
 void reexecSelf(char** argv) {
   char self[PATH_MAX];
   ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
@@ -316,15 +340,8 @@ int main(int argc, char** argv) {
   ::chmod(settings.storeDir.c_str(), 0700);  // the store holds secrets
   core::Store modelStore(settings.storeDir + "/model.db");
   core::Store sessionStore(settings.storeDir + "/session.db");
-  for (core::Store* s : {&modelStore, &sessionStore}) {
-    try {
-      s->load();
-    } catch (const core::StoreError& e) {
-      // A damaged store must not keep the box unmanaged: set it aside and start afresh.
-      CWMPD_LOG(Error, kLog, e.what() << "; moving it aside and starting with an empty store");
-      fs::rename(s->path(), s->path() + ".damaged", ec);
-    }
-  }
+  std::unique_ptr<core::StoreLock> storeLock;
+  if (!openStores(settings.storeDir, storeLock, modelStore, sessionStore)) return 1;
 
   boost::asio::io_context io;
   bool reexec = false;

@@ -1,5 +1,8 @@
 #include "cwmpd/core/engine.hpp"
 
+#include <cerrno>
+#include <functional>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -451,3 +454,101 @@ TEST(EngineRegistration, DocumentsWithADoctypeOrBrokenXmlAreRefused) {
 }
 
 }  // namespace
+
+// ---- a store that cannot be written (issue 14): 9002, nothing half-visible, ever ----
+
+namespace {
+int faultCodeOf(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Fault& e) {
+    return e.code();
+  }
+  return 0;
+}
+}  // namespace
+
+TEST_F(Fixture, ASetTheDiskDoesNotTakeIs9002AndNeverComesBackAfterALaterSetAndARestart) {
+  engine->setValues({{"Device.Test.Name", "before"}}, Source::Acs);
+  log.clear();
+  store->setFaultHook([](Store::Step s) { return s == Store::Step::Write ? ENOSPC : 0; });
+  EXPECT_EQ(setFaultCode({{"Device.Test.Name", "lost"}}), 9002);
+  EXPECT_EQ(get("Device.Test.Name"), "before");
+  EXPECT_THAT(log, ElementsAre("test:apply:Device.Test.Name=lost", "test:rollback:Device.Test.Name=before"));
+  store->setFaultHook({});
+  engine->setValues({{"Device.Test.Level", "3"}}, Source::Acs);  // unrelated, succeeds
+  build();
+  EXPECT_EQ(get("Device.Test.Name"), "before");
+  EXPECT_EQ(get("Device.Test.Level"), "3");
+}
+
+TEST_F(Fixture, AttributesTheDiskDoesNotTakeAre9002AndStayAsTheyWere) {
+  store->setFaultHook([](Store::Step s) { return s == Store::Step::Fsync ? EIO : 0; });
+  EXPECT_EQ(faultCodeOf([&] { engine->setAttributes({{"Device.Test.Name", true, 2, false, {}}}); }), 9002);
+  EXPECT_EQ(engine->getAttributes({"Device.Test.Name"}).at(0).notification, 0);
+  store->setFaultHook({});
+  engine->setValues({{"Device.Test.Level", "1"}}, Source::Acs);
+  build();
+  EXPECT_EQ(engine->getAttributes({"Device.Test.Name"}).at(0).notification, 0);
+}
+
+TEST_F(Fixture, AnAddObjectTheDiskDoesNotTakeIs9002AndNoRowAppears) {
+  store->setFaultHook([](Store::Step s) { return s == Store::Step::Rename ? ENOSPC : 0; });
+  EXPECT_EQ(faultCodeOf([&] { engine->addObject("Device.Test.Item.", Source::Acs); }), 9002);
+  EXPECT_FALSE(engine->exists("Device.Test.Item.1."));
+  EXPECT_EQ(get("Device.Test.ItemNumberOfEntries"), "0");
+  store->setFaultHook({});
+  EXPECT_EQ(engine->addObject("Device.Test.Item.", Source::Acs), 1u);
+  build();
+  EXPECT_TRUE(engine->exists("Device.Test.Item.1."));
+  EXPECT_FALSE(engine->exists("Device.Test.Item.2."));
+}
+
+TEST_F(Fixture, ADeleteObjectTheDiskDoesNotTakeIs9002AndTheRowStaysWithItsValues) {
+  engine->addObject("Device.Test.Item.", Source::Acs);
+  engine->setValues({{"Device.Test.Item.1.Value", "x"}}, Source::Acs);
+  engine->setAttributes({{"Device.Test.Item.1.Value", true, 1, false, {}}});
+  store->setFaultHook([](Store::Step s) { return s == Store::Step::Write ? ENOSPC : 0; });
+  EXPECT_EQ(faultCodeOf([&] { engine->deleteObject("Device.Test.Item.1.", Source::Acs); }), 9002);
+  EXPECT_EQ(get("Device.Test.Item.1.Value"), "x");
+  EXPECT_EQ(engine->getAttributes({"Device.Test.Item.1.Value"}).at(0).notification, 1);
+  store->setFaultHook({});
+  engine->setValues({{"Device.Test.Level", "2"}}, Source::Acs);
+  build();
+  EXPECT_EQ(get("Device.Test.Item.1.Value"), "x");
+  EXPECT_EQ(engine->getAttributes({"Device.Test.Item.1.Value"}).at(0).notification, 1);
+}
+
+TEST_F(Fixture, PluginInstanceNumbersStayPendingOnAFullDiskAndAreWrittenLater) {
+  store->setFaultHook([](Store::Step) { return ENOSPC; });
+  EXPECT_EQ(engine->ensureInstance("Device.Test.Port.", "eth0"), 1u);
+  // A failing request in between must not roll the agent's own bookkeeping back.
+  EXPECT_EQ(setFaultCode({{"Device.Test.Name", "lost"}}), 9002);
+  store->setFaultHook({});
+  engine->setValues({{"Device.Test.Level", "4"}}, Source::Acs);
+  build();
+  EXPECT_EQ(engine->ensureInstance("Device.Test.Port.", "eth1"), 2u);
+  EXPECT_EQ(engine->ensureInstance("Device.Test.Port.", "eth0"), 1u);
+}
+
+// ---- a stored value that no longer validates (issue 14 item 7) ----
+
+TEST_F(Fixture, AnInvalidStoredValueFallsBackToTheConfiguredValueOrTheDefaultNeverTheTypeMinimum) {
+  {
+    Store raw(dir.file("model.db"));
+    raw.load();
+    raw.set("v:Device.Test.Load", "lots");            // Percent: not a number
+    raw.set("v:Device.Test.Name", "far-too-long-a-name");  // maxLength 8, default "init"
+    raw.commit();
+  }
+  build();
+  engine->setInitial("Device.Test.Load", "42");  // what the config says
+  EXPECT_EQ(get("Device.Test.Load"), "42");
+  EXPECT_EQ(get("Device.Test.Name"), "init");
+  // The bad record is gone from the store at the next commit.
+  engine->setValues({{"Device.Test.Level", "5"}}, Source::Acs);
+  Store disk(dir.file("model.db"));
+  disk.load();
+  EXPECT_EQ(disk.get("v:Device.Test.Load"), nullptr);
+  EXPECT_EQ(disk.get("v:Device.Test.Name"), nullptr);
+}

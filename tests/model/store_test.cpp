@@ -4,9 +4,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -92,4 +96,189 @@ TEST(Store, AWriterKilledMidWriteAlwaysLeavesALoadableStore) {
     const std::string first = *s.get("key0");
     for (int i = 1; i < 2000; ++i) ASSERT_EQ(*s.get("key" + std::to_string(i)), first);
   }
+}
+
+// ---- recovery (issue 14 item 7): a damaged file is set aside whole, never half-loaded ----
+
+namespace {
+
+std::vector<std::string> asideFiles(const TempDir& dir, const std::string& name) {
+  std::vector<std::string> out;
+  for (const auto& e : std::filesystem::directory_iterator(dir.path()))
+    if (e.path().filename().string().rfind(name + ".bad-", 0) == 0) out.push_back(e.path().string());
+  return out;
+}
+
+void writeRaw(const std::string& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+}
+
+std::string goodStore() {
+  TempDir d;
+  Store s(d.file("s.db"));
+  for (int i = 0; i < 20; ++i) s.set("v:Device.X." + std::to_string(i), "value-" + std::to_string(i));
+  s.commit();
+  return cwmpd::testing::readFile(d.file("s.db"));
+}
+
+}  // namespace
+
+TEST(StoreRecovery, ATruncatedFileIsSetAsideWholeAndNothingOfItIsLoaded) {
+  TempDir dir;
+  const std::string good = goodStore();
+  const std::string cut = good.substr(0, good.size() / 2);
+  writeRaw(dir.file("model.db"), cut);
+  Store s(dir.file("model.db"));
+  EXPECT_FALSE(s.loadOrSetAside());
+  EXPECT_EQ(s.size(), 0u) << "the parsed half of a truncated store must not stay in memory";
+  EXPECT_FALSE(std::filesystem::exists(dir.file("model.db")));
+  auto aside = asideFiles(dir, "model.db");
+  ASSERT_EQ(aside.size(), 1u);
+  EXPECT_EQ(cwmpd::testing::readFile(aside[0]), cut);
+  // The next commit writes a fresh, loadable file.
+  s.set("k", "v");
+  s.commit();
+  Store again(dir.file("model.db"));
+  EXPECT_TRUE(again.loadOrSetAside());
+  EXPECT_EQ(again.size(), 1u);
+}
+
+TEST(StoreRecovery, AZeroByteFileIsDamageNotAnEmptyStore) {
+  TempDir dir;
+  writeRaw(dir.file("model.db"), "");
+  Store s(dir.file("model.db"));
+  EXPECT_THROW(s.load(), StoreError);
+  EXPECT_FALSE(s.loadOrSetAside());
+  auto aside = asideFiles(dir, "model.db");
+  ASSERT_EQ(aside.size(), 1u);
+  EXPECT_EQ(std::filesystem::file_size(aside[0]), 0u);
+}
+
+TEST(StoreRecovery, AGarbageFileIsSetAsideAndAnEarlierOneIsNotOverwritten) {
+  TempDir dir;
+  writeRaw(dir.file("model.db"), std::string("\x7f" "ELF\x02\x01\x01\0\0garbage\n\n\xff\xfe", 20));
+  Store s(dir.file("model.db"));
+  EXPECT_FALSE(s.loadOrSetAside());
+  EXPECT_EQ(s.size(), 0u);
+  writeRaw(dir.file("model.db"), "cwmpd-store 1\nno tab here\n");
+  Store t(dir.file("model.db"));
+  EXPECT_FALSE(t.loadOrSetAside());
+  EXPECT_EQ(asideFiles(dir, "model.db").size(), 2u);
+}
+
+TEST(StoreRecovery, AGoodFileAndAMissingOneLoadNormally) {
+  TempDir dir;
+  writeRaw(dir.file("model.db"), goodStore());
+  Store s(dir.file("model.db"));
+  EXPECT_TRUE(s.loadOrSetAside());
+  EXPECT_EQ(s.size(), 20u);
+  Store none(dir.file("none.db"));
+  EXPECT_TRUE(none.loadOrSetAside());
+  EXPECT_TRUE(asideFiles(dir, "model.db").empty());
+}
+
+TEST(StoreLock, ASecondHolderOfTheSameDirectoryIsRefusedUntilTheFirstLetsGo) {
+  TempDir dir;
+  {
+    cwmpd::core::StoreLock first(dir.path());
+    try {
+      cwmpd::core::StoreLock second(dir.path());
+      ADD_FAILURE() << "two locks on one store directory";
+    } catch (const StoreError& e) {
+      EXPECT_NE(std::string(e.what()).find("another cwmpd"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_NO_THROW(cwmpd::core::StoreLock again(dir.path()));
+}
+
+// ---- failed writes (issue 14): nothing lost in memory, nothing half-written, logged once ----
+
+TEST(StoreFailure, AFailedWriteFsyncOrRenameKeepsTheOldFileAndTheNewContentPending) {
+  using Step = Store::Step;
+  for (Step failing : {Step::Create, Step::Write, Step::Fsync, Step::Rename}) {
+    TempDir dir;
+    Store s(dir.file("s.db"));
+    s.set("k", "old");
+    s.commit();
+    s.setFaultHook([failing](Step step) { return step == failing ? ENOSPC : 0; });
+    s.set("k", "new");
+    EXPECT_THROW(s.commit(), StoreError);
+    EXPECT_FALSE(s.tryCommit());
+    EXPECT_TRUE(s.dirty());
+    EXPECT_EQ(*s.get("k"), "new");
+    EXPECT_FALSE(std::filesystem::exists(dir.file("s.db.tmp")));
+    {
+      Store disk(dir.file("s.db"));
+      disk.load();
+      EXPECT_EQ(*disk.get("k"), "old");
+    }
+    s.setFaultHook({});
+    EXPECT_TRUE(s.tryCommit());
+    Store disk(dir.file("s.db"));
+    disk.load();
+    EXPECT_EQ(*disk.get("k"), "new");
+  }
+}
+
+TEST(StoreFailure, RollbackDropsWhatAFailedRequestStagedButKeepsPendingOwnState) {
+  TempDir dir;
+  Store s(dir.file("s.db"));
+  s.set("a", "1");
+  s.set("gone", "x");
+  s.commit();
+  s.setFaultHook([](Store::Step) { return ENOSPC; });
+  s.set("own", "kept");  // the agent's own state: stays pending
+  EXPECT_FALSE(s.tryCommit());
+  s.keepPending();
+  s.set("a", "2");  // a request's change: rolled back
+  s.erase("gone");
+  s.set("new", "y");
+  EXPECT_FALSE(s.tryCommit());
+  s.rollback();
+  EXPECT_EQ(*s.get("a"), "1");
+  ASSERT_NE(s.get("gone"), nullptr);
+  EXPECT_EQ(s.get("new"), nullptr);
+  EXPECT_EQ(*s.get("own"), "kept");
+  EXPECT_TRUE(s.dirty());
+  s.setFaultHook({});
+  s.set("b", "3");  // an unrelated later change
+  s.commit();
+  Store disk(dir.file("s.db"));
+  disk.load();
+  EXPECT_EQ(*disk.get("a"), "1") << "a failed request's value must never reach the disk";
+  EXPECT_EQ(*disk.get("own"), "kept");
+  EXPECT_EQ(*disk.get("b"), "3");
+  EXPECT_EQ(disk.get("new"), nullptr);
+}
+
+TEST(StoreFailure, AFullDiskIsLoggedOnceAndItsEndOnce) {
+  TempDir dir;
+  Store s(dir.file("s.db"));
+  s.setFaultHook([](Store::Step step) { return step == Store::Step::Write ? ENOSPC : 0; });
+  ::testing::internal::CaptureStderr();
+  for (int i = 0; i < 5; ++i) {
+    s.set("k", std::to_string(i));
+    EXPECT_FALSE(s.tryCommit());
+  }
+  s.setFaultHook({});
+  EXPECT_TRUE(s.tryCommit());
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  auto count = [&](const std::string& needle) {
+    std::size_t n = 0;
+    for (auto at = log.find(needle); at != std::string::npos; at = log.find(needle, at + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(count("No space left on device"), 1u) << log;
+  EXPECT_EQ(count("written again"), 1u) << log;
+}
+
+TEST(StoreFailure, WipeRemovesTheFileEvenWhenNothingCanBeWritten) {
+  TempDir dir;
+  Store s(dir.file("s.db"));
+  s.set("k", "v");
+  s.commit();
+  s.setFaultHook([](Store::Step) { return ENOSPC; });
+  s.wipe();
+  EXPECT_EQ(s.size(), 0u);
+  EXPECT_FALSE(std::filesystem::exists(dir.file("s.db")));
 }

@@ -332,8 +332,11 @@ struct Engine::Impl {
           n->values[p->index] = canon;
           continue;
         }
+        // Forgotten, so that the config's initial value (setInitial) applies; failing
+        // that the definition's default. The key is dropped at the next commit.
         CWMPD_LOG(Warning, kLog, "stored value of " << n->path << p->name << " is invalid (" << why
-                                                    << "); using the default");
+                                                    << "); using the configured or default value");
+        store.erase(std::string(kValue) + n->path + p->name);
       }
       n->values[p->index] = defaultFor(*p);
     }
@@ -516,14 +519,22 @@ struct Engine::Impl {
 
   bool holdCommits = false;
 
+  // Commits a change someone asked for. When the disk does not take it (full, EIO; the
+  // store logs that once), what it staged in the store is dropped, so that no later,
+  // unrelated commit writes it, and the request is answered 9002. The caller restores
+  // memory.
   void commitStore() {
     if (holdCommits) return;
-    try {
-      store.commit();
-    } catch (const StoreError& e) {
-      CWMPD_LOG(Error, kLog, "cannot persist: " << e.what());
-      throw Fault(FaultCode::InternalError, "cannot persist the change");
-    }
+    if (store.tryCommit()) return;
+    store.rollback();
+    throw Fault(FaultCode::InternalError, "cannot persist the change");
+  }
+
+  // Commits the agent's own bookkeeping (instance numbers, startup state): nothing to
+  // refuse, so on failure it stays pending and the next commit writes it.
+  void commitOwnState() {
+    if (holdCommits) return;
+    if (!store.tryCommit()) store.keepPending();
   }
 
   std::vector<sdk::Change> toSdk(const std::vector<PendingChange*>& batch, bool reverse) {
@@ -552,16 +563,36 @@ struct Engine::Impl {
     }
   }
 
-  // Phase 1 and 2 of a set. `changes` are already resolved and type-checked.
-  void runTransaction(std::vector<PendingChange>& changes) {
-    // Group by the object definition whose binding handles them, keeping request order.
+  // Changes grouped by the object definition whose binding handles them, in request order.
+  struct Groups {
     std::vector<ObjectDef*> order;
-    std::map<ObjectDef*, std::vector<PendingChange*>> groups;
+    std::map<ObjectDef*, std::vector<PendingChange*>> batches;
+  };
+  static Groups groupByBinding(std::vector<PendingChange>& changes) {
+    Groups g;
     for (auto& c : changes) {
       ObjectDef* d = c.node->def;
-      if (!groups.count(d)) order.push_back(d);
-      groups[d].push_back(&c);
+      if (!g.batches.count(d)) g.order.push_back(d);
+      g.batches[d].push_back(&c);
     }
+    return g;
+  }
+
+  // Undoes a set whose phase 2 ran but which could not be persisted: memory back to the
+  // old values, every plugin batch rolled back in reverse order.
+  void undoApplied(std::vector<PendingChange>& changes) {
+    for (auto& c : changes)
+      if (!c.def->getter) c.node->values[c.def->index] = c.old;
+    Groups g = groupByBinding(changes);
+    for (auto it = g.order.rbegin(); it != g.order.rend(); ++it)
+      if ((*it)->binding.apply) rollbackBatch(*it, g.batches[*it]);
+  }
+
+  // Phase 1 and 2 of a set. `changes` are already resolved and type-checked.
+  void runTransaction(std::vector<PendingChange>& changes) {
+    Groups g = groupByBinding(changes);
+    auto& order = g.order;
+    auto& groups = g.batches;
     // Phase 1: every plugin validates; nothing has changed yet.
     std::vector<ParameterFault> faults;
     for (ObjectDef* d : order) {
@@ -627,10 +658,13 @@ struct Engine::Impl {
     return a;
   }
 
-  void eraseSubtreeState(const std::string& path) {
+  void eraseSubtreeStore(const std::string& path) {
     store.erasePrefix(std::string(kValue) + path);
     store.erasePrefix(std::string(kAttr) + path);
     store.erasePrefix(std::string(kObject) + path);
+  }
+
+  void eraseSubtreeAttrs(const std::string& path) {
     for (auto it = attrs.begin(); it != attrs.end();) {
       if (it->first.compare(0, path.size(), path) == 0) it = attrs.erase(it);
       else ++it;
@@ -806,6 +840,9 @@ void Engine::finalize() {
   m.rootNode = m.makeNode(m.rootDef, nullptr, 0, m.root + ".");
   m.finalized = true;
   m.loadPersistedObjects();
+  // What loading cleaned up (dropped objects, invalid values) is the agent's own state:
+  // a later failed request must not roll it back.
+  m.store.keepPending();
   std::size_t params = 0;
   for (auto& [p, d] : m.defs) params += d->params.size();
   CWMPD_LOG(Info, kLog, "model " << m.root << ": " << m.defs.size() << " objects, " << params
@@ -893,9 +930,9 @@ int Engine::setValues(const std::vector<std::pair<std::string, std::string>>& va
   try {
     m.commitStore();
   } catch (const Fault&) {
-    // Could not persist: undo, so memory never claims what the disk does not hold.
-    for (auto& c : changes)
-      if (!c.def->getter) c.node->values[c.def->index] = c.old;
+    // Could not persist: undo, so neither memory nor the plugins claim what the disk
+    // does not hold.
+    m.undoApplied(changes);
     throw;
   }
   std::vector<CommittedChange> committed;
@@ -1030,11 +1067,9 @@ void Engine::setAttributes(const std::vector<AttributeUpdate>& updates) {
       planned.emplace_back(n.path + p.name, a);
     });
   }
-  for (auto& [path, a] : planned) {
-    m.attrs[path] = a;
-    m.store.set(std::string(kAttr) + path, encodeAttr(a));
-  }
-  m.commitStore();
+  for (auto& [path, a] : planned) m.store.set(std::string(kAttr) + path, encodeAttr(a));
+  m.commitStore();  // before memory changes: a 9002 leaves the attributes as they were
+  for (auto& [path, a] : planned) m.attrs[path] = a;
 }
 
 std::uint32_t Engine::addObject(std::string_view path, sdk::Source source,
@@ -1053,24 +1088,32 @@ std::uint32_t Engine::addObject(std::string_view path, sdk::Source source,
   const std::string table = m.tablePath(loc);
   std::uint32_t number = m.nextNumber(table);
   Node* row = m.createRow(loc.node, loc.kid, number, {});
+  const std::string rowPath = row->path;
+  // Committed before the plugin hears of it: when the disk does not take the row, the
+  // answer is 9002 and neither the plugin nor the tree ever saw it.
+  m.store.set(std::string(kObject) + rowPath, "");
+  for (auto& c : pk) m.store.set(std::string(kValue) + c.node->path + c.def->name, c.value);
+  if (ParamDef* alias = d->findParam("Alias"); alias && !alias->getter)
+    m.store.set(std::string(kValue) + rowPath + "Alias", row->values[alias->index]);
+  try {
+    m.commitStore();
+  } catch (const Fault&) {
+    rows.erase(number);
+    throw;
+  }
   if (d->binding.onAdd) {
     try {
       sdk::InstanceRef r = m.ref(*row);
       firewall(m.pluginName(d->bindingPlugin), "add", [&] { d->binding.onAdd(r); });
     } catch (const Fault&) {
       rows.erase(number);
-      m.commitStore();  // the number stays used: numbers are never reused
+      m.eraseSubtreeStore(rowPath);
+      for (auto& c : pk) m.store.set(std::string(kValue) + c.node->path + c.def->name, c.old);
+      m.commitOwnState();  // the number stays used: numbers are never reused
       throw;
     }
   }
-  m.store.set(std::string(kObject) + row->path, "");
-  for (auto& c : pk) {
-    c.node->values[c.def->index] = c.value;
-    m.store.set(std::string(kValue) + c.node->path + c.def->name, c.value);
-  }
-  if (ParamDef* alias = d->findParam("Alias"); alias && !alias->getter)
-    m.store.set(std::string(kValue) + row->path + "Alias", row->values[alias->index]);
-  m.commitStore();
+  for (auto& c : pk) c.node->values[c.def->index] = c.value;
   std::vector<CommittedChange> changes;
   for (const auto& p : d->params)
     changes.push_back({row->path + p->name, p->type.base, m.read(*row, *p, true)});
@@ -1090,21 +1133,34 @@ void Engine::deleteObject(std::string_view path, sdk::Source source,
   if (!d->writable) throw Fault(FaultCode::RequestDenied, "Request denied: " + std::string(path) + " cannot be deleted");
   std::vector<PendingChange> pk;
   m.setParameterKey(parameterKey, pk);
-  if (d->binding.onDelete) {
-    sdk::InstanceRef r = m.ref(*row);
-    firewall(m.pluginName(d->bindingPlugin), "delete", [&] { d->binding.onDelete(r); });
-  }
   const std::string rowPath = row->path;
+  // Committed before the plugin hears of it: when the disk does not take the deletion,
+  // the answer is 9002 and the row is still there for everyone. A plugin that refuses
+  // afterwards gets the row's records back.
+  std::vector<std::pair<std::string, std::string>> saved;
+  for (std::string_view prefix : {kValue, kAttr, kObject})
+    m.store.forEach(std::string(prefix) + rowPath,
+                    [&](const std::string& k, const std::string& v) { saved.emplace_back(k, v); });
+  m.eraseSubtreeStore(rowPath);
+  for (auto& c : pk) m.store.set(std::string(kValue) + c.node->path + c.def->name, c.value);
+  m.commitStore();
+  if (d->binding.onDelete) {
+    try {
+      sdk::InstanceRef r = m.ref(*row);
+      firewall(m.pluginName(d->bindingPlugin), "delete", [&] { d->binding.onDelete(r); });
+    } catch (const Fault&) {
+      for (const auto& [k, v] : saved) m.store.set(k, v);
+      for (auto& c : pk) m.store.set(std::string(kValue) + c.node->path + c.def->name, c.old);
+      m.commitOwnState();
+      throw;
+    }
+  }
   Node* parent = row->parent;
   std::size_t kid = static_cast<std::size_t>(
       std::find(parent->def->children.begin(), parent->def->children.end(), d) - parent->def->children.begin());
   parent->kids[kid].rows.erase(row->number);
-  m.eraseSubtreeState(rowPath);
-  for (auto& c : pk) {
-    c.node->values[c.def->index] = c.value;
-    m.store.set(std::string(kValue) + c.node->path + c.def->name, c.value);
-  }
-  m.commitStore();
+  m.eraseSubtreeAttrs(rowPath);
+  for (auto& c : pk) c.node->values[c.def->index] = c.value;
   (void)source;
   m.markDirty(d->bindingPlugin);
 }
@@ -1159,11 +1215,11 @@ void Engine::setInternal(std::string_view path, std::string_view value, bool per
     throw Fault(FaultCode::InvalidParameterValue, std::string(path) + ": " + why);
   std::string& slot = loc.node->values[loc.param->index];
   if (slot == canon) return;
-  slot = canon;
   if (persist) {
     m.store.set(std::string(kValue) + loc.node->path + loc.param->name, canon);
-    m.commitStore();
+    m.commitStore();  // a 9002 leaves the value as it was
   }
+  slot = canon;
   m.notify({{loc.node->path + loc.param->name, loc.param->type.base, loc.param->secret ? std::string() : canon}},
            source);
 }
@@ -1185,7 +1241,7 @@ std::uint32_t Engine::ensureInstance(std::string_view table, std::string_view ke
   if (!number) {
     number = m.nextNumber(t);
     m.store.set(mapKey, std::to_string(number));
-    m.commitStore();
+    m.commitOwnState();
   }
   m.createRow(loc.node, loc.kid, number, std::string(key));
   return number;
@@ -1225,7 +1281,7 @@ void Engine::setInitial(std::string_view path, std::string_view value) {
 
 void Engine::holdCommits(bool hold) {
   impl_->holdCommits = hold;
-  if (!hold) impl_->commitStore();
+  if (!hold) impl_->commitOwnState();
 }
 
 void Engine::beginSession() { impl_->inSession = true; }
@@ -1251,10 +1307,7 @@ std::vector<Engine::Notified> Engine::notifiedParameters() {
 
 const std::set<std::string>& Engine::vendorEvents() const { return impl_->vendorEvents; }
 
-void Engine::wipeStore() {
-  impl_->store.erasePrefix("");
-  impl_->store.commit();
-}
+void Engine::wipeStore() { impl_->store.wipe(); }
 
 // ---------------- configuration files ----------------
 
@@ -1432,7 +1485,7 @@ void Engine::importConfiguration(const std::string& text) {
   m.store.erasePrefix(kObject);
   for (const auto& [k, v] : kept) m.store.set(k, v);
   for (const auto& [k, v] : entries) m.store.set(k, v);
-  m.store.commit();
+  m.commitStore();
   CWMPD_LOG(Notice, kLog, "configuration imported: " << entries.size() << " entries; effective after restart");
 }
 

@@ -57,7 +57,9 @@ void EventQueue::save() {
     std::snprintf(key, sizeof key, "q:%06zu", i);
     store_.set(key, events_[i].code + "\t" + events_[i].commandKey);
   }
-  store_.commit();
+  // A full disk must not lose the event nor stop the agent: the queue in memory is what
+  // the next Inform sends, and the next commit writes it (the store logs the failure once).
+  store_.tryCommit();
 }
 
 void EventQueue::add(const std::string& code, const std::string& commandKey) {

@@ -45,11 +45,7 @@ void NotificationTracker::start(std::function<void()> requestSession) {
       record(n.path, v, n.notification);
     }
   }
-  try {
-    state_.commit();
-  } catch (const StoreError& e) {
-    CWMPD_LOG(Error, kLog, e.what());
-  }
+  state_.tryCommit();  // on failure the store logs once and the next commit retries
   std::weak_ptr<bool> alive = alive_;
   model_.addChangeListener([this, alive](const std::vector<CommittedChange>& cs, sdk::Source s) {
     if (alive.lock()) onChange(cs, s);
@@ -94,11 +90,7 @@ void NotificationTracker::onChange(const std::vector<CommittedChange>& changes, 
     }
   }
   if (any) {
-    try {
-      state_.commit();
-    } catch (const StoreError& e) {
-      CWMPD_LOG(Error, kLog, e.what());
-    }
+    state_.tryCommit();  // on failure the store logs once and the next commit retries
   }
 }
 
@@ -175,11 +167,7 @@ void NotificationTracker::delivered(const std::vector<ParameterValue>& values) {
     }
   }
   offered_.clear();
-  try {
-    state_.commit();
-  } catch (const StoreError& e) {
-    CWMPD_LOG(Error, kLog, e.what());
-  }
+  state_.tryCommit();  // on failure the store logs once and the next commit retries
   // The change's own request for a session was merged into the one that just delivered
   // the older value: ask again.
   if (activeLeft) requestActive();
@@ -197,11 +185,7 @@ void NotificationTracker::refreshBaseline() {
     }
   }
   if (!any) return;
-  try {
-    state_.commit();
-  } catch (const StoreError& e) {
-    CWMPD_LOG(Error, kLog, e.what());
-  }
+  state_.tryCommit();  // on failure the store logs once and the next commit retries
 }
 
 void NotificationTracker::sample() {
@@ -232,11 +216,7 @@ void NotificationTracker::sample() {
     else ++it;
   }
   if (any) {
-    try {
-      state_.commit();
-    } catch (const StoreError& e) {
-      CWMPD_LOG(Error, kLog, e.what());
-    }
+    state_.tryCommit();  // on failure the store logs once and the next commit retries
   }
 }
 

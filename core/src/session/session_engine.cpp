@@ -616,19 +616,14 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
     }
     // Notification attributes the ACS switched on in this session get their baseline.
     if (ok && tracker_) tracker_->refreshBaseline();
-    try {
-      state_.commit();
-    } catch (const StoreError& e) {
-      CWMPD_LOG(Error, kLog, "cannot persist session state: " << e.what());
-    }
+    state_.tryCommit();  // on failure the store logs once and the next commit retries
     for (auto& l : listeners_) l(false);
     if (ok && factoryResetAfterSession_) {
       factoryResetAfterSession_ = false;
       CWMPD_LOG(Notice, kLog, "factory reset requested by the ACS");
       discardOldAcs();  // the store goes below; the owners of what it held forget it too
       model_.wipeStore();
-      state_.erasePrefix("");
-      state_.commit();
+      state_.wipe();
       if (hooks_.factoryReset) hooks_.factoryReset();
       return;
     }
@@ -691,11 +686,7 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
     for (auto& t : scheduleTimers_) t->cancel();
     scheduleTimers_.clear();
     state_.erasePrefix("s:");
-    try {
-      state_.commit();
-    } catch (const StoreError& e) {
-      CWMPD_LOG(Error, kLog, "cannot persist session state: " << e.what());
-    }
+    state_.tryCommit();  // on failure the store logs once and the next commit retries
     std::erase_if(cpeRequests_, [](const soap::Body& b) { return std::holds_alternative<soap::TransferComplete>(b); });
     for (auto& l : bootstrapListeners_) l();
   }
@@ -741,7 +732,7 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
     std::string storeKey = "s:" + std::to_string(++scheduleCounter_) + ":" + std::to_string(due);
     if (persist) {
       state_.set(storeKey, std::to_string(due) + "\t" + key);
-      state_.commit();
+      state_.tryCommit();
     }
     armScheduled(storeKey, due, key);
   }
@@ -761,7 +752,7 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
       self->events_.add("3 SCHEDULED");
       self->events_.add("M ScheduleInform", key);
       self->state_.erase(storeKey);
-      self->state_.commit();
+      self->state_.tryCommit();
       ts.erase(std::remove(ts.begin(), ts.end(), timer), ts.end());
       self->kick();
     });

@@ -190,11 +190,7 @@ void TransferManager::discardForBootstrap() {
     records_.erase(id);
     eraseRecord(state_, id);
   }
-  try {
-    state_.commit();
-  } catch (const StoreError& e) {
-    CWMPD_LOG(Error, kLog, "cannot persist: " << e.what());
-  }
+  state_.tryCommit();  // on failure the store logs once and the next commit retries
   if (hooks_.removeEvent)
     for (const char* code : {"7 TRANSFER COMPLETE", "M Download", "M Upload", "M ScheduleDownload"})
       hooks_.removeEvent(code);
@@ -241,32 +237,20 @@ void TransferManager::configurationApplied(const TransferRecord& r) {
   std::string name = sanitizeFileName(urlFileName(r.url)).value_or(kConfigKey);
   state_.set(kConfigNameState, name.substr(0, 64));
   state_.set(kConfigDateState, isoTime(now()));
-  try {
-    state_.commit();
-  } catch (const StoreError& e) {
-    CWMPD_LOG(Error, kLog, "cannot persist: " << e.what());
-  }
+  state_.tryCommit();  // on failure the store logs once and the next commit retries
 }
 
 // ---------------- persistence ----------------
 
 void TransferManager::persist(const TransferRecord& r) {
   saveRecord(state_, r);
-  try {
-    state_.commit();
-  } catch (const StoreError& e) {
-    CWMPD_LOG(Error, kLog, "cannot persist transfer " << r.id << ": " << e.what());
-  }
+  state_.tryCommit();  // on failure the store logs once and the next commit retries
 }
 
 void TransferManager::forget(std::uint64_t id) {
   records_.erase(id);
   eraseRecord(state_, id);
-  try {
-    state_.commit();
-  } catch (const StoreError& e) {
-    CWMPD_LOG(Error, kLog, "cannot persist: " << e.what());
-  }
+  state_.tryCommit();  // on failure the store logs once and the next commit retries
 }
 
 TransferRecord* TransferManager::find(std::uint64_t id) {
