@@ -4,12 +4,15 @@
 //  - Greeting is stored and persisted by the core; validate refuses what we cannot show;
 //  - Enable going to true raises the vendor event "X 00005E TRIGGERED", but only once
 //    the transaction committed (onFlush), so a set that is rolled back raises nothing;
+//    the apply handler reports that change as applied at the session's end
+//    (sdk::Effect::AtSessionEnd), so the ACS gets SetParameterValues Status 1;
 //  - the vendor file type "X 00005E Example Text": a Download of that type hands the
 //    downloaded file to a handler here, which checks it (printable text) and moves it
 //    into the folder [example] file_dir names, under its TargetFileName.
 #include <cwmpd/sdk/model_xml.hpp>
 #include <cwmpd/sdk/plugin.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -48,9 +51,13 @@ class ExamplePlugin : public cwmpd::sdk::Plugin {
                 if (ch < 0x20 || ch > 0x7e)
                   throw Fault(FaultCode::InvalidParameterValue, "Greeting must be printable ASCII");
         })
-        .apply([this](const std::vector<Change>& changes) {
-          for (const auto& c : changes)
-            if (c.parameter == "Enable") pending_ = c.value == "true" || c.value == "1";
+        .apply([this](const std::vector<Change>& changes, cwmpd::sdk::ApplyReport& report) {
+          for (std::size_t i = 0; i < changes.size(); ++i) {
+            if (changes[i].parameter != "Enable") continue;  // Greeting: stored by the core, in effect now
+            pending_ = changes[i].value == "true" || changes[i].value == "1";
+            // Acted on by onFlush, at the end of the ACS session.
+            report.effects[i] = cwmpd::sdk::Effect::AtSessionEnd;
+          }
         })
         .rollback([this](const std::vector<Change>&) { pending_ = false; });
     reg.onFlush([this] {

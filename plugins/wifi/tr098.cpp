@@ -125,7 +125,10 @@ struct Row {
   std::optional<hal::AccessPointInfo> a;
 };
 
-std::string rowStatus(const Row& w) {
+// "Error" too while the last flush that carried the row's SSID failed (the change was
+// accepted with Status 1 and could not be applied later).
+std::string rowStatus(const WifiState& state, const Row& w) {
+  if (state.applyFailed(Kind::Ssid, w.ssid)) return "Error";
   if (!w.s->enabled) return "Disabled";
   return w.s->status == hal::OperStatus::Up ? "Up" : "Error";
 }
@@ -155,7 +158,8 @@ class Tr098 final : public WifiModel {
     reg.object(kWlan)
         .get("Enable", live(
                            row, [](const Row& w) { return boolStr(w.s->enabled); }, "false"))
-        .get("Status", live(row, rowStatus, "Error"))
+        .get("Status", live(
+                           row, [this](const Row& w) { return rowStatus(s_, w); }, "Error"))
         .get("BSSID", live(
                           row, [](const Row& w) { return w.s->mac; }, ""))
         .get("Channel",
@@ -202,8 +206,11 @@ class Tr098 final : public WifiModel {
           s_.staged().beginTransaction();
           for (const auto& [object, group] : byObject(changes)) validateRow(object, group);
         })
-        .apply([this](const std::vector<Change>& changes) {
+        .apply([this](const std::vector<Change>& changes, sdk::ApplyReport& report) {
+          // Staged for the flush at the end of the session: SetParameterValues Status 1.
+          const std::uint64_t before = s_.stagedWrites();
           for (const auto& [object, group] : byObject(changes)) applyRow(object, group);
+          if (s_.stagedWrites() != before) report.setAll(sdk::Effect::AtSessionEnd);
         })
         .rollback([this](const std::vector<Change>&) { s_.staged().rollback(); });
 
@@ -221,12 +228,10 @@ class Tr098 final : public WifiModel {
             checkSecret(c);
           }
         })
-        .apply([this](const std::vector<Change>& changes) {
-          for (const auto& c : changes) {
-            Row w = load(instanceNumbers(c.object).at(1)).value();
-            s_.stage(Kind::AccessPoint, w.a->name, field::kPassphrase, c.value);
-          }
-        })
+        .apply(stagedApply(s_, [this](const Change& c) {
+          Row w = load(instanceNumbers(c.object).at(1)).value();
+          s_.stage(Kind::AccessPoint, w.a->name, field::kPassphrase, c.value);
+        }))
         .rollback([this](const std::vector<Change>&) { s_.staged().rollback(); });
 
     using D = hal::AssociatedDevice;
@@ -264,7 +269,7 @@ class Tr098 final : public WifiModel {
   void refresh() override {
     for (const auto& [number, name] : s_.ssids.all()) {
       if (auto w = load(number))
-        watch_.observe(s_.host(), wlanRow(number) + "Status", rowStatus(*w));
+        watch_.observe(s_.host(), wlanRow(number) + "Status", rowStatus(s_, *w));
       std::vector<std::string> macs;
       if (auto apName = s_.accessPointFor(name))
         if (auto a = s_.accessPoint(*apName))

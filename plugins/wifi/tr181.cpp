@@ -91,12 +91,10 @@ class Tr181 final : public WifiModel {
   void refresh() override {
     for (const auto& [number, name] : s_.radios.all())
       if (auto r = s_.radio(name))
-        watch_.observe(s_.host(), kRadioTable + std::to_string(number) + ".Status",
-                       hal::toString(r->status));
+        watch_.observe(s_.host(), kRadioTable + std::to_string(number) + ".Status", radioStatus(*r));
     for (const auto& [number, name] : s_.ssids.all())
       if (auto sd = s_.ssid(name))
-        watch_.observe(s_.host(), kSsidTable + std::to_string(number) + ".Status",
-                       hal::toString(sd->status));
+        watch_.observe(s_.host(), kSsidTable + std::to_string(number) + ".Status", ssidStatus(*sd));
     for (const auto& [number, name] : s_.accessPoints.all()) {
       std::vector<std::string> macs;
       if (auto a = s_.accessPoint(name))
@@ -155,7 +153,7 @@ class Tr181 final : public WifiModel {
         .get("Enable", live(
                            radio, [](const R& r) { return boolStr(r.enabled); }, "false"))
         .get("Status", live(
-                           radio, [](const R& r) { return hal::toString(r.status); }, "NotPresent"))
+                           radio, [this](const R& r) { return radioStatus(r); }, "NotPresent"))
         .get("Name", live(
                          radio, [](const R& r) { return r.name; }, ""))
         .get("LastChange", live(
@@ -197,8 +195,7 @@ class Tr181 final : public WifiModel {
           s_.staged().beginTransaction();
           for (const auto& c : changes) validateRadio(c);
         })
-        .apply([this](const std::vector<Change>& changes) {
-          for (const auto& c : changes) {
+        .apply(stagedApply(s_, [this](const Change& c) {
             const char* f = c.parameter == "Enable"                      ? field::kEnable
                             : c.parameter == "Channel"                   ? field::kChannel
                             : c.parameter == "AutoChannelEnable"         ? field::kAutoChannel
@@ -207,10 +204,18 @@ class Tr181 final : public WifiModel {
                             : c.parameter == "TransmitPower"             ? field::kPower
                                                                          : nullptr;
             if (f) s_.stage(Kind::Radio, name(Kind::Radio, c.object), f, c.value);
-          }
-        })
+        }))
         .rollback([this](const std::vector<Change>&) { s_.staged().rollback(); });
     bindCounters(reg.object("Device.WiFi.Radio.{i}.Stats."), radio, kBasicCounters);
+  }
+
+  // TR-181 Status: "Error" while the last flush that carried the object failed (its
+  // changes were accepted with Status 1 and could not be applied later).
+  std::string radioStatus(const hal::RadioInfo& r) const {
+    return s_.applyFailed(Kind::Radio, r.name) ? "Error" : hal::toString(r.status);
+  }
+  std::string ssidStatus(const hal::SsidInfo& s) const {
+    return s_.applyFailed(Kind::Ssid, s.name) ? "Error" : hal::toString(s.status);
   }
 
   void validateRadio(const Change& c) {
@@ -251,7 +256,7 @@ class Tr181 final : public WifiModel {
         .get("Enable", live(
                            ssid, [](const S& s) { return boolStr(s.enabled); }, "false"))
         .get("Status", live(
-                           ssid, [](const S& s) { return hal::toString(s.status); }, "NotPresent"))
+                           ssid, [this](const S& s) { return ssidStatus(s); }, "NotPresent"))
         .get("Name", live(
                          ssid, [](const S& s) { return s.name; }, ""))
         .get("LastChange", live(
@@ -277,17 +282,15 @@ class Tr181 final : public WifiModel {
               refuse(c, "LowerLayers must name one Device.WiFi.Radio row");
           }
         })
-        .apply([this](const std::vector<Change>& changes) {
-          for (const auto& c : changes) {
-            const std::string n = name(Kind::Ssid, c.object);
-            if (c.parameter == "Enable")
-              s_.stage(Kind::Ssid, n, field::kEnable, c.value);
-            else if (c.parameter == "SSID")
-              s_.stage(Kind::Ssid, n, field::kSsid, c.value);
-            else if (c.parameter == "LowerLayers")
-              s_.stage(Kind::Ssid, n, field::kRadio, *radioOf(c.value));
-          }
-        })
+        .apply(stagedApply(s_, [this](const Change& c) {
+          const std::string n = name(Kind::Ssid, c.object);
+          if (c.parameter == "Enable")
+            s_.stage(Kind::Ssid, n, field::kEnable, c.value);
+          else if (c.parameter == "SSID")
+            s_.stage(Kind::Ssid, n, field::kSsid, c.value);
+          else if (c.parameter == "LowerLayers")
+            s_.stage(Kind::Ssid, n, field::kRadio, *radioOf(c.value));
+        }))
         .rollback([this](const std::vector<Change>&) { s_.staged().rollback(); })
         .onAdd([this](const InstanceRef& r) {
           const std::string n = WifiState::acsName(Kind::Ssid, r.number);
@@ -343,6 +346,7 @@ class Tr181 final : public WifiModel {
         .get("Status", live(
                            ap,
                            [this](const A& a) {
+                             if (s_.applyFailed(Kind::AccessPoint, a.name)) return "Error";
                              if (!a.enabled) return "Disabled";
                              return s_.ssid(a.ssid) ? "Enabled" : "Error_Misconfigured";
                            },
@@ -358,17 +362,15 @@ class Tr181 final : public WifiModel {
             if (c.parameter == "SSIDReference" && !ssidOf(c.value))
               refuse(c, "SSIDReference must name an existing Device.WiFi.SSID row");
         })
-        .apply([this](const std::vector<Change>& changes) {
-          for (const auto& c : changes) {
-            const std::string n = name(Kind::AccessPoint, c.object);
-            if (c.parameter == "Enable")
-              s_.stage(Kind::AccessPoint, n, field::kEnable, c.value);
-            else if (c.parameter == "SSIDReference")
-              s_.stage(Kind::AccessPoint, n, field::kSsid, *ssidOf(c.value));
-            else if (c.parameter == "SSIDAdvertisementEnabled")
-              s_.stage(Kind::AccessPoint, n, field::kAdvertise, c.value);
-          }
-        })
+        .apply(stagedApply(s_, [this](const Change& c) {
+          const std::string n = name(Kind::AccessPoint, c.object);
+          if (c.parameter == "Enable")
+            s_.stage(Kind::AccessPoint, n, field::kEnable, c.value);
+          else if (c.parameter == "SSIDReference")
+            s_.stage(Kind::AccessPoint, n, field::kSsid, *ssidOf(c.value));
+          else if (c.parameter == "SSIDAdvertisementEnabled")
+            s_.stage(Kind::AccessPoint, n, field::kAdvertise, c.value);
+        }))
         .rollback([this](const std::vector<Change>&) { s_.staged().rollback(); })
         .onAdd([this](const InstanceRef& r) {
           const std::string n = WifiState::acsName(Kind::AccessPoint, r.number);
@@ -414,19 +416,16 @@ class Tr181 final : public WifiModel {
             }
           }
         })
-        .apply([this](const std::vector<Change>& changes) {
-          for (const auto& c : changes) {
-            const std::string n = name(Kind::AccessPoint, c.object);
-            if (c.parameter == "ModeEnabled") {
-              auto a = s_.accessPoint(n);
-              s_.stage(
-                  Kind::AccessPoint, n, field::kMode,
-                  toHalMode(c.value, a ? a->supportedSecurityModes : std::vector<std::string>{}));
-            } else if (c.parameter == "KeyPassphrase" || c.parameter == "PreSharedKey") {
-              s_.stage(Kind::AccessPoint, n, field::kPassphrase, c.value);
-            }
+        .apply(stagedApply(s_, [this](const Change& c) {
+          const std::string n = name(Kind::AccessPoint, c.object);
+          if (c.parameter == "ModeEnabled") {
+            auto a = s_.accessPoint(n);
+            s_.stage(Kind::AccessPoint, n, field::kMode,
+                     toHalMode(c.value, a ? a->supportedSecurityModes : std::vector<std::string>{}));
+          } else if (c.parameter == "KeyPassphrase" || c.parameter == "PreSharedKey") {
+            s_.stage(Kind::AccessPoint, n, field::kPassphrase, c.value);
           }
-        })
+        }))
         .rollback([this](const std::vector<Change>&) { s_.staged().rollback(); });
 
     using D = hal::AssociatedDevice;

@@ -176,6 +176,11 @@ void WifiState::stage(Kind kind, const std::string& name, const char* f, std::st
   if (kind != Kind::Radio && !stagedField(kind, name, field::kCreate) && !inHal(kind, name))
     stageCreate(kind, name);
   staged_.set(key(kind, name, f), std::move(value));
+  ++stagedWrites_;
+}
+
+bool WifiState::applyFailed(Kind kind, const std::string& name) const {
+  return applyFailed_.count(std::string(kindName(kind)) + "/" + name) != 0;
 }
 
 void WifiState::stageCreate(Kind kind, const std::string& name) {
@@ -280,9 +285,15 @@ void WifiState::flush() {
     try {
       hal().apply(batch);
       host_.log(sdk::LogLevel::Info, "Wi-Fi configuration applied");
+      applyFailed_.clear();  // the hardware took a whole configuration again
     } catch (const hal::HalError& e) {
-      // The session already committed; the model's live values now show what the
-      // hardware really runs, since nothing stays staged.
+      // The session already committed (SetParameterValues said Status 1: applied
+      // later); the model's live values now show what the hardware really runs, since
+      // nothing stays staged, and the Status of every object of the batch says "Error".
+      for (const auto& r : batch.radios) applyFailed_.insert(std::string(kindName(Kind::Radio)) + "/" + r.name);
+      for (const auto& s : batch.ssids) applyFailed_.insert(std::string(kindName(Kind::Ssid)) + "/" + s.name);
+      for (const auto& a : batch.accessPoints)
+        applyFailed_.insert(std::string(kindName(Kind::AccessPoint)) + "/" + a.name);
       host_.log(sdk::LogLevel::Error, std::string("Wi-Fi apply failed: ") + e.what());
     }
   }

@@ -552,3 +552,67 @@ TEST_F(Fixture, AnInvalidStoredValueFallsBackToTheConfiguredValueOrTheDefaultNev
   EXPECT_EQ(disk.get("v:Device.Test.Load"), nullptr);
   EXPECT_EQ(disk.get("v:Device.Test.Name"), nullptr);
 }
+
+namespace {
+
+// A plugin whose apply handler says when its changes take effect (sdk::ApplyReport).
+TEST(DeferredApply, SetParameterValuesStatusIsOneWhenAPluginAppliesAChangeOnlyLater) {
+  TempDir dir;
+  Store store(dir.file("model.db"));
+  store.load();
+  Engine engine("Device", store);
+  FakeHost host;
+  std::vector<std::string> applied;
+  auto& reg = engine.beginRegistration("staging", host);
+  reg.definitions(kOtherModel);
+  reg.object("Device.Other.")
+      .apply([&](const std::vector<Change>& cs, cwmpd::sdk::ApplyReport& report) {
+        ASSERT_EQ(report.effects.size(), cs.size());
+        for (std::size_t i = 0; i < cs.size(); ++i) {
+          applied.push_back(cs[i].value);
+          if (cs[i].value == "staged") report.effects[i] = cwmpd::sdk::Effect::AtSessionEnd;
+          if (cs[i].value == "reboot") report.effects[i] = cwmpd::sdk::Effect::AfterReboot;
+        }
+      });
+  engine.endRegistration(true);
+  engine.finalize();
+
+  // Outside a session the flush follows the transaction at once: staged is applied.
+  EXPECT_EQ(engine.setValues({{"Device.Other.Setting", "staged"}}, Source::Bus), 0);
+  EXPECT_EQ(engine.setValues({{"Device.Other.Setting", "reboot"}}, Source::Bus), 1);
+  engine.beginSession();
+  EXPECT_EQ(engine.setValues({{"Device.Other.Setting", "now"}}, Source::Acs), 0);
+  EXPECT_EQ(engine.setValues({{"Device.Other.Setting", "staged"}}, Source::Acs), 1);
+  EXPECT_EQ(engine.setValues({{"Device.Other.Setting", "reboot"}}, Source::Acs), 1);
+  engine.endSession();
+  // Committed either way: the model holds the new value.
+  EXPECT_EQ(engine.getValues({"Device.Other.Setting"})[0].value, "reboot");
+  EXPECT_EQ(applied, (std::vector<std::string>{"staged", "reboot", "now", "staged", "reboot"}));
+}
+
+TEST(DeferredApply, AReportingApplyIsAlsoTheRollbackWhenThePluginGaveNone) {
+  TempDir dir;
+  Store store(dir.file("model.db"));
+  store.load();
+  Engine engine("Device", store);
+  FakeHost host;
+  std::vector<std::string> calls;
+  auto& reg = engine.beginRegistration("staging", host);
+  reg.definitions(kOtherModel);
+  reg.object("Device.Other.")
+      .apply([&](const std::vector<Change>& cs, cwmpd::sdk::ApplyReport& report) {
+        for (const auto& c : cs) calls.push_back(c.value);
+        report.setAll(cwmpd::sdk::Effect::AtSessionEnd);
+      });
+  engine.endRegistration(true);
+  auto& reg2 = engine.beginRegistration("failing", host);
+  reg2.definitions(cwmpd::testing::testModel());
+  reg2.object("Device.Test.").apply([](const std::vector<Change>&) { throw Fault(9002, "no"); });
+  engine.endRegistration(true);
+  engine.finalize();
+  EXPECT_THROW(engine.setValues({{"Device.Other.Setting", "a"}, {"Device.Test.Name", "b"}}, Source::Acs), SetFault);
+  // Applied, then undone through the same handler with the old value.
+  EXPECT_EQ(calls, (std::vector<std::string>{"a", ""}));
+}
+
+}  // namespace

@@ -68,7 +68,10 @@ TEST_F(Plugins, AnAtomicWifiAndVoiceChangeIsAppliedOncePerSession) {
                         "Device.Optical.Interface.1.OpticalSignalLevel", "Device.Services.VoiceService.1.SIP.Client.1.Status",
                         "Device.IP.Interface.1.IPv4Address.1.IPAddress"})
     EXPECT_NE(whole.find(p), std::string::npos) << p << " missing from the whole-tree read";
-  EXPECT_NE(results[1].get<std::string>("body", "").find("<Status>0</Status>"), std::string::npos);
+  // Wi-Fi and voice changes are staged for the flush at the end of the session: committed
+  // but not yet applied, TR-069 A.3.2.1 Status 1.
+  EXPECT_NE(results[1].get<std::string>("body", "").find("<Status>1</Status>"), std::string::npos)
+      << results[1].get<std::string>("body", "");
   EXPECT_NE(results[2].get<std::string>("body", "").find("<InstanceNumber>"), std::string::npos);
   // Secrets read back empty; the ParameterKey is the AddObject's.
   const std::string after = results[3].get<std::string>("body", "");

@@ -331,5 +331,24 @@ TEST_F(WifiTr181, ABatchTheHalRefusesAtTheFlushIsDroppedNotRetriedForever) {
   EXPECT_EQ(readIni(sim("radio/radio0.ini"))["channel"], "3");
 }
 
+TEST_F(WifiTr181, ChangesStagedForTheFlushAnswerStatusOneAndAFailedFlushShowsErrorInStatus) {
+  const std::string s1 = findRow(h, "Device.WiFi.SSID.", "Name", "wlan1"), r = radio0();
+  const std::string statusBefore = h.value(r + "Status");
+  ASSERT_NE(statusBefore, "Error");
+  h.engine->beginSession();
+  // Staged until the end of the session: committed, not yet applied (TR-069 A.3.2.1).
+  EXPECT_EQ(h.engine->setValues({{s1 + "SSID", "lost"}, {r + "Channel", "3"}}, sdk::Source::Acs), 1);
+  std::filesystem::remove(sim("ssid/wlan1.ini"));
+  std::filesystem::remove(sim("ap/ap1.ini"));
+  h.engine->endSession();  // the HAL refuses the whole batch
+  EXPECT_EQ(applyCount(h, "wifi"), 0);
+  // The ACS was told Status 1 long ago; the radio of the failed batch now says so.
+  EXPECT_EQ(h.value(r + "Status"), "Error");
+  // The next batch the hardware takes clears it.
+  h.engine->setValues({{r + "Channel", "3"}}, sdk::Source::Acs);
+  EXPECT_EQ(applyCount(h, "wifi"), 1);
+  EXPECT_EQ(h.value(r + "Status"), statusBefore);
+}
+
 }  // namespace
 }  // namespace cwmpd::testing

@@ -57,6 +57,9 @@ struct ParamDef {
 
 struct Binding {
   sdk::ChangeHandler validate, apply, rollback;
+  // Set when the plugin registered a reporting apply (`apply` then wraps it, for the
+  // rollback that falls back on apply).
+  sdk::ReportingChangeHandler applyReporting;
   sdk::InstanceHandler onAdd, onDelete;
 };
 

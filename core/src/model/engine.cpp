@@ -588,8 +588,11 @@ struct Engine::Impl {
       if ((*it)->binding.apply) rollbackBatch(*it, g.batches[*it]);
   }
 
-  // Phase 1 and 2 of a set. `changes` are already resolved and type-checked.
-  void runTransaction(std::vector<PendingChange>& changes) {
+  // Phase 1 and 2 of a set. `changes` are already resolved and type-checked. True when a
+  // plugin said some change takes effect only later: after a reboot, or at its flush
+  // while a session holds the flushes back (outside one, the flush follows at once).
+  bool runTransaction(std::vector<PendingChange>& changes) {
+    bool deferred = false;
     Groups g = groupByBinding(changes);
     auto& order = g.order;
     auto& groups = g.batches;
@@ -617,7 +620,14 @@ struct Engine::Impl {
       if (d->binding.apply) {
         auto batch = toSdk(groups[d], false);
         try {
-          firewall(pluginName(d->bindingPlugin), "apply", [&] { d->binding.apply(batch); });
+          if (d->binding.applyReporting) {
+            sdk::ApplyReport report{std::vector<sdk::Effect>(batch.size(), sdk::Effect::Now)};
+            firewall(pluginName(d->bindingPlugin), "apply", [&] { d->binding.applyReporting(batch, report); });
+            for (sdk::Effect e : report.effects)
+              deferred = deferred || e == sdk::Effect::AfterReboot || (e == sdk::Effect::AtSessionEnd && inSession);
+          } else {
+            firewall(pluginName(d->bindingPlugin), "apply", [&] { d->binding.apply(batch); });
+          }
         } catch (const Fault& f) {
           for (auto* c : groups[d])
             if (!c->def->getter) c->node->values[c->def->index] = c->old;
@@ -633,6 +643,7 @@ struct Engine::Impl {
       }
       applied.push_back(d);
     }
+    return deferred;
   }
 
   void persistValues(const std::vector<PendingChange>& changes) {
@@ -747,7 +758,20 @@ class BindingImpl : public sdk::ObjectBinding {
     return *this;
   }
   ObjectBinding& validate(sdk::ChangeHandler h) override { return set(&Binding::validate, std::move(h)); }
-  ObjectBinding& apply(sdk::ChangeHandler h) override { return set(&Binding::apply, std::move(h)); }
+  ObjectBinding& apply(sdk::ChangeHandler h) override {
+    set(&Binding::apply, std::move(h));
+    d_->binding.applyReporting = nullptr;
+    return *this;
+  }
+  ObjectBinding& apply(sdk::ReportingChangeHandler h) override {
+    claim();
+    d_->binding.applyReporting = std::move(h);
+    d_->binding.apply = [d = d_](const std::vector<sdk::Change>& changes) {
+      sdk::ApplyReport ignored{std::vector<sdk::Effect>(changes.size(), sdk::Effect::Now)};
+      d->binding.applyReporting(changes, ignored);
+    };
+    return *this;
+  }
   ObjectBinding& rollback(sdk::ChangeHandler h) override { return set(&Binding::rollback, std::move(h)); }
   ObjectBinding& onAdd(sdk::InstanceHandler h) override {
     claim();
@@ -925,7 +949,7 @@ int Engine::setValues(const std::vector<std::pair<std::string, std::string>>& va
     throw SetFault(code, msg, faults);
   }
   m.setParameterKey(parameterKey, changes);
-  m.runTransaction(changes);
+  const bool deferred = m.runTransaction(changes);
   m.persistValues(changes);
   try {
     m.commitStore();
@@ -945,7 +969,9 @@ int Engine::setValues(const std::vector<std::pair<std::string, std::string>>& va
   }
   m.notify(committed, source);
   for (int t : touched) m.markDirty(t);
-  return 0;
+  // TR-069 A.3.2.1 SetParameterValuesResponse Status: 1 when the changes are committed
+  // but some take effect only later.
+  return deferred ? 1 : 0;
 }
 
 void Engine::visitNames(std::string_view path, bool nextLevel, const NameVisitor& visit) {
@@ -1194,6 +1220,12 @@ std::vector<std::string> Engine::forcedInformParameters() {
     if (p.forcedInform) out.push_back(n.path + p.name);
   });
   return out;
+}
+
+std::string Engine::pluginOf(std::string_view path) {
+  Location loc = impl_->resolve(path);
+  if (loc.kind != Location::Param) return {};
+  return impl_->pluginName(loc.param->plugin >= 0 ? loc.param->plugin : loc.node->def->plugin);
 }
 
 std::string Engine::rawValue(std::string_view path) {

@@ -51,8 +51,9 @@ struct ParameterFault {
 };
 
 // SetParameterValues refused: `code()` is the overall fault (9003 when several
-// parameters failed, or the single parameter's code), `parameters()` the
-// SetParameterValuesFault entries, one per failing parameter.
+// parameters failed, or the single parameter's code, which D-Bus callers get),
+// `parameters()` the SetParameterValuesFault entries, one per failing parameter. On the
+// CWMP wire a fault with entries always says 9003 (soap::toSoapFault, TR-069 A.5.1).
 class SetFault : public sdk::Fault {
  public:
   SetFault(int code, std::string detail, std::vector<ParameterFault> parameters)
@@ -110,8 +111,9 @@ class DataModel {
 
   // SetParameterValues, all-or-nothing across plugins. Throws SetFault. When
   // `parameterKey` is given, ManagementServer.ParameterKey is set in the same
-  // transaction. Returns the SetParameterValuesResponse Status (0 applied, 1 applied
-  // but only effective after a reboot).
+  // transaction. Returns the SetParameterValuesResponse Status: 0 applied, 1 committed
+  // but some change takes effect later (a plugin staged it for its flush at the end of
+  // the session, or it needs a reboot: sdk::Effect).
   virtual int setValues(const std::vector<std::pair<std::string, std::string>>& values,
                         sdk::Source source,
                         const std::optional<std::string>& parameterKey = std::nullopt) = 0;

@@ -64,6 +64,9 @@ class Engine : public DataModel {
   // Throws Fault 9005.
   std::string rawValue(std::string_view path);
   bool exists(std::string_view path);
+  // The plugin that answers for a parameter (the one reading it, else the one defining it),
+  // "core" for the core's own, "" for an unknown path: for log lines.
+  [[nodiscard]] std::string pluginOf(std::string_view path);
   // Sets a core-stored value bypassing access rules (ConnectionRequestURL, ...).
   // `persist` keeps it across restarts. Notifies listeners with `source`.
   void setInternal(std::string_view path, std::string_view value, bool persist,

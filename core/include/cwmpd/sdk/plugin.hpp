@@ -44,7 +44,9 @@ namespace cwmpd::sdk {
 // Bumped whenever a type in cwmpd/sdk/ or cwmpd/hal/ changes in a way that breaks a
 // compiled plugin. The host refuses plugins built against another value.
 // 2: Registrar::fileType (vendor file types for Download), hal::System::firmwareBanks.
-inline constexpr std::uint32_t kAbiVersion = 2;
+// 3: ObjectBinding::apply(ReportingChangeHandler) (a new virtual: the vtable changed),
+//    sdk::Effect and sdk::ApplyReport.
+inline constexpr std::uint32_t kAbiVersion = 3;
 
 #if defined(__clang__)
 inline constexpr const char* kToolchain = "clang-libstdc++";
@@ -64,6 +66,9 @@ enum class LogLevel : std::uint8_t { Debug, Info, Notice, Warning, Error };
 using Getter = std::function<std::string(const InstanceRef& object)>;
 // Receives all changes of one transaction that fall on instances of one object.
 using ChangeHandler = std::function<void(const std::vector<Change>& changes)>;
+// An apply handler that also says when each change takes effect (report.effects has one
+// entry per change, all Effect::Now on entry).
+using ReportingChangeHandler = std::function<void(const std::vector<Change>& changes, ApplyReport& report)>;
 using InstanceHandler = std::function<void(const InstanceRef& object)>;
 
 // A file of a vendor type, downloaded for the plugin that registered the type.
@@ -92,6 +97,16 @@ class ObjectBinding {
   // Phase 2: make the change real (or queue it for the flush). Throwing aborts the whole
   // transaction: the core then calls `rollback` for every batch already applied.
   virtual ObjectBinding& apply(ChangeHandler handler) = 0;
+  // The same, for a plugin whose changes do not all run at once: it stages them for its
+  // flush (Effect::AtSessionEnd) or for the next boot (Effect::AfterReboot), and says so
+  // per change; the ACS then gets SetParameterValues Status 1. A deferred apply that fails
+  // later cannot fault the committed request: the plugin logs it and, where the object
+  // has a Status parameter, shows "Error" there.
+  //   .apply([this](const std::vector<Change>& changes, ApplyReport& report) {
+  //     for (const auto& c : changes) stage(c);
+  //     report.setAll(Effect::AtSessionEnd);
+  //   })
+  virtual ObjectBinding& apply(ReportingChangeHandler handler) = 0;
   // Undo an applied batch. The changes carry the values to return to in `value` (and
   // the abandoned ones in `oldValue`). Without a rollback handler the core calls `apply`
   // with those reversed changes.

@@ -53,6 +53,24 @@ struct Change {
   [[nodiscard]] std::string path() const { return object + parameter; }
 };
 
+// When the changes an apply handler accepted take effect (since ABI 3). SetParameterValues
+// answers Status 1 ("committed, not yet applied", TR-069 A.3.2.1) when any is not Now.
+enum class Effect : std::uint8_t {
+  Now,           // running when the handler returns
+  AtSessionEnd,  // staged: the plugin's flush applies it at the end of the ACS session
+                 // (right after the transaction when it was made outside a session)
+  AfterReboot,   // takes effect only after the next reboot
+};
+
+// What a reporting apply handler says about its batch: one Effect per change, in the
+// order of the changes handed to it, all Now until the handler says otherwise.
+struct ApplyReport {
+  std::vector<Effect> effects;
+  void setAll(Effect e) {
+    for (auto& x : effects) x = e;
+  }
+};
+
 // An object instance as handed to plugin handlers.
 struct InstanceRef {
   std::string path;           // "Device.Ethernet.Interface.3."
