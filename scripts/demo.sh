@@ -151,9 +151,10 @@ ctl set Device.ManagementServer.PeriodicInformInterval=600
 ctl get Device.ManagementServer.PeriodicInformInterval
 ctl names Device.DeviceInfo. --next-level
 ctl status
+# An Inform always names an event (TR-069 A.3.3.1): a bare "cwmpctl inform" is refused.
 ctl inform "X CT-COM BIND"
 
-step "second session, started by cwmpctl inform"
+step "second session, started by cwmpctl inform \"X CT-COM BIND\""
 wait_sessions 2
 acs_log "$seen"
 seen=$(curl -fsS "$control/requests" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')

@@ -140,7 +140,8 @@ Commands:
                                 access list (e.g. Subscriber; none = ACS only)
   add OBJECT.                   create an instance, prints its path
   del OBJECT.N.                 delete an instance
-  inform [EVENT...]             start a session with the ACS ("X CT-COM BIND", ...)
+  inform EVENT...               start a session with the ACS for these events
+                                ("X CT-COM BIND", ...); an Inform always names one
   schedule-inform DELAY [KEY]   inform with "3 SCHEDULED" after DELAY seconds
   status                        the agent's state
   monitor [--count N]           print value changes as they happen (N of them, or forever)

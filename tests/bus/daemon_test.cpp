@@ -190,7 +190,7 @@ TEST_F(Daemon, ValueChangedReachesASubscriberForBusAndAcsChanges) {
       "<ParameterValueStruct><Name>Device.X_00005E_Example.Greeting</Name>"
       "<Value xsi:type=\"xsd:string\">from-acs</Value></ParameterValueStruct></ParameterList>"
       "<ParameterKey>k1</ParameterKey></cwmp:SetParameterValues>");
-  ASSERT_EQ(cwmpctl({"inform"}).exitCode, 0);
+  ASSERT_EQ(cwmpctl({"inform", kVendorEvent}).exitCode, 0);
   ASSERT_TRUE(pumpUntil(
       *connection,
       [&] {
@@ -219,6 +219,24 @@ TEST_F(Daemon, AVendorEventTriggeredOverDbusReachesTheAcsInAnInform) {
   const auto bad = cwmpctl({"inform", "X 00005E NOBODY"});
   EXPECT_EQ(bad.exitCode, 3);
   EXPECT_THAT(bad.err, StartsWith("error: 9003 "));
+}
+
+TEST_F(Daemon, AnInformWithoutAnEventIsRefusedAndStartsNoSession) {
+  // TR-069 A.3.3.1: an Inform's Event list is never empty.
+  const auto r = cwmpctl({"inform"});
+  EXPECT_EQ(r.exitCode, 3);
+  EXPECT_THAT(r.err, StartsWith("error: 9003 Invalid arguments: an Inform needs at least one event code"));
+  auto connection = sdbus::createSessionBusConnectionWithAddress(bus_->address());
+  bus::AgentProxy agent(*connection);
+  const auto e = dbusErrorOf([&] { agent.Inform({}); });
+  ASSERT_TRUE(e) << "an Inform without events was accepted";
+  EXPECT_EQ(e->getName(), "org.cwmpd.Fault.InvalidArguments");
+  EXPECT_THAT(e->getMessage(), StartsWith("9003 "));
+  // Nothing was queued: the agent is idle with no pending event, and the ACS saw only the
+  // boot session.
+  EXPECT_EQ(agent.SessionState(), "Idle");
+  EXPECT_TRUE(agent.PendingEvents().empty());
+  EXPECT_EQ(acs_->sessions().size(), 1u);
 }
 
 TEST_F(Daemon, StatusShowsTheAgent) {

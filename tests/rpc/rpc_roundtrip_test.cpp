@@ -135,7 +135,31 @@ TEST_P(Rpc, SetParameterValuesWithADuplicateOrAWrongTypeIsRefused) {
   EXPECT_EQ(faultOf(dup), 9003);
   auto type = call(R"(<cwmp:SetParameterValues><ParameterList soap-enc:arrayType="cwmp:ParameterValueStruct[1]"><ParameterValueStruct><Name>Device.Test.Flag</Name><Value xsi:type="xsd:dateTime">2026-01-01T00:00:00Z</Value></ParameterValueStruct></ParameterList><ParameterKey></ParameterKey></cwmp:SetParameterValues>)",
                    "Fault");
-  EXPECT_EQ(faultOf(type), 9006);
+  // TR-069 A.5.1: with SetParameterValuesFault entries the FaultCode is 9003; the
+  // entry says why.
+  EXPECT_EQ(faultOf(type), 9003);
+  ASSERT_EQ(std::get<soap::Fault>(type.body).setParameterValuesFaults.size(), 1u);
+  EXPECT_EQ(std::get<soap::Fault>(type.body).setParameterValuesFaults[0].faultCode, 9006);
+}
+
+TEST_P(Rpc, OneBadParameterStillGivesFault9003WithItsOwnCodeInTheEntry) {
+  // TR-069 A.5.1: SetParameterValuesFault entries appear only with FaultCode 9003, so a
+  // single refused parameter is 9003 at the top too, whatever its own code.
+  const std::pair<const char*, int> cases[] = {
+      {R"(<ParameterValueStruct><Name>Device.Test.Level</Name><Value xsi:type="xsd:int">99</Value></ParameterValueStruct>)", 9007},
+      {R"(<ParameterValueStruct><Name>Device.Test.Version</Name><Value xsi:type="xsd:string">2</Value></ParameterValueStruct>)", 9008},
+      {R"(<ParameterValueStruct><Name>Device.Test.Nope</Name><Value xsi:type="xsd:string">2</Value></ParameterValueStruct>)", 9005},
+  };
+  for (const auto& [item, code] : cases) {
+    auto e = call(std::string(R"(<cwmp:SetParameterValues><ParameterList soap-enc:arrayType="cwmp:ParameterValueStruct[1]">)") +
+                      item + "</ParameterList><ParameterKey></ParameterKey></cwmp:SetParameterValues>",
+                  "Fault");
+    EXPECT_EQ(faultOf(e), 9003) << item;
+    EXPECT_EQ(std::get<soap::Fault>(e.body).faultcode, "Client");
+    const auto& entries = std::get<soap::Fault>(e.body).setParameterValuesFaults;
+    ASSERT_EQ(entries.size(), 1u) << item;
+    EXPECT_EQ(entries[0].faultCode, code);
+  }
 }
 
 TEST_P(Rpc, GetParameterNamesFollowsNextLevel) {

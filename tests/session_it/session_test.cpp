@@ -254,13 +254,18 @@ TEST_F(Session, FailedSessionsAreRetriedWithTheSpecBackOffAndRetryCount) {
       "<ParameterValueStruct><Name>Device.ManagementServer.CWMPRetryIntervalMultiplier</Name>"
       "<Value xsi:type=\"xsd:unsignedInt\">3000</Value></ParameterValueStruct></ParameterList>"
       "<ParameterKey>retry</ParameterKey></cwmp:SetParameterValues>");
+  // The failing session is a scheduled one: "3 SCHEDULED" and "M ScheduleInform" are
+  // kept on failure and retried ("6 CONNECTION REQUEST" would be discarded, TR-069
+  // 3.2.1.1, and nothing retried). Scaled, it comes 1 s after this session.
+  acs_->addRpc(
+      "<cwmp:ScheduleInform><DelaySeconds>1</DelaySeconds><CommandKey>retry</CommandKey>"
+      "</cwmp:ScheduleInform>");
   daemon_->start();
   ASSERT_TRUE(waitSessions(1));
   ASSERT_EQ(acs_->results().at(0).get<std::string>("method"), "SetParameterValuesResponse");
+  const auto before = requestsWithMethod(*acs_, "Inform").size();
   acs_->addResponses(R"([{"match": "Inform", "status": 500}, {"match": "Inform", "status": 500},
                          {"match": "Inform", "status": 500}])");
-  const auto before = requestsWithMethod(*acs_, "Inform").size();
-  acs_->connectionRequest(daemon_->connectionRequestUrl(), "cr-user", "cr-secret");
   ASSERT_TRUE(waitSessions(2, 15s));
   auto posts = requestsWithMethod(*acs_, "Inform");
   posts.erase(posts.begin(), posts.begin() + static_cast<std::ptrdiff_t>(before));

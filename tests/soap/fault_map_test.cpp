@@ -45,6 +45,40 @@ TEST(FaultMap, MapsASetFaultToOneSetParameterValuesFaultPerParameter) {
   }
 }
 
+TEST(FaultMap, ASetFaultWithEntriesIs9003AtTheTopWhateverItsOwnCode) {
+  // TR-069 A.5.1: SetParameterValuesFault entries are present only with FaultCode 9003.
+  for (int code : {9007, 9008, 9005, 9002}) {
+    const Fault f = toSoapFault(SetFault(code, "bad value: Device.A", {{"Device.A", code, ""}}));
+    EXPECT_EQ(f.code, 9003) << code;
+    EXPECT_EQ(f.faultcode, "Client") << code;
+    EXPECT_EQ(f.message, "Invalid arguments") << code;
+    ASSERT_EQ(f.setParameterValuesFaults.size(), 1u);
+    EXPECT_EQ(f.setParameterValuesFaults[0].faultCode, code);
+  }
+  // Without entries the SetFault's own code stands.
+  EXPECT_EQ(toSoapFault(SetFault(9004, "", {})).code, 9004);
+}
+
+TEST(FaultMap, AHeaderNotUnderstoodGetsASoapMustUnderstandFaultWithoutDetail) {
+  const Fault f = mustUnderstandFault({"X_ACME_Session", "Transaction"});
+  Envelope e;
+  e.header.id = "acs-7";
+  e.body = f;
+  const std::string xml = encode(e);
+  // SOAP 1.1 sections 4.2.3 and 4.4.1: faultcode MustUnderstand in the envelope's
+  // namespace; section 4.4: no detail for a header error.
+  EXPECT_NE(xml.find("<faultcode>SOAP-ENV:MustUnderstand</faultcode>"), std::string::npos) << xml;
+  EXPECT_NE(xml.find("X_ACME_Session Transaction"), std::string::npos) << xml;
+  EXPECT_EQ(xml.find("detail"), std::string::npos) << xml;
+  EXPECT_EQ(xml.find("cwmp:Fault"), std::string::npos) << xml;
+  EXPECT_NE(xml.find("acs-7"), std::string::npos);
+  CWMPD_REQUIRE_BBF_SCHEMAS();
+  for (CwmpNamespace ns : {CwmpNamespace::V1_0, CwmpNamespace::V1_2}) {
+    e.ns = ns;
+    EXPECT_TRUE(cwmpd::test::isValidCwmp(encode(e), "Fault"));
+  }
+}
+
 TEST(FaultMap, MapsAnyOtherExceptionToInternalErrorWithoutLeakingItsText) {
   const Fault f = toSoapFault(std::make_exception_ptr(std::runtime_error("secret path /etc/x")));
   EXPECT_EQ(f.code, 9002);

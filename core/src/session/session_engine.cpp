@@ -218,6 +218,11 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
   }
 
   void inform(const std::vector<std::string>& codes) {
+    // TR-069 A.3.3.1: an Inform's Event list is never empty, so a local request for a
+    // session has to say why there is one.
+    if (codes.empty())
+      throw sdk::Fault(sdk::FaultCode::InvalidArguments,
+                       "an Inform needs at least one event code (e.g. a vendor event a plugin declares)");
     for (const auto& c : codes) checkEventCode(c);  // all or nothing
     for (const auto& c : codes) events_.add(c);
     forceSession_ = true;
@@ -274,7 +279,6 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
     plan.endpoint.verifyPeer = options_.verifyPeer;
     plan.endpoint.verifyHost = options_.verifyPeer;
     plan.endpoint.timeout = options_.rpcTimeout;
-    plan.id = ++sessionCounter_;
     if (tracker_) {
       plan.notified = tracker_->pending();
       if (events_.contains("0 BOOTSTRAP")) {
@@ -290,6 +294,15 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
       }
     }
     plan.events = events_.pending();
+    if (plan.events.empty()) {
+      // TR-069 A.3.3.1: an Inform never has an empty Event list. Whatever asked for this
+      // session (a retry whose only event was "6 CONNECTION REQUEST", discarded on
+      // failure by TR-069 3.2.1.1; a CPE request without its event) has nothing to say.
+      CWMPD_LOG(Info, kLog, "no event to report: no session");
+      state(SessionState::Idle);
+      return;
+    }
+    plan.id = ++sessionCounter_;
     plan.informXml = buildInform(plan);
     plan.cpeRequests = cpeRequests_;
     running_ = true;
@@ -344,13 +357,26 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
     inf.currentTime = isoNow();
     inf.retryCount = retryCount_;
     std::vector<std::string> names = model_.forcedInformParameters();
-    for (const auto& n : extraInformParameters_)
-      if (std::find(names.begin(), names.end(), n) == names.end() && model_.exists(n)) names.push_back(n);
-    if (!names.empty()) {
+    // TR-069 Table 7 (forced inform parameters): these are in every Inform even where a
+    // plugin's data model document forgot forcedInform="true".
+    const std::vector<std::string> required = requiredInformParameters();
+    auto add = [&](const std::vector<std::string>& more) {
+      for (const auto& n : more)
+        if (std::find(names.begin(), names.end(), n) == names.end() && model_.exists(n)) names.push_back(n);
+    };
+    add(required);
+    add(extraInformParameters_);
+    // One by one: a getter that fails costs its own parameter only, never the list.
+    for (const auto& n : names) {
       try {
-        for (auto& v : model_.getValues(names)) inf.parameterList.push_back({v.name, v.value, sdk::xsdTypeName(v.type)});
+        for (auto& v : model_.getValues({n})) inf.parameterList.push_back({v.name, v.value, sdk::xsdTypeName(v.type)});
       } catch (const sdk::Fault& f) {
-        CWMPD_LOG(Warning, kLog, "a forced-inform parameter could not be read: " << f.what());
+        const bool mustHave = std::find(required.begin(), required.end(), n) != required.end();
+        CWMPD_LOG(Warning, "plugin " + model_.pluginOf(n),
+                  "forced-inform parameter " << n << " could not be read (" << f.what() << ")"
+                                             << (mustHave ? "; sent empty" : "; left out of the Inform"));
+        // The Table 7 parameters are all strings; an ACS expects them in every Inform.
+        if (mustHave) inf.parameterList.push_back({n, std::string(), sdk::xsdTypeName(sdk::ParamType::String)});
       }
     }
     for (const auto& v : plan.notifiedSilently ? std::vector<ParameterValue>{} : plan.notified) {
@@ -360,6 +386,18 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
     }
     env.body = std::move(inf);
     return soap::encode(env);
+  }
+
+  // TR-069 Table 7, "Forced Inform parameters", for the configured root.
+  std::vector<std::string> requiredInformParameters() const {
+    const std::string di = root_ + ".DeviceInfo.";
+    std::vector<std::string> out = {di + "HardwareVersion", di + "SoftwareVersion", di + "ProvisioningCode",
+                                    ms_ + "ParameterKey", ms_ + "ConnectionRequestURL"};
+    if (root_ == "InternetGatewayDevice") {
+      out.push_back(root_ + ".DeviceSummary");
+      out.push_back(di + "SpecVersion");
+    }
+    return out;
   }
 
   // SOAP 1.1 section 6.2: a SOAP Fault comes with HTTP 500 (GenieACS's 8000 and 8005
@@ -414,6 +452,13 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
       CWMPD_LOG(Warning, sid, "ACS answered the Inform with " << soap::methodName(env.body));
       return Outcome::Failed;
     }
+    if (!env.header.unknownMustUnderstand.empty()) {
+      // SOAP 1.1 section 4.2.3: not understood, so not processed: the Inform was not
+      // accepted and its events stay queued.
+      CWMPD_LOG(Warning, sid, "InformResponse with header entries we must but do not understand ("
+                                  << env.header.unknownMustUnderstand.front().substr(0, 64) << "); closing the session");
+      return Outcome::Failed;
+    }
     // The events are delivered once the InformResponse arrived (TR-069 3.7.1.5).
     onMain([&] {
       connectedFrom(res.localAddress);
@@ -448,7 +493,15 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
         CWMPD_LOG(Warning, sid, "HTTP failed: " << res.error);
         return Outcome::Failed;
       }
-      if (res.emptyAnswer()) {
+      if (!res.emptyAnswer() && !soapAnswer(res)) {
+        noteRetryAfter(res, plan);
+        CWMPD_LOG(Warning, sid, "ACS answered HTTP " << res.status);
+        return Outcome::Failed;
+      }
+      auto msg = res.emptyAnswer() ? soap::DecodeResult(soap::Envelope{}) : soap::decode(res.body, limits);
+      // TR-069 3.7.2.4: an HTTP 200 whose body is only whitespace, or an envelope with an
+      // empty Body, says "nothing more" like a 204 (the decoder reads both as Empty).
+      if (res.status != 500 && msg.ok() && std::holds_alternative<soap::Empty>(msg.envelope().body)) {
         // TR-069 3.7.2.4: the ACS has nothing more. The session ends unless we still
         // hold requests of our own. HoldRequests applies only to the envelope that
         // carried it (3.7.2.4): an empty answer releases our requests.
@@ -465,12 +518,6 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
         state(SessionState::InSession);
         return Outcome::Success;
       }
-      if (!soapAnswer(res)) {
-        noteRetryAfter(res, plan);
-        CWMPD_LOG(Warning, sid, "ACS answered HTTP " << res.status);
-        return Outcome::Failed;
-      }
-      auto msg = soap::decode(res.body, limits);
       if (res.status == 500 && (!msg.ok() || !std::holds_alternative<soap::Fault>(msg.envelope().body))) {
         CWMPD_LOG(Warning, sid, "ACS answered HTTP 500 without a SOAP Fault");
         return Outcome::Failed;
@@ -490,6 +537,29 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
         continue;
       }
       auto& m = msg.envelope();
+      const std::string method = soap::methodName(m.body);
+      const bool response = std::holds_alternative<soap::Fault>(m.body) ||
+                            (method.size() > 8 && method.compare(method.size() - 8, 8, "Response") == 0 && method[0] != 'X');
+      if (!m.header.unknownMustUnderstand.empty()) {
+        // SOAP 1.1 section 4.2.3: a header entry with mustUnderstand="1" we do not know
+        // means the message must not be processed. A request gets the MustUnderstand
+        // fault as our answer; an answer to our own request cannot be answered, so the
+        // session ends.
+        std::string names;
+        for (const auto& h : m.header.unknownMustUnderstand) names += (names.empty() ? "" : ", ") + h.substr(0, 64);
+        if (response) {
+          CWMPD_LOG(Warning, sid, "ACS answer with header entries we must but do not understand (" << names
+                                                                                                  << "); closing the session");
+          return Outcome::Failed;
+        }
+        CWMPD_LOG(Info, sid, method << " not processed: header entries we must but do not understand (" << names << ")");
+        soap::Envelope reply;
+        reply.ns = m.ns;
+        reply.header.id = m.header.id;
+        reply.body = soap::mustUnderstandFault(m.header.unknownMustUnderstand);
+        next = soap::encode(reply);
+        continue;
+      }
       hold = m.header.holdRequests.value_or(false);
       if (auto* f = std::get_if<soap::Fault>(&m.body)) {
         // A fault from the ACS answers our last request.
@@ -508,8 +578,7 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
         CWMPD_LOG(Warning, sid, "unexpected fault " << f->code << " from the ACS");
         return Outcome::Failed;
       }
-      const std::string method = soap::methodName(m.body);
-      if (method.size() > 8 && method.compare(method.size() - 8, 8, "Response") == 0 && method[0] != 'X') {
+      if (response) {
         // The answer to our own request.
         if (sentRequest && cpeIndex < plan.cpeRequests.size()) {
           onMain([&, index = cpeIndex] {
@@ -1109,7 +1178,19 @@ void SessionEngine::addBootstrapListener(std::function<void()> l) {
   impl_->bootstrapListeners_.push_back(std::move(l));
 }
 void SessionEngine::queueCpeRequest(const soap::Body& request) {
-  if (!cpeMethodSupported(soap::methodName(request))) return;
+  const std::string method = soap::methodName(request);
+  if (!cpeMethodSupported(method)) return;
+  // TR-069 Table 7: these requests travel with their event, and an Inform needs one
+  // (A.3.3.1). The transfer manager queues them itself; this covers any other caller.
+  static const std::pair<const char*, const char*> kEventOf[] = {
+      {"TransferComplete", "7 TRANSFER COMPLETE"},
+      {"AutonomousTransferComplete", "10 AUTONOMOUS TRANSFER COMPLETE"},
+      {"RequestDownload", "9 REQUEST DOWNLOAD"},
+      {"DUStateChangeComplete", "11 DU STATE CHANGE COMPLETE"},
+      {"AutonomousDUStateChangeComplete", "12 AUTONOMOUS DU STATE CHANGE COMPLETE"},
+      {"Kicked", "5 KICKED"}};
+  for (const auto& [m, code] : kEventOf)
+    if (method == m && !impl_->events_.contains(code)) impl_->events_.add(code);
   impl_->cpeRequests_.push_back(request);
   impl_->forceSession_ = true;
   impl_->kick();

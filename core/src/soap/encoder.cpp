@@ -417,6 +417,11 @@ void writeFault(Writer& w, const Fault& f) {
   w.open("SOAP-ENV:Fault");
   w.text("faultcode", f.faultcode);
   w.text("faultstring", f.faultstring);
+  if (f.code == 0) {
+    // SOAP 1.1 section 4.4: a fault about a header entry carries no detail element.
+    w.close("SOAP-ENV:Fault");
+    return;
+  }
   w.open("detail");
   w.open("cwmp:Fault");
   w.number("FaultCode", f.code);

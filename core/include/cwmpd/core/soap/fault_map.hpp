@@ -3,7 +3,9 @@
 #pragma once
 
 #include <exception>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "cwmpd/core/data_model.hpp"
 #include "cwmpd/core/soap/decoder.hpp"
@@ -24,6 +26,11 @@ namespace cwmpd::core::soap {
 
 // Whatever a handler threw: Fault/SetFault as above, any other exception 9002.
 [[nodiscard]] Fault toSoapFault(const std::exception_ptr& error);
+
+// SOAP 1.1 section 4.2.3: the answer to a message with header entries marked
+// mustUnderstand="1" that we do not know (`headers`, their local names): faultcode
+// MustUnderstand, no cwmp:Fault detail, and the message is not processed.
+[[nodiscard]] Fault mustUnderstandFault(const std::vector<std::string>& headers);
 
 // The fault to answer a message that could not be decoded with. Precondition:
 // error.kind != Refused (that one closes the session instead).

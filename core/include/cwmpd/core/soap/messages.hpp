@@ -450,9 +450,11 @@ struct SetParameterValuesFault {
   bool operator==(const SetParameterValuesFault&) const = default;
 };
 struct Fault {
-  std::string faultcode = "Server";  // SOAP faultcode: "Client" or "Server"
+  std::string faultcode = "Server";  // SOAP faultcode: "Client", "Server", "SOAP-ENV:MustUnderstand"
   std::string faultstring = "CWMP fault";
-  int code = 0;  // cwmp:Fault FaultCode
+  // cwmp:Fault FaultCode. 0: a plain SOAP fault without the cwmp:Fault detail, for a
+  // header entry not understood (SOAP 1.1 section 4.4: detail is for Body errors only).
+  int code = 0;
   std::string message;  // cwmp:Fault FaultString
   std::vector<SetParameterValuesFault> setParameterValuesFaults;
   bool operator==(const Fault&) const = default;
