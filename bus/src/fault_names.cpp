@@ -5,53 +5,10 @@
 namespace cwmpd::bus {
 
 const char* faultName(int code) noexcept {
-  // TR-069 Amendment 6, Table A.5.1 (CPE fault codes).
-  switch (code) {
-    case 9000:
-      return "MethodNotSupported";
-    case 9001:
-      return "RequestDenied";
-    case 9002:
-      return "InternalError";
-    case 9003:
-      return "InvalidArguments";
-    case 9004:
-      return "ResourcesExceeded";
-    case 9005:
-      return "InvalidParameterName";
-    case 9006:
-      return "InvalidParameterType";
-    case 9007:
-      return "InvalidParameterValue";
-    case 9008:
-      return "NonWritableParameter";
-    case 9009:
-      return "NotificationRequestRejected";
-    case 9010:
-      return "DownloadFailure";
-    case 9011:
-      return "UploadFailure";
-    case 9012:
-      return "FileTransferAuthFailure";
-    case 9013:
-      return "UnsupportedTransferProtocol";
-    case 9014:
-      return "DownloadFailureMulticastJoin";
-    case 9015:
-      return "DownloadFailureContactServer";
-    case 9016:
-      return "DownloadFailureAccessFile";
-    case 9017:
-      return "DownloadFailureComplete";
-    case 9018:
-      return "DownloadFailureCorrupted";
-    case 9019:
-      return "DownloadFailureAuthentication";
-    default:
-      break;
-  }
-  if (code >= 9800 && code <= 9899) return "Vendor";
-  return "InternalError";
+  // The name column of the fault table (cwmpd/sdk/fault.hpp); its names are literals, so
+  // data() is NUL-terminated.
+  const sdk::FaultInfo* f = sdk::findFault(code);
+  return f != nullptr ? f->name.data() : "InternalError";
 }
 
 std::string faultErrorName(int code) { return std::string(kFaultErrorPrefix) + faultName(code); }

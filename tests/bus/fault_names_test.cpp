@@ -24,6 +24,27 @@ TEST(FaultNames, VendorCodesShareOneNameAndUnknownCodesAreInternalErrors) {
   EXPECT_EQ(faultErrorName(42), "org.cwmpd.Fault.InternalError");
 }
 
+// The transfer faults of Amendment 3 (ScheduleDownload, CancelTransfer) and the ACS and
+// vendor ranges name their own errors instead of passing for internal errors.
+TEST(FaultNames, TransferAcsAndVendorFaultsHaveTheirOwnErrorNames) {
+  EXPECT_EQ(faultErrorName(9020), "org.cwmpd.Fault.DownloadFailureTimeWindows");
+  EXPECT_EQ(faultErrorName(9021), "org.cwmpd.Fault.CancelTransferNotPermitted");
+  EXPECT_EQ(faultErrorName(9022), "org.cwmpd.Fault.InvalidUuidFormat");
+  EXPECT_EQ(faultErrorName(9032), "org.cwmpd.Fault.DeploymentUnitVersionExists");
+  EXPECT_EQ(faultErrorName(8005), "org.cwmpd.Fault.AcsRetryRequest");
+  EXPECT_EQ(faultErrorName(8850), "org.cwmpd.Fault.Vendor");
+  EXPECT_EQ(faultErrorMessage(9021, {}),
+            "9021 Cancelation of file transfer not permitted in current transfer state");
+  EXPECT_EQ(faultErrorMessage(9026, {}), "9026 Duplicate Deployment Unit");
+}
+
+TEST(FaultNames, EveryRowOfTheFaultTableIsItsOwnErrorWithTheTablesString) {
+  for (const auto& row : sdk::kFaults) {
+    EXPECT_EQ(faultErrorName(row.code), "org.cwmpd.Fault." + std::string(row.name)) << row.code;
+    EXPECT_EQ(faultErrorMessage(row.code, {}), std::to_string(row.code) + " " + std::string(row.string));
+  }
+}
+
 TEST(FaultNames, MessageStartsWithTheCodeAndTheStandardFaultString) {
   EXPECT_EQ(faultErrorMessage(sdk::Fault(9005, "Device.Foo.")),
             "9005 Invalid parameter name: Device.Foo.");

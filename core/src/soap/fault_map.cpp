@@ -4,25 +4,11 @@
 
 namespace cwmpd::core::soap {
 
-// TR-069 Amendment 6, A.5.1, Table "Fault codes": the SOAP faultcode column. The
-// argument and name errors are the ACS's ("Client"); everything the CPE could not do,
-// including a rejected notification request (9009) and the transfer failures, is the
-// CPE's ("Server"). The deployment-unit codes 9021-9032 are "Client" except 9020.
+// The SOAP faultcode column of the fault table (cwmpd/sdk/fault.hpp). Codes outside the
+// table are the CPE's trouble: "Server".
 const char* soapFaultcode(int code) noexcept {
-  switch (code) {
-    case 9003:
-    case 9005:
-    case 9006:
-    case 9007:
-    case 9008:
-      return "Client";
-    default:
-      break;
-  }
-  if (code >= 9021 && code <= 9032) return "Client";
-  // ACS faults (8000-8005) are all "Server" except invalid arguments.
-  if (code == 8003) return "Client";
-  return "Server";
+  const sdk::FaultInfo* f = sdk::findFault(code);
+  return f != nullptr && f->soapFaultcode == sdk::SoapFaultcode::Client ? "Client" : "Server";
 }
 
 Fault makeFault(int code, std::string_view detail) {

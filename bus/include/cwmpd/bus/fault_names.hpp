@@ -1,4 +1,5 @@
-// The one place where CWMP fault codes become D-Bus errors and back (CONVENTIONS 6).
+// Where CWMP fault codes become D-Bus errors and back (CONVENTIONS 6), by the one fault
+// table of cwmpd/sdk/fault.hpp.
 //
 // A fault travels as the D-Bus error "org.cwmpd.Fault.<Name>" whose message starts with the
 // CWMP code: "9005 Invalid parameter name: Device.Foo.". Clients read the code from the
@@ -14,8 +15,9 @@
 
 namespace cwmpd::bus {
 
-// "InvalidParameterName" for 9005; "Vendor" for 9800-9899; "InternalError" for codes that
-// are not CWMP CPE fault codes.
+// The name column of the fault table (cwmpd/sdk/fault.hpp): "InvalidParameterName" for
+// 9005, "CancelTransferNotPermitted" for 9021, "Vendor" for 9800-9899 and 8800-8899;
+// "InternalError" for codes outside the table.
 [[nodiscard]] const char* faultName(int code) noexcept;
 
 // "org.cwmpd.Fault.InvalidParameterName".

@@ -14,8 +14,9 @@
 
 namespace cwmpd::core::soap {
 
-// "Client" or "Server" as the spec's fault table gives for a CPE (9xxx) or ACS (8xxx)
-// fault code. Vendor codes (9800-9899, 8800-8899) and unknown codes give "Server".
+// "Client" or "Server": the SOAP faultcode of the fault table (cwmpd/sdk/fault.hpp) for
+// a CPE (9xxx) or ACS (8xxx) fault code. Vendor codes (9800-9899, 8800-8899) and codes
+// outside the table give "Server".
 [[nodiscard]] const char* soapFaultcode(int code) noexcept;
 
 // A SOAP Fault for `code`, FaultString = `detail` or the spec's string for the code.

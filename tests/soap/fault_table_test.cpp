@@ -1,0 +1,82 @@
+// The one table of fault codes (cwmpd/sdk/fault.hpp) and the SOAP encoder reading it.
+#include <gtest/gtest.h>
+
+#include <regex>
+#include <set>
+#include <string>
+
+#include "cwmpd/core/soap/encoder.hpp"
+#include "cwmpd/core/soap/fault_map.hpp"
+#include "cwmpd/sdk/fault.hpp"
+
+namespace cwmpd::core::soap {
+namespace {
+
+int rowsOf(int code) {
+  int n = 0;
+  for (const auto& f : sdk::kFaults) n += f.code == code ? 1 : 0;
+  return n;
+}
+
+TEST(FaultTable, EveryCpeAndAcsCodeOfTheSpecHasExactlyOneRow) {
+  for (int code = 9000; code <= 9032; ++code) EXPECT_EQ(rowsOf(code), 1) << code;
+  for (int code = 8000; code <= 8006; ++code) EXPECT_EQ(rowsOf(code), 1) << code;
+  // Nothing else: 9033-9799 are reserved for future amendments.
+  EXPECT_EQ(std::size(sdk::kFaults), 33u + 7u);
+  EXPECT_EQ(sdk::findFault(9033), nullptr);
+  EXPECT_EQ(sdk::findFault(8007), nullptr);
+  EXPECT_EQ(sdk::findFault(0), nullptr);
+}
+
+TEST(FaultTable, NamesAreUniqueValidDBusNameElementsAndStringsAreNotEmpty) {
+  // D-Bus specification, "Error names": elements of [A-Za-z0-9_], not starting with a
+  // digit, the whole name at most 255 bytes.
+  const std::regex element("[A-Za-z_][A-Za-z0-9_]*");
+  std::set<std::string_view> names;
+  for (const auto& f : sdk::kFaults) {
+    EXPECT_TRUE(names.insert(f.name).second) << "duplicate name " << f.name;
+    EXPECT_TRUE(std::regex_match(std::string(f.name), element)) << f.name;
+    EXPECT_LE(std::string("org.cwmpd.Fault.").size() + f.name.size(), 255u);
+    EXPECT_FALSE(f.string.empty()) << f.code;
+    EXPECT_EQ(std::string(sdk::faultString(f.code)), f.string) << f.code;
+  }
+}
+
+TEST(FaultTable, VendorRangesShareOneRowNamedVendor) {
+  for (int code : {9800, 9850, 9899, 8800, 8899}) {
+    const sdk::FaultInfo* f = sdk::findFault(code);
+    ASSERT_NE(f, nullptr) << code;
+    EXPECT_EQ(f->name, "Vendor");
+    EXPECT_EQ(f->soapFaultcode, sdk::SoapFaultcode::Server);
+    EXPECT_STREQ(sdk::faultString(code), "Vendor defined fault");
+  }
+  EXPECT_EQ(sdk::findFault(9900), nullptr);
+  EXPECT_EQ(sdk::findFault(8900), nullptr);
+}
+
+TEST(FaultTable, TheEnumeratorsAreTheTableNames) {
+  EXPECT_EQ(static_cast<int>(sdk::FaultCode::InvalidParameterName), 9005);
+  EXPECT_EQ(static_cast<int>(sdk::FaultCode::DownloadFailureTimeWindows), 9020);
+  EXPECT_EQ(static_cast<int>(sdk::FaultCode::CancelTransferNotPermitted), 9021);
+  EXPECT_EQ(static_cast<int>(sdk::FaultCode::DeploymentUnitVersionExists), 9032);
+  EXPECT_EQ(static_cast<int>(sdk::FaultCode::AcsRetryRequest), 8005);
+}
+
+TEST(FaultTable, TheSoapEncoderWritesEachRowsFaultcodeAndString) {
+  for (const auto& row : sdk::kFaults) {
+    const Fault f = makeFault(row.code);
+    EXPECT_EQ(f.code, row.code);
+    EXPECT_EQ(f.faultcode, row.soapFaultcode == sdk::SoapFaultcode::Client ? "Client" : "Server") << row.code;
+    EXPECT_EQ(f.message, row.string) << row.code;
+    // And a fault thrown with the code alone carries the same string to the ACS.
+    EXPECT_EQ(toSoapFault(sdk::Fault(row.code)).message, row.string) << row.code;
+    Envelope e;
+    e.body = f;
+    const std::string xml = encode(e);
+    EXPECT_NE(xml.find("<faultcode>" + std::string(f.faultcode) + "</faultcode>"), std::string::npos);
+    EXPECT_NE(xml.find("<FaultString>" + std::string(row.string) + "</FaultString>"), std::string::npos) << xml;
+  }
+}
+
+}  // namespace
+}  // namespace cwmpd::core::soap
