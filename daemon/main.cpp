@@ -70,8 +70,8 @@ void validateKnownKeys(const core::Config& c) {
   c.requireKnownKeys("cpe", {"root", "connection_request_port", "connection_request_path",
                              "connection_request_username", "connection_request_password",
                              "connection_request_address", "connection_request_host", "connection_request_interface",
-                             "connection_request_enable",
-                             "connection_request_min_interval", "inform_parameters", "vendor_events"});
+                             "connection_request_enable", "connection_request_min_interval",
+                             "connection_request_burst", "inform_parameters", "vendor_events"});
   c.requireKnownKeys("bus", {"address"});
   c.requireKnownKeys("hal", {"backend", "sim_dir", "reboot_command", "factory_reset_command",
                              "firmware_apply_command", "wifi_apply_command", "voice_apply_command",
@@ -154,8 +154,10 @@ Settings readSettings(const core::Config& c) {
   o.connectionRequestPath = c.get("cpe", "connection_request_path", "/");
   if (o.connectionRequestPath.empty() || o.connectionRequestPath[0] != '/')
     c.fail("cpe", "connection_request_path", "must start with '/'");
-  o.connectionRequestMinInterval =
-      std::chrono::milliseconds(c.getInt("cpe", "connection_request_min_interval", 5000, 0, 3600000));
+  // Flood limit (token bucket): a burst of requests, then one more per min_interval ms.
+  o.connectionRequestBurst = static_cast<unsigned>(c.getInt("cpe", "connection_request_burst", 5, 1, 1000));
+  o.connectionRequestRefillInterval =
+      std::chrono::milliseconds(c.getInt("cpe", "connection_request_min_interval", 2000, 0, 3600000));
   if (auto ts = c.find("session", "time_scale")) {
     try {
       o.timeScale = std::stod(*ts);

@@ -381,6 +381,12 @@ class Acs:
     # --- connection requests (the ACS as HTTP client of the CPE) ----------------------
 
     def connection_request(self, spec):
+        if "nc" in spec:
+            return {"nc_statuses": digest_get_nc(spec["url"], spec.get("username", ""),
+                                                 spec.get("password", ""),
+                                                 [int(n) for n in spec["nc"]],
+                                                 bool(spec.get("rechallenge")),
+                                                 float(spec.get("timeout", 5)))}
         count = int(spec.get("count", 1))
         with self.lock:
             genieacs = spec.get("style", self.config["mode"]) == "genieacs"
@@ -487,23 +493,55 @@ def digest_get(url, username, password, timeout):
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
-
-    def get(headers):
-        conn = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=timeout)
-        try:
-            conn.request("GET", path, headers=headers)
-            reply = conn.getresponse()
-            reply.read()
-            return reply.status, reply.getheader("WWW-Authenticate", "")
-        finally:
-            conn.close()
-
-    status, challenge = get({})
+    status, challenge = plain_get(parts, path, {}, timeout)
     if status != 401 or not challenge.lower().startswith("digest "):
         return status
-    status, _ = get({"Authorization": digest_authorization("GET", path, challenge,
-                                                           username, password)})
+    status, _ = plain_get(parts, path, {"Authorization": digest_authorization(
+        "GET", path, challenge, username, password)}, timeout)
     return status
+
+
+def plain_get(parts, path, headers, timeout):
+    """One GET on a new connection: (status, WWW-Authenticate)."""
+    conn = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=timeout)
+    try:
+        conn.request("GET", path, headers=headers)
+        reply = conn.getresponse()
+        reply.read()
+        return reply.status, reply.getheader("WWW-Authenticate", "")
+    finally:
+        conn.close()
+
+
+def digest_get_nc(url, username, password, counts, rechallenge, timeout):
+    """After one challenge, the same authenticated GET once per nonce count in `counts`
+    (same nonce and cnonce, a new connection each), as a replaying attacker or a careless
+    ACS would send them: the status of each. `rechallenge`: an unauthenticated GET before
+    each, as an attacker may send to make the server issue the nonce again."""
+    parts = urllib.parse.urlsplit(url)
+    path = parts.path or "/"
+    status, challenge = plain_get(parts, path, {}, timeout)
+    if status != 401 or not challenge.lower().startswith("digest "):
+        return [status] * len(counts)
+    p = parse_auth_params(challenge[7:])
+    realm, nonce = p.get("realm", ""), p.get("nonce", "")
+    ha1 = md5hex(f"{username}:{realm}:{password}")
+    ha2 = md5hex(f"GET:{path}")
+    cnonce = secrets.token_hex(8)
+    statuses = []
+    for n in counts:
+        if rechallenge:
+            plain_get(parts, path, {}, timeout)
+        nc = f"{n:08x}"
+        response = md5hex(f"{ha1}:{nonce}:{nc}:{cnonce}:auth:{ha2}")
+        fields = [f'username="{username}"', f'realm="{realm}"', f'nonce="{nonce}"',
+                  f'uri="{path}"', "algorithm=MD5", "qop=auth", f"nc={nc}",
+                  f'cnonce="{cnonce}"', f'response="{response}"']
+        if "opaque" in p:
+            fields.append(f'opaque="{p["opaque"]}"')
+        statuses.append(plain_get(parts, path, {"Authorization": "Digest " + ", ".join(fields)},
+                                  timeout)[0])
+    return statuses
 
 
 class AcsHandler(http.server.BaseHTTPRequestHandler):

@@ -487,21 +487,6 @@ TEST_F(Session, ConnectionRequestCredentialsSetByTheAcsApplyAtOnce) {
   ASSERT_TRUE(waitSessions(2));
 }
 
-TEST_F(Session, AFloodOfConnectionRequestsIsCoalescedIntoAFewSessions) {
-  daemon_->start();
-  ASSERT_TRUE(waitSessions(1));
-  auto r = acs_->connectionRequest(daemon_->connectionRequestUrl(), "cr-user", "cr-secret", 1000);
-  int answered = 0;
-  for (const auto& [status, n] : r.get_child("statuses")) answered += n.get_value<int>();
-  EXPECT_EQ(answered, 1000);
-  ASSERT_TRUE(waitSessions(2));
-  std::this_thread::sleep_for(2s);
-  const auto sessions = acs_->sessions().size() - 1;
-  EXPECT_GE(sessions, 1u);
-  EXPECT_LE(sessions, 2u);
-  EXPECT_TRUE(daemon_->running());
-}
-
 TEST_F(Session, HostileXmlFromTheAcsClosesTheSessionAndTheDaemonLivesOn) {
   acs_->addRpc(
       R"(<?xml version="1.0"?><!DOCTYPE lol [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;">]>)"

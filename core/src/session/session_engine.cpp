@@ -307,6 +307,7 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
     plan.cpeRequests = cpeRequests_;
     running_ = true;
     again_ = false;
+    crDuringSession_ = false;
     state(SessionState::Connecting);
     model_.beginSession();
     for (auto& l : listeners_) l(true);
@@ -611,6 +612,7 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
     for (const auto& e : sent)
       if (e.code == "0 BOOTSTRAP") state_.set("bootstrap-url", url);
     events_.delivered(sent);
+    if (crDuringSession_) events_.add("6 CONNECTION REQUEST");
   }
 
   void cpeRequestRefused(const std::string& method, int code) {
@@ -676,7 +678,9 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
       retryTimer_.expires_after(std::chrono::milliseconds(static_cast<long long>(wait * 1000)));
       retryTimer_.async_wait([w = weak_from_this()](const boost::system::error_code& ec) {
         if (ec) return;
-        if (auto self = w.lock()) {
+        auto self = w.lock();
+        // A connection request may have ended the wait after this handler was queued.
+        if (self && self->waitingRetry_) {
           self->waitingRetry_ = false;
           self->forceSession_ = true;
           self->startSession();
@@ -846,14 +850,12 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
     c.address = options_.connectionRequestAddress;
     c.port = options_.connectionRequestPort;
     c.path = options_.connectionRequestPath;
-    c.minTriggerInterval = options_.connectionRequestMinInterval;
+    c.burst = options_.connectionRequestBurst;
+    c.refillInterval = options_.connectionRequestRefillInterval;
     cr_ = std::make_unique<net::ConnectionRequestServer>(c, [w = weak_from_this()] {
       if (auto self = w.lock()) {
         asio::post(self->io_, [w] {
-          if (auto s = w.lock()) {
-            s->events_.add("6 CONNECTION REQUEST");
-            s->kick();
-          }
+          if (auto s = w.lock()) s->connectionRequested();
         });
       }
     });
@@ -1038,6 +1040,23 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
     CWMPD_LOG(Info, kLog, "connection requests on " << url);
   }
 
+  // TR-069 3.2.2: every accepted Connection Request gets a session with "6 CONNECTION
+  // REQUEST", once. Requests before that session's Inform go into it; one that comes
+  // while a session runs gets one more session right after it.
+  void connectionRequested() {
+    events_.add("6 CONNECTION REQUEST");
+    // The running session's Inform may carry a "6" already: when its InformResponse
+    // marks that one delivered, this request must still find one queued.
+    if (running_) crDuringSession_ = true;
+    if (waitingRetry_) {
+      // The ACS reaching out means it is back: the retry wait ends now.
+      CWMPD_LOG(Info, kLog, "connection request during the retry wait: retrying now");
+      retryTimer_.cancel();
+      waitingRetry_ = false;
+    }
+    kick();
+  }
+
   void updateCrCredentials() {
     if (!cr_) return;
     try {
@@ -1116,6 +1135,7 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
   bool waitingRetry_ = false;
   bool rebootAfterSession_ = false;  // kept across a failed session: the next one ends with it
   std::string rebootKey_;
+  bool crDuringSession_ = false;  // a Connection Request arrived after the Inform was built
   bool factoryResetAfterSession_ = false;
   std::uint32_t retryCount_ = 0;
   std::uint64_t sessionCounter_ = 0;

@@ -45,7 +45,10 @@ struct SessionOptions {
   std::string connectionRequestInterface;
   std::uint16_t connectionRequestPort = 7547;
   std::string connectionRequestPath = "/";
-  std::chrono::milliseconds connectionRequestMinInterval{5'000};
+  // Flood limit of the Connection Request server: a token bucket of `Burst` requests
+  // that gains one every `RefillInterval` (0 = no limit); see ConnectionRequestServerConfig.
+  unsigned connectionRequestBurst = 5;
+  std::chrono::milliseconds connectionRequestRefillInterval{2'000};
   // Multiplies every wait (periodic interval, retry back-off, scheduled delays): tests
   // run the real daemon with 0.01 to see a day of behaviour in seconds.
   double timeScale = 1.0;

@@ -21,34 +21,64 @@ struct ConnectionRequestServerConfig {
   std::uint16_t port = 7547;  // 0 = ephemeral; see ConnectionRequestServer::port()
   std::string path = "/";     // only GET on exactly this path is served
   std::string realm = "cwmpd";
-  // A successful request triggers the callback at most once per interval. TR-069
-  // 3.2.2 lets the CPE cap the rate at which it accepts Connection Requests; requests
-  // refused for that reason get 503 without Retry-After, as the spec asks.
-  std::chrono::milliseconds minTriggerInterval{5'000};
+  // Flood protection (TR-069 3.2.2 lets the CPE cap the Connection Requests it accepts,
+  // answering 503 without Retry-After to the ones it refuses): a token bucket. Every
+  // authenticated request takes a token; the bucket holds `burst` tokens and gains one
+  // every `refillInterval`. An ACS that sends one request per task (GenieACS does, back
+  // to back) never meets the limit; a flood gets 503 once the burst is spent.
+  // refillInterval 0 = no limit.
+  unsigned burst = 5;
+  std::chrono::milliseconds refillInterval{2'000};
   // How long a digest nonce stays valid: the ACS may answer a 401 on a new TCP
   // connection, so the nonce must outlive the connection it was issued on.
   std::chrono::seconds nonceTimeout{300};
+  // Slow or half-open clients. When all `connectionLimit` slots are taken, a new
+  // connection pushes out the oldest one that has not yet sent a whole request nor ever
+  // authenticated, so a valid ACS always gets in.
   unsigned connectionLimit = 16;              // all clients together
   unsigned perIpLimit = 4;                    // connections from one address
   std::chrono::seconds connectionTimeout{5};  // idle connections are dropped
-  // true: libmicrohttpd runs its own thread (epoll on Linux, blocking when idle).
+  // The whole request (line and headers) must arrive within this, counted from the
+  // connection (or the previous answer on it): a client trickling a byte now and then is
+  // never idle, yet it is dropped.
+  std::chrono::milliseconds requestTimeout{5'000};
+  // true: the server runs its own thread (epoll on Linux, blocking when idle).
   // false: the owner drives it from its event loop with pollFd()/timeout()/run().
   bool internalThread = true;
 };
 
 struct ConnectionRequestStats {
   std::uint64_t accepted = 0;      // authenticated and triggered the callback
-  std::uint64_t rateLimited = 0;   // authenticated but within minTriggerInterval (503)
-  std::uint64_t unauthorized = 0;  // 401 sent (first leg of digest included)
+  std::uint64_t rateLimited = 0;   // authenticated but the bucket was empty (503)
+  std::uint64_t unauthorized = 0;  // 401 sent (first leg of digest and replays included)
+  std::uint64_t replayed = 0;      // digest nc not above the highest seen for its nonce
   std::uint64_t rejected = 0;      // wrong path or method
+  std::uint64_t shed = 0;          // connections dropped: too slow, or pushed out
+};
+
+// The token bucket of ConnectionRequestServerConfig::burst/refillInterval, on an explicit
+// clock so that its arithmetic can be checked without waiting. Not thread-safe.
+class TokenBucket {
+ public:
+  using Clock = std::chrono::steady_clock;
+  // burst 0 counts as 1; refillInterval 0 = every take() succeeds.
+  TokenBucket(unsigned burst, std::chrono::milliseconds refillInterval);
+  // Takes a token if there is one at `now` (times must not go backwards).
+  [[nodiscard]] bool take(Clock::time_point now);
+
+ private:
+  unsigned burst_;
+  std::chrono::milliseconds interval_;
+  unsigned tokens_;
+  Clock::time_point since_{};  // the next token comes at since_ + interval_
 };
 
 // Thread-safety: setCredentials() and stats() may be called from any thread at any
 // time. start()/stop() and the external-loop functions belong to the owner's thread.
 class ConnectionRequestServer {
  public:
-  // Called after an authenticated request was accepted, on libmicrohttpd's thread
-  // (the internal polling thread, or the thread calling run()). It must not block and
+  // Called after an authenticated request was accepted, on the server's thread (its
+  // own, or the thread calling run()). It must not block and
   // must not touch the data model: the daemon posts the trigger to its main loop.
   using Callback = std::function<void()>;
 
