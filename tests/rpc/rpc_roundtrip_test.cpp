@@ -41,19 +41,25 @@ struct Rpc : ::testing::TestWithParam<std::string> {
     engine->addDefinitions(cwmpd::testing::testModel());
     engine->addDefinitions(kManagement);
     engine->finalize();
-    cwmpd::core::RpcActions a;
-    a.reboot = [this](const std::string& k) { actions.push_back("reboot " + k); };
-    a.factoryReset = [this] { actions.push_back("factory reset"); };
-    a.scheduleInform = [this](std::uint32_t d, const std::string& k) {
-      actions.push_back("schedule " + std::to_string(d) + " " + k);
-    };
-    a.vendor["X_0000C0_Ping"] = [](const soap::VendorMethod& m) {
+    rpc = std::make_unique<RpcDispatcher>(*engine);
+    rpc->provide<soap::Reboot>([this](const soap::Reboot& r) {
+      actions.push_back("reboot " + r.commandKey);
+      return soap::RebootResponse{};
+    });
+    rpc->provide<soap::FactoryReset>([this](const soap::FactoryReset&) {
+      actions.push_back("factory reset");
+      return soap::FactoryResetResponse{};
+    });
+    rpc->provide<soap::ScheduleInform>([this](const soap::ScheduleInform& r) {
+      actions.push_back("schedule " + std::to_string(r.delaySeconds) + " " + r.commandKey);
+      return soap::ScheduleInformResponse{};
+    });
+    rpc->provideVendor("X_0000C0_Ping", [](const soap::VendorMethod& m) {
       soap::VendorMethodResponse r;
       r.name = "X_0000C0_PingResponse";
       r.arguments = m.arguments;
       return r;
-    };
-    rpc = std::make_unique<RpcDispatcher>(*engine, a);
+    });
   }
 
   // Runs one request; returns the decoded answer after checking it against the schema.

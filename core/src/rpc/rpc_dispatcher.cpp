@@ -6,6 +6,7 @@
 #include "cwmpd/core/log.hpp"
 #include "cwmpd/core/soap/encoder.hpp"
 #include "cwmpd/core/soap/fault_map.hpp"
+#include "rpc/rpc_table.hpp"
 
 namespace cwmpd::core {
 
@@ -46,156 +47,174 @@ bool typeMatches(const std::string& xsiType, sdk::ParamType t) {
   return local == "anySimpleType" || local == "string";
 }
 
+soap::Body methodNotSupported(std::string_view method) {
+  return soap::makeFault(static_cast<int>(FaultCode::MethodNotSupported), "Method not supported: " + std::string(method));
+}
+
+// ---- the methods the table answers on the data model (Handler::Model) ------------------
+
+struct Context {
+  DataModel& model;
+  const RpcDispatcher& dispatcher;
+};
+
+soap::Body answer(Context& c, const soap::GetRPCMethods&) {
+  return soap::GetRPCMethodsResponse{c.dispatcher.supportedMethods()};
+}
+
+soap::Body answer(Context& c, const soap::GetParameterValues& r) {
+  // Written as XML while the model is walked: the values never exist twice. The buffer
+  // is sized once from a count (a generous guess per struct: what is not written stays
+  // untouched address space); growing it by doubling would copy megabytes and fault in
+  // fresh pages each time.
+  soap::GetParameterValuesResponse out;
+  out.encoded.reserve(c.model.countValues(r.parameterNames) * kValueStructGuess);
+  c.model.visitValues(r.parameterNames, [&](std::string_view name, sdk::ParamType type, std::string_view value) {
+    soap::appendParameterValueStruct(out.encoded, name, sdk::xsdTypeName(type), value);
+    ++out.encodedCount;
+  });
+  return out;
+}
+
+soap::Body answer(Context& c, const soap::SetParameterValues& r) {
+  checkKey(r.parameterKey, "ParameterKey");
+  if (r.parameterList.empty()) throw Fault(FaultCode::InvalidArguments, "empty ParameterList");
+  // 9006 for a stated type that contradicts the definition.
+  std::vector<ParameterFault> typeFaults;
+  std::vector<std::pair<std::string, std::string>> values;
+  values.reserve(r.parameterList.size());
+  for (const auto& p : r.parameterList) {
+    values.emplace_back(p.name, p.value);
+    if (p.type.empty()) continue;
+    try {
+      auto cur = c.model.getValues({p.name});
+      if (cur.size() == 1 && !typeMatches(p.type, cur[0].type))
+        typeFaults.push_back({p.name, static_cast<int>(FaultCode::InvalidParameterType), "Invalid parameter type: " + p.type});
+    } catch (const Fault&) {
+      // Unknown names are reported by setValues with 9005.
+    }
+  }
+  if (!typeFaults.empty())
+    throw SetFault(typeFaults.size() == 1 ? typeFaults[0].code : static_cast<int>(FaultCode::InvalidArguments),
+                   typeFaults[0].message, typeFaults);
+  int status = c.model.setValues(values, Source::Acs, keyOf(r.parameterKey));
+  return soap::SetParameterValuesResponse{status};
+}
+
+soap::Body answer(Context& c, const soap::GetParameterNames& r) {
+  soap::GetParameterNamesResponse out;
+  // A whole subtree has about as many names as parameters (objects add ~10%).
+  if (!r.nextLevel) out.encoded.reserve(c.model.countValues({r.parameterPath}) * kInfoStructGuess);
+  c.model.visitNames(r.parameterPath, r.nextLevel, [&](std::string_view name, bool writable) {
+    soap::appendParameterInfoStruct(out.encoded, name, writable);
+    ++out.encodedCount;
+  });
+  return out;
+}
+
+soap::Body answer(Context& c, const soap::SetParameterAttributes& r) {
+  std::vector<AttributeUpdate> ups;
+  for (const auto& s : r.parameterList)
+    ups.push_back({s.name, s.notificationChange, s.notification, s.accessListChange, s.accessList});
+  c.model.setAttributes(ups);
+  return soap::SetParameterAttributesResponse{};
+}
+
+soap::Body answer(Context& c, const soap::GetParameterAttributes& r) {
+  soap::GetParameterAttributesResponse out;
+  for (auto& a : c.model.getAttributes(r.parameterNames))
+    out.parameterList.push_back({std::move(a.name), a.notification, std::move(a.accessList)});
+  return out;
+}
+
+soap::Body answer(Context& c, const soap::AddObject& r) {
+  checkKey(r.parameterKey, "ParameterKey");
+  auto n = c.model.addObject(r.objectName, Source::Acs, keyOf(r.parameterKey));
+  return soap::AddObjectResponse{n, 0};
+}
+
+soap::Body answer(Context& c, const soap::DeleteObject& r) {
+  checkKey(r.parameterKey, "ParameterKey");
+  c.model.deleteObject(r.objectName, Source::Acs, keyOf(r.parameterKey));
+  return soap::DeleteObjectResponse{0};
+}
+
+// ---- what the dispatcher checks before an agent's handler runs (Handler::Agent) --------
+
+template <class Request>
+void check(const Request&) {}
+void check(const soap::Reboot& r) { checkKey(r.commandKey, "CommandKey"); }
+void check(const soap::ScheduleInform& r) {
+  checkKey(r.commandKey, "CommandKey");
+  // TR-069 A.4.1.2: DelaySeconds must be greater than zero.
+  if (r.delaySeconds == 0) throw Fault(FaultCode::InvalidArguments, "DelaySeconds must be greater than 0");
+}
+void check(const soap::Download& r) { checkKey(r.commandKey, "CommandKey"); }
+void check(const soap::Upload& r) { checkKey(r.commandKey, "CommandKey"); }
+void check(const soap::ScheduleDownload& r) { checkKey(r.commandKey, "CommandKey"); }
+
 }  // namespace
 
-RpcDispatcher::RpcDispatcher(DataModel& model, RpcActions actions) : model_(model), actions_(std::move(actions)) {}
+struct RpcDispatcher::Dispatch {
+  // The answer of row I of the table when `request` is its request type.
+  template <std::size_t I>
+  static bool row(RpcDispatcher& d, const soap::Body& request, soap::Body& out) {
+    constexpr const auto& method = std::get<I>(rpc::kCpeMethods);
+    using Request = typename std::decay_t<decltype(method)>::RequestType;
+    const Request* r = std::get_if<Request>(&request);
+    if (r == nullptr) return false;
+    if constexpr (method.handler == rpc::Handler::Model) {
+      Context c{d.model_, d};
+      out = answer(c, *r);
+    } else {
+      if (!d.provided(request.index())) {
+        out = methodNotSupported(method.name);
+      } else {
+        check(*r);
+        out = d.agent_[request.index()](request);
+      }
+    }
+    return true;
+  }
+
+  template <std::size_t... I>
+  static bool anyRow(RpcDispatcher& d, const soap::Body& request, soap::Body& out, std::index_sequence<I...>) {
+    return (row<I>(d, request, out) || ...);
+  }
+};
+
+RpcDispatcher::RpcDispatcher(DataModel& model) : model_(model) {}
+
+void RpcDispatcher::provideVendor(std::string name, VendorHandler handler) {
+  vendor_[std::move(name)] = std::move(handler);
+}
 
 std::vector<std::string> RpcDispatcher::supportedMethods() const {
-  std::vector<std::string> m = {"GetRPCMethods",          "SetParameterValues", "GetParameterValues",
-                                "GetParameterNames",      "SetParameterAttributes",
-                                "GetParameterAttributes", "AddObject",          "DeleteObject"};
-  if (actions_.reboot) m.push_back("Reboot");
-  if (actions_.factoryReset) m.push_back("FactoryReset");
-  if (actions_.download) m.push_back("Download");
-  if (actions_.upload) m.push_back("Upload");
-  if (actions_.scheduleInform) m.push_back("ScheduleInform");
-  if (actions_.scheduleDownload) m.push_back("ScheduleDownload");
-  if (actions_.cancelTransfer) m.push_back("CancelTransfer");
-  if (actions_.queuedTransfers) m.push_back("GetQueuedTransfers");
-  if (actions_.allQueuedTransfers) m.push_back("GetAllQueuedTransfers");
-  for (const auto& [name, fn] : actions_.vendor) m.push_back(name);
+  std::vector<std::string> m;
+  rpc::forEachRow(rpc::kCpeMethods, [&](const auto& method) {
+    using Request = typename std::decay_t<decltype(method)>::RequestType;
+    if (!method.listed) return;
+    if (method.handler == rpc::Handler::Agent && !provided(indexOf<Request>(static_cast<soap::Body*>(nullptr))))
+      return;
+    m.emplace_back(method.name);
+  });
+  for (const auto& [name, fn] : vendor_) m.push_back(name);
   return m;
 }
 
 soap::Body RpcDispatcher::handle(const soap::Body& request) {
-  auto unsupported = [](const std::string& method) -> soap::Body {
-    return soap::makeFault(static_cast<int>(FaultCode::MethodNotSupported), "Method not supported: " + method);
-  };
   try {
-    return std::visit(
-        [&](const auto& r) -> soap::Body {
-          using T = std::decay_t<decltype(r)>;
-          if constexpr (std::is_same_v<T, soap::GetRPCMethods>) {
-            return soap::GetRPCMethodsResponse{supportedMethods()};
-          } else if constexpr (std::is_same_v<T, soap::GetParameterValues>) {
-            // Written as XML while the model is walked: the values never exist twice. The
-            // buffer is sized once from a count (a generous guess per struct: what is not
-            // written stays untouched address space); growing it by doubling would copy
-            // megabytes and fault in fresh pages each time.
-            soap::GetParameterValuesResponse out;
-            out.encoded.reserve(model_.countValues(r.parameterNames) * kValueStructGuess);
-            model_.visitValues(r.parameterNames, [&](std::string_view name, sdk::ParamType type, std::string_view value) {
-              soap::appendParameterValueStruct(out.encoded, name, sdk::xsdTypeName(type), value);
-              ++out.encodedCount;
-            });
-            return out;
-          } else if constexpr (std::is_same_v<T, soap::SetParameterValues>) {
-            checkKey(r.parameterKey, "ParameterKey");
-            if (r.parameterList.empty()) throw Fault(FaultCode::InvalidArguments, "empty ParameterList");
-            // 9006 for a stated type that contradicts the definition.
-            std::vector<ParameterFault> typeFaults;
-            std::vector<std::pair<std::string, std::string>> values;
-            values.reserve(r.parameterList.size());
-            {
-              for (const auto& p : r.parameterList) {
-                values.emplace_back(p.name, p.value);
-                if (p.type.empty()) continue;
-                try {
-                  auto cur = model_.getValues({p.name});
-                  if (cur.size() == 1 && !typeMatches(p.type, cur[0].type))
-                    typeFaults.push_back({p.name, static_cast<int>(FaultCode::InvalidParameterType),
-                                          "Invalid parameter type: " + p.type});
-                } catch (const Fault&) {
-                  // Unknown names are reported by setValues with 9005.
-                }
-              }
-            }
-            if (!typeFaults.empty())
-              throw SetFault(typeFaults.size() == 1 ? typeFaults[0].code : static_cast<int>(FaultCode::InvalidArguments),
-                             typeFaults[0].message, typeFaults);
-            int status = model_.setValues(values, Source::Acs, keyOf(r.parameterKey));
-            return soap::SetParameterValuesResponse{status};
-          } else if constexpr (std::is_same_v<T, soap::GetParameterNames>) {
-            soap::GetParameterNamesResponse out;
-            // A whole subtree has about as many names as parameters (objects add ~10%).
-            if (!r.nextLevel)
-              out.encoded.reserve(model_.countValues({r.parameterPath}) * kInfoStructGuess);
-            model_.visitNames(r.parameterPath, r.nextLevel, [&](std::string_view name, bool writable) {
-              soap::appendParameterInfoStruct(out.encoded, name, writable);
-              ++out.encodedCount;
-            });
-            return out;
-          } else if constexpr (std::is_same_v<T, soap::SetParameterAttributes>) {
-            std::vector<AttributeUpdate> ups;
-            for (const auto& s : r.parameterList)
-              ups.push_back({s.name, s.notificationChange, s.notification, s.accessListChange, s.accessList});
-            model_.setAttributes(ups);
-            return soap::SetParameterAttributesResponse{};
-          } else if constexpr (std::is_same_v<T, soap::GetParameterAttributes>) {
-            soap::GetParameterAttributesResponse out;
-            for (auto& a : model_.getAttributes(r.parameterNames))
-              out.parameterList.push_back({std::move(a.name), a.notification, std::move(a.accessList)});
-            return out;
-          } else if constexpr (std::is_same_v<T, soap::AddObject>) {
-            checkKey(r.parameterKey, "ParameterKey");
-            auto n = model_.addObject(r.objectName, Source::Acs, keyOf(r.parameterKey));
-            return soap::AddObjectResponse{n, 0};
-          } else if constexpr (std::is_same_v<T, soap::DeleteObject>) {
-            checkKey(r.parameterKey, "ParameterKey");
-            model_.deleteObject(r.objectName, Source::Acs, keyOf(r.parameterKey));
-            return soap::DeleteObjectResponse{0};
-          } else if constexpr (std::is_same_v<T, soap::Reboot>) {
-            if (!actions_.reboot) return unsupported("Reboot");
-            checkKey(r.commandKey, "CommandKey");
-            actions_.reboot(r.commandKey);
-            return soap::RebootResponse{};
-          } else if constexpr (std::is_same_v<T, soap::FactoryReset>) {
-            if (!actions_.factoryReset) return unsupported("FactoryReset");
-            actions_.factoryReset();
-            return soap::FactoryResetResponse{};
-          } else if constexpr (std::is_same_v<T, soap::ScheduleInform>) {
-            if (!actions_.scheduleInform) return unsupported("ScheduleInform");
-            checkKey(r.commandKey, "CommandKey");
-            // TR-069 A.4.1.2: DelaySeconds must be greater than zero.
-            if (r.delaySeconds == 0) throw Fault(FaultCode::InvalidArguments, "DelaySeconds must be greater than 0");
-            actions_.scheduleInform(r.delaySeconds, r.commandKey);
-            return soap::ScheduleInformResponse{};
-          } else if constexpr (std::is_same_v<T, soap::Download>) {
-            if (!actions_.download) return unsupported("Download");
-            checkKey(r.commandKey, "CommandKey");
-            return actions_.download(r);
-          } else if constexpr (std::is_same_v<T, soap::Upload>) {
-            if (!actions_.upload) return unsupported("Upload");
-            checkKey(r.commandKey, "CommandKey");
-            return actions_.upload(r);
-          } else if constexpr (std::is_same_v<T, soap::ScheduleDownload>) {
-            if (!actions_.scheduleDownload) return unsupported("ScheduleDownload");
-            checkKey(r.commandKey, "CommandKey");
-            actions_.scheduleDownload(r);
-            return soap::ScheduleDownloadResponse{};
-          } else if constexpr (std::is_same_v<T, soap::CancelTransfer>) {
-            if (!actions_.cancelTransfer) return unsupported("CancelTransfer");
-            actions_.cancelTransfer(r.commandKey);
-            return soap::CancelTransferResponse{};
-          } else if constexpr (std::is_same_v<T, soap::GetQueuedTransfers>) {
-            if (!actions_.queuedTransfers) return unsupported("GetQueuedTransfers");
-            return soap::GetQueuedTransfersResponse{actions_.queuedTransfers()};
-          } else if constexpr (std::is_same_v<T, soap::GetAllQueuedTransfers>) {
-            if (!actions_.allQueuedTransfers) return unsupported("GetAllQueuedTransfers");
-            return soap::GetAllQueuedTransfersResponse{actions_.allQueuedTransfers()};
-          } else if constexpr (std::is_same_v<T, soap::ChangeDUState>) {
-            return unsupported("ChangeDUState");
-          } else if constexpr (std::is_same_v<T, soap::VendorMethod>) {
-            auto it = actions_.vendor.find(r.name);
-            if (it == actions_.vendor.end()) return unsupported(r.name);
-            return it->second(r);
-          } else {
-            // A response or an ACS-side method where a request was expected.
-            return soap::makeFault(static_cast<int>(FaultCode::MethodNotSupported),
-                                   "Not a CPE method: " + soap::methodName(soap::Body{r}));
-          }
-        },
-        request);
+    soap::Body out;
+    constexpr auto kRows = std::tuple_size_v<std::decay_t<decltype(rpc::kCpeMethods)>>;
+    if (Dispatch::anyRow(*this, request, out, std::make_index_sequence<kRows>{})) return out;
+    if (const auto* v = std::get_if<soap::VendorMethod>(&request)) {
+      auto it = vendor_.find(v->name);
+      if (it == vendor_.end()) return methodNotSupported(v->name);
+      return it->second(*v);
+    }
+    // A response or an ACS-side method where a request was expected.
+    return soap::makeFault(static_cast<int>(FaultCode::MethodNotSupported),
+                           "Not a CPE method: " + soap::methodName(request));
   } catch (...) {
     return soap::toSoapFault(std::current_exception());
   }

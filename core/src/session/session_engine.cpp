@@ -132,20 +132,26 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
         options_(std::move(options)),
         hooks_(std::move(hooks)),
         events_(state),
-        dispatcher_(model, {}),
+        dispatcher_(model),
         periodicTimer_(io),
         retryTimer_(io),
         rng_(std::random_device{}()) {
     extraInformParameters_ = options_.extraInformParameters;
-    auto& a = dispatcher_.actions();
     // "M Reboot" is queued when the reboot happens (finishSession), not here: a session
     // that fails first must not announce a reboot that has not taken place.
-    a.reboot = [this](const std::string& key) {
-      rebootKey_ = key;
+    dispatcher_.provide<soap::Reboot>([this](const soap::Reboot& r) {
+      rebootKey_ = r.commandKey;
       rebootAfterSession_ = true;
-    };
-    a.factoryReset = [this] { factoryResetAfterSession_ = true; };
-    a.scheduleInform = [this](std::uint32_t delay, const std::string& key) { addScheduled(delay, key, true); };
+      return soap::RebootResponse{};
+    });
+    dispatcher_.provide<soap::FactoryReset>([this](const soap::FactoryReset&) {
+      factoryResetAfterSession_ = true;
+      return soap::FactoryResetResponse{};
+    });
+    dispatcher_.provide<soap::ScheduleInform>([this](const soap::ScheduleInform& r) {
+      addScheduled(r.delaySeconds, r.commandKey, true);
+      return soap::ScheduleInformResponse{};
+    });
   }
 
   ~Impl() { joinWorker(); }

@@ -478,25 +478,23 @@ Fault readFault(const Args& a) {
 
 using Reader = std::function<Body(const Args&, const XmlNode&)>;
 
-template <class... T>
-std::unordered_map<std::string_view, Reader> makeReaders(std::variant<T...>*) {
-  std::unordered_map<std::string_view, Reader> readers;
-  (
-      [&] {
-        if constexpr (!std::is_same_v<T, Empty> && !std::is_same_v<T, Fault> &&
-                      !std::is_same_v<T, VendorMethod> &&
-                      !std::is_same_v<T, VendorMethodResponse>) {
-          readers.emplace(detail::kMethodName<T>, [](const Args& a, const XmlNode& n) -> Body {
-            return read<T>(a, n);
-          });
-        }
-      }(),
-      ...);
-  return readers;
+template <class T>
+void addReader(std::unordered_map<std::string_view, Reader>& readers) {
+  readers.emplace(detail::methodName<T>(), [](const Args& a, const XmlNode& n) -> Body { return read<T>(a, n); });
 }
 
+// The element names of the RPC table (rpc/rpc_table.hpp), requests and responses, both
+// directions: the decoder serves the CPE and test ACSs alike.
 const std::unordered_map<std::string_view, Reader>& readers() {
-  static const auto table = makeReaders(static_cast<Body*>(nullptr));
+  static const auto table = [] {
+    std::unordered_map<std::string_view, Reader> r;
+    rpc::forEachMethod([&](const auto& row) {
+      using Row = std::decay_t<decltype(row)>;
+      addReader<typename Row::RequestType>(r);
+      addReader<typename Row::ResponseType>(r);
+    });
+    return r;
+  }();
   return table;
 }
 

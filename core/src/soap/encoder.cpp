@@ -575,7 +575,7 @@ std::string encode(const Envelope& envelope) {
                         std::is_same_v<T, VendorMethodResponse>) {
             tag += m.name;
           } else {
-            tag += detail::kMethodName<T>;
+            tag += detail::methodName<T>();
           }
           w.open(tag);
           writeFields(w, m);

@@ -36,8 +36,12 @@ std::string methodName(const Body& body) {
         using T = std::decay_t<decltype(m)>;
         if constexpr (std::is_same_v<T, VendorMethod> || std::is_same_v<T, VendorMethodResponse>) {
           return m.name;
+        } else if constexpr (std::is_same_v<T, Fault>) {
+          return "Fault";
+        } else if constexpr (std::is_same_v<T, Empty>) {
+          return {};
         } else {
-          return std::string(detail::kMethodName<T>);
+          return std::string(detail::methodName<T>());
         }
       },
       body);

@@ -1,69 +1,48 @@
-// Element name of each message type, shared by the encoder and the decoder.
+// Element name of each message type, read from the RPC table (rpc/rpc_table.hpp): a
+// request is its row's name, a response the name + "Response". Shared by the encoder and
+// the decoder.
 #pragma once
 
+#include <string>
 #include <string_view>
+#include <type_traits>
+#include <variant>
 
 #include "cwmpd/core/soap/messages.hpp"
+#include "rpc/rpc_table.hpp"
 
 namespace cwmpd::core::soap::detail {
 
+// Body alternatives that have no row: they have no fixed name.
 template <class T>
-inline constexpr std::string_view kMethodName = {};
+inline constexpr bool kUnnamed = std::is_same_v<T, Empty> || std::is_same_v<T, Fault> ||
+                                 std::is_same_v<T, VendorMethod> ||
+                                 std::is_same_v<T, VendorMethodResponse>;
 
-#define CWMPD_SOAP_METHOD(T) \
-  template <>                \
-  inline constexpr std::string_view kMethodName<T> = #T;
-CWMPD_SOAP_METHOD(Fault)
-CWMPD_SOAP_METHOD(GetRPCMethods)
-CWMPD_SOAP_METHOD(SetParameterValues)
-CWMPD_SOAP_METHOD(GetParameterValues)
-CWMPD_SOAP_METHOD(GetParameterNames)
-CWMPD_SOAP_METHOD(SetParameterAttributes)
-CWMPD_SOAP_METHOD(GetParameterAttributes)
-CWMPD_SOAP_METHOD(AddObject)
-CWMPD_SOAP_METHOD(DeleteObject)
-CWMPD_SOAP_METHOD(Reboot)
-CWMPD_SOAP_METHOD(FactoryReset)
-CWMPD_SOAP_METHOD(Download)
-CWMPD_SOAP_METHOD(Upload)
-CWMPD_SOAP_METHOD(ScheduleInform)
-CWMPD_SOAP_METHOD(ScheduleDownload)
-CWMPD_SOAP_METHOD(CancelTransfer)
-CWMPD_SOAP_METHOD(GetQueuedTransfers)
-CWMPD_SOAP_METHOD(GetAllQueuedTransfers)
-CWMPD_SOAP_METHOD(ChangeDUState)
-CWMPD_SOAP_METHOD(GetRPCMethodsResponse)
-CWMPD_SOAP_METHOD(SetParameterValuesResponse)
-CWMPD_SOAP_METHOD(GetParameterValuesResponse)
-CWMPD_SOAP_METHOD(GetParameterNamesResponse)
-CWMPD_SOAP_METHOD(SetParameterAttributesResponse)
-CWMPD_SOAP_METHOD(GetParameterAttributesResponse)
-CWMPD_SOAP_METHOD(AddObjectResponse)
-CWMPD_SOAP_METHOD(DeleteObjectResponse)
-CWMPD_SOAP_METHOD(RebootResponse)
-CWMPD_SOAP_METHOD(FactoryResetResponse)
-CWMPD_SOAP_METHOD(DownloadResponse)
-CWMPD_SOAP_METHOD(UploadResponse)
-CWMPD_SOAP_METHOD(ScheduleInformResponse)
-CWMPD_SOAP_METHOD(ScheduleDownloadResponse)
-CWMPD_SOAP_METHOD(CancelTransferResponse)
-CWMPD_SOAP_METHOD(GetQueuedTransfersResponse)
-CWMPD_SOAP_METHOD(GetAllQueuedTransfersResponse)
-CWMPD_SOAP_METHOD(ChangeDUStateResponse)
-CWMPD_SOAP_METHOD(Inform)
-CWMPD_SOAP_METHOD(TransferComplete)
-CWMPD_SOAP_METHOD(AutonomousTransferComplete)
-CWMPD_SOAP_METHOD(RequestDownload)
-CWMPD_SOAP_METHOD(Kicked)
-CWMPD_SOAP_METHOD(DUStateChangeComplete)
-CWMPD_SOAP_METHOD(AutonomousDUStateChangeComplete)
-CWMPD_SOAP_METHOD(InformResponse)
-CWMPD_SOAP_METHOD(TransferCompleteResponse)
-CWMPD_SOAP_METHOD(AutonomousTransferCompleteResponse)
-CWMPD_SOAP_METHOD(RequestDownloadResponse)
-CWMPD_SOAP_METHOD(KickedResponse)
-CWMPD_SOAP_METHOD(DUStateChangeCompleteResponse)
-CWMPD_SOAP_METHOD(AutonomousDUStateChangeCompleteResponse)
-#undef CWMPD_SOAP_METHOD
+// A message struct added to Body needs its row (and each row's types must be in Body).
+template <class... T>
+constexpr bool everyMessageHasARow(std::variant<T...>*) {
+  return ((kUnnamed<T> || rpc::kInTable<T>) && ...);
+}
+static_assert(everyMessageHasARow(static_cast<Body*>(nullptr)),
+              "a message type of soap::Body has no row in rpc/rpc_table.hpp");
+
+template <class T>
+  requires(rpc::kInTable<T>)
+std::string_view methodName() {
+  static const std::string name = [] {
+    std::string out;
+    rpc::forEachMethod([&](const auto& row) {
+      using Row = std::decay_t<decltype(row)>;
+      if constexpr (std::is_same_v<T, typename Row::RequestType>) {
+        out = row.name;
+      } else if constexpr (std::is_same_v<T, typename Row::ResponseType>) {
+        out = std::string(row.name) + "Response";
+      }
+    });
+    return out;
+  }();
+  return name;
+}
 
 }  // namespace cwmpd::core::soap::detail

@@ -131,13 +131,21 @@ TransferManager::TransferManager(boost::asio::io_context& io, Store& state, Tran
 TransferManager::~TransferManager() { stop(); }
 
 void TransferManager::attach(SessionEngine& session) {
-  auto& a = session.dispatcher().actions();
-  a.download = [this](const soap::Download& d) { return download(d); };
-  a.upload = [this](const soap::Upload& u) { return upload(u); };
-  a.scheduleDownload = [this](const soap::ScheduleDownload& s) { scheduleDownload(s); };
-  a.cancelTransfer = [this](const std::string& key) { cancelTransfer(key); };
-  a.queuedTransfers = [this] { return queuedTransfers(); };
-  a.allQueuedTransfers = [this] { return allQueuedTransfers(); };
+  auto& rpc = session.dispatcher();
+  rpc.provide<soap::Download>([this](const soap::Download& d) { return download(d); });
+  rpc.provide<soap::Upload>([this](const soap::Upload& u) { return upload(u); });
+  rpc.provide<soap::ScheduleDownload>([this](const soap::ScheduleDownload& s) {
+    scheduleDownload(s);
+    return soap::ScheduleDownloadResponse{};
+  });
+  rpc.provide<soap::CancelTransfer>([this](const soap::CancelTransfer& c) {
+    cancelTransfer(c.commandKey);
+    return soap::CancelTransferResponse{};
+  });
+  rpc.provide<soap::GetQueuedTransfers>(
+      [this](const soap::GetQueuedTransfers&) { return soap::GetQueuedTransfersResponse{queuedTransfers()}; });
+  rpc.provide<soap::GetAllQueuedTransfers>(
+      [this](const soap::GetAllQueuedTransfers&) { return soap::GetAllQueuedTransfersResponse{allQueuedTransfers()}; });
   session.setCpeRequestListener([this](const soap::Body& b, int code) { onCpeRequestOutcome(b, code); });
   SessionEngine* s = &session;
   hooks_.queueCpeRequest = [s](const soap::Body& b) { s->queueCpeRequest(b); };

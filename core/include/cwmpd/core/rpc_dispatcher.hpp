@@ -1,13 +1,19 @@
-// Maps decoded ACS requests onto the data model engine and the agent's actions, and
-// their results (or faults) onto CWMP responses. No I/O here: the session engine owns
-// the HTTP conversation.
+// Answers decoded ACS requests: each CPE method of the RPC table (core/src/rpc/
+// rpc_table.hpp) either on the data model or with the handler a part of the agent
+// provided, its result (or fault) as the CWMP response. No I/O here: the session engine
+// owns the HTTP conversation.
 //
 // Threading: main loop only.
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <functional>
 #include <map>
 #include <string>
+#include <type_traits>
+#include <utility>
+#include <variant>
 #include <vector>
 
 #include "cwmpd/core/data_model.hpp"
@@ -15,35 +21,49 @@
 
 namespace cwmpd::core {
 
-// What an RPC may ask of the agent beyond the data model. An unset hook means the
-// method is not supported: it answers 9000 and GetRPCMethods does not list it.
-struct RpcActions {
-  std::function<void(const std::string& commandKey)> reboot;
-  std::function<void()> factoryReset;
-  std::function<void(std::uint32_t delaySeconds, const std::string& commandKey)> scheduleInform;
-  std::function<soap::DownloadResponse(const soap::Download&)> download;
-  std::function<soap::UploadResponse(const soap::Upload&)> upload;
-  std::function<void(const soap::ScheduleDownload&)> scheduleDownload;
-  std::function<void(const std::string& commandKey)> cancelTransfer;
-  std::function<std::vector<soap::QueuedTransferStruct>()> queuedTransfers;
-  std::function<std::vector<soap::AllQueuedTransferStruct>()> allQueuedTransfers;
-  // Vendor methods ("X_<OUI>_Name") a plugin or the daemon added.
-  std::map<std::string, std::function<soap::VendorMethodResponse(const soap::VendorMethod&)>> vendor;
-};
-
 class RpcDispatcher {
  public:
-  RpcDispatcher(DataModel& model, RpcActions actions);
+  explicit RpcDispatcher(DataModel& model);
+
   // Answers one ACS request: the response, or a soap::Fault. Never throws for anything
   // a request can contain.
   [[nodiscard]] soap::Body handle(const soap::Body& request);
-  // The methods GetRPCMethods lists: only those really supported.
+
+  // The methods GetRPCMethods lists: the table's listed rows that can be answered, then
+  // the vendor methods.
   [[nodiscard]] std::vector<std::string> supportedMethods() const;
-  RpcActions& actions() { return actions_; }
+
+  // Provides the handler of a method the table marks as answered by the agent (Reboot,
+  // Download, ...): `handler(const Request&)` returns the response struct and may throw
+  // sdk::Fault. The dispatcher's own checks of the request (CommandKey length, ...) run
+  // first. Until a handler is provided the method answers 9000 and is not listed. A
+  // second call replaces the handler.
+  template <class Request, class F>
+  void provide(F&& handler) {
+    constexpr std::size_t kIndex = indexOf<Request>(static_cast<soap::Body*>(nullptr));
+    static_assert(kIndex < std::variant_size_v<soap::Body>, "not a message of soap::Body");
+    agent_[kIndex] =
+        [h = std::forward<F>(handler)](const soap::Body& request) -> soap::Body {
+      return h(std::get<Request>(request));
+    };
+  }
+  // A vendor method ("X_<OUI>_Name", TR-069 A.3.1), listed after the table's methods.
+  using VendorHandler = std::function<soap::VendorMethodResponse(const soap::VendorMethod&)>;
+  void provideVendor(std::string name, VendorHandler handler);
 
  private:
+  template <class T, class... U>
+  static constexpr std::size_t indexOf(std::variant<U...>*) {
+    std::size_t i = 0;
+    ((std::is_same_v<T, U> ? false : (++i, true)) && ...);
+    return i;
+  }
+  [[nodiscard]] bool provided(std::size_t index) const { return static_cast<bool>(agent_[index]); }
+
+  struct Dispatch;
   DataModel& model_;
-  RpcActions actions_;
+  std::array<std::function<soap::Body(const soap::Body&)>, std::variant_size_v<soap::Body>> agent_;
+  std::map<std::string, VendorHandler> vendor_;
 };
 
 }  // namespace cwmpd::core
