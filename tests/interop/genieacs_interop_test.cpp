@@ -181,10 +181,7 @@ class GenieAcsInterop : public ::testing::TestWithParam<RootCase> {
   std::string root_;
 };
 
-// DISABLED until issue 13 item 1 is on main: today the connection-request server answers
-// 503 for 5 s after an accepted request, so the second back-to-back task comes back 202
-// "Device is offline". Remove the DISABLED_ prefix with that fix (it passes with it).
-TEST_P(GenieAcsInterop, DISABLED_BootstrapsWithTheDefaultProvisionsThenBackToBackTasksEachComplete) {
+TEST_P(GenieAcsInterop, BootstrapsWithTheDefaultProvisionsThenBackToBackTasksEachComplete) {
   const RootCase& rc = GetParam();
   daemon_->start();
 

@@ -46,10 +46,7 @@ const std::array<Task, 5> kTasks{{
 
 class OperatorFlow : public DaemonIt {};
 
-// DISABLED until issue 13 item 1 is on main: today the second connection request gets 503
-// (one accepted per 5 s), which GenieACS reports as "Device is offline". Remove the
-// DISABLED_ prefix with that fix (it passes with it).
-TEST_F(OperatorFlow, DISABLED_FiveTasksEachWithItsOwnConnectionRequestGiveFiveSessionsAndFiveAnswers) {
+TEST_F(OperatorFlow, FiveTasksEachWithItsOwnConnectionRequestGiveFiveSessionsAndFiveAnswers) {
   acs_->behaveLikeGenieAcs();
   daemon_->start();
   ASSERT_TRUE(waitSessions(1));  // BOOTSTRAP
