@@ -265,6 +265,23 @@ void releaseFreedMemory() {
 #endif
 }
 
+// The last resort behind the plugin firewall and every component's own handling: an
+// exception that still escapes a handler is logged and the loop goes on with the next
+// one (asio leaves the io_context runnable after a handler threw). The daemon ends only
+// when something stops the loop.
+void runMainLoop(boost::asio::io_context& io) {
+  for (;;) {
+    try {
+      io.run();
+      return;
+    } catch (const std::exception& e) {
+      CWMPD_LOG(Error, kLog, "main loop: a handler failed, continuing: " << e.what());
+    } catch (...) {
+      CWMPD_LOG(Error, kLog, "main loop: a handler failed with a non-standard exception, continuing");
+    }
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -374,7 +391,8 @@ int main(int argc, char** argv) {
       core::PluginHostServices{[&io](std::function<void()> f) { boost::asio::post(io, std::move(f)); },
                                [&sessionPtr](const std::string& code, const std::string& key) {
                                  if (sessionPtr) sessionPtr->raiseEvent(code, key);
-                               }});
+                               },
+                               &io});
   std::size_t loaded = plugins->loadDirectory(settings.pluginDir, settings.enable);
   if (loaded == 0) CWMPD_LOG(Warning, kLog, "no plugin loaded from " << settings.pluginDir);
   try {
@@ -441,7 +459,7 @@ int main(int argc, char** argv) {
   CWMPD_LOG(Notice, kLog, "ready: " << loaded << " plugins, bus " << settings.busAddress
                                     << ", connection requests on port " << session->connectionRequestPort());
 
-  io.run();
+  runMainLoop(io);
 
   // Orderly shutdown: the session first (it may still need the loop), then the bus, the
   // plugins, and the model before the plugin libraries that hold its handlers' code.

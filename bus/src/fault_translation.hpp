@@ -29,6 +29,12 @@ auto translateFaults(const Logger& log, const char* method, Call&& call) -> decl
     log(LogLevel::Error, std::string(method) + " failed: " + e.what());
     constexpr int kInternalError = static_cast<int>(sdk::FaultCode::InternalError);
     throw sdbus::Error(faultErrorName(kInternalError), faultErrorMessage(kInternalError, {}));
+  } catch (...) {
+    // Not even a std::exception (a plugin's `throw 42` that got this far): still 9002,
+    // never an exception through sdbus-c++'s dispatch.
+    log(LogLevel::Error, std::string(method) + " failed with a non-standard exception");
+    constexpr int kInternalError = static_cast<int>(sdk::FaultCode::InternalError);
+    throw sdbus::Error(faultErrorName(kInternalError), faultErrorMessage(kInternalError, {}));
   }
 }
 

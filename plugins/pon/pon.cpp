@@ -14,28 +14,23 @@
 //   Up          otherwise
 // Optical is the lowest layer, so LowerLayerDown is never reported.
 //
-// Alarms (issue 6 item 3): a plugin-owned thread sleeps [pon] poll_interval seconds (default
-// 10; decimals allowed; 0 = no polling) on a condition variable and posts a check onto the main
-// loop with Host::post. The check reads every transceiver and, when the received or transmitted
+// Alarms (issue 6 item 3): a periodic Host timer runs a check on the main loop every
+// [pon] poll_interval seconds (default 10; decimals allowed; 0 = no polling). It reads every transceiver and, when the received or transmitted
 // power enters or leaves its alarm band (below the low or above the high alarm threshold of
 // A2h, or the module's own alarm flags; LOS counts as Rx low), calls Host::valueChanged for
 // OpticalSignalLevel or TransmitOpticalLevel (and Status) under TR-181, RXPower or TXPower (and
-// Status) of X_CT-COM_GponInterfaceConfig under TR-098. The thread never touches the HAL or the
-// model itself; stop() wakes it and joins it at once.
+// Status) of X_CT-COM_GponInterfaceConfig under TR-098. stop() cancels the timer.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <condition_variable>
 #include <cstdint>
 #include <cwmpd/hal/hal.hpp>
 #include <cwmpd/sdk/model_xml.hpp>
 #include <cwmpd/sdk/plugin.hpp>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace {
@@ -110,8 +105,6 @@ constexpr const char* kBindEvent = "X CT-COM BIND";
 
 class PonPlugin : public cwmpd::sdk::Plugin {
  public:
-  ~PonPlugin() override { stopThread(); }
-
   void registerModel(Registrar& reg) override {
     host_ = &reg.host();
     reg.definitions(cwmpd_plugin_model_xml);
@@ -151,17 +144,16 @@ class PonPlugin : public cwmpd::sdk::Plugin {
       host.log(LogLevel::Warning, "[pon] poll_interval is not a number; using 10 seconds");
     }
     if (seconds > 0 && !last_.empty()) {
-      interval_ = std::chrono::duration_cast<std::chrono::milliseconds>(
+      auto interval = std::chrono::duration_cast<std::chrono::milliseconds>(
           std::chrono::duration<double>(seconds));
-      if (interval_.count() < 1) interval_ = std::chrono::milliseconds(1);
-      stopping_ = false;
-      thread_ = std::thread([this] { run(); });
+      if (interval.count() < 1) interval = std::chrono::milliseconds(1);
+      timer_ = host.startPeriodicTimer(interval, [this] { check(); });
     }
   }
 
   void stop() override {
-    stopThread();
-    *alive_ = false;  // checks still queued on the main loop become no-ops
+    if (timer_) host_->cancelTimer(timer_);
+    timer_ = 0;
   }
 
  private:
@@ -182,26 +174,6 @@ class PonPlugin : public cwmpd::sdk::Plugin {
   }
 
   // ------------------------------------------------------------ polling
-
-  void run() {
-    std::unique_lock lock(mutex_);
-    while (!cv_.wait_for(lock, interval_, [this] { return stopping_; })) {
-      lock.unlock();
-      host_->post([this, alive = alive_] {
-        if (*alive) check();
-      });
-      lock.lock();
-    }
-  }
-
-  void stopThread() {
-    {
-      std::lock_guard lock(mutex_);
-      stopping_ = true;
-    }
-    cv_.notify_all();
-    if (thread_.joinable()) thread_.join();
-  }
 
   // On the main loop: compares every transceiver with what was seen last.
   void check() {
@@ -392,13 +364,7 @@ class PonPlugin : public cwmpd::sdk::Plugin {
   std::map<std::string, Seen> last_;              // transceiver -> last seen state
   std::map<std::string, std::string> rows_;       // transceiver -> object path (either root)
   std::map<std::uint32_t, std::string> wanRows_;  // TR-098 WANDevice number -> transceiver
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
-
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  std::chrono::milliseconds interval_{10000};
-  std::thread thread_;
+  cwmpd::sdk::TimerId timer_ = 0;  // the poll (Host::startPeriodicTimer)
 };
 
 }  // namespace

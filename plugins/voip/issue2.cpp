@@ -33,7 +33,7 @@ class Issue2 final : public LineModel {
     using S = hal::CallStats;
 
     reg.object(vs + "SIP.Client.{i}.")
-        .get("Enable", line([](const L& l) { return boolStr(l.enabled); }, "false"))
+        .get("Enable", line([](const L& l) { return boolText(l.enabled); }, "false"))
         .get("Status",
              line([](const L& l) { return hal::toString(l.status); }, "Error_Misconfigured"))
         .get("AuthUserName", line([](const L& l) { return l.authUserName; }, ""))
@@ -87,7 +87,7 @@ class Issue2 final : public LineModel {
         });
 
     reg.object(vs + "CallControl.Line.{i}.")
-        .get("Enable", line([](const L& l) { return boolStr(l.enabled); }, "false"))
+        .get("Enable", line([](const L& l) { return boolText(l.enabled); }, "false"))
         .get("Status", line([](const L& l) { return lineStatus(l.status); }, "Error"))
         .get("CallStatus", line([](const L& l) { return callStatus(l.callState); }, "Idle"))
         .get("DirectoryNumber", line([](const L& l) { return l.directoryNumber; }, ""))
@@ -138,7 +138,7 @@ class Issue2 final : public LineModel {
         .get("Name", [](const InstanceRef& r) { return r.key; })
         // Issue 2 has no hook state; a port is active while off hook.
         .get("Active",
-             port([](const P& p) { return boolStr(p.hook == hal::HookState::OffHook); }, "false"));
+             port([](const P& p) { return boolText(p.hook == hal::HookState::OffHook); }, "false"));
     reg.object(vs + "CallControl.Extension.{i}.")
         .get("Status", port([](const P& p) { return p.status; }, "Error"))
         .onAdd(refuseAdd("extensions"))
@@ -171,11 +171,11 @@ class Issue2 final : public LineModel {
     }
     for (const auto& p : ports) {
       const std::string fxs = row(vs + "POTS.FXS.", p.name);
-      host.setInitial(fxs + "Enable", boolStr(p.enabled));
+      host.setInitial(fxs + "Enable", boolText(p.enabled));
       host.setInitial(fxs + "DialType", "Tone");
       host.setInitial(fxs + "ClipGeneration", "true");
       const std::string ext = row(vs + "CallControl.Extension.", p.name);
-      host.setInitial(ext + "Enable", boolStr(p.enabled));
+      host.setInitial(ext + "Enable", boolText(p.enabled));
       host.setInitial(ext + "Name", p.name);
       host.setInitial(ext + "ExtensionNumber", numberOfPort[p.name]);
       host.setInitial(ext + "Provider", fxs.substr(0, fxs.size() - 1));

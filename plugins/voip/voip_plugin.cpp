@@ -9,7 +9,7 @@
 // Registration status, call state and statistics are read live from the HAL; registration
 // status changes are reported (Host::valueChanged, for active notification) after each
 // flush and every `[voip] status_poll_interval` seconds (default 30, 0 = off), from a
-// timer thread that posts to the main loop.
+// periodic Host timer on the main loop (sdk::PeriodicTask).
 #include <cwmpd/sdk/model_xml.hpp>
 #include <cwmpd/sdk/plugin.hpp>
 
@@ -35,14 +35,14 @@ class VoipPlugin : public cwmpd::sdk::Plugin {
   void start(cwmpd::sdk::Host& host) override {
     model_->start();
     model_->refresh();
-    timer_.start(host, cwmpd::plugins::configSeconds(host, "voip", "status_poll_interval", 30),
+    timer_.start(host, cwmpd::sdk::configSeconds(host, "voip", "status_poll_interval", 30),
                  [this] { model_->refresh(); });
   }
 
   void stop() override { timer_.stop(); }
 
  private:
-  cwmpd::plugins::PeriodicTask timer_;
+  cwmpd::sdk::PeriodicTask timer_;
   std::unique_ptr<VoipState> state_;
   std::unique_ptr<VoipModel> model_;
 };

@@ -6,17 +6,26 @@
 #pragma once
 
 #include <cwmpd/hal/hal.hpp>
+#include <cwmpd/sdk/periodic.hpp>
 #include <cwmpd/sdk/plugin.hpp>
+#include <cwmpd/sdk/staging.hpp>
+#include <cwmpd/sdk/values.hpp>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "periodic.hpp"
-#include "staging.hpp"
-
 namespace cwmpd::plugins::voip {
+
+// The SDK's shared plugin helpers.
+using sdk::boolText;
+using sdk::ChangeWatch;
+using sdk::instanceNumbers;
+using sdk::joinList;
+using sdk::rowNumber;
+using sdk::splitList;
+using sdk::StagedChanges;
 
 namespace field {
 inline constexpr const char* kEnable = "enable";
@@ -120,6 +129,5 @@ bool hasControl(const std::string& s);
 void validateNetworkChange(const sdk::Change& c);
 // First-boot SIP server settings at `path` from the first provisioned HAL line.
 void seedNetwork(VoipState& state, const std::string& path);
-inline const char* boolStr(bool b) { return b ? "true" : "false"; }
 
 }  // namespace cwmpd::plugins::voip

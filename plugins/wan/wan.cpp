@@ -28,6 +28,7 @@
 #include <cwmpd/hal/hal.hpp>
 #include <cwmpd/sdk/model_xml.hpp>
 #include <cwmpd/sdk/plugin.hpp>
+#include <cwmpd/sdk/values.hpp>
 #include <functional>
 #include <limits>
 #include <map>
@@ -38,6 +39,7 @@
 
 namespace {
 
+using cwmpd::sdk::boolText;
 using cwmpd::sdk::Change;
 using cwmpd::sdk::Fault;
 using cwmpd::sdk::FaultCode;
@@ -50,7 +52,6 @@ namespace hal = cwmpd::hal;
 
 // ---------------------------------------------------------------- value helpers
 
-std::string boolText(bool b) { return b ? "true" : "false"; }
 std::string num(std::uint64_t v) { return std::to_string(v); }
 // TR-098 counters and TR-181 StatsCounter32 are unsignedInt: they wrap at 2^32.
 std::string num32(std::uint64_t v) { return std::to_string(v & 0xFFFFFFFFu); }

@@ -157,7 +157,7 @@ class Tr098 final : public WifiModel {
     using A = hal::AccessPointInfo;
     reg.object(kWlan)
         .get("Enable", live(
-                           row, [](const Row& w) { return boolStr(w.s->enabled); }, "false"))
+                           row, [](const Row& w) { return boolText(w.s->enabled); }, "false"))
         .get("Status", live(
                            row, [this](const Row& w) { return rowStatus(s_, w); }, "Error"))
         .get("BSSID", live(
@@ -182,10 +182,10 @@ class Tr098 final : public WifiModel {
         .get("PossibleChannels",
              live(row, radio([](const R& r) { return joinList(r.possibleChannels); }, ""), ""))
         .get("SSIDAdvertisementEnabled",
-             live(row, ap([](const A& a) { return boolStr(a.ssidAdvertisementEnabled); }, "false"),
+             live(row, ap([](const A& a) { return boolText(a.ssidAdvertisementEnabled); }, "false"),
                   "false"))
         .get("RadioEnabled",
-             live(row, radio([](const R& r) { return boolStr(r.enabled); }, "false"), "false"))
+             live(row, radio([](const R& r) { return boolText(r.enabled); }, "false"), "false"))
         .get("TransmitPower",
              live(row,
                   radio(
@@ -196,7 +196,7 @@ class Tr098 final : public WifiModel {
                       "100"),
                   "100"))
         .get("AutoChannelEnable",
-             live(row, radio([](const R& r) { return boolStr(r.autoChannel); }, "false"), "false"))
+             live(row, radio([](const R& r) { return boolText(r.autoChannel); }, "false"), "false"))
         .get("TotalBytesSent", live(row, counter(&hal::InterfaceCounters::bytesSent), "0"))
         .get("TotalBytesReceived", live(row, counter(&hal::InterfaceCounters::bytesReceived), "0"))
         .get("TotalPacketsSent", live(row, counter(&hal::InterfaceCounters::packetsSent), "0"))
@@ -246,7 +246,7 @@ class Tr098 final : public WifiModel {
         .get("AssociatedDeviceIPAddress", [](const InstanceRef&) { return std::string(); })
         .get("AssociatedDeviceAuthenticationState",
              live(
-                 dev, [](const D& d) { return boolStr(d.authenticated); }, "false"));
+                 dev, [](const D& d) { return boolText(d.authenticated); }, "false"));
   }
 
   void start() override {

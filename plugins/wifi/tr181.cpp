@@ -151,7 +151,7 @@ class Tr181 final : public WifiModel {
     using R = hal::RadioInfo;
     reg.object("Device.WiFi.Radio.{i}.")
         .get("Enable", live(
-                           radio, [](const R& r) { return boolStr(r.enabled); }, "false"))
+                           radio, [](const R& r) { return boolText(r.enabled); }, "false"))
         .get("Status", live(
                            radio, [this](const R& r) { return radioStatus(r); }, "NotPresent"))
         .get("Name", live(
@@ -183,7 +183,7 @@ class Tr181 final : public WifiModel {
         .get("AutoChannelSupported", [](const InstanceRef&) { return std::string("true"); })
         .get("AutoChannelEnable",
              live(
-                 radio, [](const R& r) { return boolStr(r.autoChannel); }, "false"))
+                 radio, [](const R& r) { return boolText(r.autoChannel); }, "false"))
         .get("OperatingChannelBandwidth",
              live(
                  radio, [](const R& r) { return r.channelBandwidth; }, "Auto"))
@@ -254,7 +254,7 @@ class Tr181 final : public WifiModel {
     using S = hal::SsidInfo;
     reg.object("Device.WiFi.SSID.{i}.")
         .get("Enable", live(
-                           ssid, [](const S& s) { return boolStr(s.enabled); }, "false"))
+                           ssid, [](const S& s) { return boolText(s.enabled); }, "false"))
         .get("Status", live(
                            ssid, [this](const S& s) { return ssidStatus(s); }, "NotPresent"))
         .get("Name", live(
@@ -342,7 +342,7 @@ class Tr181 final : public WifiModel {
     using A = hal::AccessPointInfo;
     reg.object("Device.WiFi.AccessPoint.{i}.")
         .get("Enable", live(
-                           ap, [](const A& a) { return boolStr(a.enabled); }, "false"))
+                           ap, [](const A& a) { return boolText(a.enabled); }, "false"))
         .get("Status", live(
                            ap,
                            [this](const A& a) {
@@ -355,7 +355,7 @@ class Tr181 final : public WifiModel {
                                   ap, [this](const A& a) { return ssidPath(a.ssid); }, ""))
         .get("SSIDAdvertisementEnabled",
              live(
-                 ap, [](const A& a) { return boolStr(a.ssidAdvertisementEnabled); }, "true"))
+                 ap, [](const A& a) { return boolText(a.ssidAdvertisementEnabled); }, "true"))
         .validate([this](const std::vector<Change>& changes) {
           s_.staged().beginTransaction();
           for (const auto& c : changes)
@@ -436,7 +436,7 @@ class Tr181 final : public WifiModel {
         .get("MACAddress", [](const InstanceRef& r) { return r.key; })
         .get("AuthenticationState",
              live(
-                 dev, [](const D& d) { return boolStr(d.authenticated); }, "false"))
+                 dev, [](const D& d) { return boolText(d.authenticated); }, "false"))
         .get("LastDataDownlinkRate",
              live(
                  dev, [](const D& d) { return std::to_string(d.lastDataDownlinkRateKbps); }, "0"))

@@ -1,13 +1,15 @@
 // One root's view of Wi-Fi: TR-181 Device.WiFi. or TR-098 WLANConfiguration.
 #pragma once
 
+#include <cwmpd/sdk/periodic.hpp>
 #include <cwmpd/sdk/plugin.hpp>
 #include <memory>
 
-#include "periodic.hpp"
 #include "wifi_state.hpp"
 
 namespace cwmpd::plugins::wifi {
+
+using sdk::ChangeWatch;
 
 class WifiModel {
  public:

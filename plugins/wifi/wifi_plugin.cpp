@@ -6,17 +6,15 @@
 //
 // Associated devices are rows that follow the HAL. They are refreshed at start, after
 // every flush, and every `[wifi] station_refresh_interval` seconds (default 30, 0 = off)
-// by a timer thread that posts the refresh to the main loop: the core walks the rows
+// by a periodic Host timer on the main loop (sdk::PeriodicTask): the core walks the rows
 // while it calls getters, so a getter must never add or remove rows itself. The same
 // refresh reports Status changes of radios and SSIDs (Host::valueChanged), so that active
 // notification works for them.
-#include <chrono>
-#include <condition_variable>
 #include <cwmpd/sdk/model_xml.hpp>
+#include <cwmpd/sdk/periodic.hpp>
 #include <cwmpd/sdk/plugin.hpp>
 #include <memory>
 
-#include "periodic.hpp"
 #include "wifi_model.hpp"
 
 namespace {
@@ -36,7 +34,7 @@ class WifiPlugin : public cwmpd::sdk::Plugin {
 
   void start(cwmpd::sdk::Host& host) override {
     model_->start();
-    timer_.start(host, cwmpd::plugins::configSeconds(host, "wifi", "station_refresh_interval", 30),
+    timer_.start(host, cwmpd::sdk::configSeconds(host, "wifi", "station_refresh_interval", 30),
                  [this] { model_->refresh(); });
   }
 
@@ -45,7 +43,7 @@ class WifiPlugin : public cwmpd::sdk::Plugin {
  private:
   std::unique_ptr<WifiState> state_;
   std::unique_ptr<WifiModel> model_;
-  cwmpd::plugins::PeriodicTask timer_;
+  cwmpd::sdk::PeriodicTask timer_;
 };
 
 }  // namespace

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <cwmpd/hal/hal.hpp>
 #include <cwmpd/sdk/plugin.hpp>
+#include <cwmpd/sdk/staging.hpp>
+#include <cwmpd/sdk/values.hpp>
 #include <functional>
 #include <map>
 #include <optional>
@@ -14,9 +16,16 @@
 #include <string>
 #include <vector>
 
-#include "staging.hpp"
-
 namespace cwmpd::plugins::wifi {
+
+// The SDK's shared plugin helpers.
+using sdk::boolText;
+using sdk::instanceNumbers;
+using sdk::joinList;
+using sdk::parseBool;
+using sdk::rowNumber;
+using sdk::splitList;
+using sdk::StagedChanges;
 
 enum class Kind { Radio, Ssid, AccessPoint };
 
@@ -148,7 +157,5 @@ bool validPassphrase(const std::string& p);
 bool validPsk(const std::string& hex);
 // Counters of the 32-bit TR-069 types wrap (StatsCounter32).
 inline std::string u32(std::uint64_t v) { return std::to_string(v & 0xffffffffULL); }
-inline const char* boolStr(bool b) { return b ? "true" : "false"; }
-inline bool parseBool(const std::string& v) { return v == "true" || v == "1"; }
 
 }  // namespace cwmpd::plugins::wifi

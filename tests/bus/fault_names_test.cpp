@@ -2,6 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "fault_translation.hpp"
+
 namespace cwmpd::bus {
 namespace {
 
@@ -70,6 +76,28 @@ TEST(FaultNames, TheCodeIsReadBackFromTheMessage) {
   EXPECT_EQ(parseFaultCode("Invalid parameter name"), std::nullopt);
   EXPECT_EQ(parseFaultCode("9005x"), std::nullopt);
   EXPECT_EQ(parseFaultCode(""), std::nullopt);
+}
+
+// Issue 14 item 5: whatever an engine call (or a plugin behind it) throws, the bus answers
+// with an org.cwmpd.Fault error; nothing escapes into sdbus-c++'s dispatch.
+TEST(FaultTranslation, EvenANonStandardExceptionBecomesInternalError9002AndIsLogged) {
+  std::vector<std::string> logged;
+  const Logger log = [&](LogLevel, const std::string& m) { logged.push_back(m); };
+  try {
+    translateFaults(log, "GetParameterValues", []() -> int { throw 42; });
+    FAIL() << "nothing was thrown";
+  } catch (const sdbus::Error& e) {
+    EXPECT_EQ(e.getName(), "org.cwmpd.Fault.InternalError");
+    EXPECT_EQ(parseFaultCode(e.getMessage()), 9002) << e.getMessage();
+  }
+  ASSERT_EQ(logged.size(), 1u);
+  EXPECT_NE(logged[0].find("GetParameterValues"), std::string::npos) << logged[0];
+  try {
+    translateFaults(log, "SetParameterValues", [] { throw std::logic_error("bug"); });
+    FAIL() << "nothing was thrown";
+  } catch (const sdbus::Error& e) {
+    EXPECT_EQ(e.getName(), "org.cwmpd.Fault.InternalError");
+  }
 }
 
 }  // namespace

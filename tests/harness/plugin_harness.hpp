@@ -3,12 +3,17 @@
 //   PluginHarness h("Device", {"deviceinfo", "wifi"});      // copies config/sim to a temp dir
 //   h.engine->getValues({"Device.WiFi."});
 //
+// Host::post work runs at once on the posting thread; plugin timers run on `io`, which only
+// turns while a test calls runUntil() (the test thread is then the main loop).
+//
 // The plugin directory comes from CWMPD_BUILD_DIR (set by tests/CMakeLists.txt) +
 // "/lib/plugins"; the demo sim data from CWMPD_SOURCE_DIR + "/config/sim".
 #pragma once
 
 #include <unistd.h>
 
+#include <boost/asio/io_context.hpp>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
@@ -56,7 +61,8 @@ class PluginHarness {
                                         core::PluginHostServices{[](std::function<void()> f) { f(); },
                                                            [this](const std::string& c, const std::string&) {
                                                              events.push_back(c);
-                                                           }});
+                                                           },
+                                                           &io});
     const std::string pluginDir = envOr("CWMPD_BUILD_DIR", ".") + "/lib/plugins";
     for (const auto& p : plugins)
       if (!host->loadFile(pluginDir + "/" + p + ".so")) throw std::runtime_error(host->lastError());
@@ -73,6 +79,17 @@ class PluginHarness {
     }
   }
   std::string value(const std::string& path) { return engine->getValues({path}).at(0).value; }
+  // Runs the main loop (plugin timers) until `done()` holds or `timeout` passes.
+  template <typename Done>
+  bool runUntil(Done done, std::chrono::milliseconds timeout) {
+    const auto end = std::chrono::steady_clock::now() + timeout;
+    while (!done()) {
+      if (std::chrono::steady_clock::now() >= end) return false;
+      io.restart();
+      io.run_one_for(std::chrono::milliseconds(20));
+    }
+    return true;
+  }
   // Sets one value as the ACS would: the fault code of the refusal, 0 when accepted.
   int setFaultCode(const std::string& path, const std::string& value) {
     try {
@@ -83,6 +100,7 @@ class PluginHarness {
     return 0;
   }
 
+  boost::asio::io_context io;  // declared first: the plugins' timers die before it
   std::string dir;  // temp state: model.db and sim/
   core::Config config;
   std::unique_ptr<core::Store> store;

@@ -59,7 +59,12 @@ class FakeHost : public sdk::Host {
   void raiseEvent(std::string_view code, std::string_view) override { events.emplace_back(code); }
   std::string value(std::string_view) override { return {}; }
   void post(std::function<void()> work) override { work(); }
+  // Timers never fire here; the engine tests do not run plugin timers.
+  sdk::TimerId startTimer(std::chrono::milliseconds, std::function<void()>) override { return ++timers; }
+  sdk::TimerId startPeriodicTimer(std::chrono::milliseconds, std::function<void()>) override { return ++timers; }
+  void cancelTimer(sdk::TimerId) override {}
   void log(sdk::LogLevel, std::string_view) override {}
+  sdk::TimerId timers = 0;
 };
 
 }  // namespace cwmpd::testing

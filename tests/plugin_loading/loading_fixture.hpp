@@ -1,9 +1,13 @@
 // An engine with a plugin host on a sim HAL over an empty temp directory: what the
 // plugin-loading tests load .so files into. The state directory is removed at the end.
+// Host::post work runs at once; plugin timers run on `io` while a test calls runUntil()
+// (the test thread is then the main loop).
 #pragma once
 
 #include <unistd.h>
 
+#include <boost/asio/io_context.hpp>
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -38,7 +42,8 @@ class LoadingFixture {
         core::PluginHostServices{[](std::function<void()> f) { f(); },
                                  [this](const std::string& code, const std::string&) {
                                    events.push_back(code);
-                                 }});
+                                 },
+                                 &io});
   }
   ~LoadingFixture() {
     host->stopAll();
@@ -47,9 +52,26 @@ class LoadingFixture {
     std::error_code ec;
     std::filesystem::remove_all(dir, ec);
   }
+  // Runs the main loop until `done()` holds or `timeout` passes; whether `done()` held.
+  template <typename Done>
+  bool runUntil(Done done, std::chrono::milliseconds timeout) {
+    const auto end = std::chrono::steady_clock::now() + timeout;
+    while (!done()) {
+      if (std::chrono::steady_clock::now() >= end) return false;
+      io.restart();
+      io.run_one_for(std::chrono::milliseconds(20));
+    }
+    return true;
+  }
+  // Runs the main loop for `span` (to show that nothing more happens).
+  void runFor(std::chrono::milliseconds span) {
+    io.restart();
+    io.run_for(span);
+  }
   LoadingFixture(const LoadingFixture&) = delete;
   LoadingFixture& operator=(const LoadingFixture&) = delete;
 
+  boost::asio::io_context io;  // declared first: the plugins' timers die before it
   std::filesystem::path dir;
   core::Config config;
   std::unique_ptr<core::Store> store;

@@ -11,7 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "fixtures/fixture_model.hpp"
 #include "loading_fixture.hpp"
+#include "plugin/firewall.hpp"
 
 namespace {
 
@@ -248,3 +250,111 @@ TEST(PluginFileTypes, AMalformedOrTakenTypeFailsTheRegistrationAndNothingOfItSta
 }
 
 }  // namespace
+
+// ---- the plugin firewall and Host timers (issue 14 items 5 and 6) ----
+
+namespace {
+
+// A built-in plugin with the fixture model "Device.X_00005E_<name>." whose start() runs
+// `body` with the host.
+class StartPlugin : public cwmpd::sdk::Plugin {
+ public:
+  StartPlugin(std::string name, std::function<void(cwmpd::sdk::Host&)> body)
+      : name_(std::move(name)), body_(std::move(body)) {}
+  void registerModel(cwmpd::sdk::Registrar& reg) override { reg.definitions(fixture::model(name_)); }
+  void start(cwmpd::sdk::Host& host) override { body_(host); }
+
+ private:
+  std::string name_;
+  std::function<void(cwmpd::sdk::Host&)> body_;
+};
+
+}  // namespace
+
+TEST(HostTimers, AOneShotRunsOnceAndAPeriodicOneUntilCancelled) {
+  LoadingFixture f;
+  cwmpd::sdk::Host* host = nullptr;
+  int once = 0, periodic = 0;
+  cwmpd::sdk::TimerId tick = 0;
+  ASSERT_TRUE(f.host->addBuiltin(std::make_unique<StartPlugin>("Timed", [&](cwmpd::sdk::Host& h) {
+    host = &h;
+    EXPECT_NE(h.startTimer(std::chrono::milliseconds(5), [&] { ++once; }), 0u);
+    tick = h.startPeriodicTimer(std::chrono::milliseconds(5), [&] { ++periodic; });
+  }), "timed")) << f.host->lastError();
+  f.engine->finalize();
+  f.host->startAll();
+  EXPECT_EQ(once + periodic, 0) << "timers run on the main loop, not in start()";
+  ASSERT_TRUE(f.runUntil([&] { return periodic >= 3; }, std::chrono::seconds(10)));
+  EXPECT_EQ(once, 1);
+  host->cancelTimer(tick);
+  const int seen = periodic;
+  f.runFor(std::chrono::milliseconds(100));
+  EXPECT_EQ(periodic, seen);
+  EXPECT_EQ(once, 1);
+  EXPECT_THROW(host->startPeriodicTimer(std::chrono::milliseconds(0), [] {}), std::invalid_argument);
+}
+
+TEST(HostTimers, StoppingThePluginCancelsItsTimers) {
+  LoadingFixture f;
+  int runs = 0;
+  ASSERT_TRUE(f.host->addBuiltin(std::make_unique<StartPlugin>("Timed", [&](cwmpd::sdk::Host& h) {
+    h.startTimer(std::chrono::milliseconds(30), [&] { ++runs; });
+    h.startPeriodicTimer(std::chrono::milliseconds(30), [&] { ++runs; });
+  }), "timed")) << f.host->lastError();
+  f.engine->finalize();
+  f.host->startAll();
+  f.host->stopAll();
+  f.runFor(std::chrono::milliseconds(150));
+  EXPECT_EQ(runs, 0);
+}
+
+TEST(PluginFirewall, TimersThatThrowDisableThePluginAndEverythingElseCarriesOn) {
+  LoadingFixture f;
+  ASSERT_TRUE(f.host->loadFile(FIXTURE_GOOD)) << f.host->lastError();
+  ASSERT_TRUE(f.host->loadFile(FIXTURE_THROWING_TIMER)) << f.host->lastError();
+  f.engine->finalize();
+  f.host->startAll();
+  auto& firewall = f.engine->firewall();
+  ASSERT_TRUE(f.runUntil([&] { return firewall.disabled("throwing_timer"); }, std::chrono::seconds(10)));
+  // Its subtree answers 9002, stored values and sets included; the rest is untouched.
+  EXPECT_EQ(faultCode([&] { (void)f.engine->getValues({"Device.X_00005E_Timer.Text"}); }), 9002);
+  EXPECT_EQ(faultCode([&] {
+              (void)f.engine->setValues({{"Device.X_00005E_Timer.Level", "1"}}, cwmpd::sdk::Source::Acs);
+            }),
+            9002);
+  EXPECT_EQ(f.engine->getValues({"Device.X_00005E_Good.Text"}).at(0).value, "x");
+  EXPECT_EQ(f.engine->setValues({{"Device.X_00005E_Good.Level", "2"}}, cwmpd::sdk::Source::Acs), 0);
+}
+
+TEST(PluginFirewall, PostedWorkThatThrowsIsCaughtAndCountedNotFatal) {
+  LoadingFixture f;
+  ASSERT_TRUE(f.host->loadFile(FIXTURE_GOOD)) << f.host->lastError();
+  ASSERT_TRUE(f.host->loadFile(FIXTURE_THROWING_POST)) << f.host->lastError();
+  f.engine->finalize();
+  EXPECT_NO_THROW(f.host->startAll());  // the fixture host runs posted work at once
+  EXPECT_FALSE(f.engine->firewall().disabled("throwing_post")) << "one failure is not repeated failures";
+  EXPECT_EQ(f.engine->getValues({"Device.X_00005E_Post.Text"}).at(0).value, "x");
+}
+
+TEST(PluginFirewall, AStartThatThrowsDisablesOnlyThatPlugin) {
+  LoadingFixture f;
+  ASSERT_TRUE(f.host->loadFile(FIXTURE_THROWING_START)) << f.host->lastError();
+  ASSERT_TRUE(f.host->loadFile(FIXTURE_GOOD)) << f.host->lastError();
+  f.engine->finalize();
+  EXPECT_NO_THROW(f.host->startAll());
+  EXPECT_TRUE(f.engine->firewall().disabled("throwing_start"));
+  EXPECT_EQ(faultCode([&] { (void)f.engine->getValues({"Device.X_00005E_Start.Text"}); }), 9002);
+  EXPECT_EQ(faultCode([&] { (void)f.engine->getValues({"Device."}); }), 9002);
+  EXPECT_EQ(f.engine->getValues({"Device.X_00005E_Good.Text"}).at(0).value, "x");
+}
+
+TEST_F(ThrowingHandlers, AGetterFailingRepeatedlyDisablesItsPluginAtTheLimitNotBefore) {
+  const int limit = cwmpd::core::PluginFirewall::kFailureLimit;
+  for (int i = 1; i < limit; ++i)
+    EXPECT_EQ(faultCode([&] { (void)f.engine->getValues({"Device.X_00005E_Throwing.Live"}); }), 9002);
+  EXPECT_EQ(value("Device.X_00005E_Throwing.Text"), "x") << "still in service below the limit";
+  EXPECT_EQ(faultCode([&] { (void)f.engine->getValues({"Device.X_00005E_Throwing.Live"}); }), 9002);
+  EXPECT_TRUE(f.engine->firewall().disabled("throwing_handler"));
+  EXPECT_EQ(faultCode([&] { (void)f.engine->getValues({"Device.X_00005E_Throwing.Text"}); }), 9002);
+  EXPECT_EQ(value("Device.X_00005E_Good.Text"), "x");
+}

@@ -2,16 +2,14 @@
 // expected values are computed here from the bytes of the sim's SFF-8472 pages.
 #include <gtest/gtest.h>
 
-#include <atomic>
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "harness/plugin_harness.hpp"
@@ -62,36 +60,21 @@ constexpr std::size_t kStatusControl = 110;
 
 fs::path optics(const PluginHarness& h) { return fs::path(h.dir) / "sim" / "optics" / "pon0"; }
 
-// Collects the names of the committed changes the engine reports, from any thread. The
-// harness runs Host::post work at once on the posting thread, so with polling on, the
-// plugin's checks run on its own thread: those tests do not read the model while waiting.
+// Collects the names of the committed changes the engine reports. The plugin polls on a
+// Host timer: waitFor() turns the harness's main loop until the change shows up.
 struct ChangeLog {
-  std::mutex mutex;
+  PluginHarness* harness = nullptr;
   std::vector<std::string> names;
-  std::atomic<bool> any{false};
   void attach(PluginHarness& h) {
-    h.engine->addChangeListener(
-        [this](const std::vector<cwmpd::core::CommittedChange>& cs, Source) {
-          std::lock_guard lock(mutex);
-          for (const auto& c : cs) names.push_back(c.name);
-          any = true;
-        });
+    harness = &h;
+    h.engine->addChangeListener([this](const std::vector<cwmpd::core::CommittedChange>& cs, Source) {
+      for (const auto& c : cs) names.push_back(c.name);
+    });
   }
-  void clear() {
-    std::lock_guard lock(mutex);
-    names.clear();
-  }
+  void clear() { names.clear(); }
   bool waitFor(const std::string& name, std::chrono::seconds deadline) {
-    const auto end = std::chrono::steady_clock::now() + deadline;
-    while (std::chrono::steady_clock::now() < end) {
-      {
-        std::lock_guard lock(mutex);
-        for (const auto& n : names)
-          if (n == name) return true;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return false;
+    return harness->runUntil([&] { return std::find(names.begin(), names.end(), name) != names.end(); },
+                             deadline);
   }
 };
 
@@ -186,7 +169,7 @@ TEST(PonPluginDevice, EnableCannotBeTurnedOff) {
 }
 
 TEST(PonPluginDevice, CrossingTheRxThresholdRaisesAValueChange) {
-  ChangeLog log;  // outlives the plugin thread that reports to it
+  ChangeLog log;
   PluginHarness h("Device", {"pon"}, "[pon]\npoll_interval = 0.05\n");
   log.attach(h);
   const Bytes original = readPage(optics(h) / "a2h.bin");
@@ -203,7 +186,7 @@ TEST(PonPluginDevice, CrossingTheRxThresholdRaisesAValueChange) {
 }
 
 TEST(PonPluginDevice, EnteringTheTxAlarmBandRaisesAValueChange) {
-  ChangeLog log;  // outlives the plugin thread that reports to it
+  ChangeLog log;
   const std::string hot = "[pon]\npoll_interval = 0.05\n";
   PluginHarness h("Device", {"pon"}, hot);
   log.attach(h);
@@ -214,7 +197,7 @@ TEST(PonPluginDevice, EnteringTheTxAlarmBandRaisesAValueChange) {
 }
 
 TEST(PonPluginDevice, NoPollingWhenTheIntervalIsZero) {
-  ChangeLog log;  // outlives the plugin thread that reports to it
+  ChangeLog log;
   PluginHarness h("Device", {"pon"}, "[pon]\npoll_interval = 0\n");
   log.attach(h);
   Bytes a2h = readPage(optics(h) / "a2h.bin");
@@ -249,7 +232,7 @@ TEST(PonPluginDevice, WorksWithoutTransceivers) {
   fs::remove_all(dir / "sim/optics");
   fs::create_directories(dir / "sim/optics");
   {
-    PluginHarness h("Device", {"pon"}, "", dir.string());  // default interval: no thread needed
+    PluginHarness h("Device", {"pon"}, "", dir.string());
     EXPECT_EQ(h.value("Device.Optical.InterfaceNumberOfEntries"), "0");
   }
   {
@@ -293,7 +276,7 @@ TEST(PonPluginIgd, GponObjectSitsOnTheWanDeviceInRawUnits) {
 }
 
 TEST(PonPluginIgd, RxAlarmRaisesAValueChangeOnRxPower) {
-  ChangeLog log;  // outlives the plugin thread that reports to it
+  ChangeLog log;
   PluginHarness h("InternetGatewayDevice", {"wan", "pon"}, "[pon]\npoll_interval = 0.05\n");
   log.attach(h);
   Bytes a2h = readPage(optics(h) / "a2h.bin");

@@ -1,23 +1,21 @@
-// PeriodicTask and ChangeWatch (plugins/wifi/periodic.hpp) against a fake Host whose post()
-// queues work the way the daemon's main loop does.
-#include "../../plugins/wifi/periodic.hpp"
-
+// The SDK's PeriodicTask and ChangeWatch (cwmpd/sdk/periodic.hpp), used by the wifi and voip
+// plugins, against a fake Host that records the timers asked of it. The host's real
+// timers are tested with the plugin host (tests/plugin_loading).
+#include <cwmpd/sdk/periodic.hpp>
 #include <gtest/gtest.h>
 
-#include <condition_variable>
-#include <deque>
-#include <mutex>
+#include <map>
 
 namespace {
 
 using namespace std::chrono_literals;
 
-class QueueHost : public cwmpd::sdk::Host {
+class TimerHost : public cwmpd::sdk::Host {
  public:
   std::string_view root() const override { return "Device"; }
   std::string config(std::string_view, std::string_view key,
                      std::string_view fallback) const override {
-    return key == "interval" ? "1" : key == "bad" ? "soon" : std::string(fallback);
+    return key == "interval" ? "7" : key == "bad" ? "soon" : std::string(fallback);
   }
   cwmpd::hal::Hal& hal() override { throw std::logic_error("no HAL here"); }
   std::uint32_t ensureInstance(std::string_view, std::string_view) override { return 0; }
@@ -27,75 +25,70 @@ class QueueHost : public cwmpd::sdk::Host {
   void update(std::string_view, std::string_view) override {}
   void raiseEvent(std::string_view, std::string_view) override {}
   std::string value(std::string_view) override { return {}; }
-  void post(std::function<void()> work) override {
-    std::lock_guard lock(m_);
-    queue_.push_back(std::move(work));
-    cv_.notify_all();
+  void post(std::function<void()> work) override { work(); }
+  cwmpd::sdk::TimerId startTimer(std::chrono::milliseconds, std::function<void()>) override {
+    throw std::logic_error("PeriodicTask asked for a one-shot timer");
   }
+  cwmpd::sdk::TimerId startPeriodicTimer(std::chrono::milliseconds interval, std::function<void()> work) override {
+    timers[++next] = {interval, std::move(work)};
+    return next;
+  }
+  void cancelTimer(cwmpd::sdk::TimerId id) override { timers.erase(id); }
   void log(cwmpd::sdk::LogLevel, std::string_view) override {}
 
-  // Runs the next posted work on this (the "main loop") thread; false if none came in time.
-  bool runOne(std::chrono::seconds within) {
-    std::unique_lock lock(m_);
-    if (!cv_.wait_for(lock, within, [&] { return !queue_.empty(); })) return false;
-    auto work = std::move(queue_.front());
-    queue_.pop_front();
-    lock.unlock();
-    work();
-    return true;
-  }
-  std::size_t queued() {
-    std::lock_guard lock(m_);
-    return queue_.size();
-  }
-
+  struct Timer {
+    std::chrono::milliseconds interval;
+    std::function<void()> work;
+  };
+  std::map<cwmpd::sdk::TimerId, Timer> timers;
+  cwmpd::sdk::TimerId next = 0;
   std::vector<std::string> changed;
-
- private:
-  std::mutex m_;
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> queue_;
 };
 
-TEST(PeriodicTask, PostsItsWorkToTheMainLoopAgainAndAgain) {
-  QueueHost host;
+TEST(PeriodicTask, RunsItsWorkOnAPeriodicHostTimerOfTheConfiguredInterval) {
+  TimerHost host;
   int runs = 0;
-  cwmpd::plugins::PeriodicTask task;
-  task.start(host, cwmpd::plugins::configSeconds(host, "wifi", "interval", 30), [&] { ++runs; });
-  ASSERT_TRUE(host.runOne(20s));
-  ASSERT_TRUE(host.runOne(20s));
+  cwmpd::sdk::PeriodicTask task;
+  task.start(host, cwmpd::sdk::configSeconds(host, "wifi", "interval", 30), [&] { ++runs; });
+  ASSERT_EQ(host.timers.size(), 1u);
+  EXPECT_EQ(host.timers.begin()->second.interval, 7s);
+  host.timers.begin()->second.work();
+  host.timers.begin()->second.work();
   EXPECT_EQ(runs, 2);
-  task.stop();
+  EXPECT_TRUE(task.running());
 }
 
-TEST(PeriodicTask, WorkStillQueuedWhenStoppedDoesNothing) {
-  QueueHost host;
-  int runs = 0;
-  cwmpd::plugins::PeriodicTask task;
-  task.start(host, 1, [&] { ++runs; });
-  while (host.queued() == 0) std::this_thread::sleep_for(50ms);
-  task.stop();
-  while (host.runOne(0s)) {
+TEST(PeriodicTask, StopAndTheDestructorCancelTheTimer) {
+  TimerHost host;
+  {
+    cwmpd::sdk::PeriodicTask task;
+    task.start(host, 1, [] {});
+    task.stop();
+    EXPECT_TRUE(host.timers.empty());
+    EXPECT_FALSE(task.running());
+    task.start(host, 1, [] {});
+    EXPECT_EQ(host.timers.size(), 1u);
   }
-  EXPECT_EQ(runs, 0);
+  EXPECT_TRUE(host.timers.empty());
 }
 
-TEST(PeriodicTask, ZeroSecondsStartsNoThread) {
-  QueueHost host;
-  cwmpd::plugins::PeriodicTask task;
+TEST(PeriodicTask, ZeroSecondsStartsNoTimer) {
+  TimerHost host;
+  cwmpd::sdk::PeriodicTask task;
   task.start(host, 0, [] {});
-  EXPECT_FALSE(host.runOne(2s));
+  EXPECT_TRUE(host.timers.empty());
+  EXPECT_FALSE(task.running());
 }
 
 TEST(PeriodicTask, AnIntervalThatIsNotANumberFallsBack) {
-  QueueHost host;
-  EXPECT_EQ(cwmpd::plugins::configSeconds(host, "wifi", "bad", 30), 30);
-  EXPECT_EQ(cwmpd::plugins::configSeconds(host, "wifi", "unset", 7), 7);
+  TimerHost host;
+  EXPECT_EQ(cwmpd::sdk::configSeconds(host, "wifi", "bad", 30), 30);
+  EXPECT_EQ(cwmpd::sdk::configSeconds(host, "wifi", "unset", 7), 7);
 }
 
 TEST(ChangeWatch, ReportsOnlyValuesThatDifferFromTheLastSeen) {
-  QueueHost host;
-  cwmpd::plugins::ChangeWatch watch;
+  TimerHost host;
+  cwmpd::sdk::ChangeWatch watch;
   watch.observe(host, "Device.X.Status", "Up");
   watch.observe(host, "Device.X.Status", "Up");
   EXPECT_TRUE(host.changed.empty()) << "the first value seen is the baseline";

@@ -375,6 +375,29 @@ TEST_F(TransferIt, AVendorFileTypeOfAPluginIsAppliedByItAndAnUnknownOneIsRefused
 }
 #endif
 
+#ifdef CWMPD_TEST_THROWING_FILE_TYPE_PLUGIN
+// Issue 14 item 5: a plugin's file-type handler that throws (not a Fault) passes the
+// plugin firewall: the Download ends in a TransferComplete with 9002, the log names the
+// plugin, and the daemon goes on with the next session.
+TEST_F(TransferIt, AFileTypeHandlerThatThrowsGivesATransferCompleteWith9002AndTheDaemonCarriesOn) {
+  daemon_->addPlugin(CWMPD_TEST_THROWING_FILE_TYPE_PLUGIN, "throwing_file_type");
+  files_->put("fw.bin", "firmware");
+  startAndSettle();
+  acs_->addRpc(downloadRpc("broken", "X 00005E Broken Firmware", files_->url("/files/fw.bin")));
+  kick();
+  ASSERT_TRUE(waitSent("TransferComplete", 1, 40s));
+  EXPECT_EQ(field(transferComplete("broken"), "FaultCode"), "9002");
+  EXPECT_TRUE(daemon_->waitForLog("plugin throwing_file_type", 1s));
+  EXPECT_TRUE(daemon_->waitForLog("flash write failed", 1s));
+  ASSERT_TRUE(daemon_->running());
+  const std::size_t before = acs_->sessions().size();
+  acs_->addRpc(getValuesRpc({"Device.DeviceInfo.Manufacturer"}));
+  kick();
+  ASSERT_TRUE(waitNewSession(before));
+  EXPECT_EQ(sent("GetParameterValuesResponse").size(), 1u);
+}
+#endif
+
 // Issue 8 item 2, TR-069 3.7.1.5: "M Download" is delivered with the InformResponse, but a
 // session that then fails before the ACS acknowledged the TransferComplete must not lose
 // it: the next Inform carries "7 TRANSFER COMPLETE" and "M Download" again.

@@ -8,6 +8,7 @@
 #include "cwmpd/core/log.hpp"
 #include "model/definitions.hpp"
 #include "model/values.hpp"
+#include "plugin/firewall.hpp"
 
 namespace cwmpd::core {
 
@@ -65,22 +66,6 @@ bool isNumber(std::string_view s) {
   return std::stoull(std::string(s)) <= UINT32_MAX;
 }
 
-// Turns every exception a plugin throws into a Fault; the daemon never sees anything else.
-template <typename F>
-auto firewall(const std::string& plugin, const char* what, F&& f) -> decltype(f()) {
-  try {
-    return f();
-  } catch (const Fault&) {
-    throw;
-  } catch (const std::exception& e) {
-    CWMPD_LOG(Error, "plugin " + plugin, what << " failed: " << e.what());
-    throw Fault(FaultCode::InternalError, "plugin " + plugin + ": " + e.what());
-  } catch (...) {
-    CWMPD_LOG(Error, "plugin " + plugin, what << " failed with a non-standard exception");
-    throw Fault(FaultCode::InternalError, "plugin " + plugin + " failed");
-  }
-}
-
 std::string encodeAttr(const Attr& a) {
   std::string s = std::to_string(a.notification) + "|";
   for (std::size_t i = 0; i < a.accessList.size(); ++i) s += (i ? "," : "") + a.accessList[i];
@@ -130,6 +115,7 @@ struct Engine::Impl {
   std::set<int> dirtyPlugins;
   bool inSession = false;
   std::unordered_set<const ParamDef*> persistedReadOnly;
+  PluginFirewall firewall;
 
   // Registration in progress.
   int current = -1;
@@ -442,16 +428,22 @@ struct Engine::Impl {
     return r;
   }
 
-  std::string pluginName(int id) const {
-    return id < 0 ? std::string("core") : plugins[static_cast<std::size_t>(id)];
+  const std::string& pluginName(int id) const {
+    static const std::string core = "core";
+    return id < 0 ? core : plugins[static_cast<std::size_t>(id)];
+  }
+
+  // A disabled plugin's subtree answers 9002, stored values included (PluginFirewall).
+  void checkInService(int plugin) const {
+    if (plugin >= 0 && firewall.anyDisabled() && firewall.disabled(pluginName(plugin)))
+      throw PluginFirewall::disabledFault(pluginName(plugin));
   }
 
   std::string read(Node& n, const ParamDef& p, bool mask) {
     if (mask && p.secret) return {};
     if (p.builtin) return p.builtin(&n);
-    if (p.getter) {
-      return firewall(pluginName(p.plugin), "get", [&] { return p.getter(ref(n)); });
-    }
+    checkInService(p.plugin);
+    if (p.getter) return firewall.call(pluginName(p.plugin), "get", [&] { return p.getter(ref(n)); });
     return n.values[p.index];
   }
 
@@ -509,11 +501,7 @@ struct Engine::Impl {
     dirtyPlugins.clear();
     for (auto& [plugin, fn] : flushers) {
       if (!dirty.count(plugin)) continue;
-      try {
-        firewall(pluginName(plugin), "flush", [&] { fn(); });
-      } catch (const Fault& f) {
-        CWMPD_LOG(Error, "plugin " + pluginName(plugin), "flush failed: " << f.what());
-      }
+      firewall.run(pluginName(plugin), "flush", fn);
     }
   }
 
@@ -556,7 +544,7 @@ struct Engine::Impl {
     const auto& handler = def->binding.rollback ? def->binding.rollback : def->binding.apply;
     if (!handler) return;
     try {
-      firewall(pluginName(def->bindingPlugin), "rollback", [&] { handler(reversed); });
+      firewall.call(pluginName(def->bindingPlugin), "rollback", [&] { handler(reversed); });
     } catch (const Fault& f) {
       CWMPD_LOG(Error, "plugin " + pluginName(def->bindingPlugin),
                 "rollback failed, hardware may differ from the model: " << f.what());
@@ -598,11 +586,19 @@ struct Engine::Impl {
     auto& groups = g.batches;
     // Phase 1: every plugin validates; nothing has changed yet.
     std::vector<ParameterFault> faults;
+    for (auto& c : changes) {
+      try {
+        checkInService(c.def->plugin);
+        checkInService(c.node->def->bindingPlugin);
+      } catch (const Fault& f) {
+        faults.push_back({c.node->path + c.def->name, f.code(), f.what()});
+      }
+    }
     for (ObjectDef* d : order) {
-      if (!d->binding.validate) continue;
+      if (!d->binding.validate || firewall.disabled(pluginName(d->bindingPlugin))) continue;
       auto batch = toSdk(groups[d], false);
       try {
-        firewall(pluginName(d->bindingPlugin), "validate", [&] { d->binding.validate(batch); });
+        firewall.call(pluginName(d->bindingPlugin), "validate", [&] { d->binding.validate(batch); });
       } catch (const Fault& f) {
         for (auto* c : groups[d])
           faults.push_back({c->node->path + c->def->name, f.code(), f.what()});
@@ -622,11 +618,11 @@ struct Engine::Impl {
         try {
           if (d->binding.applyReporting) {
             sdk::ApplyReport report{std::vector<sdk::Effect>(batch.size(), sdk::Effect::Now)};
-            firewall(pluginName(d->bindingPlugin), "apply", [&] { d->binding.applyReporting(batch, report); });
+            firewall.call(pluginName(d->bindingPlugin), "apply", [&] { d->binding.applyReporting(batch, report); });
             for (sdk::Effect e : report.effects)
               deferred = deferred || e == sdk::Effect::AfterReboot || (e == sdk::Effect::AtSessionEnd && inSession);
           } else {
-            firewall(pluginName(d->bindingPlugin), "apply", [&] { d->binding.apply(batch); });
+            firewall.call(pluginName(d->bindingPlugin), "apply", [&] { d->binding.apply(batch); });
           }
         } catch (const Fault& f) {
           for (auto* c : groups[d])
@@ -835,6 +831,8 @@ class RegistrarImpl : public sdk::Registrar {
 
 Engine::Engine(std::string root, Store& store) : impl_(std::make_unique<Impl>(std::move(root), store)) {}
 Engine::~Engine() = default;
+
+PluginFirewall& Engine::firewall() { return impl_->firewall; }
 
 sdk::Registrar& Engine::beginRegistration(const std::string& pluginName, sdk::Host& host) {
   if (impl_->finalized) throw std::logic_error("registration after finalize()");
@@ -1130,7 +1128,7 @@ std::uint32_t Engine::addObject(std::string_view path, sdk::Source source,
   if (d->binding.onAdd) {
     try {
       sdk::InstanceRef r = m.ref(*row);
-      firewall(m.pluginName(d->bindingPlugin), "add", [&] { d->binding.onAdd(r); });
+      m.firewall.call(m.pluginName(d->bindingPlugin), "add", [&] { d->binding.onAdd(r); });
     } catch (const Fault&) {
       rows.erase(number);
       m.eraseSubtreeStore(rowPath);
@@ -1173,7 +1171,7 @@ void Engine::deleteObject(std::string_view path, sdk::Source source,
   if (d->binding.onDelete) {
     try {
       sdk::InstanceRef r = m.ref(*row);
-      firewall(m.pluginName(d->bindingPlugin), "delete", [&] { d->binding.onDelete(r); });
+      m.firewall.call(m.pluginName(d->bindingPlugin), "delete", [&] { d->binding.onDelete(r); });
     } catch (const Fault&) {
       for (const auto& [k, v] : saved) m.store.set(k, v);
       for (auto& c : pk) m.store.set(std::string(kValue) + c.node->path + c.def->name, c.old);

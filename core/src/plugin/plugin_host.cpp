@@ -1,11 +1,17 @@
 #include "cwmpd/core/plugin_host.hpp"
 
 #include <algorithm>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/dll/shared_library.hpp>
 #include <filesystem>
+#include <deque>
+#include <map>
+#include <mutex>
 
 #include "cwmpd/core/log.hpp"
 #include "cwmpd/core/transfer_manager.hpp"
+#include "plugin/firewall.hpp"
 
 namespace cwmpd::core {
 
@@ -26,6 +32,9 @@ struct PluginHost::Loaded {
 class PluginHost::HostAdapter : public sdk::Host {
  public:
   HostAdapter(PluginHost& owner, std::string name) : owner_(owner), name_(std::move(name)) {}
+  ~HostAdapter() override { shutDown(); }
+  HostAdapter(const HostAdapter&) = delete;
+  HostAdapter& operator=(const HostAdapter&) = delete;
   std::string_view root() const override { return owner_.engine_.root(); }
   std::string config(std::string_view section, std::string_view key,
                      std::string_view fallback) const override {
@@ -51,16 +60,109 @@ class PluginHost::HostAdapter : public sdk::Host {
     else CWMPD_LOG(Warning, "plugin " + name_, "event " << c << " raised before the session engine runs");
   }
   std::string value(std::string_view path) override { return owner_.engine_.rawValue(path); }
+  // Thread-safe. The work waits in the plugin's mailbox, not in the loop's queue: when the
+  // plugin stops, what has not run is destroyed at once, while the plugin's code (that of
+  // the work's captures too) is still loaded. The loop gets a token that runs one item.
   void post(std::function<void()> work) override {
-    if (owner_.services_.post) owner_.services_.post(std::move(work));
+    if (!owner_.services_.post || !work) return;
+    {
+      std::lock_guard lock(mailbox_->mutex);
+      if (!mailbox_->open) return;
+      mailbox_->work.push_back(std::move(work));
+    }
+    owner_.services_.post([this, box = mailbox_] {
+      std::function<void()> next;
+      {
+        std::lock_guard lock(box->mutex);
+        if (!box->open || box->work.empty()) return;
+        next = std::move(box->work.front());
+        box->work.pop_front();
+      }
+      firewall().run(name_, "posted work", next);
+    });
   }
+  sdk::TimerId startTimer(std::chrono::milliseconds delay, std::function<void()> work) override {
+    return addTimer(delay, std::chrono::milliseconds(0), std::move(work));
+  }
+  sdk::TimerId startPeriodicTimer(std::chrono::milliseconds interval, std::function<void()> work) override {
+    if (interval.count() <= 0) throw std::invalid_argument("a periodic timer needs a positive interval");
+    return addTimer(interval, interval, std::move(work));
+  }
+  void cancelTimer(sdk::TimerId id) override { timers_.erase(id); }
   void log(sdk::LogLevel level, std::string_view message) override {
     Log::write(level, "plugin " + name_, message);
   }
 
+  // The plugin stopped (or is disabled): its timers end and its queued work is dropped.
+  void shutDown() {
+    alive_ = false;
+    timers_.clear();
+    std::deque<std::function<void()>> dropped;
+    {
+      std::lock_guard lock(mailbox_->mutex);
+      mailbox_->open = false;
+      dropped.swap(mailbox_->work);
+    }
+  }
+
  private:
+  struct Mailbox {
+    std::mutex mutex;
+    std::deque<std::function<void()>> work;
+    bool open = true;
+  };
+
+  struct Timer {
+    explicit Timer(boost::asio::io_context& io) : timer(io) {}
+    boost::asio::steady_timer timer;
+    std::chrono::milliseconds interval{0};  // 0: one-shot
+    std::function<void()> work;
+  };
+
+  PluginFirewall& firewall() { return owner_.engine_.firewall(); }
+
+  sdk::TimerId addTimer(std::chrono::milliseconds delay, std::chrono::milliseconds interval,
+                        std::function<void()> work) {
+    if (!owner_.services_.loop) throw std::logic_error("this host runs no timers");
+    if (!work) throw std::invalid_argument("a timer without work");
+    const sdk::TimerId id = ++nextTimer_;
+    auto t = std::make_shared<Timer>(*owner_.services_.loop);
+    t->interval = interval;
+    t->work = std::move(work);
+    t->timer.expires_after(std::max(delay, std::chrono::milliseconds(0)));
+    timers_[id] = t;
+    arm(id, t);
+    return id;
+  }
+
+  // The wait holds the timer weakly: cancelling (erasing it) destroys the work at once,
+  // while the plugin's code is still loaded, and the aborted wait then finds nothing.
+  void arm(sdk::TimerId id, const std::shared_ptr<Timer>& t) {
+    t->timer.async_wait([this, id, weak = std::weak_ptr<Timer>(t)](const boost::system::error_code& ec) {
+      auto timer = weak.lock();
+      if (ec || !timer || !alive_) return;
+      if (timer->interval.count() == 0) timers_.erase(id);
+      const bool ok = firewall().run(name_, "timer", timer->work);
+      if (!ok && firewall().disabled(name_)) {
+        shutDown();
+        return;
+      }
+      if (timer->interval.count() == 0 || !timers_.count(id)) return;
+      // Fixed rate without catching up: the next run one interval after this one was due,
+      // or one interval from now when the work ran late.
+      const auto now = boost::asio::steady_timer::clock_type::now();
+      auto next = timer->timer.expiry() + timer->interval;
+      timer->timer.expires_at(next > now ? next : now + timer->interval);
+      arm(id, timer);
+    });
+  }
+
   PluginHost& owner_;
   std::string name_;
+  bool alive_ = true;  // false once the plugin stopped or was disabled
+  std::shared_ptr<Mailbox> mailbox_ = std::make_shared<Mailbox>();
+  sdk::TimerId nextTimer_ = 0;
+  std::map<sdk::TimerId, std::shared_ptr<Timer>> timers_;
 };
 
 // What a plugin sees while it registers: the engine's registrar for the data model, plus
@@ -83,20 +185,9 @@ class PluginHost::RegistrarAdapter : public sdk::Registrar {
       if (known.type == t) throw std::invalid_argument("file type '" + t + "' is already handled by plugin " + known.plugin);
     for (const auto& mine : pending_)
       if (mine.type == t) throw std::invalid_argument("file type '" + t + "' declared twice");
-    // The firewall around plugin code: only sdk::Fault leaves it.
-    auto guarded = [h = std::move(handler), plugin = plugin_](const sdk::DownloadedFile& f) {
-      try {
-        h(f);
-      } catch (const sdk::Fault&) {
-        throw;
-      } catch (const std::exception& e) {
-        CWMPD_LOG(Error, "plugin " + plugin, "file type handler failed: " << e.what());
-        throw sdk::Fault(sdk::FaultCode::InternalError, "plugin " + plugin + " could not apply the file");
-      } catch (...) {
-        CWMPD_LOG(Error, "plugin " + plugin, "file type handler failed");
-        throw sdk::Fault(sdk::FaultCode::InternalError, "plugin " + plugin + " could not apply the file");
-      }
-    };
+    // Only sdk::Fault leaves the firewall: the transfer manager reports it.
+    auto guarded = [h = std::move(handler), plugin = plugin_, &firewall = owner_.engine_.firewall()](
+                       const sdk::DownloadedFile& f) { firewall.call(plugin, "file type handler", [&] { h(f); }); };
     pending_.push_back({t, plugin_, std::move(guarded)});
   }
   void commit() {
@@ -197,11 +288,9 @@ bool PluginHost::registerPlugin(std::unique_ptr<Loaded> loaded) {
   RegistrarAdapter reg(*this, engine_.beginRegistration(loaded->name, *loaded->host), loaded->name);
   std::string why;
   try {
-    loaded->plugin->registerModel(reg);
+    engine_.firewall().call(loaded->name, "registerModel", [&] { loaded->plugin->registerModel(reg); });
   } catch (const std::exception& e) {
     why = e.what();
-  } catch (...) {
-    why = "unknown exception";
   }
   if (!why.empty()) {
     engine_.endRegistration(false);
@@ -229,16 +318,18 @@ void PluginHost::startAll() {
       }
     }
   } release{engine_};
+  auto& firewall = engine_.firewall();
   for (auto& p : plugins_) {
-    if (p->started) continue;
-    try {
-      p->plugin->start(*p->host);
+    if (p->started || firewall.disabled(p->name)) continue;
+    if (firewall.run(p->name, "start", [&] { p->plugin->start(*p->host); })) {
       p->started = true;
-    } catch (const std::exception& e) {
-      CWMPD_LOG(Error, "plugin " + p->name, "start failed: " << e.what());
-    } catch (...) {
-      CWMPD_LOG(Error, "plugin " + p->name, "start failed");
+      continue;
     }
+    // Half started: nothing of it can be trusted to answer. Its stop() still runs at
+    // the end, so that what it did start is released.
+    firewall.disable(p->name, "start failed");
+    p->host->shutDown();
+    p->started = true;
   }
 }
 
@@ -247,11 +338,8 @@ void PluginHost::stopAll() {
     auto& p = *it;
     if (!p->started) continue;
     p->started = false;
-    try {
-      p->plugin->stop();
-    } catch (...) {
-      CWMPD_LOG(Error, "plugin " + p->name, "stop failed");
-    }
+    p->host->shutDown();
+    engine_.firewall().release(p->name, "stop", [&] { p->plugin->stop(); });
   }
 }
 

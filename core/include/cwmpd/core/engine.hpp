@@ -20,6 +20,8 @@
 
 namespace cwmpd::core {
 
+class PluginFirewall;  // core/src/plugin/firewall.hpp
+
 class Engine : public DataModel {
  public:
   // `root` is "Device" or "InternetGatewayDevice". `store` holds model state.
@@ -71,6 +73,8 @@ class Engine : public DataModel {
   // `persist` keeps it across restarts. Notifies listeners with `source`.
   void setInternal(std::string_view path, std::string_view value, bool persist,
                    sdk::Source source = sdk::Source::Internal);
+  // The firewall every call into plugin code passes (the plugin host shares it).
+  PluginFirewall& firewall();
   // Host services for plugins.
   std::uint32_t ensureInstance(std::string_view table, std::string_view key);
   void removeInstance(std::string_view instancePath);

@@ -15,6 +15,10 @@
 #include "cwmpd/core/engine.hpp"
 #include "cwmpd/sdk/plugin.hpp"
 
+namespace boost::asio {
+class io_context;
+}
+
 namespace cwmpd::core {
 
 struct PluginHostServices {
@@ -22,6 +26,9 @@ struct PluginHostServices {
   std::function<void(std::function<void()>)> post;
   // Queues an event for the next Inform (set by the session engine).
   std::function<void(const std::string& code, const std::string& commandKey)> raiseEvent;
+  // The main loop, for plugin timers (Host::startTimer). Without it a plugin's timer
+  // request throws std::logic_error.
+  boost::asio::io_context* loop = nullptr;
 };
 
 class PluginHost {
@@ -40,8 +47,10 @@ class PluginHost {
   bool addBuiltin(std::unique_ptr<sdk::Plugin> plugin, const std::string& name);
 
   // After Engine::finalize(): calls start() on every plugin. A plugin whose start fails
-  // is logged and stays loaded.
+  // is logged and disabled (PluginFirewall): it stays loaded, its parameters answer 9002.
   void startAll();
+  // Calls stop() on every started plugin (reverse order), cancels its timers and drops
+  // its posted work that has not run yet.
   void stopAll();
 
   void setEventSink(std::function<void(const std::string&, const std::string&)> sink);
@@ -49,8 +58,8 @@ class PluginHost {
   [[nodiscard]] std::vector<std::string> names() const;
 
   // A vendor FileType a plugin declared (Registrar::fileType), for the daemon to hand to
-  // the transfer manager. The handler is wrapped: a plugin's exception other than
-  // sdk::Fault becomes Fault 9002 with the plugin named in the log. The handlers refer to
+  // the transfer manager. The handler passes the firewall: a plugin's exception other
+  // than sdk::Fault becomes Fault 9002 with the plugin named in the log. The handlers refer to
   // plugin code: drop them before the plugins are unloaded (destroying the PluginHost).
   struct FileType {
     std::string type;

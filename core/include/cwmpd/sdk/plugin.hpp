@@ -6,8 +6,16 @@
 // block: slow hardware work belongs on a thread of the plugin's that posts back.
 //
 // Errors: a handler refuses with cwmpd::sdk::Fault (e.g. 9007 for a value the hardware
-// cannot take). Any other exception is caught by the host and reported as 9002; it never
-// takes the daemon down.
+// cannot take). Every call into a plugin (registerModel, start, stop, getters, handlers,
+// posted work, timers, file-type handlers) passes the host's firewall: any other
+// exception is logged with the plugin's name and answered 9002 where an answer is due;
+// it never takes the daemon down. A plugin that fails 5 times within 60 seconds, or whose
+// start() throws, is disabled until the daemon restarts: none of its code is called any
+// more and its parameters answer 9002, while the rest of the agent carries on.
+//
+// Timers (since ABI 4): Host::startTimer / startPeriodicTimer run work on the main loop;
+// the host cancels a plugin's timers when it stops. No plugin needs a thread of its own
+// just to wake up now and then.
 //
 // Vendor file types (since ABI 2): a plugin that can use a file the ACS sends with
 // Download declares its FileType and a handler, e.g.
@@ -22,6 +30,7 @@
 // A Download of a vendor type nobody registered is refused at once with 9003.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -46,7 +55,9 @@ namespace cwmpd::sdk {
 // 2: Registrar::fileType (vendor file types for Download), hal::System::firmwareBanks.
 // 3: ObjectBinding::apply(ReportingChangeHandler) (a new virtual: the vtable changed),
 //    sdk::Effect and sdk::ApplyReport.
-inline constexpr std::uint32_t kAbiVersion = 3;
+// 4: Host timers (startTimer, startPeriodicTimer, cancelTimer); the shared plugin
+//    helpers cwmpd/sdk/staging.hpp, periodic.hpp and values.hpp.
+inline constexpr std::uint32_t kAbiVersion = 4;
 
 #if defined(__clang__)
 inline constexpr const char* kToolchain = "clang-libstdc++";
@@ -116,6 +127,9 @@ class ObjectBinding {
   virtual ObjectBinding& onDelete(InstanceHandler handler) = 0;
 };
 
+// Names one timer of a plugin (Host::startTimer); never 0.
+using TimerId = std::uint64_t;
+
 // Services the daemon offers a plugin for its whole life.
 class Host {
  public:
@@ -147,8 +161,17 @@ class Host {
   virtual void raiseEvent(std::string_view code, std::string_view commandKey = {}) = 0;
   // Reads any parameter of the tree (another plugin's included). Throws Fault 9005.
   [[nodiscard]] virtual std::string value(std::string_view parameterPath) = 0;
-  // Runs `work` on the main loop. The only thread-safe call of this interface.
+  // Runs `work` on the main loop. The only thread-safe call of this interface. Work
+  // still queued when the plugin stops is dropped.
   virtual void post(std::function<void()> work) = 0;
+  // Runs `work` once on the main loop after `delay` (since ABI 4).
+  virtual TimerId startTimer(std::chrono::milliseconds delay, std::function<void()> work) = 0;
+  // Runs `work` on the main loop every `interval` (> 0; the first run after one
+  // interval) until cancelled. A run that falls behind is not repeated to catch up.
+  virtual TimerId startPeriodicTimer(std::chrono::milliseconds interval, std::function<void()> work) = 0;
+  // Cancels a timer of this plugin: its work does not run again. Unknown or finished ids
+  // are ignored. The host cancels every timer of a plugin that stops or is disabled.
+  virtual void cancelTimer(TimerId id) = 0;
   virtual void log(LogLevel level, std::string_view message) = 0;
 };
 

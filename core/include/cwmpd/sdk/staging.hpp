@@ -1,7 +1,8 @@
 // Hardware changes staged between a SetParameterValues and the flush that pushes them to
 // the HAL in one batch, with the undo a transaction's rollback needs.
 //
-// Header-only and free of plugin specifics: the voip plugin includes it too.
+// Part of the SDK (header-only, since ABI 4): the wifi and voip plugins use it, and so
+// may any plugin that batches hardware changes until the flush.
 //
 // Transactions: the core validates every group of a SetParameterValues before it applies
 // any (plugin.hpp, two-phase set), so a validate call that follows an apply starts a new
@@ -18,7 +19,7 @@
 #include <type_traits>
 #include <vector>
 
-namespace cwmpd::plugins {
+namespace cwmpd::sdk {
 
 class StagedChanges {
  public:
@@ -154,4 +155,4 @@ std::string joinList(const std::vector<T>& items) {
   return out;
 }
 
-}  // namespace cwmpd::plugins
+}  // namespace cwmpd::sdk
