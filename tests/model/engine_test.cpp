@@ -519,9 +519,11 @@ TEST_F(Fixture, ADeleteObjectTheDiskDoesNotTakeIs9002AndTheRowStaysWithItsValues
   EXPECT_EQ(engine->getAttributes({"Device.Test.Item.1.Value"}).at(0).notification, 1);
 }
 
-TEST_F(Fixture, PluginInstanceNumbersStayPendingOnAFullDiskAndAreWrittenLater) {
+TEST_F(Fixture, PluginInstanceNumbersMadeAtStartStayPendingOnAFullDiskAndAreWrittenLater) {
   store->setFaultHook([](Store::Step) { return ENOSPC; });
+  engine->holdCommits(true);  // what PluginHost::startAll does around start()
   EXPECT_EQ(engine->ensureInstance("Device.Test.Port.", "eth0"), 1u);
+  engine->holdCommits(false);
   // A failing request in between must not roll the agent's own bookkeeping back.
   EXPECT_EQ(setFaultCode({{"Device.Test.Name", "lost"}}), 9002);
   store->setFaultHook({});
@@ -529,6 +531,23 @@ TEST_F(Fixture, PluginInstanceNumbersStayPendingOnAFullDiskAndAreWrittenLater) {
   build();
   EXPECT_EQ(engine->ensureInstance("Device.Test.Port.", "eth1"), 2u);
   EXPECT_EQ(engine->ensureInstance("Device.Test.Port.", "eth0"), 1u);
+}
+
+// Issue 14: a number handed out at run time only lived in memory on a full disk; after a
+// kill it could go to another key, so the ACS would see one number name two things.
+TEST_F(Fixture, APluginInstanceAskedForOnAFullDiskFaults9002AndCreatesNothing) {
+  store->setFaultHook([](Store::Step) { return ENOSPC; });
+  try {
+    (void)engine->ensureInstance("Device.Test.Port.", "eth0");
+    ADD_FAILURE() << "an instance number that is not on disk was handed out";
+  } catch (const Fault& f) {
+    EXPECT_EQ(f.code(), 9002);
+  }
+  EXPECT_FALSE(engine->exists("Device.Test.Port.1."));
+  store->setFaultHook({});
+  engine->setValues({{"Device.Test.Level", "4"}}, Source::Acs);  // an unrelated commit
+  build();
+  EXPECT_EQ(engine->ensureInstance("Device.Test.Port.", "eth1"), 1u) << "the failed one left no trace";
 }
 
 // ---- a stored value that no longer validates (issue 14 item 7) ----

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 namespace cwmpd::test {
 
@@ -80,6 +81,16 @@ void DaemonProcess::start() {
   }
   const std::string logPath = dir_ + "/cwmpd.log";
   const std::string config = configPath();
+  // The environment is built before fork: the child only execs.
+  std::vector<std::string> envText;
+  for (char** e = environ; *e; ++e) {
+    const std::string entry(*e);
+    if (!env_.count(entry.substr(0, entry.find('=')))) envText.push_back(entry);
+  }
+  for (const auto& [name, value] : env_) envText.push_back(name + "=" + value);
+  std::vector<char*> envp;
+  for (auto& e : envText) envp.push_back(e.data());
+  envp.push_back(nullptr);
   pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
@@ -88,8 +99,8 @@ void DaemonProcess::start() {
       ::dup2(fd, 1);
       ::dup2(fd, 2);
     }
-    ::execl(CWMPD_TEST_DAEMON_BINARY, CWMPD_TEST_DAEMON_BINARY, "--config", config.c_str(),
-            static_cast<char*>(nullptr));
+    const char* argv[] = {CWMPD_TEST_DAEMON_BINARY, "--config", config.c_str(), nullptr};
+    ::execve(CWMPD_TEST_DAEMON_BINARY, const_cast<char* const*>(argv), envp.data());
     ::_exit(127);
   }
   pid_ = pid;

@@ -32,6 +32,8 @@ class DaemonProcess {
 
   // Sets an INI value for the next start(); an empty value removes the key.
   void set(const std::string& section, const std::string& key, const std::string& value);
+  // Sets an environment variable of the daemon from the next start() on (e.g. LD_PRELOAD).
+  void setEnv(const std::string& name, const std::string& value) { env_[name] = value; }
   // Loads one more plugin (a .so outside the build's plugin folder, e.g. the example
   // plugin): the daemon then gets a private plugin folder of symbolic links.
   void addPlugin(const std::string& soPath, const std::string& name);
@@ -66,6 +68,7 @@ class DaemonProcess {
  private:
   std::string dir_;
   std::map<std::string, std::map<std::string, std::string>> ini_;
+  std::map<std::string, std::string> env_;
   pid_t pid_ = -1;
 };
 

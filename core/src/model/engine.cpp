@@ -1271,7 +1271,11 @@ std::uint32_t Engine::ensureInstance(std::string_view table, std::string_view ke
   if (!number) {
     number = m.nextNumber(t);
     m.store.set(mapKey, std::to_string(number));
-    m.commitOwnState();
+    // A number is handed out only once it is on disk: one that lived in memory only could
+    // go to another key after a restart, and a number is never reused. On a full disk the
+    // plugin gets 9002 and nothing is created; it asks again at its next refresh. While
+    // the plugins start (holdCommits) the numbers wait for the one commit after start().
+    m.commitStore();
   }
   m.createRow(loc.node, loc.kid, number, std::string(key));
   return number;

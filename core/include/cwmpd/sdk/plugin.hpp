@@ -145,6 +145,8 @@ class Host {
   // instance for `key` ("eth0") and returns its number. Numbers are persisted: the same
   // key gets the same number after a restart, and a number is never reused. `parent`
   // instance numbers come first in the table path ("...WANDevice.1.WANConnectionDevice.").
+  // Outside start(), a new number that cannot be persisted (full disk) throws Fault 9002
+  // and creates nothing: ask again at the next refresh.
   virtual std::uint32_t ensureInstance(std::string_view table, std::string_view key) = 0;
   // Removes a plugin-managed instance (hardware went away).
   virtual void removeInstance(std::string_view instancePath) = 0;
