@@ -76,13 +76,18 @@ class DbusStoreFault : public DaemonIt, public ::testing::WithParamInterface<std
     }
     return ::testing::AssertionFailure() << "cwmpd never answered on the bus";
   }
-  // What the wifi plugin pushed to the sim hardware for wlan0.
-  std::string halSsid() {
-    const std::string ini = readText(daemon_->simDir() + "/wifi/ssid/wlan0.ini");
+  // What the wifi plugin pushed to the sim hardware for an SSID ("wlan0").
+  std::string halSsid(const std::string& name = "wlan0") {
+    const std::string ini = readText(daemon_->simDir() + "/wifi/ssid/" + name + ".ini");
     auto at = ini.find("\nssid = ");
     if (at == std::string::npos) return "<none>";
     at += 8;
     return ini.substr(at, ini.find('\n', at) - at);
+  }
+  // The plugin's flush may wait for the end of an ACS session the daemon is still closing.
+  bool awaitHalSsid(const std::string& name, const std::string& want) {
+    for (int i = 0; i < 250 && halSsid(name) != want; ++i) std::this_thread::sleep_for(20ms);
+    return halSsid(name) == want;
   }
   std::string disk() { return readText(daemon_->storeDir() + "/model.db"); }
 
@@ -98,7 +103,7 @@ TEST_P(DbusStoreFault, ASetTheStoreCannotKeepIsFault9002AndLeavesNothingAnywhere
   // plugin's flush waits for the session's end).
   ASSERT_TRUE(waitSessions(1));
   model_->SetParameterValues({{kInterval, "700"}, {kSsid, "before"}});
-  ASSERT_EQ(halSsid(), "before");
+  ASSERT_TRUE(awaitHalSsid("wlan0", "before")) << halSsid();
   const std::string stored = std::string(kInterval) + "\t700\n";
   ASSERT_NE(disk().find(stored), std::string::npos);
 
@@ -123,6 +128,7 @@ TEST_P(DbusStoreFault, ASetTheStoreCannotKeepIsFault9002AndLeavesNothingAnywhere
   model_->SetParameterValues({{kOtherSsid, "unrelated"}, {"Device.ManagementServer.PeriodicInformEnable", "false"}});
   EXPECT_EQ(get(kInterval), "700");
   EXPECT_EQ(get(kSsid), "before");
+  ASSERT_TRUE(awaitHalSsid("wlan1", "unrelated")) << "the unrelated set never reached the hardware";
   EXPECT_EQ(halSsid(), "before") << "the wifi plugin's staging was not rolled back";
   EXPECT_NE(disk().find(stored), std::string::npos) << disk();
 
