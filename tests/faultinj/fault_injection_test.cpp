@@ -87,7 +87,7 @@ class FaultInjection : public ::testing::TestWithParam<std::tuple<Kind, Step>> {
     // Stations are refreshed after each wifi flush, not by the timer (no threads here).
     h_ = std::make_unique<PluginHarness>("Device", std::vector<std::string>{"deviceinfo", "management", "wan", "wifi"},
                                          "[wifi]\nstation_refresh_interval = 0\n", dir_);
-    rpc_ = std::make_unique<cwmpd::core::RpcDispatcher>(*h_->engine, cwmpd::core::RpcActions{});
+    rpc_ = std::make_unique<cwmpd::core::RpcDispatcher>(*h_->engine);
   }
 
   // One ACS request in an ACS session: the fault code of the answer, 0 for a response.
