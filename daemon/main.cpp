@@ -31,6 +31,7 @@
 #include "cwmpd/core/store.hpp"
 #include "cwmpd/core/transfer_manager.hpp"
 #include "cwmpd/hal/factory.hpp"
+#include "config_keys.hpp"
 
 #ifndef CWMPD_VERSION
 #define CWMPD_VERSION "0.0.0"
@@ -62,34 +63,31 @@ void usage(std::ostream& out) {
          "Exit codes: 0 clean stop, 1 start-up failure, 2 bad configuration or usage.\n";
 }
 
-// Keys the daemon itself reads; anything else in these sections is a typo.
-void validateKnownKeys(const core::Config& c) {
-  c.requireKnownKeys("acs", {"url", "username", "password", "periodic_inform_interval", "periodic_inform_enable",
-                             "periodic_inform_time", "ca_file", "client_cert", "client_key", "verify_peer",
-                             "timeout"});
-  c.requireKnownKeys("cpe", {"root", "connection_request_port", "connection_request_path",
-                             "connection_request_username", "connection_request_password",
-                             "connection_request_address", "connection_request_host", "connection_request_interface",
-                             "connection_request_enable", "connection_request_min_interval",
-                             "connection_request_burst", "inform_parameters", "vendor_events"});
-  c.requireKnownKeys("bus", {"address"});
-  c.requireKnownKeys("hal", {"backend", "sim_dir", "reboot_command", "factory_reset_command",
-                             "firmware_apply_command", "wifi_apply_command", "voice_apply_command",
-                             "command_timeout", "wifi_status_dir", "voice_status_dir", "transceivers",
-                             "sfp_dir", "read_cache_ms"});
-  c.requireKnownKeys("store", {"dir"});
-  c.requireKnownKeys("plugins", {"dir", "enable"});
-  c.requireKnownKeys("log", {"level", "syslog"});
-  c.requireKnownKeys("session", {"time_scale", "max_body_bytes"});
-  c.requireKnownKeys("notifications", {"sample_interval_ms"});
-  c.requireKnownKeys("transfers", {"dir", "store_dir", "max_size", "max_queued", "timeout", "upload_method",
-                                   "log_file"});
-}
-
 std::string resolvePath(const core::Config& c, const std::string& value) {
   if (value.empty() || value[0] == '/') return value;
   fs::path base = fs::path(c.file()).parent_path();
   return (base / value).lexically_normal().string();
+}
+
+// Every key of the file against what the core and the installed plugins declare, before
+// any value is used. The plugins' declarations come from their libraries, so the plugin
+// directory is checked first: an agent without plugins has no data model to serve.
+void checkKeys(const core::Config& c, const std::string& pluginDir) {
+  std::error_code ec;
+  if (!fs::is_directory(pluginDir, ec))
+    c.fail("plugins", "dir", "plugin directory " + core::Config::quote(pluginDir) + " does not exist");
+  std::vector<core::ConfigKeySpec> keys = coreConfigKeys();
+  for (auto& k : core::PluginHost::declaredConfigKeys(pluginDir)) keys.push_back(std::move(k));
+  c.check(keys);
+}
+
+// A file a TLS key names must be there now, not at the first session hours later.
+void requireFile(const core::Config& c, const char* section, const char* key, const std::string& path) {
+  if (path.empty()) return;
+  std::error_code ec;
+  const auto status = fs::status(path, ec);
+  if (!fs::exists(status)) c.fail(section, key, "file " + core::Config::quote(path) + " does not exist");
+  if (fs::is_directory(status)) c.fail(section, key, core::Config::quote(path) + " is a directory, not a file");
 }
 
 struct Settings {
@@ -104,16 +102,17 @@ struct Settings {
   core::TransferOptions transfers;
   sdk::LogLevel level = sdk::LogLevel::Info;
   bool syslog = false;
+  std::vector<std::string> warnings;  // allowed, but worth a line in the log
 };
 
 Settings readSettings(const core::Config& c) {
-  validateKnownKeys(c);
   Settings s;
+  s.pluginDir = resolvePath(c, c.get("plugins", "dir", CWMPD_DEFAULT_PLUGIN_DIR));
+  checkKeys(c, s.pluginDir);
   s.root = c.get("cpe", "root", "Device");
   if (s.root != "Device" && s.root != "InternetGatewayDevice")
-    c.fail("cpe", "root", "must be Device or InternetGatewayDevice, got '" + s.root + "'");
+    c.fail("cpe", "root", "must be Device or InternetGatewayDevice, got " + core::Config::quote(s.root));
   s.storeDir = resolvePath(c, c.get("store", "dir", "/var/lib/cwmpd"));
-  s.pluginDir = resolvePath(c, c.get("plugins", "dir", CWMPD_DEFAULT_PLUGIN_DIR));
   s.enable = c.getList("plugins", "enable");
   s.busAddress = c.get("bus", "address", "system");
   if (s.busAddress.empty()) c.fail("bus", "address", "must be system, session, none or a D-Bus address");
@@ -122,7 +121,7 @@ Settings readSettings(const core::Config& c) {
     c.fail("bus", "address", "must be system, session, none or a D-Bus address like unix:path=/run/bus");
   s.hal.backend = c.get("hal", "backend", "linux");
   if (s.hal.backend != "linux" && s.hal.backend != "sim")
-    c.fail("hal", "backend", "must be linux or sim, got '" + s.hal.backend + "'");
+    c.fail("hal", "backend", "must be linux or sim, got " + core::Config::quote(s.hal.backend));
   s.hal.simDir = resolvePath(c, c.get("hal", "sim_dir"));
   if (s.hal.backend == "sim" && s.hal.simDir.empty()) c.fail("hal", "sim_dir", "is required with backend = sim");
   for (const char* a : {"reboot", "factory_reset", "firmware_apply", "wifi_apply", "voice_apply"}) {
@@ -145,6 +144,16 @@ Settings readSettings(const core::Config& c) {
   o.clientCert = resolvePath(c, c.get("acs", "client_cert"));
   o.clientKey = resolvePath(c, c.get("acs", "client_key"));
   o.verifyPeer = c.getBool("acs", "verify_peer", true);
+  requireFile(c, "acs", "ca_file", o.caFile);
+  requireFile(c, "acs", "client_cert", o.clientCert);
+  requireFile(c, "acs", "client_key", o.clientKey);
+  if (!o.clientCert.empty() && o.clientKey.empty())
+    c.fail("acs", "client_cert", "needs client_key, the private key of the client certificate");
+  if (o.clientCert.empty() && !o.clientKey.empty())
+    c.fail("acs", "client_key", "needs client_cert, the certificate of this private key");
+  if (!o.verifyPeer)
+    s.warnings.push_back("[acs] verify_peer = false: the certificates of the ACS and of file servers are not "
+                         "verified; anyone on the path can pose as them");
   o.rpcTimeout = std::chrono::seconds(c.getInt("acs", "timeout", 30, 1, 600));
   o.connectionRequestEnabled = c.getBool("cpe", "connection_request_enable", true);
   o.connectionRequestAddress = c.get("cpe", "connection_request_address");
@@ -342,12 +351,14 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (checkOnly) {
+    for (const auto& w : settings.warnings) std::cerr << "cwmpd: warning: " << w << "\n";
     std::cout << "cwmpd: " << configPath << ": configuration is valid\n";
     return 0;
   }
   core::Log::setLevel(settings.level);
   core::Log::useSyslog(settings.syslog || syslogFlag);
   CWMPD_LOG(Info, kLog, "cwmpd " << CWMPD_VERSION << " starting, root " << settings.root);
+  for (const auto& w : settings.warnings) CWMPD_LOG(Warning, kLog, w);
 
   // 2. Store.
   std::error_code ec;
@@ -394,7 +405,11 @@ int main(int argc, char** argv) {
                                },
                                &io});
   std::size_t loaded = plugins->loadDirectory(settings.pluginDir, settings.enable);
-  if (loaded == 0) CWMPD_LOG(Warning, kLog, "no plugin loaded from " << settings.pluginDir);
+  if (loaded == 0) {
+    // Nothing to manage: running would only answer the ACS with an empty model.
+    CWMPD_LOG(Error, kLog, "no plugin loaded from " << settings.pluginDir << "; refusing to run without a data model");
+    return 1;
+  }
   try {
     engine->finalize();
   } catch (const std::exception& e) {

@@ -3,6 +3,7 @@
 // from the HAL, ProvisioningCode stored and persisted by the core. Under Device. also
 // the firmware images (TR-181 DeviceInfo.FirmwareImage.{i}.), one per HAL firmware bank.
 #include <cwmpd/hal/hal.hpp>
+#include <cwmpd/sdk/config_keys.hpp>
 #include <cwmpd/sdk/model_xml.hpp>
 #include <cwmpd/sdk/plugin.hpp>
 #include <exception>
@@ -172,3 +173,14 @@ class DeviceInfoPlugin : public cwmpd::sdk::Plugin {
 }  // namespace
 
 CWMPD_PLUGIN(DeviceInfoPlugin, "deviceinfo", "1.0")
+
+// The config keys this plugin reads (Host::config): any other key is a config error.
+CWMPD_PLUGIN_CONFIG_KEYS({"device", "manufacturer", cwmpd::sdk::ConfigType::String},
+                         {"device", "oui", cwmpd::sdk::ConfigType::String},
+                         {"device", "model_name", cwmpd::sdk::ConfigType::String},
+                         {"device", "description", cwmpd::sdk::ConfigType::String},
+                         {"device", "product_class", cwmpd::sdk::ConfigType::String},
+                         {"device", "serial_number", cwmpd::sdk::ConfigType::String},
+                         {"device", "hardware_version", cwmpd::sdk::ConfigType::String},
+                         {"device", "software_version", cwmpd::sdk::ConfigType::String},
+                         {"device", "provisioning_code", cwmpd::sdk::ConfigType::String})

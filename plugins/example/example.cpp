@@ -9,6 +9,7 @@
 //  - the vendor file type "X 00005E Example Text": a Download of that type hands the
 //    downloaded file to a handler here, which checks it (printable text) and moves it
 //    into the folder [example] file_dir names, under its TargetFileName.
+#include <cwmpd/sdk/config_keys.hpp>
 #include <cwmpd/sdk/model_xml.hpp>
 #include <cwmpd/sdk/plugin.hpp>
 
@@ -112,3 +113,6 @@ class ExamplePlugin : public cwmpd::sdk::Plugin {
 }  // namespace
 
 CWMPD_PLUGIN(ExamplePlugin, "example", "1.0")
+
+// The config keys this plugin reads (Host::config): any other key is a config error.
+CWMPD_PLUGIN_CONFIG_KEYS({"example", "file_dir", cwmpd::sdk::ConfigType::Path})

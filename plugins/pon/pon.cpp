@@ -25,6 +25,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cwmpd/hal/hal.hpp>
+#include <cwmpd/sdk/config_keys.hpp>
 #include <cwmpd/sdk/model_xml.hpp>
 #include <cwmpd/sdk/plugin.hpp>
 #include <map>
@@ -370,3 +371,7 @@ class PonPlugin : public cwmpd::sdk::Plugin {
 }  // namespace
 
 CWMPD_PLUGIN(PonPlugin, "pon", "1.0")
+
+// The config keys this plugin reads (Host::config): any other key is a config error.
+CWMPD_PLUGIN_CONFIG_KEYS({"pon", "poll_interval", cwmpd::sdk::ConfigType::Number},
+                         {"wan", "interface", cwmpd::sdk::ConfigType::String})

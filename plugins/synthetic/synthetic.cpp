@@ -3,6 +3,7 @@
 // writable). Without that key the plugin registers nothing, so shipping it is harmless.
 // Read-only values are computed from the instance number (no memory per value); the
 // writable ones are stored by the core like any real configuration.
+#include <cwmpd/sdk/config_keys.hpp>
 #include <cwmpd/sdk/model_xml.hpp>
 #include <cwmpd/sdk/plugin.hpp>
 
@@ -46,3 +47,6 @@ class SyntheticPlugin : public cwmpd::sdk::Plugin {
 }  // namespace
 
 CWMPD_PLUGIN(SyntheticPlugin, "synthetic", "1.0")
+
+// The config keys this plugin reads (Host::config): any other key is a config error.
+CWMPD_PLUGIN_CONFIG_KEYS({"synthetic", "instances", cwmpd::sdk::ConfigType::Unsigned})

@@ -10,6 +10,7 @@
 // status changes are reported (Host::valueChanged, for active notification) after each
 // flush and every `[voip] status_poll_interval` seconds (default 30, 0 = off), from a
 // periodic Host timer on the main loop (sdk::PeriodicTask).
+#include <cwmpd/sdk/config_keys.hpp>
 #include <cwmpd/sdk/model_xml.hpp>
 #include <cwmpd/sdk/plugin.hpp>
 
@@ -50,3 +51,6 @@ class VoipPlugin : public cwmpd::sdk::Plugin {
 }  // namespace
 
 CWMPD_PLUGIN(VoipPlugin, "voip", "1.0")
+
+// The config keys this plugin reads (Host::config): any other key is a config error.
+CWMPD_PLUGIN_CONFIG_KEYS({"voip", "status_poll_interval", cwmpd::sdk::ConfigType::Unsigned})

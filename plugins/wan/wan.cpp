@@ -26,6 +26,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cwmpd/hal/hal.hpp>
+#include <cwmpd/sdk/config_keys.hpp>
 #include <cwmpd/sdk/model_xml.hpp>
 #include <cwmpd/sdk/plugin.hpp>
 #include <cwmpd/sdk/values.hpp>
@@ -884,3 +885,6 @@ class WanPlugin : public cwmpd::sdk::Plugin {
 }  // namespace
 
 CWMPD_PLUGIN(WanPlugin, "wan", "1.0")
+
+// The config keys this plugin reads (Host::config): any other key is a config error.
+CWMPD_PLUGIN_CONFIG_KEYS({"wan", "interface", cwmpd::sdk::ConfigType::String})

@@ -10,6 +10,7 @@
 // while it calls getters, so a getter must never add or remove rows itself. The same
 // refresh reports Status changes of radios and SSIDs (Host::valueChanged), so that active
 // notification works for them.
+#include <cwmpd/sdk/config_keys.hpp>
 #include <cwmpd/sdk/model_xml.hpp>
 #include <cwmpd/sdk/periodic.hpp>
 #include <cwmpd/sdk/plugin.hpp>
@@ -49,3 +50,6 @@ class WifiPlugin : public cwmpd::sdk::Plugin {
 }  // namespace
 
 CWMPD_PLUGIN(WifiPlugin, "wifi", "1.0")
+
+// The config keys this plugin reads (Host::config): any other key is a config error.
+CWMPD_PLUGIN_CONFIG_KEYS({"wifi", "station_refresh_interval", cwmpd::sdk::ConfigType::Unsigned})

@@ -187,6 +187,7 @@ DaemonRun runDaemon(const std::vector<std::string>& args) {
     std::vector<std::string> copy = args;
     for (auto& a : copy) argv.push_back(a.data());
     argv.push_back(nullptr);
+    alarm(10);  // a daemon that should have refused its config and runs instead ends here
     execv(exe.c_str(), argv.data());
     _exit(127);
   }
@@ -213,14 +214,18 @@ class BadConfig : public ::testing::Test {
     std::error_code ec;
     fs::remove_all(dir_, ec);
   }
-  // A valid base config (no bus, sim HAL) with `line` inserted as line 4, in [cpe].
-  std::string write(const std::string& line) {
+  // A valid base config (no bus, sim HAL, the build's plugins, a private store) with `line` inserted as line 4, in [cpe], and
+  // `tail` (more sections) at the end.
+  std::string write(const std::string& line, const std::string& tail = "", const std::string& head = "") {
     const fs::path p = dir_ / "bad.conf";
-    std::ofstream(p) << "[acs]\nurl = http://127.0.0.1:9/acs\n[cpe]\n"
-                     << line << "\nroot = Device\n[bus]\naddress = none\n[hal]\nbackend = sim\nsim_dir = "
-                     << (sourceDir() / "config/sim").string() << "\n[store]\ndir = " << (dir_ / "store").string()
-                     << "\n";
+    std::ofstream(p, std::ios::binary) << head << base(line) << tail;
     return p.string();
+  }
+  std::string base(const std::string& line) const {
+    return "[acs]\nurl = http://127.0.0.1:9/acs\n[cpe]\n" + line +
+           "\nroot = Device\n[bus]\naddress = none\n[hal]\nbackend = sim\nsim_dir = " +
+           (sourceDir() / "config/sim").string() + "\n[store]\ndir = " + (dir_ / "store").string() +
+           "\n[plugins]\ndir = " + CWMPD_PLUGIN_DIR + "\n";
   }
   // Exit code 2 and a one-line "FILE:LINE: ..." error that names the key.
   void expectRefused(const std::string& line, const std::string& key) {
@@ -231,6 +236,27 @@ class BadConfig : public ::testing::Test {
     const std::regex re("(^|\n)(cwmpd: )?" + std::regex_replace(file, std::regex(R"([.^$|()\[\]{}*+?\\])"), R"(\$&)") +
                         R"(:4: [^\n]*)" + key);
     EXPECT_TRUE(std::regex_search(r.output, re)) << "for line '" << line << "' got:\n" << r.output;
+  }
+  // The config `tail` appended to the base is refused, by --check-config and by a real
+  // start alike, with exit code 2 and the line "FILE:LINE: message" where LINE is the
+  // line of the base + tail that holds `at`.
+  void expectTailRefused(const std::string& tail, const std::string& at, const std::string& message) {
+    const std::string file = write("", tail);
+    const std::string text = base("") + tail;
+    const int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(text.find(at)), '\n'));
+    const std::string expected = file + ":" + std::to_string(line) + ": " + message;
+    for (bool check : {true, false}) {
+      DaemonRun r = check ? runDaemon({"--check-config", "--config", file}) : runDaemon({"--config", file});
+      EXPECT_EQ(r.status, 2) << (check ? "--check-config" : "start") << ":\n" << r.output;
+      EXPECT_NE(r.output.find(expected), std::string::npos)
+          << (check ? "--check-config" : "start") << ": expected '" << expected << "' in:\n" << r.output;
+    }
+  }
+  // --check-config accepts the config; returns what it printed.
+  std::string expectAccepted(const std::string& file) {
+    DaemonRun r = runDaemon({"--check-config", "--config", file});
+    EXPECT_EQ(r.status, 0) << r.output;
+    return r.output;
   }
   fs::path dir_;
 };
@@ -258,12 +284,137 @@ TEST_F(BadConfig, MissingConfigFileIsRefusedWithExitCodeTwo) {
   EXPECT_NE(r.output.find("absent.conf"), std::string::npos) << r.output;
 }
 
+// Issue 14 item 8: the keys of every section are declared (the core's own, each
+// plugin's), so a typo anywhere is an error before anything starts.
+TEST_F(BadConfig, ATypoInAKeyOfAPluginsSectionIsAnUnknownKey) {
+  expectTailRefused("[device]\nserial_number = X1\nserial_numbr = X\n", "serial_numbr",
+                    "[device] serial_numbr: unknown key");
+  expectTailRefused("[pon]\npoll_intervl = 5\n", "poll_intervl", "[pon] poll_intervl: unknown key");
+}
+
+TEST_F(BadConfig, ATypoInAKeyOfACoreSectionIsAnUnknownKey) {
+  expectTailRefused("[log]\nlevel = info\nsyslg = true\n", "syslg", "[log] syslg: unknown key");
+}
+
+TEST_F(BadConfig, ASectionNobodyDeclaresIsAnUnknownSection) {
+  expectTailRefused("[acss]\nurl = http://127.0.0.1:9/acs\n", "[acss]", "[acss]: unknown section");
+  expectTailRefused("[empty]\n", "[empty]", "[empty]: unknown section");
+}
+
+TEST_F(BadConfig, PluginValuesAreTypeCheckedUpFront) {
+  expectTailRefused("[pon]\npoll_interval = soon\n", "poll_interval", "[pon] poll_interval: expected a number >= 0, got 'soon'");
+  expectTailRefused("[wifi]\nstation_refresh_interval = -5\n", "station_refresh_interval",
+                    "[wifi] station_refresh_interval: expected an integer 0..4294967295, got '-5'");
+  expectTailRefused("[voip]\nstatus_poll_interval =\n", "status_poll_interval",
+                    "[voip] status_poll_interval: empty value");
+}
+
+TEST_F(BadConfig, DeclaredPluginKeysWithGoodValuesPassEvenForAPluginThatIsNotEnabled) {
+  // [plugins] is the base's last section: `enable` goes on.
+  const std::string file = write("", "enable = deviceinfo, management\n"
+                                 "[pon]\npoll_interval = 0.5\n[wan]\ninterface = eth0\n"
+                                 "[wifi]\nstation_refresh_interval = 0\n[device]\nserial_number = X1\n");
+  expectAccepted(file);
+}
+
+TEST_F(BadConfig, AConfigPathThatIsADirectoryIsRefused) {
+  DaemonRun r = runDaemon({"--check-config", "--config", dir_.string()});
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find(dir_.string() + ": is a directory"), std::string::npos) << r.output;
+  r = runDaemon({"--config", dir_.string()});
+  EXPECT_EQ(r.status, 2) << r.output;
+}
+
+TEST_F(BadConfig, AMissingPluginDirectoryIsRefused) {
+  const std::string file = write("");
+  std::string text = base("");
+  text.replace(text.find(CWMPD_PLUGIN_DIR), std::string(CWMPD_PLUGIN_DIR).size(), (dir_ / "no-plugins").string());
+  std::ofstream(file, std::ios::binary) << text;
+  const int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(text.find("no-plugins")), '\n'));
+  for (bool check : {true, false}) {
+    DaemonRun r = check ? runDaemon({"--check-config", "--config", file}) : runDaemon({"--config", file});
+    EXPECT_EQ(r.status, 2) << r.output;
+    EXPECT_NE(r.output.find(file + ":" + std::to_string(line) + ": [plugins] dir: plugin directory"), std::string::npos)
+        << r.output;
+  }
+}
+
+TEST_F(BadConfig, TlsFilesThatDoNotExistAreRefused) {
+  std::ofstream(dir_ / "client.pem") << "not checked here\n";
+  const std::string absent = (dir_ / "absent.pem").string();
+  // [acs] keys at line 3, right after the URL.
+  auto refused = [&](const std::string& acsLines, const std::string& message) {
+    const std::string file = (dir_ / "tls.conf").string();
+    const std::string text = "[acs]\nurl = https://127.0.0.1:9/acs\n" + acsLines + base("").substr(base("").find("[cpe]"));
+    std::ofstream(file, std::ios::binary) << text;
+    for (bool check : {true, false}) {
+      DaemonRun r = check ? runDaemon({"--check-config", "--config", file}) : runDaemon({"--config", file});
+      EXPECT_EQ(r.status, 2) << acsLines << "\n" << r.output;
+      EXPECT_NE(r.output.find(file + ":3: " + message), std::string::npos) << acsLines << "\n" << r.output;
+    }
+  };
+  refused("ca_file = " + absent + "\n", "[acs] ca_file: file '" + absent + "' does not exist");
+  refused("client_cert = " + absent + "\nclient_key = " + (dir_ / "client.pem").string() + "\n",
+          "[acs] client_cert: file '" + absent + "' does not exist");
+  refused("client_key = " + absent + "\nclient_cert = " + (dir_ / "client.pem").string() + "\n",
+          "[acs] client_key: file '" + absent + "' does not exist");
+  refused("client_cert = " + (dir_ / "client.pem").string() + "\n", "[acs] client_cert: needs client_key");
+  refused("client_key = " + (dir_ / "client.pem").string() + "\n", "[acs] client_key: needs client_cert");
+}
+
+TEST_F(BadConfig, VerifyPeerFalseIsAcceptedWithAWarning) {
+  const std::string file = (dir_ / "insecure.conf").string();
+  std::ofstream(file, std::ios::binary) << "[acs]\nverify_peer = false\n" << base("").substr(base("").find("[cpe]"));
+  const std::string out = expectAccepted(file);
+  EXPECT_NE(out.find("warning: [acs] verify_peer = false"), std::string::npos) << out;
+}
+
+TEST_F(BadConfig, AUtf8ByteOrderMarkAtTheStartIsAccepted) {
+  const std::string file = write("", "", "\xEF\xBB\xBF");
+  expectAccepted(file);
+  // Line numbers are not shifted by it.
+  write("conection_request_port = 7547", "", "\xEF\xBB\xBF");
+  expectRefused("conection_request_port = 7547", "conection_request_port");
+}
+
+TEST_F(BadConfig, ErrorLinesAreCutToASaneLength) {
+  const std::string huge(10000, '7');
+  const std::string hugeKey(10000, 'k');
+  for (const std::string& line : {"connection_request_port = " + huge, hugeKey + " = 1",
+                                  "connection_request_enable = \x1b[2J" + huge}) {
+    const std::string file = write(line);
+    DaemonRun r = runDaemon({"--config", file});
+    EXPECT_EQ(r.status, 2) << r.output.substr(0, 400);
+    EXPECT_NE(r.output.find(file + ":4: [cpe] "), std::string::npos) << r.output.substr(0, 400);
+    EXPECT_LT(r.output.size(), 400u) << r.output.substr(0, 400) << "...";
+    EXPECT_EQ(r.output.find('\x1b'), std::string::npos);
+  }
+}
+
+// The shipped configs as installed: with the plugins they will find (the build's here).
+// demo.conf's relative paths are made absolute for the copy.
 TEST(DaemonCommandLine, ShippedConfigsPassTheDaemonsOwnCheck) {
+  std::string tmpl = (fs::temp_directory_path() / "cwmpd-shipped-XXXXXX").string();
+  ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
   for (const char* name : {"cwmpd.conf", "demo.conf"}) {
-    const std::string file = (sourceDir() / "config" / name).string();
+    std::istringstream in(readFile(sourceDir() / "config" / name));
+    std::ostringstream out;
+    std::string line, section;
+    while (std::getline(in, line)) {
+      if (line.rfind("[", 0) == 0) section = line;
+      if (section == "[plugins]" && line.rfind("dir =", 0) == 0) line = std::string("dir = ") + CWMPD_PLUGIN_DIR;
+      if (section == "[hal]" && line.rfind("sim_dir =", 0) == 0)
+        line = "sim_dir = " + (sourceDir() / "config/sim").string();
+      if (section == "[store]" && line.rfind("dir =", 0) == 0) line = "dir = " + tmpl + "/store";
+      out << line << "\n";
+    }
+    const std::string file = tmpl + "/" + name;
+    std::ofstream(file) << out.str();
     DaemonRun r = runDaemon({"--check-config", "--config", file});
     EXPECT_EQ(r.status, 0) << file << ":\n" << r.output;
   }
+  std::error_code ec;
+  fs::remove_all(tmpl, ec);
 }
 
 TEST(DaemonCommandLine, HelpListsEveryOption) {

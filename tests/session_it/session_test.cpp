@@ -659,5 +659,30 @@ TEST_F(Session, EnableCwmpFalseStopsSessions) {
   EXPECT_EQ(acs_->sessions().size(), 1u);
 }
 
+// Issue 14 item 8: what the config check lets through, the real daemon shows in its log;
+// what has nothing to run, it refuses (every wait bounded: today's daemon ran on).
+TEST_F(Session, VerifyPeerFalseIsAllowedWithAWarningInTheLog) {
+  daemon_->set("acs", "verify_peer", "false");
+  daemon_->start();
+  ASSERT_TRUE(waitSessions(1));
+  EXPECT_TRUE(daemon_->waitForLog("[acs] verify_peer = false: the certificates", 5s)) << daemon_->log();
+}
+
+TEST_F(Session, AnAgentThatLoadsNoPluginRefusesToRun) {
+  // The installed plugins declare the config's keys, but none is enabled.
+  daemon_->set("plugins", "enable", "no-such-plugin");
+  daemon_->start();
+  EXPECT_EQ(daemon_->waitExit(20s), std::optional<int>(1));
+  EXPECT_NE(daemon_->log().find("no plugin loaded"), std::string::npos) << daemon_->log();
+  EXPECT_EQ(acs_->sessions().size(), 0u);
+}
+
+TEST_F(Session, AnAgentWithoutItsPluginDirectoryRefusesToRunWithABadConfigExit) {
+  daemon_->set("plugins", "dir", dir_ + "/no-such-plugins");
+  daemon_->start();
+  EXPECT_EQ(daemon_->waitExit(20s), std::optional<int>(2));
+  EXPECT_NE(daemon_->log().find("[plugins] dir: plugin directory"), std::string::npos) << daemon_->log();
+}
+
 }  // namespace
 }  // namespace cwmpd::test

@@ -235,6 +235,39 @@ std::size_t PluginHost::loadDirectory(const std::string& dir, const std::vector<
   return n;
 }
 
+std::vector<ConfigKeySpec> PluginHost::declaredConfigKeys(const std::string& dir) {
+  std::vector<ConfigKeySpec> keys;
+  std::error_code ec;
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(dir, ec))
+    if (e.path().extension() == ".so") files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  for (const auto& file : files) {
+    try {
+      boost::dll::shared_library library(file.string(), boost::dll::load_mode::rtld_now |
+                                                            boost::dll::load_mode::rtld_local);
+      // The same gate as loadFile(): no call into code built for another ABI or toolchain.
+      if (!library.has("cwmpd_plugin_abi_version") || !library.has("cwmpd_plugin_info") ||
+          !library.has("cwmpd_plugin_config_keys"))
+        continue;
+      if (library.get_alias<std::uint32_t()>("cwmpd_plugin_abi_version")() != sdk::kAbiVersion) continue;
+      const sdk::PluginInfo& info = library.get_alias<const sdk::PluginInfo&()>("cwmpd_plugin_info")();
+      if (!info.name || !info.toolchain || std::string(info.toolchain) != sdk::kToolchain) continue;
+      const sdk::ConfigKeys& declared = library.get_alias<const sdk::ConfigKeys&()>("cwmpd_plugin_config_keys")();
+      for (std::size_t i = 0; i < declared.count; ++i) {
+        const sdk::ConfigKey& k = declared.keys[i];
+        if (k.section && k.key) keys.push_back({k.section, k.key, k.type, std::string("plugin ") + info.name});
+      }
+    } catch (const std::exception& e) {
+      // loadFile() reports it when the plugin is enabled.
+      CWMPD_LOG(Debug, "plugins", "no config keys from " << file.filename().string() << ": " << e.what());
+    } catch (...) {
+      CWMPD_LOG(Debug, "plugins", "no config keys from " << file.filename().string());
+    }
+  }
+  return keys;
+}
+
 bool PluginHost::loadFile(const std::string& path) {
   const std::string file = fs::path(path).filename().string();
   auto fail = [&](const std::string& why) {

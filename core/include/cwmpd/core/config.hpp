@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "cwmpd/sdk/config_keys.hpp"
+
 namespace cwmpd::core {
 
 class ConfigError : public std::runtime_error {
@@ -16,9 +18,19 @@ class ConfigError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// One key the daemon knows: declared by the core (the daemon's own sections) or by a
+// plugin (sdk::ConfigKey). `owner` names who declared it ("core", "plugin pon").
+struct ConfigKeySpec {
+  std::string section;
+  std::string key;
+  sdk::ConfigType type = sdk::ConfigType::String;
+  std::string owner;
+};
+
 class Config {
  public:
-  // Throws ConfigError ("FILE:LINE: message").
+  // Throws ConfigError ("FILE:LINE: message"), also for a path that is a directory. A
+  // UTF-8 byte order mark at the start of the text is skipped.
   static Config load(const std::string& path);
   static Config parse(const std::string& text, const std::string& name);
 
@@ -43,6 +55,12 @@ class Config {
                          const std::string& problem) const;
   // Rejects keys of `section` that are not in `known` (typos must not pass silently).
   void requireKnownKeys(std::string_view section, const std::vector<std::string>& known) const;
+  // Checks the whole file against every declared key, in file order: the first section
+  // nobody declared ("[section]: unknown section"), key nobody declared ("unknown key")
+  // or value that does not fit its type throws ConfigError.
+  void check(const std::vector<ConfigKeySpec>& known) const;
+  // `value` fit for an error message: control characters replaced, long values cut.
+  [[nodiscard]] static std::string quote(std::string_view value);
 
   [[nodiscard]] const std::string& file() const { return file_; }
   [[nodiscard]] std::vector<std::string> sections() const;
@@ -52,8 +70,10 @@ class Config {
  private:
   std::string file_;
   std::map<std::string, std::map<std::string, std::string, std::less<>>, std::less<>> values_;
-  std::map<std::string, int, std::less<>> lines_;  // "section\x1fkey" -> line number
+  std::map<std::string, int, std::less<>> lines_;         // "section\x1fkey" -> line number
+  std::map<std::string, int, std::less<>> sectionLines_;  // "section" -> line of its header
   [[nodiscard]] int lineOf(std::string_view section, std::string_view key) const;
+  [[nodiscard]] int sectionLineOf(std::string_view section) const;
 };
 
 }  // namespace cwmpd::core

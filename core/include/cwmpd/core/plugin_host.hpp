@@ -41,6 +41,12 @@ class PluginHost {
   // Loads every "*.so" of `dir` in name order; when `enable` is not empty only the
   // plugins whose file stem is listed. Returns how many loaded.
   std::size_t loadDirectory(const std::string& dir, const std::vector<std::string>& enable);
+  // The config keys the plugins of `dir` declare (CWMPD_PLUGIN_CONFIG_KEYS, see
+  // cwmpd/sdk/config_keys.hpp), read without creating or starting any plugin; for the
+  // config check before anything starts (and for --check-config). Every "*.so" built for
+  // this host's ABI counts, enabled or not: a config may keep the section of a plugin it
+  // does not enable. Files that are not loadable plugins declare nothing.
+  static std::vector<ConfigKeySpec> declaredConfigKeys(const std::string& dir);
   // Loads one file; false (and a logged reason, also in lastError()) on failure.
   bool loadFile(const std::string& path);
   // Registers a plugin object linked into the binary (tests, built-ins).
