@@ -454,8 +454,8 @@ int main(int argc, char** argv) {
   core::TransferHooks transferHooks;
   transferHooks.applyFirmware = [&](const std::string& path) { hal->system().applyFirmware(path); };
   transferHooks.reboot = [&] { hal->system().reboot(); };
-  transferHooks.exportConfiguration = [&] { return engine->exportConfiguration(); };
-  transferHooks.importConfiguration = [&](const std::string& text) { engine->importConfiguration(text); };
+  transferHooks.exportConfiguration = [&] { return engine->vendorConfiguration().exportConfiguration(); };
+  transferHooks.importConfiguration = [&](const std::string& text) { engine->vendorConfiguration().importConfiguration(text); };
   transferHooks.autonomousPolicy = [&](const core::soap::AutonomousTransferComplete&) {
     const std::string p = settings.root + ".ManagementServer.AutonomousTransferCompletePolicy.Enable";
     return !engine->exists(p) || engine->rawValue(p) == "true";

@@ -856,14 +856,14 @@ TEST_F(EngineConfiguration, RoundTripsValuesInstancesAndAttributesButNotSecrets)
     auto n = e->addObject("Device.Test.Item.", sdk::Source::Acs);
     e->setValues({{"Device.Test.Item." + std::to_string(n) + ".Value", "v"}}, sdk::Source::Acs);
     e->setAttributes({{"Device.Test.Level", true, 2, false, {}}});
-    text = e->exportConfiguration();
+    text = e->vendorConfiguration().exportConfiguration();
   }
   EXPECT_EQ(text.find("pw"), std::string::npos);
   Store s(dir_.path + "/b.db");
   {
     auto e = make(s);
     e->setValues({{"Device.Test.Secret", "mine"}, {"Device.Test.Flag", "true"}}, sdk::Source::Acs);
-    e->importConfiguration(text);
+    e->vendorConfiguration().importConfiguration(text);
   }
   auto e = make(s);  // the restart
   auto v = e->getValues(
@@ -874,14 +874,14 @@ TEST_F(EngineConfiguration, RoundTripsValuesInstancesAndAttributesButNotSecrets)
   EXPECT_EQ(v[3].value, "false");  // replaced, not merged
   EXPECT_EQ(e->rawValue("Device.Test.Secret"), "mine");
   EXPECT_EQ(e->getAttributes({"Device.Test.Level"})[0].notification, 2);
-  EXPECT_EQ(e->exportConfiguration(), text);
+  EXPECT_EQ(e->vendorConfiguration().exportConfiguration(), text);
 }
 
 TEST_F(EngineConfiguration, RefusesAnInvalidFileWithoutChangingAnything) {
   Store s(dir_.path + "/a.db");
   auto e = make(s);
   e->setValues({{"Device.Test.Name", "keep"}}, sdk::Source::Acs);
-  const std::string before = e->exportConfiguration();
+  const std::string before = e->vendorConfiguration().exportConfiguration();
   for (const std::string& bad : {
            std::string("nonsense"), std::string("cwmpd-config 1 InternetGatewayDevice\n"),
            std::string("cwmpd-config 1 Device\nV\tDevice.Test.Level\t99\n"),   // out of range
@@ -891,11 +891,11 @@ TEST_F(EngineConfiguration, RefusesAnInvalidFileWithoutChangingAnything) {
            std::string("cwmpd-config 1 Device\nV\tDevice.Nope\tx\n"),
            std::string("cwmpd-config 1 Device\nO\tDevice.Test.Port.1.\n"),  // not a writable table
        }) {
-    EXPECT_EQ(faultOf([&] { e->importConfiguration("V\tDevice.Test.Name\tnew\n" + bad); }), 9018)
+    EXPECT_EQ(faultOf([&] { e->vendorConfiguration().importConfiguration("V\tDevice.Test.Name\tnew\n" + bad); }), 9018)
         << bad;
-    EXPECT_EQ(faultOf([&] { e->importConfiguration(bad); }), 9018) << bad;
+    EXPECT_EQ(faultOf([&] { e->vendorConfiguration().importConfiguration(bad); }), 9018) << bad;
   }
-  EXPECT_EQ(e->exportConfiguration(), before);
+  EXPECT_EQ(e->vendorConfiguration().exportConfiguration(), before);
 }
 
 }  // namespace

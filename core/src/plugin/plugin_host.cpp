@@ -202,7 +202,7 @@ class PluginHost::RegistrarAdapter : public sdk::Registrar {
   std::vector<FileType> pending_;
 };
 
-PluginHost::PluginHost(Engine& engine, const Config& config, hal::Hal& hal, PluginHostServices services)
+PluginHost::PluginHost(PluginModel& engine, const Config& config, hal::Hal& hal, PluginHostServices services)
     : engine_(engine), config_(config), hal_(hal), services_(std::move(services)) {}
 
 PluginHost::~PluginHost() { stopAll(); }
@@ -342,7 +342,7 @@ bool PluginHost::registerPlugin(std::unique_ptr<Loaded> loaded) {
 void PluginHost::startAll() {
   engine_.holdCommits(true);
   struct Release {
-    Engine& e;
+    PluginModel& e;
     ~Release() {
       try {
         e.holdCommits(false);

@@ -12,7 +12,7 @@ constexpr std::string_view kChanged = "n:";     // n:<path> -> level, pending fo
 constexpr std::string_view kReported = "lv:";   // lv:<path> -> value last reported to the ACS
 }  // namespace
 
-NotificationTracker::NotificationTracker(boost::asio::io_context& io, Engine& model, Store& state,
+NotificationTracker::NotificationTracker(boost::asio::io_context& io, SessionModel& model, Store& state,
                                          NotificationOptions options)
     : io_(io), model_(model), state_(state), options_(options), sampleTimer_(io), throttleTimer_(io) {
   state_.forEach(kChanged, [&](const std::string& k, const std::string& v) {

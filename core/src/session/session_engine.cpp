@@ -123,7 +123,7 @@ enum class Outcome { Success, Failed, RetryRequested };
 
 class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::Impl> {
  public:
-  Impl(asio::io_context& io, Engine& model, Store& state, std::unique_ptr<net::AcsTransport> transport,
+  Impl(asio::io_context& io, SessionModel& model, Store& state, std::unique_ptr<net::AcsTransport> transport,
        SessionOptions options, SessionHooks hooks)
       : io_(io),
         model_(model),
@@ -1115,7 +1115,7 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
   // ---------------- state ----------------
 
   asio::io_context& io_;
-  Engine& model_;
+  SessionModel& model_;
   Store& state_;
   std::unique_ptr<net::AcsTransport> transport_;
   SessionOptions options_;
@@ -1163,7 +1163,7 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
   friend class SessionEngine;
 };
 
-SessionEngine::SessionEngine(asio::io_context& io, Engine& model, Store& state,
+SessionEngine::SessionEngine(asio::io_context& io, SessionModel& model, Store& state,
                              std::unique_ptr<net::AcsTransport> transport, SessionOptions options, SessionHooks hooks)
     : impl_(std::make_shared<Impl>(io, model, state, std::move(transport), std::move(options), std::move(hooks))) {}
 

@@ -10,7 +10,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "cwmpd/core/engine.hpp"
+#include "cwmpd/core/plugin_model.hpp"
 #include "cwmpd/core/log.hpp"
 #include "cwmpd/core/session_engine.hpp"
 #include "cwmpd/sdk/fault.hpp"
@@ -167,8 +167,8 @@ void TransferManager::attach(SessionEngine& session) {
   });
 }
 
-void TransferManager::attachModel(Engine& model) {
-  Engine* m = &model;
+void TransferManager::attachModel(PluginModel& model) {
+  PluginModel* m = &model;
   hooks_.publishVendorFile = [m](const std::string& table, const std::string& key,
                                  const std::vector<std::pair<std::string, std::string>>& values) -> std::uint32_t {
     const std::string path = m->root() + ".DeviceInfo." + table + ".";

@@ -1,6 +1,16 @@
 // The data model engine: owns the definitions (from plugins' documents), the instance
-// tree, the persisted values, attributes and instance numbers, and runs every get/set/
-// add/delete as a transaction across plugins.
+// tree, the persisted values, attributes and instance numbers, and runs every change as
+// one transaction (core/src/txn) across the tree, the store and the plugins.
+//
+// It is a facade over the roles in core/src/model (tree and definitions, path
+// resolution, attributes and notification state, persistence keys and instance
+// numbering, registration, the vendor configuration file) and core/src/txn (the
+// transaction). Consumers take the narrow interface they need, not this class:
+//   DataModel            the RPC dispatcher and bus/ (D-Bus)
+//   SessionModel         the session engine and the notification tracker
+//   PluginModel          the plugin host (sdk::Host services) and the transfer manager
+//   VendorConfiguration  the transfer hooks (vendorConfiguration())
+// Only the daemon (and tests) construct it.
 //
 // Life cycle: construct, let every plugin register (registrar()), finalize() (builds
 // the tree and loads the store), then start plugins. Threading: main loop only.
@@ -15,14 +25,15 @@
 #include <vector>
 
 #include "cwmpd/core/data_model.hpp"
+#include "cwmpd/core/plugin_model.hpp"
+#include "cwmpd/core/session_model.hpp"
 #include "cwmpd/core/store.hpp"
+#include "cwmpd/core/vendor_config.hpp"
 #include "cwmpd/sdk/plugin.hpp"
 
 namespace cwmpd::core {
 
-class PluginFirewall;  // core/src/plugin/firewall.hpp
-
-class Engine : public DataModel {
+class Engine final : public SessionModel, public PluginModel {
  public:
   // `root` is "Device" or "InternetGatewayDevice". `store` holds model state.
   Engine(std::string root, Store& store);
@@ -31,11 +42,8 @@ class Engine : public DataModel {
   Engine& operator=(const Engine&) = delete;
 
   // --- registration (before finalize) ---
-  // Starts registration for plugin `name`; the returned registrar is valid until
-  // endRegistration(). `host` is handed to the plugin through Registrar::host().
-  sdk::Registrar& beginRegistration(const std::string& pluginName, sdk::Host& host);
-  // Keeps (ok=true) or backs out (ok=false) everything the plugin registered.
-  void endRegistration(bool ok);
+  sdk::Registrar& beginRegistration(const std::string& pluginName, sdk::Host& host) override;
+  void endRegistration(bool ok) override;
   // Core-owned definitions (tests, the engine's own objects). Throws on bad XML.
   void addDefinitions(std::string_view xml, const std::string& owner = "core");
   // Builds the instance tree and loads persisted instances, values and attributes.
@@ -61,54 +69,29 @@ class Engine : public DataModel {
   std::vector<ParameterDefinitionInfo> definitions() const override;
   std::vector<std::string> forcedInformParameters() override;
 
-  // --- for the daemon's own components (session engine, plugin host) ---
-  // Value without the secret masking (the session needs ManagementServer.Password).
-  // Throws Fault 9005.
-  std::string rawValue(std::string_view path);
-  bool exists(std::string_view path);
-  // The plugin that answers for a parameter (the one reading it, else the one defining it),
-  // "core" for the core's own, "" for an unknown path: for log lines.
-  [[nodiscard]] std::string pluginOf(std::string_view path);
-  // Sets a core-stored value bypassing access rules (ConnectionRequestURL, ...).
-  // `persist` keeps it across restarts. Notifies listeners with `source`.
+  // --- SessionModel ---
+  std::string rawValue(std::string_view path) override;
+  bool exists(std::string_view path) override;
+  [[nodiscard]] std::string pluginOf(std::string_view path) override;
   void setInternal(std::string_view path, std::string_view value, bool persist,
-                   sdk::Source source = sdk::Source::Internal);
-  // The firewall every call into plugin code passes (the plugin host shares it).
-  PluginFirewall& firewall();
-  // Host services for plugins.
-  std::uint32_t ensureInstance(std::string_view table, std::string_view key);
-  void removeInstance(std::string_view instancePath);
-  void pluginValueChanged(std::string_view path);
-  void setInitial(std::string_view path, std::string_view value);
-  // While held, changes are persisted only when released (plugins creating thousands of
-  // instances at start would otherwise rewrite the store for each).
-  void holdCommits(bool hold);
-  // ACS sessions batch plugin flushes: inside a session flushes wait for endSession().
-  void beginSession();
-  void endSession();
-  // Every existing parameter whose notification attribute is passive (1) or active (2),
-  // with that attribute and whether a plugin can push its changes (else it is sampled).
-  struct Notified {
-    std::string path;
-    int notification;
-    bool live;  // read through a plugin getter: changes are found by sampling
-  };
-  [[nodiscard]] std::vector<Notified> notifiedParameters();
-  // Vendor event codes plugins declared.
-  [[nodiscard]] const std::set<std::string>& vendorEvents() const;
-  // Wipes everything persisted (factory reset); the caller restarts the daemon.
-  void wipeStore();
+                   sdk::Source source = sdk::Source::Internal) override;
+  void beginSession() override;
+  void endSession() override;
+  using Notified = NotifiedParameter;
+  [[nodiscard]] std::vector<NotifiedParameter> notifiedParameters() override;
+  [[nodiscard]] const std::set<std::string>& vendorEvents() const override;
+  void wipeStore() override;
 
-  // Vendor configuration file ("3 Vendor Configuration File" of Download/Upload): the
-  // persisted values of writable parameters (secrets excluded), the attributes and the
-  // instances created through the ACS or the bus, as text (a "cwmpd-config 1 <root>"
-  // line, then one tab-separated O/V/A line each).
-  [[nodiscard]] std::string exportConfiguration();
-  // Replaces that persisted configuration with `text`, atomically: every line is checked
-  // against the definitions first (Fault 9018 naming the first bad line; nothing
-  // changes), then the store is rewritten in one commit, keeping secrets and read-only
-  // values. The running tree is not touched: the caller restarts the daemon.
-  void importConfiguration(const std::string& text);
+  // --- PluginModel ---
+  PluginFirewall& firewall() override;
+  std::uint32_t ensureInstance(std::string_view table, std::string_view key) override;
+  void removeInstance(std::string_view instancePath) override;
+  void pluginValueChanged(std::string_view path) override;
+  void setInitial(std::string_view path, std::string_view value) override;
+  void holdCommits(bool hold) override;
+
+  // --- the vendor configuration file (Download/Upload "3 Vendor Configuration File") ---
+  [[nodiscard]] VendorConfiguration& vendorConfiguration();
 
   struct Impl;
 

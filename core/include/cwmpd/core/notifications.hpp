@@ -19,7 +19,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "cwmpd/core/engine.hpp"
+#include "cwmpd/core/session_model.hpp"
 #include "cwmpd/core/store.hpp"
 
 namespace cwmpd::core {
@@ -33,7 +33,7 @@ struct NotificationOptions {
 
 class NotificationTracker {
  public:
-  NotificationTracker(boost::asio::io_context& io, Engine& model, Store& state, NotificationOptions options);
+  NotificationTracker(boost::asio::io_context& io, SessionModel& model, Store& state, NotificationOptions options);
   ~NotificationTracker();
 
   // Compares the current values with those last reported (a firmware upgrade changes
@@ -63,7 +63,7 @@ class NotificationTracker {
   void armSampling();
   void requestActive();
   boost::asio::io_context& io_;
-  Engine& model_;
+  SessionModel& model_;
   Store& state_;
   NotificationOptions options_;
   std::function<void()> requestSession_;

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "cwmpd/core/config.hpp"
-#include "cwmpd/core/engine.hpp"
+#include "cwmpd/core/plugin_model.hpp"
 #include "cwmpd/sdk/plugin.hpp"
 
 namespace boost::asio {
@@ -33,7 +33,7 @@ struct PluginHostServices {
 
 class PluginHost {
  public:
-  PluginHost(Engine& engine, const Config& config, hal::Hal& hal, PluginHostServices services);
+  PluginHost(PluginModel& engine, const Config& config, hal::Hal& hal, PluginHostServices services);
   ~PluginHost();
   PluginHost(const PluginHost&) = delete;
   PluginHost& operator=(const PluginHost&) = delete;
@@ -80,7 +80,7 @@ class PluginHost {
   class HostAdapter;
   class RegistrarAdapter;
   bool registerPlugin(std::unique_ptr<Loaded> loaded);
-  Engine& engine_;
+  PluginModel& engine_;
   const Config& config_;
   hal::Hal& hal_;
   PluginHostServices services_;

@@ -22,7 +22,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "cwmpd/core/agent.hpp"
-#include "cwmpd/core/engine.hpp"
+#include "cwmpd/core/session_model.hpp"
 #include "cwmpd/core/event_queue.hpp"
 #include "cwmpd/core/net/acs_transport.hpp"
 #include "cwmpd/core/notifications.hpp"
@@ -87,7 +87,7 @@ struct SessionHooks {
 
 class SessionEngine : public AgentControl {
  public:
-  SessionEngine(boost::asio::io_context& io, Engine& model, Store& state,
+  SessionEngine(boost::asio::io_context& io, SessionModel& model, Store& state,
                 std::unique_ptr<net::AcsTransport> transport, SessionOptions options,
                 SessionHooks hooks);
   ~SessionEngine() override;

@@ -36,7 +36,7 @@
 
 namespace cwmpd::core {
 
-class Engine;
+class PluginModel;
 class SessionEngine;
 
 struct TransferOptions {
@@ -82,7 +82,7 @@ struct TransferHooks {
   // "3 Vendor Configuration File <i>" / "4 Vendor Log File <i>", TR-069 A.4.1.5): makes
   // sure the instance for `key` exists in `table` ("VendorConfigFile" or "VendorLogFile"),
   // sets the listed parameters the model has, and returns the instance number; 0 when the
-  // model has no such table. attachModel() fills it from an Engine.
+  // model has no such table. attachModel() fills it from the model (PluginModel: the same host services a plugin uses).
   std::function<std::uint32_t(const std::string& table, const std::string& key,
                               const std::vector<std::pair<std::string, std::string>>& values)>
       publishVendorFile;
@@ -171,7 +171,7 @@ class TransferManager {
   void attach(SessionEngine& session);
   // Keeps DeviceInfo.VendorConfigFile / VendorLogFile of `model` in step with the agent's
   // own configuration and log (the publishVendorFile hook). Call before start().
-  void attachModel(Engine& model);
+  void attachModel(PluginModel& model);
   TransferHooks& hooks() { return hooks_; }
 
   // Loads the persisted records: re-arms waiting transfers, restarts interrupted ones,

@@ -1,0 +1,265 @@
+// Every change of the tree the engine offers, each one txn::Transaction: the RPCs' (and
+// D-Bus's) sets, attributes, adds and deletes, the core's internal values and the
+// plugins' host services.
+#include <unordered_set>
+
+#include "cwmpd/core/engine.hpp"
+#include "model/engine_impl.hpp"
+#include "model/values.hpp"
+
+namespace cwmpd::core {
+
+using model::Location;
+using model::Node;
+using model::ObjectDef;
+using model::ParamDef;
+using model::Tree;
+using sdk::Fault;
+using sdk::FaultCode;
+using txn::Transaction;
+
+int Engine::setValues(const std::vector<std::pair<std::string, std::string>>& values,
+                      sdk::Source source, const std::optional<std::string>& parameterKey) {
+  auto& m = *impl_;
+  Transaction tx(m.ctx);
+  std::vector<ParameterFault> faults;
+  std::unordered_set<std::string> seen;
+  tx.values().reserve(values.size() + 1);
+  for (const auto& [name, value] : values) {
+    if (!seen.insert(name).second) {
+      // TR-069 A.3.2.1: the same parameter twice in one request is invalid.
+      throw SetFault(
+          static_cast<int>(FaultCode::InvalidArguments),
+          "Invalid arguments: " + name + " appears more than once",
+          {{name, static_cast<int>(FaultCode::InvalidArguments), "duplicate parameter"}});
+    }
+    Location loc = m.resolver.resolve(name);
+    if (loc.kind != Location::Param) {
+      faults.push_back(
+          {name, static_cast<int>(FaultCode::InvalidParameterName), "Invalid parameter name"});
+      continue;
+    }
+    ParamDef& p = *loc.param;
+    if (p.access == sdk::Access::ReadOnly || p.builtin) {
+      faults.push_back({name, static_cast<int>(FaultCode::NonWritableParameter),
+                        "Attempt to set a non-writable parameter"});
+      continue;
+    }
+    std::string canon, why;
+    if (!model::checkValue(p.type, value, canon, why)) {
+      faults.push_back({name, static_cast<int>(FaultCode::InvalidParameterValue),
+                        "Invalid parameter value: " + why});
+      continue;
+    }
+    std::string old = p.getter ? std::string() : loc.node->values[p.index];
+    if (p.getter) {
+      try {
+        old = m.read(*loc.node, p, false);
+      } catch (const Fault&) {
+        old.clear();
+      }
+    }
+    tx.stage({loc.node, &p, std::move(canon), std::move(old)});
+  }
+  if (!faults.empty()) {
+    int code = faults.size() == 1 ? faults[0].code : static_cast<int>(FaultCode::InvalidArguments);
+    std::string msg =
+        faults.size() == 1 ? faults[0].message + ": " + faults[0].name : "Invalid arguments";
+    throw SetFault(code, msg, faults);
+  }
+  m.stageParameterKey(parameterKey, tx);
+  const bool deferred = tx.applyValues();
+  tx.commit();
+  std::vector<CommittedChange> committed;
+  std::set<int> touched;
+  for (const auto& c : tx.values()) {
+    if (c.old == c.value && !c.def->secret) continue;
+    committed.push_back({c.node->path + c.def->name,
+                         c.def->type.list ? sdk::ParamType::String : c.def->type.base,
+                         c.def->secret ? std::string() : c.value});
+    touched.insert(c.node->def->bindingPlugin >= 0 ? c.node->def->bindingPlugin : c.def->plugin);
+  }
+  m.notify(committed, source);
+  for (int t : touched) m.markDirty(t);
+  // TR-069 A.3.2.1 SetParameterValuesResponse Status: 1 when the changes are committed
+  // but some take effect only later.
+  return deferred ? 1 : 0;
+}
+
+void Engine::setAttributes(const std::vector<AttributeUpdate>& updates) {
+  auto& m = *impl_;
+  // Validated first: the request is all-or-nothing (TR-069 A.3.2.4).
+  const auto planned = m.attrs.plan(updates, m.resolver);
+  Transaction tx(m.ctx);
+  for (const auto& [path, a] : planned) m.stored.setAttribute(path, a);
+  tx.commit();  // before memory changes: a 9002 leaves the attributes as they were
+  for (const auto& [path, a] : planned) m.attrs.set(path, a);
+}
+
+std::uint32_t Engine::addObject(std::string_view path, sdk::Source source,
+                                const std::optional<std::string>& parameterKey) {
+  auto& m = *impl_;
+  Location loc = m.resolver.resolve(path);
+  if (loc.kind != Location::Table)
+    throw Fault(FaultCode::InvalidParameterName, "Invalid object name: " + std::string(path));
+  ObjectDef* d = loc.node->def->children[loc.kid];
+  if (!d->writable)
+    throw Fault(FaultCode::RequestDenied,
+                "Request denied: " + std::string(path) + " is not a writable table");
+  auto& rows = loc.node->kids[loc.kid].rows;
+  if (d->maxEntries && rows.size() >= *d->maxEntries)
+    throw Fault(FaultCode::ResourcesExceeded,
+                "Resources exceeded: " + std::string(path) + " is full");
+  Transaction tx(m.ctx);
+  m.stageParameterKey(parameterKey, tx);
+  const std::string table = Tree::tablePath(loc);
+  const std::uint32_t number = m.stored.nextNumber(table);
+  Node* row = m.tree.createRow(loc.node, loc.kid, number, {}, m.stored);
+  const std::string rowPath = row->path;
+  tx.onRollback([&rows, number] { rows.erase(number); });
+  // Committed before the plugin hears of it: when the disk does not take the row, the
+  // answer is 9002 and neither the plugin nor the tree ever saw it.
+  m.stored.markCreated(rowPath);
+  if (ParamDef* alias = d->findParam("Alias"); alias && !alias->getter)
+    m.stored.setValue(rowPath + "Alias", row->values[alias->index]);
+  tx.commit();
+  if (d->binding.onAdd) {
+    try {
+      sdk::InstanceRef r = m.tree.ref(*row);
+      m.firewall.call(m.pluginName(d->bindingPlugin), "add", [&] { d->binding.onAdd(r); });
+    } catch (const Fault&) {
+      rows.erase(number);
+      m.stored.eraseSubtree(rowPath);
+      for (auto& c : tx.values()) m.stored.setValue(c.node->path + c.def->name, c.old);
+      m.commitOwnState();  // the number stays used: numbers are never reused
+      throw;
+    }
+  }
+  for (auto& c : tx.values()) c.node->values[c.def->index] = c.value;
+  std::vector<CommittedChange> changes;
+  for (const auto& p : d->params)
+    changes.push_back({row->path + p->name, p->type.base, m.read(*row, *p, true)});
+  m.notify(changes, source);
+  m.markDirty(d->bindingPlugin);
+  return number;
+}
+
+void Engine::deleteObject(std::string_view path, sdk::Source source,
+                          const std::optional<std::string>& parameterKey) {
+  auto& m = *impl_;
+  Location loc = m.resolver.resolve(path);
+  if (loc.kind != Location::Object || !loc.node->number)
+    throw Fault(FaultCode::InvalidParameterName, "Invalid object name: " + std::string(path));
+  Node* row = loc.node;
+  ObjectDef* d = row->def;
+  if (!d->writable)
+    throw Fault(FaultCode::RequestDenied,
+                "Request denied: " + std::string(path) + " cannot be deleted");
+  Transaction tx(m.ctx);
+  m.stageParameterKey(parameterKey, tx);
+  const std::string rowPath = row->path;
+  // Committed before the plugin hears of it: when the disk does not take the deletion,
+  // the answer is 9002 and the row is still there for everyone. A plugin that refuses
+  // afterwards gets the row's records back.
+  const auto saved = m.stored.subtreeRecords(rowPath);
+  m.stored.eraseSubtree(rowPath);
+  tx.commit();
+  if (d->binding.onDelete) {
+    try {
+      sdk::InstanceRef r = m.tree.ref(*row);
+      m.firewall.call(m.pluginName(d->bindingPlugin), "delete", [&] { d->binding.onDelete(r); });
+    } catch (const Fault&) {
+      m.stored.restore(saved);
+      for (auto& c : tx.values()) m.stored.setValue(c.node->path + c.def->name, c.old);
+      m.commitOwnState();
+      throw;
+    }
+  }
+  Tree::eraseRow(*row);
+  m.attrs.eraseSubtree(rowPath);
+  for (auto& c : tx.values()) c.node->values[c.def->index] = c.value;
+  (void)source;
+  m.markDirty(d->bindingPlugin);
+}
+
+void Engine::setInternal(std::string_view path, std::string_view value, bool persist,
+                         sdk::Source source) {
+  auto& m = *impl_;
+  Location loc = m.resolver.resolveOrThrow(path);
+  if (loc.kind != Location::Param || loc.param->getter || loc.param->builtin)
+    throw Fault(FaultCode::InvalidParameterName,
+                "not a core-stored parameter: " + std::string(path));
+  std::string canon, why;
+  if (!model::checkValue(loc.param->type, value, canon, why))
+    throw Fault(FaultCode::InvalidParameterValue, std::string(path) + ": " + why);
+  std::string& slot = loc.node->values[loc.param->index];
+  if (slot == canon) return;
+  if (persist) {
+    Transaction tx(m.ctx);
+    m.stored.setValue(loc.node->path + loc.param->name, canon);
+    tx.commit();  // a 9002 leaves the value as it was
+  }
+  slot = canon;
+  m.notify({{loc.node->path + loc.param->name, loc.param->type.base,
+             loc.param->secret ? std::string() : canon}},
+           source);
+}
+
+std::uint32_t Engine::ensureInstance(std::string_view table, std::string_view key) {
+  auto& m = *impl_;
+  Location loc = m.resolver.resolve(table);
+  if (loc.kind != Location::Table)
+    throw Fault(FaultCode::InvalidParameterName,
+                "not a multi-instance table: " + std::string(table));
+  const std::string t = Tree::tablePath(loc);
+  auto& rows = loc.node->kids[loc.kid].rows;
+  std::uint32_t number = m.stored.keyedNumber(t, key);
+  if (number && rows.count(number)) {
+    if (rows[number]->key == key) return number;
+    number = 0;  // the number went to another instance meanwhile
+  }
+  if (!number) {
+    // A number is handed out only once it is on disk: one that lived in memory only could
+    // go to another key after a restart, and a number is never reused. On a full disk the
+    // plugin gets 9002 and nothing is created; it asks again at its next refresh. While
+    // the plugins start (holdCommits) the numbers wait for the one commit after start().
+    Transaction tx(m.ctx);
+    number = m.stored.nextNumber(t);
+    m.stored.setKeyedNumber(t, key, number);
+    tx.commit();
+  }
+  m.tree.createRow(loc.node, loc.kid, number, std::string(key), m.stored);
+  return number;
+}
+
+void Engine::removeInstance(std::string_view instancePath) {
+  auto& m = *impl_;
+  Location loc = m.resolver.resolve(instancePath);
+  if (loc.kind != Location::Object || !loc.node->number)
+    throw Fault(FaultCode::InvalidParameterName, "not an instance: " + std::string(instancePath));
+  Tree::eraseRow(*loc.node);
+}
+
+void Engine::pluginValueChanged(std::string_view path) {
+  auto& m = *impl_;
+  Location loc = m.resolver.resolve(path);
+  if (loc.kind != Location::Param) return;
+  m.notify({{std::string(path), loc.param->type.base, m.read(*loc.node, *loc.param, true)}},
+           sdk::Source::Plugin);
+}
+
+void Engine::setInitial(std::string_view path, std::string_view value) {
+  auto& m = *impl_;
+  Location loc = m.resolver.resolveOrThrow(path);
+  if (loc.kind != Location::Param || loc.param->getter || loc.param->builtin)
+    throw Fault(FaultCode::InvalidParameterName,
+                "not a core-stored parameter: " + std::string(path));
+  if (m.stored.value(path)) return;  // the store wins
+  std::string canon, why;
+  if (!model::checkValue(loc.param->type, value, canon, why))
+    throw Fault(FaultCode::InvalidParameterValue,
+                "initial value of " + std::string(path) + ": " + why);
+  loc.node->values[loc.param->index] = canon;
+}
+
+}  // namespace cwmpd::core

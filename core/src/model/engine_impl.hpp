@@ -1,0 +1,125 @@
+// The engine's private state: its roles wired together (engine.hpp says which file
+// holds which role). Shared by engine.cpp (registration, reads, session) and
+// engine_changes.cpp (every change, each one transaction).
+#pragma once
+
+#include <set>
+#include <vector>
+
+#include "cwmpd/core/engine.hpp"
+#include "cwmpd/core/log.hpp"
+#include "model/attributes.hpp"
+#include "model/path_resolver.hpp"
+#include "model/persistence.hpp"
+#include "model/registrar.hpp"
+#include "model/tree.hpp"
+#include "model/vendor_config.hpp"
+#include "plugin/firewall.hpp"
+#include "txn/transaction.hpp"
+
+namespace cwmpd::core {
+
+inline constexpr const char* kModelLog = "model";
+
+// The engine's roles, wired together. Each is in its own file; what is here is the
+// glue: reads, change notification, the session's flush batching.
+struct Engine::Impl {
+  model::Tree tree;
+  model::PathResolver resolver{tree};
+  model::Persistence stored;
+  model::AttributeTable attrs;
+  model::PluginDeclarations declarations;
+  PluginFirewall firewall;
+  txn::Context ctx{tree, stored, firewall};
+  model::VendorConfigFile vendorConfig{tree, resolver, ctx};
+  std::vector<ChangeListener> listeners;
+  std::set<int> dirtyPlugins;
+  bool finalized = false;
+
+  // Registration in progress.
+  int current = -1;
+  std::unique_ptr<sdk::Registrar> registrar;
+
+  Impl(std::string r, Store& s) : tree(std::move(r)), stored(s) {}
+
+  const std::string& pluginName(int id) const { return tree.pluginName(id); }
+
+  std::string read(model::Node& n, const model::ParamDef& p, bool mask) {
+    if (mask && p.secret) return {};
+    if (p.builtin) return p.builtin(&n);
+    txn::checkInService(ctx, p.plugin);
+    if (p.getter)
+      return firewall.call(pluginName(p.plugin), "get", [&] { return p.getter(tree.ref(n)); });
+    return n.values[p.index];
+  }
+
+  void notify(const std::vector<CommittedChange>& changes, sdk::Source source) {
+    if (changes.empty()) return;
+    for (const auto& l : listeners) {
+      try {
+        l(changes, source);
+      } catch (const std::exception& e) {
+        CWMPD_LOG(Error, kModelLog, "change listener failed: " << e.what());
+      }
+    }
+  }
+
+  void markDirty(int plugin) {
+    if (plugin < 0) return;
+    dirtyPlugins.insert(plugin);
+    if (!ctx.inSession) flush();
+  }
+
+  void flush() {
+    auto dirty = std::move(dirtyPlugins);
+    dirtyPlugins.clear();
+    for (auto& [plugin, fn] : declarations.flushers) {
+      if (!dirty.count(plugin)) continue;
+      firewall.run(pluginName(plugin), "flush", fn);
+    }
+  }
+
+  // Commits the agent's own bookkeeping (instance numbers, startup state): nothing to
+  // refuse, so on failure it stays pending and the next commit writes it.
+  void commitOwnState() {
+    if (ctx.holdCommits) return;
+    if (!stored.store().tryCommit()) stored.store().keepPending();
+  }
+
+  // ManagementServer.ParameterKey set in the same transaction (TR-069 A.3.2.1).
+  void stageParameterKey(const std::optional<std::string>& key, txn::Transaction& tx) {
+    if (!key) return;
+    model::Location loc = resolver.resolve(tree.root() + ".ManagementServer.ParameterKey");
+    if (loc.kind != model::Location::Param) return;  // no management plugin: nothing to keep it in
+    if (key->size() > 32)
+      throw sdk::Fault(sdk::FaultCode::InvalidArguments, "ParameterKey longer than 32 characters");
+    tx.stage({loc.node, loc.param, *key, loc.node->values[loc.param->index]});
+  }
+
+  void loadPersistedObjects() {
+    std::vector<std::string> paths;
+    stored.forEachCreated([&](const std::string& p) { paths.push_back(p); });
+    // Lexicographic order puts a parent before its children.
+    for (const auto& p : paths) {
+      // "Device.WiFi.SSID.3." -> table "Device.WiFi.SSID." and number 3
+      std::string t = p.substr(0, p.size() - 1);
+      auto dot = t.rfind('.');
+      if (dot == std::string::npos) continue;
+      std::string num = t.substr(dot + 1);
+      std::string table = t.substr(0, dot + 1);
+      model::Location loc = resolver.resolve(table);
+      if (loc.kind != model::Location::Table || !model::PathResolver::isInstanceNumber(num)) {
+        CWMPD_LOG(Warning, kModelLog,
+                  "dropping persisted object " << p << ": no longer in the model");
+        stored.unmarkCreated(p);
+        continue;
+      }
+      auto n = static_cast<std::uint32_t>(std::stoul(num));
+      if (!loc.node->kids[loc.kid].rows.count(n)) tree.createRow(loc.node, loc.kid, n, {}, stored);
+      stored.keepAbove(table, n);
+    }
+    attrs.load(stored);
+  }
+};
+
+}  // namespace cwmpd::core

@@ -1,0 +1,40 @@
+// Path resolution: what a parameter or object path names in the instance tree. Used by
+// every engine role that takes a path (reads, sets, attributes, add/delete, the host
+// services, the vendor configuration file's instance checks).
+//
+// Threading: main loop only.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/tree.hpp"
+
+namespace cwmpd::core::model {
+
+class PathResolver {
+ public:
+  explicit PathResolver(const Tree& tree) : tree_(tree) {}
+
+  // Location::None for anything that does not name an existing object, table or
+  // parameter (also an empty or absurdly long path).
+  [[nodiscard]] Location resolve(std::string_view path) const;
+  // Throws Fault 9005 for Location::None.
+  [[nodiscard]] Location resolveOrThrow(std::string_view path) const;
+  // Every name of a GetParameterValues-like request resolved before anything is read, so
+  // that an unknown one faults (9005) before the first value is produced. "" = the root.
+  [[nodiscard]] std::vector<Location> resolveAll(const std::vector<std::string>& names) const;
+  // The root object, which "" names.
+  [[nodiscard]] Location top() const {
+    return Location{Location::Object, tree_.rootNode(), 0, nullptr};
+  }
+
+  // "123" without leading zeros, within 32 bits.
+  [[nodiscard]] static bool isInstanceNumber(std::string_view s);
+
+ private:
+  const Tree& tree_;
+};
+
+}  // namespace cwmpd::core::model

@@ -1,0 +1,164 @@
+#include "txn/transaction.hpp"
+
+#include <unordered_map>
+
+#include "cwmpd/core/data_model.hpp"
+#include "cwmpd/core/log.hpp"
+
+namespace cwmpd::core::txn {
+
+using sdk::Fault;
+using sdk::FaultCode;
+
+namespace {
+
+std::vector<sdk::Change> toSdk(const std::vector<ValueChange*>& batch, bool reverse) {
+  std::vector<sdk::Change> out;
+  out.reserve(batch.size());
+  for (auto* c : batch) {
+    sdk::Change s;
+    s.object = c->node->path;
+    s.parameter = c->def->name;
+    s.value = reverse ? c->old : c->value;
+    s.oldValue = reverse ? c->value : c->old;
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+void setTree(const std::vector<ValueChange*>& batch, bool old) {
+  for (auto* c : batch)
+    if (!c->def->getter) c->node->values[c->def->index] = old ? c->old : c->value;
+}
+
+}  // namespace
+
+void checkInService(const Context& ctx, int plugin) {
+  if (plugin >= 0 && ctx.firewall.anyDisabled() &&
+      ctx.firewall.disabled(ctx.tree.pluginName(plugin)))
+    throw PluginFirewall::disabledFault(ctx.tree.pluginName(plugin));
+}
+
+Transaction::Transaction(Context& ctx) : ctx_(ctx) { ctx_.stored.store().keepPending(); }
+
+Transaction::~Transaction() { rollback(); }
+
+// Changes grouped by the object definition whose binding handles them, in request order.
+std::vector<Transaction::Batch> Transaction::batches() {
+  std::vector<Batch> out;
+  std::unordered_map<model::ObjectDef*, std::size_t> index;
+  for (auto& c : values_) {
+    auto [it, fresh] = index.try_emplace(c.node->def, out.size());
+    if (fresh) out.push_back({c.node->def, {}});
+    out[it->second].changes.push_back(&c);
+  }
+  return out;
+}
+
+void Transaction::rollbackBatch(const Batch& b) noexcept {
+  model::ObjectDef* def = b.def;
+  const auto& handler = def->binding.rollback ? def->binding.rollback : def->binding.apply;
+  if (!handler) return;
+  const std::string& plugin = ctx_.tree.pluginName(def->bindingPlugin);
+  try {
+    auto reversed = toSdk(b.changes, true);
+    ctx_.firewall.call(plugin, "rollback", [&] { handler(reversed); });
+  } catch (const std::exception& e) {
+    CWMPD_LOG(Error, "plugin " + plugin,
+              "rollback failed, hardware may differ from the model: " << e.what());
+  }
+}
+
+bool Transaction::applyValues() {
+  bool deferred = false;
+  std::vector<Batch> groups = batches();
+  // Phase 1: every plugin validates; nothing has changed yet.
+  std::vector<ParameterFault> faults;
+  for (auto& c : values_) {
+    try {
+      checkInService(ctx_, c.def->plugin);
+      checkInService(ctx_, c.node->def->bindingPlugin);
+    } catch (const Fault& f) {
+      faults.push_back({c.node->path + c.def->name, f.code(), f.what()});
+    }
+  }
+  for (const Batch& g : groups) {
+    model::ObjectDef* d = g.def;
+    if (!d->binding.validate || ctx_.firewall.disabled(ctx_.tree.pluginName(d->bindingPlugin)))
+      continue;
+    auto batch = toSdk(g.changes, false);
+    try {
+      ctx_.firewall.call(ctx_.tree.pluginName(d->bindingPlugin), "validate",
+                         [&] { d->binding.validate(batch); });
+    } catch (const Fault& f) {
+      for (auto* c : g.changes)
+        faults.push_back({c->node->path + c->def->name, f.code(), f.what()});
+    }
+  }
+  if (!faults.empty()) {
+    int code = faults.size() == 1 ? faults[0].code : static_cast<int>(FaultCode::InvalidArguments);
+    throw SetFault(code, faults.size() == 1 ? faults[0].message : "Invalid arguments", faults);
+  }
+  // Phase 2: apply; on the first failure roll back what was applied, in reverse.
+  for (const Batch& g : groups) {
+    model::ObjectDef* d = g.def;
+    setTree(g.changes, false);
+    if (d->binding.apply) {
+      auto batch = toSdk(g.changes, false);
+      try {
+        if (d->binding.applyReporting) {
+          sdk::ApplyReport report{std::vector<sdk::Effect>(batch.size(), sdk::Effect::Now)};
+          ctx_.firewall.call(ctx_.tree.pluginName(d->bindingPlugin), "apply",
+                             [&] { d->binding.applyReporting(batch, report); });
+          for (sdk::Effect e : report.effects)
+            deferred = deferred || e == sdk::Effect::AfterReboot ||
+                       (e == sdk::Effect::AtSessionEnd && ctx_.inSession);
+        } else {
+          ctx_.firewall.call(ctx_.tree.pluginName(d->bindingPlugin), "apply",
+                             [&] { d->binding.apply(batch); });
+        }
+      } catch (const Fault& f) {
+        setTree(g.changes, true);
+        std::vector<ParameterFault> pf;
+        for (auto* c : g.changes) pf.push_back({c->node->path + c->def->name, f.code(), f.what()});
+        rollback();
+        throw SetFault(f.code(), f.what(), pf);
+      }
+    }
+    onRollback([this, g] {
+      setTree(g.changes, true);
+      if (g.def->binding.apply) rollbackBatch(g);
+    });
+  }
+  return deferred;
+}
+
+void Transaction::commit() {
+  for (const auto& c : values_)
+    if (!c.def->getter &&
+        (c.def->access != sdk::Access::ReadOnly || c.def == ctx_.persistedReadOnly))
+      ctx_.stored.setValue(c.node->path + c.def->name, c.value);
+  if (!ctx_.holdCommits && !ctx_.stored.store().tryCommit()) {
+    // Could not persist: undo, so neither memory nor the plugins claim what the disk
+    // does not hold.
+    rollback();
+    throw Fault(FaultCode::InternalError, "cannot persist the change");
+  }
+  done_ = true;
+}
+
+void Transaction::rollback() noexcept {
+  if (done_) return;
+  done_ = true;
+  for (auto it = undo_.rbegin(); it != undo_.rend(); ++it) {
+    try {
+      (*it)();
+    } catch (const std::exception& e) {
+      CWMPD_LOG(Error, "model", "undo step failed: " << e.what());
+    }
+  }
+  undo_.clear();
+  ctx_.stored.store().rollback();
+}
+
+}  // namespace cwmpd::core::txn

@@ -1,0 +1,98 @@
+// One Transaction for every change of the tree, whatever its source: the ACS's
+// SetParameterValues/SetParameterAttributes/AddObject/DeleteObject, the same over D-Bus,
+// the plugins' persisted updates (Host::ensureInstance), the core's persisted internal
+// values and a vendor configuration file applied by Download. Created by the engine
+// (core/src/model/engine.cpp) and the vendor configuration file
+// (core/src/model/vendor_config.cpp), one per change, on the stack.
+//
+// It stages tree, store and plugin changes; validates (every plugin sees its batch
+// before anything changes); applies the plugin batches; commits the store. On any
+// failure it rolls back all of them: every applied plugin batch rolled back (in reverse
+// order), every undo step recorded with onRollback() run (in reverse order), the tree's
+// values restored and the store's staged records discarded. Nothing of a failed
+// transaction is visible, now or after a restart (the store never wrote it).
+//
+// The store side: a transaction starts by making whatever the store has pending the
+// agent's own state (Store::keepPending), so that its rollback drops exactly what the
+// transaction staged. While commits are held (plugins starting) commit() only stages.
+//
+// Threading: main loop only.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "model/persistence.hpp"
+#include "model/tree.hpp"
+#include "plugin/firewall.hpp"
+
+namespace cwmpd::core::txn {
+
+// A parameter value change, resolved and type-checked.
+struct ValueChange {
+  model::Node* node;
+  model::ParamDef* def;
+  std::string value;
+  std::string old;
+};
+
+// What every transaction of one engine works with.
+struct Context {
+  model::Tree& tree;
+  model::Persistence& stored;
+  PluginFirewall& firewall;
+  bool inSession = false;    // plugin flushes wait for the end of the ACS session
+  bool holdCommits = false;  // plugins are starting: commit() stages only
+  // Parameters whose value is persisted though read-only (ManagementServer.ParameterKey).
+  const model::ParamDef* persistedReadOnly = nullptr;
+};
+
+// A disabled plugin's subtree answers 9002, stored values included (PluginFirewall).
+void checkInService(const Context& ctx, int plugin);
+
+class Transaction {
+ public:
+  explicit Transaction(Context& ctx);
+  // Rolls back unless committed.
+  ~Transaction();
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+
+  // ---- parameter values ----
+  void stage(ValueChange change) { values_.push_back(std::move(change)); }
+  [[nodiscard]] std::vector<ValueChange>& values() { return values_; }
+  // Phase 1: every plugin validates its batch (and a disabled plugin refuses); nothing
+  // has changed yet. Phase 2: the tree takes the values and each plugin applies its
+  // batch. Throws SetFault (one entry per failing parameter) after rolling back. True
+  // when a plugin said some change takes effect only later: after a reboot, or at its
+  // flush while a session holds the flushes back.
+  bool applyValues();
+
+  // ---- anything else the change did to the tree or a plugin ----
+  // `undo` runs on rollback, after the undo steps recorded later (reverse order). It
+  // must not throw.
+  void onRollback(std::function<void()> undo) { undo_.push_back(std::move(undo)); }
+
+  // Writes the staged values to the store (with whatever else the change staged there)
+  // and commits it. When the disk does not take it (full, EIO; the store logs that
+  // once): rollback() and Fault 9002.
+  void commit();
+  // Undoes everything; idempotent.
+  void rollback() noexcept;
+
+ private:
+  struct Batch {
+    model::ObjectDef* def;
+    std::vector<ValueChange*> changes;
+  };
+  std::vector<Batch> batches();
+  void rollbackBatch(const Batch& b) noexcept;
+
+  Context& ctx_;
+  std::vector<ValueChange> values_;
+  std::vector<std::function<void()>> undo_;
+  bool done_ = false;
+};
+
+}  // namespace cwmpd::core::txn
