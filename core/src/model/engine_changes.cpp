@@ -96,6 +96,19 @@ void Engine::setAttributes(const std::vector<AttributeUpdate>& updates) {
   for (const auto& [path, a] : planned) m.attrs.set(path, a);
 }
 
+// AddObject and DeleteObject in one transaction: the tree and the store are staged, the
+// plugin's handler runs, then the store commits. A plugin that refuses leaves nothing
+// anywhere (nothing was committed); a store that cannot keep the change gets the plugin's
+// handler undone (onDelete after an add, onAdd after a delete) and answers 9002.
+//
+// The double fault (the plugin's handler ran, the store failed, and the plugin's undo
+// failed too): the plugin holds what the failed request asked for and nothing can take
+// it back. The tree then follows what the plugin reports (an added row stays, a deleted
+// one goes), the store records it as the agent's own state, written by the next commit
+// that succeeds (so that a restart shows the same), the error is logged, and the answer
+// is still 9002: the request did not complete. The ACS sees the row (or its absence)
+// with its next GetParameterNames, as it would after any change the CPE made itself.
+
 std::uint32_t Engine::addObject(std::string_view path, sdk::Source source,
                                 const std::optional<std::string>& parameterKey) {
   auto& m = *impl_;
@@ -116,24 +129,50 @@ std::uint32_t Engine::addObject(std::string_view path, sdk::Source source,
   const std::uint32_t number = m.stored.nextNumber(table);
   Node* row = m.tree.createRow(loc.node, loc.kid, number, {}, m.stored);
   const std::string rowPath = row->path;
-  tx.onRollback([&rows, number] { rows.erase(number); });
-  // Committed before the plugin hears of it: when the disk does not take the row, the
-  // answer is 9002 and neither the plugin nor the tree ever saw it.
-  m.stored.markCreated(rowPath);
-  if (ParamDef* alias = d->findParam("Alias"); alias && !alias->getter)
-    m.stored.setValue(rowPath + "Alias", row->values[alias->index]);
-  tx.commit();
+  const std::string& plugin = m.pluginName(d->bindingPlugin);
+  bool pluginKeepsIt = false;  // the double fault: the plugin could not delete it again
+  tx.onRollback([&] {
+    if (!pluginKeepsIt) rows.erase(number);
+  });
+  auto stageRow = [&] {
+    m.stored.markCreated(rowPath);
+    if (ParamDef* alias = d->findParam("Alias"); alias && !alias->getter)
+      m.stored.setValue(rowPath + "Alias", row->values[alias->index]);
+  };
+  stageRow();
   if (d->binding.onAdd) {
+    const sdk::InstanceRef r = m.tree.ref(*row);
     try {
-      sdk::InstanceRef r = m.tree.ref(*row);
-      m.firewall.call(m.pluginName(d->bindingPlugin), "add", [&] { d->binding.onAdd(r); });
+      m.firewall.call(plugin, "add", [&] { d->binding.onAdd(r); });
     } catch (const Fault&) {
-      rows.erase(number);
-      m.stored.eraseSubtree(rowPath);
-      for (auto& c : tx.values()) m.stored.setValue(c.node->path + c.def->name, c.old);
-      m.commitOwnState();  // the number stays used: numbers are never reused
+      tx.rollback();
+      // The plugin saw the number: it stays used (numbers are never reused).
+      m.stored.keepAbove(table, number);
+      m.commitOwnState();
       throw;
     }
+    tx.onRollback([&, r] {
+      try {
+        m.firewall.call(plugin, "delete",
+                        [&] { d->binding.onDelete ? d->binding.onDelete(r) : void(); });
+      } catch (const std::exception& e) {
+        pluginKeepsIt = true;
+        CWMPD_LOG(Error, "plugin " + plugin,
+                  "cannot take back " << rowPath << " after the store failed (" << e.what()
+                                      << "); the instance stays, as the plugin holds it");
+      }
+    });
+  }
+  try {
+    tx.commit();
+  } catch (const Fault&) {
+    if (pluginKeepsIt) {
+      stageRow();
+      m.stored.keepAbove(table, number);
+      m.commitOwnState();
+      m.markDirty(d->bindingPlugin);
+    }
+    throw;
   }
   for (auto& c : tx.values()) c.node->values[c.def->index] = c.value;
   std::vector<CommittedChange> changes;
@@ -158,25 +197,49 @@ void Engine::deleteObject(std::string_view path, sdk::Source source,
   Transaction tx(m.ctx);
   m.stageParameterKey(parameterKey, tx);
   const std::string rowPath = row->path;
-  // Committed before the plugin hears of it: when the disk does not take the deletion,
-  // the answer is 9002 and the row is still there for everyone. A plugin that refuses
-  // afterwards gets the row's records back.
-  const auto saved = m.stored.subtreeRecords(rowPath);
+  const std::string& plugin = m.pluginName(d->bindingPlugin);
   m.stored.eraseSubtree(rowPath);
-  tx.commit();
+  bool pluginLostIt = false;  // the double fault: the plugin could not add it back
   if (d->binding.onDelete) {
-    try {
-      sdk::InstanceRef r = m.tree.ref(*row);
-      m.firewall.call(m.pluginName(d->bindingPlugin), "delete", [&] { d->binding.onDelete(r); });
-    } catch (const Fault&) {
-      m.stored.restore(saved);
-      for (auto& c : tx.values()) m.stored.setValue(c.node->path + c.def->name, c.old);
-      m.commitOwnState();
-      throw;
-    }
+    // What the plugin needs to rebuild the row should the deletion be undone: every
+    // writable value under it, as it reads now.
+    std::vector<txn::ValueChange> values;
+    Tree::forEachParam(*row, [&](Node& n, ParamDef& p) {
+      if (p.access == sdk::Access::ReadOnly || p.builtin) return;
+      try {
+        values.push_back({&n, &p, m.read(n, p, false), {}});
+      } catch (const Fault&) {
+        // unreadable now: the plugin keeps its own default
+      }
+    });
+    const sdk::InstanceRef r = m.tree.ref(*row);
+    m.firewall.call(plugin, "delete", [&] { d->binding.onDelete(r); });  // a refusal rolls back
+    tx.onRollback([&, r, values]() mutable {
+      try {
+        m.firewall.call(plugin, "add", [&] { d->binding.onAdd ? d->binding.onAdd(r) : void(); });
+        txn::reapply(m.ctx, values);
+      } catch (const std::exception& e) {
+        pluginLostIt = true;
+        CWMPD_LOG(Error, "plugin " + plugin,
+                  "cannot restore " << rowPath << " after the store failed (" << e.what()
+                                    << "); the instance is gone, as the plugin no longer has it");
+      }
+    });
   }
-  Tree::eraseRow(*row);
+  try {
+    tx.commit();
+  } catch (const Fault&) {
+    if (pluginLostIt) {
+      m.stored.eraseSubtree(rowPath);
+      m.commitOwnState();
+      m.attrs.eraseSubtree(rowPath);
+      Tree::eraseRow(*row);
+      m.markDirty(d->bindingPlugin);
+    }
+    throw;
+  }
   m.attrs.eraseSubtree(rowPath);
+  Tree::eraseRow(*row);
   for (auto& c : tx.values()) c.node->values[c.def->index] = c.value;
   (void)source;
   m.markDirty(d->bindingPlugin);

@@ -33,10 +33,25 @@ void setTree(const std::vector<ValueChange*>& batch, bool old) {
 
 }  // namespace
 
-void checkInService(const Context& ctx, int plugin) {
-  if (plugin >= 0 && ctx.firewall.anyDisabled() &&
-      ctx.firewall.disabled(ctx.tree.pluginName(plugin)))
-    throw PluginFirewall::disabledFault(ctx.tree.pluginName(plugin));
+void reapply(Context& ctx, std::vector<ValueChange>& values) noexcept {
+  std::vector<model::ObjectDef*> order;
+  std::unordered_map<model::ObjectDef*, std::vector<ValueChange*>> groups;
+  for (auto& v : values) {
+    auto& g = groups[v.node->def];
+    if (g.empty()) order.push_back(v.node->def);
+    g.push_back(&v);
+  }
+  for (model::ObjectDef* d : order) {
+    if (!d->binding.apply) continue;
+    const std::string& plugin = ctx.tree.pluginName(d->bindingPlugin);
+    try {
+      auto batch = toSdk(groups[d], false);
+      ctx.firewall.call(plugin, "apply", [&] { d->binding.apply(batch); });
+    } catch (const std::exception& e) {
+      CWMPD_LOG(Error, "plugin " + plugin,
+                "cannot restore the values of a re-created instance: " << e.what());
+    }
+  }
 }
 
 Transaction::Transaction(Context& ctx) : ctx_(ctx) { ctx_.stored.store().keepPending(); }

@@ -49,7 +49,17 @@ struct Context {
 };
 
 // A disabled plugin's subtree answers 9002, stored values included (PluginFirewall).
-void checkInService(const Context& ctx, int plugin);
+// Inline: every read of a parameter passes here.
+inline void checkInService(const Context& ctx, int plugin) {
+  if (plugin >= 0 && ctx.firewall.anyDisabled() &&
+      ctx.firewall.disabled(ctx.tree.pluginName(plugin)))
+    throw PluginFirewall::disabledFault(ctx.tree.pluginName(plugin));
+}
+
+// Pushes `values` to their plugins' apply handlers, without validation and outside any
+// transaction: how the undo of a deletion gives a plugin back the values of an instance
+// it re-created. Failures are logged (the model keeps the values).
+void reapply(Context& ctx, std::vector<ValueChange>& values) noexcept;
 
 class Transaction {
  public:
