@@ -99,7 +99,8 @@ void Engine::setAttributes(const std::vector<AttributeUpdate>& updates) {
 // AddObject and DeleteObject in one transaction: the tree and the store are staged, the
 // plugin's handler runs, then the store commits. A plugin that refuses leaves nothing
 // anywhere (nothing was committed); a store that cannot keep the change gets the plugin's
-// handler undone (onDelete after an add, onAdd after a delete) and answers 9002.
+// handler undone (onDelete after an add; onAdd and the row's values re-applied after a
+// delete) and answers 9002.
 //
 // The double fault (the plugin's handler ran, the store failed, and the plugin's undo
 // failed too): the plugin holds what the failed request asked for and nothing can take
