@@ -12,13 +12,14 @@ set(CWMPD_INSTALL_CMAKEDIR "${CMAKE_INSTALL_LIBDIR}/cmake/cwmpd" CACHE STRING
   "Where cwmpdConfig.cmake goes, relative to the prefix")
 
 # --- sdk ---
-install(DIRECTORY ${PROJECT_SOURCE_DIR}/core/include/cwmpd/sdk
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/sdk/include/cwmpd/sdk
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/cwmpd COMPONENT sdk FILES_MATCHING PATTERN "*.hpp")
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/hal/include/cwmpd/hal
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/cwmpd COMPONENT sdk FILES_MATCHING PATTERN "*.hpp")
 
 set_target_properties(cwmpd_sdk PROPERTIES EXPORT_NAME sdk)
-install(TARGETS cwmpd_sdk EXPORT cwmpdTargets COMPONENT sdk)
+set_target_properties(cwmpd_hal_api PROPERTIES EXPORT_NAME hal_api)
+install(TARGETS cwmpd_sdk cwmpd_hal_api EXPORT cwmpdTargets COMPONENT sdk)
 install(EXPORT cwmpdTargets NAMESPACE cwmpd:: DESTINATION ${CWMPD_INSTALL_CMAKEDIR} COMPONENT sdk)
 
 configure_package_config_file(${CMAKE_CURRENT_LIST_DIR}/cwmpdConfig.cmake.in

@@ -58,6 +58,20 @@ TEST(PluginLoading, WrongAbiVersionIsRefusedBeforeAnythingElseIsCalled) {
   EXPECT_TRUE(f.host->names().empty());
 }
 
+TEST(PluginLoading, PluginOfThePreviousAbiIsRefusedBeforeAnythingElseIsCalled) {
+  // ABI 4 is the SDK before it became its own include root (ABI 5): such a plugin may have
+  // included core headers and must be rebuilt.
+  ASSERT_GT(cwmpd::sdk::kAbiVersion, 4u);
+  LoadingFixture f;
+  EXPECT_FALSE(f.host->loadFile(FIXTURE_OLD_ABI));
+  const std::string err = f.host->lastError();
+  EXPECT_TRUE(contains(err, "old_abi.so")) << err;
+  EXPECT_TRUE(contains(err, "ABI 4")) << err;
+  EXPECT_TRUE(contains(err, "ABI " + std::to_string(cwmpd::sdk::kAbiVersion))) << err;
+  EXPECT_TRUE(contains(err, "rebuild")) << err;
+  EXPECT_TRUE(f.host->names().empty());
+}
+
 TEST(PluginLoading, PluginWithoutFactoryIsRefusedNamingTheMissingSymbol) {
   LoadingFixture f;
   EXPECT_FALSE(f.host->loadFile(FIXTURE_NO_FACTORY));

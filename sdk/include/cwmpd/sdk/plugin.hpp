@@ -57,7 +57,9 @@ namespace cwmpd::sdk {
 //    sdk::Effect and sdk::ApplyReport.
 // 4: Host timers (startTimer, startPeriodicTimer, cancelTimer); the shared plugin
 //    helpers cwmpd/sdk/staging.hpp, periodic.hpp and values.hpp.
-inline constexpr std::uint32_t kAbiVersion = 4;
+// 5: the SDK is its own include root (sdk/include: cwmpd/sdk and cwmpd/hal only, nothing of
+//    core), the shared upstream-interface rule (cwmpd/hal/network.hpp).
+inline constexpr std::uint32_t kAbiVersion = 5;
 
 #if defined(__clang__)
 inline constexpr const char* kToolchain = "clang-libstdc++";
