@@ -160,14 +160,10 @@ class PonPlugin : public cwmpd::sdk::Plugin {
  private:
   hal::OpticalTransceivers& optics() { return host_->hal().optics(); }
 
-  // The same rule as the wan plugin's for its WANDevice row.
+  // The HAL's upstream rule (cwmpd/hal/network.hpp), the one the wan plugin uses too.
   std::string wanInterface() {
-    std::string wan = host_->config("wan", "interface");
-    if (!wan.empty()) return wan;
     try {
-      auto& net = host_->hal().network();
-      for (const auto& n : net.interfaces())
-        if (net.info(n).kind == hal::InterfaceKind::Ethernet) return n;
+      return hal::upstreamInterface(host_->hal().network(), host_->config("wan", "interface"));
     } catch (const hal::HalError& e) {
       host_->log(LogLevel::Warning, std::string("network interfaces: ") + e.what());
     }

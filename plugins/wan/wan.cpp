@@ -231,14 +231,7 @@ class WanPlugin : public cwmpd::sdk::Plugin {
     host_ = &host;
     auto& net = host.hal().network();
     for (const auto& name : net.interfaces()) infos_[name] = net.info(name);
-    wan_ = host.config("wan", "interface");
-    if (wan_.empty()) {
-      for (const auto& [name, info] : infos_)
-        if (info.kind == hal::InterfaceKind::Ethernet) {
-          wan_ = name;
-          break;
-        }
-    }
+    wan_ = hal::upstreamInterface(net, host.config("wan", "interface"));
     if (!wan_.empty() && !infos_.count(wan_))
       host.log(LogLevel::Warning, "[wan] interface '" + wan_ + "' does not exist");
     if (host.root() == "Device") {

@@ -74,6 +74,22 @@ TEST_F(SimBackend, ListsTheDemoInterfacesWithTheirFileValues) {
   EXPECT_THROW((void)net.info("../net"), HalError);
 }
 
+// The one upstream-interface rule the wan and pon plugins share (issue 14 item 6).
+TEST_F(SimBackend, UpstreamInterfaceIsTheConfiguredOneElseTheFirstEthernetByName) {
+  auto& net = hal_->network();
+  EXPECT_EQ(upstreamInterface(net, ""), "eth0");
+  // The setting wins, even over an interface the box does not have (yet).
+  EXPECT_EQ(upstreamInterface(net, "eth2"), "eth2");
+  EXPECT_EQ(upstreamInterface(net, "pon0"), "pon0");
+  // Not Ethernet: skipped; the next Ethernet one by name.
+  spit(sim_ / "net/eth0/kind", "bridge\n");
+  spit(sim_ / "net/eth1/kind", "wifi\n");
+  EXPECT_EQ(upstreamInterface(net, ""), "eth2");
+  spit(sim_ / "net/eth2/kind", "ppp\n");
+  spit(sim_ / "net/eth3/kind", "loopback\n");
+  EXPECT_EQ(upstreamInterface(net, ""), "");
+}
+
 TEST_F(SimBackend, ReadsCountersAndDerivesUnicastFromThem) {
   spit(sim_ / "net/eth1/statistics/rx_packets", "1000\n");
   spit(sim_ / "net/eth1/statistics/multicast", "100\n");

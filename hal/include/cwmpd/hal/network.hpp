@@ -106,4 +106,17 @@ class NetworkDevices {
   virtual void setDnsServers(const std::vector<std::string>& servers) = 0;
 };
 
+// The upstream (WAN) interface of the box, the one that faces the ISP: `configured` (the
+// `[wan] interface` setting) when it is not empty, else the first Ethernet interface by
+// name, else "" (none). The one rule for every plugin that needs it: the wan plugin's
+// Device.IP/WANDevice rows and the pon plugin's binding of a transceiver to the WAN must
+// name the same interface. `configured` is returned even if no such interface exists
+// (the caller warns): the box may bring it up later. Throws HalError from the backend.
+[[nodiscard]] inline std::string upstreamInterface(NetworkDevices& net, std::string_view configured) {
+  if (!configured.empty()) return std::string(configured);
+  for (const auto& name : net.interfaces())  // sorted by the interface contract
+    if (net.info(name).kind == InterfaceKind::Ethernet) return name;
+  return {};
+}
+
 }  // namespace cwmpd::hal
