@@ -8,9 +8,15 @@
 //    (sdk::Effect::AtSessionEnd), so the ACS gets SetParameterValues Status 1;
 //  - the vendor file type "X 00005E Example Text": a Download of that type hands the
 //    downloaded file to a handler here, which checks it (printable text) and moves it
-//    into the folder [example] file_dir names, under its TargetFileName.
+//    into the folder [example] file_dir names, under its TargetFileName;
+//  - a periodic Host timer (sdk::PeriodicTask) every `[example] tick_interval` seconds
+//    (default 60, 0 = off) counts Ticks and tells the core (Host::valueChanged), so an
+//    ACS that asked for active notification on Ticks gets a "4 VALUE CHANGE" Inform. The
+//    timer runs on the daemon's main loop (no thread of our own, no locking) and the host
+//    cancels it when the plugin stops.
 #include <cwmpd/sdk/config_keys.hpp>
 #include <cwmpd/sdk/model_xml.hpp>
+#include <cwmpd/sdk/periodic.hpp>
 #include <cwmpd/sdk/plugin.hpp>
 
 #include <cstddef>
@@ -43,6 +49,7 @@ class ExamplePlugin : public cwmpd::sdk::Plugin {
     reg.vendorEvent(kEvent);
     reg.object(std::string(host_->root()) + ".X_00005E_Example.")
         .get("Counter", [this](const InstanceRef&) { return std::to_string(raised_); })
+        .get("Ticks", [this](const InstanceRef&) { return std::to_string(ticks_); })
         .validate([](const std::vector<Change>& changes) {
           // The model already bounds the length; printable ASCII is our own rule, because
           // the greeting ends up in a log line.
@@ -100,14 +107,24 @@ class ExamplePlugin : public cwmpd::sdk::Plugin {
   }
 
   void start(cwmpd::sdk::Host& host) override {
-    host.log(LogLevel::Info,
-             "greeting: " + host.value(std::string(host.root()) + ".X_00005E_Example.Greeting"));
+    const std::string base = std::string(host.root()) + ".X_00005E_Example.";
+    host.log(LogLevel::Info, "greeting: " + host.value(base + "Greeting"));
+    ticker_.start(host, cwmpd::sdk::configSeconds(host, "example", "tick_interval", 60), [this, base] {
+      ++ticks_;
+      // A getter-read value changes behind the core's back: say so, for notifications.
+      host_->valueChanged(base + "Ticks");
+    });
   }
+
+  // The host cancels the plugin's timers anyway; stopping here keeps the object honest.
+  void stop() override { ticker_.stop(); }
 
  private:
   cwmpd::sdk::Host* host_ = nullptr;
   bool pending_ = false;
   std::uint32_t raised_ = 0;
+  std::uint32_t ticks_ = 0;
+  cwmpd::sdk::PeriodicTask ticker_;
 };
 
 }  // namespace
@@ -115,4 +132,5 @@ class ExamplePlugin : public cwmpd::sdk::Plugin {
 CWMPD_PLUGIN(ExamplePlugin, "example", "1.0")
 
 // The config keys this plugin reads (Host::config): any other key is a config error.
-CWMPD_PLUGIN_CONFIG_KEYS({"example", "file_dir", cwmpd::sdk::ConfigType::Path})
+CWMPD_PLUGIN_CONFIG_KEYS({"example", "file_dir", cwmpd::sdk::ConfigType::Path},
+                         {"example", "tick_interval", cwmpd::sdk::ConfigType::Unsigned})

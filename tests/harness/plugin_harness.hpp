@@ -19,6 +19,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cwmpd/core/config.hpp"
@@ -26,6 +27,8 @@
 #include "cwmpd/core/plugin_host.hpp"
 #include "cwmpd/core/store.hpp"
 #include "cwmpd/hal/factory.hpp"
+
+#include "../support/run_loop.hpp"
 
 namespace cwmpd::testing {
 
@@ -81,14 +84,8 @@ class PluginHarness {
   std::string value(const std::string& path) { return engine->getValues({path}).at(0).value; }
   // Runs the main loop (plugin timers) until `done()` holds or `timeout` passes.
   template <typename Done>
-  bool runUntil(Done done, std::chrono::milliseconds timeout) {
-    const auto end = std::chrono::steady_clock::now() + timeout;
-    while (!done()) {
-      if (std::chrono::steady_clock::now() >= end) return false;
-      io.restart();
-      io.run_one_for(std::chrono::milliseconds(20));
-    }
-    return true;
+  bool runUntil(Done&& done, std::chrono::milliseconds timeout) {
+    return testing::runUntil(io, std::forward<Done>(done), timeout);
   }
   // Sets one value as the ACS would: the fault code of the refusal, 0 when accepted.
   int setFaultCode(const std::string& path, const std::string& value) {

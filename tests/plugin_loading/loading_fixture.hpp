@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cwmpd/core/config.hpp"
@@ -19,17 +20,20 @@
 #include "cwmpd/core/store.hpp"
 #include "cwmpd/hal/factory.hpp"
 
+#include "../support/run_loop.hpp"
+
 namespace cwmpd::testing {
 
 class LoadingFixture {
  public:
-  explicit LoadingFixture(const std::string& root = "Device") {
+  // `extraConfig`: more of the daemon's INI text (plugin sections).
+  explicit LoadingFixture(const std::string& root = "Device", const std::string& extraConfig = "") {
     namespace fs = std::filesystem;
     std::string tmpl = (fs::temp_directory_path() / "cwmpd-load-XXXXXX").string();
     if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
     dir = tmpl;
     fs::create_directories(dir / "sim");
-    config = core::Config::parse("[cpe]\nroot = " + root + "\n", "loading.conf");
+    config = core::Config::parse("[cpe]\nroot = " + root + "\n" + extraConfig, "loading.conf");
     store = std::make_unique<core::Store>((dir / "model.db").string());
     store->load();
     hal::HalConfig hc;
@@ -54,20 +58,11 @@ class LoadingFixture {
   }
   // Runs the main loop until `done()` holds or `timeout` passes; whether `done()` held.
   template <typename Done>
-  bool runUntil(Done done, std::chrono::milliseconds timeout) {
-    const auto end = std::chrono::steady_clock::now() + timeout;
-    while (!done()) {
-      if (std::chrono::steady_clock::now() >= end) return false;
-      io.restart();
-      io.run_one_for(std::chrono::milliseconds(20));
-    }
-    return true;
+  bool runUntil(Done&& done, std::chrono::milliseconds timeout) {
+    return testing::runUntil(io, std::forward<Done>(done), timeout);
   }
   // Runs the main loop for `span` (to show that nothing more happens).
-  void runFor(std::chrono::milliseconds span) {
-    io.restart();
-    io.run_for(span);
-  }
+  void runFor(std::chrono::milliseconds span) { testing::runFor(io, span); }
   LoadingFixture(const LoadingFixture&) = delete;
   LoadingFixture& operator=(const LoadingFixture&) = delete;
 

@@ -98,6 +98,9 @@ TEST_F(SdkInstall, ExamplePluginBuiltOutOfTreeLoadsAndDeclaresItsVendorParameter
       } else if (d.pattern == base + "Counter") {
         EXPECT_EQ(d.type, cwmpd::sdk::ParamType::UnsignedInt);
         EXPECT_EQ(d.access, cwmpd::sdk::Access::ReadOnly);
+      } else if (d.pattern == base + "Ticks") {
+        EXPECT_EQ(d.type, cwmpd::sdk::ParamType::UnsignedInt);
+        EXPECT_EQ(d.access, cwmpd::sdk::Access::ReadOnly);
       } else if (d.pattern == base + "Enable") {
         EXPECT_EQ(d.type, cwmpd::sdk::ParamType::Boolean);
         EXPECT_EQ(d.access, cwmpd::sdk::Access::ReadWrite);
@@ -105,7 +108,7 @@ TEST_F(SdkInstall, ExamplePluginBuiltOutOfTreeLoadsAndDeclaresItsVendorParameter
         ADD_FAILURE() << "unexpected parameter " << d.pattern;
       }
     }
-    EXPECT_EQ(seen, 3) << root;
+    EXPECT_EQ(seen, 4) << root;
     EXPECT_TRUE(f.engine->vendorEvents().count("X 00005E TRIGGERED")) << root;
     EXPECT_EQ(f.engine->getValues({base + "Greeting"}).at(0).value, "hello");
     EXPECT_EQ(f.engine->getValues({base + "Counter"}).at(0).value, "0");
@@ -136,6 +139,35 @@ TEST_F(SdkInstall, ExamplePluginRaisesItsVendorEventOnlyAfterACommittedEnable) {
   EXPECT_EQ(f.events, std::vector<std::string>{"X 00005E TRIGGERED"});
   EXPECT_EQ(f.engine->getValues({base + "Counter"}).at(0).value, "1");
   EXPECT_EQ(f.engine->getValues({base + "Greeting"}).at(0).value, "hi there");
+}
+
+// The SDK's host timer, as a third party uses it: the out-of-tree example counts Ticks on a
+// periodic timer of the main loop, and the host stops it with the plugin.
+TEST_F(SdkInstall, ExamplePluginTicksOnAPeriodicHostTimerUntilItStops) {
+  ASSERT_TRUE(fs::exists(plugin())) << plugin();
+  cwmpd::testing::LoadingFixture f("Device", "[example]\ntick_interval = 1\n");
+  ASSERT_TRUE(f.host->loadFile(plugin().string())) << f.host->lastError();
+  f.engine->finalize();
+  f.host->startAll();
+  const std::string ticks = "Device.X_00005E_Example.Ticks";
+  auto value = [&] { return std::stoul(f.engine->getValues({ticks}).at(0).value); };
+  EXPECT_EQ(value(), 0u);
+  // Only the main loop (the test thread here) runs the timer.
+  ASSERT_TRUE(f.runUntil([&] { return value() >= 2; }, std::chrono::seconds(20))) << value();
+  f.host->stopAll();
+  const auto stopped = value();
+  f.runFor(std::chrono::milliseconds(1500));
+  EXPECT_EQ(value(), stopped) << "the timer ran after the plugin stopped";
+}
+
+TEST_F(SdkInstall, ExamplePluginTimerIsOffWithATickIntervalOfZero) {
+  ASSERT_TRUE(fs::exists(plugin())) << plugin();
+  cwmpd::testing::LoadingFixture f("Device", "[example]\ntick_interval = 0\n");
+  ASSERT_TRUE(f.host->loadFile(plugin().string())) << f.host->lastError();
+  f.engine->finalize();
+  f.host->startAll();
+  f.runFor(std::chrono::milliseconds(1200));
+  EXPECT_EQ(f.engine->getValues({"Device.X_00005E_Example.Ticks"}).at(0).value, "0");
 }
 
 }  // namespace
