@@ -61,6 +61,13 @@ class SdkInstall : public ::testing::Test {
     ASSERT_EQ(rc, 0) << command << "\n" << out.str();
   }
   static fs::path plugin() { return pluginPrefix_ / "lib/cwmpd/plugins/example.so"; }
+  // Loads and starts the out-of-tree example in `f`.
+  static void loadExample(cwmpd::testing::LoadingFixture& f) {
+    ASSERT_TRUE(fs::exists(plugin())) << plugin();
+    ASSERT_TRUE(f.host->loadFile(plugin().string())) << f.host->lastError();
+    f.engine->finalize();
+    f.host->startAll();
+  }
 
   static fs::path work_, pluginPrefix_;
 };
@@ -144,11 +151,8 @@ TEST_F(SdkInstall, ExamplePluginRaisesItsVendorEventOnlyAfterACommittedEnable) {
 // The SDK's host timer, as a third party uses it: the out-of-tree example counts Ticks on a
 // periodic timer of the main loop, and the host stops it with the plugin.
 TEST_F(SdkInstall, ExamplePluginTicksOnAPeriodicHostTimerUntilItStops) {
-  ASSERT_TRUE(fs::exists(plugin())) << plugin();
   cwmpd::testing::LoadingFixture f("Device", "[example]\ntick_interval = 1\n");
-  ASSERT_TRUE(f.host->loadFile(plugin().string())) << f.host->lastError();
-  f.engine->finalize();
-  f.host->startAll();
+  ASSERT_NO_FATAL_FAILURE(loadExample(f));
   const std::string ticks = "Device.X_00005E_Example.Ticks";
   auto value = [&] { return std::stoul(f.engine->getValues({ticks}).at(0).value); };
   EXPECT_EQ(value(), 0u);
@@ -161,11 +165,8 @@ TEST_F(SdkInstall, ExamplePluginTicksOnAPeriodicHostTimerUntilItStops) {
 }
 
 TEST_F(SdkInstall, ExamplePluginTimerIsOffWithATickIntervalOfZero) {
-  ASSERT_TRUE(fs::exists(plugin())) << plugin();
   cwmpd::testing::LoadingFixture f("Device", "[example]\ntick_interval = 0\n");
-  ASSERT_TRUE(f.host->loadFile(plugin().string())) << f.host->lastError();
-  f.engine->finalize();
-  f.host->startAll();
+  ASSERT_NO_FATAL_FAILURE(loadExample(f));
   f.runFor(std::chrono::milliseconds(1200));
   EXPECT_EQ(f.engine->getValues({"Device.X_00005E_Example.Ticks"}).at(0).value, "0");
 }
