@@ -55,7 +55,6 @@ const std::vector<core::ConfigKeySpec>& coreConfigKeys() {
         {"plugins", "enable", T::List},
         {"log", "level", T::String},
         {"log", "syslog", T::Bool},
-        {"session", "time_scale", T::Number},
         {"session", "max_body_bytes", T::Unsigned},
         {"notifications", "sample_interval_ms", T::Unsigned},
         {"transfers", "dir", T::Path},

@@ -32,6 +32,7 @@
 #include "cwmpd/core/transfer_manager.hpp"
 #include "cwmpd/hal/factory.hpp"
 #include "config_keys.hpp"
+#include "test_hooks.hpp"
 
 #ifndef CWMPD_VERSION
 #define CWMPD_VERSION "0.0.0"
@@ -167,17 +168,8 @@ Settings readSettings(const core::Config& c) {
   o.connectionRequestBurst = static_cast<unsigned>(c.getInt("cpe", "connection_request_burst", 5, 1, 1000));
   o.connectionRequestRefillInterval =
       std::chrono::milliseconds(c.getInt("cpe", "connection_request_min_interval", 2000, 0, 3600000));
-  if (auto ts = c.find("session", "time_scale")) {
-    try {
-      o.timeScale = std::stod(*ts);
-    } catch (const std::exception&) {
-      o.timeScale = -1;
-    }
-    if (!(o.timeScale > 0 && o.timeScale <= 1)) c.fail("session", "time_scale", "must be a number in (0, 1]");
-  }
   s.notifications.sampleInterval =
       std::chrono::milliseconds(c.getInt("notifications", "sample_interval_ms", 30000, 100, 86400000));
-  s.notifications.timeScale = o.timeScale;
   if (c.find("cpe", "inform_parameters")) {
     o.extraInformParameters = c.getList("cpe", "inform_parameters");
   } else if (s.root == "Device") {
@@ -215,7 +207,6 @@ Settings readSettings(const core::Config& c) {
   t.clientCert = o.clientCert;
   t.clientKey = o.clientKey;
   t.verifyPeer = o.verifyPeer;
-  t.timeScale = o.timeScale;
   return s;
 }
 
@@ -375,6 +366,10 @@ int main(int argc, char** argv) {
 
   boost::asio::io_context io;
   bool reexec = false;
+  const std::shared_ptr<core::Clock> clock = daemon::makeDaemonClock(io);
+  settings.session.clock = clock;
+  settings.notifications.clock = clock;
+  settings.transfers.clock = clock;
 
   // 3. HAL. Disruptive actions end the main loop; the sim backend "reboots" by
   //    re-executing the daemon in place so tests see a real restart.

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "cwmpd/core/net/curl_acs_transport.hpp"
+#include "manual_clock.hpp"
 #include "test_acs.hpp"
 
 namespace cwmpd::core::net {
@@ -208,13 +209,18 @@ TEST_F(ConnectionRequestServerTest, AnswersA503OnlyOnceTheBurstIsSpent) {
 }
 
 TEST_F(ConnectionRequestServerTest, AcceptsAgainOnceTheBucketGainedAToken) {
-  start([](auto& c) {
+  // The bucket runs on the configured clock: the test moves it instead of waiting.
+  auto clock = std::make_shared<cwmpd::test::ManualClock>();
+  start([&](auto& c) {
     c.burst = 1;
-    c.refillInterval = 200ms;
+    c.refillInterval = 10min;
+    c.clock = clock;
   });
   EXPECT_EQ(request(url(), "acs", "s3cret").status, 200);
   EXPECT_EQ(request(url(), "acs", "s3cret").status, 503);
-  std::this_thread::sleep_for(250ms);
+  clock->advance(9min);
+  EXPECT_EQ(request(url(), "acs", "s3cret").status, 503);
+  clock->advance(1min);
   EXPECT_EQ(request(url(), "acs", "s3cret").status, 200);
   EXPECT_EQ(triggers_.load(), 2);
 }

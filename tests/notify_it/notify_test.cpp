@@ -109,7 +109,7 @@ TEST_F(Notification, ActiveNotificationsAreThrottled) {
   // DefaultActiveNotificationThrottle 20 s, scaled by 0.1: at least 2 s between sessions.
   acs_->addRpc(setAttributes(kSsid, 2));
   acs_->addRpc(setValue("Device.ManagementServer.DefaultActiveNotificationThrottle", "20"));
-  daemon_->set("session", "time_scale", "0.1");
+  daemon_->setTimeScale(0.1);
   daemon_->start();
   ASSERT_TRUE(waitSessions(1));
   ASSERT_TRUE(waitForBus());
@@ -127,7 +127,7 @@ TEST_F(Notification, PassiveNotificationWaitsForTheNextPeriodicInform) {
   acs_->addRpc(setAttributes(kSsid, 1));
   daemon_->set("acs", "periodic_inform_enable", "true");
   daemon_->set("acs", "periodic_inform_interval", "40");
-  daemon_->set("session", "time_scale", "0.1");  // periodic every 4 s
+  daemon_->setTimeScale(0.1);  // periodic every 4 s
   daemon_->start();
   ASSERT_TRUE(waitSessions(1));
   ASSERT_TRUE(waitForBus());

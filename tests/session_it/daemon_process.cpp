@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -48,6 +49,21 @@ DaemonProcess::DaemonProcess(std::string dir) : dir_(std::move(dir)) {
 
 DaemonProcess::~DaemonProcess() {
   if (pid_ > 0) kill9();
+}
+
+void DaemonProcess::setTimeScale(double scale) {
+  timeScale_ = scale;
+  if (timeOrigin_ == 0) timeOrigin_ = std::time(nullptr);
+  env_["CWMPD_TEST_TIME_SCALE"] = std::to_string(scale);
+  env_["CWMPD_TEST_TIME_ORIGIN"] = std::to_string(static_cast<long long>(timeOrigin_));
+}
+
+std::time_t DaemonProcess::clockNow() const {
+  const auto now = std::chrono::system_clock::now();
+  if (timeOrigin_ == 0) return std::chrono::system_clock::to_time_t(now);
+  const auto origin = std::chrono::system_clock::from_time_t(timeOrigin_);
+  return std::chrono::system_clock::to_time_t(
+      origin + std::chrono::duration_cast<std::chrono::system_clock::duration>((now - origin) / timeScale_));
 }
 
 void DaemonProcess::set(const std::string& section, const std::string& key,

@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <ctime>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -34,6 +35,12 @@ class DaemonProcess {
   void set(const std::string& section, const std::string& key, const std::string& value);
   // Sets an environment variable of the daemon from the next start() on (e.g. LD_PRELOAD).
   void setEnv(const std::string& name, const std::string& value) { env_[name] = value; }
+  // Makes the daemon's time pass 1/scale times faster from the next start() on (the test
+  // hook of daemon/test_hooks.hpp; not a configuration key). Every start of this daemon
+  // shares one origin, so that due times it persisted keep their meaning after a restart.
+  void setTimeScale(double scale);
+  // The daemon's time now (seconds since the epoch): accelerated after setTimeScale().
+  [[nodiscard]] std::time_t clockNow() const;
   // Loads one more plugin (a .so outside the build's plugin folder, e.g. the example
   // plugin): the daemon then gets a private plugin folder of symbolic links.
   void addPlugin(const std::string& soPath, const std::string& name);
@@ -69,6 +76,8 @@ class DaemonProcess {
   std::string dir_;
   std::map<std::string, std::map<std::string, std::string>> ini_;
   std::map<std::string, std::string> env_;
+  double timeScale_ = 1.0;
+  std::time_t timeOrigin_ = 0;
   pid_t pid_ = -1;
 };
 

@@ -38,7 +38,7 @@ class Messages : public DaemonIt {};
 // ---- item 5: never an Inform without an event -------------------------------------------
 
 TEST_F(Messages, ARetryWhoseOnlyEventWasAConnectionRequestIsNotStarted) {
-  daemon_->set("session", "time_scale", "0.01");
+  daemon_->setTimeScale(0.01);
   daemon_->set("cpe", "connection_request_min_interval", "0");
   daemon_->start();
   ASSERT_TRUE(waitSessions(1));

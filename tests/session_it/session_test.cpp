@@ -1,5 +1,5 @@
 // The real cwmpd against the loopback test ACS (issue 4). Each test has its own temp dir,
-// ACS and daemon on ephemeral ports; waits are scaled with [session] time_scale.
+// ACS and daemon on ephemeral ports; waits are scaled with DaemonProcess::setTimeScale.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -92,7 +92,7 @@ TEST_F(Session, InformCarriesDeviceIdAndForcedInformParameters) {
 TEST_F(Session, PeriodicInformsFollowTheScaledInterval) {
   daemon_->set("acs", "periodic_inform_enable", "true");
   daemon_->set("acs", "periodic_inform_interval", "10");
-  daemon_->set("session", "time_scale", "0.05");  // every 0.5 s
+  daemon_->setTimeScale(0.05);  // every 0.5 s
   daemon_->start();
   ASSERT_TRUE(waitSessions(4, 15s));
   auto events = sessionEvents(*acs_);
@@ -104,7 +104,7 @@ TEST_F(Session, PeriodicInformsFollowTheScaledInterval) {
 }
 
 TEST_F(Session, ScheduleInformComesBackWithScheduledAndItsCommandKey) {
-  daemon_->set("session", "time_scale", "0.1");
+  daemon_->setTimeScale(0.1);
   acs_->addRpc(
       "<cwmp:ScheduleInform><DelaySeconds>20</DelaySeconds><CommandKey>sched-1</CommandKey>"
       "</cwmp:ScheduleInform>");
@@ -119,7 +119,7 @@ TEST_F(Session, ScheduleInformComesBackWithScheduledAndItsCommandKey) {
 }
 
 TEST_F(Session, ScheduleInformSurvivesARestart) {
-  daemon_->set("session", "time_scale", "0.1");
+  daemon_->setTimeScale(0.1);
   acs_->addRpc(
       "<cwmp:ScheduleInform><DelaySeconds>40</DelaySeconds><CommandKey>persist-me</CommandKey>"
       "</cwmp:ScheduleInform>");
@@ -245,7 +245,7 @@ TEST_F(Session, FailedSessionsAreRetriedWithTheSpecBackOffAndRetryCount) {
   // m = CWMPRetryMinimumWaitInterval and k = CWMPRetryIntervalMultiplier, set here by the
   // ACS to values other than the defaults so that the test shows they are honoured.
   const double scale = 0.01, m = 10, k = 3.0;
-  daemon_->set("session", "time_scale", "0.01");
+  daemon_->setTimeScale(0.01);
   daemon_->set("cpe", "connection_request_min_interval", "0");
   acs_->addRpc(
       "<cwmp:SetParameterValues><ParameterList soap-enc:arrayType=\"cwmp:ParameterValueStruct[2]\">"
@@ -298,7 +298,7 @@ TEST_F(Session, FailedSessionsAreRetriedWithTheSpecBackOffAndRetryCount) {
 // sends "1 BOOT") starts again from RetryCount 0 and the first back-off window.
 TEST_F(Session, RetryCountAndBackOffStartFromZeroAfterARestart) {
   const double scale = 0.05;  // retry n waits 0.25·2^(n-1) .. 0.25·2^n s
-  daemon_->set("session", "time_scale", "0.05");
+  daemon_->setTimeScale(0.05);
   acs_->addResponses(R"([{"match": "Inform", "status": 500}, {"match": "Inform", "status": 500},
                          {"match": "Inform", "status": 500}, {"match": "Inform", "status": 500}])");
   daemon_->start();
@@ -319,19 +319,22 @@ TEST_F(Session, RetryCountAndBackOffStartFromZeroAfterARestart) {
 }
 
 // Issue 13 item 10: an ACS that answers 503 with Retry-After (delay-seconds or HTTP-date)
-// is not retried before then; the waits are scaled like every other ([session] time_scale).
+// is not retried before then; the waits are scaled like every other (setTimeScale).
 TEST_F(Session, A503WithRetryAfterIsNotRetriedBeforeTheTimeTheAcsAskedFor) {
   const double scale = 0.02;
-  daemon_->set("session", "time_scale", "0.02");
-  std::time_t later = std::time(nullptr) + 200;
+  daemon_->setTimeScale(0.02);
+  acs_->addResponses(R"([{"match": "Inform", "status": 503, "headers": {"Retry-After": "150"}}])");
+  daemon_->start();
+  ASSERT_TRUE(acs_->waitFor("requests", 1, 30s));
+  // An HTTP-date in the daemon's (accelerated) time: 200 s after the retry the first
+  // answer asked for, which comes 150 s after that answer.
+  std::time_t later = daemon_->clockNow() + 150 + 200;
   std::tm tm{};
   gmtime_r(&later, &tm);
   char date[64];
   std::strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  acs_->addResponses(std::string(R"([{"match": "Inform", "status": 503, "headers": {"Retry-After": "150"}},
-                                     {"match": "Inform", "status": 503, "headers": {"Retry-After": ")") +
-                     date + R"("}}])");
-  daemon_->start();
+  acs_->addResponses(std::string(R"([{"match": "Inform", "status": 503, "headers": {"Retry-After": ")") + date +
+                     R"("}}])");
   ASSERT_TRUE(waitSessions(1, 30s));
   auto posts = requestsWithMethod(*acs_, "Inform");
   ASSERT_EQ(posts.size(), 3u);
@@ -339,8 +342,7 @@ TEST_F(Session, A503WithRetryAfterIsNotRetriedBeforeTheTimeTheAcsAskedFor) {
   const double first = posts[1].get<double>("time") - posts[0].get<double>("time");
   EXPECT_GE(first, 150 * scale - 0.05) << "Retry-After: 150";
   EXPECT_LE(first, 150 * scale + 1.0);
-  // The date was 200 s ahead when queued; the 503 came a few seconds later (the back-off
-  // alone would be 10..20 s).
+  // The date was 200 s after the second 503 (the back-off alone would be 10..20 s).
   const double second = posts[2].get<double>("time") - posts[1].get<double>("time");
   EXPECT_GE(second, 170 * scale) << "Retry-After: " << date;
   EXPECT_LE(second, 200 * scale + 1.0);
@@ -348,7 +350,7 @@ TEST_F(Session, A503WithRetryAfterIsNotRetriedBeforeTheTimeTheAcsAskedFor) {
 
 TEST_F(Session, AcsFault8005IsRetriedAtOnce) {
   acs_->configure(R"({"cpe_method_faults": {"Inform": 8005}})");
-  daemon_->set("session", "time_scale", "0.05");
+  daemon_->setTimeScale(0.05);
   daemon_->start();
   ASSERT_TRUE(acs_->waitFor("requests", 2, 10s));
   acs_->configure(R"({"cpe_method_faults": {}})");
@@ -358,7 +360,7 @@ TEST_F(Session, AcsFault8005IsRetriedAtOnce) {
 }
 
 TEST_F(Session, EventsSurviveKillDashNineMidSession) {
-  daemon_->set("session", "time_scale", "0.1");
+  daemon_->setTimeScale(0.1);
   acs_->addRpc(
       "<cwmp:ScheduleInform><DelaySeconds>10</DelaySeconds><CommandKey>survive</CommandKey>"
       "</cwmp:ScheduleInform>");
@@ -401,7 +403,7 @@ TEST_F(Session, RebootRestartsTheDaemonWhichSendsBootAndMRebootWithTheKey) {
 // the next Inform does not say "M Reboot"; the next session that ends well reboots, and the
 // Inform after the reboot carries "1 BOOT" and "M Reboot" with the key.
 TEST_F(Session, MRebootIsAnnouncedOnlyAfterTheRebootNotInTheRetryOfAFailedSession) {
-  daemon_->set("session", "time_scale", "0.05");
+  daemon_->setTimeScale(0.05);
   daemon_->set("cpe", "connection_request_min_interval", "0");
   acs_->addRpc("<cwmp:Reboot><CommandKey>rb-late</CommandKey></cwmp:Reboot>");
   acs_->addResponses(R"([{"match": "RebootResponse", "status": 500}])");
@@ -496,7 +498,7 @@ TEST_F(Session, HostileXmlFromTheAcsClosesTheSessionAndTheDaemonLivesOn) {
       R"(</ParameterPath><NextLevel>true</NextLevel></cwmp:GetParameterNames></soap-env:Body>)"
       R"(</soap-env:Envelope>)");
   daemon_->set("cpe", "connection_request_min_interval", "0");
-  daemon_->set("session", "time_scale", "0.1");  // the refused session is retried
+  daemon_->setTimeScale(0.1);  // the refused session is retried
   daemon_->start();
   ASSERT_TRUE(daemon_->waitForLog("refusing a hostile message", 10s));
   EXPECT_TRUE(daemon_->running());
@@ -540,7 +542,7 @@ TEST_F(Session, AnAcsUrlChangedByTheAcsGetsABootstrapInANewSession) {
 // BOOTSTRAP, no queued transfer, and never the old CommandKeys, also after a restart. (Its
 // own ScheduleInform, due after the old one, is the point up to which nothing else came.)
 TEST_F(Session, ABootstrapToANewAcsCancelsTheOldAcsScheduledInformsAndTransfers) {
-  daemon_->set("session", "time_scale", "0.02");
+  daemon_->setTimeScale(0.02);
   TestAcs second;
   acs_->addRpc("<cwmp:ScheduleInform><DelaySeconds>100</DelaySeconds><CommandKey>old-si</CommandKey>"
                "</cwmp:ScheduleInform>");

@@ -14,6 +14,7 @@
 #include "cwmpd/core/transfer_manager.hpp"
 #include "cwmpd/sdk/fault.hpp"
 #include "file_server.hpp"
+#include "manual_clock.hpp"
 
 namespace cwmpd::core {
 namespace {
@@ -73,20 +74,20 @@ TEST(TransferScheme, AcceptsHttpHttpsAndFtpInAnyCase) {
 
 TEST(TimeWindows, AreMadeAbsoluteAndCheckedForOrderAndOverlap) {
   auto w =
-      makeWindows({{10, 20, "1 At Any Time", "", -1}, {30, 40, "2 Immediately", "", 0}}, 1000, 1.0);
+      makeWindows({{10, 20, "1 At Any Time", "", -1}, {30, 40, "2 Immediately", "", 0}}, 1000);
   ASSERT_EQ(w.size(), 2u);
   EXPECT_EQ(w[0].start, 1010);
   EXPECT_EQ(w[0].end, 1020);
   EXPECT_EQ(w[1].mode, "2 Immediately");
-  EXPECT_EQ(faultOf([] { (void)makeWindows({}, 0, 1.0); }), 9003);
-  EXPECT_EQ(faultOf([] { (void)makeWindows({{5, 5, "1 At Any Time", "", 0}}, 0, 1.0); }), 9003);
+  EXPECT_EQ(faultOf([] { (void)makeWindows({}, 0); }), 9003);
+  EXPECT_EQ(faultOf([] { (void)makeWindows({{5, 5, "1 At Any Time", "", 0}}, 0); }), 9003);
   EXPECT_EQ(faultOf([] {
               (void)makeWindows({{0, 20, "1 At Any Time", "", 0}, {10, 30, "1 At Any Time", "", 0}},
-                                0, 1.0);
+                                0);
             }),
             9003);
   std::vector<soap::TimeWindowStruct> three(3, {0, 1, "1 At Any Time", "", 0});
-  EXPECT_EQ(faultOf([&] { (void)makeWindows(three, 0, 1.0); }), 9003);
+  EXPECT_EQ(faultOf([&] { (void)makeWindows(three, 0); }), 9003);
 }
 
 TEST(TimeWindows, NextStartIsNowInsideAWindowTheNextWindowBetweenThemAndNothingAfter) {
@@ -109,15 +110,15 @@ TEST(TimeWindows, MaxRetriesAllowsRetriesInsideTheFailedWindowThenMovesToTheNext
   TransferRecord r;
   r.windows = {{100, 200, "1 At Any Time", 2}, {300, 400, "1 At Any Time", 0}};
   // Two retries in the first window, after 10 s and then 20 s...
-  EXPECT_EQ(nextAttempt(r, 110, 1.0), 120);
+  EXPECT_EQ(nextAttempt(r, 110), 120);
   EXPECT_EQ(r.retries, 1);
-  EXPECT_EQ(nextAttempt(r, 125, 1.0), 145);
+  EXPECT_EQ(nextAttempt(r, 125), 145);
   // ...then its MaxRetries are used up: the next window, with a fresh count.
-  EXPECT_EQ(nextAttempt(r, 150, 1.0), 300);
+  EXPECT_EQ(nextAttempt(r, 150), 300);
   EXPECT_EQ(r.retryWindow, 1);
   EXPECT_EQ(r.retries, 0);
   // MaxRetries 0 in the last window: nothing is left.
-  EXPECT_EQ(nextAttempt(r, 310, 1.0), std::nullopt);
+  EXPECT_EQ(nextAttempt(r, 310), std::nullopt);
 }
 
 TEST(TimeWindows, MaxRetriesMinusOneRetriesABoundedNumberOfTimesAndNeverPastTheWindowEnd) {
@@ -125,7 +126,7 @@ TEST(TimeWindows, MaxRetriesMinusOneRetriesABoundedNumberOfTimesAndNeverPastTheW
   r.windows = {{0, 100000, "1 At Any Time", -1}};
   int retries = 0;
   std::int64_t t = 10;
-  while (auto at = nextAttempt(r, t, 1.0)) {
+  while (auto at = nextAttempt(r, t)) {
     ASSERT_GT(*at, t);
     t = *at + 1;
     ++retries;
@@ -136,11 +137,7 @@ TEST(TimeWindows, MaxRetriesMinusOneRetriesABoundedNumberOfTimesAndNeverPastTheW
   // A pause that would end after the window: no retry in it.
   TransferRecord late;
   late.windows = {{0, 105, "1 At Any Time", 5}};
-  EXPECT_EQ(nextAttempt(late, 100, 1.0), std::nullopt);
-  // The time scale shortens the pause (tests), never below a second.
-  TransferRecord fast;
-  fast.windows = {{0, 1000, "1 At Any Time", 1}};
-  EXPECT_EQ(nextAttempt(fast, 10, 0.01), 11);
+  EXPECT_EQ(nextAttempt(late, 100), std::nullopt);
 }
 
 TEST(VendorFileTypes, FollowTheOuiOrOrganisationFormAndAnythingElseIsRefused) {
@@ -214,7 +211,7 @@ class TransferManagerTest : public ::testing::Test {
     o.maxQueued = 4;
     o.connectTimeout = 5s;
     o.timeout = 30s;
-    o.timeScale = 0.01;
+    o.clock = clock_;
     o.uploadWithPost = post;
     TransferHooks h;
     h.queueCpeRequest = [this](const soap::Body& b) { requests_.push_back(b); };
@@ -243,11 +240,15 @@ class TransferManagerTest : public ::testing::Test {
     manager_->start();
   }
 
+  // Runs the loop (transfers themselves take real time on their thread) until `done`.
+  // The manager's time moves only here, from one timer to the next (a retry's pause, a
+  // short delay) while they are near; far ones (DelaySeconds 100000) stay in the future.
   bool runUntil(const std::function<bool()>& done, std::chrono::seconds limit = 15s) {
     auto end = std::chrono::steady_clock::now() + limit;
     while (!done() && std::chrono::steady_clock::now() < end) {
       io_.restart();
       io_.run_for(20ms);
+      if (!done() && clock_->nextDue() <= std::chrono::nanoseconds(60s)) clock_->advanceToNext();
     }
     return done();
   }
@@ -279,6 +280,7 @@ class TransferManagerTest : public ::testing::Test {
   TempDir dir_;
   std::unique_ptr<test::FileServer> server_;
   boost::asio::io_context io_;
+  std::shared_ptr<test::ManualClock> clock_ = std::make_shared<test::ManualClock>();
   Store store_{dir_.path + "/state.db"};
   std::unique_ptr<TransferManager> manager_;
   std::vector<soap::Body> requests_;
@@ -463,7 +465,7 @@ TEST_F(TransferManagerTest, FtpDownloadAndUploadWorkWhenAnFtpServerIsAvailable) 
 
 TEST_F(TransferManagerTest, TheQueueSurvivesARestartAndCancelRemovesOnlyWaitingTransfers) {
   auto d = download(server_->url("/files/x"));
-  d.delaySeconds = 100000;  // 1000 s at the test's time scale
+  d.delaySeconds = 100000;
   d.commandKey = "later";
   manager_->download(d);
   makeManager();
@@ -489,7 +491,7 @@ soap::ScheduleDownload scheduled(const std::string& url, int maxRetries) {
   s.commandKey = "retry";
   s.fileType = "2 Web Content";
   s.url = url;
-  s.timeWindowList = {{0, 100000, "1 At Any Time", "", maxRetries}};  // 1000 s at the time scale
+  s.timeWindowList = {{0, 100000, "1 At Any Time", "", maxRetries}};
   return s;
 }
 
@@ -554,12 +556,17 @@ TEST_F(TransferManagerTest, AScheduledDownloadWaitsForItsWindowAndFailsWith9020W
   s.commandKey = "sched";
   s.fileType = "2 Web Content";
   s.url = server_->url("/files/late.bin");
-  s.timeWindowList = {{200, 100000, "1 At Any Time", "", -1}};  // 2 s from now at the time scale
-  auto before = std::chrono::steady_clock::now();
+  s.timeWindowList = {{200, 100000, "1 At Any Time", "", -1}};
   manager_->scheduleDownload(s);
   EXPECT_EQ(manager_->queuedTransfers().at(0).state, 1);
+  // Nothing before the window opens, 200 s from now.
+  clock_->advance(199s);
+  io_.restart();
+  io_.poll();
+  EXPECT_EQ(manager_->queuedTransfers().at(0).state, 1);
+  EXPECT_TRUE(requests_.empty());
+  clock_->advance(2s);
   auto tc = waitTransferComplete();
-  EXPECT_GE(std::chrono::steady_clock::now() - before, 1s);
   EXPECT_EQ(tc.fault.faultCode, 0u);
   EXPECT_TRUE(hasEvent("M ScheduleDownload", "sched"));
   manager_->onCpeRequestOutcome(requests_.back(), 0);
@@ -568,7 +575,7 @@ TEST_F(TransferManagerTest, AScheduledDownloadWaitsForItsWindowAndFailsWith9020W
   s.timeWindowList = {{100, 200, "3 When Idle", "", 0}};
   manager_->scheduleDownload(s);
   manager_->stop();
-  std::this_thread::sleep_for(3s);
+  clock_->advance(300s);
   makeManager();
   EXPECT_EQ(waitTransferComplete().fault.faultCode, 9020u);
 }

@@ -402,7 +402,7 @@ TEST_F(TransferIt, AFileTypeHandlerThatThrowsGivesATransferCompleteWith9002AndTh
 // session that then fails before the ACS acknowledged the TransferComplete must not lose
 // it: the next Inform carries "7 TRANSFER COMPLETE" and "M Download" again.
 TEST_F(TransferIt, ATransferCompleteLostWithItsSessionComesBackWithBothEvents) {
-  daemon_->set("session", "time_scale", "0.1");  // the failed session is retried within a second
+  daemon_->setTimeScale(0.1);  // the failed session is retried within a second
   files_->put("x.bin", "x");
   startAndSettle();
   // The ACS drops the connection when the TransferComplete arrives (after its
@@ -490,7 +490,7 @@ TEST_F(TransferIt, UploadTypesThreeAndFourSendTheConfigurationAndLogTheirInstanc
 // Issue 8 item 4, TR-069 A.4.1.8: a download that fails in its window is retried there
 // while the window's MaxRetries allow.
 TEST_F(TransferIt, AScheduledDownloadIsRetriedInItsWindowUpToMaxRetries) {
-  daemon_->set("session", "time_scale", "0.1");  // retry pauses of a second
+  daemon_->setTimeScale(0.1);  // retry pauses of a second
   files_->put("flaky.bin", "after two failures");
   startAndSettle();
   acs_->addRpc(

@@ -324,7 +324,7 @@ struct ConnectionRequestServer::Impl {
     bool trigger = false;
     {
       std::lock_guard lock(mutex);
-      trigger = bucket.take(Clock::now());
+      trigger = bucket.take(config.clock ? config.clock->steadyNow() : Clock::now());
       ++(trigger ? stats.accepted : stats.rateLimited);
     }
     if (!trigger) {

@@ -14,7 +14,10 @@ constexpr std::string_view kReported = "lv:";   // lv:<path> -> value last repor
 
 NotificationTracker::NotificationTracker(boost::asio::io_context& io, SessionModel& model, Store& state,
                                          NotificationOptions options)
-    : io_(io), model_(model), state_(state), options_(options), sampleTimer_(io), throttleTimer_(io) {
+    : io_(io), model_(model), state_(state), options_(options),
+      clock_(options_.clock ? options_.clock : makeLoopClock(io)),
+      sampleTimer_(clock_->timer()),
+      throttleTimer_(clock_->timer()) {
   state_.forEach(kChanged, [&](const std::string& k, const std::string& v) {
     changed_[k.substr(kChanged.size())] = {std::atoi(v.c_str()), ++changeSeq_};
   });
@@ -62,8 +65,8 @@ void NotificationTracker::start(std::function<void()> requestSession) {
 
 void NotificationTracker::stop() {
   stopped_ = true;
-  sampleTimer_.cancel();
-  throttleTimer_.cancel();
+  sampleTimer_->cancel();
+  throttleTimer_->cancel();
 }
 
 void NotificationTracker::onChange(const std::vector<CommittedChange>& changes, sdk::Source source) {
@@ -111,8 +114,8 @@ void NotificationTracker::requestActive() {
         std::stoul(model_.rawValue(model_.root() + ".ManagementServer.DefaultActiveNotificationThrottle")));
   } catch (...) {
   }
-  auto now = std::chrono::steady_clock::now();
-  auto gap = std::chrono::milliseconds(static_cast<long long>(throttle * 1000.0 * options_.timeScale));
+  auto now = clock_->steadyNow();
+  auto gap = std::chrono::milliseconds(static_cast<long long>(throttle) * 1000);
   if (lastActive_ == std::chrono::steady_clock::time_point{} || now - lastActive_ >= gap) {
     lastActive_ = now;
     requestSession_();
@@ -120,12 +123,10 @@ void NotificationTracker::requestActive() {
   }
   if (throttled_) return;  // one deferred session covers every change until then
   throttled_ = true;
-  throttleTimer_.expires_at(lastActive_ + gap);
-  std::weak_ptr<bool> alive = alive_;
-  throttleTimer_.async_wait([this, alive](const boost::system::error_code& ec) {
-    if (ec || !alive.lock()) return;
+  // The timer belongs to this tracker: its work never outlives it.
+  throttleTimer_->start(lastActive_ + gap - now, [this] {
     throttled_ = false;
-    lastActive_ = std::chrono::steady_clock::now();
+    lastActive_ = clock_->steadyNow();
     if (hasPending() && requestSession_) requestSession_();
   });
 }
@@ -222,10 +223,7 @@ void NotificationTracker::sample() {
 
 void NotificationTracker::armSampling() {
   if (stopped_ || options_.sampleInterval.count() <= 0) return;
-  sampleTimer_.expires_after(options_.sampleInterval);
-  std::weak_ptr<bool> alive = alive_;
-  sampleTimer_.async_wait([this, alive](const boost::system::error_code& ec) {
-    if (ec || !alive.lock()) return;
+  sampleTimer_->start(options_.sampleInterval, [this] {
     sample();
     armSampling();
   });

@@ -6,7 +6,6 @@
 #include <atomic>
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <cmath>
 #include <ctime>
 #include <future>
@@ -25,7 +24,6 @@
 namespace cwmpd::core {
 
 namespace asio = boost::asio;
-using Clock = std::chrono::system_clock;
 
 const char* sessionStateName(SessionState s) noexcept {
   switch (s) {
@@ -74,9 +72,8 @@ namespace {
 constexpr const char* kLog = "session";
 constexpr std::size_t kMaxExchanges = 100000;  // a session that never ends is a bug or an attack
 
-std::string isoNow() {
-  auto now = Clock::now();
-  std::time_t t = Clock::to_time_t(now);
+std::string isoTime(std::chrono::system_clock::time_point now) {
+  std::time_t t = std::chrono::system_clock::to_time_t(now);
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buf[32];
@@ -133,8 +130,9 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
         hooks_(std::move(hooks)),
         events_(state),
         dispatcher_(model),
-        periodicTimer_(io),
-        retryTimer_(io),
+        clock_(options_.clock ? options_.clock : makeLoopClock(io)),
+        periodicTimer_(clock_->timer()),
+        retryTimer_(clock_->timer()),
         rng_(std::random_device{}()) {
     extraInformParameters_ = options_.extraInformParameters;
     // "M Reboot" is queued when the reboot happens (finishSession), not here: a session
@@ -180,8 +178,8 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
 
   bool stop(std::chrono::milliseconds grace) {
     stopping_ = true;
-    periodicTimer_.cancel();
-    retryTimer_.cancel();
+    periodicTimer_->cancel();
+    retryTimer_->cancel();
     for (auto& t : scheduleTimers_) t->cancel();
     if (cr_) cr_->stop();
     resolver_.cancel();
@@ -361,7 +359,7 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
                     value(di + "SerialNumber")};
     for (const auto& e : plan.events) inf.events.push_back({e.code, e.commandKey});
     inf.maxEnvelopes = 1;
-    inf.currentTime = isoNow();
+    inf.currentTime = isoTime(clock_->now());
     inf.retryCount = retryCount_;
     std::vector<std::string> names = model_.forcedInformParameters();
     // TR-069 Table 7 (forced inform parameters): these are in every Inform even where a
@@ -415,11 +413,11 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
 
   // RFC 9110 15.6.4: a 503 (or 429, RFC 6585) may say when to come back; the retry waits
   // at least that long.
-  static void noteRetryAfter(const net::HttpResult& res, SessionPlan& plan) {
+  void noteRetryAfter(const net::HttpResult& res, SessionPlan& plan) const {
     if (res.status != 503 && res.status != 429) return;
     auto h = res.headers.find("retry-after");
     if (h == res.headers.end()) return;
-    if (auto wait = retryAfterSeconds(h->second, static_cast<std::int64_t>(std::time(nullptr))))
+    if (auto wait = retryAfterSeconds(h->second, clock_->seconds()))
       plan.retryAfter = *wait;
   }
 
@@ -614,7 +612,7 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
 
   void informAccepted(const std::vector<QueuedEvent>& sent, const std::string& url) {
     state(SessionState::InSession);
-    lastInformTime_ = isoNow();
+    lastInformTime_ = isoTime(clock_->now());
     for (const auto& e : sent)
       if (e.code == "0 BOOTSTRAP") state_.set("bootstrap-url", url);
     events_.delivered(sent);
@@ -677,13 +675,11 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
       std::uniform_real_distribution<double> u(0.0, 1.0);
       double wait = outcome == Outcome::RetryRequested && retryCount_ == 1 ? 0.0
                                                                            : retryWaitSeconds(retryCount_, minWait, mult, u(rng_));
-      wait = std::max(wait, retryAfter) * options_.timeScale;
+      wait = std::max(wait, retryAfter);
       CWMPD_LOG(Warning, kLog, "session " << id << " failed; retry " << retryCount_ << " in " << wait << " s");
       waitingRetry_ = true;
       state(SessionState::WaitingRetry);
-      retryTimer_.expires_after(std::chrono::milliseconds(static_cast<long long>(wait * 1000)));
-      retryTimer_.async_wait([w = weak_from_this()](const boost::system::error_code& ec) {
-        if (ec) return;
+      retryTimer_->start(std::chrono::milliseconds(static_cast<long long>(wait * 1000)), [w = weak_from_this()] {
         auto self = w.lock();
         // A connection request may have ended the wait after this handler was queued.
         if (self && self->waitingRetry_) {
@@ -771,7 +767,7 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
   }
 
   void schedulePeriodic() {
-    periodicTimer_.cancel();
+    periodicTimer_->cancel();
     bool enabled = false;
     std::uint32_t interval = 0;
     std::string timeRef;
@@ -788,15 +784,13 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
     double delay = interval;
     std::int64_t ref;
     if (parseIsoTime(timeRef, ref)) {
-      std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
+      std::int64_t now = clock_->seconds();
       std::int64_t since = (now - ref) % static_cast<std::int64_t>(interval);
       if (since < 0) since += interval;
       delay = static_cast<double>(interval - since);
     }
-    delay *= options_.timeScale;
-    periodicTimer_.expires_after(std::chrono::milliseconds(std::max<long long>(1, static_cast<long long>(delay * 1000))));
-    periodicTimer_.async_wait([w = weak_from_this()](const boost::system::error_code& ec) {
-      if (ec) return;
+    periodicTimer_->start(std::chrono::milliseconds(std::max<long long>(1, static_cast<long long>(delay * 1000))),
+                          [w = weak_from_this()] {
       if (auto self = w.lock()) {
         self->events_.add("2 PERIODIC");
         self->kick();
@@ -806,8 +800,7 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
   }
 
   void addScheduled(std::uint32_t delaySeconds, const std::string& key, bool persist) {
-    const std::int64_t due =
-        static_cast<std::int64_t>(std::time(nullptr)) + static_cast<std::int64_t>(std::ceil(delaySeconds * options_.timeScale));
+    const std::int64_t due = clock_->seconds() + static_cast<std::int64_t>(delaySeconds);
     std::string storeKey = "s:" + std::to_string(++scheduleCounter_) + ":" + std::to_string(due);
     if (persist) {
       state_.set(storeKey, std::to_string(due) + "\t" + key);
@@ -817,14 +810,15 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
   }
 
   void armScheduled(const std::string& storeKey, std::int64_t due, const std::string& key) {
-    auto timer = std::make_shared<asio::steady_timer>(io_);
-    std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
-    timer->expires_after(std::chrono::seconds(std::max<std::int64_t>(0, due - now)));
+    std::shared_ptr<Timer> timer = clock_->timer();
+    const std::int64_t now = clock_->seconds();
     scheduleTimers_.push_back(timer);
-    timer->async_wait([w = weak_from_this(), storeKey, key, timer](const boost::system::error_code& ec) {
-      if (ec) return;
+    // The work holds the timer weakly: the timer owns the work.
+    timer->start(std::chrono::seconds(std::max<std::int64_t>(0, due - now)),
+                 [w = weak_from_this(), storeKey, key, weak = std::weak_ptr<Timer>(timer)] {
       auto self = w.lock();
-      if (!self) return;
+      auto timer = weak.lock();
+      if (!self || !timer) return;
       auto& ts = self->scheduleTimers_;
       // Expired before a BOOTSTRAP cancelled it, but not run yet: cancelled all the same.
       if (std::find(ts.begin(), ts.end(), timer) == ts.end()) return;
@@ -858,6 +852,7 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
     c.path = options_.connectionRequestPath;
     c.burst = options_.connectionRequestBurst;
     c.refillInterval = options_.connectionRequestRefillInterval;
+    c.clock = clock_;
     cr_ = std::make_unique<net::ConnectionRequestServer>(c, [w = weak_from_this()] {
       if (auto self = w.lock()) {
         asio::post(self->io_, [w] {
@@ -1057,7 +1052,7 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
     if (waitingRetry_) {
       // The ACS reaching out means it is back: the retry wait ends now.
       CWMPD_LOG(Info, kLog, "connection request during the retry wait: retrying now");
-      retryTimer_.cancel();
+      retryTimer_->cancel();
       waitingRetry_ = false;
     }
     kick();
@@ -1122,9 +1117,10 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
   SessionHooks hooks_;
   EventQueue events_;
   RpcDispatcher dispatcher_;
-  asio::steady_timer periodicTimer_;
-  asio::steady_timer retryTimer_;
-  std::vector<std::shared_ptr<asio::steady_timer>> scheduleTimers_;
+  std::shared_ptr<Clock> clock_;
+  std::unique_ptr<Timer> periodicTimer_;
+  std::unique_ptr<Timer> retryTimer_;
+  std::vector<std::shared_ptr<Timer>> scheduleTimers_;
   std::unique_ptr<net::ConnectionRequestServer> cr_;
   std::string crUrl_;                       // the ConnectionRequestURL published
   asio::ip::udp::resolver resolver_{io_};   // the ACS host name, for the route probe

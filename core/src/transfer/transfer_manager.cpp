@@ -40,8 +40,6 @@ const char* const kConfigNameState = "vcf:name";
 const char* const kConfigDateState = "vcf:date";
 const char* const kUnknownTime = "0001-01-01T00:00:00Z";  // TR-106: an unknown dateTime
 
-std::int64_t now() { return static_cast<std::int64_t>(std::time(nullptr)); }
-
 // TR-069 A.3.3.2 (schema TransferCompleteCPEFaultCodeType): the codes TransferComplete
 // may carry. Anything else becomes the generic failure of its direction.
 std::uint32_t transferFault(std::uint32_t code, bool download) {
@@ -118,7 +116,8 @@ bool persistentFileSystem(const std::string& dir) {
 
 TransferManager::TransferManager(boost::asio::io_context& io, Store& state, TransferOptions options,
                                  TransferHooks hooks)
-    : io_(io), state_(state), options_(std::move(options)), hooks_(std::move(hooks)), timer_(io),
+    : io_(io), state_(state), options_(std::move(options)), hooks_(std::move(hooks)),
+      clock_(options_.clock ? options_.clock : makeLoopClock(io)), timer_(clock_->timer()),
       alive_(std::make_shared<bool>(true)) {
   std::error_code ec;
   for (const auto& d : {options_.dir, options_.storeDir}) {
@@ -339,7 +338,7 @@ void TransferManager::ensureEvents(const TransferRecord& r) {
 void TransferManager::stop() {
   stopped_ = true;
   alive_.reset();  // results posted from now on are ignored: the record stays in state 2
-  timer_.cancel();
+  timer_->cancel();
   if (abort_) abort_->store(true);
   if (worker_.joinable()) worker_.join();
   running_ = 0;
@@ -382,7 +381,7 @@ TransferRecord TransferManager::downloadRecord(Kind kind, const Request& q) cons
 
 soap::DownloadResponse TransferManager::download(const soap::Download& d) {
   TransferRecord r = downloadRecord(Kind::Download, d);
-  r.notBefore = now() + static_cast<std::int64_t>(std::ceil(d.delaySeconds * options_.timeScale));
+  r.notBefore = now() + static_cast<std::int64_t>(d.delaySeconds);
   // SuccessURL / FailureURL are for a browser of the CPE's user: an agent has none.
   if (!d.successUrl.empty() || !d.failureUrl.empty())
     CWMPD_LOG(Debug, kLog, "SuccessURL/FailureURL ignored (no user interface)");
@@ -418,7 +417,7 @@ soap::UploadResponse TransferManager::upload(const soap::Upload& u) {
   r.url = u.url;
   r.username = u.username;
   r.password = u.password;
-  r.notBefore = now() + static_cast<std::int64_t>(std::ceil(u.delaySeconds * options_.timeScale));
+  r.notBefore = now() + static_cast<std::int64_t>(u.delaySeconds);
   admit(std::move(r));
   soap::UploadResponse resp;
   resp.status = 1;
@@ -426,7 +425,7 @@ soap::UploadResponse TransferManager::upload(const soap::Upload& u) {
 }
 
 void TransferManager::scheduleDownload(const soap::ScheduleDownload& s) {
-  auto windows = makeWindows(s.timeWindowList, now(), options_.timeScale);
+  auto windows = makeWindows(s.timeWindowList, now());
   for (const auto& w : windows) {
     if (w.mode.rfind("3", 0) == 0)
       CWMPD_LOG(Notice, kLog, "time window mode '" << w.mode << "' is treated as '1 At Any Time' (no idle detection)");
@@ -520,14 +519,11 @@ void TransferManager::arm() {
   std::optional<std::int64_t> next;
   for (const auto& [id, r] : records_)
     if (r.state == 1 && (!next || r.notBefore < *next)) next = r.notBefore;
-  timer_.cancel();
+  timer_->cancel();
   if (!next || running_) return;
   const std::int64_t wait = std::max<std::int64_t>(0, *next - now());
-  timer_.expires_after(std::chrono::seconds(wait) + std::chrono::milliseconds(20));
-  timer_.async_wait([this, alive = std::weak_ptr<bool>(alive_)](const boost::system::error_code& ec) {
-    if (ec || alive.expired()) return;
-    pump();
-  });
+  // The timer belongs to this manager: its work never outlives it.
+  timer_->start(std::chrono::seconds(wait) + std::chrono::milliseconds(20), [this] { pump(); });
 }
 
 void TransferManager::pump() {
@@ -641,7 +637,7 @@ void TransferManager::finished(std::uint64_t id, std::uint32_t faultCode, std::s
   if (faultCode && !r->windows.empty()) {
     // A failed scheduled download tries again: in its window while MaxRetries allow, else
     // in the next window, if any (TR-069 A.4.1.8).
-    if (auto at = nextAttempt(*r, now(), options_.timeScale)) {
+    if (auto at = nextAttempt(*r, now())) {
       CWMPD_LOG(Info, kLog, "transfer " << id << " tries again in " << (*at - now()) << " s");
       r->state = 1;
       r->notBefore = *at;

@@ -43,8 +43,7 @@ std::optional<std::int64_t> nextWindowStart(const std::vector<TransferWindow>& w
   return std::nullopt;
 }
 
-std::vector<TransferWindow> makeWindows(const std::vector<soap::TimeWindowStruct>& list, std::int64_t now,
-                                        double timeScale) {
+std::vector<TransferWindow> makeWindows(const std::vector<soap::TimeWindowStruct>& list, std::int64_t now) {
   using sdk::Fault;
   using sdk::FaultCode;
   // TR-069 A.4.1.8: TimeWindowList holds one or two windows, which must not overlap.
@@ -57,8 +56,8 @@ std::vector<TransferWindow> makeWindows(const std::vector<soap::TimeWindowStruct
     if (i > 0 && t.windowStart < previousEnd) throw Fault(FaultCode::InvalidArguments, "time windows overlap");
     previousEnd = t.windowEnd;
     TransferWindow w;
-    w.start = now + static_cast<std::int64_t>(t.windowStart * timeScale);
-    w.end = now + static_cast<std::int64_t>(t.windowEnd * timeScale + 0.999);
+    w.start = now + static_cast<std::int64_t>(t.windowStart);
+    w.end = now + static_cast<std::int64_t>(t.windowEnd);
     if (w.end <= w.start) w.end = w.start + 1;
     w.mode = t.windowMode;
     w.maxRetries = t.maxRetries < -1 ? 0 : t.maxRetries;
@@ -67,7 +66,7 @@ std::vector<TransferWindow> makeWindows(const std::vector<soap::TimeWindowStruct
   return out;
 }
 
-std::optional<std::int64_t> nextAttempt(TransferRecord& r, std::int64_t now, double timeScale) {
+std::optional<std::int64_t> nextAttempt(TransferRecord& r, std::int64_t now) {
   // MaxRetries -1 leaves the number to the CPE: a few, so that a server that stays broken
   // is not hammered for the rest of a long window.
   constexpr int kCpeRetries = 3;
@@ -82,7 +81,7 @@ std::optional<std::int64_t> nextAttempt(TransferRecord& r, std::int64_t now, dou
       }
       const int allowed = w.maxRetries < 0 ? kCpeRetries : w.maxRetries;
       if (r.retries < allowed) {
-        const double pause = kFirstPause * std::ldexp(1.0, std::min(r.retries, 16)) * timeScale;
+        const double pause = kFirstPause * std::ldexp(1.0, std::min(r.retries, 16));
         const std::int64_t at = now + std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(pause)));
         if (at < w.end) {
           ++r.retries;

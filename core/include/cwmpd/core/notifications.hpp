@@ -17,8 +17,8 @@
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 
+#include "cwmpd/core/clock.hpp"
 #include "cwmpd/core/session_model.hpp"
 #include "cwmpd/core/store.hpp"
 
@@ -28,7 +28,8 @@ struct NotificationOptions {
   // How often parameters that plugins cannot push are read and compared. Sampling only
   // touches parameters whose notification is on; with none, the timer never runs.
   std::chrono::milliseconds sampleInterval{std::chrono::seconds(30)};
-  double timeScale = 1.0;  // scales the throttle (tests)
+  // Time of the throttle and the sampling (null: the system's clocks on the io_context).
+  std::shared_ptr<Clock> clock;
 };
 
 class NotificationTracker {
@@ -75,8 +76,9 @@ class NotificationTracker {
   std::map<std::string, std::uint64_t> offered_;    // path -> seq of the value pending() read
   std::uint64_t changeSeq_ = 0;
   std::map<std::string, std::string> snapshot_;    // last sampled values (live params)
-  boost::asio::steady_timer sampleTimer_;
-  boost::asio::steady_timer throttleTimer_;
+  std::shared_ptr<Clock> clock_;
+  std::unique_ptr<Timer> sampleTimer_;
+  std::unique_ptr<Timer> throttleTimer_;
   std::chrono::steady_clock::time_point lastActive_{};
   bool throttled_ = false;
   bool stopped_ = true;

@@ -22,6 +22,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "cwmpd/core/agent.hpp"
+#include "cwmpd/core/clock.hpp"
 #include "cwmpd/core/session_model.hpp"
 #include "cwmpd/core/event_queue.hpp"
 #include "cwmpd/core/net/acs_transport.hpp"
@@ -49,9 +50,9 @@ struct SessionOptions {
   // that gains one every `RefillInterval` (0 = no limit); see ConnectionRequestServerConfig.
   unsigned connectionRequestBurst = 5;
   std::chrono::milliseconds connectionRequestRefillInterval{2'000};
-  // Multiplies every wait (periodic interval, retry back-off, scheduled delays): tests
-  // run the real daemon with 0.01 to see a day of behaviour in seconds.
-  double timeScale = 1.0;
+  // Time and timers (periodic and scheduled informs, retry waits, the Connection Request
+  // token bucket). Null: the system's clocks on the io_context.
+  std::shared_ptr<Clock> clock;
   // Parameters the Inform carries besides the forced-inform ones (TR-181 marks no WAN
   // address as forced, yet ACSs expect it, TR-069 3.7.1.1): included when they exist.
   std::vector<std::string> extraInformParameters;

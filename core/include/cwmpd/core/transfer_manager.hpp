@@ -27,8 +27,8 @@
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 
+#include "cwmpd/core/clock.hpp"
 #include "cwmpd/core/event_queue.hpp"
 #include "cwmpd/core/soap/messages.hpp"
 #include "cwmpd/core/store.hpp"
@@ -51,8 +51,8 @@ struct TransferOptions {
   std::chrono::seconds timeout{3600};  // a whole transfer ([transfers] timeout)
   bool uploadWithPost = false;         // [transfers] upload_method = post
   std::string logFile;                 // what "2 Vendor Log File" uploads ([transfers] log_file)
-  // Multiplies DelaySeconds and time windows (tests), like [session] time_scale.
-  double timeScale = 1.0;
+  // Time and the scheduling timer (null: the system's clocks on the io_context).
+  std::shared_ptr<Clock> clock;
 };
 
 // What the manager needs from the rest of the daemon. attach() fills the session parts
@@ -135,7 +135,7 @@ struct TransferRecord {
 // TR-069 A.4.1.8 checks of a TimeWindowList made absolute from `now`: one or two windows,
 // each ending after it starts, in order and not overlapping. Throws sdk::Fault 9003.
 [[nodiscard]] std::vector<TransferWindow> makeWindows(const std::vector<soap::TimeWindowStruct>& list,
-                                                      std::int64_t now, double timeScale);
+                                                      std::int64_t now);
 // Store (de)serialisation of records under "t:".
 void saveRecord(Store& store, const TransferRecord& record);
 void eraseRecord(Store& store, std::uint64_t id);
@@ -144,10 +144,9 @@ void eraseRecord(Store& store, std::uint64_t id);
 [[nodiscard]] std::string isoTime(std::int64_t epochSeconds);
 // TR-069 A.4.1.8 MaxRetries after a failed attempt at `now`: the time of the next attempt
 // (a retry in the window the attempt failed in while its MaxRetries allow, after a pause
-// growing from 10 s times `timeScale`; else the start of the next window), updating the
-// record's retry count; nullopt when no window is left.
-[[nodiscard]] std::optional<std::int64_t> nextAttempt(TransferRecord& record, std::int64_t now,
-                                                      double timeScale);
+// growing from 10 s; else the start of the next window), updating the record's retry
+// count; nullopt when no window is left.
+[[nodiscard]] std::optional<std::int64_t> nextAttempt(TransferRecord& record, std::int64_t now);
 
 // A vendor FileType as TR-069 A.3.2.8 (and the schema's DownloadFileType) admits it:
 // "X <OUI> <name>" with the OUI in six upper-case hex digits, or "X <organisation> <name>";
@@ -218,6 +217,7 @@ class TransferManager {
   [[nodiscard]] std::uint32_t vendorLogInstance() const { return vendorLogInstance_; }
 
  private:
+  [[nodiscard]] std::int64_t now() const { return clock_->seconds(); }
   struct Job;
   void admit(TransferRecord record);
   void pump();
@@ -247,7 +247,8 @@ class TransferManager {
   Store& state_;
   TransferOptions options_;
   TransferHooks hooks_;
-  boost::asio::steady_timer timer_;
+  std::shared_ptr<Clock> clock_;
+  std::unique_ptr<Timer> timer_;
   std::map<std::uint64_t, TransferRecord> records_;
   std::map<std::string, FileTypeHandler> fileTypes_;
   std::uint64_t nextId_ = 1;

@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "cwmpd/core/clock.hpp"
+
 namespace cwmpd::core::net {
 
 struct ConnectionRequestServerConfig {
@@ -29,6 +31,8 @@ struct ConnectionRequestServerConfig {
   // refillInterval 0 = no limit.
   unsigned burst = 5;
   std::chrono::milliseconds refillInterval{2'000};
+  // The bucket's time (null: the steady clock). Timeouts of connections are real time.
+  std::shared_ptr<Clock> clock;
   // How long a digest nonce stays valid: the ACS may answer a 401 on a new TCP
   // connection, so the nonce must outlive the connection it was issued on.
   std::chrono::seconds nonceTimeout{300};
