@@ -823,7 +823,7 @@ TEST_F(VendorFilesTest, WithoutALogFileThereIsNoLogInstanceToUpload) {
 
 TEST_F(VendorFilesTest, ADownloadedConfigurationRenamesAndDatesTheConfigurationInstance) {
   server_->put("site-42.cfg", "cwmpd-config 1 Device\n");
-  const auto before = std::time(nullptr);
+  const auto before = clock_->seconds();  // the manager's time
   manager_->download(
       download(server_->url("/files/site-42.cfg?v=2"), "3 Vendor Configuration File"));
   ASSERT_TRUE(runUntil([&] { return reboots_ == 1; }));
@@ -831,7 +831,7 @@ TEST_F(VendorFilesTest, ADownloadedConfigurationRenamesAndDatesTheConfigurationI
   EXPECT_EQ(value("VendorConfigFile.1.Name"), "site-42.cfg");
   const std::string date = value("VendorConfigFile.1.Date");
   EXPECT_GE(date, isoTime(before)) << date;
-  EXPECT_LE(date, isoTime(std::time(nullptr))) << date;
+  EXPECT_LE(date, isoTime(clock_->seconds())) << date;
   EXPECT_EQ(manager_->vendorConfigInstance(), 1u);  // the same instance, not a new one
   EXPECT_EQ(value("VendorConfigFileNumberOfEntries"), "1");
 }
