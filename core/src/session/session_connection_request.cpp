@@ -1,0 +1,185 @@
+// SessionEngine: the Connection Request server, ConnectionRequestURL, the route towards
+// the ACS.
+#include "session_impl.hpp"
+
+namespace cwmpd::core {
+
+using namespace session_detail;
+
+void SessionEngine::Impl::startConnectionRequestServer() {
+  if (!options_.connectionRequestEnabled) return;
+  net::ConnectionRequestServerConfig c;
+  c.address = options_.connectionRequestAddress;
+  c.port = options_.connectionRequestPort;
+  c.path = options_.connectionRequestPath;
+  c.burst = options_.connectionRequestBurst;
+  c.refillInterval = options_.connectionRequestRefillInterval;
+  c.clock = clock_;
+  cr_ = std::make_unique<net::ConnectionRequestServer>(c, [w = weak_from_this()] {
+    if (auto self = w.lock()) {
+      asio::post(self->io_, [w] {
+        if (auto s = w.lock()) s->connectionRequested();
+      });
+    }
+  });
+  try {
+    cr_->start();
+  } catch (const std::exception& e) {
+    CWMPD_LOG(Error, kLog, "connection request server not started: " << e.what());
+    cr_.reset();
+    return;
+  }
+  updateCrCredentials();
+  publishConnectionRequestUrl(lastRouteAddress());
+}
+
+bool SessionEngine::Impl::advertisesRouteAddress() const {
+  const auto& bound = options_.connectionRequestAddress;
+  return options_.connectionRequestHost.empty() && options_.connectionRequestInterface.empty() &&
+         (bound.empty() || bound == "0.0.0.0" || bound == "::");
+}
+
+// The route's local address towards the ACS as known without a name lookup (at start).
+std::string SessionEngine::Impl::lastRouteAddress() {
+  std::string url;
+  try {
+    url = model_.rawValue(ms_ + "URL");
+  } catch (const sdk::Fault&) {
+  }
+  const std::string host = net::urlHost(url);
+  return routeAddress(net::isNumericAddress(host) ? host : std::string());
+}
+
+// Before an Inform. False when the ACS host name must be resolved first: the session
+// starts once it is (the lookup runs off the main loop).
+bool SessionEngine::Impl::refreshConnectionRequestUrl(const std::string& acsUrl) {
+  if (!cr_) return true;
+  const std::string host = net::urlHost(acsUrl);
+  std::string acsAddress;
+  if (net::isNumericAddress(host)) {
+    acsAddress = host;
+  } else if (host == resolvedHost_) {
+    acsAddress = resolvedAddress_;
+  } else if (advertisesRouteAddress() && !host.empty()) {
+    // startSession() got here without events only when the session was forced.
+    resumeForced_ = resumeForced_ || events_.empty();
+    resolveAcsHost(host);
+    return false;
+  }
+  publishConnectionRequestUrl(routeAddress(acsAddress));
+  return true;
+}
+
+// The probe's answer when the route towards the ACS changed since the last probe (a
+// new DHCP lease, a PPP reconnect); else the address the last connection to the ACS
+// came from, which is what the ACS saw (it differs from the probe's when the ACS
+// redirected the session to another host).
+std::string SessionEngine::Impl::routeAddress(const std::string& acsAddress) {
+  const std::string probe = acsAddress.empty() ? std::string() : net::sourceAddressTowards(acsAddress);
+  const std::string* lastProbe = state_.get("cr-probe");
+  if (!probe.empty() && (!lastProbe || *lastProbe != probe)) {
+    state_.set("cr-probe", probe);
+    rememberRouteAddress(probe);  // until a connection tells otherwise
+    return probe;
+  }
+  const std::string* confirmed = state_.get("cr-local");
+  return confirmed ? *confirmed : probe;
+}
+
+void SessionEngine::Impl::resolveAcsHost(const std::string& host) {
+  if (resolving_) return;
+  resolving_ = true;
+  resolver_.async_resolve(
+      host, "", [w = weak_from_this(), host](const boost::system::error_code& ec, asio::ip::udp::resolver::results_type r) {
+        auto self = w.lock();
+        if (!self) return;
+        self->resolving_ = false;
+        if (ec == asio::error::operation_aborted || self->stopping_) return;
+        self->resolvedHost_ = host;
+        self->resolvedAddress_.clear();
+        if (!ec && !r.empty()) {
+          self->resolvedAddress_ = r.begin()->endpoint().address().to_string();
+          if (auto pct = self->resolvedAddress_.find('%'); pct != std::string::npos) self->resolvedAddress_.resize(pct);
+        } else {
+          CWMPD_LOG(Warning, kLog, "cannot resolve the ACS host " << host << ": " << ec.message());
+        }
+        // The deferred session, forced again if it was.
+        self->forceSession_ = self->forceSession_ || self->resumeForced_;
+        self->resumeForced_ = false;
+        self->startSession();
+      });
+}
+
+// The local address of the Inform's connection (CURLINFO_LOCAL_IP): what the ACS saw.
+void SessionEngine::Impl::connectedFrom(const std::string& local) {
+  if (local.empty() || !cr_) return;
+  rememberRouteAddress(local);
+  publishConnectionRequestUrl(local);
+}
+
+void SessionEngine::Impl::rememberRouteAddress(const std::string& local) {
+  const std::string* last = state_.get("cr-local");
+  if (!last || *last != local) state_.set("cr-local", local);  // committed with the session's end
+}
+
+// A changed URL is a value change of a forced-active parameter (TR-069 3.2.1): the
+// notification tracker reports it with "4 VALUE CHANGE".
+void SessionEngine::Impl::publishConnectionRequestUrl(const std::string& routeAddress) {
+  if (!cr_) return;
+  std::string host = options_.connectionRequestHost;
+  const auto& bound = options_.connectionRequestAddress;
+  if (host.empty() && !bound.empty() && bound != "0.0.0.0" && bound != "::") host = bound;
+  if (host.empty() && !options_.connectionRequestInterface.empty()) {
+    const int family = routeAddress.find(':') != std::string::npos ? AF_INET6 : AF_INET;
+    host = net::interfaceAddress(options_.connectionRequestInterface, family);
+    if (host.empty())
+      CWMPD_LOG(Warning, kLog, "interface " << options_.connectionRequestInterface << " has no address to advertise");
+  }
+  if (host.empty()) host = routeAddress;
+  if (host.empty()) {
+    if (!crUrl_.empty()) return;  // nothing new learned: the published URL stays
+    // No route towards the ACS known yet (first start, ACS named by a host name): the
+    // default route's source address until the first session tells.
+    host = net::sourceAddressTowards("198.51.100.1");
+    if (host.empty()) host = "127.0.0.1";
+  }
+  const std::string url =
+      "http://" + net::urlHostPart(host) + ":" + std::to_string(cr_->port()) + options_.connectionRequestPath;
+  if (url == crUrl_) return;
+  try {
+    model_.setInternal(ms_ + "ConnectionRequestURL", url, false);
+    crUrl_ = url;
+  } catch (const sdk::Fault& f) {
+    CWMPD_LOG(Warning, kLog, "cannot publish ConnectionRequestURL: " << f.what());
+    return;
+  }
+  CWMPD_LOG(Info, kLog, "connection requests on " << url);
+}
+
+// TR-069 3.2.2: every accepted Connection Request gets a session with "6 CONNECTION
+// REQUEST", once. Requests before that session's Inform go into it; one that comes
+// while a session runs gets one more session right after it.
+void SessionEngine::Impl::connectionRequested() {
+  events_.add("6 CONNECTION REQUEST");
+  // The running session's Inform may carry a "6" already: when its InformResponse
+  // marks that one delivered, this request must still find one queued.
+  if (running_) crDuringSession_ = true;
+  if (waitingRetry_) {
+    // The ACS reaching out means it is back: the retry wait ends now.
+    CWMPD_LOG(Info, kLog, "connection request during the retry wait: retrying now");
+    retryTimer_->cancel();
+    waitingRetry_ = false;
+  }
+  kick();
+}
+
+void SessionEngine::Impl::updateCrCredentials() {
+  if (!cr_) return;
+  try {
+    cr_->setCredentials(model_.rawValue(ms_ + "ConnectionRequestUsername"),
+                        model_.rawValue(ms_ + "ConnectionRequestPassword"));
+  } catch (const sdk::Fault&) {
+  }
+}
+
+}  // namespace cwmpd::core

@@ -1,0 +1,240 @@
+// SessionEngine: the session's HTTP/SOAP exchange (worker thread): the RPC loop.
+#include "session_impl.hpp"
+
+namespace cwmpd::core {
+
+using namespace session_detail;
+
+// SOAP 1.1 section 6.2: a SOAP Fault comes with HTTP 500 (GenieACS's 8000 and 8005
+// do), so a 500 with a body is read like a 200; anything else is a failed session.
+bool SessionEngine::Impl::soapAnswer(const net::HttpResult& res) {
+  return res.status == 200 || (res.status == 500 && !res.body.empty());
+}
+
+// RFC 9110 15.6.4: a 503 (or 429, RFC 6585) may say when to come back; the retry waits
+// at least that long.
+void SessionEngine::Impl::noteRetryAfter(const net::HttpResult& res, SessionPlan& plan) const {
+  if (res.status != 503 && res.status != 429) return;
+  auto h = res.headers.find("retry-after");
+  if (h == res.headers.end()) return;
+  if (auto wait = retryAfterSeconds(h->second, clock_->seconds()))
+    plan.retryAfter = *wait;
+}
+
+Outcome SessionEngine::Impl::runSession(SessionPlan& plan) {
+  const std::string sid = "session " + std::to_string(plan.id);
+  transport_->beginSession(plan.endpoint);
+  net::HttpResult res = transport_->post(plan.informXml, "\"\"");
+  if (res.transportError || res.authFailure || !soapAnswer(res) || res.body.empty()) {
+    noteRetryAfter(res, plan);
+    CWMPD_LOG(Warning, sid, "Inform failed: " << (res.error.empty() ? "HTTP " + std::to_string(res.status) : res.error)
+                                              << (res.authFailure ? " (authentication refused)" : ""));
+    return Outcome::Failed;
+  }
+  soap::DecodeLimits limits;
+  limits.maxBodyBytes = options_.maxBodyBytes;
+  auto decoded = soap::decode(res.body, limits);
+  if (!decoded.ok()) {
+    CWMPD_LOG(Warning, sid, "undecodable answer to Inform: " << decoded.error().message);
+    return Outcome::Failed;
+  }
+  auto& env = decoded.envelope();
+  if (auto* f = std::get_if<soap::Fault>(&env.body)) {
+    CWMPD_LOG(Warning, sid, "ACS answered the Inform with fault " << f->code << " " << f->message);
+    return f->code == 8005 ? Outcome::RetryRequested : Outcome::Failed;
+  }
+  if (!std::holds_alternative<soap::InformResponse>(env.body)) {
+    CWMPD_LOG(Warning, sid, "ACS answered the Inform with " << soap::methodName(env.body));
+    return Outcome::Failed;
+  }
+  if (!env.header.unknownMustUnderstand.empty()) {
+    // SOAP 1.1 section 4.2.3: not understood, so not processed: the Inform was not
+    // accepted and its events stay queued.
+    CWMPD_LOG(Warning, sid, "InformResponse with header entries we must but do not understand ("
+                                << env.header.unknownMustUnderstand.front().substr(0, 64) << "); closing the session");
+    return Outcome::Failed;
+  }
+  // The events are delivered once the InformResponse arrived (TR-069 3.7.1.5).
+  onMain([&] {
+    connectedFrom(res.localAddress);
+    informAccepted(plan.events, plan.endpoint.url);
+    if (tracker_) tracker_->delivered(plan.notified);
+    return 0;
+  });
+  const soap::CwmpNamespace ns = env.ns;
+  bool hold = env.header.holdRequests.value_or(false);
+  std::string next;       // the next POST's body ("" = empty POST)
+  std::string action;     // its SOAPAction
+  bool sentRequest = false;
+  std::size_t cpeIndex = 0;
+  for (std::size_t exchange = 0; exchange < kMaxExchanges; ++exchange) {
+    if (stopping_) return Outcome::Failed;
+    if (next.empty() && !hold && cpeIndex < plan.cpeRequests.size()) {
+      soap::Envelope req;
+      req.ns = ns;
+      req.header.id = "cwmpd-" + std::to_string(plan.id) + "-" + std::to_string(exchange);
+      req.body = plan.cpeRequests[cpeIndex];
+      next = soap::encode(req);
+      action = "\"\"";
+      sentRequest = true;
+    }
+    res = transport_->post(next, action);
+    const bool sentEmpty = next.empty();
+    // Release the buffer, not just the text: a whole-tree answer is megabytes and must not
+    // stay allocated while the next one is built.
+    std::string().swap(next);
+    action.clear();
+    if (res.transportError || res.authFailure) {
+      CWMPD_LOG(Warning, sid, "HTTP failed: " << res.error);
+      return Outcome::Failed;
+    }
+    if (!res.emptyAnswer() && !soapAnswer(res)) {
+      noteRetryAfter(res, plan);
+      CWMPD_LOG(Warning, sid, "ACS answered HTTP " << res.status);
+      return Outcome::Failed;
+    }
+    auto msg = res.emptyAnswer() ? soap::DecodeResult(soap::Envelope{}) : soap::decode(res.body, limits);
+    // TR-069 3.7.2.4: an HTTP 200 whose body is only whitespace, or an envelope with an
+    // empty Body, says "nothing more" like a 204 (the decoder reads both as Empty).
+    if (res.status != 500 && msg.ok() && std::holds_alternative<soap::Empty>(msg.envelope().body)) {
+      // TR-069 3.7.2.4: the ACS has nothing more. The session ends unless we still
+      // hold requests of our own. HoldRequests applies only to the envelope that
+      // carried it (3.7.2.4): an empty answer releases our requests.
+      const bool wasHeld = hold;
+      hold = false;
+      if (sentRequest) {
+        // An empty answer to our own request is no answer: keep the request for the
+        // next session rather than re-send it in a loop.
+        CWMPD_LOG(Warning, sid, "the ACS ended the session without answering our request");
+        state(SessionState::InSession);
+        return Outcome::Success;
+      }
+      if (cpeIndex < plan.cpeRequests.size() && (!sentEmpty || wasHeld)) continue;
+      state(SessionState::InSession);
+      return Outcome::Success;
+    }
+    if (res.status == 500 && (!msg.ok() || !std::holds_alternative<soap::Fault>(msg.envelope().body))) {
+      CWMPD_LOG(Warning, sid, "ACS answered HTTP 500 without a SOAP Fault");
+      return Outcome::Failed;
+    }
+    if (!msg.ok()) {
+      const auto& err = msg.error();
+      if (err.kind == soap::DecodeError::Kind::Refused) {
+        CWMPD_LOG(Warning, sid, "refusing a hostile message, closing the session: " << err.message);
+        return Outcome::Failed;
+      }
+      soap::Envelope reply;
+      reply.ns = err.ns;
+      if (err.id) reply.header.id = err.id;
+      reply.body = soap::toSoapFault(err);
+      next = soap::encode(reply);
+      CWMPD_LOG(Info, sid, "answering an undecodable request with fault " << err.faultCode());
+      continue;
+    }
+    auto& m = msg.envelope();
+    const std::string method = soap::methodName(m.body);
+    const bool response = std::holds_alternative<soap::Fault>(m.body) ||
+                          (method.size() > 8 && method.compare(method.size() - 8, 8, "Response") == 0 && method[0] != 'X');
+    if (!m.header.unknownMustUnderstand.empty()) {
+      // SOAP 1.1 section 4.2.3: a header entry with mustUnderstand="1" we do not know
+      // means the message must not be processed. A request gets the MustUnderstand
+      // fault as our answer; an answer to our own request cannot be answered, so the
+      // session ends.
+      std::string names;
+      for (const auto& h : m.header.unknownMustUnderstand) names += (names.empty() ? "" : ", ") + h.substr(0, 64);
+      if (response) {
+        CWMPD_LOG(Warning, sid, "ACS answer with header entries we must but do not understand (" << names
+                                                                                                << "); closing the session");
+        return Outcome::Failed;
+      }
+      CWMPD_LOG(Info, sid, method << " not processed: header entries we must but do not understand (" << names << ")");
+      soap::Envelope reply;
+      reply.ns = m.ns;
+      reply.header.id = m.header.id;
+      reply.body = soap::mustUnderstandFault(m.header.unknownMustUnderstand);
+      next = soap::encode(reply);
+      continue;
+    }
+    hold = m.header.holdRequests.value_or(false);
+    if (auto* f = std::get_if<soap::Fault>(&m.body)) {
+      // A fault from the ACS answers our last request.
+      if (sentRequest && cpeIndex < plan.cpeRequests.size()) {
+        const std::string method = soap::methodName(plan.cpeRequests[cpeIndex]);
+        CWMPD_LOG(Warning, sid, "ACS refused " << method << " with fault " << f->code);
+        if (f->code == 8005) return Outcome::RetryRequested;
+        onMain([&, method, code = f->code] {
+          cpeRequestRefused(method, code);
+          return 0;
+        });
+        ++cpeIndex;
+        sentRequest = false;
+        continue;
+      }
+      CWMPD_LOG(Warning, sid, "unexpected fault " << f->code << " from the ACS");
+      return Outcome::Failed;
+    }
+    if (response) {
+      // The answer to our own request.
+      if (sentRequest && cpeIndex < plan.cpeRequests.size()) {
+        onMain([&, index = cpeIndex] {
+          cpeRequestAcknowledged(plan.cpeRequests[index]);
+          return 0;
+        });
+        ++cpeIndex;
+      }
+      sentRequest = false;
+      continue;
+    }
+    state(SessionState::InSession);
+    CWMPD_LOG(Debug, sid, "ACS request " << method);
+    soap::Body answer = onMain([&] { return dispatcher_.handle(m.body); });
+    soap::Envelope reply;
+    reply.ns = m.ns;
+    reply.header.id = m.header.id;
+    reply.body = std::move(answer);
+    if (auto* f = std::get_if<soap::Fault>(&reply.body))
+      CWMPD_LOG(Info, sid, method << " answered with fault " << f->code << " " << f->message);
+    next = soap::encode(std::move(reply));
+  }
+  CWMPD_LOG(Error, sid, "session exceeded " << kMaxExchanges << " exchanges; closing it");
+  return Outcome::Failed;
+}
+
+void SessionEngine::Impl::informAccepted(const std::vector<QueuedEvent>& sent, const std::string& url) {
+  state(SessionState::InSession);
+  lastInformTime_ = isoTime(clock_->now());
+  for (const auto& e : sent)
+    if (e.code == "0 BOOTSTRAP") state_.set("bootstrap-url", url);
+  events_.delivered(sent);
+  if (crDuringSession_) events_.add("6 CONNECTION REQUEST");
+}
+
+void SessionEngine::Impl::cpeRequestRefused(const std::string& method, int code) {
+  // GenieACS answers 8000 to everything but Inform, GetRPCMethods and TransferComplete:
+  // stop offering such a method instead of retrying it forever.
+  if (code == 8000) unsupportedCpeMethods_.insert(method);
+  for (const auto& r : cpeRequests_)
+    if (soap::methodName(r) == method) {
+      soap::Body copy = r;
+      dropCpeRequest(method);
+      if (cpeAck_) cpeAck_(copy, code);
+      return;
+    }
+}
+
+void SessionEngine::Impl::cpeRequestAcknowledged(const soap::Body& req) {
+  const std::string method = soap::methodName(req);
+  dropCpeRequest(method);
+  if (cpeAck_) cpeAck_(req, 0);
+}
+
+void SessionEngine::Impl::dropCpeRequest(const std::string& method) {
+  for (auto it = cpeRequests_.begin(); it != cpeRequests_.end(); ++it) {
+    if (soap::methodName(*it) == method) {
+      cpeRequests_.erase(it);
+      return;
+    }
+  }
+}
+
+}  // namespace cwmpd::core
