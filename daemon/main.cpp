@@ -1,6 +1,8 @@
-// cwmpd: the composition root. Parse config, open the store, bring up the HAL, load
-// plugins, start the bus and the session engine, each step returning early with a clear
-// message; then run the main loop until SIGTERM/SIGINT.
+// cwmpd: the composition root. main() at the bottom is the list of the steps, each a
+// function below (parse the arguments, load and check the configuration, lock the store,
+// bring up the HAL, load the plugins, build the session engine, start the bus, build the
+// transfers, start serving, run the loop, shut down); a step that fails ends the program
+// with a clear message and its exit code.
 #include <sys/stat.h>
 #include <unistd.h>
 #if defined(__GLIBC__)
@@ -17,6 +19,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -210,8 +213,6 @@ Settings readSettings(const core::Config& c) {
   return s;
 }
 
-// The sim backend's reboot: the same process image again, same pid, same arguments.
-// Returns only when exec failed.
 // The stores: an exclusive lock on the directory, then model.db (what the ACS configured)
 // and session.db (events, session and transfer state).
 bool openStores(const std::string& dir, std::unique_ptr<core::StoreLock>& lock, core::Store& modelStore,
@@ -236,6 +237,8 @@ bool openStores(const std::string& dir, std::unique_ptr<core::StoreLock>& lock, 
   return true;
 }
 
+// The sim backend's reboot: the same process image again, same pid, same arguments.
+// Returns only when exec failed.
 void reexecSelf(char** argv) {
   char self[PATH_MAX];
   ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
@@ -282,20 +285,26 @@ void runMainLoop(boost::asio::io_context& io) {
   }
 }
 
-}  // namespace
+// ---------------- the steps of main(), in order ----------------
 
-int main(int argc, char** argv) {
-  tuneMalloc();
-  std::string configPath, levelOverride;
-  bool checkOnly = false, syslogFlag = false;
+struct CommandLine {
+  std::string configPath;
+  std::string levelOverride;
+  bool checkOnly = false;
+  bool syslog = false;
+};
+
+// 1. The command line. Returns the exit code when the program ends here (help, version,
+//    usage errors).
+std::optional<int> parseArguments(int argc, char** argv, CommandLine& args) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    auto value = [&](const char* name) -> std::string {
+    auto value = [&](const char* name) -> std::optional<std::string> {
       if (i + 1 >= argc) {
         std::cerr << "cwmpd: " << name << " needs a value\n";
-        std::exit(2);
+        return std::nullopt;
       }
-      return argv[++i];
+      return std::string(argv[++i]);
     };
     if (a == "-h" || a == "--help") {
       usage(std::cout);
@@ -304,15 +313,19 @@ int main(int argc, char** argv) {
       std::cout << "cwmpd " << CWMPD_VERSION << " (plugin SDK ABI " << sdk::kAbiVersion << ")\n";
       return 0;
     } else if (a == "-c" || a == "--config") {
-      configPath = value("--config");
+      auto v = value("--config");
+      if (!v) return 2;
+      args.configPath = *v;
     } else if (a.rfind("--config=", 0) == 0) {
-      configPath = a.substr(9);
+      args.configPath = a.substr(9);
     } else if (a == "-l" || a == "--log-level") {
-      levelOverride = value("--log-level");
+      auto v = value("--log-level");
+      if (!v) return 2;
+      args.levelOverride = *v;
     } else if (a == "--syslog") {
-      syslogFlag = true;
+      args.syslog = true;
     } else if (a == "--check-config") {
-      checkOnly = true;
+      args.checkOnly = true;
     } else if (a == "--foreground" || a == "-f") {
       // Always in the foreground; accepted for init systems that pass it.
     } else {
@@ -321,112 +334,147 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if (configPath.empty()) {
+  if (args.configPath.empty()) {
     std::cerr << "cwmpd: --config FILE is required\n";
     usage(std::cerr);
     return 2;
   }
+  return std::nullopt;
+}
 
-  // 1. Configuration.
-  core::Config config;
-  Settings settings;
+// 2. The configuration: loaded and checked whole before anything starts. Returns the exit
+//    code when the program ends here (a bad configuration, --check-config).
+std::optional<int> loadConfiguration(const CommandLine& args, core::Config& config, Settings& settings) {
   try {
-    config = core::Config::load(configPath);
+    config = core::Config::load(args.configPath);
     settings = readSettings(config);
   } catch (const core::ConfigError& e) {
     std::cerr << "cwmpd: " << e.what() << "\n";
     return 2;
   }
-  if (!levelOverride.empty() && !core::parseLogLevel(levelOverride, settings.level)) {
-    std::cerr << "cwmpd: unknown log level '" << levelOverride << "'\n";
+  if (!args.levelOverride.empty() && !core::parseLogLevel(args.levelOverride, settings.level)) {
+    std::cerr << "cwmpd: unknown log level '" << args.levelOverride << "'\n";
     return 2;
   }
-  if (checkOnly) {
+  if (args.checkOnly) {
     for (const auto& w : settings.warnings) std::cerr << "cwmpd: warning: " << w << "\n";
-    std::cout << "cwmpd: " << configPath << ": configuration is valid\n";
+    std::cout << "cwmpd: " << args.configPath << ": configuration is valid\n";
     return 0;
   }
+  return std::nullopt;
+}
+
+// 3. The log, as configured.
+void startLogging(const CommandLine& args, const Settings& settings) {
   core::Log::setLevel(settings.level);
-  core::Log::useSyslog(settings.syslog || syslogFlag);
+  core::Log::useSyslog(settings.syslog || args.syslog);
   CWMPD_LOG(Info, kLog, "cwmpd " << CWMPD_VERSION << " starting, root " << settings.root);
   for (const auto& w : settings.warnings) CWMPD_LOG(Warning, kLog, w);
+}
 
-  // 2. Store.
+struct Stores {
+  std::unique_ptr<core::StoreLock> lock;
+  std::unique_ptr<core::Store> model;    // model.db: what the ACS configured
+  std::unique_ptr<core::Store> session;  // session.db: events, session and transfer state
+};
+
+// 4. The store directory, locked, and its stores.
+bool lockStore(const std::string& dir, Stores& stores) {
   std::error_code ec;
-  fs::create_directories(settings.storeDir, ec);
+  fs::create_directories(dir, ec);
   if (ec) {
-    CWMPD_LOG(Error, kLog, "cannot create store directory " << settings.storeDir << ": " << ec.message());
-    return 1;
+    CWMPD_LOG(Error, kLog, "cannot create store directory " << dir << ": " << ec.message());
+    return false;
   }
-  ::chmod(settings.storeDir.c_str(), 0700);  // the store holds secrets
-  core::Store modelStore(settings.storeDir + "/model.db");
-  core::Store sessionStore(settings.storeDir + "/session.db");
-  std::unique_ptr<core::StoreLock> storeLock;
-  if (!openStores(settings.storeDir, storeLock, modelStore, sessionStore)) return 1;
+  ::chmod(dir.c_str(), 0700);  // the store holds secrets
+  stores.model = std::make_unique<core::Store>(dir + "/model.db");
+  stores.session = std::make_unique<core::Store>(dir + "/session.db");
+  return openStores(dir, stores.lock, *stores.model, *stores.session);
+}
 
+// The daemon's parts, in the order they are built (shutDown() takes them apart).
+struct Daemon {
   boost::asio::io_context io;
-  bool reexec = false;
-  const std::shared_ptr<core::Clock> clock = daemon::makeDaemonClock(io);
-  settings.session.clock = clock;
-  settings.notifications.clock = clock;
-  settings.transfers.clock = clock;
+  bool reexec = false;  // the sim backend's reboot: exec the daemon again after the stop
+  std::shared_ptr<core::Clock> clock;
+  std::unique_ptr<hal::Hal> hal;
+  std::unique_ptr<core::Engine> engine;
+  std::unique_ptr<core::PluginHost> plugins;
+  std::size_t pluginsLoaded = 0;
+  std::unique_ptr<core::SessionEngine> session;
+  std::unique_ptr<core::NotificationTracker> notifications;
+  std::unique_ptr<bus::DbusService> dbus;
+  std::unique_ptr<boost::asio::signal_set> signals;
+  std::unique_ptr<core::TransferManager> transfers;
+};
 
-  // 3. HAL. Disruptive actions end the main loop; the sim backend "reboots" by
-  //    re-executing the daemon in place so tests see a real restart.
-  settings.hal.hooks.reboot = [&] {
-    boost::asio::post(io, [&] {
-      reexec = settings.hal.backend == "sim";
-      io.stop();
+// 5. The clock and the HAL. Disruptive actions end the main loop; the sim backend
+//    "reboots" by re-executing the daemon in place so tests see a real restart.
+bool startHal(Daemon& d, Settings& settings) {
+  d.clock = daemon::makeDaemonClock(d.io);
+  settings.session.clock = d.clock;
+  settings.notifications.clock = d.clock;
+  settings.transfers.clock = d.clock;
+  const bool sim = settings.hal.backend == "sim";
+  settings.hal.hooks.reboot = [&d, sim] {
+    boost::asio::post(d.io, [&d, sim] {
+      d.reexec = sim;
+      d.io.stop();
     });
   };
   settings.hal.hooks.factoryReset = settings.hal.hooks.reboot;
-  settings.hal.hooks.firmwareApplied = [&](const std::string&) { settings.hal.hooks.reboot(); };
-  std::unique_ptr<hal::Hal> hal;
+  settings.hal.hooks.firmwareApplied = [reboot = settings.hal.hooks.reboot](const std::string&) { reboot(); };
   try {
-    hal = hal::makeHal(settings.hal);
+    d.hal = hal::makeHal(settings.hal);
   } catch (const std::exception& e) {
     CWMPD_LOG(Error, kLog, "HAL: " << e.what());
-    return 1;
+    return false;
   }
+  return true;
+}
 
-  // 4. Data model and plugins.
-  auto engine = std::make_unique<core::Engine>(settings.root, modelStore);
-  core::SessionEngine* sessionPtr = nullptr;
-  auto plugins = std::make_unique<core::PluginHost>(
-      *engine, config, *hal,
-      core::PluginHostServices{[&io](std::function<void()> f) { boost::asio::post(io, std::move(f)); },
-                               [&sessionPtr](const std::string& code, const std::string& key) {
-                                 if (sessionPtr) sessionPtr->raiseEvent(code, key);
+// 6. The data model and the plugins that serve it.
+bool loadPlugins(Daemon& d, const core::Config& config, const Settings& settings, core::Store& modelStore) {
+  d.engine = std::make_unique<core::Engine>(settings.root, modelStore);
+  d.plugins = std::make_unique<core::PluginHost>(
+      *d.engine, config, *d.hal,
+      core::PluginHostServices{[&d](std::function<void()> f) { boost::asio::post(d.io, std::move(f)); },
+                               [&d](const std::string& code, const std::string& key) {
+                                 if (d.session) d.session->raiseEvent(code, key);
                                },
-                               &io});
-  std::size_t loaded = plugins->loadDirectory(settings.pluginDir, settings.enable);
-  if (loaded == 0) {
+                               &d.io});
+  d.pluginsLoaded = d.plugins->loadDirectory(settings.pluginDir, settings.enable);
+  if (d.pluginsLoaded == 0) {
     // Nothing to manage: running would only answer the ACS with an empty model.
     CWMPD_LOG(Error, kLog, "no plugin loaded from " << settings.pluginDir << "; refusing to run without a data model");
-    return 1;
+    return false;
   }
   try {
-    engine->finalize();
+    d.engine->finalize();
   } catch (const std::exception& e) {
     CWMPD_LOG(Error, kLog, "data model: " << e.what());
-    return 1;
+    return false;
   }
-  plugins->startAll();
+  d.plugins->startAll();
+  return true;
+}
 
-  // 5. Session engine (ACS side) and connection requests.
+// 7. The session engine (ACS side, connection requests) and value-change notification.
+void buildSessionEngine(Daemon& d, const Settings& settings, core::Store& sessionStore) {
   core::net::initHttpClient();
-  auto session = std::make_unique<core::SessionEngine>(
-      io, *engine, sessionStore, std::make_unique<core::net::CurlAcsTransport>(), settings.session,
-      core::SessionHooks{[&] { hal->system().reboot(); }, [&] { hal->system().factoryReset(); }});
-  sessionPtr = session.get();
-  session->setPluginNames(plugins->names());
-  session->addSessionListener([](bool started) {
+  d.session = std::make_unique<core::SessionEngine>(
+      d.io, *d.engine, sessionStore, std::make_unique<core::net::CurlAcsTransport>(), settings.session,
+      core::SessionHooks{[&d] { d.hal->system().reboot(); }, [&d] { d.hal->system().factoryReset(); }});
+  d.session->setPluginNames(d.plugins->names());
+  d.session->addSessionListener([](bool started) {
     if (!started) releaseFreedMemory();
   });
-  core::NotificationTracker notifications(io, *engine, sessionStore, settings.notifications);
-  session->setNotificationTracker(&notifications);
+  d.notifications = std::make_unique<core::NotificationTracker>(d.io, *d.engine, sessionStore, settings.notifications);
+  d.session->setNotificationTracker(d.notifications.get());
+}
 
-  // 6. D-Bus.
+// 8. D-Bus, and the signals that stop the daemon.
+void startBus(Daemon& d, const Settings& settings) {
   bus::BusOptions busOptions;
   busOptions.address = settings.busAddress;
   busOptions.log = [](bus::LogLevel l, const std::string& m) {
@@ -436,67 +484,99 @@ int main(int argc, char** argv) {
                                                         : sdk::LogLevel::Debug;
     core::Log::write(level, "bus", m);
   };
-  auto dbus = std::make_unique<bus::DbusService>(io, *engine, *session, busOptions);
-  dbus->start();
-
-  boost::asio::signal_set signals(io, SIGTERM, SIGINT);
-  signals.async_wait([&](const boost::system::error_code& e, int sig) {
+  d.dbus = std::make_unique<bus::DbusService>(d.io, *d.engine, *d.session, busOptions);
+  d.dbus->start();
+  d.signals = std::make_unique<boost::asio::signal_set>(d.io, SIGTERM, SIGINT);
+  d.signals->async_wait([&d](const boost::system::error_code& e, int sig) {
     if (e) return;
     CWMPD_LOG(Info, kLog, "signal " << sig << ": stopping");
-    io.stop();
+    d.io.stop();
   });
-  // 5b. File transfers: their RPCs, queue and TransferComplete reports.
-  core::TransferHooks transferHooks;
-  transferHooks.applyFirmware = [&](const std::string& path) { hal->system().applyFirmware(path); };
-  transferHooks.reboot = [&] { hal->system().reboot(); };
-  transferHooks.exportConfiguration = [&] { return engine->vendorConfiguration().exportConfiguration(); };
-  transferHooks.importConfiguration = [&](const std::string& text) { engine->vendorConfiguration().importConfiguration(text); };
-  transferHooks.autonomousPolicy = [&](const core::soap::AutonomousTransferComplete&) {
-    const std::string p = settings.root + ".ManagementServer.AutonomousTransferCompletePolicy.Enable";
-    return !engine->exists(p) || engine->rawValue(p) == "true";
+}
+
+// 9. File transfers: their RPCs, queue and TransferComplete reports.
+void buildTransfers(Daemon& d, const Settings& settings, core::Store& sessionStore) {
+  core::TransferHooks hooks;
+  hooks.applyFirmware = [&d](const std::string& path) { d.hal->system().applyFirmware(path); };
+  hooks.reboot = [&d] { d.hal->system().reboot(); };
+  hooks.exportConfiguration = [&d] { return d.engine->vendorConfiguration().exportConfiguration(); };
+  hooks.importConfiguration = [&d](const std::string& text) {
+    d.engine->vendorConfiguration().importConfiguration(text);
   };
-  auto transfers = std::make_unique<core::TransferManager>(io, sessionStore, settings.transfers, transferHooks);
-  transfers->attach(*session);
-  transfers->attachModel(*engine);
+  hooks.autonomousPolicy = [&d, root = settings.root](const core::soap::AutonomousTransferComplete&) {
+    const std::string p = root + ".ManagementServer.AutonomousTransferCompletePolicy.Enable";
+    return !d.engine->exists(p) || d.engine->rawValue(p) == "true";
+  };
+  d.transfers = std::make_unique<core::TransferManager>(d.io, sessionStore, settings.transfers, hooks);
+  d.transfers->attach(*d.session);
+  d.transfers->attachModel(*d.engine);
   // Vendor file types the plugins declared (Registrar::fileType); checked at registration.
-  for (const auto& type : plugins->fileTypes()) {
-    transfers->registerFileType(type.type, type.handler);
+  for (const auto& type : d.plugins->fileTypes()) {
+    d.transfers->registerFileType(type.type, type.handler);
     CWMPD_LOG(Info, kLog, "file type '" << type.type << "' handled by plugin " << type.plugin);
   }
-  transfers->start();
-  session->start();
-  notifications.start([&] { session->raiseEvent("4 VALUE CHANGE", ""); });
-  CWMPD_LOG(Notice, kLog, "ready: " << loaded << " plugins, bus " << settings.busAddress
-                                    << ", connection requests on port " << session->connectionRequestPort());
+}
 
-  runMainLoop(io);
+// 10. Everything built: transfers, sessions and notifications start.
+void startServing(Daemon& d, const Settings& settings) {
+  d.transfers->start();
+  d.session->start();
+  d.notifications->start([&d] { d.session->raiseEvent("4 VALUE CHANGE", ""); });
+  CWMPD_LOG(Notice, kLog, "ready: " << d.pluginsLoaded << " plugins, bus " << settings.busAddress
+                                    << ", connection requests on port " << d.session->connectionRequestPort());
+}
 
-  // Orderly shutdown: the session first (it may still need the loop), then the bus, the
-  // plugins, and the model before the plugin libraries that hold its handlers' code.
-  signals.cancel();
-  notifications.stop();
-  transfers->stop();
-  if (!session->stop()) {
+// 11. Orderly shutdown: the session first (it may still need the loop), then the bus, the
+//     plugins, and the model before the plugin libraries that hold its handlers' code.
+//     Returns the exit code (or re-executes the daemon after a simulated reboot).
+int shutDown(Daemon& d, char** argv) {
+  d.signals->cancel();
+  d.notifications->stop();
+  d.transfers->stop();
+  if (!d.session->stop()) {
     // A session is blocked on a slow ACS and its worker still uses the loop and the
     // engine: end here rather than destroy them under it. The stores are committed on
     // every change, so nothing is lost; the interrupted session's events are still
     // queued and go in the next Inform.
-    CWMPD_LOG(Notice, kLog, (reexec ? "restarting (simulated reboot)" : "stopped") << " without waiting for the ACS");
-    if (reexec) reexecSelf(argv);
-    std::_Exit(reexec ? 1 : 0);
+    CWMPD_LOG(Notice, kLog, (d.reexec ? "restarting (simulated reboot)" : "stopped") << " without waiting for the ACS");
+    if (d.reexec) reexecSelf(argv);
+    std::_Exit(d.reexec ? 1 : 0);
   }
-  dbus.reset();
-  transfers.reset();
-  session.reset();
-  plugins->stopAll();
-  engine.reset();
-  plugins.reset();
-  hal.reset();
-  if (reexec) {
+  d.dbus.reset();
+  d.transfers.reset();
+  d.session.reset();
+  d.plugins->stopAll();
+  d.engine.reset();
+  d.plugins.reset();
+  d.hal.reset();
+  if (d.reexec) {
     CWMPD_LOG(Notice, kLog, "restarting (simulated reboot)");
     reexecSelf(argv);
     return 1;
   }
   CWMPD_LOG(Info, kLog, "stopped");
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  tuneMalloc();
+  CommandLine args;
+  if (auto exit = parseArguments(argc, argv, args)) return *exit;
+  core::Config config;
+  Settings settings;
+  if (auto exit = loadConfiguration(args, config, settings)) return *exit;
+  startLogging(args, settings);
+  Stores stores;
+  if (!lockStore(settings.storeDir, stores)) return 1;
+  Daemon agent;
+  if (!startHal(agent, settings)) return 1;
+  if (!loadPlugins(agent, config, settings, *stores.model)) return 1;
+  buildSessionEngine(agent, settings, *stores.session);
+  startBus(agent, settings);
+  buildTransfers(agent, settings, *stores.session);
+  startServing(agent, settings);
+  runMainLoop(agent.io);  // until SIGTERM/SIGINT, or a reboot the ACS or the HAL asked for
+  return shutDown(agent, argv);
 }
