@@ -40,7 +40,8 @@ inline std::shared_ptr<core::Clock> makeDaemonClock(boost::asio::io_context& io)
   }
   std::optional<std::chrono::system_clock::time_point> origin;
   if (const char* o = std::getenv("CWMPD_TEST_TIME_ORIGIN"); o != nullptr && *o != '\0')
-    origin = std::chrono::system_clock::time_point(std::chrono::seconds(std::strtoll(o, nullptr, 10)));
+    origin =
+        std::chrono::system_clock::time_point(std::chrono::seconds(std::strtoll(o, nullptr, 10)));
   std::cerr << "cwmpd: test hook: time runs " << 1 / scale << " times faster\n";
   return core::makeLoopClock(io, scale, origin);
 #else

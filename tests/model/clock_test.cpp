@@ -20,8 +20,14 @@ TEST(ManualClock, RunsTimersInDueOrderAtTheirTimeAndOnlyWhenAdvanced) {
   std::vector<int> ran;
   std::vector<std::chrono::system_clock::duration> at;
   auto a = clock.timer(), b = clock.timer(), c = clock.timer();
-  a->start(30s, [&] { ran.push_back(1); at.push_back(clock.now() - t0); });
-  b->start(10s, [&] { ran.push_back(2); at.push_back(clock.now() - t0); });
+  a->start(30s, [&] {
+    ran.push_back(1);
+    at.push_back(clock.now() - t0);
+  });
+  b->start(10s, [&] {
+    ran.push_back(2);
+    at.push_back(clock.now() - t0);
+  });
   c->start(20s, [&] { ran.push_back(3); });
   c->cancel();
   clock.advance(5s);

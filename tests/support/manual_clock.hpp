@@ -22,7 +22,8 @@ namespace cwmpd::test {
 class ManualClock : public core::Clock, public std::enable_shared_from_this<ManualClock> {
  public:
   // Starts on 2026-01-01T00:00:00Z, a fixed, unremarkable date.
-  ManualClock() : ManualClock(std::chrono::system_clock::time_point(std::chrono::seconds(1767225600))) {}
+  ManualClock()
+      : ManualClock(std::chrono::system_clock::time_point(std::chrono::seconds(1767225600))) {}
   explicit ManualClock(std::chrono::system_clock::time_point start) : wall_(start) {}
 
   std::chrono::system_clock::time_point now() const override {
@@ -59,7 +60,8 @@ class ManualClock : public core::Clock, public std::enable_shared_from_this<Manu
   [[nodiscard]] std::size_t pendingTimers() const { return pending_.size(); }
   // Time left until the next due timer.
   [[nodiscard]] std::chrono::nanoseconds nextDue() const {
-    return pending_.empty() ? std::chrono::nanoseconds::max() : pending_.begin()->first.first - elapsedNow();
+    return pending_.empty() ? std::chrono::nanoseconds::max()
+                            : pending_.begin()->first.first - elapsedNow();
   }
 
  private:
@@ -71,7 +73,8 @@ class ManualClock : public core::Clock, public std::enable_shared_from_this<Manu
     ~ManualTimer() override { cancel(); }
     void start(std::chrono::nanoseconds delay, std::function<void()> work) override {
       cancel();
-      key_ = Key{clock_.elapsedNow() + std::max(delay, std::chrono::nanoseconds(0)), ++clock_.sequence_};
+      key_ = Key{clock_.elapsedNow() + std::max(delay, std::chrono::nanoseconds(0)),
+                 ++clock_.sequence_};
       clock_.pending_.emplace(*key_, [this, work = std::move(work)] {
         key_.reset();
         work();

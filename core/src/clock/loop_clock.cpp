@@ -19,9 +19,11 @@ class LoopTimer : public Timer {
 
   void start(nanoseconds delay, std::function<void()> work) override {
     cancel();
-    const auto real = scale_ == 1.0 ? delay : nanoseconds(static_cast<nanoseconds::rep>(delay.count() * scale_));
+    const auto real =
+        scale_ == 1.0 ? delay : nanoseconds(static_cast<nanoseconds::rep>(delay.count() * scale_));
     timer_.expires_after(std::max(real, nanoseconds(0)));
-    timer_.async_wait([gen = generation_, want = *generation_, work = std::move(work)](const boost::system::error_code& ec) {
+    timer_.async_wait([gen = generation_, want = *generation_,
+                       work = std::move(work)](const boost::system::error_code& ec) {
       if (!ec && *gen == want) work();
     });
   }
@@ -40,18 +42,23 @@ class LoopTimer : public Timer {
 class LoopClock : public Clock {
  public:
   LoopClock(asio::io_context& io, double scale, std::chrono::system_clock::time_point origin)
-      : io_(io), scale_(scale), wallOrigin_(origin), steadyOrigin_(std::chrono::steady_clock::now()) {}
+      : io_(io),
+        scale_(scale),
+        wallOrigin_(origin),
+        steadyOrigin_(std::chrono::steady_clock::now()) {}
 
   std::chrono::system_clock::time_point now() const override {
     const auto real = std::chrono::system_clock::now();
     if (scale_ == 1.0) return real;
-    return wallOrigin_ + duration_cast<std::chrono::system_clock::duration>((real - wallOrigin_) / scale_);
+    return wallOrigin_ +
+           duration_cast<std::chrono::system_clock::duration>((real - wallOrigin_) / scale_);
   }
 
   std::chrono::steady_clock::time_point steadyNow() const override {
     const auto real = std::chrono::steady_clock::now();
     if (scale_ == 1.0) return real;
-    return steadyOrigin_ + duration_cast<std::chrono::steady_clock::duration>((real - steadyOrigin_) / scale_);
+    return steadyOrigin_ +
+           duration_cast<std::chrono::steady_clock::duration>((real - steadyOrigin_) / scale_);
   }
 
   std::unique_ptr<Timer> timer() override { return std::make_unique<LoopTimer>(io_, scale_); }
