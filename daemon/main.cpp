@@ -128,7 +128,8 @@ Settings readSettings(const core::Config& c) {
     c.fail("hal", "backend", "must be linux or sim, got " + core::Config::quote(s.hal.backend));
   s.hal.simDir = resolvePath(c, c.get("hal", "sim_dir"));
   if (s.hal.backend == "sim" && s.hal.simDir.empty()) c.fail("hal", "sim_dir", "is required with backend = sim");
-  for (const char* a : {"reboot", "factory_reset", "firmware_apply", "wifi_apply", "voice_apply"}) {
+  for (const char* a : {"reboot", "factory_reset", "firmware_apply", "wifi_apply", "voice_apply",
+                        "pon_status", "pon_auth"}) {
     std::string v = c.get("hal", std::string(a) + "_command");
     if (!v.empty()) s.hal.commands[a] = v;
   }
@@ -136,6 +137,7 @@ Settings readSettings(const core::Config& c) {
   s.hal.readCacheTtl = std::chrono::milliseconds(c.getInt("hal", "read_cache_ms", 100, 0, 10000));
   s.hal.wifiStatusDir = resolvePath(c, c.get("hal", "wifi_status_dir"));
   s.hal.voiceStatusDir = resolvePath(c, c.get("hal", "voice_status_dir"));
+  s.hal.ponStatusDir = resolvePath(c, c.get("hal", "pon_status_dir"));
   s.hal.sfpSysfsBase = resolvePath(c, c.get("hal", "sfp_dir"));
   for (const auto& pair : c.getList("hal", "transceivers")) {
     auto eq = pair.find('=');

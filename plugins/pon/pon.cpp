@@ -34,6 +34,8 @@
 #include <string>
 #include <vector>
 
+#include "onu.hpp"
+
 namespace {
 
 using cwmpd::sdk::Change;
@@ -117,6 +119,7 @@ class PonPlugin : public cwmpd::sdk::Plugin {
     } else {
       registerTr098(reg);
     }
+    onu_.registerModel(reg);
   }
 
   void start(Host& host) override {
@@ -138,13 +141,14 @@ class PonPlugin : public cwmpd::sdk::Plugin {
         rows_[name] = table + std::to_string(n) + ".X_CT-COM_GponInterfaceConfig.";
       }
     }
+    const bool onu = onu_.start(host);
     double seconds = 10;
     try {
       seconds = std::stod(host.config("pon", "poll_interval", "10"));
     } catch (const std::exception&) {
       host.log(LogLevel::Warning, "[pon] poll_interval is not a number; using 10 seconds");
     }
-    if (seconds > 0 && !last_.empty()) {
+    if (seconds > 0 && (!last_.empty() || onu)) {
       auto interval = std::chrono::duration_cast<std::chrono::milliseconds>(
           std::chrono::duration<double>(seconds));
       if (interval.count() < 1) interval = std::chrono::milliseconds(1);
@@ -172,8 +176,13 @@ class PonPlugin : public cwmpd::sdk::Plugin {
 
   // ------------------------------------------------------------ polling
 
-  // On the main loop: compares every transceiver with what was seen last.
+  // On the main loop: compares every transceiver with what was seen last, then the ONU.
   void check() {
+    checkOptics();
+    onu_.check();
+  }
+
+  void checkOptics() {
     for (auto& [name, seen] : last_) {
       hal::TransceiverStatus s;
       try {
@@ -362,6 +371,11 @@ class PonPlugin : public cwmpd::sdk::Plugin {
   std::map<std::string, std::string> rows_;       // transceiver -> object path (either root)
   std::map<std::uint32_t, std::string> wanRows_;  // TR-098 WANDevice number -> transceiver
   cwmpd::sdk::TimerId timer_ = 0;  // the poll (Host::startPeriodicTimer)
+  // The ONU (onu.hpp); under TR-098 its GPON object is the row of the ANI's transceiver.
+  cwmpd_pon::Onu onu_{[this](const std::string& transceiver) {
+    auto it = rows_.find(transceiver);
+    return it == rows_.end() ? std::string() : it->second;
+  }};
 };
 
 }  // namespace
@@ -370,4 +384,5 @@ CWMPD_PLUGIN(PonPlugin, "pon", "1.0")
 
 // The config keys this plugin reads (Host::config): any other key is a config error.
 CWMPD_PLUGIN_CONFIG_KEYS({"pon", "poll_interval", cwmpd::sdk::ConfigType::Number},
+                         {"pon", "state_file", cwmpd::sdk::ConfigType::Path},
                          {"wan", "interface", cwmpd::sdk::ConfigType::String})

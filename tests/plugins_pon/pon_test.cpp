@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -65,16 +67,37 @@ fs::path optics(const PluginHarness& h) { return fs::path(h.dir) / "sim" / "opti
 struct ChangeLog {
   PluginHarness* harness = nullptr;
   std::vector<std::string> names;
+  std::vector<std::string> values;  // values[i] is the value of names[i]
   void attach(PluginHarness& h) {
     harness = &h;
     h.engine->addChangeListener([this](const std::vector<cwmpd::core::CommittedChange>& cs, Source) {
-      for (const auto& c : cs) names.push_back(c.name);
+      for (const auto& c : cs) {
+        names.push_back(c.name);
+        values.push_back(c.value);
+      }
     });
   }
-  void clear() { names.clear(); }
+  void clear() {
+    names.clear();
+    values.clear();
+  }
   bool waitFor(const std::string& name, std::chrono::seconds deadline) {
     return harness->runUntil([&] { return std::find(names.begin(), names.end(), name) != names.end(); },
                              deadline);
+  }
+  // Waits until `name` changed `count` times in all.
+  bool waitForCount(const std::string& name, std::size_t count, std::chrono::seconds deadline) {
+    return harness->runUntil([&] { return this->count(name) >= count; }, deadline);
+  }
+  [[nodiscard]] std::size_t count(const std::string& name) const {
+    return static_cast<std::size_t>(std::count(names.begin(), names.end(), name));
+  }
+  // The values `name` took, in order.
+  [[nodiscard]] std::vector<std::string> valuesOf(const std::string& name) const {
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < names.size(); ++i)
+      if (names[i] == name) out.push_back(values[i]);
+    return out;
   }
 };
 
@@ -283,6 +306,298 @@ TEST(PonPluginIgd, RxAlarmRaisesAValueChangeOnRxPower) {
   put16(a2h, kRxPower, 5);
   writePage(optics(h) / "a2h.bin", a2h);
   EXPECT_TRUE(log.waitFor(std::string(kGpon) + "RXPower", std::chrono::seconds(20)));
+}
+
+// ------------------------------------------------------------------ the ONU (issue 16)
+
+fs::path onuIni(const fs::path& sim) { return sim / "pon" / "onu.ini"; }
+
+// Rewrites keys of the sim's onu.ini (atomically, as the HAL reads it at any time).
+void setOnu(const fs::path& sim, const std::map<std::string, std::string>& kv) {
+  std::ifstream in(onuIni(sim));
+  std::ostringstream out;
+  std::map<std::string, std::string> left = kv;
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto eq = line.find(" = ");
+    const std::string key = eq == std::string::npos ? "" : line.substr(0, eq);
+    if (!key.empty() && left.count(key)) {
+      out << key << " = " << left[key] << "\n";
+      left.erase(key);
+    } else {
+      out << line << "\n";
+    }
+  }
+  for (const auto& [k, v] : left) out << k << " = " << v << "\n";
+  const fs::path tmp = onuIni(sim).string() + ".tmp";
+  std::ofstream(tmp) << out.str();
+  fs::rename(tmp, onuIni(sim));
+}
+
+fs::path simOf(const PluginHarness& h) { return fs::path(h.dir) / "sim"; }
+
+constexpr const char* kOnu = "Device.XPON.ONU.1.";
+constexpr const char* kAni = "Device.XPON.ONU.1.ANI.1.";
+constexpr const char* kState = "Device.XPON.ONU.1.ANI.1.TC.ONUActivation.ONUState";
+constexpr const char* kAlarms = "Device.XPON.ONU.1.ANI.1.TC.Alarms.";
+constexpr const char* kUserInfo181 = "Device.X_CT-COM_UserInfo.";
+constexpr const char* kUserInfo098 = "InternetGatewayDevice.X_CT-COM_UserInfo.";
+constexpr const char* kBind = "X CT-COM BIND";
+
+std::string fast(const fs::path& stateDir) {
+  return "[pon]\npoll_interval = 0.05\nstate_file = " + (stateDir / "pon.state").string() + "\n";
+}
+
+TEST(PonOnuDevice, TheXponTreeShowsTheHalsOnu) {
+  PluginHarness h("Device", {"pon"}, "[pon]\npoll_interval = 0\n");
+  const std::string onu = kOnu, ani = kAni;
+  EXPECT_EQ(h.value("Device.XPON.ONUNumberOfEntries"), "1");
+  EXPECT_EQ(h.value(onu + "Enable"), "true");
+  EXPECT_EQ(h.value(onu + "Version"), "1.0");
+  EXPECT_EQ(h.value(onu + "EquipmentID"), "SIM-ONT-4000");
+  EXPECT_EQ(h.value(onu + "ANINumberOfEntries"), "1");
+  EXPECT_EQ(h.value(ani + "Status"), "Up");
+  EXPECT_EQ(h.value(ani + "PONMode"), "G-PON");
+  EXPECT_EQ(h.value(kState), "O5");
+  EXPECT_EQ(h.value(ani + "TC.ONUActivation.VendorID"), "SIMC");
+  EXPECT_EQ(h.value(ani + "TC.ONUActivation.SerialNumber"), "SIMC00000001");
+  EXPECT_EQ(h.value(ani + "TC.ONUActivation.ONUID"), "1");
+  EXPECT_EQ(h.value(ani + "TC.PM.PHY.CorrectedFECBytes"), "1024");
+  EXPECT_EQ(h.value(ani + "TC.PM.PHY.TotalFECCodewords"), "1000000");
+  EXPECT_EQ(h.value(ani + "TC.PM.GEM.FramesReceived"), "7000");
+  EXPECT_EQ(h.value(ani + "TC.PM.PLOAM.RangingTime"), "6400");
+  EXPECT_EQ(h.value(ani + "TC.PM.OMCI.BaselineMessagesReceived"), "210");
+  EXPECT_EQ(h.value(ani + "TC.PerformanceThresholds.SignalFail"), "5");
+  EXPECT_EQ(h.value(ani + "TC.PerformanceThresholds.SignalDegrade"), "9");
+  EXPECT_EQ(h.value(std::string(kAlarms) + "LOS"), "false");
+  EXPECT_EQ(h.value(std::string(kAlarms) + "SF"), "false");
+  // GEM ports and user ports are rows, keyed by port ID and interface name.
+  EXPECT_EQ(h.value(ani + "TC.GEM.PortNumberOfEntries"), "2");
+  EXPECT_EQ(h.value(ani + "TC.GEM.Port.1.PortID"), "1025");
+  EXPECT_EQ(h.value(ani + "TC.GEM.Port.1.Direction"), "bidirectional");
+  EXPECT_EQ(h.value(ani + "TC.GEM.Port.2.PortType"), "multicast");
+  EXPECT_EQ(h.value(ani + "TC.GEM.Port.2.PM.FramesReceived"), "1000");
+  EXPECT_EQ(h.value(onu + "EthernetUNINumberOfEntries"), "3");
+  EXPECT_EQ(h.value(onu + "EthernetUNI.1.Name"), "eth1");
+  EXPECT_EQ(h.value(onu + "EthernetUNI.3.Name"), "eth3");
+  EXPECT_EQ(h.value(onu + "EthernetUNI.1.ANIs"), "Device.XPON.ONU.1.ANI.1");
+  std::ofstream(simOf(h) / "net" / "eth2" / "statistics" / "rx_bytes") << "4242\n";
+  EXPECT_EQ(h.value(onu + "EthernetUNI.2.Stats.BytesReceived"), "4242");
+  // The ANI's module, from the SFF-8472 pages: Rx -18.386 dBm is -184 in 0.1 dBm.
+  EXPECT_EQ(h.value(ani + "TransceiverNumberOfEntries"), "1");
+  EXPECT_EQ(h.value(ani + "Transceiver.1.VendorName"), "SIMPHOTONICS");
+  EXPECT_EQ(h.value(ani + "Transceiver.1.RxPower"), "-184");
+  EXPECT_EQ(h.value(ani + "Transceiver.1.TxPower"), "21");
+  EXPECT_EQ(h.value(ani + "Transceiver.1.Temperature"), "43");  // 42.5 degC rounded
+  // SoftwareImage from the HAL's firmware banks (the sim box has one, active).
+  EXPECT_EQ(h.value(onu + "SoftwareImageNumberOfEntries"), "1");
+  EXPECT_EQ(h.value(onu + "SoftwareImage.1.ID"), "0");
+  EXPECT_EQ(h.value(onu + "SoftwareImage.1.Version"), "0.1.0-sim");
+  EXPECT_EQ(h.value(onu + "SoftwareImage.1.IsActive"), "true");
+  EXPECT_EQ(h.value(onu + "SoftwareImage.1.IsValid"), "true");
+  // No LOID yet: registration not started.
+  EXPECT_EQ(h.value(std::string(kUserInfo181) + "Status"), "6");
+  EXPECT_EQ(h.value(std::string(kUserInfo181) + "Result"), "0");
+  EXPECT_EQ(h.value(std::string(kUserInfo181) + "Progress"), "80");
+}
+
+TEST(PonOnuDevice, WithoutAnOnuThereIsNoXponRow) {
+  const cwmpd::testing::SimStateDir state;
+  fs::remove_all(state.sim() / "pon");
+  PluginHarness h("Device", {"pon"}, "[pon]\npoll_interval = 0\n", state.path.string());
+  EXPECT_EQ(h.value("Device.XPON.ONUNumberOfEntries"), "0");
+  EXPECT_EQ(h.value(std::string(kUserInfo181) + "Status"), "6");
+}
+
+TEST(PonOnuDevice, ABrokenOnuFileNeverFaultsAReadOrStopsThePoll) {
+  ChangeLog log;
+  const cwmpd::testing::SimStateDir state;
+  PluginHarness h("Device", {"pon"}, fast(state.path), state.path.string());
+  log.attach(h);
+  std::ofstream(onuIni(state.sim())) << "state = O42\n";
+  EXPECT_NO_THROW((void)h.value(kState));
+  std::ofstream(onuIni(state.sim())) << "state = O3\n";
+  EXPECT_TRUE(log.waitFor(kState, std::chrono::seconds(20)));
+}
+
+TEST(PonOnuDevice, PasswordsGoToTheOnuAndReadBackEmpty) {
+  PluginHarness h("Device", {"pon"}, "[pon]\npoll_interval = 0\n");
+  const std::string auth = std::string(kAni) + "TC.Authentication.";
+  ASSERT_EQ(h.setFaultCode(auth + "Password", "ploam-secret"), 0);
+  EXPECT_EQ(h.value(auth + "Password"), "");
+  ASSERT_EQ(h.setFaultCode(std::string(kUserInfo181) + "UserName", "LOID-0001"), 0);
+  ASSERT_EQ(h.setFaultCode(std::string(kUserInfo181) + "Password", "loid-secret"), 0);
+  EXPECT_EQ(h.value(std::string(kUserInfo181) + "UserName"), "LOID-0001");
+  EXPECT_EQ(h.value(std::string(kUserInfo181) + "Password"), "");
+  std::ifstream in(simOf(h) / "pon" / "credentials.ini");
+  std::stringstream creds;
+  creds << in.rdbuf();
+  EXPECT_NE(creds.str().find("loid = LOID-0001\n"), std::string::npos) << creds.str();
+  EXPECT_NE(creds.str().find("loid_password = loid-secret\n"), std::string::npos);
+  EXPECT_NE(creds.str().find("password = ploam-secret\n"), std::string::npos);
+  // The ONU authenticates anew: in progress, no result yet.
+  EXPECT_EQ(h.value(std::string(kUserInfo181) + "Status"), "1");
+  EXPECT_EQ(h.value(std::string(kUserInfo181) + "Result"), "0");
+}
+
+TEST(PonOnuDevice, EachActivationStepIsOneValueChange) {
+  ChangeLog log;
+  const cwmpd::testing::SimStateDir state;
+  setOnu(state.sim(), {{"state", "O1"}, {"onu_id", ""}});
+  PluginHarness h("Device", {"pon"}, fast(state.path), state.path.string());
+  log.attach(h);
+  EXPECT_EQ(h.value(std::string(kAni) + "Status"), "Down");
+  std::size_t n = 0;
+  for (const char* s : {"O2", "O3", "O4", "O5"}) {
+    setOnu(state.sim(), {{"state", s}});
+    ASSERT_TRUE(log.waitForCount(kState, ++n, std::chrono::seconds(20))) << s;
+  }
+  EXPECT_EQ(log.valuesOf(kState), (std::vector<std::string>{"O2", "O3", "O4", "O5"}));
+  EXPECT_EQ(log.valuesOf(std::string(kAni) + "Status"), (std::vector<std::string>{"Dormant", "Up"}));
+}
+
+TEST(PonOnuDevice, BindOnceAfterALoidChangeNotAfterARestart) {
+  const cwmpd::testing::SimStateDir state;
+  setOnu(state.sim(), {{"state", "O1"}});
+  const std::string ui = kUserInfo181;
+  {
+    ChangeLog log;
+    PluginHarness h("Device", {"pon"}, fast(state.path), state.path.string());
+    log.attach(h);
+    ASSERT_EQ(h.setFaultCode(ui + "UserName", "LOID-0001"), 0);
+    EXPECT_EQ(h.value(ui + "Status"), "1");
+    setOnu(state.sim(), {{"state", "O5"}, {"loid_auth", "success"}});
+    ASSERT_TRUE(h.runUntil([&] { return !h.events.empty(); }, std::chrono::seconds(20)));
+    EXPECT_EQ(h.events, (std::vector<std::string>{kBind}));
+    EXPECT_EQ(log.valuesOf(ui + "Status"), (std::vector<std::string>{"0"}));
+    EXPECT_EQ(log.valuesOf(ui + "Result"), (std::vector<std::string>{"1"}));
+    EXPECT_EQ(h.value(ui + "Progress"), "100");
+    // Still registered on later polls: no second BIND (a LOS toggle marks later polls).
+    setOnu(state.sim(), {{"alarms", "lof"}});
+    ASSERT_TRUE(log.waitFor(std::string(kAlarms) + "LOF", std::chrono::seconds(20)));
+    EXPECT_EQ(h.events.size(), 1u);
+  }
+  {
+    // An ordinary restart, the ONU registered all along: no BIND.
+    ChangeLog log;
+    PluginHarness h("Device", {"pon"}, fast(state.path), state.path.string());
+    log.attach(h);
+    setOnu(state.sim(), {{"alarms", ""}});
+    ASSERT_TRUE(log.waitFor(std::string(kAlarms) + "LOF", std::chrono::seconds(20)));
+    EXPECT_TRUE(h.events.empty());
+    // A new LOID: the ONU authenticates again, and its success is a new BIND.
+    ASSERT_EQ(h.setFaultCode(ui + "UserName", "LOID-0002"), 0);
+    EXPECT_EQ(h.value(ui + "Status"), "1");
+    setOnu(state.sim(), {{"loid_auth", "success"}});
+    ASSERT_TRUE(h.runUntil([&] { return !h.events.empty(); }, std::chrono::seconds(20)));
+    EXPECT_EQ(h.events, (std::vector<std::string>{kBind}));
+  }
+}
+
+TEST(PonOnuDevice, AFailedRegistrationSaysWhy) {
+  PluginHarness h("Device", {"pon"}, "[pon]\npoll_interval = 0\n");
+  const std::string ui = kUserInfo181;
+  ASSERT_EQ(h.setFaultCode(ui + "UserName", "LOID-0001"), 0);
+  for (const auto& [auth, status] : std::vector<std::pair<std::string, std::string>>{
+           {"loid_unknown", "2"}, {"password_wrong", "3"}, {"loid_conflict", "4"}, {"timeout", "5"}}) {
+    setOnu(simOf(h), {{"loid_auth", auth}});
+    EXPECT_EQ(h.value(ui + "Status"), status) << auth;
+    EXPECT_EQ(h.value(ui + "Result"), "2") << auth;
+  }
+  EXPECT_TRUE(h.events.empty());
+}
+
+TEST(PonOnuDevice, LosRaisedAndClearedAreOneValueChangeEach) {
+  ChangeLog log;
+  const cwmpd::testing::SimStateDir state;
+  PluginHarness h("Device", {"pon"}, fast(state.path), state.path.string());
+  log.attach(h);
+  const std::string los = std::string(kAlarms) + "LOS", lof = std::string(kAlarms) + "LOF";
+  setOnu(state.sim(), {{"alarms", "los"}});
+  ASSERT_TRUE(log.waitForCount(los, 1, std::chrono::seconds(20)));
+  // Polls go on (LOF marks a later one); LOS stays raised without another change.
+  setOnu(state.sim(), {{"alarms", "los,lof"}});
+  ASSERT_TRUE(log.waitForCount(lof, 1, std::chrono::seconds(20)));
+  setOnu(state.sim(), {{"alarms", "lof"}});
+  ASSERT_TRUE(log.waitForCount(los, 2, std::chrono::seconds(20)));
+  setOnu(state.sim(), {{"alarms", ""}});
+  ASSERT_TRUE(log.waitForCount(lof, 2, std::chrono::seconds(20)));
+  EXPECT_EQ(log.valuesOf(los), (std::vector<std::string>{"true", "false"}));
+  EXPECT_EQ(h.value(los), "false");
+}
+
+// The demo module's Rx power thresholds (config/sim/make-optics.py): low alarm -29 dBm
+// (13 x 0.1 uW), low warning -28 dBm (16). SF: raised below the alarm, cleared at the
+// warning; SD: raised below the warning, cleared 1 dB above it (-27 dBm, 20).
+TEST(PonOnuDevice, RxPowerBelowSignalFailIsOneChangeWithHysteresis) {
+  ChangeLog log;
+  const cwmpd::testing::SimStateDir state;
+  PluginHarness h("Device", {"pon"}, fast(state.path), state.path.string());
+  log.attach(h);
+  const fs::path a2hPath = state.sim() / "optics" / "pon0" / "a2h.bin";
+  const Bytes original = readPage(a2hPath);
+  ASSERT_EQ(u16(original, kRxPowerLowAlarm), 13u);
+  ASSERT_EQ(u16(original, 38), 16u);  // low Rx power warning
+  const std::string sf = std::string(kAlarms) + "SF", sd = std::string(kAlarms) + "SD";
+  const std::string lof = std::string(kAlarms) + "LOF";
+  auto rx = [&](unsigned v) {
+    Bytes a2h = original;
+    put16(a2h, kRxPower, v);
+    writePage(a2hPath, a2h);
+  };
+  std::size_t marks = 0;
+  auto mark = [&] {  // an unrelated change: every poll before it has been seen
+    setOnu(state.sim(), {{"alarms", marks % 2 == 0 ? "lof" : ""}});
+    return log.waitForCount(lof, ++marks, std::chrono::seconds(20));
+  };
+  rx(5);  // below the alarm
+  ASSERT_TRUE(log.waitForCount(sf, 1, std::chrono::seconds(20)));
+  rx(14);  // above the alarm, below the warning: SF holds
+  ASSERT_TRUE(mark());
+  rx(12);
+  ASSERT_TRUE(mark());
+  rx(14);
+  ASSERT_TRUE(mark());
+  EXPECT_EQ(log.count(sf), 1u);
+  rx(18);  // at the warning: SF clears, SD holds
+  ASSERT_TRUE(log.waitForCount(sf, 2, std::chrono::seconds(20)));
+  rx(15);
+  ASSERT_TRUE(mark());
+  rx(18);
+  ASSERT_TRUE(mark());
+  EXPECT_EQ(log.count(sd), 1u);
+  rx(100);  // well above: SD clears
+  ASSERT_TRUE(log.waitForCount(sd, 2, std::chrono::seconds(20)));
+  ASSERT_TRUE(mark());
+  EXPECT_EQ(log.valuesOf(sf), (std::vector<std::string>{"true", "false"}));
+  EXPECT_EQ(log.valuesOf(sd), (std::vector<std::string>{"true", "false"}));
+}
+
+TEST(PonOnuIgd, GponObjectAndUserInfoCarryTheOnu) {
+  ChangeLog log;
+  const cwmpd::testing::SimStateDir state;
+  PluginHarness h("InternetGatewayDevice", {"wan", "pon"}, fast(state.path), state.path.string());
+  log.attach(h);
+  const std::string g = kGponOfWan, ui = kUserInfo098;
+  EXPECT_EQ(h.value(g + "ONUState"), "O5");
+  EXPECT_EQ(h.value(g + "ONUID"), "1");
+  EXPECT_EQ(h.value(g + "LOS"), "false");
+  EXPECT_EQ(h.value(g + "Stats.TotalFECCodewords"), "1000000");
+  EXPECT_EQ(h.value(g + "Stats.OMCIMessagesReceived"), "210");
+  EXPECT_EQ(h.value(ui + "Status"), "6");
+  ASSERT_EQ(h.setFaultCode(ui + "UserName", "LOID-0098"), 0);
+  ASSERT_EQ(h.setFaultCode(ui + "Password", "pw"), 0);
+  EXPECT_EQ(h.value(ui + "Password"), "");
+  EXPECT_EQ(h.value(ui + "Status"), "1");
+  setOnu(state.sim(), {{"state", "O4"}});
+  ASSERT_TRUE(log.waitFor(g + "ONUState", std::chrono::seconds(20)));
+  setOnu(state.sim(), {{"state", "O5"}, {"loid_auth", "success"}, {"alarms", "los"}});
+  ASSERT_TRUE(h.runUntil([&] { return !h.events.empty(); }, std::chrono::seconds(20)));
+  EXPECT_EQ(h.events, (std::vector<std::string>{kBind}));
+  EXPECT_EQ(h.value(ui + "Status"), "0");
+  EXPECT_EQ(h.value(ui + "Result"), "1");
+  EXPECT_EQ(log.valuesOf(g + "ONUState"), (std::vector<std::string>{"O4", "O5"}));
+  EXPECT_EQ(log.valuesOf(g + "LOS"), (std::vector<std::string>{"true"}));
 }
 
 }  // namespace

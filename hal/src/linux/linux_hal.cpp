@@ -102,13 +102,15 @@ class LinuxHal final : public Hal {
         optics_(config_),
         wifi_(config_),
         voice_(config_),
-        system_(config_) {}
+        system_(config_),
+        pon_(config_) {}
   const char* backend() const noexcept override { return "linux"; }
   NetworkDevices& network() override { return network_; }
   OpticalTransceivers& optics() override { return optics_; }
   WiFi& wifi() override { return wifi_; }
   Voice& voice() override { return voice_; }
   System& system() override { return system_; }
+  Pon& pon() override { return pon_; }
 
  private:
   const HalConfig config_;
@@ -117,6 +119,7 @@ class LinuxHal final : public Hal {
   LinuxWifi wifi_;
   LinuxVoice voice_;
   LinuxSystem system_;
+  LinuxPon pon_;
 };
 
 }  // namespace
@@ -125,7 +128,7 @@ std::unique_ptr<Hal> makeLinuxHal(const HalConfig& config) {
   for (const auto& [key, line] : config.commands) {
     (void)line;
     static const char* const kKnown[] = {"reboot", "factory_reset", "firmware_apply", "wifi_apply",
-                                         "voice_apply"};
+                                         "voice_apply", "pon_status", "pon_auth"};
     if (std::find(std::begin(kKnown), std::end(kKnown), key) == std::end(kKnown)) {
       throw HalError("hal: unknown command key '" + key + "'");
     }

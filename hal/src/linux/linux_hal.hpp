@@ -2,7 +2,9 @@
 // and configured commands.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,7 +18,8 @@ namespace cwmpd::hal::linux_backend {
 [[nodiscard]] std::unique_ptr<Hal> makeLinuxHal(const HalConfig& config);
 
 // Runs commands[key] with `args` appended and `env` added; HalError when not configured.
-void runConfigured(const HalConfig& config, const std::string& key,
+// Returns the command's output (stdout and stderr, at most 64 KiB).
+std::string runConfigured(const HalConfig& config, const std::string& key,
                    const std::vector<std::string>& args,
                    const std::map<std::string, std::string>& env);
 [[nodiscard]] bool hasCommand(const HalConfig& config, const std::string& key);
@@ -53,6 +56,21 @@ class LinuxOptics final : public OpticalTransceivers {
   };
   [[nodiscard]] Pages read(std::string_view name) const;
   const HalConfig& config_;
+};
+
+// The ONU: the pon_status command's output, else <ponStatusDir>/onu.ini (both in the sim
+// format, hal/README.md "PON"), else no ONU. Command output is kept for readCacheTtl.
+class LinuxPon final : public Pon {
+ public:
+  explicit LinuxPon(const HalConfig& config) : config_(config) {}
+  OnuStatus status() override;
+  void setCredentials(const PonCredentials& credentials) override;
+
+ private:
+  const HalConfig& config_;
+  std::string cached_;
+  std::chrono::steady_clock::time_point cachedAt_{};
+  bool haveCache_ = false;
 };
 
 class LinuxSystem final : public System {

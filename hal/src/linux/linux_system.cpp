@@ -17,13 +17,13 @@ bool hasCommand(const HalConfig& config, const std::string& key) {
   return it != config.commands.end() && !trim(it->second).empty();
 }
 
-void runConfigured(const HalConfig& config, const std::string& key,
-                   const std::vector<std::string>& args,
-                   const std::map<std::string, std::string>& env) {
+std::string runConfigured(const HalConfig& config, const std::string& key,
+                          const std::vector<std::string>& args,
+                          const std::map<std::string, std::string>& env) {
   if (!hasCommand(config, key)) throw HalError("no '" + key + "' command configured");
   auto argv = splitCommandLine(config.commands.at(key));
   argv.insert(argv.end(), args.begin(), args.end());
-  runCommand(key, argv, env, config.commandTimeout);
+  return runCommand(key, argv, env, config.commandTimeout).output;
 }
 
 namespace {

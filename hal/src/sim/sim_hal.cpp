@@ -64,13 +64,15 @@ class SimHal final : public Hal {
         optics_(dir / "optics"),
         wifi_(dir),
         voice_(dir),
-        system_(dir, std::move(hooks)) {}
+        system_(dir, std::move(hooks)),
+        pon_(dir) {}
   const char* backend() const noexcept override { return "sim"; }
   NetworkDevices& network() override { return network_; }
   OpticalTransceivers& optics() override { return optics_; }
   WiFi& wifi() override { return wifi_; }
   Voice& voice() override { return voice_; }
   System& system() override { return system_; }
+  Pon& pon() override { return pon_; }
 
  private:
   SimNetwork network_;
@@ -78,6 +80,7 @@ class SimHal final : public Hal {
   SimWifi wifi_;
   SimVoice voice_;
   SimSystem system_;
+  SimPon pon_;
 };
 
 }  // namespace

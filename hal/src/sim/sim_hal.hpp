@@ -43,6 +43,19 @@ class SimOptics final : public OpticalTransceivers {
   std::filesystem::path dir_;  // <sim_dir>/optics
 };
 
+// <sim_dir>/pon/: onu.ini and gem/<n>.ini (hal/README.md). setCredentials() writes
+// pon/credentials.ini, sets loid_auth = in_progress and counts run/pon_auth_restarts.
+class SimPon final : public Pon {
+ public:
+  explicit SimPon(const std::filesystem::path& dir) : dir_(dir / "pon"), run_(dir / "run") {}
+  OnuStatus status() override;
+  void setCredentials(const PonCredentials& credentials) override;
+
+ private:
+  std::filesystem::path dir_;  // <sim_dir>/pon
+  std::filesystem::path run_;  // <sim_dir>/run
+};
+
 class SimSystem final : public System {
  public:
   SimSystem(std::filesystem::path dir, SystemHooks hooks);

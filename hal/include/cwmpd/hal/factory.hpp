@@ -31,7 +31,7 @@ struct HalConfig {
   // a shell (double quotes group words). Keys: reboot, factory_reset, firmware_apply
   // (image path appended as last argument), wifi_apply and voice_apply (path of the
   // written config file appended). Each also gets its argument in the environment
-  // (CWMPD_FIRMWARE_IMAGE, CWMPD_CONFIG_FILE).
+  // (CWMPD_FIRMWARE_IMAGE, CWMPD_CONFIG_FILE); pon_status and pon_auth (see ponStatusDir).
   std::map<std::string, std::string> commands;
   std::chrono::milliseconds commandTimeout{std::chrono::seconds(60)};
 
@@ -47,6 +47,12 @@ struct HalConfig {
   // by the platform's own daemons; empty means "no Wi-Fi" / "no voice" (empty lists).
   std::string wifiStatusDir;
   std::string voiceStatusDir;
+  // Linux: the ONU. The "pon_status" command (when configured) prints the ONU status in
+  // the sim's pon/onu.ini format, else <ponStatusDir>/onu.ini is read; neither means no
+  // ONU. The "pon_auth" command gets new LOID credentials in the environment
+  // (CWMPD_PON_LOID, CWMPD_PON_LOID_PASSWORD, CWMPD_PON_PASSWORD, CWMPD_PON_PASSWORD_HEX)
+  // and restarts the authentication. hal/README.md "PON" has the contract.
+  std::string ponStatusDir;
   // Where apply() writes the batch (INI) before running wifi_apply/voice_apply; empty
   // means a file in the system temp directory.
   std::string wifiConfigFile;

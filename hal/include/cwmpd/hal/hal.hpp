@@ -10,6 +10,7 @@
 #include "cwmpd/hal/error.hpp"
 #include "cwmpd/hal/network.hpp"
 #include "cwmpd/hal/optics.hpp"
+#include "cwmpd/hal/pon.hpp"
 #include "cwmpd/hal/system.hpp"
 #include "cwmpd/hal/voice.hpp"
 #include "cwmpd/hal/wifi.hpp"
@@ -27,6 +28,8 @@ class Hal {
   virtual WiFi& wifi() = 0;
   virtual Voice& voice() = 0;
   virtual System& system() = 0;
+  // The PON ONU; status().present is false on a box without one.
+  virtual Pon& pon() = 0;
 };
 
 }  // namespace cwmpd::hal

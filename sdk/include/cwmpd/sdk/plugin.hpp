@@ -58,7 +58,8 @@ namespace cwmpd::sdk {
 // 4: Host timers (startTimer, startPeriodicTimer, cancelTimer); the shared plugin
 //    helpers cwmpd/sdk/staging.hpp, periodic.hpp and values.hpp.
 // 5: the SDK is its own include root (sdk/include: cwmpd/sdk and cwmpd/hal only, nothing of
-//    core), the shared upstream-interface rule (cwmpd/hal/network.hpp).
+//    core), the shared upstream-interface rule (cwmpd/hal/network.hpp), hal::Hal::pon()
+//    (a new virtual) and cwmpd/hal/pon.hpp.
 inline constexpr std::uint32_t kAbiVersion = 5;
 
 #if defined(__clang__)
