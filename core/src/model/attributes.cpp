@@ -16,8 +16,9 @@ Attr AttributeTable::of(const Node& n, const ParamDef& p) const {
 std::vector<ParameterAttributes> AttributeTable::get(const std::vector<std::string>& names,
                                                      const PathResolver& resolver) const {
   std::vector<ParameterAttributes> out;
+  Node* hint = nullptr;
   for (const auto& name : names) {
-    Location loc = name.empty() ? resolver.top() : resolver.resolveOrThrow(name);
+    Location loc = name.empty() ? resolver.top() : resolver.resolveOrThrow(name, hint);
     Tree::forEachParamAt(loc, [&](Node& n, const ParamDef& p) {
       Attr a = of(n, p);
       out.push_back({n.path + p.name, a.notification, a.accessList});
@@ -29,13 +30,14 @@ std::vector<ParameterAttributes> AttributeTable::get(const std::vector<std::stri
 AttributeTable::Planned AttributeTable::plan(const std::vector<AttributeUpdate>& updates,
                                              const PathResolver& resolver) const {
   Planned planned;
+  Node* hint = nullptr;
   for (const auto& u : updates) {
     if (u.notificationChange && (u.notification < 0 || u.notification > 2))
       throw Fault(FaultCode::InvalidParameterValue, "Notification must be 0, 1 or 2");
     for (const auto& s : u.accessList)
       if (s != "Subscriber")
         throw Fault(FaultCode::InvalidArguments, "unknown AccessList entry '" + s + "'");
-    Location loc = u.name.empty() ? resolver.top() : resolver.resolveOrThrow(u.name);
+    Location loc = u.name.empty() ? resolver.top() : resolver.resolveOrThrow(u.name, hint);
     Tree::forEachParamAt(loc, [&](Node& n, const ParamDef& p) {
       Attr a = of(n, p);
       if (u.notificationChange) {

@@ -79,6 +79,22 @@ std::size_t Engine::countValues(const std::vector<std::string>& names) {
   return count;
 }
 
+std::vector<std::optional<sdk::ParamType>> Engine::parameterTypes(
+    const std::vector<std::string>& names) {
+  auto& m = *impl_;
+  std::vector<std::optional<sdk::ParamType>> out;
+  out.reserve(names.size());
+  model::Node* hint = nullptr;
+  for (const auto& name : names) {
+    const Location loc = m.resolver.resolve(name, hint);
+    if (loc.kind == Location::Param)
+      out.emplace_back(loc.param->type.list ? sdk::ParamType::String : loc.param->type.base);
+    else
+      out.emplace_back();
+  }
+  return out;
+}
+
 std::vector<ParameterValue> Engine::getValues(const std::vector<std::string>& names) {
   // Counted first so that a whole-tree read allocates its result once: on a box with
   // 100,000 parameters the doubling growth would hold two copies at the peak.

@@ -24,7 +24,9 @@ int Engine::setValues(const std::vector<std::pair<std::string, std::string>>& va
   Transaction tx(m.ctx);
   std::vector<ParameterFault> faults;
   std::unordered_set<std::string> seen;
+  seen.reserve(values.size());
   tx.values().reserve(values.size() + 1);
+  Node* hint = nullptr;
   for (const auto& [name, value] : values) {
     if (!seen.insert(name).second) {
       // TR-069 A.3.2.1: the same parameter twice in one request is invalid.
@@ -33,7 +35,7 @@ int Engine::setValues(const std::vector<std::pair<std::string, std::string>>& va
           "Invalid arguments: " + name + " appears more than once",
           {{name, static_cast<int>(FaultCode::InvalidArguments), "duplicate parameter"}});
     }
-    Location loc = m.resolver.resolve(name);
+    Location loc = m.resolver.resolve(name, hint);
     if (loc.kind != Location::Param) {
       faults.push_back(
           {name, static_cast<int>(FaultCode::InvalidParameterName), "Invalid parameter name"});

@@ -12,43 +12,68 @@ namespace {
 constexpr std::size_t kMaxPathLength = 1024;  // TR-069 A.3.2.1: names are at most 256 chars;
                                               // leave headroom but refuse absurd input.
 
-std::vector<std::string_view> split(std::string_view path) {
-  std::vector<std::string_view> segs;
-  std::size_t start = 0;
-  while (start < path.size()) {
-    auto dot = path.find('.', start);
-    if (dot == std::string_view::npos) {
-      segs.push_back(path.substr(start));
-      break;
-    }
-    segs.push_back(path.substr(start, dot - start));
-    start = dot + 1;
-  }
-  return segs;
+std::uint32_t toNumber(std::string_view s) {
+  std::uint32_t v = 0;
+  for (char c : s) v = v * 10 + static_cast<std::uint32_t>(c - '0');
+  return v;
 }
 
 }  // namespace
 
 bool PathResolver::isInstanceNumber(std::string_view s) {
   if (s.empty() || s.size() > 10 || s[0] == '0') return false;
-  for (char c : s)
+  std::uint64_t v = 0;
+  for (char c : s) {
     if (c < '0' || c > '9') return false;
-  return std::stoull(std::string(s)) <= UINT32_MAX;
+    v = v * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  return v <= UINT32_MAX;
 }
 
 Location PathResolver::resolve(std::string_view path) const {
+  Node* hint = nullptr;
+  return resolve(path, hint);
+}
+
+Location PathResolver::resolve(std::string_view path, Node*& hint) const {
+  if (path.empty() || path.size() > kMaxPathLength || !tree_.rootNode()) return {};
+  // Start below the deepest object of the previous name that is a prefix of this one
+  // (its path is canonical, "Device.WiFi.SSID.2.", so what follows resolves exactly as
+  // it would from the root); else from the root.
+  Node* node = nullptr;
+  std::string_view rest;
+  for (Node* h = hint; h != nullptr; h = h->parent) {
+    if (path.starts_with(h->path)) {
+      node = h;
+      rest = path.substr(h->path.size());
+      break;
+    }
+  }
+  if (node == nullptr) {
+    const std::string& root = tree_.root();
+    if (!path.starts_with(root)) return {};
+    if (path.size() == root.size()) return Location{Location::Object, tree_.rootNode(), 0, nullptr};
+    if (path[root.size()] != '.') return {};
+    node = tree_.rootNode();
+    rest = path.substr(root.size() + 1);
+  }
+  Location loc = walk(node, rest);
+  if (loc.kind == Location::Param || loc.kind == Location::Object) hint = loc.node;
+  return loc;
+}
+
+// `rest` is what follows the path of `node` ("SSID.2.Enable", "SSID.", "" for the node).
+Location PathResolver::walk(Node* node, std::string_view rest) {
   Location loc;
-  if (path.empty() || path.size() > kMaxPathLength || !tree_.rootNode()) return loc;
-  bool partial = path.back() == '.';
-  auto segs = split(path);
-  if (segs.empty() || segs[0] != tree_.root()) return loc;
-  for (auto s : segs)
-    if (s.empty()) return loc;  // "Device..WiFi"
-  Node* node = tree_.rootNode();
-  std::size_t i = 1;
-  while (i < segs.size()) {
-    std::string seg(segs[i]);
-    bool last = i + 1 == segs.size();
+  std::size_t pos = 0;
+  std::string seg;
+  while (pos < rest.size()) {
+    const std::size_t dot = rest.find('.', pos);
+    const std::size_t end = dot == std::string_view::npos ? rest.size() : dot;
+    if (end == pos) return loc;  // "Device..WiFi"
+    seg.assign(rest.substr(pos, end - pos));
+    const bool partial = dot != std::string_view::npos;
+    const bool last = dot == std::string_view::npos || dot + 1 == rest.size();
     if (last && !partial) {
       ParamDef* p = node->def->findParam(seg);
       if (!p) return loc;
@@ -64,7 +89,7 @@ Location PathResolver::resolve(std::string_view path) const {
         node->def->children.begin());
     if (!child->multi) {
       node = node->kids[k].single.get();
-      ++i;
+      pos = end + 1;
       continue;
     }
     if (last) {
@@ -73,13 +98,16 @@ Location PathResolver::resolve(std::string_view path) const {
       loc.kid = k;
       return loc;
     }
-    std::string_view num = segs[i + 1];
+    // The instance number, and it must end with a dot ("Device.WiFi.SSID.1" is nothing).
+    const std::size_t numStart = end + 1;
+    const std::size_t numDot = rest.find('.', numStart);
+    if (numDot == std::string_view::npos) return loc;
+    const std::string_view num = rest.substr(numStart, numDot - numStart);
     if (!isInstanceNumber(num)) return loc;
-    auto it = node->kids[k].rows.find(static_cast<std::uint32_t>(std::stoul(std::string(num))));
+    auto it = node->kids[k].rows.find(toNumber(num));
     if (it == node->kids[k].rows.end()) return loc;
     node = it->second.get();
-    i += 2;
-    if (i == segs.size() && !partial) return Location{};  // "Device.WiFi.SSID.1" without dot
+    pos = numDot + 1;
   }
   loc.kind = Location::Object;
   loc.node = node;
@@ -87,7 +115,12 @@ Location PathResolver::resolve(std::string_view path) const {
 }
 
 Location PathResolver::resolveOrThrow(std::string_view path) const {
-  Location loc = resolve(path);
+  Node* hint = nullptr;
+  return resolveOrThrow(path, hint);
+}
+
+Location PathResolver::resolveOrThrow(std::string_view path, Node*& hint) const {
+  Location loc = resolve(path, hint);
   if (loc.kind == Location::None)
     throw sdk::Fault(sdk::FaultCode::InvalidParameterName,
                      "Invalid parameter name: " + std::string(path));
@@ -97,7 +130,8 @@ Location PathResolver::resolveOrThrow(std::string_view path) const {
 std::vector<Location> PathResolver::resolveAll(const std::vector<std::string>& names) const {
   std::vector<Location> out;
   out.reserve(names.size());
-  for (const auto& name : names) out.push_back(name.empty() ? top() : resolveOrThrow(name));
+  Node* hint = nullptr;
+  for (const auto& name : names) out.push_back(name.empty() ? top() : resolveOrThrow(name, hint));
   return out;
 }
 

@@ -22,6 +22,12 @@ class PathResolver {
   [[nodiscard]] Location resolve(std::string_view path) const;
   // Throws Fault 9005 for Location::None.
   [[nodiscard]] Location resolveOrThrow(std::string_view path) const;
+  // The same, for names of a list resolved in order: `hint` (nullptr at the start) keeps
+  // the object the previous name ended in, and a name that extends its path or one of
+  // its ancestors' ("Device.X.1.A", "Device.X.1.B", "Device.X.2.A") is resolved from
+  // there instead of from the root. Same result as without a hint.
+  [[nodiscard]] Location resolve(std::string_view path, Node*& hint) const;
+  [[nodiscard]] Location resolveOrThrow(std::string_view path, Node*& hint) const;
   // Every name of a GetParameterValues-like request resolved before anything is read, so
   // that an unknown one faults (9005) before the first value is produced. "" = the root.
   [[nodiscard]] std::vector<Location> resolveAll(const std::vector<std::string>& names) const;
@@ -34,6 +40,7 @@ class PathResolver {
   [[nodiscard]] static bool isInstanceNumber(std::string_view s);
 
  private:
+  static Location walk(Node* node, std::string_view rest);
   const Tree& tree_;
 };
 

@@ -1,5 +1,6 @@
 #include "cwmpd/core/rpc_dispatcher.hpp"
 
+#include <algorithm>
 #include <exception>
 #include <type_traits>
 
@@ -68,7 +69,12 @@ soap::Body answer(Context& c, const soap::GetParameterValues& r) {
   // untouched address space); growing it by doubling would copy megabytes and fault in
   // fresh pages each time.
   soap::GetParameterValuesResponse out;
-  out.encoded.reserve(c.model.countValues(r.parameterNames) * kValueStructGuess);
+  // A list of full parameter names gives one value per name (or a fault): only partial
+  // paths need the model to count, which would resolve every name a second time.
+  const bool allFull = std::none_of(r.parameterNames.begin(), r.parameterNames.end(),
+                                    [](const std::string& n) { return n.empty() || n.back() == '.'; });
+  const std::size_t count = allFull ? r.parameterNames.size() : c.model.countValues(r.parameterNames);
+  out.encoded.reserve(count * kValueStructGuess);
   c.model.visitValues(r.parameterNames, [&](std::string_view name, sdk::ParamType type, std::string_view value) {
     soap::appendParameterValueStruct(out.encoded, name, sdk::xsdTypeName(type), value);
     ++out.encodedCount;
@@ -83,15 +89,21 @@ soap::Body answer(Context& c, const soap::SetParameterValues& r) {
   std::vector<ParameterFault> typeFaults;
   std::vector<std::pair<std::string, std::string>> values;
   values.reserve(r.parameterList.size());
+  std::vector<std::string> typed;
   for (const auto& p : r.parameterList) {
     values.emplace_back(p.name, p.value);
-    if (p.type.empty()) continue;
-    try {
-      auto cur = c.model.getValues({p.name});
-      if (cur.size() == 1 && !typeMatches(p.type, cur[0].type))
+    if (!p.type.empty()) typed.push_back(p.name);
+  }
+  // The definitions' types, without reading the values; unknown names (nullopt) are
+  // reported by setValues with 9005.
+  if (!typed.empty()) {
+    const auto types = c.model.parameterTypes(typed);
+    std::size_t i = 0;
+    for (const auto& p : r.parameterList) {
+      if (p.type.empty()) continue;
+      const auto& t = types[i++];
+      if (t && !typeMatches(p.type, *t))
         typeFaults.push_back({p.name, static_cast<int>(FaultCode::InvalidParameterType), "Invalid parameter type: " + p.type});
-    } catch (const Fault&) {
-      // Unknown names are reported by setValues with 9005.
     }
   }
   if (!typeFaults.empty())

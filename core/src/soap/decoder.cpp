@@ -666,6 +666,16 @@ Decoder::Decoder(DecodeLimits limits)
 Decoder::~Decoder() = default;
 
 DecodeResult Decoder::decode(std::string_view payload) {
+  // The trees are reused between messages, up to what a usual message needs: what one
+  // large message needed goes back once it is read.
+  struct Release {
+    Impl& impl;
+    ~Release() {
+      constexpr std::size_t kKeep = 256 * 1024;
+      impl.tree.release(kKeep);
+      impl.loose.release(kKeep);
+    }
+  } release{*impl_};
   DecodeError context;
   if (payload.size() > limits_.maxBodyBytes) {
     context.kind = DecodeError::Kind::Refused;

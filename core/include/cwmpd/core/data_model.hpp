@@ -109,6 +109,24 @@ class DataModel {
     return 0;
   }
 
+  // The type each name's value is reported with (GetParameterValues' xsi:type), without
+  // reading it; nullopt for a name that is not one existing parameter. Never throws for
+  // a name. The default reads each value.
+  [[nodiscard]] virtual std::vector<std::optional<sdk::ParamType>> parameterTypes(
+      const std::vector<std::string>& names) {
+    std::vector<std::optional<sdk::ParamType>> out;
+    out.reserve(names.size());
+    for (const auto& n : names) {
+      std::optional<sdk::ParamType> t;
+      try {
+        if (auto v = getValues({n}); v.size() == 1) t = v[0].type;
+      } catch (const sdk::Fault&) {
+      }
+      out.push_back(t);
+    }
+    return out;
+  }
+
   // SetParameterValues, all-or-nothing across plugins. Throws SetFault. When
   // `parameterKey` is given, ManagementServer.ParameterKey is set in the same
   // transaction. Returns the SetParameterValuesResponse Status: 0 applied, 1 committed

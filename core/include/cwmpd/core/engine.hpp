@@ -54,6 +54,8 @@ class Engine final : public SessionModel, public PluginModel {
   std::vector<ParameterValue> getValues(const std::vector<std::string>& names) override;
   void visitValues(const std::vector<std::string>& names, const ValueVisitor& visit) override;
   std::size_t countValues(const std::vector<std::string>& names) override;
+  std::vector<std::optional<sdk::ParamType>> parameterTypes(
+      const std::vector<std::string>& names) override;
   int setValues(const std::vector<std::pair<std::string, std::string>>& values, sdk::Source source,
                 const std::optional<std::string>& parameterKey = std::nullopt) override;
   std::vector<ParameterInfo> getNames(std::string_view path, bool nextLevel) override;

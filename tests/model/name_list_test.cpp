@@ -1,0 +1,131 @@
+// Issue 15 item 2: a list of names is resolved in order, each name from the object the
+// previous one ended in when it extends that object's path (or an ancestor's), instead
+// of from the root. These tests pin that a list answers exactly what each of its names
+// answers alone, with the names that share a prefix and the ones that only look like
+// they do ("Item.1" against "Item.10", "Item.1" without its dot, "Item.1..").
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "cwmpd/core/engine.hpp"
+#include "test_support.hpp"
+
+using cwmpd::core::Engine;
+using cwmpd::core::ParameterValue;
+using cwmpd::core::Store;
+using cwmpd::sdk::Fault;
+using cwmpd::sdk::Source;
+using cwmpd::testing::FakeHost;
+using cwmpd::testing::TempDir;
+
+namespace {
+
+struct NameList : ::testing::Test {
+  TempDir dir;
+  std::unique_ptr<Store> store;
+  std::unique_ptr<Engine> engine;
+  FakeHost host;
+
+  void SetUp() override {
+    store = std::make_unique<Store>(dir.file("model.db"));
+    store->load();
+    engine = std::make_unique<Engine>("Device", *store);
+    auto& reg = engine->beginRegistration("test", host);
+    reg.definitions(cwmpd::testing::testModel());
+    engine->endRegistration(true);
+    engine->finalize();
+    for (int i = 0; i < 3; ++i) engine->addObject("Device.Test.Item.", Source::Acs);
+  }
+
+  // Every parameter name of the tree, in the tree's order (consecutive names of one
+  // object, as ACSs ask for them after a GetParameterNames).
+  std::vector<std::string> allParameters() {
+    std::vector<std::string> out;
+    for (const auto& i : engine->getNames("", false))
+      if (i.name.back() != '.') out.push_back(i.name);
+    return out;
+  }
+
+  static std::vector<std::string> flat(const std::vector<ParameterValue>& v) {
+    std::vector<std::string> out;
+    for (const auto& p : v) out.push_back(p.name + "=" + p.value);
+    return out;
+  }
+  std::vector<std::string> oneByOne(const std::vector<std::string>& names) {
+    std::vector<std::string> out;
+    for (const auto& n : names) {
+      auto v = flat(engine->getValues({n}));
+      out.insert(out.end(), v.begin(), v.end());
+    }
+    return out;
+  }
+  int faultOf(const std::vector<std::string>& names) {
+    try {
+      (void)engine->getValues(names);
+    } catch (const Fault& f) {
+      return f.code();
+    }
+    return 0;
+  }
+};
+
+TEST_F(NameList, AListAnswersWhatEachOfItsNamesAnswersAlone) {
+  std::vector<std::string> names = allParameters();
+  ASSERT_GT(names.size(), 20u);
+  // Partial paths, the root, and names that go back up and down the tree.
+  const std::vector<std::string> extra = {
+      "Device.Test.Item.2.",     "Device.Test.Item.2.Sub.Enable", "Device.Test.Item.",
+      "Device.Test.Item.1.Sub.", "Device.Test.Name",              "Device.Test.Item.3.Value",
+      "Device.",                 "Device.Test.Item.1.Alias",      ""};
+  names.insert(names.end(), extra.begin(), extra.end());
+  EXPECT_EQ(flat(engine->getValues(names)), oneByOne(names));
+  // Reversed: every name now leaves an object the next one does not extend.
+  std::vector<std::string> reversed(names.rbegin(), names.rend());
+  EXPECT_EQ(flat(engine->getValues(reversed)), oneByOne(reversed));
+}
+
+TEST_F(NameList, ANameThatOnlyLooksLikeItSharesThePrefixIsStill9005) {
+  const std::vector<std::string> bad = {
+      "Device.Test.Item.10.Alias",  // "Device.Test.Item.1." is not its prefix
+      "Device.Test.Item.1",         // an instance without its dot
+      "Device.Test.Item.1..",       "Device.Test.Item.1.Nope", "Device.Test.Item.1.Sub",
+      "Device.Test.Item.01.Alias",  "Device.Test.Item.1.Sub.Enable.", "Device.Test.Item.4.",
+      "Device.Test.Alias",          "Devices.Test.Name",       "Device..Test.Name"};
+  for (const auto& b : bad) {
+    SCOPED_TRACE(b);
+    EXPECT_EQ(faultOf({b}), 9005);
+    // After names that leave the resolver in Item.1 (and its Sub), and last in a long list.
+    EXPECT_EQ(faultOf({"Device.Test.Item.1.Alias", "Device.Test.Item.1.Sub.Enable", b}), 9005);
+    std::vector<std::string> list = allParameters();
+    list.push_back(b);
+    EXPECT_EQ(faultOf(list), 9005);
+  }
+}
+
+TEST_F(NameList, ParameterTypesAreTheTypesGetValuesReportsWithoutReadingTheValues) {
+  std::vector<std::string> names = allParameters();
+  names.emplace_back("Device.Test.Item.");    // not one parameter
+  names.emplace_back("Device.Test.Nope");     // unknown
+  names.emplace_back("Device.Test.Item.1.");  // an object
+  const auto types = engine->parameterTypes(names);
+  ASSERT_EQ(types.size(), names.size());
+  for (std::size_t i = 0; i + 3 < names.size(); ++i) {
+    SCOPED_TRACE(names[i]);
+    ASSERT_TRUE(types[i].has_value());
+    EXPECT_EQ(*types[i], engine->getValues({names[i]})[0].type);
+  }
+  for (std::size_t i = names.size() - 3; i < names.size(); ++i) EXPECT_FALSE(types[i].has_value());
+}
+
+TEST_F(NameList, AttributesOfAListAreThoseOfEachNameAlone) {
+  const std::vector<std::string> names = allParameters();
+  const auto all = engine->getAttributes(names);
+  ASSERT_EQ(all.size(), names.size());
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const auto one = engine->getAttributes({names[i]});
+    ASSERT_EQ(one.size(), 1u);
+    EXPECT_EQ(all[i].name, one[0].name);
+    EXPECT_EQ(all[i].notification, one[0].notification);
+  }
+}
+
+}  // namespace
