@@ -9,8 +9,16 @@
 // then peak RSS, RSS after the session, CPU time of the process, and finally (last run
 // only) idle CPU and wake-ups over `idle` seconds with periodic Inform off.
 //
+// The second table (issue 15: what ACSs really ask) starts the daemon again per run; in
+// that session the ACS walks the tree with GetParameterNames(Device., false), as GenieACS
+// does, then `repeat` times asks GetParameterValues of every parameter name listed in the
+// request, and SetParameterValues of half the parameters at most (the synthetic rows'
+// writable parameters: 10,000 at 20,000), each with its commit; then the peak RSS of
+// that session and the RSS after it. --no-lists skips that table.
+//
 //   bench_e2e [--sizes 2000,20000,100000] [--runs 3] [--repeat 5] [--idle 60]
 //             [--cwmpd PATH] [--plugins DIR] [--source DIR] [--wrap "CMD ARGS"]
+//             [--no-lists] [--no-tree]
 //
 // --wrap runs the daemon under another program ("/usr/bin/time -v", "heaptrack -o F",
 // "valgrind --tool=massif"); the /proc figures are then read from the cwmpd process
@@ -286,18 +294,61 @@ struct Options {
   std::string plugins = CWMPD_PLUGIN_DIR;
   std::string source = CWMPD_SOURCE_DIR_PATH;
   std::vector<std::string> wrap;
+  bool tree = true;   // the whole-tree table
+  bool lists = true;  // the name-list table
 };
 
 struct RunFigures {
   double startToInform = 0;
   std::vector<double> gpn, gpv;
+  std::vector<double> gpvList, spv;  // the name-list session
+  std::size_t listNames = 0, setNames = 0, listBytes = 0;
   std::size_t names = 0, values = 0, gpvBytes = 0;
   double peakRss = 0, steadyRss = 0, anonRss = 0, cpu = 0;  // MB, MB, MB, s
   std::optional<double> idleCpuPercent;
   std::optional<double> idleWakeUpsPerMinute;
 };
 
-RunFigures runOnce(const Options& o, unsigned long size, bool measureIdle) {
+// The <Name> of every ParameterInfoStruct of a GetParameterNamesResponse, with its
+// Writable flag.
+std::vector<std::pair<std::string, bool>> namesOf(const std::string& body) {
+  std::vector<std::pair<std::string, bool>> out;
+  std::size_t at = 0;
+  while ((at = body.find("<Name>", at)) != std::string::npos) {
+    const std::size_t end = body.find("</Name>", at);
+    const std::size_t w = body.find("<Writable>", end);
+    out.emplace_back(body.substr(at + 6, end - at - 6), body.compare(w + 10, 1, "1") == 0 ||
+                                                          body.compare(w + 10, 4, "true") == 0);
+    at = end;
+  }
+  return out;
+}
+
+// A valid new value for a writable synthetic parameter, different in each repetition.
+std::optional<std::pair<std::string, std::string>> syntheticValue(const std::string& name, int rep) {
+  if (name.rfind("Device.X_CWMPD_Synthetic.Item.", 0) != 0) return std::nullopt;
+  const std::string leaf = name.substr(name.rfind('.') + 1);
+  const std::string r = std::to_string(rep);
+  if (leaf == "Name") return std::pair<std::string, std::string>{"xsd:string", "name-" + r};
+  if (leaf == "Offset") return std::pair<std::string, std::string>{"xsd:int", "-" + r};
+  if (leaf == "Enable") return std::pair<std::string, std::string>{"xsd:boolean", rep % 2 ? "true" : "false"};
+  if (leaf == "Timestamp")
+    return std::pair<std::string, std::string>{"xsd:dateTime", "2026-01-0" + std::to_string(rep % 9 + 1) + "T00:00:00Z"};
+  if (leaf == "Address") return std::pair<std::string, std::string>{"xsd:string", "10.0." + std::to_string(rep % 250) + ".1"};
+  return std::nullopt;
+}
+
+std::string escaped(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '&') out += "&amp;";
+    else if (c == '<') out += "&lt;";
+    else out += c;
+  }
+  return out;
+}
+
+RunFigures runOnce(const Options& o, unsigned long size, bool measureIdle, bool lists) {
   TempDir dir;
   PrivateBus bus(dir.path());
   MiniAcs acs;
@@ -312,6 +363,8 @@ RunFigures runOnce(const Options& o, unsigned long size, bool measureIdle) {
                         << "[store]\ndir = store\n"
                         << "[plugins]\ndir = " << o.plugins << "\n"
                         << "[synthetic]\ninstances = " << size / 10 << "\n"
+                        // A listed request of 100,000 names is 5.5 MB.
+                        << "[session]\nmax_body_bytes = " << (16 << 20) << "\n"
                         << "[log]\nlevel = warning\n";
 
   RunFigures f;
@@ -339,7 +392,56 @@ RunFigures runOnce(const Options& o, unsigned long size, bool measureIdle) {
   // Between requests, more than the HAL's read cache lifetime ([hal] read_cache_ms, 100 ms
   // by default) passes, so that every request reads the hardware (the sim files) afresh.
   const auto pause = [] { std::this_thread::sleep_for(std::chrono::milliseconds(250)); };
-  for (int i = 0; i < o.repeat; ++i) {
+  if (lists) {
+    acs.respond(envelope(ns, id++, gpn));
+    Request names = acs.next(std::chrono::seconds(120));
+    std::string list, set;
+    std::vector<std::string> writable;
+    std::size_t count = 0;
+    for (const auto& [name, w] : namesOf(names.body)) {
+      // At most 100,000: the decoder's array limit (DecodeLimits::maxArrayItems).
+      if (name.empty() || name.back() == '.' || count == 100000) continue;
+      list += "<string>" + escaped(name) + "</string>";
+      ++count;
+      if (w && syntheticValue(name, 0)) writable.push_back(name);
+    }
+    f.listNames = count;
+    const std::string gpvList = "<cwmp:GetParameterValues><ParameterNames soapenc:arrayType=\"xsd:string[" +
+                                std::to_string(count) + "]\">" + list + "</ParameterNames></cwmp:GetParameterValues>";
+    list.clear();
+    list.shrink_to_fit();
+    for (int i = 0; i < o.repeat; ++i) {
+      pause();
+      acs.respond(envelope(ns, id++, gpvList));
+      auto sent = Clock::now();
+      Request values = acs.next(std::chrono::seconds(120));
+      f.gpvList.push_back(msSince(sent, values.complete));
+      if (values.body.find("GetParameterValuesResponse") == std::string::npos)
+        throw std::runtime_error("no GetParameterValuesResponse: " + values.body.substr(0, 600));
+      f.values = countOf(values.body, "<ParameterValueStruct>");
+      f.listBytes = values.body.size();
+
+      pause();
+      std::string params;
+      for (const auto& name : writable) {
+        const auto v = *syntheticValue(name, i + 1);
+        params += "<ParameterValueStruct><Name>" + name + "</Name><Value xsi:type=\"" + v.first + "\">" +
+                  v.second + "</Value></ParameterValueStruct>";
+      }
+      const std::string spv = "<cwmp:SetParameterValues><ParameterList soapenc:arrayType=\"cwmp:ParameterValueStruct[" +
+                              std::to_string(writable.size()) + "]\">" + params +
+                              "</ParameterList><ParameterKey>bench-" + std::to_string(i) +
+                              "</ParameterKey></cwmp:SetParameterValues>";
+      acs.respond(envelope(ns, id++, spv));
+      sent = Clock::now();
+      Request setAnswer = acs.next(std::chrono::seconds(120));
+      f.spv.push_back(msSince(sent, setAnswer.complete));
+      if (setAnswer.body.find("SetParameterValuesResponse") == std::string::npos)
+        throw std::runtime_error("no SetParameterValuesResponse: " + setAnswer.body.substr(0, 600));
+      f.setNames = writable.size();
+    }
+  }
+  for (int i = 0; i < o.repeat && !lists; ++i) {
     pause();
     acs.respond(envelope(ns, id++, gpn));
     auto sent = Clock::now();
@@ -424,13 +526,16 @@ int main(int argc, char** argv) {
     else if (a == "--cwmpd") o.cwmpd = value();
     else if (a == "--plugins") o.plugins = value();
     else if (a == "--source") o.source = value();
+    else if (a == "--no-lists") o.lists = false;
+    else if (a == "--no-tree") o.tree = false;
     else if (a == "--wrap") {
       std::istringstream words(value());
       for (std::string w; words >> w;) o.wrap.push_back(w);
     }
     else {
       std::cerr << "usage: bench_e2e [--sizes 2000,20000,100000] [--runs 3] [--repeat 5] [--idle 60]\n"
-                   "                 [--cwmpd PATH] [--plugins DIR] [--source DIR] [--wrap \"CMD ARGS\"]\n";
+                   "                 [--cwmpd PATH] [--plugins DIR] [--source DIR] [--wrap \"CMD ARGS\"]\n"
+                   "                 [--no-lists] [--no-tree]\n";
       return 2;
     }
   }
@@ -448,12 +553,12 @@ int main(int argc, char** argv) {
   std::printf("%9s %9s | %10s %9s %9s %8s | %9s %9s %8s %7s | %8s %9s\n", "", "(GPV)", "ms", "ms", "ms", "MB",
               "MB", "MB", "MB", "s", "%", "per min");
   int failures = 0;
-  for (const auto size : o.sizes) {
+  for (const auto size : o.tree ? o.sizes : std::vector<unsigned long>{}) {
     std::vector<double> start, gpn, gpv, peak, steady, anon, cpu;
     RunFigures last;
     try {
       for (int r = 0; r < o.runs; ++r) {
-        last = runOnce(o, size, r == o.runs - 1);
+        last = runOnce(o, size, r == o.runs - 1, false);
         start.push_back(last.startToInform);
         gpn.insert(gpn.end(), last.gpn.begin(), last.gpn.end());
         gpv.insert(gpv.end(), last.gpv.begin(), last.gpv.end());
@@ -475,6 +580,38 @@ int main(int argc, char** argv) {
                 median(start), median(gpn), median(gpv), static_cast<double>(last.gpvBytes) / (1 << 20),
                 median(peak), median(steady), median(anon), median(cpu), idle.c_str(), wakes.c_str());
     std::fflush(stdout);
+  }
+  if (o.lists) {
+    std::printf("\nWhat ACSs ask (one GetParameterNames of Device., then %d x GetParameterValues of every "
+                "parameter name listed, and SetParameterValues of the synthetic writable parameters with commit); "
+                "medians over %d start(s)\n\n",
+                o.repeat, o.runs);
+    std::printf("%9s %9s | %12s %9s | %9s %9s | %9s %9s %8s\n", "synthetic", "names", "GPV of names", "answer",
+                "SPV", "SPV", "peak RSS", "RSS after", "anon");
+    std::printf("%9s %9s | %12s %9s | %9s %9s | %9s %9s %8s\n", "", "listed", "ms", "MB", "params", "ms", "MB", "MB",
+                "MB");
+    for (const auto size : o.sizes) {
+      std::vector<double> gpvList, spv, peak, steady, anon;
+      RunFigures last;
+      try {
+        for (int r = 0; r < o.runs; ++r) {
+          last = runOnce(o, size, false, true);
+          gpvList.insert(gpvList.end(), last.gpvList.begin(), last.gpvList.end());
+          spv.insert(spv.end(), last.spv.begin(), last.spv.end());
+          peak.push_back(last.peakRss);
+          steady.push_back(last.steadyRss);
+          anon.push_back(last.anonRss);
+        }
+      } catch (const std::exception& e) {
+        std::printf("%9lu: FAILED: %s\n", size, e.what());
+        ++failures;
+        continue;
+      }
+      std::printf("%9lu %9zu | %12.2f %9.2f | %9zu %9.2f | %9.2f %9.2f %8.2f\n", size, last.listNames,
+                  median(gpvList), static_cast<double>(last.listBytes) / (1 << 20), last.setNames, median(spv),
+                  median(peak), median(steady), median(anon));
+      std::fflush(stdout);
+    }
   }
   return failures == 0 ? 0 : 1;
 }
