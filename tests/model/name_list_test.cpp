@@ -72,10 +72,15 @@ TEST_F(NameList, AListAnswersWhatEachOfItsNamesAnswersAlone) {
   std::vector<std::string> names = allParameters();
   ASSERT_GT(names.size(), 20u);
   // Partial paths, the root, and names that go back up and down the tree.
-  const std::vector<std::string> extra = {
-      "Device.Test.Item.2.",     "Device.Test.Item.2.Sub.Enable", "Device.Test.Item.",
-      "Device.Test.Item.1.Sub.", "Device.Test.Name",              "Device.Test.Item.3.Value",
-      "Device.",                 "Device.Test.Item.1.Alias",      ""};
+  const std::vector<std::string> extra = {"Device.Test.Item.2.",
+                                          "Device.Test.Item.2.Sub.Enable",
+                                          "Device.Test.Item.",
+                                          "Device.Test.Item.1.Sub.",
+                                          "Device.Test.Name",
+                                          "Device.Test.Item.3.Value",
+                                          "Device.",
+                                          "Device.Test.Item.1.Alias",
+                                          ""};
   names.insert(names.end(), extra.begin(), extra.end());
   EXPECT_EQ(flat(engine->getValues(names)), oneByOne(names));
   // Reversed: every name now leaves an object the next one does not extend.
@@ -87,9 +92,15 @@ TEST_F(NameList, ANameThatOnlyLooksLikeItSharesThePrefixIsStill9005) {
   const std::vector<std::string> bad = {
       "Device.Test.Item.10.Alias",  // "Device.Test.Item.1." is not its prefix
       "Device.Test.Item.1",         // an instance without its dot
-      "Device.Test.Item.1..",       "Device.Test.Item.1.Nope", "Device.Test.Item.1.Sub",
-      "Device.Test.Item.01.Alias",  "Device.Test.Item.1.Sub.Enable.", "Device.Test.Item.4.",
-      "Device.Test.Alias",          "Devices.Test.Name",       "Device..Test.Name"};
+      "Device.Test.Item.1..",
+      "Device.Test.Item.1.Nope",
+      "Device.Test.Item.1.Sub",
+      "Device.Test.Item.01.Alias",
+      "Device.Test.Item.1.Sub.Enable.",
+      "Device.Test.Item.4.",
+      "Device.Test.Alias",
+      "Devices.Test.Name",
+      "Device..Test.Name"};
   for (const auto& b : bad) {
     SCOPED_TRACE(b);
     EXPECT_EQ(faultOf({b}), 9005);

@@ -30,7 +30,7 @@ TEST(DecoderMemory, ALargeRequestLeavesNothingAllocatedOnceItIsRead) {
   Decoder decoder;
   const std::string small = request(10);
   ASSERT_TRUE(decoder.decode(small).ok());  // the reader's own one-time allocations
-  std::string big = request(20000);        // ~1 MB
+  std::string big = request(20000);         // ~1 MB
   const std::size_t before = heapInUse();
   {
     const DecodeResult r = decoder.decode(big);
@@ -40,7 +40,8 @@ TEST(DecoderMemory, ALargeRequestLeavesNothingAllocatedOnceItIsRead) {
   ASSERT_TRUE(decoder.decode(small).ok());
   const std::size_t after = heapInUse();
   // The small message's tree stays; the large one's is given back.
-  EXPECT_LT(after, before + 128 * 1024) << "held after the large request: " << (after - before) << " bytes";
+  EXPECT_LT(after, before + 128 * 1024)
+      << "held after the large request: " << (after - before) << " bytes";
 }
 
 TEST(DecoderMemory, AFailedLargeRequestLeavesNothingAllocatedEither) {
