@@ -15,12 +15,20 @@ using std::chrono::nanoseconds;
 class LoopTimer : public Timer {
  public:
   LoopTimer(asio::io_context& io, double scale) : timer_(io), scale_(scale) {}
-  ~LoopTimer() override { cancel(); }
+  ~LoopTimer() override {
+    // asio reports a failed cancel by throwing; a destructor must not, and the generation
+    // bump alone already keeps the work from running.
+    try {
+      cancel();
+    } catch (...) {
+    }
+  }
 
   void start(nanoseconds delay, std::function<void()> work) override {
     cancel();
-    const auto real =
-        scale_ == 1.0 ? delay : nanoseconds(static_cast<nanoseconds::rep>(delay.count() * scale_));
+    const auto real = scale_ == 1.0 ? delay
+                                    : nanoseconds(static_cast<nanoseconds::rep>(
+                                          static_cast<double>(delay.count()) * scale_));
     timer_.expires_after(std::max(real, nanoseconds(0)));
     timer_.async_wait([gen = generation_, want = *generation_,
                        work = std::move(work)](const boost::system::error_code& ec) {
@@ -29,7 +37,7 @@ class LoopTimer : public Timer {
   }
 
   void cancel() override {
-    ++*generation_;
+    ++*generation_;  // first: whatever happens next, queued work is stale
     timer_.cancel();
   }
 
