@@ -28,13 +28,14 @@ done
 
 # The package list of ../shared/docs/SETUP-NOTES.md, plus openssl (TLS test material),
 # python3 (test ACS, model tools), python3-pyftpdlib (the FTP server of the transfer tests),
+# dnsmasq-base (the DNS server of the NSLookup diagnostics tests),
 # time (bench/run: whole-process figures), clang-format and clang-tidy (scripts/lint) and
 # nodejs + npm (the real GenieACS of the interop tests, ../shared/acs/genieacs).
 packages=(
   build-essential cmake pkg-config libsdbus-c++-dev libsdbus-c++-bin libsystemd-dev
   libxerces-c-dev libcurl4-openssl-dev libboost-dev libboost-filesystem-dev
   libmicrohttpd-dev libgtest-dev libgmock-dev libbenchmark-dev dbus-daemon dbus-bin
-  systemd libxml2-utils clang libclang-rt-14-dev python3 python3-pyftpdlib curl openssl time
+  systemd libxml2-utils clang libclang-rt-14-dev python3 python3-pyftpdlib dnsmasq-base curl openssl time
   nodejs clang-format clang-tidy
 )
 # Debian's npm package conflicts with a nodejs that bundles npm (NodeSource builds):

@@ -3,8 +3,8 @@
 //   PluginHarness h("Device", {"deviceinfo", "wifi"});      // copies config/sim to a temp dir
 //   h.engine->getValues({"Device.WiFi."});
 //
-// Host::post work runs at once on the posting thread; plugin timers run on `io`, which only
-// turns while a test calls runUntil() (the test thread is then the main loop).
+// Host::post work and plugin timers run on `io`, which only turns while a test calls
+// runUntil() (the test thread is then the main loop): work a plugin's thread posts runs there.
 //
 // The plugin directory comes from CWMPD_BUILD_DIR (set by tests/CMakeLists.txt) +
 // "/lib/plugins"; the demo sim data from CWMPD_SOURCE_DIR + "/config/sim".
@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -61,7 +62,7 @@ class PluginHarness {
     hal = hal::makeHal(hc);
     engine = std::make_unique<core::Engine>(root, *store);
     host = std::make_unique<core::PluginHost>(*engine, config, *hal,
-                                        core::PluginHostServices{[](std::function<void()> f) { f(); },
+                                        core::PluginHostServices{[this](std::function<void()> f) { boost::asio::post(io, std::move(f)); },
                                                            [this](const std::string& c, const std::string&) {
                                                              events.push_back(c);
                                                            },

@@ -112,8 +112,11 @@ void EventQueue::sessionFailed() {
 void EventQueue::booted() {
   events_.erase(std::remove_if(events_.begin(), events_.end(),
                                [](const QueuedEvent& e) {
+                                 // "8 DIAGNOSTICS COMPLETE": the results it announces are not
+                                 // retained across a reboot (DiagnosticsState reads None again).
                                  return e.code == "1 BOOT" || e.code == "2 PERIODIC" || e.code == "5 KICKED" ||
-                                        e.code == "6 CONNECTION REQUEST" || e.code == "14 HEARTBEAT";
+                                        e.code == "6 CONNECTION REQUEST" || e.code == "8 DIAGNOSTICS COMPLETE" ||
+                                        e.code == "14 HEARTBEAT";
                                }),
                 events_.end());
   save();

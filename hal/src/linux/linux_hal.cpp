@@ -6,6 +6,7 @@
 #include <iterator>
 
 #include "common/files.hpp"
+#include "common/net_diagnostics.hpp"
 #include "common/voice_dir.hpp"
 #include "common/wifi_dir.hpp"
 #include "cwmpd/hal/error.hpp"
@@ -111,6 +112,7 @@ class LinuxHal final : public Hal {
   Voice& voice() override { return voice_; }
   System& system() override { return system_; }
   Pon& pon() override { return pon_; }
+  Diagnostics& diagnostics() override { return diagnostics_; }
 
  private:
   const HalConfig config_;
@@ -120,6 +122,7 @@ class LinuxHal final : public Hal {
   LinuxVoice voice_;
   LinuxSystem system_;
   LinuxPon pon_;
+  common::SocketDiagnostics diagnostics_;
 };
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/kv_objects.hpp"
+#include "common/net_diagnostics.hpp"
 #include "common/voice_dir.hpp"
 #include "common/wifi_dir.hpp"
 #include "cwmpd/hal/error.hpp"
@@ -73,6 +74,7 @@ class SimHal final : public Hal {
   Voice& voice() override { return voice_; }
   System& system() override { return system_; }
   Pon& pon() override { return pon_; }
+  Diagnostics& diagnostics() override { return diagnostics_; }
 
  private:
   SimNetwork network_;
@@ -81,6 +83,7 @@ class SimHal final : public Hal {
   SimVoice voice_;
   SimSystem system_;
   SimPon pon_;
+  common::SocketDiagnostics diagnostics_;
 };
 
 }  // namespace

@@ -41,7 +41,8 @@ class EventQueue {
   // ("6 CONNECTION REQUEST" — the ACS will ask again if it still wants the device).
   void sessionFailed();
   // At start-up after a reboot or restart: drops what a new boot replaces (an old
-  // "1 BOOT", "2 PERIODIC", "5 KICKED", "6 CONNECTION REQUEST").
+  // "1 BOOT", "2 PERIODIC", "5 KICKED", "6 CONNECTION REQUEST"; "8 DIAGNOSTICS COMPLETE",
+  // whose results the restart lost).
   void booted();
   // Removes every queued event with `code` (the transfer manager, once TransferComplete
   // was acknowledged).

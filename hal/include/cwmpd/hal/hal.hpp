@@ -7,6 +7,7 @@
 // (bounded by the configured timeout). Every failure is reported as HalError.
 #pragma once
 
+#include "cwmpd/hal/diagnostics.hpp"
 #include "cwmpd/hal/error.hpp"
 #include "cwmpd/hal/network.hpp"
 #include "cwmpd/hal/optics.hpp"
@@ -30,6 +31,8 @@ class Hal {
   virtual System& system() = 0;
   // The PON ONU; status().present is false on a box without one.
   virtual Pon& pon() = 0;
+  // Blocking, thread-safe tests for a plugin's own thread (see diagnostics.hpp).
+  virtual Diagnostics& diagnostics() = 0;
 };
 
 }  // namespace cwmpd::hal

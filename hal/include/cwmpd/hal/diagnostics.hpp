@@ -1,0 +1,124 @@
+// Network diagnostics the ACS can order (TR-069 "8 DIAGNOSTICS COMPLETE" tests): ICMP echo
+// for IPPing / IPPingDiagnostics, UDP traceroute for TraceRoute / TraceRouteDiagnostics,
+// DNS queries for NSLookupDiagnostics.
+//
+// Unlike the rest of the HAL, these calls are BLOCKING and THREAD-SAFE: a test runs for
+// seconds, so a plugin calls them from a thread of its own, never from the main loop.
+// Each call holds its own sockets and touches no state shared with other HAL calls. A
+// call watches `cancel` and returns (Canceled) within about 50 ms of it turning true.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace cwmpd::hal {
+
+enum class IpVersion : std::uint8_t { Any, IPv4, IPv6 };
+
+// How a test ended, in the words of the models' DiagnosticsState.
+enum class DiagnosticsOutcome : std::uint8_t {
+  Complete,
+  CannotResolveHostName,
+  NoRouteToHost,  // TR-181 only; TR-098 shows Error_Other
+  Internal,       // a resource of the box failed (no socket, no such interface address)
+  MaxHopCountExceeded,  // traceroute: the destination was not reached within MaxHopCount
+  Other,
+  Canceled,       // `cancel` turned true; the results are incomplete
+};
+
+struct PingRequest {
+  std::string host;              // name or literal address
+  IpVersion version = IpVersion::Any;
+  std::string interfaceName;     // "" = the routing table decides; else bind to its address
+  std::uint32_t repetitions = 1;
+  std::uint32_t timeoutMs = 1000;      // per echo request
+  std::uint32_t dataBlockSize = 64;    // bytes of ICMP payload
+  std::uint32_t dscp = 0;              // 0..63
+  // From one request to the next, as ping(8) does (a timed-out request is followed at once
+  // when its timeout was longer).
+  std::uint32_t intervalMs = 1000;
+};
+
+struct PingResult {
+  DiagnosticsOutcome outcome = DiagnosticsOutcome::Other;
+  std::string detail;          // why, when not Complete (for the log)
+  std::string addressUsed;     // the source address the requests left from
+  std::string targetAddress;   // the address `host` resolved to
+  std::uint32_t successCount = 0;
+  std::uint32_t failureCount = 0;
+  // Round-trip times of the successful echoes, microseconds (0 when none succeeded).
+  std::uint64_t minimumUs = 0;
+  std::uint64_t averageUs = 0;
+  std::uint64_t maximumUs = 0;
+};
+
+struct TraceRouteRequest {
+  std::string host;
+  IpVersion version = IpVersion::Any;
+  std::string interfaceName;        // "" = the routing table decides
+  std::uint32_t tries = 3;          // probes per hop, 1..3
+  std::uint32_t timeoutMs = 5000;   // per probe
+  std::uint32_t dataBlockSize = 38; // bytes of UDP payload
+  std::uint32_t dscp = 0;
+  std::uint32_t maxHops = 30;       // 1..64
+};
+
+struct RouteHop {
+  std::string host;                  // the hop's name when reverse DNS has one, else its address
+  std::string address;               // "" when no probe of this hop was answered
+  std::uint32_t errorCode = 0;       // ICMP code of an unreachable that ended the trace, else 0
+  std::vector<std::uint32_t> rttMs;  // one per answered probe
+};
+
+struct TraceRouteResult {
+  DiagnosticsOutcome outcome = DiagnosticsOutcome::Other;
+  std::string detail;
+  std::string addressUsed;
+  std::uint32_t responseTimeMs = 0;  // mean round trip to the destination (0: not reached)
+  std::vector<RouteHop> hops;
+};
+
+struct NsLookupRequest {
+  std::string hostName;
+  std::string dnsServer;           // address or name of the server to ask
+  std::uint16_t port = 53;
+  std::string interfaceName;       // "" = the routing table decides
+  std::uint32_t timeoutMs = 5000;  // per query
+  std::uint32_t repetitions = 1;
+};
+
+// One repetition: an A and an AAAA query.
+struct NsLookupAnswer {
+  enum class Status : std::uint8_t { Success, DnsServerNotAvailable, HostNameNotResolved, Timeout, Other };
+  Status status = Status::Other;
+  bool authoritative = false;
+  std::string hostNameReturned;     // the canonical name (the last CNAME target, else the name asked)
+  std::vector<std::string> addresses;
+  std::string dnsServerIp;
+  std::uint32_t responseTimeMs = 0;
+};
+
+struct NsLookupResult {
+  enum class Outcome : std::uint8_t { Complete, DnsServerNotResolved, Internal, Other, Canceled };
+  Outcome outcome = Outcome::Other;
+  std::string detail;
+  std::vector<NsLookupAnswer> answers;  // one per repetition
+};
+
+class Diagnostics {
+ public:
+  virtual ~Diagnostics() = default;
+  // ICMP echo: datagram ICMP sockets where net.ipv4.ping_group_range lets this process's
+  // group use them, raw sockets otherwise (needs CAP_NET_RAW).
+  virtual PingResult ping(const PingRequest& request, const std::atomic<bool>& cancel) = 0;
+  // UDP probes (ports 33434 and up) with growing TTL / hop limit, the ICMP answers read
+  // from the socket's error queue (IP_RECVERR): needs no privilege.
+  virtual TraceRouteResult traceRoute(const TraceRouteRequest& request, const std::atomic<bool>& cancel) = 0;
+  // DNS queries (A, then AAAA) over UDP straight to `dnsServer`, bypassing the box's
+  // resolver and its caches.
+  virtual NsLookupResult nsLookup(const NsLookupRequest& request, const std::atomic<bool>& cancel) = 0;
+};
+
+}  // namespace cwmpd::hal

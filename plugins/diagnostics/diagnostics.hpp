@@ -1,0 +1,32 @@
+// What the tests of the diagnostics plugin share.
+#pragma once
+
+#include <cwmpd/hal/diagnostics.hpp>
+#include <cwmpd/sdk/plugin.hpp>
+#include <memory>
+#include <string>
+
+#include "diag_test.hpp"
+
+namespace cwmpd::plugins::diagnostics {
+
+// Bounds of what one request may ask, so that no request ties the box up for days: the
+// models give no maximum, a value above these is refused with 9007 at set time.
+inline constexpr std::uint64_t kMaxRepetitions = 10000;
+inline constexpr std::uint64_t kMaxTimeoutMs = 600000;
+inline constexpr std::uint64_t kMaxLookups = 100;
+
+// Refuses (9007) an unsigned value above `max`.
+void checkAtMost(const sdk::Change& c, std::uint64_t max);
+// The system name of the interface an Interface parameter references ("" for ""): the
+// referenced row's Name. Throws Fault 9007 naming `what` when the reference leads nowhere.
+std::string interfaceName(sdk::Host& host, const std::string& reference, const std::string& what);
+hal::IpVersion ipVersion(const std::string& protocolVersion);
+// The port DNS servers are asked on: [diagnostics] dns_port (53).
+std::uint16_t dnsPort(sdk::Host& host);
+
+std::unique_ptr<DiagTest> makePing(sdk::Host& host, bool tr181);
+std::unique_ptr<DiagTest> makeTraceRoute(sdk::Host& host, bool tr181);
+std::unique_ptr<DiagTest> makeNsLookup(sdk::Host& host, bool tr181);
+
+}  // namespace cwmpd::plugins::diagnostics
