@@ -27,6 +27,9 @@ const std::map<std::string, CommandSpec>& commands() {
       {"schedule-inform", {Command::ScheduleInform, 1, 2}},
       {"status", {Command::Status, 0, 0}},
       {"monitor", {Command::Monitor, 0, 0}},
+      {"ping", {Command::Ping, 1, 2}},
+      {"traceroute", {Command::TraceRoute, 1, 1}},
+      {"nslookup", {Command::NsLookup, 1, 2}},
       {"help", {Command::Help, 0, 0}},
   };
   return table;
@@ -111,6 +114,10 @@ Invocation parseCommandLine(const std::vector<std::string>& args) {
     case Command::ScheduleInform:
       (void)parseUnsigned(invocation.args[0], "DELAY");
       break;
+    case Command::Ping:
+      if (invocation.args.size() > 1 && parseUnsigned(invocation.args[1], "COUNT") == 0)
+        throw UsageError("COUNT must be at least 1");
+      break;
     default:
       break;
   }
@@ -145,6 +152,11 @@ Commands:
   schedule-inform DELAY [KEY]   inform with "3 SCHEDULED" after DELAY seconds
   status                        the agent's state
   monitor [--count N]           print value changes as they happen (N of them, or forever)
+  ping HOST [COUNT]             run the IPPing diagnostic (COUNT echo requests, default 3)
+                                and print its results
+  traceroute HOST               run the TraceRoute diagnostic and print its hops
+  nslookup NAME [SERVER]        run the NSLookup diagnostic (against SERVER, default the
+                                box's DNS server) and print its results
 
 Options:
   --system            the system bus (default; honours DBUS_SYSTEM_BUS_ADDRESS)
@@ -154,7 +166,8 @@ Options:
   -h, --help          this text
 
 Exit status: 0 success, 1 usage error, 2 bus or service not reachable (or the bus
-refused the call), 3 CWMP fault (printed as "error: CODE message").
+refused the call), 3 CWMP fault (printed as "error: CODE message") or a diagnostic that
+ended in an Error_... state (its results are printed all the same).
 )";
 }
 

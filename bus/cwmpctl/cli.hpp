@@ -21,6 +21,9 @@ enum class Command {
   ScheduleInform,
   Status,
   Monitor,
+  Ping,
+  TraceRoute,
+  NsLookup,
 };
 
 struct Invocation {

@@ -1,5 +1,7 @@
 // cwmpctl: the cwmpd data model and agent from the command line, over D-Bus.
+#include <chrono>
 #include <iostream>
+#include <thread>
 #include <memory>
 #include <string>
 #include <vector>
@@ -124,6 +126,60 @@ std::string monitor(sdbus::IConnection& connection, const Invocation& invocation
   return {};
 }
 
+// A diagnostic that ended in an Error_... state: its results, printed all the same.
+struct DiagnosticFailed {
+  std::string output;
+  std::string state;
+};
+
+// Runs one of the diagnostics plugin's tests: its parameters and DiagnosticsState =
+// "Requested" in one set (outside an ACS session the test starts at once), then
+// DiagnosticsState is read until it leaves "Requested", and the object is printed.
+std::string diagnostic(sdbus::IConnection& connection, const Invocation& invocation) {
+  struct Paths {
+    const char* tr181;
+    const char* tr098;
+  };
+  Paths paths{};
+  std::vector<std::pair<std::string, std::string>> params;
+  const auto& args = invocation.args;
+  switch (invocation.command) {
+    case Command::Ping:
+      paths = {"Device.IP.Diagnostics.IPPing.", "InternetGatewayDevice.IPPingDiagnostics."};
+      params = {{"Host", args[0]}, {"NumberOfRepetitions", args.size() > 1 ? args[1] : "3"}};
+      break;
+    case Command::TraceRoute:
+      paths = {"Device.IP.Diagnostics.TraceRoute.", "InternetGatewayDevice.TraceRouteDiagnostics."};
+      params = {{"Host", args[0]}};
+      break;
+    default:
+      paths = {"Device.DNS.Diagnostics.NSLookupDiagnostics.", "InternetGatewayDevice.NSLookupDiagnostics."};
+      params = {{"HostName", args[0]}, {"DNSServer", args.size() > 1 ? args[1] : ""}};
+      break;
+  }
+  bus::DataModelProxy model(connection);
+  // The root the daemon serves: the TR-181 object, else the TR-098 one.
+  std::string object = paths.tr181;
+  try {
+    (void)model.GetParameterValues({object + "DiagnosticsState"});
+  } catch (const sdbus::Error&) {
+    object = paths.tr098;
+  }
+  std::vector<sdbus::Struct<std::string, std::string>> values;
+  for (const auto& [name, value] : params) values.emplace_back(object + name, value);
+  values.emplace_back(object + "DiagnosticsState", "Requested");
+  model.SetParameterValues(values);
+  std::string state = "Requested";
+  while (state == "Requested") {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    const auto v = model.GetParameterValues({object + "DiagnosticsState"});
+    state = v.empty() ? std::string() : v.front().get<2>();
+  }
+  std::string out = formatValues(valueRows(model.GetParameterValues({object})), invocation.json);
+  if (state != "Complete") throw DiagnosticFailed{std::move(out), state};
+  return out;
+}
+
 std::string run(sdbus::IConnection& connection, const Invocation& invocation) {
   switch (invocation.command) {
     case Command::Get:
@@ -148,6 +204,10 @@ std::string run(sdbus::IConnection& connection, const Invocation& invocation) {
       return status(connection, invocation);
     case Command::Monitor:
       return monitor(connection, invocation);
+    case Command::Ping:
+    case Command::TraceRoute:
+    case Command::NsLookup:
+      return diagnostic(connection, invocation);
     case Command::Help:
       break;
   }
@@ -192,6 +252,10 @@ int main(const std::vector<std::string>& args) {
     std::cout << run(*connection, invocation);
   } catch (const sdbus::Error& e) {
     return reportError(e, invocation, "D-Bus call to org.cwmpd failed");
+  } catch (const DiagnosticFailed& f) {
+    std::cout << f.output;
+    std::cerr << "error: the diagnostic ended in " << f.state << '\n';
+    return kExitFault;
   }
   return kExitOk;
 }

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <memory>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -74,6 +76,53 @@ TEST_F(DiagnosticsIt, AValueOutsideWhatCanRunIsFault9007) {
   ASSERT_EQ(results.size(), 1u);
   EXPECT_EQ(results[0].get<std::string>("method"), "Fault");
   EXPECT_NE(results[0].get<std::string>("body").find("9007"), std::string::npos);
+}
+
+// The value cwmpctl printed for `name` ("NAME   = VALUE" lines), "" when absent.
+std::string printed(const std::string& out, const std::string& name) {
+  const auto at = out.find(name + " ");
+  if (at == std::string::npos) return {};
+  const auto eq = out.find(" = ", at);
+  const auto end = out.find('\n', at);
+  return eq == std::string::npos || eq > end ? std::string() : out.substr(eq + 3, end - eq - 3);
+}
+
+// Over D-Bus (cwmpctl) a test starts at once, without waiting for an ACS session.
+class DiagnosticsBus : public DiagnosticsIt {
+ protected:
+  void SetUp() override {
+    DiagnosticsIt::SetUp();
+    bus_ = std::make_unique<PrivateDbus>(dir_);
+    daemon_->set("bus", "address", bus_->address());
+    daemon_->start();
+    ASSERT_TRUE(waitSessions(1));
+    // The bus comes up after the plugins start: wait for the daemon's name on it.
+    for (int i = 0; i < 100 && runCwmpctl(bus_->address(), {"status"}).first != 0; ++i)
+      std::this_thread::sleep_for(100ms);
+  }
+  void TearDown() override {
+    DiagnosticsIt::TearDown();
+    bus_.reset();
+  }
+  std::unique_ptr<PrivateDbus> bus_;
+};
+
+TEST_F(DiagnosticsBus, CwmpctlPingAndTracerouteRunAndPrintTheirResults) {
+  auto [code, out] = runCwmpctl(bus_->address(), {"ping", "127.0.0.1", "2"});
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("Device.IP.Diagnostics.IPPing.DiagnosticsState"), std::string::npos) << out;
+  EXPECT_NE(out.find("= Complete"), std::string::npos) << out;
+  EXPECT_EQ(printed(out, "Device.IP.Diagnostics.IPPing.SuccessCount"), "2") << out;
+
+  auto [trCode, trOut] = runCwmpctl(bus_->address(), {"traceroute", "127.0.0.1"});
+  EXPECT_EQ(trCode, 0) << trOut;
+  EXPECT_NE(trOut.find("Device.IP.Diagnostics.TraceRoute.RouteHops.1.HostAddress"), std::string::npos) << trOut;
+
+  // An error state prints the results and exits 3.
+  auto [badCode, badOut] = runCwmpctl(bus_->address(), {"ping", "no-such-host.invalid", "1"});
+  EXPECT_EQ(badCode, 3) << badOut;
+  EXPECT_NE(badOut.find("Error_CannotResolveHostName"), std::string::npos) << badOut;
+  EXPECT_TRUE(daemon_->running());
 }
 
 }  // namespace

@@ -59,7 +59,7 @@ namespace cwmpd::sdk {
 //    helpers cwmpd/sdk/staging.hpp, periodic.hpp and values.hpp.
 // 5: the SDK is its own include root (sdk/include: cwmpd/sdk and cwmpd/hal only, nothing of
 //    core), the shared upstream-interface rule (cwmpd/hal/network.hpp), hal::Hal::pon()
-//    (a new virtual) and cwmpd/hal/pon.hpp.
+//    and hal::Hal::diagnostics() (new virtuals), cwmpd/hal/pon.hpp and diagnostics.hpp.
 inline constexpr std::uint32_t kAbiVersion = 5;
 
 #if defined(__clang__)
