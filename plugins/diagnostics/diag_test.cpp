@@ -127,7 +127,8 @@ void DiagTest::flush() {
       o = Outcome{spec_.internalError, {}, {}, e.what()};
     }
     // Host::post is thread-safe; the work is dropped if the plugin stopped meanwhile.
-    host->post([this, generation, o = std::move(o)]() mutable { finish(generation, std::move(o)); });
+    host->post(
+        [this, generation, o = std::move(o)]() mutable { finish(generation, std::move(o)); });
     done->store(true);
   });
   workers_.push_back(Worker{std::move(t), cancel, done});
@@ -145,7 +146,8 @@ void DiagTest::finish(std::uint64_t generation, Outcome outcome) {
     try {
       const std::uint32_t n = host_.ensureInstance(spec_.rowsTable, std::to_string(i + 1));
       rows_[n] = std::move(outcome.rows[i]);
-      if (std::find(rowNumbers_.begin(), rowNumbers_.end(), n) == rowNumbers_.end()) rowNumbers_.push_back(n);
+      if (std::find(rowNumbers_.begin(), rowNumbers_.end(), n) == rowNumbers_.end())
+        rowNumbers_.push_back(n);
     } catch (const sdk::Fault& f) {
       host_.log(sdk::LogLevel::Warning, spec_.rowsTable + ": " + f.what());
       break;

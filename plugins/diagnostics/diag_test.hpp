@@ -29,10 +29,10 @@ namespace cwmpd::plugins::diagnostics {
 
 // What a worker hands back: the DiagnosticsState to show and the result parameters.
 struct Outcome {
-  std::string state;                          // "Complete", "Error_CannotResolveHostName", ...
+  std::string state;                           // "Complete", "Error_CannotResolveHostName", ...
   std::map<std::string, std::string> results;  // result parameter -> value
   std::vector<std::map<std::string, std::string>> rows;  // result rows (RouteHops.{i}.), in order
-  std::string detail;                          // for the log
+  std::string detail;                                    // for the log
 };
 
 // Runs on the worker thread: must watch `cancel` and return soon after it turns true.

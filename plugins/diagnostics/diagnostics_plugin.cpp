@@ -85,13 +85,14 @@ class DiagnosticsPlugin : public sdk::Plugin {
     auto& b = reg.object("Device.IP.Diagnostics.");
     const auto yes = [](const sdk::InstanceRef&) { return std::string(sdk::boolText(true)); };
     const auto no = [](const sdk::InstanceRef&) { return std::string(sdk::boolText(false)); };
-    for (const char* p : {"IPv4PingSupported", "IPv6PingSupported", "IPv4TraceRouteSupported", "IPv6TraceRouteSupported"})
+    for (const char* p : {"IPv4PingSupported", "IPv6PingSupported", "IPv4TraceRouteSupported",
+                          "IPv6TraceRouteSupported"})
       b.get(p, yes);
-    for (const char* p : {"IPv4DownloadDiagnosticsSupported",
-                          "IPv6DownloadDiagnosticsSupported", "IPv4UploadDiagnosticsSupported",
-                          "IPv6UploadDiagnosticsSupported", "IPv4UDPEchoDiagnosticsSupported",
-                          "IPv6UDPEchoDiagnosticsSupported", "IPLayerCapacitySupported",
-                          "IPv4ServerSelectionDiagnosticsSupported", "IPv6ServerSelectionDiagnosticsSupported"})
+    for (const char* p : {"IPv4DownloadDiagnosticsSupported", "IPv6DownloadDiagnosticsSupported",
+                          "IPv4UploadDiagnosticsSupported", "IPv6UploadDiagnosticsSupported",
+                          "IPv4UDPEchoDiagnosticsSupported", "IPv6UDPEchoDiagnosticsSupported",
+                          "IPLayerCapacitySupported", "IPv4ServerSelectionDiagnosticsSupported",
+                          "IPv6ServerSelectionDiagnosticsSupported"})
       b.get(p, no);
   }
 

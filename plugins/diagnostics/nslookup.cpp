@@ -43,8 +43,12 @@ std::string join(const std::vector<std::string>& v) {
 
 std::unique_ptr<DiagTest> makeNsLookup(sdk::Host& host, bool tr181) {
   DiagTest::Spec s;
-  s.object = tr181 ? "Device.DNS.Diagnostics.NSLookupDiagnostics." : "InternetGatewayDevice.NSLookupDiagnostics.";
-  s.params = {{"Interface", ""}, {"HostName", ""}, {"DNSServer", ""}, {"Timeout", "5000"},
+  s.object = tr181 ? "Device.DNS.Diagnostics.NSLookupDiagnostics."
+                   : "InternetGatewayDevice.NSLookupDiagnostics.";
+  s.params = {{"Interface", ""},
+              {"HostName", ""},
+              {"DNSServer", ""},
+              {"Timeout", "5000"},
               {"NumberOfRepetitions", "1"}};
   s.results = {{"SuccessCount", "0"}};
   s.rowsTable = s.object + "Result.";
@@ -56,7 +60,8 @@ std::unique_ptr<DiagTest> makeNsLookup(sdk::Host& host, bool tr181) {
     // The models give no range: 0 asks nothing, and no request may run for days.
     if (c.parameter == "NumberOfRepetitions") {
       checkAtMost(c, kMaxLookups);
-      if (c.value == "0") throw sdk::Fault(sdk::FaultCode::InvalidParameterValue, c.path() + ": at least 1");
+      if (c.value == "0")
+        throw sdk::Fault(sdk::FaultCode::InvalidParameterValue, c.path() + ": at least 1");
     }
   };
   s.prepare = [&host](const std::map<std::string, std::string>& v) -> Work {
@@ -65,7 +70,8 @@ std::unique_ptr<DiagTest> makeNsLookup(sdk::Host& host, bool tr181) {
     rq.dnsServer = v.at("DNSServer");
     rq.interfaceName = interfaceName(host, v.at("Interface"), "Interface");
     rq.timeoutMs = static_cast<std::uint32_t>(std::max(1UL, std::stoul(v.at("Timeout"))));
-    rq.repetitions = static_cast<std::uint32_t>(std::max(1UL, std::stoul(v.at("NumberOfRepetitions"))));
+    rq.repetitions =
+        static_cast<std::uint32_t>(std::max(1UL, std::stoul(v.at("NumberOfRepetitions"))));
     rq.port = dnsPort(host);
     if (rq.dnsServer.empty()) {  // the box's own resolver's first server
       const auto servers = host.hal().network().dnsServers();
@@ -88,7 +94,9 @@ std::unique_ptr<DiagTest> makeNsLookup(sdk::Host& host, bool tr181) {
         const bool ok = a.status == hal::NsLookupAnswer::Status::Success;
         success += ok ? 1U : 0U;
         o.rows.push_back({{"Status", statusText(a.status)},
-                          {"AnswerType", !ok ? "None" : a.authoritative ? "Authoritative" : "NonAuthoritative"},
+                          {"AnswerType", !ok               ? "None"
+                                         : a.authoritative ? "Authoritative"
+                                                           : "NonAuthoritative"},
                           {"HostNameReturned", a.hostNameReturned},
                           {"IPAddresses", join(a.addresses)},
                           {"DNSServerIP", a.dnsServerIp},

@@ -12,7 +12,8 @@ std::string stateOf(hal::DiagnosticsOutcome o, bool tr181) {
   switch (o) {
     case hal::DiagnosticsOutcome::Complete: return "Complete";
     case hal::DiagnosticsOutcome::CannotResolveHostName: return "Error_CannotResolveHostName";
-    case hal::DiagnosticsOutcome::NoRouteToHost: return tr181 ? "Error_NoRouteToHost" : "Error_Other";
+    case hal::DiagnosticsOutcome::NoRouteToHost:
+      return tr181 ? "Error_NoRouteToHost" : "Error_Other";
     case hal::DiagnosticsOutcome::Internal: return "Error_Internal";
     case hal::DiagnosticsOutcome::MaxHopCountExceeded:
     case hal::DiagnosticsOutcome::Other:
@@ -26,13 +27,18 @@ std::string stateOf(hal::DiagnosticsOutcome o, bool tr181) {
 std::unique_ptr<DiagTest> makePing(sdk::Host& host, bool tr181) {
   DiagTest::Spec s;
   s.object = tr181 ? "Device.IP.Diagnostics.IPPing." : "InternetGatewayDevice.IPPingDiagnostics.";
-  s.params = {{"Interface", ""}, {"Host", ""}, {"NumberOfRepetitions", "3"},
-              {"Timeout", "1000"}, {"DataBlockSize", "64"}, {"DSCP", "0"}};
-  s.results = {{"SuccessCount", "0"}, {"FailureCount", "0"}, {"AverageResponseTime", "0"},
-               {"MinimumResponseTime", "0"}, {"MaximumResponseTime", "0"}};
+  s.params = {
+      {"Interface", ""},       {"Host", ""}, {"NumberOfRepetitions", "3"}, {"Timeout", "1000"},
+      {"DataBlockSize", "64"}, {"DSCP", "0"}};
+  s.results = {{"SuccessCount", "0"},
+               {"FailureCount", "0"},
+               {"AverageResponseTime", "0"},
+               {"MinimumResponseTime", "0"},
+               {"MaximumResponseTime", "0"}};
   if (tr181) {
     s.params["ProtocolVersion"] = "Any";
-    for (const char* r : {"AverageResponseTimeDetailed", "MinimumResponseTimeDetailed", "MaximumResponseTimeDetailed"})
+    for (const char* r : {"AverageResponseTimeDetailed", "MinimumResponseTimeDetailed",
+                          "MaximumResponseTimeDetailed"})
       s.results[r] = "0";
     s.results["IPAddressUsed"] = "";
   }

@@ -16,7 +16,8 @@ std::string stateOf(hal::DiagnosticsOutcome o, bool tr181) {
     case hal::DiagnosticsOutcome::MaxHopCountExceeded: return "Error_MaxHopCountExceeded";
     case hal::DiagnosticsOutcome::NoRouteToHost:
       return tr181 ? "Error_NoRouteToHost" : "Error_MaxHopCountExceeded";
-    case hal::DiagnosticsOutcome::Internal: return tr181 ? "Error_Internal" : "Error_MaxHopCountExceeded";
+    case hal::DiagnosticsOutcome::Internal:
+      return tr181 ? "Error_Internal" : "Error_MaxHopCountExceeded";
     case hal::DiagnosticsOutcome::Other:
     case hal::DiagnosticsOutcome::Canceled: break;
   }
@@ -34,13 +35,15 @@ std::string joinMs(const std::vector<std::uint32_t>& v) {
 
 std::unique_ptr<DiagTest> makeTraceRoute(sdk::Host& host, bool tr181) {
   DiagTest::Spec s;
-  s.object = tr181 ? "Device.IP.Diagnostics.TraceRoute." : "InternetGatewayDevice.TraceRouteDiagnostics.";
-  s.params = {{"Interface", ""}, {"Host", ""},      {"NumberOfTries", "3"}, {"Timeout", "5000"},
+  s.object =
+      tr181 ? "Device.IP.Diagnostics.TraceRoute." : "InternetGatewayDevice.TraceRouteDiagnostics.";
+  s.params = {{"Interface", ""},       {"Host", ""},  {"NumberOfTries", "3"}, {"Timeout", "5000"},
               {"DataBlockSize", "38"}, {"DSCP", "0"}, {"MaxHopCount", "30"}};
   s.results = {{"ResponseTime", "0"}};
   s.rowsTable = s.object + "RouteHops.";
   const std::string p = tr181 ? "" : "Hop";
-  s.rowParams = {{p + "Host", ""}, {p + "HostAddress", ""}, {p + "ErrorCode", "0"}, {p + "RTTimes", ""}};
+  s.rowParams = {
+      {p + "Host", ""}, {p + "HostAddress", ""}, {p + "ErrorCode", "0"}, {p + "RTTimes", ""}};
   if (tr181) {
     s.params["ProtocolVersion"] = "Any";
     s.results["IPAddressUsed"] = "";

@@ -31,11 +31,12 @@ class DiagnosticsIt : public DaemonIt {
 
 TEST_F(DiagnosticsIt, AcsOrderedPingCompletesInANewSessionWithItsResults) {
   const std::string p = "Device.IP.Diagnostics.IPPing.";
-  acs_->addRpc("<cwmp:SetParameterValues><ParameterList soap-enc:arrayType=\"cwmp:ParameterValueStruct[3]\">" +
-               value(p + "Host", "xsd:string", "127.0.0.1") +
-               value(p + "NumberOfRepetitions", "xsd:unsignedInt", "3") +
-               value(p + "DiagnosticsState", "xsd:string", "Requested") +
-               "</ParameterList><ParameterKey>ping-1</ParameterKey></cwmp:SetParameterValues>");
+  acs_->addRpc(
+      "<cwmp:SetParameterValues><ParameterList soap-enc:arrayType=\"cwmp:ParameterValueStruct[3]\">" +
+      value(p + "Host", "xsd:string", "127.0.0.1") +
+      value(p + "NumberOfRepetitions", "xsd:unsignedInt", "3") +
+      value(p + "DiagnosticsState", "xsd:string", "Requested") +
+      "</ParameterList><ParameterKey>ping-1</ParameterKey></cwmp:SetParameterValues>");
   daemon_->start();
   ASSERT_TRUE(waitSessions(1));
   auto results = acs_->results();
@@ -45,7 +46,8 @@ TEST_F(DiagnosticsIt, AcsOrderedPingCompletesInANewSessionWithItsResults) {
   // the GetParameterValues goes to the session the completion opens.
   acs_->addRpc(
       "<cwmp:GetParameterValues><ParameterNames soap-enc:arrayType=\"xsd:string[1]\">"
-      "<string>" + p + "</string></ParameterNames></cwmp:GetParameterValues>");
+      "<string>" +
+      p + "</string></ParameterNames></cwmp:GetParameterValues>");
   ASSERT_TRUE(waitSessions(2, 20s));
 
   const auto all = informs(*acs_);
@@ -66,10 +68,11 @@ TEST_F(DiagnosticsIt, AcsOrderedPingCompletesInANewSessionWithItsResults) {
 }
 
 TEST_F(DiagnosticsIt, AValueOutsideWhatCanRunIsFault9007) {
-  acs_->addRpc("<cwmp:SetParameterValues><ParameterList soap-enc:arrayType=\"cwmp:ParameterValueStruct[2]\">" +
-               value("Device.IP.Diagnostics.IPPing.NumberOfRepetitions", "xsd:unsignedInt", "4000000000") +
-               value("Device.IP.Diagnostics.IPPing.DiagnosticsState", "xsd:string", "Requested") +
-               "</ParameterList><ParameterKey>big</ParameterKey></cwmp:SetParameterValues>");
+  acs_->addRpc(
+      "<cwmp:SetParameterValues><ParameterList soap-enc:arrayType=\"cwmp:ParameterValueStruct[2]\">" +
+      value("Device.IP.Diagnostics.IPPing.NumberOfRepetitions", "xsd:unsignedInt", "4000000000") +
+      value("Device.IP.Diagnostics.IPPing.DiagnosticsState", "xsd:string", "Requested") +
+      "</ParameterList><ParameterKey>big</ParameterKey></cwmp:SetParameterValues>");
   daemon_->start();
   ASSERT_TRUE(waitSessions(1));
   const auto results = acs_->results();
@@ -116,7 +119,9 @@ TEST_F(DiagnosticsBus, CwmpctlPingAndTracerouteRunAndPrintTheirResults) {
 
   auto [trCode, trOut] = runCwmpctl(bus_->address(), {"traceroute", "127.0.0.1"});
   EXPECT_EQ(trCode, 0) << trOut;
-  EXPECT_NE(trOut.find("Device.IP.Diagnostics.TraceRoute.RouteHops.1.HostAddress"), std::string::npos) << trOut;
+  EXPECT_NE(trOut.find("Device.IP.Diagnostics.TraceRoute.RouteHops.1.HostAddress"),
+            std::string::npos)
+      << trOut;
 
   // An error state prints the results and exits 3.
   auto [badCode, badOut] = runCwmpctl(bus_->address(), {"ping", "no-such-host.invalid", "1"});

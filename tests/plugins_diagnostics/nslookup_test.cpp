@@ -30,7 +30,8 @@ struct SilentServer {
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) throw std::runtime_error("bind");
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0)
+      throw std::runtime_error("bind");
     socklen_t len = sizeof a;
     ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
     port = ntohs(a.sin_port);
@@ -51,9 +52,10 @@ class Dnsmasq {
     pid_ = ::fork();
     if (pid_ == 0) {
       const std::string portArg = "--port=" + std::to_string(port);
-      ::execlp("dnsmasq", "dnsmasq", "--keep-in-foreground", portArg.c_str(), "--listen-address=127.0.0.1",
-               "--bind-interfaces", "--no-resolv", "--no-hosts", "--conf-file=/dev/null", "--pid-file=",
-               "--local=/diag.test/", "--host-record=www.diag.test,192.0.2.10,2001:db8::10",
+      ::execlp("dnsmasq", "dnsmasq", "--keep-in-foreground", portArg.c_str(),
+               "--listen-address=127.0.0.1", "--bind-interfaces", "--no-resolv", "--no-hosts",
+               "--conf-file=/dev/null", "--pid-file=", "--local=/diag.test/",
+               "--host-record=www.diag.test,192.0.2.10,2001:db8::10",
                "--cname=alias.diag.test,www.diag.test", static_cast<char*>(nullptr));
       ::_exit(127);
     }
@@ -82,15 +84,17 @@ class Dnsmasq {
   pid_t pid_ = -1;
 };
 
-std::string portConfig(std::uint16_t port) { return "[diagnostics]\ndns_port = " + std::to_string(port) + "\n"; }
+std::string portConfig(std::uint16_t port) {
+  return "[diagnostics]\ndns_port = " + std::to_string(port) + "\n";
+}
 
 std::string awaitEnd(PluginHarness& h, const std::string& object) {
   h.runUntil([&] { return h.value(object + "DiagnosticsState") != "Requested"; }, 20s);
   return h.value(object + "DiagnosticsState");
 }
 
-void lookup(PluginHarness& h, const std::string& object, const std::string& name, const std::string& reps,
-            const std::string& timeout = "2000") {
+void lookup(PluginHarness& h, const std::string& object, const std::string& name,
+            const std::string& reps, const std::string& timeout = "2000") {
   h.engine->setValues({{object + "HostName", name},
                        {object + "DNSServer", "127.0.0.1"},
                        {object + "NumberOfRepetitions", reps},
@@ -145,8 +149,9 @@ TEST(NSLookup, NoServerOnThePortIsNotAvailableAndABadServerNameNotResolved) {
   lookup(h, kNs, "www.diag.test", "1");
   ASSERT_EQ(awaitEnd(h, kNs), "Complete");
   EXPECT_EQ(h.value(kNs + "Result.1.Status"), "Error_DNSServerNotAvailable");
-  h.engine->setValues({{kNs + "DNSServer", "no-such-server.invalid"}, {kNs + "DiagnosticsState", "Requested"}},
-                      sdk::Source::Acs);
+  h.engine->setValues(
+      {{kNs + "DNSServer", "no-such-server.invalid"}, {kNs + "DiagnosticsState", "Requested"}},
+      sdk::Source::Acs);
   EXPECT_EQ(awaitEnd(h, kNs), "Error_DNSServerNotResolved");
   EXPECT_EQ(h.setFaultCode(kNs + "NumberOfRepetitions", "0"), 9007);
   EXPECT_EQ(h.setFaultCode(kNs + "NumberOfRepetitions", "101"), 9007);

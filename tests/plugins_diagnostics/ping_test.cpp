@@ -17,11 +17,13 @@ const std::string kPing = "Device.IP.Diagnostics.IPPing.";
 const std::string kPing098 = "InternetGatewayDevice.IPPingDiagnostics.";
 
 std::size_t completions(const PluginHarness& h) {
-  return static_cast<std::size_t>(std::count(h.events.begin(), h.events.end(), "8 DIAGNOSTICS COMPLETE"));
+  return static_cast<std::size_t>(
+      std::count(h.events.begin(), h.events.end(), "8 DIAGNOSTICS COMPLETE"));
 }
 
 // Runs the main loop until the test object leaves "Requested".
-std::string awaitEnd(PluginHarness& h, const std::string& object, std::chrono::milliseconds timeout = 20s) {
+std::string awaitEnd(PluginHarness& h, const std::string& object,
+                     std::chrono::milliseconds timeout = 20s) {
   h.runUntil([&] { return h.value(object + "DiagnosticsState") != "Requested"; }, timeout);
   return h.value(object + "DiagnosticsState");
 }
@@ -44,7 +46,10 @@ TEST_F(IPPing, StartsInStateNoneWithClearedResults) {
 }
 
 TEST_F(IPPing, PingsIPv4Loopback) {
-  request({{"Host", "127.0.0.1"}, {"NumberOfRepetitions", "2"}, {"DataBlockSize", "100"}, {"DSCP", "10"}});
+  request({{"Host", "127.0.0.1"},
+           {"NumberOfRepetitions", "2"},
+           {"DataBlockSize", "100"},
+           {"DSCP", "10"}});
   ASSERT_EQ(awaitEnd(h, kPing), "Complete");
   EXPECT_EQ(h.value(kPing + "SuccessCount"), "2");
   EXPECT_EQ(h.value(kPing + "FailureCount"), "0");
@@ -136,8 +141,9 @@ TEST(IPPingTr098, PingsLoopbackUnderTheTr098Root) {
   EXPECT_EQ(h.value(kPing098 + "SuccessCount"), "1");
   EXPECT_EQ(h.value(kPing098 + "FailureCount"), "0");
   EXPECT_EQ(completions(h), 1U);
-  h.engine->setValues({{kPing098 + "Host", "no-such-host.invalid"}, {kPing098 + "DiagnosticsState", "Requested"}},
-                      sdk::Source::Acs);
+  h.engine->setValues(
+      {{kPing098 + "Host", "no-such-host.invalid"}, {kPing098 + "DiagnosticsState", "Requested"}},
+      sdk::Source::Acs);
   EXPECT_EQ(awaitEnd(h, kPing098), "Error_CannotResolveHostName");
 }
 

@@ -23,7 +23,8 @@ std::string awaitEnd(PluginHarness& h, const std::string& object) {
 
 TEST(TraceRoute, ToIPv4LoopbackIsOneHop) {
   PluginHarness h{"Device", {"wan", "diagnostics"}};
-  h.engine->setValues({{kTr + "Host", "127.0.0.1"}, {kTr + "NumberOfTries", "2"},
+  h.engine->setValues({{kTr + "Host", "127.0.0.1"},
+                       {kTr + "NumberOfTries", "2"},
                        {kTr + "DiagnosticsState", "Requested"}},
                       sdk::Source::Acs);
   ASSERT_EQ(awaitEnd(h, kTr), "Complete");
@@ -50,7 +51,9 @@ TEST(TraceRoute, ToIPv4LoopbackIsOneHop) {
 
 TEST(TraceRoute, ToIPv6LoopbackIsOneHop) {
   PluginHarness h{"Device", {"wan", "diagnostics"}};
-  h.engine->setValues({{kTr + "Host", "::1"}, {kTr + "ProtocolVersion", "IPv6"}, {kTr + "NumberOfTries", "1"},
+  h.engine->setValues({{kTr + "Host", "::1"},
+                       {kTr + "ProtocolVersion", "IPv6"},
+                       {kTr + "NumberOfTries", "1"},
                        {kTr + "DiagnosticsState", "Requested"}},
                       sdk::Source::Acs);
   ASSERT_EQ(awaitEnd(h, kTr), "Complete");
@@ -62,15 +65,17 @@ TEST(TraceRoute, UnresolvableHostAndBoundsOfTheModel) {
   PluginHarness h{"Device", {"wan", "diagnostics"}};
   EXPECT_EQ(h.setFaultCode(kTr + "MaxHopCount", "65"), 9007);
   EXPECT_EQ(h.setFaultCode(kTr + "NumberOfTries", "4"), 9007);
-  h.engine->setValues({{kTr + "Host", "no-such-host.invalid"}, {kTr + "DiagnosticsState", "Requested"}},
-                      sdk::Source::Acs);
+  h.engine->setValues(
+      {{kTr + "Host", "no-such-host.invalid"}, {kTr + "DiagnosticsState", "Requested"}},
+      sdk::Source::Acs);
   EXPECT_EQ(awaitEnd(h, kTr), "Error_CannotResolveHostName");
   EXPECT_EQ(h.value(kTr + "RouteHopsNumberOfEntries"), "0");
 }
 
 TEST(TraceRouteTr098, ToLoopbackIsOneHop) {
   PluginHarness h{"InternetGatewayDevice", {"diagnostics"}};
-  h.engine->setValues({{kTr098 + "Host", "127.0.0.1"}, {kTr098 + "NumberOfTries", "1"},
+  h.engine->setValues({{kTr098 + "Host", "127.0.0.1"},
+                       {kTr098 + "NumberOfTries", "1"},
                        {kTr098 + "DiagnosticsState", "Requested"}},
                       sdk::Source::Acs);
   ASSERT_EQ(awaitEnd(h, kTr098), "Complete");

@@ -43,14 +43,16 @@ bool query(const std::string& name, std::uint16_t id, std::uint16_t type, Bytes&
   put16(out, 0);
   put16(out, 0);
   std::size_t start = 0;
-  const std::string n = !name.empty() && name.back() == '.' ? name.substr(0, name.size() - 1) : name;
+  const std::string n =
+      !name.empty() && name.back() == '.' ? name.substr(0, name.size() - 1) : name;
   if (n.empty() || n.size() > 253) return false;
   while (start <= n.size()) {
     const std::size_t dot = std::min(n.find('.', start), n.size());
     const std::size_t len = dot - start;
     if (len == 0 || len > 63) return false;
     out.push_back(static_cast<unsigned char>(len));
-    out.insert(out.end(), n.begin() + static_cast<std::ptrdiff_t>(start), n.begin() + static_cast<std::ptrdiff_t>(dot));
+    out.insert(out.end(), n.begin() + static_cast<std::ptrdiff_t>(start),
+               n.begin() + static_cast<std::ptrdiff_t>(dot));
     start = dot + 1;
   }
   out.push_back(0);
@@ -139,14 +141,16 @@ bool parse(const Bytes& b, std::uint16_t id, Reply& r) {
 enum class Wait { Reply, Timeout, Refused, Canceled };
 
 // Sends `q` and waits for its answer.
-Wait ask(int fd, const Bytes& q, std::uint16_t id, std::uint32_t timeoutMs, const std::atomic<bool>& cancel,
-         Reply& r) {
-  if (::send(fd, q.data(), q.size(), 0) < 0) return errno == ECONNREFUSED ? Wait::Refused : Wait::Timeout;
+Wait ask(int fd, const Bytes& q, std::uint16_t id, std::uint32_t timeoutMs,
+         const std::atomic<bool>& cancel, Reply& r) {
+  if (::send(fd, q.data(), q.size(), 0) < 0)
+    return errno == ECONNREFUSED ? Wait::Refused : Wait::Timeout;
   const auto deadline = Clock::now() + std::chrono::milliseconds(timeoutMs);
   Bytes buf(65536);
   for (;;) {
     if (cancel.load()) return Wait::Canceled;
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
     if (left <= 0) return Wait::Timeout;
     pollfd p{fd, POLLIN, 0};
     if (::poll(&p, 1, static_cast<int>(std::min<long long>(left, kSliceMs))) <= 0) continue;
@@ -162,7 +166,8 @@ Wait ask(int fd, const Bytes& q, std::uint16_t id, std::uint32_t timeoutMs, cons
 
 }  // namespace
 
-NsLookupResult SocketDiagnostics::nsLookup(const NsLookupRequest& rq, const std::atomic<bool>& cancel) {
+NsLookupResult SocketDiagnostics::nsLookup(const NsLookupRequest& rq,
+                                           const std::atomic<bool>& cancel) {
   NsLookupResult res;
   Target server;
   if (!resolve(rq.dnsServer, IpVersion::Any, server, res.detail)) {
@@ -187,7 +192,8 @@ NsLookupResult SocketDiagnostics::nsLookup(const NsLookupRequest& rq, const std:
       int fd;
       ~Closer() { ::close(fd); }
     } closer{fd};
-    if (!rq.interfaceName.empty() && !bindToInterface(fd, rq.interfaceName, server.family, res.detail)) {
+    if (!rq.interfaceName.empty() &&
+        !bindToInterface(fd, rq.interfaceName, server.family, res.detail)) {
       res.outcome = NsLookupResult::Outcome::Internal;
       return res;
     }
@@ -227,10 +233,12 @@ NsLookupResult SocketDiagnostics::nsLookup(const NsLookupRequest& rq, const std:
       answer.authoritative = r.authoritative;
       if (!r.canonical.empty()) answer.hostNameReturned = r.canonical;
       for (auto& a : r.addresses)
-        if (answer.addresses.size() < 10) answer.addresses.push_back(std::move(a));  // the model's maxItems
+        if (answer.addresses.size() < 10)
+          answer.addresses.push_back(std::move(a));  // the model's maxItems
       if (r.status == Status::Other) status = Status::Other;
     }
-    if (anyReply && status != Status::Other && status != Status::Timeout && status != Status::DnsServerNotAvailable)
+    if (anyReply && status != Status::Other && status != Status::Timeout &&
+        status != Status::DnsServerNotAvailable)
       status = answer.addresses.empty() ? Status::HostNameNotResolved : Status::Success;
     answer.status = status;
     if (status == Status::Success) {

@@ -35,7 +35,9 @@ std::string addressText(const sockaddr* sa) {
 
 bool resolve(const std::string& host, IpVersion version, Target& out, std::string& why) {
   addrinfo hints{};
-  hints.ai_family = version == IpVersion::IPv4 ? AF_INET : version == IpVersion::IPv6 ? AF_INET6 : AF_UNSPEC;
+  hints.ai_family = version == IpVersion::IPv4   ? AF_INET
+                    : version == IpVersion::IPv6 ? AF_INET6
+                                                 : AF_UNSPEC;
   hints.ai_socktype = SOCK_DGRAM;
   addrinfo* res = nullptr;
   const int rc = ::getaddrinfo(host.c_str(), nullptr, &hints, &res);
@@ -76,7 +78,8 @@ bool interfaceAddress(const std::string& name, int family, sockaddr_storage& out
 
 // Datagram ICMP ("ping sockets") when the kernel lets our group use them; raw otherwise.
 int openIcmp(int family, bool& datagram) {
-  const int proto = family == AF_INET ? static_cast<int>(IPPROTO_ICMP) : static_cast<int>(IPPROTO_ICMPV6);
+  const int proto =
+      family == AF_INET ? static_cast<int>(IPPROTO_ICMP) : static_cast<int>(IPPROTO_ICMPV6);
   int fd = ::socket(family, SOCK_DGRAM | SOCK_CLOEXEC, proto);
   datagram = fd >= 0;
   if (fd < 0) fd = ::socket(family, SOCK_RAW | SOCK_CLOEXEC, proto);
@@ -85,7 +88,8 @@ int openIcmp(int family, bool& datagram) {
 
 std::uint16_t checksum(const unsigned char* p, std::size_t n) {
   std::uint32_t sum = 0;
-  for (std::size_t i = 0; i + 1 < n; i += 2) sum += static_cast<std::uint32_t>(p[i] << 8 | p[i + 1]);
+  for (std::size_t i = 0; i + 1 < n; i += 2)
+    sum += static_cast<std::uint32_t>(p[i] << 8 | p[i + 1]);
   if (n % 2 != 0) sum += static_cast<std::uint32_t>(p[n - 1] << 8);
   while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
   return static_cast<std::uint16_t>(~sum);
@@ -101,7 +105,8 @@ Wait awaitReply(int fd, int family, bool datagram, std::uint16_t id, std::uint16
   std::vector<unsigned char> buf(65536 + 128);
   for (;;) {
     if (cancel.load()) return Wait::Canceled;
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
     if (left <= 0) return Wait::Timeout;
     pollfd p{fd, POLLIN, 0};
     const int r = ::poll(&p, 1, static_cast<int>(std::min<long long>(left, kSliceMs)));
@@ -139,7 +144,8 @@ bool pause(Clock::time_point until, const std::atomic<bool>& cancel) {
     if (cancel.load()) return false;
     const auto left = until - Clock::now();
     if (left <= Clock::duration::zero()) return true;
-    std::this_thread::sleep_for(std::min<Clock::duration>(left, std::chrono::milliseconds(kSliceMs)));
+    std::this_thread::sleep_for(
+        std::min<Clock::duration>(left, std::chrono::milliseconds(kSliceMs)));
   }
 }
 
@@ -161,7 +167,8 @@ std::string sourceFor(const Target& target) {
   Fd probe{::socket(target.family, SOCK_DGRAM | SOCK_CLOEXEC, 0)};
   sockaddr_storage local{};
   socklen_t localLen = sizeof local;
-  if (probe.fd < 0 || ::connect(probe.fd, reinterpret_cast<const sockaddr*>(&target.addr), target.len) != 0 ||
+  if (probe.fd < 0 ||
+      ::connect(probe.fd, reinterpret_cast<const sockaddr*>(&target.addr), target.len) != 0 ||
       ::getsockname(probe.fd, reinterpret_cast<sockaddr*>(&local), &localLen) != 0)
     return {};
   return addressText(reinterpret_cast<const sockaddr*>(&local));
@@ -184,7 +191,8 @@ PingResult SocketDiagnostics::ping(const PingRequest& rq, const std::atomic<bool
     res.detail = std::string("no ICMP socket: ") + std::strerror(errno);
     return res;
   }
-  if (!rq.interfaceName.empty() && !bindToInterface(sock.fd, rq.interfaceName, family, res.detail)) {
+  if (!rq.interfaceName.empty() &&
+      !bindToInterface(sock.fd, rq.interfaceName, family, res.detail)) {
     res.outcome = DiagnosticsOutcome::Internal;
     return res;
   }
@@ -230,8 +238,8 @@ PingResult SocketDiagnostics::ping(const PingRequest& rq, const std::atomic<bool
     }
     const auto sent = Clock::now();
     nextSend = sent + std::chrono::milliseconds(rq.intervalMs);
-    if (::sendto(sock.fd, packet.data(), packet.size(), 0, reinterpret_cast<const sockaddr*>(&target.addr),
-                 target.len) < 0) {
+    if (::sendto(sock.fd, packet.data(), packet.size(), 0,
+                 reinterpret_cast<const sockaddr*>(&target.addr), target.len) < 0) {
       if (errno == ENETUNREACH || errno == EHOSTUNREACH) {
         res.outcome = DiagnosticsOutcome::NoRouteToHost;
         res.detail = "no route to " + res.targetAddress;

@@ -31,7 +31,8 @@ inline constexpr int kSliceMs = 50;  // a cancel is seen within this long
 class SocketDiagnostics final : public Diagnostics {
  public:
   PingResult ping(const PingRequest& request, const std::atomic<bool>& cancel) override;
-  TraceRouteResult traceRoute(const TraceRouteRequest& request, const std::atomic<bool>& cancel) override;
+  TraceRouteResult traceRoute(const TraceRouteRequest& request,
+                              const std::atomic<bool>& cancel) override;
   NsLookupResult nsLookup(const NsLookupRequest& request, const std::atomic<bool>& cancel) override;
 };
 

@@ -33,15 +33,16 @@ struct Answer {
 };
 
 // Waits for the ICMP answer to the probe sent to `port`.
-Answer awaitAnswer(int fd, int family, std::uint16_t port, Clock::time_point sent, Clock::time_point deadline,
-                   const std::atomic<bool>& cancel) {
+Answer awaitAnswer(int fd, int family, std::uint16_t port, Clock::time_point sent,
+                   Clock::time_point deadline, const std::atomic<bool>& cancel) {
   Answer a;
   for (;;) {
     if (cancel.load()) {
       a.kind = Answer::Kind::Canceled;
       return a;
     }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
     if (left <= 0) return a;
     pollfd p{fd, POLLIN | POLLERR, 0};
     if (::poll(&p, 1, static_cast<int>(std::min<long long>(left, kSliceMs))) <= 0) continue;
@@ -64,8 +65,9 @@ Answer awaitAnswer(int fd, int family, std::uint16_t port, Clock::time_point sen
     if (::recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) continue;
     const auto now = Clock::now();
     // msg_name is where the failed probe was going: its port says which probe it was.
-    const std::uint16_t dport = ntohs(family == AF_INET ? reinterpret_cast<sockaddr_in*>(&dst)->sin_port
-                                                        : reinterpret_cast<sockaddr_in6*>(&dst)->sin6_port);
+    const std::uint16_t dport =
+        ntohs(family == AF_INET ? reinterpret_cast<sockaddr_in*>(&dst)->sin_port
+                                : reinterpret_cast<sockaddr_in6*>(&dst)->sin6_port);
     for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
       const bool v4 = c->cmsg_level == SOL_IP && c->cmsg_type == IP_RECVERR;
       const bool v6 = c->cmsg_level == SOL_IPV6 && c->cmsg_type == IPV6_RECVERR;
@@ -75,12 +77,16 @@ Answer awaitAnswer(int fd, int family, std::uint16_t port, Clock::time_point sen
       if (dport != port) break;  // a late answer to an earlier probe
       a.address = addressText(SO_EE_OFFENDER(ee));
       a.code = ee->ee_code;
-      a.rttMs = static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::milliseconds>(now - sent).count());
-      const bool timeExceeded = v4 ? ee->ee_type == ICMP_TIME_EXCEEDED : ee->ee_type == ICMP6_TIME_EXCEEDED;
-      const bool portUnreachable = v4 ? (ee->ee_type == ICMP_DEST_UNREACH && ee->ee_code == ICMP_PORT_UNREACH)
-                                      : (ee->ee_type == ICMP6_DST_UNREACH && ee->ee_code == ICMP6_DST_UNREACH_NOPORT);
-      a.kind = timeExceeded ? Answer::Kind::TimeExceeded
-                            : portUnreachable ? Answer::Kind::Reached : Answer::Kind::Unreachable;
+      a.rttMs = static_cast<std::uint32_t>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(now - sent).count());
+      const bool timeExceeded =
+          v4 ? ee->ee_type == ICMP_TIME_EXCEEDED : ee->ee_type == ICMP6_TIME_EXCEEDED;
+      const bool portUnreachable =
+          v4 ? (ee->ee_type == ICMP_DEST_UNREACH && ee->ee_code == ICMP_PORT_UNREACH)
+             : (ee->ee_type == ICMP6_DST_UNREACH && ee->ee_code == ICMP6_DST_UNREACH_NOPORT);
+      a.kind = timeExceeded      ? Answer::Kind::TimeExceeded
+               : portUnreachable ? Answer::Kind::Reached
+                                 : Answer::Kind::Unreachable;
       if (a.kind != Answer::Kind::Unreachable) a.code = 0;
       return a;
     }
@@ -93,14 +99,16 @@ std::string hopName(const std::string& address) {
   std::string why;
   if (!resolve(address, IpVersion::Any, t, why)) return address;
   char host[NI_MAXHOST] = {};
-  if (::getnameinfo(reinterpret_cast<const sockaddr*>(&t.addr), t.len, host, sizeof host, nullptr, 0, NI_NAMEREQD) != 0)
+  if (::getnameinfo(reinterpret_cast<const sockaddr*>(&t.addr), t.len, host, sizeof host, nullptr,
+                    0, NI_NAMEREQD) != 0)
     return address;
   return host;
 }
 
 }  // namespace
 
-TraceRouteResult SocketDiagnostics::traceRoute(const TraceRouteRequest& rq, const std::atomic<bool>& cancel) {
+TraceRouteResult SocketDiagnostics::traceRoute(const TraceRouteRequest& rq,
+                                               const std::atomic<bool>& cancel) {
   TraceRouteResult res;
   Target target;
   if (!resolve(rq.host, rq.version, target, res.detail)) {
@@ -153,7 +161,8 @@ TraceRouteResult SocketDiagnostics::traceRoute(const TraceRouteRequest& rq, cons
       else
         reinterpret_cast<sockaddr_in6*>(&to.addr)->sin6_port = htons(port);
       const auto sent = Clock::now();
-      if (::sendto(fd, payload.data(), payload.size(), 0, reinterpret_cast<const sockaddr*>(&to.addr), to.len) < 0) {
+      if (::sendto(fd, payload.data(), payload.size(), 0,
+                   reinterpret_cast<const sockaddr*>(&to.addr), to.len) < 0) {
         if (errno == ENETUNREACH || errno == EHOSTUNREACH) {
           res.outcome = DiagnosticsOutcome::NoRouteToHost;
           res.detail = "no route to " + rq.host;
@@ -161,7 +170,8 @@ TraceRouteResult SocketDiagnostics::traceRoute(const TraceRouteRequest& rq, cons
         }
         continue;
       }
-      const Answer a = awaitAnswer(fd, family, port, sent, sent + std::chrono::milliseconds(rq.timeoutMs), cancel);
+      const Answer a = awaitAnswer(fd, family, port, sent,
+                                   sent + std::chrono::milliseconds(rq.timeoutMs), cancel);
       if (a.kind == Answer::Kind::Canceled) {
         res.outcome = DiagnosticsOutcome::Canceled;
         return res;

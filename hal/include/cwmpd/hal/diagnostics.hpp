@@ -21,21 +21,21 @@ enum class IpVersion : std::uint8_t { Any, IPv4, IPv6 };
 enum class DiagnosticsOutcome : std::uint8_t {
   Complete,
   CannotResolveHostName,
-  NoRouteToHost,  // TR-181 only; TR-098 shows Error_Other
-  Internal,       // a resource of the box failed (no socket, no such interface address)
+  NoRouteToHost,        // TR-181 only; TR-098 shows Error_Other
+  Internal,             // a resource of the box failed (no socket, no such interface address)
   MaxHopCountExceeded,  // traceroute: the destination was not reached within MaxHopCount
   Other,
-  Canceled,       // `cancel` turned true; the results are incomplete
+  Canceled,  // `cancel` turned true; the results are incomplete
 };
 
 struct PingRequest {
-  std::string host;              // name or literal address
+  std::string host;  // name or literal address
   IpVersion version = IpVersion::Any;
-  std::string interfaceName;     // "" = the routing table decides; else bind to its address
+  std::string interfaceName;  // "" = the routing table decides; else bind to its address
   std::uint32_t repetitions = 1;
-  std::uint32_t timeoutMs = 1000;      // per echo request
-  std::uint32_t dataBlockSize = 64;    // bytes of ICMP payload
-  std::uint32_t dscp = 0;              // 0..63
+  std::uint32_t timeoutMs = 1000;    // per echo request
+  std::uint32_t dataBlockSize = 64;  // bytes of ICMP payload
+  std::uint32_t dscp = 0;            // 0..63
   // From one request to the next, as ping(8) does (a timed-out request is followed at once
   // when its timeout was longer).
   std::uint32_t intervalMs = 1000;
@@ -43,9 +43,9 @@ struct PingRequest {
 
 struct PingResult {
   DiagnosticsOutcome outcome = DiagnosticsOutcome::Other;
-  std::string detail;          // why, when not Complete (for the log)
-  std::string addressUsed;     // the source address the requests left from
-  std::string targetAddress;   // the address `host` resolved to
+  std::string detail;         // why, when not Complete (for the log)
+  std::string addressUsed;    // the source address the requests left from
+  std::string targetAddress;  // the address `host` resolved to
   std::uint32_t successCount = 0;
   std::uint32_t failureCount = 0;
   // Round-trip times of the successful echoes, microseconds (0 when none succeeded).
@@ -57,12 +57,12 @@ struct PingResult {
 struct TraceRouteRequest {
   std::string host;
   IpVersion version = IpVersion::Any;
-  std::string interfaceName;        // "" = the routing table decides
-  std::uint32_t tries = 3;          // probes per hop, 1..3
-  std::uint32_t timeoutMs = 5000;   // per probe
-  std::uint32_t dataBlockSize = 38; // bytes of UDP payload
+  std::string interfaceName;         // "" = the routing table decides
+  std::uint32_t tries = 3;           // probes per hop, 1..3
+  std::uint32_t timeoutMs = 5000;    // per probe
+  std::uint32_t dataBlockSize = 38;  // bytes of UDP payload
   std::uint32_t dscp = 0;
-  std::uint32_t maxHops = 30;       // 1..64
+  std::uint32_t maxHops = 30;  // 1..64
 };
 
 struct RouteHop {
@@ -82,7 +82,7 @@ struct TraceRouteResult {
 
 struct NsLookupRequest {
   std::string hostName;
-  std::string dnsServer;           // address or name of the server to ask
+  std::string dnsServer;  // address or name of the server to ask
   std::uint16_t port = 53;
   std::string interfaceName;       // "" = the routing table decides
   std::uint32_t timeoutMs = 5000;  // per query
@@ -91,10 +91,16 @@ struct NsLookupRequest {
 
 // One repetition: an A and an AAAA query.
 struct NsLookupAnswer {
-  enum class Status : std::uint8_t { Success, DnsServerNotAvailable, HostNameNotResolved, Timeout, Other };
+  enum class Status : std::uint8_t {
+    Success,
+    DnsServerNotAvailable,
+    HostNameNotResolved,
+    Timeout,
+    Other
+  };
   Status status = Status::Other;
   bool authoritative = false;
-  std::string hostNameReturned;     // the canonical name (the last CNAME target, else the name asked)
+  std::string hostNameReturned;  // the canonical name (the last CNAME target, else the name asked)
   std::vector<std::string> addresses;
   std::string dnsServerIp;
   std::uint32_t responseTimeMs = 0;
@@ -115,10 +121,12 @@ class Diagnostics {
   virtual PingResult ping(const PingRequest& request, const std::atomic<bool>& cancel) = 0;
   // UDP probes (ports 33434 and up) with growing TTL / hop limit, the ICMP answers read
   // from the socket's error queue (IP_RECVERR): needs no privilege.
-  virtual TraceRouteResult traceRoute(const TraceRouteRequest& request, const std::atomic<bool>& cancel) = 0;
+  virtual TraceRouteResult traceRoute(const TraceRouteRequest& request,
+                                      const std::atomic<bool>& cancel) = 0;
   // DNS queries (A, then AAAA) over UDP straight to `dnsServer`, bypassing the box's
   // resolver and its caches.
-  virtual NsLookupResult nsLookup(const NsLookupRequest& request, const std::atomic<bool>& cancel) = 0;
+  virtual NsLookupResult nsLookup(const NsLookupRequest& request,
+                                  const std::atomic<bool>& cancel) = 0;
 };
 
 }  // namespace cwmpd::hal
