@@ -13,11 +13,7 @@
 
 namespace {
 
-using cwmpd::sdk::Change;
-using cwmpd::sdk::Fault;
-using cwmpd::sdk::FaultCode;
-using cwmpd::sdk::Host;
-using cwmpd::sdk::InstanceRef;
+using namespace cwmpd::sdk;  // the SDK is what a plugin is written in
 
 // References are written without a trailing dot, like the wan and wifi plugins'.
 constexpr const char* kImageTable = "Device.DeviceInfo.FirmwareImage.";

@@ -30,11 +30,7 @@
 
 namespace {
 
-using cwmpd::sdk::Change;
-using cwmpd::sdk::Fault;
-using cwmpd::sdk::FaultCode;
-using cwmpd::sdk::InstanceRef;
-using cwmpd::sdk::LogLevel;
+using namespace cwmpd::sdk;  // the SDK is what a plugin is written in
 
 constexpr const char* kEvent = "X 00005E TRIGGERED";
 // Vendor FileTypes follow TR-069 A.3.2.8: "X <your OUI> <name>".

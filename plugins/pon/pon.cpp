@@ -21,6 +21,7 @@
 // OpticalSignalLevel or TransmitOpticalLevel (and Status) under TR-181, RXPower or TXPower (and
 // Status) of X_CT-COM_GponInterfaceConfig under TR-098. stop() cancels the timer.
 #include <algorithm>
+#include <iterator>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -32,19 +33,14 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "onu.hpp"
 
 namespace {
 
-using cwmpd::sdk::Change;
-using cwmpd::sdk::Fault;
-using cwmpd::sdk::FaultCode;
-using cwmpd::sdk::Host;
-using cwmpd::sdk::InstanceRef;
-using cwmpd::sdk::LogLevel;
-using cwmpd::sdk::Registrar;
+using namespace cwmpd::sdk;  // the SDK is what a plugin is written in
 namespace hal = cwmpd::hal;
 namespace sff = cwmpd::hal::sff8472;
 
@@ -86,23 +82,11 @@ hal::OperStatus opticalStatus(const hal::TransceiverStatus& s) {
   return alarmsOf(s).rxLow ? hal::OperStatus::Down : hal::OperStatus::Up;
 }
 
-// A counter of the network interface the module feeds (0 when there is none).
-struct StatField {
-  const char* name;
-  std::uint64_t hal::InterfaceCounters::*member;
-  bool wide;  // unsignedLong; the others are unsignedInt and wrap at 2^32
-};
-using C = hal::InterfaceCounters;
-constexpr StatField kStats[] = {
-    {"BytesSent", &C::bytesSent, true},
-    {"BytesReceived", &C::bytesReceived, true},
-    {"PacketsSent", &C::packetsSent, true},
-    {"PacketsReceived", &C::packetsReceived, true},
-    {"ErrorsSent", &C::errorsSent, false},
-    {"ErrorsReceived", &C::errorsReceived, false},
-    {"DiscardPacketsSent", &C::discardPacketsSent, false},
-    {"DiscardPacketsReceived", &C::discardPacketsReceived, false},
-};
+// Optical.Interface.{i}.Stats. (TR-181): these counters of the network interface the
+// module feeds (0 when there is none), names and widths from the HAL's table.
+constexpr std::string_view kOpticalStats[] = {"BytesSent",      "BytesReceived",      "PacketsSent",
+                                              "PacketsReceived", "ErrorsSent",         "ErrorsReceived",
+                                              "DiscardPacketsSent", "DiscardPacketsReceived"};
 
 constexpr const char* kBindEvent = "X CT-COM BIND";
 
@@ -311,7 +295,8 @@ class PonPlugin : public cwmpd::sdk::Plugin {
         });
 
     auto& stats = reg.object(oi + "Stats.");
-    for (const auto& f : kStats) {
+    for (const auto& f : hal::kInterfaceCounterFields) {
+      if (std::find(std::begin(kOpticalStats), std::end(kOpticalStats), f.name) == std::end(kOpticalStats)) continue;
       stats.get(f.name, [this, member = f.member, wide = f.wide](const InstanceRef& r) {
         const std::string netdev = statusOf(nameOf(r)).netdev;
         std::uint64_t v = 0;

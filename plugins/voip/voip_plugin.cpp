@@ -13,6 +13,7 @@
 #include <cwmpd/sdk/config_keys.hpp>
 #include <cwmpd/sdk/model_xml.hpp>
 #include <cwmpd/sdk/plugin.hpp>
+#include <cwmpd/sdk/root_model.hpp>
 
 #include "voip_state.hpp"
 
@@ -20,32 +21,9 @@ namespace {
 
 using namespace cwmpd::plugins::voip;
 
-class VoipPlugin : public cwmpd::sdk::Plugin {
+class VoipPlugin : public cwmpd::sdk::StagedRootPlugin<VoipState> {
  public:
-  void registerModel(cwmpd::sdk::Registrar& reg) override {
-    state_ = std::make_unique<VoipState>(reg.host());
-    reg.definitions(cwmpd_plugin_model_xml);
-    model_ = reg.host().root() == "Device" ? makeIssue2Model(*state_) : makeIssue1Model(*state_);
-    model_->registerModel(reg);
-    reg.onFlush([this] {
-      state_->flush();
-      model_->refresh();
-    });
-  }
-
-  void start(cwmpd::sdk::Host& host) override {
-    model_->start();
-    model_->refresh();
-    timer_.start(host, cwmpd::sdk::configSeconds(host, "voip", "status_poll_interval", 30),
-                 [this] { model_->refresh(); });
-  }
-
-  void stop() override { timer_.stop(); }
-
- private:
-  cwmpd::sdk::PeriodicTask timer_;
-  std::unique_ptr<VoipState> state_;
-  std::unique_ptr<VoipModel> model_;
+  VoipPlugin() : StagedRootPlugin(cwmpd_plugin_model_xml, makeIssue2Model, makeIssue1Model, {"voip", "status_poll_interval", 30}) {}
 };
 
 }  // namespace

@@ -12,17 +12,13 @@ std::string lineKey(const std::string& line, const char* f) { return "line/" + l
 }  // namespace
 
 std::optional<hal::VoiceLine> VoipState::line(const std::string& name) {
-  hal::VoiceLine l;
-  try {
-    l = hal().line(name);
-  } catch (const hal::HalError&) {
-    return std::nullopt;
-  }
+  auto l = sdk::halRead([&] { return hal().line(name); });
+  if (!l) return l;
   auto f = [&](const char* n) { return staged_.get(lineKey(name, n)); };
-  if (auto v = f(field::kEnable)) l.enabled = *v == "true";
-  if (auto v = f(field::kNumber)) l.directoryNumber = *v;
-  if (auto v = f(field::kUri)) l.sipUri = *v;
-  if (auto v = f(field::kUser)) l.authUserName = *v;
+  if (auto v = f(field::kEnable)) l->enabled = *v == "true";
+  if (auto v = f(field::kNumber)) l->directoryNumber = *v;
+  if (auto v = f(field::kUri)) l->sipUri = *v;
+  if (auto v = f(field::kUser)) l->authUserName = *v;
   return l;
 }
 

@@ -6,8 +6,10 @@
 #pragma once
 
 #include <cwmpd/hal/hal.hpp>
+#include <cwmpd/sdk/hal_read.hpp>
 #include <cwmpd/sdk/periodic.hpp>
 #include <cwmpd/sdk/plugin.hpp>
+#include <cwmpd/sdk/root_model.hpp>
 #include <cwmpd/sdk/staging.hpp>
 #include <cwmpd/sdk/values.hpp>
 #include <functional>
@@ -73,14 +75,8 @@ class VoipState {
 };
 
 // One root's voice objects.
-class VoipModel {
- public:
-  virtual ~VoipModel() = default;
-  virtual void registerModel(sdk::Registrar& reg) = 0;
-  virtual void start() = 0;
-  // Reports registration status changes seen since the last call (Host::valueChanged).
-  virtual void refresh() = 0;
-};
+// refresh() reports registration status changes seen since the last call.
+using VoipModel = sdk::RootModel;
 
 // What both models' line rows share: getters over the effective HAL line.
 class LineModel : public VoipModel {

@@ -29,6 +29,7 @@
 #include <cwmpd/sdk/config_keys.hpp>
 #include <cwmpd/sdk/model_xml.hpp>
 #include <cwmpd/sdk/plugin.hpp>
+#include <cwmpd/sdk/root_model.hpp>
 #include <cwmpd/sdk/values.hpp>
 #include <functional>
 #include <limits>
@@ -40,15 +41,7 @@
 
 namespace {
 
-using cwmpd::sdk::boolText;
-using cwmpd::sdk::Change;
-using cwmpd::sdk::Fault;
-using cwmpd::sdk::FaultCode;
-using cwmpd::sdk::Host;
-using cwmpd::sdk::InstanceRef;
-using cwmpd::sdk::LogLevel;
-using cwmpd::sdk::ObjectBinding;
-using cwmpd::sdk::Registrar;
+using namespace cwmpd::sdk;  // the SDK is what a plugin is written in
 namespace hal = cwmpd::hal;
 
 // ---------------------------------------------------------------- value helpers
@@ -178,30 +171,8 @@ const char* const kKeepEnabled =
 
 // ---------------------------------------------------------------- counters
 
-struct CounterField {
-  const char* name;
-  std::uint64_t hal::InterfaceCounters::*member;
-  bool wide;  // unsignedLong (StatsCounter64) in TR-181; the others wrap at 2^32
-};
-
-using C = hal::InterfaceCounters;
-constexpr CounterField kCounters[] = {
-    {"BytesSent", &C::bytesSent, true},
-    {"BytesReceived", &C::bytesReceived, true},
-    {"PacketsSent", &C::packetsSent, true},
-    {"PacketsReceived", &C::packetsReceived, true},
-    {"ErrorsSent", &C::errorsSent, false},
-    {"ErrorsReceived", &C::errorsReceived, false},
-    {"UnicastPacketsSent", &C::unicastPacketsSent, true},
-    {"UnicastPacketsReceived", &C::unicastPacketsReceived, true},
-    {"DiscardPacketsSent", &C::discardPacketsSent, false},
-    {"DiscardPacketsReceived", &C::discardPacketsReceived, false},
-    {"MulticastPacketsSent", &C::multicastPacketsSent, true},
-    {"MulticastPacketsReceived", &C::multicastPacketsReceived, true},
-    {"BroadcastPacketsSent", &C::broadcastPacketsSent, true},
-    {"BroadcastPacketsReceived", &C::broadcastPacketsReceived, true},
-    {"UnknownProtoPacketsReceived", &C::unknownProtoPacketsReceived, false},
-};
+// The interface counters and their TR-181 names and widths: the HAL's table.
+constexpr auto& kCounters = hal::kInterfaceCounterFields;
 
 // ---------------------------------------------------------------- the plugin
 
@@ -220,11 +191,7 @@ class WanPlugin : public cwmpd::sdk::Plugin {
   void registerModel(Registrar& reg) override {
     host_ = &reg.host();
     reg.definitions(cwmpd_plugin_model_xml);
-    if (host_->root() == "Device") {
-      registerTr181(reg);
-    } else {
-      registerTr098(reg);
-    }
+    forRoot(*host_, [&] { registerTr181(reg); }, [&] { registerTr098(reg); });
   }
 
   void start(Host& host) override {

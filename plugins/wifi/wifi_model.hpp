@@ -3,6 +3,7 @@
 
 #include <cwmpd/sdk/periodic.hpp>
 #include <cwmpd/sdk/plugin.hpp>
+#include <cwmpd/sdk/root_model.hpp>
 #include <memory>
 
 #include "wifi_state.hpp"
@@ -11,17 +12,9 @@ namespace cwmpd::plugins::wifi {
 
 using sdk::ChangeWatch;
 
-class WifiModel {
- public:
-  virtual ~WifiModel() = default;
-  virtual void registerModel(sdk::Registrar& reg) = 0;
-  // Creates the rows of what the HAL has.
-  virtual void start() = 0;
-  // Makes the associated-device rows follow the HAL and reports Status changes seen since
-  // the last refresh. Main loop only, never from a getter (the core walks the rows while
-  // it calls getters).
-  virtual void refresh() = 0;
-};
+// start() creates the rows of what the HAL has; refresh() makes the associated-device rows
+// follow the HAL and reports Status changes seen since the last refresh.
+using WifiModel = sdk::RootModel;
 
 std::unique_ptr<WifiModel> makeTr181Model(WifiState& state);
 std::unique_ptr<WifiModel> makeTr098Model(WifiState& state);

@@ -12,8 +12,8 @@
 // notification works for them.
 #include <cwmpd/sdk/config_keys.hpp>
 #include <cwmpd/sdk/model_xml.hpp>
-#include <cwmpd/sdk/periodic.hpp>
 #include <cwmpd/sdk/plugin.hpp>
+#include <cwmpd/sdk/root_model.hpp>
 #include <memory>
 
 #include "wifi_model.hpp"
@@ -22,29 +22,9 @@ namespace {
 
 using namespace cwmpd::plugins::wifi;
 
-class WifiPlugin : public cwmpd::sdk::Plugin {
+class WifiPlugin : public cwmpd::sdk::StagedRootPlugin<WifiState> {
  public:
-  void registerModel(cwmpd::sdk::Registrar& reg) override {
-    state_ = std::make_unique<WifiState>(reg.host());
-    reg.definitions(cwmpd_plugin_model_xml);
-    model_ = reg.host().root() == "Device" ? makeTr181Model(*state_) : makeTr098Model(*state_);
-    model_->registerModel(reg);
-    state_->afterFlush = [this] { model_->refresh(); };
-    reg.onFlush([this] { state_->flush(); });
-  }
-
-  void start(cwmpd::sdk::Host& host) override {
-    model_->start();
-    timer_.start(host, cwmpd::sdk::configSeconds(host, "wifi", "station_refresh_interval", 30),
-                 [this] { model_->refresh(); });
-  }
-
-  void stop() override { timer_.stop(); }
-
- private:
-  std::unique_ptr<WifiState> state_;
-  std::unique_ptr<WifiModel> model_;
-  cwmpd::sdk::PeriodicTask timer_;
+  WifiPlugin() : StagedRootPlugin(cwmpd_plugin_model_xml, makeTr181Model, makeTr098Model, {"wifi", "station_refresh_interval", 30}) {}
 };
 
 }  // namespace

@@ -75,19 +75,15 @@ bool WifiState::inHal(Kind kind, const std::string& name) {
 }
 
 std::optional<hal::RadioInfo> WifiState::radio(const std::string& name) {
-  hal::RadioInfo r;
-  try {
-    r = hal().radio(name);
-  } catch (const hal::HalError&) {
-    return std::nullopt;
-  }
+  auto r = sdk::halRead([&] { return hal().radio(name); });
+  if (!r) return r;
   auto f = [&](const char* n) { return stagedField(Kind::Radio, name, n); };
-  if (auto v = f(field::kEnable)) r.enabled = parseBool(*v);
-  if (auto v = f(field::kChannel)) r.channel = toU32(*v);
-  if (auto v = f(field::kAutoChannel)) r.autoChannel = parseBool(*v);
-  if (auto v = f(field::kStandards)) r.operatingStandards = splitList(*v);
-  if (auto v = f(field::kBandwidth)) r.channelBandwidth = *v;
-  if (auto v = f(field::kPower)) r.transmitPower = std::stoi(*v);
+  if (auto v = f(field::kEnable)) r->enabled = parseBool(*v);
+  if (auto v = f(field::kChannel)) r->channel = toU32(*v);
+  if (auto v = f(field::kAutoChannel)) r->autoChannel = parseBool(*v);
+  if (auto v = f(field::kStandards)) r->operatingStandards = splitList(*v);
+  if (auto v = f(field::kBandwidth)) r->channelBandwidth = *v;
+  if (auto v = f(field::kPower)) r->transmitPower = std::stoi(*v);
   return r;
 }
 
@@ -100,12 +96,10 @@ std::optional<hal::SsidInfo> WifiState::ssid(const std::string& name) {
     s.name = name;
     s.ssid = name;
     s.status = hal::OperStatus::Down;
+  } else if (auto found = sdk::halRead([&] { return hal().ssid(name); })) {
+    s = std::move(*found);
   } else {
-    try {
-      s = hal().ssid(name);
-    } catch (const hal::HalError&) {
-      return std::nullopt;
-    }
+    return std::nullopt;
   }
   if (auto v = f(field::kEnable)) s.enabled = parseBool(*v);
   if (auto v = f(field::kSsid)) s.ssid = *v;
@@ -123,12 +117,10 @@ std::optional<hal::AccessPointInfo> WifiState::accessPoint(const std::string& na
     auto existing = hal().accessPoints();
     a.supportedSecurityModes =
         existing.empty() ? kDefaultModes : existing.front().supportedSecurityModes;
+  } else if (auto found = sdk::halRead([&] { return hal().accessPoint(name); })) {
+    a = std::move(*found);
   } else {
-    try {
-      a = hal().accessPoint(name);
-    } catch (const hal::HalError&) {
-      return std::nullopt;
-    }
+    return std::nullopt;
   }
   if (auto v = f(field::kEnable)) a.enabled = parseBool(*v);
   if (auto v = f(field::kSsid)) a.ssid = *v;
@@ -297,7 +289,6 @@ void WifiState::flush() {
       host_.log(sdk::LogLevel::Error, std::string("Wi-Fi apply failed: ") + e.what());
     }
   }
-  if (afterFlush) afterFlush();
 }
 
 std::string WifiState::lastChange(const std::string& object, const std::string& status) {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <cwmpd/hal/hal.hpp>
+#include <cwmpd/sdk/hal_read.hpp>
 #include <cwmpd/sdk/plugin.hpp>
 #include <cwmpd/sdk/staging.hpp>
 #include <cwmpd/sdk/values.hpp>
@@ -130,9 +131,6 @@ class WifiState {
   // TR-181 LastChange: seconds since `object` was first seen in `status` (since boot for
   // the status it had when first read). Status changes are noticed when read.
   std::string lastChange(const std::string& object, const std::string& status);
-
-  // Called after every flush: rows that follow the HAL (associated devices) refresh.
-  std::function<void()> afterFlush;
 
  private:
   static std::string key(Kind kind, const std::string& name, const char* f);

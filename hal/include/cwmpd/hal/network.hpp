@@ -70,6 +70,32 @@ struct InterfaceCounters {
   std::uint64_t unknownProtoPacketsReceived = 0;
 };
 
+// Each counter with its TR-181 Stats parameter name. `wide`: unsignedLong (StatsCounter64)
+// in TR-181; the others are unsignedInt (StatsCounter32) and wrap at 2^32. What every
+// plugin that publishes interface statistics reads (Ethernet/IP interfaces, optical ones).
+struct InterfaceCounterField {
+  const char* name;
+  std::uint64_t InterfaceCounters::*member;
+  bool wide;
+};
+inline constexpr InterfaceCounterField kInterfaceCounterFields[] = {
+    {"BytesSent", &InterfaceCounters::bytesSent, true},
+    {"BytesReceived", &InterfaceCounters::bytesReceived, true},
+    {"PacketsSent", &InterfaceCounters::packetsSent, true},
+    {"PacketsReceived", &InterfaceCounters::packetsReceived, true},
+    {"ErrorsSent", &InterfaceCounters::errorsSent, false},
+    {"ErrorsReceived", &InterfaceCounters::errorsReceived, false},
+    {"UnicastPacketsSent", &InterfaceCounters::unicastPacketsSent, true},
+    {"UnicastPacketsReceived", &InterfaceCounters::unicastPacketsReceived, true},
+    {"DiscardPacketsSent", &InterfaceCounters::discardPacketsSent, false},
+    {"DiscardPacketsReceived", &InterfaceCounters::discardPacketsReceived, false},
+    {"MulticastPacketsSent", &InterfaceCounters::multicastPacketsSent, true},
+    {"MulticastPacketsReceived", &InterfaceCounters::multicastPacketsReceived, true},
+    {"BroadcastPacketsSent", &InterfaceCounters::broadcastPacketsSent, true},
+    {"BroadcastPacketsReceived", &InterfaceCounters::broadcastPacketsReceived, true},
+    {"UnknownProtoPacketsReceived", &InterfaceCounters::unknownProtoPacketsReceived, false},
+};
+
 // One address of an interface, textual ("192.0.2.1", "fe80::1"; no "%scope" suffix).
 struct IpAddress {
   std::string address;

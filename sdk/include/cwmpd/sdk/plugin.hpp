@@ -58,8 +58,10 @@ namespace cwmpd::sdk {
 // 4: Host timers (startTimer, startPeriodicTimer, cancelTimer); the shared plugin
 //    helpers cwmpd/sdk/staging.hpp, periodic.hpp and values.hpp.
 // 5: the SDK is its own include root (sdk/include: cwmpd/sdk and cwmpd/hal only, nothing of
-//    core), the shared upstream-interface rule (cwmpd/hal/network.hpp), hal::Hal::pon()
-//    and hal::Hal::diagnostics() (new virtuals), cwmpd/hal/pon.hpp and diagnostics.hpp.
+//    core); the upstream-interface rule and the interface counter table in the HAL
+//    (cwmpd/hal/network.hpp); hal::Hal::pon() and hal::Hal::diagnostics() (new virtuals),
+//    cwmpd/hal/pon.hpp and diagnostics.hpp; cwmpd/sdk/root_model.hpp (RootModel,
+//    StagedRootPlugin) and hal_read.hpp.
 inline constexpr std::uint32_t kAbiVersion = 5;
 
 #if defined(__clang__)
