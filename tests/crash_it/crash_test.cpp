@@ -22,8 +22,7 @@
 #include <thread>
 #include <vector>
 
-#include "cwmpd/bus/proxies.hpp"
-#include "it_support.hpp"
+#include "../support/bus_daemon_it.hpp"
 
 namespace cwmpd::test {
 namespace {
@@ -44,43 +43,14 @@ struct Joiner {
   }
 };
 
-class Crash : public DaemonIt {
+class Crash : public BusDaemonIt {
  protected:
   void SetUp() override {
-    DaemonIt::SetUp();
-    bus_ = std::make_unique<PrivateDbus>(dir_);
-    daemon_->set("bus", "address", bus_->address());
+    BusDaemonIt::SetUp();
     daemon_->set("log", "level", "info");
-    connection_ = sdbus::createSessionBusConnectionWithAddress(bus_->address());
-    model_ = std::make_unique<bus::DataModelProxy>(*connection_);
   }
-  void TearDown() override {
-    model_.reset();
-    connection_.reset();
-    DaemonIt::TearDown();
-    bus_.reset();
-  }
-
   // Starts the daemon and waits until it answers on the bus; the value it reads.
-  std::optional<std::string> startAndRead() {
-    daemon_->start();
-    const auto deadline = std::chrono::steady_clock::now() + 15s;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (!daemon_->running()) return std::nullopt;
-      try {
-        auto values = model_->GetParameterValues({kParam});
-        if (values.size() == 1) return values[0].get<2>();
-      } catch (const sdbus::Error&) {
-        // not on the bus yet
-      }
-      std::this_thread::sleep_for(20ms);
-    }
-    return std::nullopt;
-  }
-
-  std::unique_ptr<PrivateDbus> bus_;
-  std::unique_ptr<sdbus::IConnection> connection_;
-  std::unique_ptr<bus::DataModelProxy> model_;
+  std::optional<std::string> startAndRead() { return BusDaemonIt::startAndRead(kParam); }
 };
 
 TEST_F(Crash, AThousandSetsAndTwentyKillsNeverLoseAnAcknowledgedValueNorTearTheStore) {

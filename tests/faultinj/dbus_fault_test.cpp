@@ -15,8 +15,7 @@
 #include <string>
 #include <thread>
 
-#include "cwmpd/bus/proxies.hpp"
-#include "it_support.hpp"
+#include "../support/bus_daemon_it.hpp"
 
 namespace cwmpd::test {
 namespace {
@@ -34,12 +33,10 @@ std::string readText(const std::string& path) {
   return s.str();
 }
 
-class DbusStoreFault : public DaemonIt, public ::testing::WithParamInterface<std::string> {
+class DbusStoreFault : public BusDaemonIt, public ::testing::WithParamInterface<std::string> {
  protected:
   void SetUp() override {
-    DaemonIt::SetUp();
-    bus_ = std::make_unique<PrivateDbus>(dir_);
-    daemon_->set("bus", "address", bus_->address());
+    BusDaemonIt::SetUp();
     control_ = dir_ + "/store-fault";
     arm("");
     daemon_->setEnv("LD_PRELOAD", CWMPD_STORE_FAULT_SHIM);
@@ -48,32 +45,13 @@ class DbusStoreFault : public DaemonIt, public ::testing::WithParamInterface<std
     const char* asan = std::getenv("ASAN_OPTIONS");
     daemon_->setEnv("ASAN_OPTIONS", std::string(asan ? asan : "") + (asan && *asan ? ":" : "") +
                                         "verify_asan_link_order=0");
-    connection_ = sdbus::createSessionBusConnectionWithAddress(bus_->address());
-    model_ = std::make_unique<bus::DataModelProxy>(*connection_);
-  }
-  void TearDown() override {
-    model_.reset();
-    connection_.reset();
-    DaemonIt::TearDown();
-    bus_.reset();
   }
 
   void arm(const std::string& step) { std::ofstream(control_, std::ios::trunc) << step; }
 
-  std::optional<std::string> get(const std::string& name) {
-    try {
-      auto v = model_->GetParameterValues({name});
-      if (v.size() == 1) return v[0].get<2>();
-    } catch (const sdbus::Error&) {
-    }
-    return std::nullopt;
-  }
+  std::optional<std::string> get(const std::string& name) { return busValue(name); }
   ::testing::AssertionResult startAndWait() {
-    daemon_->start();
-    for (int i = 0; i < 300; ++i) {
-      if (get(kInterval)) return ::testing::AssertionSuccess();
-      std::this_thread::sleep_for(50ms);
-    }
+    if (startAndRead(kInterval)) return ::testing::AssertionSuccess();
     return ::testing::AssertionFailure() << "cwmpd never answered on the bus";
   }
   // What the wifi plugin pushed to the sim hardware for an SSID ("wlan0").
@@ -92,9 +70,6 @@ class DbusStoreFault : public DaemonIt, public ::testing::WithParamInterface<std
   std::string disk() { return readText(daemon_->storeDir() + "/model.db"); }
 
   std::string control_;
-  std::unique_ptr<PrivateDbus> bus_;
-  std::unique_ptr<sdbus::IConnection> connection_;
-  std::unique_ptr<bus::DataModelProxy> model_;
 };
 
 TEST_P(DbusStoreFault, ASetTheStoreCannotKeepIsFault9002AndLeavesNothingAnywhere) {
