@@ -79,19 +79,23 @@ std::string resolvePath(const core::Config& c, const std::string& value) {
 void checkKeys(const core::Config& c, const std::string& pluginDir) {
   std::error_code ec;
   if (!fs::is_directory(pluginDir, ec))
-    c.fail("plugins", "dir", "plugin directory " + core::Config::quote(pluginDir) + " does not exist");
+    c.fail("plugins", "dir",
+           "plugin directory " + core::Config::quote(pluginDir) + " does not exist");
   std::vector<core::ConfigKeySpec> keys = coreConfigKeys();
   for (auto& k : core::PluginHost::declaredConfigKeys(pluginDir)) keys.push_back(std::move(k));
   c.check(keys);
 }
 
 // A file a TLS key names must be there now, not at the first session hours later.
-void requireFile(const core::Config& c, const char* section, const char* key, const std::string& path) {
+void requireFile(const core::Config& c, const char* section, const char* key,
+                 const std::string& path) {
   if (path.empty()) return;
   std::error_code ec;
   const auto status = fs::status(path, ec);
-  if (!fs::exists(status)) c.fail(section, key, "file " + core::Config::quote(path) + " does not exist");
-  if (fs::is_directory(status)) c.fail(section, key, core::Config::quote(path) + " is a directory, not a file");
+  if (!fs::exists(status))
+    c.fail(section, key, "file " + core::Config::quote(path) + " does not exist");
+  if (fs::is_directory(status))
+    c.fail(section, key, core::Config::quote(path) + " is a directory, not a file");
 }
 
 struct Settings {
@@ -115,19 +119,23 @@ Settings readSettings(const core::Config& c) {
   checkKeys(c, s.pluginDir);
   s.root = c.get("cpe", "root", "Device");
   if (s.root != "Device" && s.root != "InternetGatewayDevice")
-    c.fail("cpe", "root", "must be Device or InternetGatewayDevice, got " + core::Config::quote(s.root));
+    c.fail("cpe", "root",
+           "must be Device or InternetGatewayDevice, got " + core::Config::quote(s.root));
   s.storeDir = resolvePath(c, c.get("store", "dir", "/var/lib/cwmpd"));
   s.enable = c.getList("plugins", "enable");
   s.busAddress = c.get("bus", "address", "system");
-  if (s.busAddress.empty()) c.fail("bus", "address", "must be system, session, none or a D-Bus address");
+  if (s.busAddress.empty())
+    c.fail("bus", "address", "must be system, session, none or a D-Bus address");
   if (s.busAddress != "system" && s.busAddress != "session" && s.busAddress != "none" &&
       s.busAddress.find(':') == std::string::npos)
-    c.fail("bus", "address", "must be system, session, none or a D-Bus address like unix:path=/run/bus");
+    c.fail("bus", "address",
+           "must be system, session, none or a D-Bus address like unix:path=/run/bus");
   s.hal.backend = c.get("hal", "backend", "linux");
   if (s.hal.backend != "linux" && s.hal.backend != "sim")
     c.fail("hal", "backend", "must be linux or sim, got " + core::Config::quote(s.hal.backend));
   s.hal.simDir = resolvePath(c, c.get("hal", "sim_dir"));
-  if (s.hal.backend == "sim" && s.hal.simDir.empty()) c.fail("hal", "sim_dir", "is required with backend = sim");
+  if (s.hal.backend == "sim" && s.hal.simDir.empty())
+    c.fail("hal", "sim_dir", "is required with backend = sim");
   for (const char* a : {"reboot", "factory_reset", "firmware_apply", "wifi_apply", "voice_apply",
                         "pon_status", "pon_auth"}) {
     std::string v = c.get("hal", std::string(a) + "_command");
@@ -158,23 +166,26 @@ Settings readSettings(const core::Config& c) {
   if (o.clientCert.empty() && !o.clientKey.empty())
     c.fail("acs", "client_key", "needs client_cert, the certificate of this private key");
   if (!o.verifyPeer)
-    s.warnings.push_back("[acs] verify_peer = false: the certificates of the ACS and of file servers are not "
-                         "verified; anyone on the path can pose as them");
+    s.warnings.push_back(
+        "[acs] verify_peer = false: the certificates of the ACS and of file servers are not "
+        "verified; anyone on the path can pose as them");
   o.rpcTimeout = std::chrono::seconds(c.getInt("acs", "timeout", 30, 1, 600));
   o.connectionRequestEnabled = c.getBool("cpe", "connection_request_enable", true);
   o.connectionRequestAddress = c.get("cpe", "connection_request_address");
   o.connectionRequestHost = c.get("cpe", "connection_request_host");
   o.connectionRequestInterface = c.get("cpe", "connection_request_interface");
-  o.connectionRequestPort = static_cast<std::uint16_t>(c.getInt("cpe", "connection_request_port", 7547, 0, 65535));
+  o.connectionRequestPort =
+      static_cast<std::uint16_t>(c.getInt("cpe", "connection_request_port", 7547, 0, 65535));
   o.connectionRequestPath = c.get("cpe", "connection_request_path", "/");
   if (o.connectionRequestPath.empty() || o.connectionRequestPath[0] != '/')
     c.fail("cpe", "connection_request_path", "must start with '/'");
   // Flood limit (token bucket): a burst of requests, then one more per min_interval ms.
-  o.connectionRequestBurst = static_cast<unsigned>(c.getInt("cpe", "connection_request_burst", 5, 1, 1000));
-  o.connectionRequestRefillInterval =
-      std::chrono::milliseconds(c.getInt("cpe", "connection_request_min_interval", 2000, 0, 3600000));
-  s.notifications.sampleInterval =
-      std::chrono::milliseconds(c.getInt("notifications", "sample_interval_ms", 30000, 100, 86400000));
+  o.connectionRequestBurst =
+      static_cast<unsigned>(c.getInt("cpe", "connection_request_burst", 5, 1, 1000));
+  o.connectionRequestRefillInterval = std::chrono::milliseconds(
+      c.getInt("cpe", "connection_request_min_interval", 2000, 0, 3600000));
+  s.notifications.sampleInterval = std::chrono::milliseconds(
+      c.getInt("notifications", "sample_interval_ms", 30000, 100, 86400000));
   if (c.find("cpe", "inform_parameters")) {
     o.extraInformParameters = c.getList("cpe", "inform_parameters");
   } else if (s.root == "Device") {
@@ -183,17 +194,19 @@ Settings readSettings(const core::Config& c) {
     o.informUpstreamAddress = true;
   }
   for (const auto& code : c.getVendorEvents("cpe", "vendor_events")) o.vendorEvents.insert(code);
-  o.maxBodyBytes = static_cast<std::size_t>(c.getInt("session", "max_body_bytes", 4 << 20, 64 << 10, 64 << 20));
+  o.maxBodyBytes =
+      static_cast<std::size_t>(c.getInt("session", "max_body_bytes", 4 << 20, 64 << 10, 64 << 20));
   // Values the management plugin seeds the model with: check them here so a typo is a
   // config error, not a silent fault later.
   (void)c.getInt("acs", "periodic_inform_interval", 3600, 1, 4294967295LL);
   (void)c.getBool("acs", "periodic_inform_enable", true);
-  if (auto url = c.find("acs", "url"); url && !url->empty() && url->rfind("http://", 0) != 0 &&
-                                        url->rfind("https://", 0) != 0)
+  if (auto url = c.find("acs", "url");
+      url && !url->empty() && url->rfind("http://", 0) != 0 && url->rfind("https://", 0) != 0)
     c.fail("acs", "url", "must be an http:// or https:// URL");
 
   std::string lvl = c.get("log", "level", "info");
-  if (!core::parseLogLevel(lvl, s.level)) c.fail("log", "level", "must be debug, info, notice, warning or error");
+  if (!core::parseLogLevel(lvl, s.level))
+    c.fail("log", "level", "must be debug, info, notice, warning or error");
   s.syslog = c.getBool("log", "syslog", false);
 
   // File transfers: temporary space (put it on tmpfs on flash-based boxes), limits, and
@@ -201,11 +214,13 @@ Settings readSettings(const core::Config& c) {
   auto& t = s.transfers;
   t.dir = resolvePath(c, c.get("transfers", "dir", s.storeDir + "/transfers"));
   t.storeDir = resolvePath(c, c.get("transfers", "store_dir", s.storeDir + "/files"));
-  t.maxSize = static_cast<std::uint64_t>(c.getInt("transfers", "max_size", 128LL << 20, 1024, 1LL << 40));
+  t.maxSize =
+      static_cast<std::uint64_t>(c.getInt("transfers", "max_size", 128LL << 20, 1024, 1LL << 40));
   t.maxQueued = static_cast<std::size_t>(c.getInt("transfers", "max_queued", 16, 3, 1024));
   t.timeout = std::chrono::seconds(c.getInt("transfers", "timeout", 3600, 10, 86400));
   const std::string method = c.get("transfers", "upload_method", "put");
-  if (method != "put" && method != "post") c.fail("transfers", "upload_method", "must be put or post");
+  if (method != "put" && method != "post")
+    c.fail("transfers", "upload_method", "must be put or post");
   t.uploadWithPost = method == "post";
   t.logFile = resolvePath(c, c.get("transfers", "log_file"));
   t.caFile = o.caFile;
@@ -217,8 +232,8 @@ Settings readSettings(const core::Config& c) {
 
 // The stores: an exclusive lock on the directory, then model.db (what the ACS configured)
 // and session.db (events, session and transfer state).
-bool openStores(const std::string& dir, std::unique_ptr<core::StoreLock>& lock, core::Store& modelStore,
-                core::Store& sessionStore) {
+bool openStores(const std::string& dir, std::unique_ptr<core::StoreLock>& lock,
+                core::Store& modelStore, core::Store& sessionStore) {
   try {
     lock = std::make_unique<core::StoreLock>(dir);
   } catch (const core::StoreError& e) {
@@ -282,7 +297,8 @@ void runMainLoop(boost::asio::io_context& io) {
     } catch (const std::exception& e) {
       CWMPD_LOG(Error, kLog, "main loop: a handler failed, continuing: " << e.what());
     } catch (...) {
-      CWMPD_LOG(Error, kLog, "main loop: a handler failed with a non-standard exception, continuing");
+      CWMPD_LOG(Error, kLog,
+                "main loop: a handler failed with a non-standard exception, continuing");
     }
   }
 }
@@ -346,7 +362,8 @@ std::optional<int> parseArguments(int argc, char** argv, CommandLine& args) {
 
 // 2. The configuration: loaded and checked whole before anything starts. Returns the exit
 //    code when the program ends here (a bad configuration, --check-config).
-std::optional<int> loadConfiguration(const CommandLine& args, core::Config& config, Settings& settings) {
+std::optional<int> loadConfiguration(const CommandLine& args, core::Config& config,
+                                     Settings& settings) {
   try {
     config = core::Config::load(args.configPath);
     settings = readSettings(config);
@@ -425,7 +442,9 @@ bool startHal(Daemon& d, Settings& settings) {
     });
   };
   settings.hal.hooks.factoryReset = settings.hal.hooks.reboot;
-  settings.hal.hooks.firmwareApplied = [reboot = settings.hal.hooks.reboot](const std::string&) { reboot(); };
+  settings.hal.hooks.firmwareApplied = [reboot = settings.hal.hooks.reboot](const std::string&) {
+    reboot();
+  };
   try {
     d.hal = hal::makeHal(settings.hal);
   } catch (const std::exception& e) {
@@ -436,19 +455,23 @@ bool startHal(Daemon& d, Settings& settings) {
 }
 
 // 6. The data model and the plugins that serve it.
-bool loadPlugins(Daemon& d, const core::Config& config, const Settings& settings, core::Store& modelStore) {
+bool loadPlugins(Daemon& d, const core::Config& config, const Settings& settings,
+                 core::Store& modelStore) {
   d.engine = std::make_unique<core::Engine>(settings.root, modelStore);
   d.plugins = std::make_unique<core::PluginHost>(
       *d.engine, config, *d.hal,
-      core::PluginHostServices{[&d](std::function<void()> f) { boost::asio::post(d.io, std::move(f)); },
-                               [&d](const std::string& code, const std::string& key) {
-                                 if (d.session) d.session->raiseEvent(code, key);
-                               },
-                               &d.io});
+      core::PluginHostServices{
+          [&d](std::function<void()> f) { boost::asio::post(d.io, std::move(f)); },
+          [&d](const std::string& code, const std::string& key) {
+            if (d.session) d.session->raiseEvent(code, key);
+          },
+          &d.io});
   d.pluginsLoaded = d.plugins->loadDirectory(settings.pluginDir, settings.enable);
   if (d.pluginsLoaded == 0) {
     // Nothing to manage: running would only answer the ACS with an empty model.
-    CWMPD_LOG(Error, kLog, "no plugin loaded from " << settings.pluginDir << "; refusing to run without a data model");
+    CWMPD_LOG(
+        Error, kLog,
+        "no plugin loaded from " << settings.pluginDir << "; refusing to run without a data model");
     return false;
   }
   try {
@@ -465,13 +488,16 @@ bool loadPlugins(Daemon& d, const core::Config& config, const Settings& settings
 void buildSessionEngine(Daemon& d, const Settings& settings, core::Store& sessionStore) {
   core::net::initHttpClient();
   d.session = std::make_unique<core::SessionEngine>(
-      d.io, *d.engine, sessionStore, std::make_unique<core::net::CurlAcsTransport>(), settings.session,
-      core::SessionHooks{[&d] { d.hal->system().reboot(); }, [&d] { d.hal->system().factoryReset(); }});
+      d.io, *d.engine, sessionStore, std::make_unique<core::net::CurlAcsTransport>(),
+      settings.session,
+      core::SessionHooks{[&d] { d.hal->system().reboot(); },
+                         [&d] { d.hal->system().factoryReset(); }});
   d.session->setPluginNames(d.plugins->names());
   d.session->addSessionListener([](bool started) {
     if (!started) releaseFreedMemory();
   });
-  d.notifications = std::make_unique<core::NotificationTracker>(d.io, *d.engine, sessionStore, settings.notifications);
+  d.notifications = std::make_unique<core::NotificationTracker>(d.io, *d.engine, sessionStore,
+                                                                settings.notifications);
   d.session->setNotificationTracker(d.notifications.get());
 }
 
@@ -501,15 +527,19 @@ void buildTransfers(Daemon& d, const Settings& settings, core::Store& sessionSto
   core::TransferHooks hooks;
   hooks.applyFirmware = [&d](const std::string& path) { d.hal->system().applyFirmware(path); };
   hooks.reboot = [&d] { d.hal->system().reboot(); };
-  hooks.exportConfiguration = [&d] { return d.engine->vendorConfiguration().exportConfiguration(); };
+  hooks.exportConfiguration = [&d] {
+    return d.engine->vendorConfiguration().exportConfiguration();
+  };
   hooks.importConfiguration = [&d](const std::string& text) {
     d.engine->vendorConfiguration().importConfiguration(text);
   };
-  hooks.autonomousPolicy = [&d, root = settings.root](const core::soap::AutonomousTransferComplete&) {
+  hooks.autonomousPolicy = [&d,
+                            root = settings.root](const core::soap::AutonomousTransferComplete&) {
     const std::string p = root + ".ManagementServer.AutonomousTransferCompletePolicy.Enable";
     return !d.engine->exists(p) || d.engine->rawValue(p) == "true";
   };
-  d.transfers = std::make_unique<core::TransferManager>(d.io, sessionStore, settings.transfers, hooks);
+  d.transfers =
+      std::make_unique<core::TransferManager>(d.io, sessionStore, settings.transfers, hooks);
   d.transfers->attach(*d.session);
   d.transfers->attachModel(*d.engine);
   // Vendor file types the plugins declared (Registrar::fileType); checked at registration.
@@ -524,8 +554,9 @@ void startServing(Daemon& d, const Settings& settings) {
   d.transfers->start();
   d.session->start();
   d.notifications->start([&d] { d.session->raiseEvent("4 VALUE CHANGE", ""); });
-  CWMPD_LOG(Notice, kLog, "ready: " << d.pluginsLoaded << " plugins, bus " << settings.busAddress
-                                    << ", connection requests on port " << d.session->connectionRequestPort());
+  CWMPD_LOG(Notice, kLog,
+            "ready: " << d.pluginsLoaded << " plugins, bus " << settings.busAddress
+                      << ", connection requests on port " << d.session->connectionRequestPort());
 }
 
 // 11. Orderly shutdown: the session first (it may still need the loop), then the bus, the
@@ -540,7 +571,9 @@ int shutDown(Daemon& d, char** argv) {
     // engine: end here rather than destroy them under it. The stores are committed on
     // every change, so nothing is lost; the interrupted session's events are still
     // queued and go in the next Inform.
-    CWMPD_LOG(Notice, kLog, (d.reexec ? "restarting (simulated reboot)" : "stopped") << " without waiting for the ACS");
+    CWMPD_LOG(Notice, kLog,
+              (d.reexec ? "restarting (simulated reboot)" : "stopped")
+                  << " without waiting for the ACS");
     if (d.reexec) reexecSelf(argv);
     std::_Exit(d.reexec ? 1 : 0);
   }

@@ -9,7 +9,8 @@
 #   --fuzz SECS   fuzz the SOAP decoder for SECS seconds after the suites (fuzz/run.sh;
 #                 default 60, 0 = no fuzzing)
 #   --lint        also clang-tidy (scripts/lint tidy) after the Release suite; not the
-#                 default until the findings it lists today are fixed (then CI turns it on)
+#                 default until the findings it lists today are fixed (then CI turns it on).
+#                 The clang-format check always runs (scripts/lint format).
 #   --build-dir DIR / --asan-build-dir DIR   other build directories (default build/, build-asan/)
 #
 # Anything else is passed to ctest (e.g. -R Engine). Environment: CWMPD_JOBS (build jobs),
@@ -44,6 +45,16 @@ scripts/setup.sh --deps-only
 
 # Every suite runs to the end; the script fails if any of them failed.
 status=0
+
+# Style first (seconds): the tree must be exactly what clang-format makes of it
+# (.clang-format; `scripts/lint format --fix` rewrites the files it lists).
+echo "=== [format] clang-format check"
+if scripts/lint format; then
+  echo "=== [format] clean"
+else
+  echo "=== [format] FILES DIFFER FROM .clang-format"
+  status=1
+fi
 run_suite() {  # build_dir label setup-args...
   local dir=$1 label=$2
   shift 2

@@ -22,8 +22,7 @@ inline void measureGets(benchmark::State& state, cwmpd::bus::DataModelProxy& pro
     const auto begin = std::chrono::steady_clock::now();
     auto values = proxy.GetParameterValues({name});
     latencies.push_back(
-        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - begin)
-            .count());
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - begin).count());
     if (values.size() != expected) {
       state.SkipWithError("wrong number of values");
       break;

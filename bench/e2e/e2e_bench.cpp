@@ -69,7 +69,9 @@ double median(std::vector<double> v) {
 
 std::size_t countOf(const std::string& text, const std::string& needle) {
   std::size_t n = 0;
-  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + needle.size())) ++n;
+  for (auto at = text.find(needle); at != std::string::npos;
+       at = text.find(needle, at + needle.size()))
+    ++n;
   return n;
 }
 
@@ -90,7 +92,8 @@ class MiniAcs {
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::bind(listen_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(listen_, 4) != 0)
+    if (::bind(listen_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::listen(listen_, 4) != 0)
       throw std::runtime_error("cannot listen on 127.0.0.1");
     socklen_t len = sizeof addr;
     ::getsockname(listen_, reinterpret_cast<sockaddr*>(&addr), &len);
@@ -130,10 +133,11 @@ class MiniAcs {
 
   // A SOAP envelope (200) or, with an empty body, 204 No Content.
   void respond(const std::string& body) {
-    std::string out = body.empty() ? "HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n"
-                                   : "HTTP/1.1 200 OK\r\nContent-Type: text/xml; charset=\"utf-8\"\r\n"
-                                     "Content-Length: " +
-                                         std::to_string(body.size()) + "\r\n\r\n" + body;
+    std::string out = body.empty()
+                          ? "HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n"
+                          : "HTTP/1.1 200 OK\r\nContent-Type: text/xml; charset=\"utf-8\"\r\n"
+                            "Content-Length: " +
+                                std::to_string(body.size()) + "\r\n\r\n" + body;
     std::size_t sent = 0;
     while (sent < out.size()) {
       const ssize_t n = ::send(conn_, out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
@@ -145,7 +149,8 @@ class MiniAcs {
  private:
   static void waitReadable(int fd, Clock::time_point deadline) {
     pollfd p{fd, POLLIN, 0};
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
     if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) <= 0)
       throw std::runtime_error("timed out waiting for the CPE");
   }
@@ -156,7 +161,8 @@ class MiniAcs {
     if (end == std::string::npos) return std::nullopt;
     std::string head = buffer_.substr(0, end);
     std::string lower = head;
-    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
     const std::size_t bodyAt = end + 4;
     Request r;
     if (lower.find("transfer-encoding: chunked") != std::string::npos) {
@@ -276,7 +282,8 @@ long long wakeUps(pid_t pid) {
     std::ifstream in(task.path() / "status");
     std::string line;
     while (std::getline(in, line)) {
-      if (line.rfind("voluntary_ctxt_switches:", 0) == 0 || line.rfind("nonvoluntary_ctxt_switches:", 0) == 0)
+      if (line.rfind("voluntary_ctxt_switches:", 0) == 0 ||
+          line.rfind("nonvoluntary_ctxt_switches:", 0) == 0)
         total += std::atoll(line.c_str() + line.find(':') + 1);
     }
   }
@@ -317,33 +324,41 @@ std::vector<std::pair<std::string, bool>> namesOf(const std::string& body) {
   while ((at = body.find("<Name>", at)) != std::string::npos) {
     const std::size_t end = body.find("</Name>", at);
     const std::size_t w = body.find("<Writable>", end);
-    out.emplace_back(body.substr(at + 6, end - at - 6), body.compare(w + 10, 1, "1") == 0 ||
-                                                          body.compare(w + 10, 4, "true") == 0);
+    out.emplace_back(body.substr(at + 6, end - at - 6),
+                     body.compare(w + 10, 1, "1") == 0 || body.compare(w + 10, 4, "true") == 0);
     at = end;
   }
   return out;
 }
 
 // A valid new value for a writable synthetic parameter, different in each repetition.
-std::optional<std::pair<std::string, std::string>> syntheticValue(const std::string& name, int rep) {
+std::optional<std::pair<std::string, std::string>> syntheticValue(const std::string& name,
+                                                                  int rep) {
   if (name.rfind("Device.X_CWMPD_Synthetic.Item.", 0) != 0) return std::nullopt;
   const std::string leaf = name.substr(name.rfind('.') + 1);
   const std::string r = std::to_string(rep);
   if (leaf == "Name") return std::pair<std::string, std::string>{"xsd:string", "name-" + r};
   if (leaf == "Offset") return std::pair<std::string, std::string>{"xsd:int", "-" + r};
-  if (leaf == "Enable") return std::pair<std::string, std::string>{"xsd:boolean", rep % 2 ? "true" : "false"};
+  if (leaf == "Enable")
+    return std::pair<std::string, std::string>{"xsd:boolean", rep % 2 ? "true" : "false"};
   if (leaf == "Timestamp")
-    return std::pair<std::string, std::string>{"xsd:dateTime", "2026-01-0" + std::to_string(rep % 9 + 1) + "T00:00:00Z"};
-  if (leaf == "Address") return std::pair<std::string, std::string>{"xsd:string", "10.0." + std::to_string(rep % 250) + ".1"};
+    return std::pair<std::string, std::string>{
+        "xsd:dateTime", "2026-01-0" + std::to_string(rep % 9 + 1) + "T00:00:00Z"};
+  if (leaf == "Address")
+    return std::pair<std::string, std::string>{"xsd:string",
+                                               "10.0." + std::to_string(rep % 250) + ".1"};
   return std::nullopt;
 }
 
 std::string escaped(const std::string& s) {
   std::string out;
   for (char c : s) {
-    if (c == '&') out += "&amp;";
-    else if (c == '<') out += "&lt;";
-    else out += c;
+    if (c == '&')
+      out += "&amp;";
+    else if (c == '<')
+      out += "&lt;";
+    else
+      out += c;
   }
   return out;
 }
@@ -362,7 +377,8 @@ RunFigures runOnce(const Options& o, unsigned long size, bool measureIdle, bool 
                         << "[hal]\nbackend = sim\nsim_dir = sim\n"
                         << "[store]\ndir = store\n"
                         << "[plugins]\ndir = " << o.plugins << "\n"
-                        << "[synthetic]\ninstances = " << size / 10 << "\n"
+                        << "[synthetic]\ninstances = " << size / 10
+                        << "\n"
                         // A listed request of 100,000 names is 5.5 MB.
                         << "[session]\nmax_body_bytes = " << (16 << 20) << "\n"
                         << "[log]\nlevel = warning\n";
@@ -375,20 +391,24 @@ RunFigures runOnce(const Options& o, unsigned long size, bool measureIdle, bool 
   Request inform = acs.next(std::chrono::seconds(120));
   const pid_t pid = o.wrap.empty() ? daemon.pid() : findDaemon(daemon.pid());
   f.startToInform = msSince(t0, inform.complete);
-  if (inform.body.find("Inform>") == std::string::npos && inform.body.find(":Inform") == std::string::npos)
+  if (inform.body.find("Inform>") == std::string::npos &&
+      inform.body.find(":Inform") == std::string::npos)
     throw std::runtime_error("first request is not an Inform: " + inform.body.substr(0, 300));
   std::string ns = "urn:dslforum-org:cwmp-1-0";
   if (const auto at = inform.body.find("urn:dslforum-org:cwmp-1-"); at != std::string::npos)
     ns = inform.body.substr(at, 25);
 
   int id = 1;
-  acs.respond(envelope(ns, id++, "<cwmp:InformResponse><MaxEnvelopes>1</MaxEnvelopes></cwmp:InformResponse>"));
+  acs.respond(envelope(
+      ns, id++, "<cwmp:InformResponse><MaxEnvelopes>1</MaxEnvelopes></cwmp:InformResponse>"));
   (void)acs.next(std::chrono::seconds(30));  // the empty POST: the ACS may talk now
 
-  const std::string gpn = "<cwmp:GetParameterNames><ParameterPath>Device.</ParameterPath>"
-                          "<NextLevel>false</NextLevel></cwmp:GetParameterNames>";
-  const std::string gpv = "<cwmp:GetParameterValues><ParameterNames soapenc:arrayType=\"xsd:string[1]\">"
-                          "<string>Device.</string></ParameterNames></cwmp:GetParameterValues>";
+  const std::string gpn =
+      "<cwmp:GetParameterNames><ParameterPath>Device.</ParameterPath>"
+      "<NextLevel>false</NextLevel></cwmp:GetParameterNames>";
+  const std::string gpv =
+      "<cwmp:GetParameterValues><ParameterNames soapenc:arrayType=\"xsd:string[1]\">"
+      "<string>Device.</string></ParameterNames></cwmp:GetParameterValues>";
   // Between requests, more than the HAL's read cache lifetime ([hal] read_cache_ms, 100 ms
   // by default) passes, so that every request reads the hardware (the sim files) afresh.
   const auto pause = [] { std::this_thread::sleep_for(std::chrono::milliseconds(250)); };
@@ -406,8 +426,9 @@ RunFigures runOnce(const Options& o, unsigned long size, bool measureIdle, bool 
       if (w && syntheticValue(name, 0)) writable.push_back(name);
     }
     f.listNames = count;
-    const std::string gpvList = "<cwmp:GetParameterValues><ParameterNames soapenc:arrayType=\"xsd:string[" +
-                                std::to_string(count) + "]\">" + list + "</ParameterNames></cwmp:GetParameterValues>";
+    const std::string gpvList =
+        "<cwmp:GetParameterValues><ParameterNames soapenc:arrayType=\"xsd:string[" +
+        std::to_string(count) + "]\">" + list + "</ParameterNames></cwmp:GetParameterValues>";
     list.clear();
     list.shrink_to_fit();
     for (int i = 0; i < o.repeat; ++i) {
@@ -425,13 +446,14 @@ RunFigures runOnce(const Options& o, unsigned long size, bool measureIdle, bool 
       std::string params;
       for (const auto& name : writable) {
         const auto v = *syntheticValue(name, i + 1);
-        params += "<ParameterValueStruct><Name>" + name + "</Name><Value xsi:type=\"" + v.first + "\">" +
-                  v.second + "</Value></ParameterValueStruct>";
+        params += "<ParameterValueStruct><Name>" + name + "</Name><Value xsi:type=\"" + v.first +
+                  "\">" + v.second + "</Value></ParameterValueStruct>";
       }
-      const std::string spv = "<cwmp:SetParameterValues><ParameterList soapenc:arrayType=\"cwmp:ParameterValueStruct[" +
-                              std::to_string(writable.size()) + "]\">" + params +
-                              "</ParameterList><ParameterKey>bench-" + std::to_string(i) +
-                              "</ParameterKey></cwmp:SetParameterValues>";
+      const std::string spv =
+          "<cwmp:SetParameterValues><ParameterList soapenc:arrayType=\"cwmp:ParameterValueStruct[" +
+          std::to_string(writable.size()) + "]\">" + params +
+          "</ParameterList><ParameterKey>bench-" + std::to_string(i) +
+          "</ParameterKey></cwmp:SetParameterValues>";
       acs.respond(envelope(ns, id++, spv));
       sent = Clock::now();
       Request setAnswer = acs.next(std::chrono::seconds(120));
@@ -480,7 +502,8 @@ RunFigures runOnce(const Options& o, unsigned long size, bool measureIdle, bool 
   // Wrapped, the signal goes to cwmpd itself (time or heaptrack would die of it and leave
   // the daemon running); the wrapper then exits with it.
   if (!o.wrap.empty()) ::kill(pid, SIGTERM);
-  const auto end = o.wrap.empty() ? daemon.terminate(std::chrono::seconds(120)) : daemon.wait(std::chrono::seconds(120));
+  const auto end = o.wrap.empty() ? daemon.terminate(std::chrono::seconds(120))
+                                  : daemon.wait(std::chrono::seconds(120));
   if (end.exitCode != 0) throw std::runtime_error("cwmpd did not exit cleanly: " + end.err);
   if (!o.wrap.empty()) std::cerr << end.err;  // what the wrapper reports (time -v, heaptrack)
   return f;
@@ -506,7 +529,8 @@ std::string machine() {
   }
   utsname u{};
   ::uname(&u);
-  return cpu + ", " + std::to_string(std::thread::hardware_concurrency()) + " CPUs, Linux " + u.release;
+  return cpu + ", " + std::to_string(std::thread::hardware_concurrency()) + " CPUs, Linux " +
+         u.release;
 }
 
 }  // namespace
@@ -519,23 +543,32 @@ int main(int argc, char** argv) {
       if (i + 1 >= argc) throw std::invalid_argument(a + " needs a value");
       return argv[++i];
     };
-    if (a == "--sizes") o.sizes = parseSizes(value());
-    else if (a == "--runs") o.runs = std::stoi(value());
-    else if (a == "--repeat") o.repeat = std::stoi(value());
-    else if (a == "--idle") o.idleSeconds = std::stoi(value());
-    else if (a == "--cwmpd") o.cwmpd = value();
-    else if (a == "--plugins") o.plugins = value();
-    else if (a == "--source") o.source = value();
-    else if (a == "--no-lists") o.lists = false;
-    else if (a == "--no-tree") o.tree = false;
+    if (a == "--sizes")
+      o.sizes = parseSizes(value());
+    else if (a == "--runs")
+      o.runs = std::stoi(value());
+    else if (a == "--repeat")
+      o.repeat = std::stoi(value());
+    else if (a == "--idle")
+      o.idleSeconds = std::stoi(value());
+    else if (a == "--cwmpd")
+      o.cwmpd = value();
+    else if (a == "--plugins")
+      o.plugins = value();
+    else if (a == "--source")
+      o.source = value();
+    else if (a == "--no-lists")
+      o.lists = false;
+    else if (a == "--no-tree")
+      o.tree = false;
     else if (a == "--wrap") {
       std::istringstream words(value());
       for (std::string w; words >> w;) o.wrap.push_back(w);
-    }
-    else {
-      std::cerr << "usage: bench_e2e [--sizes 2000,20000,100000] [--runs 3] [--repeat 5] [--idle 60]\n"
-                   "                 [--cwmpd PATH] [--plugins DIR] [--source DIR] [--wrap \"CMD ARGS\"]\n"
-                   "                 [--no-lists] [--no-tree]\n";
+    } else {
+      std::cerr
+          << "usage: bench_e2e [--sizes 2000,20000,100000] [--runs 3] [--repeat 5] [--idle 60]\n"
+             "                 [--cwmpd PATH] [--plugins DIR] [--source DIR] [--wrap \"CMD ARGS\"]\n"
+             "                 [--no-lists] [--no-tree]\n";
       return 2;
     }
   }
@@ -545,13 +578,15 @@ int main(int argc, char** argv) {
   }
 
   std::printf("cwmpd end-to-end benchmark: %s\n", machine().c_str());
-  std::printf("medians over %d daemon start(s) x %d GetParameterNames+GetParameterValues of Device.; "
-              "idle over %d s (last run)\n\n",
-              o.runs, o.repeat, o.idleSeconds);
-  std::printf("%9s %9s | %10s %9s %9s %8s | %9s %9s %8s %7s | %8s %9s\n", "synthetic", "params", "start->Inf",
-              "GPN", "GPV", "GPV", "peak RSS", "RSS after", "anon", "CPU", "idle CPU", "wake-ups");
-  std::printf("%9s %9s | %10s %9s %9s %8s | %9s %9s %8s %7s | %8s %9s\n", "", "(GPV)", "ms", "ms", "ms", "MB",
-              "MB", "MB", "MB", "s", "%", "per min");
+  std::printf(
+      "medians over %d daemon start(s) x %d GetParameterNames+GetParameterValues of Device.; "
+      "idle over %d s (last run)\n\n",
+      o.runs, o.repeat, o.idleSeconds);
+  std::printf("%9s %9s | %10s %9s %9s %8s | %9s %9s %8s %7s | %8s %9s\n", "synthetic", "params",
+              "start->Inf", "GPN", "GPV", "GPV", "peak RSS", "RSS after", "anon", "CPU", "idle CPU",
+              "wake-ups");
+  std::printf("%9s %9s | %10s %9s %9s %8s | %9s %9s %8s %7s | %8s %9s\n", "", "(GPV)", "ms", "ms",
+              "ms", "MB", "MB", "MB", "MB", "s", "%", "per min");
   int failures = 0;
   for (const auto size : o.tree ? o.sizes : std::vector<unsigned long>{}) {
     std::vector<double> start, gpn, gpv, peak, steady, anon, cpu;
@@ -574,22 +609,25 @@ int main(int argc, char** argv) {
     }
     const std::string idle =
         last.idleCpuPercent ? std::to_string(*last.idleCpuPercent).substr(0, 6) : std::string("-");
-    const std::string wakes =
-        last.idleWakeUpsPerMinute ? std::to_string(*last.idleWakeUpsPerMinute).substr(0, 6) : std::string("-");
-    std::printf("%9lu %9zu | %10.1f %9.2f %9.2f %8.2f | %9.2f %9.2f %8.2f %7.2f | %8s %9s\n", size, last.values,
-                median(start), median(gpn), median(gpv), static_cast<double>(last.gpvBytes) / (1 << 20),
-                median(peak), median(steady), median(anon), median(cpu), idle.c_str(), wakes.c_str());
+    const std::string wakes = last.idleWakeUpsPerMinute
+                                  ? std::to_string(*last.idleWakeUpsPerMinute).substr(0, 6)
+                                  : std::string("-");
+    std::printf("%9lu %9zu | %10.1f %9.2f %9.2f %8.2f | %9.2f %9.2f %8.2f %7.2f | %8s %9s\n", size,
+                last.values, median(start), median(gpn), median(gpv),
+                static_cast<double>(last.gpvBytes) / (1 << 20), median(peak), median(steady),
+                median(anon), median(cpu), idle.c_str(), wakes.c_str());
     std::fflush(stdout);
   }
   if (o.lists) {
-    std::printf("\nWhat ACSs ask (one GetParameterNames of Device., then %d x GetParameterValues of every "
-                "parameter name listed, and SetParameterValues of the synthetic writable parameters with commit); "
-                "medians over %d start(s)\n\n",
-                o.repeat, o.runs);
-    std::printf("%9s %9s | %12s %9s | %9s %9s | %9s %9s %8s\n", "synthetic", "names", "GPV of names", "answer",
-                "SPV", "SPV", "peak RSS", "RSS after", "anon");
-    std::printf("%9s %9s | %12s %9s | %9s %9s | %9s %9s %8s\n", "", "listed", "ms", "MB", "params", "ms", "MB", "MB",
-                "MB");
+    std::printf(
+        "\nWhat ACSs ask (one GetParameterNames of Device., then %d x GetParameterValues of every "
+        "parameter name listed, and SetParameterValues of the synthetic writable parameters with commit); "
+        "medians over %d start(s)\n\n",
+        o.repeat, o.runs);
+    std::printf("%9s %9s | %12s %9s | %9s %9s | %9s %9s %8s\n", "synthetic", "names",
+                "GPV of names", "answer", "SPV", "SPV", "peak RSS", "RSS after", "anon");
+    std::printf("%9s %9s | %12s %9s | %9s %9s | %9s %9s %8s\n", "", "listed", "ms", "MB", "params",
+                "ms", "MB", "MB", "MB");
     for (const auto size : o.sizes) {
       std::vector<double> gpvList, spv, peak, steady, anon;
       RunFigures last;
@@ -607,9 +645,9 @@ int main(int argc, char** argv) {
         ++failures;
         continue;
       }
-      std::printf("%9lu %9zu | %12.2f %9.2f | %9zu %9.2f | %9.2f %9.2f %8.2f\n", size, last.listNames,
-                  median(gpvList), static_cast<double>(last.listBytes) / (1 << 20), last.setNames, median(spv),
-                  median(peak), median(steady), median(anon));
+      std::printf("%9lu %9zu | %12.2f %9.2f | %9zu %9.2f | %9.2f %9.2f %8.2f\n", size,
+                  last.listNames, median(gpvList), static_cast<double>(last.listBytes) / (1 << 20),
+                  last.setNames, median(spv), median(peak), median(steady), median(anon));
       std::fflush(stdout);
     }
   }

@@ -18,9 +18,8 @@ std::vector<ParameterValueStruct> parameters(int count) {
   std::vector<ParameterValueStruct> out;
   out.reserve(static_cast<std::size_t>(count));
   for (int i = 0; i < count; ++i) {
-    out.push_back({"Device.WiFi.AccessPoint." + std::to_string(i / 20 + 1) +
-                       ".AssociatedDevice." + std::to_string(i % 20 + 1) + ".Param" +
-                       std::to_string(i % 4),
+    out.push_back({"Device.WiFi.AccessPoint." + std::to_string(i / 20 + 1) + ".AssociatedDevice." +
+                       std::to_string(i % 20 + 1) + ".Param" + std::to_string(i % 4),
                    kValues[i % 4], kTypes[i % 4]});
   }
   return out;

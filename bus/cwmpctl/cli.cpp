@@ -111,15 +111,12 @@ Invocation parseCommandLine(const std::vector<std::string>& args) {
       if (notification > 2) throw UsageError("NOTIFICATION must be 0, 1 or 2");
       break;
     }
-    case Command::ScheduleInform:
-      (void)parseUnsigned(invocation.args[0], "DELAY");
-      break;
+    case Command::ScheduleInform: (void)parseUnsigned(invocation.args[0], "DELAY"); break;
     case Command::Ping:
       if (invocation.args.size() > 1 && parseUnsigned(invocation.args[1], "COUNT") == 0)
         throw UsageError("COUNT must be at least 1");
       break;
-    default:
-      break;
+    default: break;
   }
   return invocation;
 }

@@ -153,7 +153,8 @@ std::string diagnostic(sdbus::IConnection& connection, const Invocation& invocat
       params = {{"Host", args[0]}};
       break;
     default:
-      paths = {"Device.DNS.Diagnostics.NSLookupDiagnostics.", "InternetGatewayDevice.NSLookupDiagnostics."};
+      paths = {"Device.DNS.Diagnostics.NSLookupDiagnostics.",
+               "InternetGatewayDevice.NSLookupDiagnostics."};
       params = {{"HostName", args[0]}, {"DNSServer", args.size() > 1 ? args[1] : ""}};
       break;
   }
@@ -182,34 +183,21 @@ std::string diagnostic(sdbus::IConnection& connection, const Invocation& invocat
 
 std::string run(sdbus::IConnection& connection, const Invocation& invocation) {
   switch (invocation.command) {
-    case Command::Get:
-      return getValues(connection, invocation);
-    case Command::Set:
-      return setValues(connection, invocation);
-    case Command::Names:
-      return getNames(connection, invocation);
-    case Command::Attrs:
-      return getAttributes(connection, invocation);
-    case Command::SetAttr:
-      return setAttributes(connection, invocation);
-    case Command::Add:
-      return addObject(connection, invocation);
-    case Command::Del:
-      return deleteObject(connection, invocation);
-    case Command::Inform:
-      return inform(connection, invocation);
-    case Command::ScheduleInform:
-      return scheduleInform(connection, invocation);
-    case Command::Status:
-      return status(connection, invocation);
-    case Command::Monitor:
-      return monitor(connection, invocation);
+    case Command::Get: return getValues(connection, invocation);
+    case Command::Set: return setValues(connection, invocation);
+    case Command::Names: return getNames(connection, invocation);
+    case Command::Attrs: return getAttributes(connection, invocation);
+    case Command::SetAttr: return setAttributes(connection, invocation);
+    case Command::Add: return addObject(connection, invocation);
+    case Command::Del: return deleteObject(connection, invocation);
+    case Command::Inform: return inform(connection, invocation);
+    case Command::ScheduleInform: return scheduleInform(connection, invocation);
+    case Command::Status: return status(connection, invocation);
+    case Command::Monitor: return monitor(connection, invocation);
     case Command::Ping:
     case Command::TraceRoute:
-    case Command::NsLookup:
-      return diagnostic(connection, invocation);
-    case Command::Help:
-      break;
+    case Command::NsLookup: return diagnostic(connection, invocation);
+    case Command::Help: break;
   }
   return usageText();
 }

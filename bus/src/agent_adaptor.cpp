@@ -10,14 +10,10 @@ namespace {
 // core's sessionStateName() so that the bus contract cannot change with a core rename.
 const char* sessionStateValue(core::SessionState state) {
   switch (state) {
-    case core::SessionState::Idle:
-      return "Idle";
-    case core::SessionState::Connecting:
-      return "Connecting";
-    case core::SessionState::InSession:
-      return "InSession";
-    case core::SessionState::WaitingRetry:
-      return "WaitingRetry";
+    case core::SessionState::Idle: return "Idle";
+    case core::SessionState::Connecting: return "Connecting";
+    case core::SessionState::InSession: return "InSession";
+    case core::SessionState::WaitingRetry: return "WaitingRetry";
   }
   return "Idle";
 }

@@ -25,8 +25,7 @@ class DataModelAdaptor final : public sdbus::AdaptorInterfaces<org::cwmpd::DataM
       const std::vector<sdbus::Struct<std::string, std::string>>& values) override;
   std::vector<sdbus::Struct<std::string, bool>> GetParameterNames(const std::string& path,
                                                                   const bool& next_level) override;
-  std::vector<AttributeTuple> GetParameterAttributes(
-      const std::vector<std::string>& names) override;
+  std::vector<AttributeTuple> GetParameterAttributes(const std::vector<std::string>& names) override;
   void SetParameterAttributes(const std::vector<AttributeTuple>& attributes) override;
   uint32_t AddObject(const std::string& object) override;
   void DeleteObject(const std::string& object) override;

@@ -57,7 +57,8 @@ class ExamplePlugin : public cwmpd::sdk::Plugin {
         })
         .apply([this](const std::vector<Change>& changes, cwmpd::sdk::ApplyReport& report) {
           for (std::size_t i = 0; i < changes.size(); ++i) {
-            if (changes[i].parameter != "Enable") continue;  // Greeting: stored by the core, in effect now
+            if (changes[i].parameter != "Enable")
+              continue;  // Greeting: stored by the core, in effect now
             pending_ = changes[i].value == "true" || changes[i].value == "1";
             // Acted on by onFlush, at the end of the ACS session.
             report.effects[i] = cwmpd::sdk::Effect::AtSessionEnd;
@@ -81,35 +82,43 @@ class ExamplePlugin : public cwmpd::sdk::Plugin {
     if (dir.empty()) throw Fault(FaultCode::RequestDenied, "no [example] file_dir configured");
     // The core bounded the download by [transfers] max_size; a plugin applies its own
     // limit before reading a file whole.
-    if (file.size > kMaxText) throw Fault(FaultCode::DownloadFailure, "an example text file is at most 64 KiB");
+    if (file.size > kMaxText)
+      throw Fault(FaultCode::DownloadFailure, "an example text file is at most 64 KiB");
     std::ifstream in(file.path, std::ios::binary);
     const std::string text{std::istreambuf_iterator<char>(in), {}};
     for (unsigned char c : text)
       if ((c < 0x20 && c != '\n' && c != '\r' && c != '\t') || c > 0x7e)
-        throw Fault(FaultCode::DownloadFailureCorrupted, "an example text file holds printable text only");
+        throw Fault(FaultCode::DownloadFailureCorrupted,
+                    "an example text file holds printable text only");
     // The core already reduced TargetFileName to a safe name (no directories).
-    const fs::path target = fs::path(dir) / (file.targetFileName.empty() ? "example.txt" : file.targetFileName);
+    const fs::path target =
+        fs::path(dir) / (file.targetFileName.empty() ? "example.txt" : file.targetFileName);
     std::error_code ec;
     fs::create_directories(dir, ec);
     // Written beside the target, then renamed: a reader never sees half a file.
     const fs::path partial = target.string() + ".part";
     {
       std::ofstream out(partial, std::ios::binary | std::ios::trunc);
-      if (!(out << text).flush()) throw Fault(FaultCode::InternalError, "cannot write " + partial.string());
+      if (!(out << text).flush())
+        throw Fault(FaultCode::InternalError, "cannot write " + partial.string());
     }
     fs::rename(partial, target, ec);
-    if (ec) throw Fault(FaultCode::InternalError, "cannot store " + target.string() + ": " + ec.message());
-    host_->log(LogLevel::Info, "stored " + std::to_string(text.size()) + " bytes as " + target.string());
+    if (ec)
+      throw Fault(FaultCode::InternalError,
+                  "cannot store " + target.string() + ": " + ec.message());
+    host_->log(LogLevel::Info,
+               "stored " + std::to_string(text.size()) + " bytes as " + target.string());
   }
 
   void start(cwmpd::sdk::Host& host) override {
     const std::string base = std::string(host.root()) + ".X_00005E_Example.";
     host.log(LogLevel::Info, "greeting: " + host.value(base + "Greeting"));
-    ticker_.start(host, cwmpd::sdk::configSeconds(host, "example", "tick_interval", 60), [this, base] {
-      ++ticks_;
-      // A getter-read value changes behind the core's back: say so, for notifications.
-      host_->valueChanged(base + "Ticks");
-    });
+    ticker_.start(host, cwmpd::sdk::configSeconds(host, "example", "tick_interval", 60),
+                  [this, base] {
+                    ++ticks_;
+                    // A getter-read value changes behind the core's back: say so, for notifications.
+                    host_->valueChanged(base + "Ticks");
+                  });
   }
 
   // The host cancels the plugin's timers anyway; stopping here keeps the object honest.

@@ -33,7 +33,8 @@ class ManagementPlugin : public cwmpd::sdk::Plugin {
         .validate([](const std::vector<Change>& changes) {
           for (const auto& c : changes) {
             if (c.parameter == "URL" && !validAcsUrl(c.value))
-              throw Fault(FaultCode::InvalidParameterValue, "URL must be an http:// or https:// URL");
+              throw Fault(FaultCode::InvalidParameterValue,
+                          "URL must be an http:// or https:// URL");
           }
         });
   }

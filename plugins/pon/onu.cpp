@@ -183,18 +183,12 @@ RegStatus Onu::registration(const hal::OnuStatus& s) {
   switch (s.auth) {
     case hal::LoidAuth::Success:
       return s.state == "O5" ? RegStatus::Registered : RegStatus::InProgress;
-    case hal::LoidAuth::InProgress:
-      return RegStatus::InProgress;
-    case hal::LoidAuth::LoidUnknown:
-      return RegStatus::LoidUnknown;
-    case hal::LoidAuth::PasswordWrong:
-      return RegStatus::PasswordWrong;
-    case hal::LoidAuth::LoidConflict:
-      return RegStatus::LoidConflict;
-    case hal::LoidAuth::Timeout:
-      return RegStatus::Timeout;
-    case hal::LoidAuth::None:
-      break;
+    case hal::LoidAuth::InProgress: return RegStatus::InProgress;
+    case hal::LoidAuth::LoidUnknown: return RegStatus::LoidUnknown;
+    case hal::LoidAuth::PasswordWrong: return RegStatus::PasswordWrong;
+    case hal::LoidAuth::LoidConflict: return RegStatus::LoidConflict;
+    case hal::LoidAuth::Timeout: return RegStatus::Timeout;
+    case hal::LoidAuth::None: break;
   }
   // No answer yet: in progress when there is a LOID to authenticate with.
   if (!s.present) return RegStatus::NotStarted;
@@ -628,14 +622,10 @@ void Onu::registerTr181(sdk::Registrar& reg) {
       .get("Connector", tx([](TS s) {
              // SFF-8024 connector codes; the others have no TR-181 value.
              switch (s.identity.connector) {
-               case 0x01:
-                 return std::string("SC");
-               case 0x07:
-                 return std::string("LC");
-               case 0x08:
-                 return std::string("MT-RJ");
-               default:
-                 return std::string("Unknown");
+               case 0x01: return std::string("SC");
+               case 0x07: return std::string("LC");
+               case 0x08: return std::string("MT-RJ");
+               default: return std::string("Unknown");
              }
            }))
       .get("NominalBitRateDownstream", [](const InstanceRef&) { return std::string("0"); })

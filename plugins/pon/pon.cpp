@@ -15,11 +15,12 @@
 // Optical is the lowest layer, so LowerLayerDown is never reported.
 //
 // Alarms (issue 6 item 3): a periodic Host timer runs a check on the main loop every
-// [pon] poll_interval seconds (default 10; decimals allowed; 0 = no polling). It reads every transceiver and, when the received or transmitted
-// power enters or leaves its alarm band (below the low or above the high alarm threshold of
-// A2h, or the module's own alarm flags; LOS counts as Rx low), calls Host::valueChanged for
-// OpticalSignalLevel or TransmitOpticalLevel (and Status) under TR-181, RXPower or TXPower (and
-// Status) of X_CT-COM_GponInterfaceConfig under TR-098. stop() cancels the timer.
+// [pon] poll_interval seconds (default 10; decimals allowed; 0 = no polling). It reads every
+// transceiver and, when the received or transmitted power enters or leaves its alarm band (below
+// the low or above the high alarm threshold of A2h, or the module's own alarm flags; LOS counts as
+// Rx low), calls Host::valueChanged for OpticalSignalLevel or TransmitOpticalLevel (and Status)
+// under TR-181, RXPower or TXPower (and Status) of X_CT-COM_GponInterfaceConfig under TR-098.
+// stop() cancels the timer.
 #include <algorithm>
 #include <iterator>
 #include <chrono>
@@ -84,9 +85,9 @@ hal::OperStatus opticalStatus(const hal::TransceiverStatus& s) {
 
 // Optical.Interface.{i}.Stats. (TR-181): these counters of the network interface the
 // module feeds (0 when there is none), names and widths from the HAL's table.
-constexpr std::string_view kOpticalStats[] = {"BytesSent",      "BytesReceived",      "PacketsSent",
-                                              "PacketsReceived", "ErrorsSent",         "ErrorsReceived",
-                                              "DiscardPacketsSent", "DiscardPacketsReceived"};
+constexpr std::string_view kOpticalStats[] = {
+    "BytesSent",  "BytesReceived",  "PacketsSent",        "PacketsReceived",
+    "ErrorsSent", "ErrorsReceived", "DiscardPacketsSent", "DiscardPacketsReceived"};
 
 constexpr const char* kBindEvent = "X CT-COM BIND";
 
@@ -296,7 +297,9 @@ class PonPlugin : public cwmpd::sdk::Plugin {
 
     auto& stats = reg.object(oi + "Stats.");
     for (const auto& f : hal::kInterfaceCounterFields) {
-      if (std::find(std::begin(kOpticalStats), std::end(kOpticalStats), f.name) == std::end(kOpticalStats)) continue;
+      if (std::find(std::begin(kOpticalStats), std::end(kOpticalStats), f.name) ==
+          std::end(kOpticalStats))
+        continue;
       stats.get(f.name, [this, member = f.member, wide = f.wide](const InstanceRef& r) {
         const std::string netdev = statusOf(nameOf(r)).netdev;
         std::uint64_t v = 0;
@@ -355,7 +358,7 @@ class PonPlugin : public cwmpd::sdk::Plugin {
   std::map<std::string, Seen> last_;              // transceiver -> last seen state
   std::map<std::string, std::string> rows_;       // transceiver -> object path (either root)
   std::map<std::uint32_t, std::string> wanRows_;  // TR-098 WANDevice number -> transceiver
-  cwmpd::sdk::TimerId timer_ = 0;  // the poll (Host::startPeriodicTimer)
+  cwmpd::sdk::TimerId timer_ = 0;                 // the poll (Host::startPeriodicTimer)
   // The ONU (onu.hpp); under TR-098 its GPON object is the row of the ANI's transceiver.
   cwmpd_pon::Onu onu_{[this](const std::string& transceiver) {
     auto it = rows_.find(transceiver);

@@ -20,18 +20,26 @@ class SyntheticPlugin : public cwmpd::sdk::Plugin {
     const std::string n = reg.host().config("synthetic", "instances", "0");
     instances_ = std::strtoul(n.c_str(), nullptr, 10);
     if (instances_ == 0) return;
-    if (instances_ > 1000000) throw std::invalid_argument("[synthetic] instances must be at most 1000000");
+    if (instances_ > 1000000)
+      throw std::invalid_argument("[synthetic] instances must be at most 1000000");
     reg.definitions(cwmpd_plugin_model_xml);
     table_ = std::string(reg.host().root()) + ".X_CWMPD_Synthetic.Item.";
     reg.object(table_ + "{i}.")
         .get("Counter", [](const InstanceRef& r) { return std::to_string(r.number * 7u); })
-        .get("Balance", [](const InstanceRef& r) { return std::to_string(-static_cast<long long>(r.number) * 1000); })
-        .get("Total", [](const InstanceRef& r) { return std::to_string(static_cast<unsigned long long>(r.number) << 33); })
-        .get("Digest", [](const InstanceRef& r) {
-          char buf[16];
-          std::snprintf(buf, sizeof buf, "%08x", r.number * 2654435761u);
-          return std::string(buf);
-        })
+        .get("Balance",
+             [](const InstanceRef& r) {
+               return std::to_string(-static_cast<long long>(r.number) * 1000);
+             })
+        .get("Total",
+             [](const InstanceRef& r) {
+               return std::to_string(static_cast<unsigned long long>(r.number) << 33);
+             })
+        .get("Digest",
+             [](const InstanceRef& r) {
+               char buf[16];
+               std::snprintf(buf, sizeof buf, "%08x", r.number * 2654435761u);
+               return std::string(buf);
+             })
         .get("Blob", [](const InstanceRef&) { return std::string("c3ludGhldGlj"); });
   }
 

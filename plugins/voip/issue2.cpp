@@ -262,16 +262,12 @@ class Issue2 final : public LineModel {
 
   static const char* lineStatus(hal::RegistrationStatus s) {
     switch (s) {
-      case hal::RegistrationStatus::Up:
-        return "Up";
-      case hal::RegistrationStatus::Disabled:
-        return "Disabled";
+      case hal::RegistrationStatus::Up: return "Up";
+      case hal::RegistrationStatus::Disabled: return "Disabled";
       case hal::RegistrationStatus::ErrorMisconfigured:
       case hal::RegistrationStatus::ErrorNetwork:
-      case hal::RegistrationStatus::ErrorRegistration:
-        return "Error";
-      default:
-        return "Quiescent";  // (de)registering: no calls for now
+      case hal::RegistrationStatus::ErrorRegistration: return "Error";
+      default: return "Quiescent";  // (de)registering: no calls for now
     }
   }
 

@@ -23,7 +23,9 @@ using namespace cwmpd::plugins::voip;
 
 class VoipPlugin : public cwmpd::sdk::StagedRootPlugin<VoipState> {
  public:
-  VoipPlugin() : StagedRootPlugin(cwmpd_plugin_model_xml, makeIssue2Model, makeIssue1Model, {"voip", "status_poll_interval", 30}) {}
+  VoipPlugin()
+      : StagedRootPlugin(cwmpd_plugin_model_xml, makeIssue2Model, makeIssue1Model,
+                         {"voip", "status_poll_interval", 30}) {}
 };
 
 }  // namespace

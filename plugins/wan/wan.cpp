@@ -191,7 +191,8 @@ class WanPlugin : public cwmpd::sdk::Plugin {
   void registerModel(Registrar& reg) override {
     host_ = &reg.host();
     reg.definitions(cwmpd_plugin_model_xml);
-    forRoot(*host_, [&] { registerTr181(reg); }, [&] { registerTr098(reg); });
+    forRoot(
+        *host_, [&] { registerTr181(reg); }, [&] { registerTr098(reg); });
   }
 
   void start(Host& host) override {

@@ -228,10 +228,11 @@ class Tr098 final : public WifiModel {
             checkSecret(c);
           }
         })
-        .apply(stagedApply(s_, [this](const Change& c) {
-          Row w = load(instanceNumbers(c.object).at(1)).value();
-          s_.stage(Kind::AccessPoint, w.a->name, field::kPassphrase, c.value);
-        }))
+        .apply(stagedApply(s_,
+                           [this](const Change& c) {
+                             Row w = load(instanceNumbers(c.object).at(1)).value();
+                             s_.stage(Kind::AccessPoint, w.a->name, field::kPassphrase, c.value);
+                           }))
         .rollback([this](const std::vector<Change>&) { s_.staged().rollback(); });
 
     using D = hal::AssociatedDevice;

@@ -91,7 +91,8 @@ class Tr181 final : public WifiModel {
   void refresh() override {
     for (const auto& [number, name] : s_.radios.all())
       if (auto r = s_.radio(name))
-        watch_.observe(s_.host(), kRadioTable + std::to_string(number) + ".Status", radioStatus(*r));
+        watch_.observe(s_.host(), kRadioTable + std::to_string(number) + ".Status",
+                       radioStatus(*r));
     for (const auto& [number, name] : s_.ssids.all())
       if (auto sd = s_.ssid(name))
         watch_.observe(s_.host(), kSsidTable + std::to_string(number) + ".Status", ssidStatus(*sd));
@@ -195,16 +196,18 @@ class Tr181 final : public WifiModel {
           s_.staged().beginTransaction();
           for (const auto& c : changes) validateRadio(c);
         })
-        .apply(stagedApply(s_, [this](const Change& c) {
-            const char* f = c.parameter == "Enable"                      ? field::kEnable
-                            : c.parameter == "Channel"                   ? field::kChannel
-                            : c.parameter == "AutoChannelEnable"         ? field::kAutoChannel
-                            : c.parameter == "OperatingStandards"        ? field::kStandards
-                            : c.parameter == "OperatingChannelBandwidth" ? field::kBandwidth
-                            : c.parameter == "TransmitPower"             ? field::kPower
-                                                                         : nullptr;
-            if (f) s_.stage(Kind::Radio, name(Kind::Radio, c.object), f, c.value);
-        }))
+        .apply(stagedApply(s_,
+                           [this](const Change& c) {
+                             const char* f =
+                                 c.parameter == "Enable"                      ? field::kEnable
+                                 : c.parameter == "Channel"                   ? field::kChannel
+                                 : c.parameter == "AutoChannelEnable"         ? field::kAutoChannel
+                                 : c.parameter == "OperatingStandards"        ? field::kStandards
+                                 : c.parameter == "OperatingChannelBandwidth" ? field::kBandwidth
+                                 : c.parameter == "TransmitPower"             ? field::kPower
+                                                                              : nullptr;
+                             if (f) s_.stage(Kind::Radio, name(Kind::Radio, c.object), f, c.value);
+                           }))
         .rollback([this](const std::vector<Change>&) { s_.staged().rollback(); });
     bindCounters(reg.object("Device.WiFi.Radio.{i}.Stats."), radio, kBasicCounters);
   }
@@ -282,15 +285,16 @@ class Tr181 final : public WifiModel {
               refuse(c, "LowerLayers must name one Device.WiFi.Radio row");
           }
         })
-        .apply(stagedApply(s_, [this](const Change& c) {
-          const std::string n = name(Kind::Ssid, c.object);
-          if (c.parameter == "Enable")
-            s_.stage(Kind::Ssid, n, field::kEnable, c.value);
-          else if (c.parameter == "SSID")
-            s_.stage(Kind::Ssid, n, field::kSsid, c.value);
-          else if (c.parameter == "LowerLayers")
-            s_.stage(Kind::Ssid, n, field::kRadio, *radioOf(c.value));
-        }))
+        .apply(stagedApply(s_,
+                           [this](const Change& c) {
+                             const std::string n = name(Kind::Ssid, c.object);
+                             if (c.parameter == "Enable")
+                               s_.stage(Kind::Ssid, n, field::kEnable, c.value);
+                             else if (c.parameter == "SSID")
+                               s_.stage(Kind::Ssid, n, field::kSsid, c.value);
+                             else if (c.parameter == "LowerLayers")
+                               s_.stage(Kind::Ssid, n, field::kRadio, *radioOf(c.value));
+                           }))
         .rollback([this](const std::vector<Change>&) { s_.staged().rollback(); })
         .onAdd([this](const InstanceRef& r) {
           const std::string n = WifiState::acsName(Kind::Ssid, r.number);
@@ -362,15 +366,16 @@ class Tr181 final : public WifiModel {
             if (c.parameter == "SSIDReference" && !ssidOf(c.value))
               refuse(c, "SSIDReference must name an existing Device.WiFi.SSID row");
         })
-        .apply(stagedApply(s_, [this](const Change& c) {
-          const std::string n = name(Kind::AccessPoint, c.object);
-          if (c.parameter == "Enable")
-            s_.stage(Kind::AccessPoint, n, field::kEnable, c.value);
-          else if (c.parameter == "SSIDReference")
-            s_.stage(Kind::AccessPoint, n, field::kSsid, *ssidOf(c.value));
-          else if (c.parameter == "SSIDAdvertisementEnabled")
-            s_.stage(Kind::AccessPoint, n, field::kAdvertise, c.value);
-        }))
+        .apply(stagedApply(s_,
+                           [this](const Change& c) {
+                             const std::string n = name(Kind::AccessPoint, c.object);
+                             if (c.parameter == "Enable")
+                               s_.stage(Kind::AccessPoint, n, field::kEnable, c.value);
+                             else if (c.parameter == "SSIDReference")
+                               s_.stage(Kind::AccessPoint, n, field::kSsid, *ssidOf(c.value));
+                             else if (c.parameter == "SSIDAdvertisementEnabled")
+                               s_.stage(Kind::AccessPoint, n, field::kAdvertise, c.value);
+                           }))
         .rollback([this](const std::vector<Change>&) { s_.staged().rollback(); })
         .onAdd([this](const InstanceRef& r) {
           const std::string n = WifiState::acsName(Kind::AccessPoint, r.number);
@@ -416,16 +421,19 @@ class Tr181 final : public WifiModel {
             }
           }
         })
-        .apply(stagedApply(s_, [this](const Change& c) {
-          const std::string n = name(Kind::AccessPoint, c.object);
-          if (c.parameter == "ModeEnabled") {
-            auto a = s_.accessPoint(n);
-            s_.stage(Kind::AccessPoint, n, field::kMode,
-                     toHalMode(c.value, a ? a->supportedSecurityModes : std::vector<std::string>{}));
-          } else if (c.parameter == "KeyPassphrase" || c.parameter == "PreSharedKey") {
-            s_.stage(Kind::AccessPoint, n, field::kPassphrase, c.value);
-          }
-        }))
+        .apply(stagedApply(
+            s_,
+            [this](const Change& c) {
+              const std::string n = name(Kind::AccessPoint, c.object);
+              if (c.parameter == "ModeEnabled") {
+                auto a = s_.accessPoint(n);
+                s_.stage(
+                    Kind::AccessPoint, n, field::kMode,
+                    toHalMode(c.value, a ? a->supportedSecurityModes : std::vector<std::string>{}));
+              } else if (c.parameter == "KeyPassphrase" || c.parameter == "PreSharedKey") {
+                s_.stage(Kind::AccessPoint, n, field::kPassphrase, c.value);
+              }
+            }))
         .rollback([this](const std::vector<Change>&) { s_.staged().rollback(); });
 
     using D = hal::AssociatedDevice;

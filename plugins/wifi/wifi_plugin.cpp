@@ -24,7 +24,9 @@ using namespace cwmpd::plugins::wifi;
 
 class WifiPlugin : public cwmpd::sdk::StagedRootPlugin<WifiState> {
  public:
-  WifiPlugin() : StagedRootPlugin(cwmpd_plugin_model_xml, makeTr181Model, makeTr098Model, {"wifi", "station_refresh_interval", 30}) {}
+  WifiPlugin()
+      : StagedRootPlugin(cwmpd_plugin_model_xml, makeTr181Model, makeTr098Model,
+                         {"wifi", "station_refresh_interval", 30}) {}
 };
 
 }  // namespace

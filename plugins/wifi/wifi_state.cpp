@@ -12,12 +12,9 @@ namespace {
 
 const char* kindName(Kind k) {
   switch (k) {
-    case Kind::Radio:
-      return "radio";
-    case Kind::Ssid:
-      return "ssid";
-    case Kind::AccessPoint:
-      break;
+    case Kind::Radio: return "radio";
+    case Kind::Ssid: return "ssid";
+    case Kind::AccessPoint: break;
   }
   return "ap";
 }
@@ -58,15 +55,9 @@ std::optional<std::string> WifiState::stagedField(Kind kind, const std::string& 
 bool WifiState::inHal(Kind kind, const std::string& name) {
   try {
     switch (kind) {
-      case Kind::Radio:
-        (void)hal().radio(name);
-        break;
-      case Kind::Ssid:
-        (void)hal().ssid(name);
-        break;
-      case Kind::AccessPoint:
-        (void)hal().accessPoint(name);
-        break;
+      case Kind::Radio: (void)hal().radio(name); break;
+      case Kind::Ssid: (void)hal().ssid(name); break;
+      case Kind::AccessPoint: (void)hal().accessPoint(name); break;
     }
     return true;
   } catch (const hal::HalError&) {
@@ -282,8 +273,10 @@ void WifiState::flush() {
       // The session already committed (SetParameterValues said Status 1: applied
       // later); the model's live values now show what the hardware really runs, since
       // nothing stays staged, and the Status of every object of the batch says "Error".
-      for (const auto& r : batch.radios) applyFailed_.insert(std::string(kindName(Kind::Radio)) + "/" + r.name);
-      for (const auto& s : batch.ssids) applyFailed_.insert(std::string(kindName(Kind::Ssid)) + "/" + s.name);
+      for (const auto& r : batch.radios)
+        applyFailed_.insert(std::string(kindName(Kind::Radio)) + "/" + r.name);
+      for (const auto& s : batch.ssids)
+        applyFailed_.insert(std::string(kindName(Kind::Ssid)) + "/" + s.name);
       for (const auto& a : batch.accessPoints)
         applyFailed_.insert(std::string(kindName(Kind::AccessPoint)) + "/" + a.name);
       host_.log(sdk::LogLevel::Error, std::string("Wi-Fi apply failed: ") + e.what());

@@ -225,7 +225,8 @@ TEST_F(Daemon, AnInformWithoutAnEventIsRefusedAndStartsNoSession) {
   // TR-069 A.3.3.1: an Inform's Event list is never empty.
   const auto r = cwmpctl({"inform"});
   EXPECT_EQ(r.exitCode, 3);
-  EXPECT_THAT(r.err, StartsWith("error: 9003 Invalid arguments: an Inform needs at least one event code"));
+  EXPECT_THAT(r.err,
+              StartsWith("error: 9003 Invalid arguments: an Inform needs at least one event code"));
   auto connection = sdbus::createSessionBusConnectionWithAddress(bus_->address());
   bus::AgentProxy agent(*connection);
   const auto e = dbusErrorOf([&] { agent.Inform({}); });

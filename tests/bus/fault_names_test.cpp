@@ -47,7 +47,8 @@ TEST(FaultNames, TransferAcsAndVendorFaultsHaveTheirOwnErrorNames) {
 TEST(FaultNames, EveryRowOfTheFaultTableIsItsOwnErrorWithTheTablesString) {
   for (const auto& row : sdk::kFaults) {
     EXPECT_EQ(faultErrorName(row.code), "org.cwmpd.Fault." + std::string(row.name)) << row.code;
-    EXPECT_EQ(faultErrorMessage(row.code, {}), std::to_string(row.code) + " " + std::string(row.string));
+    EXPECT_EQ(faultErrorMessage(row.code, {}),
+              std::to_string(row.code) + " " + std::string(row.string));
   }
 }
 

@@ -33,17 +33,16 @@ const std::map<std::string, std::vector<std::string>>& knownKeys() {
        {"url", "username", "password", "periodic_inform_interval", "periodic_inform_enable",
         "ca_file", "client_cert", "client_key"}},
       {"cpe",
-       {"root", "connection_request_port", "connection_request_path",
-        "connection_request_username", "connection_request_password",
-        "connection_request_address"}},
+       {"root", "connection_request_port", "connection_request_path", "connection_request_username",
+        "connection_request_password", "connection_request_address"}},
       {"bus", {"address"}},
       {"hal", {"backend", "sim_dir"}},
       {"store", {"dir"}},
       {"plugins", {"dir", "enable"}},
       {"log", {"level", "syslog"}},
       {"device",
-       {"manufacturer", "oui", "model_name", "product_class", "serial_number",
-        "hardware_version", "software_version", "provisioning_code"}},
+       {"manufacturer", "oui", "model_name", "product_class", "serial_number", "hardware_version",
+        "software_version", "provisioning_code"}},
   };
   return keys;
 }
@@ -88,7 +87,8 @@ Config loadShipped(const std::string& name) {
   EXPECT_NO_THROW((void)cfg.getInt("cpe", "connection_request_port", 0, 1, 65535));
   EXPECT_NO_THROW((void)cfg.getBool("log", "syslog", false));
   const std::set<std::string> levels{"debug", "info", "notice", "warning", "error"};
-  EXPECT_TRUE(levels.count(cfg.get("log", "level"))) << name << ": level " << cfg.get("log", "level");
+  EXPECT_TRUE(levels.count(cfg.get("log", "level")))
+      << name << ": level " << cfg.get("log", "level");
   return cfg;
 }
 
@@ -157,8 +157,9 @@ TEST(ShippedConfig, OpenWrtUciDefaultsUseOnlyKnownSectionsAndKeys) {
 
 TEST(ShippedConfig, SystemdUnitRunsTheDaemonWithTheInstalledConfig) {
   const std::string unit = readFile(sourceDir() / "config/systemd/cwmpd.service.in");
-  EXPECT_NE(unit.find("ExecStart=@CWMPD_FULL_BINDIR@/cwmpd --config @CWMPD_FULL_CONFDIR@/cwmpd.conf"),
-            std::string::npos);
+  EXPECT_NE(
+      unit.find("ExecStart=@CWMPD_FULL_BINDIR@/cwmpd --config @CWMPD_FULL_CONFDIR@/cwmpd.conf"),
+      std::string::npos);
   // A bad config (exit code 2) must not be restarted in a loop.
   EXPECT_NE(unit.find("RestartPreventExitStatus=2"), std::string::npos);
   EXPECT_NE(unit.find("StateDirectory=cwmpd"), std::string::npos);
@@ -214,9 +215,10 @@ class BadConfig : public ::testing::Test {
     std::error_code ec;
     fs::remove_all(dir_, ec);
   }
-  // A valid base config (no bus, sim HAL, the build's plugins, a private store) with `line` inserted as line 4, in [cpe], and
-  // `tail` (more sections) at the end.
-  std::string write(const std::string& line, const std::string& tail = "", const std::string& head = "") {
+  // A valid base config (no bus, sim HAL, the build's plugins, a private store) with `line`
+  // inserted as line 4, in [cpe], and `tail` (more sections) at the end.
+  std::string write(const std::string& line, const std::string& tail = "",
+                    const std::string& head = "") {
     const fs::path p = dir_ / "bad.conf";
     std::ofstream(p, std::ios::binary) << head << base(line) << tail;
     return p.string();
@@ -233,23 +235,28 @@ class BadConfig : public ::testing::Test {
     DaemonRun r = runDaemon({"--config", file});
     EXPECT_EQ(r.status, 2) << r.output;
     // The message may carry the program name first ("cwmpd: FILE:LINE: ...").
-    const std::regex re("(^|\n)(cwmpd: )?" + std::regex_replace(file, std::regex(R"([.^$|()\[\]{}*+?\\])"), R"(\$&)") +
+    const std::regex re("(^|\n)(cwmpd: )?" +
+                        std::regex_replace(file, std::regex(R"([.^$|()\[\]{}*+?\\])"), R"(\$&)") +
                         R"(:4: [^\n]*)" + key);
     EXPECT_TRUE(std::regex_search(r.output, re)) << "for line '" << line << "' got:\n" << r.output;
   }
   // The config `tail` appended to the base is refused, by --check-config and by a real
   // start alike, with exit code 2 and the line "FILE:LINE: message" where LINE is the
   // line of the base + tail that holds `at`.
-  void expectTailRefused(const std::string& tail, const std::string& at, const std::string& message) {
+  void expectTailRefused(const std::string& tail, const std::string& at,
+                         const std::string& message) {
     const std::string file = write("", tail);
     const std::string text = base("") + tail;
-    const int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(text.find(at)), '\n'));
+    const int line = 1 + static_cast<int>(std::count(
+                             text.begin(), text.begin() + static_cast<long>(text.find(at)), '\n'));
     const std::string expected = file + ":" + std::to_string(line) + ": " + message;
     for (bool check : {true, false}) {
-      DaemonRun r = check ? runDaemon({"--check-config", "--config", file}) : runDaemon({"--config", file});
+      DaemonRun r =
+          check ? runDaemon({"--check-config", "--config", file}) : runDaemon({"--config", file});
       EXPECT_EQ(r.status, 2) << (check ? "--check-config" : "start") << ":\n" << r.output;
       EXPECT_NE(r.output.find(expected), std::string::npos)
-          << (check ? "--check-config" : "start") << ": expected '" << expected << "' in:\n" << r.output;
+          << (check ? "--check-config" : "start") << ": expected '" << expected << "' in:\n"
+          << r.output;
     }
   }
   // --check-config accepts the config; returns what it printed.
@@ -302,7 +309,8 @@ TEST_F(BadConfig, ASectionNobodyDeclaresIsAnUnknownSection) {
 }
 
 TEST_F(BadConfig, PluginValuesAreTypeCheckedUpFront) {
-  expectTailRefused("[pon]\npoll_interval = soon\n", "poll_interval", "[pon] poll_interval: expected a number >= 0, got 'soon'");
+  expectTailRefused("[pon]\npoll_interval = soon\n", "poll_interval",
+                    "[pon] poll_interval: expected a number >= 0, got 'soon'");
   expectTailRefused("[wifi]\nstation_refresh_interval = -5\n", "station_refresh_interval",
                     "[wifi] station_refresh_interval: expected an integer 0..4294967295, got '-5'");
   expectTailRefused("[voip]\nstatus_poll_interval =\n", "status_poll_interval",
@@ -311,9 +319,11 @@ TEST_F(BadConfig, PluginValuesAreTypeCheckedUpFront) {
 
 TEST_F(BadConfig, DeclaredPluginKeysWithGoodValuesPassEvenForAPluginThatIsNotEnabled) {
   // [plugins] is the base's last section: `enable` goes on.
-  const std::string file = write("", "enable = deviceinfo, management\n"
-                                 "[pon]\npoll_interval = 0.5\n[wan]\ninterface = eth0\n"
-                                 "[wifi]\nstation_refresh_interval = 0\n[device]\nserial_number = X1\n");
+  const std::string file =
+      write("",
+            "enable = deviceinfo, management\n"
+            "[pon]\npoll_interval = 0.5\n[wan]\ninterface = eth0\n"
+            "[wifi]\nstation_refresh_interval = 0\n[device]\nserial_number = X1\n");
   expectAccepted(file);
 }
 
@@ -328,13 +338,19 @@ TEST_F(BadConfig, AConfigPathThatIsADirectoryIsRefused) {
 TEST_F(BadConfig, AMissingPluginDirectoryIsRefused) {
   const std::string file = write("");
   std::string text = base("");
-  text.replace(text.find(CWMPD_PLUGIN_DIR), std::string(CWMPD_PLUGIN_DIR).size(), (dir_ / "no-plugins").string());
+  text.replace(text.find(CWMPD_PLUGIN_DIR), std::string(CWMPD_PLUGIN_DIR).size(),
+               (dir_ / "no-plugins").string());
   std::ofstream(file, std::ios::binary) << text;
-  const int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(text.find("no-plugins")), '\n'));
+  const int line =
+      1 + static_cast<int>(std::count(
+              text.begin(), text.begin() + static_cast<long>(text.find("no-plugins")), '\n'));
   for (bool check : {true, false}) {
-    DaemonRun r = check ? runDaemon({"--check-config", "--config", file}) : runDaemon({"--config", file});
+    DaemonRun r =
+        check ? runDaemon({"--check-config", "--config", file}) : runDaemon({"--config", file});
     EXPECT_EQ(r.status, 2) << r.output;
-    EXPECT_NE(r.output.find(file + ":" + std::to_string(line) + ": [plugins] dir: plugin directory"), std::string::npos)
+    EXPECT_NE(
+        r.output.find(file + ":" + std::to_string(line) + ": [plugins] dir: plugin directory"),
+        std::string::npos)
         << r.output;
   }
 }
@@ -345,12 +361,15 @@ TEST_F(BadConfig, TlsFilesThatDoNotExistAreRefused) {
   // [acs] keys at line 3, right after the URL.
   auto refused = [&](const std::string& acsLines, const std::string& message) {
     const std::string file = (dir_ / "tls.conf").string();
-    const std::string text = "[acs]\nurl = https://127.0.0.1:9/acs\n" + acsLines + base("").substr(base("").find("[cpe]"));
+    const std::string text = "[acs]\nurl = https://127.0.0.1:9/acs\n" + acsLines +
+                             base("").substr(base("").find("[cpe]"));
     std::ofstream(file, std::ios::binary) << text;
     for (bool check : {true, false}) {
-      DaemonRun r = check ? runDaemon({"--check-config", "--config", file}) : runDaemon({"--config", file});
+      DaemonRun r =
+          check ? runDaemon({"--check-config", "--config", file}) : runDaemon({"--config", file});
       EXPECT_EQ(r.status, 2) << acsLines << "\n" << r.output;
-      EXPECT_NE(r.output.find(file + ":3: " + message), std::string::npos) << acsLines << "\n" << r.output;
+      EXPECT_NE(r.output.find(file + ":3: " + message), std::string::npos) << acsLines << "\n"
+                                                                           << r.output;
     }
   };
   refused("ca_file = " + absent + "\n", "[acs] ca_file: file '" + absent + "' does not exist");
@@ -358,13 +377,16 @@ TEST_F(BadConfig, TlsFilesThatDoNotExistAreRefused) {
           "[acs] client_cert: file '" + absent + "' does not exist");
   refused("client_key = " + absent + "\nclient_cert = " + (dir_ / "client.pem").string() + "\n",
           "[acs] client_key: file '" + absent + "' does not exist");
-  refused("client_cert = " + (dir_ / "client.pem").string() + "\n", "[acs] client_cert: needs client_key");
-  refused("client_key = " + (dir_ / "client.pem").string() + "\n", "[acs] client_key: needs client_cert");
+  refused("client_cert = " + (dir_ / "client.pem").string() + "\n",
+          "[acs] client_cert: needs client_key");
+  refused("client_key = " + (dir_ / "client.pem").string() + "\n",
+          "[acs] client_key: needs client_cert");
 }
 
 TEST_F(BadConfig, VerifyPeerFalseIsAcceptedWithAWarning) {
   const std::string file = (dir_ / "insecure.conf").string();
-  std::ofstream(file, std::ios::binary) << "[acs]\nverify_peer = false\n" << base("").substr(base("").find("[cpe]"));
+  std::ofstream(file, std::ios::binary) << "[acs]\nverify_peer = false\n"
+                                        << base("").substr(base("").find("[cpe]"));
   const std::string out = expectAccepted(file);
   EXPECT_NE(out.find("warning: [acs] verify_peer = false"), std::string::npos) << out;
 }
@@ -402,7 +424,8 @@ TEST(DaemonCommandLine, ShippedConfigsPassTheDaemonsOwnCheck) {
     std::string line, section;
     while (std::getline(in, line)) {
       if (line.rfind("[", 0) == 0) section = line;
-      if (section == "[plugins]" && line.rfind("dir =", 0) == 0) line = std::string("dir = ") + CWMPD_PLUGIN_DIR;
+      if (section == "[plugins]" && line.rfind("dir =", 0) == 0)
+        line = std::string("dir = ") + CWMPD_PLUGIN_DIR;
       if (section == "[hal]" && line.rfind("sim_dir =", 0) == 0)
         line = "sim_dir = " + (sourceDir() / "config/sim").string();
       if (section == "[store]" && line.rfind("dir =", 0) == 0) line = "dir = " + tmpl + "/store";

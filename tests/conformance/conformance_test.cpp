@@ -82,8 +82,8 @@ bool isVendor(const std::string& pattern) {
 
 // Every parameter definition the plugins of lib/plugins register under `root` (on a copy
 // of the demo sim box); load failures are test failures.
-std::vector<cwmpd::core::ParameterDefinitionInfo> registeredDefinitions(const std::string& root,
-                                                                         std::size_t* pluginFiles = nullptr) {
+std::vector<cwmpd::core::ParameterDefinitionInfo> registeredDefinitions(
+    const std::string& root, std::size_t* pluginFiles = nullptr) {
   const std::string pluginDir = env("CWMPD_BUILD_DIR") + "/lib/plugins";
   EXPECT_TRUE(fs::is_directory(pluginDir)) << pluginDir;
   std::string tmpl = (fs::temp_directory_path() / "cwmpd-conf-XXXXXX").string();
@@ -96,7 +96,8 @@ std::vector<cwmpd::core::ParameterDefinitionInfo> registeredDefinitions(const st
 
   std::size_t files = 0;
   std::error_code dirError;
-  for (const auto& e : fs::directory_iterator(pluginDir, dirError)) files += e.path().extension() == ".so";
+  for (const auto& e : fs::directory_iterator(pluginDir, dirError))
+    files += e.path().extension() == ".so";
   if (pluginFiles) *pluginFiles = files;
   std::vector<cwmpd::core::ParameterDefinitionInfo> defs;
   std::vector<std::string> loadErrors;
@@ -113,8 +114,10 @@ std::vector<cwmpd::core::ParameterDefinitionInfo> registeredDefinitions(const st
     std::size_t loaded = 0;
     for (const auto& e : fs::directory_iterator(pluginDir, dirError)) {
       if (e.path().extension() != ".so") continue;
-      if (host.loadFile(e.path().string())) ++loaded;
-      else loadErrors.push_back(host.lastError());
+      if (host.loadFile(e.path().string()))
+        ++loaded;
+      else
+        loadErrors.push_back(host.lastError());
     }
     EXPECT_EQ(loaded, files);
     engine->finalize();
@@ -157,8 +160,8 @@ TEST_P(Conformance, EveryRegisteredStandardParameterMatchesTheOfficialModel) {
       mismatches.push_back(d.pattern + " (" + d.plugin + "): type " + typeName(d.type) +
                            ", official " + typeName(it->second.type));
     if (writable(it->second.access) != writable(d.access))
-      mismatches.push_back(d.pattern + " (" + d.plugin + "): " +
-                           (writable(d.access) ? "writable" : "read-only") + ", official " +
+      mismatches.push_back(d.pattern + " (" + d.plugin +
+                           "): " + (writable(d.access) ? "writable" : "read-only") + ", official " +
                            (writable(it->second.access) ? "writable" : "read-only"));
   }
   EXPECT_GT(checked, 50u) << "too few standard parameters registered under " << rc.root;
@@ -174,11 +177,13 @@ TEST_P(Conformance, EveryRegisteredStandardParameterMatchesTheOfficialModel) {
 // TR-106 vendor extensions: every X_ segment reads X_<VENDOR>_<Name>, VENDOR an OUI (six
 // upper-case hex digits) or an organisation/domain-like name ("CT-COM", "CWMPD").
 bool wellFormedVendorSegments(const std::string& pattern) {
-  static const std::regex kVendor("X_([0-9A-F]{6}|[A-Za-z0-9][A-Za-z0-9-]*)_[A-Za-z][A-Za-z0-9_-]*");
+  static const std::regex kVendor(
+      "X_([0-9A-F]{6}|[A-Za-z0-9][A-Za-z0-9-]*)_[A-Za-z][A-Za-z0-9_-]*");
   std::size_t start = 0;
   while (start < pattern.size()) {
     auto dot = pattern.find('.', start);
-    const std::string seg = pattern.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    const std::string seg =
+        pattern.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
     if (seg.compare(0, 2, "X_") == 0 && !std::regex_match(seg, kVendor)) return false;
     if (dot == std::string::npos) break;
     start = dot + 1;
@@ -203,7 +208,8 @@ TEST_P(Conformance, TheOnuIsServedAndVendorNamesAreWellFormed) {
   if (rc.root == "Device") {
     const fs::path bbf = env("CWMPD_BBF_DIR");
     if (bbf.empty() || !fs::exists(bbf / rc.files.front()))
-      GTEST_SKIP() << "official model " << rc.files.front() << " not found in '" << bbf.string() << "'";
+      GTEST_SKIP() << "official model " << rc.files.front() << " not found in '" << bbf.string()
+                   << "'";
     std::size_t xpon = 0;
     for (const auto& [pattern, facts] : officialModel(rc, bbf)) {
       (void)facts;
@@ -223,15 +229,15 @@ TEST_P(Conformance, TheOnuIsServedAndVendorNamesAreWellFormed) {
     if (!registered.count(e)) missing.push_back(e);
   std::ostringstream report;
   for (const auto& m : missing) report << "\n  " << m;
-  EXPECT_TRUE(missing.empty()) << missing.size() << " ONU parameters not served under " << rc.root << ":"
-                               << report.str();
+  EXPECT_TRUE(missing.empty()) << missing.size() << " ONU parameters not served under " << rc.root
+                               << ":" << report.str();
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Roots, Conformance,
-    ::testing::Values(RootCase{"Device", {"tr-181-2-17-0-cwmp-full.xml", "tr-104-2-0-2-cwmp-full.xml"}},
-                      RootCase{"InternetGatewayDevice",
-                               {"tr-098-1-8-0-full.xml", "tr-104-1-1-0-full.xml"}}),
+    ::testing::Values(
+        RootCase{"Device", {"tr-181-2-17-0-cwmp-full.xml", "tr-104-2-0-2-cwmp-full.xml"}},
+        RootCase{"InternetGatewayDevice", {"tr-098-1-8-0-full.xml", "tr-104-1-1-0-full.xml"}}),
     [](const ::testing::TestParamInfo<RootCase>& info) { return info.param.root; });
 
 }  // namespace

@@ -55,7 +55,8 @@ class Crash : public BusDaemonIt {
 
 TEST_F(Crash, AThousandSetsAndTwentyKillsNeverLoseAnAcknowledgedValueNorTearTheStore) {
   unsigned seed = std::random_device{}();
-  if (const char* s = std::getenv("CWMPD_CRASH_SEED")) seed = static_cast<unsigned>(std::strtoul(s, nullptr, 10));
+  if (const char* s = std::getenv("CWMPD_CRASH_SEED"))
+    seed = static_cast<unsigned>(std::strtoul(s, nullptr, 10));
   std::printf("crash test seed: %u (CWMPD_CRASH_SEED=%u repeats the kill points)\n", seed, seed);
   std::fflush(stdout);
   std::mt19937 rng(seed);
@@ -67,9 +68,9 @@ TEST_F(Crash, AThousandSetsAndTwentyKillsNeverLoseAnAcknowledgedValueNorTearTheS
 
   auto first = startAndRead();
   ASSERT_TRUE(first) << "the daemon did not start";
-  std::string acked = *first;     // the last value the daemon acknowledged
-  std::string inFlight;           // the set it died in, if any
-  double setMicros = 1000;        // running mean of one set's duration
+  std::string acked = *first;  // the last value the daemon acknowledged
+  std::string inFlight;        // the set it died in, if any
+  double setMicros = 1000;     // running mean of one set's duration
   int set = 0;
   int kills = 0;
   const auto began = std::chrono::steady_clock::now();
@@ -81,7 +82,8 @@ TEST_F(Crash, AThousandSetsAndTwentyKillsNeverLoseAnAcknowledgedValueNorTearTheS
       ++set;
       ASSERT_LT(set, kSets + 200) << "a kill never landed";
       // >=: the previous kill may have landed a set after its point, on this one's.
-      if (kills < kKills && !killer.t.joinable() && set >= killAt[static_cast<std::size_t>(kills)]) {
+      if (kills < kKills && !killer.t.joinable() &&
+          set >= killAt[static_cast<std::size_t>(kills)]) {
         std::uniform_int_distribution<int> wait(0, static_cast<int>(2 * setMicros));
         const auto delay = std::chrono::microseconds(wait(rng));
         killer.t = std::thread([pid, delay] {
@@ -100,12 +102,14 @@ TEST_F(Crash, AThousandSetsAndTwentyKillsNeverLoseAnAcknowledgedValueNorTearTheS
                                                   .count());
       } catch (const sdbus::Error& e) {
         if (!killer.t.joinable()) {
-          ADD_FAILURE() << "set " << set << " failed with no kill: " << e.getName() << " " << e.getMessage();
+          ADD_FAILURE() << "set " << set << " failed with no kill: " << e.getName() << " "
+                        << e.getMessage();
           return;
         }
         if (e.getName().rfind("org.cwmpd.Fault.", 0) == 0) {
           killer.t.join();
-          ADD_FAILURE() << "the daemon refused set " << set << ": " << e.getName() << " " << e.getMessage();
+          ADD_FAILURE() << "the daemon refused set " << set << ": " << e.getName() << " "
+                        << e.getMessage();
           return;
         }
         inFlight = value;
@@ -119,11 +123,12 @@ TEST_F(Crash, AThousandSetsAndTwentyKillsNeverLoseAnAcknowledgedValueNorTearTheS
     ++kills;
     auto after = startAndRead();
     ASSERT_TRUE(after) << "the daemon did not start after kill " << kills;
-    std::printf("kill %2d at set %4d: acknowledged %s, in flight %s, after restart %s\n", kills, set,
-                acked.c_str(), inFlight.c_str(), after->c_str());
+    std::printf("kill %2d at set %4d: acknowledged %s, in flight %s, after restart %s\n", kills,
+                set, acked.c_str(), inFlight.c_str(), after->c_str());
     ASSERT_TRUE(*after == acked || *after == inFlight)
         << "kill " << kills << ": after the restart " << kParam << " = '" << *after
-        << "', the last acknowledged value was " << acked << " and " << inFlight << " was in flight";
+        << "', the last acknowledged value was " << acked << " and " << inFlight
+        << " was in flight";
     acked = *after;
     inFlight.clear();
   }

@@ -100,7 +100,8 @@ TEST_P(DbusStoreFault, ASetTheStoreCannotKeepIsFault9002AndLeavesNothingAnywhere
   EXPECT_NE(disk().find(stored), std::string::npos);
   // An unrelated set commits the store and flushes the wifi plugin: nothing of the
   // failed one may ride along.
-  model_->SetParameterValues({{kOtherSsid, "unrelated"}, {"Device.ManagementServer.PeriodicInformEnable", "false"}});
+  model_->SetParameterValues(
+      {{kOtherSsid, "unrelated"}, {"Device.ManagementServer.PeriodicInformEnable", "false"}});
   EXPECT_EQ(get(kInterval), "700");
   EXPECT_EQ(get(kSsid), "before");
   ASSERT_TRUE(awaitHalSsid("wlan1", "unrelated")) << "the unrelated set never reached the hardware";

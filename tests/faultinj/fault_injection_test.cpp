@@ -48,10 +48,10 @@ using Step = Store::Step;
 
 // Everything a failed change must not have touched.
 struct Snapshot {
-  std::vector<std::string> values;  // "name=value"
-  std::vector<std::string> names;   // rows of the tables the changes touch
-  std::vector<std::string> attrs;   // "name=notification"
-  std::vector<std::string> hal;     // the HAL's SSIDs: what the wifi plugin pushed
+  std::vector<std::string> values;          // "name=value"
+  std::vector<std::string> names;           // rows of the tables the changes touch
+  std::vector<std::string> attrs;           // "name=notification"
+  std::vector<std::string> hal;             // the HAL's SSIDs: what the wifi plugin pushed
   std::map<std::string, std::string> disk;  // model.db's records
 };
 
@@ -85,8 +85,9 @@ class FaultInjection : public ::testing::TestWithParam<std::tuple<Kind, Step>> {
     rpc_.reset();
     h_.reset();
     // Stations are refreshed after each wifi flush, not by the timer (no threads here).
-    h_ = std::make_unique<PluginHarness>("Device", std::vector<std::string>{"deviceinfo", "management", "wan", "wifi"},
-                                         "[wifi]\nstation_refresh_interval = 0\n", dir_);
+    h_ = std::make_unique<PluginHarness>(
+        "Device", std::vector<std::string>{"deviceinfo", "management", "wan", "wifi"},
+        "[wifi]\nstation_refresh_interval = 0\n", dir_);
     rpc_ = std::make_unique<cwmpd::core::RpcDispatcher>(*h_->engine);
   }
 
@@ -119,8 +120,8 @@ class FaultInjection : public ::testing::TestWithParam<std::tuple<Kind, Step>> {
     for (const auto& a : e.getAttributes({kSsid1, kUser}))
       s.attrs.push_back(a.name + "=" + std::to_string(a.notification));
     for (const auto& i : h_->hal->wifi().ssids())
-      s.hal.push_back(i.name + "|" + (i.name == "wlan1" ? "-" : i.ssid) + "|" + (i.enabled ? "on" : "off") +
-                      "|" + i.radio);
+      s.hal.push_back(i.name + "|" + (i.name == "wlan1" ? "-" : i.ssid) + "|" +
+                      (i.enabled ? "on" : "off") + "|" + i.radio);
     Store disk(dir_ + "/model.db");
     disk.load();
     disk.forEach("", [&](const std::string& k, const std::string& v) { s.disk[k] = v; });
@@ -132,10 +133,12 @@ class FaultInjection : public ::testing::TestWithParam<std::tuple<Kind, Step>> {
   void prepare(Kind kind) {
     if (kind != Kind::DeleteObject) return;
     h_->engine->beginSession();
-    std::uint32_t n = h_->engine->addObject("Device.WiFi.SSID.", Source::Acs, std::string("pk-add"));
+    std::uint32_t n =
+        h_->engine->addObject("Device.WiFi.SSID.", Source::Acs, std::string("pk-add"));
     row_ = "Device.WiFi.SSID." + std::to_string(n) + ".";
-    h_->engine->setValues({{row_ + "LowerLayers", "Device.WiFi.Radio.1."}, {row_ + "SSID", "extra"}},
-                          Source::Acs, std::string("pk-set"));
+    h_->engine->setValues(
+        {{row_ + "LowerLayers", "Device.WiFi.Radio.1."}, {row_ + "SSID", "extra"}}, Source::Acs,
+        std::string("pk-set"));
     h_->engine->endSession();
   }
 
@@ -192,7 +195,8 @@ class FaultInjection : public ::testing::TestWithParam<std::tuple<Kind, Step>> {
         const std::string log = ::testing::internal::GetCapturedStderr();
         if (faulting_) {
           EXPECT_NE(log.find(std::string("station ") + kNewStation), std::string::npos)
-              << "the wifi plugin was not refused its row:\n" << log;
+              << "the wifi plugin was not refused its row:\n"
+              << log;
         }
         // The call the plugin made, and its answer.
         try {

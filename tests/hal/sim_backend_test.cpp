@@ -430,7 +430,6 @@ TEST(SimDemoData, TheCommittedOpticsPagesAreWhatMakeOpticsGenerates) {
   }
 }
 
-
 // The read cache of the daemon ([hal] read_cache_ms): a file changed behind the HAL's back
 // is seen only when the TTL ran out, while a write through the HAL is seen at once.
 std::unique_ptr<Hal> simHalWithCache(const fs::path& sim, std::chrono::milliseconds ttl) {

@@ -49,7 +49,8 @@ class PluginHarness {
       if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
       dir = tmpl;
       owned_ = true;
-      fs::copy(envOr("CWMPD_SOURCE_DIR", ".") + "/config/sim", dir + "/sim", fs::copy_options::recursive);
+      fs::copy(envOr("CWMPD_SOURCE_DIR", ".") + "/config/sim", dir + "/sim",
+               fs::copy_options::recursive);
     } else {
       dir = stateDir;
     }
@@ -61,12 +62,11 @@ class PluginHarness {
     hc.simDir = dir + "/sim";
     hal = hal::makeHal(hc);
     engine = std::make_unique<core::Engine>(root, *store);
-    host = std::make_unique<core::PluginHost>(*engine, config, *hal,
-                                        core::PluginHostServices{[this](std::function<void()> f) { boost::asio::post(io, std::move(f)); },
-                                                           [this](const std::string& c, const std::string&) {
-                                                             events.push_back(c);
-                                                           },
-                                                           &io});
+    host = std::make_unique<core::PluginHost>(
+        *engine, config, *hal,
+        core::PluginHostServices{
+            [this](std::function<void()> f) { boost::asio::post(io, std::move(f)); },
+            [this](const std::string& c, const std::string&) { events.push_back(c); }, &io});
     const std::string pluginDir = envOr("CWMPD_BUILD_DIR", ".") + "/lib/plugins";
     for (const auto& p : plugins)
       if (!host->loadFile(pluginDir + "/" + p + ".so")) throw std::runtime_error(host->lastError());
@@ -99,7 +99,7 @@ class PluginHarness {
   }
 
   boost::asio::io_context io;  // declared first: the plugins' timers die before it
-  std::string dir;  // temp state: model.db and sim/
+  std::string dir;             // temp state: model.db and sim/
   core::Config config;
   std::unique_ptr<core::Store> store;
   std::unique_ptr<hal::Hal> hal;

@@ -251,7 +251,9 @@ int GenieAcs::runScript(const std::string& command, std::string& output) const {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-std::string GenieAcs::cwmpUrl() const { return "http://127.0.0.1:" + std::to_string(cwmpPort_) + "/"; }
+std::string GenieAcs::cwmpUrl() const {
+  return "http://127.0.0.1:" + std::to_string(cwmpPort_) + "/";
+}
 
 HttpReply GenieAcs::nbi(const std::string& method, const std::string& path, const std::string& body,
                         const std::vector<std::string>& headers) const {

@@ -14,7 +14,7 @@ struct HttpReply {
   long status = 0;     // 0: no answer (connection error)
   std::string reason;  // the status line's reason phrase (GenieACS puts its verdict there)
   std::string body;
-  std::string error;   // libcurl's message when status is 0
+  std::string error;  // libcurl's message when status is 0
 };
 
 // One HTTP request on 127.0.0.1 (headers as "Name: value").

@@ -32,8 +32,8 @@ std::string env(const char* name) {
 }
 
 struct RootCase {
-  std::string root;       // Device or InternetGatewayDevice
-  std::string serial;     // a '-' in it: GenieACS writes it %2D inside the device id
+  std::string root;    // Device or InternetGatewayDevice
+  std::string serial;  // a '-' in it: GenieACS writes it %2D inside the device id
   // A table the ACS may add rows to (NBI form: no final dot). Under TR-098 the sim box's
   // standard tables follow its hardware (AddObject is 9001), so there it is the synthetic
   // plugin's vendor table.
@@ -110,8 +110,9 @@ class GenieAcsInterop : public ::testing::TestWithParam<RootCase> {
 
   // The device's document in the NBI (only `projection` fields), nullopt while unknown.
   std::optional<Json> device(const std::string& projection = "_id") {
-    const auto r = acs_->nbi("GET", "/devices/?query=" + uriComponent("{\"_id\":\"" + deviceId_ + "\"}") +
-                                        "&projection=" + uriComponent(projection));
+    const auto r =
+        acs_->nbi("GET", "/devices/?query=" + uriComponent("{\"_id\":\"" + deviceId_ + "\"}") +
+                             "&projection=" + uriComponent(projection));
     if (r.status != 200) return std::nullopt;
     const Json list = parseJson(r.body);
     if (list.empty()) return std::nullopt;
@@ -141,8 +142,10 @@ class GenieAcsInterop : public ::testing::TestWithParam<RootCase> {
       const std::string method = bodyMethod(body);
       const auto check = sharedValidator().validate(body, method);
       if (!check.valid)
-        return ::testing::AssertionFailure() << "message " << checked + 1 << " (" << method
-                                             << ") is not valid CWMP:\n" << check.errors << "\n" << body;
+        return ::testing::AssertionFailure()
+               << "message " << checked + 1 << " (" << method << ") is not valid CWMP:\n"
+               << check.errors << "\n"
+               << body;
       ++checked;
     }
     if (checked == 0) return ::testing::AssertionFailure() << "no message in GenieACS's debug dump";
@@ -156,20 +159,23 @@ class GenieAcsInterop : public ::testing::TestWithParam<RootCase> {
   ::testing::AssertionResult noFault() {
     const auto r = acs_->nbi("GET", "/faults/");
     if (r.status == 200 && parseJson(r.body).empty()) return ::testing::AssertionSuccess();
-    return ::testing::AssertionFailure() << "GenieACS's /faults/ (HTTP " << r.status << "): " << r.body;
+    return ::testing::AssertionFailure()
+           << "GenieACS's /faults/ (HTTP " << r.status << "): " << r.body;
   }
 
   // POST /devices/<id>/tasks?connection_request: HTTP 200 means GenieACS reached the
   // device and the task ran to its end in that session.
   ::testing::AssertionResult task(const std::string& json) {
     const auto t0 = std::chrono::steady_clock::now();
-    const auto r = acs_->nbi("POST", "/devices/" + uriComponent(deviceId_) + "/tasks?connection_request",
-                             json, {"Content-Type: application/json"});
+    const auto r =
+        acs_->nbi("POST", "/devices/" + uriComponent(deviceId_) + "/tasks?connection_request", json,
+                  {"Content-Type: application/json"});
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::fprintf(stderr, "task %s: HTTP %ld %s (%.2f s)\n", json.c_str(), r.status, r.reason.c_str(), s);
+    std::fprintf(stderr, "task %s: HTTP %ld %s (%.2f s)\n", json.c_str(), r.status,
+                 r.reason.c_str(), s);
     if (r.status == 200) return ::testing::AssertionSuccess();
-    return ::testing::AssertionFailure() << "task " << json << ": HTTP " << r.status << " " << r.reason
-                                         << " " << r.error << "; faults: " << faults();
+    return ::testing::AssertionFailure() << "task " << json << ": HTTP " << r.status << " "
+                                         << r.reason << " " << r.error << "; faults: " << faults();
   }
 
   std::string param(const std::string& relative) const { return root_ + "." + relative; }
@@ -190,8 +196,8 @@ TEST_P(GenieAcsInterop, BootstrapsWithTheDefaultProvisionsThenBackToBackTasksEac
   // is the device id.
   const std::string user = param("ManagementServer.ConnectionRequestUsername");
   ASSERT_TRUE(waitDevice(user, [&](const Json& d) { return documentValue(d, user) == deviceId_; }))
-      << "the device " << deviceId_ << " did not show up with " << user << " = its id; faults: "
-      << faults();
+      << "the device " << deviceId_ << " did not show up with " << user
+      << " = its id; faults: " << faults();
   EXPECT_TRUE(noFault());
   // The connection-request server dropped the credentials of the config at once.
   const std::string crUrl = daemon_->connectionRequestUrl();
@@ -216,13 +222,15 @@ TEST_P(GenieAcsInterop, BootstrapsWithTheDefaultProvisionsThenBackToBackTasksEac
   // reboots; its next Inform carries the new version.
   const std::string file = "fw-interop-" + rc.root + ".bin";
   const std::string image = "version=7.7.7-interop\n" + std::string(20000, 'F');
-  const auto put = acs_->nbi("PUT", "/files/" + file, image,
-                             {"fileType: 1 Firmware Upgrade Image", "oui: 0A5C00", "productClass: ONT",
-                              "version: 7.7.7-interop", "Content-Type: application/octet-stream"});
+  const auto put =
+      acs_->nbi("PUT", "/files/" + file, image,
+                {"fileType: 1 Firmware Upgrade Image", "oui: 0A5C00", "productClass: ONT",
+                 "version: 7.7.7-interop", "Content-Type: application/octet-stream"});
   ASSERT_EQ(put.status, 201) << put.body;
   ASSERT_TRUE(task(R"({"name":"download","file":")" + file + R"("})"));
   const std::string version = param("DeviceInfo.SoftwareVersion");
-  EXPECT_TRUE(waitDevice(version, [&](const Json& d) { return documentValue(d, version) == "7.7.7-interop"; }))
+  EXPECT_TRUE(waitDevice(
+      version, [&](const Json& d) { return documentValue(d, version) == "7.7.7-interop"; }))
       << "the new firmware's version never reached GenieACS; faults: " << faults();
   EXPECT_TRUE(noFault());
 
@@ -231,17 +239,20 @@ TEST_P(GenieAcsInterop, BootstrapsWithTheDefaultProvisionsThenBackToBackTasksEac
   ASSERT_TRUE(before);
   const std::string lastBoot = before->get<std::string>("_lastBoot", "");
   ASSERT_TRUE(task(R"({"name":"reboot"})"));
-  EXPECT_TRUE(waitDevice("_lastBoot", [&](const Json& d) { return d.get<std::string>("_lastBoot", "") != lastBoot; }))
-      << "no session with 1 BOOT after the reboot task";
+  EXPECT_TRUE(waitDevice("_lastBoot", [&](const Json& d) {
+    return d.get<std::string>("_lastBoot", "") != lastBoot;
+  })) << "no session with 1 BOOT after the reboot task";
   EXPECT_TRUE(noFault());
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Roots, GenieAcsInterop,
-    ::testing::Values(RootCase{"Device", "GA-DEV", "Device.WiFi.SSID", "deviceinfo, management, wan, wifi"},
-                      RootCase{"InternetGatewayDevice", "GA-IGD", "InternetGatewayDevice.X_CWMPD_Synthetic.Item",
-                               "deviceinfo, management, wan, wifi, synthetic"}),
-    [](const auto& info) { return info.param.root; });
+INSTANTIATE_TEST_SUITE_P(Roots, GenieAcsInterop,
+                         ::testing::Values(RootCase{"Device", "GA-DEV", "Device.WiFi.SSID",
+                                                    "deviceinfo, management, wan, wifi"},
+                                           RootCase{
+                                               "InternetGatewayDevice", "GA-IGD",
+                                               "InternetGatewayDevice.X_CWMPD_Synthetic.Item",
+                                               "deviceinfo, management, wan, wifi, synthetic"}),
+                         [](const auto& info) { return info.param.root; });
 
 }  // namespace
 }  // namespace cwmpd::test

@@ -125,8 +125,9 @@ TEST_F(Fixture, GetOfAPartialPathReturnsEveryParameterBelowIt) {
 }
 
 TEST_F(Fixture, GetOfAnUnknownNameIsFault9005) {
-  for (const char* bad : {"Device.Nope", "Device.Test.Nam", "Device.Test.Item.1.", "Device..Test",
-                          "Device.Test.Item.01.", "InternetGatewayDevice.Test.Name", "Device.Test.Name."}) {
+  for (const char* bad :
+       {"Device.Nope", "Device.Test.Nam", "Device.Test.Item.1.", "Device..Test",
+        "Device.Test.Item.01.", "InternetGatewayDevice.Test.Name", "Device.Test.Name."}) {
     try {
       (void)engine->getValues({bad});
       ADD_FAILURE() << bad << " resolved";
@@ -153,27 +154,38 @@ TEST_F(Fixture, SetChecksRangesLengthsEnumerationsPatternsAndNamedTypes) {
     bool ok;
   };
   const Case cases[] = {
-      {"Device.Test.Level", "10", true},        {"Device.Test.Level", "11", false},
-      {"Device.Test.Level", "-10", true},       {"Device.Test.Level", "1.5", false},
-      {"Device.Test.Load", "100", true},        {"Device.Test.Load", "101", false},
+      {"Device.Test.Level", "10", true},
+      {"Device.Test.Level", "11", false},
+      {"Device.Test.Level", "-10", true},
+      {"Device.Test.Level", "1.5", false},
+      {"Device.Test.Load", "100", true},
+      {"Device.Test.Load", "101", false},
       {"Device.Test.Big", "18446744073709551615", true},
       {"Device.Test.Big", "18446744073709551616", false},
-      {"Device.Test.Big", "-1", false},         {"Device.Test.Signed", "-9223372036854775808", true},
-      {"Device.Test.Name", "12345678", true},   {"Device.Test.Name", "123456789", false},
+      {"Device.Test.Big", "-1", false},
+      {"Device.Test.Signed", "-9223372036854775808", true},
+      {"Device.Test.Name", "12345678", true},
+      {"Device.Test.Name", "123456789", false},
       {"Device.Test.Name", "\xc3\xa9t\xc3\xa9", true},
       {"Device.Test.Name", "\xff", false},
-      {"Device.Test.Mode", "Manual", true},     {"Device.Test.Mode", "manual", false},
-      {"Device.Test.Code", "XYZ", true},        {"Device.Test.Code", "XY1", false},
+      {"Device.Test.Mode", "Manual", true},
+      {"Device.Test.Mode", "manual", false},
+      {"Device.Test.Code", "XYZ", true},
+      {"Device.Test.Code", "XY1", false},
       {"Device.Test.When", "2026-11-25T10:00:00Z", true},
       {"Device.Test.When", "2026-11-25T10:00:00.123+01:00", true},
       {"Device.Test.When", "2026-11-25T10:00:00", true},
       {"Device.Test.When", "2026-13-25T10:00:00Z", false},
       {"Device.Test.When", "yesterday", false},
-      {"Device.Test.Blob", "AAECAw==", true},   {"Device.Test.Blob", "AAECAwQ=", false},
-      {"Device.Test.Blob", "%%%%", false},      {"Device.Test.Hex", "00ff", true},
-      {"Device.Test.Hex", "0", false},          {"Device.Test.Address", "192.0.2.1", true},
+      {"Device.Test.Blob", "AAECAw==", true},
+      {"Device.Test.Blob", "AAECAwQ=", false},
+      {"Device.Test.Blob", "%%%%", false},
+      {"Device.Test.Hex", "00ff", true},
+      {"Device.Test.Hex", "0", false},
+      {"Device.Test.Address", "192.0.2.1", true},
       {"Device.Test.Address", "2001:db8::1", true},
-      {"Device.Test.Address", "", true},        {"Device.Test.Address", "300.1.1.1", false},
+      {"Device.Test.Address", "", true},
+      {"Device.Test.Address", "300.1.1.1", false},
       {"Device.Test.Mac", "00:11:22:aa:BB:cc", true},
       {"Device.Test.Mac", "00-11-22-aa-bb-cc", false},
       {"Device.Test.Servers", "192.0.2.1,192.0.2.2", true},
@@ -219,8 +231,9 @@ TEST_F(Fixture, RollsBackEveryPluginWhenOneApplyFails) {
   } catch (const SetFault& f) {
     EXPECT_EQ(f.code(), 9002);
   }
-  EXPECT_THAT(log, ElementsAre("test:apply:Device.Test.Name=new", "other:apply:Device.Other.Setting=new",
-                               "test:rollback:Device.Test.Name=init"));
+  EXPECT_THAT(log,
+              ElementsAre("test:apply:Device.Test.Name=new", "other:apply:Device.Other.Setting=new",
+                          "test:rollback:Device.Test.Name=init"));
   EXPECT_EQ(get("Device.Test.Name"), "init");
   EXPECT_EQ(get("Device.Other.Setting"), "");
   // Nothing of the failed transaction reached the store either.
@@ -337,16 +350,19 @@ TEST_F(Fixture, GetParameterNamesFollowsNextLevel) {
   engine->addObject("Device.Test.Item.", Source::Acs);
   auto names = [&](const std::string& path, bool next) {
     std::vector<std::string> out;
-    for (const ParameterInfo& i : engine->getNames(path, next)) out.push_back(i.name + (i.writable ? " w" : ""));
+    for (const ParameterInfo& i : engine->getNames(path, next))
+      out.push_back(i.name + (i.writable ? " w" : ""));
     return out;
   };
   EXPECT_THAT(names("", true), ElementsAre("Device."));
   EXPECT_THAT(names("Device.Test.Item.", true), ElementsAre("Device.Test.Item.1. w"));
   EXPECT_THAT(names("Device.Test.Item.1.", true),
-              ElementsAre("Device.Test.Item.1.Alias w", "Device.Test.Item.1.Value w", "Device.Test.Item.1.Sub."));
+              ElementsAre("Device.Test.Item.1.Alias w", "Device.Test.Item.1.Value w",
+                          "Device.Test.Item.1.Sub."));
   EXPECT_THAT(names("Device.Test.Item.1.", false),
-              ElementsAre("Device.Test.Item.1. w", "Device.Test.Item.1.Alias w", "Device.Test.Item.1.Value w",
-                          "Device.Test.Item.1.Sub.", "Device.Test.Item.1.Sub.Enable w"));
+              ElementsAre("Device.Test.Item.1. w", "Device.Test.Item.1.Alias w",
+                          "Device.Test.Item.1.Value w", "Device.Test.Item.1.Sub.",
+                          "Device.Test.Item.1.Sub.Enable w"));
   EXPECT_THAT(names("Device.Test.Name", false), ElementsAre("Device.Test.Name w"));
   auto top = names("Device.Test.", true);
   EXPECT_NE(std::find(top.begin(), top.end(), "Device.Test.Item. w"), top.end());
@@ -382,7 +398,8 @@ TEST_F(Fixture, AttributesArePersistedAndActiveNotificationCanBeDenied) {
 TEST_F(Fixture, ListenersSeeEveryCommittedChangeWithItsSource) {
   std::vector<std::string> seen;
   engine->addChangeListener([&](const std::vector<cwmpd::core::CommittedChange>& cs, Source s) {
-    for (const auto& c : cs) seen.push_back(c.name + "=" + c.value + (s == Source::Bus ? " bus" : " acs"));
+    for (const auto& c : cs)
+      seen.push_back(c.name + "=" + c.value + (s == Source::Bus ? " bus" : " acs"));
   });
   engine->setValues({{"Device.Test.Name", "a"}, {"Device.Test.Secret", "pw"}}, Source::Bus);
   engine->setValues({{"Device.Test.Name", "a"}}, Source::Acs);  // no change, no event
@@ -393,7 +410,9 @@ TEST_F(Fixture, ParameterKeyIsSetInTheSameTransaction) {
   engine->setValues({{"Device.Test.Name", "k"}}, Source::Acs, std::string("key-1"));
   EXPECT_EQ(get("Device.ManagementServer.ParameterKey"), "key-1");
   failOtherApply = true;
-  EXPECT_THROW(engine->setValues({{"Device.Other.Setting", "z"}}, Source::Acs, std::string("key-2")), SetFault);
+  EXPECT_THROW(
+      engine->setValues({{"Device.Other.Setting", "z"}}, Source::Acs, std::string("key-2")),
+      SetFault);
   EXPECT_EQ(get("Device.ManagementServer.ParameterKey"), "key-1");
   build();
   EXPECT_EQ(get("Device.ManagementServer.ParameterKey"), "key-1");
@@ -429,7 +448,8 @@ TEST(EngineRegistration, AParameterDefinedTwiceFailsTheSecondPluginAndBacksItOut
   a.definitions(cwmpd::testing::testModel());
   engine.endRegistration(true);
   auto& b = engine.beginRegistration("b", host);
-  b.definitions(R"(<dm:document xmlns:dm="urn:broadband-forum-org:cwmp:datamodel-1-14"><model name="Device:2.17">
+  b.definitions(
+      R"(<dm:document xmlns:dm="urn:broadband-forum-org:cwmp:datamodel-1-14"><model name="Device:2.17">
       <object name="Device.Extra." access="readOnly" minEntries="1" maxEntries="1">
         <parameter name="X" access="readOnly"><syntax><string/></syntax></parameter></object>
       </model></dm:document>)");
@@ -444,13 +464,16 @@ TEST(EngineRegistration, DocumentsWithADoctypeOrBrokenXmlAreRefused) {
   TempDir dir;
   Store store(dir.file("m.db"));
   Engine engine("Device", store);
-  EXPECT_THROW(engine.addDefinitions(R"(<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>
+  EXPECT_THROW(engine.addDefinitions(
+                   R"(<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>
       <dm:document xmlns:dm="urn:broadband-forum-org:cwmp:datamodel-1-14">&e;</dm:document>)"),
                std::runtime_error);
   EXPECT_THROW(engine.addDefinitions("<dm:document"), std::runtime_error);
-  EXPECT_THROW(engine.addDefinitions(R"(<dm:document xmlns:dm="urn:broadband-forum-org:cwmp:datamodel-1-14"><model name="Device:2.17">
+  EXPECT_THROW(
+      engine.addDefinitions(
+          R"(<dm:document xmlns:dm="urn:broadband-forum-org:cwmp:datamodel-1-14"><model name="Device:2.17">
       <object name="Device.A." access="readOnly"><parameter name="P" access="readOnly"/></object></model></dm:document>)"),
-               std::runtime_error);
+      std::runtime_error);
 }
 
 }  // namespace
@@ -474,7 +497,8 @@ TEST_F(Fixture, ASetTheDiskDoesNotTakeIs9002AndNeverComesBackAfterALaterSetAndAR
   store->setFaultHook([](Store::Step s) { return s == Store::Step::Write ? ENOSPC : 0; });
   EXPECT_EQ(setFaultCode({{"Device.Test.Name", "lost"}}), 9002);
   EXPECT_EQ(get("Device.Test.Name"), "before");
-  EXPECT_THAT(log, ElementsAre("test:apply:Device.Test.Name=lost", "test:rollback:Device.Test.Name=before"));
+  EXPECT_THAT(log, ElementsAre("test:apply:Device.Test.Name=lost",
+                               "test:rollback:Device.Test.Name=before"));
   store->setFaultHook({});
   engine->setValues({{"Device.Test.Level", "3"}}, Source::Acs);  // unrelated, succeeds
   build();
@@ -484,7 +508,10 @@ TEST_F(Fixture, ASetTheDiskDoesNotTakeIs9002AndNeverComesBackAfterALaterSetAndAR
 
 TEST_F(Fixture, AttributesTheDiskDoesNotTakeAre9002AndStayAsTheyWere) {
   store->setFaultHook([](Store::Step s) { return s == Store::Step::Fsync ? EIO : 0; });
-  EXPECT_EQ(faultCodeOf([&] { engine->setAttributes({{"Device.Test.Name", true, 2, false, {}}}); }), 9002);
+  EXPECT_EQ(faultCodeOf([&] {
+              engine->setAttributes({{"Device.Test.Name", true, 2, false, {}}});
+            }),
+            9002);
   EXPECT_EQ(engine->getAttributes({"Device.Test.Name"}).at(0).notification, 0);
   store->setFaultHook({});
   engine->setValues({{"Device.Test.Level", "1"}}, Source::Acs);
@@ -547,7 +574,8 @@ TEST_F(Fixture, APluginInstanceAskedForOnAFullDiskFaults9002AndCreatesNothing) {
   store->setFaultHook({});
   engine->setValues({{"Device.Test.Level", "4"}}, Source::Acs);  // an unrelated commit
   build();
-  EXPECT_EQ(engine->ensureInstance("Device.Test.Port.", "eth1"), 1u) << "the failed one left no trace";
+  EXPECT_EQ(engine->ensureInstance("Device.Test.Port.", "eth1"), 1u)
+      << "the failed one left no trace";
 }
 
 // ---- a stored value that no longer validates (issue 14 item 7) ----
@@ -556,7 +584,7 @@ TEST_F(Fixture, AnInvalidStoredValueFallsBackToTheConfiguredValueOrTheDefaultNev
   {
     Store raw(dir.file("model.db"));
     raw.load();
-    raw.set("v:Device.Test.Load", "lots");            // Percent: not a number
+    raw.set("v:Device.Test.Load", "lots");                 // Percent: not a number
     raw.set("v:Device.Test.Name", "far-too-long-a-name");  // maxLength 8, default "init"
     raw.commit();
   }
@@ -629,7 +657,9 @@ TEST(DeferredApply, AReportingApplyIsAlsoTheRollbackWhenThePluginGaveNone) {
   reg2.object("Device.Test.").apply([](const std::vector<Change>&) { throw Fault(9002, "no"); });
   engine.endRegistration(true);
   engine.finalize();
-  EXPECT_THROW(engine.setValues({{"Device.Other.Setting", "a"}, {"Device.Test.Name", "b"}}, Source::Acs), SetFault);
+  EXPECT_THROW(
+      engine.setValues({{"Device.Other.Setting", "a"}, {"Device.Test.Name", "b"}}, Source::Acs),
+      SetFault);
   // Applied, then undone through the same handler with the old value.
   EXPECT_EQ(calls, (std::vector<std::string>{"a", ""}));
 }

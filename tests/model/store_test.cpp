@@ -79,7 +79,8 @@ TEST(Store, AWriterKilledMidWriteAlwaysLeavesALoadableStore) {
         _exit(3);
       }
       for (int gen = 0;; ++gen) {
-        for (int i = 0; i < 2000; ++i) s.set("key" + std::to_string(i), std::string(40, 'a' + gen % 26) + std::to_string(gen));
+        for (int i = 0; i < 2000; ++i)
+          s.set("key" + std::to_string(i), std::string(40, 'a' + gen % 26) + std::to_string(gen));
         s.commit();
       }
     }
@@ -105,7 +106,8 @@ namespace {
 std::vector<std::string> asideFiles(const TempDir& dir, const std::string& name) {
   std::vector<std::string> out;
   for (const auto& e : std::filesystem::directory_iterator(dir.path()))
-    if (e.path().filename().string().rfind(name + ".bad-", 0) == 0) out.push_back(e.path().string());
+    if (e.path().filename().string().rfind(name + ".bad-", 0) == 0)
+      out.push_back(e.path().string());
   return out;
 }
 
@@ -116,7 +118,8 @@ void writeRaw(const std::string& path, const std::string& bytes) {
 std::string goodStore() {
   TempDir d;
   Store s(d.file("s.db"));
-  for (int i = 0; i < 20; ++i) s.set("v:Device.X." + std::to_string(i), "value-" + std::to_string(i));
+  for (int i = 0; i < 20; ++i)
+    s.set("v:Device.X." + std::to_string(i), "value-" + std::to_string(i));
   s.commit();
   return cwmpd::testing::readFile(d.file("s.db"));
 }
@@ -156,7 +159,9 @@ TEST(StoreRecovery, AZeroByteFileIsDamageNotAnEmptyStore) {
 
 TEST(StoreRecovery, AGarbageFileIsSetAsideAndAnEarlierOneIsNotOverwritten) {
   TempDir dir;
-  writeRaw(dir.file("model.db"), std::string("\x7f" "ELF\x02\x01\x01\0\0garbage\n\n\xff\xfe", 20));
+  writeRaw(dir.file("model.db"), std::string("\x7f"
+                                             "ELF\x02\x01\x01\0\0garbage\n\n\xff\xfe",
+                                             20));
   Store s(dir.file("model.db"));
   EXPECT_FALSE(s.loadOrSetAside());
   EXPECT_EQ(s.size(), 0u);

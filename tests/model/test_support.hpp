@@ -60,8 +60,12 @@ class FakeHost : public sdk::Host {
   std::string value(std::string_view) override { return {}; }
   void post(std::function<void()> work) override { work(); }
   // Timers never fire here; the engine tests do not run plugin timers.
-  sdk::TimerId startTimer(std::chrono::milliseconds, std::function<void()>) override { return ++timers; }
-  sdk::TimerId startPeriodicTimer(std::chrono::milliseconds, std::function<void()>) override { return ++timers; }
+  sdk::TimerId startTimer(std::chrono::milliseconds, std::function<void()>) override {
+    return ++timers;
+  }
+  sdk::TimerId startPeriodicTimer(std::chrono::milliseconds, std::function<void()>) override {
+    return ++timers;
+  }
   void cancelTimer(sdk::TimerId) override {}
   void log(sdk::LogLevel, std::string_view) override {}
   sdk::TimerId timers = 0;

@@ -209,14 +209,10 @@ INSTANTIATE_TEST_SUITE_P(Issue14, ItemsPluginAtEachStep,
                          ::testing::Values(Step::Write, Step::Fsync, Step::Rename),
                          [](const ::testing::TestParamInfo<Step>& i) {
                            switch (i.param) {
-                             case Step::Write:
-                               return std::string("FailsAtWrite");
-                             case Step::Fsync:
-                               return std::string("FailsAtFsync");
-                             case Step::Rename:
-                               return std::string("FailsAtRename");
-                             case Step::Create:
-                               break;
+                             case Step::Write: return std::string("FailsAtWrite");
+                             case Step::Fsync: return std::string("FailsAtFsync");
+                             case Step::Rename: return std::string("FailsAtRename");
+                             case Step::Create: break;
                            }
                            return std::string("FailsAtCreate");
                          });

@@ -290,8 +290,8 @@ TEST_F(ConnectionRequestServerTest, LetsAValidRequestInWhileHalfOpenClientsHoldE
   });
   std::vector<std::unique_ptr<SilentClient>> crowd;
   for (int i = 0; i < 100; ++i) {
-    crowd.push_back(std::make_unique<SilentClient>(
-        server_->port(), "127.0.0." + std::to_string(2 + i)));
+    crowd.push_back(
+        std::make_unique<SilentClient>(server_->port(), "127.0.0." + std::to_string(2 + i)));
     ASSERT_TRUE(crowd.back()->connected());
     crowd.back()->send("GET /cr HTTP/1.1\r\nHost: cpe\r\n");
   }
@@ -311,7 +311,8 @@ TEST_F(ConnectionRequestServerTest, RefusesADigestNonceCountThatIsNotAboveTheHig
                       R"(", "username": "acs", "password": "s3cret", "nc": [1, 3, 2, 1, 3, 4], )"
                       R"("rechallenge": true})"));
   std::vector<int> statuses;
-  for (const auto& [key, value] : answer.get_child("nc_statuses")) statuses.push_back(value.get_value<int>());
+  for (const auto& [key, value] : answer.get_child("nc_statuses"))
+    statuses.push_back(value.get_value<int>());
   EXPECT_EQ(statuses, (std::vector<int>{200, 200, 401, 401, 401, 200}));
   EXPECT_EQ(triggers_.load(), 3);
   EXPECT_GE(server_->stats().replayed, 1u);

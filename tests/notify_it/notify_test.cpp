@@ -251,7 +251,8 @@ TEST_F(Notification, VendorEventsOfThePonPluginAndOfTheConfigurationReachTheAcs)
   ASSERT_EQ(code, 0) << out;
   ASSERT_TRUE(waitSessions(2));
   EXPECT_TRUE(hasCode(informs(*acs_).at(1), "X CT-COM BIND")) << informs(*acs_).at(1);
-  auto [configured, configuredOut] = runCwmpctl(bus_->address(), {"inform", "X ACME LINK_UP", "X 00D09E REBOOTED"});
+  auto [configured, configuredOut] =
+      runCwmpctl(bus_->address(), {"inform", "X ACME LINK_UP", "X 00D09E REBOOTED"});
   ASSERT_EQ(configured, 0) << configuredOut;
   ASSERT_TRUE(waitSessions(3));
   EXPECT_TRUE(hasCode(informs(*acs_).at(2), "X ACME LINK_UP")) << informs(*acs_).at(2);

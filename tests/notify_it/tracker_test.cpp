@@ -31,7 +31,8 @@ TEST(NotificationTracker, AChangeWhileTheInformIsOnTheWireStaysPendingAndAsksFor
   ASSERT_EQ(h.engine->setValues({{kSsid, "second"}}, cwmpd::sdk::Source::Bus), 0);  // on the wire
   tracker.delivered(sent);
   EXPECT_TRUE(tracker.hasPending());
-  EXPECT_EQ(requests, 3) << "the second change's request went into the delivered session: asked again";
+  EXPECT_EQ(requests, 3)
+      << "the second change's request went into the delivered session: asked again";
   const auto next = tracker.pending();
   ASSERT_EQ(next.size(), 1u);
   EXPECT_EQ(next[0].value, "second");

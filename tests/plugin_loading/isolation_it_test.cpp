@@ -19,8 +19,8 @@ using namespace std::chrono_literals;
 constexpr const char* kOther = "Device.DeviceInfo.Manufacturer";  // the deviceinfo plugin's
 
 std::string getValues(const std::string& name) {
-  return "<cwmp:GetParameterValues><ParameterNames soap-enc:arrayType=\"xsd:string[1]\"><string>" + name +
-         "</string></ParameterNames></cwmp:GetParameterValues>";
+  return "<cwmp:GetParameterValues><ParameterNames soap-enc:arrayType=\"xsd:string[1]\"><string>" +
+         name + "</string></ParameterNames></cwmp:GetParameterValues>";
 }
 
 class BrokenPlugin : public DaemonIt {
@@ -61,7 +61,8 @@ class BrokenPlugin : public DaemonIt {
     ASSERT_TRUE(daemon_->running());
     // The bus comes up after the plugins start: wait for the daemon's name on it.
     std::pair<int, std::string> r;
-    for (int i = 0; i < 100 && (r = busGet(kOther)).first != 0; ++i) std::this_thread::sleep_for(100ms);
+    for (int i = 0; i < 100 && (r = busGet(kOther)).first != 0; ++i)
+      std::this_thread::sleep_for(100ms);
     auto& [code, out] = r;
     EXPECT_EQ(code, 0) << out;
     EXPECT_NE(out.find(kOther), std::string::npos) << out;

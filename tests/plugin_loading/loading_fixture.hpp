@@ -43,11 +43,9 @@ class LoadingFixture {
     engine = std::make_unique<core::Engine>(root, *store);
     host = std::make_unique<core::PluginHost>(
         *engine, config, *hal,
-        core::PluginHostServices{[](std::function<void()> f) { f(); },
-                                 [this](const std::string& code, const std::string&) {
-                                   events.push_back(code);
-                                 },
-                                 &io});
+        core::PluginHostServices{
+            [](std::function<void()> f) { f(); },
+            [this](const std::string& code, const std::string&) { events.push_back(code); }, &io});
   }
   ~LoadingFixture() {
     host->stopAll();

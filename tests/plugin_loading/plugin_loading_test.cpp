@@ -116,7 +116,8 @@ TEST(PluginLoading, FailedRegistrationBacksOutEverythingThePluginRegistered) {
 TEST(PluginLoading, InvalidModelDocumentIsRefusedNamingTheFile) {
   LoadingFixture f;
   EXPECT_FALSE(f.host->loadFile(FIXTURE_BAD_MODEL));
-  EXPECT_TRUE(contains(f.host->lastError(), "bad_model.so: registration failed")) << f.host->lastError();
+  EXPECT_TRUE(contains(f.host->lastError(), "bad_model.so: registration failed"))
+      << f.host->lastError();
   f.engine->finalize();
   EXPECT_EQ(faultCode([&] { (void)f.engine->getNames("Device.X_00005E_Bad.", false); }), 9005);
 }
@@ -187,9 +188,9 @@ TEST_F(ThrowingHandlers, ThrowingApplyYieldsFault9002AndLeavesEveryValueAsItWas)
   EXPECT_EQ(value("Device.X_00005E_Throwing.Level"), "0");
   // A set spanning both plugins is all-or-nothing: the good plugin's part is undone too.
   EXPECT_EQ(faultCode([&] {
-              (void)f.engine->setValues({{"Device.X_00005E_Good.Level", "3"},
-                                         {"Device.X_00005E_Throwing.Level", "5"}},
-                                        cwmpd::sdk::Source::Acs);
+              (void)f.engine->setValues(
+                  {{"Device.X_00005E_Good.Level", "3"}, {"Device.X_00005E_Throwing.Level", "5"}},
+                  cwmpd::sdk::Source::Acs);
             }),
             9002);
   EXPECT_EQ(value("Device.X_00005E_Good.Level"), "0");
@@ -204,7 +205,8 @@ TEST_F(ThrowingHandlers, ThrowingApplyYieldsFault9002AndLeavesEveryValueAsItWas)
 // A built-in plugin whose registerModel() runs `body`.
 class FileTypePlugin : public cwmpd::sdk::Plugin {
  public:
-  explicit FileTypePlugin(std::function<void(cwmpd::sdk::Registrar&)> body) : body_(std::move(body)) {}
+  explicit FileTypePlugin(std::function<void(cwmpd::sdk::Registrar&)> body)
+      : body_(std::move(body)) {}
   void registerModel(cwmpd::sdk::Registrar& reg) override { body_(reg); }
 
  private:
@@ -247,7 +249,9 @@ TEST(PluginFileTypes, AMalformedOrTakenTypeFailsTheRegistrationAndNothingOfItSta
   LoadingFixture f;
   auto none = [](const cwmpd::sdk::DownloadedFile&) {};
   for (const std::string bad : {"2 Web Content", "X 00005e Lower", "X 00005E", "X Only"}) {
-    EXPECT_FALSE(addFileTypePlugin(f, "bad", [&](cwmpd::sdk::Registrar& reg) { reg.fileType(bad, none); })) << bad;
+    EXPECT_FALSE(addFileTypePlugin(f, "bad", [&](cwmpd::sdk::Registrar& reg) {
+      reg.fileType(bad, none);
+    })) << bad;
     EXPECT_TRUE(contains(f.host->lastError(), "file type")) << f.host->lastError();
   }
   // A plugin that declared a type and then failed: its type is backed out with it.
@@ -256,9 +260,12 @@ TEST(PluginFileTypes, AMalformedOrTakenTypeFailsTheRegistrationAndNothingOfItSta
     throw std::runtime_error("cannot register");
   }));
   EXPECT_TRUE(f.host->fileTypes().empty());
-  ASSERT_TRUE(addFileTypePlugin(f, "first", [&](cwmpd::sdk::Registrar& reg) { reg.fileType("X 00005E Bundle", none); }));
-  EXPECT_FALSE(addFileTypePlugin(f, "second", [&](cwmpd::sdk::Registrar& reg) { reg.fileType("X 00005E Bundle", none); }));
-  EXPECT_TRUE(contains(f.host->lastError(), "already handled by plugin first")) << f.host->lastError();
+  ASSERT_TRUE(addFileTypePlugin(
+      f, "first", [&](cwmpd::sdk::Registrar& reg) { reg.fileType("X 00005E Bundle", none); }));
+  EXPECT_FALSE(addFileTypePlugin(
+      f, "second", [&](cwmpd::sdk::Registrar& reg) { reg.fileType("X 00005E Bundle", none); }));
+  EXPECT_TRUE(contains(f.host->lastError(), "already handled by plugin first"))
+      << f.host->lastError();
   ASSERT_EQ(f.host->fileTypes().size(), 1u);
   EXPECT_EQ(f.host->fileTypes()[0].plugin, "first");
 }
@@ -275,7 +282,9 @@ class StartPlugin : public cwmpd::sdk::Plugin {
  public:
   StartPlugin(std::string name, std::function<void(cwmpd::sdk::Host&)> body)
       : name_(std::move(name)), body_(std::move(body)) {}
-  void registerModel(cwmpd::sdk::Registrar& reg) override { reg.definitions(fixture::model(name_)); }
+  void registerModel(cwmpd::sdk::Registrar& reg) override {
+    reg.definitions(fixture::model(name_));
+  }
   void start(cwmpd::sdk::Host& host) override { body_(host); }
 
  private:
@@ -290,11 +299,16 @@ TEST(HostTimers, AOneShotRunsOnceAndAPeriodicOneUntilCancelled) {
   cwmpd::sdk::Host* host = nullptr;
   int once = 0, periodic = 0;
   cwmpd::sdk::TimerId tick = 0;
-  ASSERT_TRUE(f.host->addBuiltin(std::make_unique<StartPlugin>("Timed", [&](cwmpd::sdk::Host& h) {
-    host = &h;
-    EXPECT_NE(h.startTimer(std::chrono::milliseconds(5), [&] { ++once; }), 0u);
-    tick = h.startPeriodicTimer(std::chrono::milliseconds(5), [&] { ++periodic; });
-  }), "timed")) << f.host->lastError();
+  ASSERT_TRUE(f.host->addBuiltin(
+      std::make_unique<StartPlugin>(
+          "Timed",
+          [&](cwmpd::sdk::Host& h) {
+            host = &h;
+            EXPECT_NE(h.startTimer(std::chrono::milliseconds(5), [&] { ++once; }), 0u);
+            tick = h.startPeriodicTimer(std::chrono::milliseconds(5), [&] { ++periodic; });
+          }),
+      "timed"))
+      << f.host->lastError();
   f.engine->finalize();
   f.host->startAll();
   EXPECT_EQ(once + periodic, 0) << "timers run on the main loop, not in start()";
@@ -305,16 +319,22 @@ TEST(HostTimers, AOneShotRunsOnceAndAPeriodicOneUntilCancelled) {
   f.runFor(std::chrono::milliseconds(100));
   EXPECT_EQ(periodic, seen);
   EXPECT_EQ(once, 1);
-  EXPECT_THROW(host->startPeriodicTimer(std::chrono::milliseconds(0), [] {}), std::invalid_argument);
+  EXPECT_THROW(host->startPeriodicTimer(std::chrono::milliseconds(0), [] {}),
+               std::invalid_argument);
 }
 
 TEST(HostTimers, StoppingThePluginCancelsItsTimers) {
   LoadingFixture f;
   int runs = 0;
-  ASSERT_TRUE(f.host->addBuiltin(std::make_unique<StartPlugin>("Timed", [&](cwmpd::sdk::Host& h) {
-    h.startTimer(std::chrono::milliseconds(30), [&] { ++runs; });
-    h.startPeriodicTimer(std::chrono::milliseconds(30), [&] { ++runs; });
-  }), "timed")) << f.host->lastError();
+  ASSERT_TRUE(f.host->addBuiltin(
+      std::make_unique<StartPlugin>("Timed",
+                                    [&](cwmpd::sdk::Host& h) {
+                                      h.startTimer(std::chrono::milliseconds(30), [&] { ++runs; });
+                                      h.startPeriodicTimer(std::chrono::milliseconds(30),
+                                                           [&] { ++runs; });
+                                    }),
+      "timed"))
+      << f.host->lastError();
   f.engine->finalize();
   f.host->startAll();
   f.host->stopAll();
@@ -329,13 +349,15 @@ TEST(PluginFirewall, TimersThatThrowDisableThePluginAndEverythingElseCarriesOn) 
   f.engine->finalize();
   f.host->startAll();
   auto& firewall = f.engine->firewall();
-  ASSERT_TRUE(f.runUntil([&] { return firewall.disabled("throwing_timer"); }, std::chrono::seconds(10)));
+  ASSERT_TRUE(
+      f.runUntil([&] { return firewall.disabled("throwing_timer"); }, std::chrono::seconds(10)));
   // Its subtree answers 9002, stored values and sets included; the rest is untouched.
   EXPECT_EQ(faultCode([&] { (void)f.engine->getValues({"Device.X_00005E_Timer.Text"}); }), 9002);
-  EXPECT_EQ(faultCode([&] {
-              (void)f.engine->setValues({{"Device.X_00005E_Timer.Level", "1"}}, cwmpd::sdk::Source::Acs);
-            }),
-            9002);
+  EXPECT_EQ(
+      faultCode([&] {
+        (void)f.engine->setValues({{"Device.X_00005E_Timer.Level", "1"}}, cwmpd::sdk::Source::Acs);
+      }),
+      9002);
   EXPECT_EQ(f.engine->getValues({"Device.X_00005E_Good.Text"}).at(0).value, "x");
   EXPECT_EQ(f.engine->setValues({{"Device.X_00005E_Good.Level", "2"}}, cwmpd::sdk::Source::Acs), 0);
 }
@@ -346,7 +368,8 @@ TEST(PluginFirewall, PostedWorkThatThrowsIsCaughtAndCountedNotFatal) {
   ASSERT_TRUE(f.host->loadFile(FIXTURE_THROWING_POST)) << f.host->lastError();
   f.engine->finalize();
   EXPECT_NO_THROW(f.host->startAll());  // the fixture host runs posted work at once
-  EXPECT_FALSE(f.engine->firewall().disabled("throwing_post")) << "one failure is not repeated failures";
+  EXPECT_FALSE(f.engine->firewall().disabled("throwing_post"))
+      << "one failure is not repeated failures";
   EXPECT_EQ(f.engine->getValues({"Device.X_00005E_Post.Text"}).at(0).value, "x");
 }
 
@@ -365,7 +388,8 @@ TEST(PluginFirewall, AStartThatThrowsDisablesOnlyThatPlugin) {
 TEST_F(ThrowingHandlers, AGetterFailingRepeatedlyDisablesItsPluginAtTheLimitNotBefore) {
   const int limit = cwmpd::core::PluginFirewall::kFailureLimit;
   for (int i = 1; i < limit; ++i)
-    EXPECT_EQ(faultCode([&] { (void)f.engine->getValues({"Device.X_00005E_Throwing.Live"}); }), 9002);
+    EXPECT_EQ(faultCode([&] { (void)f.engine->getValues({"Device.X_00005E_Throwing.Live"}); }),
+              9002);
   EXPECT_EQ(value("Device.X_00005E_Throwing.Text"), "x") << "still in service below the limit";
   EXPECT_EQ(faultCode([&] { (void)f.engine->getValues({"Device.X_00005E_Throwing.Live"}); }), 9002);
   EXPECT_TRUE(f.engine->firewall().disabled("throwing_handler"));

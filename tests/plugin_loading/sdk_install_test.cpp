@@ -39,13 +39,15 @@ class SdkInstall : public ::testing::Test {
     ASSERT_FALSE(build.empty() || source.empty()) << "CWMPD_BUILD_DIR / CWMPD_SOURCE_DIR unset";
     const fs::path prefix = work_ / "sdk", pluginBuild = work_ / "example-build";
     pluginPrefix_ = work_ / "vendor";
-    run(cmake + " --install " + quote(build) + " --component sdk --prefix " + quote(prefix.string()));
+    run(cmake + " --install " + quote(build) + " --component sdk --prefix " +
+        quote(prefix.string()));
     // The same compiler as the host: the plugin's toolchain tag must match.
     run(cmake + " -S " + quote(source + "/plugins/example") + " -B " + quote(pluginBuild.string()) +
         " -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=" + quote(CWMPD_CXX_COMPILER) +
         " -DCMAKE_PREFIX_PATH=" + quote(prefix.string()));
     run(cmake + " --build " + quote(pluginBuild.string()));
-    run(cmake + " --install " + quote(pluginBuild.string()) + " --prefix " + quote(pluginPrefix_.string()));
+    run(cmake + " --install " + quote(pluginBuild.string()) + " --prefix " +
+        quote(pluginPrefix_.string()));
   }
   static void TearDownTestSuite() {
     std::error_code ec;
@@ -183,8 +185,9 @@ TEST(Install, PutsDaemonPluginsConfigUnitAndPolicyInPlace) {
   ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
   const fs::path prefix = tmpl;
   const std::string log = (prefix / "install.log").string();
-  const std::string cmd = std::string(CWMPD_CMAKE_COMMAND) + " --install " + quote(env("CWMPD_BUILD_DIR")) +
-                          " --prefix " + quote((prefix / "root").string()) + " >" + quote(log) + " 2>&1";
+  const std::string cmd = std::string(CWMPD_CMAKE_COMMAND) + " --install " +
+                          quote(env("CWMPD_BUILD_DIR")) + " --prefix " +
+                          quote((prefix / "root").string()) + " >" + quote(log) + " 2>&1";
   const int rc = std::system(cmd.c_str());
   std::ifstream in(log);
   std::stringstream out;
@@ -201,7 +204,8 @@ TEST(Install, PutsDaemonPluginsConfigUnitAndPolicyInPlace) {
   std::stringstream unitText;
   unitText << unit.rdbuf();
   EXPECT_NE(unitText.str().find("/cwmpd --config /"), std::string::npos) << unitText.str();
-  EXPECT_EQ(unitText.str().find('@'), std::string::npos) << "unsubstituted variable:\n" << unitText.str();
+  EXPECT_EQ(unitText.str().find('@'), std::string::npos) << "unsubstituted variable:\n"
+                                                         << unitText.str();
   std::error_code ec;
   fs::remove_all(prefix, ec);
 }

@@ -46,14 +46,18 @@ class Plugins : public DaemonIt {
 };
 
 TEST_F(Plugins, AnAtomicWifiAndVoiceChangeIsAppliedOncePerSession) {
-  acs_->addRpc(R"(<cwmp:GetParameterValues><ParameterNames soap-enc:arrayType="xsd:string[1]"><string>Device.</string></ParameterNames></cwmp:GetParameterValues>)");
-  acs_->addRpc(R"(<cwmp:SetParameterValues><ParameterList soap-enc:arrayType="cwmp:ParameterValueStruct[3]">)"
-               R"(<ParameterValueStruct><Name>Device.WiFi.SSID.1.SSID</Name><Value xsi:type="xsd:string">it-ssid</Value></ParameterValueStruct>)"
-               R"(<ParameterValueStruct><Name>Device.WiFi.AccessPoint.1.Security.KeyPassphrase</Name><Value xsi:type="xsd:string">it-passphrase-1</Value></ParameterValueStruct>)"
-               R"(<ParameterValueStruct><Name>Device.Services.VoiceService.1.SIP.Client.1.AuthUserName</Name><Value xsi:type="xsd:string">it-user</Value></ParameterValueStruct>)"
-               R"(</ParameterList><ParameterKey>it-1</ParameterKey></cwmp:SetParameterValues>)");
-  acs_->addRpc(R"(<cwmp:AddObject><ObjectName>Device.WiFi.SSID.</ObjectName><ParameterKey>it-2</ParameterKey></cwmp:AddObject>)");
-  acs_->addRpc(R"(<cwmp:GetParameterValues><ParameterNames soap-enc:arrayType="xsd:string[2]"><string>Device.WiFi.AccessPoint.1.Security.KeyPassphrase</string><string>Device.ManagementServer.ParameterKey</string></ParameterNames></cwmp:GetParameterValues>)");
+  acs_->addRpc(
+      R"(<cwmp:GetParameterValues><ParameterNames soap-enc:arrayType="xsd:string[1]"><string>Device.</string></ParameterNames></cwmp:GetParameterValues>)");
+  acs_->addRpc(
+      R"(<cwmp:SetParameterValues><ParameterList soap-enc:arrayType="cwmp:ParameterValueStruct[3]">)"
+      R"(<ParameterValueStruct><Name>Device.WiFi.SSID.1.SSID</Name><Value xsi:type="xsd:string">it-ssid</Value></ParameterValueStruct>)"
+      R"(<ParameterValueStruct><Name>Device.WiFi.AccessPoint.1.Security.KeyPassphrase</Name><Value xsi:type="xsd:string">it-passphrase-1</Value></ParameterValueStruct>)"
+      R"(<ParameterValueStruct><Name>Device.Services.VoiceService.1.SIP.Client.1.AuthUserName</Name><Value xsi:type="xsd:string">it-user</Value></ParameterValueStruct>)"
+      R"(</ParameterList><ParameterKey>it-1</ParameterKey></cwmp:SetParameterValues>)");
+  acs_->addRpc(
+      R"(<cwmp:AddObject><ObjectName>Device.WiFi.SSID.</ObjectName><ParameterKey>it-2</ParameterKey></cwmp:AddObject>)");
+  acs_->addRpc(
+      R"(<cwmp:GetParameterValues><ParameterNames soap-enc:arrayType="xsd:string[2]"><string>Device.WiFi.AccessPoint.1.Security.KeyPassphrase</string><string>Device.ManagementServer.ParameterKey</string></ParameterNames></cwmp:GetParameterValues>)");
   const int ssidsBefore = countFiles(daemon_->simDir() + "/wifi/ssid", ".ini");
   daemon_->start();
   ASSERT_TRUE(waitSessions(1, std::chrono::seconds(30)));
@@ -64,8 +68,10 @@ TEST_F(Plugins, AnAtomicWifiAndVoiceChangeIsAppliedOncePerSession) {
     EXPECT_TRUE(fc.empty() || fc == "null") << r.get<std::string>("body", "");
   }
   const std::string whole = results[0].get<std::string>("body", "");
-  for (const char* p : {"Device.DeviceInfo.SerialNumber", "Device.WiFi.Radio.1.Channel", "Device.Ethernet.Interface.1.Stats.BytesSent",
-                        "Device.Optical.Interface.1.OpticalSignalLevel", "Device.Services.VoiceService.1.SIP.Client.1.Status",
+  for (const char* p : {"Device.DeviceInfo.SerialNumber", "Device.WiFi.Radio.1.Channel",
+                        "Device.Ethernet.Interface.1.Stats.BytesSent",
+                        "Device.Optical.Interface.1.OpticalSignalLevel",
+                        "Device.Services.VoiceService.1.SIP.Client.1.Status",
                         "Device.IP.Interface.1.IPv4Address.1.IPAddress"})
     EXPECT_NE(whole.find(p), std::string::npos) << p << " missing from the whole-tree read";
   // Wi-Fi and voice changes are staged for the flush at the end of the session: committed
@@ -75,7 +81,9 @@ TEST_F(Plugins, AnAtomicWifiAndVoiceChangeIsAppliedOncePerSession) {
   EXPECT_NE(results[2].get<std::string>("body", "").find("<InstanceNumber>"), std::string::npos);
   // Secrets read back empty; the ParameterKey is the AddObject's.
   const std::string after = results[3].get<std::string>("body", "");
-  EXPECT_NE(after.find("KeyPassphrase</Name><Value xsi:type=\"xsd:string\"></Value>"), std::string::npos) << after;
+  EXPECT_NE(after.find("KeyPassphrase</Name><Value xsi:type=\"xsd:string\"></Value>"),
+            std::string::npos)
+      << after;
   EXPECT_NE(after.find(">it-2<"), std::string::npos) << after;
 
   // The batch goes to the hardware when the daemon closes the session, just after the
@@ -93,15 +101,18 @@ TEST_F(Plugins, AnAtomicWifiAndVoiceChangeIsAppliedOncePerSession) {
 
 TEST_F(Plugins, TheWholeTreeIsNamedAndReadUnderTheOtherRootToo) {
   daemon_->set("cpe", "root", "InternetGatewayDevice");
-  acs_->addRpc(R"(<cwmp:GetParameterNames><ParameterPath>InternetGatewayDevice.</ParameterPath><NextLevel>false</NextLevel></cwmp:GetParameterNames>)");
-  acs_->addRpc(R"(<cwmp:GetParameterValues><ParameterNames soap-enc:arrayType="xsd:string[1]"><string>InternetGatewayDevice.</string></ParameterNames></cwmp:GetParameterValues>)");
+  acs_->addRpc(
+      R"(<cwmp:GetParameterNames><ParameterPath>InternetGatewayDevice.</ParameterPath><NextLevel>false</NextLevel></cwmp:GetParameterNames>)");
+  acs_->addRpc(
+      R"(<cwmp:GetParameterValues><ParameterNames soap-enc:arrayType="xsd:string[1]"><string>InternetGatewayDevice.</string></ParameterNames></cwmp:GetParameterValues>)");
   daemon_->start();
   ASSERT_TRUE(waitSessions(1, std::chrono::seconds(30)));
   auto results = acs_->results();
   ASSERT_EQ(results.size(), 2u);
   const std::string names = results[0].get<std::string>("body", "");
   const std::string values = results[1].get<std::string>("body", "");
-  for (const char* p : {"InternetGatewayDevice.LANDevice.1.WLANConfiguration.1.SSID", "InternetGatewayDevice.WANDevice.1.",
+  for (const char* p : {"InternetGatewayDevice.LANDevice.1.WLANConfiguration.1.SSID",
+                        "InternetGatewayDevice.WANDevice.1.",
                         "InternetGatewayDevice.Services.VoiceService.1.VoiceProfile.1.Line.1.",
                         "InternetGatewayDevice.DeviceSummary"}) {
     EXPECT_NE(names.find(p), std::string::npos) << p;

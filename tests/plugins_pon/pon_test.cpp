@@ -70,20 +70,21 @@ struct ChangeLog {
   std::vector<std::string> values;  // values[i] is the value of names[i]
   void attach(PluginHarness& h) {
     harness = &h;
-    h.engine->addChangeListener([this](const std::vector<cwmpd::core::CommittedChange>& cs, Source) {
-      for (const auto& c : cs) {
-        names.push_back(c.name);
-        values.push_back(c.value);
-      }
-    });
+    h.engine->addChangeListener(
+        [this](const std::vector<cwmpd::core::CommittedChange>& cs, Source) {
+          for (const auto& c : cs) {
+            names.push_back(c.name);
+            values.push_back(c.value);
+          }
+        });
   }
   void clear() {
     names.clear();
     values.clear();
   }
   bool waitFor(const std::string& name, std::chrono::seconds deadline) {
-    return harness->runUntil([&] { return std::find(names.begin(), names.end(), name) != names.end(); },
-                             deadline);
+    return harness->runUntil(
+        [&] { return std::find(names.begin(), names.end(), name) != names.end(); }, deadline);
   }
   // Waits until `name` changed `count` times in all.
   bool waitForCount(const std::string& name, std::size_t count, std::chrono::seconds deadline) {
@@ -453,7 +454,8 @@ TEST(PonOnuDevice, EachActivationStepIsOneValueChange) {
     ASSERT_TRUE(log.waitForCount(kState, ++n, std::chrono::seconds(20))) << s;
   }
   EXPECT_EQ(log.valuesOf(kState), (std::vector<std::string>{"O2", "O3", "O4", "O5"}));
-  EXPECT_EQ(log.valuesOf(std::string(kAni) + "Status"), (std::vector<std::string>{"Dormant", "Up"}));
+  EXPECT_EQ(log.valuesOf(std::string(kAni) + "Status"),
+            (std::vector<std::string>{"Dormant", "Up"}));
 }
 
 TEST(PonOnuDevice, BindOnceAfterALoidChangeNotAfterARestart) {
@@ -498,8 +500,11 @@ TEST(PonOnuDevice, AFailedRegistrationSaysWhy) {
   PluginHarness h("Device", {"pon"}, "[pon]\npoll_interval = 0\n");
   const std::string ui = kUserInfo181;
   ASSERT_EQ(h.setFaultCode(ui + "UserName", "LOID-0001"), 0);
-  for (const auto& [auth, status] : std::vector<std::pair<std::string, std::string>>{
-           {"loid_unknown", "2"}, {"password_wrong", "3"}, {"loid_conflict", "4"}, {"timeout", "5"}}) {
+  for (const auto& [auth, status] :
+       std::vector<std::pair<std::string, std::string>>{{"loid_unknown", "2"},
+                                                        {"password_wrong", "3"},
+                                                        {"loid_conflict", "4"},
+                                                        {"timeout", "5"}}) {
     setOnu(simOf(h), {{"loid_auth", auth}});
     EXPECT_EQ(h.value(ui + "Status"), status) << auth;
     EXPECT_EQ(h.value(ui + "Result"), "2") << auth;

@@ -29,7 +29,8 @@ class TimerHost : public cwmpd::sdk::Host {
   cwmpd::sdk::TimerId startTimer(std::chrono::milliseconds, std::function<void()>) override {
     throw std::logic_error("PeriodicTask asked for a one-shot timer");
   }
-  cwmpd::sdk::TimerId startPeriodicTimer(std::chrono::milliseconds interval, std::function<void()> work) override {
+  cwmpd::sdk::TimerId startPeriodicTimer(std::chrono::milliseconds interval,
+                                         std::function<void()> work) override {
     timers[++next] = {interval, std::move(work)};
     return next;
   }

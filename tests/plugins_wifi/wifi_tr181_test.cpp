@@ -337,7 +337,8 @@ TEST_F(WifiTr181, ChangesStagedForTheFlushAnswerStatusOneAndAFailedFlushShowsErr
   ASSERT_NE(statusBefore, "Error");
   h.engine->beginSession();
   // Staged until the end of the session: committed, not yet applied (TR-069 A.3.2.1).
-  EXPECT_EQ(h.engine->setValues({{s1 + "SSID", "lost"}, {r + "Channel", "3"}}, sdk::Source::Acs), 1);
+  EXPECT_EQ(h.engine->setValues({{s1 + "SSID", "lost"}, {r + "Channel", "3"}}, sdk::Source::Acs),
+            1);
   std::filesystem::remove(sim("ssid/wlan1.ini"));
   std::filesystem::remove(sim("ap/ap1.ini"));
   h.engine->endSession();  // the HAL refuses the whole batch

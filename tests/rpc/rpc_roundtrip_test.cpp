@@ -17,14 +17,16 @@ using cwmpd::core::Store;
 
 namespace {
 
-const char* kManagement = R"(<dm:document xmlns:dm="urn:broadband-forum-org:cwmp:datamodel-1-14"><model name="Device:2.17">
+const char* kManagement =
+    R"(<dm:document xmlns:dm="urn:broadband-forum-org:cwmp:datamodel-1-14"><model name="Device:2.17">
   <object name="Device.ManagementServer." access="readOnly" minEntries="1" maxEntries="1">
     <parameter name="ParameterKey" access="readOnly"><syntax><string><size maxLength="32"/></string></syntax></parameter>
   </object></model></dm:document>)";
 
 std::string envelope(const std::string& ns, const std::string& body) {
   return R"(<?xml version="1.0" encoding="UTF-8"?><soap-env:Envelope xmlns:soap-enc="http://schemas.xmlsoap.org/soap/encoding/" xmlns:soap-env="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:cwmp="urn:dslforum-org:)" +
-         ns + R"("><soap-env:Header><cwmp:ID soap-env:mustUnderstand="1">req-42</cwmp:ID></soap-env:Header><soap-env:Body>)" +
+         ns +
+         R"("><soap-env:Header><cwmp:ID soap-env:mustUnderstand="1">req-42</cwmp:ID></soap-env:Header><soap-env:Body>)" +
          body + "</soap-env:Body></soap-env:Envelope>";
 }
 
@@ -90,33 +92,38 @@ TEST_P(Rpc, GetRPCMethodsListsOnlyWhatIsSupported) {
   auto e = call("<cwmp:GetRPCMethods/>", "GetRPCMethodsResponse");
   auto& m = std::get<soap::GetRPCMethodsResponse>(e.body).methodList;
   auto has = [&](const char* n) { return std::find(m.begin(), m.end(), n) != m.end(); };
-  EXPECT_TRUE(has("GetParameterValues") && has("Reboot") && has("ScheduleInform") && has("X_0000C0_Ping"));
+  EXPECT_TRUE(has("GetParameterValues") && has("Reboot") && has("ScheduleInform") &&
+              has("X_0000C0_Ping"));
   EXPECT_FALSE(has("Download") || has("ChangeDUState") || has("Upload"));
 }
 
 TEST_P(Rpc, GetParameterValuesOfFullAndPartialNames) {
-  auto e = call(R"(<cwmp:GetParameterValues><ParameterNames soap-enc:arrayType="xsd:string[2]"><string>Device.Test.Name</string><string>Device.Test.Item.</string></ParameterNames></cwmp:GetParameterValues>)",
-                "GetParameterValuesResponse");
+  auto e = call(
+      R"(<cwmp:GetParameterValues><ParameterNames soap-enc:arrayType="xsd:string[2]"><string>Device.Test.Name</string><string>Device.Test.Item.</string></ParameterNames></cwmp:GetParameterValues>)",
+      "GetParameterValuesResponse");
   auto& l = std::get<soap::GetParameterValuesResponse>(e.body).parameterList;
   ASSERT_EQ(l.size(), 1u);
   EXPECT_EQ(l[0].name, "Device.Test.Name");
   EXPECT_EQ(l[0].value, "init");
   EXPECT_EQ(l[0].type, "xsd:string");
-  e = call(R"(<cwmp:GetParameterValues><ParameterNames soap-enc:arrayType="xsd:string[1]"><string>Device.Test.</string></ParameterNames></cwmp:GetParameterValues>)",
-           "GetParameterValuesResponse");
+  e = call(
+      R"(<cwmp:GetParameterValues><ParameterNames soap-enc:arrayType="xsd:string[1]"><string>Device.Test.</string></ParameterNames></cwmp:GetParameterValues>)",
+      "GetParameterValuesResponse");
   EXPECT_GT(std::get<soap::GetParameterValuesResponse>(e.body).parameterList.size(), 10u);
 }
 
 TEST_P(Rpc, GetParameterValuesOfAnInvalidNameIsFault9005) {
-  auto e = call(R"(<cwmp:GetParameterValues><ParameterNames soap-enc:arrayType="xsd:string[1]"><string>Device.Nope.</string></ParameterNames></cwmp:GetParameterValues>)",
-                "Fault");
+  auto e = call(
+      R"(<cwmp:GetParameterValues><ParameterNames soap-enc:arrayType="xsd:string[1]"><string>Device.Nope.</string></ParameterNames></cwmp:GetParameterValues>)",
+      "Fault");
   EXPECT_EQ(faultOf(e), 9005);
   EXPECT_EQ(std::get<soap::Fault>(e.body).faultcode, "Client");
 }
 
 TEST_P(Rpc, SetParameterValuesAppliesAndStoresTheParameterKey) {
-  auto e = call(R"(<cwmp:SetParameterValues><ParameterList soap-enc:arrayType="cwmp:ParameterValueStruct[2]"><ParameterValueStruct><Name>Device.Test.Name</Name><Value xsi:type="xsd:string">a&amp;b</Value></ParameterValueStruct><ParameterValueStruct><Name>Device.Test.Flag</Name><Value xsi:type="xsd:boolean">1</Value></ParameterValueStruct></ParameterList><ParameterKey>pk-1</ParameterKey></cwmp:SetParameterValues>)",
-                "SetParameterValuesResponse");
+  auto e = call(
+      R"(<cwmp:SetParameterValues><ParameterList soap-enc:arrayType="cwmp:ParameterValueStruct[2]"><ParameterValueStruct><Name>Device.Test.Name</Name><Value xsi:type="xsd:string">a&amp;b</Value></ParameterValueStruct><ParameterValueStruct><Name>Device.Test.Flag</Name><Value xsi:type="xsd:boolean">1</Value></ParameterValueStruct></ParameterList><ParameterKey>pk-1</ParameterKey></cwmp:SetParameterValues>)",
+      "SetParameterValuesResponse");
   EXPECT_EQ(std::get<soap::SetParameterValuesResponse>(e.body).status, 0);
   EXPECT_EQ(engine->getValues({"Device.Test.Name"})[0].value, "a&b");
   EXPECT_EQ(engine->getValues({"Device.Test.Flag"})[0].value, "true");
@@ -124,8 +131,9 @@ TEST_P(Rpc, SetParameterValuesAppliesAndStoresTheParameterKey) {
 }
 
 TEST_P(Rpc, SetParameterValuesFaultListsEveryFailingParameter) {
-  auto e = call(R"(<cwmp:SetParameterValues><ParameterList soap-enc:arrayType="cwmp:ParameterValueStruct[3]"><ParameterValueStruct><Name>Device.Test.Level</Name><Value xsi:type="xsd:int">99</Value></ParameterValueStruct><ParameterValueStruct><Name>Device.Test.Version</Name><Value xsi:type="xsd:string">2</Value></ParameterValueStruct><ParameterValueStruct><Name>Device.Test.Name</Name><Value xsi:type="xsd:string">ok</Value></ParameterValueStruct></ParameterList><ParameterKey></ParameterKey></cwmp:SetParameterValues>)",
-                "Fault");
+  auto e = call(
+      R"(<cwmp:SetParameterValues><ParameterList soap-enc:arrayType="cwmp:ParameterValueStruct[3]"><ParameterValueStruct><Name>Device.Test.Level</Name><Value xsi:type="xsd:int">99</Value></ParameterValueStruct><ParameterValueStruct><Name>Device.Test.Version</Name><Value xsi:type="xsd:string">2</Value></ParameterValueStruct><ParameterValueStruct><Name>Device.Test.Name</Name><Value xsi:type="xsd:string">ok</Value></ParameterValueStruct></ParameterList><ParameterKey></ParameterKey></cwmp:SetParameterValues>)",
+      "Fault");
   ASSERT_EQ(faultOf(e), 9003);
   auto& f = std::get<soap::Fault>(e.body).setParameterValuesFaults;
   ASSERT_EQ(f.size(), 2u);
@@ -136,11 +144,13 @@ TEST_P(Rpc, SetParameterValuesFaultListsEveryFailingParameter) {
 }
 
 TEST_P(Rpc, SetParameterValuesWithADuplicateOrAWrongTypeIsRefused) {
-  auto dup = call(R"(<cwmp:SetParameterValues><ParameterList soap-enc:arrayType="cwmp:ParameterValueStruct[2]"><ParameterValueStruct><Name>Device.Test.Name</Name><Value xsi:type="xsd:string">a</Value></ParameterValueStruct><ParameterValueStruct><Name>Device.Test.Name</Name><Value xsi:type="xsd:string">b</Value></ParameterValueStruct></ParameterList><ParameterKey></ParameterKey></cwmp:SetParameterValues>)",
-                  "Fault");
+  auto dup = call(
+      R"(<cwmp:SetParameterValues><ParameterList soap-enc:arrayType="cwmp:ParameterValueStruct[2]"><ParameterValueStruct><Name>Device.Test.Name</Name><Value xsi:type="xsd:string">a</Value></ParameterValueStruct><ParameterValueStruct><Name>Device.Test.Name</Name><Value xsi:type="xsd:string">b</Value></ParameterValueStruct></ParameterList><ParameterKey></ParameterKey></cwmp:SetParameterValues>)",
+      "Fault");
   EXPECT_EQ(faultOf(dup), 9003);
-  auto type = call(R"(<cwmp:SetParameterValues><ParameterList soap-enc:arrayType="cwmp:ParameterValueStruct[1]"><ParameterValueStruct><Name>Device.Test.Flag</Name><Value xsi:type="xsd:dateTime">2026-01-01T00:00:00Z</Value></ParameterValueStruct></ParameterList><ParameterKey></ParameterKey></cwmp:SetParameterValues>)",
-                   "Fault");
+  auto type = call(
+      R"(<cwmp:SetParameterValues><ParameterList soap-enc:arrayType="cwmp:ParameterValueStruct[1]"><ParameterValueStruct><Name>Device.Test.Flag</Name><Value xsi:type="xsd:dateTime">2026-01-01T00:00:00Z</Value></ParameterValueStruct></ParameterList><ParameterKey></ParameterKey></cwmp:SetParameterValues>)",
+      "Fault");
   // TR-069 A.5.1: with SetParameterValuesFault entries the FaultCode is 9003; the
   // entry says why.
   EXPECT_EQ(faultOf(type), 9003);
@@ -152,14 +162,19 @@ TEST_P(Rpc, OneBadParameterStillGivesFault9003WithItsOwnCodeInTheEntry) {
   // TR-069 A.5.1: SetParameterValuesFault entries appear only with FaultCode 9003, so a
   // single refused parameter is 9003 at the top too, whatever its own code.
   const std::pair<const char*, int> cases[] = {
-      {R"(<ParameterValueStruct><Name>Device.Test.Level</Name><Value xsi:type="xsd:int">99</Value></ParameterValueStruct>)", 9007},
-      {R"(<ParameterValueStruct><Name>Device.Test.Version</Name><Value xsi:type="xsd:string">2</Value></ParameterValueStruct>)", 9008},
-      {R"(<ParameterValueStruct><Name>Device.Test.Nope</Name><Value xsi:type="xsd:string">2</Value></ParameterValueStruct>)", 9005},
+      {R"(<ParameterValueStruct><Name>Device.Test.Level</Name><Value xsi:type="xsd:int">99</Value></ParameterValueStruct>)",
+       9007},
+      {R"(<ParameterValueStruct><Name>Device.Test.Version</Name><Value xsi:type="xsd:string">2</Value></ParameterValueStruct>)",
+       9008},
+      {R"(<ParameterValueStruct><Name>Device.Test.Nope</Name><Value xsi:type="xsd:string">2</Value></ParameterValueStruct>)",
+       9005},
   };
   for (const auto& [item, code] : cases) {
-    auto e = call(std::string(R"(<cwmp:SetParameterValues><ParameterList soap-enc:arrayType="cwmp:ParameterValueStruct[1]">)") +
-                      item + "</ParameterList><ParameterKey></ParameterKey></cwmp:SetParameterValues>",
-                  "Fault");
+    auto e = call(
+        std::string(
+            R"(<cwmp:SetParameterValues><ParameterList soap-enc:arrayType="cwmp:ParameterValueStruct[1]">)") +
+            item + "</ParameterList><ParameterKey></ParameterKey></cwmp:SetParameterValues>",
+        "Fault");
     EXPECT_EQ(faultOf(e), 9003) << item;
     EXPECT_EQ(std::get<soap::Fault>(e.body).faultcode, "Client");
     const auto& entries = std::get<soap::Fault>(e.body).setParameterValuesFaults;
@@ -169,60 +184,71 @@ TEST_P(Rpc, OneBadParameterStillGivesFault9003WithItsOwnCodeInTheEntry) {
 }
 
 TEST_P(Rpc, GetParameterNamesFollowsNextLevel) {
-  auto e = call(R"(<cwmp:GetParameterNames><ParameterPath>Device.Test.Item.</ParameterPath><NextLevel>false</NextLevel></cwmp:GetParameterNames>)",
-                "GetParameterNamesResponse");
+  auto e = call(
+      R"(<cwmp:GetParameterNames><ParameterPath>Device.Test.Item.</ParameterPath><NextLevel>false</NextLevel></cwmp:GetParameterNames>)",
+      "GetParameterNamesResponse");
   auto& l = std::get<soap::GetParameterNamesResponse>(e.body).parameterList;
   ASSERT_EQ(l.size(), 1u);
   EXPECT_EQ(l[0].name, "Device.Test.Item.");
   EXPECT_TRUE(l[0].writable);
-  e = call(R"(<cwmp:GetParameterNames><ParameterPath></ParameterPath><NextLevel>1</NextLevel></cwmp:GetParameterNames>)",
-           "GetParameterNamesResponse");
+  e = call(
+      R"(<cwmp:GetParameterNames><ParameterPath></ParameterPath><NextLevel>1</NextLevel></cwmp:GetParameterNames>)",
+      "GetParameterNamesResponse");
   ASSERT_EQ(std::get<soap::GetParameterNamesResponse>(e.body).parameterList.size(), 1u);
   EXPECT_EQ(std::get<soap::GetParameterNamesResponse>(e.body).parameterList[0].name, "Device.");
 }
 
 TEST_P(Rpc, AttributesRoundTripAndActiveNotificationOnACounterIs9009) {
-  auto e = call(R"(<cwmp:SetParameterAttributes><ParameterList soap-enc:arrayType="cwmp:SetParameterAttributesStruct[1]"><SetParameterAttributesStruct><Name>Device.Test.Name</Name><NotificationChange>1</NotificationChange><Notification>2</Notification><AccessListChange>1</AccessListChange><AccessList soap-enc:arrayType="xsd:string[1]"><string>Subscriber</string></AccessList></SetParameterAttributesStruct></ParameterList></cwmp:SetParameterAttributes>)",
-                "SetParameterAttributesResponse");
-  e = call(R"(<cwmp:GetParameterAttributes><ParameterNames soap-enc:arrayType="xsd:string[1]"><string>Device.Test.Name</string></ParameterNames></cwmp:GetParameterAttributes>)",
-           "GetParameterAttributesResponse");
+  auto e = call(
+      R"(<cwmp:SetParameterAttributes><ParameterList soap-enc:arrayType="cwmp:SetParameterAttributesStruct[1]"><SetParameterAttributesStruct><Name>Device.Test.Name</Name><NotificationChange>1</NotificationChange><Notification>2</Notification><AccessListChange>1</AccessListChange><AccessList soap-enc:arrayType="xsd:string[1]"><string>Subscriber</string></AccessList></SetParameterAttributesStruct></ParameterList></cwmp:SetParameterAttributes>)",
+      "SetParameterAttributesResponse");
+  e = call(
+      R"(<cwmp:GetParameterAttributes><ParameterNames soap-enc:arrayType="xsd:string[1]"><string>Device.Test.Name</string></ParameterNames></cwmp:GetParameterAttributes>)",
+      "GetParameterAttributesResponse");
   auto& l = std::get<soap::GetParameterAttributesResponse>(e.body).parameterList;
   ASSERT_EQ(l.size(), 1u);
   EXPECT_EQ(l[0].notification, 2);
   EXPECT_EQ(l[0].accessList, std::vector<std::string>{"Subscriber"});
-  e = call(R"(<cwmp:SetParameterAttributes><ParameterList soap-enc:arrayType="cwmp:SetParameterAttributesStruct[1]"><SetParameterAttributesStruct><Name>Device.Test.Counter</Name><NotificationChange>1</NotificationChange><Notification>2</Notification><AccessListChange>0</AccessListChange><AccessList soap-enc:arrayType="xsd:string[0]"></AccessList></SetParameterAttributesStruct></ParameterList></cwmp:SetParameterAttributes>)",
-           "Fault");
+  e = call(
+      R"(<cwmp:SetParameterAttributes><ParameterList soap-enc:arrayType="cwmp:SetParameterAttributesStruct[1]"><SetParameterAttributesStruct><Name>Device.Test.Counter</Name><NotificationChange>1</NotificationChange><Notification>2</Notification><AccessListChange>0</AccessListChange><AccessList soap-enc:arrayType="xsd:string[0]"></AccessList></SetParameterAttributesStruct></ParameterList></cwmp:SetParameterAttributes>)",
+      "Fault");
   EXPECT_EQ(faultOf(e), 9009);
 }
 
 TEST_P(Rpc, AddAndDeleteObjectWithParameterKey) {
-  auto e = call(R"(<cwmp:AddObject><ObjectName>Device.Test.Item.</ObjectName><ParameterKey>add-1</ParameterKey></cwmp:AddObject>)",
-                "AddObjectResponse");
+  auto e = call(
+      R"(<cwmp:AddObject><ObjectName>Device.Test.Item.</ObjectName><ParameterKey>add-1</ParameterKey></cwmp:AddObject>)",
+      "AddObjectResponse");
   EXPECT_EQ(std::get<soap::AddObjectResponse>(e.body).instanceNumber, 1u);
   EXPECT_EQ(engine->getValues({"Device.ManagementServer.ParameterKey"})[0].value, "add-1");
-  e = call(R"(<cwmp:DeleteObject><ObjectName>Device.Test.Item.1.</ObjectName><ParameterKey>del-1</ParameterKey></cwmp:DeleteObject>)",
-           "DeleteObjectResponse");
+  e = call(
+      R"(<cwmp:DeleteObject><ObjectName>Device.Test.Item.1.</ObjectName><ParameterKey>del-1</ParameterKey></cwmp:DeleteObject>)",
+      "DeleteObjectResponse");
   EXPECT_EQ(std::get<soap::DeleteObjectResponse>(e.body).status, 0);
   EXPECT_FALSE(engine->exists("Device.Test.Item.1."));
-  e = call(R"(<cwmp:DeleteObject><ObjectName>Device.Test.Item.1.</ObjectName><ParameterKey></ParameterKey></cwmp:DeleteObject>)",
-           "Fault");
+  e = call(
+      R"(<cwmp:DeleteObject><ObjectName>Device.Test.Item.1.</ObjectName><ParameterKey></ParameterKey></cwmp:DeleteObject>)",
+      "Fault");
   EXPECT_EQ(faultOf(e), 9005);
 }
 
 TEST_P(Rpc, RebootFactoryResetAndScheduleInformReachTheAgent) {
   call("<cwmp:Reboot><CommandKey>rb-7</CommandKey></cwmp:Reboot>", "RebootResponse");
   call("<cwmp:FactoryReset/>", "FactoryResetResponse");
-  call("<cwmp:ScheduleInform><DelaySeconds>30</DelaySeconds><CommandKey>si</CommandKey></cwmp:ScheduleInform>",
-       "ScheduleInformResponse");
-  auto e = call("<cwmp:ScheduleInform><DelaySeconds>0</DelaySeconds><CommandKey>x</CommandKey></cwmp:ScheduleInform>",
-                "Fault");
+  call(
+      "<cwmp:ScheduleInform><DelaySeconds>30</DelaySeconds><CommandKey>si</CommandKey></cwmp:ScheduleInform>",
+      "ScheduleInformResponse");
+  auto e = call(
+      "<cwmp:ScheduleInform><DelaySeconds>0</DelaySeconds><CommandKey>x</CommandKey></cwmp:ScheduleInform>",
+      "Fault");
   EXPECT_EQ(faultOf(e), 9003);
   EXPECT_EQ(actions, (std::vector<std::string>{"reboot rb-7", "factory reset", "schedule 30 si"}));
 }
 
 TEST_P(Rpc, MethodsNotSupportedAnswer9000AndVendorMethodsAreDispatched) {
-  auto e = call(R"(<cwmp:Download><CommandKey>d</CommandKey><FileType>1 Firmware Upgrade Image</FileType><URL>http://127.0.0.1/x</URL><Username></Username><Password></Password><FileSize>0</FileSize><TargetFileName></TargetFileName><DelaySeconds>0</DelaySeconds><SuccessURL></SuccessURL><FailureURL></FailureURL></cwmp:Download>)",
-                "Fault");
+  auto e = call(
+      R"(<cwmp:Download><CommandKey>d</CommandKey><FileType>1 Firmware Upgrade Image</FileType><URL>http://127.0.0.1/x</URL><Username></Username><Password></Password><FileSize>0</FileSize><TargetFileName></TargetFileName><DelaySeconds>0</DelaySeconds><SuccessURL></SuccessURL><FailureURL></FailureURL></cwmp:Download>)",
+      "Fault");
   EXPECT_EQ(faultOf(e), 9000);
   e = call("<cwmp:X_0000C0_Other><A>1</A></cwmp:X_0000C0_Other>", "Fault");
   EXPECT_EQ(faultOf(e), 9000);
@@ -234,6 +260,9 @@ TEST_P(Rpc, MethodsNotSupportedAnswer9000AndVendorMethodsAreDispatched) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Namespaces, Rpc, ::testing::Values("cwmp-1-0", "cwmp-1-2"),
-                         [](const auto& info) { return info.param == "cwmp-1-0" ? std::string("Cwmp10") : std::string("Cwmp12"); });
+                         [](const auto& info) {
+                           return info.param == "cwmp-1-0" ? std::string("Cwmp10")
+                                                           : std::string("Cwmp12");
+                         });
 
 }  // namespace

@@ -64,7 +64,8 @@ TEST_F(RpcTable, GetRpcMethodsListsExactlyTheListedRowsTheAgentCanAnswer) {
   EXPECT_EQ(getRpcMethods(), listedRows(false));
   provideEveryAgentMethod();
   EXPECT_EQ(getRpcMethods(), listedRows(true));
-  rpc->provideVendor("X_0000C0_Ping", [](const soap::VendorMethod&) { return soap::VendorMethodResponse{}; });
+  rpc->provideVendor("X_0000C0_Ping",
+                     [](const soap::VendorMethod&) { return soap::VendorMethodResponse{}; });
   auto expected = listedRows(true);
   expected.emplace_back("X_0000C0_Ping");
   EXPECT_EQ(getRpcMethods(), expected);
@@ -86,7 +87,8 @@ TEST_F(RpcTable, AnAgentMethodWithoutItsHandlerAnswers9000AndWithItTheHandlersRe
   ASSERT_TRUE(std::holds_alternative<soap::Fault>(tooLong));
   EXPECT_EQ(std::get<soap::Fault>(tooLong).code, 9003);
   EXPECT_TRUE(std::holds_alternative<soap::RebootResponse>(rpc->handle(soap::Reboot{"k"})));
-  EXPECT_TRUE(std::holds_alternative<soap::GetQueuedTransfersResponse>(rpc->handle(soap::GetQueuedTransfers{})));
+  EXPECT_TRUE(std::holds_alternative<soap::GetQueuedTransfersResponse>(
+      rpc->handle(soap::GetQueuedTransfers{})));
 }
 
 TEST_F(RpcTable, AcsMethodsAndResponsesAreNotCpeMethods) {
@@ -107,7 +109,9 @@ TEST(RpcTableCodec, EachRowNamesItsRequestAndItsResponseElement) {
     EXPECT_EQ(soap::methodName(typename Row::ResponseType{}), std::string(row.name) + "Response");
     soap::Envelope e;
     e.body = typename Row::ResponseType{};
-    EXPECT_NE(soap::encode(e).find("<cwmp:" + std::string(row.name) + "Response>"), std::string::npos) << row.name;
+    EXPECT_NE(soap::encode(e).find("<cwmp:" + std::string(row.name) + "Response>"),
+              std::string::npos)
+        << row.name;
   });
 }
 
@@ -121,9 +125,12 @@ TEST(RpcTableCodec, TheDecoderReadsEveryRowsElementsAsItsTypes) {
     return r.ok() && r.envelope().body.index() == index;
   };
   EXPECT_TRUE(decodesAs("GetRPCMethods", soap::Body(soap::GetRPCMethods{}).index()));
-  EXPECT_TRUE(decodesAs("GetAllQueuedTransfers", soap::Body(soap::GetAllQueuedTransfers{}).index()));
-  EXPECT_TRUE(decodesAs("CancelTransferResponse", soap::Body(soap::CancelTransferResponse{}).index()));
-  EXPECT_TRUE(decodesAs("TransferCompleteResponse", soap::Body(soap::TransferCompleteResponse{}).index()));
+  EXPECT_TRUE(
+      decodesAs("GetAllQueuedTransfers", soap::Body(soap::GetAllQueuedTransfers{}).index()));
+  EXPECT_TRUE(
+      decodesAs("CancelTransferResponse", soap::Body(soap::CancelTransferResponse{}).index()));
+  EXPECT_TRUE(
+      decodesAs("TransferCompleteResponse", soap::Body(soap::TransferCompleteResponse{}).index()));
   EXPECT_TRUE(decodesAs("AutonomousDUStateChangeCompleteResponse",
                         soap::Body(soap::AutonomousDUStateChangeCompleteResponse{}).index()));
   EXPECT_FALSE(decodesAs("GetRPCMethodz", soap::Body(soap::GetRPCMethods{}).index()));
@@ -131,7 +138,8 @@ TEST(RpcTableCodec, TheDecoderReadsEveryRowsElementsAsItsTypes) {
 
 // The schema file of a CWMP version, read whole.
 std::string schema(rpc::CwmpVersion v) {
-  std::ifstream in(cwmpd::test::bbfDir() + "/cwmp-1-" + std::to_string(static_cast<int>(v)) + ".xsd");
+  std::ifstream in(cwmpd::test::bbfDir() + "/cwmp-1-" + std::to_string(static_cast<int>(v)) +
+                   ".xsd");
   std::stringstream s;
   s << in.rdbuf();
   return s.str();

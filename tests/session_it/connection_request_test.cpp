@@ -84,7 +84,8 @@ TEST_F(ConnectionRequests, AFloodOf300In2sGetsAtMostThreeSessionsAndSome503s) {
   for (int volley = 0; volley < 20; ++volley) {
     std::this_thread::sleep_until(t0 + volley * 100ms);
     const Json answer = acs_->connectionRequest(url_, "cr-user", "cr-secret", 15);
-    for (const auto& [status, n] : answer.get_child("statuses")) statuses[status] += n.get_value<int>();
+    for (const auto& [status, n] : answer.get_child("statuses"))
+      statuses[status] += n.get_value<int>();
   }
   EXPECT_EQ(statuses["200"] + statuses["503"], 300) << "every request gets an answer";
   EXPECT_GT(statuses["503"], 0);

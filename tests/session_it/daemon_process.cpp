@@ -63,7 +63,8 @@ std::time_t DaemonProcess::clockNow() const {
   if (timeOrigin_ == 0) return std::chrono::system_clock::to_time_t(now);
   const auto origin = std::chrono::system_clock::from_time_t(timeOrigin_);
   return std::chrono::system_clock::to_time_t(
-      origin + std::chrono::duration_cast<std::chrono::system_clock::duration>((now - origin) / timeScale_));
+      origin +
+      std::chrono::duration_cast<std::chrono::system_clock::duration>((now - origin) / timeScale_));
 }
 
 void DaemonProcess::set(const std::string& section, const std::string& key,

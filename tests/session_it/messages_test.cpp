@@ -29,8 +29,8 @@ std::vector<std::string> postBodies(TestAcs& acs) {
 }
 
 int countMethod(const std::vector<std::string>& bodies, const std::string& method) {
-  return static_cast<int>(
-      std::count_if(bodies.begin(), bodies.end(), [&](const std::string& b) { return bodyMethod(b) == method; }));
+  return static_cast<int>(std::count_if(
+      bodies.begin(), bodies.end(), [&](const std::string& b) { return bodyMethod(b) == method; }));
 }
 
 class Messages : public DaemonIt {};
@@ -68,17 +68,20 @@ TEST_F(Messages, AForcedInformGetterThatFailsCostsOnlyItsOwnParameter) {
   EXPECT_FALSE(parameterValue(inform, "Device.X_00005E_Forced.Faulting"));
   EXPECT_FALSE(parameterValue(inform, "Device.X_00005E_Forced.Throwing"));
   // TR-069 Table 7: the forced parameters of every Inform are all there.
-  for (const char* name : {"Device.DeviceInfo.HardwareVersion", "Device.DeviceInfo.SoftwareVersion",
-                           "Device.DeviceInfo.ProvisioningCode", "Device.ManagementServer.ParameterKey",
-                           "Device.ManagementServer.ConnectionRequestURL"}) {
+  for (const char* name :
+       {"Device.DeviceInfo.HardwareVersion", "Device.DeviceInfo.SoftwareVersion",
+        "Device.DeviceInfo.ProvisioningCode", "Device.ManagementServer.ParameterKey",
+        "Device.ManagementServer.ConnectionRequestURL"}) {
     EXPECT_TRUE(parameterValue(inform, name)) << name << " missing from\n" << inform;
   }
   EXPECT_EQ(parameterValue(inform, "Device.DeviceInfo.SoftwareVersion"), "0.1.0");
   // Each failure is logged under the plugin's name.
   const std::string log = daemon_->log();
   EXPECT_NE(log.find("plugin throwing_forced"), std::string::npos);
-  EXPECT_NE(log.find("Device.X_00005E_Forced.Faulting could not be read"), std::string::npos) << log;
-  EXPECT_NE(log.find("Device.X_00005E_Forced.Throwing could not be read"), std::string::npos) << log;
+  EXPECT_NE(log.find("Device.X_00005E_Forced.Faulting could not be read"), std::string::npos)
+      << log;
+  EXPECT_NE(log.find("Device.X_00005E_Forced.Throwing could not be read"), std::string::npos)
+      << log;
 }
 
 // ---- item 7: a blank answer ends the ACS's turn ------------------------------------------
@@ -93,7 +96,9 @@ TEST_F(Messages, AnHttp200WithOnlyWhitespaceEndsTheSessionLikeA204) {
 }
 
 TEST_F(Messages, AnEnvelopeWithAnEmptyBodyEndsTheSessionLikeA204) {
-  const std::string empty = std::string(kEnvelopeStart) + "<soap-env:Header/><soap-env:Body>\n</soap-env:Body></soap-env:Envelope>";
+  const std::string empty =
+      std::string(kEnvelopeStart) +
+      "<soap-env:Header/><soap-env:Body>\n</soap-env:Body></soap-env:Envelope>";
   acs_->addResponses(R"([{"match": "", "status": 200, "body": )" + jsonQuote(empty) + "}]");
   daemon_->start();
   ASSERT_TRUE(daemon_->waitForLog("session 1 ended", 10s));
@@ -108,33 +113,36 @@ TEST_F(Messages, AnUnknownMustUnderstandHeaderGetsAMustUnderstandFaultAndIsNotPr
   // An unknown header entry marked mustUnderstand="1" on a SetParameterValues: SOAP 1.1
   // section 4.2.3 says the message is not processed, and the answer is a MustUnderstand
   // fault.
-  acs_->addRpc(std::string(kEnvelopeStart) +
-               R"(<soap-env:Header><cwmp:ID soap-env:mustUnderstand="1">mu-1</cwmp:ID>)"
-               R"(<x:Transaction xmlns:x="urn:example:tx" soap-env:mustUnderstand="1">5</x:Transaction>)"
-               R"(</soap-env:Header><soap-env:Body><cwmp:SetParameterValues>)"
-               R"(<ParameterList soap-enc:arrayType="cwmp:ParameterValueStruct[1]"><ParameterValueStruct>)"
-               R"(<Name>Device.ManagementServer.PeriodicInformInterval</Name><Value xsi:type="xsd:unsignedInt">4321</Value>)"
-               R"(</ParameterValueStruct></ParameterList><ParameterKey>mu</ParameterKey></cwmp:SetParameterValues>)"
-               R"(</soap-env:Body></soap-env:Envelope>)");
+  acs_->addRpc(
+      std::string(kEnvelopeStart) +
+      R"(<soap-env:Header><cwmp:ID soap-env:mustUnderstand="1">mu-1</cwmp:ID>)"
+      R"(<x:Transaction xmlns:x="urn:example:tx" soap-env:mustUnderstand="1">5</x:Transaction>)"
+      R"(</soap-env:Header><soap-env:Body><cwmp:SetParameterValues>)"
+      R"(<ParameterList soap-enc:arrayType="cwmp:ParameterValueStruct[1]"><ParameterValueStruct>)"
+      R"(<Name>Device.ManagementServer.PeriodicInformInterval</Name><Value xsi:type="xsd:unsignedInt">4321</Value>)"
+      R"(</ParameterValueStruct></ParameterList><ParameterKey>mu</ParameterKey></cwmp:SetParameterValues>)"
+      R"(</soap-env:Body></soap-env:Envelope>)");
   // Known CWMP headers with mustUnderstand="1" are understood: this one is processed.
-  acs_->addRpc(std::string(kEnvelopeStart) +
-               R"(<soap-env:Header><cwmp:ID soap-env:mustUnderstand="1">mu-2</cwmp:ID>)"
-               R"(<cwmp:HoldRequests soap-env:mustUnderstand="1">0</cwmp:HoldRequests>)"
-               R"(</soap-env:Header><soap-env:Body><cwmp:GetParameterValues>)"
-               R"(<ParameterNames soap-enc:arrayType="xsd:string[1]"><string>Device.ManagementServer.PeriodicInformInterval</string>)"
-               R"(</ParameterNames></cwmp:GetParameterValues></soap-env:Body></soap-env:Envelope>)");
+  acs_->addRpc(
+      std::string(kEnvelopeStart) +
+      R"(<soap-env:Header><cwmp:ID soap-env:mustUnderstand="1">mu-2</cwmp:ID>)"
+      R"(<cwmp:HoldRequests soap-env:mustUnderstand="1">0</cwmp:HoldRequests>)"
+      R"(</soap-env:Header><soap-env:Body><cwmp:GetParameterValues>)"
+      R"(<ParameterNames soap-enc:arrayType="xsd:string[1]"><string>Device.ManagementServer.PeriodicInformInterval</string>)"
+      R"(</ParameterNames></cwmp:GetParameterValues></soap-env:Body></soap-env:Envelope>)");
   daemon_->start();
   ASSERT_TRUE(waitSessions(1));
   const auto results = acs_->results();
   ASSERT_EQ(results.size(), 2u);
   EXPECT_EQ(results[0].get<std::string>("method"), "Fault");
   const std::string fault = results[0].get<std::string>("body");
-  EXPECT_NE(fault.find("<faultcode>SOAP-ENV:MustUnderstand</faultcode>"), std::string::npos) << fault;
+  EXPECT_NE(fault.find("<faultcode>SOAP-ENV:MustUnderstand</faultcode>"), std::string::npos)
+      << fault;
   EXPECT_NE(fault.find("Transaction"), std::string::npos) << fault;
   EXPECT_NE(fault.find("mu-1"), std::string::npos) << "the fault echoes the request's cwmp:ID";
   EXPECT_EQ(results[1].get<std::string>("method"), "GetParameterValuesResponse");
-  const auto interval =
-      parameterValue(results[1].get<std::string>("body"), "Device.ManagementServer.PeriodicInformInterval");
+  const auto interval = parameterValue(results[1].get<std::string>("body"),
+                                       "Device.ManagementServer.PeriodicInformInterval");
   ASSERT_TRUE(interval);
   EXPECT_NE(*interval, "4321") << "the SetParameterValues with the unknown header was applied";
 }

@@ -86,7 +86,8 @@ TEST_F(Session, InformCarriesDeviceIdAndForcedInformParameters) {
   EXPECT_EQ(*crUrl, daemon_->connectionRequestUrl());
   EXPECT_EQ(retryCount(inform), 0);
   // The WAN address (eth0 of the sim box) travels with every Inform.
-  EXPECT_EQ(parameterValue(inform, "Device.IP.Interface.1.IPv4Address.1.IPAddress"), "198.51.100.23");
+  EXPECT_EQ(parameterValue(inform, "Device.IP.Interface.1.IPv4Address.1.IPAddress"),
+            "198.51.100.23");
 }
 
 TEST_F(Session, PeriodicInformsFollowTheScaledInterval) {
@@ -284,11 +285,13 @@ TEST_F(Session, FailedSessionsAreRetriedWithTheSpecBackOffAndRetryCount) {
 }
 
 // Waits until the ACS received at least `count` Inform POSTs.
-::testing::AssertionResult waitInforms(TestAcs& acs, std::size_t count, std::chrono::seconds timeout) {
+::testing::AssertionResult waitInforms(TestAcs& acs, std::size_t count,
+                                       std::chrono::seconds timeout) {
   const auto end = std::chrono::steady_clock::now() + timeout;
   while (requestsWithMethod(acs, "Inform").size() < count) {
     if (std::chrono::steady_clock::now() > end)
-      return ::testing::AssertionFailure() << "only " << requestsWithMethod(acs, "Inform").size() << " Informs";
+      return ::testing::AssertionFailure()
+             << "only " << requestsWithMethod(acs, "Inform").size() << " Informs";
     std::this_thread::sleep_for(20ms);
   }
   return ::testing::AssertionSuccess();
@@ -311,7 +314,8 @@ TEST_F(Session, RetryCountAndBackOffStartFromZeroAfterARestart) {
   auto posts = requestsWithMethod(*acs_, "Inform");
   ASSERT_EQ(posts.size(), 6u);
   for (int i = 0; i < 4; ++i) EXPECT_EQ(retryCount(posts[i].get<std::string>("body")), i);
-  EXPECT_EQ(retryCount(posts[4].get<std::string>("body")), 0) << "the first Inform after the restart";
+  EXPECT_EQ(retryCount(posts[4].get<std::string>("body")), 0)
+      << "the first Inform after the restart";
   EXPECT_EQ(retryCount(posts[5].get<std::string>("body")), 1);
   const double gap = posts[5].get<double>("time") - posts[4].get<double>("time");
   EXPECT_GE(gap, 5 * scale - 0.02);
@@ -333,8 +337,9 @@ TEST_F(Session, A503WithRetryAfterIsNotRetriedBeforeTheTimeTheAcsAskedFor) {
   gmtime_r(&later, &tm);
   char date[64];
   std::strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  acs_->addResponses(std::string(R"([{"match": "Inform", "status": 503, "headers": {"Retry-After": ")") + date +
-                     R"("}}])");
+  acs_->addResponses(
+      std::string(R"([{"match": "Inform", "status": 503, "headers": {"Retry-After": ")") + date +
+      R"("}}])");
   ASSERT_TRUE(waitSessions(1, 30s));
   auto posts = requestsWithMethod(*acs_, "Inform");
   ASSERT_EQ(posts.size(), 3u);
@@ -418,11 +423,13 @@ TEST_F(Session, MRebootIsAnnouncedOnlyAfterTheRebootNotInTheRetryOfAFailedSessio
     for (const auto& inform : informs(*acs_)) sent.push_back(informEvents(inform));
     return !sent.empty() && hasEvent(sent.back(), "M Reboot", "rb-late");
   };
-  while (!rebootAnnounced() && std::chrono::steady_clock::now() < end) std::this_thread::sleep_for(50ms);
+  while (!rebootAnnounced() && std::chrono::steady_clock::now() < end)
+    std::this_thread::sleep_for(50ms);
   ASSERT_TRUE(rebootAnnounced());
   ASSERT_GE(sent.size(), 3u) << "the Reboot's session, the next one, the one after the reboot";
   for (std::size_t i = 0; i + 1 < sent.size(); ++i)
-    EXPECT_FALSE(hasEvent(sent[i], "M Reboot", "rb-late")) << "Inform " << i << " came before the reboot";
+    EXPECT_FALSE(hasEvent(sent[i], "M Reboot", "rb-late"))
+        << "Inform " << i << " came before the reboot";
   EXPECT_TRUE(hasEvent(sent.back(), "1 BOOT"));
   EXPECT_TRUE(daemon_->waitForLog("restarting (simulated reboot)", 1s));
 }
@@ -544,8 +551,9 @@ TEST_F(Session, AnAcsUrlChangedByTheAcsGetsABootstrapInANewSession) {
 TEST_F(Session, ABootstrapToANewAcsCancelsTheOldAcsScheduledInformsAndTransfers) {
   daemon_->setTimeScale(0.02);
   TestAcs second;
-  acs_->addRpc("<cwmp:ScheduleInform><DelaySeconds>100</DelaySeconds><CommandKey>old-si</CommandKey>"
-               "</cwmp:ScheduleInform>");
+  acs_->addRpc(
+      "<cwmp:ScheduleInform><DelaySeconds>100</DelaySeconds><CommandKey>old-si</CommandKey>"
+      "</cwmp:ScheduleInform>");
   acs_->addRpc(
       "<cwmp:Download><CommandKey>old-dl</CommandKey><FileType>2 Web Content</FileType>"
       "<URL>http://127.0.0.1:1/page.html</URL><Username></Username><Password></Password>"
@@ -559,8 +567,9 @@ TEST_F(Session, ABootstrapToANewAcsCancelsTheOldAcsScheduledInformsAndTransfers)
       "</Value></ParameterValueStruct></ParameterList>"
       "<ParameterKey>move</ParameterKey></cwmp:SetParameterValues>");
   second.addRpc("<cwmp:GetAllQueuedTransfers></cwmp:GetAllQueuedTransfers>");
-  second.addRpc("<cwmp:ScheduleInform><DelaySeconds>250</DelaySeconds><CommandKey>new-si</CommandKey>"
-                "</cwmp:ScheduleInform>");
+  second.addRpc(
+      "<cwmp:ScheduleInform><DelaySeconds>250</DelaySeconds><CommandKey>new-si</CommandKey>"
+      "</cwmp:ScheduleInform>");
   daemon_->start();
   ASSERT_TRUE(waitSessions(1));
   ASSERT_EQ(acs_->results().size(), 3u);
@@ -590,7 +599,8 @@ TEST_F(Session, ABootstrapToANewAcsCancelsTheOldAcsScheduledInformsAndTransfers)
     }
     EXPECT_FALSE(has(eventCodes(inform), "7 TRANSFER COMPLETE")) << inform;
   }
-  for (const auto& r : requestsWithMethod(second, "TransferComplete")) ADD_FAILURE() << r.get<std::string>("body");
+  for (const auto& r : requestsWithMethod(second, "TransferComplete"))
+    ADD_FAILURE() << r.get<std::string>("body");
   EXPECT_TRUE(everyMessageValid(second));
 }
 
@@ -667,7 +677,8 @@ TEST_F(Session, VerifyPeerFalseIsAllowedWithAWarningInTheLog) {
   daemon_->set("acs", "verify_peer", "false");
   daemon_->start();
   ASSERT_TRUE(waitSessions(1));
-  EXPECT_TRUE(daemon_->waitForLog("[acs] verify_peer = false: the certificates", 5s)) << daemon_->log();
+  EXPECT_TRUE(daemon_->waitForLog("[acs] verify_peer = false: the certificates", 5s))
+      << daemon_->log();
 }
 
 TEST_F(Session, AnAgentThatLoadsNoPluginRefusesToRun) {
@@ -683,7 +694,8 @@ TEST_F(Session, AnAgentWithoutItsPluginDirectoryRefusesToRunWithABadConfigExit) 
   daemon_->set("plugins", "dir", dir_ + "/no-such-plugins");
   daemon_->start();
   EXPECT_EQ(daemon_->waitExit(20s), std::optional<int>(2));
-  EXPECT_NE(daemon_->log().find("[plugins] dir: plugin directory"), std::string::npos) << daemon_->log();
+  EXPECT_NE(daemon_->log().find("[plugins] dir: plugin directory"), std::string::npos)
+      << daemon_->log();
 }
 
 }  // namespace

@@ -21,7 +21,8 @@ TEST(RetryAfter, HttpDatesInAllThreeFormsAreSecondsFromNow) {
   EXPECT_EQ(retryAfterSeconds("Sun, 06 Dec 2026 04:01:30 GMT", kNow), 90.0);
   EXPECT_EQ(retryAfterSeconds("Sunday, 06-Dec-26 04:01:30 GMT", kNow), 90.0);
   EXPECT_EQ(retryAfterSeconds("Sun Dec  6 04:01:30 2026", kNow), 90.0);
-  EXPECT_EQ(retryAfterSeconds("Sat, 05 Dec 2026 04:00:00 GMT", kNow), 0.0) << "a date in the past: at once";
+  EXPECT_EQ(retryAfterSeconds("Sat, 05 Dec 2026 04:00:00 GMT", kNow), 0.0)
+      << "a date in the past: at once";
 }
 
 TEST(RetryAfter, HostileOrBrokenValuesAreBoundedOrIgnored) {

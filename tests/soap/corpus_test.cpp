@@ -18,13 +18,13 @@ fs::path corpusDir() {
   return fs::path(env != nullptr && *env != '\0' ? env : CWMPD_DEFAULT_CORPUS_DIR) / "genieacs";
 }
 
-#define REQUIRE_CORPUS()                                                                 \
-  do {                                                                                   \
-    if (!fs::exists(corpusDir())) {                                                      \
-      std::fprintf(stderr, "*** SKIPPED: GenieACS corpus not found at %s ***\n",        \
-                   corpusDir().c_str());                                                 \
-      GTEST_SKIP() << "GenieACS corpus not found (set CWMPD_CORPUS_DIR)";                \
-    }                                                                                    \
+#define REQUIRE_CORPUS()                                                         \
+  do {                                                                           \
+    if (!fs::exists(corpusDir())) {                                              \
+      std::fprintf(stderr, "*** SKIPPED: GenieACS corpus not found at %s ***\n", \
+                   corpusDir().c_str());                                         \
+      GTEST_SKIP() << "GenieACS corpus not found (set CWMPD_CORPUS_DIR)";        \
+    }                                                                            \
   } while (false)
 
 Envelope load(const std::string& file) {
@@ -68,12 +68,14 @@ TEST(GenieAcsCorpus, EveryFileDecodesWithoutError) {
 TEST(GenieAcsCorpus, AddObjectAndDeleteObjectKeepTheObjectNameAndEmptyKey) {
   REQUIRE_CORPUS();
   const auto add = body<AddObject>("acs-AddObject.xml", "1a212a35f810001");
-  EXPECT_EQ(add.objectName,
-            "InternetGatewayDevice.WANDevice.1.WANConnectionDevice.1.WANIPConnection.1.PortMapping.");
+  EXPECT_EQ(
+      add.objectName,
+      "InternetGatewayDevice.WANDevice.1.WANConnectionDevice.1.WANIPConnection.1.PortMapping.");
   EXPECT_EQ(add.parameterKey, "");
   const auto del = body<DeleteObject>("acs-DeleteObject.xml", "1a212a376040000");
-  EXPECT_EQ(del.objectName,
-            "InternetGatewayDevice.WANDevice.1.WANConnectionDevice.1.WANIPConnection.1.PortMapping.1.");
+  EXPECT_EQ(
+      del.objectName,
+      "InternetGatewayDevice.WANDevice.1.WANConnectionDevice.1.WANIPConnection.1.PortMapping.1.");
   EXPECT_EQ(del.parameterKey, "");
 }
 
@@ -84,9 +86,9 @@ TEST(GenieAcsCorpus, DownloadsCarryEveryArgument) {
                            "http://127.0.0.1:7567/corpus%20config.xml", "", "", 24,
                            "startup&config.xml", 0, "", ""}));
   const auto fw = body<Download>("acs-Download-firmware.xml", "1a212a3b32d0000");
-  EXPECT_EQ(fw, (Download{"1a212a3b32d0000", "1 Firmware Upgrade Image",
-                          "http://127.0.0.1:7567/fw-corpus.bin", "", "", 0, "fw-corpus.bin", 0, "",
-                          ""}));
+  EXPECT_EQ(
+      fw, (Download{"1a212a3b32d0000", "1 Firmware Upgrade Image",
+                    "http://127.0.0.1:7567/fw-corpus.bin", "", "", 0, "fw-corpus.bin", 0, "", ""}));
 }
 
 TEST(GenieAcsCorpus, FactoryResetAndRebootDecode) {
@@ -114,10 +116,10 @@ TEST(GenieAcsCorpus, TheNonNamespaceWellFormedBodyFaultIsRecognisedAsAcsFault800
 TEST(GenieAcsCorpus, GetParameterAttributesListsTheThreeNames) {
   REQUIRE_CORPUS();
   const auto m = body<GetParameterAttributes>("acs-GetParameterAttributes.xml", "1a212a46de00000");
-  EXPECT_EQ(m.parameterNames,
-            (std::vector<std::string>{"InternetGatewayDevice.ManagementServer.PeriodicInformInterval",
-                                      "InternetGatewayDevice.DeviceInfo.SoftwareVersion",
-                                      "InternetGatewayDevice.LANDevice.1.WLANConfiguration.1.SSID"}));
+  EXPECT_EQ(m.parameterNames, (std::vector<std::string>{
+                                  "InternetGatewayDevice.ManagementServer.PeriodicInformInterval",
+                                  "InternetGatewayDevice.DeviceInfo.SoftwareVersion",
+                                  "InternetGatewayDevice.LANDevice.1.WLANConfiguration.1.SSID"}));
 }
 
 TEST(GenieAcsCorpus, GetParameterNamesAcceptsNumericNextLevelAndAnEmptyPath) {
@@ -135,9 +137,10 @@ TEST(GenieAcsCorpus, GetParameterNamesAcceptsNumericNextLevelAndAnEmptyPath) {
 
 TEST(GenieAcsCorpus, GetParameterValuesKeepsEveryNameInOrder) {
   REQUIRE_CORPUS();
-  EXPECT_EQ(body<GetParameterValues>("acs-GetParameterValues-1.xml", "1a212a2194b0006").parameterNames,
-            (std::vector<std::string>{
-                "InternetGatewayDevice.WANDevice.1.WANConnectionDevice.1.WANIPConnection.1.MACAddress"}));
+  EXPECT_EQ(
+      body<GetParameterValues>("acs-GetParameterValues-1.xml", "1a212a2194b0006").parameterNames,
+      (std::vector<std::string>{
+          "InternetGatewayDevice.WANDevice.1.WANConnectionDevice.1.WANIPConnection.1.MACAddress"}));
   const auto m18 = body<GetParameterValues>("acs-GetParameterValues-18.xml", "1a212a2194b0013");
   ASSERT_EQ(m18.parameterNames.size(), 18u);
   EXPECT_EQ(m18.parameterNames.front(), "InternetGatewayDevice.LANDevice.1.Hosts.Host.1.HostName");
@@ -164,7 +167,10 @@ TEST(GenieAcsCorpus, SetParameterAttributesAcceptsAnEmptyNotificationWhenUnchang
   REQUIRE_CORPUS();
   const auto m = body<SetParameterAttributes>("acs-SetParameterAttributes.xml", "1a212a46de00001");
   const std::vector<SetParameterAttributesStruct> expected = {
-      {"InternetGatewayDevice.LANDevice.1.WLANConfiguration.1.SSID", false, 0, true,
+      {"InternetGatewayDevice.LANDevice.1.WLANConfiguration.1.SSID",
+       false,
+       0,
+       true,
        {"Subscriber", "X_CORPUS_Other"}},
       {"InternetGatewayDevice.ManagementServer.PeriodicInformInterval", true, 2, false, {}},
       {"InternetGatewayDevice.DeviceInfo.SoftwareVersion", true, 1, true, {"Subscriber"}}};
@@ -176,44 +182,43 @@ using Pvs = std::vector<ParameterValueStruct>;
 TEST(GenieAcsCorpus, SetParameterValuesKeepValuesTypesAndOrder) {
   REQUIRE_CORPUS();
   const std::string igd = "InternetGatewayDevice.";
-  EXPECT_EQ(body<SetParameterValues>("acs-SetParameterValues-boolean-numeric-dateTime-nomillis.xml",
-                                     "1a212a6ab800000"),
-            (SetParameterValues{
-                Pvs{{igd + "LANDevice.1.WLANConfiguration.1.Enable", "1", "xsd:boolean"},
-                    {igd + "ManagementServer.PeriodicInformTime", "2026-03-04T05:06:07Z",
-                     "xsd:dateTime"},
-                    {igd + "ManagementServer.X_HUAWEI_SSLCertEnable", "0", "xsd:boolean"}},
-                ""}));
-  EXPECT_EQ(body<SetParameterValues>("acs-SetParameterValues-boolean.xml", "1a212a3092a0001"),
-            (SetParameterValues{
-                Pvs{{igd + "ManagementServer.X_HUAWEI_SSLCertEnable", "true", "xsd:boolean"}}, ""}));
+  EXPECT_EQ(
+      body<SetParameterValues>("acs-SetParameterValues-boolean-numeric-dateTime-nomillis.xml",
+                               "1a212a6ab800000"),
+      (SetParameterValues{
+          Pvs{{igd + "LANDevice.1.WLANConfiguration.1.Enable", "1", "xsd:boolean"},
+              {igd + "ManagementServer.PeriodicInformTime", "2026-03-04T05:06:07Z", "xsd:dateTime"},
+              {igd + "ManagementServer.X_HUAWEI_SSLCertEnable", "0", "xsd:boolean"}},
+          ""}));
+  EXPECT_EQ(
+      body<SetParameterValues>("acs-SetParameterValues-boolean.xml", "1a212a3092a0001"),
+      (SetParameterValues{
+          Pvs{{igd + "ManagementServer.X_HUAWEI_SSLCertEnable", "true", "xsd:boolean"}}, ""}));
   EXPECT_EQ(body<SetParameterValues>("acs-SetParameterValues-dateTime.xml", "1a212a332af0000"),
             (SetParameterValues{Pvs{{igd + "ManagementServer.PeriodicInformTime",
                                      "2026-01-02T03:04:05.000Z", "xsd:dateTime"}},
                                 ""}));
-  EXPECT_EQ(body<SetParameterValues>("acs-SetParameterValues-inform-provision.xml",
-                                     "1a212a2194b0017"),
-            (SetParameterValues{
-                Pvs{{igd + "ManagementServer.ConnectionRequestUsername", "202BC1-BM632w-004242",
-                     "xsd:string"},
-                    {igd + "ManagementServer.ConnectionRequestPassword", "2fh6g79ncks",
-                     "xsd:string"},
-                    {igd + "ManagementServer.PeriodicInformTime", "1970-01-01T18:13:22.857Z",
-                     "xsd:dateTime"}},
-                ""}));
-  EXPECT_EQ(body<SetParameterValues>("acs-SetParameterValues-int.xml", "1a212a328770002"),
-            (SetParameterValues{
-                Pvs{{igd + "DeviceInfo.X_HUAWEI_ServiceManage.TelnetPort", "2323", "xsd:int"}},
-                ""}));
   EXPECT_EQ(
-      body<SetParameterValues>("acs-SetParameterValues-multi.xml", "1a212a347220003"),
+      body<SetParameterValues>("acs-SetParameterValues-inform-provision.xml", "1a212a2194b0017"),
       (SetParameterValues{
-          Pvs{{igd + "LANDevice.1.WLANConfiguration.1.Channel", "11", "xsd:int"},
-              {igd + "LANDevice.1.WLANConfiguration.1.Enable", "false", "xsd:boolean"},
-              {igd + "LANDevice.1.WLANConfiguration.1.SSID", "corpus-multi", "xsd:string"},
-              {igd + "ManagementServer.PeriodicInformEnable", "false", "xsd:boolean"},
-              {igd + "ManagementServerConfig.UpdateFlag", "7", "xsd:unsignedInt"}},
+          Pvs{{igd + "ManagementServer.ConnectionRequestUsername", "202BC1-BM632w-004242",
+               "xsd:string"},
+              {igd + "ManagementServer.ConnectionRequestPassword", "2fh6g79ncks", "xsd:string"},
+              {igd + "ManagementServer.PeriodicInformTime", "1970-01-01T18:13:22.857Z",
+               "xsd:dateTime"}},
           ""}));
+  EXPECT_EQ(
+      body<SetParameterValues>("acs-SetParameterValues-int.xml", "1a212a328770002"),
+      (SetParameterValues{
+          Pvs{{igd + "DeviceInfo.X_HUAWEI_ServiceManage.TelnetPort", "2323", "xsd:int"}}, ""}));
+  EXPECT_EQ(body<SetParameterValues>("acs-SetParameterValues-multi.xml", "1a212a347220003"),
+            (SetParameterValues{
+                Pvs{{igd + "LANDevice.1.WLANConfiguration.1.Channel", "11", "xsd:int"},
+                    {igd + "LANDevice.1.WLANConfiguration.1.Enable", "false", "xsd:boolean"},
+                    {igd + "LANDevice.1.WLANConfiguration.1.SSID", "corpus-multi", "xsd:string"},
+                    {igd + "ManagementServer.PeriodicInformEnable", "false", "xsd:boolean"},
+                    {igd + "ManagementServerConfig.UpdateFlag", "7", "xsd:unsignedInt"}},
+                ""}));
   EXPECT_EQ(body<SetParameterValues>("acs-SetParameterValues-string-empty.xml", "1a212a33ce80000"),
             (SetParameterValues{
                 Pvs{{igd + "LANDevice.1.WLANConfiguration.1.SSID", "", "xsd:string"}}, ""}));
@@ -222,10 +227,10 @@ TEST(GenieAcsCorpus, SetParameterValuesKeepValuesTypesAndOrder) {
       (SetParameterValues{Pvs{{igd + "LANDevice.1.WLANConfiguration.1.SSID",
                                "Corpus SSID <&>\"' \xC3\xA9", "xsd:string"}},
                           ""}));
-  EXPECT_EQ(body<SetParameterValues>("acs-SetParameterValues-unsignedInt.xml", "1a212a2fef80000"),
-            (SetParameterValues{Pvs{{igd + "ManagementServer.PeriodicInformInterval", "3600",
-                                     "xsd:unsignedInt"}},
-                                ""}));
+  EXPECT_EQ(
+      body<SetParameterValues>("acs-SetParameterValues-unsignedInt.xml", "1a212a2fef80000"),
+      (SetParameterValues{
+          Pvs{{igd + "ManagementServer.PeriodicInformInterval", "3600", "xsd:unsignedInt"}}, ""}));
 }
 
 TEST(GenieAcsCorpus, SetParameterValuesInTheCwmp13NamespaceDecodes) {

@@ -23,15 +23,20 @@ TEST(Escaping, EscapesMarkupCharacters) {
 }
 
 TEST(Escaping, KeepsValidUtf8AndReplacesInvalidBytes) {
-  EXPECT_EQ(escaped("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"), "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80");
+  EXPECT_EQ(escaped("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"),
+            "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80");
   EXPECT_EQ(escaped("bad\xFFz"), "bad\xEF\xBF\xBDz");
-  EXPECT_EQ(escaped("\xC3"), "\xEF\xBF\xBD");                    // truncated sequence
+  EXPECT_EQ(escaped("\xC3"), "\xEF\xBF\xBD");                                  // truncated sequence
   EXPECT_EQ(escaped("\xE0\x80\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // overlong '/'
   EXPECT_EQ(escaped("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // surrogate
 }
 
 TEST(Escaping, DropsControlCharactersXmlCannotCarry) {
-  EXPECT_EQ(escaped(std::string("a\x01" "b\x1f" "c\0d", 7)), "abcd");
+  EXPECT_EQ(escaped(std::string("a\x01"
+                                "b\x1f"
+                                "c\0d",
+                                7)),
+            "abcd");
 }
 
 TEST(Encoder, WritesArrayTypesWithTheRealCounts) {
@@ -56,7 +61,8 @@ TEST(Encoder, EchoesTheIdWithMustUnderstandAndUsesTheRequestedNamespace) {
   e.header.id = "a&b";
   e.body = RebootResponse{};
   const std::string xml = encode(e);
-  EXPECT_NE(xml.find("<cwmp:ID SOAP-ENV:mustUnderstand=\"1\">a&amp;b</cwmp:ID>"), std::string::npos);
+  EXPECT_NE(xml.find("<cwmp:ID SOAP-ENV:mustUnderstand=\"1\">a&amp;b</cwmp:ID>"),
+            std::string::npos);
   EXPECT_NE(xml.find("xmlns:cwmp=\"urn:dslforum-org:cwmp-1-2\""), std::string::npos);
   EXPECT_EQ(xml.rfind("<?xml version=\"1.0\" encoding=\"UTF-8\"?>", 0), 0u);
   CWMPD_REQUIRE_BBF_SCHEMAS();
@@ -75,10 +81,14 @@ TEST(Encoder, OmitsTheHeaderWhenThereIsNothingToSay) {
 TEST(Encoder, WritesEveryXsdTypeNameOfTheSdkAsASchemaValidValue) {
   using sdk::ParamType;
   const std::vector<std::pair<ParamType, std::string>> values = {
-      {ParamType::String, "x"},          {ParamType::Int, "-1"},
-      {ParamType::UnsignedInt, "4294967295"}, {ParamType::Long, "-9223372036854775808"},
-      {ParamType::UnsignedLong, "18446744073709551615"}, {ParamType::Boolean, "1"},
-      {ParamType::DateTime, "0001-01-01T00:00:00Z"}, {ParamType::Base64, "AAEC"},
+      {ParamType::String, "x"},
+      {ParamType::Int, "-1"},
+      {ParamType::UnsignedInt, "4294967295"},
+      {ParamType::Long, "-9223372036854775808"},
+      {ParamType::UnsignedLong, "18446744073709551615"},
+      {ParamType::Boolean, "1"},
+      {ParamType::DateTime, "0001-01-01T00:00:00Z"},
+      {ParamType::Base64, "AAEC"},
       {ParamType::HexBinary, "00ff"}};
   GetParameterValuesResponse r;
   for (const auto& [type, value] : values) {
@@ -148,7 +158,8 @@ TEST(Encoder, APreEncodedParameterListGivesTheSameMessage) {
   EXPECT_EQ(encode(envelopeOf(mixed)), expected);
   const DecodeResult d = decode(expected);
   ASSERT_TRUE(d.ok()) << d.error().message;
-  EXPECT_EQ(std::get<GetParameterValuesResponse>(d.envelope().body).parameterList, structs.parameterList);
+  EXPECT_EQ(std::get<GetParameterValuesResponse>(d.envelope().body).parameterList,
+            structs.parameterList);
 
   GetParameterNamesResponse names;
   GetParameterNamesResponse namesPre;

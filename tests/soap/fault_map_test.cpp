@@ -10,9 +10,10 @@ namespace cwmpd::core::soap {
 namespace {
 
 TEST(FaultMap, UsesTheSpecsClientOrServerFaultcode) {
-  for (int code : {9003, 9005, 9006, 9007, 9008}) EXPECT_STREQ(soapFaultcode(code), "Client") << code;
-  for (int code : {9000, 9001, 9002, 9004, 9009, 9010, 9011, 9012, 9013, 9014, 9017, 9019, 9800,
-                   9899}) {
+  for (int code : {9003, 9005, 9006, 9007, 9008})
+    EXPECT_STREQ(soapFaultcode(code), "Client") << code;
+  for (int code :
+       {9000, 9001, 9002, 9004, 9009, 9010, 9011, 9012, 9013, 9014, 9017, 9019, 9800, 9899}) {
     EXPECT_STREQ(soapFaultcode(code), "Server") << code;
   }
 }

@@ -66,15 +66,19 @@ TEST(FaultTable, TheSoapEncoderWritesEachRowsFaultcodeAndString) {
   for (const auto& row : sdk::kFaults) {
     const Fault f = makeFault(row.code);
     EXPECT_EQ(f.code, row.code);
-    EXPECT_EQ(f.faultcode, row.soapFaultcode == sdk::SoapFaultcode::Client ? "Client" : "Server") << row.code;
+    EXPECT_EQ(f.faultcode, row.soapFaultcode == sdk::SoapFaultcode::Client ? "Client" : "Server")
+        << row.code;
     EXPECT_EQ(f.message, row.string) << row.code;
     // And a fault thrown with the code alone carries the same string to the ACS.
     EXPECT_EQ(toSoapFault(sdk::Fault(row.code)).message, row.string) << row.code;
     Envelope e;
     e.body = f;
     const std::string xml = encode(e);
-    EXPECT_NE(xml.find("<faultcode>" + std::string(f.faultcode) + "</faultcode>"), std::string::npos);
-    EXPECT_NE(xml.find("<FaultString>" + std::string(row.string) + "</FaultString>"), std::string::npos) << xml;
+    EXPECT_NE(xml.find("<faultcode>" + std::string(f.faultcode) + "</faultcode>"),
+              std::string::npos);
+    EXPECT_NE(xml.find("<FaultString>" + std::string(row.string) + "</FaultString>"),
+              std::string::npos)
+        << xml;
   }
 }
 

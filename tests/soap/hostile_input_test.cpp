@@ -78,7 +78,8 @@ TEST(HostileInput, Utf16DocumentsAreRefusedBeforeParsing) {
 }
 
 TEST(HostileInput, A64MegabyteBodyIsRefusedWithoutParsing) {
-  std::string big = wrap("<cwmp:GetParameterValues><ParameterNames soap-enc:arrayType=\"xsd:string[1]\"><string>");
+  std::string big = wrap(
+      "<cwmp:GetParameterValues><ParameterNames soap-enc:arrayType=\"xsd:string[1]\"><string>");
   big.append(64u * 1024 * 1024, 'A');
   big += "</string></ParameterNames></cwmp:GetParameterValues>" + kClose;
   expectError(big, Kind::Refused);
@@ -102,9 +103,9 @@ TEST(HostileInput, DepthLimitIsConfigurable) {
 TEST(HostileInput, AnArrayLongerThanTheLimitIsAnsweredWithResourcesExceeded) {
   std::string names;
   for (int i = 0; i < 11; ++i) names += "<string>Device.X." + std::to_string(i) + "</string>";
-  const std::string msg = wrap(
-      "<cwmp:GetParameterValues><ParameterNames soap-enc:arrayType=\"xsd:string[11]\">" + names +
-      "</ParameterNames></cwmp:GetParameterValues>");
+  const std::string msg =
+      wrap("<cwmp:GetParameterValues><ParameterNames soap-enc:arrayType=\"xsd:string[11]\">" +
+           names + "</ParameterNames></cwmp:GetParameterValues>");
   DecodeLimits small;
   small.maxArrayItems = 10;
   const DecodeError e = expectError(msg, Kind::ResourcesExceeded, small);
@@ -123,28 +124,28 @@ TEST(HostileInput, ASoap12EnvelopeIsInvalid) {
 }
 
 TEST(HostileInput, AMethodInAForeignNamespaceIsNotSupported) {
-  const DecodeError e = expectError(
-      wrap("<m:Reboot xmlns:m=\"urn:example:not-cwmp\"><CommandKey/></m:Reboot>"),
-      Kind::MethodNotSupported);
+  const DecodeError e =
+      expectError(wrap("<m:Reboot xmlns:m=\"urn:example:not-cwmp\"><CommandKey/></m:Reboot>"),
+                  Kind::MethodNotSupported);
   expectValidFaultAnswer(e, 9000);
   expectError(wrap("<Reboot><CommandKey/></Reboot>"), Kind::MethodNotSupported);
-  expectError(wrap("<cwmp:Reboot xmlns:cwmp=\"urn:dslforum-org:cwmp-1-9\"><CommandKey/></cwmp:Reboot>"),
-              Kind::MethodNotSupported);
+  expectError(
+      wrap("<cwmp:Reboot xmlns:cwmp=\"urn:dslforum-org:cwmp-1-9\"><CommandKey/></cwmp:Reboot>"),
+      Kind::MethodNotSupported);
 }
 
 TEST(HostileInput, AnUnknownMethodIsAnsweredWith9000EchoingTheId) {
-  const DecodeError e =
-      expectError(wrap("<cwmp:SelfDestruct><When>now</When></cwmp:SelfDestruct>"),
-                  Kind::MethodNotSupported);
+  const DecodeError e = expectError(wrap("<cwmp:SelfDestruct><When>now</When></cwmp:SelfDestruct>"),
+                                    Kind::MethodNotSupported);
   EXPECT_EQ(e.method, "SelfDestruct");
   EXPECT_EQ(e.id, std::optional<std::string>("hostile-1"));
   expectValidFaultAnswer(e, 9000);
 }
 
 TEST(HostileInput, AVendorMethodIsPassedThroughWithItsArguments) {
-  const DecodeResult r = decode(wrap(
-      "<cwmp:X_0000C0_Ping><Host>10.0.0.1</Host><Count>3</Count><Opts><A>x</A><B>y</B></Opts>"
-      "</cwmp:X_0000C0_Ping>"));
+  const DecodeResult r = decode(
+      wrap("<cwmp:X_0000C0_Ping><Host>10.0.0.1</Host><Count>3</Count><Opts><A>x</A><B>y</B></Opts>"
+           "</cwmp:X_0000C0_Ping>"));
   ASSERT_TRUE(r.ok()) << r.error().message;
   ASSERT_TRUE(std::holds_alternative<VendorMethod>(r.envelope().body));
   const auto& v = std::get<VendorMethod>(r.envelope().body);
@@ -251,7 +252,7 @@ TEST(HostileInput, TheDecoderIsReusableAfterEveryKindOfError) {
   Decoder d;
   const std::string good = wrap("<cwmp:Reboot><CommandKey>k</CommandKey></cwmp:Reboot>");
   for (const std::string& bad : {std::string("<a><b></a>"), std::string("<!DOCTYPE a><a/>"),
-                                wrap("<cwmp:Nope/>"), wrap("<cwmp:Reboot/>")}) {
+                                 wrap("<cwmp:Nope/>"), wrap("<cwmp:Reboot/>")}) {
     EXPECT_FALSE(d.decode(bad).ok());
     const DecodeResult r = d.decode(good);
     ASSERT_TRUE(r.ok()) << r.error().message;

@@ -117,15 +117,17 @@ TEST(SchemaValidator, RejectsAMessageThatBreaksTheCwmpSchema) {
   e.body = InformResponse{1};
   EXPECT_TRUE(cwmpd::test::isValidCwmp(encode(e), "InformResponse"));
   std::string noMustUnderstand = encode(e);
-  noMustUnderstand.replace(noMustUnderstand.find("<cwmp:UseCWMPVersion SOAP-ENV:mustUnderstand=\"1\">"),
-                           std::string_view("<cwmp:UseCWMPVersion SOAP-ENV:mustUnderstand=\"1\">").size(),
-                           "<cwmp:UseCWMPVersion>");
+  noMustUnderstand.replace(
+      noMustUnderstand.find("<cwmp:UseCWMPVersion SOAP-ENV:mustUnderstand=\"1\">"),
+      std::string_view("<cwmp:UseCWMPVersion SOAP-ENV:mustUnderstand=\"1\">").size(),
+      "<cwmp:UseCWMPVersion>");
   EXPECT_FALSE(cwmpd::test::sharedValidator().validate(noMustUnderstand, "InformResponse").valid);
   e.header.useCwmpVersion.reset();
   GetParameterValuesResponse bad;
   bad.parameterList = {{"Device.X", "maybe", "xsd:boolean"}};  // not a boolean
   e.body = bad;
-  EXPECT_FALSE(cwmpd::test::sharedValidator().validate(encode(e), "GetParameterValuesResponse").valid);
+  EXPECT_FALSE(
+      cwmpd::test::sharedValidator().validate(encode(e), "GetParameterValuesResponse").valid);
 }
 
 }  // namespace

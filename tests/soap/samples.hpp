@@ -35,14 +35,14 @@ inline std::vector<Sample> allSamples() {
   std::vector<Sample> s;
   s.push_back({"GetRPCMethods", GetRPCMethods{}});
   s.push_back({"SetParameterValues",
-               SetParameterValues{{{"Device.WiFi.SSID.1.SSID", "Caf\xC3\xA9 <&>\"' 5G", "xsd:string"},
-                                   {"Device.WiFi.SSID.1.Enable", "true", "xsd:boolean"},
-                                   {"Device.ManagementServer.PeriodicInformInterval", "3600",
-                                    "xsd:unsignedInt"},
-                                   {"Device.Time.LocalTimeZone", "", "xsd:string"},
-                                   {"Device.ManagementServer.PeriodicInformTime",
-                                    "2026-01-02T03:04:05.000Z", "xsd:dateTime"}},
-                                  "key&1"}});
+               SetParameterValues{
+                   {{"Device.WiFi.SSID.1.SSID", "Caf\xC3\xA9 <&>\"' 5G", "xsd:string"},
+                    {"Device.WiFi.SSID.1.Enable", "true", "xsd:boolean"},
+                    {"Device.ManagementServer.PeriodicInformInterval", "3600", "xsd:unsignedInt"},
+                    {"Device.Time.LocalTimeZone", "", "xsd:string"},
+                    {"Device.ManagementServer.PeriodicInformTime", "2026-01-02T03:04:05.000Z",
+                     "xsd:dateTime"}},
+                   "key&1"}});
   s.push_back({"GetParameterValues",
                GetParameterValues{{"Device.DeviceInfo.", "Device.ManagementServer.URL", ""}}});
   s.push_back({"GetParameterNames", GetParameterNames{"Device.WiFi.", true}});
@@ -55,49 +55,55 @@ inline std::vector<Sample> allSamples() {
   s.push_back({"DeleteObject", DeleteObject{"Device.NAT.PortMapping.3.", ""}});
   s.push_back({"Reboot", Reboot{"reboot-42"}});
   s.push_back({"FactoryReset", FactoryReset{}});
-  s.push_back({"Download", Download{"dl-1", "1 Firmware Upgrade Image",
-                                    "http://files.example.net/fw.bin?a=1&b=2", "user", "p<ss>",
-                                    123456, "fw.bin", 5, "http://ok.example.net/",
-                                    "http://ko.example.net/"}});
+  s.push_back(
+      {"Download", Download{"dl-1", "1 Firmware Upgrade Image",
+                            "http://files.example.net/fw.bin?a=1&b=2", "user", "p<ss>", 123456,
+                            "fw.bin", 5, "http://ok.example.net/", "http://ko.example.net/"}});
   s.push_back({"Upload", Upload{"ul-1", "1 Vendor Configuration File",
                                 "http://files.example.net/up", "", "", 0}});
   s.push_back({"ScheduleInform", ScheduleInform{600, "si-1"}});
   s.push_back({"ScheduleDownload",
-               ScheduleDownload{"sd-1", "1 Firmware Upgrade Image", "http://files.example.net/fw",
-                                "", "", 1000, "fw.bin",
+               ScheduleDownload{"sd-1",
+                                "1 Firmware Upgrade Image",
+                                "http://files.example.net/fw",
+                                "",
+                                "",
+                                1000,
+                                "fw.bin",
                                 {{0, 3600, "1 At Any Time", "", -1},
                                  {7200, 10800, "4 Confirmation Needed", "Upgrade tonight?", 2}}}});
   s.push_back({"CancelTransfer", CancelTransfer{"dl-1"}});
   s.push_back({"GetQueuedTransfers", GetQueuedTransfers{}});
   s.push_back({"GetAllQueuedTransfers", GetAllQueuedTransfers{}});
   s.push_back(
-      {"ChangeDUState",
-       ChangeDUState{{InstallOp{"http://files.example.net/app.ipk",
-                                "6ba7b810-9dad-11d1-80b4-00c04fd430c8", "u", "p",
-                                "Device.SoftwareModules.ExecEnv.1"},
-                      UpdateOp{"6ba7b810-9dad-11d1-80b4-00c04fd430c8", "2.0",
-                               "http://files.example.net/app2.ipk", "", ""},
-                      UninstallOp{"6ba7b810-9dad-11d1-80b4-00c04fd430c8", "2.0",
-                                  "Device.SoftwareModules.ExecEnv.1"}},
-                     "du-1"}});
-  s.push_back({"VendorMethod", VendorMethod{"X_0000C0_Ping", {{"Host", "10.0.0.1"}, {"Count", "3"}}}});
+      {"ChangeDUState", ChangeDUState{{InstallOp{"http://files.example.net/app.ipk",
+                                                 "6ba7b810-9dad-11d1-80b4-00c04fd430c8", "u", "p",
+                                                 "Device.SoftwareModules.ExecEnv.1"},
+                                       UpdateOp{"6ba7b810-9dad-11d1-80b4-00c04fd430c8", "2.0",
+                                                "http://files.example.net/app2.ipk", "", ""},
+                                       UninstallOp{"6ba7b810-9dad-11d1-80b4-00c04fd430c8", "2.0",
+                                                   "Device.SoftwareModules.ExecEnv.1"}},
+                                      "du-1"}});
+  s.push_back(
+      {"VendorMethod", VendorMethod{"X_0000C0_Ping", {{"Host", "10.0.0.1"}, {"Count", "3"}}}});
 
-  s.push_back({"GetRPCMethodsResponse",
-               GetRPCMethodsResponse{{"GetRPCMethods", "SetParameterValues", "GetParameterValues"}}});
+  s.push_back(
+      {"GetRPCMethodsResponse",
+       GetRPCMethodsResponse{{"GetRPCMethods", "SetParameterValues", "GetParameterValues"}}});
   s.push_back({"SetParameterValuesResponse", SetParameterValuesResponse{1}});
   s.push_back({"GetParameterValuesResponse",
-               GetParameterValuesResponse{{{"Device.DeviceInfo.UpTime", "4242", "xsd:unsignedInt"},
-                                           {"Device.DeviceInfo.Description", "a < b & c",
-                                            "xsd:string"},
-                                           {"Device.X_0000C0_Blob", "AAECAwQ=", "xsd:base64Binary"},
-                                           {"Device.X_0000C0_Neg", "-17", "xsd:int"},
-                                           {"Device.X_0000C0_Big", "18446744073709551615",
-                                            "xsd:unsignedLong"},
-                                           {"Device.X_0000C0_Hex", "0aff", "xsd:hexBinary"}},
-                                          {},
-                                          0}});
+               GetParameterValuesResponse{
+                   {{"Device.DeviceInfo.UpTime", "4242", "xsd:unsignedInt"},
+                    {"Device.DeviceInfo.Description", "a < b & c", "xsd:string"},
+                    {"Device.X_0000C0_Blob", "AAECAwQ=", "xsd:base64Binary"},
+                    {"Device.X_0000C0_Neg", "-17", "xsd:int"},
+                    {"Device.X_0000C0_Big", "18446744073709551615", "xsd:unsignedLong"},
+                    {"Device.X_0000C0_Hex", "0aff", "xsd:hexBinary"}},
+                   {},
+                   0}});
   s.push_back({"GetParameterNamesResponse",
-               GetParameterNamesResponse{{{"Device.WiFi.", false}, {"Device.WiFi.SSID.", true},
+               GetParameterNamesResponse{{{"Device.WiFi.", false},
+                                          {"Device.WiFi.SSID.", true},
                                           {"Device.WiFi.RadioNumberOfEntries", false}},
                                          {},
                                          0}});
@@ -109,26 +115,27 @@ inline std::vector<Sample> allSamples() {
   s.push_back({"DeleteObjectResponse", DeleteObjectResponse{1}});
   s.push_back({"RebootResponse", RebootResponse{}});
   s.push_back({"FactoryResetResponse", FactoryResetResponse{}});
-  s.push_back({"DownloadResponse",
-               DownloadResponse{1, "0001-01-01T00:00:00Z", "0001-01-01T00:00:00Z"}});
-  s.push_back({"UploadResponse",
-               UploadResponse{0, "2026-11-25T10:00:00Z", "2026-11-25T10:00:03Z"}});
+  s.push_back(
+      {"DownloadResponse", DownloadResponse{1, "0001-01-01T00:00:00Z", "0001-01-01T00:00:00Z"}});
+  s.push_back(
+      {"UploadResponse", UploadResponse{0, "2026-11-25T10:00:00Z", "2026-11-25T10:00:03Z"}});
   s.push_back({"ScheduleInformResponse", ScheduleInformResponse{}});
   s.push_back({"ScheduleDownloadResponse", ScheduleDownloadResponse{}});
   s.push_back({"CancelTransferResponse", CancelTransferResponse{}});
-  s.push_back({"GetQueuedTransfersResponse",
-               GetQueuedTransfersResponse{{{"dl-1", 2}, {"dl-2", 1}}}});
-  s.push_back({"GetAllQueuedTransfersResponse",
-               GetAllQueuedTransfersResponse{
-                   {{"dl-1", 2, true, "1 Firmware Upgrade Image", 1000, "fw.bin"},
-                    {"ul-1", 1, false, "4 Vendor Log File 1", 0, ""}}}});
+  s.push_back(
+      {"GetQueuedTransfersResponse", GetQueuedTransfersResponse{{{"dl-1", 2}, {"dl-2", 1}}}});
+  s.push_back(
+      {"GetAllQueuedTransfersResponse",
+       GetAllQueuedTransfersResponse{{{"dl-1", 2, true, "1 Firmware Upgrade Image", 1000, "fw.bin"},
+                                      {"ul-1", 1, false, "4 Vendor Log File 1", 0, ""}}}});
   s.push_back({"ChangeDUStateResponse", ChangeDUStateResponse{}});
-  s.push_back({"VendorMethodResponse", VendorMethodResponse{"X_0000C0_PingResponse", {{"Result", "ok"}}}});
+  s.push_back(
+      {"VendorMethodResponse", VendorMethodResponse{"X_0000C0_PingResponse", {{"Result", "ok"}}}});
 
   Inform inform;
   inform.deviceId = {"ACME & Sons", "0000C0", "HG<1>", "SN0001"};
-  inform.events = {{"0 BOOTSTRAP", ""}, {"1 BOOT", ""}, {"M Reboot", "reboot-42"},
-                   {"X 0000C0 BIND", ""}};
+  inform.events = {
+      {"0 BOOTSTRAP", ""}, {"1 BOOT", ""}, {"M Reboot", "reboot-42"}, {"X 0000C0 BIND", ""}};
   inform.maxEnvelopes = 1;
   inform.currentTime = "2026-11-25T12:00:00+01:00";
   inform.retryCount = 2;
@@ -154,8 +161,8 @@ inline std::vector<Sample> allSamples() {
   atc.startTime = "2026-11-25T10:00:00Z";
   atc.completeTime = "2026-11-25T10:00:09Z";
   s.push_back({"AutonomousTransferComplete", atc});
-  s.push_back({"RequestDownload",
-               RequestDownload{"2 Web Content", {{"Version", "1.0"}, {"Lang", "fr"}}}});
+  s.push_back(
+      {"RequestDownload", RequestDownload{"2 Web Content", {{"Version", "1.0"}, {"Lang", "fr"}}}});
   s.push_back({"Kicked", Kicked{"redirect", "http://portal.example.net/", "a=1&b=2",
                                 "http://portal.example.net/next"}});
   s.push_back({"DUStateChangeComplete", DUStateChangeComplete{{opResult(false)}, "du-1"}});
@@ -168,16 +175,16 @@ inline std::vector<Sample> allSamples() {
   s.push_back({"RequestDownloadResponse", RequestDownloadResponse{}});
   s.push_back({"KickedResponse", KickedResponse{"http://portal.example.net/done"}});
   s.push_back({"DUStateChangeCompleteResponse", DUStateChangeCompleteResponse{}});
-  s.push_back({"AutonomousDUStateChangeCompleteResponse",
-               AutonomousDUStateChangeCompleteResponse{}});
+  s.push_back(
+      {"AutonomousDUStateChangeCompleteResponse", AutonomousDUStateChangeCompleteResponse{}});
 
   Fault fault;
   fault.faultcode = "Client";
   fault.code = 9003;
   fault.message = "Invalid arguments";
-  fault.setParameterValuesFaults = {{"Device.WiFi.SSID.1.SSID", 9007, "Invalid parameter value"},
-                                    {"Device.DeviceInfo.UpTime", 9008,
-                                     "Attempt to set a non-writable parameter"}};
+  fault.setParameterValuesFaults = {
+      {"Device.WiFi.SSID.1.SSID", 9007, "Invalid parameter value"},
+      {"Device.DeviceInfo.UpTime", 9008, "Attempt to set a non-writable parameter"}};
   s.push_back({"Fault", fault});
   return s;
 }

@@ -101,15 +101,9 @@ TEST_P(DamagedModelStore, IsSetAsideWholeAndTheNextInformIsBootstrapWithTheConfi
   }
   ASSERT_NE(content.find(kInterval), std::string::npos);
   switch (GetParam()) {
-    case Damage::ZeroBytes:
-      content.clear();
-      break;
-    case Damage::Truncated:
-      content.resize(content.size() - 10);
-      break;
-    case Damage::Garbage:
-      content = "\x01\x02 this is not a store \xff\n";
-      break;
+    case Damage::ZeroBytes: content.clear(); break;
+    case Damage::Truncated: content.resize(content.size() - 10); break;
+    case Damage::Garbage: content = "\x01\x02 this is not a store \xff\n"; break;
   }
   std::ofstream(db, std::ios::binary | std::ios::trunc) << content;
 
@@ -133,12 +127,9 @@ INSTANTIATE_TEST_SUITE_P(Store, DamagedModelStore,
                          ::testing::Values(Damage::ZeroBytes, Damage::Truncated, Damage::Garbage),
                          [](const ::testing::TestParamInfo<Damage>& i) {
                            switch (i.param) {
-                             case Damage::ZeroBytes:
-                               return "ZeroBytes";
-                             case Damage::Truncated:
-                               return "Truncated";
-                             default:
-                               return "Garbage";
+                             case Damage::ZeroBytes: return "ZeroBytes";
+                             case Damage::Truncated: return "Truncated";
+                             default: return "Garbage";
                            }
                          });
 

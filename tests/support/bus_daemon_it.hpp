@@ -48,8 +48,8 @@ class BusDaemonIt : public DaemonIt {
 
   // Starts the daemon and waits until it answers a read of `probe` on the bus: the value
   // read, or nullopt when the daemon exited or did not answer within `timeout`.
-  std::optional<std::string> startAndRead(const std::string& probe,
-                                          std::chrono::milliseconds timeout = std::chrono::seconds(15)) {
+  std::optional<std::string> startAndRead(
+      const std::string& probe, std::chrono::milliseconds timeout = std::chrono::seconds(15)) {
     daemon_->start();
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < deadline) {

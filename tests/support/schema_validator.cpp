@@ -133,7 +133,8 @@ struct Initializer {
 
 std::string bbfDir() {
   const char* env = std::getenv("CWMPD_BBF_DIR");
-  const fs::path dir = env != nullptr && *env != '\0' ? fs::path(env) : fs::path(CWMPD_DEFAULT_BBF_DIR);
+  const fs::path dir =
+      env != nullptr && *env != '\0' ? fs::path(env) : fs::path(CWMPD_DEFAULT_BBF_DIR);
   std::error_code ec;
   if (!fs::exists(dir / "cwmp-1-0.xsd", ec)) return {};
   return dir.string();
@@ -224,13 +225,12 @@ SchemaCheck SchemaValidator::validate(std::string_view message, std::string_view
     }
   }
   const bool isFault = expectedMethod == "Fault";
-  const bool bodyOk =
-      check.bodyElement == expectedMethod &&
-      (isFault ? check.bodyNamespace == "http://schemas.xmlsoap.org/soap/envelope/"
-               : check.bodyNamespace.rfind("urn:dslforum-org:cwmp-1-", 0) == 0);
+  const bool bodyOk = check.bodyElement == expectedMethod &&
+                      (isFault ? check.bodyNamespace == "http://schemas.xmlsoap.org/soap/envelope/"
+                               : check.bodyNamespace.rfind("urn:dslforum-org:cwmp-1-", 0) == 0);
   if (!bodyOk) {
-    check.errors += "Body holds {" + check.bodyNamespace + "}" + check.bodyElement +
-                    ", expected " + std::string(expectedMethod) + "\n";
+    check.errors += "Body holds {" + check.bodyNamespace + "}" + check.bodyElement + ", expected " +
+                    std::string(expectedMethod) + "\n";
   }
   check.valid = check.errors.empty();
   return check;

@@ -54,12 +54,12 @@ SchemaValidator& sharedValidator();
 }  // namespace cwmpd::test
 
 // Skips the current test, loudly, when the BBF schemas are not there.
-#define CWMPD_REQUIRE_BBF_SCHEMAS()                                                        \
-  do {                                                                                     \
-    if (::cwmpd::test::bbfDir().empty()) {                                                 \
-      std::fprintf(stderr,                                                                 \
-                   "*** SKIPPED: BBF schemas not found; set CWMPD_BBF_DIR to the folder "  \
-                   "with cwmp-1-x.xsd (../shared/bbf) ***\n");                             \
+#define CWMPD_REQUIRE_BBF_SCHEMAS()                                                           \
+  do {                                                                                        \
+    if (::cwmpd::test::bbfDir().empty()) {                                                    \
+      std::fprintf(stderr,                                                                    \
+                   "*** SKIPPED: BBF schemas not found; set CWMPD_BBF_DIR to the folder "     \
+                   "with cwmp-1-x.xsd (../shared/bbf) ***\n");                                \
       GTEST_SKIP() << "BBF schemas not found: set CWMPD_BBF_DIR (schema validation skipped)"; \
-    }                                                                                      \
+    }                                                                                         \
   } while (false)

@@ -38,13 +38,15 @@ inline bool ftpServerAvailable() {
 class FileServer {
  public:
   // `dir` is private to the test: files are served from dir/root, uploads land in dir/uploads.
-  FileServer(const std::string& dir, FileServerOptions o = {}) : root_(dir + "/root"), uploads_(dir + "/uploads") {
+  FileServer(const std::string& dir, FileServerOptions o = {})
+      : root_(dir + "/root"), uploads_(dir + "/uploads") {
     std::filesystem::create_directories(root_);
     std::filesystem::create_directories(uploads_);
-    std::vector<std::string> args = {filesPython(), script(),
-                                     "--root", root_, "--uploads", uploads_,
-                                     "--username", o.username, "--password", o.password};
-    if (!o.tlsCert.empty()) args.insert(args.end(), {"--tls-cert", o.tlsCert, "--tls-key", o.tlsKey});
+    std::vector<std::string> args = {filesPython(), script(),  "--root",     root_,
+                                     "--uploads",   uploads_,  "--username", o.username,
+                                     "--password",  o.password};
+    if (!o.tlsCert.empty())
+      args.insert(args.end(), {"--tls-cert", o.tlsCert, "--tls-key", o.tlsKey});
     if (o.ftp) args.push_back("--ftp");
     int fds[2];
     if (::pipe(fds) != 0) throw std::runtime_error("pipe failed");
@@ -105,8 +107,12 @@ class FileServer {
   void put(const std::string& name, const std::string& content) const {
     std::ofstream(root_ + "/" + name, std::ios::binary) << content;
   }
-  [[nodiscard]] std::string uploaded(const std::string& name) const { return read(uploads_ + "/" + name); }
-  [[nodiscard]] std::string served(const std::string& name) const { return read(root_ + "/" + name); }
+  [[nodiscard]] std::string uploaded(const std::string& name) const {
+    return read(uploads_ + "/" + name);
+  }
+  [[nodiscard]] std::string served(const std::string& name) const {
+    return read(root_ + "/" + name);
+  }
   [[nodiscard]] const std::string& uploadsDir() const { return uploads_; }
   // How many GET requests for `path` ("/files/x.bin") the server received.
   [[nodiscard]] int requests(const std::string& path) const {

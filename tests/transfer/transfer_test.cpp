@@ -73,19 +73,18 @@ TEST(TransferScheme, AcceptsHttpHttpsAndFtpInAnyCase) {
 }
 
 TEST(TimeWindows, AreMadeAbsoluteAndCheckedForOrderAndOverlap) {
-  auto w =
-      makeWindows({{10, 20, "1 At Any Time", "", -1}, {30, 40, "2 Immediately", "", 0}}, 1000);
+  auto w = makeWindows({{10, 20, "1 At Any Time", "", -1}, {30, 40, "2 Immediately", "", 0}}, 1000);
   ASSERT_EQ(w.size(), 2u);
   EXPECT_EQ(w[0].start, 1010);
   EXPECT_EQ(w[0].end, 1020);
   EXPECT_EQ(w[1].mode, "2 Immediately");
   EXPECT_EQ(faultOf([] { (void)makeWindows({}, 0); }), 9003);
   EXPECT_EQ(faultOf([] { (void)makeWindows({{5, 5, "1 At Any Time", "", 0}}, 0); }), 9003);
-  EXPECT_EQ(faultOf([] {
-              (void)makeWindows({{0, 20, "1 At Any Time", "", 0}, {10, 30, "1 At Any Time", "", 0}},
-                                0);
-            }),
-            9003);
+  EXPECT_EQ(
+      faultOf([] {
+        (void)makeWindows({{0, 20, "1 At Any Time", "", 0}, {10, 30, "1 At Any Time", "", 0}}, 0);
+      }),
+      9003);
   std::vector<soap::TimeWindowStruct> three(3, {0, 1, "1 At Any Time", "", 0});
   EXPECT_EQ(faultOf([&] { (void)makeWindows(three, 0); }), 9003);
 }
@@ -898,7 +897,10 @@ TEST_F(EngineConfiguration, RefusesAnInvalidFileWithoutChangingAnything) {
            std::string("cwmpd-config 1 Device\nV\tDevice.Nope\tx\n"),
            std::string("cwmpd-config 1 Device\nO\tDevice.Test.Port.1.\n"),  // not a writable table
        }) {
-    EXPECT_EQ(faultOf([&] { e->vendorConfiguration().importConfiguration("V\tDevice.Test.Name\tnew\n" + bad); }), 9018)
+    EXPECT_EQ(faultOf([&] {
+                e->vendorConfiguration().importConfiguration("V\tDevice.Test.Name\tnew\n" + bad);
+              }),
+              9018)
         << bad;
     EXPECT_EQ(faultOf([&] { e->vendorConfiguration().importConfiguration(bad); }), 9018) << bad;
   }

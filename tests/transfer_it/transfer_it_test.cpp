@@ -25,9 +25,11 @@ std::string field(const std::string& xml, const std::string& tag) {
 }
 
 std::string downloadRpc(const std::string& key, const std::string& type, const std::string& url,
-                        std::uint64_t size = 0, const std::string& password = "secret", int delay = 0) {
-  return "<cwmp:Download><CommandKey>" + key + "</CommandKey><FileType>" + type + "</FileType><URL>" + url +
-         "</URL><Username>user</Username><Password>" + password + "</Password><FileSize>" + std::to_string(size) +
+                        std::uint64_t size = 0, const std::string& password = "secret",
+                        int delay = 0) {
+  return "<cwmp:Download><CommandKey>" + key + "</CommandKey><FileType>" + type +
+         "</FileType><URL>" + url + "</URL><Username>user</Username><Password>" + password +
+         "</Password><FileSize>" + std::to_string(size) +
          "</FileSize><TargetFileName></TargetFileName><DelaySeconds>" + std::to_string(delay) +
          "</DelaySeconds><SuccessURL></SuccessURL><FailureURL></FailureURL></cwmp:Download>";
 }
@@ -40,7 +42,8 @@ std::string getValuesRpc(const std::vector<std::string>& names) {
 }
 
 std::string uploadRpc(const std::string& key, const std::string& type, const std::string& url) {
-  return "<cwmp:Upload><CommandKey>" + key + "</CommandKey><FileType>" + type + "</FileType><URL>" + url +
+  return "<cwmp:Upload><CommandKey>" + key + "</CommandKey><FileType>" + type + "</FileType><URL>" +
+         url +
          "</URL><Username>user</Username><Password>secret</Password><DelaySeconds>0</DelaySeconds></cwmp:Upload>";
 }
 
@@ -108,7 +111,8 @@ class TransferIt : public DaemonIt {
   std::vector<std::string> faultCodes() {
     std::vector<std::string> out;
     for (const auto& r : acs_->results())
-      if (r.get<std::string>("method", "") == "Fault") out.push_back(r.get<std::string>("fault_code", ""));
+      if (r.get<std::string>("method", "") == "Fault")
+        out.push_back(r.get<std::string>("fault_code", ""));
     return out;
   }
   static std::string readText(const std::string& path) {
@@ -129,7 +133,8 @@ TEST_F(TransferIt, AFirmwareUpgradeRebootsAndReportsWithBootTransferCompleteAndT
   const std::string image = "version=9.9.9\n" + std::string(50000, 'F');
   files_->put("fw.img", image);
   startAndSettle();
-  acs_->addRpc(downloadRpc("fw-1", "1 Firmware Upgrade Image", files_->url("/digest/fw.img"), image.size()));
+  acs_->addRpc(
+      downloadRpc("fw-1", "1 Firmware Upgrade Image", files_->url("/digest/fw.img"), image.size()));
   kick();
   ASSERT_TRUE(waitSent("TransferComplete", 1, 40s)) << "no TransferComplete";
   const std::string tc = transferComplete("fw-1");
@@ -158,8 +163,9 @@ TEST_F(TransferIt, AFirmwareUpgradeRebootsAndReportsWithBootTransferCompleteAndT
   std::this_thread::sleep_for(500ms);  // the reporting session ends
   const std::size_t before = acs_->sessions().size();
   const std::string row = "Device.DeviceInfo.FirmwareImage.1.";
-  acs_->addRpc(getValuesRpc({"Device.DeviceInfo.SoftwareVersion", "Device.DeviceInfo.ActiveFirmwareImage",
-                             "Device.DeviceInfo.BootFirmwareImage", row + "Version", row + "Name", row + "Status"}));
+  acs_->addRpc(getValuesRpc(
+      {"Device.DeviceInfo.SoftwareVersion", "Device.DeviceInfo.ActiveFirmwareImage",
+       "Device.DeviceInfo.BootFirmwareImage", row + "Version", row + "Name", row + "Status"}));
   kick();
   ASSERT_TRUE(waitNewSession(before));
   const auto codes = eventCodes(acs_->sessions().back().get<std::string>("inform", ""));
@@ -175,8 +181,10 @@ TEST_F(TransferIt, AFirmwareUpgradeRebootsAndReportsWithBootTransferCompleteAndT
   ASSERT_EQ(installed.size(), 1u);
   EXPECT_EQ(parameterValue(values[0], row + "Name"), installed[0]);
   EXPECT_EQ(parameterValue(values[0], row + "Status"), "Active");
-  EXPECT_EQ(parameterValue(values[0], "Device.DeviceInfo.ActiveFirmwareImage"), "Device.DeviceInfo.FirmwareImage.1");
-  EXPECT_EQ(parameterValue(values[0], "Device.DeviceInfo.BootFirmwareImage"), "Device.DeviceInfo.FirmwareImage.1");
+  EXPECT_EQ(parameterValue(values[0], "Device.DeviceInfo.ActiveFirmwareImage"),
+            "Device.DeviceInfo.FirmwareImage.1");
+  EXPECT_EQ(parameterValue(values[0], "Device.DeviceInfo.BootFirmwareImage"),
+            "Device.DeviceInfo.FirmwareImage.1");
 }
 
 TEST_F(TransferIt, EachFailureGivesItsFaultInTransferComplete) {
@@ -201,7 +209,8 @@ TEST_F(TransferIt, EachFailureGivesItsFaultInTransferComplete) {
   EXPECT_EQ(field(transferComplete("kbig"), "FaultCode"), "9010");
   std::vector<std::string> codes;
   for (const auto& r : acs_->results())
-    if (r.get<std::string>("method", "") == "Fault") codes.push_back(r.get<std::string>("fault_code", ""));
+    if (r.get<std::string>("method", "") == "Fault")
+      codes.push_back(r.get<std::string>("fault_code", ""));
   EXPECT_EQ(codes, (std::vector<std::string>{"9004", "9013"}));
 }
 
@@ -239,7 +248,8 @@ TEST_F(TransferIt, AConfigurationUploadedFromOneDaemonRecreatesItsModelInAFreshO
       "<ParameterValueStruct><Name>Device.ManagementServer.PeriodicInformInterval</Name>"
       "<Value xsi:type=\"xsd:unsignedInt\">4321</Value></ParameterValueStruct></ParameterList>"
       "<ParameterKey>pk</ParameterKey></cwmp:SetParameterValues>");
-  acs_->addRpc(uploadRpc("up-a", "1 Vendor Configuration File", files_->url("/digest/upload/a.cfg")));
+  acs_->addRpc(
+      uploadRpc("up-a", "1 Vendor Configuration File", files_->url("/digest/upload/a.cfg")));
   acs_->addRpc(uploadRpc("log-a", "2 Vendor Log File", files_->url("/upload/a.log")));
   kick();
   ASSERT_TRUE(waitSent("TransferComplete", 2));
@@ -261,7 +271,8 @@ TEST_F(TransferIt, AConfigurationUploadedFromOneDaemonRecreatesItsModelInAFreshO
   const std::size_t sessions = acs_->sessions().size();
   daemon_->start();
   ASSERT_TRUE(waitNewSession(sessions));
-  acs_->addRpc(downloadRpc("cfg-b", "3 Vendor Configuration File", files_->url("/files/a.cfg"), config.size()));
+  acs_->addRpc(downloadRpc("cfg-b", "3 Vendor Configuration File", files_->url("/files/a.cfg"),
+                           config.size()));
   kick();
   ASSERT_TRUE(waitSent("TransferComplete", 3, 40s));
   EXPECT_EQ(field(transferComplete("cfg-b"), "FaultCode"), "0");
@@ -288,7 +299,8 @@ TEST_F(TransferIt, TheQueueSurvivesKill9AndScheduledDownloadsWaitForTheirWindow)
       "<WindowStart>6</WindowStart><WindowEnd>3600</WindowEnd><WindowMode>1 At Any Time</WindowMode>"
       "<UserMessage></UserMessage><MaxRetries>-1</MaxRetries></TimeWindowStruct></TimeWindowList>"
       "</cwmp:ScheduleDownload>");
-  acs_->addRpc(downloadRpc("later", "2 Web Content", files_->url("/files/sched.bin"), 0, "secret", 3600));
+  acs_->addRpc(
+      downloadRpc("later", "2 Web Content", files_->url("/files/sched.bin"), 0, "secret", 3600));
   acs_->addRpc("<cwmp:GetQueuedTransfers></cwmp:GetQueuedTransfers>");
   kick();
   ASSERT_TRUE(waitSessions(2, 15s));
@@ -313,7 +325,8 @@ TEST_F(TransferIt, TheQueueSurvivesKill9AndScheduledDownloadsWaitForTheirWindow)
   EXPECT_EQ(sent("CancelTransferResponse").size(), 1u);
   std::vector<std::string> faults;
   for (const auto& r : acs_->results())
-    if (r.get<std::string>("method", "") == "Fault") faults.push_back(r.get<std::string>("fault_code", ""));
+    if (r.get<std::string>("method", "") == "Fault")
+      faults.push_back(r.get<std::string>("fault_code", ""));
   EXPECT_EQ(faults, std::vector<std::string>{"9003"});
 
   // The scheduled download runs in its window and is reported with M ScheduleDownload.
@@ -357,12 +370,18 @@ TEST_F(TransferIt, AVendorFileTypeOfAPluginIsAppliedByItAndAnUnknownOneIsRefused
   daemon_->addPlugin(CWMPD_TEST_EXAMPLE_PLUGIN, "example");
   daemon_->set("example", "file_dir", dir_ + "/example-files");
   files_->put("note.txt", "hello from the ACS\n");
-  files_->put("binary.bin", std::string("\x7f" "ELF\x01\x00", 6));
+  files_->put("binary.bin", std::string("\x7f"
+                                        "ELF\x01\x00",
+                                        6));
   startAndSettle();
-  ASSERT_TRUE(daemon_->waitForLog("file type 'X 00005E Example Text' handled by plugin example", 1s));
-  acs_->addRpc(downloadRpc("vendor-ok", "X 00005E Example Text", files_->url("/digest/note.txt"), 19));
-  acs_->addRpc(downloadRpc("vendor-bad", "X 00005E Example Text", files_->url("/files/binary.bin")));
-  acs_->addRpc(downloadRpc("vendor-unknown", "X 00005E No Such Type", files_->url("/files/note.txt")));
+  ASSERT_TRUE(
+      daemon_->waitForLog("file type 'X 00005E Example Text' handled by plugin example", 1s));
+  acs_->addRpc(
+      downloadRpc("vendor-ok", "X 00005E Example Text", files_->url("/digest/note.txt"), 19));
+  acs_->addRpc(
+      downloadRpc("vendor-bad", "X 00005E Example Text", files_->url("/files/binary.bin")));
+  acs_->addRpc(
+      downloadRpc("vendor-unknown", "X 00005E No Such Type", files_->url("/files/note.txt")));
   kick();
   ASSERT_TRUE(waitSent("TransferComplete", 2, 40s));
   EXPECT_EQ(field(transferComplete("vendor-ok"), "FaultCode"), "0");
@@ -408,7 +427,8 @@ TEST_F(TransferIt, ATransferCompleteLostWithItsSessionComesBackWithBothEvents) {
   // The ACS drops the connection when the TransferComplete arrives (after its
   // InformResponse). Twice: libcurl sends a request again, once, on a fresh connection when
   // a reused one dies without an answer; the second drop fails the session.
-  acs_->addResponses(R"([{"match": "TransferComplete", "drop": true}, {"match": "TransferComplete", "drop": true}])");
+  acs_->addResponses(
+      R"([{"match": "TransferComplete", "drop": true}, {"match": "TransferComplete", "drop": true}])");
   acs_->addRpc(downloadRpc("dropped", "2 Web Content", files_->url("/files/x.bin")));
   kick();
   ASSERT_TRUE(waitSent("TransferComplete", 3, 40s));
@@ -445,12 +465,15 @@ TEST_F(TransferIt, ATransferCompleteLostWithItsSessionComesBackWithBothEvents) {
 TEST_F(TransferIt, UploadTypesThreeAndFourSendTheConfigurationAndLogTheirInstancesName) {
   startAndSettle();
   const std::string di = "Device.DeviceInfo.";
-  acs_->addRpc(getValuesRpc({di + "VendorConfigFileNumberOfEntries", di + "VendorConfigFile.1.Name",
-                             di + "VendorConfigFile.1.Date", di + "VendorConfigFile.1.UseForBackupRestore",
-                             di + "VendorLogFile.1.Name", di + "VendorLogFile.1.Persistent"}));
-  acs_->addRpc(uploadRpc("cfg-3", "3 Vendor Configuration File 1", files_->url("/upload/three.cfg")));
+  acs_->addRpc(
+      getValuesRpc({di + "VendorConfigFileNumberOfEntries", di + "VendorConfigFile.1.Name",
+                    di + "VendorConfigFile.1.Date", di + "VendorConfigFile.1.UseForBackupRestore",
+                    di + "VendorLogFile.1.Name", di + "VendorLogFile.1.Persistent"}));
+  acs_->addRpc(
+      uploadRpc("cfg-3", "3 Vendor Configuration File 1", files_->url("/upload/three.cfg")));
   acs_->addRpc(uploadRpc("log-4", "4 Vendor Log File 1", files_->url("/digest/upload/four.log")));
-  acs_->addRpc(uploadRpc("cfg-none", "3 Vendor Configuration File 2", files_->url("/upload/none.cfg")));
+  acs_->addRpc(
+      uploadRpc("cfg-none", "3 Vendor Configuration File 2", files_->url("/upload/none.cfg")));
   kick();
   ASSERT_TRUE(waitSent("TransferComplete", 2, 40s));
   auto gpv = sent("GetParameterValuesResponse");
@@ -465,13 +488,15 @@ TEST_F(TransferIt, UploadTypesThreeAndFourSendTheConfigurationAndLogTheirInstanc
   EXPECT_EQ(field(transferComplete("log-4"), "FaultCode"), "0");
   const std::string config = files_->uploaded("three.cfg");
   EXPECT_EQ(config.rfind("cwmpd-config 1 Device\n", 0), 0u) << config;
-  EXPECT_NE(files_->uploaded("four.log").find("session"), std::string::npos);  // the daemon's own log
+  EXPECT_NE(files_->uploaded("four.log").find("session"),
+            std::string::npos);  // the daemon's own log
   EXPECT_EQ(faultCodes(), std::vector<std::string>{"9003"});
 
   // The uploaded configuration comes back as "3 Vendor Configuration File": after the
   // restart that applies it, instance 1 carries its name and the time it was applied.
   files_->put("site-7.cfg", config);
-  acs_->addRpc(downloadRpc("cfg-back", "3 Vendor Configuration File", files_->url("/files/site-7.cfg"), config.size()));
+  acs_->addRpc(downloadRpc("cfg-back", "3 Vendor Configuration File",
+                           files_->url("/files/site-7.cfg"), config.size()));
   kick();
   ASSERT_TRUE(waitSent("TransferComplete", 3, 40s));
   EXPECT_EQ(field(transferComplete("cfg-back"), "FaultCode"), "0");

@@ -63,8 +63,8 @@ std::string trim(std::string_view s) {
 
 // PropertyTree does not keep positions; a light scan finds the line of each key so that
 // errors found later (bad values) can still point at it. Parsing itself is the library's.
-std::map<std::string, int, std::less<>> scanLines(const std::string& text,
-                                                  std::map<std::string, int, std::less<>>& sections) {
+std::map<std::string, int, std::less<>> scanLines(
+    const std::string& text, std::map<std::string, int, std::less<>>& sections) {
   std::map<std::string, int, std::less<>> lines;
   std::istringstream in(text);
   std::string line, section;
@@ -117,15 +117,16 @@ Config Config::parse(const std::string& fileText, const std::string& name) {
   for (const auto& [section, body] : tree) {
     if (body.empty() && !cfg.sectionLines_.count(section)) {
       // A key outside any section.
-      throw errorAt(name, cfg.lineOf("", section), "key " + quote(section) + " is outside any [section]");
+      throw errorAt(name, cfg.lineOf("", section),
+                    "key " + quote(section) + " is outside any [section]");
     }
     auto& sec = cfg.values_[section];
     for (const auto& [key, value] : body) {
       std::string v = value.get_value<std::string>();
       // Strip inline comments and matching quotes so "a # note" and "\"x\"" work.
       if (auto hash = v.find(" #"); hash != std::string::npos) v = trim(v.substr(0, hash));
-      if (v.size() >= 2 && ((v.front() == '"' && v.back() == '"') ||
-                            (v.front() == '\'' && v.back() == '\'')))
+      if (v.size() >= 2 &&
+          ((v.front() == '"' && v.back() == '"') || (v.front() == '\'' && v.back() == '\'')))
         v = v.substr(1, v.size() - 2);
       sec[key] = v;
     }
@@ -157,11 +158,15 @@ std::string Config::get(std::string_view section, std::string_view key,
   return v ? *v : std::string(fallback);
 }
 
-void Config::fail(std::string_view section, std::string_view key, const std::string& problem) const {
-  throw errorAt(file_, lineOf(section, key), "[" + std::string(section) + "] " + std::string(key) + ": " + problem);
+void Config::fail(std::string_view section, std::string_view key,
+                  const std::string& problem) const {
+  throw errorAt(file_, lineOf(section, key),
+                "[" + std::string(section) + "] " + std::string(key) + ": " + problem);
 }
 
-std::string Config::quote(std::string_view value) { return "'" + printable(value, kMaxQuoted) + "'"; }
+std::string Config::quote(std::string_view value) {
+  return "'" + printable(value, kMaxQuoted) + "'";
+}
 
 bool Config::getBool(std::string_view section, std::string_view key, bool fallback) const {
   auto v = find(section, key);
@@ -182,11 +187,11 @@ long long Config::getInt(std::string_view section, std::string_view key, long lo
   } catch (const std::exception&) {
     used = 0;
   }
-  if (used == 0 || used != v->size())
-    fail(section, key, "expected an integer, got " + quote(*v));
+  if (used == 0 || used != v->size()) fail(section, key, "expected an integer, got " + quote(*v));
   if (n < min || n > max)
     fail(section, key,
-         "value " + printable(*v, kMaxQuoted) + " is out of range " + std::to_string(min) + ".." + std::to_string(max));
+         "value " + printable(*v, kMaxQuoted) + " is out of range " + std::to_string(min) + ".." +
+             std::to_string(max));
   return n;
 }
 
@@ -206,7 +211,8 @@ std::vector<std::string> Config::getList(std::string_view section, std::string_v
   return out;
 }
 
-std::vector<std::string> Config::getVendorEvents(std::string_view section, std::string_view key) const {
+std::vector<std::string> Config::getVendorEvents(std::string_view section,
+                                                 std::string_view key) const {
   std::vector<std::string> codes;
   const std::string value = get(section, key);
   std::istringstream items(value);
@@ -216,18 +222,24 @@ std::vector<std::string> Config::getVendorEvents(std::string_view section, std::
     std::string word;
     bool started = false;  // a comma ends a code: the next word must start one
     while (words >> word) {
-      if (word == "X") codes.emplace_back("X");
-      else if (!started) fail(section, key, quote(trim(item)) + " does not start a vendor event code (X <OUI> <NAME>)");
-      else codes.back() += " " + word;
+      if (word == "X")
+        codes.emplace_back("X");
+      else if (!started)
+        fail(section, key,
+             quote(trim(item)) + " does not start a vendor event code (X <OUI> <NAME>)");
+      else
+        codes.back() += " " + word;
       started = true;
     }
   }
   for (const auto& code : codes)
-    if (!isValidEventCode(code)) fail(section, key, quote(code) + " is not a vendor event code (X <OUI> <NAME>)");
+    if (!isValidEventCode(code))
+      fail(section, key, quote(code) + " is not a vendor event code (X <OUI> <NAME>)");
   return codes;
 }
 
-void Config::requireKnownKeys(std::string_view section, const std::vector<std::string>& known) const {
+void Config::requireKnownKeys(std::string_view section,
+                              const std::vector<std::string>& known) const {
   auto s = values_.find(section);
   if (s == values_.end()) return;
   for (const auto& [key, value] : s->second) {
@@ -243,15 +255,16 @@ namespace {
 std::string typeProblem(sdk::ConfigType type, const std::string& value) {
   using sdk::ConfigType;
   if (value.empty()) {
-    if (type == ConfigType::String || type == ConfigType::List || type == ConfigType::Path) return {};
+    if (type == ConfigType::String || type == ConfigType::List || type == ConfigType::Path)
+      return {};
     return "empty value; remove the line to get the default";
   }
   switch (type) {
     case ConfigType::String:
-    case ConfigType::List:
-      return {};
+    case ConfigType::List: return {};
     case ConfigType::Path:
-      return value.find('\0') == std::string::npos ? std::string() : "expected a path, got " + Config::quote(value);
+      return value.find('\0') == std::string::npos ? std::string()
+                                                   : "expected a path, got " + Config::quote(value);
     case ConfigType::Bool: {
       static const char* const words[] = {"1", "true", "yes", "on", "0", "false", "no", "off"};
       for (const char* w : words)
@@ -275,7 +288,8 @@ std::string typeProblem(sdk::ConfigType type, const std::string& value) {
       const char* begin = value.c_str();
       char* end = nullptr;
       const double d = std::strtod(begin, &end);
-      if (end == begin || *end != 0 || std::isspace(static_cast<unsigned char>(*begin)) || !std::isfinite(d) || d < 0)
+      if (end == begin || *end != 0 || std::isspace(static_cast<unsigned char>(*begin)) ||
+          !std::isfinite(d) || d < 0)
         return "expected a number >= 0, got " + Config::quote(value);
       return {};
     }
@@ -287,7 +301,8 @@ std::string typeProblem(sdk::ConfigType type, const std::string& value) {
 
 void Config::check(const std::vector<ConfigKeySpec>& known) const {
   // File order, so that the error is the first problem a reader meets.
-  std::vector<std::tuple<int, std::string, std::string>> entries;  // line, section, key ("" = header)
+  std::vector<std::tuple<int, std::string, std::string>>
+      entries;  // line, section, key ("" = header)
   for (const auto& [section, body] : values_) {
     entries.emplace_back(sectionLineOf(section), section, std::string());
     for (const auto& [key, value] : body) entries.emplace_back(lineOf(section, key), section, key);
@@ -301,10 +316,12 @@ void Config::check(const std::vector<ConfigKeySpec>& known) const {
       sectionKnown = true;
       if (key.empty() || spec.key != key) continue;
       keyKnown = true;
-      const std::string problem = typeProblem(spec.type, values_.find(section)->second.find(key)->second);
+      const std::string problem =
+          typeProblem(spec.type, values_.find(section)->second.find(key)->second);
       if (!problem.empty()) fail(section, key, problem);
     }
-    if (!sectionKnown) throw errorAt(file_, sectionLineOf(section), "[" + section + "]: unknown section");
+    if (!sectionKnown)
+      throw errorAt(file_, sectionLineOf(section), "[" + section + "]: unknown section");
     if (!keyKnown) fail(section, key, "unknown key");
   }
 }

@@ -31,7 +31,7 @@ struct TypeSpec {
   std::optional<std::size_t> minLength, maxLength;  // characters (string) / bytes (binary)
   std::vector<Range> ranges;                        // any one must match
   std::vector<std::string> enumerations;
-  std::vector<std::string> patterns;                // XML Schema regexes (any one must match)
+  std::vector<std::string> patterns;                  // XML Schema regexes (any one must match)
   std::shared_ptr<std::vector<std::regex>> compiled;  // compiled patterns, lazily
 };
 
@@ -48,7 +48,7 @@ struct ParamDef {
   ActiveNotify activeNotify = ActiveNotify::Normal;
   int defaultNotification = 0;
   std::optional<std::string> defaultValue;
-  sdk::Getter getter;                    // live value when set; else stored by the core
+  sdk::Getter getter;  // live value when set; else stored by the core
   std::function<std::string(const void* node)> builtin;  // core-computed (NumberOfEntries)
   int plugin = -1;
   std::uint32_t index = 0;  // slot in the instance's value vector

@@ -60,7 +60,8 @@ bool hasAttr(const x::DOMElement* e, const char* name) {
 std::vector<const x::DOMElement*> children(const x::DOMElement* e) {
   std::vector<const x::DOMElement*> out;
   for (auto* c = e->getFirstChild(); c; c = c->getNextSibling())
-    if (c->getNodeType() == x::DOMNode::ELEMENT_NODE) out.push_back(static_cast<const x::DOMElement*>(c));
+    if (c->getNodeType() == x::DOMNode::ELEMENT_NODE)
+      out.push_back(static_cast<const x::DOMElement*>(c));
   return out;
 }
 
@@ -83,7 +84,8 @@ class ThrowingErrors : public x::HandlerBase {
 
  private:
   [[noreturn]] static void fail(const x::SAXParseException& e) {
-    throw std::runtime_error("line " + std::to_string(e.getLineNumber()) + ": " + str(e.getMessage()));
+    throw std::runtime_error("line " + std::to_string(e.getLineNumber()) + ": " +
+                             str(e.getMessage()));
   }
 };
 
@@ -107,16 +109,26 @@ bool parseWide(const std::string& s, Wide& out) {
 }
 
 bool baseTypeFromName(const std::string& n, sdk::ParamType& t) {
-  if (n == "string") t = sdk::ParamType::String;
-  else if (n == "int") t = sdk::ParamType::Int;
-  else if (n == "unsignedInt") t = sdk::ParamType::UnsignedInt;
-  else if (n == "long") t = sdk::ParamType::Long;
-  else if (n == "unsignedLong") t = sdk::ParamType::UnsignedLong;
-  else if (n == "boolean") t = sdk::ParamType::Boolean;
-  else if (n == "dateTime") t = sdk::ParamType::DateTime;
-  else if (n == "base64") t = sdk::ParamType::Base64;
-  else if (n == "hexBinary") t = sdk::ParamType::HexBinary;
-  else return false;
+  if (n == "string")
+    t = sdk::ParamType::String;
+  else if (n == "int")
+    t = sdk::ParamType::Int;
+  else if (n == "unsignedInt")
+    t = sdk::ParamType::UnsignedInt;
+  else if (n == "long")
+    t = sdk::ParamType::Long;
+  else if (n == "unsignedLong")
+    t = sdk::ParamType::UnsignedLong;
+  else if (n == "boolean")
+    t = sdk::ParamType::Boolean;
+  else if (n == "dateTime")
+    t = sdk::ParamType::DateTime;
+  else if (n == "base64")
+    t = sdk::ParamType::Base64;
+  else if (n == "hexBinary")
+    t = sdk::ParamType::HexBinary;
+  else
+    return false;
   return true;
 }
 
@@ -151,11 +163,14 @@ class Loader {
       }
       ParsedModel m;
       m.name = name;
-      ParsedObject modelLevel;  // parameters of a service model's parent (VoiceServiceNumberOfEntries)
+      ParsedObject
+          modelLevel;  // parameters of a service model's parent (VoiceServiceNumberOfEntries)
       modelLevel.pattern = prefix;
       for (auto* o : children(c)) {
-        if (localName(o) == "object") m.objects.push_back(readObject(o, prefix));
-        else if (localName(o) == "parameter" && !prefix.empty()) modelLevel.params.push_back(readParam(o, prefix));
+        if (localName(o) == "object")
+          m.objects.push_back(readObject(o, prefix));
+        else if (localName(o) == "parameter" && !prefix.empty())
+          modelLevel.params.push_back(readParam(o, prefix));
       }
       if (!modelLevel.params.empty()) m.objects.insert(m.objects.begin(), std::move(modelLevel));
       out.push_back(std::move(m));
@@ -260,8 +275,8 @@ class Loader {
     std::string access = attr(p, "access");
     // writeOnceReadOnly (TR-181 Alias) is writable as far as the protocol is concerned.
     pp.access = access == "readWrite" || access == "writeOnceReadOnly" ? sdk::Access::ReadWrite
-                : access == "writeOnly"                               ? sdk::Access::WriteOnly
-                                                                      : sdk::Access::ReadOnly;
+                : access == "writeOnly"                                ? sdk::Access::WriteOnly
+                                                                       : sdk::Access::ReadOnly;
     pp.forcedInform = attr(p, "forcedInform") == "true";
     std::string an = attr(p, "activeNotify");
     pp.activeNotify = an == "canDeny"               ? ActiveNotify::CanDeny
@@ -293,8 +308,10 @@ class Loader {
     if (obj.pattern.empty() || obj.pattern.back() != '.')
       throw std::runtime_error("object name '" + obj.pattern + "' must end with '.'");
     std::string maxE = attr(o, "maxEntries");
-    obj.multi = obj.pattern.size() > 4 && obj.pattern.compare(obj.pattern.size() - 4, 4, "{i}.") == 0;
-    if (!maxE.empty() && maxE != "unbounded") obj.maxEntries = static_cast<std::uint32_t>(std::stoul(maxE));
+    obj.multi =
+        obj.pattern.size() > 4 && obj.pattern.compare(obj.pattern.size() - 4, 4, "{i}.") == 0;
+    if (!maxE.empty() && maxE != "unbounded")
+      obj.maxEntries = static_cast<std::uint32_t>(std::stoul(maxE));
     obj.writable = obj.multi && attr(o, "access") == "readWrite";
     obj.numEntriesParameter = attr(o, "numEntriesParameter");
     for (auto* p : children(o))

@@ -192,8 +192,7 @@ void Engine::visitNames(std::string_view path, bool nextLevel, const NameVisitor
       }
       break;
     }
-    case Location::None:
-      break;
+    case Location::None: break;
   }
 }
 

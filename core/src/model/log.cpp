@@ -37,12 +37,18 @@ int syslogPriority(LogLevel l) {
 }  // namespace
 
 bool parseLogLevel(std::string_view t, LogLevel& out) {
-  if (t == "debug") out = LogLevel::Debug;
-  else if (t == "info") out = LogLevel::Info;
-  else if (t == "notice") out = LogLevel::Notice;
-  else if (t == "warning" || t == "warn") out = LogLevel::Warning;
-  else if (t == "error") out = LogLevel::Error;
-  else return false;
+  if (t == "debug")
+    out = LogLevel::Debug;
+  else if (t == "info")
+    out = LogLevel::Info;
+  else if (t == "notice")
+    out = LogLevel::Notice;
+  else if (t == "warning" || t == "warn")
+    out = LogLevel::Warning;
+  else if (t == "error")
+    out = LogLevel::Error;
+  else
+    return false;
   return true;
 }
 
@@ -62,7 +68,8 @@ void Log::write(LogLevel level, std::string_view component, std::string_view mes
   }
   auto now = std::chrono::system_clock::now();
   auto secs = std::chrono::system_clock::to_time_t(now);
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
   std::tm tm{};
   gmtime_r(&secs, &tm);
   char stamp[32];

@@ -96,17 +96,12 @@ class Tree {
   template <typename F>
   static void forEachParamAt(const Location& loc, F&& f) {
     switch (loc.kind) {
-      case Location::Param:
-        f(*loc.node, *loc.param);
-        break;
-      case Location::Object:
-        forEachParam(*loc.node, f);
-        break;
+      case Location::Param: f(*loc.node, *loc.param); break;
+      case Location::Object: forEachParam(*loc.node, f); break;
       case Location::Table:
         for (auto& [num, row] : loc.node->kids[loc.kid].rows) forEachParam(*row, f);
         break;
-      case Location::None:
-        break;
+      case Location::None: break;
     }
   }
 

@@ -71,8 +71,13 @@ bool validUtf8(std::string_view s) {
   std::size_t i = 0;
   while (i < s.size()) {
     auto c = static_cast<unsigned char>(s[i]);
-    std::size_t extra = c < 0x80 ? 0 : (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2 : (c & 0xF8) == 0xF0 ? 3 : 9;
-    if (extra == 9 || i + extra >= s.size() + (extra == 0 ? 1 : 0) || (extra && i + extra > s.size() - 1))
+    std::size_t extra = c < 0x80             ? 0
+                        : (c & 0xE0) == 0xC0 ? 1
+                        : (c & 0xF0) == 0xE0 ? 2
+                        : (c & 0xF8) == 0xF0 ? 3
+                                             : 9;
+    if (extra == 9 || i + extra >= s.size() + (extra == 0 ? 1 : 0) ||
+        (extra && i + extra > s.size() - 1))
       return false;
     for (std::size_t k = 1; k <= extra; ++k)
       if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
@@ -129,7 +134,8 @@ bool validDateTime(std::string_view s) {
       !digits(s, 8, 2) || s[10] != 'T' || !digits(s, 11, 2) || s[13] != ':' || !digits(s, 14, 2) ||
       s[16] != ':' || !digits(s, 17, 2))
     return false;
-  int mo = num(s, 5, 2), d = num(s, 8, 2), h = num(s, 11, 2), mi = num(s, 14, 2), se = num(s, 17, 2);
+  int mo = num(s, 5, 2), d = num(s, 8, 2), h = num(s, 11, 2), mi = num(s, 14, 2),
+      se = num(s, 17, 2);
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 24 || mi > 59 || se > 60) return false;
   std::size_t i = 19;
   if (i < s.size() && s[i] == '.') {
@@ -164,8 +170,10 @@ bool validBase64(std::string_view s) {
 std::size_t base64Bytes(std::string_view s) {
   std::size_t n = 0, pad = 0;
   for (char c : s) {
-    if (c == '=') ++pad;
-    else if (c != ' ' && c != '\n' && c != '\r' && c != '\t') ++n;
+    if (c == '=')
+      ++pad;
+    else if (c != ' ' && c != '\n' && c != '\r' && c != '\t')
+      ++n;
   }
   return (n + pad) / 4 * 3 - pad;
 }
@@ -213,13 +221,20 @@ bool validPrefix(std::string_view s, int family) {
 bool checkNamed(const std::string& name, std::string_view v, std::string& why) {
   if (v.empty()) return true;  // the named address types all allow "no address"
   bool ok = true;
-  if (name == "IPAddress") ok = validIp(v, AF_UNSPEC);
-  else if (name == "IPv4Address") ok = validIp(v, AF_INET);
-  else if (name == "IPv6Address") ok = validIp(v, AF_INET6);
-  else if (name == "IPPrefix") ok = validPrefix(v, AF_UNSPEC);
-  else if (name == "IPv4Prefix") ok = validPrefix(v, AF_INET);
-  else if (name == "IPv6Prefix") ok = validPrefix(v, AF_INET6);
-  else if (name == "MACAddress") ok = validMac(v);
+  if (name == "IPAddress")
+    ok = validIp(v, AF_UNSPEC);
+  else if (name == "IPv4Address")
+    ok = validIp(v, AF_INET);
+  else if (name == "IPv6Address")
+    ok = validIp(v, AF_INET6);
+  else if (name == "IPPrefix")
+    ok = validPrefix(v, AF_UNSPEC);
+  else if (name == "IPv4Prefix")
+    ok = validPrefix(v, AF_INET);
+  else if (name == "IPv6Prefix")
+    ok = validPrefix(v, AF_INET6);
+  else if (name == "MACAddress")
+    ok = validMac(v);
   if (!ok) why = "not a valid " + name;
   return ok;
 }
@@ -227,8 +242,10 @@ bool checkNamed(const std::string& name, std::string_view v, std::string& why) {
 bool checkItem(const TypeSpec& t, std::string_view in, std::string& out, std::string& why) {
   switch (t.base) {
     case ParamType::Boolean:
-      if (in == "1" || in == "true") out = "true";
-      else if (in == "0" || in == "false") out = "false";
+      if (in == "1" || in == "true")
+        out = "true";
+      else if (in == "0" || in == "false")
+        out = "false";
       else {
         why = "not a boolean (0, 1, true, false)";
         return false;
@@ -245,10 +262,22 @@ bool checkItem(const TypeSpec& t, std::string_view in, std::string& out, std::st
       }
       Wide lo, hi;
       switch (t.base) {
-        case ParamType::Int: lo = INT32_MIN; hi = INT32_MAX; break;
-        case ParamType::UnsignedInt: lo = 0; hi = UINT32_MAX; break;
-        case ParamType::Long: lo = INT64_MIN; hi = INT64_MAX; break;
-        default: lo = 0; hi = static_cast<Wide>(UINT64_MAX); break;
+        case ParamType::Int:
+          lo = INT32_MIN;
+          hi = INT32_MAX;
+          break;
+        case ParamType::UnsignedInt:
+          lo = 0;
+          hi = UINT32_MAX;
+          break;
+        case ParamType::Long:
+          lo = INT64_MIN;
+          hi = INT64_MAX;
+          break;
+        default:
+          lo = 0;
+          hi = static_cast<Wide>(UINT64_MAX);
+          break;
       }
       if (v < lo || v > hi) {
         why = "out of the type's range";
@@ -378,7 +407,8 @@ bool checkValue(const TypeSpec& t, std::string_view in, std::string& canonical, 
   std::string item;
   while (start <= in.size()) {
     auto comma = in.find(',', start);
-    std::string_view raw = in.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+    std::string_view raw =
+        in.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
     while (!raw.empty() && raw.front() == ' ') raw.remove_prefix(1);
     while (!raw.empty() && raw.back() == ' ') raw.remove_suffix(1);
     if (!checkItem(t, raw, item, why)) {

@@ -185,15 +185,9 @@ void VendorConfigFile::importConfiguration(const std::string& text) {
   for (const auto& [path, v] : kept) stored.setValue(path, v);
   for (const auto& e : entries) {
     switch (e.kind) {
-      case Entry::Object:
-        stored.markCreated(e.path);
-        break;
-      case Entry::Value:
-        stored.setValue(e.path, e.value);
-        break;
-      case Entry::Attribute:
-        stored.setAttribute(e.path, decodeAttr(e.value));
-        break;
+      case Entry::Object: stored.markCreated(e.path); break;
+      case Entry::Value: stored.setValue(e.path, e.value); break;
+      case Entry::Attribute: stored.setAttribute(e.path, decodeAttr(e.value)); break;
     }
   }
   tx.commit();

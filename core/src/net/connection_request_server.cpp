@@ -282,9 +282,8 @@ struct ConnectionRequestServer::Impl {
     // queue_auth_fail_response2 adds WWW-Authenticate to the response it is given,
     // so each 401 needs a response of its own.
     ResponsePtr response = emptyResponse();
-    return MHD_queue_auth_fail_response2(connection, config.realm.c_str(), "cwmpd",
-                                         response.get(), stale ? MHD_YES : MHD_NO,
-                                         MHD_DIGEST_ALG_MD5);
+    return MHD_queue_auth_fail_response2(connection, config.realm.c_str(), "cwmpd", response.get(),
+                                         stale ? MHD_YES : MHD_NO, MHD_DIGEST_ALG_MD5);
   }
 
   // Answers on the first call for the request (the headers are in): a Connection
@@ -362,7 +361,10 @@ struct ConnectionRequestServer::Impl {
     while (!quit) {
       const auto wait = nextWake();
       pollfd fds[2] = {{epollFd, POLLIN, 0}, {wakeFd, POLLIN, 0}};
-      ::poll(fds, 2, wait ? static_cast<int>(std::min<std::chrono::milliseconds::rep>(wait->count(), 60'000)) : -1);
+      ::poll(fds, 2,
+             wait
+                 ? static_cast<int>(std::min<std::chrono::milliseconds::rep>(wait->count(), 60'000))
+                 : -1);
       if (quit) break;
       serve();
     }
@@ -376,7 +378,8 @@ struct ConnectionRequestServer::Impl {
         {MHD_OPTION_NONCE_NC_SIZE, 128, nullptr},
         // Room above our own limit (admit()) for the connections we shed and
         // libmicrohttpd has not closed yet.
-        {MHD_OPTION_CONNECTION_LIMIT, static_cast<intptr_t>(2 * config.connectionLimit + 1), nullptr},
+        {MHD_OPTION_CONNECTION_LIMIT, static_cast<intptr_t>(2 * config.connectionLimit + 1),
+         nullptr},
         {MHD_OPTION_NOTIFY_CONNECTION, reinterpret_cast<intptr_t>(&Impl::onConnection), this},
         {MHD_OPTION_NOTIFY_COMPLETED, reinterpret_cast<intptr_t>(&Impl::onCompleted), this},
         {MHD_OPTION_PER_IP_CONNECTION_LIMIT, static_cast<intptr_t>(config.perIpLimit), nullptr},

@@ -296,8 +296,7 @@ HttpResult CurlAcsTransport::post(std::string_view body, std::string_view soapAc
         result.error = "response body larger than " +
                        std::to_string(impl_->options.maxResponseBytes) + " bytes";
       } else {
-        result.error =
-            impl_->errorBuffer[0] != '\0' ? impl_->errorBuffer : curl_easy_strerror(rc);
+        result.error = impl_->errorBuffer[0] != '\0' ? impl_->errorBuffer : curl_easy_strerror(rc);
       }
       result.body.clear();
       CWMPD_LOG(Debug, "http", "POST of " << body.size() << " bytes failed: " << result.error);

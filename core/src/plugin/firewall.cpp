@@ -16,10 +16,12 @@ void PluginFirewall::disable(const std::string& plugin, const std::string& why) 
 }
 
 sdk::Fault PluginFirewall::disabledFault(const std::string& plugin) {
-  return sdk::Fault(sdk::FaultCode::InternalError, "plugin " + plugin + " is disabled after repeated failures");
+  return sdk::Fault(sdk::FaultCode::InternalError,
+                    "plugin " + plugin + " is disabled after repeated failures");
 }
 
-void PluginFirewall::failed(const std::string& plugin, const char* what, const char* message) noexcept {
+void PluginFirewall::failed(const std::string& plugin, const char* what,
+                            const char* message) noexcept {
   try {
     CWMPD_LOG(Error, "plugin " + plugin, what << " failed: " << message);
     const auto now = std::chrono::steady_clock::now();

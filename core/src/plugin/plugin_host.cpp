@@ -55,9 +55,13 @@ class PluginHost::HostAdapter : public sdk::Host {
   void raiseEvent(std::string_view code, std::string_view commandKey) override {
     const std::string c(code);
     if (c.compare(0, 2, "X ") == 0 && !owner_.engine_.vendorEvents().count(c))
-      throw sdk::Fault(sdk::FaultCode::InvalidArguments, "vendor event '" + c + "' was not declared");
-    if (owner_.services_.raiseEvent) owner_.services_.raiseEvent(c, std::string(commandKey));
-    else CWMPD_LOG(Warning, "plugin " + name_, "event " << c << " raised before the session engine runs");
+      throw sdk::Fault(sdk::FaultCode::InvalidArguments,
+                       "vendor event '" + c + "' was not declared");
+    if (owner_.services_.raiseEvent)
+      owner_.services_.raiseEvent(c, std::string(commandKey));
+    else
+      CWMPD_LOG(Warning, "plugin " + name_,
+                "event " << c << " raised before the session engine runs");
   }
   std::string value(std::string_view path) override { return owner_.engine_.rawValue(path); }
   // Thread-safe. The work waits in the plugin's mailbox, not in the loop's queue: when the
@@ -84,8 +88,10 @@ class PluginHost::HostAdapter : public sdk::Host {
   sdk::TimerId startTimer(std::chrono::milliseconds delay, std::function<void()> work) override {
     return addTimer(delay, std::chrono::milliseconds(0), std::move(work));
   }
-  sdk::TimerId startPeriodicTimer(std::chrono::milliseconds interval, std::function<void()> work) override {
-    if (interval.count() <= 0) throw std::invalid_argument("a periodic timer needs a positive interval");
+  sdk::TimerId startPeriodicTimer(std::chrono::milliseconds interval,
+                                  std::function<void()> work) override {
+    if (interval.count() <= 0)
+      throw std::invalid_argument("a periodic timer needs a positive interval");
     return addTimer(interval, interval, std::move(work));
   }
   void cancelTimer(sdk::TimerId id) override { timers_.erase(id); }
@@ -138,23 +144,24 @@ class PluginHost::HostAdapter : public sdk::Host {
   // The wait holds the timer weakly: cancelling (erasing it) destroys the work at once,
   // while the plugin's code is still loaded, and the aborted wait then finds nothing.
   void arm(sdk::TimerId id, const std::shared_ptr<Timer>& t) {
-    t->timer.async_wait([this, id, weak = std::weak_ptr<Timer>(t)](const boost::system::error_code& ec) {
-      auto timer = weak.lock();
-      if (ec || !timer || !alive_) return;
-      if (timer->interval.count() == 0) timers_.erase(id);
-      const bool ok = firewall().run(name_, "timer", timer->work);
-      if (!ok && firewall().disabled(name_)) {
-        shutDown();
-        return;
-      }
-      if (timer->interval.count() == 0 || !timers_.count(id)) return;
-      // Fixed rate without catching up: the next run one interval after this one was due,
-      // or one interval from now when the work ran late.
-      const auto now = boost::asio::steady_timer::clock_type::now();
-      auto next = timer->timer.expiry() + timer->interval;
-      timer->timer.expires_at(next > now ? next : now + timer->interval);
-      arm(id, timer);
-    });
+    t->timer.async_wait(
+        [this, id, weak = std::weak_ptr<Timer>(t)](const boost::system::error_code& ec) {
+          auto timer = weak.lock();
+          if (ec || !timer || !alive_) return;
+          if (timer->interval.count() == 0) timers_.erase(id);
+          const bool ok = firewall().run(name_, "timer", timer->work);
+          if (!ok && firewall().disabled(name_)) {
+            shutDown();
+            return;
+          }
+          if (timer->interval.count() == 0 || !timers_.count(id)) return;
+          // Fixed rate without catching up: the next run one interval after this one was due,
+          // or one interval from now when the work ran late.
+          const auto now = boost::asio::steady_timer::clock_type::now();
+          auto next = timer->timer.expiry() + timer->interval;
+          timer->timer.expires_at(next > now ? next : now + timer->interval);
+          arm(id, timer);
+        });
   }
 
   PluginHost& owner_;
@@ -182,12 +189,16 @@ class PluginHost::RegistrarAdapter : public sdk::Registrar {
     checkVendorFileType(t);
     if (!handler) throw std::invalid_argument("file type '" + t + "' without a handler");
     for (const auto& known : owner_.fileTypes_)
-      if (known.type == t) throw std::invalid_argument("file type '" + t + "' is already handled by plugin " + known.plugin);
+      if (known.type == t)
+        throw std::invalid_argument("file type '" + t + "' is already handled by plugin " +
+                                    known.plugin);
     for (const auto& mine : pending_)
       if (mine.type == t) throw std::invalid_argument("file type '" + t + "' declared twice");
     // Only sdk::Fault leaves the firewall: the transfer manager reports it.
-    auto guarded = [h = std::move(handler), plugin = plugin_, &firewall = owner_.engine_.firewall()](
-                       const sdk::DownloadedFile& f) { firewall.call(plugin, "file type handler", [&] { h(f); }); };
+    auto guarded = [h = std::move(handler), plugin = plugin_,
+                    &firewall = owner_.engine_.firewall()](const sdk::DownloadedFile& f) {
+      firewall.call(plugin, "file type handler", [&] { h(f); });
+    };
     pending_.push_back({t, plugin_, std::move(guarded)});
   }
   void commit() {
@@ -202,7 +213,8 @@ class PluginHost::RegistrarAdapter : public sdk::Registrar {
   std::vector<FileType> pending_;
 };
 
-PluginHost::PluginHost(PluginModel& engine, const Config& config, hal::Hal& hal, PluginHostServices services)
+PluginHost::PluginHost(PluginModel& engine, const Config& config, hal::Hal& hal,
+                       PluginHostServices services)
     : engine_(engine), config_(config), hal_(hal), services_(std::move(services)) {}
 
 PluginHost::~PluginHost() { stopAll(); }
@@ -211,7 +223,8 @@ void PluginHost::setEventSink(std::function<void(const std::string&, const std::
   services_.raiseEvent = std::move(sink);
 }
 
-std::size_t PluginHost::loadDirectory(const std::string& dir, const std::vector<std::string>& enable) {
+std::size_t PluginHost::loadDirectory(const std::string& dir,
+                                      const std::vector<std::string>& enable) {
   std::vector<fs::path> files;
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(dir, ec))
@@ -228,7 +241,8 @@ std::size_t PluginHost::loadDirectory(const std::string& dir, const std::vector<
   }
   std::size_t n = 0;
   for (const auto& f : files) {
-    if (!enable.empty() && std::find(enable.begin(), enable.end(), f.stem().string()) == enable.end())
+    if (!enable.empty() &&
+        std::find(enable.begin(), enable.end(), f.stem().string()) == enable.end())
       continue;
     n += loadFile(f.string()) ? 1 : 0;
   }
@@ -244,23 +258,28 @@ std::vector<ConfigKeySpec> PluginHost::declaredConfigKeys(const std::string& dir
   std::sort(files.begin(), files.end());
   for (const auto& file : files) {
     try {
-      boost::dll::shared_library library(file.string(), boost::dll::load_mode::rtld_now |
-                                                            boost::dll::load_mode::rtld_local);
+      boost::dll::shared_library library(
+          file.string(), boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
       // The same gate as loadFile(): no call into code built for another ABI or toolchain.
       if (!library.has("cwmpd_plugin_abi_version") || !library.has("cwmpd_plugin_info") ||
           !library.has("cwmpd_plugin_config_keys"))
         continue;
-      if (library.get_alias<std::uint32_t()>("cwmpd_plugin_abi_version")() != sdk::kAbiVersion) continue;
-      const sdk::PluginInfo& info = library.get_alias<const sdk::PluginInfo&()>("cwmpd_plugin_info")();
+      if (library.get_alias<std::uint32_t()>("cwmpd_plugin_abi_version")() != sdk::kAbiVersion)
+        continue;
+      const sdk::PluginInfo& info =
+          library.get_alias<const sdk::PluginInfo&()>("cwmpd_plugin_info")();
       if (!info.name || !info.toolchain || std::string(info.toolchain) != sdk::kToolchain) continue;
-      const sdk::ConfigKeys& declared = library.get_alias<const sdk::ConfigKeys&()>("cwmpd_plugin_config_keys")();
+      const sdk::ConfigKeys& declared =
+          library.get_alias<const sdk::ConfigKeys&()>("cwmpd_plugin_config_keys")();
       for (std::size_t i = 0; i < declared.count; ++i) {
         const sdk::ConfigKey& k = declared.keys[i];
-        if (k.section && k.key) keys.push_back({k.section, k.key, k.type, std::string("plugin ") + info.name});
+        if (k.section && k.key)
+          keys.push_back({k.section, k.key, k.type, std::string("plugin ") + info.name});
       }
     } catch (const std::exception& e) {
       // loadFile() reports it when the plugin is enabled.
-      CWMPD_LOG(Debug, "plugins", "no config keys from " << file.filename().string() << ": " << e.what());
+      CWMPD_LOG(Debug, "plugins",
+                "no config keys from " << file.filename().string() << ": " << e.what());
     } catch (...) {
       CWMPD_LOG(Debug, "plugins", "no config keys from " << file.filename().string());
     }
@@ -283,13 +302,15 @@ bool PluginHost::loadFile(const std::string& path) {
     return fail(std::string("cannot load: ") + e.what());
   }
   for (const char* sym : {"cwmpd_plugin_abi_version", "cwmpd_plugin_info", "cwmpd_plugin_create"})
-    if (!loaded->library.has(sym)) return fail(std::string("missing symbol ") + sym + " (not a cwmpd plugin?)");
+    if (!loaded->library.has(sym))
+      return fail(std::string("missing symbol ") + sym + " (not a cwmpd plugin?)");
   try {
     std::uint32_t abi = loaded->library.get_alias<std::uint32_t()>("cwmpd_plugin_abi_version")();
     if (abi != sdk::kAbiVersion)
       return fail("built for SDK ABI " + std::to_string(abi) + ", this cwmpd has ABI " +
                   std::to_string(sdk::kAbiVersion) + "; rebuild the plugin");
-    const sdk::PluginInfo& info = loaded->library.get_alias<const sdk::PluginInfo&()>("cwmpd_plugin_info")();
+    const sdk::PluginInfo& info =
+        loaded->library.get_alias<const sdk::PluginInfo&()>("cwmpd_plugin_info")();
     if (!info.name || !*info.name) return fail("plugin has no name");
     if (std::string(info.toolchain ? info.toolchain : "") != sdk::kToolchain)
       return fail(std::string("built with toolchain '") + (info.toolchain ? info.toolchain : "?") +
@@ -297,8 +318,10 @@ bool PluginHost::loadFile(const std::string& path) {
     loaded->name = info.name;
     loaded->version = info.version ? info.version : "";
     for (const auto& p : plugins_)
-      if (p->name == loaded->name) return fail("a plugin named '" + loaded->name + "' is already loaded");
-    loaded->plugin = loaded->library.get_alias<std::unique_ptr<sdk::Plugin>()>("cwmpd_plugin_create")();
+      if (p->name == loaded->name)
+        return fail("a plugin named '" + loaded->name + "' is already loaded");
+    loaded->plugin =
+        loaded->library.get_alias<std::unique_ptr<sdk::Plugin>()>("cwmpd_plugin_create")();
     if (!loaded->plugin) return fail("factory returned no plugin");
   } catch (const std::exception& e) {
     return fail(std::string("initialisation failed: ") + e.what());
@@ -321,7 +344,8 @@ bool PluginHost::registerPlugin(std::unique_ptr<Loaded> loaded) {
   RegistrarAdapter reg(*this, engine_.beginRegistration(loaded->name, *loaded->host), loaded->name);
   std::string why;
   try {
-    engine_.firewall().call(loaded->name, "registerModel", [&] { loaded->plugin->registerModel(reg); });
+    engine_.firewall().call(loaded->name, "registerModel",
+                            [&] { loaded->plugin->registerModel(reg); });
   } catch (const std::exception& e) {
     why = e.what();
   }
@@ -334,7 +358,8 @@ bool PluginHost::registerPlugin(std::unique_ptr<Loaded> loaded) {
   }
   engine_.endRegistration(true);
   reg.commit();
-  CWMPD_LOG(Info, "plugins", "loaded " << loaded->name << " " << loaded->version << " (" << loaded->file << ")");
+  CWMPD_LOG(Info, "plugins",
+            "loaded " << loaded->name << " " << loaded->version << " (" << loaded->file << ")");
   plugins_.push_back(std::move(loaded));
   return true;
 }

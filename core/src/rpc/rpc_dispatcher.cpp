@@ -26,14 +26,16 @@ std::optional<std::string> keyOf(const std::string& k) { return k; }
 
 // TR-069 A.3.2.1: ParameterKey is at most 32 characters; CommandKey likewise.
 void checkKey(const std::string& key, const char* what) {
-  if (key.size() > 32) throw Fault(FaultCode::InvalidArguments, std::string(what) + " longer than 32 characters");
+  if (key.size() > 32)
+    throw Fault(FaultCode::InvalidArguments, std::string(what) + " longer than 32 characters");
 }
 
 // xsi:type of a SetParameterValues value against the parameter's type (9006): only
 // checked when the ACS states a type we can compare.
 bool typeMatches(const std::string& xsiType, sdk::ParamType t) {
   if (xsiType.empty()) return true;
-  std::string local = xsiType.substr(xsiType.find(':') == std::string::npos ? 0 : xsiType.find(':') + 1);
+  std::string local =
+      xsiType.substr(xsiType.find(':') == std::string::npos ? 0 : xsiType.find(':') + 1);
   std::string want = sdk::xsdTypeName(t);
   want = want.substr(want.find(':') + 1);
   if (local == want) return true;
@@ -49,7 +51,8 @@ bool typeMatches(const std::string& xsiType, sdk::ParamType t) {
 }
 
 soap::Body methodNotSupported(std::string_view method) {
-  return soap::makeFault(static_cast<int>(FaultCode::MethodNotSupported), "Method not supported: " + std::string(method));
+  return soap::makeFault(static_cast<int>(FaultCode::MethodNotSupported),
+                         "Method not supported: " + std::string(method));
 }
 
 // ---- the methods the table answers on the data model (Handler::Model) ------------------
@@ -71,14 +74,17 @@ soap::Body answer(Context& c, const soap::GetParameterValues& r) {
   soap::GetParameterValuesResponse out;
   // A list of full parameter names gives one value per name (or a fault): only partial
   // paths need the model to count, which would resolve every name a second time.
-  const bool allFull = std::none_of(r.parameterNames.begin(), r.parameterNames.end(),
-                                    [](const std::string& n) { return n.empty() || n.back() == '.'; });
-  const std::size_t count = allFull ? r.parameterNames.size() : c.model.countValues(r.parameterNames);
+  const bool allFull =
+      std::none_of(r.parameterNames.begin(), r.parameterNames.end(),
+                   [](const std::string& n) { return n.empty() || n.back() == '.'; });
+  const std::size_t count =
+      allFull ? r.parameterNames.size() : c.model.countValues(r.parameterNames);
   out.encoded.reserve(count * kValueStructGuess);
-  c.model.visitValues(r.parameterNames, [&](std::string_view name, sdk::ParamType type, std::string_view value) {
-    soap::appendParameterValueStruct(out.encoded, name, sdk::xsdTypeName(type), value);
-    ++out.encodedCount;
-  });
+  c.model.visitValues(
+      r.parameterNames, [&](std::string_view name, sdk::ParamType type, std::string_view value) {
+        soap::appendParameterValueStruct(out.encoded, name, sdk::xsdTypeName(type), value);
+        ++out.encodedCount;
+      });
   return out;
 }
 
@@ -103,12 +109,14 @@ soap::Body answer(Context& c, const soap::SetParameterValues& r) {
       if (p.type.empty()) continue;
       const auto& t = types[i++];
       if (t && !typeMatches(p.type, *t))
-        typeFaults.push_back({p.name, static_cast<int>(FaultCode::InvalidParameterType), "Invalid parameter type: " + p.type});
+        typeFaults.push_back({p.name, static_cast<int>(FaultCode::InvalidParameterType),
+                              "Invalid parameter type: " + p.type});
     }
   }
   if (!typeFaults.empty())
-    throw SetFault(typeFaults.size() == 1 ? typeFaults[0].code : static_cast<int>(FaultCode::InvalidArguments),
-                   typeFaults[0].message, typeFaults);
+    throw SetFault(
+        typeFaults.size() == 1 ? typeFaults[0].code : static_cast<int>(FaultCode::InvalidArguments),
+        typeFaults[0].message, typeFaults);
   int status = c.model.setValues(values, Source::Acs, keyOf(r.parameterKey));
   return soap::SetParameterValuesResponse{status};
 }
@@ -159,7 +167,8 @@ void check(const soap::Reboot& r) { checkKey(r.commandKey, "CommandKey"); }
 void check(const soap::ScheduleInform& r) {
   checkKey(r.commandKey, "CommandKey");
   // TR-069 A.4.1.2: DelaySeconds must be greater than zero.
-  if (r.delaySeconds == 0) throw Fault(FaultCode::InvalidArguments, "DelaySeconds must be greater than 0");
+  if (r.delaySeconds == 0)
+    throw Fault(FaultCode::InvalidArguments, "DelaySeconds must be greater than 0");
 }
 void check(const soap::Download& r) { checkKey(r.commandKey, "CommandKey"); }
 void check(const soap::Upload& r) { checkKey(r.commandKey, "CommandKey"); }
@@ -190,7 +199,8 @@ struct RpcDispatcher::Dispatch {
   }
 
   template <std::size_t... I>
-  static bool anyRow(RpcDispatcher& d, const soap::Body& request, soap::Body& out, std::index_sequence<I...>) {
+  static bool anyRow(RpcDispatcher& d, const soap::Body& request, soap::Body& out,
+                     std::index_sequence<I...>) {
     return (row<I>(d, request, out) || ...);
   }
 };
@@ -206,7 +216,8 @@ std::vector<std::string> RpcDispatcher::supportedMethods() const {
   rpc::forEachRow(rpc::kCpeMethods, [&](const auto& method) {
     using Request = typename std::decay_t<decltype(method)>::RequestType;
     if (!method.listed) return;
-    if (method.handler == rpc::Handler::Agent && !provided(indexOf<Request>(static_cast<soap::Body*>(nullptr))))
+    if (method.handler == rpc::Handler::Agent &&
+        !provided(indexOf<Request>(static_cast<soap::Body*>(nullptr))))
       return;
     m.emplace_back(method.name);
   });

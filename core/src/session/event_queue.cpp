@@ -18,17 +18,26 @@ bool isMultiple(const std::string& code) {
 }  // namespace
 
 bool isValidEventCode(const std::string& code) {
-  static const char* const kNumbered[] = {
-      "0 BOOTSTRAP",          "1 BOOT",         "2 PERIODIC",
-      "3 SCHEDULED",          "4 VALUE CHANGE", "5 KICKED",
-      "6 CONNECTION REQUEST", "7 TRANSFER COMPLETE",
-      "8 DIAGNOSTICS COMPLETE", "9 REQUEST DOWNLOAD",
-      "10 AUTONOMOUS TRANSFER COMPLETE", "11 DU STATE CHANGE COMPLETE",
-      "12 AUTONOMOUS DU STATE CHANGE COMPLETE", "13 WAKEUP", "14 HEARTBEAT"};
+  static const char* const kNumbered[] = {"0 BOOTSTRAP",
+                                          "1 BOOT",
+                                          "2 PERIODIC",
+                                          "3 SCHEDULED",
+                                          "4 VALUE CHANGE",
+                                          "5 KICKED",
+                                          "6 CONNECTION REQUEST",
+                                          "7 TRANSFER COMPLETE",
+                                          "8 DIAGNOSTICS COMPLETE",
+                                          "9 REQUEST DOWNLOAD",
+                                          "10 AUTONOMOUS TRANSFER COMPLETE",
+                                          "11 DU STATE CHANGE COMPLETE",
+                                          "12 AUTONOMOUS DU STATE CHANGE COMPLETE",
+                                          "13 WAKEUP",
+                                          "14 HEARTBEAT"};
   for (const char* c : kNumbered)
     if (code == c) return true;
-  static const char* const kMethods[] = {"M Reboot", "M ScheduleInform", "M Download",
-                                         "M ScheduleDownload", "M Upload", "M ChangeDUState"};
+  static const char* const kMethods[] = {"M Reboot",   "M ScheduleInform",
+                                         "M Download", "M ScheduleDownload",
+                                         "M Upload",   "M ChangeDUState"};
   for (const char* c : kMethods)
     if (code == c) return true;
   if (code.rfind("M X_", 0) == 0 && code.size() > 4 && code.size() <= 64) return true;
@@ -37,7 +46,8 @@ bool isValidEventCode(const std::string& code) {
     auto sp = code.find(' ', 2);
     if (sp == std::string::npos || sp == 2 || sp + 1 >= code.size()) return false;
     for (char c : code)
-      if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e) return false;
+      if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e)
+        return false;
     return true;
   }
   return false;
@@ -46,7 +56,8 @@ bool isValidEventCode(const std::string& code) {
 EventQueue::EventQueue(Store& store) : store_(store) {
   store_.forEach(kPrefix, [&](const std::string&, const std::string& v) {
     auto tab = v.find('\t');
-    events_.push_back({v.substr(0, tab), tab == std::string::npos ? std::string() : v.substr(tab + 1)});
+    events_.push_back(
+        {v.substr(0, tab), tab == std::string::npos ? std::string() : v.substr(tab + 1)});
   });
 }
 
@@ -79,15 +90,18 @@ void EventQueue::add(const std::string& code, const std::string& commandKey) {
   }
   // BOOTSTRAP leads the Inform: ACSs read the first event to decide whether they are
   // meeting the device anew, and a "1 BOOT" queued earlier must not hide it.
-  if (code == "0 BOOTSTRAP") events_.insert(events_.begin(), {code, commandKey});
-  else events_.push_back({code, commandKey});
+  if (code == "0 BOOTSTRAP")
+    events_.insert(events_.begin(), {code, commandKey});
+  else
+    events_.push_back({code, commandKey});
   save();
 }
 
 std::vector<QueuedEvent> EventQueue::pending() const { return events_; }
 
 bool EventQueue::contains(const std::string& code) const {
-  return std::any_of(events_.begin(), events_.end(), [&](const QueuedEvent& e) { return e.code == code; });
+  return std::any_of(events_.begin(), events_.end(),
+                     [&](const QueuedEvent& e) { return e.code == code; });
 }
 
 void EventQueue::delivered(const std::vector<QueuedEvent>& sent) {
@@ -103,9 +117,10 @@ void EventQueue::delivered(const std::vector<QueuedEvent>& sent) {
 
 void EventQueue::sessionFailed() {
   auto before = events_.size();
-  events_.erase(std::remove_if(events_.begin(), events_.end(),
-                               [](const QueuedEvent& e) { return e.code == "6 CONNECTION REQUEST"; }),
-                events_.end());
+  events_.erase(
+      std::remove_if(events_.begin(), events_.end(),
+                     [](const QueuedEvent& e) { return e.code == "6 CONNECTION REQUEST"; }),
+      events_.end());
   if (events_.size() != before) save();
 }
 
@@ -114,8 +129,9 @@ void EventQueue::booted() {
                                [](const QueuedEvent& e) {
                                  // "8 DIAGNOSTICS COMPLETE": the results it announces are not
                                  // retained across a reboot (DiagnosticsState reads None again).
-                                 return e.code == "1 BOOT" || e.code == "2 PERIODIC" || e.code == "5 KICKED" ||
-                                        e.code == "6 CONNECTION REQUEST" || e.code == "8 DIAGNOSTICS COMPLETE" ||
+                                 return e.code == "1 BOOT" || e.code == "2 PERIODIC" ||
+                                        e.code == "5 KICKED" || e.code == "6 CONNECTION REQUEST" ||
+                                        e.code == "8 DIAGNOSTICS COMPLETE" ||
                                         e.code == "14 HEARTBEAT";
                                }),
                 events_.end());
@@ -124,7 +140,8 @@ void EventQueue::booted() {
 
 void EventQueue::remove(const std::string& code) {
   auto before = events_.size();
-  events_.erase(std::remove_if(events_.begin(), events_.end(), [&](const QueuedEvent& e) { return e.code == code; }),
+  events_.erase(std::remove_if(events_.begin(), events_.end(),
+                               [&](const QueuedEvent& e) { return e.code == code; }),
                 events_.end());
   if (events_.size() != before) save();
 }

@@ -8,13 +8,16 @@ namespace cwmpd::core {
 
 namespace {
 constexpr const char* kLog = "notify";
-constexpr std::string_view kChanged = "n:";     // n:<path> -> level, pending for the next Inform
-constexpr std::string_view kReported = "lv:";   // lv:<path> -> value last reported to the ACS
+constexpr std::string_view kChanged = "n:";    // n:<path> -> level, pending for the next Inform
+constexpr std::string_view kReported = "lv:";  // lv:<path> -> value last reported to the ACS
 }  // namespace
 
-NotificationTracker::NotificationTracker(boost::asio::io_context& io, SessionModel& model, Store& state,
-                                         NotificationOptions options)
-    : io_(io), model_(model), state_(state), options_(options),
+NotificationTracker::NotificationTracker(boost::asio::io_context& io, SessionModel& model,
+                                         Store& state, NotificationOptions options)
+    : io_(io),
+      model_(model),
+      state_(state),
+      options_(options),
       clock_(options_.clock ? options_.clock : makeLoopClock(io)),
       sampleTimer_(clock_->timer()),
       throttleTimer_(clock_->timer()) {
@@ -69,7 +72,8 @@ void NotificationTracker::stop() {
   throttleTimer_->cancel();
 }
 
-void NotificationTracker::onChange(const std::vector<CommittedChange>& changes, sdk::Source source) {
+void NotificationTracker::onChange(const std::vector<CommittedChange>& changes,
+                                   sdk::Source source) {
   bool any = false;
   for (const auto& c : changes) {
     if (source == sdk::Source::Acs) {
@@ -110,8 +114,8 @@ void NotificationTracker::requestActive() {
   if (stopped_ || !requestSession_) return;
   std::uint32_t throttle = 0;
   try {
-    throttle = static_cast<std::uint32_t>(
-        std::stoul(model_.rawValue(model_.root() + ".ManagementServer.DefaultActiveNotificationThrottle")));
+    throttle = static_cast<std::uint32_t>(std::stoul(
+        model_.rawValue(model_.root() + ".ManagementServer.DefaultActiveNotificationThrottle")));
   } catch (...) {
   }
   auto now = clock_->steadyNow();
@@ -213,8 +217,10 @@ void NotificationTracker::sample() {
     }
   }
   for (auto it = snapshot_.begin(); it != snapshot_.end();) {
-    if (!seen.count(it->first)) it = snapshot_.erase(it);
-    else ++it;
+    if (!seen.count(it->first))
+      it = snapshot_.erase(it);
+    else
+      ++it;
   }
   if (any) {
     state_.tryCommit();  // on failure the store logs once and the next commit retries

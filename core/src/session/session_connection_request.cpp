@@ -75,7 +75,8 @@ bool SessionEngine::Impl::refreshConnectionRequestUrl(const std::string& acsUrl)
 // came from, which is what the ACS saw (it differs from the probe's when the ACS
 // redirected the session to another host).
 std::string SessionEngine::Impl::routeAddress(const std::string& acsAddress) {
-  const std::string probe = acsAddress.empty() ? std::string() : net::sourceAddressTowards(acsAddress);
+  const std::string probe =
+      acsAddress.empty() ? std::string() : net::sourceAddressTowards(acsAddress);
   const std::string* lastProbe = state_.get("cr-probe");
   if (!probe.empty() && (!lastProbe || *lastProbe != probe)) {
     state_.set("cr-probe", probe);
@@ -90,7 +91,9 @@ void SessionEngine::Impl::resolveAcsHost(const std::string& host) {
   if (resolving_) return;
   resolving_ = true;
   resolver_.async_resolve(
-      host, "", [w = weak_from_this(), host](const boost::system::error_code& ec, asio::ip::udp::resolver::results_type r) {
+      host, "",
+      [w = weak_from_this(), host](const boost::system::error_code& ec,
+                                   asio::ip::udp::resolver::results_type r) {
         auto self = w.lock();
         if (!self) return;
         self->resolving_ = false;
@@ -99,7 +102,8 @@ void SessionEngine::Impl::resolveAcsHost(const std::string& host) {
         self->resolvedAddress_.clear();
         if (!ec && !r.empty()) {
           self->resolvedAddress_ = r.begin()->endpoint().address().to_string();
-          if (auto pct = self->resolvedAddress_.find('%'); pct != std::string::npos) self->resolvedAddress_.resize(pct);
+          if (auto pct = self->resolvedAddress_.find('%'); pct != std::string::npos)
+            self->resolvedAddress_.resize(pct);
         } else {
           CWMPD_LOG(Warning, kLog, "cannot resolve the ACS host " << host << ": " << ec.message());
         }
@@ -133,7 +137,9 @@ void SessionEngine::Impl::publishConnectionRequestUrl(const std::string& routeAd
     const int family = routeAddress.find(':') != std::string::npos ? AF_INET6 : AF_INET;
     host = net::interfaceAddress(options_.connectionRequestInterface, family);
     if (host.empty())
-      CWMPD_LOG(Warning, kLog, "interface " << options_.connectionRequestInterface << " has no address to advertise");
+      CWMPD_LOG(
+          Warning, kLog,
+          "interface " << options_.connectionRequestInterface << " has no address to advertise");
   }
   if (host.empty()) host = routeAddress;
   if (host.empty()) {
@@ -143,8 +149,8 @@ void SessionEngine::Impl::publishConnectionRequestUrl(const std::string& routeAd
     host = net::sourceAddressTowards("198.51.100.1");
     if (host.empty()) host = "127.0.0.1";
   }
-  const std::string url =
-      "http://" + net::urlHostPart(host) + ":" + std::to_string(cr_->port()) + options_.connectionRequestPath;
+  const std::string url = "http://" + net::urlHostPart(host) + ":" + std::to_string(cr_->port()) +
+                          options_.connectionRequestPath;
   if (url == crUrl_) return;
   try {
     model_.setInternal(ms_ + "ConnectionRequestURL", url, false);

@@ -13,8 +13,8 @@ const char* sessionStateName(SessionState s) noexcept {
   return "Idle";
 }
 
-double retryWaitSeconds(std::uint32_t retryCount, std::uint32_t minimumWait, std::uint32_t multiplier,
-                        double unit) {
+double retryWaitSeconds(std::uint32_t retryCount, std::uint32_t minimumWait,
+                        std::uint32_t multiplier, double unit) {
   if (retryCount == 0) return 0;
   const double m = minimumWait == 0 ? 5.0 : minimumWait;
   const double k = (multiplier < 1000 ? 2000 : multiplier) / 1000.0;
@@ -35,7 +35,8 @@ std::optional<double> retryAfterSeconds(std::string_view value, std::int64_t now
   }
   // strptime reads day and month names of the C locale, which the daemon never changes.
   const std::string text(value);
-  for (const char* format : {"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT", "%a %b %e %H:%M:%S %Y"}) {
+  for (const char* format :
+       {"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT", "%a %b %e %H:%M:%S %Y"}) {
     std::tm tm{};
     const char* end = strptime(text.c_str(), format, &tm);
     if (!end || *end) continue;
@@ -61,8 +62,8 @@ std::string isoTime(std::chrono::system_clock::time_point now) {
 bool parseIsoTime(const std::string& s, std::int64_t& out) {
   std::tm tm{};
   if (s.size() < 19 || s.compare(0, 4, "0001") == 0) return false;
-  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-                  &tm.tm_min, &tm.tm_sec) != 6)
+  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
     return false;
   tm.tm_year -= 1900;
   tm.tm_mon -= 1;
@@ -70,7 +71,8 @@ bool parseIsoTime(const std::string& s, std::int64_t& out) {
   // Offsets ("+01:00") shift to UTC.
   auto zone = s.find_first_of("+-", 19);
   if (zone != std::string::npos && s.size() >= zone + 6) {
-    int hh = std::atoi(s.substr(zone + 1, 2).c_str()), mm = std::atoi(s.substr(zone + 4, 2).c_str());
+    int hh = std::atoi(s.substr(zone + 1, 2).c_str()),
+        mm = std::atoi(s.substr(zone + 4, 2).c_str());
     std::int64_t off = (hh * 60 + mm) * 60;
     t += s[zone] == '+' ? -off : off;
   }
@@ -93,9 +95,10 @@ void SessionEngine::Impl::start() {
   // versions kept the count: forget it.
   retryCount_ = 0;
   if (state_.get("retry")) state_.erase("retry");
-  model_.addChangeListener([w = weak_from_this()](const std::vector<CommittedChange>& cs, sdk::Source src) {
-    if (auto self = w.lock()) self->onModelChange(cs, src);
-  });
+  model_.addChangeListener(
+      [w = weak_from_this()](const std::vector<CommittedChange>& cs, sdk::Source src) {
+        if (auto self = w.lock()) self->onModelChange(cs, src);
+      });
   if (cwmpEnabled()) startConnectionRequestServer();
   loadScheduled();
   schedulePeriodic();
@@ -115,7 +118,8 @@ bool SessionEngine::Impl::stop(std::chrono::milliseconds grace) {
   if (worker_.joinable()) {
     auto deadline = std::chrono::steady_clock::now() + grace;
     io_.restart();
-    while (!workerDone_ && std::chrono::steady_clock::now() < deadline) io_.run_for(std::chrono::milliseconds(20));
+    while (!workerDone_ && std::chrono::steady_clock::now() < deadline)
+      io_.run_for(std::chrono::milliseconds(20));
     if (!workerDone_) {
       CWMPD_LOG(Warning, kLog, "the session with the ACS is still blocked; abandoning it");
       worker_.detach();
@@ -133,10 +137,13 @@ bool SessionEngine::Impl::stop(std::chrono::milliseconds grace) {
 // An event code from outside the engine (plugins, D-Bus) must be a CWMP code or a
 // vendor code some plugin or the configuration ([cpe] vendor_events) declared.
 void SessionEngine::Impl::checkEventCode(const std::string& code) const {
-  if (!isValidEventCode(code)) throw sdk::Fault(sdk::FaultCode::InvalidArguments, "invalid event code '" + code + "'");
-  if (code.rfind("X ", 0) == 0 && !model_.vendorEvents().count(code) && !options_.vendorEvents.count(code))
-    throw sdk::Fault(sdk::FaultCode::InvalidArguments,
-                     "vendor event '" + code + "' is declared neither by a plugin nor in [cpe] vendor_events");
+  if (!isValidEventCode(code))
+    throw sdk::Fault(sdk::FaultCode::InvalidArguments, "invalid event code '" + code + "'");
+  if (code.rfind("X ", 0) == 0 && !model_.vendorEvents().count(code) &&
+      !options_.vendorEvents.count(code))
+    throw sdk::Fault(
+        sdk::FaultCode::InvalidArguments,
+        "vendor event '" + code + "' is declared neither by a plugin nor in [cpe] vendor_events");
 }
 
 void SessionEngine::Impl::raiseEvent(const std::string& code, const std::string& key) {
@@ -149,8 +156,9 @@ void SessionEngine::Impl::inform(const std::vector<std::string>& codes) {
   // TR-069 A.3.3.1: an Inform's Event list is never empty, so a local request for a
   // session has to say why there is one.
   if (codes.empty())
-    throw sdk::Fault(sdk::FaultCode::InvalidArguments,
-                     "an Inform needs at least one event code (e.g. a vendor event a plugin declares)");
+    throw sdk::Fault(
+        sdk::FaultCode::InvalidArguments,
+        "an Inform needs at least one event code (e.g. a vendor event a plugin declares)");
   for (const auto& c : codes) checkEventCode(c);  // all or nothing
   for (const auto& c : codes) events_.add(c);
   forceSession_ = true;
@@ -226,8 +234,10 @@ void SessionEngine::Impl::onModelChange(const std::vector<CommittedChange>& chan
 }
 
 SessionEngine::SessionEngine(asio::io_context& io, SessionModel& model, Store& state,
-                             std::unique_ptr<net::AcsTransport> transport, SessionOptions options, SessionHooks hooks)
-    : impl_(std::make_shared<Impl>(io, model, state, std::move(transport), std::move(options), std::move(hooks))) {}
+                             std::unique_ptr<net::AcsTransport> transport, SessionOptions options,
+                             SessionHooks hooks)
+    : impl_(std::make_shared<Impl>(io, model, state, std::move(transport), std::move(options),
+                                   std::move(hooks))) {}
 
 SessionEngine::~SessionEngine() {
   impl_->stopping_ = true;
@@ -236,14 +246,19 @@ SessionEngine::~SessionEngine() {
 
 void SessionEngine::start() { impl_->start(); }
 bool SessionEngine::stop(std::chrono::milliseconds grace) { return impl_->stop(grace); }
-void SessionEngine::raiseEvent(const std::string& code, const std::string& key) { impl_->raiseEvent(code, key); }
+void SessionEngine::raiseEvent(const std::string& code, const std::string& key) {
+  impl_->raiseEvent(code, key);
+}
 RpcDispatcher& SessionEngine::dispatcher() { return impl_->dispatcher_; }
 EventQueue& SessionEngine::events() { return impl_->events_; }
-std::uint16_t SessionEngine::connectionRequestPort() const { return impl_->cr_ ? impl_->cr_->port() : 0; }
+std::uint16_t SessionEngine::connectionRequestPort() const {
+  return impl_->cr_ ? impl_->cr_->port() : 0;
+}
 std::uint32_t SessionEngine::sessionsCompleted() const { return impl_->completed_; }
 void SessionEngine::inform(const std::vector<std::string>& events) { impl_->inform(events); }
 void SessionEngine::scheduleInform(std::uint32_t delay, const std::string& key) {
-  if (delay == 0) throw sdk::Fault(sdk::FaultCode::InvalidArguments, "delay must be greater than 0");
+  if (delay == 0)
+    throw sdk::Fault(sdk::FaultCode::InvalidArguments, "delay must be greater than 0");
   impl_->addScheduled(delay, key, true);
 }
 std::string SessionEngine::acsUrl() const {
@@ -261,7 +276,9 @@ std::vector<std::string> SessionEngine::pendingEvents() const {
   return out;
 }
 std::vector<std::string> SessionEngine::plugins() const { return impl_->pluginNames_; }
-void SessionEngine::addSessionListener(std::function<void(bool)> l) { impl_->listeners_.push_back(std::move(l)); }
+void SessionEngine::addSessionListener(std::function<void(bool)> l) {
+  impl_->listeners_.push_back(std::move(l));
+}
 void SessionEngine::addBootstrapListener(std::function<void()> l) {
   impl_->bootstrapListeners_.push_back(std::move(l));
 }
@@ -290,6 +307,8 @@ bool SessionEngine::cpeMethodSupported(const std::string& method) const {
   return !impl_->unsupportedCpeMethods_.count(method);
 }
 void SessionEngine::setNotificationTracker(NotificationTracker* t) { impl_->tracker_ = t; }
-void SessionEngine::setPluginNames(std::vector<std::string> names) { impl_->pluginNames_ = std::move(names); }
+void SessionEngine::setPluginNames(std::vector<std::string> names) {
+  impl_->pluginNames_ = std::move(names);
+}
 
 }  // namespace cwmpd::core

@@ -17,8 +17,7 @@ void SessionEngine::Impl::noteRetryAfter(const net::HttpResult& res, SessionPlan
   if (res.status != 503 && res.status != 429) return;
   auto h = res.headers.find("retry-after");
   if (h == res.headers.end()) return;
-  if (auto wait = retryAfterSeconds(h->second, clock_->seconds()))
-    plan.retryAfter = *wait;
+  if (auto wait = retryAfterSeconds(h->second, clock_->seconds())) plan.retryAfter = *wait;
 }
 
 Outcome SessionEngine::Impl::runSession(SessionPlan& plan) {
@@ -27,8 +26,10 @@ Outcome SessionEngine::Impl::runSession(SessionPlan& plan) {
   net::HttpResult res = transport_->post(plan.informXml, "\"\"");
   if (res.transportError || res.authFailure || !soapAnswer(res) || res.body.empty()) {
     noteRetryAfter(res, plan);
-    CWMPD_LOG(Warning, sid, "Inform failed: " << (res.error.empty() ? "HTTP " + std::to_string(res.status) : res.error)
-                                              << (res.authFailure ? " (authentication refused)" : ""));
+    CWMPD_LOG(
+        Warning, sid,
+        "Inform failed: " << (res.error.empty() ? "HTTP " + std::to_string(res.status) : res.error)
+                          << (res.authFailure ? " (authentication refused)" : ""));
     return Outcome::Failed;
   }
   soap::DecodeLimits limits;
@@ -50,8 +51,10 @@ Outcome SessionEngine::Impl::runSession(SessionPlan& plan) {
   if (!env.header.unknownMustUnderstand.empty()) {
     // SOAP 1.1 section 4.2.3: not understood, so not processed: the Inform was not
     // accepted and its events stay queued.
-    CWMPD_LOG(Warning, sid, "InformResponse with header entries we must but do not understand ("
-                                << env.header.unknownMustUnderstand.front().substr(0, 64) << "); closing the session");
+    CWMPD_LOG(Warning, sid,
+              "InformResponse with header entries we must but do not understand ("
+                  << env.header.unknownMustUnderstand.front().substr(0, 64)
+                  << "); closing the session");
     return Outcome::Failed;
   }
   // The events are delivered once the InformResponse arrived (TR-069 3.7.1.5).
@@ -63,8 +66,8 @@ Outcome SessionEngine::Impl::runSession(SessionPlan& plan) {
   });
   const soap::CwmpNamespace ns = env.ns;
   bool hold = env.header.holdRequests.value_or(false);
-  std::string next;       // the next POST's body ("" = empty POST)
-  std::string action;     // its SOAPAction
+  std::string next;    // the next POST's body ("" = empty POST)
+  std::string action;  // its SOAPAction
   bool sentRequest = false;
   std::size_t cpeIndex = 0;
   for (std::size_t exchange = 0; exchange < kMaxExchanges; ++exchange) {
@@ -93,7 +96,8 @@ Outcome SessionEngine::Impl::runSession(SessionPlan& plan) {
       CWMPD_LOG(Warning, sid, "ACS answered HTTP " << res.status);
       return Outcome::Failed;
     }
-    auto msg = res.emptyAnswer() ? soap::DecodeResult(soap::Envelope{}) : soap::decode(res.body, limits);
+    auto msg =
+        res.emptyAnswer() ? soap::DecodeResult(soap::Envelope{}) : soap::decode(res.body, limits);
     // TR-069 3.7.2.4: an HTTP 200 whose body is only whitespace, or an envelope with an
     // empty Body, says "nothing more" like a 204 (the decoder reads both as Empty).
     if (res.status != 500 && msg.ok() && std::holds_alternative<soap::Empty>(msg.envelope().body)) {
@@ -113,7 +117,8 @@ Outcome SessionEngine::Impl::runSession(SessionPlan& plan) {
       state(SessionState::InSession);
       return Outcome::Success;
     }
-    if (res.status == 500 && (!msg.ok() || !std::holds_alternative<soap::Fault>(msg.envelope().body))) {
+    if (res.status == 500 &&
+        (!msg.ok() || !std::holds_alternative<soap::Fault>(msg.envelope().body))) {
       CWMPD_LOG(Warning, sid, "ACS answered HTTP 500 without a SOAP Fault");
       return Outcome::Failed;
     }
@@ -133,21 +138,27 @@ Outcome SessionEngine::Impl::runSession(SessionPlan& plan) {
     }
     auto& m = msg.envelope();
     const std::string method = soap::methodName(m.body);
-    const bool response = std::holds_alternative<soap::Fault>(m.body) ||
-                          (method.size() > 8 && method.compare(method.size() - 8, 8, "Response") == 0 && method[0] != 'X');
+    const bool response =
+        std::holds_alternative<soap::Fault>(m.body) ||
+        (method.size() > 8 && method.compare(method.size() - 8, 8, "Response") == 0 &&
+         method[0] != 'X');
     if (!m.header.unknownMustUnderstand.empty()) {
       // SOAP 1.1 section 4.2.3: a header entry with mustUnderstand="1" we do not know
       // means the message must not be processed. A request gets the MustUnderstand
       // fault as our answer; an answer to our own request cannot be answered, so the
       // session ends.
       std::string names;
-      for (const auto& h : m.header.unknownMustUnderstand) names += (names.empty() ? "" : ", ") + h.substr(0, 64);
+      for (const auto& h : m.header.unknownMustUnderstand)
+        names += (names.empty() ? "" : ", ") + h.substr(0, 64);
       if (response) {
-        CWMPD_LOG(Warning, sid, "ACS answer with header entries we must but do not understand (" << names
-                                                                                                << "); closing the session");
+        CWMPD_LOG(Warning, sid,
+                  "ACS answer with header entries we must but do not understand ("
+                      << names << "); closing the session");
         return Outcome::Failed;
       }
-      CWMPD_LOG(Info, sid, method << " not processed: header entries we must but do not understand (" << names << ")");
+      CWMPD_LOG(Info, sid,
+                method << " not processed: header entries we must but do not understand (" << names
+                       << ")");
       soap::Envelope reply;
       reply.ns = m.ns;
       reply.header.id = m.header.id;
@@ -200,7 +211,8 @@ Outcome SessionEngine::Impl::runSession(SessionPlan& plan) {
   return Outcome::Failed;
 }
 
-void SessionEngine::Impl::informAccepted(const std::vector<QueuedEvent>& sent, const std::string& url) {
+void SessionEngine::Impl::informAccepted(const std::vector<QueuedEvent>& sent,
+                                         const std::string& url) {
   state(SessionState::InSession);
   lastInformTime_ = isoTime(clock_->now());
   for (const auto& e : sent)

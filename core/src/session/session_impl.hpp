@@ -54,7 +54,7 @@ struct SessionPlan {
   net::AcsEndpoint endpoint;
   std::string informXml;
   std::vector<QueuedEvent> events;
-  std::vector<soap::Body> cpeRequests;  // TransferComplete and friends, in order
+  std::vector<soap::Body> cpeRequests;   // TransferComplete and friends, in order
   std::vector<ParameterValue> notified;  // changed parameters reported in this Inform
   bool notifiedSilently = false;         // ...or only marked delivered (BOOTSTRAP)
   double retryAfter = 0;                 // seconds the ACS asked us to wait (HTTP 503 Retry-After)
@@ -70,8 +70,8 @@ using session_detail::SessionPlan;
 
 class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::Impl> {
  public:
-  Impl(asio::io_context& io, SessionModel& model, Store& state, std::unique_ptr<net::AcsTransport> transport,
-       SessionOptions options, SessionHooks hooks)
+  Impl(asio::io_context& io, SessionModel& model, Store& state,
+       std::unique_ptr<net::AcsTransport> transport, SessionOptions options, SessionHooks hooks)
       : io_(io),
         model_(model),
         state_(state),
@@ -186,8 +186,8 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
   std::unique_ptr<Timer> retryTimer_;
   std::vector<std::shared_ptr<Timer>> scheduleTimers_;
   std::unique_ptr<net::ConnectionRequestServer> cr_;
-  std::string crUrl_;                       // the ConnectionRequestURL published
-  asio::ip::udp::resolver resolver_{io_};   // the ACS host name, for the route probe
+  std::string crUrl_;                      // the ConnectionRequestURL published
+  asio::ip::udp::resolver resolver_{io_};  // the ACS host name, for the route probe
   std::string resolvedHost_, resolvedAddress_;
   bool resolving_ = false;
   bool resumeForced_ = false;  // the session waiting for the lookup was forced

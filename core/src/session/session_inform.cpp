@@ -19,7 +19,8 @@ void SessionEngine::Impl::startSession() {
     plan.endpoint.username = model_.rawValue(ms_ + "Username");
     plan.endpoint.password = model_.rawValue(ms_ + "Password");
   } catch (const sdk::Fault& f) {
-    CWMPD_LOG(Error, kLog, "no ManagementServer in the model (" << f.what() << "): cannot reach an ACS");
+    CWMPD_LOG(Error, kLog,
+              "no ManagementServer in the model (" << f.what() << "): cannot reach an ACS");
     return;
   }
   if (plan.endpoint.url.empty()) {
@@ -71,7 +72,9 @@ void SessionEngine::Impl::startSession() {
   state(SessionState::Connecting);
   model_.beginSession();
   for (auto& l : listeners_) l(true);
-  CWMPD_LOG(Info, kLog, "session " << plan.id << " to " << plan.endpoint.url << " with " << describe(plan.events));
+  CWMPD_LOG(
+      Info, kLog,
+      "session " << plan.id << " to " << plan.endpoint.url << " with " << describe(plan.events));
   joinWorker();
   workerDone_ = false;
   worker_ = std::thread([self = shared_from_this(), plan = std::move(plan)]() mutable {
@@ -85,7 +88,9 @@ void SessionEngine::Impl::startSession() {
       self->transport_->endSession();
     } catch (...) {
     }
-    asio::post(self->io_, [self, o, id = plan.id, after = plan.retryAfter] { self->finishSession(o, id, after); });
+    asio::post(self->io_, [self, o, id = plan.id, after = plan.retryAfter] {
+      self->finishSession(o, id, after);
+    });
     self->workerDone_ = true;
   });
 }
@@ -111,8 +116,8 @@ std::string SessionEngine::Impl::buildInform(const SessionPlan& plan) {
       return std::string();
     }
   };
-  inf.deviceId = {value(di + "Manufacturer"), value(di + "ManufacturerOUI"), value(di + "ProductClass"),
-                  value(di + "SerialNumber")};
+  inf.deviceId = {value(di + "Manufacturer"), value(di + "ManufacturerOUI"),
+                  value(di + "ProductClass"), value(di + "SerialNumber")};
   for (const auto& e : plan.events) inf.events.push_back({e.code, e.commandKey});
   inf.maxEnvelopes = 1;
   inf.currentTime = isoTime(clock_->now());
@@ -123,21 +128,25 @@ std::string SessionEngine::Impl::buildInform(const SessionPlan& plan) {
   const std::vector<std::string> required = requiredInformParameters();
   auto add = [&](const std::vector<std::string>& more) {
     for (const auto& n : more)
-      if (std::find(names.begin(), names.end(), n) == names.end() && model_.exists(n)) names.push_back(n);
+      if (std::find(names.begin(), names.end(), n) == names.end() && model_.exists(n))
+        names.push_back(n);
   };
   add(required);
   add(extraInformParameters_);
   // One by one: a getter that fails costs its own parameter only, never the list.
   for (const auto& n : names) {
     try {
-      for (auto& v : model_.getValues({n})) inf.parameterList.push_back({v.name, v.value, sdk::xsdTypeName(v.type)});
+      for (auto& v : model_.getValues({n}))
+        inf.parameterList.push_back({v.name, v.value, sdk::xsdTypeName(v.type)});
     } catch (const sdk::Fault& f) {
       const bool mustHave = std::find(required.begin(), required.end(), n) != required.end();
       CWMPD_LOG(Warning, "plugin " + model_.pluginOf(n),
-                "forced-inform parameter " << n << " could not be read (" << f.what() << ")"
-                                           << (mustHave ? "; sent empty" : "; left out of the Inform"));
+                "forced-inform parameter "
+                    << n << " could not be read (" << f.what() << ")"
+                    << (mustHave ? "; sent empty" : "; left out of the Inform"));
       // The Table 7 parameters are all strings; an ACS expects them in every Inform.
-      if (mustHave) inf.parameterList.push_back({n, std::string(), sdk::xsdTypeName(sdk::ParamType::String)});
+      if (mustHave)
+        inf.parameterList.push_back({n, std::string(), sdk::xsdTypeName(sdk::ParamType::String)});
     }
   }
   for (const auto& v : plan.notifiedSilently ? std::vector<ParameterValue>{} : plan.notified) {
@@ -152,8 +161,9 @@ std::string SessionEngine::Impl::buildInform(const SessionPlan& plan) {
 // TR-069 Table 7, "Forced Inform parameters", for the configured root.
 std::vector<std::string> SessionEngine::Impl::requiredInformParameters() const {
   const std::string di = root_ + ".DeviceInfo.";
-  std::vector<std::string> out = {di + "HardwareVersion", di + "SoftwareVersion", di + "ProvisioningCode",
-                                  ms_ + "ParameterKey", ms_ + "ConnectionRequestURL"};
+  std::vector<std::string> out = {di + "HardwareVersion", di + "SoftwareVersion",
+                                  di + "ProvisioningCode", ms_ + "ParameterKey",
+                                  ms_ + "ConnectionRequestURL"};
   if (root_ == "InternetGatewayDevice") {
     out.push_back(root_ + ".DeviceSummary");
     out.push_back(di + "SpecVersion");
@@ -170,7 +180,8 @@ std::vector<std::string> SessionEngine::Impl::upstreamAddressParameters() {
     for (const auto& i : model_.getNames(root_ + ".IP.Interface.", true)) {
       if (i.name.back() != '.' || !leadsUpstream(i.name.substr(0, i.name.size() - 1), 0)) continue;
       for (const auto& a : model_.getNames(i.name + "IPv4Address.", true))
-        if (a.name.back() == '.' && model_.exists(a.name + "IPAddress")) return {a.name + "IPAddress"};
+        if (a.name.back() == '.' && model_.exists(a.name + "IPAddress"))
+          return {a.name + "IPAddress"};
       return {};
     }
   } catch (const sdk::Fault& f) {

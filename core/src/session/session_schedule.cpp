@@ -29,26 +29,32 @@ void SessionEngine::Impl::finishSession(Outcome outcome, std::uint64_t id, doubl
     ++retryCount_;
     std::uint32_t minWait = 5, mult = 2000;
     try {
-      minWait = static_cast<std::uint32_t>(std::stoul(model_.rawValue(ms_ + "CWMPRetryMinimumWaitInterval")));
-      mult = static_cast<std::uint32_t>(std::stoul(model_.rawValue(ms_ + "CWMPRetryIntervalMultiplier")));
+      minWait = static_cast<std::uint32_t>(
+          std::stoul(model_.rawValue(ms_ + "CWMPRetryMinimumWaitInterval")));
+      mult = static_cast<std::uint32_t>(
+          std::stoul(model_.rawValue(ms_ + "CWMPRetryIntervalMultiplier")));
     } catch (...) {
     }
     std::uniform_real_distribution<double> u(0.0, 1.0);
-    double wait = outcome == Outcome::RetryRequested && retryCount_ == 1 ? 0.0
-                                                                         : retryWaitSeconds(retryCount_, minWait, mult, u(rng_));
+    double wait = outcome == Outcome::RetryRequested && retryCount_ == 1
+                      ? 0.0
+                      : retryWaitSeconds(retryCount_, minWait, mult, u(rng_));
     wait = std::max(wait, retryAfter);
-    CWMPD_LOG(Warning, kLog, "session " << id << " failed; retry " << retryCount_ << " in " << wait << " s");
+    CWMPD_LOG(Warning, kLog,
+              "session " << id << " failed; retry " << retryCount_ << " in " << wait << " s");
     waitingRetry_ = true;
     state(SessionState::WaitingRetry);
-    retryTimer_->start(std::chrono::milliseconds(static_cast<long long>(wait * 1000)), [w = weak_from_this()] {
-      auto self = w.lock();
-      // A connection request may have ended the wait after this handler was queued.
-      if (self && self->waitingRetry_) {
-        self->waitingRetry_ = false;
-        self->forceSession_ = true;
-        self->startSession();
-      }
-    });
+    retryTimer_->start(std::chrono::milliseconds(static_cast<long long>(wait * 1000)),
+                       [w = weak_from_this()] {
+                         auto self = w.lock();
+                         // A connection request may have ended the wait after this handler was
+                         // queued.
+                         if (self && self->waitingRetry_) {
+                           self->waitingRetry_ = false;
+                           self->forceSession_ = true;
+                           self->startSession();
+                         }
+                       });
   }
   // Notification attributes the ACS switched on in this session get their baseline.
   if (ok && tracker_) tracker_->refreshBaseline();
@@ -103,12 +109,15 @@ void SessionEngine::Impl::bootstrap() {
 }
 
 void SessionEngine::Impl::discardOldAcs() {
-  if (!scheduleTimers_.empty()) CWMPD_LOG(Notice, kLog, "BOOTSTRAP: pending ScheduleInforms cancelled");
+  if (!scheduleTimers_.empty())
+    CWMPD_LOG(Notice, kLog, "BOOTSTRAP: pending ScheduleInforms cancelled");
   for (auto& t : scheduleTimers_) t->cancel();
   scheduleTimers_.clear();
   state_.erasePrefix("s:");
   state_.tryCommit();  // on failure the store logs once and the next commit retries
-  std::erase_if(cpeRequests_, [](const soap::Body& b) { return std::holds_alternative<soap::TransferComplete>(b); });
+  std::erase_if(cpeRequests_, [](const soap::Body& b) {
+    return std::holds_alternative<soap::TransferComplete>(b);
+  });
   for (auto& l : bootstrapListeners_) l();
 }
 
@@ -119,8 +128,10 @@ void SessionEngine::Impl::schedulePeriodic() {
   std::string timeRef;
   try {
     enabled = model_.rawValue(ms_ + "PeriodicInformEnable") == "true";
-    interval = static_cast<std::uint32_t>(std::stoul(model_.rawValue(ms_ + "PeriodicInformInterval")));
-    if (model_.exists(ms_ + "PeriodicInformTime")) timeRef = model_.rawValue(ms_ + "PeriodicInformTime");
+    interval =
+        static_cast<std::uint32_t>(std::stoul(model_.rawValue(ms_ + "PeriodicInformInterval")));
+    if (model_.exists(ms_ + "PeriodicInformTime"))
+      timeRef = model_.rawValue(ms_ + "PeriodicInformTime");
   } catch (...) {
     return;
   }
@@ -135,17 +146,19 @@ void SessionEngine::Impl::schedulePeriodic() {
     if (since < 0) since += interval;
     delay = static_cast<double>(interval - since);
   }
-  periodicTimer_->start(std::chrono::milliseconds(std::max<long long>(1, static_cast<long long>(delay * 1000))),
-                        [w = weak_from_this()] {
-    if (auto self = w.lock()) {
-      self->events_.add("2 PERIODIC");
-      self->kick();
-      self->schedulePeriodic();
-    }
-  });
+  periodicTimer_->start(
+      std::chrono::milliseconds(std::max<long long>(1, static_cast<long long>(delay * 1000))),
+      [w = weak_from_this()] {
+        if (auto self = w.lock()) {
+          self->events_.add("2 PERIODIC");
+          self->kick();
+          self->schedulePeriodic();
+        }
+      });
 }
 
-void SessionEngine::Impl::addScheduled(std::uint32_t delaySeconds, const std::string& key, bool persist) {
+void SessionEngine::Impl::addScheduled(std::uint32_t delaySeconds, const std::string& key,
+                                       bool persist) {
   const std::int64_t due = clock_->seconds() + static_cast<std::int64_t>(delaySeconds);
   std::string storeKey = "s:" + std::to_string(++scheduleCounter_) + ":" + std::to_string(due);
   if (persist) {
@@ -155,36 +168,39 @@ void SessionEngine::Impl::addScheduled(std::uint32_t delaySeconds, const std::st
   armScheduled(storeKey, due, key);
 }
 
-void SessionEngine::Impl::armScheduled(const std::string& storeKey, std::int64_t due, const std::string& key) {
+void SessionEngine::Impl::armScheduled(const std::string& storeKey, std::int64_t due,
+                                       const std::string& key) {
   std::shared_ptr<Timer> timer = clock_->timer();
   const std::int64_t now = clock_->seconds();
   scheduleTimers_.push_back(timer);
   // The work holds the timer weakly: the timer owns the work.
   timer->start(std::chrono::seconds(std::max<std::int64_t>(0, due - now)),
                [w = weak_from_this(), storeKey, key, weak = std::weak_ptr<Timer>(timer)] {
-    auto self = w.lock();
-    auto timer = weak.lock();
-    if (!self || !timer) return;
-    auto& ts = self->scheduleTimers_;
-    // Expired before a BOOTSTRAP cancelled it, but not run yet: cancelled all the same.
-    if (std::find(ts.begin(), ts.end(), timer) == ts.end()) return;
-    self->events_.add("3 SCHEDULED");
-    self->events_.add("M ScheduleInform", key);
-    self->state_.erase(storeKey);
-    self->state_.tryCommit();
-    ts.erase(std::remove(ts.begin(), ts.end(), timer), ts.end());
-    self->kick();
-  });
+                 auto self = w.lock();
+                 auto timer = weak.lock();
+                 if (!self || !timer) return;
+                 auto& ts = self->scheduleTimers_;
+                 // Expired before a BOOTSTRAP cancelled it, but not run yet: cancelled all the same.
+                 if (std::find(ts.begin(), ts.end(), timer) == ts.end()) return;
+                 self->events_.add("3 SCHEDULED");
+                 self->events_.add("M ScheduleInform", key);
+                 self->state_.erase(storeKey);
+                 self->state_.tryCommit();
+                 ts.erase(std::remove(ts.begin(), ts.end(), timer), ts.end());
+                 self->kick();
+               });
 }
 
 void SessionEngine::Impl::loadScheduled() {
   std::vector<std::pair<std::string, std::string>> entries;
-  state_.forEach("s:", [&](const std::string& k, const std::string& v) { entries.emplace_back(k, v); });
+  state_.forEach("s:",
+                 [&](const std::string& k, const std::string& v) { entries.emplace_back(k, v); });
   for (const auto& [k, v] : entries) {
     auto tab = v.find('\t');
     std::int64_t due = std::atoll(v.substr(0, tab).c_str());
     armScheduled(k, due, tab == std::string::npos ? std::string() : v.substr(tab + 1));
-    scheduleCounter_ = std::max<std::uint64_t>(scheduleCounter_, std::strtoull(k.c_str() + 2, nullptr, 10));
+    scheduleCounter_ =
+        std::max<std::uint64_t>(scheduleCounter_, std::strtoull(k.c_str() + 2, nullptr, 10));
   }
 }
 

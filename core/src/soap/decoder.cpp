@@ -54,7 +54,9 @@ class Args {
     return tree_.child(node_, name);
   }
   [[nodiscard]] std::string_view text(const XmlNode& n) const { return tree_.text(n); }
-  [[nodiscard]] std::string str(std::string_view name) const { return std::string(text(node(name))); }
+  [[nodiscard]] std::string str(std::string_view name) const {
+    return std::string(text(node(name)));
+  }
   [[nodiscard]] std::string optionalStr(std::string_view name) const {
     const XmlNode* c = optionalNode(name);
     return c == nullptr ? std::string() : std::string(text(*c));
@@ -193,13 +195,17 @@ template <class T>
 T read(const Args& a, const XmlNode& method);
 
 template <>
-GetRPCMethods read(const Args&, const XmlNode&) { return {}; }
+GetRPCMethods read(const Args&, const XmlNode&) {
+  return {};
+}
 template <>
 SetParameterValues read(const Args& a, const XmlNode&) {
   return {parameterValues(a, "ParameterList"), a.str("ParameterKey")};
 }
 template <>
-GetParameterValues read(const Args& a, const XmlNode&) { return {a.strings("ParameterNames")}; }
+GetParameterValues read(const Args& a, const XmlNode&) {
+  return {a.strings("ParameterNames")};
+}
 template <>
 GetParameterNames read(const Args& a, const XmlNode&) {
   return {a.str("ParameterPath"), a.boolean("NextLevel")};
@@ -238,9 +244,13 @@ DeleteObject read(const Args& a, const XmlNode&) {
   return {a.str("ObjectName"), a.str("ParameterKey")};
 }
 template <>
-Reboot read(const Args& a, const XmlNode&) { return {a.str("CommandKey")}; }
+Reboot read(const Args& a, const XmlNode&) {
+  return {a.str("CommandKey")};
+}
 template <>
-FactoryReset read(const Args&, const XmlNode&) { return {}; }
+FactoryReset read(const Args&, const XmlNode&) {
+  return {};
+}
 // CommandKey, FileType, URL, Username, Password: the start of Download, Upload and
 // ScheduleDownload alike. Username and Password may be absent (empty is the same).
 template <class Transfer>
@@ -291,11 +301,17 @@ ScheduleDownload read(const Args& a, const XmlNode&) {
   return m;
 }
 template <>
-CancelTransfer read(const Args& a, const XmlNode&) { return {a.str("CommandKey")}; }
+CancelTransfer read(const Args& a, const XmlNode&) {
+  return {a.str("CommandKey")};
+}
 template <>
-GetQueuedTransfers read(const Args&, const XmlNode&) { return {}; }
+GetQueuedTransfers read(const Args&, const XmlNode&) {
+  return {};
+}
 template <>
-GetAllQueuedTransfers read(const Args&, const XmlNode&) { return {}; }
+GetAllQueuedTransfers read(const Args&, const XmlNode&) {
+  return {};
+}
 template <>
 ChangeDUState read(const Args& a, const XmlNode& method) {
   ChangeDUState m;
@@ -307,7 +323,9 @@ ChangeDUState read(const Args& a, const XmlNode& method) {
   return m;
 }
 template <>
-GetRPCMethodsResponse read(const Args& a, const XmlNode&) { return {a.strings("MethodList")}; }
+GetRPCMethodsResponse read(const Args& a, const XmlNode&) {
+  return {a.strings("MethodList")};
+}
 template <>
 SetParameterValuesResponse read(const Args& a, const XmlNode&) {
   return {a.number<int>("Status")};
@@ -328,7 +346,9 @@ GetParameterNamesResponse read(const Args& a, const XmlNode&) {
   return m;
 }
 template <>
-SetParameterAttributesResponse read(const Args&, const XmlNode&) { return {}; }
+SetParameterAttributesResponse read(const Args&, const XmlNode&) {
+  return {};
+}
 template <>
 GetParameterAttributesResponse read(const Args& a, const XmlNode&) {
   GetParameterAttributesResponse m;
@@ -344,11 +364,17 @@ AddObjectResponse read(const Args& a, const XmlNode&) {
   return {a.number<std::uint32_t>("InstanceNumber"), a.number<int>("Status")};
 }
 template <>
-DeleteObjectResponse read(const Args& a, const XmlNode&) { return {a.number<int>("Status")}; }
+DeleteObjectResponse read(const Args& a, const XmlNode&) {
+  return {a.number<int>("Status")};
+}
 template <>
-RebootResponse read(const Args&, const XmlNode&) { return {}; }
+RebootResponse read(const Args&, const XmlNode&) {
+  return {};
+}
 template <>
-FactoryResetResponse read(const Args&, const XmlNode&) { return {}; }
+FactoryResetResponse read(const Args&, const XmlNode&) {
+  return {};
+}
 template <class TransferResponse>
 TransferResponse readTransferResponse(const Args& a) {
   return {a.number<int>("Status"), a.str("StartTime"), a.str("CompleteTime")};
@@ -362,11 +388,17 @@ UploadResponse read(const Args& a, const XmlNode&) {
   return readTransferResponse<UploadResponse>(a);
 }
 template <>
-ScheduleInformResponse read(const Args&, const XmlNode&) { return {}; }
+ScheduleInformResponse read(const Args&, const XmlNode&) {
+  return {};
+}
 template <>
-ScheduleDownloadResponse read(const Args&, const XmlNode&) { return {}; }
+ScheduleDownloadResponse read(const Args&, const XmlNode&) {
+  return {};
+}
 template <>
-CancelTransferResponse read(const Args&, const XmlNode&) { return {}; }
+CancelTransferResponse read(const Args&, const XmlNode&) {
+  return {};
+}
 template <>
 GetQueuedTransfersResponse read(const Args& a, const XmlNode&) {
   GetQueuedTransfersResponse m;
@@ -381,20 +413,21 @@ GetAllQueuedTransfersResponse read(const Args& a, const XmlNode&) {
   GetAllQueuedTransfersResponse m;
   a.forEachItem("TransferList", [&](const XmlNode& item) {
     const Args s = a.of(item);
-    m.transferList.push_back({s.str("CommandKey"), s.number<int>("State"),
-                              s.boolean("IsDownload"), s.str("FileType"),
-                              s.number<std::uint32_t>("FileSize"), s.optionalStr("TargetFileName")});
+    m.transferList.push_back({s.str("CommandKey"), s.number<int>("State"), s.boolean("IsDownload"),
+                              s.str("FileType"), s.number<std::uint32_t>("FileSize"),
+                              s.optionalStr("TargetFileName")});
   });
   return m;
 }
 template <>
-ChangeDUStateResponse read(const Args&, const XmlNode&) { return {}; }
+ChangeDUStateResponse read(const Args&, const XmlNode&) {
+  return {};
+}
 template <>
 Inform read(const Args& a, const XmlNode&) {
   Inform m;
   const Args d = a.sub("DeviceId");
-  m.deviceId = {d.str("Manufacturer"), d.str("OUI"), d.str("ProductClass"),
-                d.str("SerialNumber")};
+  m.deviceId = {d.str("Manufacturer"), d.str("OUI"), d.str("ProductClass"), d.str("SerialNumber")};
   a.forEachItem("Event", [&](const XmlNode& item) {
     const Args e = a.of(item);
     m.events.push_back({e.str("EventCode"), e.optionalStr("CommandKey")});
@@ -444,17 +477,29 @@ InformResponse read(const Args& a, const XmlNode&) {
   return {a.number<std::uint32_t>("MaxEnvelopes")};
 }
 template <>
-TransferCompleteResponse read(const Args&, const XmlNode&) { return {}; }
+TransferCompleteResponse read(const Args&, const XmlNode&) {
+  return {};
+}
 template <>
-AutonomousTransferCompleteResponse read(const Args&, const XmlNode&) { return {}; }
+AutonomousTransferCompleteResponse read(const Args&, const XmlNode&) {
+  return {};
+}
 template <>
-RequestDownloadResponse read(const Args&, const XmlNode&) { return {}; }
+RequestDownloadResponse read(const Args&, const XmlNode&) {
+  return {};
+}
 template <>
-KickedResponse read(const Args& a, const XmlNode&) { return {a.str("NextURL")}; }
+KickedResponse read(const Args& a, const XmlNode&) {
+  return {a.str("NextURL")};
+}
 template <>
-DUStateChangeCompleteResponse read(const Args&, const XmlNode&) { return {}; }
+DUStateChangeCompleteResponse read(const Args&, const XmlNode&) {
+  return {};
+}
 template <>
-AutonomousDUStateChangeCompleteResponse read(const Args&, const XmlNode&) { return {}; }
+AutonomousDUStateChangeCompleteResponse read(const Args&, const XmlNode&) {
+  return {};
+}
 
 // SOAP 1.1 Fault with the cwmp:Fault detail (TR-069 A.5). faultcode may carry a prefix
 // ("SOAP-ENV:Client"); it is kept as sent.
@@ -480,7 +525,8 @@ using Reader = std::function<Body(const Args&, const XmlNode&)>;
 
 template <class T>
 void addReader(std::unordered_map<std::string_view, Reader>& readers) {
-  readers.emplace(detail::methodName<T>(), [](const Args& a, const XmlNode& n) -> Body { return read<T>(a, n); });
+  readers.emplace(detail::methodName<T>(),
+                  [](const Args& a, const XmlNode& n) -> Body { return read<T>(a, n); });
 }
 
 // The element names of the RPC table (rpc/rpc_table.hpp), requests and responses, both
@@ -661,8 +707,7 @@ struct Decoder::Impl {
   XmlTree loose;  // the fallback's tree
 };
 
-Decoder::Decoder(DecodeLimits limits)
-    : limits_(limits), impl_(std::make_unique<Impl>(limits_)) {}
+Decoder::Decoder(DecodeLimits limits) : limits_(limits), impl_(std::make_unique<Impl>(limits_)) {}
 Decoder::~Decoder() = default;
 
 DecodeResult Decoder::decode(std::string_view payload) {

@@ -73,7 +73,7 @@ class Writer {
     close(tag);
   }
   template <class Int>
-    requires std::is_integral_v<Int>
+  requires std::is_integral_v<Int>
   void number(std::string_view tag, Int value) {
     open(tag);
     std::array<char, 24> buf{};
@@ -402,9 +402,7 @@ void writeFields(Writer& w, const AutonomousDUStateChangeComplete& m) {
   for (const auto& r : m.results) writeOpResult(w, r, true);
 }
 
-void writeFields(Writer& w, const InformResponse& m) {
-  w.number("MaxEnvelopes", m.maxEnvelopes);
-}
+void writeFields(Writer& w, const InformResponse& m) { w.number("MaxEnvelopes", m.maxEnvelopes); }
 void writeFields(Writer&, const TransferCompleteResponse&) {}
 void writeFields(Writer&, const AutonomousTransferCompleteResponse&) {}
 void writeFields(Writer&, const RequestDownloadResponse&) {}
@@ -488,11 +486,26 @@ void appendEscaped(std::string& out, std::string_view text) {
     if (i >= n) break;
     const unsigned char c = p[i];
     switch (c) {
-      case '&': out += "&amp;"; ++i; continue;
-      case '<': out += "&lt;"; ++i; continue;
-      case '>': out += "&gt;"; ++i; continue;
-      case '"': out += "&quot;"; ++i; continue;
-      case '\r': out += "&#xD;"; ++i; continue;  // survives end-of-line normalisation
+      case '&':
+        out += "&amp;";
+        ++i;
+        continue;
+      case '<':
+        out += "&lt;";
+        ++i;
+        continue;
+      case '>':
+        out += "&gt;";
+        ++i;
+        continue;
+      case '"':
+        out += "&quot;";
+        ++i;
+        continue;
+      case '\r':
+        out += "&#xD;";
+        ++i;
+        continue;  // survives end-of-line normalisation
       default: break;
     }
     if (c < 0x80) {  // a control character XML 1.0 cannot carry at all

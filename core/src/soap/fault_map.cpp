@@ -28,7 +28,8 @@ Fault toSoapFault(const sdk::Fault& fault) {
     // whose own code (9007, 9008, ...) the engine put on the SetFault.
     constexpr int kInvalidArguments = static_cast<int>(sdk::FaultCode::InvalidArguments);
     const bool own = set->code() == kInvalidArguments;
-    Fault f = makeFault(kInvalidArguments, own ? std::string_view(fault.what()) : std::string_view());
+    Fault f =
+        makeFault(kInvalidArguments, own ? std::string_view(fault.what()) : std::string_view());
     // TR-069 A.5.1: one SetParameterValuesFault per parameter in error; the FaultString
     // of each is the spec's string for its code unless the engine said more.
     for (const auto& p : set->parameters()) {

@@ -15,21 +15,20 @@ namespace cwmpd::core::soap::detail {
 
 // Body alternatives that have no row: they have no fixed name.
 template <class T>
-inline constexpr bool kUnnamed = std::is_same_v<T, Empty> || std::is_same_v<T, Fault> ||
-                                 std::is_same_v<T, VendorMethod> ||
-                                 std::is_same_v<T, VendorMethodResponse>;
+inline constexpr bool kUnnamed =
+    std::is_same_v<T, Empty> || std::is_same_v<T, Fault> || std::is_same_v<T, VendorMethod> ||
+    std::is_same_v<T, VendorMethodResponse>;
 
 // A message struct added to Body needs its row (and each row's types must be in Body).
 template <class... T>
 constexpr bool everyMessageHasARow(std::variant<T...>*) {
-  return ((kUnnamed<T> || rpc::kInTable<T>) && ...);
+  return ((kUnnamed<T> || rpc::kInTable<T>)&&...);
 }
 static_assert(everyMessageHasARow(static_cast<Body*>(nullptr)),
               "a message type of soap::Body has no row in rpc/rpc_table.hpp");
 
 template <class T>
-  requires(rpc::kInTable<T>)
-std::string_view methodName() {
+requires(rpc::kInTable<T>) std::string_view methodName() {
   static const std::string name = [] {
     std::string out;
     rpc::forEachMethod([&](const auto& row) {

@@ -84,7 +84,8 @@ void ensureXercesInitialized() {
 }
 
 std::optional<CwmpNamespace> cwmpFromUri(std::u16string_view uri) {
-  if (uri.size() != kCwmpUriPrefix.size() + 1 || uri.substr(0, kCwmpUriPrefix.size()) != kCwmpUriPrefix) {
+  if (uri.size() != kCwmpUriPrefix.size() + 1 ||
+      uri.substr(0, kCwmpUriPrefix.size()) != kCwmpUriPrefix) {
     return std::nullopt;
   }
   const char16_t last = uri.back();

@@ -25,7 +25,7 @@ struct XmlNode {
   std::string_view name;  // local name, interned in the tree
   NsClass ns = NsClass::None;
   std::optional<CwmpNamespace> cwmpNs;  // when ns == Cwmp
-  bool mustUnderstand = false;           // SOAP-ENV:mustUnderstand="1" (Header entries)
+  bool mustUnderstand = false;          // SOAP-ENV:mustUnderstand="1" (Header entries)
   // Character data and xsi:type ("xsd:string" when the prefix maps to XML Schema, else
   // as written) live in the tree's text arena: offsets keep the node small.
   std::uint32_t textOffset = 0;

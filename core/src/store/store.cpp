@@ -57,12 +57,15 @@ std::string errnoText() { return std::strerror(errno); }
 
 constexpr const char* kLog = "store";
 
-void writeAll(int fd, const std::string& data, const std::string& path, const std::function<int()>& fault) {
+void writeAll(int fd, const std::string& data, const std::string& path,
+              const std::function<int()>& fault) {
   std::size_t off = 0;
   while (off < data.size()) {
     ssize_t n = -1;
-    if (int e = fault()) errno = e;
-    else n = ::write(fd, data.data() + off, data.size() - off);
+    if (int e = fault())
+      errno = e;
+    else
+      n = ::write(fd, data.data() + off, data.size() - off);
     if (n < 0) {
       if (errno == EINTR) continue;
       throw StoreError(path + ": write failed: " + errnoText());
@@ -145,14 +148,16 @@ bool Store::loadOrSetAside() {
     return true;
   } catch (const StoreError& e) {
     struct stat st {};
-    const long long bytes = ::stat(path_.c_str(), &st) == 0 ? static_cast<long long>(st.st_size) : -1;
+    const long long bytes =
+        ::stat(path_.c_str(), &st) == 0 ? static_cast<long long>(st.st_size) : -1;
     const std::size_t readable = recordsSeen_;
     const std::string aside = setAside();
-    CWMPD_LOG(Error, kLog, e.what() << "; lost: the whole file (" << bytes << " bytes, " << readable
-                                    << " records readable before the damage, none kept), "
-                                    << (aside.empty() ? "could not be set aside: " + errnoText()
-                                                      : "set aside as " + aside)
-                                    << "; starting without it, from the configuration's defaults");
+    CWMPD_LOG(Error, kLog,
+              e.what() << "; lost: the whole file (" << bytes << " bytes, " << readable
+                       << " records readable before the damage, none kept), "
+                       << (aside.empty() ? "could not be set aside: " + errnoText()
+                                         : "set aside as " + aside)
+                       << "; starting without it, from the configuration's defaults");
     return false;
   }
 }
@@ -165,15 +170,18 @@ const std::string* Store::get(std::string_view key) const {
 void Store::remember(std::string_view key) {
   if (undo_.find(key) != undo_.end()) return;
   auto it = entries_.find(key);
-  undo_.emplace(std::string(key), it == entries_.end() ? std::nullopt : std::optional<std::string>(it->second));
+  undo_.emplace(std::string(key),
+                it == entries_.end() ? std::nullopt : std::optional<std::string>(it->second));
 }
 
 void Store::set(std::string_view key, std::string_view value) {
   auto it = entries_.find(key);
   if (it != entries_.end() && it->second == value) return;
   remember(key);
-  if (it == entries_.end()) entries_.emplace(std::string(key), std::string(value));
-  else it->second.assign(value);
+  if (it == entries_.end())
+    entries_.emplace(std::string(key), std::string(value));
+  else
+    it->second.assign(value);
   dirty_ = true;
 }
 
@@ -210,8 +218,10 @@ void Store::forEach(std::string_view prefix,
 
 void Store::rollback() {
   for (auto& [key, old] : undo_) {
-    if (old) entries_[key] = std::move(*old);
-    else entries_.erase(key);
+    if (old)
+      entries_[key] = std::move(*old);
+    else
+      entries_.erase(key);
   }
   undo_.clear();
   dirty_ = baselineDirty_;
@@ -225,7 +235,8 @@ void Store::keepPending() {
 void Store::failed(const std::string& why) {
   if (failing_) return;
   failing_ = true;
-  CWMPD_LOG(Error, kLog, why << "; serving from memory, retrying with the next change (logged once)");
+  CWMPD_LOG(Error, kLog,
+            why << "; serving from memory, retrying with the next change (logged once)");
 }
 
 void Store::commit() {
@@ -246,14 +257,18 @@ void Store::commit() {
   try {
     const std::string tmp = path_ + ".tmp";
     int fd = -1;
-    if (int e = fault(Step::Create)) errno = e;
-    else fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (int e = fault(Step::Create))
+      errno = e;
+    else
+      fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) throw StoreError(tmp + ": cannot create: " + errnoText());
     try {
       writeAll(fd, data, tmp, [&] { return fault(Step::Write); });
       int rc = -1;
-      if (int e = fault(Step::Fsync)) errno = e;
-      else rc = ::fsync(fd);
+      if (int e = fault(Step::Fsync))
+        errno = e;
+      else
+        rc = ::fsync(fd);
       if (rc != 0) throw StoreError(tmp + ": fsync failed: " + errnoText());
     } catch (...) {
       ::close(fd);
@@ -262,8 +277,10 @@ void Store::commit() {
     }
     ::close(fd);
     int rc = -1;
-    if (int e = fault(Step::Rename)) errno = e;
-    else rc = ::rename(tmp.c_str(), path_.c_str());
+    if (int e = fault(Step::Rename))
+      errno = e;
+    else
+      rc = ::rename(tmp.c_str(), path_.c_str());
     if (rc != 0) {
       std::string err = errnoText();
       ::unlink(tmp.c_str());

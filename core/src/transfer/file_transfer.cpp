@@ -146,8 +146,8 @@ FileTransferResult classify(CURLcode rc, long status, const Context& ctx, const 
   const std::string why = errorBuffer[0] ? errorBuffer : curl_easy_strerror(rc);
   const auto generic = download ? sdk::FaultCode::DownloadFailure : sdk::FaultCode::UploadFailure;
   if (ctx.tooLarge || rc == CURLE_FILESIZE_EXCEEDED)
-    return fail(sdk::FaultCode::DownloadFailure, "file larger than the " + std::to_string(ctx.maxBytes) +
-                                                     " bytes available");
+    return fail(sdk::FaultCode::DownloadFailure,
+                "file larger than the " + std::to_string(ctx.maxBytes) + " bytes available");
   if (ctx.writeFailed) return fail(sdk::FaultCode::DownloadFailure, "no space left for the file");
   switch (rc) {
     case CURLE_OK: break;
@@ -161,8 +161,7 @@ FileTransferResult classify(CURLcode rc, long status, const Context& ctx, const 
     case CURLE_FTP_CANT_GET_HOST:
     case CURLE_FTP_WEIRD_SERVER_REPLY:
       return fail(download ? sdk::FaultCode::DownloadFailureContactServer : generic, why);
-    case CURLE_LOGIN_DENIED:
-      return fail(sdk::FaultCode::FileTransferAuthFailure, why);
+    case CURLE_LOGIN_DENIED: return fail(sdk::FaultCode::FileTransferAuthFailure, why);
     case CURLE_REMOTE_FILE_NOT_FOUND:
     case CURLE_REMOTE_ACCESS_DENIED:
     case CURLE_FTP_COULDNT_RETR_FILE:
@@ -172,12 +171,13 @@ FileTransferResult classify(CURLcode rc, long status, const Context& ctx, const 
     case CURLE_RECV_ERROR:
     case CURLE_GOT_NOTHING:
       return fail(download ? sdk::FaultCode::DownloadFailureComplete : generic, why);
-    default:
-      return fail(generic, why);
+    default: return fail(generic, why);
   }
-  if (status == 401 || status == 407) return fail(sdk::FaultCode::FileTransferAuthFailure, "HTTP " + std::to_string(status));
+  if (status == 401 || status == 407)
+    return fail(sdk::FaultCode::FileTransferAuthFailure, "HTTP " + std::to_string(status));
   if (status >= 400 || (status != 0 && status < 200))
-    return fail(download ? sdk::FaultCode::DownloadFailureAccessFile : generic, "HTTP " + std::to_string(status));
+    return fail(download ? sdk::FaultCode::DownloadFailureAccessFile : generic,
+                "HTTP " + std::to_string(status));
   return {};
 }
 
@@ -202,7 +202,8 @@ FileTransferResult fetchToFile(const FileTransferRequest& r, const std::string& 
   curl_easy_setopt(curl.get(), CURLOPT_HEADERDATA, &ctx);
   // Refused before the body arrives when the server announces the size (HTTP
   // Content-Length, FTP SIZE); the write callback enforces it for the rest.
-  if (r.maxBytes) curl_easy_setopt(curl.get(), CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(r.maxBytes));
+  if (r.maxBytes)
+    curl_easy_setopt(curl.get(), CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(r.maxBytes));
   const CURLcode rc = curl_easy_perform(curl.get());
   long status = 0;
   curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
@@ -212,7 +213,8 @@ FileTransferResult fetchToFile(const FileTransferRequest& r, const std::string& 
     return a;
   }
   // FTP answers 226 / 250 etc.: only HTTP statuses are judged here.
-  const bool http = r.url.size() >= 4 && (r.url.compare(0, 4, "http") == 0 || r.url.compare(0, 4, "HTTP") == 0);
+  const bool http =
+      r.url.size() >= 4 && (r.url.compare(0, 4, "http") == 0 || r.url.compare(0, 4, "HTTP") == 0);
   FileTransferResult res = classify(rc, http ? status : 0, ctx, errorBuffer, true);
   res.bytes = ctx.bytes;
   if (res.faultCode == 0 && ::fsync(out.fd) != 0)
@@ -221,11 +223,14 @@ FileTransferResult fetchToFile(const FileTransferRequest& r, const std::string& 
   if (res.faultCode == 0 && r.expectedSize != 0 && ctx.bytes != r.expectedSize) {
     const std::string detail = "received " + std::to_string(ctx.bytes) + " bytes, FileSize was " +
                                std::to_string(r.expectedSize);
-    res = fail(ctx.bytes < r.expectedSize ? sdk::FaultCode::DownloadFailureComplete : sdk::FaultCode::DownloadFailure,
+    res = fail(ctx.bytes < r.expectedSize ? sdk::FaultCode::DownloadFailureComplete
+                                          : sdk::FaultCode::DownloadFailure,
                detail);
     res.bytes = ctx.bytes;
   }
-  CWMPD_LOG(Debug, kLog, "GET: " << ctx.bytes << " bytes, HTTP/FTP status " << status << ", fault " << res.faultCode);
+  CWMPD_LOG(
+      Debug, kLog,
+      "GET: " << ctx.bytes << " bytes, HTTP/FTP status " << status << ", fault " << res.faultCode);
   return res;
 }
 
@@ -234,7 +239,8 @@ FileTransferResult sendFile(const FileTransferRequest& r, const std::string& pat
   Fd in;
   in.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   struct stat st {};
-  if (in.fd < 0 || ::fstat(in.fd, &st) != 0) return fail(sdk::FaultCode::InternalError, "cannot read the file to upload");
+  if (in.fd < 0 || ::fstat(in.fd, &st) != 0)
+    return fail(sdk::FaultCode::InternalError, "cannot read the file to upload");
   CurlPtr curl(curl_easy_init(), &curl_easy_cleanup);
   if (!curl) return fail(sdk::FaultCode::InternalError, "libcurl unavailable");
   Context ctx;
@@ -248,9 +254,11 @@ FileTransferResult sendFile(const FileTransferRequest& r, const std::string& pat
   curl_easy_setopt(c, CURLOPT_SEEKFUNCTION, &onSeek);
   curl_easy_setopt(c, CURLOPT_SEEKDATA, &ctx);
   // Answers are small and not kept.
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, +[](char*, size_t s, size_t n, void*) { return s * n; });
+  curl_easy_setopt(
+      c, CURLOPT_WRITEFUNCTION, +[](char*, size_t s, size_t n, void*) { return s * n; });
   struct curl_slist* headers = curl_slist_append(nullptr, "Expect:");
-  const bool http = r.url.size() >= 4 && (r.url.compare(0, 4, "http") == 0 || r.url.compare(0, 4, "HTTP") == 0);
+  const bool http =
+      r.url.size() >= 4 && (r.url.compare(0, 4, "http") == 0 || r.url.compare(0, 4, "HTTP") == 0);
   if (http && r.usePost) {
     curl_easy_setopt(c, CURLOPT_POST, 1L);
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(st.st_size));
@@ -272,7 +280,8 @@ FileTransferResult sendFile(const FileTransferRequest& r, const std::string& pat
   }
   FileTransferResult res = classify(rc, http ? status : 0, ctx, errorBuffer, false);
   res.bytes = static_cast<std::uint64_t>(st.st_size);
-  CWMPD_LOG(Debug, kLog, "upload: " << st.st_size << " bytes, status " << status << ", fault " << res.faultCode);
+  CWMPD_LOG(Debug, kLog,
+            "upload: " << st.st_size << " bytes, status " << status << ", fault " << res.faultCode);
   return res;
 }
 

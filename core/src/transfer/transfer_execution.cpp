@@ -15,8 +15,9 @@ void TransferManager::admit(TransferRecord record) {
   record.state = 1;
   auto& r = records_[record.id] = std::move(record);
   persist(r);
-  CWMPD_LOG(Info, kLog, "transfer " << r.id << " queued: " << (r.isDownload ? "download " : "upload ") << r.fileType
-                                    << " (" << r.commandKey << ")");
+  CWMPD_LOG(Info, kLog,
+            "transfer " << r.id << " queued: " << (r.isDownload ? "download " : "upload ")
+                        << r.fileType << " (" << r.commandKey << ")");
   pump();
 }
 
@@ -44,7 +45,8 @@ void TransferManager::pump() {
       if (!start) {
         // TR-069 A.4.1.8: none of the windows is left (the CPE was down through them).
         r.faultCode = 9020;
-        r.faultString = "File transfer failure: unable to complete download within specified time windows";
+        r.faultString =
+            "File transfer failure: unable to complete download within specified time windows";
         complete(r, false);
         return pump();
       }
@@ -71,8 +73,8 @@ std::string TransferManager::prepareUpload(const TransferRecord& r) {
     if (!options_.logFile.empty() && in) {
       in.seekg(0, std::ios::end);
       const std::streamoff size = in.tellg();
-      const std::streamoff keep = std::min<std::streamoff>(size, static_cast<std::streamoff>(
-                                                                     std::min<std::uint64_t>(options_.maxSize, 4u << 20)));
+      const std::streamoff keep = std::min<std::streamoff>(
+          size, static_cast<std::streamoff>(std::min<std::uint64_t>(options_.maxSize, 4u << 20)));
       in.seekg(size - keep);
       out << in.rdbuf();
     } else {
@@ -90,7 +92,8 @@ void TransferManager::launch(TransferRecord& r) {
   persist(r);
   std::string file;
   try {
-    file = r.isDownload ? (fs::path(options_.dir) / ("download-" + std::to_string(r.id))).string() : prepareUpload(r);
+    file = r.isDownload ? (fs::path(options_.dir) / ("download-" + std::to_string(r.id))).string()
+                        : prepareUpload(r);
   } catch (const std::exception& e) {
     CWMPD_LOG(Error, kLog, "transfer " << r.id << ": " << e.what());
     finished(r.id, 9002, "Internal error: cannot prepare the file", {});
@@ -111,26 +114,30 @@ void TransferManager::launch(TransferRecord& r) {
   req.maxBytes = options_.maxSize;
   struct statvfs st {};
   if (::statvfs(options_.dir.c_str(), &st) == 0)
-    req.maxBytes = std::min<std::uint64_t>(req.maxBytes, static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize);
+    req.maxBytes = std::min<std::uint64_t>(req.maxBytes,
+                                           static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize);
   abort_ = std::make_shared<std::atomic<bool>>(false);
   req.abort = abort_.get();
   running_ = r.id;
-  CWMPD_LOG(Info, kLog, "transfer " << r.id << " started (" << (r.isDownload ? "download" : "upload") << ")");
+  CWMPD_LOG(Info, kLog,
+            "transfer " << r.id << " started (" << (r.isDownload ? "download" : "upload") << ")");
   const bool download = r.isDownload;
-  worker_ = std::thread([this, req, file, download, id = r.id, abort = abort_,
-                         alive = std::weak_ptr<bool>(alive_)] {
-    transfer::FileTransferResult res = download ? transfer::fetchToFile(req, file) : transfer::sendFile(req, file);
-    // Aborted by stop(): nobody listens any more. Aborted by a BOOTSTRAP: finished()
-    // frees the slot and the file.
-    if (res.aborted && alive.expired()) return;
-    boost::asio::post(io_, [this, res, file, id, alive] {
-      if (alive.expired()) return;
-      finished(id, res.faultCode, res.faultString, file);
-    });
-  });
+  worker_ = std::thread(
+      [this, req, file, download, id = r.id, abort = abort_, alive = std::weak_ptr<bool>(alive_)] {
+        transfer::FileTransferResult res =
+            download ? transfer::fetchToFile(req, file) : transfer::sendFile(req, file);
+        // Aborted by stop(): nobody listens any more. Aborted by a BOOTSTRAP: finished()
+        // frees the slot and the file.
+        if (res.aborted && alive.expired()) return;
+        boost::asio::post(io_, [this, res, file, id, alive] {
+          if (alive.expired()) return;
+          finished(id, res.faultCode, res.faultString, file);
+        });
+      });
 }
 
-void TransferManager::finished(std::uint64_t id, std::uint32_t faultCode, std::string faultString, std::string file) {
+void TransferManager::finished(std::uint64_t id, std::uint32_t faultCode, std::string faultString,
+                               std::string file) {
   if (worker_.joinable() && worker_.get_id() != std::this_thread::get_id()) worker_.join();
   running_ = 0;
   TransferRecord* r = find(id);
@@ -139,7 +146,8 @@ void TransferManager::finished(std::uint64_t id, std::uint32_t faultCode, std::s
     if (!file.empty()) fs::remove(file, ec);
     return pump();
   }
-  CWMPD_LOG(Info, kLog, "transfer " << id << " ended: " << (faultCode ? faultString : std::string("success")));
+  CWMPD_LOG(Info, kLog,
+            "transfer " << id << " ended: " << (faultCode ? faultString : std::string("success")));
   if (faultCode && !r->windows.empty()) {
     // A failed scheduled download tries again: in its window while MaxRetries allow, else
     // in the next window, if any (TR-069 A.4.1.8).
@@ -170,7 +178,8 @@ void TransferManager::finished(std::uint64_t id, std::uint32_t faultCode, std::s
 // URL's last path element), so that the HAL and DeviceInfo.FirmwareImage.{i}.Name show
 // that rather than our temporary download name. Unusable names keep the temporary one.
 std::string TransferManager::nameImage(const TransferRecord& r, const std::string& file) {
-  const auto safe = sanitizeFileName(r.targetFileName.empty() ? urlFileName(r.url) : r.targetFileName);
+  const auto safe =
+      sanitizeFileName(r.targetFileName.empty() ? urlFileName(r.url) : r.targetFileName);
   if (!safe) return file;
   const fs::path target = fs::path(file).parent_path() / *safe;
   std::error_code ec;
@@ -218,7 +227,8 @@ void TransferManager::apply(TransferRecord& r, const std::string& file) {
     try {
       hooks_.importConfiguration(text.str());
     } catch (const Fault& f) {
-      return failWith(f.code() == 9002 ? 9002 : 9018, std::string("configuration file refused: ") + f.what());
+      return failWith(f.code() == 9002 ? 9002 : 9018,
+                      std::string("configuration file refused: ") + f.what());
     } catch (const std::exception& e) {
       return failWith(9002, std::string("configuration import failed: ") + e.what());
     }
@@ -237,7 +247,8 @@ void TransferManager::apply(TransferRecord& r, const std::string& file) {
     sdk::DownloadedFile f;
     f.path = file;
     f.fileType = r.fileType;
-    f.targetFileName = r.targetFileName.empty() ? std::string() : sanitizeFileName(r.targetFileName).value_or("");
+    f.targetFileName =
+        r.targetFileName.empty() ? std::string() : sanitizeFileName(r.targetFileName).value_or("");
     f.size = fs::file_size(file, ec);
     try {
       it->second(f);
@@ -249,7 +260,8 @@ void TransferManager::apply(TransferRecord& r, const std::string& file) {
     } catch (...) {
       return failWith(9002, "file type handler failed");
     }
-    CWMPD_LOG(Info, kLog, "transfer " << r.id << " applied by the handler of '" << r.fileType << "'");
+    CWMPD_LOG(Info, kLog,
+              "transfer " << r.id << " applied by the handler of '" << r.fileType << "'");
     fs::remove(file, ec);
     r.completeTime = isoTime(now());
     return complete(r, false);
@@ -302,15 +314,19 @@ void TransferManager::deliver(const TransferRecord& r) {
   if (r.kind == Kind::Autonomous && hooks_.autonomousPolicy) {
     soap::Body b = requestFor(r);
     if (!hooks_.autonomousPolicy(std::get<soap::AutonomousTransferComplete>(b))) {
-      CWMPD_LOG(Info, kLog, "autonomous transfer " << r.id << " not reported (AutonomousTransferCompletePolicy)");
+      CWMPD_LOG(
+          Info, kLog,
+          "autonomous transfer " << r.id << " not reported (AutonomousTransferCompletePolicy)");
       onCpeRequestOutcome(b, 0);
       return;
     }
   }
   soap::Body body = requestFor(r);
-  const std::string method = r.kind == Kind::Autonomous ? "AutonomousTransferComplete" : "TransferComplete";
+  const std::string method =
+      r.kind == Kind::Autonomous ? "AutonomousTransferComplete" : "TransferComplete";
   if (hooks_.cpeMethodSupported && !hooks_.cpeMethodSupported(method)) {
-    CWMPD_LOG(Warning, kLog, "the ACS does not support " << method << "; transfer " << r.id << " not reported");
+    CWMPD_LOG(Warning, kLog,
+              "the ACS does not support " << method << "; transfer " << r.id << " not reported");
     onCpeRequestOutcome(body, 8000);
     return;
   }
@@ -332,17 +348,20 @@ void TransferManager::onCpeRequestOutcome(const soap::Body& request, int faultCo
   if (faultCode != 0 && faultCode != 8000) {
     // Another refusal: try again in a later session, a bounded number of times.
     if (++match->deliveries < kMaxDeliveries) {
-      CWMPD_LOG(Warning, kLog, "ACS refused the report of transfer " << match->id << " with " << faultCode
-                                                                      << "; trying again");
+      CWMPD_LOG(Warning, kLog,
+                "ACS refused the report of transfer " << match->id << " with " << faultCode
+                                                      << "; trying again");
       persist(*match);
       ensureEvents(*match);
       if (hooks_.queueCpeRequest) hooks_.queueCpeRequest(request);
       return;
     }
-    CWMPD_LOG(Error, kLog, "ACS refused the report of transfer " << match->id << " " << kMaxDeliveries
-                                                                  << " times; dropping it");
+    CWMPD_LOG(Error, kLog,
+              "ACS refused the report of transfer " << match->id << " " << kMaxDeliveries
+                                                    << " times; dropping it");
   } else if (faultCode == 8000) {
-    CWMPD_LOG(Warning, kLog, "ACS does not support the report of transfer " << match->id << "; dropping it");
+    CWMPD_LOG(Warning, kLog,
+              "ACS does not support the report of transfer " << match->id << "; dropping it");
   }
   const Kind kind = match->kind;
   forget(match->id);

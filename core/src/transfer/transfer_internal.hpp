@@ -62,11 +62,13 @@ inline const char* eventMethod(Kind k) {
 }
 
 inline bool standardDownloadType(const std::string& t) {
-  return t == kFirmware || t == "2 Web Content" || t == kConfigFile || t == "4 Tone File" || t == "5 Ringer File";
+  return t == kFirmware || t == "2 Web Content" || t == kConfigFile || t == "4 Tone File" ||
+         t == "5 Ringer File";
 }
 
 inline soap::Body requestFor(const TransferRecord& r) {
-  soap::TransferFaultStruct fault{r.faultCode, r.faultCode ? r.faultString.substr(0, kMaxFaultString) : std::string()};
+  soap::TransferFaultStruct fault{
+      r.faultCode, r.faultCode ? r.faultString.substr(0, kMaxFaultString) : std::string()};
   if (r.kind == Kind::Autonomous) {
     soap::AutonomousTransferComplete a;
     a.announceUrl = r.announceUrl;

@@ -8,8 +8,12 @@ using namespace transfer_detail;
 
 TransferManager::TransferManager(boost::asio::io_context& io, Store& state, TransferOptions options,
                                  TransferHooks hooks)
-    : io_(io), state_(state), options_(std::move(options)), hooks_(std::move(hooks)),
-      clock_(options_.clock ? options_.clock : makeLoopClock(io)), timer_(clock_->timer()),
+    : io_(io),
+      state_(state),
+      options_(std::move(options)),
+      hooks_(std::move(hooks)),
+      clock_(options_.clock ? options_.clock : makeLoopClock(io)),
+      timer_(clock_->timer()),
       alive_(std::make_shared<bool>(true)) {
   std::error_code ec;
   for (const auto& d : {options_.dir, options_.storeDir}) {
@@ -33,17 +37,22 @@ void TransferManager::attach(SessionEngine& session) {
     cancelTransfer(c.commandKey);
     return soap::CancelTransferResponse{};
   });
-  rpc.provide<soap::GetQueuedTransfers>(
-      [this](const soap::GetQueuedTransfers&) { return soap::GetQueuedTransfersResponse{queuedTransfers()}; });
-  rpc.provide<soap::GetAllQueuedTransfers>(
-      [this](const soap::GetAllQueuedTransfers&) { return soap::GetAllQueuedTransfersResponse{allQueuedTransfers()}; });
-  session.setCpeRequestListener([this](const soap::Body& b, int code) { onCpeRequestOutcome(b, code); });
+  rpc.provide<soap::GetQueuedTransfers>([this](const soap::GetQueuedTransfers&) {
+    return soap::GetQueuedTransfersResponse{queuedTransfers()};
+  });
+  rpc.provide<soap::GetAllQueuedTransfers>([this](const soap::GetAllQueuedTransfers&) {
+    return soap::GetAllQueuedTransfersResponse{allQueuedTransfers()};
+  });
+  session.setCpeRequestListener(
+      [this](const soap::Body& b, int code) { onCpeRequestOutcome(b, code); });
   SessionEngine* s = &session;
   hooks_.queueCpeRequest = [s](const soap::Body& b) { s->queueCpeRequest(b); };
   hooks_.cpeMethodSupported = [s](const std::string& m) { return s->cpeMethodSupported(m); };
   hooks_.addEvent = [s](const std::string& code, const std::string& key, bool startSession) {
-    if (startSession) s->raiseEvent(code, key);
-    else s->events().add(code, key);
+    if (startSession)
+      s->raiseEvent(code, key);
+    else
+      s->events().add(code, key);
   };
   hooks_.removeEvent = [s](const std::string& code) { s->events().remove(code); };
   hooks_.pendingEvents = [s] { return s->events().pending(); };
@@ -60,8 +69,9 @@ void TransferManager::attach(SessionEngine& session) {
 
 void TransferManager::attachModel(PluginModel& model) {
   PluginModel* m = &model;
-  hooks_.publishVendorFile = [m](const std::string& table, const std::string& key,
-                                 const std::vector<std::pair<std::string, std::string>>& values) -> std::uint32_t {
+  hooks_.publishVendorFile =
+      [m](const std::string& table, const std::string& key,
+          const std::vector<std::pair<std::string, std::string>>& values) -> std::uint32_t {
     const std::string path = m->root() + ".DeviceInfo." + table + ".";
     if (!m->exists(path)) return 0;
     const std::uint32_t n = m->ensureInstance(path, key);
@@ -83,7 +93,9 @@ void TransferManager::discardForBootstrap() {
     if (r.kind != Kind::Autonomous) ids.push_back(id);
   if (ids.empty()) return;
   for (auto id : ids) {
-    CWMPD_LOG(Notice, kLog, "BOOTSTRAP: transfer " << id << " (" << records_[id].commandKey << ") of the old ACS dropped");
+    CWMPD_LOG(Notice, kLog,
+              "BOOTSTRAP: transfer " << id << " (" << records_[id].commandKey
+                                     << ") of the old ACS dropped");
     // A running one is aborted; its worker still reports, and finished() finds no record.
     if (id == running_ && abort_) abort_->store(true);
     records_.erase(id);
@@ -114,18 +126,22 @@ void TransferManager::publishVendorFiles() {
         {{"Name", name ? *name : std::string(kConfigKey)},
          {"Version", ""},
          {"Date", date ? *date : std::string(kUnknownTime)},
-         {"Description", "Parameter values, instances and attributes set through the agent (secrets excluded)"},
+         {"Description",
+          "Parameter values, instances and attributes set through the agent (secrets excluded)"},
          {"UseForBackupRestore", "true"}});
     if (options_.logFile.empty()) return;
     // TR-181: Name is the path, or a shorter name derived from it (64 characters at most).
     const fs::path log(options_.logFile);
-    std::string logName = log.string().size() <= 64 ? log.string() : log.filename().string().substr(0, 64);
+    std::string logName =
+        log.string().size() <= 64 ? log.string() : log.filename().string().substr(0, 64);
     vendorLogInstance_ = hooks_.publishVendorFile(
         "VendorLogFile", kLogKey,
         {{"Name", logName},
          {"MaximumSize", "0"},  // the agent does not bound a log it does not write itself: unknown
-         {"Persistent", persistentFileSystem(log.parent_path().empty() ? "." : log.parent_path().string()) ? "true"
-                                                                                                             : "false"}});
+         {"Persistent",
+          persistentFileSystem(log.parent_path().empty() ? "." : log.parent_path().string())
+              ? "true"
+              : "false"}});
   } catch (const std::exception& e) {
     CWMPD_LOG(Warning, kLog, "cannot publish the vendor configuration and log files: " << e.what());
   }
@@ -171,12 +187,14 @@ std::size_t TransferManager::activeCount() const {
 
 void TransferManager::checkSpace(std::uint64_t bytes) const {
   if (bytes > options_.maxSize)
-    throw Fault(FaultCode::ResourcesExceeded, "file of " + std::to_string(bytes) + " bytes exceeds the limit of " +
+    throw Fault(FaultCode::ResourcesExceeded, "file of " + std::to_string(bytes) +
+                                                  " bytes exceeds the limit of " +
                                                   std::to_string(options_.maxSize));
   struct statvfs st {};
   if (!options_.dir.empty() && ::statvfs(options_.dir.c_str(), &st) == 0) {
     const std::uint64_t free = static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize;
-    if (bytes > free) throw Fault(FaultCode::ResourcesExceeded, "not enough free space for the file");
+    if (bytes > free)
+      throw Fault(FaultCode::ResourcesExceeded, "not enough free space for the file");
   }
 }
 
@@ -189,7 +207,9 @@ void TransferManager::start() {
     nextId_ = std::max(nextId_, r.id + 1);
     if (r.state == 2) {
       // Interrupted by a crash or a restart: it starts again from the beginning.
-      CWMPD_LOG(Info, kLog, "transfer " << r.id << " (" << r.commandKey << ") was interrupted; starting it again");
+      CWMPD_LOG(
+          Info, kLog,
+          "transfer " << r.id << " (" << r.commandKey << ") was interrupted; starting it again");
       r.state = 1;
       r.notBefore = std::min(r.notBefore, now());
       persist(r);
@@ -221,7 +241,8 @@ void TransferManager::ensureEvents(const TransferRecord& r) {
       if (e.code == code && (key.empty() || e.commandKey == key)) return true;
     return false;
   };
-  const std::string code = r.kind == Kind::Autonomous ? "10 AUTONOMOUS TRANSFER COMPLETE" : "7 TRANSFER COMPLETE";
+  const std::string code =
+      r.kind == Kind::Autonomous ? "10 AUTONOMOUS TRANSFER COMPLETE" : "7 TRANSFER COMPLETE";
   if (!has(code, "")) hooks_.addEvent(code, "", false);
   const std::string m = eventMethod(r.kind);
   if (!m.empty() && !has(m, r.commandKey)) hooks_.addEvent(m, r.commandKey, false);
@@ -242,16 +263,19 @@ void TransferManager::stop() {
 // TransferComplete: the protocol (9013 is not a TransferComplete code), the type, the
 // name, and a file that cannot fit or a full queue (9004).
 void TransferManager::checkDownload(const std::string& url, const std::string& fileType,
-                                    const std::string& targetFileName, std::uint32_t fileSize) const {
+                                    const std::string& targetFileName,
+                                    std::uint32_t fileSize) const {
   if (url.empty()) throw Fault(FaultCode::InvalidArguments, "empty URL");
-  if (transferScheme(url).empty()) throw Fault(FaultCode::UnsupportedTransferProtocol, "unsupported protocol in URL");
+  if (transferScheme(url).empty())
+    throw Fault(FaultCode::UnsupportedTransferProtocol, "unsupported protocol in URL");
   if (!standardDownloadType(fileType) && !fileTypes_.count(fileType))
     throw Fault(FaultCode::InvalidArguments, "unsupported FileType '" + fileType + "'");
   if (fileType == kConfigFile && !hooks_.importConfiguration)
     throw Fault(FaultCode::InvalidArguments, "configuration files cannot be applied here");
   if (!targetFileName.empty() && !sanitizeFileName(targetFileName))
     throw Fault(FaultCode::InvalidArguments, "unusable TargetFileName");
-  if (activeCount() >= options_.maxQueued) throw Fault(FaultCode::ResourcesExceeded, "transfer queue full");
+  if (activeCount() >= options_.maxQueued)
+    throw Fault(FaultCode::ResourcesExceeded, "transfer queue full");
   checkSpace(fileSize);
 }
 
@@ -286,21 +310,26 @@ soap::DownloadResponse TransferManager::download(const soap::Download& d) {
 
 soap::UploadResponse TransferManager::upload(const soap::Upload& u) {
   if (u.url.empty()) throw Fault(FaultCode::InvalidArguments, "empty URL");
-  if (transferScheme(u.url).empty()) throw Fault(FaultCode::UnsupportedTransferProtocol, "unsupported protocol in URL");
+  if (transferScheme(u.url).empty())
+    throw Fault(FaultCode::UnsupportedTransferProtocol, "unsupported protocol in URL");
   // TR-069 A.4.1.5: "3 Vendor Configuration File <i>" / "4 Vendor Log File <i>" name an
   // instance of DeviceInfo.VendorConfigFile / VendorLogFile; this agent has one of each
   // (its own configuration and log). Another number names nothing: invalid arguments.
   const std::uint32_t configInstance = instanceOf(u.fileType, "3 Vendor Configuration File ");
   const std::uint32_t logInstance = instanceOf(u.fileType, "4 Vendor Log File ");
-  if ((configInstance && configInstance != vendorConfigInstance_) || (logInstance && logInstance != vendorLogInstance_))
-    throw Fault(FaultCode::InvalidArguments, "no " + u.fileType.substr(2, u.fileType.rfind(' ') - 2) + " instance " +
-                                                 u.fileType.substr(u.fileType.rfind(' ') + 1));
+  if ((configInstance && configInstance != vendorConfigInstance_) ||
+      (logInstance && logInstance != vendorLogInstance_))
+    throw Fault(FaultCode::InvalidArguments,
+                "no " + u.fileType.substr(2, u.fileType.rfind(' ') - 2) + " instance " +
+                    u.fileType.substr(u.fileType.rfind(' ') + 1));
   const bool config = u.fileType == "1 Vendor Configuration File" || configInstance;
   const bool log = u.fileType == "2 Vendor Log File" || logInstance;
-  if (!config && !log) throw Fault(FaultCode::InvalidArguments, "unsupported FileType '" + u.fileType + "'");
+  if (!config && !log)
+    throw Fault(FaultCode::InvalidArguments, "unsupported FileType '" + u.fileType + "'");
   if (config && !hooks_.exportConfiguration)
     throw Fault(FaultCode::InvalidArguments, "configuration export is not available");
-  if (activeCount() >= options_.maxQueued) throw Fault(FaultCode::ResourcesExceeded, "transfer queue full");
+  if (activeCount() >= options_.maxQueued)
+    throw Fault(FaultCode::ResourcesExceeded, "transfer queue full");
   TransferRecord r;
   r.kind = Kind::Upload;
   r.isDownload = false;
@@ -320,9 +349,13 @@ void TransferManager::scheduleDownload(const soap::ScheduleDownload& s) {
   auto windows = makeWindows(s.timeWindowList, now());
   for (const auto& w : windows) {
     if (w.mode.rfind("3", 0) == 0)
-      CWMPD_LOG(Notice, kLog, "time window mode '" << w.mode << "' is treated as '1 At Any Time' (no idle detection)");
+      CWMPD_LOG(
+          Notice, kLog,
+          "time window mode '" << w.mode << "' is treated as '1 At Any Time' (no idle detection)");
     else if (w.mode.rfind("4", 0) == 0)
-      CWMPD_LOG(Notice, kLog, "time window mode '" << w.mode << "' is skipped: nobody can confirm on this device");
+      CWMPD_LOG(
+          Notice, kLog,
+          "time window mode '" << w.mode << "' is skipped: nobody can confirm on this device");
   }
   TransferRecord r = downloadRecord(Kind::ScheduleDownload, s);
   r.windows = std::move(windows);
@@ -339,7 +372,8 @@ void TransferManager::cancelTransfer(const std::string& commandKey) {
       throw Fault(9021, "Cancelation of file transfer not permitted in current transfer state");
     ids.push_back(id);
   }
-  if (ids.empty()) throw Fault(FaultCode::InvalidArguments, "no queued transfer with this CommandKey");
+  if (ids.empty())
+    throw Fault(FaultCode::InvalidArguments, "no queued transfer with this CommandKey");
   for (auto id : ids) {
     CWMPD_LOG(Info, kLog, "transfer " << id << " (" << commandKey << ") cancelled");
     forget(id);
@@ -362,9 +396,10 @@ std::vector<soap::AllQueuedTransferStruct> TransferManager::allQueuedTransfers()
 }
 
 void TransferManager::autonomousDownload(const std::string& url, const std::string& fileType,
-                                         const std::string& targetFileName, const std::string& username,
-                                         const std::string& password) {
-  if (transferScheme(url).empty()) throw Fault(FaultCode::UnsupportedTransferProtocol, "unsupported protocol in URL");
+                                         const std::string& targetFileName,
+                                         const std::string& username, const std::string& password) {
+  if (transferScheme(url).empty())
+    throw Fault(FaultCode::UnsupportedTransferProtocol, "unsupported protocol in URL");
   TransferRecord r;
   r.kind = Kind::Autonomous;
   r.url = url;

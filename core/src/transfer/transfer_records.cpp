@@ -15,8 +15,8 @@ std::optional<std::string> sanitizeFileName(std::string_view name) {
   if (slash != std::string_view::npos) name.remove_prefix(slash + 1);
   std::string out;
   for (char c : name) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-                    c == '_' || c == '-';
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_' || c == '-';
     out += ok ? c : '_';
   }
   while (!out.empty() && out.front() == '.') out.erase(out.begin());  // hidden files, "..", "."
@@ -28,12 +28,14 @@ std::string transferScheme(std::string_view url) {
   auto colon = url.find("://");
   if (colon == std::string_view::npos) return {};
   std::string scheme;
-  for (char c : url.substr(0, colon)) scheme += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  for (char c : url.substr(0, colon))
+    scheme += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
   if (scheme == "http" || scheme == "https" || scheme == "ftp") return scheme;
   return {};
 }
 
-std::optional<std::int64_t> nextWindowStart(const std::vector<TransferWindow>& windows, std::int64_t now) {
+std::optional<std::int64_t> nextWindowStart(const std::vector<TransferWindow>& windows,
+                                            std::int64_t now) {
   for (const auto& w : windows) {
     // TR-069 A.4.1.8 "4 Confirmation Needed": no transfer without the user's confirmation,
     // and a headless agent has nobody to ask, so such a window is never used.
@@ -43,17 +45,21 @@ std::optional<std::int64_t> nextWindowStart(const std::vector<TransferWindow>& w
   return std::nullopt;
 }
 
-std::vector<TransferWindow> makeWindows(const std::vector<soap::TimeWindowStruct>& list, std::int64_t now) {
+std::vector<TransferWindow> makeWindows(const std::vector<soap::TimeWindowStruct>& list,
+                                        std::int64_t now) {
   using sdk::Fault;
   using sdk::FaultCode;
   // TR-069 A.4.1.8: TimeWindowList holds one or two windows, which must not overlap.
-  if (list.empty() || list.size() > 2) throw Fault(FaultCode::InvalidArguments, "TimeWindowList must hold 1 or 2 windows");
+  if (list.empty() || list.size() > 2)
+    throw Fault(FaultCode::InvalidArguments, "TimeWindowList must hold 1 or 2 windows");
   std::vector<TransferWindow> out;
   std::uint32_t previousEnd = 0;
   for (std::size_t i = 0; i < list.size(); ++i) {
     const auto& t = list[i];
-    if (t.windowEnd <= t.windowStart) throw Fault(FaultCode::InvalidArguments, "WindowEnd must be after WindowStart");
-    if (i > 0 && t.windowStart < previousEnd) throw Fault(FaultCode::InvalidArguments, "time windows overlap");
+    if (t.windowEnd <= t.windowStart)
+      throw Fault(FaultCode::InvalidArguments, "WindowEnd must be after WindowStart");
+    if (i > 0 && t.windowStart < previousEnd)
+      throw Fault(FaultCode::InvalidArguments, "time windows overlap");
     previousEnd = t.windowEnd;
     TransferWindow w;
     w.start = now + static_cast<std::int64_t>(t.windowStart);
@@ -82,7 +88,8 @@ std::optional<std::int64_t> nextAttempt(TransferRecord& r, std::int64_t now) {
       const int allowed = w.maxRetries < 0 ? kCpeRetries : w.maxRetries;
       if (r.retries < allowed) {
         const double pause = kFirstPause * std::ldexp(1.0, std::min(r.retries, 16));
-        const std::int64_t at = now + std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(pause)));
+        const std::int64_t at =
+            now + std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(pause)));
         if (at < w.end) {
           ++r.retries;
           return at;
@@ -155,8 +162,8 @@ std::string encodeWindows(const std::vector<TransferWindow>& ws) {
   std::string s;
   // "start end mode\tmaxRetries"; records written before MaxRetries lack the tab part.
   for (const auto& w : ws)
-    s += std::to_string(w.start) + " " + std::to_string(w.end) + " " + w.mode + "\t" + std::to_string(w.maxRetries) +
-         "\n";
+    s += std::to_string(w.start) + " " + std::to_string(w.end) + " " + w.mode + "\t" +
+         std::to_string(w.maxRetries) + "\n";
   return s;
 }
 

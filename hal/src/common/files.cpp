@@ -81,7 +81,8 @@ std::optional<std::string> tryReadFile(const fs::path& path) {
   {
     std::lock_guard lock(c.mutex);
     if (c.ttl <= std::chrono::steady_clock::duration::zero()) return readUncached(path);
-    if (auto it = c.entries.find(path.native()); it != c.entries.end() && now - it->second.at < c.ttl) {
+    if (auto it = c.entries.find(path.native());
+        it != c.entries.end() && now - it->second.at < c.ttl) {
       errno = it->second.error;
       return it->second.data;
     }

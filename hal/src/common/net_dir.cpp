@@ -38,14 +38,10 @@ InterfaceKind kindFromSysfs(const fs::path& dir) {
     return InterfaceKind::WiFi;
   }
   switch (tryReadU64(dir / "type").value_or(0)) {
-    case 1:
-      return InterfaceKind::Ethernet;  // ARPHRD_ETHER
-    case 772:
-      return InterfaceKind::Loopback;  // ARPHRD_LOOPBACK
-    case 512:
-      return InterfaceKind::Ppp;  // ARPHRD_PPP
-    default:
-      return InterfaceKind::Other;
+    case 1: return InterfaceKind::Ethernet;    // ARPHRD_ETHER
+    case 772: return InterfaceKind::Loopback;  // ARPHRD_LOOPBACK
+    case 512: return InterfaceKind::Ppp;       // ARPHRD_PPP
+    default: return InterfaceKind::Other;
   }
 }
 

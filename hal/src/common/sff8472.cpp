@@ -34,18 +34,12 @@ bool checksumOk(const Page& p, std::size_t from, std::size_t to, std::size_t at)
 
 std::string identifierName(std::uint8_t id) {
   switch (id) {  // SFF-8024 table 4-1, the codes an SFF-8472 page can carry
-    case 0x00:
-      return "Unknown";
-    case 0x01:
-      return "GBIC";
-    case 0x02:
-      return "Soldered";
-    case 0x03:
-      return "SFP/SFP+/SFP28";
-    case 0x0b:
-      return "DWDM-SFP/SFP+";
-    default:
-      break;
+    case 0x00: return "Unknown";
+    case 0x01: return "GBIC";
+    case 0x02: return "Soldered";
+    case 0x03: return "SFP/SFP+/SFP28";
+    case 0x0b: return "DWDM-SFP/SFP+";
+    default: break;
   }
   char buf[24];
   std::snprintf(buf, sizeof buf, "Unknown (0x%02x)", id);

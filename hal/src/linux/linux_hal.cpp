@@ -130,8 +130,9 @@ class LinuxHal final : public Hal {
 std::unique_ptr<Hal> makeLinuxHal(const HalConfig& config) {
   for (const auto& [key, line] : config.commands) {
     (void)line;
-    static const char* const kKnown[] = {"reboot", "factory_reset", "firmware_apply", "wifi_apply",
-                                         "voice_apply", "pon_status", "pon_auth"};
+    static const char* const kKnown[] = {"reboot",     "factory_reset", "firmware_apply",
+                                         "wifi_apply", "voice_apply",   "pon_status",
+                                         "pon_auth"};
     if (std::find(std::begin(kKnown), std::end(kKnown), key) == std::end(kKnown)) {
       throw HalError("hal: unknown command key '" + key + "'");
     }

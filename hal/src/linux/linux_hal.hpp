@@ -20,8 +20,8 @@ namespace cwmpd::hal::linux_backend {
 // Runs commands[key] with `args` appended and `env` added; HalError when not configured.
 // Returns the command's output (stdout and stderr, at most 64 KiB).
 std::string runConfigured(const HalConfig& config, const std::string& key,
-                   const std::vector<std::string>& args,
-                   const std::map<std::string, std::string>& env);
+                          const std::vector<std::string>& args,
+                          const std::map<std::string, std::string>& env);
 [[nodiscard]] bool hasCommand(const HalConfig& config, const std::string& key);
 
 class LinuxNetwork final : public NetworkDevices {

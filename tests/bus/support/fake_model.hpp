@@ -243,14 +243,12 @@ class FakeDataModel final : public core::DataModel {
       case sdk::ParamType::Boolean:
         return value == "true" || value == "false" || value == "0" || value == "1";
       case sdk::ParamType::UnsignedInt:
-      case sdk::ParamType::UnsignedLong:
-        return digits(value);
+      case sdk::ParamType::UnsignedLong: return digits(value);
       case sdk::ParamType::Int:
       case sdk::ParamType::Long:
         return digits(!value.empty() && value[0] == '-' ? std::string_view(value).substr(1)
                                                         : std::string_view(value));
-      default:
-        return true;
+      default: return true;
     }
   }
 

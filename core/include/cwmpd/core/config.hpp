@@ -40,8 +40,8 @@ class Config {
                                 std::string_view fallback = {}) const;
   // Typed getters throw ConfigError naming file, line and key for a bad value.
   [[nodiscard]] bool getBool(std::string_view section, std::string_view key, bool fallback) const;
-  [[nodiscard]] long long getInt(std::string_view section, std::string_view key,
-                                 long long fallback, long long min, long long max) const;
+  [[nodiscard]] long long getInt(std::string_view section, std::string_view key, long long fallback,
+                                 long long min, long long max) const;
   // Comma or space separated list.
   [[nodiscard]] std::vector<std::string> getList(std::string_view section,
                                                  std::string_view key) const;

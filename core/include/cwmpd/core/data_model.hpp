@@ -94,7 +94,8 @@ class DataModel {
   // getValues() and getNames() one entry at a time, in the same order, without collecting
   // them (a whole-tree answer is written as it is read). The views are valid during the
   // call only. Faults are thrown before the first entry. The defaults collect.
-  using ValueVisitor = std::function<void(std::string_view name, sdk::ParamType type, std::string_view value)>;
+  using ValueVisitor =
+      std::function<void(std::string_view name, sdk::ParamType type, std::string_view value)>;
   using NameVisitor = std::function<void(std::string_view name, bool writable)>;
   virtual void visitValues(const std::vector<std::string>& names, const ValueVisitor& visit) {
     for (const auto& v : getValues(names)) visit(v.name, v.type, v.value);

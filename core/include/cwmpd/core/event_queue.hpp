@@ -12,7 +12,7 @@
 namespace cwmpd::core {
 
 struct QueuedEvent {
-  std::string code;        // "1 BOOT", "M Reboot", "X CT-COM BIND"
+  std::string code;  // "1 BOOT", "M Reboot", "X CT-COM BIND"
   std::string commandKey;
   bool operator==(const QueuedEvent&) const = default;
 };

@@ -27,11 +27,11 @@ class Log {
 }  // namespace cwmpd::core
 
 // CWMPD_LOG(Info, "store", "loaded " << n << " values")
-#define CWMPD_LOG(lvl, component, expr)                                              \
-  do {                                                                              \
-    if (::cwmpd::core::Log::enabled(::cwmpd::sdk::LogLevel::lvl)) {                 \
-      std::ostringstream cwmpd_log_os_;                                             \
-      cwmpd_log_os_ << expr;                                                        \
+#define CWMPD_LOG(lvl, component, expr)                                                       \
+  do {                                                                                        \
+    if (::cwmpd::core::Log::enabled(::cwmpd::sdk::LogLevel::lvl)) {                           \
+      std::ostringstream cwmpd_log_os_;                                                       \
+      cwmpd_log_os_ << expr;                                                                  \
       ::cwmpd::core::Log::write(::cwmpd::sdk::LogLevel::lvl, component, cwmpd_log_os_.str()); \
-    }                                                                               \
+    }                                                                                         \
   } while (0)

@@ -34,7 +34,8 @@ struct NotificationOptions {
 
 class NotificationTracker {
  public:
-  NotificationTracker(boost::asio::io_context& io, SessionModel& model, Store& state, NotificationOptions options);
+  NotificationTracker(boost::asio::io_context& io, SessionModel& model, Store& state,
+                      NotificationOptions options);
   ~NotificationTracker();
 
   // Compares the current values with those last reported (a firmware upgrade changes
@@ -69,13 +70,13 @@ class NotificationTracker {
   NotificationOptions options_;
   std::function<void()> requestSession_;
   struct Change {
-    int level = 0;           // notification level
-    std::uint64_t seq = 0;   // which change this is (changeSeq_ when it was recorded)
+    int level = 0;          // notification level
+    std::uint64_t seq = 0;  // which change this is (changeSeq_ when it was recorded)
   };
-  std::map<std::string, Change> changed_;           // path -> the latest change not delivered
-  std::map<std::string, std::uint64_t> offered_;    // path -> seq of the value pending() read
+  std::map<std::string, Change> changed_;         // path -> the latest change not delivered
+  std::map<std::string, std::uint64_t> offered_;  // path -> seq of the value pending() read
   std::uint64_t changeSeq_ = 0;
-  std::map<std::string, std::string> snapshot_;    // last sampled values (live params)
+  std::map<std::string, std::string> snapshot_;  // last sampled values (live params)
   std::shared_ptr<Clock> clock_;
   std::unique_ptr<Timer> sampleTimer_;
   std::unique_ptr<Timer> throttleTimer_;

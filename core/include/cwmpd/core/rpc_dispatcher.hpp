@@ -42,8 +42,7 @@ class RpcDispatcher {
   void provide(F&& handler) {
     constexpr std::size_t kIndex = indexOf<Request>(static_cast<soap::Body*>(nullptr));
     static_assert(kIndex < std::variant_size_v<soap::Body>, "not a message of soap::Body");
-    agent_[kIndex] =
-        [h = std::forward<F>(handler)](const soap::Body& request) -> soap::Body {
+    agent_[kIndex] = [h = std::forward<F>(handler)](const soap::Body& request) -> soap::Body {
       return h(std::get<Request>(request));
     };
   }

@@ -82,7 +82,8 @@ struct TransferHooks {
   // "3 Vendor Configuration File <i>" / "4 Vendor Log File <i>", TR-069 A.4.1.5): makes
   // sure the instance for `key` exists in `table` ("VendorConfigFile" or "VendorLogFile"),
   // sets the listed parameters the model has, and returns the instance number; 0 when the
-  // model has no such table. attachModel() fills it from the model (PluginModel: the same host services a plugin uses).
+  // model has no such table. attachModel() fills it from the model (PluginModel: the same host
+  // services a plugin uses).
   std::function<std::uint32_t(const std::string& table, const std::string& key,
                               const std::vector<std::pair<std::string, std::string>>& values)>
       publishVendorFile;
@@ -130,12 +131,12 @@ struct TransferRecord {
 [[nodiscard]] std::string transferScheme(std::string_view url);
 // The start time of the first window (from `now` on) a transfer may still start in;
 // nullopt when every window has passed.
-[[nodiscard]] std::optional<std::int64_t> nextWindowStart(const std::vector<TransferWindow>& windows,
-                                                          std::int64_t now);
+[[nodiscard]] std::optional<std::int64_t> nextWindowStart(
+    const std::vector<TransferWindow>& windows, std::int64_t now);
 // TR-069 A.4.1.8 checks of a TimeWindowList made absolute from `now`: one or two windows,
 // each ending after it starts, in order and not overlapping. Throws sdk::Fault 9003.
-[[nodiscard]] std::vector<TransferWindow> makeWindows(const std::vector<soap::TimeWindowStruct>& list,
-                                                      std::int64_t now);
+[[nodiscard]] std::vector<TransferWindow> makeWindows(
+    const std::vector<soap::TimeWindowStruct>& list, std::int64_t now);
 // Store (de)serialisation of records under "t:".
 void saveRecord(Store& store, const TransferRecord& record);
 void eraseRecord(Store& store, std::uint64_t id);
@@ -159,7 +160,8 @@ using FileTypeHandler = sdk::FileTypeHandler;
 
 class TransferManager {
  public:
-  TransferManager(boost::asio::io_context& io, Store& state, TransferOptions options, TransferHooks hooks);
+  TransferManager(boost::asio::io_context& io, Store& state, TransferOptions options,
+                  TransferHooks hooks);
   ~TransferManager();
   TransferManager(const TransferManager&) = delete;
   TransferManager& operator=(const TransferManager&) = delete;
@@ -223,7 +225,8 @@ class TransferManager {
   void pump();
   void arm();
   void launch(TransferRecord& record);
-  void finished(std::uint64_t id, std::uint32_t faultCode, std::string faultString, std::string file);
+  void finished(std::uint64_t id, std::uint32_t faultCode, std::string faultString,
+                std::string file);
   void complete(TransferRecord& record, bool beforeRestart);
   void deliver(const TransferRecord& record);
   void ensureEvents(const TransferRecord& record);
@@ -237,8 +240,8 @@ class TransferManager {
   void checkSpace(std::uint64_t bytes) const;
   template <typename Request>
   TransferRecord downloadRecord(TransferRecord::Kind kind, const Request& request) const;
-  void checkDownload(const std::string& url, const std::string& fileType, const std::string& targetFileName,
-                     std::uint32_t fileSize) const;
+  void checkDownload(const std::string& url, const std::string& fileType,
+                     const std::string& targetFileName, std::uint32_t fileSize) const;
   std::string prepareUpload(const TransferRecord& record);
   void persist(const TransferRecord& record);
   void forget(std::uint64_t id);

@@ -15,18 +15,12 @@ enum class OperStatus : std::uint8_t { Up, Down, Unknown, Dormant, NotPresent, L
 // The TR-181 string for `s` ("Up", "LowerLayerDown", ...).
 [[nodiscard]] constexpr const char* toString(OperStatus s) noexcept {
   switch (s) {
-    case OperStatus::Up:
-      return "Up";
-    case OperStatus::Down:
-      return "Down";
-    case OperStatus::Dormant:
-      return "Dormant";
-    case OperStatus::NotPresent:
-      return "NotPresent";
-    case OperStatus::LowerLayerDown:
-      return "LowerLayerDown";
-    case OperStatus::Unknown:
-      break;
+    case OperStatus::Up: return "Up";
+    case OperStatus::Down: return "Down";
+    case OperStatus::Dormant: return "Dormant";
+    case OperStatus::NotPresent: return "NotPresent";
+    case OperStatus::LowerLayerDown: return "LowerLayerDown";
+    case OperStatus::Unknown: break;
   }
   return "Unknown";
 }
@@ -138,7 +132,8 @@ class NetworkDevices {
 // Device.IP/WANDevice rows and the pon plugin's binding of a transceiver to the WAN must
 // name the same interface. `configured` is returned even if no such interface exists
 // (the caller warns): the box may bring it up later. Throws HalError from the backend.
-[[nodiscard]] inline std::string upstreamInterface(NetworkDevices& net, std::string_view configured) {
+[[nodiscard]] inline std::string upstreamInterface(NetworkDevices& net,
+                                                   std::string_view configured) {
   if (!configured.empty()) return std::string(configured);
   for (const auto& name : net.interfaces())  // sorted by the interface contract
     if (net.info(name).kind == InterfaceKind::Ethernet) return name;

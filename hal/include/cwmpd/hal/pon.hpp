@@ -103,20 +103,13 @@ class Pon {
 
 [[nodiscard]] constexpr std::string_view toString(LoidAuth a) noexcept {
   switch (a) {
-    case LoidAuth::None:
-      return "none";
-    case LoidAuth::InProgress:
-      return "in_progress";
-    case LoidAuth::Success:
-      return "success";
-    case LoidAuth::LoidUnknown:
-      return "loid_unknown";
-    case LoidAuth::PasswordWrong:
-      return "password_wrong";
-    case LoidAuth::LoidConflict:
-      return "loid_conflict";
-    case LoidAuth::Timeout:
-      return "timeout";
+    case LoidAuth::None: return "none";
+    case LoidAuth::InProgress: return "in_progress";
+    case LoidAuth::Success: return "success";
+    case LoidAuth::LoidUnknown: return "loid_unknown";
+    case LoidAuth::PasswordWrong: return "password_wrong";
+    case LoidAuth::LoidConflict: return "loid_conflict";
+    case LoidAuth::Timeout: return "timeout";
   }
   return "none";
 }
@@ -124,17 +117,12 @@ class Pon {
 // TR-181 PONMode text ("G-PON", ...; "Unknown" for EPON, which TR-181 does not list).
 [[nodiscard]] constexpr std::string_view toString(PonMode m) noexcept {
   switch (m) {
-    case PonMode::GPON:
-      return "G-PON";
-    case PonMode::XGPON:
-      return "XG-PON";
-    case PonMode::NGPON2:
-      return "NG-PON2";
-    case PonMode::XGSPON:
-      return "XGS-PON";
+    case PonMode::GPON: return "G-PON";
+    case PonMode::XGPON: return "XG-PON";
+    case PonMode::NGPON2: return "NG-PON2";
+    case PonMode::XGSPON: return "XGS-PON";
     case PonMode::EPON:
-    case PonMode::Unknown:
-      return "Unknown";
+    case PonMode::Unknown: return "Unknown";
   }
   return "Unknown";
 }

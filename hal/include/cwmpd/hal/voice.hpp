@@ -25,24 +25,15 @@ enum class RegistrationStatus : std::uint8_t {
 // TR-104 issue 2 (VoiceService:2.0) string: "Up", "Error_Network", ...
 [[nodiscard]] constexpr const char* toString(RegistrationStatus s) noexcept {
   switch (s) {
-    case RegistrationStatus::Up:
-      return "Up";
-    case RegistrationStatus::Initializing:
-      return "Initializing";
-    case RegistrationStatus::Registering:
-      return "Registering";
-    case RegistrationStatus::Deregistering:
-      return "Deregistering";
-    case RegistrationStatus::ErrorMisconfigured:
-      return "Error_Misconfigured";
-    case RegistrationStatus::ErrorNetwork:
-      return "Error_Network";
-    case RegistrationStatus::ErrorRegistration:
-      return "Error_Registration";
-    case RegistrationStatus::Quiescent:
-      return "Quiescent";
-    case RegistrationStatus::Disabled:
-      break;
+    case RegistrationStatus::Up: return "Up";
+    case RegistrationStatus::Initializing: return "Initializing";
+    case RegistrationStatus::Registering: return "Registering";
+    case RegistrationStatus::Deregistering: return "Deregistering";
+    case RegistrationStatus::ErrorMisconfigured: return "Error_Misconfigured";
+    case RegistrationStatus::ErrorNetwork: return "Error_Network";
+    case RegistrationStatus::ErrorRegistration: return "Error_Registration";
+    case RegistrationStatus::Quiescent: return "Quiescent";
+    case RegistrationStatus::Disabled: break;
   }
   return "Disabled";
 }
@@ -51,14 +42,11 @@ enum class RegistrationStatus : std::uint8_t {
 // "Unregistering" and a single "Error".
 [[nodiscard]] constexpr const char* toTr104v1String(RegistrationStatus s) noexcept {
   switch (s) {
-    case RegistrationStatus::Deregistering:
-      return "Unregistering";
+    case RegistrationStatus::Deregistering: return "Unregistering";
     case RegistrationStatus::ErrorMisconfigured:
     case RegistrationStatus::ErrorNetwork:
-    case RegistrationStatus::ErrorRegistration:
-      return "Error";
-    default:
-      return toString(s);
+    case RegistrationStatus::ErrorRegistration: return "Error";
+    default: return toString(s);
   }
 }
 

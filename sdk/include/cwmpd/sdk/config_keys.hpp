@@ -45,12 +45,12 @@ struct ConfigKeys {
 
 }  // namespace cwmpd::sdk
 
-#define CWMPD_PLUGIN_CONFIG_KEYS(...)                                                   \
-  namespace cwmpd_plugin_config {                                                       \
-  const ::cwmpd::sdk::ConfigKeys& keys() {                                              \
-    static const ::cwmpd::sdk::ConfigKey list[] = {__VA_ARGS__};                        \
-    static const ::cwmpd::sdk::ConfigKeys all{list, sizeof list / sizeof list[0]};      \
-    return all;                                                                         \
-  }                                                                                     \
-  }                                                                                     \
+#define CWMPD_PLUGIN_CONFIG_KEYS(...)                                              \
+  namespace cwmpd_plugin_config {                                                  \
+  const ::cwmpd::sdk::ConfigKeys& keys() {                                         \
+    static const ::cwmpd::sdk::ConfigKey list[] = {__VA_ARGS__};                   \
+    static const ::cwmpd::sdk::ConfigKeys all{list, sizeof list / sizeof list[0]}; \
+    return all;                                                                    \
+  }                                                                                \
+  }                                                                                \
   BOOST_DLL_ALIAS(cwmpd_plugin_config::keys, cwmpd_plugin_config_keys)

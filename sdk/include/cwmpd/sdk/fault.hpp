@@ -24,55 +24,55 @@ namespace cwmpd::sdk {
 //
 // Adding a code: one ROW here. Everything else (FaultCode, faultString, the SOAP
 // faultcode, the D-Bus error name) follows.
-#define CWMPD_SDK_FAULT_TABLE(ROW)                                                          \
-  ROW(9000, MethodNotSupported, Server, "Method not supported")                             \
-  ROW(9001, RequestDenied, Server, "Request denied")                                        \
-  ROW(9002, InternalError, Server, "Internal error")                                        \
-  ROW(9003, InvalidArguments, Client, "Invalid arguments")                                  \
-  ROW(9004, ResourcesExceeded, Server, "Resources exceeded")                                \
-  ROW(9005, InvalidParameterName, Client, "Invalid parameter name")                         \
-  ROW(9006, InvalidParameterType, Client, "Invalid parameter type")                         \
-  ROW(9007, InvalidParameterValue, Client, "Invalid parameter value")                       \
-  ROW(9008, NonWritableParameter, Client, "Attempt to set a non-writable parameter")        \
-  ROW(9009, NotificationRequestRejected, Server, "Notification request rejected")           \
-  ROW(9010, DownloadFailure, Server, "Download failure")                                    \
-  ROW(9011, UploadFailure, Server, "Upload failure")                                        \
-  ROW(9012, FileTransferAuthFailure, Server, "File transfer server authentication failure") \
-  ROW(9013, UnsupportedTransferProtocol, Server, "Unsupported protocol for file transfer")  \
-  ROW(9014, DownloadFailureMulticastJoin, Server,                                           \
-      "Download failure: unable to join multicast group")                                   \
-  ROW(9015, DownloadFailureContactServer, Server,                                           \
-      "Download failure: unable to contact file server")                                    \
-  ROW(9016, DownloadFailureAccessFile, Server, "Download failure: unable to access file")   \
+#define CWMPD_SDK_FAULT_TABLE(ROW)                                                            \
+  ROW(9000, MethodNotSupported, Server, "Method not supported")                               \
+  ROW(9001, RequestDenied, Server, "Request denied")                                          \
+  ROW(9002, InternalError, Server, "Internal error")                                          \
+  ROW(9003, InvalidArguments, Client, "Invalid arguments")                                    \
+  ROW(9004, ResourcesExceeded, Server, "Resources exceeded")                                  \
+  ROW(9005, InvalidParameterName, Client, "Invalid parameter name")                           \
+  ROW(9006, InvalidParameterType, Client, "Invalid parameter type")                           \
+  ROW(9007, InvalidParameterValue, Client, "Invalid parameter value")                         \
+  ROW(9008, NonWritableParameter, Client, "Attempt to set a non-writable parameter")          \
+  ROW(9009, NotificationRequestRejected, Server, "Notification request rejected")             \
+  ROW(9010, DownloadFailure, Server, "Download failure")                                      \
+  ROW(9011, UploadFailure, Server, "Upload failure")                                          \
+  ROW(9012, FileTransferAuthFailure, Server, "File transfer server authentication failure")   \
+  ROW(9013, UnsupportedTransferProtocol, Server, "Unsupported protocol for file transfer")    \
+  ROW(9014, DownloadFailureMulticastJoin, Server,                                             \
+      "Download failure: unable to join multicast group")                                     \
+  ROW(9015, DownloadFailureContactServer, Server,                                             \
+      "Download failure: unable to contact file server")                                      \
+  ROW(9016, DownloadFailureAccessFile, Server, "Download failure: unable to access file")     \
   ROW(9017, DownloadFailureComplete, Server, "Download failure: unable to complete download") \
-  ROW(9018, DownloadFailureCorrupted, Server, "Download failure: file corrupted")            \
-  ROW(9019, DownloadFailureAuthentication, Server,                                          \
-      "Download failure: file authentication failure")                                      \
-  ROW(9020, DownloadFailureTimeWindows, Server,                                             \
-      "Download failure: unable to complete download within specified time windows")       \
-  ROW(9021, CancelTransferNotPermitted, Client,                                             \
-      "Cancelation of file transfer not permitted in current transfer state")              \
-  ROW(9022, InvalidUuidFormat, Client, "Invalid UUID Format")                               \
-  ROW(9023, UnknownExecutionEnvironment, Client, "Unknown Execution Environment")           \
-  ROW(9024, DisabledExecutionEnvironment, Client, "Disabled Execution Environment")         \
-  ROW(9025, DeploymentUnitEnvironmentMismatch, Client,                                      \
-      "Deployment Unit to Execution Environment Mismatch")                                  \
-  ROW(9026, DuplicateDeploymentUnit, Client, "Duplicate Deployment Unit")                   \
-  ROW(9027, SystemResourcesExceeded, Client, "System Resources Exceeded")                   \
-  ROW(9028, UnknownDeploymentUnit, Client, "Unknown Deployment Unit")                       \
-  ROW(9029, InvalidDeploymentUnitState, Client, "Invalid Deployment Unit State")            \
-  ROW(9030, DeploymentUnitDowngradeNotPermitted, Client,                                    \
-      "Invalid Deployment Unit Update - Downgrade not permitted")                            \
-  ROW(9031, DeploymentUnitVersionNotSpecified, Client,                                      \
-      "Invalid Deployment Unit Update - Version not specified")                              \
-  ROW(9032, DeploymentUnitVersionExists, Client,                                            \
-      "Invalid Deployment Unit Update - Version already exists")                             \
-  ROW(8000, AcsMethodNotSupported, Server, "Method not supported")                          \
-  ROW(8001, AcsRequestDenied, Server, "Request denied")                                     \
-  ROW(8002, AcsInternalError, Server, "Internal error")                                     \
-  ROW(8003, AcsInvalidArguments, Client, "Invalid arguments")                               \
-  ROW(8004, AcsResourcesExceeded, Server, "Resources exceeded")                             \
-  ROW(8005, AcsRetryRequest, Server, "Retry request")                                       \
+  ROW(9018, DownloadFailureCorrupted, Server, "Download failure: file corrupted")             \
+  ROW(9019, DownloadFailureAuthentication, Server,                                            \
+      "Download failure: file authentication failure")                                        \
+  ROW(9020, DownloadFailureTimeWindows, Server,                                               \
+      "Download failure: unable to complete download within specified time windows")          \
+  ROW(9021, CancelTransferNotPermitted, Client,                                               \
+      "Cancelation of file transfer not permitted in current transfer state")                 \
+  ROW(9022, InvalidUuidFormat, Client, "Invalid UUID Format")                                 \
+  ROW(9023, UnknownExecutionEnvironment, Client, "Unknown Execution Environment")             \
+  ROW(9024, DisabledExecutionEnvironment, Client, "Disabled Execution Environment")           \
+  ROW(9025, DeploymentUnitEnvironmentMismatch, Client,                                        \
+      "Deployment Unit to Execution Environment Mismatch")                                    \
+  ROW(9026, DuplicateDeploymentUnit, Client, "Duplicate Deployment Unit")                     \
+  ROW(9027, SystemResourcesExceeded, Client, "System Resources Exceeded")                     \
+  ROW(9028, UnknownDeploymentUnit, Client, "Unknown Deployment Unit")                         \
+  ROW(9029, InvalidDeploymentUnitState, Client, "Invalid Deployment Unit State")              \
+  ROW(9030, DeploymentUnitDowngradeNotPermitted, Client,                                      \
+      "Invalid Deployment Unit Update - Downgrade not permitted")                             \
+  ROW(9031, DeploymentUnitVersionNotSpecified, Client,                                        \
+      "Invalid Deployment Unit Update - Version not specified")                               \
+  ROW(9032, DeploymentUnitVersionExists, Client,                                              \
+      "Invalid Deployment Unit Update - Version already exists")                              \
+  ROW(8000, AcsMethodNotSupported, Server, "Method not supported")                            \
+  ROW(8001, AcsRequestDenied, Server, "Request denied")                                       \
+  ROW(8002, AcsInternalError, Server, "Internal error")                                       \
+  ROW(8003, AcsInvalidArguments, Client, "Invalid arguments")                                 \
+  ROW(8004, AcsResourcesExceeded, Server, "Resources exceeded")                               \
+  ROW(8005, AcsRetryRequest, Server, "Retry request")                                         \
   ROW(8006, AcsVersionIncompatible, Server, "ACS version incompatible with CPE")
 
 #define CWMPD_SDK_FAULT_ENUMERATOR(code, name, faultcode, text) name = code,
@@ -129,8 +129,7 @@ inline constexpr FaultRange kVendorFaults[] = {
 // ACS sees after the standard fault string; it must never contain secrets.
 class Fault : public std::runtime_error {
  public:
-  Fault(FaultCode code, const std::string& detail = {})
-      : Fault(static_cast<int>(code), detail) {}
+  Fault(FaultCode code, const std::string& detail = {}) : Fault(static_cast<int>(code), detail) {}
   Fault(int code, const std::string& detail = {})
       : std::runtime_error(detail.empty() ? std::string(faultString(code)) : detail), code_(code) {}
   [[nodiscard]] int code() const noexcept { return code_; }

@@ -84,7 +84,8 @@ using Getter = std::function<std::string(const InstanceRef& object)>;
 using ChangeHandler = std::function<void(const std::vector<Change>& changes)>;
 // An apply handler that also says when each change takes effect (report.effects has one
 // entry per change, all Effect::Now on entry).
-using ReportingChangeHandler = std::function<void(const std::vector<Change>& changes, ApplyReport& report)>;
+using ReportingChangeHandler =
+    std::function<void(const std::vector<Change>& changes, ApplyReport& report)>;
 using InstanceHandler = std::function<void(const InstanceRef& object)>;
 
 // A file of a vendor type, downloaded for the plugin that registered the type.
@@ -175,7 +176,8 @@ class Host {
   virtual TimerId startTimer(std::chrono::milliseconds delay, std::function<void()> work) = 0;
   // Runs `work` on the main loop every `interval` (> 0; the first run after one
   // interval) until cancelled. A run that falls behind is not repeated to catch up.
-  virtual TimerId startPeriodicTimer(std::chrono::milliseconds interval, std::function<void()> work) = 0;
+  virtual TimerId startPeriodicTimer(std::chrono::milliseconds interval,
+                                     std::function<void()> work) = 0;
   // Cancels a timer of this plugin: its work does not run again. Unknown or finished ids
   // are ignored. The host cancels every timer of a plugin that stops or is disabled.
   virtual void cancelTimer(TimerId id) = 0;
@@ -226,15 +228,15 @@ class Plugin {
 // Exports the three entry points the host looks for, in this order: ABI version, info,
 // factory. Use once per plugin, at namespace scope:
 //   CWMPD_PLUGIN(MyPlugin, "myplugin", "1.0")
-#define CWMPD_PLUGIN(PluginClass, name_, version_)                                        \
-  namespace cwmpd_plugin_entry {                                                          \
-  std::uint32_t abiVersion() { return ::cwmpd::sdk::kAbiVersion; }                        \
-  const ::cwmpd::sdk::PluginInfo& info() {                                                \
-    static const ::cwmpd::sdk::PluginInfo i{name_, version_, ::cwmpd::sdk::kToolchain};   \
-    return i;                                                                             \
-  }                                                                                       \
+#define CWMPD_PLUGIN(PluginClass, name_, version_)                                           \
+  namespace cwmpd_plugin_entry {                                                             \
+  std::uint32_t abiVersion() { return ::cwmpd::sdk::kAbiVersion; }                           \
+  const ::cwmpd::sdk::PluginInfo& info() {                                                   \
+    static const ::cwmpd::sdk::PluginInfo i{name_, version_, ::cwmpd::sdk::kToolchain};      \
+    return i;                                                                                \
+  }                                                                                          \
   std::unique_ptr<::cwmpd::sdk::Plugin> create() { return std::make_unique<PluginClass>(); } \
-  }                                                                                       \
-  BOOST_DLL_ALIAS(cwmpd_plugin_entry::abiVersion, cwmpd_plugin_abi_version)               \
-  BOOST_DLL_ALIAS(cwmpd_plugin_entry::info, cwmpd_plugin_info)                            \
+  }                                                                                          \
+  BOOST_DLL_ALIAS(cwmpd_plugin_entry::abiVersion, cwmpd_plugin_abi_version)                  \
+  BOOST_DLL_ALIAS(cwmpd_plugin_entry::info, cwmpd_plugin_info)                               \
   BOOST_DLL_ALIAS(cwmpd_plugin_entry::create, cwmpd_plugin_create)

@@ -51,13 +51,15 @@ class StagedRootPlugin : public Plugin {
     long fallbackSeconds;
   };
 
-  StagedRootPlugin(std::string_view definitions, ModelFactory tr181, ModelFactory tr098, Refresh refresh)
+  StagedRootPlugin(std::string_view definitions, ModelFactory tr181, ModelFactory tr098,
+                   Refresh refresh)
       : definitions_(definitions), tr181_(tr181), tr098_(tr098), refresh_(refresh) {}
 
   void registerModel(Registrar& reg) override {
     state_ = std::make_unique<State>(reg.host());
     reg.definitions(definitions_);
-    model_ = forRoot(reg.host(), [&] { return tr181_(*state_); }, [&] { return tr098_(*state_); });
+    model_ = forRoot(
+        reg.host(), [&] { return tr181_(*state_); }, [&] { return tr098_(*state_); });
     model_->registerModel(reg);
     reg.onFlush([this] {
       state_->flush();
@@ -68,7 +70,8 @@ class StagedRootPlugin : public Plugin {
   void start(Host& host) override {
     model_->start();
     model_->refresh();
-    timer_.start(host, configSeconds(host, refresh_.section, refresh_.key, refresh_.fallbackSeconds),
+    timer_.start(host,
+                 configSeconds(host, refresh_.section, refresh_.key, refresh_.fallbackSeconds),
                  [this] { model_->refresh(); });
   }
 

@@ -33,7 +33,8 @@ inline const char* xsdTypeName(ParamType t) noexcept {
     case ParamType::UnsignedLong: return "xsd:unsignedLong";
     case ParamType::Boolean: return "xsd:boolean";
     case ParamType::DateTime: return "xsd:dateTime";
-    case ParamType::Base64: return "xsd:base64Binary";  // "base64" is not an XML Schema type; schema validation needs this
+    case ParamType::Base64:
+      return "xsd:base64Binary";  // "base64" is not an XML Schema type; schema validation needs this
     case ParamType::HexBinary: return "xsd:hexBinary";
   }
   return "xsd:string";
@@ -73,9 +74,9 @@ struct ApplyReport {
 
 // An object instance as handed to plugin handlers.
 struct InstanceRef {
-  std::string path;           // "Device.Ethernet.Interface.3."
-  std::uint32_t number = 0;   // 3 (0 for single-instance objects)
-  std::string key;            // plugin's key given to Host::ensureInstance ("eth0"), may be empty
+  std::string path;          // "Device.Ethernet.Interface.3."
+  std::uint32_t number = 0;  // 3 (0 for single-instance objects)
+  std::string key;           // plugin's key given to Host::ensureInstance ("eth0"), may be empty
   // Instance numbers from the root down, e.g. {1, 2} for "...WANDevice.1.WANConnectionDevice.2."
   std::vector<std::uint32_t> numbers;
 };

@@ -37,9 +37,9 @@ struct DecodeError {
     Refused,
   };
   Kind kind = Kind::InvalidArguments;
-  std::string message;             // for logs; never contains parameter values
-  std::optional<std::string> id;   // cwmp:ID if it was read before the error
-  std::string method;              // the Body's element name if it was reached
+  std::string message;            // for logs; never contains parameter values
+  std::optional<std::string> id;  // cwmp:ID if it was read before the error
+  std::string method;             // the Body's element name if it was reached
   CwmpNamespace ns = CwmpNamespace::V1_0;
 
   // The CWMP fault code to answer with, or 0 for Refused.
@@ -49,8 +49,8 @@ struct DecodeError {
 // Either the decoded envelope or why it could not be decoded.
 class DecodeResult {
  public:
-  DecodeResult(Envelope e) : value_(std::move(e)) {}      // NOLINT(google-explicit-constructor)
-  DecodeResult(DecodeError e) : value_(std::move(e)) {}   // NOLINT(google-explicit-constructor)
+  DecodeResult(Envelope e) : value_(std::move(e)) {}     // NOLINT(google-explicit-constructor)
+  DecodeResult(DecodeError e) : value_(std::move(e)) {}  // NOLINT(google-explicit-constructor)
   [[nodiscard]] bool ok() const noexcept { return value_.index() == 0; }
   explicit operator bool() const noexcept { return ok(); }
   // Precondition: ok() (resp. !ok()); std::bad_variant_access otherwise.

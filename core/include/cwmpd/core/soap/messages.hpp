@@ -30,9 +30,9 @@ enum class CwmpNamespace : std::uint8_t { V1_0, V1_1, V1_2, V1_3, V1_4 };
 struct Header {
   std::optional<std::string> id;  // cwmp:ID, echoed in the answer
   bool idMustUnderstand = true;
-  std::optional<bool> holdRequests;    // ACS -> CPE only
-  std::optional<bool> noMoreRequests;  // deprecated (cwmp-1-0), still seen
-  std::optional<std::uint32_t> sessionTimeout;        // CWMP 1.3+, CPE -> ACS in Inform
+  std::optional<bool> holdRequests;                  // ACS -> CPE only
+  std::optional<bool> noMoreRequests;                // deprecated (cwmp-1-0), still seen
+  std::optional<std::uint32_t> sessionTimeout;       // CWMP 1.3+, CPE -> ACS in Inform
   std::optional<std::string> supportedCwmpVersions;  // "1.0,1.1,1.2,1.3,1.4", CPE -> ACS
   std::optional<std::string> useCwmpVersion;         // "1.4", ACS -> CPE
   // Header entries we do not know that carried mustUnderstand="1" (decode only): SOAP 1.1
@@ -96,7 +96,8 @@ struct TransferFaultStruct {
 struct TimeWindowStruct {
   std::uint32_t windowStart = 0;
   std::uint32_t windowEnd = 0;
-  std::string windowMode;  // "1 At Any Time", "2 Immediately", "3 When Idle", "4 Confirmation Needed"
+  std::string
+      windowMode;  // "1 At Any Time", "2 Immediately", "3 When Idle", "4 Confirmation Needed"
   std::string userMessage;
   int maxRetries = 0;
   bool operator==(const TimeWindowStruct&) const = default;
@@ -450,7 +451,8 @@ struct SetParameterValuesFault {
   bool operator==(const SetParameterValuesFault&) const = default;
 };
 struct Fault {
-  std::string faultcode = "Server";  // SOAP faultcode: "Client", "Server", "SOAP-ENV:MustUnderstand"
+  std::string faultcode =
+      "Server";  // SOAP faultcode: "Client", "Server", "SOAP-ENV:MustUnderstand"
   std::string faultstring = "CWMP fault";
   // cwmp:Fault FaultCode. 0: a plain SOAP fault without the cwmp:Fault detail, for a
   // header entry not understood (SOAP 1.1 section 4.4: detail is for Body errors only).
@@ -466,27 +468,28 @@ struct Empty {
   bool operator==(const Empty&) const = default;
 };
 
-using Body = std::variant<
-    Empty, Fault,
-    // ACS -> CPE requests
-    GetRPCMethods, SetParameterValues, GetParameterValues, GetParameterNames,
-    SetParameterAttributes, GetParameterAttributes, AddObject, DeleteObject, Reboot,
-    FactoryReset, Download, Upload, ScheduleInform, ScheduleDownload, CancelTransfer,
-    GetQueuedTransfers, GetAllQueuedTransfers, ChangeDUState, VendorMethod,
-    // CPE -> ACS responses
-    GetRPCMethodsResponse, SetParameterValuesResponse, GetParameterValuesResponse,
-    GetParameterNamesResponse, SetParameterAttributesResponse, GetParameterAttributesResponse,
-    AddObjectResponse, DeleteObjectResponse, RebootResponse, FactoryResetResponse,
-    DownloadResponse, UploadResponse, ScheduleInformResponse, ScheduleDownloadResponse,
-    CancelTransferResponse, GetQueuedTransfersResponse, GetAllQueuedTransfersResponse,
-    ChangeDUStateResponse, VendorMethodResponse,
-    // CPE -> ACS requests
-    Inform, TransferComplete, AutonomousTransferComplete, RequestDownload, Kicked,
-    DUStateChangeComplete, AutonomousDUStateChangeComplete,
-    // ACS -> CPE responses
-    InformResponse, TransferCompleteResponse, AutonomousTransferCompleteResponse,
-    RequestDownloadResponse, KickedResponse, DUStateChangeCompleteResponse,
-    AutonomousDUStateChangeCompleteResponse>;
+using Body =
+    std::variant<Empty, Fault,
+                 // ACS -> CPE requests
+                 GetRPCMethods, SetParameterValues, GetParameterValues, GetParameterNames,
+                 SetParameterAttributes, GetParameterAttributes, AddObject, DeleteObject, Reboot,
+                 FactoryReset, Download, Upload, ScheduleInform, ScheduleDownload, CancelTransfer,
+                 GetQueuedTransfers, GetAllQueuedTransfers, ChangeDUState, VendorMethod,
+                 // CPE -> ACS responses
+                 GetRPCMethodsResponse, SetParameterValuesResponse, GetParameterValuesResponse,
+                 GetParameterNamesResponse, SetParameterAttributesResponse,
+                 GetParameterAttributesResponse, AddObjectResponse, DeleteObjectResponse,
+                 RebootResponse, FactoryResetResponse, DownloadResponse, UploadResponse,
+                 ScheduleInformResponse, ScheduleDownloadResponse, CancelTransferResponse,
+                 GetQueuedTransfersResponse, GetAllQueuedTransfersResponse, ChangeDUStateResponse,
+                 VendorMethodResponse,
+                 // CPE -> ACS requests
+                 Inform, TransferComplete, AutonomousTransferComplete, RequestDownload, Kicked,
+                 DUStateChangeComplete, AutonomousDUStateChangeComplete,
+                 // ACS -> CPE responses
+                 InformResponse, TransferCompleteResponse, AutonomousTransferCompleteResponse,
+                 RequestDownloadResponse, KickedResponse, DUStateChangeCompleteResponse,
+                 AutonomousDUStateChangeCompleteResponse>;
 
 struct Envelope {
   CwmpNamespace ns = CwmpNamespace::V1_0;
