@@ -257,9 +257,10 @@ TEST_F(Session, FailedSessionsAreRetriedWithTheSpecBackOffAndRetryCount) {
       "<ParameterKey>retry</ParameterKey></cwmp:SetParameterValues>");
   // The failing session is a scheduled one: "3 SCHEDULED" and "M ScheduleInform" are
   // kept on failure and retried ("6 CONNECTION REQUEST" would be discarded, TR-069
-  // 3.2.1.1, and nothing retried). Scaled, it comes 1 s after this session.
+  // 3.2.1.1, and nothing retried). Scaled, it comes 3 s after this session: time enough
+  // for the test to queue the failures below before it starts, even on a loaded machine.
   acs_->addRpc(
-      "<cwmp:ScheduleInform><DelaySeconds>1</DelaySeconds><CommandKey>retry</CommandKey>"
+      "<cwmp:ScheduleInform><DelaySeconds>300</DelaySeconds><CommandKey>retry</CommandKey>"
       "</cwmp:ScheduleInform>");
   daemon_->start();
   ASSERT_TRUE(waitSessions(1));
