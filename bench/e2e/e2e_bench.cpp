@@ -229,7 +229,14 @@ pid_t parentOf(pid_t pid) {
   return parent;
 }
 
-// The process named cwmpd at or below `top` (itself when the daemon is not wrapped).
+// Valgrind runs its client in its own process, named after the tool ("callgrind-amd64").
+bool isValgrindTool(const std::string& comm) {
+  return comm.find("-amd64") != std::string::npos || comm.find("-arm64") != std::string::npos ||
+         comm.find("-x86") != std::string::npos;
+}
+
+// The process named cwmpd at or below `top` (itself when the daemon is not wrapped, or
+// wrapped by valgrind).
 pid_t findDaemon(pid_t top) {
   for (int attempt = 0; attempt < 500; ++attempt) {
     std::error_code ec;
@@ -240,7 +247,7 @@ pid_t findDaemon(pid_t top) {
       std::ifstream comm(entry.path() / "comm");
       std::string c;
       std::getline(comm, c);
-      if (c != "cwmpd") continue;
+      if (c != "cwmpd" && !(pid == top && isValgrindTool(c))) continue;
       for (pid_t p = pid; p > 1; p = parentOf(p))
         if (p == top) return pid;
     }

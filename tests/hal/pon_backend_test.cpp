@@ -66,6 +66,26 @@ TEST(SimPon, FollowsTheEditedFile) {
   EXPECT_FALSE(s.alarms.lof);
 }
 
+// The backend keeps the last text's parse (the plugin reads the ONU field by field): every
+// read still follows the file, and a file that does not parse fails every read.
+TEST(SimPon, EveryReadFollowsTheFileThroughTheParseCache) {
+  TempDir tmp;
+  const fs::path sim = test::copyDemoSim(tmp);
+  auto hal = simHal(sim);
+  const OnuStatus first = hal->pon().status();
+  EXPECT_EQ(hal->pon().status().serialNumber, first.serialNumber);
+  const std::string original = slurp(sim / "pon" / "onu.ini");
+  spit(sim / "pon" / "onu.ini", "state = O2-3\n");
+  EXPECT_EQ(hal->pon().status().state, "O2-3");
+  EXPECT_EQ(hal->pon().status().serialNumber, "");
+  spit(sim / "pon" / "onu.ini", "state = O10\n");
+  EXPECT_THROW((void)hal->pon().status(), HalError);
+  EXPECT_THROW((void)hal->pon().status(), HalError);
+  spit(sim / "pon" / "onu.ini", original);
+  EXPECT_EQ(hal->pon().status().state, first.state);
+  EXPECT_EQ(hal->pon().status().serialNumber, first.serialNumber);
+}
+
 TEST(SimPon, NoOnuFileMeansNoOnu) {
   TempDir tmp;
   const fs::path sim = test::copyDemoSim(tmp);

@@ -45,11 +45,17 @@ struct Engine::Impl {
   const std::string& pluginName(int id) const { return tree.pluginName(id); }
 
   std::string read(model::Node& n, const model::ParamDef& p, bool mask) {
+    return read(n, p, mask, [&] { return tree.ref(n); });
+  }
+  // `refOf()` gives the getter's InstanceRef of `n`: a walk builds it once per object
+  // and hands it to each of the object's getters.
+  template <typename RefOf>
+  std::string read(model::Node& n, const model::ParamDef& p, bool mask, RefOf&& refOf) {
     if (mask && p.secret) return {};
     if (p.builtin) return p.builtin(&n);
     txn::checkInService(ctx, p.plugin);
     if (p.getter)
-      return firewall.call(pluginName(p.plugin), "get", [&] { return p.getter(tree.ref(n)); });
+      return firewall.call(pluginName(p.plugin), "get", [&] { return p.getter(refOf()); });
     return n.values[p.index];
   }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cwmpd/hal/factory.hpp"
+#include "common/pon_status.hpp"
 #include "cwmpd/hal/hal.hpp"
 
 namespace cwmpd::hal::linux_backend {
@@ -71,6 +72,7 @@ class LinuxPon final : public Pon {
   std::string cached_;
   std::chrono::steady_clock::time_point cachedAt_{};
   bool haveCache_ = false;
+  detail::OnuStatusCache parsed_;
 };
 
 class LinuxSystem final : public System {

@@ -17,13 +17,13 @@ OnuStatus LinuxPon::status() {
       cachedAt_ = now;
       haveCache_ = true;
     }
-    return parseOnuStatus(cached_, "pon_status output");
+    return parsed_.parse(cached_, "pon_status output");
   }
   if (config_.ponStatusDir.empty()) return {};
   const fs::path file = fs::path(config_.ponStatusDir) / "onu.ini";
   const auto text = tryReadFile(file);
   if (!text) return {};
-  return parseOnuStatus(*text, file.string());
+  return parsed_.parse(*text, file.string());
 }
 
 void LinuxPon::setCredentials(const PonCredentials& c) {

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "cwmpd/hal/factory.hpp"
+#include "common/pon_status.hpp"
 #include "cwmpd/hal/hal.hpp"
 
 namespace cwmpd::hal::sim {
@@ -54,6 +55,7 @@ class SimPon final : public Pon {
  private:
   std::filesystem::path dir_;  // <sim_dir>/pon
   std::filesystem::path run_;  // <sim_dir>/run
+  detail::OnuStatusCache parsed_;
 };
 
 class SimSystem final : public System {

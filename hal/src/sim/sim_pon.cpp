@@ -10,9 +10,10 @@ using namespace detail;
 
 OnuStatus SimPon::status() {
   // No pon/onu.ini: a box without an ONU.
-  const auto text = tryReadFile(dir_ / "onu.ini");
+  const fs::path file = dir_ / "onu.ini";
+  const auto text = tryReadFile(file);
   if (!text) return {};
-  return parseOnuStatus(*text, (dir_ / "onu.ini").string());
+  return parsed_.parse(*text, file.string());
 }
 
 void SimPon::setCredentials(const PonCredentials& credentials) {
