@@ -465,7 +465,7 @@ bool loadPlugins(Daemon& d, const core::Config& config, const Settings& settings
           [&d](const std::string& code, const std::string& key) {
             if (d.session) d.session->raiseEvent(code, key);
           },
-          &d.io});
+          &d.io, d.clock});
   d.pluginsLoaded = d.plugins->loadDirectory(settings.pluginDir, settings.enable);
   if (d.pluginsLoaded == 0) {
     // Nothing to manage: running would only answer the ACS with an empty model.

@@ -26,8 +26,10 @@ namespace cwmpd::testing {
 
 class LoadingFixture {
  public:
-  // `extraConfig`: more of the daemon's INI text (plugin sections).
-  explicit LoadingFixture(const std::string& root = "Device", const std::string& extraConfig = "") {
+  // `extraConfig`: more of the daemon's INI text (plugin sections). `clock`: the time of
+  // the plugins' timers and of the firewall (null: the system's, on `io`).
+  explicit LoadingFixture(const std::string& root = "Device", const std::string& extraConfig = "",
+                          std::shared_ptr<core::Clock> clock = nullptr) {
     namespace fs = std::filesystem;
     std::string tmpl = (fs::temp_directory_path() / "cwmpd-load-XXXXXX").string();
     if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
@@ -45,7 +47,8 @@ class LoadingFixture {
         *engine, config, *hal,
         core::PluginHostServices{
             [](std::function<void()> f) { f(); },
-            [this](const std::string& code, const std::string&) { events.push_back(code); }, &io});
+            [this](const std::string& code, const std::string&) { events.push_back(code); }, &io,
+            std::move(clock)});
   }
   ~LoadingFixture() {
     host->stopAll();

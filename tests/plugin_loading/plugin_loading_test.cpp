@@ -13,6 +13,7 @@
 
 #include "fixtures/fixture_model.hpp"
 #include "loading_fixture.hpp"
+#include "manual_clock.hpp"
 #include "plugin/firewall.hpp"
 
 namespace {
@@ -340,6 +341,92 @@ TEST(HostTimers, StoppingThePluginCancelsItsTimers) {
   f.host->stopAll();
   f.runFor(std::chrono::milliseconds(150));
   EXPECT_EQ(runs, 0);
+}
+
+// Issue 14 (the injectable clock): the host's timers run on the host's Clock, so that a
+// manual clock drives them; nothing runs until the clock reaches the due time.
+TEST(HostTimers, RunOnTheHostClockAtTheirDueTimesAndAtAFixedRate) {
+  auto clock = std::make_shared<cwmpd::test::ManualClock>();
+  LoadingFixture f("Device", "", clock);
+  const auto t0 = clock->steadyNow();
+  std::vector<std::chrono::steady_clock::duration> once, periodic;
+  cwmpd::sdk::Host* host = nullptr;
+  cwmpd::sdk::TimerId tick = 0;
+  ASSERT_TRUE(f.host->addBuiltin(
+      std::make_unique<StartPlugin>("Timed",
+                                    [&](cwmpd::sdk::Host& h) {
+                                      host = &h;
+                                      h.startTimer(std::chrono::seconds(90), [&] {
+                                        once.push_back(clock->steadyNow() - t0);
+                                      });
+                                      tick = h.startPeriodicTimer(std::chrono::seconds(30), [&] {
+                                        periodic.push_back(clock->steadyNow() - t0);
+                                      });
+                                    }),
+      "timed"))
+      << f.host->lastError();
+  f.engine->finalize();
+  f.host->startAll();
+  clock->advance(std::chrono::seconds(29));
+  EXPECT_TRUE(once.empty());
+  EXPECT_TRUE(periodic.empty());
+  clock->advance(std::chrono::seconds(100));  // to 129 s
+  using std::chrono::seconds;
+  EXPECT_EQ(once, (std::vector<std::chrono::steady_clock::duration>{seconds(90)}));
+  EXPECT_EQ(periodic, (std::vector<std::chrono::steady_clock::duration>{
+                          seconds(30), seconds(60), seconds(90), seconds(120)}));
+  host->cancelTimer(tick);
+  EXPECT_EQ(clock->pendingTimers(), 0u) << "a cancelled timer leaves nothing behind";
+  clock->advance(std::chrono::hours(1));
+  EXPECT_EQ(periodic.size(), 4u);
+}
+
+TEST(HostTimers, StoppingThePluginCancelsItsTimersOnTheHostClock) {
+  auto clock = std::make_shared<cwmpd::test::ManualClock>();
+  LoadingFixture f("Device", "", clock);
+  int runs = 0;
+  ASSERT_TRUE(f.host->addBuiltin(
+      std::make_unique<StartPlugin>("Timed",
+                                    [&](cwmpd::sdk::Host& h) {
+                                      h.startTimer(std::chrono::seconds(5), [&] { ++runs; });
+                                      h.startPeriodicTimer(std::chrono::seconds(5),
+                                                           [&] { ++runs; });
+                                    }),
+      "timed"))
+      << f.host->lastError();
+  f.engine->finalize();
+  f.host->startAll();
+  EXPECT_EQ(clock->pendingTimers(), 2u);
+  f.host->stopAll();
+  EXPECT_EQ(clock->pendingTimers(), 0u);
+  clock->advance(std::chrono::minutes(1));
+  EXPECT_EQ(runs, 0);
+}
+
+// The firewall's window (kFailureLimit failures within kFailureWindow) is measured on the
+// host's clock: failures that fell out of the window no longer count.
+TEST(PluginFirewall, OnlyFailuresWithinTheWindowCountTowardsTheLimit) {
+  auto clock = std::make_shared<cwmpd::test::ManualClock>();
+  LoadingFixture f("Device", "", clock);
+  ASSERT_TRUE(f.host->loadFile(FIXTURE_GOOD)) << f.host->lastError();
+  ASSERT_TRUE(f.host->loadFile(FIXTURE_THROWING_HANDLER)) << f.host->lastError();
+  f.engine->finalize();
+  f.host->startAll();
+  const int limit = cwmpd::core::PluginFirewall::kFailureLimit;
+  const auto window = cwmpd::core::PluginFirewall::kFailureWindow;
+  auto fail = [&] {
+    EXPECT_EQ(faultCode([&] { (void)f.engine->getValues({"Device.X_00005E_Throwing.Live"}); }),
+              9002);
+  };
+  for (int i = 1; i < limit; ++i) fail();
+  clock->advance(window + std::chrono::seconds(1));
+  for (int i = 1; i < limit; ++i) fail();
+  EXPECT_FALSE(f.engine->firewall().disabled("throwing_handler"))
+      << "2·(limit-1) failures, but never limit of them within the window";
+  clock->advance(window - std::chrono::seconds(1));
+  fail();  // the limit-1 failures of a moment ago are still in the window
+  EXPECT_TRUE(f.engine->firewall().disabled("throwing_handler"));
+  EXPECT_EQ(f.engine->getValues({"Device.X_00005E_Good.Text"}).at(0).value, "x");
 }
 
 TEST(PluginFirewall, TimersThatThrowDisableThePluginAndEverythingElseCarriesOn) {

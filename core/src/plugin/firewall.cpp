@@ -24,7 +24,7 @@ void PluginFirewall::failed(const std::string& plugin, const char* what,
                             const char* message) noexcept {
   try {
     CWMPD_LOG(Error, "plugin " + plugin, what << " failed: " << message);
-    const auto now = std::chrono::steady_clock::now();
+    const auto now = clock_ ? clock_->steadyNow() : std::chrono::steady_clock::now();
     auto& times = failures_[plugin];
     times.push_back(now);
     while (!times.empty() && now - times.front() > kFailureWindow) times.pop_front();

@@ -21,11 +21,13 @@
 #include <chrono>
 #include <deque>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <string_view>
 #include <utility>
 
+#include "cwmpd/core/clock.hpp"
 #include "cwmpd/sdk/fault.hpp"
 
 namespace cwmpd::core {
@@ -81,6 +83,9 @@ class PluginFirewall {
   [[nodiscard]] bool anyDisabled() const { return !disabled_.empty(); }
   // Takes the plugin out of service now (logged once with `why`).
   void disable(const std::string& plugin, const std::string& why) noexcept;
+  // The time the failure window is measured on (the plugin host's clock; until it is set,
+  // the system's monotonic clock).
+  void setClock(std::shared_ptr<const Clock> clock) { clock_ = std::move(clock); }
   // The answer a disabled plugin's subtree gives.
   [[nodiscard]] static sdk::Fault disabledFault(const std::string& plugin);
 
@@ -89,6 +94,7 @@ class PluginFirewall {
 
   std::map<std::string, std::deque<std::chrono::steady_clock::time_point>, std::less<>> failures_;
   std::set<std::string, std::less<>> disabled_;
+  std::shared_ptr<const Clock> clock_;
 };
 
 }  // namespace cwmpd::core

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/dll/shared_library.hpp>
 #include <filesystem>
 #include <deque>
@@ -119,9 +118,9 @@ class PluginHost::HostAdapter : public sdk::Host {
   };
 
   struct Timer {
-    explicit Timer(boost::asio::io_context& io) : timer(io) {}
-    boost::asio::steady_timer timer;
+    std::unique_ptr<core::Timer> timer;
     std::chrono::milliseconds interval{0};  // 0: one-shot
+    std::chrono::steady_clock::time_point due;
     std::function<void()> work;
   };
 
@@ -129,39 +128,42 @@ class PluginHost::HostAdapter : public sdk::Host {
 
   sdk::TimerId addTimer(std::chrono::milliseconds delay, std::chrono::milliseconds interval,
                         std::function<void()> work) {
-    if (!owner_.services_.loop) throw std::logic_error("this host runs no timers");
+    if (!owner_.clock_) throw std::logic_error("this host runs no timers");
     if (!work) throw std::invalid_argument("a timer without work");
     const sdk::TimerId id = ++nextTimer_;
-    auto t = std::make_shared<Timer>(*owner_.services_.loop);
+    auto t = std::make_shared<Timer>();
+    t->timer = owner_.clock_->timer();
     t->interval = interval;
     t->work = std::move(work);
-    t->timer.expires_after(std::max(delay, std::chrono::milliseconds(0)));
+    delay = std::max(delay, std::chrono::milliseconds(0));
+    t->due = owner_.clock_->steadyNow() + delay;
     timers_[id] = t;
-    arm(id, t);
+    arm(id, *t, delay);
     return id;
   }
 
-  // The wait holds the timer weakly: cancelling (erasing it) destroys the work at once,
-  // while the plugin's code is still loaded, and the aborted wait then finds nothing.
-  void arm(sdk::TimerId id, const std::shared_ptr<Timer>& t) {
-    t->timer.async_wait(
-        [this, id, weak = std::weak_ptr<Timer>(t)](const boost::system::error_code& ec) {
-          auto timer = weak.lock();
-          if (ec || !timer || !alive_) return;
-          if (timer->interval.count() == 0) timers_.erase(id);
-          const bool ok = firewall().run(name_, "timer", timer->work);
-          if (!ok && firewall().disabled(name_)) {
-            shutDown();
-            return;
-          }
-          if (timer->interval.count() == 0 || !timers_.count(id)) return;
-          // Fixed rate without catching up: the next run one interval after this one was due,
-          // or one interval from now when the work ran late.
-          const auto now = boost::asio::steady_timer::clock_type::now();
-          auto next = timer->timer.expiry() + timer->interval;
-          timer->timer.expires_at(next > now ? next : now + timer->interval);
-          arm(id, timer);
-        });
+  // The timer owns its wait (cancelled when the timer dies), and the wait holds the timer
+  // weakly: cancelling (erasing it) destroys the work at once, while the plugin's code is
+  // still loaded.
+  void arm(sdk::TimerId id, Timer& t, std::chrono::nanoseconds delay) {
+    t.timer->start(delay, [this, id] {
+      auto found = timers_.find(id);
+      if (found == timers_.end() || !alive_) return;
+      const std::shared_ptr<Timer> timer = found->second;  // the work may cancel it
+      if (timer->interval.count() == 0) timers_.erase(id);
+      const bool ok = firewall().run(name_, "timer", timer->work);
+      if (!ok && firewall().disabled(name_)) {
+        shutDown();
+        return;
+      }
+      if (timer->interval.count() == 0 || !timers_.count(id)) return;
+      // Fixed rate without catching up: the next run one interval after this one was due,
+      // or one interval from now when the work ran late.
+      const auto now = owner_.clock_->steadyNow();
+      timer->due += timer->interval;
+      if (timer->due <= now) timer->due = now + timer->interval;
+      arm(id, *timer, timer->due - now);
+    });
   }
 
   PluginHost& owner_;
@@ -215,7 +217,16 @@ class PluginHost::RegistrarAdapter : public sdk::Registrar {
 
 PluginHost::PluginHost(PluginModel& engine, const Config& config, hal::Hal& hal,
                        PluginHostServices services)
-    : engine_(engine), config_(config), hal_(hal), services_(std::move(services)) {}
+    : engine_(engine),
+      config_(config),
+      hal_(hal),
+      services_(std::move(services)),
+      clock_(services_.clock  ? services_.clock
+             : services_.loop ? makeLoopClock(*services_.loop)
+                              : nullptr) {
+  // The firewall counts failures on the same time as the plugins' timers run.
+  if (clock_) engine_.firewall().setClock(clock_);
+}
 
 PluginHost::~PluginHost() { stopAll(); }
 

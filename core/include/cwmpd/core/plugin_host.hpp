@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "cwmpd/core/clock.hpp"
 #include "cwmpd/core/config.hpp"
 #include "cwmpd/core/plugin_model.hpp"
 #include "cwmpd/sdk/plugin.hpp"
@@ -26,9 +27,12 @@ struct PluginHostServices {
   std::function<void(std::function<void()>)> post;
   // Queues an event for the next Inform (set by the session engine).
   std::function<void(const std::string& code, const std::string& commandKey)> raiseEvent;
-  // The main loop, for plugin timers (Host::startTimer). Without it a plugin's timer
-  // request throws std::logic_error.
+  // The main loop, for plugin timers (Host::startTimer). Without it (and without
+  // `clock`) a plugin's timer request throws std::logic_error.
   boost::asio::io_context* loop = nullptr;
+  // Time of the plugins' timers and of the firewall's failure window (null: the system's
+  // clocks on `loop`). Tests pass a manual clock.
+  std::shared_ptr<Clock> clock{};
 };
 
 class PluginHost {
@@ -84,6 +88,7 @@ class PluginHost {
   const Config& config_;
   hal::Hal& hal_;
   PluginHostServices services_;
+  std::shared_ptr<Clock> clock_;  // services_.clock, or the system's on services_.loop
   std::vector<std::unique_ptr<Loaded>> plugins_;
   std::vector<FileType> fileTypes_;
   std::string lastError_;
