@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 
 #include <cerrno>
+#include <map>
+#include <stdexcept>
 #include <set>
 
 #include "cwmpd/core/engine.hpp"
@@ -35,6 +37,9 @@ struct ItemsPlugin : ::testing::Test {
   std::set<std::string> instances;  // the plugin's view
   std::vector<std::string> calls;   // "add:<path>", "delete:<path>"
   bool refuseAdd = false, refuseDelete = false;
+  // Device.Test.'s values as the plugin's hardware holds them, and its rollback steered.
+  std::map<std::string, std::string> held;
+  bool refuseRollback = false;
 
   void build() {
     engine.reset();
@@ -54,6 +59,13 @@ struct ItemsPlugin : ::testing::Test {
           if (refuseDelete) throw Fault(9001, "the hardware keeps it");
           instances.erase(r.path);
         });
+    auto hold = [this](const std::vector<cwmpd::sdk::Change>& changes) {
+      for (const auto& c : changes) held[c.object + c.parameter] = c.value;
+    };
+    reg.object("Device.Test.").apply(hold).rollback([this, hold](const auto& changes) {
+      if (refuseRollback) throw std::runtime_error("the hardware does not go back");
+      hold(changes);
+    });
     engine->endRegistration(true);
     engine->finalize();
   }
@@ -161,6 +173,49 @@ TEST_P(ItemsPluginAtEachStep, ADeleteWhoseUndoTheHardwareRefusesKeepsTreeAndPlug
   engine->setValues({{"Device.Test.Name", "later"}}, Source::Acs);
   restart();
   EXPECT_EQ(rows(), instances) << "after a restart";
+}
+
+// The double fault of a set: the plugin applied the value, the store cannot keep it,
+// and the plugin's rollback fails. The plugin's value is the truth: the model shows it
+// (not the old value it would otherwise claim), the answer is 9002, the change is
+// reported as the CPE's own (not the ACS's, whose request failed) so that a parameter
+// under notification goes to the ACS, and the value is the agent's own state from then
+// on: written by the next commit that succeeds.
+TEST_P(ItemsPluginAtEachStep, ASetWhoseRollbackTheHardwareRefusesKeepsWhatThePluginHolds) {
+  engine->setValues({{"Device.Test.Name", "old"}}, Source::Acs);
+  std::vector<std::pair<std::string, Source>> heard;
+  engine->addChangeListener(
+      [&](const std::vector<cwmpd::core::CommittedChange>& cs, Source source) {
+        for (const auto& c : cs) heard.emplace_back(c.name + "=" + c.value, source);
+      });
+  failCommits(1, GetParam());
+  refuseRollback = true;
+  EXPECT_EQ(faultOf([&] {
+              engine->setValues({{"Device.Test.Name", "new"}}, Source::Acs, std::string("pk"));
+            }),
+            9002);
+  EXPECT_EQ(held["Device.Test.Name"], "new");
+  EXPECT_EQ(engine->getValues({"Device.Test.Name"}).at(0).value, "new")
+      << "the model claims a value the plugin no longer holds";
+  EXPECT_THAT(heard,
+              ElementsAre(std::pair<std::string, Source>("Device.Test.Name=new", Source::Plugin)));
+  store->setFaultHook({});
+  engine->setValues({{"Device.Test.Level", "2"}}, Source::Acs);  // an unrelated commit
+  restart();
+  EXPECT_EQ(engine->getValues({"Device.Test.Name"}).at(0).value, "new") << "after a restart";
+}
+
+// Without the double fault the same set is undone everywhere.
+TEST_P(ItemsPluginAtEachStep, ASetTheDiskDoesNotTakeIsRolledBackInThePluginToo) {
+  engine->setValues({{"Device.Test.Name", "old"}}, Source::Acs);
+  failCommits(1, GetParam());
+  EXPECT_EQ(faultOf([&] { engine->setValues({{"Device.Test.Name", "new"}}, Source::Acs); }), 9002);
+  EXPECT_EQ(held["Device.Test.Name"], "old");
+  EXPECT_EQ(engine->getValues({"Device.Test.Name"}).at(0).value, "old");
+  store->setFaultHook({});
+  engine->setValues({{"Device.Test.Level", "2"}}, Source::Acs);
+  restart();
+  EXPECT_EQ(engine->getValues({"Device.Test.Name"}).at(0).value, "old");
 }
 
 // A deletion the store cannot keep: the plugin gets its instance back, the row stays.

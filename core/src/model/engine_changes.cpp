@@ -70,15 +70,19 @@ int Engine::setValues(const std::vector<std::pair<std::string, std::string>>& va
     throw SetFault(code, msg, faults);
   }
   m.stageParameterKey(parameterKey, tx);
-  const bool deferred = tx.applyValues();
-  tx.commit();
+  bool deferred = false;
+  try {
+    deferred = tx.applyValues();
+    tx.commit();
+  } catch (const Fault&) {
+    m.reportKept(tx);
+    throw;
+  }
   std::vector<CommittedChange> committed;
   std::set<int> touched;
   for (const auto& c : tx.values()) {
     if (c.old == c.value && !c.def->secret) continue;
-    committed.push_back({c.node->path + c.def->name,
-                         c.def->type.list ? sdk::ParamType::String : c.def->type.base,
-                         c.def->secret ? std::string() : c.value});
+    committed.push_back(m.committedOf(c));
     touched.insert(c.node->def->bindingPlugin >= 0 ? c.node->def->bindingPlugin : c.def->plugin);
   }
   m.notify(committed, source);
@@ -97,6 +101,16 @@ void Engine::setAttributes(const std::vector<AttributeUpdate>& updates) {
   tx.commit();  // before memory changes: a 9002 leaves the attributes as they were
   for (const auto& [path, a] : planned) m.attrs.set(path, a);
 }
+
+// The double fault of a set (a plugin applied its batch, the request then failed (the
+// store, or another plugin), and the plugin's rollback failed too) is handled like that
+// of AddObject and DeleteObject below: the plugin holds the new values and nothing can
+// take them back, so the tree keeps them, the store records them as the agent's own
+// state (txn::Transaction::kept()), the rollback failure is logged once and the answer
+// is still the request's fault (9002 when the store failed). The ACS was told the set
+// failed, so the values are reported as a change the CPE made (Source::Plugin): a
+// parameter under notification goes into the next Inform with "4 VALUE CHANGE", and the
+// value the ACS last saw stays the one a later change is compared with.
 
 // AddObject and DeleteObject in one transaction: the tree and the store are staged, the
 // plugin's handler runs, then the store commits. A plugin that refuses leaves nothing

@@ -85,6 +85,27 @@ struct Engine::Impl {
     }
   }
 
+  // A set value as the change listeners hear it (a secret's value masked).
+  static CommittedChange committedOf(const txn::ValueChange& c) {
+    return {c.node->path + c.def->name,
+            c.def->type.list ? sdk::ParamType::String : c.def->type.base,
+            c.def->secret ? std::string() : c.value};
+  }
+
+  // After a failed set: the values a plugin could not roll back (Transaction::kept())
+  // are changes the CPE made, not the requester's.
+  void reportKept(const txn::Transaction& tx) {
+    std::vector<CommittedChange> changes;
+    std::set<int> touched;
+    for (const auto* c : tx.kept()) {
+      if (c->old == c->value && !c->def->secret) continue;
+      changes.push_back(committedOf(*c));
+      touched.insert(c->node->def->bindingPlugin);
+    }
+    notify(changes, sdk::Source::Plugin);
+    for (int t : touched) markDirty(t);
+  }
+
   // Commits the agent's own bookkeeping (instance numbers, startup state): nothing to
   // refuse, so on failure it stays pending and the next commit writes it.
   void commitOwnState() {

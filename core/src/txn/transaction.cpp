@@ -70,17 +70,27 @@ std::vector<Transaction::Batch> Transaction::batches() {
   return out;
 }
 
-void Transaction::rollbackBatch(const Batch& b) noexcept {
+bool Transaction::rollbackBatch(const Batch& b) noexcept {
   model::ObjectDef* def = b.def;
   const auto& handler = def->binding.rollback ? def->binding.rollback : def->binding.apply;
-  if (!handler) return;
+  if (!handler) return true;
   const std::string& plugin = ctx_.tree.pluginName(def->bindingPlugin);
   try {
     auto reversed = toSdk(b.changes, true);
     ctx_.firewall.call(plugin, "rollback", [&] { handler(reversed); });
+    return true;
   } catch (const std::exception& e) {
-    CWMPD_LOG(Error, "plugin " + plugin,
-              "rollback failed, hardware may differ from the model: " << e.what());
+    try {
+      std::string names;
+      for (const auto* c : b.changes)
+        names += (names.empty() ? "" : ", ") + c->node->path + c->def->name;
+      CWMPD_LOG(Error, "plugin " + plugin,
+                "rollback failed ("
+                    << e.what()
+                    << "); the model keeps the values the plugin still holds: " << names);
+    } catch (...) {
+    }
+    return false;
   }
 }
 
@@ -141,18 +151,27 @@ bool Transaction::applyValues() {
       }
     }
     onRollback([this, g] {
+      // The double fault: what the plugin could not take back is the truth; the tree
+      // keeps it (kept()).
+      if (g.def->binding.apply && !rollbackBatch(g)) {
+        kept_.insert(kept_.end(), g.changes.begin(), g.changes.end());
+        return;
+      }
       setTree(g.changes, true);
-      if (g.def->binding.apply) rollbackBatch(g);
     });
   }
   return deferred;
 }
 
+// Stages a value in the store, when the core keeps it (not a plugin's getter, writable or
+// the persisted read-only ParameterKey).
+void Transaction::storeValue(const ValueChange& c) {
+  if (!c.def->getter && (c.def->access != sdk::Access::ReadOnly || c.def == ctx_.persistedReadOnly))
+    ctx_.stored.setValue(c.node->path + c.def->name, c.value);
+}
+
 void Transaction::commit() {
-  for (const auto& c : values_)
-    if (!c.def->getter &&
-        (c.def->access != sdk::Access::ReadOnly || c.def == ctx_.persistedReadOnly))
-      ctx_.stored.setValue(c.node->path + c.def->name, c.value);
+  for (const auto& c : values_) storeValue(c);
   if (!ctx_.holdCommits && !ctx_.stored.store().tryCommit()) {
     // Could not persist: undo, so neither memory nor the plugins claim what the disk
     // does not hold.
@@ -174,6 +193,19 @@ void Transaction::rollback() noexcept {
   }
   undo_.clear();
   ctx_.stored.store().rollback();
+  if (!kept_.empty()) keepStuckValues();
+}
+
+// After the store's rollback: the values a plugin kept become the agent's own state, so
+// that a restart shows what the plugin holds (the store keeps them pending when the disk
+// still fails, and the next commit that succeeds writes them).
+void Transaction::keepStuckValues() noexcept {
+  try {
+    for (const auto* c : kept_) storeValue(*c);
+    if (ctx_.holdCommits || !ctx_.stored.store().tryCommit()) ctx_.stored.store().keepPending();
+  } catch (const std::exception& e) {
+    CWMPD_LOG(Error, "model", "cannot record the values a plugin kept: " << e.what());
+  }
 }
 
 }  // namespace cwmpd::core::txn

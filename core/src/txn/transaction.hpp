@@ -91,17 +91,28 @@ class Transaction {
   // Undoes everything; idempotent.
   void rollback() noexcept;
 
+  // The double fault: after a rollback, the changes a plugin applied and could not roll
+  // back (its rollback handler failed, or it was disabled meanwhile). The plugin still
+  // holds those values, so they stay in the tree and are staged in the store as the
+  // agent's own state (written now, or by the next commit that succeeds); the caller
+  // reports them as changes the request did not make (Source::Plugin).
+  [[nodiscard]] const std::vector<ValueChange*>& kept() const { return kept_; }
+
  private:
   struct Batch {
     model::ObjectDef* def;
     std::vector<ValueChange*> changes;
   };
   std::vector<Batch> batches();
-  void rollbackBatch(const Batch& b) noexcept;
+  // False when the plugin's rollback failed (logged once, with what the model keeps).
+  bool rollbackBatch(const Batch& b) noexcept;
+  void keepStuckValues() noexcept;
+  void storeValue(const ValueChange& c);
 
   Context& ctx_;
   std::vector<ValueChange> values_;
   std::vector<std::function<void()>> undo_;
+  std::vector<ValueChange*> kept_;
   bool done_ = false;
 };
 
