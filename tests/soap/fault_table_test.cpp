@@ -3,6 +3,7 @@
 
 #include <regex>
 #include <set>
+#include <utility>
 #include <string>
 
 #include "cwmpd/core/soap/encoder.hpp"
@@ -26,6 +27,33 @@ TEST(FaultTable, EveryCpeAndAcsCodeOfTheSpecHasExactlyOneRow) {
   EXPECT_EQ(sdk::findFault(9033), nullptr);
   EXPECT_EQ(sdk::findFault(8007), nullptr);
   EXPECT_EQ(sdk::findFault(0), nullptr);
+}
+
+// TR-069 Amendment 6, A.5.1 (the fault code table): the SOAP faultcode of every CPE and
+// ACS code, transcribed from the spec row by row (independently of the table under test).
+// "Client" where the requester is at fault (its arguments, names, values, the transfer
+// state it asked to cancel); "Server" for the CPE's own trouble, every file transfer
+// failure and every Deployment Unit fault of ChangeDUState (9022-9032). The ACS codes
+// (A.5.2) as the agent classifies them: only 8003 is the CPE's mistake.
+TEST(FaultTable, EachRowHasTheSoapFaultcodeOfTheSpecsTable) {
+  using enum sdk::SoapFaultcode;
+  const std::pair<int, sdk::SoapFaultcode> spec[] = {
+      {9000, Server}, {9001, Server}, {9002, Server}, {9003, Client}, {9004, Server},
+      {9005, Client}, {9006, Client}, {9007, Client}, {9008, Client}, {9009, Server},
+      {9010, Server}, {9011, Server}, {9012, Server}, {9013, Server}, {9014, Server},
+      {9015, Server}, {9016, Server}, {9017, Server}, {9018, Server}, {9019, Server},
+      {9020, Server}, {9021, Client}, {9022, Server}, {9023, Server}, {9024, Server},
+      {9025, Server}, {9026, Server}, {9027, Server}, {9028, Server}, {9029, Server},
+      {9030, Server}, {9031, Server}, {9032, Server}, {8000, Server}, {8001, Server},
+      {8002, Server}, {8003, Client}, {8004, Server}, {8005, Server}, {8006, Server}};
+  ASSERT_EQ(std::size(spec), std::size(sdk::kFaults));
+  for (const auto& [code, faultcode] : spec) {
+    const sdk::FaultInfo* row = sdk::findFault(code);
+    ASSERT_NE(row, nullptr) << code;
+    EXPECT_EQ(row->soapFaultcode, faultcode) << code << " " << row->string << ": the spec says "
+                                             << (faultcode == Client ? "Client" : "Server");
+    EXPECT_STREQ(soapFaultcode(code), faultcode == Client ? "Client" : "Server") << code;
+  }
 }
 
 TEST(FaultTable, NamesAreUniqueValidDBusNameElementsAndStringsAreNotEmpty) {

@@ -52,20 +52,20 @@ namespace cwmpd::sdk {
       "Download failure: unable to complete download within specified time windows")          \
   ROW(9021, CancelTransferNotPermitted, Client,                                               \
       "Cancelation of file transfer not permitted in current transfer state")                 \
-  ROW(9022, InvalidUuidFormat, Client, "Invalid UUID Format")                                 \
-  ROW(9023, UnknownExecutionEnvironment, Client, "Unknown Execution Environment")             \
-  ROW(9024, DisabledExecutionEnvironment, Client, "Disabled Execution Environment")           \
-  ROW(9025, DeploymentUnitEnvironmentMismatch, Client,                                        \
+  ROW(9022, InvalidUuidFormat, Server, "Invalid UUID Format")                                 \
+  ROW(9023, UnknownExecutionEnvironment, Server, "Unknown Execution Environment")             \
+  ROW(9024, DisabledExecutionEnvironment, Server, "Disabled Execution Environment")           \
+  ROW(9025, DeploymentUnitEnvironmentMismatch, Server,                                        \
       "Deployment Unit to Execution Environment Mismatch")                                    \
-  ROW(9026, DuplicateDeploymentUnit, Client, "Duplicate Deployment Unit")                     \
-  ROW(9027, SystemResourcesExceeded, Client, "System Resources Exceeded")                     \
-  ROW(9028, UnknownDeploymentUnit, Client, "Unknown Deployment Unit")                         \
-  ROW(9029, InvalidDeploymentUnitState, Client, "Invalid Deployment Unit State")              \
-  ROW(9030, DeploymentUnitDowngradeNotPermitted, Client,                                      \
+  ROW(9026, DuplicateDeploymentUnit, Server, "Duplicate Deployment Unit")                     \
+  ROW(9027, SystemResourcesExceeded, Server, "System Resources Exceeded")                     \
+  ROW(9028, UnknownDeploymentUnit, Server, "Unknown Deployment Unit")                         \
+  ROW(9029, InvalidDeploymentUnitState, Server, "Invalid Deployment Unit State")              \
+  ROW(9030, DeploymentUnitDowngradeNotPermitted, Server,                                      \
       "Invalid Deployment Unit Update - Downgrade not permitted")                             \
-  ROW(9031, DeploymentUnitVersionNotSpecified, Client,                                        \
+  ROW(9031, DeploymentUnitVersionNotSpecified, Server,                                        \
       "Invalid Deployment Unit Update - Version not specified")                               \
-  ROW(9032, DeploymentUnitVersionExists, Client,                                              \
+  ROW(9032, DeploymentUnitVersionExists, Server,                                              \
       "Invalid Deployment Unit Update - Version already exists")                              \
   ROW(8000, AcsMethodNotSupported, Server, "Method not supported")                            \
   ROW(8001, AcsRequestDenied, Server, "Request denied")                                       \
