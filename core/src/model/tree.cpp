@@ -47,7 +47,7 @@ ObjectDef* Tree::findDef(const std::string& pattern) const {
   return it == defs_.end() ? nullptr : it->second.get();
 }
 
-ParamDef* Tree::paramDefOf(const std::string& path) const {
+std::string Tree::patternOf(const std::string& path, std::vector<std::string>* instances) {
   std::string pattern;
   std::size_t start = 0;
   while (start <= path.size()) {
@@ -58,8 +58,14 @@ ParamDef* Tree::paramDefOf(const std::string& path) const {
     pattern += number ? "{i}" : seg;
     if (dot == std::string::npos) break;
     pattern += '.';
+    if (number && instances) instances->push_back(path.substr(0, dot + 1));
     start = dot + 1;
   }
+  return pattern;
+}
+
+ParamDef* Tree::paramDefOf(const std::string& path) const {
+  const std::string pattern = patternOf(path);
   auto dot = pattern.rfind('.');
   if (dot == std::string::npos) return nullptr;
   ObjectDef* d = findDef(pattern.substr(0, dot + 1));

@@ -56,6 +56,11 @@ class Tree {
   // The definition of a parameter path ("Device.WiFi.SSID.2.SSID"), instance numbers
   // taken as "{i}"; null when none.
   [[nodiscard]] ParamDef* paramDefOf(const std::string& path) const;
+  // The definition pattern of an instance path: "Device.WiFi.SSID.2.SSID" ->
+  // "Device.WiFi.SSID.{i}.SSID" (objects keep their trailing dot). With `instances`, also
+  // the instance prefixes the path goes through ("Device.WiFi.SSID.2."), outermost first.
+  [[nodiscard]] static std::string patternOf(const std::string& path,
+                                             std::vector<std::string>* instances = nullptr);
   // Merges parsed documents of plugin `plugin` (-1: the core). Throws on a clash.
   void merge(const std::vector<ParsedModel>& models, int plugin);
   // Backs out everything plugin `plugin` defined and bound.

@@ -50,27 +50,6 @@ bool unescapeField(std::string_view in, std::string& out) {
   return true;
 }
 
-// "Device.WiFi.SSID.2.SSID" -> definition pattern "Device.WiFi.SSID.{i}.SSID"; also the
-// instance prefixes ("Device.WiFi.SSID.2.") the path goes through.
-std::string patternOf(const std::string& path, std::vector<std::string>* instances) {
-  std::string pattern, prefix;
-  std::size_t start = 0;
-  while (start <= path.size()) {
-    auto dot = path.find('.', start);
-    std::string seg =
-        path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-    bool number = !seg.empty() && seg.find_first_not_of("0123456789") == std::string::npos;
-    pattern += number ? "{i}" : seg;
-    prefix += seg;
-    if (dot == std::string::npos) break;
-    pattern += '.';
-    prefix += '.';
-    if (number && instances) instances->push_back(prefix);
-    start = dot + 1;
-  }
-  return pattern;
-}
-
 // One checked record of the file.
 struct Entry {
   enum Kind { Object, Value, Attribute } kind;
@@ -131,21 +110,20 @@ void VendorConfigFile::importConfiguration(const std::string& text) {
       s = tab + 1;
     }
     if (f[0] == "O" && f.size() == 2) {
-      std::string pattern = patternOf(f[1], nullptr);
+      std::vector<std::string> inst;
+      const std::string pattern = Tree::patternOf(f[1], &inst);
       if (f[1].size() < 2 || f[1].back() != '.' || pattern.size() < 5 ||
           pattern.compare(pattern.size() - 4, 4, "{i}.") != 0)
         throw bad(lineNo, "not an instance path: " + f[1]);
       ObjectDef* d = tree_.findDef(pattern);
       if (!d || !d->multi || !d->writable) throw bad(lineNo, "no writable table for " + f[1]);
-      std::vector<std::string> inst;
-      patternOf(f[1], &inst);
       inst.pop_back();  // the object itself
       needed.emplace_back(lineNo, inst);
       objects.insert(f[1]);
       entries.push_back({Entry::Object, f[1], {}});
     } else if ((f[0] == "V" || f[0] == "A") && f.size() == 3) {
       std::vector<std::string> inst;
-      patternOf(f[1], &inst);
+      (void)Tree::patternOf(f[1], &inst);  // only the instances it goes through
       ParamDef* p = tree_.paramDefOf(f[1]);
       if (!p) throw bad(lineNo, "unknown parameter " + f[1]);
       needed.emplace_back(lineNo, inst);
