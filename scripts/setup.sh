@@ -29,14 +29,17 @@ done
 # The package list of ../shared/docs/SETUP-NOTES.md, plus openssl (TLS test material),
 # python3 (test ACS, model tools), python3-pyftpdlib (the FTP server of the transfer tests),
 # dnsmasq-base (the DNS server of the NSLookup diagnostics tests),
-# time (bench/run: whole-process figures), clang-format and clang-tidy (scripts/lint) and
-# nodejs + npm (the real GenieACS of the interop tests, ../shared/acs/genieacs).
+# time (bench/run: whole-process figures), clang-format and clang-tidy (scripts/lint),
+# nodejs + npm (the real GenieACS of the interop tests, ../shared/acs/genieacs), scdoc (the
+# manual pages, man/), man-db + groff-base (tests/man renders them), busybox (its ash runs
+# the OpenWrt init script's rendering, tests/openwrt) and util-linux (setpriv and unshare:
+# the D-Bus policy test runs clients as other users).
 packages=(
   build-essential cmake pkg-config libsdbus-c++-dev libsdbus-c++-bin libsystemd-dev
   libxerces-c-dev libcurl4-openssl-dev libboost-dev libboost-filesystem-dev
   libmicrohttpd-dev libgtest-dev libgmock-dev libbenchmark-dev dbus-daemon dbus-bin
   systemd libxml2-utils clang libclang-rt-14-dev python3 python3-pyftpdlib dnsmasq-base curl openssl time
-  nodejs clang-format clang-tidy
+  nodejs clang-format clang-tidy scdoc man-db groff-base busybox util-linux
 )
 # Debian's npm package conflicts with a nodejs that bundles npm (NodeSource builds):
 # only when there is no npm at all.
