@@ -44,8 +44,23 @@ if(cwmpd_default_plugins)
   install(TARGETS ${cwmpd_default_plugins}
     LIBRARY DESTINATION ${CWMPD_INSTALL_PLUGINDIR} COMPONENT daemon)
 endif()
+# The configuration holds the ACS and Connection Request passwords: mode 0640, and group
+# cwmpd (the daemon's, which the packages create) when that group exists where it is
+# installed. A staged install (DESTDIR: packaging) leaves the group to the package.
 install(FILES ${PROJECT_SOURCE_DIR}/config/cwmpd.conf
-  DESTINATION ${CMAKE_INSTALL_SYSCONFDIR}/cwmpd COMPONENT daemon)
+  DESTINATION ${CMAKE_INSTALL_SYSCONFDIR}/cwmpd COMPONENT daemon
+  PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ)
+install(CODE "
+  set(conf \"${CMAKE_INSTALL_SYSCONFDIR}/cwmpd/cwmpd.conf\")
+  if(NOT IS_ABSOLUTE \"\${conf}\")
+    set(conf \"\${CMAKE_INSTALL_PREFIX}/\${conf}\")
+  endif()
+  if(\"\$ENV{DESTDIR}\" STREQUAL \"\")
+    execute_process(COMMAND getent group cwmpd RESULT_VARIABLE no_group OUTPUT_QUIET)
+    if(no_group EQUAL 0)
+      execute_process(COMMAND chgrp cwmpd \"\${conf}\")
+    endif()
+  endif()" COMPONENT daemon)
 
 set(CWMPD_FULL_BINDIR ${CMAKE_INSTALL_FULL_BINDIR})
 set(CWMPD_FULL_CONFDIR ${CMAKE_INSTALL_FULL_SYSCONFDIR}/cwmpd)

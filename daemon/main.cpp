@@ -61,6 +61,10 @@ void usage(std::ostream& out) {
          "  -l, --log-level LVL   debug, info, notice, warning or error (overrides [log] level)\n"
          "      --syslog          log to syslog instead of stderr\n"
          "      --check-config    parse and validate the configuration, then exit\n"
+         "      --list-config-keys\n"
+         "                        print every key a configuration file may hold (\"section.key\n"
+         "                        type owner\"), with those of the plugins in [plugins] dir of\n"
+         "                        --config FILE (or the default plugin directory), then exit\n"
          "  -h, --help            show this help\n"
          "  -V, --version         show the version\n"
          "\n"
@@ -309,6 +313,7 @@ struct CommandLine {
   std::string configPath;
   std::string levelOverride;
   bool checkOnly = false;
+  bool listKeys = false;
   bool syslog = false;
 };
 
@@ -344,6 +349,8 @@ std::optional<int> parseArguments(int argc, char** argv, CommandLine& args) {
       args.syslog = true;
     } else if (a == "--check-config") {
       args.checkOnly = true;
+    } else if (a == "--list-config-keys") {
+      args.listKeys = true;
     } else if (a == "--foreground" || a == "-f") {
       // Always in the foreground; accepted for init systems that pass it.
     } else {
@@ -352,12 +359,45 @@ std::optional<int> parseArguments(int argc, char** argv, CommandLine& args) {
       return 2;
     }
   }
-  if (args.configPath.empty()) {
+  if (args.configPath.empty() && !args.listKeys) {
     std::cerr << "cwmpd: --config FILE is required\n";
     usage(std::cerr);
     return 2;
   }
   return std::nullopt;
+}
+
+const char* typeName(sdk::ConfigType type) {
+  switch (type) {
+    case sdk::ConfigType::String: return "string";
+    case sdk::ConfigType::Bool: return "bool";
+    case sdk::ConfigType::Int: return "int";
+    case sdk::ConfigType::Unsigned: return "unsigned";
+    case sdk::ConfigType::Number: return "number";
+    case sdk::ConfigType::List: return "list";
+    case sdk::ConfigType::Path: return "path";
+  }
+  return "string";
+}
+
+// --list-config-keys: the table checkKeys() validates against, so that the manual page of
+// the configuration (man/cwmpd.conf.5.scd, checked by a test) cannot drift from it.
+int listConfigKeys(const CommandLine& args) {
+  std::string pluginDir = CWMPD_DEFAULT_PLUGIN_DIR;
+  try {
+    if (!args.configPath.empty()) {
+      const auto config = core::Config::load(args.configPath);
+      pluginDir = resolvePath(config, config.get("plugins", "dir", CWMPD_DEFAULT_PLUGIN_DIR));
+    }
+  } catch (const core::ConfigError& e) {
+    std::cerr << "cwmpd: " << e.what() << "\n";
+    return 2;
+  }
+  std::vector<core::ConfigKeySpec> keys = coreConfigKeys();
+  for (auto& k : core::PluginHost::declaredConfigKeys(pluginDir)) keys.push_back(std::move(k));
+  for (const auto& k : keys)
+    std::cout << k.section << '.' << k.key << ' ' << typeName(k.type) << ' ' << k.owner << '\n';
+  return 0;
 }
 
 // 2. The configuration: loaded and checked whole before anything starts. Returns the exit
@@ -599,6 +639,7 @@ int main(int argc, char** argv) {
   tuneMalloc();
   CommandLine args;
   if (auto exit = parseArguments(argc, argv, args)) return *exit;
+  if (args.listKeys) return listConfigKeys(args);
   core::Config config;
   Settings settings;
   if (auto exit = loadConfiguration(args, config, settings)) return *exit;
