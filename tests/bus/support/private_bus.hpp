@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "process.hpp"
 
@@ -18,9 +19,11 @@ namespace cwmpd::testing {
 class PrivateBus {
  public:
   // `configFile` empty: dbus-daemon's session configuration. Otherwise that file, whose
-  // <listen> must be unix:path=DIR/bus.
-  explicit PrivateBus(std::filesystem::path dir, std::filesystem::path configFile = {})
-      : dir_(std::move(dir)), config_(std::move(configFile)) {
+  // <listen> must be unix:path=DIR/bus. `launcher`: a command dbus-daemon's command line
+  // is appended to (e.g. one that gives it its own /etc/passwd).
+  explicit PrivateBus(std::filesystem::path dir, std::filesystem::path configFile = {},
+                      std::vector<std::string> launcher = {})
+      : dir_(std::move(dir)), config_(std::move(configFile)), launcher_(std::move(launcher)) {
     start();
   }
   ~PrivateBus() { stop(); }
@@ -31,7 +34,9 @@ class PrivateBus {
   std::filesystem::path socket() const { return dir_ / "bus"; }
 
   void start() {
-    std::vector<std::string> argv = {"dbus-daemon", "--fork", "--print-address=1", "--print-pid=1"};
+    std::vector<std::string> argv = launcher_;
+    for (const char* a : {"dbus-daemon", "--fork", "--print-address=1", "--print-pid=1"})
+      argv.emplace_back(a);
     if (config_.empty()) {
       argv.push_back("--session");
       argv.push_back("--address=" + address());
@@ -73,6 +78,7 @@ class PrivateBus {
 
   std::filesystem::path dir_;
   std::filesystem::path config_;
+  std::vector<std::string> launcher_;
   pid_t pid_ = -1;
 };
 
