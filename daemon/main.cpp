@@ -35,6 +35,7 @@
 #include "cwmpd/core/transfer_manager.hpp"
 #include "cwmpd/hal/factory.hpp"
 #include "config_keys.hpp"
+#include "sd_notify.hpp"
 #include "test_hooks.hpp"
 
 #ifndef CWMPD_VERSION
@@ -465,7 +466,21 @@ struct Daemon {
   std::unique_ptr<bus::DbusService> dbus;
   std::unique_ptr<boost::asio::signal_set> signals;
   std::unique_ptr<core::TransferManager> transfers;
+  // Readiness for the service manager (systemd Type=notify): both must hold.
+  bool busPublished = false;  // org.cwmpd owned (or the bus disabled)
+  bool serving = false;       // the first session scheduled
+  bool readySent = false;
 };
+
+// READY=1 once the name is on the bus and the first session is scheduled, whichever comes
+// last: units ordered after cwmpd.service (and a `systemctl start` that waits) may then
+// call org.cwmpd at once. A bus that comes up late delays it; the agent serves the ACS
+// meanwhile.
+void notifyReadyWhenDone(Daemon& d) {
+  if (d.readySent || !d.busPublished || !d.serving) return;
+  d.readySent = true;
+  daemon::notifyServiceManager("READY=1\nSTATUS=serving, org.cwmpd on the bus");
+}
 
 // 5. The clock and the HAL. Disruptive actions end the main loop; the sim backend
 //    "reboots" by re-executing the daemon in place so tests see a real restart.
@@ -545,6 +560,11 @@ void buildSessionEngine(Daemon& d, const Settings& settings, core::Store& sessio
 void startBus(Daemon& d, const Settings& settings) {
   bus::BusOptions busOptions;
   busOptions.address = settings.busAddress;
+  d.busPublished = settings.busAddress == "none";
+  busOptions.published = [&d] {
+    d.busPublished = true;
+    notifyReadyWhenDone(d);
+  };
   busOptions.log = [](bus::LogLevel l, const std::string& m) {
     sdk::LogLevel level = l == bus::LogLevel::Error     ? sdk::LogLevel::Error
                           : l == bus::LogLevel::Warning ? sdk::LogLevel::Warning
@@ -594,6 +614,8 @@ void startServing(Daemon& d, const Settings& settings) {
   d.transfers->start();
   d.session->start();
   d.notifications->start([&d] { d.session->raiseEvent("4 VALUE CHANGE", ""); });
+  d.serving = true;
+  notifyReadyWhenDone(d);  // before the log line below: tests read the order from it
   CWMPD_LOG(Notice, kLog,
             "ready: " << d.pluginsLoaded << " plugins, bus " << settings.busAddress
                       << ", connection requests on port " << d.session->connectionRequestPort());
@@ -603,6 +625,7 @@ void startServing(Daemon& d, const Settings& settings) {
 //     plugins, and the model before the plugin libraries that hold its handlers' code.
 //     Returns the exit code (or re-executes the daemon after a simulated reboot).
 int shutDown(Daemon& d, char** argv) {
+  daemon::notifyServiceManager("STOPPING=1");
   d.signals->cancel();
   d.notifications->stop();
   d.transfers->stop();

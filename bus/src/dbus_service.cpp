@@ -110,6 +110,7 @@ class DbusService::Impl : public std::enable_shared_from_this<Impl> {
     log_(LogLevel::Info,
          std::string("published ") + kServiceName + " on D-Bus (" + options_.address + ")");
     retryDelay_ = options_.retryInitial;
+    if (options_.published) options_.published();
     return true;
   }
 

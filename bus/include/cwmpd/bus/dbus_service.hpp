@@ -33,6 +33,9 @@ struct BusOptions {
   std::chrono::milliseconds retryMax{std::chrono::seconds(30)};
   // Where the service reports connection changes and failures; empty = stderr.
   Logger log;
+  // Called each time the service owns org.cwmpd with its objects published (at start and
+  // after a reconnection): the daemon tells its service manager it is ready then.
+  std::function<void()> published;
 };
 
 class DbusService {
