@@ -68,3 +68,8 @@ configure_file(${PROJECT_SOURCE_DIR}/config/systemd/cwmpd.service.in
   ${PROJECT_BINARY_DIR}/config/systemd/cwmpd.service @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/config/systemd/cwmpd.service
   DESTINATION lib/systemd/system COMPONENT daemon)
+
+# bash completion of cwmpctl (paths from the running agent).
+install(FILES ${PROJECT_SOURCE_DIR}/config/completion/cwmpctl.bash
+  DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions RENAME cwmpctl
+  COMPONENT daemon)

@@ -22,5 +22,6 @@ mode=$(stat -c %a "$conf")
 for page in man8/cwmpd.8 man1/cwmpctl.1 man5/cwmpd.conf.5; do
 	[ -s "$prefix/share/man/$page" ] || fail "no manual page share/man/$page"
 done
+[ -s "$prefix/share/bash-completion/completions/cwmpctl" ] || fail "no bash completion of cwmpctl"
 MANPATH="$prefix/share/man" man -w cwmpd.conf > /dev/null 2>&1 || fail "man -w cwmpd.conf finds nothing"
 [ "$failures" = 0 ] && echo PASS
