@@ -513,6 +513,9 @@ bool startHal(Daemon& d, Settings& settings) {
 bool loadPlugins(Daemon& d, const core::Config& config, const Settings& settings,
                  core::Store& modelStore) {
   d.engine = std::make_unique<core::Engine>(settings.root, modelStore);
+  // The plugins' own files belong to the store: a factory reset removes them with it.
+  const std::string pluginState = settings.storeDir + "/plugins";
+  modelStore.attachDirectory(pluginState);
   d.plugins = std::make_unique<core::PluginHost>(
       *d.engine, config, *d.hal,
       core::PluginHostServices{
@@ -521,6 +524,7 @@ bool loadPlugins(Daemon& d, const core::Config& config, const Settings& settings
             if (d.session) d.session->raiseEvent(code, key);
           },
           &d.io, d.clock});
+  d.plugins->setStateRoot(pluginState);
   d.pluginsLoaded = d.plugins->loadDirectory(settings.pluginDir, settings.enable);
   if (d.pluginsLoaded == 0) {
     // Nothing to manage: running would only answer the ACS with an empty model.

@@ -289,11 +289,10 @@ void Onu::saveBound() {
 
 bool Onu::start(sdk::Host& host) {
   host_ = &host;
-  stateFile_ = host.config("pon", "state_file");
-  if (stateFile_.empty()) {
-    const std::string store = host.config("store", "dir", "/var/lib/cwmpd");
-    if (!store.empty() && store[0] == '/') stateFile_ = store + "/pon.state";
-  }
+  // In the plugin's directory of the store: a factory reset removes it, and the first
+  // registration after it is a BIND again.
+  const std::string dir = host.stateDir();
+  stateFile_ = dir.empty() ? std::string() : dir + "/bind.state";
   loadBound();
   const hal::OnuStatus s = status();
   present_ = s.present;

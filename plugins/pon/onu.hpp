@@ -83,7 +83,7 @@ class Onu {
   std::optional<Snapshot> reported_;  // what the last check() reported
   bool registeredSeen_ = false;       // registered (O5, LOID accepted) at the last check
   std::string bound_;                 // fingerprint of the credentials of the last BIND
-  std::string stateFile_;             // where bound_ is kept ("" = memory only)
+  std::string stateFile_;             // where bound_ is kept (Host::stateDir; "" = memory only)
   std::uint64_t lastChange_ = 0;      // uptime when the ANI's Status last changed
 
   // TR-181 rows.

@@ -372,5 +372,4 @@ CWMPD_PLUGIN(PonPlugin, "pon", "1.0")
 
 // The config keys this plugin reads (Host::config): any other key is a config error.
 CWMPD_PLUGIN_CONFIG_KEYS({"pon", "poll_interval", cwmpd::sdk::ConfigType::Number},
-                         {"pon", "state_file", cwmpd::sdk::ConfigType::Path},
                          {"wan", "interface", cwmpd::sdk::ConfigType::String})

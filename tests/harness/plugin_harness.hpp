@@ -61,12 +61,14 @@ class PluginHarness {
     hc.backend = "sim";
     hc.simDir = dir + "/sim";
     hal = hal::makeHal(hc);
+    store->attachDirectory(dir + "/plugins");  // as the daemon does: wipe() removes it
     engine = std::make_unique<core::Engine>(root, *store);
     host = std::make_unique<core::PluginHost>(
         *engine, config, *hal,
         core::PluginHostServices{
             [this](std::function<void()> f) { boost::asio::post(io, std::move(f)); },
             [this](const std::string& c, const std::string&) { events.push_back(c); }, &io});
+    host->setStateRoot(dir + "/plugins");
     const std::string pluginDir = envOr("CWMPD_BUILD_DIR", ".") + "/lib/plugins";
     for (const auto& p : plugins)
       if (!host->loadFile(pluginDir + "/" + p + ".so")) throw std::runtime_error(host->lastError());

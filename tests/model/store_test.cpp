@@ -287,3 +287,23 @@ TEST(StoreFailure, WipeRemovesTheFileEvenWhenNothingCanBeWritten) {
   EXPECT_EQ(s.size(), 0u);
   EXPECT_FALSE(std::filesystem::exists(dir.file("s.db")));
 }
+
+// Issue 16: the plugins' own files (sdk::Host::stateDir) belong to the store; a factory
+// reset forgets them with the values.
+TEST(Store, WipeRemovesTheAttachedDirectoriesAndLeavesTheRest) {
+  namespace fs = std::filesystem;
+  TempDir dir;
+  Store s(dir.file("model.db"));
+  s.attachDirectory(dir.file("plugins"));
+  s.set("k", "v");
+  s.commit();
+  fs::create_directories(dir.file("plugins/pon"));
+  std::ofstream(dir.file("plugins/pon/bind.state")) << "bound = 1\n";
+  std::ofstream(dir.file("session.db")) << "not this store's\n";
+  s.wipe();
+  EXPECT_FALSE(fs::exists(dir.file("plugins")));
+  EXPECT_FALSE(fs::exists(dir.file("model.db")));
+  EXPECT_TRUE(fs::exists(dir.file("session.db")));
+  s.wipe();  // nothing left to remove: no error
+  EXPECT_EQ(s.size(), 0u);
+}

@@ -345,9 +345,8 @@ constexpr const char* kUserInfo181 = "Device.X_CT-COM_UserInfo.";
 constexpr const char* kUserInfo098 = "InternetGatewayDevice.X_CT-COM_UserInfo.";
 constexpr const char* kBind = "X CT-COM BIND";
 
-std::string fast(const fs::path& stateDir) {
-  return "[pon]\npoll_interval = 0.05\nstate_file = " + (stateDir / "pon.state").string() + "\n";
-}
+// The harness's directory holds the store and the plugins' own directories (BIND state).
+std::string fast(const fs::path&) { return "[pon]\npoll_interval = 0.05\n"; }
 
 TEST(PonOnuDevice, TheXponTreeShowsTheHalsOnu) {
   PluginHarness h("Device", {"pon"}, "[pon]\npoll_interval = 0\n");
@@ -492,6 +491,36 @@ TEST(PonOnuDevice, BindOnceAfterALoidChangeNotAfterARestart) {
     EXPECT_EQ(h.value(ui + "Status"), "1");
     setOnu(state.sim(), {{"loid_auth", "success"}});
     ASSERT_TRUE(h.runUntil([&] { return !h.events.empty(); }, std::chrono::seconds(20)));
+    EXPECT_EQ(h.events, (std::vector<std::string>{kBind}));
+  }
+}
+
+// Issue 16: the first registration after a factory reset is a BIND, even with the LOID
+// the ACS had set before (it provisions the same one again): the reset wipes the store and,
+// with it, the plugin's directory that remembers the last BIND.
+TEST(PonOnuDevice, AFactoryResetMakesTheSameLoidBindAgain) {
+  const cwmpd::testing::SimStateDir state;
+  setOnu(state.sim(), {{"state", "O1"}});
+  const std::string ui = kUserInfo181;
+  auto registerWith = [&](PluginHarness& h, const std::string& loid) {
+    setOnu(state.sim(), {{"state", "O1"}, {"loid_auth", "none"}});
+    ASSERT_EQ(h.setFaultCode(ui + "UserName", loid), 0);
+    setOnu(state.sim(), {{"state", "O5"}, {"loid_auth", "success"}});
+    ASSERT_TRUE(h.runUntil([&] { return !h.events.empty(); }, std::chrono::seconds(20)));
+  };
+  {
+    PluginHarness h("Device", {"pon"}, fast(state.path), state.path.string());
+    registerWith(h, "LOID-0001");
+    EXPECT_EQ(h.events, (std::vector<std::string>{kBind}));
+    EXPECT_TRUE(fs::exists(state.path / "plugins" / "pon"));
+    h.store->wipe();  // the FactoryReset RPC's wipe, then the reboot
+  }
+  EXPECT_FALSE(fs::exists(state.path / "plugins" / "pon"));
+  // Unregistered through the reboot: the BIND to come is that of the LOID set again.
+  setOnu(state.sim(), {{"state", "O1"}, {"loid_auth", "none"}});
+  {
+    PluginHarness h("Device", {"pon"}, fast(state.path), state.path.string());
+    registerWith(h, "LOID-0001");
     EXPECT_EQ(h.events, (std::vector<std::string>{kBind}));
   }
 }

@@ -232,6 +232,54 @@ TEST_F(PonIt, ScriptedRegistrationBindsOnceAndAgainOnlyAfterALoidChange) {
   EXPECT_EQ(informsWith(kBind).size(), 2u);
 }
 
+// Issue 16: "raised once ... on first registration after a factory reset". The ACS
+// provisions the same LOID again after the reset (0 BOOTSTRAP): the ONU's registration with
+// it is a BIND again, exactly one, because the reset wiped the plugin's BIND bookkeeping
+// with the store.
+TEST_F(PonIt, AFactoryResetMakesTheSameLoidBindAgain) {
+  const std::string loid = std::string(kUserInfo) + "UserName";
+  const std::string password = std::string(kUserInfo) + "Password";
+  auto spvAnswers = [&] {
+    std::size_t n = 0;
+    for (const auto& r : acs_->results())
+      if (r.get<std::string>("method") == "SetParameterValuesResponse") ++n;
+    return n;
+  };
+  auto halHasLoidAuthInProgress = [&] {
+    std::ifstream in(fs::path(sim_) / "pon" / "onu.ini");
+    std::stringstream onu;
+    onu << in.rdbuf();
+    return onu.str().find("loid_auth = in_progress\n") != std::string::npos;
+  };
+  setOnu({{"state", "O1"}, {"onu_id", ""}, {"loid_auth", "none"}});
+  daemon_->set("cpe", "connection_request_min_interval", "0");
+  acs_->addRpc(setValues({{loid, "LOID-IT-0001"}, {password, "loid-secret"}}));
+  daemon_->start();
+  ASSERT_TRUE(waitSessions(1));
+  ASSERT_EQ(spvAnswers(), 1u);
+  ASSERT_TRUE(cwmpd::testing::eventually(halHasLoidAuthInProgress, 20s));
+  setOnu({{"state", "O5"}, {"onu_id", "7"}, {"loid_auth", "success"}});
+  ASSERT_TRUE(waitInformsWith(kBind, 1));
+
+  // The OLT loses the ONU, and the ACS resets the box to its factory state.
+  setOnu({{"state", "O1"}, {"onu_id", ""}, {"loid_auth", "none"}});
+  acs_->addRpc("<cwmp:FactoryReset></cwmp:FactoryReset>");
+  (void)acs_->connectionRequest(daemon_->connectionRequestUrl(), "cr-user", "cr-secret");
+  // The reset (in the BIND's session or the next), then the (simulated) reboot: the first
+  // Inform after it carries 0 BOOTSTRAP, as the very first one did.
+  ASSERT_TRUE(waitInformsWith("0 BOOTSTRAP", 2));
+  EXPECT_EQ(informsWith(kBind).size(), 1u);
+
+  // The ACS provisions the same LOID again; the ONU registers with it: one new BIND.
+  acs_->addRpc(setValues({{loid, "LOID-IT-0001"}, {password, "loid-secret"}}));
+  (void)acs_->connectionRequest(daemon_->connectionRequestUrl(), "cr-user", "cr-secret");
+  ASSERT_TRUE(cwmpd::testing::eventually([&] { return spvAnswers() == 2; }, 30s));
+  ASSERT_TRUE(cwmpd::testing::eventually(halHasLoidAuthInProgress, 20s));
+  setOnu({{"state", "O5"}, {"onu_id", "7"}, {"loid_auth", "success"}});
+  ASSERT_TRUE(waitInformsWith(kBind, 2));
+  EXPECT_EQ(informsWith(kBind).size(), 2u);
+}
+
 // Done-when 2: LOS flapping at 10 Hz gives value changes, but the Informs they cause stay
 // within the notification throttle (TR-069 DefaultActiveNotificationThrottle).
 TEST_F(PonIt, FlappingLosGivesABoundedNumberOfInforms) {

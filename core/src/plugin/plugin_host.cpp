@@ -94,6 +94,18 @@ class PluginHost::HostAdapter : public sdk::Host {
     return addTimer(interval, interval, std::move(work));
   }
   void cancelTimer(sdk::TimerId id) override { timers_.erase(id); }
+  std::string stateDir() override {
+    if (owner_.stateRoot_.empty()) return {};
+    const std::string dir = owner_.stateRoot_ + "/" + name_;
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) {
+      // The plugin then keeps its state in memory only; a restart forgets it.
+      CWMPD_LOG(Warning, "plugin " + name_, "cannot create " << dir << ": " << ec.message());
+      return {};
+    }
+    return dir;
+  }
   void log(sdk::LogLevel level, std::string_view message) override {
     Log::write(level, "plugin " + name_, message);
   }

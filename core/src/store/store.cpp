@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <utility>
@@ -317,6 +318,14 @@ bool Store::tryCommit() noexcept {
 }
 
 void Store::wipe() {
+  // The attached directories first: a kill between the two steps then leaves a store
+  // whose plugins forgot a little too much (a BIND raised again), never plugins that
+  // remember what a wiped store no longer explains.
+  for (const auto& dir : attached_) {
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+    if (ec) CWMPD_LOG(Error, kLog, dir << ": cannot remove: " << ec.message());
+  }
   entries_.clear();
   undo_.clear();
   dirty_ = baselineDirty_ = false;

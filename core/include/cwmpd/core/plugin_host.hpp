@@ -42,6 +42,11 @@ class PluginHost {
   PluginHost(const PluginHost&) = delete;
   PluginHost& operator=(const PluginHost&) = delete;
 
+  // Where the plugins' own directories go (sdk::Host::stateDir(): "<dir>/<plugin name>").
+  // Attach `dir` to the model store (Store::attachDirectory) so that a factory reset
+  // removes them. Not set: the plugins get no directory.
+  void setStateRoot(std::string dir) { stateRoot_ = std::move(dir); }
+
   // Loads every "*.so" of `dir` in name order; when `enable` is not empty only the
   // plugins whose file stem is listed. Returns how many loaded.
   std::size_t loadDirectory(const std::string& dir, const std::vector<std::string>& enable);
@@ -89,6 +94,7 @@ class PluginHost {
   hal::Hal& hal_;
   PluginHostServices services_;
   std::shared_ptr<Clock> clock_;  // services_.clock, or the system's on services_.loop
+  std::string stateRoot_;
   std::vector<std::unique_ptr<Loaded>> plugins_;
   std::vector<FileType> fileTypes_;
   std::string lastError_;

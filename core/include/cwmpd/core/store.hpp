@@ -19,6 +19,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace cwmpd::core {
 
@@ -61,8 +62,13 @@ class Store {
   // Makes the uncommitted changes part of what rollback() returns to: they are the
   // agent's own state (instance numbers, startup changes) and wait for the next commit.
   void keepPending();
-  // Empties the store and removes its file (a factory reset). Works on a full disk.
+  // Empties the store and removes its file and every attached directory (a factory
+  // reset). Works on a full disk.
   void wipe();
+  // Makes `dir` part of what this store holds (the plugins' own files, sdk::Host::
+  // stateDir()): wipe() removes it with everything in it, so that a factory reset
+  // forgets that state too.
+  void attachDirectory(std::string dir) { attached_.push_back(std::move(dir)); }
 
   [[nodiscard]] bool dirty() const { return dirty_; }
   [[nodiscard]] const std::string& path() const { return path_; }
@@ -79,6 +85,7 @@ class Store {
   void failed(const std::string& why);
 
   std::string path_;
+  std::vector<std::string> attached_;
   std::map<std::string, std::string, std::less<>> entries_;
   // For rollback(): the value each key changed since the baseline had then (nullopt:
   // absent), and whether the store was dirty at the baseline.

@@ -17,6 +17,11 @@
 // the host cancels a plugin's timers when it stops. No plugin needs a thread of its own
 // just to wake up now and then.
 //
+// Files of its own (since ABI 6): a plugin that keeps state outside the parameters the core
+// stores (bookkeeping such as which credentials last raised "X CT-COM BIND") keeps it in
+// Host::stateDir(). That directory belongs to the store: a factory reset removes it with
+// the store, so the box forgets everything it learnt, as a real device does.
+//
 // Vendor file types (since ABI 2): a plugin that can use a file the ACS sends with
 // Download declares its FileType and a handler, e.g.
 //   reg.fileType("X 00005E Example Text", [](const cwmpd::sdk::DownloadedFile& f) {
@@ -62,7 +67,9 @@ namespace cwmpd::sdk {
 //    (cwmpd/hal/network.hpp); hal::Hal::pon() and hal::Hal::diagnostics() (new virtuals),
 //    cwmpd/hal/pon.hpp and diagnostics.hpp; cwmpd/sdk/root_model.hpp (RootModel,
 //    StagedRootPlugin) and hal_read.hpp.
-inline constexpr std::uint32_t kAbiVersion = 5;
+// 6: Host::stateDir() (a new virtual: the vtable changed), a plugin's own files that a
+//    factory reset removes.
+inline constexpr std::uint32_t kAbiVersion = 6;
 
 #if defined(__clang__)
 inline constexpr const char* kToolchain = "clang-libstdc++";
@@ -181,6 +188,12 @@ class Host {
   // Cancels a timer of this plugin: its work does not run again. Unknown or finished ids
   // are ignored. The host cancels every timer of a plugin that stops or is disabled.
   virtual void cancelTimer(TimerId id) = 0;
+  // A directory of this plugin's own, inside the daemon's store ("<[store] dir>/plugins/
+  // <plugin name>"), created when asked for; "" when the host has no store (nothing then
+  // survives a restart). A factory reset removes it with everything in it, before the
+  // reboot (since ABI 6). Write files there atomically (temporary file, rename): the
+  // daemon may be killed at any moment.
+  [[nodiscard]] virtual std::string stateDir() { return {}; }
   virtual void log(LogLevel level, std::string_view message) = 0;
 };
 
