@@ -40,9 +40,7 @@ class Issue1 final : public LineModel {
           s_.staged().beginTransaction();
           for (const auto& c : changes) validateNetworkChange(c);
         })
-        .apply([this](const std::vector<Change>& changes) {
-          for (const auto& c : changes) s_.stageNetwork(c.object);
-        })
+        .apply(sdk::stagedApply(s_.staged(), [this](const Change& c) { s_.stageNetwork(c); }))
         .rollback([this](const std::vector<Change>&) { s_.staged().rollback(); });
 
     reg.object(profile + "Line.{i}.")
@@ -59,16 +57,12 @@ class Issue1 final : public LineModel {
             if (hasControl(c.value)) refuse(c, "control characters are not allowed");
           }
         })
-        .apply([this](const std::vector<Change>& changes) {
-          for (const auto& c : changes) {
-            const std::string n = lineOf(c.object);
-            s_.requireLine(n);
-            if (c.parameter == "Enable")
-              s_.stage(n, field::kEnable, c.value == "Enabled" ? "true" : "false");
-            else if (c.parameter == "DirectoryNumber")
-              s_.stage(n, field::kNumber, c.value);
-          }
-        })
+        .apply(lineApply([this](const std::string& n, const Change& c) {
+          if (c.parameter == "Enable")
+            s_.stage(n, field::kEnable, c.value == "Enabled" ? "true" : "false");
+          else if (c.parameter == "DirectoryNumber")
+            s_.stage(n, field::kNumber, c.value);
+        }))
         .rollback([this](const std::vector<Change>&) { s_.staged().rollback(); })
         .onAdd([](const InstanceRef&) {
           throw Fault(FaultCode::ResourcesExceeded, "the voice hardware has no more lines");
@@ -84,16 +78,12 @@ class Issue1 final : public LineModel {
           for (const auto& c : changes)
             if (hasControl(c.value)) refuse(c, "control characters are not allowed");
         })
-        .apply([this](const std::vector<Change>& changes) {
-          for (const auto& c : changes) {
-            const std::string n = lineOf(c.object);
-            s_.requireLine(n);
-            const char* f = c.parameter == "AuthUserName"   ? field::kUser
-                            : c.parameter == "AuthPassword" ? field::kPassword
-                                                            : field::kUri;
-            s_.stage(n, f, c.value);
-          }
-        })
+        .apply(lineApply([this](const std::string& n, const Change& c) {
+          const char* f = c.parameter == "AuthUserName"   ? field::kUser
+                          : c.parameter == "AuthPassword" ? field::kPassword
+                                                          : field::kUri;
+          s_.stage(n, f, c.value);
+        }))
         .rollback([this](const std::vector<Change>&) { s_.staged().rollback(); });
 
     reg.object(profile + "Line.{i}.Stats.")

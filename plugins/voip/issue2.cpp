@@ -50,19 +50,15 @@ class Issue2 final : public LineModel {
             if (hasControl(c.value)) refuse(c, "control characters are not allowed");
           }
         })
-        .apply([this](const std::vector<Change>& changes) {
-          for (const auto& c : changes) {
-            const std::string n = lineOf(c.object);
-            s_.requireLine(n);
-            const char* f = c.parameter == "Enable"         ? field::kEnable
-                            : c.parameter == "AuthUserName" ? field::kUser
-                            : c.parameter == "AuthPassword" ? field::kPassword
-                            : c.parameter == "RegisterURI"  ? field::kUri
-                            : c.parameter == "Network"      ? field::kNetwork
-                                                            : nullptr;
-            if (f) s_.stage(n, f, f == field::kNetwork ? networkPath(c.value) : c.value);
-          }
-        })
+        .apply(lineApply([this](const std::string& n, const Change& c) {
+          const char* f = c.parameter == "Enable"         ? field::kEnable
+                          : c.parameter == "AuthUserName" ? field::kUser
+                          : c.parameter == "AuthPassword" ? field::kPassword
+                          : c.parameter == "RegisterURI"  ? field::kUri
+                          : c.parameter == "Network"      ? field::kNetwork
+                                                          : nullptr;
+          if (f) s_.stage(n, f, f == field::kNetwork ? networkPath(c.value) : c.value);
+        }))
         .rollback([this](const std::vector<Change>&) { s_.staged().rollback(); })
         .onAdd(refuseAdd("SIP clients"))
         .onDelete(refuseDelete("SIP clients"));
@@ -77,9 +73,7 @@ class Issue2 final : public LineModel {
           s_.staged().beginTransaction();
           for (const auto& c : changes) validateNetworkChange(c);
         })
-        .apply([this](const std::vector<Change>& changes) {
-          for (const auto& c : changes) s_.stageNetwork(c.object);
-        })
+        .apply(sdk::stagedApply(s_.staged(), [this](const Change& c) { s_.stageNetwork(c); }))
         .rollback([this](const std::vector<Change>&) { s_.staged().rollback(); })
         .onDelete([this](const InstanceRef& r) {
           if (!linesUsing(r.path).empty())
@@ -96,16 +90,12 @@ class Issue2 final : public LineModel {
           for (const auto& c : changes)
             if (hasControl(c.value)) refuse(c, "control characters are not allowed");
         })
-        .apply([this](const std::vector<Change>& changes) {
-          for (const auto& c : changes) {
-            const std::string n = lineOf(c.object);
-            s_.requireLine(n);
-            if (c.parameter == "Enable")
-              s_.stage(n, field::kEnable, c.value);
-            else if (c.parameter == "DirectoryNumber")
-              s_.stage(n, field::kNumber, c.value);
-          }
-        })
+        .apply(lineApply([this](const std::string& n, const Change& c) {
+          if (c.parameter == "Enable")
+            s_.stage(n, field::kEnable, c.value);
+          else if (c.parameter == "DirectoryNumber")
+            s_.stage(n, field::kNumber, c.value);
+        }))
         .rollback([this](const std::vector<Change>&) { s_.staged().rollback(); })
         .onAdd(refuseAdd("lines"))
         .onDelete(refuseDelete("lines"));

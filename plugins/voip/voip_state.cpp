@@ -1,6 +1,7 @@
 #include "voip_state.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <map>
 
 namespace cwmpd::plugins::voip {
@@ -44,8 +45,15 @@ void VoipState::stage(const std::string& line, const char* f, std::string value)
   staged_.set(lineKey(line, f), std::move(value));
 }
 
-void VoipState::stageNetwork(const std::string& networkPath) {
-  staged_.set("network/" + networkPath + "/changed", "1");
+void VoipState::stageNetwork(const sdk::Change& change) {
+  // What addNetworkSettings() hands the lines.
+  static const char* const kLineSettings[] = {"RegistrarServer", "RegistrarServerPort",
+                                              "OutboundProxy",   "OutboundProxyPort",
+                                              "ProxyServer",     "ProxyServerPort"};
+  if (std::find(std::begin(kLineSettings), std::end(kLineSettings), change.parameter) ==
+      std::end(kLineSettings))
+    return;
+  staged_.set("network/" + change.object + "/changed", "1");
 }
 
 void VoipState::addNetworkSettings(hal::VoiceLineConfig& cfg, const std::string& path) {

@@ -54,8 +54,10 @@ class VoipState {
   void requireLine(const std::string& name);
 
   void stage(const std::string& line, const char* f, std::string value);
-  // The SIP server settings at `networkPath` changed: every line using them gets them.
-  void stageNetwork(const std::string& networkPath);
+  // A SIP server setting of the network object changed: every line using it gets it with
+  // the flush. The settings the HAL has no place for (RegistrationPeriod, UserAgentDomain,
+  // ...) are the core's alone: nothing is staged for them, they are in effect at once.
+  void stageNetwork(const sdk::Change& change);
 
   // The lines that use the network object at `path`, and the network object a line uses
   // (empty when none); set by the root's model.
@@ -92,6 +94,17 @@ class LineModel : public VoipModel {
       auto l = s_.line(lineOf(r.path));
       return l ? std::string(fn(*l)) : fallback;
     };
+  }
+  // The apply handler of a line object: `fn(line, change)` stages a change of HAL line
+  // `line`, refused with 9002 when the HAL no longer has it; what it staged waits for the
+  // flush (SetParameterValues Status 1, sdk::stagedApply).
+  template <typename Fn>
+  sdk::ReportingChangeHandler lineApply(Fn fn) {
+    return sdk::stagedApply(s_.staged(), [this, fn](const sdk::Change& c) {
+      const std::string n = lineOf(c.object);
+      s_.requireLine(n);
+      fn(n, c);
+    });
   }
   sdk::Getter stat(std::uint32_t hal::CallStats::*m) {
     return line([m](const hal::VoiceLine& l) { return std::to_string(l.stats.*m); }, "0");

@@ -208,9 +208,9 @@ class Tr098 final : public WifiModel {
         })
         .apply([this](const std::vector<Change>& changes, sdk::ApplyReport& report) {
           // Staged for the flush at the end of the session: SetParameterValues Status 1.
-          const std::uint64_t before = s_.stagedWrites();
+          const std::uint64_t before = s_.staged().writes();
           for (const auto& [object, group] : byObject(changes)) applyRow(object, group);
-          if (s_.stagedWrites() != before) report.setAll(sdk::Effect::AtSessionEnd);
+          if (s_.staged().writes() != before) report.setAll(sdk::Effect::AtSessionEnd);
         })
         .rollback([this](const std::vector<Change>&) { s_.staged().rollback(); });
 

@@ -51,19 +51,11 @@ sdk::Getter live(const Fetch<Info>& fetch, Fn fn, std::string fallback) {
 }
 
 // An apply handler over `one`, which stages a change through WifiState (or leaves it to
-// the core, which stores it). A staged change reaches the HAL only with the flush at the
-// end of the ACS session, so it reports sdk::Effect::AtSessionEnd and the ACS gets
-// SetParameterValues Status 1.
+// the core, which stores it): a staged change reaches the HAL only with the flush, so the
+// ACS gets SetParameterValues Status 1 for it (sdk::stagedApply).
 template <typename Fn>
 sdk::ReportingChangeHandler stagedApply(WifiState& state, Fn one) {
-  return [&state, one](const std::vector<sdk::Change>& changes, sdk::ApplyReport& report) {
-    for (std::size_t i = 0; i < changes.size(); ++i) {
-      const std::uint64_t before = state.stagedWrites();
-      one(changes[i]);
-      if (state.stagedWrites() != before && i < report.effects.size())
-        report.effects[i] = sdk::Effect::AtSessionEnd;
-    }
-  };
+  return sdk::stagedApply(state.staged(), std::move(one));
 }
 
 // The station `mac` of access point `ap` (effective view), if it is associated.

@@ -159,7 +159,6 @@ void WifiState::stage(Kind kind, const std::string& name, const char* f, std::st
   if (kind != Kind::Radio && !stagedField(kind, name, field::kCreate) && !inHal(kind, name))
     stageCreate(kind, name);
   staged_.set(key(kind, name, f), std::move(value));
-  ++stagedWrites_;
 }
 
 bool WifiState::applyFailed(Kind kind, const std::string& name) const {

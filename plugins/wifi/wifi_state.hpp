@@ -114,9 +114,6 @@ class WifiState {
   // Stages one field. An SSID or access point the HAL does not have is created by the
   // same batch (a row whose creation never reached the HAL heals itself this way).
   void stage(Kind kind, const std::string& name, const char* f, std::string value);
-  // Fields staged so far (a running count): an apply handler compares it around a change
-  // to tell the core whether the change waits for the flush (sdk::Effect::AtSessionEnd).
-  [[nodiscard]] std::uint64_t stagedWrites() const { return stagedWrites_; }
   // True while the last flush that carried this object failed: its Status reads "Error"
   // (the SetParameterValues was answered long before, so this is where the ACS sees it).
   [[nodiscard]] bool applyFailed(Kind kind, const std::string& name) const;
@@ -139,7 +136,6 @@ class WifiState {
 
   sdk::Host& host_;
   StagedChanges staged_;
-  std::uint64_t stagedWrites_ = 0;
   std::set<std::string> applyFailed_;  // "radio/wlan0", "ssid/...", "ap/..." of the failed batch
   std::map<std::string, std::pair<std::string, std::uint64_t>>
       statusSince_;  // object -> status, uptime

@@ -216,6 +216,47 @@ TEST_F(VoipWithWifi, ARolledBackTransactionKeepsWhatEarlierOnesOfTheSessionStage
 
 // ------------------------------------------------------------------ TR-104 issue 1
 
+// Issue 14: SetParameterValuesResponse Status tells whether the change is in effect
+// (TR-069 A.3.2.1: 1 = committed but not yet applied). Staged VoIP and Wi-Fi changes reach
+// the hardware only with the flush at the end of the ACS session: both answer 1 then, and
+// the hardware indeed still runs the old values. Outside a session the flush follows the
+// transaction at once: both answer 0, and the hardware has the new values.
+TEST_F(VoipWithWifi, StagedVoipAndWifiChangesBothAnswerStatusOneUntilTheSessionEnds) {
+  const std::string s = ssid0(), c = clientOf(h, "line1");
+  const std::string user = readIni(lineFile(h, "line1"))["auth_user_name"];
+  const std::string name = readIni(wifiFile("ssid/wlan0.ini"))["ssid"];
+  h.engine->beginSession();
+  EXPECT_EQ(h.engine->setValues({{c + "AuthUserName", "erin"}}, sdk::Source::Acs), 1);
+  EXPECT_EQ(h.engine->setValues({{s + "SSID", "erin-net"}}, sdk::Source::Acs), 1);
+  EXPECT_EQ(readIni(lineFile(h, "line1"))["auth_user_name"], user);
+  EXPECT_EQ(readIni(wifiFile("ssid/wlan0.ini"))["ssid"], name);
+  h.engine->endSession();
+  EXPECT_EQ(readIni(lineFile(h, "line1"))["auth_user_name"], "erin");
+  EXPECT_EQ(readIni(wifiFile("ssid/wlan0.ini"))["ssid"], "erin-net");
+
+  EXPECT_EQ(h.engine->setValues({{c + "AuthUserName", "frank"}}, sdk::Source::Acs), 0);
+  EXPECT_EQ(readIni(lineFile(h, "line1"))["auth_user_name"], "frank");
+  EXPECT_EQ(h.engine->setValues({{s + "SSID", "frank-net"}}, sdk::Source::Acs), 0);
+  EXPECT_EQ(readIni(wifiFile("ssid/wlan0.ini"))["ssid"], "frank-net");
+}
+
+// A SIP network setting the lines take waits for the flush (1); one the HAL has no place
+// for is the core's alone and in effect at once (0), with no voice apply for it.
+TEST_F(VoipIssue2, ANetworkSettingAnswersOneOnlyWhenTheLinesTakeIt) {
+  const std::string net = h.value(clientOf(h, "line1") + "Network") + ".";
+  h.engine->beginSession();
+  EXPECT_EQ(h.engine->setValues({{net + "RegistrationPeriod", "900"}}, sdk::Source::Acs), 0);
+  EXPECT_EQ(h.engine->setValues({{net + "RegistrarServer", "sip3.example.net"}}, sdk::Source::Acs),
+            1);
+  h.engine->endSession();
+  EXPECT_EQ(applyCount(h, "voice"), 1);
+  EXPECT_EQ(readIni(lineFile(h, "line1"))["registrar"], "sip3.example.net");
+  h.engine->beginSession();
+  EXPECT_EQ(h.engine->setValues({{net + "RegistrationPeriod", "1200"}}, sdk::Source::Acs), 0);
+  h.engine->endSession();
+  EXPECT_EQ(applyCount(h, "voice"), 1);
+}
+
 class VoipIssue1 : public ::testing::Test {
  protected:
   PluginHarness h{"InternetGatewayDevice", {"voip"}, kNoTimer};
@@ -253,11 +294,17 @@ TEST_F(VoipIssue1, TheErrorStatusesCollapseToTheIssue1Names) {
 TEST_F(VoipIssue1, ASessionAppliesLineAndProfileSettingsOnce) {
   const std::string l = line("line1");
   h.engine->beginSession();
-  h.engine->setValues({{l + "SIP.AuthUserName", "igd-user"}, {l + "SIP.AuthPassword", "igd-pass"}},
-                      sdk::Source::Acs);
-  h.engine->setValues({{kProfile + "SIP.OutboundProxy", "edge.example.net"},
-                       {kProfile + "SIP.OutboundProxyPort", "5080"}},
-                      sdk::Source::Acs);
+  // Staged until the session ends: Status 1 (TR-069 A.3.2.1).
+  EXPECT_EQ(h.engine->setValues(
+                {{l + "SIP.AuthUserName", "igd-user"}, {l + "SIP.AuthPassword", "igd-pass"}},
+                sdk::Source::Acs),
+            1);
+  EXPECT_EQ(h.engine->setValues({{kProfile + "SIP.OutboundProxy", "edge.example.net"},
+                                 {kProfile + "SIP.OutboundProxyPort", "5080"}},
+                                sdk::Source::Acs),
+            1);
+  EXPECT_EQ(h.engine->setValues({{l + "Enable", "Disabled"}}, sdk::Source::Acs), 1);
+  EXPECT_EQ(applyCount(h, "voice"), 0);
   EXPECT_EQ(setFaultCode(h, {{l + "Enable", "Quiescent"}}), 9007);
   h.engine->endSession();
   EXPECT_EQ(applyCount(h, "voice"), 1);
@@ -268,6 +315,7 @@ TEST_F(VoipIssue1, ASessionAppliesLineAndProfileSettingsOnce) {
   EXPECT_EQ(ini["proxy_port"], "5080");
   EXPECT_EQ(readIni(lineFile(h, "line2"))["proxy"], "edge.example.net");
   EXPECT_EQ(h.value(l + "SIP.AuthPassword"), "");
+  EXPECT_EQ(h.value(l + "Enable"), "Disabled");
 }
 
 }  // namespace

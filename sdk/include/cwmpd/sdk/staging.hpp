@@ -9,6 +9,12 @@
 // transaction. Call beginTransaction() from every validate handler and rollback() from
 // every rollback handler: rollback() then restores exactly what the failed transaction
 // staged and leaves what earlier transactions of the same ACS session staged.
+//
+// What the ACS is told: a change staged here reaches the hardware only with the flush, at
+// the end of the ACS session, so it has not taken effect when SetParameterValuesResponse
+// is sent. TR-069 A.3.2.1 then wants Status 1 ("validated and committed, but not yet
+// applied"): apply handlers built with stagedApply() report it (Effect::AtSessionEnd)
+// for exactly the changes that staged something.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +24,8 @@
 #include <string_view>
 #include <type_traits>
 #include <vector>
+
+#include "cwmpd/sdk/plugin.hpp"
 
 namespace cwmpd::sdk {
 
@@ -39,6 +47,10 @@ class StagedChanges {
     remember(key);
     values_.erase(key);
   }
+
+  // How many sets and erases there were so far (a running count): stagedApply() compares
+  // it around a change to tell whether the change waits for the flush.
+  [[nodiscard]] std::uint64_t writes() const { return writes_; }
 
   // Drops every key that starts with `prefix`.
   void erasePrefix(const std::string& prefix) {
@@ -79,6 +91,7 @@ class StagedChanges {
 
  private:
   void remember(const std::string& key) {
+    ++writes_;
     setSinceBegin_ = true;
     // The first change of a key in a transaction holds the value to return to.
     if (undo_.count(key)) return;
@@ -88,7 +101,25 @@ class StagedChanges {
   std::map<std::string, std::string> values_;
   std::map<std::string, std::optional<std::string>> undo_;
   bool setSinceBegin_ = false;
+  std::uint64_t writes_ = 0;
 };
+
+// An apply handler that hands each change to `one` (which stages it in `staged`, or
+// leaves it to the core, which stores it) and reports Effect::AtSessionEnd for each change
+// that staged something: the ACS then gets SetParameterValues Status 1 for it (Status 0
+// outside an ACS session, where the flush runs right after the transaction).
+//   .apply(sdk::stagedApply(state.staged(), [this](const Change& c) { stage(c); }))
+template <typename Fn>
+ReportingChangeHandler stagedApply(const StagedChanges& staged, Fn one) {
+  return [&staged, one](const std::vector<Change>& changes, ApplyReport& report) {
+    for (std::size_t i = 0; i < changes.size(); ++i) {
+      const std::uint64_t before = staged.writes();
+      one(changes[i]);
+      if (staged.writes() != before && i < report.effects.size())
+        report.effects[i] = Effect::AtSessionEnd;
+    }
+  };
+}
 
 // The instance numbers of a path, in order: "Device.WiFi.AccessPoint.2.AssociatedDevice.5."
 // gives {2, 5}.
