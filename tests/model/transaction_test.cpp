@@ -40,6 +40,7 @@ struct ItemsPlugin : ::testing::Test {
   // Device.Test.'s values as the plugin's hardware holds them, and its rollback steered.
   std::map<std::string, std::string> held;
   bool refuseRollback = false;
+  bool refuseItemValue = false;  // the items' apply handler refuses every value
 
   void build() {
     engine.reset();
@@ -58,6 +59,9 @@ struct ItemsPlugin : ::testing::Test {
           calls.push_back("delete:" + r.path);
           if (refuseDelete) throw Fault(9001, "the hardware keeps it");
           instances.erase(r.path);
+        })
+        .apply([this](const std::vector<cwmpd::sdk::Change>&) {
+          if (refuseItemValue) throw Fault(9007, "the hardware refuses the value");
         });
     auto hold = [this](const std::vector<cwmpd::sdk::Change>& changes) {
       for (const auto& c : changes) held[c.object + c.parameter] = c.value;
@@ -203,6 +207,28 @@ TEST_P(ItemsPluginAtEachStep, ASetWhoseRollbackTheHardwareRefusesKeepsWhatThePlu
   engine->setValues({{"Device.Test.Level", "2"}}, Source::Acs);  // an unrelated commit
   restart();
   EXPECT_EQ(engine->getValues({"Device.Test.Name"}).at(0).value, "new") << "after a restart";
+}
+
+// The same double fault when the set fails in another handler: the items' handler
+// refuses its part (the answer is its fault), the plugin that already applied its part
+// cannot roll back, and what it holds is what the model shows, now and after a restart.
+TEST_F(ItemsPlugin, ASetAnotherHandlerRefusesKeepsWhatAPluginCouldNotRollBack) {
+  const auto n = engine->addObject("Device.Test.Item.", Source::Acs);
+  const std::string value = "Device.Test.Item." + std::to_string(n) + ".Value";
+  engine->setValues({{"Device.Test.Name", "old"}}, Source::Acs);
+  const std::string valueBefore = engine->getValues({value}).at(0).value;
+  refuseRollback = true;
+  refuseItemValue = true;
+  EXPECT_EQ(faultOf([&] {
+              engine->setValues({{"Device.Test.Name", "new"}, {value, "refused"}}, Source::Acs);
+            }),
+            9007);
+  EXPECT_EQ(held["Device.Test.Name"], "new");
+  EXPECT_EQ(engine->getValues({"Device.Test.Name"}).at(0).value, "new");
+  EXPECT_EQ(engine->getValues({value}).at(0).value, valueBefore);
+  restart();
+  EXPECT_EQ(engine->getValues({"Device.Test.Name"}).at(0).value, "new") << "after a restart";
+  EXPECT_EQ(engine->getValues({value}).at(0).value, valueBefore);
 }
 
 // Without the double fault the same set is undone everywhere.
