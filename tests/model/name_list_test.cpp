@@ -140,3 +140,14 @@ TEST_F(NameList, AttributesOfAListAreThoseOfEachNameAlone) {
 }
 
 }  // namespace
+
+// GetParameterNames sizes its answer from countNames (issue 15: one walk over the names,
+// the count over the objects only): it is the number of names the walk gives, for the
+// whole tree, an object, a table, a row and a parameter, and 0 for what is not there.
+TEST_F(NameList, CountNamesIsTheNumberOfNamesOfTheWalk) {
+  for (const char* path : {"", "Device.", "Device.Test.", "Device.Test.Item.",
+                           "Device.Test.Item.2.", "Device.Test.Name"})
+    EXPECT_EQ(engine->countNames(path), engine->getNames(path, false).size()) << path;
+  EXPECT_EQ(engine->countNames("Device.Test.Item.9."), 0u);
+  EXPECT_EQ(engine->countNames("Device.NoSuchObject."), 0u);
+}

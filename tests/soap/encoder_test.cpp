@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "cwmpd/core/soap/decoder.hpp"
 #include "cwmpd/core/soap/encoder.hpp"
@@ -29,6 +30,36 @@ TEST(Escaping, KeepsValidUtf8AndReplacesInvalidBytes) {
   EXPECT_EQ(escaped("\xC3"), "\xEF\xBF\xBD");                                  // truncated sequence
   EXPECT_EQ(escaped("\xE0\x80\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // overlong '/'
   EXPECT_EQ(escaped("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // surrogate
+}
+
+// Long texts are scanned 16 bytes at a time where the CPU allows: a byte that needs
+// escaping is found wherever it falls in a block, at its edges and in the tail, and
+// answers as it does alone.
+TEST(Escaping, EachByteIsEscapedWhereverItFallsInALongText) {
+  const std::string plain = "Device.X_CWMPD_Synthetic.Item.20000.Name-long";
+  const std::vector<std::string> specials = {"&",
+                                             "<",
+                                             ">",
+                                             "\"",
+                                             "'",
+                                             "\r",
+                                             "\t",
+                                             "\n",
+                                             "\x01",
+                                             "\x1f",
+                                             "\x7f",
+                                             "\xC3\xA9",
+                                             "\xE2\x82\xAC",
+                                             "\xFF",
+                                             std::string(1, '\0')};
+  for (const std::string& special : specials) {
+    for (std::size_t at = 0; at <= plain.size(); ++at) {
+      const std::string text = plain.substr(0, at) + special + plain.substr(at);
+      EXPECT_EQ(escaped(text), plain.substr(0, at) + escaped(special) + plain.substr(at))
+          << "special " << static_cast<int>(static_cast<unsigned char>(special[0])) << " at " << at;
+    }
+  }
+  EXPECT_EQ(escaped(plain + plain), plain + plain);
 }
 
 TEST(Escaping, DropsControlCharactersXmlCannotCarry) {

@@ -123,8 +123,9 @@ soap::Body answer(Context& c, const soap::SetParameterValues& r) {
 
 soap::Body answer(Context& c, const soap::GetParameterNames& r) {
   soap::GetParameterNamesResponse out;
-  // A whole subtree has about as many names as parameters (objects add ~10%).
-  if (!r.nextLevel) out.encoded.reserve(c.model.countValues({r.parameterPath}) * kInfoStructGuess);
+  // One walk over the names: the buffer is sized from a count over the objects only
+  // (countNames), not from a first walk over every parameter.
+  if (!r.nextLevel) out.encoded.reserve(c.model.countNames(r.parameterPath) * kInfoStructGuess);
   c.model.visitNames(r.parameterPath, r.nextLevel, [&](std::string_view name, bool writable) {
     soap::appendParameterInfoStruct(out.encoded, name, writable);
     ++out.encodedCount;

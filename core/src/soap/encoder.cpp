@@ -6,6 +6,9 @@
 #include <string>
 #include <type_traits>
 #include <utility>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "soap/method_names.hpp"
 
@@ -22,6 +25,37 @@ constexpr std::array<bool, 256> makePlainTable() {
   return t;
 }
 constexpr std::array<bool, 256> kPlain = makePlainTable();
+
+// How many bytes at the start of p[0..n) are plain. Names and values are almost always
+// plain from end to end, and a whole-tree answer escapes ~3 MB of them: where the CPU
+// has SSE2 (every x86-64), 16 bytes are checked at once. A byte below 0x20 or from 0x80
+// on (negative as a signed char) or a markup character stops the wide loop; the byte
+// loop then decides (tab and line feed are plain).
+std::size_t plainRun(const unsigned char* p, std::size_t n) {
+  std::size_t i = 0;
+#if defined(__SSE2__)
+  const __m128i space = _mm_set1_epi8(0x20);
+  const __m128i amp = _mm_set1_epi8('&');
+  const __m128i lt = _mm_set1_epi8('<');
+  const __m128i gt = _mm_set1_epi8('>');
+  const __m128i quot = _mm_set1_epi8('"');
+  for (; i + 16 <= n; i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    __m128i stop = _mm_cmplt_epi8(v, space);
+    stop = _mm_or_si128(stop, _mm_cmpeq_epi8(v, amp));
+    stop = _mm_or_si128(stop, _mm_cmpeq_epi8(v, lt));
+    stop = _mm_or_si128(stop, _mm_cmpeq_epi8(v, gt));
+    stop = _mm_or_si128(stop, _mm_cmpeq_epi8(v, quot));
+    const auto mask = static_cast<unsigned>(_mm_movemask_epi8(stop));
+    if (mask != 0) {
+      i += static_cast<std::size_t>(__builtin_ctz(mask));
+      break;
+    }
+  }
+#endif
+  while (i < n && kPlain[p[i]]) ++i;
+  return i;
+}
 
 // Length of the valid UTF-8 sequence at p (n bytes left) that XML 1.0 allows, or 0.
 std::size_t validUtf8Length(const unsigned char* p, std::size_t n) {
@@ -481,7 +515,7 @@ void appendEscaped(std::string& out, std::string_view text) {
   std::size_t i = 0;
   while (i < n) {
     const std::size_t start = i;
-    while (i < n && kPlain[p[i]]) ++i;
+    i += plainRun(p + i, n - i);
     out.append(text.data() + start, i - start);
     if (i >= n) break;
     const unsigned char c = p[i];
@@ -524,24 +558,32 @@ void appendEscaped(std::string& out, std::string_view text) {
 
 void appendParameterValueStruct(std::string& out, std::string_view name, std::string_view xsdType,
                                 std::string_view value) {
-  out += "<ParameterValueStruct><Name>";
+  static constexpr std::string_view kOpen = "<ParameterValueStruct><Name>";
+  static constexpr std::string_view kUntyped = "</Name><Value>";
+  static constexpr std::string_view kTyped = "</Name><Value xsi:type=\"";
+  static constexpr std::string_view kClose = "</Value></ParameterValueStruct>";
+  out.append(kOpen);
   appendEscaped(out, name);
   if (xsdType.empty()) {
-    out += "</Name><Value>";
+    out.append(kUntyped);
   } else {
-    out += "</Name><Value xsi:type=\"";
+    out.append(kTyped);
     appendEscaped(out, xsdType);
-    out += "\">";
+    out.append("\">", 2);
   }
   appendEscaped(out, value);
-  out += "</Value></ParameterValueStruct>";
+  out.append(kClose);
 }
 
 void appendParameterInfoStruct(std::string& out, std::string_view name, bool writable) {
-  out += "<ParameterInfoStruct><Name>";
+  static constexpr std::string_view kOpen = "<ParameterInfoStruct><Name>";
+  static constexpr std::string_view kWritable =
+      "</Name><Writable>1</Writable></ParameterInfoStruct>";
+  static constexpr std::string_view kReadOnly =
+      "</Name><Writable>0</Writable></ParameterInfoStruct>";
+  out.append(kOpen);
   appendEscaped(out, name);
-  out += writable ? "</Name><Writable>1</Writable></ParameterInfoStruct>"
-                  : "</Name><Writable>0</Writable></ParameterInfoStruct>";
+  out.append(writable ? kWritable : kReadOnly);
 }
 
 std::string encode(Envelope&& envelope) {

@@ -103,6 +103,13 @@ class DataModel {
   virtual void visitNames(std::string_view path, bool nextLevel, const NameVisitor& visit) {
     for (const auto& i : getNames(path, nextLevel)) visit(i.name, i.writable);
   }
+  // How many names visitNames(path, false) would give, counted over the objects without
+  // visiting each parameter (to size a buffer once); 0 when the model cannot tell
+  // cheaply or the path is not there. Never throws.
+  [[nodiscard]] virtual std::size_t countNames(std::string_view path) {
+    (void)path;
+    return 0;
+  }
   // How many values getValues(names) would return, without reading them (to size a
   // buffer once); 0 when the model cannot tell cheaply. Throws 9005 like getValues.
   [[nodiscard]] virtual std::size_t countValues(const std::vector<std::string>& names) {

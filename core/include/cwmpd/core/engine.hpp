@@ -60,6 +60,7 @@ class Engine final : public SessionModel, public PluginModel {
                 const std::optional<std::string>& parameterKey = std::nullopt) override;
   std::vector<ParameterInfo> getNames(std::string_view path, bool nextLevel) override;
   void visitNames(std::string_view path, bool nextLevel, const NameVisitor& visit) override;
+  std::size_t countNames(std::string_view path) override;
   std::vector<ParameterAttributes> getAttributes(const std::vector<std::string>& names) override;
   void setAttributes(const std::vector<AttributeUpdate>& updates) override;
   std::uint32_t addObject(std::string_view path, sdk::Source source,
