@@ -107,28 +107,7 @@ std::vector<ParameterValue> Engine::getValues(const std::vector<std::string>& na
 }
 
 void Engine::visitValues(const std::vector<std::string>& names, const ValueVisitor& visit) {
-  auto& m = *impl_;
-  std::string name;
-  // The parameters of one object come one after the other: their getters share one
-  // InstanceRef (built at the object's first getter) instead of a copy of the path and
-  // the instance numbers per parameter.
-  const Node* refNode = nullptr;
-  sdk::InstanceRef ref;
-  auto refOf = [&](const Node& n) -> const sdk::InstanceRef& {
-    if (refNode != &n) {
-      ref = m.tree.ref(n);
-      refNode = &n;
-    }
-    return ref;
-  };
-  for (const auto& loc : m.resolver.resolveAll(names)) {
-    Tree::forEachParamAt(loc, [&](Node& n, const ParamDef& p) {
-      name.assign(n.path);
-      name += p.name;
-      visit(name, p.type.list ? sdk::ParamType::String : p.type.base,
-            m.read(n, p, true, [&]() -> const sdk::InstanceRef& { return refOf(n); }));
-    });
-  }
+  impl_->visitValuesAt(impl_->resolver.resolveAll(names), visit);
 }
 
 void Engine::visitNames(std::string_view path, bool nextLevel, const NameVisitor& visit) {

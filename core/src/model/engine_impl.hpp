@@ -59,6 +59,9 @@ struct Engine::Impl {
     return n.values[p.index];
   }
 
+  // GetParameterValues of resolved names, in order (engine_names.cpp).
+  void visitValuesAt(const std::vector<model::Location>& locations, const ValueVisitor& visit);
+
   void notify(const std::vector<CommittedChange>& changes, sdk::Source source) {
     if (changes.empty()) return;
     for (const auto& l : listeners) {

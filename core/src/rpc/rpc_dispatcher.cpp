@@ -66,27 +66,63 @@ soap::Body answer(Context& c, const soap::GetRPCMethods&) {
   return soap::GetRPCMethodsResponse{c.dispatcher.supportedMethods()};
 }
 
-soap::Body answer(Context& c, const soap::GetParameterValues& r) {
-  // Written as XML while the model is walked: the values never exist twice. The buffer
-  // is sized once from a count (a generous guess per struct: what is not written stays
-  // untouched address space); growing it by doubling would copy megabytes and fault in
-  // fresh pages each time.
+// A name that is not a partial path gives one value (or a fault).
+bool fullName(std::string_view n) { return !n.empty() && n.back() != '.'; }
+
+// GetParameterValues of `names` (the request's strings, or a DataModel::NameList the
+// decoder filled): `fullNames` of them are full names. Written as XML while the model is
+// walked: the values never exist twice. The buffer is sized once from a count (a
+// generous guess per struct: what is not written stays untouched address space); growing
+// it by doubling would copy megabytes and fault in fresh pages each time.
+template <class Names>
+soap::Body valuesAnswer(DataModel& model, const Names& names, std::size_t size,
+                        std::size_t fullNames) {
   soap::GetParameterValuesResponse out;
   // A list of full parameter names gives one value per name (or a fault): only partial
   // paths need the model to count, which would resolve every name a second time.
-  const bool allFull =
-      std::none_of(r.parameterNames.begin(), r.parameterNames.end(),
-                   [](const std::string& n) { return n.empty() || n.back() == '.'; });
-  const std::size_t count =
-      allFull ? r.parameterNames.size() : c.model.countValues(r.parameterNames);
+  const std::size_t count = fullNames == size ? size : model.countValues(names);
   out.encoded.reserve(count * kValueStructGuess);
-  c.model.visitValues(
-      r.parameterNames, [&](std::string_view name, sdk::ParamType type, std::string_view value) {
-        soap::appendParameterValueStruct(out.encoded, name, sdk::xsdTypeName(type), value);
-        ++out.encodedCount;
-      });
+  model.visitValues(names, [&](std::string_view name, sdk::ParamType type, std::string_view value) {
+    soap::appendParameterValueStruct(out.encoded, name, sdk::xsdTypeName(type), value);
+    ++out.encodedCount;
+  });
   return out;
 }
+
+soap::Body answer(Context& c, const soap::GetParameterValues& r) {
+  const auto& names = r.parameterNames;
+  return valuesAnswer(
+      c.model, names, names.size(),
+      static_cast<std::size_t>(std::count_if(names.begin(), names.end(),
+                                             [](const std::string& n) { return fullName(n); })));
+}
+
+// Takes the names of a GetParameterValues from the decoder into a name list of the
+// model, which resolves each as it comes.
+class ValuesSink final : public soap::NameSink {
+ public:
+  explicit ValuesSink(DataModel& model) : model_(model) {}
+  bool begin(std::string_view method) override {
+    if (method != "GetParameterValues") return false;
+    list_ = model_.newNameList();
+    return true;
+  }
+  void name(std::string_view n) override {
+    list_->add(n);
+    ++size_;
+    if (fullName(n)) ++fullNames_;
+  }
+  [[nodiscard]] bool streamed() const { return list_ != nullptr; }
+  [[nodiscard]] soap::Body answer() {
+    return valuesAnswer(model_, static_cast<const DataModel::NameList&>(*list_), size_, fullNames_);
+  }
+
+ private:
+  DataModel& model_;
+  std::unique_ptr<DataModel::NameList> list_;
+  std::size_t size_ = 0;
+  std::size_t fullNames_ = 0;
+};
 
 soap::Body answer(Context& c, const soap::SetParameterValues& r) {
   checkKey(r.parameterKey, "ParameterKey");
@@ -224,6 +260,23 @@ std::vector<std::string> RpcDispatcher::supportedMethods() const {
   });
   for (const auto& [name, fn] : vendor_) m.push_back(name);
   return m;
+}
+
+RpcDispatcher::Decoded RpcDispatcher::decodeAndAnswer(std::string_view payload,
+                                                      const soap::DecodeLimits& limits) {
+  ValuesSink sink(model_);
+  Decoded out{soap::decode(payload, limits, &sink), std::nullopt};
+  if (!sink.streamed() || !out.result.ok()) return out;
+  const soap::Envelope& request = out.result.envelope();
+  if (!std::holds_alternative<soap::GetParameterValues>(request.body) ||
+      !request.header.unknownMustUnderstand.empty())
+    return out;
+  try {
+    out.answer = sink.answer();
+  } catch (...) {
+    out.answer = soap::toSoapFault(std::current_exception());
+  }
+  return out;
 }
 
 soap::Body RpcDispatcher::handle(const soap::Body& request) {

@@ -96,8 +96,16 @@ Outcome SessionEngine::Impl::runSession(SessionPlan& plan) {
       CWMPD_LOG(Warning, sid, "ACS answered HTTP " << res.status);
       return Outcome::Failed;
     }
-    auto msg =
-        res.emptyAnswer() ? soap::DecodeResult(soap::Envelope{}) : soap::decode(res.body, limits);
+    // Decoded on the main loop with the model at hand: a GetParameterValues is answered
+    // while it is parsed, its names resolved as they come and never kept (issue 15).
+    // A 500 carries a Fault, not a request to answer.
+    RpcDispatcher::Decoded decoded{soap::Envelope{}, std::nullopt};
+    if (!res.emptyAnswer()) {
+      decoded = res.status == 500
+                    ? RpcDispatcher::Decoded{soap::decode(res.body, limits), std::nullopt}
+                    : onMain([&] { return dispatcher_.decodeAndAnswer(res.body, limits); });
+    }
+    auto& msg = decoded.result;
     // TR-069 3.7.2.4: an HTTP 200 whose body is only whitespace, or an envelope with an
     // empty Body, says "nothing more" like a 204 (the decoder reads both as Empty).
     if (res.status != 500 && msg.ok() && std::holds_alternative<soap::Empty>(msg.envelope().body)) {
@@ -198,7 +206,8 @@ Outcome SessionEngine::Impl::runSession(SessionPlan& plan) {
     }
     state(SessionState::InSession);
     CWMPD_LOG(Debug, sid, "ACS request " << method);
-    soap::Body answer = onMain([&] { return dispatcher_.handle(m.body); });
+    soap::Body answer = decoded.answer ? std::move(*decoded.answer)
+                                       : onMain([&] { return dispatcher_.handle(m.body); });
     soap::Envelope reply;
     reply.ns = m.ns;
     reply.header.id = m.header.id;

@@ -97,9 +97,12 @@ class Handler final : public x::DefaultHandler {
  public:
   explicit Handler(const DecodeLimits& limits) : limits_(limits) {}
 
-  void reset(XmlTree& tree, bool namespaces) {
+  void reset(XmlTree& tree, bool namespaces, NameSink* sink) {
     tree_ = &tree;
     namespaces_ = namespaces;
+    sink_ = namespaces ? sink : nullptr;
+    streamList_ = XmlNode::kNone;
+    streamCounts_.clear();
     stack_.clear();
     bindings_.clear();
     // Interned names point into the tree: forget them when the tree changes.
@@ -113,6 +116,9 @@ class Handler final : public x::DefaultHandler {
                     const x::Attributes& attrs) override {
     if (stack_.size() >= limits_.maxDepth) {
       throw DecodeFailure{DecodeError::Kind::Refused, "element nesting deeper than the limit"};
+    }
+    if (!streamCounts_.empty() || (!stack_.empty() && stack_.back() == streamList_)) {
+      return startStreamed(qname, attrs);
     }
     auto& nodes = tree_->nodes_;
     if (!stack_.empty()) {
@@ -153,6 +159,11 @@ class Handler final : public x::DefaultHandler {
     node.name = internName(local);
     readAttributes(node, attrs);
     node.textOffset = static_cast<std::uint32_t>(tree_->text_.size());
+    if (sink_ != nullptr && streamList_ == XmlNode::kNone && isRequestNameList(node)) {
+      node.streamed = sink_->begin(nodes[stack_[2]].name);
+      if (node.streamed) streamList_ = index;
+    }
+    const bool shrink = node.streamed;
     if (!stack_.empty()) {
       XmlNode& parent = nodes[stack_.back()];
       if (parent.lastChild == XmlNode::kNone) {
@@ -163,15 +174,27 @@ class Handler final : public x::DefaultHandler {
       parent.lastChild = index;
     }
     stack_.push_back(index);
+    // parse() sized the tree for a message of this many bytes in elements; the items of
+    // a streamed list never come to the tree, so that reservation goes back.
+    if (shrink) nodes.shrink_to_fit();
   }
 
   void endElement(const XMLCh*, const XMLCh*, const XMLCh*) override {
+    if (!streamCounts_.empty()) {
+      streamCounts_.pop_back();
+      if (streamCounts_.empty()) sink_->name(itemText_);
+    }
     if (!stack_.empty()) stack_.pop_back();
     while (!bindings_.empty() && bindings_.back().depth >= stack_.size()) bindings_.pop_back();
   }
 
   void characters(const XMLCh* chars, const XMLSize_t length) override {
     if (stack_.empty()) return;
+    if (stack_.back() == kStreamed) {
+      // Only an item's own text counts, as for a tree node: none once it has children.
+      if (streamCounts_.size() == 1 && !itemHasChildren_) appendUtf8(itemText_, chars, length);
+      return;
+    }
     XmlNode& node = tree_->nodes_[stack_.back()];
     if (node.childCount != 0) return;  // text between children means nothing in CWMP
     // A leaf's character data arrives in consecutive calls with nothing else written to
@@ -198,6 +221,75 @@ class Handler final : public x::DefaultHandler {
   void warning(const x::SAXParseException&) override {}
 
  private:
+  // On the stack for an element of a streamed name list (an item or what it contains).
+  static constexpr std::uint32_t kStreamed = XmlNode::kNone - 1;
+
+  // Whether `node`, about to become a child of the top of the stack, is the list the
+  // Interpreter would read a request's names from: the first ParameterNames of the first
+  // element of the first SOAP Body of the Envelope, in a CWMP method. Decided when the
+  // element starts, from what came before it, exactly as the Interpreter will choose.
+  [[nodiscard]] bool isRequestNameList(const XmlNode& node) const {
+    if (stack_.size() != 3 || node.name != "ParameterNames") return false;
+    const auto& nodes = tree_->nodes_;
+    const XmlNode& envelope = nodes[stack_[0]];
+    const XmlNode& body = nodes[stack_[1]];
+    const XmlNode& method = nodes[stack_[2]];
+    if (envelope.name != "Envelope" || envelope.ns != NsClass::SoapEnvelope) return false;
+    if (body.name != "Body" || body.ns != NsClass::SoapEnvelope) return false;
+    for (std::uint32_t c = envelope.firstChild; c != stack_[1]; c = nodes[c].next) {
+      if (nodes[c].name == "Body" && nodes[c].ns == NsClass::SoapEnvelope) return false;
+    }
+    if (body.firstChild != stack_[2] || method.ns != NsClass::Cwmp) return false;
+    for (std::uint32_t c = method.firstChild; c != XmlNode::kNone; c = nodes[c].next) {
+      if (nodes[c].name == "ParameterNames") return false;
+    }
+    return true;
+  }
+
+  // An element inside a streamed list: the same checks, limits and errors as
+  // startElement, in the same order, but nothing is added to the tree.
+  void startStreamed(const XMLCh* qname, const x::Attributes& attrs) {
+    if (streamCounts_.empty()) {
+      XmlNode& list = tree_->nodes_[streamList_];
+      if (++list.childCount > limits_.maxArrayItems) {
+        throw DecodeFailure{DecodeError::Kind::ResourcesExceeded,
+                            "more child elements than the array limit"};
+      }
+      list.textLength = 0;
+      itemText_.clear();
+      itemHasChildren_ = false;
+    } else {
+      if (++streamCounts_.back() > limits_.maxArrayItems) {
+        throw DecodeFailure{DecodeError::Kind::ResourcesExceeded,
+                            "more child elements than the array limit"};
+      }
+      if (streamCounts_.size() == 1) {
+        itemHasChildren_ = true;  // text between an item's children means nothing
+        itemText_.clear();
+      }
+    }
+    declareNamespaces(attrs);
+    std::u16string_view local = view(qname);
+    const auto colon = local.find(u':');
+    const std::u16string_view prefix =
+        colon == std::u16string_view::npos ? std::u16string_view{} : local.substr(0, colon);
+    if (colon != std::u16string_view::npos) local.remove_prefix(colon + 1);
+    if (local.empty() || local.find(u':') != std::u16string_view::npos) {
+      throw DecodeFailure{DecodeError::Kind::InvalidArguments,
+                          "element name is not namespace-well-formed"};
+    }
+    if (lookup(prefix) == nullptr && !prefix.empty()) {
+      throw DecodeFailure{DecodeError::Kind::InvalidArguments, "unbound namespace prefix"};
+    }
+    // The attributes are checked (bound prefixes) but not kept.
+    const std::size_t arena = tree_->text_.size();
+    XmlNode scratch;
+    readAttributes(scratch, attrs);
+    tree_->text_.resize(arena);
+    streamCounts_.push_back(0);
+    stack_.push_back(kStreamed);
+  }
+
   [[noreturn]] void fail(const x::SAXParseException& e) {
     std::string msg = "malformed XML at line " + std::to_string(e.getLineNumber()) + ": ";
     msg += toUtf8(view(e.getMessage()));
@@ -329,6 +421,13 @@ class Handler final : public x::DefaultHandler {
   const DecodeLimits& limits_;
   XmlTree* tree_ = nullptr;
   bool namespaces_ = true;
+  // The streamed name list (issue 15): its node, the child counts of the open elements
+  // inside it (one per level, the item first), and the text of the current item.
+  NameSink* sink_ = nullptr;
+  std::uint32_t streamList_ = XmlNode::kNone;
+  std::vector<std::uint32_t> streamCounts_;
+  std::string itemText_;
+  bool itemHasChildren_ = false;
   std::vector<std::uint32_t> stack_;
   std::vector<Binding> bindings_;
   std::string utf8Scratch_;
@@ -392,12 +491,15 @@ struct XmlParser::Impl {
 XmlParser::XmlParser(const DecodeLimits& limits) : impl_(std::make_unique<Impl>(limits)) {}
 XmlParser::~XmlParser() = default;
 
-void XmlParser::parse(std::string_view payload, bool namespaces, XmlTree& tree) {
+void XmlParser::parse(std::string_view payload, bool namespaces, XmlTree& tree, NameSink* sink) {
   impl_->reader->setFeature(x::XMLUni::fgSAX2CoreNameSpaces, false);
-  impl_->handler.reset(tree, namespaces);
+  impl_->handler.reset(tree, namespaces, sink);
   tree.nodes_.reserve(payload.size() / 48 + 16);
   x::MemBufInputSource source(reinterpret_cast<const XMLByte*>(payload.data()), payload.size(),
                               "cwmp-message", false);
+  // Read in place: the payload outlives the parse, and a copy would be one more megabyte
+  // at the peak of a large request.
+  source.setCopyBufToStream(false);
   try {
     impl_->reader->parse(source);
   } catch (const DecodeFailure&) {

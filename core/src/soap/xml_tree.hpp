@@ -26,6 +26,9 @@ struct XmlNode {
   NsClass ns = NsClass::None;
   std::optional<CwmpNamespace> cwmpNs;  // when ns == Cwmp
   bool mustUnderstand = false;          // SOAP-ENV:mustUnderstand="1" (Header entries)
+  // A name list whose items were handed to a NameSink instead of the tree: childCount
+  // counts them, but they have no nodes.
+  bool streamed = false;
   // Character data and xsi:type ("xsd:string" when the prefix maps to XML Schema, else
   // as written) live in the tree's text arena: offsets keep the node small.
   std::uint32_t textOffset = 0;
@@ -102,7 +105,10 @@ class XmlParser {
 
   // Parses `payload` into `tree`. `namespaces` false is the fallback mode: names are
   // split at their last ':' and every element has NsClass::Unknown. Throws DecodeFailure.
-  void parse(std::string_view payload, bool namespaces, XmlTree& tree);
+  // With a `sink` (namespace mode only), the items of the request's name list that the
+  // sink accepts (NameSink::begin) are handed to it as they are parsed, with the same
+  // checks and limits, and not kept in the tree.
+  void parse(std::string_view payload, bool namespaces, XmlTree& tree, NameSink* sink = nullptr);
 
  private:
   struct Impl;

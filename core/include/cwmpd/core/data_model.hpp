@@ -117,6 +117,34 @@ class DataModel {
     return 0;
   }
 
+  // A GetParameterValues name list handed over one name at a time while the request is
+  // still being parsed (issue 15), so that a list of every parameter is never kept as
+  // strings: the engine resolves each name as it comes. add() never throws; an unknown
+  // name is reported by visitValues/countValues as for the same names given as strings
+  // (9005 for the first unknown one, before any value).
+  class NameList {
+   public:
+    virtual ~NameList() = default;
+    virtual void add(std::string_view name) = 0;
+  };
+  // The default list: the names as given.
+  struct StoredNames final : NameList {
+    std::vector<std::string> names;
+    void add(std::string_view name) override { names.emplace_back(name); }
+  };
+  // An empty list for this model. The default keeps the names.
+  [[nodiscard]] virtual std::unique_ptr<NameList> newNameList() {
+    return std::make_unique<StoredNames>();
+  }
+  // visitValues(names, visit) / countValues(names) of the names added to `list` (one this
+  // model's newNameList() made), in the order they were added.
+  virtual void visitValues(const NameList& list, const ValueVisitor& visit) {
+    visitValues(static_cast<const StoredNames&>(list).names, visit);
+  }
+  [[nodiscard]] virtual std::size_t countValues(const NameList& list) {
+    return countValues(static_cast<const StoredNames&>(list).names);
+  }
+
   // The type each name's value is reported with (GetParameterValues' xsi:type), without
   // reading it; nullopt for a name that is not one existing parameter. Never throws for
   // a name. The default reads each value.

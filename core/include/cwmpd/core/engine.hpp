@@ -54,6 +54,9 @@ class Engine final : public SessionModel, public PluginModel {
   std::vector<ParameterValue> getValues(const std::vector<std::string>& names) override;
   void visitValues(const std::vector<std::string>& names, const ValueVisitor& visit) override;
   std::size_t countValues(const std::vector<std::string>& names) override;
+  std::unique_ptr<NameList> newNameList() override;
+  void visitValues(const NameList& list, const ValueVisitor& visit) override;
+  std::size_t countValues(const NameList& list) override;
   std::vector<std::optional<sdk::ParamType>> parameterTypes(
       const std::vector<std::string>& names) override;
   int setValues(const std::vector<std::pair<std::string, std::string>>& values, sdk::Source source,

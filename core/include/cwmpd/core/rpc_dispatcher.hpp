@@ -10,13 +10,16 @@
 #include <cstddef>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
 
 #include "cwmpd/core/data_model.hpp"
+#include "cwmpd/core/soap/decoder.hpp"
 #include "cwmpd/core/soap/messages.hpp"
 
 namespace cwmpd::core {
@@ -28,6 +31,19 @@ class RpcDispatcher {
   // Answers one ACS request: the response, or a soap::Fault. Never throws for anything
   // a request can contain.
   [[nodiscard]] soap::Body handle(const soap::Body& request);
+
+  // Decodes a message from the ACS; a GetParameterValues is answered in the same call,
+  // its names handed to the model's resolver while the request is parsed (issue 15: a
+  // list of every parameter is never kept as strings). Same answer, byte for byte, as
+  // handle() on what soap::decode() gives. A request with a header entry we must but do
+  // not understand is not answered (SOAP 1.1 section 4.2.3).
+  struct Decoded {
+    soap::DecodeResult result;
+    // The answer when the request was answered while decoded: then its name list is not
+    // in `result`, and handle() must not be called for it.
+    std::optional<soap::Body> answer;
+  };
+  [[nodiscard]] Decoded decodeAndAnswer(std::string_view payload, const soap::DecodeLimits& limits);
 
   // The methods GetRPCMethods lists: the table's listed rows that can be answered, then
   // the vendor methods.

@@ -62,6 +62,21 @@ class DecodeResult {
   std::variant<Envelope, DecodeError> value_;
 };
 
+// Takes the items of a request's name list while the message is parsed, instead of the
+// decoded envelope (issue 15: the megabyte of names of a GetParameterValues listing every
+// parameter is never kept as strings). The list is the ParameterNames argument of the
+// request, with the checks, limits and errors of the ordinary decode.
+class NameSink {
+ public:
+  virtual ~NameSink() = default;
+  // The ParameterNames list of `method` (its element name, e.g. "GetParameterValues")
+  // starts; at most once per message. True: stream its items, and the decoded request
+  // carries an empty list. False: decode it as usual.
+  virtual bool begin(std::string_view method) = 0;
+  // Each item's text, in document order. Must not throw.
+  virtual void name(std::string_view name) = 0;
+};
+
 // Owns a configured Xerces SAX2 reader; reusing it avoids rebuilding the reader for
 // every message.
 class Decoder {
@@ -74,6 +89,9 @@ class Decoder {
   // Never throws for any input (bad_alloc aside). An empty or whitespace-only payload
   // decodes to Body Empty.
   [[nodiscard]] DecodeResult decode(std::string_view payload);
+  // The same, with the request's name list handed to `sink` (NameSink). When the
+  // result is an error, what the sink received means nothing.
+  [[nodiscard]] DecodeResult decode(std::string_view payload, NameSink* sink);
 
   [[nodiscard]] const DecodeLimits& limits() const noexcept { return limits_; }
 
@@ -84,6 +102,7 @@ class Decoder {
 };
 
 // decode() with a per-thread Decoder using `limits`.
-[[nodiscard]] DecodeResult decode(std::string_view payload, const DecodeLimits& limits = {});
+[[nodiscard]] DecodeResult decode(std::string_view payload, const DecodeLimits& limits = {},
+                                  NameSink* sink = nullptr);
 
 }  // namespace cwmpd::core::soap

@@ -1,0 +1,103 @@
+// GetParameterValues of a name list streamed from the request (issue 15): each name is
+// resolved when the decoder hands it over, from where the previous one ended
+// (PathResolver's hint), so the list is kept as locations, never as strings.
+#include <optional>
+#include <stdexcept>
+
+#include "model/engine_impl.hpp"
+
+namespace cwmpd::core {
+
+using model::Location;
+using model::Node;
+
+namespace {
+
+class ResolvedNames final : public DataModel::NameList {
+ public:
+  explicit ResolvedNames(const model::PathResolver& resolver) : resolver_(resolver) {}
+
+  // As PathResolver::resolveAll: "" is the root; the first unknown name is the fault,
+  // and nothing after it is resolved.
+  void add(std::string_view name) override {
+    if (unknown_) return;
+    if (name.empty()) {
+      locations_.push_back(resolver_.top());
+      return;
+    }
+    const Location loc = resolver_.resolve(name, hint_);
+    if (loc.kind == Location::None) {
+      unknown_ = std::string(name);
+      return;
+    }
+    locations_.push_back(loc);
+  }
+
+  // The locations, or Fault 9005 as resolveOrThrow gives it.
+  [[nodiscard]] const std::vector<Location>& locations() const {
+    if (unknown_) {
+      throw sdk::Fault(sdk::FaultCode::InvalidParameterName,
+                       "Invalid parameter name: " + *unknown_);
+    }
+    return locations_;
+  }
+  [[nodiscard]] bool madeBy(const model::PathResolver& r) const { return &r == &resolver_; }
+
+ private:
+  const model::PathResolver& resolver_;
+  std::vector<Location> locations_;
+  Node* hint_ = nullptr;
+  std::optional<std::string> unknown_;
+};
+
+}  // namespace
+
+void Engine::Impl::visitValuesAt(const std::vector<Location>& locations,
+                                 const ValueVisitor& visit) {
+  std::string name;
+  // The parameters of one object come one after the other: their getters share one
+  // InstanceRef (built at the object's first getter) instead of a copy of the path and
+  // the instance numbers per parameter.
+  const Node* refNode = nullptr;
+  sdk::InstanceRef ref;
+  auto refOf = [&](const Node& n) -> const sdk::InstanceRef& {
+    if (refNode != &n) {
+      ref = tree.ref(n);
+      refNode = &n;
+    }
+    return ref;
+  };
+  for (const auto& loc : locations) {
+    model::Tree::forEachParamAt(loc, [&](Node& n, const model::ParamDef& p) {
+      name.assign(n.path);
+      name += p.name;
+      visit(name, p.type.list ? sdk::ParamType::String : p.type.base,
+            read(n, p, true, [&]() -> const sdk::InstanceRef& { return refOf(n); }));
+    });
+  }
+}
+
+std::unique_ptr<DataModel::NameList> Engine::newNameList() {
+  return std::make_unique<ResolvedNames>(impl_->resolver);
+}
+
+namespace {
+const ResolvedNames& resolvedBy(const DataModel::NameList& list, const model::PathResolver& r) {
+  const auto* names = dynamic_cast<const ResolvedNames*>(&list);
+  if (names == nullptr || !names->madeBy(r)) throw std::logic_error("a name list of another model");
+  return *names;
+}
+}  // namespace
+
+void Engine::visitValues(const NameList& list, const ValueVisitor& visit) {
+  impl_->visitValuesAt(resolvedBy(list, impl_->resolver).locations(), visit);
+}
+
+std::size_t Engine::countValues(const NameList& list) {
+  std::size_t count = 0;
+  for (const auto& loc : resolvedBy(list, impl_->resolver).locations())
+    model::Tree::forEachParamAt(loc, [&](Node&, const model::ParamDef&) { ++count; });
+  return count;
+}
+
+}  // namespace cwmpd::core
