@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang and fuzzes the SOAP decoder for SECONDS
-# (default 60). Seeds: the GenieACS corpus ($CWMPD_CORPUS_DIR/genieacs, default
+# (default 60), shared between the targets: fuzz_soap_decoder (decode, re-encode) and
+# fuzz_soap_stream (the streaming decode of name lists against the ordinary one). Seeds: the GenieACS corpus ($CWMPD_CORPUS_DIR/genieacs, default
 # ../shared/corpus beside the repo) and fuzz/seeds. Exits non-zero on a crash; the
 # reproducer is left in $BUILD/artifacts/.
 #   fuzz/run.sh 60                 # CI
@@ -15,12 +16,14 @@ corpus_dir="${CWMPD_CORPUS_DIR:-$repo/../shared/corpus}/genieacs"
 
 cmake -S "$here" -B "$build" -DCMAKE_CXX_COMPILER="${FUZZ_CXX:-clang++}" \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$build" --target fuzz_soap_decoder -j"${FUZZ_JOBS:-2}" >/dev/null
+targets=(fuzz_soap_decoder fuzz_soap_stream)
+cmake --build "$build" --target "${targets[@]}" -j"${FUZZ_JOBS:-2}" >/dev/null
+each=$(( seconds / ${#targets[@]} ))
+(( each > 0 )) || each=1
 
 # libFuzzer writes new inputs into the first corpus folder: keep it in the build dir so
 # the shared corpus and the repo stay untouched.
-work="$build/corpus"
-mkdir -p "$work" "$build/artifacts"
+mkdir -p "$build/artifacts"
 seeds=("$here/seeds")
 if [ -d "$corpus_dir" ]; then
   seeds+=("$corpus_dir")
@@ -28,7 +31,12 @@ else
   echo "warning: GenieACS corpus not found at $corpus_dir; fuzzing from fuzz/seeds only" >&2
 fi
 
-"$build/fuzz_soap_decoder" \
-  -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
-  -dict="$here/cwmp.dict" -artifact_prefix="$build/artifacts/" -print_final_stats=1 \
-  "$work" "${seeds[@]}"
+for target in "${targets[@]}"; do
+  work="$build/corpus-$target"
+  mkdir -p "$work"
+  echo "== $target for $each s"
+  "$build/$target" \
+    -max_total_time="$each" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+    -dict="$here/cwmp.dict" -artifact_prefix="$build/artifacts/$target-" -print_final_stats=1 \
+    "$work" "${seeds[@]}"
+done

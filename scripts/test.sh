@@ -103,7 +103,7 @@ fi
 if [[ $fuzz_seconds -gt 0 ]]; then
   # A bounded libFuzzer run of the decoder (clang, its own build in build-fuzz/); a crash
   # fails the run and leaves the reproducer in build-fuzz/artifacts/.
-  echo "=== [fuzz] SOAP decoder for $fuzz_seconds s"
+  echo "=== [fuzz] SOAP decoder (plain and streaming) for $fuzz_seconds s"
   if mkdir -p build-fuzz && fuzz/run.sh "$fuzz_seconds" > build-fuzz/run.log 2>&1; then
     echo "=== [fuzz] passed: $(grep -E "stat::number_of_executed_units" build-fuzz/run.log || true)"
   else
