@@ -44,7 +44,7 @@ std::vector<std::string> splitCommandLine(std::string_view line) {
 
 namespace {
 
-constexpr std::size_t kMaxOutput = 64 * 1024;
+constexpr std::size_t kMaxOutput = std::size_t{64} * 1024;
 
 std::string lastLine(const std::string& output) {
   const std::string t = trim(output);
@@ -61,6 +61,7 @@ CommandResult runCommand(const std::string& what, const std::vector<std::string>
   // Everything the child needs is prepared before fork: after it, only async-signal-safe
   // calls are allowed in a process that may have threads.
   std::vector<char*> args;
+  args.reserve(argv.size() + 1);
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   std::vector<std::string> envStrings;
@@ -69,8 +70,9 @@ CommandResult runCommand(const std::string& what, const std::vector<std::string>
     const auto eq = entry.find('=');
     if (env.count(std::string(entry.substr(0, eq))) == 0) envStrings.emplace_back(entry);
   }
-  for (const auto& [k, v] : env) envStrings.push_back(k + "=" + v);
+  for (const auto& [k, v] : env) envStrings.emplace_back(k).append(1, '=').append(v);
   std::vector<char*> envp;
+  envp.reserve(envStrings.size() + 1);
   for (auto& e : envStrings) envp.push_back(e.data());
   envp.push_back(nullptr);
 

@@ -32,7 +32,7 @@ struct ReadCache {
   std::unordered_map<std::string, Entry> entries;
 };
 constexpr std::size_t kMaxCachedFiles = 4096;
-constexpr std::size_t kMaxCachedSize = 64 * 1024;  // logs and images are read fresh
+constexpr std::size_t kMaxCachedSize = std::size_t{64} * 1024;  // logs and images are read fresh
 
 ReadCache& readCache() {
   static ReadCache cache;

@@ -188,8 +188,8 @@ std::int32_t toDbm1000(double microWatts) noexcept {
   if (!dbm) return kDbm1000Min;
   // Round to the data model's 0.002 dB step.
   const double steps = std::round(*dbm * 500.0);
-  if (steps <= kDbm1000Min / 2) return kDbm1000Min;
-  if (steps >= kDbm1000Max / 2) return kDbm1000Max;
+  if (steps <= kDbm1000Min / 2.0) return kDbm1000Min;
+  if (steps >= kDbm1000Max / 2.0) return kDbm1000Max;
   return static_cast<std::int32_t>(steps) * 2;
 }
 

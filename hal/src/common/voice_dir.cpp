@@ -131,6 +131,8 @@ void VoiceDir::validate(const VoiceConfig& c) const {
     if (l.codecs) {
       for (const auto& codec : *l.codecs) {
         if (!codecs.empty() && std::find(codecs.begin(), codecs.end(), codec) == codecs.end()) {
+          // Once: the throw ends the loop.
+          // NOLINTNEXTLINE(performance-inefficient-string-concatenation)
           throw HalError(what + ": codec '" + codec + "' not supported");
         }
       }

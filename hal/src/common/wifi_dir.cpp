@@ -238,6 +238,8 @@ void WifiDir::validate(const WifiConfig& c) const {
   }
   for (const auto& [ap, ssidName] : apSsid) {
     if (!contains(ssidNames, ssidName)) {
+      // Once: the throw ends the loop.
+      // NOLINTNEXTLINE(performance-inefficient-string-concatenation)
       throw HalError("access point '" + ap + "' refers to unknown SSID '" + ssidName + "'");
     }
   }

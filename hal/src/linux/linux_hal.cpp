@@ -20,10 +20,10 @@ namespace fs = std::filesystem;
 // Where a batch is written for the apply command: the configured file, or a private
 // file in the temp directory. Mode 0600: it holds passphrases and SIP passwords.
 fs::path writeBatch(const std::string& configured, const char* stem, const std::string& text) {
-  const fs::path path = !configured.empty()
-                            ? fs::path(configured)
-                            : fs::temp_directory_path() /
-                                  (std::string(stem) + "-" + std::to_string(::getpid()) + ".conf");
+  fs::path path = !configured.empty()
+                      ? fs::path(configured)
+                      : fs::temp_directory_path() /
+                            (std::string(stem) + "-" + std::to_string(::getpid()) + ".conf");
   writeFileAtomic(path, text, 0600);
   return path;
 }

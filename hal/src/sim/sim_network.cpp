@@ -36,7 +36,7 @@ std::vector<IpAddress> readAddressFile(const fs::path& path, bool v6) {
 }  // namespace
 
 fs::path SimNetwork::interfaceDir(std::string_view name) const {
-  const fs::path d = dir_ / "net" / std::string(name);
+  fs::path d = dir_ / "net" / std::string(name);
   std::error_code ec;
   if (!isSafeName(name) || !fs::is_directory(d, ec)) {
     throw HalError("unknown interface '" + std::string(name) + "'");

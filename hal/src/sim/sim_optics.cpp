@@ -9,7 +9,7 @@ namespace cwmpd::hal::sim {
 using namespace detail;
 
 fs::path SimOptics::moduleDir(std::string_view name) const {
-  const fs::path d = dir_ / std::string(name);
+  fs::path d = dir_ / std::string(name);
   std::error_code ec;
   if (!isSafeName(name) || !fs::is_directory(d, ec)) {
     throw HalError("unknown transceiver '" + std::string(name) + "'");
