@@ -35,7 +35,7 @@ using namespace cwmpd::sdk;  // the SDK is what a plugin is written in
 constexpr const char* kEvent = "X 00005E TRIGGERED";
 // Vendor FileTypes follow TR-069 A.3.2.8: "X <your OUI> <name>".
 constexpr const char* kFileType = "X 00005E Example Text";
-constexpr std::uint64_t kMaxText = 64 * 1024;
+constexpr std::uint64_t kMaxText = std::uint64_t{64} * 1024;
 
 class ExamplePlugin : public cwmpd::sdk::Plugin {
  public:

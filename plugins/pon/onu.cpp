@@ -637,12 +637,12 @@ void Onu::registerTr181(sdk::Registrar& reg) {
            })
       .get("Voltage", tx([](TS s) {
              return text(s.diagnostics ? static_cast<std::uint64_t>(
-                                             s.diagnostics->current.vccVolts * 1000.0 + 0.5)
+                                             std::llround(s.diagnostics->current.vccVolts * 1000.0))
                                        : 0);
            }))
       .get("Bias", tx([](TS s) {
-             return text(s.diagnostics ? static_cast<std::uint64_t>(
-                                             s.diagnostics->current.txBiasMilliAmps * 1000.0 + 0.5)
+             return text(s.diagnostics ? static_cast<std::uint64_t>(std::llround(
+                                             s.diagnostics->current.txBiasMilliAmps * 1000.0))
                                        : 0);
            }))
       .get("Temperature", tx([](TS s) {

@@ -117,7 +117,7 @@ class Issue2 final : public LineModel {
         .get("BytesReceived", stat64(&S::rtpBytesReceived));
 
     auto port = [this](auto fn, std::string fallback) -> sdk::Getter {
-      return [this, fn, fallback](const InstanceRef& r) {
+      return [this, fn, fallback = std::move(fallback)](const InstanceRef& r) {
         auto p = s_.fxs(r.key);
         return p ? std::string(fn(*p)) : fallback;
       };

@@ -90,7 +90,7 @@ class LineModel : public VoipModel {
 
   template <typename Fn>
   sdk::Getter line(Fn fn, std::string fallback) {
-    return [this, fn, fallback](const sdk::InstanceRef& r) {
+    return [this, fn, fallback = std::move(fallback)](const sdk::InstanceRef& r) {
       auto l = s_.line(lineOf(r.path));
       return l ? std::string(fn(*l)) : fallback;
     };

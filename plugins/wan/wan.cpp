@@ -302,7 +302,8 @@ class WanPlugin : public cwmpd::sdk::Plugin {
   void bindConfig(Registrar& reg, const std::string& pattern, std::map<std::string, Check> checks,
                   std::optional<std::pair<std::string, std::string>> addressPair = std::nullopt) {
     reg.object(pattern)
-        .validate([this, checks = std::move(checks), addressPair](const std::vector<Change>& cs) {
+        .validate([this, checks = std::move(checks),
+                   addressPair = std::move(addressPair)](const std::vector<Change>& cs) {
           for (const auto& c : cs)
             if (auto it = checks.find(c.parameter); it != checks.end()) it->second(c);
           if (addressPair) checkAddressPair(cs, addressPair->first, addressPair->second);
@@ -390,10 +391,10 @@ class WanPlugin : public cwmpd::sdk::Plugin {
     if (!cfg.ipv4.empty()) {
       const auto now = net().ipv4Addresses(name);
       std::vector<hal::IpAddress> want;
-      for (std::size_t i = 0; i < cfg.ipv4.size(); ++i) {
-        const std::string a = host_->value(cfg.ipv4[i].address);
+      for (const auto& ip : cfg.ipv4) {
+        const std::string a = host_->value(ip.address);
         if (a.empty()) continue;
-        want.push_back({a, maskPrefix(host_->value(cfg.ipv4[i].mask)).value_or(32)});
+        want.push_back({a, maskPrefix(host_->value(ip.mask)).value_or(32)});
       }
       for (std::size_t i = cfg.ipv4.size(); i < now.size(); ++i) want.push_back(now[i]);
       if (want != now) {
@@ -448,7 +449,7 @@ class WanPlugin : public cwmpd::sdk::Plugin {
 
   static std::vector<std::string> allCounters() {
     std::vector<std::string> v;
-    for (const auto& f : kCounters) v.push_back(f.name);
+    for (const auto& f : kCounters) v.emplace_back(f.name);
     return v;
   }
 

@@ -142,10 +142,14 @@ class Tr098 final : public WifiModel {
       return load(r.numbers.at(1));
     };
     auto radio = [](auto fn, std::string fallback) {
-      return [fn, fallback](const Row& w) { return w.r ? std::string(fn(*w.r)) : fallback; };
+      return [fn, fallback = std::move(fallback)](const Row& w) {
+        return w.r ? std::string(fn(*w.r)) : fallback;
+      };
     };
     auto ap = [](auto fn, std::string fallback) {
-      return [fn, fallback](const Row& w) { return w.a ? std::string(fn(*w.a)) : fallback; };
+      return [fn, fallback = std::move(fallback)](const Row& w) {
+        return w.a ? std::string(fn(*w.a)) : fallback;
+      };
     };
     auto sec = [](std::string Security::*member) {
       return [member](const Row& w) { return fromMode(w.a ? w.a->securityMode : "None").*member; };

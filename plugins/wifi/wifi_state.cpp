@@ -204,8 +204,12 @@ void WifiState::flush() {
 
   hal::WifiConfig batch;
   std::map<std::string, std::string> keep;
-  for (auto& [id, fields] : objects) {
-    const auto& [kind, name] = id;
+  // Named references, not structured bindings: the lambdas below capture `fields`, which
+  // clang before 16 refuses for a binding (clang-tidy runs clang 14).
+  for (auto& entry : objects) {
+    const std::string& kind = entry.first.first;
+    const std::string& name = entry.first.second;
+    const auto& fields = entry.second;
     auto opt = [&](const char* f) -> std::optional<std::string> {
       auto it = fields.find(f);
       return it == fields.end() ? std::nullopt : std::optional(it->second);
