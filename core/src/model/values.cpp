@@ -412,7 +412,7 @@ bool checkValue(const TypeSpec& t, std::string_view in, std::string& canonical, 
     while (!raw.empty() && raw.front() == ' ') raw.remove_prefix(1);
     while (!raw.empty() && raw.back() == ' ') raw.remove_suffix(1);
     if (!checkItem(t, raw, item, why)) {
-      why = "list item '" + std::string(raw) + "': " + why;
+      why = std::string("list item '").append(raw).append("': ").append(why);
       return false;
     }
     if (!canonical.empty() || start > 0) canonical += ',';

@@ -385,7 +385,7 @@ struct ConnectionRequestServer::Impl {
         {MHD_OPTION_PER_IP_CONNECTION_LIMIT, static_cast<intptr_t>(config.perIpLimit), nullptr},
         {MHD_OPTION_CONNECTION_TIMEOUT, static_cast<intptr_t>(config.connectionTimeout.count()),
          nullptr},
-        {MHD_OPTION_CONNECTION_MEMORY_LIMIT, 16 * 1024, nullptr},
+        {MHD_OPTION_CONNECTION_MEMORY_LIMIT, intptr_t{16} * 1024, nullptr},
         {addr != nullptr ? MHD_OPTION_SOCK_ADDR : MHD_OPTION_END, 0, const_cast<sockaddr*>(addr)},
         {MHD_OPTION_END, 0, nullptr},
     };

@@ -214,7 +214,7 @@ struct CurlAcsTransport::Impl {
 CurlAcsTransport::CurlAcsTransport(CurlAcsTransportOptions options)
     : impl_(std::make_unique<Impl>()) {
   initHttpClient();
-  impl_->options = options;
+  impl_->options = std::move(options);
 }
 
 CurlAcsTransport::~CurlAcsTransport() { endSession(); }

@@ -17,7 +17,7 @@ NotificationTracker::NotificationTracker(boost::asio::io_context& io, SessionMod
     : io_(io),
       model_(model),
       state_(state),
-      options_(options),
+      options_(std::move(options)),
       clock_(options_.clock ? options_.clock : makeLoopClock(io)),
       sampleTimer_(clock_->timer()),
       throttleTimer_(clock_->timer()) {

@@ -75,8 +75,7 @@ bool SessionEngine::Impl::refreshConnectionRequestUrl(const std::string& acsUrl)
 // came from, which is what the ACS saw (it differs from the probe's when the ACS
 // redirected the session to another host).
 std::string SessionEngine::Impl::routeAddress(const std::string& acsAddress) {
-  const std::string probe =
-      acsAddress.empty() ? std::string() : net::sourceAddressTowards(acsAddress);
+  std::string probe = acsAddress.empty() ? std::string() : net::sourceAddressTowards(acsAddress);
   const std::string* lastProbe = state_.get("cr-probe");
   if (!probe.empty() && (!lastProbe || *lastProbe != probe)) {
     state_.set("cr-probe", probe);
@@ -93,7 +92,7 @@ void SessionEngine::Impl::resolveAcsHost(const std::string& host) {
   resolver_.async_resolve(
       host, "",
       [w = weak_from_this(), host](const boost::system::error_code& ec,
-                                   asio::ip::udp::resolver::results_type r) {
+                                   const asio::ip::udp::resolver::results_type& r) {
         auto self = w.lock();
         if (!self) return;
         self->resolving_ = false;

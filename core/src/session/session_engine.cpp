@@ -73,7 +73,7 @@ bool parseIsoTime(const std::string& s, std::int64_t& out) {
   if (zone != std::string::npos && s.size() >= zone + 6) {
     int hh = std::atoi(s.substr(zone + 1, 2).c_str()),
         mm = std::atoi(s.substr(zone + 4, 2).c_str());
-    std::int64_t off = (hh * 60 + mm) * 60;
+    std::int64_t off = (std::int64_t{hh} * 60 + mm) * 60;
     t += s[zone] == '+' ? -off : off;
   }
   out = t;

@@ -204,7 +204,7 @@ DecodeResult Decoder::decode(std::string_view payload, NameSink* sink) {
   struct Release {
     Impl& impl;
     ~Release() {
-      constexpr std::size_t kKeep = 256 * 1024;
+      constexpr std::size_t kKeep = std::size_t{256} * 1024;
       impl.tree.release(kKeep);
       impl.loose.release(kKeep);
     }

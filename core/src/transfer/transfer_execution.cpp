@@ -63,7 +63,7 @@ void TransferManager::pump() {
 }
 
 std::string TransferManager::prepareUpload(const TransferRecord& r) {
-  const std::string path = (fs::path(options_.dir) / ("upload-" + std::to_string(r.id))).string();
+  std::string path = (fs::path(options_.dir) / ("upload-" + std::to_string(r.id))).string();
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   if (r.fileType.find("Configuration") != std::string::npos) {
     out << hooks_.exportConfiguration();
@@ -137,7 +137,7 @@ void TransferManager::launch(TransferRecord& r) {
 }
 
 void TransferManager::finished(std::uint64_t id, std::uint32_t faultCode, std::string faultString,
-                               std::string file) {
+                               const std::string& file) {
   if (worker_.joinable() && worker_.get_id() != std::this_thread::get_id()) worker_.join();
   running_ = 0;
   TransferRecord* r = find(id);
@@ -162,7 +162,7 @@ void TransferManager::finished(std::uint64_t id, std::uint32_t faultCode, std::s
   }
   if (faultCode) {
     r->faultCode = transferFault(faultCode, r->isDownload);
-    r->faultString = faultString;
+    r->faultString = std::move(faultString);
     if (!file.empty()) fs::remove(file, ec);
     complete(*r, false);
   } else if (r->isDownload) {

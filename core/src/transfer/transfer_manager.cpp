@@ -348,11 +348,11 @@ soap::UploadResponse TransferManager::upload(const soap::Upload& u) {
 void TransferManager::scheduleDownload(const soap::ScheduleDownload& s) {
   auto windows = makeWindows(s.timeWindowList, now());
   for (const auto& w : windows) {
-    if (w.mode.rfind("3", 0) == 0)
+    if (w.mode.starts_with('3'))
       CWMPD_LOG(
           Notice, kLog,
           "time window mode '" << w.mode << "' is treated as '1 At Any Time' (no idle detection)");
-    else if (w.mode.rfind("4", 0) == 0)
+    else if (w.mode.starts_with('4'))
       CWMPD_LOG(
           Notice, kLog,
           "time window mode '" << w.mode << "' is skipped: nobody can confirm on this device");

@@ -39,7 +39,7 @@ std::optional<std::int64_t> nextWindowStart(const std::vector<TransferWindow>& w
   for (const auto& w : windows) {
     // TR-069 A.4.1.8 "4 Confirmation Needed": no transfer without the user's confirmation,
     // and a headless agent has nobody to ask, so such a window is never used.
-    if (w.mode.rfind("4", 0) == 0) continue;
+    if (w.mode.starts_with('4')) continue;
     if (now < w.end) return std::max(now, w.start);
   }
   return std::nullopt;

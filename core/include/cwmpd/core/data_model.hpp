@@ -56,7 +56,7 @@ struct ParameterFault {
 // CWMP wire a fault with entries always says 9003 (soap::toSoapFault, TR-069 A.5.1).
 class SetFault : public sdk::Fault {
  public:
-  SetFault(int code, std::string detail, std::vector<ParameterFault> parameters)
+  SetFault(int code, const std::string& detail, std::vector<ParameterFault> parameters)
       : sdk::Fault(code, detail), parameters_(std::move(parameters)) {}
   [[nodiscard]] const std::vector<ParameterFault>& parameters() const { return parameters_; }
 

@@ -61,7 +61,7 @@ struct SessionOptions {
   // each Inform.
   bool informUpstreamAddress = false;
   // Maximum SOAP body accepted from the ACS.
-  std::size_t maxBodyBytes = 4 * 1024 * 1024;
+  std::size_t maxBodyBytes = std::size_t{4} * 1024 * 1024;
   // Vendor event codes the configuration allows ([cpe] vendor_events), besides those
   // plugins declare.
   std::set<std::string> vendorEvents;

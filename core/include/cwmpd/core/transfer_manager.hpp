@@ -226,7 +226,7 @@ class TransferManager {
   void arm();
   void launch(TransferRecord& record);
   void finished(std::uint64_t id, std::uint32_t faultCode, std::string faultString,
-                std::string file);
+                const std::string& file);
   void complete(TransferRecord& record, bool beforeRestart);
   void deliver(const TransferRecord& record);
   void ensureEvents(const TransferRecord& record);

@@ -220,6 +220,8 @@ class Registrar {
   // 64 characters of printable ASCII. Throws std::invalid_argument for another form or a
   // type another plugin already declared. Hosts that take no files (a bare data model)
   // keep this default, which refuses.
+  // By value: the sink signature overrides move from; only this default ignores it.
+  // NOLINTNEXTLINE(performance-unnecessary-value-param)
   virtual void fileType(std::string_view type, FileTypeHandler handler) {
     (void)handler;
     throw std::invalid_argument("this host takes no file types: " + std::string(type));

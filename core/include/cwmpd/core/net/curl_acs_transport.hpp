@@ -17,7 +17,7 @@ void initHttpClient();
 
 struct CurlAcsTransportOptions {
   // A response body larger than this aborts the transfer (bounded input from outside).
-  std::size_t maxResponseBytes = 4 * 1024 * 1024;
+  std::size_t maxResponseBytes = std::size_t{4} * 1024 * 1024;
   // TR-069 3.4.5 allows redirects; the spec does not bound them, we do.
   long maxRedirects = 5;
   std::string userAgent = "cwmpd";

@@ -18,7 +18,7 @@ namespace cwmpd::core::soap {
 
 // Bounds on what comes from the network (ARCHITECTURE: "bounded everything").
 struct DecodeLimits {
-  std::size_t maxBodyBytes = 4 * 1024 * 1024;
+  std::size_t maxBodyBytes = std::size_t{4} * 1024 * 1024;
   std::size_t maxDepth = 32;           // element nesting, Envelope = 1
   std::size_t maxArrayItems = 100000;  // children of any one element
 };
