@@ -167,6 +167,7 @@ std::string diagnostic(sdbus::IConnection& connection, const Invocation& invocat
     object = paths.tr098;
   }
   std::vector<sdbus::Struct<std::string, std::string>> values;
+  values.reserve(params.size() + 1);
   for (const auto& [name, value] : params) values.emplace_back(object + name, value);
   values.emplace_back(object + "DiagnosticsState", "Requested");
   model.SetParameterValues(values);

@@ -4,6 +4,7 @@
 #include <sdbus-c++/Error.h>
 
 #include <boost/asio/post.hpp>
+#include <iostream>
 
 namespace cwmpd::bus {
 
@@ -19,9 +20,17 @@ AsioBusLoop::AsioBusLoop(boost::asio::io_context& io, sdbus::IConnection& connec
 
 AsioBusLoop::~AsioBusLoop() {
   alive_.reset();
-  timer_.cancel();
+  // Nothing may leave a destructor: the descriptor has a non-throwing cancel; the timer's
+  // only form throws (a failing cancel means the io_context is broken: logged, the handler
+  // is guarded by alive_ anyway).
+  try {
+    timer_.cancel();
+  } catch (const std::exception& e) {
+    std::cerr << "cwmpd[bus] error: cannot cancel the D-Bus timer: " << e.what() << '\n';
+  }
   if (fd_.is_open()) {
-    fd_.cancel();
+    boost::system::error_code ignored;  // nothing pending to cancel is not an error here
+    fd_.cancel(ignored);
     (void)fd_.release();  // sd-bus owns and closes the fd
   }
 }

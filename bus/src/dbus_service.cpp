@@ -45,7 +45,7 @@ class DbusService::Impl : public std::enable_shared_from_this<Impl> {
         retryTimer_(io),
         retryDelay_(options.retryInitial) {}
 
-  ~Impl() { stop(); }
+  ~Impl() { stopNoThrow(); }
 
   bool start() {
     if (disabled()) {
@@ -62,6 +62,19 @@ class DbusService::Impl : public std::enable_shared_from_this<Impl> {
     stopped_ = true;
     retryTimer_.cancel();
     teardown();
+  }
+
+  // For the destructors: sd-bus reports a failure to release the name or the objects as
+  // an exception, which must not leave a destructor (std::terminate). The daemon is
+  // leaving the bus anyway: logged, and the shutdown goes on.
+  void stopNoThrow() noexcept {
+    try {
+      stop();
+    } catch (const std::exception& e) {
+      logNoThrow(std::string("leaving D-Bus failed: ") + e.what());
+    } catch (...) {
+      logNoThrow("leaving D-Bus failed: unknown exception");
+    }
   }
 
   [[nodiscard]] bool connected() const noexcept { return connection_ != nullptr; }
@@ -134,6 +147,14 @@ class DbusService::Impl : public std::enable_shared_from_this<Impl> {
     });
   }
 
+  void logNoThrow(const std::string& message) noexcept {
+    try {
+      log_(LogLevel::Error, message);
+    } catch (...) {
+      std::cerr << "cwmpd[bus] error: " << message << '\n';
+    }
+  }
+
   // Order matters: stop watching the fd, then drop the objects, then the connection that
   // owns the fd and that the objects are registered on.
   void teardown() {
@@ -196,7 +217,7 @@ DbusService::DbusService(boost::asio::io_context& io, core::DataModel& model,
                          core::AgentControl& agent, const BusOptions& options)
     : impl_(std::make_shared<Impl>(io, model, agent, options)) {}
 
-DbusService::~DbusService() { impl_->stop(); }
+DbusService::~DbusService() { impl_->stopNoThrow(); }
 
 bool DbusService::start() { return impl_->start(); }
 void DbusService::stop() { impl_->stop(); }
