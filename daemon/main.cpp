@@ -171,7 +171,7 @@ Settings readSettings(const core::Config& c) {
   if (o.clientCert.empty() && !o.clientKey.empty())
     c.fail("acs", "client_key", "needs client_cert, the certificate of this private key");
   if (!o.verifyPeer)
-    s.warnings.push_back(
+    s.warnings.emplace_back(
         "[acs] verify_peer = false: the certificates of the ACS and of file servers are not "
         "verified; anyone on the path can pose as them");
   o.rpcTimeout = std::chrono::seconds(c.getInt("acs", "timeout", 30, 1, 600));
@@ -470,6 +470,24 @@ struct Daemon {
   bool busPublished = false;  // org.cwmpd owned (or the bus disabled)
   bool serving = false;       // the first session scheduled
   bool readySent = false;
+
+  // Takes apart what was built: the bus, transfers and session first, then the plugins
+  // stopped, and the model before the plugin libraries that hold its handlers' code (the
+  // members' own order would unload them first). shutDown() calls it; the destructor too,
+  // for an early return or an exception out of a step of main().
+  void tearDown() {
+    dbus.reset();
+    transfers.reset();
+    session.reset();
+    if (plugins) plugins->stopAll();
+    engine.reset();
+    plugins.reset();
+    hal.reset();
+  }
+  Daemon() = default;
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+  ~Daemon() { tearDown(); }
 };
 
 // READY=1 once the name is on the bus and the first session is scheduled, whichever comes
@@ -644,13 +662,7 @@ int shutDown(Daemon& d, char** argv) {
     if (d.reexec) reexecSelf(argv);
     std::_Exit(d.reexec ? 1 : 0);
   }
-  d.dbus.reset();
-  d.transfers.reset();
-  d.session.reset();
-  d.plugins->stopAll();
-  d.engine.reset();
-  d.plugins.reset();
-  d.hal.reset();
+  d.tearDown();
   if (d.reexec) {
     CWMPD_LOG(Notice, kLog, "restarting (simulated reboot)");
     reexecSelf(argv);
@@ -660,9 +672,8 @@ int shutDown(Daemon& d, char** argv) {
   return 0;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+// The steps of the daemon, from the command line to the exit code.
+int run(int argc, char** argv) {
   tuneMalloc();
   CommandLine args;
   if (auto exit = parseArguments(argc, argv, args)) return *exit;
@@ -682,4 +693,20 @@ int main(int argc, char** argv) {
   startServing(agent, settings);
   runMainLoop(agent.io);  // until SIGTERM/SIGINT, or a reboot the ACS or the HAL asked for
   return shutDown(agent, argv);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // The last resort: a step that throws (a port taken, a signal that cannot be watched) is
+  // logged where the daemon logs and ends it with status 1, not left to std::terminate
+  // (an abort, its reason on stderr only). Unwinding takes the daemon apart in order.
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    CWMPD_LOG(Error, kLog, "cannot run: " << e.what());
+  } catch (...) {
+    CWMPD_LOG(Error, kLog, "cannot run: unknown exception");
+  }
+  return 1;
 }
