@@ -35,6 +35,12 @@ install(FILES
   ${CMAKE_CURRENT_LIST_DIR}/CwmpdEmbed.cmake
   DESTINATION ${CWMPD_INSTALL_CMAKEDIR} COMPONENT sdk)
 
+# pkg-config for builds that do not use CMake (pkg-config --cflags cwmpd; the variable
+# plugindir is where plugins go).
+configure_file(${CMAKE_CURRENT_LIST_DIR}/cwmpd.pc.in ${PROJECT_BINARY_DIR}/cmake/cwmpd.pc @ONLY)
+install(FILES ${PROJECT_BINARY_DIR}/cmake/cwmpd.pc
+  DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig COMPONENT sdk)
+
 # --- daemon ---
 if(TARGET cwmpd)
   install(TARGETS cwmpd RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT daemon)
