@@ -68,31 +68,6 @@ constexpr CounterName kCounters[] = {
 
 std::string counter(std::uint64_t v, bool wide) { return text(wide ? v : (v & 0xFFFFFFFFu)); }
 
-using NetField = std::uint64_t hal::InterfaceCounters::*;
-using IC = hal::InterfaceCounters;
-struct NetCounter {
-  const char* name;
-  NetField field;
-  bool wide;
-};
-constexpr NetCounter kNetCounters[] = {
-    {"BytesSent", &IC::bytesSent, true},
-    {"BytesReceived", &IC::bytesReceived, true},
-    {"PacketsSent", &IC::packetsSent, true},
-    {"PacketsReceived", &IC::packetsReceived, true},
-    {"ErrorsSent", &IC::errorsSent, false},
-    {"ErrorsReceived", &IC::errorsReceived, false},
-    {"UnicastPacketsSent", &IC::unicastPacketsSent, true},
-    {"UnicastPacketsReceived", &IC::unicastPacketsReceived, true},
-    {"DiscardPacketsSent", &IC::discardPacketsSent, false},
-    {"DiscardPacketsReceived", &IC::discardPacketsReceived, false},
-    {"MulticastPacketsSent", &IC::multicastPacketsSent, true},
-    {"MulticastPacketsReceived", &IC::multicastPacketsReceived, true},
-    {"BroadcastPacketsSent", &IC::broadcastPacketsSent, true},
-    {"BroadcastPacketsReceived", &IC::broadcastPacketsReceived, true},
-    {"UnknownProtoPacketsReceived", &IC::unknownProtoPacketsReceived, false},
-};
-
 // Registration progress of X_CT-COM_UserInfo.Progress, in percent.
 std::uint32_t progressOf(const hal::OnuStatus& s) {
   if (s.state == "O5") return s.auth == hal::LoidAuth::Success ? 100 : 80;
@@ -501,8 +476,8 @@ void Onu::registerTr181(sdk::Registrar& reg) {
       .get("InterdomainID", [](const InstanceRef&) { return std::string(); })
       .get("InterdomainName", [](const InstanceRef&) { return std::string(); });
   auto& uniStats = reg.object(onu + "EthernetUNI.{i}.Stats.");
-  for (const auto& c : kNetCounters) {
-    uniStats.get(c.name, [this, uniName, f = c.field, wide = c.wide](const InstanceRef& r) {
+  for (const auto& c : hal::kInterfaceCounterFields) {
+    uniStats.get(c.name, [this, uniName, f = c.member, wide = c.wide](const InstanceRef& r) {
       try {
         return counter(host_->hal().network().counters(uniName(r)).*f, wide);
       } catch (const hal::HalError&) {
@@ -525,8 +500,8 @@ void Onu::registerTr181(sdk::Registrar& reg) {
       .validate(onlyTrue);
   // ANI Stats: the counters of the network interface the ANI's module feeds.
   auto& aniStats = reg.object(ani + "Stats.");
-  for (const auto& c : kNetCounters) {
-    aniStats.get(c.name, [this, f = c.field, wide = c.wide](const InstanceRef&) {
+  for (const auto& c : hal::kInterfaceCounterFields) {
+    aniStats.get(c.name, [this, f = c.member, wide = c.wide](const InstanceRef&) {
       try {
         const std::string t = status().transceiver;
         const std::string netdev =

@@ -59,9 +59,9 @@ class Issue1 final : public LineModel {
         })
         .apply(lineApply([this](const std::string& n, const Change& c) {
           if (c.parameter == "Enable")
-            s_.stage(n, field::kEnable, c.value == "Enabled" ? "true" : "false");
+            s_.stage(n, LineField::Enable, c.value == "Enabled" ? "true" : "false");
           else if (c.parameter == "DirectoryNumber")
-            s_.stage(n, field::kNumber, c.value);
+            s_.stage(n, LineField::DirectoryNumber, c.value);
         }))
         .rollback([this](const std::vector<Change>&) { s_.staged().rollback(); })
         .onAdd([](const InstanceRef&) {
@@ -79,9 +79,9 @@ class Issue1 final : public LineModel {
             if (hasControl(c.value)) refuse(c, "control characters are not allowed");
         })
         .apply(lineApply([this](const std::string& n, const Change& c) {
-          const char* f = c.parameter == "AuthUserName"   ? field::kUser
-                          : c.parameter == "AuthPassword" ? field::kPassword
-                                                          : field::kUri;
+          const LineField f = c.parameter == "AuthUserName"   ? LineField::AuthUserName
+                              : c.parameter == "AuthPassword" ? LineField::AuthPassword
+                                                              : LineField::SipUri;
           s_.stage(n, f, c.value);
         }))
         .rollback([this](const std::vector<Change>&) { s_.staged().rollback(); });

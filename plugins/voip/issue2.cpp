@@ -51,13 +51,14 @@ class Issue2 final : public LineModel {
           }
         })
         .apply(lineApply([this](const std::string& n, const Change& c) {
-          const char* f = c.parameter == "Enable"         ? field::kEnable
-                          : c.parameter == "AuthUserName" ? field::kUser
-                          : c.parameter == "AuthPassword" ? field::kPassword
-                          : c.parameter == "RegisterURI"  ? field::kUri
-                          : c.parameter == "Network"      ? field::kNetwork
-                                                          : nullptr;
-          if (f) s_.stage(n, f, f == field::kNetwork ? networkPath(c.value) : c.value);
+          const std::optional<LineField> f =
+              c.parameter == "Enable"         ? LineField::Enable
+              : c.parameter == "AuthUserName" ? LineField::AuthUserName
+              : c.parameter == "AuthPassword" ? LineField::AuthPassword
+              : c.parameter == "RegisterURI"  ? LineField::SipUri
+              : c.parameter == "Network"      ? LineField::Network
+                                              : std::optional<LineField>();
+          if (f) s_.stage(n, *f, *f == LineField::Network ? networkPath(c.value) : c.value);
         }))
         .rollback([this](const std::vector<Change>&) { s_.staged().rollback(); })
         .onAdd(refuseAdd("SIP clients"))
@@ -92,9 +93,9 @@ class Issue2 final : public LineModel {
         })
         .apply(lineApply([this](const std::string& n, const Change& c) {
           if (c.parameter == "Enable")
-            s_.stage(n, field::kEnable, c.value);
+            s_.stage(n, LineField::Enable, c.value);
           else if (c.parameter == "DirectoryNumber")
-            s_.stage(n, field::kNumber, c.value);
+            s_.stage(n, LineField::DirectoryNumber, c.value);
         }))
         .rollback([this](const std::vector<Change>&) { s_.staged().rollback(); })
         .onAdd(refuseAdd("lines"))

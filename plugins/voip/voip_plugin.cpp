@@ -11,27 +11,10 @@
 // HAL; registration status changes are reported (Host::valueChanged, for active notification) after
 // each flush and every `[voip] status_poll_interval` seconds (default 30, 0 = off), from a periodic
 // Host timer on the main loop (sdk::PeriodicTask).
-#include <cwmpd/sdk/config_keys.hpp>
-#include <cwmpd/sdk/model_xml.hpp>
-#include <cwmpd/sdk/plugin.hpp>
 #include <cwmpd/sdk/root_model.hpp>
 
 #include "voip_state.hpp"
 
-namespace {
-
-using namespace cwmpd::plugins::voip;
-
-class VoipPlugin : public cwmpd::sdk::StagedRootPlugin<VoipState> {
- public:
-  VoipPlugin()
-      : StagedRootPlugin(cwmpd_plugin_model_xml, makeIssue2Model, makeIssue1Model,
-                         {"voip", "status_poll_interval", 30}) {}
-};
-
-}  // namespace
-
-CWMPD_PLUGIN(VoipPlugin, "voip", "1.0")
-
-// The config keys this plugin reads (Host::config): any other key is a config error.
-CWMPD_PLUGIN_CONFIG_KEYS({"voip", "status_poll_interval", cwmpd::sdk::ConfigType::Unsigned})
+CWMPD_STAGED_ROOT_PLUGIN(cwmpd::plugins::voip::VoipState, "voip", "1.0",
+                         cwmpd::plugins::voip::makeIssue2Model,
+                         cwmpd::plugins::voip::makeIssue1Model, "status_poll_interval", 30)

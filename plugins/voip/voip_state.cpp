@@ -8,18 +8,21 @@ namespace cwmpd::plugins::voip {
 
 namespace {
 
-std::string lineKey(const std::string& line, const char* f) { return "line/" + line + "/" + f; }
+// "line/<line>/<field number>"; the flush reads the field back from the number.
+std::string lineKey(const std::string& line, LineField f) {
+  return "line/" + line + "/" + std::to_string(static_cast<unsigned>(f));
+}
 
 }  // namespace
 
 std::optional<hal::VoiceLine> VoipState::line(const std::string& name) {
   auto l = sdk::halRead([&] { return hal().line(name); });
   if (!l) return l;
-  auto f = [&](const char* n) { return staged_.get(lineKey(name, n)); };
-  if (auto v = f(field::kEnable)) l->enabled = *v == "true";
-  if (auto v = f(field::kNumber)) l->directoryNumber = *v;
-  if (auto v = f(field::kUri)) l->sipUri = *v;
-  if (auto v = f(field::kUser)) l->authUserName = *v;
+  auto f = [&](LineField n) { return staged_.get(lineKey(name, n)); };
+  if (auto v = f(LineField::Enable)) l->enabled = *v == "true";
+  if (auto v = f(LineField::DirectoryNumber)) l->directoryNumber = *v;
+  if (auto v = f(LineField::SipUri)) l->sipUri = *v;
+  if (auto v = f(LineField::AuthUserName)) l->authUserName = *v;
   return l;
 }
 
@@ -41,7 +44,7 @@ void VoipState::requireLine(const std::string& name) {
   }
 }
 
-void VoipState::stage(const std::string& line, const char* f, std::string value) {
+void VoipState::stage(const std::string& line, LineField f, std::string value) {
   staged_.set(lineKey(line, f), std::move(value));
 }
 
@@ -88,18 +91,14 @@ void VoipState::flush() {
       continue;
     }
     hal::VoiceLineConfig& c = cfg(name);
-    if (f == field::kEnable)
-      c.enabled = v == "true";
-    else if (f == field::kNumber)
-      c.directoryNumber = v;
-    else if (f == field::kUri)
-      c.sipUri = v;
-    else if (f == field::kUser)
-      c.authUserName = v;
-    else if (f == field::kPassword)
-      c.authPassword = v;
-    else if (f == field::kNetwork)
-      networkOf[name] = v;
+    switch (static_cast<LineField>(std::stoul(f))) {
+      case LineField::Enable: c.enabled = v == "true"; break;
+      case LineField::DirectoryNumber: c.directoryNumber = v; break;
+      case LineField::SipUri: c.sipUri = v; break;
+      case LineField::AuthUserName: c.authUserName = v; break;
+      case LineField::AuthPassword: c.authPassword = v; break;
+      case LineField::Network: networkOf[name] = v; break;
+    }
   }
   staged_.clear();
   if (networkFor)

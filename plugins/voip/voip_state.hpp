@@ -12,6 +12,7 @@
 #include <cwmpd/sdk/root_model.hpp>
 #include <cwmpd/sdk/staging.hpp>
 #include <cwmpd/sdk/values.hpp>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -29,23 +30,21 @@ using sdk::rowNumber;
 using sdk::splitList;
 using sdk::StagedChanges;
 
-namespace field {
-inline constexpr const char* kEnable = "enable";
-inline constexpr const char* kNumber = "directory_number";
-inline constexpr const char* kUri = "sip_uri";
-inline constexpr const char* kUser = "auth_user_name";
-inline constexpr const char* kPassword = "auth_password";
-// The line takes the SIP server settings of the network object whose path is the value.
-inline constexpr const char* kNetwork = "network";
-}  // namespace field
+// What a change can stage for a line: a field of the HAL's hal::VoiceLineConfig, or
+// Network, the path of the SIP network object whose server settings the line takes.
+enum class LineField : std::uint8_t {
+  Enable,
+  DirectoryNumber,
+  SipUri,
+  AuthUserName,
+  AuthPassword,
+  Network
+};
 
-class VoipState {
+class VoipState : public sdk::StagedState {
  public:
-  explicit VoipState(sdk::Host& host) : host_(host) {}
-
-  sdk::Host& host() { return host_; }
+  using StagedState::StagedState;
   hal::Voice& hal() { return host_.hal().voice(); }
-  StagedChanges& staged() { return staged_; }
 
   // Effective line; nullopt when the HAL does not have it.
   std::optional<hal::VoiceLine> line(const std::string& name);
@@ -53,7 +52,7 @@ class VoipState {
   // Throws Fault 9002 when the HAL no longer has the line: a change cannot be applied.
   void requireLine(const std::string& name);
 
-  void stage(const std::string& line, const char* f, std::string value);
+  void stage(const std::string& line, LineField f, std::string value);
   // A SIP server setting of the network object changed: every line using it gets it with
   // the flush. The settings the HAL has no place for (RegistrationPeriod, UserAgentDomain,
   // ...) are the core's alone: nothing is staged for them, they are in effect at once.
@@ -71,9 +70,6 @@ class VoipState {
 
  private:
   void addNetworkSettings(hal::VoiceLineConfig& cfg, const std::string& path);
-
-  sdk::Host& host_;
-  StagedChanges staged_;
 };
 
 // One root's voice objects.

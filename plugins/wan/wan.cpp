@@ -30,6 +30,7 @@
 #include <cwmpd/sdk/model_xml.hpp>
 #include <cwmpd/sdk/plugin.hpp>
 #include <cwmpd/sdk/root_model.hpp>
+#include <cwmpd/sdk/staging.hpp>
 #include <cwmpd/sdk/values.hpp>
 #include <functional>
 #include <limits>
@@ -83,27 +84,6 @@ std::optional<std::uint8_t> maskPrefix(const std::string& s) {
   while (p < 32 && (*m & (0x80000000u >> p))) ++p;
   if (prefixMask(p) != *m) return std::nullopt;
   return p;
-}
-
-std::vector<std::string> splitList(const std::string& s) {
-  std::vector<std::string> out;
-  std::size_t pos = 0;
-  while (pos <= s.size()) {
-    std::size_t comma = s.find(',', pos);
-    if (comma == std::string::npos) comma = s.size();
-    std::string item = s.substr(pos, comma - pos);
-    const auto b = item.find_first_not_of(" \t");
-    const auto e = item.find_last_not_of(" \t");
-    if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
-    pos = comma + 1;
-  }
-  return out;
-}
-
-std::string joinList(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& i : items) out += (out.empty() ? "" : ",") + i;
-  return out;
 }
 
 [[noreturn]] void refuse(const Change& c, const std::string& why) {

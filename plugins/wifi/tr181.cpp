@@ -27,16 +27,12 @@ const std::vector<std::string> kBandwidths{"20MHz", "40MHz", "80MHz", "160MHz", 
 // Percent of full power; -1 is automatic (TR-181 TransmitPowerSupported).
 const std::vector<std::string> kPowerLevels{"-1", "25", "50", "75", "100"};
 
-struct Counter {
-  const char* name;
-  std::uint64_t hal::InterfaceCounters::*member;
-  bool wide;  // unsignedLong (StatsCounter64); else unsignedInt that wraps at 2^32
-};
-
-template <typename Info>
-void bindCounters(sdk::ObjectBinding& b, const Fetch<Info>& fetch,
-                  const std::vector<Counter>& counters) {
-  for (const auto& c : counters) {
+// Binds the interface counters of the HAL's table (hal::kInterfaceCounterFields, TR-181
+// Stats names) that `wanted` picks.
+template <typename Info, typename Wanted>
+void bindCounters(sdk::ObjectBinding& b, const Fetch<Info>& fetch, Wanted wanted) {
+  for (const auto& c : hal::kInterfaceCounterFields) {
+    if (!wanted(std::string_view(c.name))) continue;
     b.get(c.name, live(
                       fetch,
                       [c](const Info& i) {
@@ -47,26 +43,13 @@ void bindCounters(sdk::ObjectBinding& b, const Fetch<Info>& fetch,
   }
 }
 
-using IC = hal::InterfaceCounters;
-
-// Stats of both Radio and SSID.
-const std::vector<Counter> kBasicCounters{
-    {"BytesSent", &IC::bytesSent, true},
-    {"BytesReceived", &IC::bytesReceived, true},
-    {"PacketsSent", &IC::packetsSent, true},
-    {"PacketsReceived", &IC::packetsReceived, true},
-    {"ErrorsSent", &IC::errorsSent, false},
-    {"ErrorsReceived", &IC::errorsReceived, false},
-    {"DiscardPacketsSent", &IC::discardPacketsSent, false},
-    {"DiscardPacketsReceived", &IC::discardPacketsReceived, false}};
-const std::vector<Counter> kSsidCounters{
-    {"UnicastPacketsSent", &IC::unicastPacketsSent, true},
-    {"UnicastPacketsReceived", &IC::unicastPacketsReceived, true},
-    {"MulticastPacketsSent", &IC::multicastPacketsSent, true},
-    {"MulticastPacketsReceived", &IC::multicastPacketsReceived, true},
-    {"BroadcastPacketsSent", &IC::broadcastPacketsSent, true},
-    {"BroadcastPacketsReceived", &IC::broadcastPacketsReceived, true},
-    {"UnknownProtoPacketsReceived", &IC::unknownProtoPacketsReceived, false}};
+// A Radio's Stats have the byte, packet, error and discard counters; an SSID's have every
+// interface counter (TR-181 2.17 WiFi.Radio.{i}.Stats., WiFi.SSID.{i}.Stats.).
+bool radioCounter(std::string_view name) {
+  return name.find("cast") == std::string_view::npos &&  // Unicast, Multicast, Broadcast
+         name != "UnknownProtoPacketsReceived";
+}
+bool anyCounter(std::string_view) { return true; }
 
 class Tr181 final : public WifiModel {
  public:
@@ -209,7 +192,7 @@ class Tr181 final : public WifiModel {
                              if (f) s_.stage(Kind::Radio, name(Kind::Radio, c.object), f, c.value);
                            }))
         .rollback([this](const std::vector<Change>&) { s_.staged().rollback(); });
-    bindCounters(reg.object("Device.WiFi.Radio.{i}.Stats."), radio, kBasicCounters);
+    bindCounters(reg.object("Device.WiFi.Radio.{i}.Stats."), radio, radioCounter);
   }
 
   // TR-181 Status: "Error" while the last flush that carried the object failed (its
@@ -313,9 +296,7 @@ class Tr181 final : public WifiModel {
           s_.stageRemove(Kind::Ssid, n);
           s_.ssids.remove(r.number);
         });
-    auto& stats = reg.object("Device.WiFi.SSID.{i}.Stats.");
-    bindCounters(stats, ssid, kBasicCounters);
-    bindCounters(stats, ssid, kSsidCounters);
+    bindCounters(reg.object("Device.WiFi.SSID.{i}.Stats."), ssid, anyCounter);
   }
 
   static bool validNetworkName(const std::string& v) {

@@ -10,28 +10,10 @@
 // while it calls getters, so a getter must never add or remove rows itself. The same
 // refresh reports Status changes of radios and SSIDs (Host::valueChanged), so that active
 // notification works for them.
-#include <cwmpd/sdk/config_keys.hpp>
-#include <cwmpd/sdk/model_xml.hpp>
-#include <cwmpd/sdk/plugin.hpp>
 #include <cwmpd/sdk/root_model.hpp>
-#include <memory>
 
 #include "wifi_model.hpp"
 
-namespace {
-
-using namespace cwmpd::plugins::wifi;
-
-class WifiPlugin : public cwmpd::sdk::StagedRootPlugin<WifiState> {
- public:
-  WifiPlugin()
-      : StagedRootPlugin(cwmpd_plugin_model_xml, makeTr181Model, makeTr098Model,
-                         {"wifi", "station_refresh_interval", 30}) {}
-};
-
-}  // namespace
-
-CWMPD_PLUGIN(WifiPlugin, "wifi", "1.0")
-
-// The config keys this plugin reads (Host::config): any other key is a config error.
-CWMPD_PLUGIN_CONFIG_KEYS({"wifi", "station_refresh_interval", cwmpd::sdk::ConfigType::Unsigned})
+CWMPD_STAGED_ROOT_PLUGIN(cwmpd::plugins::wifi::WifiState, "wifi", "1.0",
+                         cwmpd::plugins::wifi::makeTr181Model, cwmpd::plugins::wifi::makeTr098Model,
+                         "station_refresh_interval", 30)

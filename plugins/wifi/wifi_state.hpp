@@ -78,13 +78,10 @@ class NameMap {
   std::map<std::string, std::uint32_t> byName_;
 };
 
-class WifiState {
+class WifiState : public sdk::StagedState {
  public:
-  explicit WifiState(sdk::Host& host) : host_(host) {}
-
-  sdk::Host& host() { return host_; }
+  using StagedState::StagedState;
   hal::WiFi& hal() { return host_.hal().wifi(); }
-  StagedChanges& staged() { return staged_; }
 
   NameMap radios;
   NameMap ssids;
@@ -134,8 +131,6 @@ class WifiState {
   std::vector<std::string> names(Kind kind, std::vector<std::string> inHal);
   bool inHal(Kind kind, const std::string& name);
 
-  sdk::Host& host_;
-  StagedChanges staged_;
   std::set<std::string> applyFailed_;  // "radio/wlan0", "ssid/...", "ap/..." of the failed batch
   std::map<std::string, std::pair<std::string, std::uint64_t>>
       statusSince_;  // object -> status, uptime

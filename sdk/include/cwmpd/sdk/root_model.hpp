@@ -8,6 +8,8 @@
 #include <memory>
 #include <string_view>
 
+#include "cwmpd/sdk/config_keys.hpp"
+#include "cwmpd/sdk/model_xml.hpp"
 #include "cwmpd/sdk/periodic.hpp"
 #include "cwmpd/sdk/plugin.hpp"
 
@@ -38,8 +40,7 @@ auto forRoot(Host& host, Tr181&& tr181, Tr098&& tr098) {
 // and the model of the host's root, flushes the State (State::flush(), pushing what the
 // handlers staged to the HAL) at the end of every transaction (an ACS session's end) and
 // refreshes the model after it, at start, and every `[section] key` seconds on a periodic
-// Host timer (0: never). The wifi and voip plugins are this:
-//   class WifiPlugin : public sdk::StagedRootPlugin<WifiState> { ... }
+// Host timer (0: never). The wifi and voip plugins are this (CWMPD_STAGED_ROOT_PLUGIN below).
 template <typename State>
 class StagedRootPlugin : public Plugin {
  public:
@@ -87,3 +88,24 @@ class StagedRootPlugin : public Plugin {
 };
 
 }  // namespace cwmpd::sdk
+
+// A whole StagedRootPlugin, entry points included, at namespace scope instead of
+// CWMPD_PLUGIN: its State, name and version, the factories of the two roots' models (names
+// as seen from the global namespace), the document embedded by cwmpd_add_plugin(... MODEL),
+// and the key of the refresh period in the plugin's own section (seconds; declared as the
+// plugin's config key, CWMPD_PLUGIN_CONFIG_KEYS). The wifi plugin:
+//   CWMPD_STAGED_ROOT_PLUGIN(cwmpd::plugins::wifi::WifiState, "wifi", "1.0",
+//                            cwmpd::plugins::wifi::makeTr181Model,
+//                            cwmpd::plugins::wifi::makeTr098Model, "station_refresh_interval", 30)
+#define CWMPD_STAGED_ROOT_PLUGIN(State, name_, version_, tr181_, tr098_, refreshKey_, \
+                                 refreshSeconds_)                                     \
+  namespace cwmpd_plugin_staged {                                                     \
+  class Plugin final : public ::cwmpd::sdk::StagedRootPlugin<State> {                 \
+   public:                                                                            \
+    Plugin()                                                                          \
+        : StagedRootPlugin(cwmpd_plugin_model_xml, tr181_, tr098_,                    \
+                           {name_, refreshKey_, refreshSeconds_}) {}                  \
+  };                                                                                  \
+  }                                                                                   \
+  CWMPD_PLUGIN(cwmpd_plugin_staged::Plugin, name_, version_)                          \
+  CWMPD_PLUGIN_CONFIG_KEYS({name_, refreshKey_, ::cwmpd::sdk::ConfigType::Unsigned})

@@ -104,6 +104,20 @@ class StagedChanges {
   std::uint64_t writes_ = 0;
 };
 
+// The state of a plugin that stages hardware changes until its flush (the State of a
+// sdk::StagedRootPlugin, root_model.hpp): the Host, and the changes staged so far. The
+// plugin's state derives from it and adds its HAL part and its views.
+class StagedState {
+ public:
+  explicit StagedState(Host& host) : host_(host) {}
+  Host& host() { return host_; }
+  StagedChanges& staged() { return staged_; }
+
+ protected:
+  Host& host_;
+  StagedChanges staged_;
+};
+
 // An apply handler that hands each change to `one` (which stages it in `staged`, or
 // leaves it to the core, which stores it) and reports Effect::AtSessionEnd for each change
 // that staged something: the ACS then gets SetParameterValues Status 1 for it (Status 0
@@ -157,7 +171,8 @@ inline std::uint32_t rowNumber(std::string_view path, std::string_view table) {
   return v <= UINT32_MAX ? static_cast<std::uint32_t>(v) : 0;
 }
 
-// Comma-separated TR-069 list <-> vector (blanks around items dropped).
+// Comma-separated TR-069 list <-> vector (blanks and tabs around items, and empty items,
+// dropped).
 inline std::vector<std::string> splitList(std::string_view s) {
   std::vector<std::string> out;
   std::size_t start = 0;
@@ -165,8 +180,8 @@ inline std::vector<std::string> splitList(std::string_view s) {
     std::size_t comma = s.find(',', start);
     if (comma == std::string_view::npos) comma = s.size();
     std::string_view item = s.substr(start, comma - start);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
     if (!item.empty()) out.emplace_back(item);
     start = comma + 1;
   }
