@@ -5,7 +5,12 @@
 namespace cwmpd::plugins::diagnostics {
 
 DiagTest::DiagTest(sdk::Host& host, Spec spec)
-    : host_(host), spec_(std::move(spec)), params_(spec_.params), results_(spec_.results) {}
+    : host_(host),
+      spec_(std::move(spec)),
+      params_(spec_.params),
+      results_(spec_.results),
+      rows_(spec_.tables.size()),
+      rowNumbers_(spec_.tables.size()) {}
 
 DiagTest::~DiagTest() { stop(); }
 
@@ -16,12 +21,14 @@ void DiagTest::bind(sdk::Registrar& reg) {
     b.get(name, [this, n = name](const sdk::InstanceRef&) { return params_[n]; });
   for (const auto& [name, fallback] : spec_.results)
     b.get(name, [this, n = name](const sdk::InstanceRef&) { return results_[n]; });
-  if (!spec_.rowsTable.empty()) {
-    auto& rows = reg.object(spec_.rowsTable + "{i}.");
-    for (const auto& [name, fallback] : spec_.rowParams)
-      rows.get(name, [this, n = name, f = fallback](const sdk::InstanceRef& r) {
-        auto row = rows_.find(r.number);
-        return row == rows_.end() ? f : row->second[n];
+  for (const auto& [name, value] : spec_.constants)
+    b.get(name, [v = value](const sdk::InstanceRef&) { return v; });
+  for (std::size_t t = 0; t < spec_.tables.size(); ++t) {
+    auto& rows = reg.object(spec_.tables[t].path + "{i}.");
+    for (const auto& [name, fallback] : spec_.tables[t].params)
+      rows.get(name, [this, t, n = name, f = fallback](const sdk::InstanceRef& r) {
+        auto row = rows_[t].find(r.number);
+        return row == rows_[t].end() ? f : row->second[n];
       });
   }
 
@@ -65,23 +72,29 @@ void DiagTest::bind(sdk::Registrar& reg) {
 
 void DiagTest::clearResults() {
   results_ = spec_.results;
-  if (rows_.empty()) return;
-  rows_.clear();
-  host_.post([this] { dropStaleRows(); });
+  bool any = false;
+  for (auto& table : rows_) {
+    any = any || !table.empty();
+    table.clear();
+  }
+  if (any) host_.post([this] { dropStaleRows(); });
 }
 
 void DiagTest::dropStaleRows() {
-  for (auto it = rowNumbers_.begin(); it != rowNumbers_.end();) {
-    if (rows_.count(*it)) {
-      ++it;
-      continue;
+  for (std::size_t t = 0; t < spec_.tables.size(); ++t) {
+    auto& numbers = rowNumbers_[t];
+    for (auto it = numbers.begin(); it != numbers.end();) {
+      if (rows_[t].count(*it)) {
+        ++it;
+        continue;
+      }
+      try {
+        host_.removeInstance(spec_.tables[t].path + std::to_string(*it) + ".");
+      } catch (const sdk::Fault&) {
+        // already gone
+      }
+      it = numbers.erase(it);
     }
-    try {
-      host_.removeInstance(spec_.rowsTable + std::to_string(*it) + ".");
-    } catch (const sdk::Fault&) {
-      // already gone
-    }
-    it = rowNumbers_.erase(it);
   }
 }
 
@@ -140,17 +153,20 @@ void DiagTest::finish(std::uint64_t generation, Outcome outcome) {
   reapWorkers();
   results_ = spec_.results;
   for (auto& [k, v] : outcome.results) results_[k] = std::move(v);
-  rows_.clear();
+  for (auto& table : rows_) table.clear();
   dropStaleRows();
-  for (std::size_t i = 0; i < outcome.rows.size(); ++i) {
-    try {
-      const std::uint32_t n = host_.ensureInstance(spec_.rowsTable, std::to_string(i + 1));
-      rows_[n] = std::move(outcome.rows[i]);
-      if (std::find(rowNumbers_.begin(), rowNumbers_.end(), n) == rowNumbers_.end())
-        rowNumbers_.push_back(n);
-    } catch (const sdk::Fault& f) {
-      host_.log(sdk::LogLevel::Warning, spec_.rowsTable + ": " + f.what());
-      break;
+  for (std::size_t t = 0; t < spec_.tables.size() && t < outcome.tables.size(); ++t) {
+    const std::string& path = spec_.tables[t].path;
+    auto& numbers = rowNumbers_[t];
+    for (std::size_t i = 0; i < outcome.tables[t].size(); ++i) {
+      try {
+        const std::uint32_t n = host_.ensureInstance(path, std::to_string(i + 1));
+        rows_[t][n] = std::move(outcome.tables[t][i]);
+        if (std::find(numbers.begin(), numbers.end(), n) == numbers.end()) numbers.push_back(n);
+      } catch (const sdk::Fault& f) {
+        host_.log(sdk::LogLevel::Warning, path + ": " + f.what());
+        break;
+      }
     }
   }
   state_ = outcome.state;

@@ -27,12 +27,20 @@
 
 namespace cwmpd::plugins::diagnostics {
 
+using Row = std::map<std::string, std::string>;  // parameter -> value
+
 // What a worker hands back: the DiagnosticsState to show and the result parameters.
 struct Outcome {
   std::string state;                           // "Complete", "Error_CannotResolveHostName", ...
   std::map<std::string, std::string> results;  // result parameter -> value
-  std::vector<std::map<std::string, std::string>> rows;  // result rows (RouteHops.{i}.), in order
-  std::string detail;                                    // for the log
+  // Result rows per table of the Spec (RouteHops.{i}., PerConnectionResult.{i}., ...), in order.
+  std::vector<std::vector<Row>> tables;
+  std::string detail;  // for the log
+
+  std::vector<Row>& rows(std::size_t table = 0) {
+    if (tables.size() <= table) tables.resize(table + 1);
+    return tables[table];
+  }
 };
 
 // Runs on the worker thread: must watch `cancel` and return soon after it turns true.
@@ -41,19 +49,23 @@ using Work = std::function<Outcome(const std::atomic<bool>& cancel)>;
 class DiagTest {
  public:
   struct Spec {
-    std::string object;                          // "Device.IP.Diagnostics.IPPing."
-    std::map<std::string, std::string> params;   // writable test parameters and defaults
-    std::map<std::string, std::string> results;  // result parameters and their cleared value
+    std::string object;                            // "Device.IP.Diagnostics.IPPing."
+    std::map<std::string, std::string> params;     // writable test parameters and defaults
+    std::map<std::string, std::string> results;    // result parameters and their cleared value
+    std::map<std::string, std::string> constants;  // read-only capabilities of the test
     // Set-time checks of one change (throw sdk::Fault 9007); main loop.
     std::function<void(const sdk::Change&)> check;
     // Builds the work from the parameters; main loop, at start time. Throwing
     // sdk::Fault ends the test in `errorState` (e.g. Error_Internal).
     std::function<Work(const std::map<std::string, std::string>& params)> prepare;
     std::string internalError = "Error_Internal";
-    // A table of result rows ("...TraceRoute.RouteHops."): its parameters and their
+    // Tables of result rows ("...TraceRoute.RouteHops."): their parameters and their
     // cleared values. Row N is keyed "N", so rows number 1, 2, ... every time.
-    std::string rowsTable;
-    std::map<std::string, std::string> rowParams;
+    struct Table {
+      std::string path;
+      Row params;
+    };
+    std::vector<Table> tables;
   };
 
   DiagTest(sdk::Host& host, Spec spec);
@@ -70,7 +82,7 @@ class DiagTest {
   [[nodiscard]] const std::string& state() const { return state_; }
 
  private:
-  using Rows = std::map<std::uint32_t, std::map<std::string, std::string>>;  // number -> values
+  using Rows = std::vector<std::map<std::uint32_t, Row>>;  // per table: number -> values
   struct Snapshot {
     std::map<std::string, std::string> params;
     std::map<std::string, std::string> results;
@@ -98,7 +110,7 @@ class DiagTest {
   std::map<std::string, std::string> params_;
   std::map<std::string, std::string> results_;
   Rows rows_;
-  std::vector<std::uint32_t> rowNumbers_;  // rows that exist in the tree
+  std::vector<std::vector<std::uint32_t>> rowNumbers_;  // per table: rows that exist in the tree
   std::string state_ = "None";
   bool pending_ = false;
   std::uint64_t generation_ = 0;  // bumped by every request and cancel: stale outcomes are dropped

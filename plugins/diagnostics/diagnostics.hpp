@@ -15,6 +15,11 @@ namespace cwmpd::plugins::diagnostics {
 inline constexpr std::uint64_t kMaxRepetitions = 10000;
 inline constexpr std::uint64_t kMaxTimeoutMs = 600000;
 inline constexpr std::uint64_t kMaxLookups = 100;
+// Throughput tests: connections in parallel, the upload's TestFileLength (16 GiB, minutes
+// on a gigabit line), IncrementalResult rows (TimeBasedTestDuration is at most 999 s).
+inline constexpr std::uint64_t kMaxConnections = 8;
+inline constexpr std::uint64_t kMaxTestFileLength = std::uint64_t{1} << 34;
+inline constexpr std::size_t kMaxIncrements = 999;
 
 // Refuses (9007) an unsigned value above `max`.
 void checkAtMost(const sdk::Change& c, std::uint64_t max);
@@ -28,5 +33,7 @@ std::uint16_t dnsPort(sdk::Host& host);
 std::unique_ptr<DiagTest> makePing(sdk::Host& host, bool tr181);
 std::unique_ptr<DiagTest> makeTraceRoute(sdk::Host& host, bool tr181);
 std::unique_ptr<DiagTest> makeNsLookup(sdk::Host& host, bool tr181);
+std::unique_ptr<DiagTest> makeDownload(sdk::Host& host, bool tr181);
+std::unique_ptr<DiagTest> makeUpload(sdk::Host& host, bool tr181);
 
 }  // namespace cwmpd::plugins::diagnostics

@@ -67,6 +67,8 @@ class DiagnosticsPlugin : public sdk::Plugin {
     tests_.push_back(makePing(host, tr181));
     tests_.push_back(makeTraceRoute(host, tr181));
     tests_.push_back(makeNsLookup(host, tr181));
+    tests_.push_back(makeDownload(host, tr181));
+    tests_.push_back(makeUpload(host, tr181));
     for (auto& t : tests_) t->bind(reg);
     if (tr181) capabilities(reg);
     // The end of the ACS session (or a set from outside a session): requested tests start.
@@ -86,11 +88,11 @@ class DiagnosticsPlugin : public sdk::Plugin {
     const auto yes = [](const sdk::InstanceRef&) { return std::string(sdk::boolText(true)); };
     const auto no = [](const sdk::InstanceRef&) { return std::string(sdk::boolText(false)); };
     for (const char* p : {"IPv4PingSupported", "IPv6PingSupported", "IPv4TraceRouteSupported",
-                          "IPv6TraceRouteSupported"})
+                          "IPv6TraceRouteSupported", "IPv4DownloadDiagnosticsSupported",
+                          "IPv6DownloadDiagnosticsSupported", "IPv4UploadDiagnosticsSupported",
+                          "IPv6UploadDiagnosticsSupported"})
       b.get(p, yes);
-    for (const char* p : {"IPv4DownloadDiagnosticsSupported", "IPv6DownloadDiagnosticsSupported",
-                          "IPv4UploadDiagnosticsSupported", "IPv6UploadDiagnosticsSupported",
-                          "IPv4UDPEchoDiagnosticsSupported", "IPv6UDPEchoDiagnosticsSupported",
+    for (const char* p : {"IPv4UDPEchoDiagnosticsSupported", "IPv6UDPEchoDiagnosticsSupported",
                           "IPLayerCapacitySupported", "IPv4ServerSelectionDiagnosticsSupported",
                           "IPv6ServerSelectionDiagnosticsSupported"})
       b.get(p, no);
@@ -104,4 +106,5 @@ class DiagnosticsPlugin : public sdk::Plugin {
 CWMPD_PLUGIN(DiagnosticsPlugin, "diagnostics", "1.0")
 
 // The config keys this plugin reads (Host::config): any other key is a config error.
-CWMPD_PLUGIN_CONFIG_KEYS({"diagnostics", "dns_port", cwmpd::sdk::ConfigType::Unsigned})
+CWMPD_PLUGIN_CONFIG_KEYS({"diagnostics", "dns_port", cwmpd::sdk::ConfigType::Unsigned},
+                         {"diagnostics", "transfer_timeout_ms", cwmpd::sdk::ConfigType::Unsigned})

@@ -51,9 +51,9 @@ std::unique_ptr<DiagTest> makeNsLookup(sdk::Host& host, bool tr181) {
               {"Timeout", "5000"},
               {"NumberOfRepetitions", "1"}};
   s.results = {{"SuccessCount", "0"}};
-  s.rowsTable = s.object + "Result.";
-  s.rowParams = {{"Status", "Error_Other"}, {"AnswerType", "None"}, {"HostNameReturned", ""},
-                 {"IPAddresses", ""},       {"DNSServerIP", ""},    {"ResponseTime", "0"}};
+  s.tables.push_back({s.object + "Result.", {}});
+  s.tables[0].params = {{"Status", "Error_Other"}, {"AnswerType", "None"}, {"HostNameReturned", ""},
+                        {"IPAddresses", ""},       {"DNSServerIP", ""},    {"ResponseTime", "0"}};
   s.check = [&host](const sdk::Change& c) {
     if (c.parameter == "Interface") interfaceName(host, c.value, c.path());
     if (c.parameter == "Timeout") checkAtMost(c, kMaxTimeoutMs);
@@ -93,14 +93,14 @@ std::unique_ptr<DiagTest> makeNsLookup(sdk::Host& host, bool tr181) {
       for (const auto& a : r.answers) {
         const bool ok = a.status == hal::NsLookupAnswer::Status::Success;
         success += ok ? 1U : 0U;
-        o.rows.push_back({{"Status", statusText(a.status)},
-                          {"AnswerType", !ok               ? "None"
-                                         : a.authoritative ? "Authoritative"
-                                                           : "NonAuthoritative"},
-                          {"HostNameReturned", a.hostNameReturned},
-                          {"IPAddresses", join(a.addresses)},
-                          {"DNSServerIP", a.dnsServerIp},
-                          {"ResponseTime", std::to_string(a.responseTimeMs)}});
+        o.rows().push_back({{"Status", statusText(a.status)},
+                            {"AnswerType", !ok               ? "None"
+                                           : a.authoritative ? "Authoritative"
+                                                             : "NonAuthoritative"},
+                            {"HostNameReturned", a.hostNameReturned},
+                            {"IPAddresses", join(a.addresses)},
+                            {"DNSServerIP", a.dnsServerIp},
+                            {"ResponseTime", std::to_string(a.responseTimeMs)}});
       }
       o.results["SuccessCount"] = std::to_string(success);
       return o;

@@ -40,9 +40,9 @@ std::unique_ptr<DiagTest> makeTraceRoute(sdk::Host& host, bool tr181) {
   s.params = {{"Interface", ""},       {"Host", ""},  {"NumberOfTries", "3"}, {"Timeout", "5000"},
               {"DataBlockSize", "38"}, {"DSCP", "0"}, {"MaxHopCount", "30"}};
   s.results = {{"ResponseTime", "0"}};
-  s.rowsTable = s.object + "RouteHops.";
+  s.tables.push_back({s.object + "RouteHops.", {}});
   const std::string p = tr181 ? "" : "Hop";
-  s.rowParams = {
+  s.tables[0].params = {
       {p + "Host", ""}, {p + "HostAddress", ""}, {p + "ErrorCode", "0"}, {p + "RTTimes", ""}};
   if (tr181) {
     s.params["ProtocolVersion"] = "Any";
@@ -74,10 +74,10 @@ std::unique_ptr<DiagTest> makeTraceRoute(sdk::Host& host, bool tr181) {
       o.results["ResponseTime"] = std::to_string(r.responseTimeMs);
       if (tr181) o.results["IPAddressUsed"] = r.addressUsed;
       for (const auto& h : r.hops)
-        o.rows.push_back({{p + "Host", h.host},
-                          {p + "HostAddress", h.address},
-                          {p + "ErrorCode", std::to_string(h.errorCode)},
-                          {p + "RTTimes", joinMs(h.rttMs)}});
+        o.rows().push_back({{p + "Host", h.host},
+                            {p + "HostAddress", h.address},
+                            {p + "ErrorCode", std::to_string(h.errorCode)},
+                            {p + "RTTimes", joinMs(h.rttMs)}});
       return o;
     };
   };

@@ -34,6 +34,8 @@ class SocketDiagnostics final : public Diagnostics {
   TraceRouteResult traceRoute(const TraceRouteRequest& request,
                               const std::atomic<bool>& cancel) override;
   NsLookupResult nsLookup(const NsLookupRequest& request, const std::atomic<bool>& cancel) override;
+  TransferResult download(const TransferRequest& request, const std::atomic<bool>& cancel) override;
+  TransferResult upload(const TransferRequest& request, const std::atomic<bool>& cancel) override;
 };
 
 }  // namespace cwmpd::hal::common

@@ -1,6 +1,7 @@
 // Network diagnostics the ACS can order (TR-069 "8 DIAGNOSTICS COMPLETE" tests): ICMP echo
 // for IPPing / IPPingDiagnostics, UDP traceroute for TraceRoute / TraceRouteDiagnostics,
-// DNS queries for NSLookupDiagnostics.
+// DNS queries for NSLookupDiagnostics, HTTP transfers for the TR-143 DownloadDiagnostics /
+// UploadDiagnostics.
 //
 // Unlike the rest of the HAL, these calls are BLOCKING and THREAD-SAFE: a test runs for
 // seconds, so a plugin calls them from a thread of its own, never from the main loop.
@@ -9,6 +10,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -113,6 +115,79 @@ struct NsLookupResult {
   std::vector<NsLookupAnswer> answers;  // one per repetition
 };
 
+// TR-143 throughput test (DownloadDiagnostics / UploadDiagnostics) over HTTP.
+struct TransferRequest {
+  std::string url;  // http://host[:port]/path (other schemes end in Other)
+  IpVersion version = IpVersion::Any;
+  std::string interfaceName;  // "" = the routing table decides; else bind to its address
+  std::uint32_t dscp = 0;
+  std::uint32_t ethernetPriority = 0;  // 0..7, the socket's priority (VLAN PCP by egress map)
+  std::uint32_t connections = 1;       // in parallel, each transferring the whole file
+  std::uint64_t uploadLength = 0;      // upload: bytes of the test file (each connection)
+  // Time-based test (TR-143 4.3): 0 = the whole file; else the transfer stops this long
+  // after the first connection's BOMTime (an upload then sends chunked).
+  std::uint32_t durationS = 0;
+  // IncrementalResult: intervals of this length from BOMTime + offsetS until the end of a
+  // time-based test (0 = none).
+  std::uint32_t intervalS = 0;
+  std::uint32_t offsetS = 0;
+  // A connection that does not open, or a server silent for this long, ends the test.
+  std::uint32_t idleTimeoutMs = 30000;
+};
+
+using WallTime = std::chrono::system_clock::time_point;  // {} = not reached
+
+// One connection's measurements (TR-143 / the models' PerConnectionResult): the times are
+// taken on the box's clock with microsecond precision.
+struct TransferTimes {
+  WallTime tcpOpenRequest;   // the SYN was sent (connect())
+  WallTime tcpOpenResponse;  // the connection opened
+  WallTime rom;              // the request (GET / PUT) was sent
+  WallTime bom;              // download: first byte received; upload: first body byte sent
+  WallTime eom;              // download: last byte received; upload: the response came
+  // Download: bytes received between BOM and EOM, headers included; upload: bytes sent
+  // (request headers and body).
+  std::uint64_t testBytes = 0;
+  // The interface's counters between BOM and EOM (0 without an interface).
+  std::uint64_t totalBytesReceived = 0;
+  std::uint64_t totalBytesSent = 0;
+};
+
+struct TransferIncrement {
+  WallTime start;
+  WallTime end;
+  std::uint64_t testBytes = 0;  // across all connections
+  std::uint64_t totalBytesReceived = 0;
+  std::uint64_t totalBytesSent = 0;
+};
+
+struct TransferResult {
+  enum class Outcome : std::uint8_t {
+    Complete,
+    CannotResolveHostName,
+    NoRouteToHost,
+    InitConnectionFailed,  // the TCP connection did not open (refused, timed out)
+    NoResponse,            // the server sent nothing back to the request
+    TransferFailed,        // a non-2xx answer, a connection closed early, a malformed reply
+    IncorrectSize,         // download: fewer or more bytes than the Content-Length said
+    Timeout,               // the server stalled in the middle of the transfer
+    Internal,              // a resource of the box failed (no socket, no interface address)
+    Other,                 // the URL is not one this engine speaks
+    Canceled,
+  };
+  Outcome outcome = Outcome::Other;
+  std::string detail;
+  std::string addressUsed;
+  TransferTimes total;  // ROM/BOM: earliest, EOM: latest, TCPOpen*: latest, bytes: summed
+  std::vector<TransferTimes> connections;
+  std::vector<TransferIncrement> increments;
+  // Between the latest BOMTime and the earliest EOMTime of the connections.
+  std::uint64_t testBytesUnderFullLoading = 0;
+  std::uint64_t totalBytesReceivedUnderFullLoading = 0;
+  std::uint64_t totalBytesSentUnderFullLoading = 0;
+  std::uint64_t periodOfFullLoadingUs = 0;
+};
+
 class Diagnostics {
  public:
   virtual ~Diagnostics() = default;
@@ -127,6 +202,13 @@ class Diagnostics {
   // resolver and its caches.
   virtual NsLookupResult nsLookup(const NsLookupRequest& request,
                                   const std::atomic<bool>& cancel) = 0;
+  // TR-143 HTTP download (GET) and upload (PUT of `uploadLength` bytes, or chunked for a
+  // time-based test) on `connections` parallel persistent connections; the received
+  // data is counted and dropped, never stored.
+  virtual TransferResult download(const TransferRequest& request,
+                                  const std::atomic<bool>& cancel) = 0;
+  virtual TransferResult upload(const TransferRequest& request,
+                                const std::atomic<bool>& cancel) = 0;
 };
 
 }  // namespace cwmpd::hal

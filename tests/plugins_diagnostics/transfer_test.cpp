@@ -1,0 +1,430 @@
+// TR-143 DownloadDiagnostics and UploadDiagnostics (TR-181 and TR-098) against a loopback
+// HTTP server the test runs: exact byte counts, ordered times, several connections,
+// time-based tests, the error states, cancel by a new set, set-time refusals.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "../harness/plugin_harness.hpp"
+
+namespace cwmpd::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+const std::string kDl = "Device.IP.Diagnostics.DownloadDiagnostics.";
+const std::string kUl = "Device.IP.Diagnostics.UploadDiagnostics.";
+const std::string kDl098 = "InternetGatewayDevice.DownloadDiagnostics.";
+const std::string kUl098 = "InternetGatewayDevice.UploadDiagnostics.";
+
+// The exact head the server answers a GET with: TestBytesReceived counts it too.
+std::string downloadHead(std::uint64_t length) {
+  return "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(length) +
+         "\r\nContent-Type: application/octet-stream\r\n\r\n";
+}
+
+// A loopback HTTP/1.1 server:
+//   GET /bytes/N    N bytes of body       GET /stream   a body that never ends
+//   GET /silent     reads, never answers  GET /missing  404
+//   PUT /...        reads the body (Content-Length or chunked), records what came, 200
+class HttpServer {
+ public:
+  struct Upload {
+    std::uint64_t requestBytes = 0;  // head and body as received
+    std::uint64_t bodyBytes = 0;
+  };
+
+  HttpServer() {
+    listen_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const int one = 1;
+    ::setsockopt(listen_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (::bind(listen_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(listen_, 16))
+      throw std::runtime_error("test server: bind/listen");
+    socklen_t len = sizeof a;
+    ::getsockname(listen_, reinterpret_cast<sockaddr*>(&a), &len);
+    port = ntohs(a.sin_port);
+    acceptor_ = std::thread([this] { acceptLoop(); });
+  }
+  ~HttpServer() {
+    stop_ = true;
+    ::shutdown(listen_, SHUT_RDWR);
+    acceptor_.join();
+    {
+      std::lock_guard lock(mutex_);
+      for (int fd : fds_) ::shutdown(fd, SHUT_RDWR);
+    }
+    for (auto& t : workers_) t.join();
+    for (int fd : fds_) ::close(fd);
+    ::close(listen_);
+  }
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  std::string url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(port) + path;
+  }
+  std::vector<Upload> uploads() {
+    std::lock_guard lock(mutex_);
+    return uploads_;
+  }
+
+  std::uint16_t port = 0;
+
+ private:
+  void acceptLoop() {
+    while (!stop_) {
+      const int fd = ::accept4(listen_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (fd < 0) return;
+      std::lock_guard lock(mutex_);
+      fds_.push_back(fd);
+      workers_.emplace_back([this, fd] { serve(fd); });
+    }
+  }
+
+  static bool sendAll(int fd, const char* p, std::size_t n) {
+    while (n > 0) {
+      const ssize_t w = ::send(fd, p, n, MSG_NOSIGNAL);
+      if (w <= 0) return false;
+      p += w;
+      n -= static_cast<std::size_t>(w);
+    }
+    return true;
+  }
+
+  void serve(int fd) {
+    std::string in;
+    std::vector<char> buf(1 << 20, 'd');
+    std::vector<char> rx(1 << 16);
+    while (!stop_) {
+      auto headEnd = in.find("\r\n\r\n");
+      while (headEnd == std::string::npos) {
+        const ssize_t r = ::recv(fd, rx.data(), rx.size(), 0);
+        if (r <= 0) return;
+        in.append(rx.data(), static_cast<std::size_t>(r));
+        headEnd = in.find("\r\n\r\n");
+      }
+      const std::string head = in.substr(0, headEnd + 4);
+      in.erase(0, headEnd + 4);
+      const std::string path =
+          head.substr(head.find(' ') + 1, head.find(' ', 4) - head.find(' ') - 1);
+      if (head.rfind("PUT ", 0) == 0) {
+        Upload u;
+        u.requestBytes = head.size();
+        if (head.find("Transfer-Encoding: chunked") != std::string::npos) {
+          // Chunked: sizes, data, the last chunk and an empty trailer.
+          u.requestBytes += in.size();  // what came with the head
+          while (true) {
+            auto eol = in.find("\r\n");
+            while (eol == std::string::npos) {
+              const ssize_t r = ::recv(fd, rx.data(), rx.size(), 0);
+              if (r <= 0) return;
+              u.requestBytes += static_cast<std::uint64_t>(r);
+              in.append(rx.data(), static_cast<std::size_t>(r));
+              eol = in.find("\r\n");
+            }
+            const std::uint64_t size = std::stoull(in.substr(0, eol), nullptr, 16);
+            const std::uint64_t need = eol + 2 + size + 2;
+            while (in.size() < need) {
+              const ssize_t r = ::recv(fd, rx.data(), rx.size(), 0);
+              if (r <= 0) return;
+              u.requestBytes += static_cast<std::uint64_t>(r);
+              in.append(rx.data(), static_cast<std::size_t>(r));
+            }
+            in.erase(0, need);
+            u.bodyBytes += size;
+            if (size == 0) break;
+          }
+        } else {
+          const auto cl = head.find("Content-Length: ");
+          const std::uint64_t length =
+              cl == std::string::npos ? 0 : std::stoull(head.substr(cl + 16));
+          std::uint64_t got = std::min<std::uint64_t>(in.size(), length);
+          in.erase(0, got);
+          while (got < length) {
+            const ssize_t r = ::recv(fd, rx.data(), rx.size(), 0);
+            if (r <= 0) return;
+            got += static_cast<std::uint64_t>(r);
+          }
+          u.bodyBytes = got;
+          u.requestBytes += got;
+        }
+        {
+          std::lock_guard lock(mutex_);
+          uploads_.push_back(u);
+        }
+        const std::string ok = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+        if (!sendAll(fd, ok.data(), ok.size())) return;
+        continue;
+      }
+      if (path == "/silent") {
+        while (::recv(fd, rx.data(), rx.size(), 0) > 0) {
+        }
+        return;
+      }
+      if (path == "/missing") {
+        const std::string nf = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n";
+        if (!sendAll(fd, nf.data(), nf.size())) return;
+        continue;
+      }
+      const bool endless = path == "/stream";
+      std::uint64_t length = endless ? 1'000'000'000'000ULL : 0;
+      if (path.rfind("/bytes/", 0) == 0) length = std::stoull(path.substr(7));
+      const std::string h = downloadHead(length);
+      if (!sendAll(fd, h.data(), h.size())) return;
+      for (std::uint64_t left = length; left > 0 && !stop_;) {
+        const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(left, buf.size()));
+        if (!sendAll(fd, buf.data(), n)) return;
+        left -= n;
+      }
+    }
+  }
+
+  int listen_ = -1;
+  std::atomic<bool> stop_{false};
+  std::thread acceptor_;
+  std::mutex mutex_;
+  std::vector<int> fds_;
+  std::vector<std::thread> workers_;
+  std::vector<Upload> uploads_;
+};
+
+// A TCP port of 127.0.0.1 where nothing listens.
+std::uint16_t closedPort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+std::size_t completions(const PluginHarness& h) {
+  return static_cast<std::size_t>(
+      std::count(h.events.begin(), h.events.end(), "8 DIAGNOSTICS COMPLETE"));
+}
+
+std::string awaitEnd(PluginHarness& h, const std::string& object,
+                     std::chrono::milliseconds timeout = 40s) {
+  h.runUntil([&] { return h.value(object + "DiagnosticsState") != "Requested"; }, timeout);
+  return h.value(object + "DiagnosticsState");
+}
+
+void request(PluginHarness& h, const std::string& object,
+             const std::vector<std::pair<std::string, std::string>>& values) {
+  std::vector<std::pair<std::string, std::string>> v;
+  for (const auto& [k, val] : values) v.emplace_back(object + k, val);
+  v.emplace_back(object + "DiagnosticsState", "Requested");
+  h.engine->setValues(v, sdk::Source::Acs);
+}
+
+// The models' dateTime with microseconds; such strings order as the times do.
+bool isMicrosecondTime(const std::string& v) {
+  static const std::regex re(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z)");
+  return std::regex_match(v, re);
+}
+
+void expectOrderedTimes(PluginHarness& h, const std::string& at) {
+  for (const char* p :
+       {"TCPOpenRequestTime", "TCPOpenResponseTime", "ROMTime", "BOMTime", "EOMTime"})
+    EXPECT_TRUE(isMicrosecondTime(h.value(at + p))) << at << p << " = " << h.value(at + p);
+  EXPECT_LE(h.value(at + "TCPOpenRequestTime"), h.value(at + "TCPOpenResponseTime"));
+  EXPECT_LE(h.value(at + "TCPOpenResponseTime"), h.value(at + "ROMTime"));
+  EXPECT_LE(h.value(at + "ROMTime"), h.value(at + "BOMTime"));
+  EXPECT_LE(h.value(at + "BOMTime"), h.value(at + "EOMTime"));
+}
+
+class Transfer : public ::testing::Test {
+ protected:
+  HttpServer server;
+  PluginHarness h{"Device", {"wan", "diagnostics"}, "[diagnostics]\ntransfer_timeout_ms = 500\n"};
+};
+
+TEST_F(Transfer, DownloadsFiftyMegabytesWithExactCountsAndOrderedTimes) {
+  constexpr std::uint64_t kSize = 50ULL << 20;
+  EXPECT_EQ(h.value(kDl + "DiagnosticsState"), "None");
+  EXPECT_EQ(h.value(kDl + "ROMTime"), "0001-01-01T00:00:00Z");
+  request(h, kDl, {{"DownloadURL", server.url("/bytes/" + std::to_string(kSize))}});
+  ASSERT_EQ(awaitEnd(h, kDl), "Complete");
+  EXPECT_EQ(h.value(kDl + "TestBytesReceived"), std::to_string(kSize + downloadHead(kSize).size()));
+  expectOrderedTimes(h, kDl);
+  EXPECT_EQ(h.value(kDl + "IPAddressUsed"), "127.0.0.1");
+  // No Interface: the interface counters cannot be read (the model: SHOULD be 0).
+  EXPECT_EQ(h.value(kDl + "TotalBytesReceived"), "0");
+  EXPECT_EQ(h.value(kDl + "TestBytesReceivedUnderFullLoading"), h.value(kDl + "TestBytesReceived"));
+  EXPECT_GT(std::stoull(h.value(kDl + "PeriodOfFullLoading")), 0U);
+  EXPECT_EQ(h.value(kDl + "PerConnectionResultNumberOfEntries"), "0");  // not enabled
+  EXPECT_EQ(completions(h), 1U);
+}
+
+TEST_F(Transfer, UploadsTwentyMegabytesWithExactCounts) {
+  constexpr std::uint64_t kSize = 20ULL << 20;
+  request(h, kUl, {{"UploadURL", server.url("/up")}, {"TestFileLength", std::to_string(kSize)}});
+  ASSERT_EQ(awaitEnd(h, kUl), "Complete");
+  const auto uploads = server.uploads();
+  ASSERT_EQ(uploads.size(), 1U);
+  EXPECT_EQ(uploads[0].bodyBytes, kSize);
+  // Headers included, as the model says; exactly what reached the server.
+  EXPECT_EQ(h.value(kUl + "TestBytesSent"), std::to_string(uploads[0].requestBytes));
+  expectOrderedTimes(h, kUl);
+  EXPECT_EQ(h.value(kUl + "IPAddressUsed"), "127.0.0.1");
+  EXPECT_EQ(completions(h), 1U);
+}
+
+TEST_F(Transfer, FourConnectionsGiveFourPerConnectionResults) {
+  constexpr std::uint64_t kSize = 4ULL << 20;
+  request(h, kDl,
+          {{"DownloadURL", server.url("/bytes/" + std::to_string(kSize))},
+           {"NumberOfConnections", "4"},
+           {"EnablePerConnectionResults", "true"}});
+  ASSERT_EQ(awaitEnd(h, kDl), "Complete");
+  ASSERT_EQ(h.value(kDl + "PerConnectionResultNumberOfEntries"), "4");
+  std::uint64_t sum = 0;
+  std::string earliestRom = "9999";
+  std::string latestEom;
+  for (int i = 1; i <= 4; ++i) {
+    const std::string row = kDl + "PerConnectionResult." + std::to_string(i) + ".";
+    EXPECT_EQ(h.value(row + "TestBytesReceived"),
+              std::to_string(kSize + downloadHead(kSize).size()));
+    sum += std::stoull(h.value(row + "TestBytesReceived"));
+    expectOrderedTimes(h, row);
+    earliestRom = std::min(earliestRom, h.value(row + "ROMTime"));
+    latestEom = std::max(latestEom, h.value(row + "EOMTime"));
+  }
+  EXPECT_EQ(h.value(kDl + "TestBytesReceived"), std::to_string(sum));
+  EXPECT_EQ(h.value(kDl + "ROMTime"), earliestRom);
+  EXPECT_EQ(h.value(kDl + "EOMTime"), latestEom);
+  // A new request clears the rows.
+  request(h, kDl, {{"NumberOfConnections", "1"}, {"EnablePerConnectionResults", "false"}});
+  ASSERT_EQ(awaitEnd(h, kDl), "Complete");
+  h.runUntil([&] { return h.value(kDl + "PerConnectionResultNumberOfEntries") == "0"; }, 5s);
+  EXPECT_EQ(h.value(kDl + "PerConnectionResultNumberOfEntries"), "0");
+}
+
+TEST_F(Transfer, TimeBasedDownloadGivesIncrementalResults) {
+  request(h, kDl,
+          {{"DownloadURL", server.url("/stream")},
+           {"TimeBasedTestDuration", "2"},
+           {"TimeBasedTestMeasurementInterval", "1"}});
+  ASSERT_EQ(awaitEnd(h, kDl), "Complete");
+  ASSERT_EQ(h.value(kDl + "IncrementalResultNumberOfEntries"), "2");
+  std::uint64_t sum = 0;
+  for (int i = 1; i <= 2; ++i) {
+    const std::string row = kDl + "IncrementalResult." + std::to_string(i) + ".";
+    EXPECT_TRUE(isMicrosecondTime(h.value(row + "StartTime")));
+    EXPECT_LT(h.value(row + "StartTime"), h.value(row + "EndTime"));
+    EXPECT_GT(std::stoull(h.value(row + "TestBytesReceived")), 0U);
+    sum += std::stoull(h.value(row + "TestBytesReceived"));
+  }
+  EXPECT_EQ(h.value(kDl + "IncrementalResult.1.EndTime"),
+            h.value(kDl + "IncrementalResult.2.StartTime"));
+  EXPECT_LE(h.value(kDl + "BOMTime"), h.value(kDl + "IncrementalResult.1.StartTime"));
+  EXPECT_LE(sum, std::stoull(h.value(kDl + "TestBytesReceived")));
+}
+
+TEST_F(Transfer, TimeBasedUploadSendsChunkedUntilTheDuration) {
+  request(h, kUl, {{"UploadURL", server.url("/up")}, {"TimeBasedTestDuration", "1"}});
+  ASSERT_EQ(awaitEnd(h, kUl), "Complete");
+  const auto uploads = server.uploads();
+  ASSERT_EQ(uploads.size(), 1U);
+  EXPECT_GT(uploads[0].bodyBytes, 0U);
+  EXPECT_EQ(h.value(kUl + "TestBytesSent"), std::to_string(uploads[0].requestBytes));
+}
+
+TEST_F(Transfer, FailuresEndInTheModelsErrorStates) {
+  const std::string refused = "http://127.0.0.1:" + std::to_string(closedPort()) + "/x";
+  request(h, kDl, {{"DownloadURL", refused}});
+  EXPECT_EQ(awaitEnd(h, kDl), "Error_InitConnectionFailed");
+  EXPECT_EQ(h.value(kDl + "ROMTime"), "0001-01-01T00:00:00Z");
+  request(h, kDl, {{"DownloadURL", "http://no-such-host.invalid/x"}});
+  EXPECT_EQ(awaitEnd(h, kDl), "Error_CannotResolveHostName");
+  request(h, kDl, {{"DownloadURL", server.url("/missing")}});
+  EXPECT_EQ(awaitEnd(h, kDl), "Error_TransferFailed");
+  request(h, kDl, {{"DownloadURL", server.url("/silent")}});  // transfer_timeout_ms = 500
+  EXPECT_EQ(awaitEnd(h, kDl), "Error_NoResponse");
+  request(h, kUl, {{"UploadURL", refused}, {"TestFileLength", "1000"}});
+  EXPECT_EQ(awaitEnd(h, kUl), "Error_InitConnectionFailed");
+  request(h, kUl, {{"UploadURL", server.url("/silent")}});
+  // /silent answers no PUT either: the server reads the body and records it.
+  EXPECT_EQ(awaitEnd(h, kUl), "Complete");
+  EXPECT_EQ(completions(h), 6U);
+}
+
+TEST_F(Transfer, ANewSetCancelsTheRunningTest) {
+  // A time-based test of 100 s: the set of another parameter ends it at once.
+  request(h, kDl, {{"DownloadURL", server.url("/stream")}, {"TimeBasedTestDuration", "100"}});
+  h.runUntil([] { return false; }, 200ms);
+  EXPECT_EQ(h.value(kDl + "DiagnosticsState"), "Requested");
+  h.engine->setValues({{kDl + "TimeBasedTestDuration", "0"}}, sdk::Source::Acs);
+  EXPECT_EQ(h.value(kDl + "DiagnosticsState"), "None");
+  request(h, kDl, {{"DownloadURL", server.url("/bytes/1000")}});
+  ASSERT_EQ(awaitEnd(h, kDl, 10s), "Complete");
+  EXPECT_EQ(h.value(kDl + "TestBytesReceived"), std::to_string(1000 + downloadHead(1000).size()));
+  EXPECT_EQ(completions(h), 1U);
+}
+
+TEST_F(Transfer, RefusesWhatCannotRun) {
+  for (const char* url : {"ftp://127.0.0.1/file", "https://127.0.0.1/file", "http://", "http:///x",
+                          "gopher://x", "not a url", "http://host/a b"})
+    EXPECT_EQ(h.setFaultCode(kDl + "DownloadURL", url), 9007) << url;
+  EXPECT_EQ(h.setFaultCode(kUl + "UploadURL", "ftp://127.0.0.1/up"), 9007);
+  EXPECT_EQ(h.setFaultCode(kDl + "NumberOfConnections", "0"), 9007);
+  EXPECT_EQ(h.setFaultCode(kDl + "NumberOfConnections", "9"), 9007);
+  EXPECT_EQ(h.setFaultCode(kUl + "TestFileLength", "-1"), 9007);
+  EXPECT_EQ(h.setFaultCode(kUl + "TestFileLength", "17179869185"), 9007);
+  EXPECT_EQ(h.setFaultCode(kUl + "TestFileLength", "99999999999999999999999"), 9007);
+  EXPECT_EQ(h.setFaultCode(kDl + "TimeBasedTestDuration", "1000"), 9007);
+  EXPECT_EQ(h.setFaultCode(kDl + "DiagnosticsState", "Complete"), 9007);
+  EXPECT_EQ(h.setFaultCode(kDl + "Interface", "Device.IP.Interface.99."), 9007);
+  EXPECT_EQ(h.value(kDl + "DiagnosticsState"), "None");
+  // A request without a URL ends in an error state, not a hang.
+  request(h, kDl, {});
+  EXPECT_EQ(awaitEnd(h, kDl), "Error_Other");
+}
+
+TEST_F(Transfer, CapabilitiesSayWhatRuns) {
+  EXPECT_EQ(h.value("Device.IP.Diagnostics.IPv4DownloadDiagnosticsSupported"), "true");
+  EXPECT_EQ(h.value("Device.IP.Diagnostics.IPv6UploadDiagnosticsSupported"), "true");
+  EXPECT_EQ(h.value(kDl + "DownloadTransports"), "HTTP");
+  EXPECT_EQ(h.value(kUl + "UploadTransports"), "HTTP");
+  EXPECT_EQ(h.value(kDl + "DownloadDiagnosticMaxConnections"), "8");
+  EXPECT_EQ(h.value(kUl + "UploadDiagnosticsMaxConnections"), "8");
+}
+
+TEST(TransferTr098, DownloadsAndUploadsUnderTheTr098Root) {
+  HttpServer server;
+  PluginHarness h{"InternetGatewayDevice", {"diagnostics"}};
+  constexpr std::uint64_t kSize = 1ULL << 20;
+  request(h, kDl098, {{"DownloadURL", server.url("/bytes/" + std::to_string(kSize))}});
+  ASSERT_EQ(awaitEnd(h, kDl098), "Completed");  // TR-098's word
+  EXPECT_EQ(h.value(kDl098 + "TestBytesReceived"),
+            std::to_string(kSize + downloadHead(kSize).size()));
+  expectOrderedTimes(h, kDl098);
+  request(h, kUl098, {{"UploadURL", server.url("/up")}, {"TestFileLength", std::to_string(kSize)}});
+  ASSERT_EQ(awaitEnd(h, kUl098), "Completed");
+  ASSERT_EQ(server.uploads().size(), 1U);
+  EXPECT_EQ(h.value(kUl098 + "TotalBytesSent"), std::to_string(server.uploads()[0].requestBytes));
+  // TR-098 has no Error_CannotResolveHostName for these tests.
+  request(h, kDl098, {{"DownloadURL", "http://no-such-host.invalid/"}});
+  EXPECT_EQ(awaitEnd(h, kDl098), "Error_InitConnectionFailed");
+  EXPECT_EQ(completions(h), 3U);
+}
+
+}  // namespace
+}  // namespace cwmpd::testing
