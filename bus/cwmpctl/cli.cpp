@@ -30,6 +30,8 @@ const std::map<std::string, CommandSpec>& commands() {
       {"ping", {Command::Ping, 1, 2}},
       {"traceroute", {Command::TraceRoute, 1, 1}},
       {"nslookup", {Command::NsLookup, 1, 2}},
+      {"download", {Command::Download, 1, 2}},
+      {"upload", {Command::Upload, 2, 3}},
       {"help", {Command::Help, 0, 0}},
   };
   return table;
@@ -116,6 +118,17 @@ Invocation parseCommandLine(const std::vector<std::string>& args) {
       if (invocation.args.size() > 1 && parseUnsigned(invocation.args[1], "COUNT") == 0)
         throw UsageError("COUNT must be at least 1");
       break;
+    case Command::Download:
+      if (invocation.args.size() > 1 && parseUnsigned(invocation.args[1], "CONNECTIONS") == 0)
+        throw UsageError("CONNECTIONS must be at least 1");
+      break;
+    case Command::Upload:
+      if (invocation.args[1].empty() ||
+          invocation.args[1].find_first_not_of("0123456789") != std::string::npos)
+        throw UsageError("SIZE must be a number of bytes");
+      if (invocation.args.size() > 2 && parseUnsigned(invocation.args[2], "CONNECTIONS") == 0)
+        throw UsageError("CONNECTIONS must be at least 1");
+      break;
     default: break;
   }
   return invocation;
@@ -154,6 +167,9 @@ Commands:
   traceroute HOST               run the TraceRoute diagnostic and print its hops
   nslookup NAME [SERVER]        run the NSLookup diagnostic (against SERVER, default the
                                 box's DNS server) and print its results
+  download URL [CONNECTIONS]    run the TR-143 DownloadDiagnostics (http:// URL) and print
+                                its results and throughput
+  upload URL SIZE [CONNECTIONS] run the TR-143 UploadDiagnostics: PUT SIZE bytes to URL
 
 Options:
   --system            the system bus (default; honours DBUS_SYSTEM_BUS_ADDRESS)

@@ -24,6 +24,8 @@ enum class Command {
   Ping,
   TraceRoute,
   NsLookup,
+  Download,
+  Upload,
 };
 
 struct Invocation {

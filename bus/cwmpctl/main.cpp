@@ -1,6 +1,9 @@
 // cwmpctl: the cwmpd data model and agent from the command line, over D-Bus.
 #include <chrono>
+#include <cstdio>
+#include <ctime>
 #include <iostream>
+#include <map>
 #include <thread>
 #include <memory>
 #include <string>
@@ -132,6 +135,32 @@ struct DiagnosticFailed {
   std::string state;
 };
 
+// Seconds since the epoch of a dateTime with microseconds ("2008-04-09T15:01:05.123456Z").
+double epochSeconds(const std::string& v) {
+  std::tm tm{};
+  int micros = 0;
+  if (std::sscanf(v.c_str(), "%d-%d-%dT%d:%d:%d.%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &micros) < 6)
+    return 0;
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return static_cast<double>(::timegm(&tm)) + micros / 1e6;
+}
+
+// The throughput line of a TR-143 test: its test bytes over EOMTime - BOMTime.
+std::string throughputLine(const std::vector<bus::ValueTuple>& values, const std::string& object) {
+  std::map<std::string, std::string> v;
+  for (const auto& t : values) v[t.get<0>()] = t.get<2>();
+  const std::string bytes = v.count(object + "TestBytesReceived") ? v[object + "TestBytesReceived"]
+                                                                  : v[object + "TestBytesSent"];
+  const double seconds = epochSeconds(v[object + "EOMTime"]) - epochSeconds(v[object + "BOMTime"]);
+  if (bytes.empty() || seconds <= 0) return {};
+  char line[160];
+  std::snprintf(line, sizeof line, "%s bytes in %.6f s: %.1f Mbit/s\n", bytes.c_str(), seconds,
+                std::stod(bytes) * 8 / seconds / 1e6);
+  return line;
+}
+
 // Runs one of the diagnostics plugin's tests: its parameters and DiagnosticsState =
 // "Requested" in one set (outside an ACS session the test starts at once), then
 // DiagnosticsState is read until it leaves "Requested", and the object is printed.
@@ -152,6 +181,16 @@ std::string diagnostic(sdbus::IConnection& connection, const Invocation& invocat
       paths = {"Device.IP.Diagnostics.TraceRoute.", "InternetGatewayDevice.TraceRouteDiagnostics."};
       params = {{"Host", args[0]}};
       break;
+    case Command::Download:
+      paths = {"Device.IP.Diagnostics.DownloadDiagnostics.",
+               "InternetGatewayDevice.DownloadDiagnostics."};
+      params = {{"DownloadURL", args[0]}};
+      break;
+    case Command::Upload:
+      paths = {"Device.IP.Diagnostics.UploadDiagnostics.",
+               "InternetGatewayDevice.UploadDiagnostics."};
+      params = {{"UploadURL", args[0]}, {"TestFileLength", args[1]}};
+      break;
     default:
       paths = {"Device.DNS.Diagnostics.NSLookupDiagnostics.",
                "InternetGatewayDevice.NSLookupDiagnostics."};
@@ -166,19 +205,30 @@ std::string diagnostic(sdbus::IConnection& connection, const Invocation& invocat
   } catch (const sdbus::Error&) {
     object = paths.tr098;
   }
+  // Several connections: TR-181 only (TR-098 has one).
+  const bool transfer =
+      invocation.command == Command::Download || invocation.command == Command::Upload;
+  const std::size_t connectionsArg = invocation.command == Command::Download ? 1 : 2;
+  if (transfer && args.size() > connectionsArg && object == paths.tr181)
+    params.emplace_back("NumberOfConnections", args[connectionsArg]);
   std::vector<sdbus::Struct<std::string, std::string>> values;
   values.reserve(params.size() + 1);
   for (const auto& [name, value] : params) values.emplace_back(object + name, value);
   values.emplace_back(object + "DiagnosticsState", "Requested");
   model.SetParameterValues(values);
   std::string state = "Requested";
+  // The progress line of the throughput tests (the result line follows at the end).
+  if (transfer) std::cerr << "running " << object << "\n";
   while (state == "Requested") {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     const auto v = model.GetParameterValues({object + "DiagnosticsState"});
     state = v.empty() ? std::string() : v.front().get<2>();
   }
-  std::string out = formatValues(valueRows(model.GetParameterValues({object})), invocation.json);
-  if (state != "Complete") throw DiagnosticFailed{std::move(out), state};
+  const auto results = model.GetParameterValues({object});
+  std::string out = formatValues(valueRows(results), invocation.json);
+  // TR-098's throughput tests say "Completed".
+  if (state != "Complete" && state != "Completed") throw DiagnosticFailed{std::move(out), state};
+  if (transfer) std::cerr << throughputLine(results, object);
   return out;
 }
 
@@ -197,7 +247,9 @@ std::string run(sdbus::IConnection& connection, const Invocation& invocation) {
     case Command::Monitor: return monitor(connection, invocation);
     case Command::Ping:
     case Command::TraceRoute:
-    case Command::NsLookup: return diagnostic(connection, invocation);
+    case Command::NsLookup:
+    case Command::Download:
+    case Command::Upload: return diagnostic(connection, invocation);
     case Command::Help: break;
   }
   return usageText();

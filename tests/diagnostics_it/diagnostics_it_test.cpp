@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "../support/loopback_http_server.hpp"
 #include "it_support.hpp"
 
 namespace cwmpd::test {
@@ -81,6 +82,45 @@ TEST_F(DiagnosticsIt, AValueOutsideWhatCanRunIsFault9007) {
   EXPECT_NE(results[0].get<std::string>("body").find("9007"), std::string::npos);
 }
 
+// TR-098: a download ordered by the ACS runs after the session on a loopback HTTP server,
+// "8 DIAGNOSTICS COMPLETE" opens the next session, whose GetParameterValues reads the results
+// (every message checked against the schema, as in every test here).
+TEST_F(DiagnosticsIt, AcsOrderedTr098DownloadCompletesInANewSessionWithItsResults) {
+  testing::HttpServer server;
+  constexpr std::uint64_t kSize = 50ULL << 20;
+  const std::string p = "InternetGatewayDevice.DownloadDiagnostics.";
+  daemon_->set("cpe", "root", "InternetGatewayDevice");
+  acs_->addRpc(
+      "<cwmp:SetParameterValues><ParameterList soap-enc:arrayType=\"cwmp:ParameterValueStruct[2]\">" +
+      value(p + "DownloadURL", "xsd:string", server.url("/late/" + std::to_string(kSize))) +
+      value(p + "DiagnosticsState", "xsd:string", "Requested") +
+      "</ParameterList><ParameterKey>dl-1</ParameterKey></cwmp:SetParameterValues>");
+  daemon_->start();
+  ASSERT_TRUE(waitSessions(1));
+  // The server answers 2 s late: the test is still running when this is queued, so the
+  // GetParameterValues goes to the session the completion opens.
+  acs_->addRpc(
+      "<cwmp:GetParameterValues><ParameterNames soap-enc:arrayType=\"xsd:string[1]\">"
+      "<string>" +
+      p + "</string></ParameterNames></cwmp:GetParameterValues>");
+  ASSERT_TRUE(waitSessions(2, 30s));
+  const auto all = informs(*acs_);
+  ASSERT_GE(all.size(), 2u);
+  const auto codes = eventCodes(all.at(1));
+  EXPECT_NE(std::find(codes.begin(), codes.end(), "8 DIAGNOSTICS COMPLETE"), codes.end());
+  const auto results = acs_->results();
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_EQ(results[0].get<std::string>("method"), "SetParameterValuesResponse");
+  ASSERT_EQ(results[1].get<std::string>("method"), "GetParameterValuesResponse");
+  const std::string body = results[1].get<std::string>("body");
+  EXPECT_EQ(parameterValue(body, p + "DiagnosticsState"), "Completed");
+  ASSERT_FALSE(body.empty());
+  EXPECT_EQ(parameterValue(body, p + "TestBytesReceived"),
+            std::to_string(kSize + testing::downloadHead(kSize).size()));
+  EXPECT_LE(parameterValue(body, p + "ROMTime"), parameterValue(body, p + "BOMTime"));
+  EXPECT_LE(parameterValue(body, p + "BOMTime"), parameterValue(body, p + "EOMTime"));
+}
+
 // The value cwmpctl printed for `name` ("NAME   = VALUE" lines), "" when absent.
 std::string printed(const std::string& out, const std::string& name) {
   const auto at = out.find(name + " ");
@@ -127,6 +167,36 @@ TEST_F(DiagnosticsBus, CwmpctlPingAndTracerouteRunAndPrintTheirResults) {
   auto [badCode, badOut] = runCwmpctl(bus_->address(), {"ping", "no-such-host.invalid", "1"});
   EXPECT_EQ(badCode, 3) << badOut;
   EXPECT_NE(badOut.find("Error_CannotResolveHostName"), std::string::npos) << badOut;
+  EXPECT_TRUE(daemon_->running());
+}
+
+TEST_F(DiagnosticsBus, CwmpctlDownloadAndUploadRunAndPrintTheirResults) {
+  testing::HttpServer server;
+  const std::string dl = "Device.IP.Diagnostics.DownloadDiagnostics.";
+  auto [code, out] = runCwmpctl(bus_->address(), {"download", server.url("/bytes/1000000"), "2"});
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_EQ(printed(out, dl + "DiagnosticsState"), "Complete") << out;
+  EXPECT_EQ(printed(out, dl + "TestBytesReceived"),
+            std::to_string(2 * (1000000 + testing::downloadHead(1000000).size())))
+      << out;
+  EXPECT_EQ(printed(out, dl + "NumberOfConnections"), "2") << out;
+
+  const std::string ul = "Device.IP.Diagnostics.UploadDiagnostics.";
+  auto [upCode, upOut] = runCwmpctl(bus_->address(), {"upload", server.url("/up"), "3000000"});
+  EXPECT_EQ(upCode, 0) << upOut;
+  ASSERT_EQ(server.uploads().size(), 1u);
+  EXPECT_EQ(server.uploads()[0].bodyBytes, 3000000u);
+  EXPECT_EQ(printed(upOut, ul + "TestBytesSent"), std::to_string(server.uploads()[0].requestBytes))
+      << upOut;
+
+  // An unreachable server: the error state, exit 3; a bogus URL: fault 9007, exit 3.
+  auto [badCode, badOut] =
+      runCwmpctl(bus_->address(), {"download", "http://no-such-host.invalid/"});
+  EXPECT_EQ(badCode, 3) << badOut;
+  EXPECT_NE(badOut.find("Error_CannotResolveHostName"), std::string::npos) << badOut;
+  auto [ftpCode, ftpOut] = runCwmpctl(bus_->address(), {"upload", "ftp://127.0.0.1/x", "10"});
+  EXPECT_EQ(ftpCode, 3) << ftpOut;
+  EXPECT_NE(ftpOut.find("9007"), std::string::npos) << ftpOut;
   EXPECT_TRUE(daemon_->running());
 }
 
