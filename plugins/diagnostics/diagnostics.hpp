@@ -3,8 +3,10 @@
 
 #include <cwmpd/hal/diagnostics.hpp>
 #include <cwmpd/sdk/plugin.hpp>
+#include <map>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "diag_test.hpp"
 
@@ -27,6 +29,10 @@ void checkAtMost(const sdk::Change& c, std::uint64_t max);
 // referenced row's Name. Throws Fault 9007 naming `what` when the reference leads nowhere.
 std::string interfaceName(sdk::Host& host, const std::string& reference, const std::string& what);
 hal::IpVersion ipVersion(const std::string& protocolVersion);
+// The models' dateTime "Unknown Time", and a time with the microseconds the models ask for
+// (2008-04-09T15:01:05.123456Z).
+inline constexpr const char* kUnknownTime = "0001-01-01T00:00:00Z";
+std::string dateTimeText(hal::WallTime t);
 // The port DNS servers are asked on: [diagnostics] dns_port (53).
 std::uint16_t dnsPort(sdk::Host& host);
 
@@ -35,5 +41,29 @@ std::unique_ptr<DiagTest> makeTraceRoute(sdk::Host& host, bool tr181);
 std::unique_ptr<DiagTest> makeNsLookup(sdk::Host& host, bool tr181);
 std::unique_ptr<DiagTest> makeDownload(sdk::Host& host, bool tr181);
 std::unique_ptr<DiagTest> makeUpload(sdk::Host& host, bool tr181);
+std::unique_ptr<DiagTest> makeUdpEcho(sdk::Host& host);
+
+// UDPEchoConfig: the box's UDP echo server (TR-143 A.1), on a thread of its own while
+// enabled; a change of its parameters restarts it from the plugin's flush.
+class UdpEchoServer {
+ public:
+  UdpEchoServer(sdk::Host& host, std::string object);
+  ~UdpEchoServer();
+  UdpEchoServer(const UdpEchoServer&) = delete;
+  UdpEchoServer& operator=(const UdpEchoServer&) = delete;
+  void bind(sdk::Registrar& reg);
+  void flush();
+  void stop();
+
+ private:
+  sdk::Host& host_;
+  std::string object_;
+  std::map<std::string, std::string> params_;
+  std::map<std::string, std::string> before_;
+  bool dirty_ = false;
+  std::shared_ptr<hal::UdpEchoServerStats> stats_ = std::make_shared<hal::UdpEchoServerStats>();
+  std::shared_ptr<std::atomic<bool>> cancel_;
+  std::thread thread_;
+};
 
 }  // namespace cwmpd::plugins::diagnostics

@@ -7,6 +7,8 @@
 #include <cwmpd/sdk/model_xml.hpp>
 #include <cwmpd/sdk/plugin.hpp>
 #include <cwmpd/sdk/values.hpp>
+#include <cstdio>
+#include <ctime>
 #include <memory>
 #include <vector>
 
@@ -45,6 +47,21 @@ std::uint16_t dnsPort(sdk::Host& host) {
   return 53;
 }
 
+// dateTime with the microseconds the models ask for: 2008-04-09T15:01:05.123456Z.
+std::string dateTimeText(hal::WallTime t) {
+  if (t == hal::WallTime{}) return kUnknownTime;
+  const auto us =
+      std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
+  const std::time_t secs = static_cast<std::time_t>(us / 1000000);
+  std::tm tm{};
+  ::gmtime_r(&secs, &tm);
+  char date[32];
+  std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
+  char micros[8];
+  std::snprintf(micros, sizeof micros, "%06u", static_cast<unsigned>(us % 1000000));
+  return std::string(date) + "." + micros + "Z";
+}
+
 hal::IpVersion ipVersion(const std::string& v) {
   if (v == "IPv4") return hal::IpVersion::IPv4;
   if (v == "IPv6") return hal::IpVersion::IPv6;
@@ -69,16 +86,23 @@ class DiagnosticsPlugin : public sdk::Plugin {
     tests_.push_back(makeNsLookup(host, tr181));
     tests_.push_back(makeDownload(host, tr181));
     tests_.push_back(makeUpload(host, tr181));
+    if (tr181) tests_.push_back(makeUdpEcho(host));
+    echoServer_ =
+        std::make_unique<UdpEchoServer>(host, tr181 ? "Device.IP.Diagnostics.UDPEchoConfig."
+                                                    : "InternetGatewayDevice.UDPEchoConfig.");
+    echoServer_->bind(reg);
     for (auto& t : tests_) t->bind(reg);
     if (tr181) capabilities(reg);
     // The end of the ACS session (or a set from outside a session): requested tests start.
     reg.onFlush([this] {
       for (auto& t : tests_) t->flush();
+      echoServer_->flush();
     });
   }
 
   void stop() override {
     for (auto& t : tests_) t->stop();
+    if (echoServer_) echoServer_->stop();
   }
 
  private:
@@ -90,15 +114,16 @@ class DiagnosticsPlugin : public sdk::Plugin {
     for (const char* p : {"IPv4PingSupported", "IPv6PingSupported", "IPv4TraceRouteSupported",
                           "IPv6TraceRouteSupported", "IPv4DownloadDiagnosticsSupported",
                           "IPv6DownloadDiagnosticsSupported", "IPv4UploadDiagnosticsSupported",
-                          "IPv6UploadDiagnosticsSupported"})
+                          "IPv6UploadDiagnosticsSupported", "IPv4UDPEchoDiagnosticsSupported",
+                          "IPv6UDPEchoDiagnosticsSupported"})
       b.get(p, yes);
-    for (const char* p : {"IPv4UDPEchoDiagnosticsSupported", "IPv6UDPEchoDiagnosticsSupported",
-                          "IPLayerCapacitySupported", "IPv4ServerSelectionDiagnosticsSupported",
+    for (const char* p : {"IPLayerCapacitySupported", "IPv4ServerSelectionDiagnosticsSupported",
                           "IPv6ServerSelectionDiagnosticsSupported"})
       b.get(p, no);
   }
 
   std::vector<std::unique_ptr<DiagTest>> tests_;
+  std::unique_ptr<UdpEchoServer> echoServer_;
 };
 
 }  // namespace

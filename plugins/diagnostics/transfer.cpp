@@ -15,7 +15,6 @@ namespace cwmpd::plugins::diagnostics {
 namespace {
 
 using O = hal::TransferResult::Outcome;
-constexpr const char* kUnknownTime = "0001-01-01T00:00:00Z";
 
 // The models' DiagnosticsState for each outcome: TR-098 knows fewer errors (and says
 // "Completed"), an upload has no Error_TransferFailed but Error_NoTransferComplete.
@@ -35,21 +34,6 @@ std::string stateOf(O o, bool tr181, bool upload) {
     case O::Canceled: break;
   }
   return tr181 ? "Error_Other" : "Error_InitConnectionFailed";
-}
-
-// dateTime with the microseconds the models ask for: 2008-04-09T15:01:05.123456Z.
-std::string timeText(hal::WallTime t) {
-  if (t == hal::WallTime{}) return kUnknownTime;
-  const auto us =
-      std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
-  const std::time_t secs = static_cast<std::time_t>(us / 1000000);
-  std::tm tm{};
-  ::gmtime_r(&secs, &tm);
-  char date[32];
-  std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
-  char micros[8];
-  std::snprintf(micros, sizeof micros, "%06u", static_cast<unsigned>(us % 1000000));
-  return std::string(date) + "." + micros + "Z";
 }
 
 // The URL forms the engine speaks: http://host[...]. FTP is not offered (the
@@ -175,11 +159,11 @@ std::unique_ptr<DiagTest> makeTransfer(sdk::Host& host, bool tr181, bool upload)
       o.detail = r.detail;
       if (r.outcome != O::Complete) return o;
       const hal::TransferTimes& t = r.total;
-      o.results["ROMTime"] = timeText(t.rom);
-      o.results["BOMTime"] = timeText(t.bom);
-      o.results["EOMTime"] = timeText(t.eom);
-      o.results["TCPOpenRequestTime"] = timeText(t.tcpOpenRequest);
-      o.results["TCPOpenResponseTime"] = timeText(t.tcpOpenResponse);
+      o.results["ROMTime"] = dateTimeText(t.rom);
+      o.results["BOMTime"] = dateTimeText(t.bom);
+      o.results["EOMTime"] = dateTimeText(t.eom);
+      o.results["TCPOpenRequestTime"] = dateTimeText(t.tcpOpenRequest);
+      o.results["TCPOpenResponseTime"] = dateTimeText(t.tcpOpenResponse);
       if (!tr181) {
         // Without an Interface the test's own bytes are what crossed the box's interface.
         const bool counters = !rq.interfaceName.empty();
@@ -205,21 +189,21 @@ std::unique_ptr<DiagTest> makeTransfer(sdk::Host& host, bool tr181, bool upload)
       o.results["IPAddressUsed"] = r.addressUsed;
       if (perConnection)
         for (const auto& c : r.connections)
-          o.rows(0).push_back({{"ROMTime", timeText(c.rom)},
-                               {"BOMTime", timeText(c.bom)},
-                               {"EOMTime", timeText(c.eom)},
+          o.rows(0).push_back({{"ROMTime", dateTimeText(c.rom)},
+                               {"BOMTime", dateTimeText(c.bom)},
+                               {"EOMTime", dateTimeText(c.eom)},
                                {testBytes, std::to_string(c.testBytes)},
                                {"TotalBytesReceived", std::to_string(c.totalBytesReceived)},
                                {"TotalBytesSent", std::to_string(c.totalBytesSent)},
-                               {"TCPOpenRequestTime", timeText(c.tcpOpenRequest)},
-                               {"TCPOpenResponseTime", timeText(c.tcpOpenResponse)}});
+                               {"TCPOpenRequestTime", dateTimeText(c.tcpOpenRequest)},
+                               {"TCPOpenResponseTime", dateTimeText(c.tcpOpenResponse)}});
       for (std::size_t i = 0; i < r.increments.size() && i < kMaxIncrements; ++i) {
         const auto& inc = r.increments[i];
         o.rows(1).push_back({{testBytes, std::to_string(inc.testBytes)},
                              {"TotalBytesReceived", std::to_string(inc.totalBytesReceived)},
                              {"TotalBytesSent", std::to_string(inc.totalBytesSent)},
-                             {"StartTime", timeText(inc.start)},
-                             {"EndTime", timeText(inc.end)}});
+                             {"StartTime", dateTimeText(inc.start)},
+                             {"EndTime", dateTimeText(inc.end)}});
       }
       return o;
     };

@@ -61,21 +61,6 @@ struct Fd {
   }
 };
 
-// The first address of `family` on interface `name`.
-bool interfaceAddress(const std::string& name, int family, sockaddr_storage& out, socklen_t& len) {
-  ifaddrs* list = nullptr;
-  if (::getifaddrs(&list) != 0) return false;
-  bool found = false;
-  for (ifaddrs* i = list; i != nullptr && !found; i = i->ifa_next) {
-    if (i->ifa_addr == nullptr || i->ifa_addr->sa_family != family || name != i->ifa_name) continue;
-    len = family == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6);
-    std::memcpy(&out, i->ifa_addr, len);
-    found = true;
-  }
-  ::freeifaddrs(list);
-  return found;
-}
-
 // Datagram ICMP ("ping sockets") when the kernel lets our group use them; raw otherwise.
 int openIcmp(int family, bool& datagram) {
   const int proto =
@@ -147,6 +132,21 @@ bool pause(Clock::time_point until, const std::atomic<bool>& cancel) {
     std::this_thread::sleep_for(
         std::min<Clock::duration>(left, std::chrono::milliseconds(kSliceMs)));
   }
+}
+
+// The first address of `family` on interface `name`.
+bool interfaceAddress(const std::string& name, int family, sockaddr_storage& out, socklen_t& len) {
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0) return false;
+  bool found = false;
+  for (ifaddrs* i = list; i != nullptr && !found; i = i->ifa_next) {
+    if (i->ifa_addr == nullptr || i->ifa_addr->sa_family != family || name != i->ifa_name) continue;
+    len = family == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6);
+    std::memcpy(&out, i->ifa_addr, len);
+    found = true;
+  }
+  ::freeifaddrs(list);
+  return found;
 }
 
 bool bindToInterface(int fd, const std::string& name, int family, std::string& why) {

@@ -20,6 +20,8 @@ struct Target {
 std::string addressText(const sockaddr* sa);
 // false with `why` set when `host` does not resolve for `version`.
 bool resolve(const std::string& host, IpVersion version, Target& out, std::string& why);
+// The first address of `family` on interface `name`.
+bool interfaceAddress(const std::string& name, int family, sockaddr_storage& out, socklen_t& len);
 // Binds `fd` to the first address of `family` on interface `name`; false with `why`.
 bool bindToInterface(int fd, const std::string& name, int family, std::string& why);
 // The source address the routing table picks towards `target`.
@@ -36,6 +38,9 @@ class SocketDiagnostics final : public Diagnostics {
   NsLookupResult nsLookup(const NsLookupRequest& request, const std::atomic<bool>& cancel) override;
   TransferResult download(const TransferRequest& request, const std::atomic<bool>& cancel) override;
   TransferResult upload(const TransferRequest& request, const std::atomic<bool>& cancel) override;
+  std::string udpEchoServe(const UdpEchoServerConfig& config, UdpEchoServerStats& stats,
+                           const std::atomic<bool>& cancel) override;
+  UdpEchoResult udpEcho(const UdpEchoRequest& request, const std::atomic<bool>& cancel) override;
 };
 
 }  // namespace cwmpd::hal::common

@@ -188,6 +188,61 @@ struct TransferResult {
   std::uint64_t periodOfFullLoadingUs = 0;
 };
 
+// The UDP echo server of UDPEchoConfig (RFC 862, UDP Echo Plus of TR-143 A.1).
+struct UdpEchoServerConfig {
+  std::string interfaceName;  // "" = every interface (IPv4 and IPv6); else its IPv4 address
+  std::string sourceAddress;  // "" = any; else only this source is answered
+  std::uint16_t port = 0;
+  bool echoPlus = true;  // fill in the UDP Echo Plus fields of packets of 20 bytes and more
+};
+
+// What the server saw since it started; read from any thread.
+struct UdpEchoServerStats {
+  std::atomic<std::uint32_t> packetsReceived{0};
+  std::atomic<std::uint32_t> packetsResponded{0};
+  std::atomic<std::uint32_t> bytesReceived{0};   // payload and UDP header
+  std::atomic<std::uint32_t> bytesResponded{0};  // payload and UDP header
+  std::atomic<std::int64_t> firstReceivedUs{0};  // microseconds since the epoch, 0 = none
+  std::atomic<std::int64_t> lastReceivedUs{0};
+};
+
+// UDPEchoDiagnostics: UDP Echo Plus packets to a server, one every interTransmissionMs.
+struct UdpEchoRequest {
+  std::string host;
+  std::uint16_t port = 0;
+  IpVersion version = IpVersion::Any;
+  std::string interfaceName;
+  std::uint32_t repetitions = 1;
+  std::uint32_t timeoutMs = 5000;  // per packet
+  std::uint32_t dataBlockSize = 24;
+  std::uint32_t dscp = 0;
+  std::uint32_t interTransmissionMs = 1000;
+};
+
+struct UdpEchoPacket {
+  bool success = false;
+  WallTime sent;
+  WallTime received;
+  // The UDP Echo Plus fields of the answer (TR-143 A.1), 0 when the server left them.
+  std::uint32_t genSn = 0;
+  std::uint32_t respSn = 0;
+  std::uint32_t respRcvTimeStamp = 0;
+  std::uint32_t respReplyTimeStamp = 0;
+  std::uint32_t respReplyFailureCount = 0;
+};
+
+struct UdpEchoResult {
+  DiagnosticsOutcome outcome = DiagnosticsOutcome::Other;
+  std::string detail;
+  std::string addressUsed;
+  std::uint32_t successCount = 0;
+  std::uint32_t failureCount = 0;
+  std::uint64_t minimumUs = 0;
+  std::uint64_t averageUs = 0;
+  std::uint64_t maximumUs = 0;
+  std::vector<UdpEchoPacket> packets;
+};
+
 class Diagnostics {
  public:
   virtual ~Diagnostics() = default;
@@ -209,6 +264,11 @@ class Diagnostics {
                                   const std::atomic<bool>& cancel) = 0;
   virtual TransferResult upload(const TransferRequest& request,
                                 const std::atomic<bool>& cancel) = 0;
+  // Serves UDP echo until `cancel`, counting in `stats`. Returns "" once cancelled, else
+  // why it could not serve (the port is taken, the interface has no address).
+  virtual std::string udpEchoServe(const UdpEchoServerConfig& config, UdpEchoServerStats& stats,
+                                   const std::atomic<bool>& cancel) = 0;
+  virtual UdpEchoResult udpEcho(const UdpEchoRequest& request, const std::atomic<bool>& cancel) = 0;
 };
 
 }  // namespace cwmpd::hal
