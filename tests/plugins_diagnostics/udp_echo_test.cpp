@@ -160,6 +160,10 @@ TEST_F(UdpEcho, DiagnosticsAgainstTheBoxsOwnServer) {
     std::uint32_t sn = 1000;
     ASSERT_TRUE(probe.awaitServer(h, sn));
   }
+  // Every probe the server took is in PacketsReceived once one was answered (loopback keeps
+  // order); PacketsResponded follows each sendto(), so wait for it to catch up.
+  h.runUntil(
+      [&] { return h.value(kCfg + "PacketsResponded") == h.value(kCfg + "PacketsReceived"); }, 2s);
   const std::string before = h.value(kCfg + "PacketsResponded");
   h.engine->setValues({{kEcho + "Host", "127.0.0.1"},
                        {kEcho + "Port", std::to_string(port)},
