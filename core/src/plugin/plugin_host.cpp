@@ -96,7 +96,7 @@ class PluginHost::HostAdapter : public sdk::Host {
   void cancelTimer(sdk::TimerId id) override { timers_.erase(id); }
   std::string stateDir() override {
     if (owner_.stateRoot_.empty()) return {};
-    const std::string dir = owner_.stateRoot_ + "/" + name_;
+    std::string dir = owner_.stateRoot_ + "/" + name_;
     std::error_code ec;
     fs::create_directories(dir, ec);
     if (ec) {
