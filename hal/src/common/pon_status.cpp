@@ -90,11 +90,9 @@ OnuStatus parseOnuStatus(const std::string& text, const std::string& where) {
     if (t.empty() || t[0] == '#' || t[0] == ';') continue;
     const auto eq = t.find('=');
     if (eq == std::string::npos)
-      // Once: the throw ends the loop.
-      // NOLINTNEXTLINE(performance-inefficient-string-concatenation)
       throw HalError(where + ": '" + t.substr(0, 40) + "' is not key = value");
     const std::string key = trim(t.substr(0, eq)), value = trim(t.substr(eq + 1));
-    const std::string what = where + ": " + key;
+    const std::string what = std::string(where).append(": ").append(key);
     if (key == "present") {
       s.present = parseBool(value, what);
     } else if (key == "state") {
