@@ -30,9 +30,9 @@ using Steady = std::chrono::steady_clock;
 using Wall = std::chrono::system_clock;
 using Outcome = TransferResult::Outcome;
 
-constexpr std::size_t kMaxHead = 64 * 1024;      // response status line and headers
-constexpr std::size_t kBufferSize = 256 * 1024;  // one read or one write
-constexpr std::uint64_t kChunk = 256 * 1024;     // a time-based upload's chunk size
+constexpr std::size_t kMaxHead = std::size_t{64} * 1024;      // response status line and headers
+constexpr std::size_t kBufferSize = std::size_t{256} * 1024;  // one read or one write
+constexpr std::uint64_t kChunk = std::uint64_t{256} * 1024;   // a time-based upload's chunk size
 constexpr std::size_t kMaxConnections = 64;
 // Reads or writes of one connection per poll round, so that cancels, deadlines and
 // increments are looked at even when loopback never runs dry.
