@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "../harness/plugin_harness.hpp"
+#include "../support/loopback_port.hpp"
 #include "../support/loopback_http_server.hpp"
 
 namespace cwmpd::testing {
@@ -26,18 +27,7 @@ const std::string kUl = "Device.IP.Diagnostics.UploadDiagnostics.";
 const std::string kDl098 = "InternetGatewayDevice.DownloadDiagnostics.";
 const std::string kUl098 = "InternetGatewayDevice.UploadDiagnostics.";
 
-// A TCP port of 127.0.0.1 where nothing listens.
-std::uint16_t closedPort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
+std::uint16_t closedPort() { return unusedLoopbackPort(SOCK_STREAM); }
 
 std::size_t completions(const PluginHarness& h) {
   return static_cast<std::size_t>(

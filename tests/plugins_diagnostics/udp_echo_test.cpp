@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "../harness/plugin_harness.hpp"
+#include "../support/loopback_port.hpp"
 
 namespace cwmpd::testing {
 namespace {
@@ -25,18 +26,7 @@ const std::string kCfg = "Device.IP.Diagnostics.UDPEchoConfig.";
 const std::string kCfg098 = "InternetGatewayDevice.UDPEchoConfig.";
 const std::string kEcho = "Device.IP.Diagnostics.UDPEchoDiagnostics.";
 
-// A UDP port of 127.0.0.1 nobody uses (bound, read, freed).
-std::uint16_t freeUdpPort() {
-  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
+std::uint16_t freeUdpPort() { return unusedLoopbackPort(SOCK_DGRAM); }
 
 std::uint32_t field(const std::vector<std::uint8_t>& p, std::size_t i) {
   std::uint32_t v = 0;

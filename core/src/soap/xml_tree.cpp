@@ -136,18 +136,7 @@ class Handler final : public x::DefaultHandler {
     std::u16string_view local = view(qname);
     if (namespaces_) {
       declareNamespaces(attrs);
-      const auto colon = local.find(u':');
-      const std::u16string_view prefix =
-          colon == std::u16string_view::npos ? std::u16string_view{} : local.substr(0, colon);
-      if (colon != std::u16string_view::npos) local.remove_prefix(colon + 1);
-      if (local.empty() || local.find(u':') != std::u16string_view::npos) {
-        throw DecodeFailure{DecodeError::Kind::InvalidArguments,
-                            "element name is not namespace-well-formed"};
-      }
-      const Binding* b = lookup(prefix);
-      if (b == nullptr && !prefix.empty()) {
-        throw DecodeFailure{DecodeError::Kind::InvalidArguments, "unbound namespace prefix"};
-      }
+      const Binding* b = checkedName(local);
       node.ns = b == nullptr ? NsClass::None : b->ns;
       if (b != nullptr) node.cwmpNs = b->cwmp;
     } else {
@@ -270,17 +259,7 @@ class Handler final : public x::DefaultHandler {
     }
     declareNamespaces(attrs);
     std::u16string_view local = view(qname);
-    const auto colon = local.find(u':');
-    const std::u16string_view prefix =
-        colon == std::u16string_view::npos ? std::u16string_view{} : local.substr(0, colon);
-    if (colon != std::u16string_view::npos) local.remove_prefix(colon + 1);
-    if (local.empty() || local.find(u':') != std::u16string_view::npos) {
-      throw DecodeFailure{DecodeError::Kind::InvalidArguments,
-                          "element name is not namespace-well-formed"};
-    }
-    if (lookup(prefix) == nullptr && !prefix.empty()) {
-      throw DecodeFailure{DecodeError::Kind::InvalidArguments, "unbound namespace prefix"};
-    }
+    checkedName(local);
     // The attributes are checked (bound prefixes) but not kept.
     const std::size_t arena = tree_->text_.size();
     XmlNode scratch;
@@ -372,6 +351,24 @@ class Handler final : public x::DefaultHandler {
       b.depth = stack_.size();
       bindings_.push_back(std::move(b));
     }
+  }
+
+  // Splits an element's QName (in: the QName, out: its local part) and checks it: one colon
+  // at most, a bound prefix. Returns the prefix's binding (null: no prefix, no default).
+  const Binding* checkedName(std::u16string_view& local) const {
+    const auto colon = local.find(u':');
+    const std::u16string_view prefix =
+        colon == std::u16string_view::npos ? std::u16string_view{} : local.substr(0, colon);
+    if (colon != std::u16string_view::npos) local.remove_prefix(colon + 1);
+    if (local.empty() || local.find(u':') != std::u16string_view::npos) {
+      throw DecodeFailure{DecodeError::Kind::InvalidArguments,
+                          "element name is not namespace-well-formed"};
+    }
+    const Binding* b = lookup(prefix);
+    if (b == nullptr && !prefix.empty()) {
+      throw DecodeFailure{DecodeError::Kind::InvalidArguments, "unbound namespace prefix"};
+    }
+    return b;
   }
 
   [[nodiscard]] const Binding* lookup(std::u16string_view prefix) const {
