@@ -58,6 +58,16 @@ class ManagementPlugin : public cwmpd::sdk::Plugin {
     // TR-069 3.2.1.1 defaults of the retry back-off (the data model gives only ranges).
     host.setInitial(ms + "CWMPRetryMinimumWaitInterval", "5");
     host.setInitial(ms + "CWMPRetryIntervalMultiplier", "2000");
+    // TR-069 Annex G: STUN is off until the ACS enables it; 3478 is the STUN port the
+    // models name as the default. The core serves UDP connection requests either way.
+    host.setInitial(ms + "STUNEnable", "false");
+    host.setInitial(ms + "STUNServerPort", "3478");
+    host.setInitial(ms + "STUNMaximumKeepAlivePeriod", "-1");
+    host.setInitial(ms + "STUNMinimumKeepAlivePeriod", "0");
+    host.setInitial(ms + "NATDetected", "false");
+    if (host.root() == "InternetGatewayDevice")
+      host.setInitial(ms + "UDPConnectionRequestAddressNotificationLimit", "0");
+    host.setInitial(ms + "SupportedConnReqMethods", "HTTP,STUN");
   }
 };
 
