@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets with clang and fuzzes the SOAP decoder for SECONDS
-# (default 60), shared between the targets: fuzz_soap_decoder (decode, re-encode) and
-# fuzz_soap_stream (the streaming decode of name lists against the ordinary one). Seeds: the GenieACS corpus ($CWMPD_CORPUS_DIR/genieacs, default
+# Builds the libFuzzer targets with clang and fuzzes for SECONDS (default 60), shared
+# between the targets: fuzz_soap_decoder (decode, re-encode), fuzz_soap_stream (the
+# streaming decode of name lists against the ordinary one) and fuzz_annex_g (the STUN
+# decoder and the UDP Connection Request reader, seeds in fuzz/seeds-annex-g). Seeds of
+# the SOAP targets: the GenieACS corpus ($CWMPD_CORPUS_DIR/genieacs, default
 # ../shared/corpus beside the repo) and fuzz/seeds. Exits non-zero on a crash; the
 # reproducer is left in $BUILD/artifacts/.
 #   fuzz/run.sh 60                 # CI
@@ -16,7 +18,7 @@ corpus_dir="${CWMPD_CORPUS_DIR:-$repo/../shared/corpus}/genieacs"
 
 cmake -S "$here" -B "$build" -DCMAKE_CXX_COMPILER="${FUZZ_CXX:-clang++}" \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-targets=(fuzz_soap_decoder fuzz_soap_stream)
+targets=(fuzz_soap_decoder fuzz_soap_stream fuzz_annex_g)
 cmake --build "$build" --target "${targets[@]}" -j"${FUZZ_JOBS:-2}" >/dev/null
 each=$(( seconds / ${#targets[@]} ))
 (( each > 0 )) || each=1
@@ -35,8 +37,16 @@ for target in "${targets[@]}"; do
   work="$build/corpus-$target"
   mkdir -p "$work"
   echo "== $target for $each s"
+  # The Annex G datagrams (STUN, UDP Connection Requests) have seeds of their own.
+  if [ "$target" = fuzz_annex_g ]; then
+    target_seeds=("$here/seeds-annex-g")
+    options=(-max_len=2048)
+  else
+    target_seeds=("${seeds[@]}")
+    options=(-max_len=65536 -dict="$here/cwmp.dict")
+  fi
   "$build/$target" \
-    -max_total_time="$each" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
-    -dict="$here/cwmp.dict" -artifact_prefix="$build/artifacts/$target-" -print_final_stats=1 \
-    "$work" "${seeds[@]}"
+    -max_total_time="$each" -timeout=10 -rss_limit_mb=2048 "${options[@]}" \
+    -artifact_prefix="$build/artifacts/$target-" -print_final_stats=1 \
+    "$work" "${target_seeds[@]}"
 done

@@ -33,13 +33,14 @@ done
 # nodejs + npm (the real GenieACS of the interop tests, ../shared/acs/genieacs), scdoc (the
 # manual pages, man/), man-db + groff-base (tests/man renders them), busybox (its ash runs
 # the OpenWrt init script's rendering, tests/openwrt) and util-linux (setpriv and unshare:
-# the D-Bus policy test runs clients as other users).
+# the D-Bus policy test runs clients as other users), coturn (the STUN server of the
+# Annex G tests, tests/session_it).
 packages=(
   build-essential cmake pkg-config libsdbus-c++-dev libsdbus-c++-bin libsystemd-dev
   libxerces-c-dev libcurl4-openssl-dev libboost-dev libboost-filesystem-dev
   libmicrohttpd-dev libgtest-dev libgmock-dev libbenchmark-dev dbus-daemon dbus-bin
   systemd libxml2-utils clang libclang-rt-14-dev python3 python3-pyftpdlib dnsmasq-base curl openssl time
-  nodejs clang-format clang-tidy scdoc man-db groff-base busybox util-linux
+  nodejs clang-format clang-tidy scdoc man-db groff-base busybox util-linux coturn
 )
 # Debian's npm package conflicts with a nodejs that bundles npm (NodeSource builds):
 # only when there is no npm at all.

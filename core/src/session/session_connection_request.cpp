@@ -29,6 +29,7 @@ void SessionEngine::Impl::startConnectionRequestServer() {
     cr_.reset();
     return;
   }
+  startUdpConnectionRequests();
   updateCrCredentials();
   publishConnectionRequestUrl(lastRouteAddress());
 }
@@ -150,6 +151,12 @@ void SessionEngine::Impl::publishConnectionRequestUrl(const std::string& routeAd
   }
   const std::string url = "http://" + net::urlHostPart(host) + ":" + std::to_string(cr_->port()) +
                           options_.connectionRequestPath;
+  if (udpCr_) {
+    // UDPConnectionRequestAddress without a STUN mapping: where the listener is (the
+    // models' "local IP address and port").
+    udpLocal_ = net::urlHostPart(host) + ":" + std::to_string(udpCr_->port());
+    publishUdpAddress(udpMapped_.empty() ? udpLocal_ : udpMapped_);
+  }
   if (url == crUrl_) return;
   try {
     model_.setInternal(ms_ + "ConnectionRequestURL", url, false);
@@ -181,10 +188,134 @@ void SessionEngine::Impl::connectionRequested() {
 void SessionEngine::Impl::updateCrCredentials() {
   if (!cr_) return;
   try {
-    cr_->setCredentials(model_.rawValue(ms_ + "ConnectionRequestUsername"),
-                        model_.rawValue(ms_ + "ConnectionRequestPassword"));
+    const std::string user = model_.rawValue(ms_ + "ConnectionRequestUsername");
+    const std::string pass = model_.rawValue(ms_ + "ConnectionRequestPassword");
+    cr_->setCredentials(user, pass);
+    if (udpCr_) udpCr_->setCredentials(user, pass);
   } catch (const sdk::Fault&) {
   }
+}
+
+// TR-069 Annex G.2.2: the UDP Connection Request listener shares the HTTP server's
+// port number. Accepted requests are folded with the HTTP ones (connectionRequested()).
+void SessionEngine::Impl::startUdpConnectionRequests() {
+  if (!cr_ || !model_.exists(ms_ + "UDPConnectionRequestAddress")) return;
+  net::UdpConnectionRequestServer::Config c;
+  c.address = options_.connectionRequestAddress;
+  c.port = cr_->port();
+  c.burst = options_.connectionRequestBurst;
+  c.refillInterval = options_.connectionRequestRefillInterval;
+  net::UdpConnectionRequestServer::Callbacks cb;
+  cb.onRequest = [w = weak_from_this()] {
+    if (auto self = w.lock()) self->connectionRequested();
+  };
+  cb.onMapping = [w = weak_from_this()](const net::stun::Endpoint& mapped, bool nat) {
+    if (auto self = w.lock()) self->stunMapped(mapped, nat);
+  };
+  udpCr_ = std::make_unique<net::UdpConnectionRequestServer>(io_, clock_, c, std::move(cb));
+  try {
+    udpCr_->start();
+  } catch (const std::exception& e) {
+    CWMPD_LOG(Error, kLog, "UDP connection requests not served: " << e.what());
+    udpCr_.reset();
+    return;
+  }
+  if (!udpLimitTimer_) udpLimitTimer_ = clock_->timer();
+  configureStun();
+}
+
+bool SessionEngine::Impl::stunEnabled() {
+  try {
+    return model_.rawValue(ms_ + "STUNEnable") == "true";
+  } catch (const sdk::Fault&) {
+    return false;
+  }
+}
+
+// The STUN client follows the STUN* parameters (and the ACS URL, whose host is the
+// server when STUNServerAddress is empty).
+void SessionEngine::Impl::configureStun() {
+  if (!udpCr_) return;
+  net::StunSettings s;
+  auto value = [&](const char* name) {
+    try {
+      return model_.rawValue(ms_ + name);
+    } catch (const sdk::Fault&) {
+      return std::string();
+    }
+  };
+  auto number = [&](const char* name, std::int64_t fallback) {
+    try {
+      return static_cast<std::int64_t>(std::stoll(value(name)));
+    } catch (const std::exception&) {
+      return fallback;
+    }
+  };
+  s.enable = stunEnabled();
+  s.server = value("STUNServerAddress");
+  // The models: an empty STUNServerAddress means the host of the ACS URL.
+  if (s.server.empty()) s.server = net::urlHost(value("URL"));
+  s.port = static_cast<std::uint16_t>(number("STUNServerPort", 3478));
+  s.username = value("STUNUsername");
+  s.password = value("STUNPassword");
+  s.maximumKeepAlive = number("STUNMaximumKeepAlivePeriod", -1);
+  s.minimumKeepAlive = static_cast<std::uint32_t>(std::max<std::int64_t>(
+      0, std::min<std::int64_t>(number("STUNMinimumKeepAlivePeriod", 0), 0xffffffff)));
+  udpCr_->configureStun(s);
+  if (!s.enable && !udpMapped_.empty()) {
+    // NATDetected is false and the address the local one while STUN is off.
+    udpMapped_.clear();
+    stunMapped({}, false);
+  }
+}
+
+void SessionEngine::Impl::stunMapped(const net::stun::Endpoint& mapped, bool natDetected) {
+  if (!mapped.address.empty())
+    udpMapped_ = net::urlHostPart(mapped.address) + ":" + std::to_string(mapped.port);
+  try {
+    const std::string nat = natDetected ? "true" : "false";
+    if (model_.rawValue(ms_ + "NATDetected") != nat)
+      model_.setInternal(ms_ + "NATDetected", nat, false);
+  } catch (const sdk::Fault& f) {
+    CWMPD_LOG(Warning, kLog, "cannot set NATDetected: " << f.what());
+  }
+  publishUdpAddress(udpMapped_.empty() ? udpLocal_ : udpMapped_);
+}
+
+// UDPConnectionRequestAddress changes at most once per
+// UDPConnectionRequestAddressNotificationLimit seconds (TR-098; TR-181 has no such
+// parameter): the changes in between wait, the last one wins, so that the ACS's
+// notifications come no more often.
+void SessionEngine::Impl::publishUdpAddress(const std::string& address) {
+  if (!udpCr_ || address.empty()) return;
+  udpDeferred_.clear();
+  if (address == udpPublished_) return;
+  std::int64_t limit = 0;
+  try {
+    limit = std::stoll(model_.rawValue(ms_ + "UDPConnectionRequestAddressNotificationLimit"));
+  } catch (const std::exception&) {
+  }
+  const auto now = clock_->steadyNow();
+  const auto due = udpPublishedAt_ + std::chrono::seconds(limit);
+  if (!udpPublished_.empty() && limit > 0 && now < due) {
+    udpDeferred_ = address;
+    udpLimitTimer_->start(due - now, [w = weak_from_this()] {
+      auto self = w.lock();
+      if (!self || self->udpDeferred_.empty()) return;
+      self->udpPublishedAt_ = {};
+      self->publishUdpAddress(self->udpDeferred_);
+    });
+    return;
+  }
+  try {
+    model_.setInternal(ms_ + "UDPConnectionRequestAddress", address, false);
+  } catch (const sdk::Fault& f) {
+    CWMPD_LOG(Warning, kLog, "cannot publish UDPConnectionRequestAddress: " << f.what());
+    return;
+  }
+  udpPublished_ = address;
+  udpPublishedAt_ = now;
+  CWMPD_LOG(Info, kLog, "UDP connection requests on " << address);
 }
 
 }  // namespace cwmpd::core

@@ -111,6 +111,7 @@ bool SessionEngine::Impl::stop(std::chrono::milliseconds grace) {
   retryTimer_->cancel();
   for (auto& t : scheduleTimers_) t->cancel();
   if (cr_) cr_->stop();
+  if (udpCr_) udpCr_->stop();
   resolver_.cancel();
   // The worker may be waiting for the main loop: keep serving it until it is done.
   // Waiting for the transport's own timeout (up to the RPC timeout, 30 s) would make
@@ -202,7 +203,7 @@ bool SessionEngine::Impl::cwmpEnabled() {
 }
 
 void SessionEngine::Impl::onModelChange(const std::vector<CommittedChange>& changes, sdk::Source) {
-  bool periodic = false, creds = false;
+  bool periodic = false, creds = false, stun = false;
   for (const auto& c : changes) {
     if (c.name.compare(0, ms_.size(), ms_) != 0) continue;
     const std::string p = c.name.substr(ms_.size());
@@ -213,6 +214,7 @@ void SessionEngine::Impl::onModelChange(const std::vector<CommittedChange>& chan
         CWMPD_LOG(Notice, kLog, "EnableCWMP is false: connection requests off");
         cr_->stop();
         cr_.reset();
+        udpCr_.reset();
       } else if (c.value != "false" && !cr_ && !stopping_) {
         startConnectionRequestServer();
         kick();
@@ -223,6 +225,9 @@ void SessionEngine::Impl::onModelChange(const std::vector<CommittedChange>& chan
       again_ = true;
       forceSession_ = true;
       if (!running_) kick();
+      stun = true;  // the ACS host is the STUN server when none is named
+    } else if (p.rfind("STUN", 0) == 0) {
+      stun = true;
     } else if (p.rfind("PeriodicInform", 0) == 0) {
       periodic = true;
     } else if (p == "ConnectionRequestUsername" || p == "ConnectionRequestPassword") {
@@ -231,6 +236,7 @@ void SessionEngine::Impl::onModelChange(const std::vector<CommittedChange>& chan
   }
   if (periodic) schedulePeriodic();
   if (creds) updateCrCredentials();
+  if (stun) configureStun();
 }
 
 SessionEngine::SessionEngine(asio::io_context& io, SessionModel& model, Store& state,

@@ -29,6 +29,7 @@
 #include "cwmpd/core/log.hpp"
 #include "cwmpd/core/net/connection_request_server.hpp"
 #include "cwmpd/core/net/local_address.hpp"
+#include "cwmpd/core/net/udp_connection_request_server.hpp"
 #include "cwmpd/core/soap/decoder.hpp"
 #include "cwmpd/core/soap/encoder.hpp"
 #include "cwmpd/core/soap/fault_map.hpp"
@@ -170,6 +171,12 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
   void publishConnectionRequestUrl(const std::string& routeAddress);
   void connectionRequested();
   void updateCrCredentials();
+  // TR-069 Annex G: UDP connection requests and STUN on the Connection Request port.
+  void startUdpConnectionRequests();
+  void configureStun();
+  bool stunEnabled();
+  void stunMapped(const net::stun::Endpoint& mapped, bool natDetected);
+  void publishUdpAddress(const std::string& address);
 
   // ---------------- state ----------------
 
@@ -187,6 +194,13 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
   std::vector<std::shared_ptr<Timer>> scheduleTimers_;
   std::unique_ptr<net::ConnectionRequestServer> cr_;
   std::string crUrl_;                      // the ConnectionRequestURL published
+  std::unique_ptr<net::UdpConnectionRequestServer> udpCr_;
+  std::string udpLocal_;      // host:port of the UDP listener itself (no STUN mapping)
+  std::string udpMapped_;     // host:port STUN learned, "" while none
+  std::string udpPublished_;  // the UDPConnectionRequestAddress published
+  std::string udpDeferred_;   // waiting for the notification limit
+  std::chrono::steady_clock::time_point udpPublishedAt_{};
+  std::unique_ptr<Timer> udpLimitTimer_;
   asio::ip::udp::resolver resolver_{io_};  // the ACS host name, for the route probe
   std::string resolvedHost_, resolvedAddress_;
   bool resolving_ = false;

@@ -133,6 +133,8 @@ std::string SessionEngine::Impl::buildInform(const SessionPlan& plan) {
   };
   add(required);
   add(extraInformParameters_);
+  // TR-069 Annex G: with STUN on, the ACS learns where to send UDP Connection Requests.
+  if (udpCr_ && stunEnabled()) add({ms_ + "UDPConnectionRequestAddress"});
   // One by one: a getter that fails costs its own parameter only, never the list.
   for (const auto& n : names) {
     try {
