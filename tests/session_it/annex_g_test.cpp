@@ -105,28 +105,30 @@ std::string udpRequest(std::uint64_t ts, const std::string& id, const std::strin
          "&cn=" + cn + "&sig=" + sig + " HTTP/1.1\r\nHost: " + host + "\r\n\r\n";
 }
 
-std::string setValues(const std::vector<std::pair<std::string, std::string>>& values) {
+std::string setValues(const std::vector<std::pair<std::string, std::string>>& values,
+                      const std::string& ms = kMs) {
   std::string xml =
       "<cwmp:SetParameterValues><ParameterList soap-enc:arrayType=\"cwmp:ParameterValueStruct[" +
       std::to_string(values.size()) + "]\">";
   for (const auto& [name, value] : values) {
-    const bool number =
-        name.find("Port") != std::string::npos || name.find("Period") != std::string::npos;
+    const bool number = name.find("Port") != std::string::npos ||
+                        name.find("Period") != std::string::npos ||
+                        name.find("Limit") != std::string::npos;
     const char* type = name.find("Enable") != std::string::npos             ? "xsd:boolean"
                        : name.find("MaximumKeepAlive") != std::string::npos ? "xsd:int"
                        : number                                             ? "xsd:unsignedInt"
                                                                             : "xsd:string";
-    xml += "<ParameterValueStruct><Name>" + kMs + name + "</Name><Value xsi:type=\"" + type +
-           "\">" + value + "</Value></ParameterValueStruct>";
+    xml += "<ParameterValueStruct><Name>" + ms + name + "</Name><Value xsi:type=\"" + type + "\">" +
+           value + "</Value></ParameterValueStruct>";
   }
   return xml + "</ParameterList><ParameterKey>stun</ParameterKey></cwmp:SetParameterValues>";
 }
 
-std::string activeNotification(const std::string& name) {
+std::string activeNotification(const std::string& name, const std::string& ms = kMs) {
   return "<cwmp:SetParameterAttributes><ParameterList "
          "soap-enc:arrayType=\"cwmp:SetParameterAttributesStruct[1]\">"
          "<SetParameterAttributesStruct><Name>" +
-         kMs + name +
+         ms + name +
          "</Name><NotificationChange>true</NotificationChange><Notification>2</Notification>"
          "<AccessListChange>false</AccessListChange><AccessList "
          "soap-enc:arrayType=\"xsd:string[0]\"></AccessList></SetParameterAttributesStruct>"
@@ -488,6 +490,30 @@ TEST_F(AnnexG, AServerAskingForIntegrityGetsUsernameAndMessageIntegrity) {
   EXPECT_TRUE(answered.integrityValid);
   EXPECT_EQ(answered.username, "cpe-stun");
   ASSERT_TRUE(daemon_->waitForLog("public address 198.51.100.7 port 40000 (behind a NAT)", 5s));
+}
+
+TEST_F(AnnexG, TheNotificationLimitHoldsANewAddressBack) {
+  // TR-098 UDPConnectionRequestAddressNotificationLimit: the address published at start
+  // stays for an hour, so the mapping STUN learns right after is not notified yet.
+  const std::string ms = "InternetGatewayDevice.ManagementServer.";
+  daemon_->set("cpe", "root", "InternetGatewayDevice");
+  MovingStunServer server(false, "");
+  acs_->addRpc(activeNotification("UDPConnectionRequestAddress", ms));
+  acs_->addRpc(setValues({{"UDPConnectionRequestAddressNotificationLimit", "3600"},
+                          {"STUNServerAddress", "127.0.0.1"},
+                          {"STUNServerPort", std::to_string(server.port())},
+                          {"STUNEnable", "true"}},
+                         ms));
+  ASSERT_NO_FATAL_FAILURE(startDaemon());
+  // The address is published (or held back) in the same step that logs the mapping.
+  ASSERT_TRUE(daemon_->waitForLog("public address 198.51.100.7 port 40000 (behind a NAT)", 10s));
+  send(request(1'700'000'000, "n1"));
+  ASSERT_TRUE(waitSessions(2));
+  const auto inform = informs(*acs_).at(1);
+  EXPECT_EQ(parameterValue(inform, ms + "UDPConnectionRequestAddress").value_or("-"),
+            "127.0.0.1:" + std::to_string(port_));
+  const auto codes = eventCodes(inform);
+  EXPECT_EQ(std::count(codes.begin(), codes.end(), "4 VALUE CHANGE"), 0);
 }
 
 }  // namespace
