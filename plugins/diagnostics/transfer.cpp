@@ -1,6 +1,6 @@
 // TR-143 DownloadDiagnostics and UploadDiagnostics (TR-181 Device.IP.Diagnostics.
 // DownloadDiagnostics. / UploadDiagnostics., TR-098 InternetGatewayDevice.DownloadDiagnostics.
-// / UploadDiagnostics.) over hal::Diagnostics::download / upload: HTTP only.
+// / UploadDiagnostics.) over hal::Diagnostics::download / upload: HTTP and FTP.
 #include <cwmpd/hal/hal.hpp>
 #include <cwmpd/sdk/values.hpp>
 #include <cctype>
@@ -30,21 +30,29 @@ std::string stateOf(O o, bool tr181, bool upload) {
     case O::TransferFailed: return upload ? "Error_NoTransferComplete" : "Error_TransferFailed";
     case O::IncorrectSize: return upload ? "Error_NoTransferComplete" : "Error_IncorrectSize";
     case O::Timeout: return upload && !tr181 ? "Error_NoTransferComplete" : "Error_Timeout";
+    case O::PasswordRequestFailed: return "Error_PasswordRequestFailed";
+    case O::LoginFailed: return "Error_LoginFailed";
+    case O::NoTransferMode: return "Error_NoTransferMode";
+    case O::NoPasv: return "Error_NoPASV";
+    case O::RequestRefused: return upload ? "Error_NoSTOR" : "Error_TransferFailed";
     case O::Other:
     case O::Canceled: break;
   }
   return tr181 ? "Error_Other" : "Error_InitConnectionFailed";
 }
 
-// The URL forms the engine speaks: http://host[...]. FTP is not offered (the
-// *Transports parameters say HTTP), so an ftp:// URL is refused like any other.
+// The URL forms the engine speaks: http://HOST[...] and ftp://[USER[:PASSWORD]@]HOST[...]
+// (the *Transports parameters say HTTP,FTP); anything else is refused at set time.
 void checkUrl(const sdk::Change& c) {
   if (c.value.empty()) return;  // the default: a request without a URL ends in an error
-  std::string scheme = c.value.substr(0, 7);
-  for (auto& ch : scheme) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  if (scheme != "http://" || c.value.size() == 7 || c.value[7] == '/')
+  std::string lowered = c.value.substr(0, 7);
+  for (auto& ch : lowered) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  const std::size_t rest = lowered == "http://" ? 7 : lowered.rfind("ftp://", 0) == 0 ? 6 : 0;
+  if (rest == 0 || c.value.size() == rest || c.value[rest] == '/')
     throw sdk::Fault(sdk::FaultCode::InvalidParameterValue,
-                     c.path() + ": only http://HOST[:PORT]/PATH URLs are supported");
+                     c.path() +
+                         ": only http://HOST[:PORT]/PATH and ftp://HOST[:PORT]/PATH URLs "
+                         "are supported");
   for (const char ch : c.value)
     if (static_cast<unsigned char>(ch) <= 0x20 || ch == 0x7f)
       throw sdk::Fault(sdk::FaultCode::InvalidParameterValue,
@@ -99,7 +107,7 @@ std::unique_ptr<DiagTest> makeTransfer(sdk::Host& host, bool tr181, bool upload)
           std::string("TotalBytesSentUnderFullLoading"), std::string("PeriodOfFullLoading")})
       s.results[p] = "0";
     s.results["IPAddressUsed"] = "";
-    s.constants[kind + "Transports"] = "HTTP";
+    s.constants[kind + "Transports"] = "HTTP,FTP";
     s.constants[upload ? "UploadDiagnosticsMaxConnections" : "DownloadDiagnosticMaxConnections"] =
         std::to_string(kMaxConnections);
     s.constants[kind + "DiagnosticsMaxIncrementalResult"] = std::to_string(kMaxIncrements);

@@ -29,12 +29,22 @@ inline std::string downloadHead(std::uint64_t length) {
 //   GET /bytes/N    N bytes of body       GET /stream   a body that never ends
 //   GET /silent     reads, never answers  GET /missing  404
 //   GET /late/N     N bytes, 2 s late
+//   GET /paced/N    N bytes at `pace` bytes a second, the head `pausePaced` late
+//   PUT /paced      reads the body (Content-Length) at `pace` bytes a second
 //   PUT /...        reads the body (Content-Length or chunked), records what came, 200
+// A paced transfer is recorded in paced(): what the server itself saw of it.
 class HttpServer {
  public:
   struct Upload {
     std::uint64_t requestBytes = 0;  // head and body as received
     std::uint64_t bodyBytes = 0;
+  };
+  // A paced transfer: bytes sent (head and body) or body bytes received, and the server's
+  // wall-clock times (seconds since the epoch) of the first and the last of them.
+  struct Paced {
+    std::uint64_t bytes = 0;
+    double first = 0;
+    double last = 0;
   };
 
   HttpServer() {
@@ -74,9 +84,43 @@ class HttpServer {
     return uploads_;
   }
 
+  std::vector<Paced> paced() {
+    std::lock_guard lock(mutex_);
+    return paced_;
+  }
+
   std::uint16_t port = 0;
+  double pace = 50e6;  // bytes a second; set before the request
+  std::chrono::milliseconds pausePaced{300};
 
  private:
+  static double wallNow() {
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
+
+  // Counts `n` bytes moved, then sleeps until the pace allows the next ones.
+  void paceStep(Paced& p, std::size_t n) const {
+    const double now = wallNow();
+    if (p.bytes == 0) p.first = now;
+    p.bytes += n;
+    p.last = now;
+    const double due = p.first + (static_cast<double>(p.bytes) / pace);
+    if (due > now) std::this_thread::sleep_for(std::chrono::duration<double>(due - now));
+  }
+
+  void record(const Paced& p) {
+    std::lock_guard lock(mutex_);
+    paced_.push_back(p);
+  }
+
+  // Small kernel buffers: what the server moved is close to what the client moved.
+  static void smallBuffers(int fd) {
+    const int size = 64 * 1024;
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+  }
+
   void acceptLoop() {
     while (!stop_) {
       const int fd = ::accept4(listen_, nullptr, nullptr, SOCK_CLOEXEC);
@@ -140,6 +184,26 @@ class HttpServer {
             u.bodyBytes += size;
             if (size == 0) break;
           }
+        } else if (path == "/paced") {
+          smallBuffers(fd);
+          const auto cl = head.find("Content-Length: ");
+          const std::uint64_t length =
+              cl == std::string::npos ? 0 : std::stoull(head.substr(cl + 16));
+          Paced p;
+          std::uint64_t got = std::min<std::uint64_t>(in.size(), length);
+          if (got > 0) paceStep(p, got);
+          in.erase(0, got);
+          while (got < length) {
+            const auto want = static_cast<std::size_t>(
+                std::min<std::uint64_t>(length - got, std::uint64_t{64} * 1024));
+            const ssize_t r = ::recv(fd, rx.data(), want, 0);
+            if (r <= 0) return;
+            got += static_cast<std::uint64_t>(r);
+            paceStep(p, static_cast<std::size_t>(r));
+          }
+          record(p);
+          u.bodyBytes = got;
+          u.requestBytes += got;
         } else {
           const auto cl = head.find("Content-Length: ");
           const std::uint64_t length =
@@ -179,6 +243,23 @@ class HttpServer {
         std::this_thread::sleep_for(std::chrono::seconds(2));
         length = std::stoull(path.substr(6));
       }
+      if (path.rfind("/paced/", 0) == 0) {
+        smallBuffers(fd);
+        length = std::stoull(path.substr(7));
+        std::this_thread::sleep_for(pausePaced);
+        const std::string h = downloadHead(length);
+        Paced p;
+        if (!sendAll(fd, h.data(), h.size())) return;
+        paceStep(p, h.size());
+        for (std::uint64_t left = length; left > 0 && !stop_;) {
+          const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(left, 64 * 1024));
+          if (!sendAll(fd, buf.data(), n)) return;
+          paceStep(p, n);
+          left -= n;
+        }
+        record(p);
+        continue;
+      }
       const std::string h = downloadHead(length);
       if (!sendAll(fd, h.data(), h.size())) return;
       for (std::uint64_t left = length; left > 0 && !stop_;) {
@@ -196,6 +277,7 @@ class HttpServer {
   std::vector<int> fds_;
   std::vector<std::thread> workers_;
   std::vector<Upload> uploads_;
+  std::vector<Paced> paced_;
 };
 
 }  // namespace cwmpd::testing

@@ -1,8 +1,9 @@
-// TR-143 DownloadDiagnostics / UploadDiagnostics over HTTP: a small HTTP/1.1 client of our
-// own on non-blocking sockets, every connection of a test in one poll() loop on the
-// caller's thread. libcurl would hide the instants TR-143 asks for (the SYN, the first and
-// last data packet) and copy every byte through a callback; here the data is read into one
-// buffer and dropped, so the box, not the agent, is what the test measures.
+// TR-143 DownloadDiagnostics / UploadDiagnostics over HTTP and FTP: small HTTP/1.1 and FTP
+// clients of our own on non-blocking sockets, every connection of a test in one poll() loop
+// on the caller's thread. libcurl would hide the instants TR-143 asks for (the SYN of the
+// FTP data connection, the RETR/STOR, the first and last data packet) and copy every byte
+// through a callback; here the data is read into one buffer and dropped, so the box, not
+// the agent, is what the test measures.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -39,41 +40,87 @@ constexpr std::size_t kMaxConnections = 64;
 constexpr int kBurst = 64;
 
 struct Url {
+  bool ftp = false;
   std::string host;  // without the brackets of an IPv6 literal
   std::uint16_t port = 80;
-  std::string authority;  // as in the URL, for the Host header
-  std::string path;
+  std::string authority;  // as in the URL, for the Host header (HTTP)
+  std::string path;       // HTTP: as in the URL; FTP: decoded, relative to the login directory
+  std::string user = "anonymous";  // FTP (RFC 1738 3.2.1: anonymous without user information)
+  std::string password = "cwmpd@";
 };
 
 bool isSpaceOrControl(char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; }
 bool isDigit(char c) { return c >= '0' && c <= '9'; }
 bool isHexDigit(char c) { return isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 
-// http://host[:port][/path]; false with `why` for anything else (another scheme, user
-// information: TR-143 forbids HTTP authentication, control characters that would split the
-// request line).
+bool hasScheme(const std::string& url, std::string_view scheme) {
+  return url.size() > scheme.size() &&
+         std::equal(scheme.begin(), scheme.end(), url.begin(), [](char a, char b) {
+           return a == std::tolower(static_cast<unsigned char>(b));
+         });
+}
+
+// %XX escapes of an FTP URL (RFC 1738 3.2.2); false on a bad escape or a decoded CR/LF
+// (which would end the command line early).
+bool percentDecode(const std::string& in, std::string& out) {
+  out.clear();
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (in[i] != '%') {
+      out += in[i];
+      continue;
+    }
+    if (i + 2 >= in.size() || !isHexDigit(in[i + 1]) || !isHexDigit(in[i + 2])) return false;
+    const char c = static_cast<char>(std::stoi(in.substr(i + 1, 2), nullptr, 16));
+    if (c == '\r' || c == '\n' || c == '\0') return false;
+    out += c;
+    i += 2;
+  }
+  return true;
+}
+
+// http://host[:port][/path] or ftp://[user[:password]@]host[:port]/path; false with `why`
+// for anything else (another scheme, user information in an HTTP URL: TR-143 forbids HTTP
+// authentication, control characters that would split the request or command line).
 bool parseUrl(const std::string& url, Url& out, std::string& why) {
-  constexpr std::string_view kScheme = "http://";
-  if (url.size() <= kScheme.size() ||
-      !std::equal(kScheme.begin(), kScheme.end(), url.begin(), [](char a, char b) {
-        return a == std::tolower(static_cast<unsigned char>(b));
-      })) {
-    why = "'" + url + "' is not an http:// URL";
+  out.ftp = hasScheme(url, "ftp://");
+  if (!out.ftp && !hasScheme(url, "http://")) {
+    why = "'" + url + "' is neither an http:// nor an ftp:// URL";
     return false;
   }
   if (std::any_of(url.begin(), url.end(), isSpaceOrControl)) {
     why = "the URL holds spaces or control characters";
     return false;
   }
-  const std::size_t start = kScheme.size();
+  const std::size_t start = out.ftp ? 6 : 7;
   const std::size_t slash = url.find_first_of("/?#", start);
   out.authority = url.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
   out.path = slash == std::string::npos ? "/" : url.substr(slash);
   if (out.path.front() != '/') out.path.insert(0, "/");
   if (const auto hash = out.path.find('#'); hash != std::string::npos) out.path.resize(hash);
-  if (out.authority.find('@') != std::string::npos) {
-    why = "user information in the URL (TR-143: no HTTP authentication)";
-    return false;
+  out.port = out.ftp ? 21 : 80;
+  if (const auto at = out.authority.rfind('@'); at != std::string::npos) {
+    if (!out.ftp) {
+      why = "user information in the URL (TR-143: no HTTP authentication)";
+      return false;
+    }
+    const std::string info = out.authority.substr(0, at);
+    out.authority.erase(0, at + 1);
+    const auto colon = info.find(':');
+    if (!percentDecode(info.substr(0, colon), out.user) ||
+        (colon != std::string::npos && !percentDecode(info.substr(colon + 1), out.password))) {
+      why = "bad user information in the URL";
+      return false;
+    }
+    if (colon == std::string::npos) out.password.clear();
+  }
+  if (out.ftp) {
+    // The file, relative to the login directory (RFC 1738 3.2.2); no ;type= suffix.
+    std::string file;
+    if (!percentDecode(out.path.substr(1), file) || file.empty() || file.back() == '/') {
+      why = "no file in the FTP URL";
+      return false;
+    }
+    out.path = file;
   }
   std::string portText;
   if (!out.authority.empty() && out.authority.front() == '[') {
@@ -184,7 +231,8 @@ class ChunkedBody {
 };
 
 struct Conn {
-  enum class Phase : std::uint8_t { Connecting, Sending, Receiving, Done };
+  // Commanded: FTP upload, STOR sent, its 150 not yet in.
+  enum class Phase : std::uint8_t { Connecting, Commanded, Sending, Receiving, Done };
   int fd = -1;
   Phase phase = Phase::Connecting;
   TransferTimes t;
@@ -205,14 +253,51 @@ struct Conn {
   std::optional<std::uint64_t> contentLength;
   std::uint64_t bodyReceived = 0;
   std::unique_ptr<ChunkedBody> chunked;
+  // FTP: `fd` is the data connection, `ctl` the control connection; the test of this
+  // connection ends with the data (download) and the 226 on the control connection.
+  int ctl = -1;
+  std::string ctlIn;                  // received, not yet parsed replies
+  bool preliminary = false;           // the 1xx to RETR / STOR came
+  bool ctlComplete = false;           // the 2xx after the transfer came (or was not awaited)
+  std::optional<std::uint64_t> size;  // download: the SIZE the server announced
 
   Conn() = default;
   Conn(const Conn&) = delete;
   Conn& operator=(const Conn&) = delete;
   ~Conn() {
     if (fd >= 0) ::close(fd);
+    if (ctl >= 0) ::close(ctl);
   }
 };
+
+// One FTP reply (RFC 959 4.2): the code and the text of its last line.
+struct Reply {
+  int code = 0;
+  std::string text;
+};
+
+// Takes the first complete reply, multi-line ones included, off the front of `in`.
+std::optional<Reply> takeReply(std::string& in) {
+  std::size_t pos = 0;
+  std::string code;
+  while (true) {
+    const auto eol = in.find('\n', pos);
+    if (eol == std::string::npos) return std::nullopt;
+    std::string line = in.substr(pos, eol - pos);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    pos = eol + 1;
+    const bool numbered = line.size() >= 3 && std::all_of(line.begin(), line.begin() + 3, isDigit);
+    if (code.empty()) {
+      if (!numbered) continue;  // junk before a reply: skipped
+      code = line.substr(0, 3);
+    }
+    // The last line: the code and a space (or nothing); a '-' continues the reply.
+    if (numbered && line.compare(0, 3, code) == 0 && (line.size() == 3 || line[3] == ' ')) {
+      in.erase(0, pos);
+      return Reply{std::stoi(code), line.size() > 4 ? line.substr(4) : ""};
+    }
+  }
+}
 
 std::string lower(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -243,7 +328,13 @@ class Transfer {
     conns_.resize(rq_.connections);
     for (auto& c : conns_) {
       c = std::make_unique<Conn>();
-      if (const auto o = open(*c)) return end(*o);
+      if (url_.ftp) {
+        if (const auto o = ftpSetUp(*c)) return end(*o);
+      } else if (const auto o = open(c->fd, target_)) {
+        return end(*o);
+      }
+      c->t.tcpOpenRequest = openedAt_;
+      c->lastProgress = Steady::now();
     }
     if (const auto o = loop()) return end(*o);
     summarize();
@@ -260,27 +351,205 @@ class Transfer {
     return std::move(result_);
   }
 
-  std::optional<Outcome> open(Conn& c) {
-    c.fd = ::socket(target_.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (c.fd < 0) {
+  // A non-blocking socket with the test's DSCP, priority and interface, connecting to `to`;
+  // the SYN's time in openedAt_.
+  std::optional<Outcome> open(int& fd, const Target& to) {
+    fd = ::socket(to.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
       result_.detail = std::string("socket: ") + std::strerror(errno);
       return Outcome::Internal;
     }
     const int tos = static_cast<int>(rq_.dscp << 2);
-    if (target_.family == AF_INET)
-      ::setsockopt(c.fd, IPPROTO_IP, IP_TOS, &tos, sizeof tos);
+    if (to.family == AF_INET)
+      ::setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof tos);
     else
-      ::setsockopt(c.fd, IPPROTO_IPV6, IPV6_TCLASS, &tos, sizeof tos);
+      ::setsockopt(fd, IPPROTO_IPV6, IPV6_TCLASS, &tos, sizeof tos);
     const int priority = static_cast<int>(rq_.ethernetPriority);
-    ::setsockopt(c.fd, SOL_SOCKET, SO_PRIORITY, &priority, sizeof priority);
+    ::setsockopt(fd, SOL_SOCKET, SO_PRIORITY, &priority, sizeof priority);
     if (!rq_.interfaceName.empty() &&
-        !bindToInterface(c.fd, rq_.interfaceName, target_.family, result_.detail))
+        !bindToInterface(fd, rq_.interfaceName, to.family, result_.detail))
       return Outcome::Internal;
-    c.t.tcpOpenRequest = Wall::now();
-    c.lastProgress = Steady::now();
-    if (::connect(c.fd, reinterpret_cast<const sockaddr*>(&target_.addr), target_.len) != 0 &&
+    openedAt_ = Wall::now();
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&to.addr), to.len) != 0 &&
         errno != EINPROGRESS)
       return connectFailed(errno);
+    return std::nullopt;
+  }
+
+  // ---- FTP control connection (RFC 959), step by step before the data flows ----
+
+  // Waits up to a poll slice for `events` on `fd`; Canceled, or an idle-timeout `silent`
+  // outcome once nothing happened for the transfer timeout.
+  std::optional<Outcome> await(int fd, short events, Steady::time_point since, Outcome silent) {
+    while (true) {
+      if (cancel_.load()) {
+        result_.detail = "canceled";
+        return Outcome::Canceled;
+      }
+      if (Steady::now() - since > std::chrono::milliseconds(rq_.idleTimeoutMs)) {
+        result_.detail =
+            "the FTP server was silent for " + std::to_string(rq_.idleTimeoutMs) + " ms";
+        return silent;
+      }
+      pollfd p{fd, events, 0};
+      if (::poll(&p, 1, kSliceMs) > 0) return std::nullopt;
+    }
+  }
+
+  std::optional<Outcome> ctlSend(Conn& c, const std::string& line) {
+    const std::string out = line + "\r\n";
+    std::size_t sent = 0;
+    const auto since = Steady::now();
+    while (sent < out.size()) {
+      const ssize_t n = ::send(c.ctl, out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
+      if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+        result_.detail = std::string("FTP control connection: ") + std::strerror(errno);
+        return Outcome::TransferFailed;
+      }
+      if (n > 0) sent += static_cast<std::size_t>(n);
+      if (sent < out.size()) {
+        if (const auto o = await(c.ctl, POLLOUT, since, Outcome::Timeout)) return o;
+      }
+    }
+    return std::nullopt;
+  }
+
+  // Reads what the control connection has; false when it closed or failed.
+  bool ctlRead(Conn& c) {
+    std::array<char, 1024> buf{};
+    const ssize_t n = ::recv(c.ctl, buf.data(), buf.size(), 0);
+    if (n > 0) {
+      c.ctlIn.append(buf.data(), static_cast<std::size_t>(n));
+      c.lastProgress = Steady::now();
+      if (c.ctlIn.size() > kMaxHead) {
+        result_.detail = "FTP reply too long";
+        return false;
+      }
+      return true;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return true;
+    result_.detail = "the FTP server closed the control connection";
+    return false;
+  }
+
+  // The next reply; `silent` when none comes within the transfer timeout.
+  std::optional<Outcome> ctlReply(Conn& c, Reply& reply, Outcome silent) {
+    const auto since = Steady::now();
+    while (true) {
+      if (auto r = takeReply(c.ctlIn)) {
+        reply = std::move(*r);
+        if (reply.code >= 100 && reply.code < 200 && reply.code != 150 && reply.code != 125)
+          continue;  // 110, 120: wait for the real answer
+        return std::nullopt;
+      }
+      if (const auto o = await(c.ctl, POLLIN, since, silent)) return o;
+      if (!ctlRead(c)) return Outcome::TransferFailed;
+    }
+  }
+
+  // Sends `command`, reads its reply; `refused` unless the code is in [lo, hi].
+  std::optional<Outcome> ctlCommand(Conn& c, const std::string& command, Reply& reply, int lo,
+                                    int hi, Outcome refused) {
+    if (const auto o = ctlSend(c, command)) return o;
+    if (const auto o = ctlReply(c, reply, Outcome::Timeout)) return o;
+    if (reply.code < lo || reply.code > hi) {
+      const std::string verb = command.substr(0, command.find(' '));
+      result_.detail = "FTP " + verb + ": " + std::to_string(reply.code) + " " + reply.text;
+      return refused;
+    }
+    return std::nullopt;
+  }
+
+  // Control connection, login, binary mode, SIZE, passive mode, then the data connection's
+  // SYN (TR-143: TCPOpenRequestTime is the data connection's); RETR / STOR go out once it
+  // opened (opened()).
+  std::optional<Outcome> ftpSetUp(Conn& c) {
+    if (const auto o = open(c.ctl, target_)) return o;
+    if (const auto o = await(c.ctl, POLLOUT, Steady::now(), Outcome::InitConnectionFailed))
+      return o;
+    int err = 0;
+    socklen_t len = sizeof err;
+    ::getsockopt(c.ctl, SOL_SOCKET, SO_ERROR, &err, &len);
+    if (err != 0) return connectFailed(err);
+    Reply r;
+    if (const auto o = ctlReply(c, r, Outcome::NoResponse)) return o;
+    if (r.code < 200 || r.code > 299) {
+      result_.detail = "FTP greeting: " + std::to_string(r.code) + " " + r.text;
+      return Outcome::InitConnectionFailed;
+    }
+    if (const auto o =
+            ctlCommand(c, "USER " + url_.user, r, 230, 331, Outcome::PasswordRequestFailed))
+      return o;
+    if (r.code == 331) {
+      if (const auto o = ctlCommand(c, "PASS " + url_.password, r, 202, 230, Outcome::LoginFailed))
+        return o;
+    } else if (r.code != 230) {
+      result_.detail = "FTP USER: " + std::to_string(r.code) + " " + r.text;
+      return Outcome::PasswordRequestFailed;
+    }
+    if (const auto o = ctlCommand(c, "TYPE I", r, 200, 299, Outcome::NoTransferMode)) return o;
+    if (!upload_) {
+      // Error_IncorrectSize needs the size: from SIZE (RFC 3659) where the server has it.
+      if (const auto o = ctlSend(c, "SIZE " + url_.path)) return o;
+      if (const auto o = ctlReply(c, r, Outcome::Timeout)) return o;
+      if (r.code == 213 && !r.text.empty() && r.text.size() <= 19 &&
+          std::all_of(r.text.begin(), r.text.end(), isDigit))
+        c.size = std::stoull(r.text);
+    }
+    // Passive mode: EPSV (RFC 2428, both families), PASV where EPSV is refused on IPv4. The
+    // data connection goes to the control connection's address (never to the one a PASV
+    // reply names: no bounce to a third host).
+    long port = -1;
+    if (const auto o = ctlSend(c, "EPSV")) return o;
+    if (const auto o = ctlReply(c, r, Outcome::Timeout)) return o;
+    if (r.code == 229) {
+      const auto open = r.text.find("(|||");
+      if (open != std::string::npos) port = std::strtol(r.text.c_str() + open + 4, nullptr, 10);
+    } else if (target_.family == AF_INET) {
+      if (const auto o = ctlCommand(c, "PASV", r, 227, 227, Outcome::NoPasv)) return o;
+      const auto open = r.text.find_first_of("0123456789");
+      unsigned h[6] = {};
+      if (open != std::string::npos &&
+          std::sscanf(r.text.c_str() + open, "%u,%u,%u,%u,%u,%u", &h[0], &h[1], &h[2], &h[3], &h[4],
+                      &h[5]) == 6 &&
+          h[4] < 256 && h[5] < 256)
+        port = static_cast<long>(h[4] * 256 + h[5]);
+    }
+    if (port <= 0 || port > 65535) {
+      result_.detail = "FTP passive mode: " + std::to_string(r.code) + " " + r.text;
+      return Outcome::NoPasv;
+    }
+    Target data = target_;
+    if (data.family == AF_INET)
+      reinterpret_cast<sockaddr_in*>(&data.addr)->sin_port =
+          htons(static_cast<std::uint16_t>(port));
+    else
+      reinterpret_cast<sockaddr_in6*>(&data.addr)->sin6_port =
+          htons(static_cast<std::uint16_t>(port));
+    return open(c.fd, data);
+  }
+
+  // A reply on the control connection during the transfer.
+  std::optional<Outcome> ctlEvent(Conn& c) {
+    if (!ctlRead(c)) return c.ctlComplete ? std::nullopt : std::optional(Outcome::TransferFailed);
+    while (auto r = takeReply(c.ctlIn)) {
+      if (r->code == 125 || r->code == 150) {
+        c.preliminary = true;
+        if (c.phase == Conn::Phase::Commanded) c.phase = Conn::Phase::Sending;
+      } else if (r->code >= 200 && r->code <= 299 && r->code != 200) {
+        if (upload_ && !c.sentAll) {
+          result_.detail = "the FTP server ended the upload early: " + std::to_string(r->code);
+          return Outcome::TransferFailed;
+        }
+        c.ctlComplete = true;
+        // TR-143: an FTP upload ends when the server confirms it (226 Transfer complete).
+        if (upload_) finished(c, Wall::now());
+      } else if (r->code >= 400) {
+        result_.detail = "FTP " + std::string(upload_ ? "STOR" : "RETR") + ": " +
+                         std::to_string(r->code) + " " + r->text;
+        return c.preliminary ? Outcome::TransferFailed : Outcome::RequestRefused;
+      }
+    }
     return std::nullopt;
   }
 
@@ -302,6 +571,14 @@ class Transfer {
       socklen_t localLen = sizeof local;
       if (::getsockname(c.fd, reinterpret_cast<sockaddr*>(&local), &localLen) == 0)
         result_.addressUsed = addressText(reinterpret_cast<const sockaddr*>(&local));
+    }
+    if (url_.ftp) {
+      // ROMTime: the RETR / STOR (the model's "RTRV") goes out.
+      c.t.rom = Wall::now();
+      if (const auto o = ctlSend(c, (upload_ ? "STOR " : "RETR ") + url_.path)) return o;
+      c.headDone = true;  // the data connection carries the file alone
+      c.phase = upload_ ? Conn::Phase::Commanded : Conn::Phase::Receiving;
+      return std::nullopt;
     }
     // TR-143: persistent connections, no pipelining, no authentication.
     c.meta = std::string(upload_ ? "PUT " : "GET ") + url_.path +
@@ -378,6 +655,17 @@ class Transfer {
   void finished(Conn& c, WallTime now) {
     c.phase = Conn::Phase::Done;
     c.t.eom = now;
+    if (url_.ftp && !upload_ && c.fd >= 0) {
+      ::close(c.fd);
+      c.fd = -1;
+      // A time-based download stops reading: the control connection closes too, and no
+      // 226 is awaited.
+      if (timeBased() && !c.ctlComplete) {
+        ::close(c.ctl);
+        c.ctl = -1;
+        c.ctlComplete = true;
+      }
+    }
     if (!rq_.interfaceName.empty()) {
       const Counters counters = sample(rq_.interfaceName);
       c.t.totalBytesReceived = counters.received - c.atBom.received;
@@ -399,6 +687,10 @@ class Transfer {
           c.sentAll = true;
           c.phase = Conn::Phase::Receiving;
           c.lastProgress = Steady::now();
+          if (url_.ftp) {  // FTP: the end of the data connection is the end of the file
+            ::close(c.fd);
+            c.fd = -1;
+          }
           return std::nullopt;
         }
         if (!timeBased()) {
@@ -406,8 +698,10 @@ class Transfer {
           c.lastChunkQueued = true;
           if (c.pieceLeft == 0) continue;
         } else if (firstBom_ && Steady::now() >= deadline) {
-          c.meta = c.bodySent > 0 ? "\r\n0\r\n\r\n" : "0\r\n\r\n";
+          if (!url_.ftp) c.meta = c.bodySent > 0 ? "\r\n0\r\n\r\n" : "0\r\n\r\n";
           c.lastChunkQueued = true;
+        } else if (url_.ftp) {
+          c.pieceLeft = kChunk;  // no framing on an FTP data connection
         } else {
           char size[32];
           std::snprintf(size, sizeof size, "%s%llx\r\n", c.bodySent > 0 ? "\r\n" : "",
@@ -563,6 +857,19 @@ class Transfer {
   }
 
   std::optional<Outcome> closed(Conn& c) {
+    if (url_.ftp) {  // the end of the file; the 226 is still awaited
+      if (upload_) {
+        result_.detail = "the FTP server closed the data connection";
+        return Outcome::TransferFailed;
+      }
+      if (c.size && c.bodyReceived != *c.size && !timeBased()) {
+        result_.detail = "received " + std::to_string(c.bodyReceived) + " bytes, SIZE said " +
+                         std::to_string(*c.size);
+        return Outcome::IncorrectSize;
+      }
+      finished(c, c.anyReceived ? c.lastData : Wall::now());
+      return std::nullopt;
+    }
     if (!c.anyReceived) {
       result_.detail = "the server closed the connection without an answer";
       return Outcome::NoResponse;
@@ -582,12 +889,17 @@ class Transfer {
   std::optional<Outcome> idle(const Conn& c) {
     result_.detail = "nothing happened for " + std::to_string(rq_.idleTimeoutMs) + " ms";
     if (c.phase == Conn::Phase::Connecting) return Outcome::InitConnectionFailed;
+    if (c.phase == Conn::Phase::Commanded) return Outcome::NoResponse;
     if (!c.anyReceived && (!upload_ || c.sentAll)) return Outcome::NoResponse;
     return Outcome::Timeout;
   }
 
+  // FTP: the data connection ended (download) or the 226 is still to come.
+  [[nodiscard]] bool awaitingControl(const Conn& c) const { return c.ctl >= 0 && !c.ctlComplete; }
+
   std::optional<Outcome> loop() {
-    std::vector<pollfd> fds(conns_.size());
+    // Two entries a connection: its data (HTTP: its only) socket, its FTP control socket.
+    std::vector<pollfd> fds(2 * conns_.size());
     const auto idleLimit = std::chrono::milliseconds(std::max<std::uint32_t>(rq_.idleTimeoutMs, 1));
     while (true) {
       if (cancel_.load()) {
@@ -601,25 +913,26 @@ class Transfer {
       std::size_t active = 0;
       for (std::size_t i = 0; i < conns_.size(); ++i) {
         Conn& c = *conns_[i];
-        fds[i] = pollfd{c.fd, 0, 0};
-        if (c.phase == Conn::Phase::Done) {
-          fds[i].fd = -1;
-          continue;
-        }
+        pollfd& data = fds[2 * i];
+        pollfd& ctl = fds[(2 * i) + 1];
+        data = pollfd{-1, 0, 0};
+        ctl = pollfd{awaitingControl(c) ? c.ctl : -1, POLLIN, 0};
+        if (c.phase == Conn::Phase::Done && !awaitingControl(c)) continue;
         ++active;
         if (now - c.lastProgress > idleLimit) return idle(c);
+        if (c.phase == Conn::Phase::Done || c.fd < 0) continue;
         if (timeBased() && now >= deadline) {
           // The duration is over: a download stops reading; an upload ends its chunks.
           if (!upload_) {
             finished(c, c.lastData);
-            fds[i].fd = -1;
             continue;
           }
         }
-        fds[i].events = c.phase == Conn::Phase::Connecting || c.phase == Conn::Phase::Sending
-                            ? POLLOUT | POLLIN
-                            : POLLIN;
-        if (c.phase == Conn::Phase::Connecting) fds[i].events = POLLOUT;
+        data.fd = c.fd;
+        data.events = c.phase == Conn::Phase::Connecting  ? POLLOUT
+                      : c.phase == Conn::Phase::Sending   ? POLLOUT | POLLIN
+                      : c.phase == Conn::Phase::Commanded ? 0
+                                                          : POLLIN;
       }
       if (active == 0) break;
       const int ready = ::poll(fds.data(), fds.size(), kSliceMs);
@@ -629,15 +942,19 @@ class Transfer {
       }
       for (std::size_t i = 0; i < conns_.size() && ready > 0; ++i) {
         Conn& c = *conns_[i];
-        if (fds[i].fd < 0 || fds[i].revents == 0) continue;
+        const short revents = fds[2 * i].revents;
+        if (fds[(2 * i) + 1].revents != 0) {
+          if (const auto o = ctlEvent(c)) return o;
+        }
+        if (fds[2 * i].fd < 0 || revents == 0 || c.fd < 0) continue;
         if (c.phase == Conn::Phase::Connecting) {
           if (const auto o = opened(c)) return o;
         }
-        if (c.phase == Conn::Phase::Sending && (fds[i].revents & (POLLOUT | POLLERR | POLLHUP))) {
+        if (c.phase == Conn::Phase::Sending && (revents & (POLLOUT | POLLERR | POLLHUP))) {
           if (const auto o = send(c, deadline)) return o;
         }
-        if (c.phase != Conn::Phase::Done && (fds[i].revents & (POLLIN | POLLERR | POLLHUP)) &&
-            (c.phase == Conn::Phase::Receiving || (fds[i].revents & POLLIN))) {
+        if (c.fd >= 0 && c.phase != Conn::Phase::Done && (revents & (POLLIN | POLLERR | POLLHUP)) &&
+            (c.phase == Conn::Phase::Receiving || (revents & POLLIN))) {
           if (const auto o = receive(c, deadline)) return o;
         }
       }
@@ -690,6 +1007,7 @@ class Transfer {
   Target target_;
   std::unique_ptr<std::array<char, kBufferSize>> buffer_;
   std::vector<std::unique_ptr<Conn>> conns_;
+  WallTime openedAt_;            // the last SYN sent (open())
   std::uint64_t testBytes_ = 0;  // across the connections, so far
   std::optional<Steady::time_point> firstBom_;
   WallTime firstBomWall_;

@@ -115,9 +115,11 @@ struct NsLookupResult {
   std::vector<NsLookupAnswer> answers;  // one per repetition
 };
 
-// TR-143 throughput test (DownloadDiagnostics / UploadDiagnostics) over HTTP.
+// TR-143 throughput test (DownloadDiagnostics / UploadDiagnostics) over HTTP or FTP.
 struct TransferRequest {
-  std::string url;  // http://host[:port]/path (other schemes end in Other)
+  // http://host[:port]/path or ftp://[user[:password]@]host[:port]/path (anonymous without
+  // user information); other schemes end in Other.
+  std::string url;
   IpVersion version = IpVersion::Any;
   std::string interfaceName;  // "" = the routing table decides; else bind to its address
   std::uint32_t dscp = 0;
@@ -140,13 +142,13 @@ using WallTime = std::chrono::system_clock::time_point;  // {} = not reached
 // One connection's measurements (TR-143 / the models' PerConnectionResult): the times are
 // taken on the box's clock with microsecond precision.
 struct TransferTimes {
-  WallTime tcpOpenRequest;   // the SYN was sent (connect())
+  WallTime tcpOpenRequest;   // the SYN was sent (connect()); FTP: of the data connection
   WallTime tcpOpenResponse;  // the connection opened
-  WallTime rom;              // the request (GET / PUT) was sent
+  WallTime rom;              // the request (GET / PUT, FTP: RETR / STOR) was sent
   WallTime bom;              // download: first byte received; upload: first body byte sent
-  WallTime eom;              // download: last byte received; upload: the response came
+  WallTime eom;  // download: last byte received; upload: the response (FTP: the 226) came
   // Download: bytes received between BOM and EOM, headers included; upload: bytes sent
-  // (request headers and body).
+  // (request headers and body). FTP: the data connection's bytes (the file).
   std::uint64_t testBytes = 0;
   // The interface's counters between BOM and EOM (0 without an interface).
   std::uint64_t totalBytesReceived = 0;
@@ -174,6 +176,12 @@ struct TransferResult {
     Internal,              // a resource of the box failed (no socket, no interface address)
     Other,                 // the URL is not one this engine speaks
     Canceled,
+    // FTP (the models' Error_... of the same names)
+    PasswordRequestFailed,  // USER was refused
+    LoginFailed,            // PASS was refused
+    NoTransferMode,         // TYPE I was refused
+    NoPasv,                 // neither EPSV nor PASV gave a data port
+    RequestRefused,         // RETR / STOR was refused (upload: Error_NoSTOR)
   };
   Outcome outcome = Outcome::Other;
   std::string detail;
@@ -257,9 +265,10 @@ class Diagnostics {
   // resolver and its caches.
   virtual NsLookupResult nsLookup(const NsLookupRequest& request,
                                   const std::atomic<bool>& cancel) = 0;
-  // TR-143 HTTP download (GET) and upload (PUT of `uploadLength` bytes, or chunked for a
-  // time-based test) on `connections` parallel persistent connections; the received
-  // data is counted and dropped, never stored.
+  // TR-143 download and upload on `connections` parallel connections: HTTP GET / PUT of
+  // `uploadLength` bytes (chunked for a time-based test), or FTP RETR / STOR in binary
+  // passive mode (EPSV, else PASV) on a control connection each; the received data is
+  // counted and dropped, never stored.
   virtual TransferResult download(const TransferRequest& request,
                                   const std::atomic<bool>& cancel) = 0;
   virtual TransferResult upload(const TransferRequest& request,
