@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "../support/loopback_ftp_server.hpp"
 #include "../support/loopback_http_server.hpp"
 #include "it_support.hpp"
 
@@ -194,10 +195,25 @@ TEST_F(DiagnosticsBus, CwmpctlDownloadAndUploadRunAndPrintTheirResults) {
       runCwmpctl(bus_->address(), {"download", "http://no-such-host.invalid/"});
   EXPECT_EQ(badCode, 3) << badOut;
   EXPECT_NE(badOut.find("Error_CannotResolveHostName"), std::string::npos) << badOut;
-  auto [ftpCode, ftpOut] = runCwmpctl(bus_->address(), {"upload", "ftp://127.0.0.1/x", "10"});
-  EXPECT_EQ(ftpCode, 3) << ftpOut;
-  EXPECT_NE(ftpOut.find("9007"), std::string::npos) << ftpOut;
+  auto [ftpsCode, ftpsOut] = runCwmpctl(bus_->address(), {"upload", "ftps://127.0.0.1/x", "10"});
+  EXPECT_EQ(ftpsCode, 3) << ftpsOut;
+  EXPECT_NE(ftpsOut.find("9007"), std::string::npos) << ftpsOut;
   EXPECT_TRUE(daemon_->running());
+}
+
+TEST_F(DiagnosticsBus, CwmpctlDownloadAndUploadOverFtp) {
+  testing::FtpServer ftp;
+  ftp.put("f.bin", 1000000);
+  const std::string dl = "Device.IP.Diagnostics.DownloadDiagnostics.";
+  auto [code, out] = runCwmpctl(bus_->address(), {"download", ftp.url("f.bin"), "2"});
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_EQ(printed(out, dl + "DiagnosticsState"), "Complete") << out;
+  EXPECT_EQ(printed(out, dl + "TestBytesReceived"), "2000000") << out;
+  auto [upCode, upOut] = runCwmpctl(bus_->address(), {"upload", ftp.url("up.bin"), "3000000"});
+  EXPECT_EQ(upCode, 0) << upOut;
+  EXPECT_EQ(printed(upOut, "Device.IP.Diagnostics.UploadDiagnostics.TestBytesSent"), "3000000")
+      << upOut;
+  EXPECT_EQ(ftp.sizeOf("up.bin"), 3000000U);
 }
 
 }  // namespace
