@@ -135,4 +135,17 @@ TEST(UdpConnectionRequest, GuardAcceptsOnceAndRefusesReplaysStaleAndForgedOnes) 
   EXPECT_EQ(g.check(signedRequest(103, "f", "", "cr-secret"), "", "cr-secret"), V::WrongUsername);
 }
 
+TEST(UdpConnectionRequest, AfterARestoreOnlyLaterTimestampsPass) {
+  UdpConnectionRequest r{100, "x", "cr-user", "c", {}};
+  r.sig = udpConnectionRequestSignature(r.ts, r.id, r.un, r.cn, "cr-secret");
+  UdpConnectionRequestGuard g;
+  g.restore(100);
+  EXPECT_EQ(g.check(r, "cr-user", "cr-secret"), UdpConnectionRequestGuard::Verdict::Stale)
+      << "the ids of before the restart are forgotten: the same second is refused";
+  r.ts = 101;
+  r.sig = udpConnectionRequestSignature(r.ts, r.id, r.un, r.cn, "cr-secret");
+  EXPECT_EQ(g.check(r, "cr-user", "cr-secret"), UdpConnectionRequestGuard::Verdict::Accepted);
+  EXPECT_EQ(g.lastAcceptedTs(), 101u);
+}
+
 }  // namespace

@@ -143,11 +143,14 @@ long occurrences(const std::string& text, const std::string& needle) {
 
 class AnnexG : public DaemonIt {
  protected:
-  void startDaemon() {
+  // Starts the daemon (again: `mark` is the log size before) and waits for its boot
+  // session.
+  void startDaemon(std::size_t mark = 0) {
     daemon_->start();
-    ASSERT_TRUE(waitSessions(1));
+    ASSERT_TRUE(daemon_->waitForLog("UDP connection requests on port", 10s, mark));
+    ASSERT_TRUE(daemon_->waitForLog("connection requests on http", 10s, mark));
     port_ = portOf(daemon_->connectionRequestUrl());
-    ASSERT_TRUE(daemon_->waitForLog("UDP connection requests on port", 5s));
+    ASSERT_TRUE(mark == 0 ? waitSessions(1) : daemon_->waitForLog("session 1 ended", 10s, mark));
   }
   void send(const std::string& datagram) { client_.sendTo(port_, datagram); }
   std::string request(std::uint64_t ts, const std::string& id) {
@@ -191,6 +194,22 @@ TEST_F(AnnexG, ReplayedStaleUnsignedAndWronglySignedRequestsStartNoSession) {
   // The listener still works: a fresh request gets its session.
   send(request(1'700'000'300, "a6"));
   ASSERT_TRUE(waitSessions(3));
+}
+
+TEST_F(AnnexG, ARequestReplayedAfterARestartStartsNoSession) {
+  ASSERT_NO_FATAL_FAILURE(startDaemon());
+  const std::string first = request(1'700'000'100, "r1");
+  send(first);
+  ASSERT_TRUE(waitSessions(2));
+  daemon_->stop();
+  ASSERT_NO_FATAL_FAILURE(startDaemon(daemon_->logSize()));
+  ASSERT_TRUE(waitSessions(3));  // its boot session
+  const auto mark = daemon_->logSize();
+  send(first);
+  ASSERT_TRUE(daemon_->waitForLog("timestamp older than the last accepted", 5s, mark));
+  EXPECT_EQ(occurrences(daemon_->log().substr(mark), "UDP connection request accepted"), 0);
+  send(request(1'700'000'101, "r2"));
+  ASSERT_TRUE(waitSessions(4));
 }
 
 TEST_F(AnnexG, TenThousandGarbageDatagramsStartNoSessionAndDoNoHarm) {

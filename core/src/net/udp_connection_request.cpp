@@ -155,12 +155,19 @@ UdpConnectionRequestGuard::Verdict UdpConnectionRequestGuard::check(
       CRYPTO_memcmp(expected.data(), got.data(), expected.size()) != 0)
     return Verdict::BadSignature;
   if (username.empty() || request.un != username) return Verdict::WrongUsername;
-  if (lastTs_ && request.ts < *lastTs_) return Verdict::Stale;
+  if ((lastTs_ && request.ts < *lastTs_) || (restoredTs_ && request.ts <= *restoredTs_))
+    return Verdict::Stale;
   if (std::find(ids_.begin(), ids_.end(), request.id) != ids_.end()) return Verdict::Replayed;
   lastTs_ = request.ts;
   ids_.push_back(request.id);
   if (ids_.size() > kRememberedIds) ids_.pop_front();
   return Verdict::Accepted;
+}
+
+void UdpConnectionRequestGuard::restore(std::uint64_t lastAcceptedTs) {
+  lastTs_ = lastAcceptedTs;
+  restoredTs_ = lastAcceptedTs;
+  ids_.clear();
 }
 
 const char* toString(UdpConnectionRequestGuard::Verdict v) {

@@ -38,7 +38,9 @@ struct UdpConnectionRequestServer::Impl : std::enable_shared_from_this<Impl> {
         resolver(ioc),
         bucket(config.burst, config.refillInterval),
         retransmitTimer(clock->timer()),
-        keepAliveTimer(clock->timer()) {}
+        keepAliveTimer(clock->timer()) {
+    if (config.lastAcceptedTs) guard.restore(*config.lastAcceptedTs);
+  }
 
   asio::io_context& io;
   std::shared_ptr<Clock> clock;
@@ -352,5 +354,9 @@ std::uint16_t UdpConnectionRequestServer::port() const {
 }
 
 UdpConnectionRequestStats UdpConnectionRequestServer::stats() const { return impl_->stats; }
+
+std::optional<std::uint64_t> UdpConnectionRequestServer::lastAcceptedTs() const {
+  return impl_->guard.lastAcceptedTs();
+}
 
 }  // namespace cwmpd::core::net

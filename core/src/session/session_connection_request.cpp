@@ -6,6 +6,10 @@ namespace cwmpd::core {
 
 using namespace session_detail;
 
+namespace {
+constexpr const char* kUdpCrTs = "udp-cr-ts";  // store key: ts of the last accepted UDP request
+}  // namespace
+
 void SessionEngine::Impl::startConnectionRequestServer() {
   if (!options_.connectionRequestEnabled) return;
   net::ConnectionRequestServerConfig c;
@@ -205,9 +209,23 @@ void SessionEngine::Impl::startUdpConnectionRequests() {
   c.port = cr_->port();
   c.burst = options_.connectionRequestBurst;
   c.refillInterval = options_.connectionRequestRefillInterval;
+  // G.2.2.3's replay checks survive a restart: the last accepted ts is persisted (with
+  // the session the request starts).
+  if (const std::string* ts = state_.get(kUdpCrTs)) {
+    try {
+      c.lastAcceptedTs = std::stoull(*ts);
+    } catch (const std::exception&) {
+    }
+  }
   net::UdpConnectionRequestServer::Callbacks cb;
   cb.onRequest = [w = weak_from_this()] {
-    if (auto self = w.lock()) self->connectionRequested();
+    auto self = w.lock();
+    if (!self || !self->udpCr_) return;
+    if (const auto ts = self->udpCr_->lastAcceptedTs()) {
+      self->state_.set(kUdpCrTs, std::to_string(*ts));
+      self->state_.tryCommit();  // on failure the store logs once; the session's end retries
+    }
+    self->connectionRequested();
   };
   cb.onMapping = [w = weak_from_this()](const net::stun::Endpoint& mapped, bool nat) {
     if (auto self = w.lock()) self->stunMapped(mapped, nat);

@@ -43,9 +43,14 @@ class UdpConnectionRequestGuard {
 
   Verdict check(const UdpConnectionRequest& request, std::string_view username,
                 std::string_view password);
+  // The ts last accepted before a restart (the ids of that time are forgotten): from now
+  // on only later ones pass, so that no request of before the restart can be replayed.
+  void restore(std::uint64_t lastAcceptedTs);
+  [[nodiscard]] std::optional<std::uint64_t> lastAcceptedTs() const { return lastTs_; }
 
  private:
   std::optional<std::uint64_t> lastTs_;
+  std::optional<std::uint64_t> restoredTs_;
   std::deque<std::string> ids_;
 };
 

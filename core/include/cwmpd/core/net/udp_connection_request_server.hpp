@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "cwmpd/core/clock.hpp"
@@ -49,6 +50,9 @@ class UdpConnectionRequestServer {
     std::uint16_t port = 0;
     unsigned burst = 5;  // the flood limit, as ConnectionRequestServerConfig
     std::chrono::milliseconds refillInterval{2'000};
+    // The ts of the last request accepted before a restart (UdpConnectionRequestGuard::
+    // restore()); nullopt for none.
+    std::optional<std::uint64_t> lastAcceptedTs;
   };
 
   UdpConnectionRequestServer(boost::asio::io_context& io, std::shared_ptr<Clock> clock,
@@ -66,6 +70,8 @@ class UdpConnectionRequestServer {
   void configureStun(const StunSettings& settings);
   [[nodiscard]] std::uint16_t port() const;
   [[nodiscard]] UdpConnectionRequestStats stats() const;
+  // The ts of the last accepted request (to persist), nullopt before the first.
+  [[nodiscard]] std::optional<std::uint64_t> lastAcceptedTs() const;
 
  private:
   struct Impl;
