@@ -22,6 +22,8 @@ inline constexpr std::uint64_t kMaxLookups = 100;
 inline constexpr std::uint64_t kMaxConnections = 8;
 inline constexpr std::uint64_t kMaxTestFileLength = std::uint64_t{1} << 34;
 inline constexpr std::size_t kMaxIncrements = 999;
+// The transports of the TR-143 tests (*Transports, TR-098 Capabilities.PerformanceDiagnostic.).
+inline constexpr const char* kTransports = "HTTP,FTP";
 
 // Refuses (9007) an unsigned value above `max`.
 void checkAtMost(const sdk::Change& c, std::uint64_t max);
@@ -42,6 +44,7 @@ std::unique_ptr<DiagTest> makeNsLookup(sdk::Host& host, bool tr181);
 std::unique_ptr<DiagTest> makeDownload(sdk::Host& host, bool tr181);
 std::unique_ptr<DiagTest> makeUpload(sdk::Host& host, bool tr181);
 std::unique_ptr<DiagTest> makeUdpEcho(sdk::Host& host);
+std::unique_ptr<DiagTest> makeServerSelection(sdk::Host& host);
 
 // UDPEchoConfig: the box's UDP echo server (TR-143 A.1), on a thread of its own while
 // enabled; a change of its parameters restarts it from the plugin's flush.

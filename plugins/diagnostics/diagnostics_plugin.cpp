@@ -86,13 +86,19 @@ class DiagnosticsPlugin : public sdk::Plugin {
     tests_.push_back(makeNsLookup(host, tr181));
     tests_.push_back(makeDownload(host, tr181));
     tests_.push_back(makeUpload(host, tr181));
-    if (tr181) tests_.push_back(makeUdpEcho(host));
+    if (tr181) {
+      tests_.push_back(makeUdpEcho(host));
+      tests_.push_back(makeServerSelection(host));
+    }
     echoServer_ =
         std::make_unique<UdpEchoServer>(host, tr181 ? "Device.IP.Diagnostics.UDPEchoConfig."
                                                     : "InternetGatewayDevice.UDPEchoConfig.");
     echoServer_->bind(reg);
     for (auto& t : tests_) t->bind(reg);
-    if (tr181) capabilities(reg);
+    if (tr181)
+      capabilities(reg);
+    else
+      performanceDiagnostic(reg);
     // The end of the ACS session (or a set from outside a session): requested tests start.
     reg.onFlush([this] {
       for (auto& t : tests_) t->flush();
@@ -111,15 +117,23 @@ class DiagnosticsPlugin : public sdk::Plugin {
     auto& b = reg.object("Device.IP.Diagnostics.");
     const auto yes = [](const sdk::InstanceRef&) { return std::string(sdk::boolText(true)); };
     const auto no = [](const sdk::InstanceRef&) { return std::string(sdk::boolText(false)); };
-    for (const char* p : {"IPv4PingSupported", "IPv6PingSupported", "IPv4TraceRouteSupported",
-                          "IPv6TraceRouteSupported", "IPv4DownloadDiagnosticsSupported",
-                          "IPv6DownloadDiagnosticsSupported", "IPv4UploadDiagnosticsSupported",
-                          "IPv6UploadDiagnosticsSupported", "IPv4UDPEchoDiagnosticsSupported",
-                          "IPv6UDPEchoDiagnosticsSupported"})
+    for (const char* p :
+         {"IPv4PingSupported", "IPv6PingSupported", "IPv4TraceRouteSupported",
+          "IPv6TraceRouteSupported", "IPv4DownloadDiagnosticsSupported",
+          "IPv6DownloadDiagnosticsSupported", "IPv4UploadDiagnosticsSupported",
+          "IPv6UploadDiagnosticsSupported", "IPv4UDPEchoDiagnosticsSupported",
+          "IPv6UDPEchoDiagnosticsSupported", "IPv4ServerSelectionDiagnosticsSupported",
+          "IPv6ServerSelectionDiagnosticsSupported"})
       b.get(p, yes);
-    for (const char* p : {"IPLayerCapacitySupported", "IPv4ServerSelectionDiagnosticsSupported",
-                          "IPv6ServerSelectionDiagnosticsSupported"})
-      b.get(p, no);
+    b.get("IPLayerCapacitySupported", no);  // TR-471 IP capacity: not implemented
+  }
+
+  // TR-098 InternetGatewayDevice.Capabilities.PerformanceDiagnostic.: the transports of the
+  // TR-143 tests (the TR-181 objects carry theirs as DownloadTransports / UploadTransports).
+  static void performanceDiagnostic(sdk::Registrar& reg) {
+    auto& b = reg.object("InternetGatewayDevice.Capabilities.PerformanceDiagnostic.");
+    for (const char* p : {"DownloadTransports", "UploadTransports"})
+      b.get(p, [](const sdk::InstanceRef&) { return std::string(kTransports); });
   }
 
   std::vector<std::unique_ptr<DiagTest>> tests_;

@@ -107,7 +107,7 @@ std::unique_ptr<DiagTest> makeTransfer(sdk::Host& host, bool tr181, bool upload)
           std::string("TotalBytesSentUnderFullLoading"), std::string("PeriodOfFullLoading")})
       s.results[p] = "0";
     s.results["IPAddressUsed"] = "";
-    s.constants[kind + "Transports"] = "HTTP,FTP";
+    s.constants[kind + "Transports"] = kTransports;
     s.constants[upload ? "UploadDiagnosticsMaxConnections" : "DownloadDiagnosticMaxConnections"] =
         std::to_string(kMaxConnections);
     s.constants[kind + "DiagnosticsMaxIncrementalResult"] = std::to_string(kMaxIncrements);

@@ -233,5 +233,76 @@ TEST(UdpEchoTr098, ServerAnswersUnderTheTr098Root) {
   EXPECT_EQ(h.value(kCfg098 + "PacketsResponded"), "1");
 }
 
+// ServerSelectionDiagnostics with Protocol "UDP Echo" against the plugin's own server:
+// both loopback hosts are tried (the server counts their packets), the unresolvable one is
+// skipped, and the fastest is one of the two.
+TEST_F(UdpEcho, ServerSelectionOverUdpEchoTriesEveryHost) {
+  const std::string sel = "Device.IP.Diagnostics.ServerSelectionDiagnostics.";
+  enable();
+  {
+    EchoClient probe(port);
+    std::uint32_t sn = 0;
+    ASSERT_TRUE(probe.awaitServer(h, sn));
+  }
+  h.runUntil(
+      [&] { return h.value(kCfg + "PacketsResponded") == h.value(kCfg + "PacketsReceived"); }, 2s);
+  const auto before = std::stoul(h.value(kCfg + "PacketsReceived"));
+  const std::string p = std::to_string(port);
+  h.engine->setValues(
+      {{sel + "Protocol", "UDP Echo"},
+       {sel + "HostList", "127.0.0.1:" + p + ",[::1]:" + p + ",no-such-host.invalid:" + p},
+       {sel + "NumberOfRepetitions", "3"},
+       {sel + "Timeout", "10000"},
+       {sel + "DiagnosticsState", "Requested"}},
+      sdk::Source::Acs);
+  ASSERT_EQ(awaitEnd(h, sel), "Complete");
+  const std::string fastest = h.value(sel + "FastestHost");
+  EXPECT_TRUE(fastest == "127.0.0.1:" + p || fastest == "[::1]:" + p) << fastest;
+  EXPECT_EQ(h.value(sel + "IPAddressUsed"), fastest[0] == '[' ? "::1" : "127.0.0.1");
+  EXPECT_GT(std::stoul(h.value(sel + "MinimumResponseTime")), 0U);
+  EXPECT_LE(std::stoul(h.value(sel + "MinimumResponseTime")),
+            std::stoul(h.value(sel + "AverageResponseTime")));
+  EXPECT_LE(std::stoul(h.value(sel + "AverageResponseTime")),
+            std::stoul(h.value(sel + "MaximumResponseTime")));
+  h.runUntil([&] { return std::stoul(h.value(kCfg + "PacketsReceived")) >= before + 6; }, 2s);
+  EXPECT_EQ(std::stoul(h.value(kCfg + "PacketsReceived")), before + 6);  // 3 to each host
+
+  // A host that takes the packets and never answers: no result, all zeros, still Complete.
+  const int mute = ::socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  ASSERT_EQ(::bind(mute, reinterpret_cast<sockaddr*>(&a), len), 0);
+  ::getsockname(mute, reinterpret_cast<sockaddr*>(&a), &len);
+  const std::string silent = "127.0.0.1:" + std::to_string(ntohs(a.sin_port));
+  h.engine->setValues({{sel + "HostList", silent},
+                       {sel + "NumberOfRepetitions", "1"},
+                       {sel + "Timeout", "200"},
+                       {sel + "DiagnosticsState", "Requested"}},
+                      sdk::Source::Acs);
+  ASSERT_EQ(awaitEnd(h, sel), "Complete");
+  EXPECT_EQ(h.value(sel + "FastestHost"), "");
+  EXPECT_EQ(h.value(sel + "AverageResponseTime"), "0");
+
+  // A set during the test (100 packets of 10 s each to the mute host) cancels it at once.
+  h.engine->setValues({{sel + "NumberOfRepetitions", "100"},
+                       {sel + "Timeout", "10000"},
+                       {sel + "DiagnosticsState", "Requested"}},
+                      sdk::Source::Acs);
+  h.runUntil([] { return false; }, 200ms);
+  EXPECT_EQ(h.value(sel + "DiagnosticsState"), "Requested");
+  h.engine->setValues({{sel + "Timeout", "500"}}, sdk::Source::Acs);
+  EXPECT_EQ(h.value(sel + "DiagnosticsState"), "None");
+  ::close(mute);
+  // The next request runs (the cancelled worker let go within its 50 ms).
+  h.engine->setValues({{sel + "HostList", "127.0.0.1:" + p},
+                       {sel + "NumberOfRepetitions", "1"},
+                       {sel + "DiagnosticsState", "Requested"}},
+                      sdk::Source::Acs);
+  ASSERT_EQ(awaitEnd(h, sel), "Complete");
+  EXPECT_EQ(h.value(sel + "FastestHost"), "127.0.0.1:" + p);
+}
+
 }  // namespace
 }  // namespace cwmpd::testing
