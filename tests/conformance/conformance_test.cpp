@@ -233,6 +233,38 @@ TEST_P(Conformance, TheOnuIsServedAndVendorNamesAreWellFormed) {
                                << ":" << report.str();
 }
 
+// Issue 21, TR-069 Annex K: every parameter of the official XMPP. object (TR-181 2.17,
+// TR-098 1.8) and the three ManagementServer parameters of XMPP connection requests are
+// served under both roots (names, types and writability: the test above).
+TEST_P(Conformance, TheXmppConnectionRequestParametersAreServed) {
+  const RootCase& rc = GetParam();
+  const fs::path bbf = env("CWMPD_BBF_DIR");
+  if (bbf.empty() || !fs::exists(bbf / rc.files.front()))
+    GTEST_SKIP() << "official model " << rc.files.front() << " not found in '" << bbf.string()
+                 << "'";
+  std::set<std::string> registered;
+  for (const auto& d : registeredDefinitions(rc.root)) registered.insert(d.pattern);
+  std::vector<std::string> expected;
+  for (const char* p : {"ConnReqXMPPConnection", "ConnReqAllowedJabberIDs", "ConnReqJabberID"})
+    expected.push_back(rc.root + ".ManagementServer." + p);
+  const std::string xmpp = rc.root + ".XMPP.";
+  std::size_t official = 0;
+  for (const auto& [pattern, facts] : officialModel(rc, bbf)) {
+    (void)facts;
+    if (pattern.compare(0, xmpp.size(), xmpp) != 0) continue;
+    expected.push_back(pattern);
+    ++official;
+  }
+  EXPECT_GE(official, 29u) << xmpp << " of the official model looks truncated";
+  std::vector<std::string> missing;
+  for (const auto& e : expected)
+    if (!registered.count(e)) missing.push_back(e);
+  std::ostringstream report;
+  for (const auto& m : missing) report << "\n  " << m;
+  EXPECT_TRUE(missing.empty()) << missing.size() << " XMPP parameters not served under " << rc.root
+                               << ":" << report.str();
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Roots, Conformance,
     ::testing::Values(
