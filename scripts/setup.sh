@@ -34,13 +34,16 @@ done
 # manual pages, man/), man-db + groff-base (tests/man renders them), busybox (its ash runs
 # the OpenWrt init script's rendering, tests/openwrt) and util-linux (setpriv and unshare:
 # the D-Bus policy test runs clients as other users), coturn (the STUN server of the
-# Annex G tests, tests/session_it).
+# Annex G tests, tests/session_it), libstrophe-dev (the XMPP connection requests of
+# TR-069 Annex K), prosody + python3-slixmpp (their tests: the XMPP server and the ACS's
+# XMPP client, tests/xmpp_it).
 packages=(
   build-essential cmake pkg-config libsdbus-c++-dev libsdbus-c++-bin libsystemd-dev
   libxerces-c-dev libcurl4-openssl-dev libboost-dev libboost-filesystem-dev
   libmicrohttpd-dev libssl-dev libgtest-dev libgmock-dev libbenchmark-dev dbus-daemon dbus-bin
   systemd libxml2-utils clang libclang-rt-14-dev python3 python3-pyftpdlib dnsmasq-base curl openssl time
   nodejs clang-format clang-tidy scdoc man-db groff-base busybox util-linux coturn
+  libstrophe-dev prosody python3-slixmpp
 )
 # Debian's npm package conflicts with a nodejs that bundles npm (NodeSource builds):
 # only when there is no npm at all.

@@ -67,7 +67,9 @@ class ManagementPlugin : public cwmpd::sdk::Plugin {
     host.setInitial(ms + "NATDetected", "false");
     if (host.root() == "InternetGatewayDevice")
       host.setInitial(ms + "UDPConnectionRequestAddressNotificationLimit", "0");
-    host.setInitial(ms + "SupportedConnReqMethods", "HTTP,STUN");
+    // TR-069 Annex K: XMPP connection requests through the core's client (plugins/xmpp
+    // declares the XMPP. object it uses).
+    host.setInitial(ms + "SupportedConnReqMethods", "HTTP,STUN,XMPP");
   }
 };
 

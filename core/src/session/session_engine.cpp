@@ -100,6 +100,7 @@ void SessionEngine::Impl::start() {
         if (auto self = w.lock()) self->onModelChange(cs, src);
       });
   if (cwmpEnabled()) startConnectionRequestServer();
+  refreshXmpp();
   loadScheduled();
   schedulePeriodic();
   kick();
@@ -112,6 +113,7 @@ bool SessionEngine::Impl::stop(std::chrono::milliseconds grace) {
   for (auto& t : scheduleTimers_) t->cancel();
   if (cr_) cr_->stop();
   if (udpCr_) udpCr_->stop();
+  stopXmpp();
   resolver_.cancel();
   // The worker may be waiting for the main loop: keep serving it until it is done.
   // Waiting for the transport's own timeout (up to the RPC timeout, 30 s) would make
@@ -237,6 +239,7 @@ void SessionEngine::Impl::onModelChange(const std::vector<CommittedChange>& chan
   if (periodic) schedulePeriodic();
   if (creds) updateCrCredentials();
   if (stun) configureStun();
+  xmppModelChange(changes);
 }
 
 SessionEngine::SessionEngine(asio::io_context& io, SessionModel& model, Store& state,

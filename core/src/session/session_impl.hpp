@@ -30,6 +30,7 @@
 #include "cwmpd/core/net/connection_request_server.hpp"
 #include "cwmpd/core/net/local_address.hpp"
 #include "cwmpd/core/net/udp_connection_request_server.hpp"
+#include "cwmpd/core/net/xmpp_client.hpp"
 #include "cwmpd/core/soap/decoder.hpp"
 #include "cwmpd/core/soap/encoder.hpp"
 #include "cwmpd/core/soap/fault_map.hpp"
@@ -178,6 +179,19 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
   void stunMapped(const net::stun::Endpoint& mapped, bool natDetected);
   void publishUdpAddress(const std::string& address);
 
+  // ---------------- session_xmpp.cpp ----------------
+
+  std::string xmppValue(const std::string& path, const std::string& fallback);
+  std::string xmppConnectionObject();
+  void refreshXmpp();
+  void stopXmpp();
+  net::XmppAuthorization xmppAuthorization();
+  void updateXmppAuthorization();
+  void xmppSet(const std::string& path, const std::string& value);
+  void xmppStatus(const net::XmppStatus& st);
+  void xmppStats();
+  void xmppModelChange(const std::vector<CommittedChange>& changes);
+
   // ---------------- state ----------------
 
   asio::io_context& io_;
@@ -201,6 +215,10 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
   std::string udpDeferred_;   // waiting for the notification limit
   std::chrono::steady_clock::time_point udpPublishedAt_{};
   std::unique_ptr<Timer> udpLimitTimer_;
+  std::unique_ptr<net::XmppClient> xmpp_;  // Annex K, when ConnReqXMPPConnection names one
+  std::string xmppObject_;                 // its XMPP.Connection.{i}.
+  std::string xmppFingerprint_;            // the settings it runs with
+  std::uint64_t xmppGeneration_ = 0;       // reports of older clients are stale
   asio::ip::udp::resolver resolver_{io_};  // the ACS host name, for the route probe
   std::string resolvedHost_, resolvedAddress_;
   bool resolving_ = false;

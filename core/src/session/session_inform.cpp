@@ -166,6 +166,8 @@ std::vector<std::string> SessionEngine::Impl::requiredInformParameters() const {
   std::vector<std::string> out = {di + "HardwareVersion", di + "SoftwareVersion",
                                   di + "ProvisioningCode", ms_ + "ParameterKey",
                                   ms_ + "ConnectionRequestURL"};
+  // TR-069 Annex K: where the ACS reaches the CPE over XMPP (when the model has it).
+  if (model_.exists(ms_ + "ConnReqJabberID")) out.push_back(ms_ + "ConnReqJabberID");
   if (root_ == "InternetGatewayDevice") {
     out.push_back(root_ + ".DeviceSummary");
     out.push_back(di + "SpecVersion");
