@@ -37,6 +37,7 @@ const std::vector<core::ConfigKeySpec>& coreConfigKeys() {
         {"cpe", "inform_parameters", T::List},
         {"cpe", "vendor_events", T::String},
         {"bus", "address", T::String},
+        {"bus", "provider_timeout_ms", T::Unsigned},
         {"hal", "backend", T::String},
         {"hal", "sim_dir", T::Path},
         {"hal", "reboot_command", T::String},

@@ -109,6 +109,7 @@ struct Settings {
   std::string pluginDir;
   std::vector<std::string> enable;
   std::string busAddress;
+  std::chrono::milliseconds providerTimeout{2000};
   hal::HalConfig hal;
   core::SessionOptions session;
   core::NotificationOptions notifications;
@@ -135,6 +136,8 @@ Settings readSettings(const core::Config& c) {
       s.busAddress.find(':') == std::string::npos)
     c.fail("bus", "address",
            "must be system, session, none or a D-Bus address like unix:path=/run/bus");
+  s.providerTimeout =
+      std::chrono::milliseconds(c.getInt("bus", "provider_timeout_ms", 2000, 10, 60000));
   s.hal.backend = c.get("hal", "backend", "linux");
   if (s.hal.backend != "linux" && s.hal.backend != "sim")
     c.fail("hal", "backend", "must be linux or sim, got " + core::Config::quote(s.hal.backend));
@@ -582,6 +585,8 @@ void buildSessionEngine(Daemon& d, const Settings& settings, core::Store& sessio
 void startBus(Daemon& d, const Settings& settings) {
   bus::BusOptions busOptions;
   busOptions.address = settings.busAddress;
+  busOptions.providers = d.engine.get();
+  busOptions.providerTimeout = settings.providerTimeout;
   d.busPublished = settings.busAddress == "none";
   busOptions.published = [&d] {
     d.busPublished = true;

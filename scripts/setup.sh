@@ -36,7 +36,8 @@ done
 # the D-Bus policy test runs clients as other users), coturn (the STUN server of the
 # Annex G tests, tests/session_it), libstrophe-dev (the XMPP connection requests of
 # TR-069 Annex K), prosody + python3-slixmpp (their tests: the XMPP server and the ACS's
-# XMPP client, tests/xmpp_it).
+# XMPP client, tests/xmpp_it), python3-dbus + python3-gi (the Python example provider,
+# tests/providers_it).
 packages=(
   build-essential cmake pkg-config libsdbus-c++-dev libsdbus-c++-bin libsystemd-dev
   libxerces-c-dev libcurl4-openssl-dev libboost-dev libboost-filesystem-dev
@@ -44,6 +45,7 @@ packages=(
   systemd libxml2-utils clang libclang-rt-14-dev python3 python3-pyftpdlib dnsmasq-base curl openssl time
   nodejs clang-format clang-tidy scdoc man-db groff-base busybox util-linux coturn
   libstrophe-dev prosody python3-slixmpp
+  python3-dbus python3-gi
 )
 # Debian's npm package conflicts with a nodejs that bundles npm (NodeSource builds):
 # only when there is no npm at all.

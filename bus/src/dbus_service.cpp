@@ -10,6 +10,7 @@
 #include "cwmpd/bus/connection.hpp"
 #include "cwmpd/bus/names.hpp"
 #include "data_model_adaptor.hpp"
+#include "provider_registry.hpp"
 
 namespace cwmpd::bus {
 
@@ -101,12 +102,17 @@ class DbusService::Impl : public std::enable_shared_from_this<Impl> {
       auto connection = openBusConnection(options_.address);
       auto dataModel = std::make_unique<DataModelAdaptor>(*connection, model_, log_);
       auto agent = std::make_unique<AgentAdaptor>(*connection, agent_, log_);
+      std::unique_ptr<ProviderRegistry> registry;
+      if (options_.providers)
+        registry = std::make_unique<ProviderRegistry>(*connection, *options_.providers,
+                                                      options_.providerTimeout, log_);
       // The objects exist before the name appears, so a client that waits for the name
       // never finds a half-published service.
       connection->requestName(kServiceName);
       connection_ = std::move(connection);
       dataModel_ = std::move(dataModel);
       agentObject_ = std::move(agent);
+      registry_ = std::move(registry);
     } catch (const std::exception& e) {
       teardown();
       log_(LogLevel::Warning, "cannot publish " + std::string(kServiceName) + " on D-Bus (" +
@@ -159,6 +165,7 @@ class DbusService::Impl : public std::enable_shared_from_this<Impl> {
   // owns the fd and that the objects are registered on.
   void teardown() {
     loop_.reset();
+    registry_.reset();
     dataModel_.reset();
     agentObject_.reset();
     connection_.reset();
@@ -210,6 +217,7 @@ class DbusService::Impl : public std::enable_shared_from_this<Impl> {
   std::unique_ptr<sdbus::IConnection> connection_;
   std::unique_ptr<DataModelAdaptor> dataModel_;
   std::unique_ptr<AgentAdaptor> agentObject_;
+  std::unique_ptr<ProviderRegistry> registry_;
   std::unique_ptr<AsioBusLoop> loop_;
 };
 

@@ -3,6 +3,8 @@
 // engine_changes.cpp (every change, each one transaction).
 #pragma once
 
+#include <map>
+#include <memory>
 #include <set>
 #include <vector>
 
@@ -35,6 +37,8 @@ struct Engine::Impl {
   std::vector<ChangeListener> listeners;
   std::set<int> dirtyPlugins;
   bool finalized = false;
+  // Mounted providers by their plugin id (engine_remote.cpp).
+  std::map<int, std::shared_ptr<RemoteParticipant>> mounts;
 
   // Registration in progress.
   int current = -1;

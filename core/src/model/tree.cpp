@@ -278,6 +278,54 @@ void Tree::eraseRow(Node& row) {
   parent->kids[kid].rows.erase(row.number);
 }
 
+void Tree::dropInstancesOf(int plugin) {
+  std::vector<Node*> stack{rootNode_.get()};
+  while (!stack.empty()) {
+    Node* n = stack.back();
+    stack.pop_back();
+    for (std::size_t i = 0; i < n->kids.size(); ++i) {
+      Kid& k = n->kids[i];
+      if (n->def->children[i]->plugin == plugin) {
+        k.single.reset();
+        k.rows.clear();
+        continue;
+      }
+      if (k.single) stack.push_back(k.single.get());
+      for (auto& [num, row] : k.rows) stack.push_back(row.get());
+    }
+  }
+}
+
+void Tree::reconcile(Persistence& stored) {
+  if (rootNode_) reconcileNode(*rootNode_, stored);
+}
+
+// A kid knows its definition only through its nodes: an empty one is rebuilt empty.
+void Tree::reconcileNode(Node& n, Persistence& stored) {
+  n.values.resize(n.def->params.size());
+  std::vector<Kid> old = std::move(n.kids);
+  n.kids.clear();
+  n.kids.resize(n.def->children.size());
+  for (auto& k : old) {
+    const Node* any =
+        k.single ? k.single.get() : (k.rows.empty() ? nullptr : k.rows.begin()->second.get());
+    if (!any) continue;
+    auto it = std::find(n.def->children.begin(), n.def->children.end(), any->def);
+    if (it != n.def->children.end())
+      n.kids[static_cast<std::size_t>(it - n.def->children.begin())] = std::move(k);
+  }
+  for (std::size_t i = 0; i < n.def->children.size(); ++i) {
+    ObjectDef* c = n.def->children[i];
+    Kid& k = n.kids[i];
+    if (!c->multi && !k.single) {
+      k.single = makeNode(c, &n, 0, n.path + c->name + ".", stored);
+      continue;
+    }
+    if (k.single) reconcileNode(*k.single, stored);
+    for (auto& [num, row] : k.rows) reconcileNode(*row, stored);
+  }
+}
+
 sdk::InstanceRef Tree::ref(const Node& n) const {
   sdk::InstanceRef r;
   r.path = n.path;

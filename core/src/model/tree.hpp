@@ -84,6 +84,13 @@ class Tree {
                   Persistence& stored);
   // Removes a row and everything under it.
   static void eraseRow(Node& row);
+  // Run-time (un)mounting of a provider's subtree (core/include/cwmpd/core/remote_subtree.hpp):
+  // dropInstancesOf() removes every instance of the objects `plugin` introduced (before
+  // removeDefinitionsOf()); reconcile() then makes every node follow its definition again
+  // (children realigned, single objects of new definitions built). Definitions only
+  // gain or lose whole objects there, never parameters of an existing object.
+  void dropInstancesOf(int plugin);
+  void reconcile(Persistence& stored);
   [[nodiscard]] sdk::InstanceRef ref(const Node& n) const;
   [[nodiscard]] static std::string tablePath(const Location& loc) {
     return loc.node->path + loc.node->def->children[loc.kid]->name + ".";
@@ -112,6 +119,7 @@ class Tree {
 
  private:
   ObjectDef* ensureDef(const std::string& pattern, int plugin);
+  void reconcileNode(Node& n, Persistence& stored);
   std::unique_ptr<Node> makeNode(ObjectDef* def, Node* parent, std::uint32_t number,
                                  std::string path, Persistence& stored);
 

@@ -19,6 +19,7 @@
 
 #include "cwmpd/core/agent.hpp"
 #include "cwmpd/core/data_model.hpp"
+#include "cwmpd/core/remote_subtree.hpp"
 
 namespace cwmpd::bus {
 
@@ -36,6 +37,12 @@ struct BusOptions {
   // Called each time the service owns org.cwmpd with its objects published (at start and
   // after a reconnection): the daemon tells its service manager it is ready then.
   std::function<void()> published;
+  // Where org.cwmpd.Providers1 mounts the subtrees of providers (issue 18); none: the
+  // registry is not published. The model must outlive the service.
+  core::RemoteSubtrees* providers = nullptr;
+  // How long a call into a provider may take before it counts as 9002 ([bus]
+  // provider_timeout_ms).
+  std::chrono::milliseconds providerTimeout{std::chrono::seconds(2)};
 };
 
 class DbusService {

@@ -10,6 +10,7 @@
 //   SessionModel         the session engine and the notification tracker
 //   PluginModel          the plugin host (sdk::Host services) and the transfer manager
 //   VendorConfiguration  the transfer hooks (vendorConfiguration())
+//   RemoteSubtrees       bus/ (D-Bus providers serving subtrees, engine_remote.cpp)
 // Only the daemon (and tests) construct it.
 //
 // Life cycle: construct, let every plugin register (registrar()), finalize() (builds
@@ -26,6 +27,7 @@
 
 #include "cwmpd/core/data_model.hpp"
 #include "cwmpd/core/plugin_model.hpp"
+#include "cwmpd/core/remote_subtree.hpp"
 #include "cwmpd/core/session_model.hpp"
 #include "cwmpd/core/store.hpp"
 #include "cwmpd/core/vendor_config.hpp"
@@ -33,7 +35,7 @@
 
 namespace cwmpd::core {
 
-class Engine final : public SessionModel, public PluginModel {
+class Engine final : public SessionModel, public PluginModel, public RemoteSubtrees {
  public:
   // `root` is "Device" or "InternetGatewayDevice". `store` holds model state.
   Engine(std::string root, Store& store);
@@ -95,6 +97,12 @@ class Engine final : public SessionModel, public PluginModel {
   void pluginValueChanged(std::string_view path) override;
   void setInitial(std::string_view path, std::string_view value) override;
   void holdCommits(bool hold) override;
+
+  // --- RemoteSubtrees (after finalize) ---
+  MountId mount(const std::string& name, std::string_view definitions,
+                std::shared_ptr<RemoteParticipant> participant) override;
+  void unmount(MountId id) noexcept override;
+  void remoteValuesChanged(MountId id, const std::vector<std::string>& names) override;
 
   // --- the vendor configuration file (Download/Upload "3 Vendor Configuration File") ---
   [[nodiscard]] VendorConfiguration& vendorConfiguration();

@@ -1,0 +1,241 @@
+// RemoteSubtrees: a provider's subtree mounted into the tree at run time (issue 18). It is
+// registered like a plugin (its own plugin id, so the transaction, the firewall and the
+// definitions treat it as one), with every parameter read live from the provider and
+// every object bound to its Validate/Apply/Rollback and Add/Delete. The provider names
+// its instances by key; the core numbers them by key in the store (as for a plugin's
+// Host::ensureInstance), so the numbers survive the provider's restarts.
+#include <algorithm>
+
+#include "model/engine_impl.hpp"
+
+namespace cwmpd::core {
+
+using model::Location;
+using model::Node;
+using model::ObjectDef;
+using model::ParamDef;
+using model::Tree;
+using sdk::Fault;
+using sdk::FaultCode;
+
+namespace {
+
+// The provider's name of `n`: its keys where the core has numbers, on the rows of the
+// provider's own tables.
+std::string providerPath(const Node& n, int plugin) {
+  std::vector<const Node*> chain;
+  for (const Node* p = &n; p->parent; p = p->parent) chain.push_back(p);
+  const Node* root = &n;
+  while (root->parent) root = root->parent;
+  std::string out = root->path;
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+    const Node* c = *it;
+    out += c->def->name;
+    out += '.';
+    if (c->number) {
+      out += c->def->plugin == plugin && !c->key.empty() ? c->key : std::to_string(c->number);
+      out += '.';
+    }
+  }
+  return out;
+}
+
+// The core's name of the provider's `name`; empty when it names nothing that exists.
+std::string corePath(const Tree& tree, const std::string& name, int plugin) {
+  Node* n = tree.rootNode();
+  if (name.compare(0, n->path.size(), n->path) != 0) return {};
+  std::size_t pos = n->path.size();
+  while (pos < name.size()) {
+    std::size_t dot = name.find('.', pos);
+    std::string seg = name.substr(pos, dot == std::string::npos ? std::string::npos : dot - pos);
+    ObjectDef* d = n->def->findChild(seg);
+    if (!d) return dot == std::string::npos && n->def->findParam(seg) ? n->path + seg : "";
+    if (dot == std::string::npos) return {};
+    std::size_t kid = static_cast<std::size_t>(
+        std::find(n->def->children.begin(), n->def->children.end(), d) - n->def->children.begin());
+    pos = dot + 1;
+    if (!d->multi) {
+      n = n->kids[kid].single.get();
+      continue;
+    }
+    dot = name.find('.', pos);
+    if (dot == std::string::npos) return {};
+    std::string key = name.substr(pos, dot - pos);
+    Node* next = nullptr;
+    for (auto& [num, row] : n->kids[kid].rows)
+      if (d->plugin == plugin ? row->key == key : std::to_string(num) == key) next = row.get();
+    if (!next) return {};
+    n = next;
+    pos = dot + 1;
+  }
+  return {};
+}
+
+template <typename F>
+void forEachNodeOf(Node& n, const ObjectDef* def, F&& f) {
+  if (n.def == def) f(n);
+  for (auto& k : n.kids) {
+    if (k.single) forEachNodeOf(*k.single, def, f);
+    for (auto& [num, row] : k.rows) forEachNodeOf(*row, def, f);
+  }
+}
+
+}  // namespace
+
+RemoteSubtrees::MountId Engine::mount(const std::string& name, std::string_view definitions,
+                                      std::shared_ptr<RemoteParticipant> participant) {
+  auto& m = *impl_;
+  if (!m.finalized) throw std::logic_error("mount() before finalize()");
+  std::vector<model::ParsedModel> models;
+  try {
+    models = model::parseDocument(definitions, m.tree.root());
+  } catch (const std::exception& e) {
+    throw Fault(FaultCode::InvalidArguments, std::string("invalid definitions: ") + e.what());
+  }
+  // A provider adds whole objects: it may name an existing object only as the place it
+  // mounts under (no parameters there), so it can never claim the core's or a plugin's
+  // names, nor change the shape of objects that already have instances.
+  bool adds = false;
+  for (const auto& md : models)
+    for (const auto& o : md.objects) {
+      if (const ObjectDef* d = m.tree.findDef(o.pattern)) {
+        if (!o.params.empty() || o.multi || d->multi)
+          throw Fault(
+              FaultCode::RequestDenied,
+              "Request denied: " + o.pattern + " is already served by " + m.pluginName(d->plugin));
+        continue;
+      }
+      adds = true;
+    }
+  if (!adds)
+    throw Fault(FaultCode::InvalidArguments,
+                "invalid definitions: nothing new under " + m.tree.root() + ".");
+  const int id = m.tree.addPlugin(name);
+  try {
+    m.tree.merge(models, id);
+  } catch (const std::exception& e) {
+    m.tree.removeDefinitionsOf(id);
+    throw Fault(FaultCode::RequestDenied, std::string("Request denied: ") + e.what());
+  }
+  for (const auto& [pattern, d] : m.tree.defs())
+    if (d->plugin == id && d->multi && !d->numEntriesParameter.empty() && d->parent->plugin != id &&
+        !d->parent->findParam(d->numEntriesParameter)) {
+      m.tree.removeDefinitionsOf(id);
+      throw Fault(FaultCode::RequestDenied, "Request denied: " + pattern + " would add " +
+                                                d->numEntriesParameter +
+                                                " to an object the provider does not own");
+    }
+  m.tree.bindBuiltins();
+
+  Impl* self = &m;
+  auto nodeOf = [self](const std::string& path) -> Node& {
+    Location loc = self->resolver.resolve(path);
+    if (!loc.node) throw Fault(FaultCode::InternalError, "no instance " + path);
+    return *loc.node;
+  };
+  auto toProvider = [nodeOf, id](const std::vector<sdk::Change>& changes) {
+    NameValues out;
+    out.reserve(changes.size());
+    for (const auto& c : changes)
+      out.emplace_back(providerPath(nodeOf(c.object), id) + c.parameter, c.value);
+    return out;
+  };
+  for (const auto& [pattern, d] : m.tree.defs()) {
+    if (d->plugin != id) continue;
+    for (auto& p : d->params) {
+      if (p->plugin != id || p->builtin) continue;
+      p->getter = [nodeOf, participant, id, param = p->name](const sdk::InstanceRef& r) {
+        const std::string want = providerPath(nodeOf(r.path), id) + param;
+        for (auto& [n, v] : participant->get({want}))
+          if (n == want) return v;
+        throw Fault(FaultCode::InternalError, "the provider did not give " + want);
+      };
+    }
+    d->bindingPlugin = id;
+    d->binding.validate = [participant, toProvider](const std::vector<sdk::Change>& c) {
+      participant->validate(toProvider(c));
+    };
+    d->binding.apply = [participant, toProvider](const std::vector<sdk::Change>& c) {
+      participant->apply(toProvider(c));
+    };
+    d->binding.rollback = [participant, toProvider](const std::vector<sdk::Change>& c) {
+      participant->rollback(toProvider(c));
+    };
+    if (!d->multi) continue;
+    ObjectDef* def = d.get();
+    d->binding.onAdd = [self, nodeOf, participant, id, def](const sdk::InstanceRef& r) {
+      Node& row = nodeOf(r.path);
+      const std::uint32_t key = participant->add(providerPath(*row.parent, id) + def->name + ".");
+      row.key = std::to_string(key);
+      self->stored.setKeyedNumber(row.parent->path + def->name + ".", row.key, row.number);
+    };
+    d->binding.onDelete = [nodeOf, participant, id](const sdk::InstanceRef& r) {
+      participant->remove(providerPath(nodeOf(r.path), id));
+    };
+  }
+  m.tree.reconcile(m.stored);
+  m.mounts[id] = participant;
+
+  // The provider's instances, outer tables first (a parent's pattern sorts before its
+  // children's).
+  try {
+    for (const auto& [pattern, d] : m.tree.defs()) {
+      if (d->plugin != id || !d->multi) continue;
+      ObjectDef* parentDef = d->parent;
+      const std::size_t kid = static_cast<std::size_t>(
+          std::find(parentDef->children.begin(), parentDef->children.end(), d.get()) -
+          parentDef->children.begin());
+      forEachNodeOf(*m.tree.rootNode(), parentDef, [&](Node& parent) {
+        const std::string table = parent.path + d->name + ".";
+        for (std::uint32_t k : participant->instances(providerPath(parent, id) + d->name + ".")) {
+          const std::string key = std::to_string(k);
+          std::uint32_t number = m.stored.keyedNumber(table, key);
+          if (!number || parent.kids[kid].rows.count(number)) {
+            number = m.stored.nextNumber(table);
+            m.stored.setKeyedNumber(table, key, number);
+          }
+          m.tree.createRow(&parent, kid, number, key, m.stored);
+        }
+      });
+    }
+  } catch (const Fault&) {
+    m.commitOwnState();
+    unmount(id);
+    throw;
+  }
+  m.commitOwnState();
+  CWMPD_LOG(Info, kModelLog, "mounted the subtree of " << name);
+  return id;
+}
+
+void Engine::unmount(MountId id) noexcept {
+  auto& m = *impl_;
+  auto it = m.mounts.find(id);
+  if (it == m.mounts.end()) return;
+  try {
+    m.tree.dropInstancesOf(id);
+    m.tree.removeDefinitionsOf(id);
+    m.tree.reconcile(m.stored);
+    m.tree.bindBuiltins();
+    CWMPD_LOG(Info, kModelLog, "unmounted the subtree of " << m.pluginName(id));
+  } catch (const std::exception& e) {
+    CWMPD_LOG(Error, kModelLog, "unmounting " << m.pluginName(id) << " failed: " << e.what());
+  }
+  m.mounts.erase(it);
+}
+
+void Engine::remoteValuesChanged(MountId id, const std::vector<std::string>& names) {
+  auto& m = *impl_;
+  if (!m.mounts.count(id)) return;
+  for (const auto& n : names) {
+    const std::string path = corePath(m.tree, n, id);
+    if (path.empty()) continue;
+    try {
+      pluginValueChanged(path);
+    } catch (const Fault& f) {
+      CWMPD_LOG(Warning, kModelLog, "cannot read " << path << " after its change: " << f.what());
+    }
+  }
+}
+
+}  // namespace cwmpd::core

@@ -1,0 +1,320 @@
+// Providers (issue 18): the real cwmpd on a private dbus-daemon with the shipped plugins,
+// the example plugin and the loopback test ACS, and the example provider
+// (bus/examples/example_provider.cpp) as a separate process serving
+// Device.X_00005E_Provider. over org.cwmpd.Provider1.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <fstream>
+
+#include "bus_tools.hpp"
+#include "private_bus.hpp"
+#include "process.hpp"
+#include "test_acs.hpp"
+#include "wait.hpp"
+
+namespace cwmpd::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+constexpr const char* kVendorEvent = "X 00005E TRIGGERED";  // declared by the example plugin
+constexpr const char* kBase = "Device.X_00005E_Provider.";
+
+std::string spv(const std::vector<std::pair<std::string, std::string>>& values,
+                const std::string& type = "xsd:string") {
+  std::string body =
+      "<cwmp:SetParameterValues><ParameterList soap-enc:arrayType=\"cwmp:"
+      "ParameterValueStruct[" +
+      std::to_string(values.size()) + "]\">";
+  for (const auto& [n, v] : values)
+    body += "<ParameterValueStruct><Name>" + n + "</Name><Value xsi:type=\"" +
+            (n.find("Level") != std::string::npos ? std::string("xsd:unsignedInt") : type) + "\">" +
+            v + "</Value></ParameterValueStruct>";
+  return body + "</ParameterList><ParameterKey>k</ParameterKey></cwmp:SetParameterValues>";
+}
+
+std::string gpv(const std::string& name) {
+  return "<cwmp:GetParameterValues><ParameterNames soap-enc:arrayType=\"xsd:string[1]\"><string>" +
+         name + "</string></ParameterNames></cwmp:GetParameterValues>";
+}
+
+class Providers : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    bus_.emplace(dir_.path());
+    acs_ = std::make_unique<test::TestAcs>();
+    const fs::path plugins = dir_.path() / "plugins";
+    fs::create_directories(plugins);
+    for (const char* from : {CWMPD_PLUGIN_DIR, CWMPD_EXAMPLE_PLUGIN_DIR})
+      for (const auto& entry : fs::directory_iterator(from))
+        if (entry.path().extension() == ".so")
+          fs::create_symlink(entry.path(), plugins / entry.path().filename());
+    fs::copy(fs::path(CWMPD_SOURCE_DIR_PATH) / "config" / "sim", dir_.path() / "sim",
+             fs::copy_options::recursive);
+  }
+
+  void startDaemon(int providerTimeoutMs = 2000) {
+    const fs::path config = dir_.path() / "cwmpd.conf";
+    std::ofstream(config) << "[acs]\nurl = " << acs_->url() << "\nperiodic_inform_enable = false\n"
+                          << "[cpe]\nroot = Device\nconnection_request_enable = false\n"
+                          << "[bus]\naddress = " << bus_->address()
+                          << "\nprovider_timeout_ms = " << providerTimeoutMs << "\n"
+                          << "[hal]\nbackend = sim\nsim_dir = sim\n"
+                          << "[store]\ndir = store\n[plugins]\ndir = plugins\n"
+                          << "[log]\nlevel = info\n";
+    daemon_ = std::make_unique<Child>(
+        std::vector<std::string>{CWMPD_PATH, "--config", config.string()}, dir_.path(), "cwmpd");
+    ASSERT_TRUE(
+        eventually([this] { return cwmpctl({"status"}).exitCode == 0; }, std::chrono::seconds(30)))
+        << daemon_->currentErr();
+    ASSERT_TRUE(acs_->waitFor("ended_sessions", 1, std::chrono::seconds(30)))
+        << daemon_->currentErr();
+  }
+
+  void startProvider(std::vector<std::string> extra = {}) {
+    std::vector<std::string> argv{CWMPD_EXAMPLE_PROVIDER_PATH};
+#ifdef CWMPD_PYTHON_DBUS
+    if (python_) argv = {CWMPD_PYTHON_DBUS, CWMPD_EXAMPLE_PROVIDER_PY};
+#endif
+    argv.insert(argv.end(),
+                {"--address", bus_->address(), "--definitions", CWMPD_EXAMPLE_PROVIDER_XML});
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    provider_ = std::make_unique<Child>(argv, dir_.path(), "provider" + std::to_string(++runs_));
+    ASSERT_TRUE(eventually(
+        [this] { return provider_->currentOut().find("registered") != std::string::npos; },
+        std::chrono::seconds(10)))
+        << provider_->currentErr() << daemon_->currentErr();
+  }
+
+  void TearDown() override {
+    provider_.reset();
+    if (!daemon_) return;
+    const auto r = daemon_->terminate();
+    EXPECT_EQ(r.exitCode, 0) << "signal " << r.signal << "\n" << r.err;
+  }
+
+  RunResult cwmpctl(std::vector<std::string> args) {
+    return cwmpctlOn(bus_->address(), std::move(args), dir_.path());
+  }
+  std::string value(const std::string& name) {
+    const auto r = cwmpctl({"--json", "get", name});
+    const auto json = test::parseJson(r.out);
+    return json.empty() ? std::string("<none>") : json.front().second.get<std::string>("value");
+  }
+  // Runs one session with `rpc` queued and returns the CPE's answer to it.
+  std::string acsRound(const std::string& rpc) {
+    acs_->addRpc(rpc);
+    const auto before = acs_->sessions().size();
+    EXPECT_EQ(cwmpctl({"inform", kVendorEvent}).exitCode, 0);
+    EXPECT_TRUE(
+        acs_->waitFor("ended_sessions", static_cast<int>(before) + 1, std::chrono::seconds(20)));
+    std::string answer;
+    for (const auto& r : acs_->requests()) {
+      const auto body = r.get<std::string>("body", "");
+      if (body.find("Response") != std::string::npos || body.find("Fault") != std::string::npos)
+        answer = body;
+    }
+    return answer;
+  }
+
+  TempDir dir_;
+  std::optional<PrivateBus> bus_;
+  std::unique_ptr<test::TestAcs> acs_;
+  std::unique_ptr<Child> daemon_;
+  std::unique_ptr<Child> provider_;
+  int runs_ = 0;
+  bool python_ = false;
+};
+
+// The same subtree served by the C++ example (the client library) and the Python one.
+class EachProvider : public Providers, public ::testing::WithParamInterface<std::string> {
+ protected:
+  void SetUp() override {
+    Providers::SetUp();
+    python_ = GetParam() == "python";
+  }
+};
+
+TEST_P(EachProvider, RegistersAndIsReadAndSetWithAPluginInOneTransaction) {
+  startDaemon();
+  startProvider({"--keys", "9,7", "--max-level", "10"});
+  EXPECT_EQ(value(std::string(kBase) + "Line.1.Name"), "line9");
+  EXPECT_EQ(value(std::string(kBase) + "LineNumberOfEntries"), "2");
+  ASSERT_EQ(cwmpctl({"set", "Device.X_00005E_Example.Greeting=both",
+                     std::string(kBase) + "Greeting=both"})
+                .exitCode,
+            0);
+  EXPECT_EQ(value(std::string(kBase) + "Greeting"), "both");
+  const auto refused =
+      cwmpctl({"set", "Device.X_00005E_Example.Greeting=neither", std::string(kBase) + "Level=11"});
+  EXPECT_EQ(refused.exitCode, 3);
+  EXPECT_THAT(refused.err, HasSubstr(std::string(kBase) + "Level: 9007 "));
+  EXPECT_EQ(value("Device.X_00005E_Example.Greeting"), "both");
+  EXPECT_EQ(value(std::string(kBase) + "Level"), "1");
+}
+
+#ifdef CWMPD_PYTHON_DBUS
+INSTANTIATE_TEST_SUITE_P(Examples, EachProvider, ::testing::Values("cpp", "python"));
+#else
+INSTANTIATE_TEST_SUITE_P(Examples, EachProvider, ::testing::Values("cpp"));
+#endif
+
+TEST_F(Providers, ARegisteredSubtreeIsReadThroughDbusAndCwmp) {
+  startDaemon();
+  startProvider({"--keys", "9,7"});
+  EXPECT_EQ(value(std::string(kBase) + "Greeting"), "hello");
+  EXPECT_EQ(value(std::string(kBase) + "Line.1.Name"), "line9");
+  EXPECT_EQ(value(std::string(kBase) + "Line.2.Name"), "line7");
+  EXPECT_EQ(value(std::string(kBase) + "LineNumberOfEntries"), "2");
+  const auto names = cwmpctl({"names", std::string(kBase), "--next-level"});
+  EXPECT_THAT(names.out, HasSubstr(std::string(kBase) + "Line.")) << names.err;
+
+  const std::string one = acsRound(gpv(std::string(kBase)));
+  EXPECT_THAT(one, HasSubstr("<Name>Device.X_00005E_Provider.Line.2.Name</Name>"));
+  EXPECT_THAT(one, HasSubstr(">line7</Value>"));
+  // The whole tree includes the provider's parameters next to the plugins'.
+  const std::string all = acsRound(gpv("Device."));
+  EXPECT_THAT(all, HasSubstr("<Name>Device.X_00005E_Provider.Greeting</Name>"));
+  EXPECT_THAT(all, HasSubstr("<Name>Device.DeviceInfo.SoftwareVersion</Name>"));
+}
+
+TEST_F(Providers, OverlappingOrInvalidDefinitionsAreRefused) {
+  startDaemon();
+  startProvider();
+  // The same document again (another process): every name exists already.
+  auto second = std::make_unique<Child>(
+      std::vector<std::string>{CWMPD_EXAMPLE_PROVIDER_PATH, "--address", bus_->address(),
+                               "--definitions", CWMPD_EXAMPLE_PROVIDER_XML},
+      dir_.path(), "second");
+  const auto r = second->wait();
+  EXPECT_EQ(r.exitCode, 1);
+  EXPECT_THAT(r.err, HasSubstr("org.cwmpd.Fault.RequestDenied: 9001 "));
+  // A core/plugin object claimed.
+  const fs::path claim = dir_.path() / "claim.xml";
+  std::string doc = readFile(CWMPD_EXAMPLE_PROVIDER_XML);
+  doc.replace(doc.find("X_00005E_Provider"), 17, "DeviceInfo");
+  std::ofstream(claim) << doc;
+  auto third = std::make_unique<Child>(
+      std::vector<std::string>{CWMPD_EXAMPLE_PROVIDER_PATH, "--address", bus_->address(),
+                               "--definitions", claim.string()},
+      dir_.path(), "third");
+  const auto r3 = third->wait();
+  EXPECT_EQ(r3.exitCode, 1);
+  EXPECT_THAT(r3.err, HasSubstr("org.cwmpd.Fault."));
+  // Not a data model document.
+  const fs::path bad = dir_.path() / "bad.xml";
+  std::ofstream(bad) << "<nonsense/>";
+  auto fourth = std::make_unique<Child>(
+      std::vector<std::string>{CWMPD_EXAMPLE_PROVIDER_PATH, "--address", bus_->address(),
+                               "--definitions", bad.string()},
+      dir_.path(), "fourth");
+  const auto r4 = fourth->wait();
+  EXPECT_EQ(r4.exitCode, 1);
+  EXPECT_THAT(r4.err, HasSubstr("org.cwmpd.Fault.InvalidArguments: 9003 "));
+  // The first provider is still served.
+  EXPECT_EQ(value(std::string(kBase) + "Greeting"), "hello");
+}
+
+TEST_F(Providers, ASetAcrossAPluginAndAProviderCommitsBoth) {
+  startDaemon();
+  startProvider();
+  const auto r =
+      cwmpctl({"set", "Device.X_00005E_Example.Greeting=plugin-side",
+               std::string(kBase) + "Greeting=provider-side", std::string(kBase) + "Level=42"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_EQ(value("Device.X_00005E_Example.Greeting"), "plugin-side");
+  EXPECT_EQ(value(std::string(kBase) + "Greeting"), "provider-side");
+  EXPECT_EQ(value(std::string(kBase) + "Level"), "42");
+}
+
+TEST_F(Providers, AProviderRefusalLeavesBothUnchangedAndTheAcsGets9003With9007) {
+  startDaemon();
+  startProvider({"--max-level", "10"});
+  const std::string answer = acsRound(spv({{"Device.X_00005E_Example.Greeting", "changed"},
+                                           {std::string(kBase) + "Greeting", "changed"},
+                                           {std::string(kBase) + "Level", "50"}}));
+  EXPECT_THAT(answer, HasSubstr("<FaultCode>9003</FaultCode>"));
+  EXPECT_THAT(answer, ::testing::ContainsRegex(
+                          "<ParameterName>Device.X_00005E_Provider.Level</ParameterName>\\s*"
+                          "<FaultCode>9007</FaultCode>"));
+  EXPECT_EQ(value("Device.X_00005E_Example.Greeting"), "hello");
+  EXPECT_EQ(value(std::string(kBase) + "Greeting"), "hello");
+  EXPECT_EQ(value(std::string(kBase) + "Level"), "1");
+}
+
+TEST_F(Providers, AProviderThatSleepsPastTheTimeoutGives9002InTime) {
+  startDaemon(500);
+  startProvider({"--get-delay-ms", "3000"});
+  const auto start = std::chrono::steady_clock::now();
+  const auto r = cwmpctl({"get", std::string(kBase) + "Greeting"});
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(r.exitCode, 3);
+  EXPECT_THAT(r.err, StartsWith("error: 9002 "));
+  EXPECT_LT(took, std::chrono::milliseconds(1500));
+  EXPECT_EQ(cwmpctl({"get", "Device.DeviceInfo.SoftwareVersion"}).exitCode, 0);
+}
+
+TEST_F(Providers, KillingTheProviderRemovesItsNamesAndTheRestIsServed) {
+  startDaemon();
+  startProvider();
+  ASSERT_EQ(value(std::string(kBase) + "Greeting"), "hello");
+  ::kill(provider_->pid(), SIGKILL);
+  EXPECT_TRUE(eventually(
+      [&] {
+        const auto r = cwmpctl({"get", std::string(kBase) + "Greeting"});
+        return r.exitCode == 3 && r.err.rfind("error: 9005 ", 0) == 0;
+      },
+      std::chrono::seconds(5)));
+  EXPECT_EQ(cwmpctl({"get", "Device.DeviceInfo."}).exitCode, 0);
+  EXPECT_EQ(cwmpctl({"set", "Device.X_00005E_Example.Greeting=still"}).exitCode, 0);
+  EXPECT_EQ(value("Device.X_00005E_Example.Greeting"), "still");
+}
+
+TEST_F(Providers, ARestartedProviderKeepsItsInstanceNumbersAndAttributes) {
+  startDaemon();
+  startProvider({"--keys", "9,7"});
+  ASSERT_EQ(value(std::string(kBase) + "Line.1.Name"), "line9");
+  ASSERT_EQ(cwmpctl({"setattr", std::string(kBase) + "Greeting", "2"}).exitCode, 0);
+  ::kill(provider_->pid(), SIGKILL);
+  ASSERT_TRUE(eventually(
+      [&] {
+        return cwmpctl({"get", std::string(kBase) + "Greeting"}).exitCode == 3;
+      },
+      std::chrono::seconds(5)));
+  // Listed in another order this time: the numbers follow the keys.
+  startProvider({"--keys", "7,9"});
+  EXPECT_EQ(value(std::string(kBase) + "Line.1.Name"), "line9");
+  EXPECT_EQ(value(std::string(kBase) + "Line.2.Name"), "line7");
+  const auto attrs = cwmpctl({"--json", "attrs", std::string(kBase) + "Greeting"});
+  EXPECT_THAT(attrs.out, ::testing::ContainsRegex("\"notification\": *\"?2")) << attrs.out;
+}
+
+TEST_F(Providers, ValuesChangedOnAnActiveParameterOpensAValueChangeSession) {
+  startDaemon();
+  startProvider();
+  ASSERT_EQ(cwmpctl({"setattr", std::string(kBase) + "Counter", "2"}).exitCode, 0);
+  const auto before = acs_->sessions().size();
+  ::kill(provider_->pid(), SIGUSR1);
+  ASSERT_TRUE(
+      acs_->waitFor("ended_sessions", static_cast<int>(before) + 1, std::chrono::seconds(20)));
+  const auto sessions = acs_->sessions();
+  std::vector<std::string> events;
+  for (const auto& [key, event] : sessions.back().get_child("events"))
+    events.push_back(event.get_value<std::string>());
+  EXPECT_THAT(events, ::testing::Contains("4 VALUE CHANGE"));
+  std::string inform;
+  for (const auto& r : acs_->requests()) {
+    const auto body = r.get<std::string>("body", "");
+    if (body.find("cwmp:Inform>") != std::string::npos ||
+        body.find("<cwmp:Inform") != std::string::npos)
+      inform = body;
+  }
+  EXPECT_THAT(inform, HasSubstr("<Name>Device.X_00005E_Provider.Counter</Name>"));
+}
+
+}  // namespace
+}  // namespace cwmpd::testing
