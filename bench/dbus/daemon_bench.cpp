@@ -47,7 +47,24 @@ struct DaemonSetup {
     }
     throw std::runtime_error("cwmpd did not come up: " + daemon->currentErr());
   }
+
+#ifdef CWMPD_EXAMPLE_PROVIDER_PATH
+  // The example provider (bus/examples) as a separate process, registered over D-Bus.
+  void startProvider() {
+    if (provider) return;
+    provider = std::make_unique<Child>(
+        std::vector<std::string>{CWMPD_EXAMPLE_PROVIDER_PATH, "--address", bus.address(),
+                                 "--definitions", CWMPD_EXAMPLE_PROVIDER_XML},
+        dir.path(), "provider");
+    for (int i = 0; i < 100; ++i) {
+      if (provider->currentOut().find("registered") != std::string::npos) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    throw std::runtime_error("the provider did not register: " + provider->currentErr());
+  }
+#endif
   ~DaemonSetup() {
+    if (provider) (void)provider->terminate();
     proxy.reset();
     connection.reset();
     if (daemon) (void)daemon->terminate();
@@ -56,6 +73,7 @@ struct DaemonSetup {
   TempDir dir;
   PrivateBus bus;
   std::unique_ptr<Child> daemon;
+  std::unique_ptr<Child> provider;
   std::unique_ptr<sdbus::IConnection> connection;
   std::optional<cwmpd::bus::DataModelProxy> proxy;
 };
@@ -74,5 +92,15 @@ void BM_Daemon_GetSubtreeOf1000Parameters(benchmark::State& state) {
   cwmpd::bench::measureGets(state, *daemonSetup().proxy, "Device.X_CWMPD_Synthetic.Item.", 1000);
 }
 BENCHMARK(BM_Daemon_GetSubtreeOf1000Parameters)->Unit(benchmark::kMicrosecond)->UseRealTime();
+
+#ifdef CWMPD_EXAMPLE_PROVIDER_PATH
+// Issue 18: a parameter served by a provider process: caller -> cwmpd -> provider (Get) ->
+// cwmpd -> caller, two D-Bus round trips through the dbus-daemon.
+void BM_Daemon_GetOneProviderParameter(benchmark::State& state) {
+  daemonSetup().startProvider();
+  cwmpd::bench::measureGets(state, *daemonSetup().proxy, "Device.X_00005E_Provider.Greeting", 1);
+}
+BENCHMARK(BM_Daemon_GetOneProviderParameter)->Unit(benchmark::kMicrosecond)->UseRealTime();
+#endif
 
 }  // namespace

@@ -166,6 +166,10 @@ INSTANTIATE_TEST_SUITE_P(Examples, EachProvider, ::testing::Values("cpp"));
 TEST_F(Providers, ARegisteredSubtreeIsReadThroughDbusAndCwmp) {
   startDaemon();
   startProvider({"--keys", "9,7"});
+  const auto registry = busctlOn(
+      bus_->address(), {"introspect", "org.cwmpd", "/org/cwmpd/DataModel", "org.cwmpd.Providers1"},
+      dir_.path());
+  EXPECT_THAT(registry.out, ::testing::ContainsRegex("\\.Register +method +so"));
   EXPECT_EQ(value(std::string(kBase) + "Greeting"), "hello");
   EXPECT_EQ(value(std::string(kBase) + "Line.1.Name"), "line9");
   EXPECT_EQ(value(std::string(kBase) + "Line.2.Name"), "line7");
