@@ -35,10 +35,15 @@ void DiagTest::bind(sdk::Registrar& reg) {
   b.validate([this](const std::vector<sdk::Change>& changes) {
     for (const auto& c : changes) {
       if (c.parameter == "DiagnosticsState") {
-        // Every other value is read-only (the enumeration's access="readOnly").
-        if (c.value != "Requested")
+        // Every other value is read-only (the enumeration's access="readOnly"). TR-181 2.17
+        // also lets "Canceled" be written: "setting this parameter to Canceled MUST result
+        // in the test being canceled and the value of this parameter being set to None";
+        // TR-098 1.14 has no such value.
+        const bool tr181 = spec_.object.rfind("Device.", 0) == 0;
+        if (c.value != "Requested" && !(tr181 && c.value == "Canceled"))
           throw sdk::Fault(sdk::FaultCode::InvalidParameterValue,
-                           c.path() + ": only 'Requested' may be written");
+                           c.path() + ": only 'Requested'" + (tr181 ? " or 'Canceled'" : "") +
+                               " may be written");
       } else if (spec_.check) {
         spec_.check(c);
       }
@@ -49,7 +54,7 @@ void DiagTest::bind(sdk::Registrar& reg) {
     bool requested = false;
     for (const auto& c : changes) {
       if (c.parameter == "DiagnosticsState")
-        requested = true;
+        requested = c.value == "Requested";
       else
         params_[c.parameter] = c.value;
     }

@@ -9,8 +9,8 @@
 //   - the pending test starts from the plugin's flush, i.e. after the ACS session ends
 //     (TR-069: "the CPE SHOULD wait until after completion of the communication session"),
 //     or right after the transaction when the set came from outside a session (D-Bus);
-//   - a set of any other parameter cancels a running test, sets "None" and clears the
-//     results;
+//   - a set of any other parameter, or of DiagnosticsState = "Canceled" (TR-181 2.17),
+//     cancels a running test, sets "None" and clears the results;
 //   - the worker's outcome is posted back to the main loop (Host::post): the results and
 //     "Complete" / "Error_..." are shown and "8 DIAGNOSTICS COMPLETE" is raised. An
 //     outcome of a test that was cancelled meanwhile is dropped.

@@ -119,6 +119,25 @@ TEST_F(IPPing, SettingAnotherParameterCancelsAndClears) {
   EXPECT_EQ(completions(h), 2U);
 }
 
+// TR-181 2.17's DiagnosticsState: "While the test is in progress, setting this parameter to
+// Canceled MUST result in the test being canceled and the value of this parameter being set
+// to None." TR-098 has no Canceled: 9007 there.
+TEST_F(IPPing, WritingCanceledEndsARunningTestInNone) {
+  request({{"Host", "127.0.0.1"}, {"NumberOfRepetitions", "100"}});
+  h.runUntil([&] { return h.value(kPing + "DiagnosticsState") != "Requested"; }, 300ms);
+  ASSERT_EQ(h.value(kPing + "DiagnosticsState"), "Requested");  // running: 100 s of echoes
+  h.engine->setValues({{kPing + "DiagnosticsState", "Canceled"}}, sdk::Source::Acs);
+  EXPECT_EQ(h.value(kPing + "DiagnosticsState"), "None");
+  EXPECT_EQ(h.value(kPing + "SuccessCount"), "0");
+  EXPECT_EQ(h.value(kPing + "NumberOfRepetitions"), "100");  // the parameters stay
+  // The next request runs and is the only one to complete.
+  request({{"NumberOfRepetitions", "1"}, {"Timeout", "10000"}});
+  ASSERT_EQ(awaitEnd(h, kPing), "Complete");
+  EXPECT_EQ(completions(h), 1U);
+  PluginHarness h098{"InternetGatewayDevice", {"diagnostics"}};
+  EXPECT_EQ(h098.setFaultCode(kPing098 + "DiagnosticsState", "Canceled"), 9007);
+}
+
 TEST_F(IPPing, RefusesWhatCannotRun) {
   EXPECT_EQ(h.setFaultCode(kPing + "DiagnosticsState", "Complete"), 9007);
   EXPECT_EQ(h.setFaultCode(kPing + "DiagnosticsState", "None"), 9007);

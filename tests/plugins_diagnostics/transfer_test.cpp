@@ -11,6 +11,8 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <filesystem>
+#include <fstream>
 #include <regex>
 #include <string>
 #include <tuple>
@@ -413,6 +415,53 @@ TEST_F(FtpTransfer, ANewSetCancelsTheRunningTest) {
   ASSERT_EQ(awaitEnd(h, kDl, 10s), "Complete");
   EXPECT_EQ(h.value(kDl + "TestBytesReceived"), "1000");
   EXPECT_EQ(completions(h), 1U);
+}
+
+// The sim box's interface counters are the simulated ones (its net/NAME/statistics files),
+// not the test machine's /sys/class/net: a sim interface "lo" (so that the test can bind to
+// 127.0.0.1) whose counter files the test moves during the transfer.
+TEST(TransferSim, TotalBytesAreTheSimulatedInterfaceCounters) {
+  namespace fs = std::filesystem;
+  std::string tmpl = (fs::temp_directory_path() / "cwmpd-simcounters-XXXXXX").string();
+  ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+  const fs::path dir = tmpl;
+  const char* src = std::getenv("CWMPD_SOURCE_DIR");
+  fs::copy(std::string(src ? src : ".") + "/config/sim", dir / "sim", fs::copy_options::recursive);
+  const fs::path lo = dir / "sim" / "net" / "lo";
+  fs::copy(dir / "sim" / "net" / "eth0", lo, fs::copy_options::recursive);
+  const auto write = [&](const std::string& file, const std::string& v) {
+    std::ofstream(lo / file) << v << "\n";
+  };
+  write("kind", "loopback");
+  write("ipv4", "127.0.0.1/8");
+  write("statistics/rx_bytes", "1000");
+  write("statistics/tx_bytes", "2000");
+  {
+    HttpServer server;
+    PluginHarness h{"Device", {"wan", "diagnostics"}, "", dir.string()};
+    std::string row;
+    for (int i = 1; i <= 8 && row.empty(); ++i) {
+      const std::string r = "Device.IP.Interface." + std::to_string(i) + ".";
+      try {
+        if (h.value(r + "Name") == "lo") row = r;
+      } catch (const std::exception&) {
+      }
+    }
+    ASSERT_FALSE(row.empty()) << "no Device.IP.Interface row for the sim's lo";
+    server.pace = 50e6;
+    request(
+        h, kDl,
+        {{"DownloadURL", server.url("/paced/" + std::to_string(50ULL << 20))}, {"Interface", row}});
+    // Past BOMTime (1 MiB of the body is out), before EOMTime: the box's counters move.
+    h.runUntil([&] { return server.pacedUnderway.load() > 0; }, 20s);
+    write("statistics/rx_bytes", "13345");
+    write("statistics/tx_bytes", "2678");
+    ASSERT_EQ(awaitEnd(h, kDl), "Complete");
+    EXPECT_EQ(h.value(kDl + "TotalBytesReceived"), "12345");
+    EXPECT_EQ(h.value(kDl + "TotalBytesSent"), "678");
+  }
+  std::error_code ec;
+  fs::remove_all(dir, ec);
 }
 
 TEST(TransferTr098, DownloadsAndUploadsOverFtpUnderTheTr098Root) {

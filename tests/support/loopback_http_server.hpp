@@ -91,6 +91,8 @@ class HttpServer {
 
   std::uint16_t port = 0;
   double pace = 50e6;  // bytes a second; set before the request
+  // Paced downloads that have sent 1 MiB of their body (so the client is past its BOMTime).
+  std::atomic<int> pacedUnderway{0};
   std::chrono::milliseconds pausePaced{300};
 
  private:
@@ -255,6 +257,9 @@ class HttpServer {
           const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(left, 64 * 1024));
           if (!sendAll(fd, buf.data(), n)) return;
           paceStep(p, n);
+          if (length - left < (std::uint64_t{1} << 20) &&
+              length - left + n >= (std::uint64_t{1} << 20))
+            ++pacedUnderway;
           left -= n;
         }
         record(p);

@@ -18,7 +18,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <memory>
 #include <optional>
 
@@ -163,17 +162,6 @@ struct Counters {
   std::uint64_t received = 0;
   std::uint64_t sent = 0;
 };
-std::uint64_t readCounter(const std::string& path) {
-  std::ifstream in(path);
-  std::uint64_t v = 0;
-  in >> v;
-  return in ? v : 0;
-}
-Counters sample(const std::string& interfaceName) {
-  if (interfaceName.empty()) return {};
-  const std::string dir = "/sys/class/net/" + interfaceName + "/statistics/";
-  return {readCounter(dir + "rx_bytes"), readCounter(dir + "tx_bytes")};
-}
 
 // Reads "Transfer-Encoding: chunked" bodies: sizes, data, trailers; counts the data.
 class ChunkedBody {
@@ -306,8 +294,9 @@ std::string lower(std::string s) {
 
 class Transfer {
  public:
-  Transfer(const TransferRequest& rq, bool upload, const std::atomic<bool>& cancel)
-      : rq_(rq), upload_(upload), cancel_(cancel) {}
+  Transfer(const TransferRequest& rq, bool upload, const std::atomic<bool>& cancel,
+           const CounterSource& counters)
+      : rq_(rq), upload_(upload), cancel_(cancel), counters_(counters) {}
 
   TransferResult run() {
     if (!parseUrl(rq_.url, url_, result_.detail)) return end(Outcome::Other);
@@ -999,9 +988,21 @@ class Transfer {
     }
   }
 
+  // The counters of the test's interface, from the backend.
+  Counters sample(const std::string& interfaceName) const {
+    if (interfaceName.empty() || !counters_) return {};
+    try {
+      const InterfaceCounters c = counters_(interfaceName);
+      return {c.bytesReceived, c.bytesSent};
+    } catch (const std::exception&) {
+      return {};
+    }
+  }
+
   const TransferRequest& rq_;
   const bool upload_;
   const std::atomic<bool>& cancel_;
+  const CounterSource& counters_;
   TransferResult result_;
   Url url_;
   Target target_;
@@ -1030,12 +1031,12 @@ class Transfer {
 
 TransferResult SocketDiagnostics::download(const TransferRequest& rq,
                                            const std::atomic<bool>& cancel) {
-  return Transfer(rq, false, cancel).run();
+  return Transfer(rq, false, cancel, counters_).run();
 }
 
 TransferResult SocketDiagnostics::upload(const TransferRequest& rq,
                                          const std::atomic<bool>& cancel) {
-  return Transfer(rq, true, cancel).run();
+  return Transfer(rq, true, cancel, counters_).run();
 }
 
 }  // namespace cwmpd::hal::common

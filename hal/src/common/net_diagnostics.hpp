@@ -5,9 +5,13 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include "cwmpd/hal/diagnostics.hpp"
+#include "cwmpd/hal/network.hpp"
 
 namespace cwmpd::hal::common {
 
@@ -30,8 +34,14 @@ std::string sourceFor(const Target& target);
 bool pause(std::chrono::steady_clock::time_point until, const std::atomic<bool>& cancel);
 inline constexpr int kSliceMs = 50;  // a cancel is seen within this long
 
+// The byte counters of an interface (the TR-143 tests' TotalBytesReceived / TotalBytesSent):
+// the backend's own NetworkDevices::counters, so that the sim box shows its simulated
+// counters, not the test machine's. May throw (an unknown interface): read as 0.
+using CounterSource = std::function<InterfaceCounters(std::string_view name)>;
+
 class SocketDiagnostics final : public Diagnostics {
  public:
+  explicit SocketDiagnostics(CounterSource counters) : counters_(std::move(counters)) {}
   PingResult ping(const PingRequest& request, const std::atomic<bool>& cancel) override;
   TraceRouteResult traceRoute(const TraceRouteRequest& request,
                               const std::atomic<bool>& cancel) override;
@@ -41,6 +51,9 @@ class SocketDiagnostics final : public Diagnostics {
   std::string udpEchoServe(const UdpEchoServerConfig& config, UdpEchoServerStats& stats,
                            const std::atomic<bool>& cancel) override;
   UdpEchoResult udpEcho(const UdpEchoRequest& request, const std::atomic<bool>& cancel) override;
+
+ private:
+  CounterSource counters_;
 };
 
 }  // namespace cwmpd::hal::common

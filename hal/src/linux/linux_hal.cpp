@@ -122,7 +122,8 @@ class LinuxHal final : public Hal {
   LinuxVoice voice_;
   LinuxSystem system_;
   LinuxPon pon_;
-  common::SocketDiagnostics diagnostics_;
+  common::SocketDiagnostics diagnostics_{
+      [this](std::string_view name) { return network_.counters(name); }};
 };
 
 }  // namespace

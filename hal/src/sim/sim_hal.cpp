@@ -83,7 +83,9 @@ class SimHal final : public Hal {
   SimVoice voice_;
   SimSystem system_;
   SimPon pon_;
-  common::SocketDiagnostics diagnostics_;
+  // The tests run on the machine's sockets; the counters are the simulated interfaces'.
+  common::SocketDiagnostics diagnostics_{
+      [this](std::string_view name) { return network_.counters(name); }};
 };
 
 }  // namespace
