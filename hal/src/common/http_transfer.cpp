@@ -502,7 +502,7 @@ class Transfer {
           std::sscanf(r.text.c_str() + open, "%u,%u,%u,%u,%u,%u", &h[0], &h[1], &h[2], &h[3], &h[4],
                       &h[5]) == 6 &&
           h[4] < 256 && h[5] < 256)
-        port = static_cast<long>(h[4] * 256 + h[5]);
+        port = (static_cast<long>(h[4]) * 256) + static_cast<long>(h[5]);
     }
     if (port <= 0 || port > 65535) {
       result_.detail = "FTP passive mode: " + std::to_string(r.code) + " " + r.text;
@@ -918,10 +918,13 @@ class Transfer {
           }
         }
         data.fd = c.fd;
-        data.events = c.phase == Conn::Phase::Connecting  ? POLLOUT
-                      : c.phase == Conn::Phase::Sending   ? POLLOUT | POLLIN
-                      : c.phase == Conn::Phase::Commanded ? 0
-                                                          : POLLIN;
+        constexpr short kOut = POLLOUT;
+        constexpr short kOutIn = POLLOUT | POLLIN;
+        constexpr short kIn = POLLIN;
+        data.events = c.phase == Conn::Phase::Connecting  ? kOut
+                      : c.phase == Conn::Phase::Sending   ? kOutIn
+                      : c.phase == Conn::Phase::Commanded ? short{0}
+                                                          : kIn;
       }
       if (active == 0) break;
       const int ready = ::poll(fds.data(), fds.size(), kSliceMs);
