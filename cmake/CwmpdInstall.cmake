@@ -6,8 +6,7 @@
 # (cwmpctl, the D-Bus policy and interface files are installed by bus/.)
 include(CMakePackageConfigHelpers)
 
-set(CWMPD_INSTALL_PLUGINDIR "lib/cwmpd/plugins" CACHE STRING
-  "Plugin directory, relative to the prefix ([plugins] dir of the default config)")
+# CWMPD_INSTALL_PLUGINDIR: the top-level CMakeLists.txt (the daemon compiles it in).
 set(CWMPD_INSTALL_CMAKEDIR "${CMAKE_INSTALL_LIBDIR}/cmake/cwmpd" CACHE STRING
   "Where cwmpdConfig.cmake goes, relative to the prefix")
 
@@ -45,7 +44,14 @@ install(FILES ${PROJECT_BINARY_DIR}/cmake/cwmpd.pc
 if(TARGET cwmpd)
   install(TARGETS cwmpd RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT daemon)
 endif()
+# The plugins of the build tree's plugin directory, less those for the benchmarks only
+# (plugins/synthetic). The example plugin is not among them (plugins/example): cwmpd-dev
+# ships its sources as documentation.
 get_property(cwmpd_default_plugins GLOBAL PROPERTY CWMPD_DEFAULT_PLUGINS)
+get_property(cwmpd_uninstalled_plugins GLOBAL PROPERTY CWMPD_UNINSTALLED_PLUGINS)
+if(cwmpd_uninstalled_plugins)
+  list(REMOVE_ITEM cwmpd_default_plugins ${cwmpd_uninstalled_plugins})
+endif()
 if(cwmpd_default_plugins)
   install(TARGETS ${cwmpd_default_plugins}
     LIBRARY DESTINATION ${CWMPD_INSTALL_PLUGINDIR} COMPONENT daemon)
