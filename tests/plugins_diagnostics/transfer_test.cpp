@@ -366,6 +366,25 @@ TEST_F(FtpTransfer, FourConnectionsGiveFourPerConnectionResultsBothWays) {
   for (const auto& t : seen) EXPECT_EQ(t.bytes, kSize) << t.command;
 }
 
+TEST_F(FtpTransfer, TimeBasedTestsStopAtTheDuration) {
+  FtpServer ftp(20e6);  // the whole file would take 2.5 s
+  ftp.put("big.bin", 50ULL << 20);
+  request(h, kDl,
+          {{"DownloadURL", ftp.url("big.bin")},
+           {"TimeBasedTestDuration", "1"},
+           {"TimeBasedTestMeasurementInterval", "1"}});
+  ASSERT_EQ(awaitEnd(h, kDl), "Complete");
+  const auto received = std::stoull(h.value(kDl + "TestBytesReceived"));
+  EXPECT_GT(received, 0U);
+  EXPECT_LT(received, 50ULL << 20);
+  EXPECT_EQ(h.value(kDl + "IncrementalResultNumberOfEntries"), "1");
+  request(h, kUl, {{"UploadURL", ftp.url("up.bin")}, {"TimeBasedTestDuration", "1"}});
+  ASSERT_EQ(awaitEnd(h, kUl), "Complete");
+  const auto sent = std::stoull(h.value(kUl + "TestBytesSent"));
+  EXPECT_GT(sent, 0U);
+  EXPECT_EQ(ftp.sizeOf("up.bin"), sent);  // every byte sent reached the file
+}
+
 TEST_F(FtpTransfer, FailuresEndInTheModelsErrorStates) {
   FtpServer ftp;
   ftp.put("f.bin", 1000);
