@@ -80,8 +80,8 @@ class RemoteProvider final : public core::RemoteParticipant {
                  std::chrono::duration_cast<std::chrono::microseconds>(timeout_).count()));
       results(reply);
     } catch (const sdbus::Error& e) {
-      const std::string name = e.getName();
-      const std::string message = e.getMessage();
+      const std::string& name = e.getName();
+      const std::string& message = e.getMessage();
       if (name.rfind(kFaultErrorPrefix, 0) == 0) {
         if (auto code = parseFaultCode(message)) {
           const auto space = message.find(' ');

@@ -181,13 +181,14 @@ RemoteSubtrees::MountId Engine::mount(const std::string& name, std::string_view 
   try {
     for (const auto& [pattern, d] : m.tree.defs()) {
       if (d->plugin != id || !d->multi) continue;
-      ObjectDef* parentDef = d->parent;
+      ObjectDef* def = d.get();  // a structured binding cannot be captured (C++17)
+      ObjectDef* parentDef = def->parent;
       const std::size_t kid = static_cast<std::size_t>(
-          std::find(parentDef->children.begin(), parentDef->children.end(), d.get()) -
+          std::find(parentDef->children.begin(), parentDef->children.end(), def) -
           parentDef->children.begin());
       forEachNodeOf(*m.tree.rootNode(), parentDef, [&](Node& parent) {
-        const std::string table = parent.path + d->name + ".";
-        for (std::uint32_t k : participant->instances(providerPath(parent, id) + d->name + ".")) {
+        const std::string table = parent.path + def->name + ".";
+        for (std::uint32_t k : participant->instances(providerPath(parent, id) + def->name + ".")) {
           const std::string key = std::to_string(k);
           std::uint32_t number = m.stored.keyedNumber(table, key);
           if (!number || parent.kids[kid].rows.count(number)) {
