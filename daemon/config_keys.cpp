@@ -23,6 +23,7 @@ const std::vector<core::ConfigKeySpec>& coreConfigKeys() {
         {"acs", "client_key", T::Path},
         {"acs", "verify_peer", T::Bool},
         {"acs", "timeout", T::Unsigned},
+        {"acs", "gzip_threshold", T::Unsigned},
         {"cpe", "root", T::String},
         {"cpe", "connection_request_enable", T::Bool},
         {"cpe", "connection_request_port", T::Unsigned},

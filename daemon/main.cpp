@@ -114,6 +114,7 @@ struct Settings {
   core::SessionOptions session;
   core::NotificationOptions notifications;
   core::TransferOptions transfers;
+  std::size_t gzipThreshold = 0;  // [acs] gzip_threshold
   sdk::LogLevel level = sdk::LogLevel::Info;
   bool syslog = false;
   std::vector<std::string> warnings;  // allowed, but worth a line in the log
@@ -178,6 +179,7 @@ Settings readSettings(const core::Config& c) {
         "[acs] verify_peer = false: the certificates of the ACS and of file servers are not "
         "verified; anyone on the path can pose as them");
   o.rpcTimeout = std::chrono::seconds(c.getInt("acs", "timeout", 30, 1, 600));
+  s.gzipThreshold = static_cast<std::size_t>(c.getInt("acs", "gzip_threshold", 16384, 0, 64 << 20));
   o.connectionRequestEnabled = c.getBool("cpe", "connection_request_enable", true);
   o.connectionRequestAddress = c.get("cpe", "connection_request_address");
   o.connectionRequestHost = c.get("cpe", "connection_request_host");
@@ -568,7 +570,10 @@ bool loadPlugins(Daemon& d, const core::Config& config, const Settings& settings
 void buildSessionEngine(Daemon& d, const Settings& settings, core::Store& sessionStore) {
   core::net::initHttpClient();
   d.session = std::make_unique<core::SessionEngine>(
-      d.io, *d.engine, sessionStore, std::make_unique<core::net::CurlAcsTransport>(),
+      d.io, *d.engine, sessionStore,
+      std::make_unique<core::net::CurlAcsTransport>(
+          core::net::CurlAcsTransportOptions{.maxResponseBytes = settings.session.maxBodyBytes,
+                                             .gzipThreshold = settings.gzipThreshold}),
       settings.session,
       core::SessionHooks{[&d] { d.hal->system().reboot(); },
                          [&d] { d.hal->system().factoryReset(); }});

@@ -40,7 +40,7 @@ done
 # tests/providers_it).
 packages=(
   build-essential cmake pkg-config libsdbus-c++-dev libsdbus-c++-bin libsystemd-dev
-  libxerces-c-dev libcurl4-openssl-dev libboost-dev libboost-filesystem-dev
+  libxerces-c-dev libcurl4-openssl-dev zlib1g-dev libboost-dev libboost-filesystem-dev
   libmicrohttpd-dev libssl-dev libgtest-dev libgmock-dev libbenchmark-dev dbus-daemon dbus-bin
   systemd libxml2-utils clang libclang-rt-14-dev python3 python3-pyftpdlib dnsmasq-base curl openssl time
   nodejs clang-format clang-tidy scdoc man-db groff-base busybox util-linux coturn

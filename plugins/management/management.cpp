@@ -70,6 +70,13 @@ class ManagementPlugin : public cwmpd::sdk::Plugin {
     // TR-069 Annex K: XMPP connection requests through the core's client (plugins/xmpp
     // declares the XMPP. object it uses).
     host.setInitial(ms + "SupportedConnReqMethods", "HTTP,STUN,XMPP");
+    if (host.root() == "Device") {
+      // TR-069 Annex O: heartbeats are off until the ACS turns them on; the interval is
+      // the range's minimum's hundredfold and the phase the Unknown Time (a random one).
+      host.setInitial(ms + "HeartbeatPolicy.Enable", "false");
+      host.setInitial(ms + "HeartbeatPolicy.ReportingInterval", "3600");
+      host.setInitial(ms + "HeartbeatPolicy.InitiationTime", "0001-01-01T00:00:00Z");
+    }
   }
 };
 

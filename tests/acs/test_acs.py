@@ -19,6 +19,7 @@ import ssl
 import sys
 import threading
 import time
+import zlib
 import urllib.parse
 import xml.etree.ElementTree as ET
 
@@ -52,7 +53,31 @@ DEFAULT_CONFIG = {
     "close_on_end": False,  # send Connection: close with the session's final 204
     "hold_requests": False,  # put HoldRequests=1 in the header of every ACS message
     "mode": "standard",  # standard | genieacs (behave like GenieACS 1.3, see README.md)
+    # "" answers in the CPE's namespace. "1.0" to "1.3": an ACS of that version only: it
+    # answers in that version's namespace, ignores SupportedCWMPVersions and refuses (400)
+    # a later message of the session in another namespace. "1.4": negotiates (TR-069
+    # A.4.1): UseCWMPVersion = the highest version in the Inform's SupportedCWMPVersions.
+    "cwmp_version": "",
+    "use_cwmp_version": "",  # non-empty: the UseCWMPVersion sent, whatever was offered
+    "session_timeout": 0,  # > 0: a SessionTimeout header (seconds) in the InformResponse
+    # RFC 7694: "Accept-Encoding: gzip" on every answer, and gzip request bodies read;
+    # without it a request with a Content-Encoding gets 415.
+    "accept_gzip": False,
+    "gzip_responses": False,  # gzip the SOAP answers of a request that accepts gzip
 }
+
+MAX_INFLATED = 64 * 1024 * 1024
+
+
+def gunzip(data):
+    """A gzip body, inflated at most to MAX_INFLATED bytes (ValueError beyond)."""
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    out = inflater.decompress(data, MAX_INFLATED)
+    if inflater.unconsumed_tail:
+        raise ValueError("inflated body too large")
+    if not inflater.eof:
+        raise ValueError("truncated gzip body")
+    return out
 
 # What "mode": "genieacs" forces, after the corpus README (../shared/corpus/genieacs): a
 # session cookie on the InformResponse only, MaxEnvelopes 1, the session's 204 with
@@ -111,6 +136,31 @@ def envelope(ns, cwmp_id, body_xml, extra_header=""):
             f'</soap-env:Header><soap-env:Body>{body_xml}</soap-env:Body></soap-env:Envelope>')
 
 
+def version_namespace(version):
+    """The namespace of a CWMP version: 1.2, 1.3 and 1.4 share cwmp-1-2 (cwmp-1-4.xsd)."""
+    minor = int(version.split(".")[1]) if re.match(r"^1\.[0-9]+$", version) else 0
+    return f"urn:dslforum-org:cwmp-1-{min(minor, 2)}"
+
+
+def negotiate(cfg, msg):
+    """(namespace of the session, extra InformResponse header) for an Inform."""
+    version = cfg["cwmp_version"]
+    if version == "1.4":
+        chosen = cfg["use_cwmp_version"]
+        if not chosen and msg.supported_versions is not None:
+            offered = [v.strip() for v in msg.supported_versions.split(",")
+                       if re.match(r"^1\.[0-9]+$", v.strip())]
+            chosen = max(offered, key=lambda v: int(v.split(".")[1]), default="")
+        if not chosen:
+            return msg.ns, ""
+        header = (f'<cwmp:UseCWMPVersion soap-env:mustUnderstand="1">{chosen}'
+                  f'</cwmp:UseCWMPVersion>')
+        return version_namespace(chosen), header
+    if version:
+        return version_namespace(version), ""
+    return msg.ns, ""
+
+
 def fault_xml(code, style):
     tag = "soap-env:Body:Fault" if style == "genieacs" else "soap-env:Fault"
     return (f"<{tag}><faultcode>Server</faultcode><faultstring>CWMP fault</faultstring>"
@@ -131,6 +181,8 @@ class Message:
         self.fault_code = None
         self.error = None
         self.known_ns = True  # the method's namespace is urn:dslforum-org:cwmp-1-N
+        self.supported_versions = None  # the SupportedCWMPVersions header's text
+        self.session_timeout = None  # the SessionTimeout header's text
         if not raw.strip():
             self.method = ""
             return
@@ -145,6 +197,10 @@ class Message:
                 if child.tag.endswith("}ID"):
                     self.cwmp_id = child.text or ""
                     self.ns = child.tag[1:].split("}")[0]
+                elif child.tag.endswith("}SupportedCWMPVersions"):
+                    self.supported_versions = child.text or ""
+                elif child.tag.endswith("}SessionTimeout"):
+                    self.session_timeout = child.text or ""
         body = root.find(f"{{{SOAP_ENV}}}Body")
         if body is None or len(body) == 0:
             self.error = "no SOAP Body content"
@@ -287,6 +343,7 @@ class Acs:
                 return (cfg["fault_http_status"],
                         envelope(msg.ns, msg.cwmp_id or "1",
                                  fault_xml(faults["Inform"], cfg["fault_style"])), {})
+            session_ns, version_header = negotiate(cfg, msg)
             with self.lock:
                 if self.session is not None:
                     self.session["end"] = "abandoned"
@@ -294,7 +351,10 @@ class Acs:
                 self.session = {
                     "id": len(self.sessions),
                     "cookie": secrets.token_hex(8) if cfg["cookie"] else None,
-                    "namespace": msg.ns,
+                    "namespace": session_ns,
+                    "inform_namespace": msg.ns,
+                    "supported_versions": msg.supported_versions,
+                    "session_timeout": msg.session_timeout,
                     "events": msg.events,
                     "inform": msg.raw,
                     "started": now(),
@@ -311,7 +371,11 @@ class Acs:
             body = (f'<cwmp:InformResponse><MaxEnvelopes>{cfg["max_envelopes"]}'
                     f'</MaxEnvelopes></cwmp:InformResponse>')
             hold = HOLD_REQUESTS if cfg["hold_requests"] else ""
-            return 200, envelope(msg.ns, msg.cwmp_id or "1", body, hold), headers
+            if cfg["session_timeout"]:
+                hold += (f'<cwmp:SessionTimeout soap-env:mustUnderstand="0">'
+                         f'{int(cfg["session_timeout"])}</cwmp:SessionTimeout>')
+            return 200, envelope(session_ns, msg.cwmp_id or "1", body, version_header + hold), \
+                headers
 
         with self.lock:
             session = self.session
@@ -324,6 +388,9 @@ class Acs:
                     return 400, "Invalid session", {"Connection": "close"}
                 return 403, "missing session cookie", {}
         ns = session["namespace"]
+        if cfg["cwmp_version"] and msg.method != "" and msg.ns != ns:
+            # An ACS of one version does not read another version's messages.
+            return 400, "Unrecognized CWMP version", {"Connection": "close"}
 
         if msg.method == "":
             return self.next_rpc_or_end(ns)
@@ -589,7 +656,12 @@ class AcsHandler(http.server.BaseHTTPRequestHandler):
         if genieacs and status in (200, 204):
             # GenieACS names itself twice; its 400s carry no Server and no Content-Type.
             headers.setdefault("SOAPServer", GENIEACS_SERVER)
-        xml = data.lstrip().startswith(b"<")
+        if getattr(self, "accept_gzip", False):
+            headers.setdefault("Accept-Encoding", "gzip")
+        if getattr(self, "gzip_response", False) and data and status == 200:
+            data = zlib.compress(data, 6, wbits=16 + zlib.MAX_WBITS)
+            headers["Content-Encoding"] = "gzip"
+        xml = data.lstrip().startswith(b"<") or headers.get("Content-Encoding") == "gzip"
         if data and (xml or not genieacs) and \
                 not any(k.lower() == "content-type" for k in headers):
             headers["Content-Type"] = 'text/xml; charset="utf-8"' if xml else "text/plain"
@@ -615,6 +687,15 @@ class AcsHandler(http.server.BaseHTTPRequestHandler):
         acs = self.server.acs
         received = now()
         raw = self.read_body()
+        wire_bytes = len(raw)
+        self.content_encoding = self.headers.get("Content-Encoding", "").strip().lower()
+        self.gzip_error = None
+        self.gzip_response = False
+        if self.content_encoding == "gzip":
+            try:
+                raw = gunzip(raw)
+            except (ValueError, zlib.error) as e:
+                self.gzip_error = str(e)
         text = raw.decode("utf-8", errors="replace")
         entry = {
             "time": received,
@@ -625,6 +706,7 @@ class AcsHandler(http.server.BaseHTTPRequestHandler):
             "peer": f"{self.client_address[0]}:{self.client_address[1]}",
             "conn": self.conn_id,
             "tls": isinstance(self.connection, ssl.SSLSocket),
+            "wire_bytes": wire_bytes,
         }
         status, note, body, headers, chunked = self.respond(acs, text)
         entry["status"] = status
@@ -657,9 +739,18 @@ class AcsHandler(http.server.BaseHTTPRequestHandler):
             scheme = "https" if isinstance(self.connection, ssl.SSLSocket) else "http"
             return (int(cfg["redirect_status"]), "redirect", "",
                     {"Location": f"{scheme}://{host}/hop/{hop + 1}"}, False)
+        self.accept_gzip = bool(cfg["accept_gzip"])
         challenge = acs.check_auth(self, cfg)
         if challenge is not None:
             return 401, "auth", "authentication required", challenge, False
+        if self.content_encoding and self.content_encoding != "identity":
+            # RFC 7694 section 3: a content coding the server does not take is a 415.
+            if not self.accept_gzip or self.content_encoding != "gzip":
+                return 415, "encoding", "unsupported content coding", {}, False
+            if self.gzip_error:
+                return 400, "encoding", self.gzip_error, {}, False
+        self.gzip_response = bool(cfg["gzip_responses"]) and \
+            "gzip" in self.headers.get("Accept-Encoding", "").lower()
         msg = Message(text)
         canned = acs.take_canned(msg.method)
         if canned is not None:
@@ -669,10 +760,17 @@ class AcsHandler(http.server.BaseHTTPRequestHandler):
                 return 0, "dropped", "", {}, False
             if canned.get("pass"):
                 status, body, headers = acs.handle_cwmp(msg, self, cfg)
+                headers = {**headers, **canned.get("headers", {})}
                 return status, msg.method, body, headers, False
             body = canned.get("body", "")
             if "body_size" in canned:
                 body = "x" * int(canned["body_size"])
+            if "gzip_bomb" in canned:
+                # A few kilobytes on the wire that inflate to gzip_bomb bytes.
+                body = zlib.compress(b" " * int(canned["gzip_bomb"]), 9, wbits=16 + zlib.MAX_WBITS)
+                headers = dict(canned.get("headers", {}))
+                headers["Content-Encoding"] = "gzip"
+                return int(canned.get("status", 200)), "canned", body, headers, False
             return (int(canned.get("status", 200)), "canned", body, canned.get("headers", {}),
                     bool(canned.get("chunked")))
         status, body, headers = acs.handle_cwmp(msg, self, cfg)

@@ -353,4 +353,66 @@ TEST(NotificationClock, SamplingRunsEverySampleIntervalOfTheClock) {
   EXPECT_EQ(clock->pendingTimers(), 0u);
 }
 
+// TR-069 Annex O: with HeartbeatPolicy.Enable, a "14 HEARTBEAT" session comes at
+// InitiationTime + n·ReportingInterval, and turning it off cancels the next one.
+TEST(SessionClock, HeartbeatsFallOnInitiationTimePlusWholeIntervals) {
+  ClockedAgent a("");
+  a.engine->start();
+  ASSERT_TRUE(a.sessions(1));
+  EXPECT_EQ(a.clock->pendingTimers(), 0u) << "heartbeats are off by default";
+  // The manual clock reads 2026-01-01T00:00:00Z; the reference is in the past.
+  a.set("HeartbeatPolicy.ReportingInterval", "60");
+  a.set("HeartbeatPolicy.InitiationTime", "2025-06-01T00:00:30Z");
+  a.set("HeartbeatPolicy.Enable", "true");
+  EXPECT_EQ(a.clock->nextDue(), 30s);
+  a.clock->advance(29s);
+  cwmpd::testing::runFor(a.h.io, std::chrono::milliseconds(20));
+  EXPECT_EQ(a.informs(), 1u);
+  a.clock->advance(1s);
+  ASSERT_TRUE(a.sessions(2));
+  EXPECT_EQ(a.inform(1).events, std::vector<std::string>{"14 HEARTBEAT"});
+  EXPECT_EQ(a.inform(1).currentTime, "2026-01-01T00:00:30Z");
+  EXPECT_EQ(a.clock->nextDue(), 60s);
+  a.clock->advance(60s);
+  ASSERT_TRUE(a.sessions(3));
+  EXPECT_EQ(a.inform(2).currentTime, "2026-01-01T00:01:30Z");
+  a.set("HeartbeatPolicy.Enable", "false");
+  EXPECT_EQ(a.clock->pendingTimers(), 0u);
+}
+
+// TR-069 Annex O: "14 HEARTBEAT" is never combined with another event: a periodic
+// inform due at the same second gets a session of its own, right after the heartbeat.
+TEST(SessionClock, AHeartbeatSessionCarriesNoOtherEvent) {
+  ClockedAgent a(
+      "periodic_inform_enable = true\nperiodic_inform_interval = 120\n"
+      "periodic_inform_time = 2025-06-01T00:00:00Z\n");
+  a.engine->start();
+  ASSERT_TRUE(a.sessions(1));
+  a.set("HeartbeatPolicy.ReportingInterval", "120");
+  a.set("HeartbeatPolicy.InitiationTime", "2025-06-01T00:00:00Z");
+  a.set("HeartbeatPolicy.Enable", "true");
+  a.clock->advance(120s);
+  ASSERT_TRUE(a.sessions(3));
+  EXPECT_EQ(a.inform(1).events, std::vector<std::string>{"14 HEARTBEAT"});
+  EXPECT_EQ(a.inform(2).events, std::vector<std::string>{"2 PERIODIC"});
+}
+
+// With the Unknown Time as InitiationTime the CPE picks its own phase (TR-181
+// HeartbeatPolicy.InitiationTime): the first heartbeat within one interval, the next ones
+// a whole interval apart.
+TEST(SessionClock, HeartbeatsWithoutInitiationTimeComeEveryInterval) {
+  ClockedAgent a("");
+  a.engine->start();
+  ASSERT_TRUE(a.sessions(1));
+  a.set("HeartbeatPolicy.ReportingInterval", "30");
+  a.set("HeartbeatPolicy.Enable", "true");
+  const auto first = a.clock->nextDue();
+  EXPECT_GT(first, 0s);
+  EXPECT_LE(first, 30s);
+  a.clock->advance(first);
+  ASSERT_TRUE(a.sessions(2));
+  EXPECT_EQ(a.inform(1).events, std::vector<std::string>{"14 HEARTBEAT"});
+  EXPECT_EQ(a.clock->nextDue(), 30s);
+}
+
 }  // namespace

@@ -1,10 +1,13 @@
 #include "cwmpd/core/net/curl_acs_transport.hpp"
 
 #include <curl/curl.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -63,6 +66,46 @@ Origin originOf(const std::string& url) {
   return o;
 }
 
+// RFC 7694 section 3: the ACS accepts gzip request bodies when an answer of its carries
+// Accept-Encoding with gzip (not at q=0). nullopt when the answer says nothing.
+std::optional<bool> acceptsGzip(const HttpResult& r) {
+  auto h = r.headers.find("accept-encoding");
+  if (h == r.headers.end()) return std::nullopt;
+  const std::string v = lowerCase(h->second);
+  std::size_t from = 0;
+  while (from <= v.size()) {
+    std::size_t comma = v.find(',', from);
+    if (comma == std::string::npos) comma = v.size();
+    const std::string item = trim(std::string_view(v).substr(from, comma - from));
+    from = comma + 1;
+    const std::string coding = trim(item.substr(0, item.find(';')));
+    if (coding != "gzip" && coding != "x-gzip" && coding != "*") continue;
+    const auto q = item.find("q=");
+    return q == std::string::npos || std::strtod(item.c_str() + q + 2, nullptr) > 0;
+  }
+  return false;
+}
+
+// The gzip form (RFC 1952) of `body`; empty when zlib fails (then it goes uncompressed).
+std::string gzipped(std::string_view body) {
+  z_stream z{};
+  // 15 window bits + 16: a gzip wrapper rather than zlib's own.
+  constexpr int kGzipWindow = 15 + 16;
+  constexpr int kMemLevel = 8;
+  if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, kGzipWindow, kMemLevel,
+                   Z_DEFAULT_STRATEGY) != Z_OK)
+    return {};
+  std::string out(deflateBound(&z, static_cast<uLong>(body.size())), '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(body.data()));
+  z.avail_in = static_cast<uInt>(body.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  const int rc = deflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return rc == Z_STREAM_END ? out : std::string();
+}
+
 // Owns a curl_slist so every exit path frees it.
 class HeaderList {
  public:
@@ -104,6 +147,10 @@ struct CurlAcsTransport::Impl {
   // State of the transfer in progress, filled by the callbacks.
   HttpResult* current = nullptr;
   bool overLimit = false;
+  // The ACS accepts gzip request bodies (RFC 7694); remembered for its URL across
+  // sessions, so a large Inform goes compressed too once the ACS said so.
+  bool acsAcceptsGzip = false;
+  std::string gzipAcsUrl;
 
   static size_t onBody(char* data, size_t size, size_t count, void* self) {
     auto* impl = static_cast<Impl*>(self);
@@ -172,6 +219,9 @@ struct CurlAcsTransport::Impl {
     set(CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(ep.connectTimeout.count()),
         "CONNECTTIMEOUT_MS");
     set(CURLOPT_TIMEOUT_MS, static_cast<long>(ep.timeout.count()), "TIMEOUT_MS");
+    // gzip answers are welcome and inflated by libcurl before onBody(), which bounds the
+    // inflated size: a small bomb hits maxResponseBytes like a large plain body.
+    set(CURLOPT_ACCEPT_ENCODING, "gzip", "ACCEPT_ENCODING");
 
     hasCredentials = !ep.username.empty();
     if (hasCredentials) {
@@ -226,11 +276,19 @@ void CurlAcsTransport::beginSession(const AcsEndpoint& endpoint) {
   try {
     impl_->endpoint = endpoint;
     impl_->acsOrigin = originOf(endpoint.url);
+    if (impl_->gzipAcsUrl != endpoint.url) impl_->acsAcceptsGzip = false;
     impl_->configure(endpoint.url, AuthMode::Any);
   } catch (...) {
     endSession();
     throw;
   }
+}
+
+void CurlAcsTransport::setTimeout(std::chrono::milliseconds timeout) {
+  impl_->endpoint.timeout = timeout;
+  // configure() sets it again after a redirect, from the endpoint.
+  if (impl_->curl != nullptr)
+    curl_easy_setopt(impl_->curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
 }
 
 void CurlAcsTransport::endSession() {
@@ -250,12 +308,21 @@ HttpResult CurlAcsTransport::post(std::string_view body, std::string_view soapAc
   // POST has neither Content-Type nor SOAPAction. "Content-Type:" with no value stops
   // libcurl from adding its form-urlencoded default; an empty Expect: avoids the
   // 100-continue round trip that some ACSs mishandle.
+  // Compressed when the ACS accepts it and the body reaches the configured size.
+  const std::string_view plain = body;
+  std::string compressed;
+  if (impl_->acsAcceptsGzip && impl_->options.gzipThreshold > 0 &&
+      body.size() >= impl_->options.gzipThreshold) {
+    compressed = gzipped(body);
+    if (!compressed.empty()) body = compressed;
+  }
   HeaderList headers;
   headers.add("Expect:");
   if (body.empty()) {
     headers.add("Content-Type:");
   } else {
     headers.add("Content-Type: text/xml; charset=\"utf-8\"");
+    if (!compressed.empty()) headers.add("Content-Encoding: gzip");
     if (!soapAction.empty()) {
       const bool quoted = soapAction.front() == '"';
       headers.add("SOAPAction: " + std::string(quoted ? "" : "\"") + std::string(soapAction) +
@@ -342,6 +409,18 @@ HttpResult CurlAcsTransport::post(std::string_view body, std::string_view soapAc
   // libcurl answered the 401 with our credentials already; a 401 now means they were
   // refused (or we had none).
   result.authFailure = result.status == 401;
+  if (auto gzip = acceptsGzip(result)) {
+    impl_->acsAcceptsGzip = *gzip;
+    impl_->gzipAcsUrl = impl_->endpoint.url;
+  }
+  if (!compressed.empty() && result.status == 415) {
+    // RFC 7694 section 3: the ACS does not take gzip after all; the same POST again,
+    // plain, and no more compression for this ACS.
+    CWMPD_LOG(Info, "http", "the ACS refused a gzip body (HTTP 415); sending it uncompressed");
+    impl_->acsAcceptsGzip = false;
+    impl_->gzipAcsUrl = impl_->endpoint.url;
+    return post(plain, soapAction);
+  }
   CWMPD_LOG(Debug, "http",
             "POST of " << body.size() << " bytes: HTTP " << result.status << ", "
                        << result.body.size() << " bytes back");

@@ -221,7 +221,11 @@ struct RpcDispatcher::Dispatch {
     using Request = typename std::decay_t<decltype(method)>::RequestType;
     const Request* r = std::get_if<Request>(&request);
     if (r == nullptr) return false;
-    if constexpr (method.handler == rpc::Handler::Model) {
+    if (static_cast<unsigned>(method.since) > d.cwmpMinor_) {
+      // TR-069 A.4.1: a session runs in the negotiated version; a method it does not
+      // define is not supported in it.
+      out = methodNotSupported(method.name);
+    } else if constexpr (method.handler == rpc::Handler::Model) {
       Context c{d.model_, d};
       out = answer(c, *r);
     } else {
@@ -252,7 +256,7 @@ std::vector<std::string> RpcDispatcher::supportedMethods() const {
   std::vector<std::string> m;
   rpc::forEachRow(rpc::kCpeMethods, [&](const auto& method) {
     using Request = typename std::decay_t<decltype(method)>::RequestType;
-    if (!method.listed) return;
+    if (!method.listed || static_cast<unsigned>(method.since) > cwmpMinor_) return;
     if (method.handler == rpc::Handler::Agent &&
         !provided(indexOf<Request>(static_cast<soap::Body*>(nullptr))))
       return;

@@ -103,12 +103,14 @@ void SessionEngine::Impl::start() {
   refreshXmpp();
   loadScheduled();
   schedulePeriodic();
+  scheduleHeartbeat();
   kick();
 }
 
 bool SessionEngine::Impl::stop(std::chrono::milliseconds grace) {
   stopping_ = true;
   periodicTimer_->cancel();
+  heartbeatTimer_->cancel();
   retryTimer_->cancel();
   for (auto& t : scheduleTimers_) t->cancel();
   if (cr_) cr_->stop();
@@ -205,7 +207,7 @@ bool SessionEngine::Impl::cwmpEnabled() {
 }
 
 void SessionEngine::Impl::onModelChange(const std::vector<CommittedChange>& changes, sdk::Source) {
-  bool periodic = false, creds = false, stun = false;
+  bool periodic = false, creds = false, stun = false, heartbeat = false;
   for (const auto& c : changes) {
     if (c.name.compare(0, ms_.size(), ms_) != 0) continue;
     const std::string p = c.name.substr(ms_.size());
@@ -232,11 +234,14 @@ void SessionEngine::Impl::onModelChange(const std::vector<CommittedChange>& chan
       stun = true;
     } else if (p.rfind("PeriodicInform", 0) == 0) {
       periodic = true;
+    } else if (p.rfind("HeartbeatPolicy.", 0) == 0) {
+      heartbeat = true;
     } else if (p == "ConnectionRequestUsername" || p == "ConnectionRequestPassword") {
       creds = true;
     }
   }
   if (periodic) schedulePeriodic();
+  if (heartbeat) scheduleHeartbeat();
   if (creds) updateCrCredentials();
   if (stun) configureStun();
   xmppModelChange(changes);
@@ -270,6 +275,48 @@ void SessionEngine::scheduleInform(std::uint32_t delay, const std::string& key) 
     throw sdk::Fault(sdk::FaultCode::InvalidArguments, "delay must be greater than 0");
   impl_->addScheduled(delay, key, true);
 }
+namespace {
+// The string lengths cwmp-1-0.xsd allows in the CPE's requests (A.4.2.2, A.4.2.3).
+void checkLength(const std::string& value, std::size_t max, const char* what) {
+  if (value.size() > max)
+    throw sdk::Fault(sdk::FaultCode::InvalidArguments,
+                     std::string(what) + " longer than " + std::to_string(max) + " characters");
+}
+}  // namespace
+
+void SessionEngine::requestDownload(const std::string& fileType,
+                                    const std::vector<std::pair<std::string, std::string>>& args) {
+  // cwmp-1-0.xsd: FileType string(64), at most 16 FileTypeArg of Name(64)/Value(256).
+  constexpr std::size_t kMaxArgs = 16, kMaxName = 64, kMaxValue = 256;
+  if (fileType.empty())
+    throw sdk::Fault(sdk::FaultCode::InvalidArguments, "FileType must not be empty");
+  checkLength(fileType, kMaxName, "FileType");
+  if (args.size() > kMaxArgs)
+    throw sdk::Fault(sdk::FaultCode::InvalidArguments, "more than 16 FileTypeArg");
+  soap::RequestDownload r;
+  r.fileType = fileType;
+  for (const auto& [name, value] : args) {
+    checkLength(name, kMaxName, "FileTypeArg Name");
+    checkLength(value, kMaxValue, "FileTypeArg Value");
+    r.fileTypeArg.push_back({name, value});
+  }
+  if (!cpeMethodSupported("RequestDownload"))
+    throw sdk::Fault(sdk::FaultCode::RequestDenied, "the ACS does not support RequestDownload");
+  queueCpeRequest(r);
+}
+
+void SessionEngine::kicked(const std::string& command, const std::string& referer,
+                           const std::string& arg, const std::string& next) {
+  // cwmp-1-0.xsd: Command string(32), Referer(64), Arg(256), Next(1024).
+  checkLength(command, 32, "Command");
+  checkLength(referer, 64, "Referer");
+  checkLength(arg, 256, "Arg");
+  checkLength(next, 1024, "Next");
+  if (!cpeMethodSupported("Kicked"))
+    throw sdk::Fault(sdk::FaultCode::RequestDenied, "the ACS does not support Kicked");
+  queueCpeRequest(soap::Kicked{command, referer, arg, next});
+}
+
 std::string SessionEngine::acsUrl() const {
   try {
     return impl_->model_.rawValue(impl_->ms_ + "URL");

@@ -1,9 +1,57 @@
 // SessionEngine: the session's HTTP/SOAP exchange (worker thread): the RPC loop.
+#include "rpc/rpc_table.hpp"
 #include "session_impl.hpp"
 
 namespace cwmpd::core {
 
 using namespace session_detail;
+
+namespace {
+
+// "1.N" as N, for the versions the agent speaks (TR-069 A.4.1 SupportedCWMPVersions).
+std::optional<unsigned> supportedMinor(std::string_view version) {
+  while (!version.empty() && (version.front() == ' ' || version.front() == '\t'))
+    version.remove_prefix(1);
+  while (!version.empty() && (version.back() == ' ' || version.back() == '\t'))
+    version.remove_suffix(1);
+  if (version.size() != 3 || version.substr(0, 2) != "1." || version[2] < '0' ||
+      version[2] > '0' + static_cast<int>(kHighestCwmpMinor))
+    return std::nullopt;
+  return static_cast<unsigned>(version[2] - '0');
+}
+
+// The namespace of a CWMP version: 1.2, 1.3 and 1.4 share cwmp-1-2 (cwmp-1-3.xsd and
+// cwmp-1-4.xsd extend it in place).
+soap::CwmpNamespace namespaceOf(unsigned minor) {
+  if (minor == 0) return soap::CwmpNamespace::V1_0;
+  if (minor == 1) return soap::CwmpNamespace::V1_1;
+  return soap::CwmpNamespace::V1_2;
+}
+
+// The version an InformResponse without UseCWMPVersion implies: that of its namespace.
+// An ACS of 1.4 or later answers SupportedCWMPVersions with UseCWMPVersion, so one
+// without it on cwmp-1-2 speaks 1.2 or 1.3 (the same methods).
+unsigned minorOfNamespace(soap::CwmpNamespace ns) {
+  switch (ns) {
+    case soap::CwmpNamespace::V1_0: return 0;
+    case soap::CwmpNamespace::V1_1: return 1;
+    case soap::CwmpNamespace::V1_2:
+    case soap::CwmpNamespace::V1_3: return 3;
+    case soap::CwmpNamespace::V1_4: return 4;
+  }
+  return 0;
+}
+
+// The version whose schema first declares a CPE request (TransferComplete...).
+unsigned sinceMinor(const std::string& method) {
+  unsigned since = 0;
+  rpc::forEachRow(rpc::kAcsMethods, [&](const auto& row) {
+    if (row.name == method) since = static_cast<unsigned>(row.since);
+  });
+  return since;
+}
+
+}  // namespace
 
 // SOAP 1.1 section 6.2: a SOAP Fault comes with HTTP 500 (GenieACS's 8000 and 8005
 // do), so a 500 with a body is read like a 200; anything else is a failed session.
@@ -57,14 +105,44 @@ Outcome SessionEngine::Impl::runSession(SessionPlan& plan) {
                   << "); closing the session");
     return Outcome::Failed;
   }
+  // TR-069 A.4.1 (CWMP 1.4): the ACS picks the session's version with UseCWMPVersion,
+  // one of those SupportedCWMPVersions offered; an older ACS says it with the namespace
+  // of its InformResponse. Every later message of the session is of that version.
+  unsigned minor = minorOfNamespace(env.ns);
+  soap::CwmpNamespace ns = env.ns;
+  if (env.header.useCwmpVersion) {
+    const auto chosen = supportedMinor(*env.header.useCwmpVersion);
+    if (!chosen) {
+      // mustUnderstand="1": a version we cannot speak leaves the InformResponse
+      // unprocessed, like any header entry we do not understand (SOAP 1.1 4.2.3).
+      CWMPD_LOG(Warning, sid,
+                "the ACS asked for CWMP version '" << env.header.useCwmpVersion->substr(0, 16)
+                                                   << "', which we do not support; closing the "
+                                                      "session");
+      return Outcome::Failed;
+    }
+    minor = *chosen;
+    ns = namespaceOf(minor);
+  }
+  CWMPD_LOG(Debug, sid, "CWMP 1." << minor << " (" << soap::namespaceUrn(ns) << ")");
+  if (env.header.sessionTimeout) {
+    // TR-069 A.4.1: the ACS's SessionTimeout is how long the session may stay silent;
+    // it bounds the wait for each of its answers from now on. Kept within sane bounds:
+    // 0 would end the session at once, and a day is an ACS that went away.
+    constexpr std::uint32_t kMaxSessionTimeout = 86400;
+    const auto seconds =
+        std::clamp<std::uint32_t>(*env.header.sessionTimeout, 1, kMaxSessionTimeout);
+    CWMPD_LOG(Debug, sid, "the ACS's session timeout: " << seconds << " s");
+    transport_->setTimeout(std::chrono::seconds(seconds));
+  }
   // The events are delivered once the InformResponse arrived (TR-069 3.7.1.5).
   onMain([&] {
+    dispatcher_.setCwmpVersion(minor);
     connectedFrom(res.localAddress);
     informAccepted(plan.events, plan.endpoint.url);
     if (tracker_) tracker_->delivered(plan.notified);
     return 0;
   });
-  const soap::CwmpNamespace ns = env.ns;
   bool hold = env.header.holdRequests.value_or(false);
   std::string next;    // the next POST's body ("" = empty POST)
   std::string action;  // its SOAPAction
@@ -72,6 +150,14 @@ Outcome SessionEngine::Impl::runSession(SessionPlan& plan) {
   std::size_t cpeIndex = 0;
   for (std::size_t exchange = 0; exchange < kMaxExchanges; ++exchange) {
     if (stopping_) return Outcome::Failed;
+    // A request the session's version does not define waits for a session that has it.
+    while (cpeIndex < plan.cpeRequests.size() &&
+           sinceMinor(soap::methodName(plan.cpeRequests[cpeIndex])) > minor) {
+      CWMPD_LOG(Info, sid,
+                soap::methodName(plan.cpeRequests[cpeIndex])
+                    << " is not part of CWMP 1." << minor << ": kept for a later session");
+      ++cpeIndex;
+    }
     if (next.empty() && !hold && cpeIndex < plan.cpeRequests.size()) {
       soap::Envelope req;
       req.ns = ns;
@@ -137,7 +223,7 @@ Outcome SessionEngine::Impl::runSession(SessionPlan& plan) {
         return Outcome::Failed;
       }
       soap::Envelope reply;
-      reply.ns = err.ns;
+      reply.ns = ns;
       if (err.id) reply.header.id = err.id;
       reply.body = soap::toSoapFault(err);
       next = soap::encode(reply);
@@ -168,7 +254,7 @@ Outcome SessionEngine::Impl::runSession(SessionPlan& plan) {
                 method << " not processed: header entries we must but do not understand (" << names
                        << ")");
       soap::Envelope reply;
-      reply.ns = m.ns;
+      reply.ns = ns;
       reply.header.id = m.header.id;
       reply.body = soap::mustUnderstandFault(m.header.unknownMustUnderstand);
       next = soap::encode(reply);
@@ -209,7 +295,7 @@ Outcome SessionEngine::Impl::runSession(SessionPlan& plan) {
     soap::Body answer = decoded.answer ? std::move(*decoded.answer)
                                        : onMain([&] { return dispatcher_.handle(m.body); });
     soap::Envelope reply;
-    reply.ns = m.ns;
+    reply.ns = ns;
     reply.header.id = m.header.id;
     reply.body = std::move(answer);
     if (auto* f = std::get_if<soap::Fault>(&reply.body))

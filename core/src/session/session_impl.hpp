@@ -42,6 +42,8 @@ namespace asio = boost::asio;
 namespace session_detail {
 
 inline constexpr const char* kLog = "session";
+// The highest CWMP version the agent speaks: 1.4 (TR-069 Amendment 5 and 6).
+inline constexpr unsigned kHighestCwmpMinor = 4;
 // A session that never ends is a bug or an attack.
 inline constexpr std::size_t kMaxExchanges = 100000;
 
@@ -60,6 +62,7 @@ struct SessionPlan {
   std::vector<ParameterValue> notified;  // changed parameters reported in this Inform
   bool notifiedSilently = false;         // ...or only marked delivered (BOOTSTRAP)
   double retryAfter = 0;                 // seconds the ACS asked us to wait (HTTP 503 Retry-After)
+  bool heartbeat = false;                // a "14 HEARTBEAT" session (TR-069 Annex O)
 };
 
 enum class Outcome { Success, Failed, RetryRequested };
@@ -84,6 +87,7 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
         dispatcher_(model),
         clock_(options_.clock ? options_.clock : makeLoopClock(io)),
         periodicTimer_(clock_->timer()),
+        heartbeatTimer_(clock_->timer()),
         retryTimer_(clock_->timer()),
         rng_(std::random_device{}()) {
     extraInformParameters_ = options_.extraInformParameters;
@@ -155,6 +159,7 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
   void bootstrap();
   void discardOldAcs();
   void schedulePeriodic();
+  void scheduleHeartbeat();
   void addScheduled(std::uint32_t delaySeconds, const std::string& key, bool persist);
   void armScheduled(const std::string& storeKey, std::int64_t due, const std::string& key);
   void loadScheduled();
@@ -204,6 +209,10 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
   RpcDispatcher dispatcher_;
   std::shared_ptr<Clock> clock_;
   std::unique_ptr<Timer> periodicTimer_;
+  std::unique_ptr<Timer> heartbeatTimer_;
+  bool heartbeatDue_ = false;
+  // The phase of the heartbeats when InitiationTime is the Unknown Time, chosen once.
+  std::optional<std::int64_t> heartbeatPhase_;
   std::unique_ptr<Timer> retryTimer_;
   std::vector<std::shared_ptr<Timer>> scheduleTimers_;
   std::unique_ptr<net::ConnectionRequestServer> cr_;

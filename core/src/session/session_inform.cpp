@@ -7,9 +7,13 @@ using namespace session_detail;
 
 void SessionEngine::Impl::startSession() {
   if (running_ || stopping_) return;
-  if (events_.empty() && !forceSession_) return;
-  forceSession_ = false;
+  if (events_.empty() && !forceSession_ && !heartbeatDue_) return;
   SessionPlan plan;
+  // TR-069 Annex O: "14 HEARTBEAT" travels alone, in a session of its own: no other
+  // event, no changed parameter, no request of ours. What else is pending goes in the
+  // session that follows it.
+  plan.heartbeat = heartbeatDue_;
+  if (!plan.heartbeat) forceSession_ = false;
   try {
     plan.endpoint.url = model_.rawValue(ms_ + "URL");
     if (model_.exists(ms_ + "EnableCWMP") && model_.rawValue(ms_ + "EnableCWMP") == "false") {
@@ -40,7 +44,10 @@ void SessionEngine::Impl::startSession() {
   plan.endpoint.verifyPeer = options_.verifyPeer;
   plan.endpoint.verifyHost = options_.verifyPeer;
   plan.endpoint.timeout = options_.rpcTimeout;
-  if (tracker_) {
+  if (plan.heartbeat) {
+    heartbeatDue_ = false;
+    plan.events = {QueuedEvent{"14 HEARTBEAT", ""}};
+  } else if (tracker_) {
     plan.notified = tracker_->pending();
     if (events_.contains("0 BOOTSTRAP")) {
       // A BOOTSTRAP Inform makes the ACS learn the device anew (TR-069 3.7.1.5), so
@@ -54,7 +61,7 @@ void SessionEngine::Impl::startSession() {
       events_.add("4 VALUE CHANGE");
     }
   }
-  plan.events = events_.pending();
+  if (!plan.heartbeat) plan.events = events_.pending();
   if (plan.events.empty()) {
     // TR-069 A.3.3.1: an Inform never has an empty Event list. Whatever asked for this
     // session (a retry whose only event was "6 CONNECTION REQUEST", discarded on
@@ -65,9 +72,10 @@ void SessionEngine::Impl::startSession() {
   }
   plan.id = ++sessionCounter_;
   plan.informXml = buildInform(plan);
-  plan.cpeRequests = cpeRequests_;
+  if (!plan.heartbeat) plan.cpeRequests = cpeRequests_;
   running_ = true;
-  again_ = false;
+  // After a heartbeat, the session for whatever else waits.
+  again_ = plan.heartbeat && (!events_.empty() || forceSession_);
   crDuringSession_ = false;
   state(SessionState::Connecting);
   model_.beginSession();
@@ -107,6 +115,9 @@ std::string SessionEngine::Impl::buildInform(const SessionPlan& plan) {
   env.header.id = "cwmpd-" + std::to_string(plan.id);
   // TR-069 A.4.1: the CPE offers what it supports; the ACS picks with UseCWMPVersion.
   env.header.supportedCwmpVersions = "1.0,1.1,1.2,1.3,1.4";
+  // TR-069 A.4.1 (CWMP 1.3): the CPE tells the ACS how long it waits for each answer.
+  env.header.sessionTimeout =
+      static_cast<std::uint32_t>((options_.rpcTimeout.count() + 999) / 1000);
   soap::Inform inf;
   const std::string di = root_ + ".DeviceInfo.";
   auto value = [&](const std::string& p) {

@@ -157,6 +157,41 @@ void SessionEngine::Impl::schedulePeriodic() {
       });
 }
 
+// TR-069 Annex O (TR-181 ManagementServer.HeartbeatPolicy.): a "14 HEARTBEAT" session
+// at InitiationTime + n·ReportingInterval while Enable is true; with the Unknown Time the
+// CPE picks a random reference of its own.
+void SessionEngine::Impl::scheduleHeartbeat() {
+  heartbeatTimer_->cancel();
+  const std::string hp = ms_ + "HeartbeatPolicy.";
+  std::uint32_t interval = 0;
+  std::string timeRef;
+  try {
+    if (!model_.exists(hp + "Enable") || model_.rawValue(hp + "Enable") != "true") return;
+    interval = static_cast<std::uint32_t>(std::stoul(model_.rawValue(hp + "ReportingInterval")));
+    timeRef = model_.rawValue(hp + "InitiationTime");
+  } catch (...) {
+    return;
+  }
+  if (interval == 0) return;
+  std::int64_t ref = 0;
+  if (!parseIsoTime(timeRef, ref)) {
+    if (!heartbeatPhase_)
+      heartbeatPhase_ =
+          clock_->seconds() + std::uniform_int_distribution<std::int64_t>(1, interval)(rng_);
+    ref = *heartbeatPhase_;
+  }
+  const std::int64_t now = clock_->seconds();
+  std::int64_t since = (now - ref) % static_cast<std::int64_t>(interval);
+  if (since < 0) since += interval;
+  heartbeatTimer_->start(std::chrono::seconds(interval - since), [w = weak_from_this()] {
+    if (auto self = w.lock()) {
+      self->heartbeatDue_ = true;
+      self->kick();
+      self->scheduleHeartbeat();
+    }
+  });
+}
+
 void SessionEngine::Impl::addScheduled(std::uint32_t delaySeconds, const std::string& key,
                                        bool persist) {
   const std::int64_t due = clock_->seconds() + static_cast<std::int64_t>(delaySeconds);

@@ -273,6 +273,14 @@ class FakeAgent final : public core::AgentControl {
   void scheduleInform(std::uint32_t delaySeconds, const std::string& commandKey) override {
     scheduled_.emplace_back(delaySeconds, commandKey);
   }
+  void requestDownload(const std::string& fileType,
+                       const std::vector<std::pair<std::string, std::string>>& args) override {
+    requestDownloads_.emplace_back(fileType, args);
+  }
+  void kicked(const std::string& command, const std::string& referer, const std::string& arg,
+              const std::string& next) override {
+    kicks_.push_back({command, referer, arg, next});
+  }
   std::string acsUrl() const override { return acsUrl_; }
   core::SessionState sessionState() const override { return state_; }
   std::string lastInformTime() const override { return lastInform_; }
@@ -296,6 +304,8 @@ class FakeAgent final : public core::AgentControl {
   const std::vector<std::vector<std::string>>& informs() const { return informs_; }
   const std::vector<std::pair<std::uint32_t, std::string>>& scheduled() const { return scheduled_; }
   void setAcsUrl(std::string url) { acsUrl_ = std::move(url); }
+  const auto& requestDownloads() const { return requestDownloads_; }
+  const auto& kicks() const { return kicks_; }
 
  private:
   // "6 CONNECTION REQUEST", "M Reboot", or a vendor "X CT-COM BIND" that a plugin declared.
@@ -305,6 +315,9 @@ class FakeAgent final : public core::AgentControl {
     return known.count(event) != 0;
   }
 
+  std::vector<std::pair<std::string, std::vector<std::pair<std::string, std::string>>>>
+      requestDownloads_;
+  std::vector<std::vector<std::string>> kicks_;
   std::string acsUrl_ = "http://127.0.0.1:7547/acs";
   core::SessionState state_ = core::SessionState::Idle;
   std::string lastInform_;

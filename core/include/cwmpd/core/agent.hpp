@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace cwmpd::core {
@@ -25,6 +26,15 @@ class AgentControl {
   virtual void inform(const std::vector<std::string>& events) = 0;
   // Like the ScheduleInform RPC: "3 SCHEDULED" + "M ScheduleInform" after the delay.
   virtual void scheduleInform(std::uint32_t delaySeconds, const std::string& commandKey) = 0;
+  // The CPE's own requests to the ACS (TR-069 A.4.2), sent in the next session with their
+  // event: RequestDownload ("9 REQUEST DOWNLOAD"; FileType and its FileTypeArg name/value
+  // pairs) and Kicked ("5 KICKED"). Throw sdk::Fault 9003 for arguments the schema does
+  // not allow (lengths, an empty FileType) and 9001 when the ACS said it does not support
+  // the method (fault 8000 earlier in this daemon's life).
+  virtual void requestDownload(const std::string& fileType,
+                               const std::vector<std::pair<std::string, std::string>>& args) = 0;
+  virtual void kicked(const std::string& command, const std::string& referer,
+                      const std::string& arg, const std::string& next) = 0;
 
   [[nodiscard]] virtual std::string acsUrl() const = 0;
   [[nodiscard]] virtual SessionState sessionState() const = 0;

@@ -62,6 +62,12 @@ class RpcDispatcher {
       return h(std::get<Request>(request));
     };
   }
+  // The CWMP version of the session (TR-069 A.4.1 negotiation), as its minor number
+  // (0 for 1.0 ... 4 for 1.4): methods a later version introduced are neither listed nor
+  // answered (9000). 4 until a session says otherwise.
+  void setCwmpVersion(unsigned minor) { cwmpMinor_ = minor; }
+  [[nodiscard]] unsigned cwmpVersion() const { return cwmpMinor_; }
+
   // A vendor method ("X_<OUI>_Name", TR-069 A.3.1), listed after the table's methods.
   using VendorHandler = std::function<soap::VendorMethodResponse(const soap::VendorMethod&)>;
   void provideVendor(std::string name, VendorHandler handler);
@@ -79,6 +85,7 @@ class RpcDispatcher {
   DataModel& model_;
   std::array<std::function<soap::Body(const soap::Body&)>, std::variant_size_v<soap::Body>> agent_;
   std::map<std::string, VendorHandler> vendor_;
+  unsigned cwmpMinor_ = 4;
 };
 
 }  // namespace cwmpd::core

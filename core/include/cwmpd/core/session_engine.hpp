@@ -115,6 +115,10 @@ class SessionEngine : public AgentControl {
   // AgentControl
   void inform(const std::vector<std::string>& events) override;
   void scheduleInform(std::uint32_t delaySeconds, const std::string& commandKey) override;
+  void requestDownload(const std::string& fileType,
+                       const std::vector<std::pair<std::string, std::string>>& args) override;
+  void kicked(const std::string& command, const std::string& referer, const std::string& arg,
+              const std::string& next) override;
   std::string acsUrl() const override;
   SessionState sessionState() const override;
   std::string lastInformTime() const override;

@@ -77,6 +77,10 @@ class AcsTransport {
   // a redirect from https to http is refused (transportError).
   virtual HttpResult post(std::string_view body, std::string_view soapAction) = 0;
 
+  // Changes how long each later POST of the open session may take (the ACS's
+  // SessionTimeout, TR-069 A.4.1). A transport without such a bound ignores it.
+  virtual void setTimeout(std::chrono::milliseconds /*timeout*/) {}
+
   // Closes the connection and forgets the session's cookies and redirect target.
   virtual void endSession() = 0;
 };

@@ -21,6 +21,10 @@ struct CurlAcsTransportOptions {
   // TR-069 3.4.5 allows redirects; the spec does not bound them, we do.
   long maxRedirects = 5;
   std::string userAgent = "cwmpd";
+  // POST bodies of at least this many bytes go gzip-compressed (Content-Encoding: gzip)
+  // to an ACS that said it accepts gzip (RFC 7694: Accept-Encoding in one of its
+  // answers); 0 = never compress.
+  std::size_t gzipThreshold = 0;
 };
 
 class CurlAcsTransport final : public AcsTransport {
@@ -32,6 +36,7 @@ class CurlAcsTransport final : public AcsTransport {
 
   void beginSession(const AcsEndpoint& endpoint) override;
   HttpResult post(std::string_view body, std::string_view soapAction) override;
+  void setTimeout(std::chrono::milliseconds timeout) override;
   void endSession() override;
 
  private:

@@ -1,0 +1,227 @@
+// The real cwmpd against the loopback test ACS: the CWMP 1.4 protocol features of issue
+// 20 (version negotiation, SessionTimeout, ...). Every message the daemon sent is checked
+// against the BBF schema of its namespace on teardown (DaemonIt): cwmp-1-0.xsd for a
+// cwmp-1-0 session, cwmp-1-1.xsd for 1-1, cwmp-1-4.xsd for cwmp-1-2.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "it_support.hpp"
+
+namespace cwmpd::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr const char* kGetRpcMethods = "<cwmp:GetRPCMethods></cwmp:GetRPCMethods>";
+// A method of CWMP 1.2 (cwmp-1-2.xsd), unknown to 1.0 and 1.1.
+constexpr const char* kScheduleDownload =
+    "<cwmp:ScheduleDownload><CommandKey>k</CommandKey><FileType>1 Firmware Upgrade Image"
+    "</FileType><URL>http://127.0.0.1:9/fw.bin</URL><Username></Username><Password></Password>"
+    "<FileSize>0</FileSize><TargetFileName></TargetFileName>"
+    "<TimeWindowList soap-enc:arrayType=\"cwmp:TimeWindowStruct[1]\"><TimeWindowStruct>"
+    "<WindowStart>3600</WindowStart><WindowEnd>7200</WindowEnd>"
+    "<WindowMode>1 At Any Time</WindowMode><UserMessage></UserMessage>"
+    "<MaxRetries>0</MaxRetries></TimeWindowStruct></TimeWindowList></cwmp:ScheduleDownload>";
+
+// The CPE's POST bodies after the first Inform, with the namespace each declares.
+std::vector<std::string> laterBodies(TestAcs& acs) {
+  std::vector<std::string> out;
+  bool afterInform = false;
+  for (auto& r : acs.requests()) {
+    if (r.get<std::string>("method", "") != "POST") continue;
+    const auto body = r.get<std::string>("body", "");
+    if (afterInform && !body.empty()) out.push_back(body);
+    afterInform = afterInform || bodyMethod(body) == "Inform";
+  }
+  return out;
+}
+
+bool lists(const std::string& body, const std::string& method) {
+  return body.find(">" + method + "<") != std::string::npos;
+}
+
+class Protocol : public DaemonIt {
+ protected:
+  // The CPE's answers to the scripted RPCs of the first session.
+  std::vector<Json> runFirstSession() {
+    daemon_->start();
+    EXPECT_TRUE(waitSessions(1));
+    return acs_->results();
+  }
+};
+
+// ---- version negotiation (TR-069 A.4.1, CWMP 1.4) ------------------------------------
+
+TEST_F(Protocol, TheFirstInformOffersEveryVersionWithSupportedCwmpVersions) {
+  runFirstSession();
+  const auto sessions = acs_->sessions();
+  ASSERT_FALSE(sessions.empty());
+  EXPECT_EQ(sessions[0].get<std::string>("supported_versions", ""), "1.0,1.1,1.2,1.3,1.4");
+  EXPECT_EQ(sessions[0].get<std::string>("inform_namespace", ""), "urn:dslforum-org:cwmp-1-2");
+}
+
+TEST_F(Protocol, AnAcsSpeakingOnlyCwmp10GetsCwmp10MessagesAndMethods) {
+  acs_->configure(R"({"cwmp_version": "1.0"})");
+  acs_->addRpc(kGetRpcMethods);
+  acs_->addRpc(kScheduleDownload);
+  const auto results = runFirstSession();
+  ASSERT_EQ(results.size(), 2u);
+  // The ACS refuses (400) any message of the session outside cwmp-1-0, so both answers
+  // arriving means every message after the Inform was cwmp-1-0.
+  for (const auto& body : laterBodies(*acs_))
+    EXPECT_NE(body.find("urn:dslforum-org:cwmp-1-0"), std::string::npos) << body;
+  const auto listing = results[0].get<std::string>("body");
+  EXPECT_EQ(results[0].get<std::string>("method"), "GetRPCMethodsResponse");
+  EXPECT_TRUE(lists(listing, "GetParameterValues")) << listing;
+  // Methods of later versions are not part of a 1.0 session: not listed, not answered.
+  for (const char* later :
+       {"ScheduleDownload", "CancelTransfer", "GetAllQueuedTransfers", "ChangeDUState"})
+    EXPECT_FALSE(lists(listing, later)) << later << " listed in a CWMP 1.0 session:\n" << listing;
+  EXPECT_EQ(results[1].get<std::string>("method"), "Fault");
+  EXPECT_EQ(results[1].get<std::string>("fault_code"), "9000");
+}
+
+TEST_F(Protocol, UseCwmpVersionFromTheAcsIsTheVersionOfTheSession) {
+  acs_->configure(R"({"cwmp_version": "1.4", "use_cwmp_version": "1.1"})");
+  acs_->addRpc(kGetRpcMethods);
+  const auto results = runFirstSession();
+  ASSERT_EQ(results.size(), 1u);
+  const auto listing = results[0].get<std::string>("body");
+  EXPECT_NE(listing.find("urn:dslforum-org:cwmp-1-1"), std::string::npos) << listing;
+  EXPECT_TRUE(lists(listing, "GetAllQueuedTransfers")) << "a 1.1 method:\n" << listing;
+  EXPECT_FALSE(lists(listing, "ScheduleDownload")) << "a 1.2 method:\n" << listing;
+}
+
+TEST_F(Protocol, ANegotiatingAcsGetsCwmp14) {
+  acs_->configure(R"({"cwmp_version": "1.4"})");
+  acs_->addRpc(kGetRpcMethods);
+  const auto results = runFirstSession();
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(acs_->sessions().at(0).get<std::string>("namespace"), "urn:dslforum-org:cwmp-1-2");
+  const auto listing = results[0].get<std::string>("body");
+  EXPECT_TRUE(lists(listing, "ScheduleDownload")) << listing;
+  EXPECT_TRUE(lists(listing, "GetAllQueuedTransfers")) << listing;
+}
+
+TEST_F(Protocol, AVersionWeDoNotSpeakEndsTheSessionAndTheEventsStayQueued) {
+  acs_->configure(R"({"cwmp_version": "1.4", "use_cwmp_version": "2.0"})");
+  daemon_->setTimeScale(0.1);  // the retry's back-off
+  daemon_->start();
+  ASSERT_TRUE(daemon_->waitForLog("which we do not support", 10s));
+  ASSERT_TRUE(acs_->waitFor("sessions", 1, 10s));
+  // No message after the InformResponse: the session was not continued.
+  EXPECT_TRUE(laterBodies(*acs_).empty());
+  acs_->configure(R"({"cwmp_version": "", "use_cwmp_version": ""})");
+  // The retry carries the boot events again: they were not delivered.
+  ASSERT_TRUE(acs_->waitFor("ended_sessions", 1, 30s));
+  const auto all = informs(*acs_);
+  ASSERT_GE(all.size(), 2u);
+  const auto codes = eventCodes(all.back());
+  EXPECT_NE(std::find(codes.begin(), codes.end(), "1 BOOT"), codes.end());
+}
+
+// ---- SessionTimeout (TR-069 A.4.1, CWMP 1.3) -----------------------------------------
+
+TEST_F(Protocol, TheInformAdvertisesTheAgentsSessionTimeout) {
+  daemon_->set("acs", "timeout", "17");
+  runFirstSession();
+  EXPECT_EQ(acs_->sessions().at(0).get<std::string>("session_timeout", ""), "17");
+}
+
+TEST_F(Protocol, AShorterSessionTimeoutFromTheAcsEndsASilentSession) {
+  acs_->configure(R"({"session_timeout": 1})");
+  // The ACS takes 4 s to answer the empty POST after the InformResponse.
+  acs_->addResponses(R"([{"match": "", "delay": 4, "pass": true}])");
+  daemon_->start();
+  ASSERT_TRUE(daemon_->waitForLog("session 1 failed", 10s));
+  EXPECT_TRUE(daemon_->waitForLog("HTTP failed", 1s));
+}
+
+TEST_F(Protocol, ALongerSessionTimeoutFromTheAcsIsHonoured) {
+  daemon_->set("acs", "timeout", "1");
+  acs_->configure(R"({"session_timeout": 20})");
+  acs_->addResponses(R"([{"match": "", "delay": 3, "pass": true}])");
+  daemon_->start();
+  ASSERT_TRUE(waitSessions(1, 15s));
+  EXPECT_EQ(daemon_->log().find("session 1 failed"), std::string::npos);
+}
+
+// ---- Content-Encoding: gzip (RFC 7694, RFC 9110 8.4) -----------------------------------
+
+constexpr const char* kGetAllValues =
+    "<cwmp:GetParameterValues><ParameterNames soap-enc:arrayType=\"xsd:string[1]\">"
+    "<string>Device.DeviceInfo.</string></ParameterNames></cwmp:GetParameterValues>";
+
+// The request that carried the CPE's answer to the scripted RPC (not one the ACS refused).
+Json answerRequest(TestAcs& acs, const std::string& method) {
+  for (auto& r : acs.requests())
+    if (bodyMethod(r.get<std::string>("body", "")) == method && r.get<int>("status", 0) != 415)
+      return r;
+  return {};
+}
+
+TEST_F(Protocol, LargeMessagesGoGzippedToAnAcsThatAcceptsGzip) {
+  daemon_->set("acs", "gzip_threshold", "2000");
+  acs_->configure(R"({"accept_gzip": true})");
+  acs_->addRpc(kGetAllValues);
+  acs_->addRpc(kGetRpcMethods);
+  runFirstSession();
+  const auto big = answerRequest(*acs_, "GetParameterValuesResponse");
+  ASSERT_FALSE(big.empty());
+  EXPECT_EQ(big.get<std::string>("headers.content-encoding", ""), "gzip");
+  EXPECT_LT(big.get<std::size_t>("wire_bytes"), big.get<std::string>("body").size());
+  // Below the threshold: plain.
+  const auto small = answerRequest(*acs_, "GetRPCMethodsResponse");
+  ASSERT_FALSE(small.empty());
+  EXPECT_LT(small.get<std::string>("body").size(), 2000u);
+  EXPECT_EQ(small.get<std::string>("headers.content-encoding", ""), "");
+}
+
+TEST_F(Protocol, NothingGoesGzippedToAnAcsThatNeverSaidItAcceptsGzip) {
+  daemon_->set("acs", "gzip_threshold", "2000");
+  acs_->addRpc(kGetAllValues);
+  runFirstSession();
+  const auto big = answerRequest(*acs_, "GetParameterValuesResponse");
+  ASSERT_FALSE(big.empty());
+  EXPECT_GT(big.get<std::string>("body").size(), 2000u);
+  EXPECT_EQ(big.get<std::string>("headers.content-encoding", ""), "");
+}
+
+TEST_F(Protocol, AGzipBodyRefusedWith415GoesAgainUncompressed) {
+  daemon_->set("acs", "gzip_threshold", "512");
+  // The ACS claims gzip in its InformResponse but refuses gzip bodies (415).
+  acs_->addResponses(
+      R"([{"match": "Inform", "pass": true, "headers": {"Accept-Encoding": "gzip"}}])");
+  acs_->addRpc(kGetAllValues);
+  const auto results = runFirstSession();
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].get<std::string>("method"), "GetParameterValuesResponse");
+  int refused = 0;
+  for (auto& r : acs_->requests()) refused += r.get<int>("status", 0) == 415;
+  EXPECT_EQ(refused, 1);
+}
+
+TEST_F(Protocol, GzipAnswersOfTheAcsAreRead) {
+  acs_->configure(R"({"gzip_responses": true})");
+  acs_->addRpc(kGetRpcMethods);
+  const auto results = runFirstSession();
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].get<std::string>("method"), "GetRPCMethodsResponse");
+  const auto inform = acs_->requests().at(0);
+  EXPECT_NE(inform.get<std::string>("headers.accept-encoding", "").find("gzip"), std::string::npos);
+}
+
+TEST_F(Protocol, AGzipBombHitsTheBodySizeLimit) {
+  daemon_->set("session", "max_body_bytes", "65536");
+  // A few kilobytes on the wire, 8 MiB inflated.
+  acs_->addResponses(R"([{"match": "", "gzip_bomb": 8388608}])");
+  daemon_->start();
+  ASSERT_TRUE(daemon_->waitForLog("session 1 failed", 10s));
+  EXPECT_TRUE(daemon_->waitForLog("response body larger than 65536 bytes", 1s));
+}
+
+}  // namespace
+}  // namespace cwmpd::test
