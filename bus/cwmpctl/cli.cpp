@@ -25,6 +25,8 @@ const std::map<std::string, CommandSpec>& commands() {
       {"del", {Command::Del, 1, 1}},
       {"inform", {Command::Inform, 0, kMany}},
       {"schedule-inform", {Command::ScheduleInform, 1, 2}},
+      {"request-download", {Command::RequestDownload, 1, kMany}},
+      {"kicked", {Command::Kicked, 4, 4}},
       {"status", {Command::Status, 0, 0}},
       {"monitor", {Command::Monitor, 0, 0}},
       {"ping", {Command::Ping, 1, 2}},
@@ -114,6 +116,10 @@ Invocation parseCommandLine(const std::vector<std::string>& args) {
       break;
     }
     case Command::ScheduleInform: (void)parseUnsigned(invocation.args[0], "DELAY"); break;
+    case Command::RequestDownload:
+      for (std::size_t i = 1; i < invocation.args.size(); ++i)
+        (void)splitAssignment(invocation.args[i]);
+      break;
     case Command::Ping:
       if (invocation.args.size() > 1 && parseUnsigned(invocation.args[1], "COUNT") == 0)
         throw UsageError("COUNT must be at least 1");
@@ -160,6 +166,10 @@ Commands:
   inform EVENT...               start a session with the ACS for these events
                                 ("X CT-COM BIND", ...); an Inform always names one
   schedule-inform DELAY [KEY]   inform with "3 SCHEDULED" after DELAY seconds
+  request-download FILETYPE [NAME=VALUE...]
+                                ask the ACS for a download (RequestDownload, next session)
+  kicked COMMAND REFERER ARG NEXT
+                                tell the ACS a web page kicked the device (Kicked)
   status                        the agent's state
   monitor [--count N]           print value changes as they happen (N of them, or forever)
   ping HOST [COUNT]             run the IPPing diagnostic (COUNT echo requests, default 3)

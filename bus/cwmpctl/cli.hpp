@@ -19,6 +19,8 @@ enum class Command {
   Del,
   Inform,
   ScheduleInform,
+  RequestDownload,
+  Kicked,
   Status,
   Monitor,
   Ping,

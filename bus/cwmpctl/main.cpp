@@ -103,6 +103,24 @@ std::string scheduleInform(sdbus::IConnection& connection, const Invocation& inv
   return formatDone(invocation.json);
 }
 
+std::string requestDownload(sdbus::IConnection& connection, const Invocation& invocation) {
+  std::vector<sdbus::Struct<std::string, std::string>> args;
+  for (std::size_t i = 1; i < invocation.args.size(); ++i) {
+    auto [name, value] = splitAssignment(invocation.args[i]);
+    args.emplace_back(std::move(name), std::move(value));
+  }
+  bus::AgentProxy agent(connection);
+  agent.RequestDownload(invocation.args[0], args);
+  return formatDone(invocation.json);
+}
+
+std::string kicked(sdbus::IConnection& connection, const Invocation& invocation) {
+  const auto& a = invocation.args;
+  bus::AgentProxy agent(connection);
+  agent.Kicked(a[0], a[1], a[2], a[3]);
+  return formatDone(invocation.json);
+}
+
 std::string status(sdbus::IConnection& connection, const Invocation& invocation) {
   bus::AgentProxy agent(connection);
   const std::vector<StatusRow> rows = {
@@ -243,6 +261,8 @@ std::string run(sdbus::IConnection& connection, const Invocation& invocation) {
     case Command::Del: return deleteObject(connection, invocation);
     case Command::Inform: return inform(connection, invocation);
     case Command::ScheduleInform: return scheduleInform(connection, invocation);
+    case Command::RequestDownload: return requestDownload(connection, invocation);
+    case Command::Kicked: return kicked(connection, invocation);
     case Command::Status: return status(connection, invocation);
     case Command::Monitor: return monitor(connection, invocation);
     case Command::Ping:

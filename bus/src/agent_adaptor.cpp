@@ -35,6 +35,20 @@ void AgentAdaptor::ScheduleInform(const uint32_t& delay_seconds, const std::stri
                   [&] { agent_.scheduleInform(delay_seconds, command_key); });
 }
 
+void AgentAdaptor::RequestDownload(
+    const std::string& file_type,
+    const std::vector<sdbus::Struct<std::string, std::string>>& file_type_args) {
+  std::vector<std::pair<std::string, std::string>> args;
+  args.reserve(file_type_args.size());
+  for (const auto& a : file_type_args) args.emplace_back(a.get<0>(), a.get<1>());
+  translateFaults(log_, "RequestDownload", [&] { agent_.requestDownload(file_type, args); });
+}
+
+void AgentAdaptor::Kicked(const std::string& command, const std::string& referer,
+                          const std::string& arg, const std::string& next) {
+  translateFaults(log_, "Kicked", [&] { agent_.kicked(command, referer, arg, next); });
+}
+
 std::string AgentAdaptor::AcsUrl() {
   return translateFaults(log_, "AcsUrl", [&] { return agent_.acsUrl(); });
 }

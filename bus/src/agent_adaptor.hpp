@@ -17,6 +17,11 @@ class AgentAdaptor final : public sdbus::AdaptorInterfaces<org::cwmpd::Agent1_ad
  private:
   void Inform(const std::vector<std::string>& events) override;
   void ScheduleInform(const uint32_t& delay_seconds, const std::string& command_key) override;
+  void RequestDownload(
+      const std::string& file_type,
+      const std::vector<sdbus::Struct<std::string, std::string>>& file_type_args) override;
+  void Kicked(const std::string& command, const std::string& referer, const std::string& arg,
+              const std::string& next) override;
   std::string AcsUrl() override;
   std::string SessionState() override;
   std::string LastInformTime() override;
