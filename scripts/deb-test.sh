@@ -1,70 +1,106 @@
 #!/usr/bin/env bash
 # The Debian packages end to end (issue 19 item 1), on a Debian 12 machine where it may
-# install packages (root): builds cwmpd and cwmpd-dev from a clean export of HEAD with
-# dpkg-buildpackage, runs lintian (errors fail), installs the .debs with dpkg -i, checks
-# the installed files (config 0640 root:cwmpd, state dir 0700, user and group) and that
-# `cwmpd --check-config` accepts the installed default configuration (as user cwmpd, the
-# way the unit's ExecStartPre runs it), then removes and purges (state gone).
+# install packages (root, or a user with passwordless sudo: CI): builds cwmpd and cwmpd-dev
+# from a clean export of HEAD with dpkg-buildpackage, runs lintian (errors fail), installs
+# the .debs with dpkg -i, checks the installed files (config 0640 root:cwmpd, state dir
+# 0700, user and group) and that `cwmpd --check-config` accepts the installed default
+# configuration (as user cwmpd, the way the unit's ExecStartPre runs it), then removes and
+# purges (config and state gone). A `cwmpd` user left by an earlier install is reused, as
+# the postinst does on a real upgrade.
 #
-#   scripts/deb-test.sh [--keep DIR]
+#   scripts/deb-test.sh [--dir DIR]
 #
-# Not part of scripts/test.sh: it compiles the product once more (see the issue 19 note
-# for the time it takes) and changes the machine (a package, a system user).
+# scripts/test.sh runs it as its [deb] stage (by default when CI=true, or --deb).
+# --dir: where to export and build (default build-deb/). The directory is the same from run
+# to run so that ccache, when the environment names it as the compiler launcher
+# (CMAKE_CXX_COMPILER_LAUNCHER=ccache), finds its earlier compilations: the package build
+# passes the directory to the compiler (-ffile-prefix-map). The build is the product only
+# (debian/rules: no tests, benchmarks or fuzzers; DEB_BUILD_OPTIONS nocheck, no debug
+# symbol packages), CWMPD_JOBS jobs (default 2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-keep=""
-[[ "${1:-}" == "--keep" ]] && keep=$2
-[[ $(id -u) -eq 0 ]] || { echo "deb-test.sh: needs root (dpkg -i)" >&2; exit 1; }
+repo=$PWD
+work="build-deb"
+[[ "${1:-}" == "--dir" ]] && work=$2
+sudo=()
+if [[ $(id -u) -ne 0 ]]; then
+  command -v sudo >/dev/null || { echo "deb-test.sh: needs root or sudo (dpkg -i)" >&2; exit 1; }
+  sudo=(sudo -n)
+fi
 
-packages=(debhelper lintian fakeroot adduser)
+packages=(debhelper lintian fakeroot adduser dpkg-dev)
 missing=()
 for p in "${packages[@]}"; do
   [[ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)" == installed ]] || missing+=("$p")
 done
 if [[ ${#missing[@]} -gt 0 ]]; then
-  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
 fi
 
-work=${keep:-$(mktemp -d)}
-[[ -n "$keep" ]] || trap 'rm -rf "$work"' EXIT
 version=$(dpkg-parsechangelog -S Version)
+mkdir -p "$work"
+work=$(cd "$work" && pwd)
 src="$work/cwmpd-$version"
-rm -rf "$src" && mkdir -p "$src"
-git archive HEAD | tar -x -C "$src"
+rm -rf "$src" "$work"/*.deb "$work"/*.ddeb "$work"/*.changes "$work"/*.buildinfo
+mkdir -p "$src"
+git -C "$repo" archive HEAD | tar -x -C "$src"
 
-echo "=== dpkg-buildpackage"
+# ccache under dpkg-buildpackage: debhelper (compat 13) gives the build a HOME of its own,
+# so the cache is named explicitly, and the paths are made relative to the export.
+if [[ "${CMAKE_CXX_COMPILER_LAUNCHER:-}" == *ccache* ]] && command -v ccache >/dev/null; then
+  export CCACHE_DIR="${CCACHE_DIR:-$(ccache -k cache_dir)}" CCACHE_BASEDIR="$src"
+fi
+
+echo "=== [deb] dpkg-buildpackage ($work)"
 start=$SECONDS
-(cd "$src" && DEB_BUILD_OPTIONS="parallel=${CWMPD_JOBS:-2} nocheck" dpkg-buildpackage -b -us -uc) \
-  > "$work/build.log" 2>&1 || { tail -n 60 "$work/build.log"; echo "=== BUILD FAILED"; exit 1; }
-echo "=== built in $((SECONDS - start)) s"
+if ! (cd "$src" && TIMEFORMAT='%R s elapsed, %U s user, %S s system CPU' &&
+  time DEB_BUILD_OPTIONS="parallel=${CWMPD_JOBS:-2} nocheck noddebs" dpkg-buildpackage -b -us -uc) \
+  > "$work/build.log" 2>&1; then
+  tail -n 60 "$work/build.log"
+  echo "=== [deb] PACKAGE BUILD FAILED (log: $work/build.log)"
+  exit 1
+fi
+echo "=== [deb] built in $((SECONDS - start)) s ($(tail -n 1 "$work/build.log"))"
 
 status=0
-echo "=== lintian"
+echo "=== [deb] lintian"
 if ! lintian --fail-on error "$work"/cwmpd_*.changes; then
-  echo "=== LINTIAN ERRORS"
+  echo "=== [deb] LINTIAN ERRORS"
   status=1
 fi
 
-echo "=== install"
-dpkg -i "$work"/cwmpd_"$version"_*.deb "$work"/cwmpd-dev_"$version"_*.deb
+# Whatever happens below, the machine is left without the packages.
+cleanup() { "${sudo[@]}" dpkg -P cwmpd-dev cwmpd > /dev/null 2>&1 || true; }
+trap cleanup EXIT
+
+echo "=== [deb] install"
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+  dpkg -i "$work"/cwmpd_"$version"_*.deb "$work"/cwmpd-dev_"$version"_*.deb
 check() {  # description command...
   local what=$1
   shift
   if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; status=1; fi
 }
 check "user cwmpd" getent passwd cwmpd
+check "group cwmpd" getent group cwmpd
 check "config 0640 root:cwmpd" test "$(stat -c '%a %U:%G' /etc/cwmpd/cwmpd.conf)" = "640 root:cwmpd"
-check "state dir 0700 cwmpd" test "$(stat -c '%a %U' /var/lib/cwmpd)" = "700 cwmpd"
-check "config is a conffile" dpkg-query --showformat='${Conffiles}' --show cwmpd
+check "state dir 0700 cwmpd" test "$("${sudo[@]}" stat -c '%a %U' /var/lib/cwmpd)" = "700 cwmpd"
+check "config is a conffile" \
+  grep -q /etc/cwmpd/cwmpd.conf <(dpkg-query --showformat='${Conffiles}' --show cwmpd)
+check "no benchmark or example plugin installed" \
+  test -z "$(dpkg -L cwmpd | grep -E '/(synthetic|example)\.so$' || true)"
 check "cwmpd --check-config on the installed config, as cwmpd" \
-  setpriv --reuid=cwmpd --regid=cwmpd --init-groups /usr/sbin/cwmpd --config /etc/cwmpd/cwmpd.conf --check-config
+  "${sudo[@]}" setpriv --reuid=cwmpd --regid=cwmpd --init-groups \
+  /usr/sbin/cwmpd --config /etc/cwmpd/cwmpd.conf --check-config
 check "man cwmpd.conf" man -w cwmpd.conf
 check "pkg-config cwmpd" pkg-config --cflags cwmpd
 
-echo "=== remove and purge"
-dpkg -r cwmpd-dev cwmpd
+echo "=== [deb] remove and purge"
+"${sudo[@]}" dpkg -r cwmpd-dev cwmpd
 check "config kept after remove" test -f /etc/cwmpd/cwmpd.conf
-dpkg -P cwmpd cwmpd-dev
+"${sudo[@]}" dpkg -P cwmpd cwmpd-dev
 check "config gone after purge" test ! -e /etc/cwmpd/cwmpd.conf
 check "state gone after purge" test ! -e /var/lib/cwmpd
+check "no file of the packages left" test ! -e /usr/sbin/cwmpd -a ! -e /usr/lib/cwmpd
+[[ $status -eq 0 ]] && echo "=== [deb] passed in $((SECONDS - start)) s"
 exit $status

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # THE test command (README, CI): installs what is missing, builds, runs the whole suite.
 #
-#   scripts/test.sh [--sanitize | --all] [ctest arguments...]
+#   scripts/test.sh [--sanitize | --all] [--deb] [--small] [ctest arguments...]
 #
 #   (default)     Release build in build/, whole suite
 #   --sanitize    only the ASan+UBSan build in build-asan/, whole suite under the sanitizers
@@ -11,6 +11,13 @@
 #   --lint        also clang-tidy (scripts/lint tidy) after the Release suite; any finding
 #                 fails the run (the default when CI=true). The clang-format check always
 #                 runs (scripts/lint format).
+#   --deb         also the Debian packages (scripts/deb-test.sh in build-deb/): build them
+#                 with dpkg-buildpackage, lintian, dpkg -i, cwmpd --check-config on the
+#                 installed config, remove and purge (the default when CI=true). Needs root
+#                 or passwordless sudo; it installs and purges the packages cwmpd, cwmpd-dev.
+#   --small       also the small build for flash (scripts/small-test.sh in build-small/:
+#                 CWMPD_SMALL=ON, its stripped sizes against the target, its daemon loads its
+#                 plugins and answers). Not in CI: an LTO build of its own.
 #   --build-dir DIR / --asan-build-dir DIR   other build directories (default build/, build-asan/)
 #
 # Anything else is passed to ctest (e.g. -R Engine). Environment: CWMPD_JOBS (build jobs),
@@ -23,7 +30,9 @@ release=1
 sanitize=0
 fuzz_seconds=60
 lint=0
-[[ "${CI:-}" == "true" ]] && { sanitize=1; lint=1; }
+deb=0
+small=0
+[[ "${CI:-}" == "true" ]] && { sanitize=1; lint=1; deb=1; }
 release_dir=build
 asan_dir=build-asan
 ctest_args=()
@@ -33,9 +42,11 @@ while [[ $# -gt 0 ]]; do
     --all) release=1; sanitize=1 ;;
     --fuzz) fuzz_seconds=$2; shift ;;
     --lint) lint=1 ;;
+    --deb) deb=1 ;;
+    --small) small=1 ;;
     --build-dir) release_dir=$2; shift ;;
     --asan-build-dir) asan_dir=$2; shift ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) ctest_args+=("$1") ;;
   esac
   shift
@@ -90,6 +101,27 @@ if [[ $release -eq 1 && $lint -eq 1 ]]; then
     echo "=== [lint] clang-tidy clean in $((SECONDS - t0)) s"
   else
     echo "=== [lint] CLANG-TIDY FINDINGS (after $((SECONDS - t0)) s)"
+    status=1
+  fi
+fi
+if [[ $release -eq 1 && $small -eq 1 ]]; then
+  echo "=== [small] CWMPD_SMALL build"
+  t0=$SECONDS
+  if scripts/small-test.sh --release-dir "$release_dir"; then
+    echo "=== [small] passed in $((SECONDS - t0)) s"
+  else
+    echo "=== [small] FAILED (after $((SECONDS - t0)) s)"
+    status=1
+  fi
+fi
+if [[ $deb -eq 1 ]]; then
+  # The product compiled once more with Debian's flags (no tests): MEASURED_DEB_COST.
+  echo "=== [deb] Debian packages"
+  t0=$SECONDS
+  if scripts/deb-test.sh; then
+    echo "=== [deb] passed in $((SECONDS - t0)) s"
+  else
+    echo "=== [deb] FAILED (after $((SECONDS - t0)) s)"
     status=1
   fi
 fi
