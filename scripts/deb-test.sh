@@ -43,7 +43,11 @@ work=$(cd "$work" && pwd)
 src="$work/cwmpd-$version"
 rm -rf "$src" "$work"/*.deb "$work"/*.ddeb "$work"/*.changes "$work"/*.buildinfo
 mkdir -p "$src"
-git -C "$repo" archive HEAD | tar -x -C "$src"
+if git -C "$repo" rev-parse --verify -q HEAD > /dev/null; then
+  git -C "$repo" archive HEAD | tar -x -C "$src"
+else  # a tree without its history: everything but the build directories
+  tar -C "$repo" --exclude='./build*' --exclude=./out -cf - . | tar -x -C "$src"
+fi
 
 # ccache under dpkg-buildpackage: debhelper (compat 13) gives the build a HOME of its own,
 # so the cache is named explicitly, and the paths are made relative to the export.
