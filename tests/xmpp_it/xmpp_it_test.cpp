@@ -171,9 +171,10 @@ class XmppConnectionRequests : public DaemonIt {
   // test's Prosody, a 1 s retry without growth) and points ConnReqXMPPConnection at it;
   // once connected, ConnReqJabberID (active notification by default) opens a session
   // whose Inform carries the bound JID. Returns that JID.
-  std::string provision(const std::string& allowedJids = "") {
-    const std::string c = "Device.XMPP.Connection.1.";
-    acs_->addRpc(addObject("Device.XMPP.Connection."));
+  std::string provision(const std::string& allowedJids = "", const std::string& root = "Device") {
+    const std::string c = root + ".XMPP.Connection.1.";
+    const std::string ms = root + ".ManagementServer.";
+    acs_->addRpc(addObject(root + ".XMPP.Connection."));
     acs_->addRpc(addObject(c + "Server."));
     acs_->addRpc(
         "<cwmp:SetParameterValues><ParameterList soap-enc:arrayType=\"cwmp:ParameterValueStruct[16]\">" +
@@ -189,10 +190,9 @@ class XmppConnectionRequests : public DaemonIt {
         value(c + "Server.1.ServerAddress", "xsd:string", "127.0.0.1") +
         value(c + "Server.1.Port", "xsd:unsignedInt", std::to_string(prosody_->port())) +
         value(c + "Enable", "xsd:boolean", "true") +
-        value("Device.ManagementServer.ConnReqAllowedJabberIDs", "xsd:string", allowedJids) +
-        value("Device.ManagementServer.ConnReqXMPPConnection", "xsd:string",
-              "Device.XMPP.Connection.1") +
-        value("Device.ManagementServer.PeriodicInformEnable", "xsd:boolean", "false") +
+        value(ms + "ConnReqAllowedJabberIDs", "xsd:string", allowedJids) +
+        value(ms + "ConnReqXMPPConnection", "xsd:string", root + ".XMPP.Connection.1") +
+        value(ms + "PeriodicInformEnable", "xsd:boolean", "false") +
         "</ParameterList><ParameterKey>xmpp</ParameterKey></cwmp:SetParameterValues>");
     daemon_->start();
     EXPECT_TRUE(waitSessions(2, 20s)) << "no session after the XMPP connection came up";
@@ -202,7 +202,7 @@ class XmppConnectionRequests : public DaemonIt {
     if (all.size() < 2) return {};
     const auto codes = eventCodes(all[1]);
     EXPECT_NE(std::find(codes.begin(), codes.end(), "4 VALUE CHANGE"), codes.end());
-    return parameterValue(all[1], "Device.ManagementServer.ConnReqJabberID").value_or("");
+    return parameterValue(all[1], ms + "ConnReqJabberID").value_or("");
   }
 
   // The ACS (or `account`) asks `to` for a session; the outcome line of xmpp_acs.py.
@@ -297,6 +297,30 @@ TEST_F(XmppConnectionRequests, AfterTheServerRestartsTheAgentReconnectsWithinThe
   const std::string body = readOverXmpp(jid, {c + "Status", c + "JabberID"});
   EXPECT_EQ(parameterValue(body, c + "Status"), "Enabled");
   EXPECT_EQ(parameterValue(body, c + "JabberID"), jid);
+}
+
+TEST_F(XmppConnectionRequests, TheConfigurationIsPersistedAndTheAgentReconnectsAfterARestart) {
+  const std::string jid = provision();
+  ASSERT_FALSE(jid.empty());
+  ASSERT_EQ(daemon_->stop(), 0);
+  const auto mark = daemon_->logSize();
+  daemon_->start();
+  ASSERT_TRUE(daemon_->waitForLog("connected as " + jid, 10s, mark));
+  const auto before = informs(*acs_).size();
+  EXPECT_EQ(request(jid), "{\"type\": \"result\"}\n");
+  ASSERT_TRUE(waitSessions(static_cast<int>(before) + 1));
+  const auto codes = eventCodes(informs(*acs_).back());
+  EXPECT_EQ(std::count(codes.begin(), codes.end(), "6 CONNECTION REQUEST"), 1);
+}
+
+TEST_F(XmppConnectionRequests, UnderInternetGatewayDeviceTheTr098ParametersDoTheSame) {
+  daemon_->set("cpe", "root", "InternetGatewayDevice");
+  const std::string jid = provision("acs@cwmp.test", "InternetGatewayDevice");
+  ASSERT_EQ(jid, "cpe@cwmp.test/cwmpd");
+  EXPECT_EQ(request(jid), "{\"type\": \"result\"}\n");
+  ASSERT_TRUE(waitSessions(3));
+  const auto codes = eventCodes(informs(*acs_).at(2));
+  EXPECT_EQ(std::count(codes.begin(), codes.end(), "6 CONNECTION REQUEST"), 1);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "cwmpd/core/net/xmpp_client.hpp"
 
+#include <signal.h>
 #include <strophe.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -145,6 +146,13 @@ class XmppClient::Impl {
   // ---------------- the client's thread ----------------
 
   void run() {
+    // libstrophe writes with send() without MSG_NOSIGNAL: a write to a connection the
+    // server (or stop()) closed would raise SIGPIPE and kill the daemon. Blocked on this
+    // thread, the write fails with EPIPE instead and the connection ends normally.
+    sigset_t pipe;
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
     xmpp_log_t log{&logHandler, nullptr};
     xmpp_ctx_t* ctx = xmpp_ctx_new(nullptr, &log);
     if (!ctx) {

@@ -216,7 +216,7 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
   std::unique_ptr<Timer> retryTimer_;
   std::vector<std::shared_ptr<Timer>> scheduleTimers_;
   std::unique_ptr<net::ConnectionRequestServer> cr_;
-  std::string crUrl_;                      // the ConnectionRequestURL published
+  std::string crUrl_;  // the ConnectionRequestURL published
   std::unique_ptr<net::UdpConnectionRequestServer> udpCr_;
   std::string udpLocal_;      // host:port of the UDP listener itself (no STUN mapping)
   std::string udpMapped_;     // host:port STUN learned, "" while none
