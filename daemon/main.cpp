@@ -656,7 +656,7 @@ void startServing(Daemon& d, const Settings& settings) {
 // 11. Orderly shutdown: the session first (it may still need the loop), then the bus, the
 //     plugins, and the model before the plugin libraries that hold its handlers' code.
 //     Returns the exit code (or re-executes the daemon after a simulated reboot).
-int shutDown(Daemon& d, char** argv) {
+int shutDown(Daemon& d, Stores& stores, char** argv) {
   daemon::notifyServiceManager("STOPPING=1");
   d.signals->cancel();
   d.notifications->stop();
@@ -673,6 +673,10 @@ int shutDown(Daemon& d, char** argv) {
     std::_Exit(d.reexec ? 1 : 0);
   }
   d.tearDown();
+  // A clean stop folds each store's journal into its snapshot: the next start replays
+  // nothing, and model.db alone is the state. A failure only leaves the journal in place.
+  stores.model->tryCompact();
+  stores.session->tryCompact();
   if (d.reexec) {
     CWMPD_LOG(Notice, kLog, "restarting (simulated reboot)");
     reexecSelf(argv);
@@ -702,7 +706,7 @@ int run(int argc, char** argv) {
   buildTransfers(agent, settings, *stores.session);
   startServing(agent, settings);
   runMainLoop(agent.io);  // until SIGTERM/SIGINT, or a reboot the ACS or the HAL asked for
-  return shutDown(agent, argv);
+  return shutDown(agent, stores, argv);
 }
 
 }  // namespace

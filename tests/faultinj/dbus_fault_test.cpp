@@ -1,7 +1,7 @@
 // Issue 14, "Done when", with the real daemon: a D-Bus SetParameterValues
-// (org.cwmpd.DataModel1) whose store commit fails at write, at fsync or at rename is
+// (org.cwmpd.DataModel1) whose store commit fails at write or at fsync is
 // answered 9002 and leaves nothing behind: not in the model, not in what the wifi plugin
-// pushed to the (sim) hardware, not in model.db, not after a restart. The failures come
+// pushed to the (sim) hardware, not in the store on disk, not after a restart. The failures come
 // from an LD_PRELOAD shim (store_fault_preload.c) steered through a control file, so
 // the daemon runs its real code on real system calls.
 #include <gtest/gtest.h>
@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "../support/bus_daemon_it.hpp"
+#include "cwmpd/core/store.hpp"
 
 namespace cwmpd::test {
 namespace {
@@ -67,7 +68,14 @@ class DbusStoreFault : public BusDaemonIt, public ::testing::WithParamInterface<
     for (int i = 0; i < 250 && halSsid(name) != want; ++i) std::this_thread::sleep_for(20ms);
     return halSsid(name) == want;
   }
-  std::string disk() { return readText(daemon_->storeDir() + "/model.db"); }
+  // What the store on disk holds for `name`: the snapshot and its journal, loaded as the
+  // daemon loads them (a read: it changes no file under the running daemon).
+  std::string onDisk(const std::string& name) {
+    core::Store disk(daemon_->storeDir() + "/model.db");
+    disk.load();
+    const std::string* v = disk.get("v:" + name);
+    return v ? *v : "<none>";
+  }
 
   std::string control_;
 };
@@ -79,8 +87,7 @@ TEST_P(DbusStoreFault, ASetTheStoreCannotKeepIsFault9002AndLeavesNothingAnywhere
   ASSERT_TRUE(waitSessions(1));
   model_->SetParameterValues({{kInterval, "700"}, {kSsid, "before"}});
   ASSERT_TRUE(awaitHalSsid("wlan0", "before")) << halSsid();
-  const std::string stored = std::string(kInterval) + "\t700\n";
-  ASSERT_NE(disk().find(stored), std::string::npos);
+  ASSERT_EQ(onDisk(kInterval), "700");
 
   arm(GetParam());
   const auto mark = daemon_->logSize();
@@ -97,7 +104,7 @@ TEST_P(DbusStoreFault, ASetTheStoreCannotKeepIsFault9002AndLeavesNothingAnywhere
 
   EXPECT_EQ(get(kInterval), "700");
   EXPECT_EQ(get(kSsid), "before");
-  EXPECT_NE(disk().find(stored), std::string::npos);
+  EXPECT_EQ(onDisk(kInterval), "700");
   // An unrelated set commits the store and flushes the wifi plugin: nothing of the
   // failed one may ride along.
   model_->SetParameterValues(
@@ -106,7 +113,7 @@ TEST_P(DbusStoreFault, ASetTheStoreCannotKeepIsFault9002AndLeavesNothingAnywhere
   EXPECT_EQ(get(kSsid), "before");
   ASSERT_TRUE(awaitHalSsid("wlan1", "unrelated")) << "the unrelated set never reached the hardware";
   EXPECT_EQ(halSsid(), "before") << "the wifi plugin's staging was not rolled back";
-  EXPECT_NE(disk().find(stored), std::string::npos) << disk();
+  EXPECT_EQ(onDisk(kInterval), "700");
 
   ASSERT_EQ(daemon_->stop(), 0);
   ASSERT_TRUE(startAndWait());
@@ -115,7 +122,9 @@ TEST_P(DbusStoreFault, ASetTheStoreCannotKeepIsFault9002AndLeavesNothingAnywhere
   EXPECT_TRUE(daemon_->running());
 }
 
-INSTANTIATE_TEST_SUITE_P(Issue14, DbusStoreFault, ::testing::Values("write", "fsync", "rename"),
+// A D-Bus set appends to the journal (write, fdatasync); the rename of a new snapshot is
+// covered in-process (fault_injection_test.cpp), where a commit can be made to write one.
+INSTANTIATE_TEST_SUITE_P(Issue14, DbusStoreFault, ::testing::Values("write", "fsync"),
                          [](const ::testing::TestParamInfo<std::string>& i) {
                            return "FailsAt_" + i.param;
                          });

@@ -17,6 +17,7 @@
 #include <iterator>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -234,6 +235,9 @@ TEST_P(FaultInjection, AChangeTheStoreCannotKeepIsAnsweredWith9002AndLeavesNothi
   const Snapshot before = snapshot();
 
   const int err = failing == Step::Write ? ENOSPC : EIO;
+  // A commit appends to the journal (create, write, fsync); only one that writes a new
+  // snapshot renames: make every commit one for that step.
+  if (failing == Step::Rename) h_->store->setJournalLimit(0);
   int steps = 0;
   h_->store->setFaultHook([&, failing = failing](Step s) {
     ++steps;
@@ -243,6 +247,7 @@ TEST_P(FaultInjection, AChangeTheStoreCannotKeepIsAnsweredWith9002AndLeavesNothi
   EXPECT_EQ(change(kind), 9002);
   EXPECT_GT(steps, 0) << "the change never tried to write the store";
   h_->store->setFaultHook({});
+  h_->store->setJournalLimit(std::nullopt);
   faulting_ = false;
   if (kind == Kind::PluginUpdate) addStationToTheHal(false);  // the station leaves again
   expectSame(before, snapshot(), "right after the fault");

@@ -1,8 +1,10 @@
 /* LD_PRELOAD fault injection for the real daemon (issue 14): makes the store's commit of
  * model.db fail at one step, as Store::setFaultHook does in-process. The step comes from
  * the file named by CWMPD_STORE_FAULT_FILE, read at each call: "write", "fsync" or
- * "rename" (anything else: no fault). Only calls on "model.db.tmp" are touched: write()
- * and fsync() of a descriptor open on it fail with ENOSPC / EIO, rename() of it with EIO.
+ * "rename" (anything else: no fault). Only calls on the journal "model.journal" (where a
+ * commit appends) and on "model.db.tmp" (a new snapshot) are touched: write() and
+ * fsync()/fdatasync() of a descriptor open on them fail with ENOSPC / EIO, rename() of
+ * the snapshot with EIO.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -14,11 +16,14 @@
 #include <unistd.h>
 
 static const char kTarget[] = "model.db.tmp";
+static const char kJournal[] = "model.journal";
 
-static int endsWithTarget(const char* path) {
-  size_t n = strlen(path), t = sizeof kTarget - 1;
-  return n >= t && strcmp(path + n - t, kTarget) == 0;
+static int endsWith(const char* path, const char* tail) {
+  size_t n = strlen(path), t = strlen(tail);
+  return n >= t && strcmp(path + n - t, tail) == 0;
 }
+
+static int endsWithTarget(const char* path) { return endsWith(path, kTarget); }
 
 static int fdIsTarget(int fd) {
   char link[64], path[4096];
@@ -26,7 +31,7 @@ static int fdIsTarget(int fd) {
   ssize_t n = readlink(link, path, sizeof path - 1);
   if (n <= 0) return 0;
   path[n] = '\0';
-  return endsWithTarget(path);
+  return endsWithTarget(path) || endsWith(path, kJournal);
 }
 
 /* 1 when the control file names `step`. */
@@ -56,6 +61,16 @@ ssize_t write(int fd, const void* data, size_t size) {
 int fsync(int fd) {
   static int (*real)(int);
   if (!real) real = (int (*)(int))dlsym(RTLD_NEXT, "fsync");
+  if (armed("fsync") && fdIsTarget(fd)) {
+    errno = EIO;
+    return -1;
+  }
+  return real(fd);
+}
+
+int fdatasync(int fd) {
+  static int (*real)(int);
+  if (!real) real = (int (*)(int))dlsym(RTLD_NEXT, "fdatasync");
   if (armed("fsync") && fdIsTarget(fd)) {
     errno = EIO;
     return -1;

@@ -198,11 +198,14 @@ TEST(StoreLock, ASecondHolderOfTheSameDirectoryIsRefusedUntilTheFirstLetsGo) {
 
 // ---- failed writes (issue 14): nothing lost in memory, nothing half-written, logged once ----
 
+// A commit that writes a snapshot (every commit here: no journal); the journal's own
+// failures are in store_journal_test.cpp.
 TEST(StoreFailure, AFailedWriteFsyncOrRenameKeepsTheOldFileAndTheNewContentPending) {
   using Step = Store::Step;
   for (Step failing : {Step::Create, Step::Write, Step::Fsync, Step::Rename}) {
     TempDir dir;
     Store s(dir.file("s.db"));
+    s.setJournalLimit(0);
     s.set("k", "old");
     s.commit();
     s.setFaultHook([failing](Step step) { return step == failing ? ENOSPC : 0; });

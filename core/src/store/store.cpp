@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -14,14 +15,28 @@
 #include <utility>
 
 #include "cwmpd/core/log.hpp"
+#include "store/crc32c.hpp"
 
 namespace cwmpd::core {
 namespace {
 
-constexpr std::string_view kHeader = "cwmpd-store 1";
+// The snapshot's first line. Version 1 had no generation (read as generation 0).
+constexpr std::string_view kHeaderV1 = "cwmpd-store 1";
+constexpr std::string_view kHeaderV2 = "cwmpd-store 2 ";
+
+// The journal: a header (magic, the generation of the snapshot it applies to, CRC32C of
+// both), then records: payload length (u32 LE), CRC32C of the length and the payload
+// (u32 LE), the payload: operations 'S' key value / 'E' key, each string as u32 LE length
+// and bytes.
+constexpr std::string_view kJournalMagic = "cwmpdJ1\n";
+constexpr std::size_t kJournalHeader = 8 + 8 + 4;
+constexpr std::size_t kRecordHeader = 4 + 4;
+constexpr std::size_t kDefaultJournalLimit = std::size_t{1} << 20;
+constexpr char kSet = 'S';
+constexpr char kErase = 'E';
 
 // Keys and values may hold any byte; tab, newline, CR and backslash are escaped so a
-// record is always one line.
+// snapshot record is always one line.
 void escapeInto(std::string& out, std::string_view in) {
   for (char c : in) {
     switch (c) {
@@ -54,11 +69,49 @@ bool unescape(std::string_view in, std::string& out) {
   return true;
 }
 
+void putU32(std::string& out, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) out += static_cast<char>((v >> (8 * i)) & 0xff);
+}
+
+void putU64(std::string& out, std::uint64_t v) {
+  for (int i = 0; i < 8; ++i) out += static_cast<char>((v >> (8 * i)) & 0xff);
+}
+
+std::uint64_t getLe(std::string_view in, std::size_t at, int bytes) {
+  std::uint64_t v = 0;
+  for (int i = bytes - 1; i >= 0; --i)
+    v = (v << 8) | static_cast<unsigned char>(in[at + static_cast<std::size_t>(i)]);
+  return v;
+}
+
+void putString(std::string& out, std::string_view s) {
+  putU32(out, static_cast<std::uint32_t>(s.size()));
+  out += s;
+}
+
+// Reads a length-prefixed string of a record payload; false past its end.
+bool getString(std::string_view payload, std::size_t& at, std::string_view& out) {
+  if (payload.size() - at < 4) return false;
+  const auto n = getLe(payload, at, 4);
+  at += 4;
+  if (payload.size() - at < n) return false;
+  out = payload.substr(at, n);
+  at += n;
+  return true;
+}
+
+std::string journalHeader(std::uint64_t generation) {
+  std::string h(kJournalMagic);
+  putU64(h, generation);
+  putU32(h, crc32c(0, h.data(), h.size()));
+  return h;
+}
+
 std::string errnoText() { return std::strerror(errno); }
 
 constexpr const char* kLog = "store";
 
-void writeAll(int fd, const std::string& data, const std::string& path,
+void writeAll(int fd, std::string_view data, const std::string& path,
               const std::function<int()>& fault) {
   std::size_t off = 0;
   while (off < data.size()) {
@@ -75,26 +128,63 @@ void writeAll(int fd, const std::string& data, const std::string& path,
   }
 }
 
+std::string directoryOf(const std::string& path) {
+  auto slash = path.rfind('/');
+  return slash == std::string::npos ? "." : path.substr(0, slash ? slash : 1);
+}
+
+// A new, renamed or removed name must reach the disk too.
+void syncDirectoryOf(const std::string& path) {
+  int dfd = ::open(directoryOf(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+}
+
+std::string journalPathFor(const std::string& path) {
+  constexpr std::string_view kDb = ".db";
+  if (path.size() > kDb.size() && path.compare(path.size() - kDb.size(), kDb.size(), kDb) == 0)
+    return path.substr(0, path.size() - kDb.size()) + ".journal";
+  return path + ".journal";
+}
+
+// The whole file, or nullopt when it does not exist or cannot be read.
+std::optional<std::string> readWhole(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream s;
+  s << in.rdbuf();
+  return std::move(s).str();
+}
+
 }  // namespace
 
-Store::Store(std::string path) : path_(std::move(path)) {}
+Store::Store(std::string path) : path_(std::move(path)), journalPath_(journalPathFor(path_)) {}
 
 void Store::load() {
   entries_.clear();
-  undo_.clear();
+  changed_.clear();
   dirty_ = baselineDirty_ = false;
   onDisk_ = false;
+  generation_ = 0;
+  snapshotBytes_ = 0;
+  journalEnd_ = 0;
   recordsSeen_ = 0;
   std::ifstream in(path_, std::ios::binary);
   if (!in) {
+    // No snapshot: a fresh store, or a wipe cut between its unlinks. A journal left alone
+    // has nothing to apply to; the first commit writes a snapshot and removes it.
     if (errno == ENOENT) return;
     throw StoreError(path_ + ": cannot open: " + errnoText());
   }
   onDisk_ = true;
   // Parsed aside and taken only whole: a damaged file leaves nothing half-loaded.
   std::map<std::string, std::string, std::less<>> parsed;
+  std::uint64_t generation = 0;
   std::string line;
   std::size_t lineNo = 0;
+  std::size_t bytes = 0;
   bool ended = false;
   std::string key, value;
   auto damaged = [&](const std::string& why) {
@@ -103,8 +193,17 @@ void Store::load() {
   };
   while (std::getline(in, line)) {
     ++lineNo;
+    bytes += line.size() + 1;
     if (lineNo == 1) {
-      if (line != kHeader) throw damaged(":1: not a cwmpd store");
+      if (line.rfind(kHeaderV2, 0) == 0) {
+        const auto digits = std::string_view(line).substr(kHeaderV2.size());
+        if (digits.empty() || digits.size() > 19 ||
+            !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }))
+          throw damaged(":1: bad generation");
+        generation = std::stoull(std::string(digits));
+      } else if (line != kHeaderV1) {
+        throw damaged(":1: not a cwmpd store");
+      }
       continue;
     }
     if (ended) throw damaged(":" + std::to_string(lineNo) + ": data after end marker");
@@ -125,21 +224,93 @@ void Store::load() {
   if (lineNo == 0) throw damaged(": empty file (0 bytes)");
   if (!ended) throw damaged(": truncated (no end marker)");
   recordsSeen_ = parsed.size();
+  generation_ = generation;
+  snapshotBytes_ = bytes;
+  replayJournal(parsed);
   entries_ = std::move(parsed);
 }
 
-std::string Store::setAside() {
+// Applies the journal's records of this generation to `into`, up to the first record that
+// is torn (cut by a crash in its write) or damaged: that one and the rest are dropped, as
+// commits that never finished. Sets journalEnd_ to where the valid records end.
+void Store::replayJournal(std::map<std::string, std::string, std::less<>>& into) {
+  const auto file = readWhole(journalPath_);
+  if (!file || file->empty()) return;
+  const std::string_view j(*file);
+  if (j.size() < kJournalHeader || j.substr(0, kJournalMagic.size()) != kJournalMagic ||
+      getLe(j, 16, 4) != crc32c(0, j.data(), 16)) {
+    CWMPD_LOG(Notice, kLog,
+              journalPath_ << ": no valid header, " << j.size()
+                           << " bytes dropped (a first commit that did not finish)");
+    return;
+  }
+  const std::uint64_t generation = getLe(j, 8, 8);
+  if (generation != generation_) {
+    // Older: written before the snapshot it was folded into (a crash between the rename
+    // and its removal). Newer: the snapshot is not the one it follows (restored by hand).
+    if (generation < generation_)
+      CWMPD_LOG(Info, kLog,
+                journalPath_ << ": generation " << generation << ", older than the snapshot's "
+                             << generation_ << " (already in it); not replayed");
+    else
+      CWMPD_LOG(Warning, kLog,
+                journalPath_ << ": generation " << generation << ", newer than the snapshot's "
+                             << generation_ << " (not the snapshot it follows); not replayed");
+    return;
+  }
+  std::size_t at = kJournalHeader;
+  std::size_t records = 0;
+  std::vector<std::pair<std::string_view, std::optional<std::string_view>>> ops;
+  while (j.size() - at >= kRecordHeader) {
+    const auto length = getLe(j, at, 4);
+    if (length > j.size() - at - kRecordHeader) break;
+    const auto payload = j.substr(at + kRecordHeader, length);
+    std::uint32_t crc = crc32c(0, j.data() + at, 4);
+    crc = crc32c(crc, payload.data(), payload.size());
+    if (crc != getLe(j, at + 4, 4)) break;
+    // Decoded whole before anything is applied: a record is all or nothing.
+    ops.clear();
+    std::size_t p = 0;
+    bool ok = true;
+    while (ok && p < payload.size()) {
+      const char op = payload[p++];
+      std::string_view key, value;
+      ok = (op == kSet || op == kErase) && getString(payload, p, key) &&
+           (op == kErase || getString(payload, p, value));
+      if (ok) ops.emplace_back(key, op == kSet ? std::optional(value) : std::nullopt);
+    }
+    if (!ok) break;
+    for (const auto& [key, v] : ops) {
+      if (!v) {
+        if (auto it = into.find(key); it != into.end()) into.erase(it);
+      } else if (auto it = into.find(key); it != into.end()) {
+        it->second.assign(*v);
+      } else {
+        into.emplace(std::string(key), std::string(*v));
+      }
+    }
+    at += kRecordHeader + length;
+    ++records;
+  }
+  journalEnd_ = at;
+  if (at < j.size())
+    CWMPD_LOG(Notice, kLog,
+              journalPath_ << ": " << records << " records replayed; a torn or damaged one at byte "
+                           << at << " and the " << j.size() - at
+                           << " bytes after it dropped (a commit that did not finish)");
+}
+
+std::string Store::setAside(const std::string& file) {
   char stamp[32];
   std::time_t now = std::time(nullptr);
   std::tm tm{};
   ::gmtime_r(&now, &tm);
   std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
-  std::string aside = path_ + ".bad-" + stamp;
+  std::string aside = file + ".bad-" + stamp;
   // Never overwrite an earlier damaged file set aside in the same second.
   for (int n = 1; ::access(aside.c_str(), F_OK) == 0; ++n)
-    aside = path_ + ".bad-" + stamp + "." + std::to_string(n);
-  if (::rename(path_.c_str(), aside.c_str()) != 0) return {};
-  onDisk_ = false;  // the next commit writes a fresh file
+    aside = file + ".bad-" + stamp + "." + std::to_string(n);
+  if (::rename(file.c_str(), aside.c_str()) != 0) return {};
   return aside;
 }
 
@@ -152,12 +323,17 @@ bool Store::loadOrSetAside() {
     const long long bytes =
         ::stat(path_.c_str(), &st) == 0 ? static_cast<long long>(st.st_size) : -1;
     const std::size_t readable = recordsSeen_;
-    const std::string aside = setAside();
+    const std::string aside = setAside(path_);
+    if (!aside.empty()) onDisk_ = false;  // the next commit writes a fresh file
+    // The journal follows that snapshot: without it, it is lost too.
+    const std::string journalAside =
+        ::access(journalPath_.c_str(), F_OK) == 0 ? setAside(journalPath_) : std::string();
     CWMPD_LOG(Error, kLog,
               e.what() << "; lost: the whole file (" << bytes << " bytes, " << readable
                        << " records readable before the damage, none kept), "
                        << (aside.empty() ? "could not be set aside: " + errnoText()
                                          : "set aside as " + aside)
+                       << (journalAside.empty() ? "" : ", its journal as " + journalAside)
                        << "; starting without it, from the configuration's defaults");
     return false;
   }
@@ -169,10 +345,15 @@ const std::string* Store::get(std::string_view key) const {
 }
 
 void Store::remember(std::string_view key) {
-  if (undo_.find(key) != undo_.end()) return;
+  auto c = changed_.find(key);
+  if (c != changed_.end() && c->second.undoable) return;
   auto it = entries_.find(key);
-  undo_.emplace(std::string(key),
-                it == entries_.end() ? std::nullopt : std::optional<std::string>(it->second));
+  std::optional<std::string> old =
+      it == entries_.end() ? std::nullopt : std::optional<std::string>(it->second);
+  if (c != changed_.end())
+    c->second = Change{std::move(old), true};
+  else
+    changed_.emplace(std::string(key), Change{std::move(old), true});
 }
 
 void Store::set(std::string_view key, std::string_view value) {
@@ -218,18 +399,24 @@ void Store::forEach(std::string_view prefix,
 }
 
 void Store::rollback() {
-  for (auto& [key, old] : undo_) {
-    if (old)
-      entries_[key] = std::move(*old);
+  for (auto& [key, change] : changed_) {
+    if (!change.undoable) continue;
+    if (change.old)
+      entries_[key] = std::move(*change.old);
     else
       entries_.erase(key);
+    change.undoable = false;
   }
-  undo_.clear();
   dirty_ = baselineDirty_;
+  // Back at what is on disk: nothing left for the next record.
+  if (!dirty_) changed_.clear();
 }
 
 void Store::keepPending() {
-  undo_.clear();
+  for (auto& [key, change] : changed_) {
+    change.undoable = false;
+    change.old.reset();
+  }
   baselineDirty_ = dirty_;
 }
 
@@ -240,11 +427,40 @@ void Store::failed(const std::string& why) {
             why << "; serving from memory, retrying with the next change (logged once)");
 }
 
-void Store::commit() {
-  if (!dirty_ && onDisk_) return;
+// The sets and erases of this commit: the current value of every changed key.
+std::string Store::journalRecord() const {
+  std::string payload;
+  // A few keys: a lookup each; many: one walk over the store (both maps are sorted alike).
+  const bool walk = changed_.size() * 16 > entries_.size();
+  auto it = entries_.begin();
+  for (const auto& [key, change] : changed_) {
+    if (walk)
+      it = std::find_if(it, entries_.end(), [&](const auto& e) { return e.first >= key; });
+    else
+      it = entries_.find(key);
+    if (it != entries_.end() && it->first == key) {
+      payload += kSet;
+      putString(payload, key);
+      putString(payload, it->second);
+    } else {
+      payload += kErase;
+      putString(payload, key);
+    }
+  }
+  std::string record;
+  record.reserve(kRecordHeader + payload.size());
+  putU32(record, static_cast<std::uint32_t>(payload.size()));
+  std::uint32_t crc = crc32c(0, record.data(), 4);
+  putU32(record, crc32c(crc, payload.data(), payload.size()));
+  record += payload;
+  return record;
+}
+
+void Store::writeSnapshot() {
   std::string data;
-  data.reserve(entries_.size() * 48 + 32);
-  data += kHeader;
+  data.reserve(entries_.size() * 48 + 48);
+  data += kHeaderV2;
+  data += std::to_string(generation_ + 1);
   data += '\n';
   for (const auto& [k, v] : entries_) {
     escapeInto(data, k);
@@ -254,58 +470,124 @@ void Store::commit() {
   }
   data += "end " + std::to_string(entries_.size()) + "\n";
 
-  auto fault = [this](Step step) { return faultHook_ ? faultHook_(step) : 0; };
+  const std::string tmp = path_ + ".tmp";
+  int fd = -1;
+  if (int e = fault(Step::Create))
+    errno = e;
+  else
+    fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) throw StoreError(tmp + ": cannot create: " + errnoText());
   try {
-    const std::string tmp = path_ + ".tmp";
-    int fd = -1;
-    if (int e = fault(Step::Create))
-      errno = e;
-    else
-      fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) throw StoreError(tmp + ": cannot create: " + errnoText());
-    try {
-      writeAll(fd, data, tmp, [&] { return fault(Step::Write); });
-      int rc = -1;
-      if (int e = fault(Step::Fsync))
-        errno = e;
-      else
-        rc = ::fsync(fd);
-      if (rc != 0) throw StoreError(tmp + ": fsync failed: " + errnoText());
-    } catch (...) {
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      throw;
-    }
-    ::close(fd);
+    writeAll(fd, data, tmp, [&] { return fault(Step::Write); });
     int rc = -1;
-    if (int e = fault(Step::Rename))
+    if (int e = fault(Step::Fsync))
       errno = e;
     else
-      rc = ::rename(tmp.c_str(), path_.c_str());
-    if (rc != 0) {
-      std::string err = errnoText();
-      ::unlink(tmp.c_str());
-      throw StoreError(path_ + ": rename failed: " + err);
-    }
-  } catch (const StoreError& e) {
-    failed(e.what());
+      rc = ::fsync(fd);
+    if (rc != 0) throw StoreError(tmp + ": fsync failed: " + errnoText());
+  } catch (...) {
+    ::close(fd);
+    ::unlink(tmp.c_str());
     throw;
   }
-  // The rename itself must reach the disk too.
-  auto slash = path_.rfind('/');
-  std::string dir = slash == std::string::npos ? "." : path_.substr(0, slash ? slash : 1);
-  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
+  ::close(fd);
+  int rc = -1;
+  if (int e = fault(Step::Rename))
+    errno = e;
+  else
+    rc = ::rename(tmp.c_str(), path_.c_str());
+  if (rc != 0) {
+    std::string err = errnoText();
+    ::unlink(tmp.c_str());
+    throw StoreError(path_ + ": rename failed: " + err);
   }
-  dirty_ = baselineDirty_ = false;
+  syncDirectoryOf(path_);
+  ++generation_;
+  snapshotBytes_ = data.size();
   onDisk_ = true;
-  undo_.clear();
+  // The snapshot holds everything: the journal is now of an older generation, so a crash
+  // before (or a failure of) this removal leaves one the loader does not replay.
+  if (::unlink(journalPath_.c_str()) != 0 && errno != ENOENT)
+    CWMPD_LOG(Warning, kLog, journalPath_ << ": cannot remove: " << errnoText());
+  journalEnd_ = 0;
+}
+
+void Store::appendJournal(const std::string& record) {
+  const bool fresh = journalEnd_ == 0;
+  int fd = -1;
+  if (int e = fault(Step::Create))
+    errno = e;
+  else
+    fd = ::open(journalPath_.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) throw StoreError(journalPath_ + ": cannot open: " + errnoText());
+  try {
+    // Whatever follows the valid records (a torn tail the loader dropped, a failed append,
+    // an older generation's journal) goes first: a record written after it would never be
+    // replayed, and a shorter one could bring an old one back behind it.
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || static_cast<std::size_t>(st.st_size) != journalEnd_) {
+      if (::ftruncate(fd, static_cast<off_t>(journalEnd_)) != 0)
+        throw StoreError(journalPath_ + ": cannot truncate: " + errnoText());
+    }
+    if (::lseek(fd, static_cast<off_t>(journalEnd_), SEEK_SET) < 0)
+      throw StoreError(journalPath_ + ": seek failed: " + errnoText());
+    auto write = [&](std::string_view data) {
+      writeAll(fd, data, journalPath_, [&] { return fault(Step::Write); });
+    };
+    if (fresh) write(journalHeader(generation_));
+    write(record);
+    // fdatasync: the data and the size, not the times.
+    int rc = -1;
+    if (int e = fault(Step::Fsync))
+      errno = e;
+    else
+      rc = ::fdatasync(fd);
+    if (rc != 0) throw StoreError(journalPath_ + ": fsync failed: " + errnoText());
+  } catch (...) {
+    // Cut what this append wrote, so that a record reported as failed (and rolled back
+    // by the caller) is not found by a later load either.
+    if (::ftruncate(fd, static_cast<off_t>(journalEnd_)) == 0) ::fdatasync(fd);
+    ::close(fd);
+    throw;
+  }
+  ::close(fd);
+  if (fresh) {
+    syncDirectoryOf(journalPath_);
+    journalEnd_ = kJournalHeader;
+  }
+  journalEnd_ += record.size();
+}
+
+void Store::committed() {
+  dirty_ = baselineDirty_ = false;
+  changed_.clear();
+  forceSnapshot_ = false;
   if (failing_) {
     failing_ = false;
     CWMPD_LOG(Notice, kLog, path_ << ": written again, the pending changes are on disk");
   }
+}
+
+void Store::commit() {
+  if (!dirty_ && onDisk_ && !forceSnapshot_) return;
+  try {
+    if (onDisk_ && !forceSnapshot_) {
+      std::string record = journalRecord();
+      const std::size_t limit =
+          journalLimit_ ? *journalLimit_ : std::max(kDefaultJournalLimit, snapshotBytes_);
+      const std::size_t after = (journalEnd_ ? journalEnd_ : kJournalHeader) + record.size();
+      if (after <= limit) {
+        appendJournal(record);
+        committed();
+        return;
+      }
+    }
+    writeSnapshot();
+  } catch (const StoreError& e) {
+    failed(e.what());
+    throw;
+  }
+  committed();
 }
 
 bool Store::tryCommit() noexcept {
@@ -314,6 +596,26 @@ bool Store::tryCommit() noexcept {
     return true;
   } catch (const std::exception&) {
     return false;  // logged by commit(); the changes stay pending
+  }
+}
+
+void Store::compact() {
+  if (!dirty_ && onDisk_ && journalEnd_ == 0 && ::access(journalPath_.c_str(), F_OK) != 0) return;
+  forceSnapshot_ = true;
+  try {
+    commit();
+  } catch (...) {
+    forceSnapshot_ = false;
+    throw;
+  }
+}
+
+bool Store::tryCompact() noexcept {
+  try {
+    compact();
+    return true;
+  } catch (const std::exception&) {
+    return false;  // logged by commit(); the journal stays and is replayed at the next load
   }
 }
 
@@ -327,11 +629,18 @@ void Store::wipe() {
     if (ec) CWMPD_LOG(Error, kLog, dir << ": cannot remove: " << ec.message());
   }
   entries_.clear();
-  undo_.clear();
+  changed_.clear();
   dirty_ = baselineDirty_ = false;
-  if (::unlink(path_.c_str()) != 0 && errno != ENOENT)
-    CWMPD_LOG(Error, kLog, path_ << ": cannot remove: " << errnoText());
+  // The snapshot before the journal: a kill between the two leaves a journal without a
+  // snapshot, which the loader does not replay (an empty store, as wiped), never an old
+  // snapshot without its later changes.
+  for (const std::string* file : {&path_, &journalPath_})
+    if (::unlink(file->c_str()) != 0 && errno != ENOENT)
+      CWMPD_LOG(Error, kLog, *file << ": cannot remove: " << errnoText());
   onDisk_ = false;
+  generation_ = 0;
+  snapshotBytes_ = 0;
+  journalEnd_ = 0;
 }
 
 StoreLock::StoreLock(const std::string& dir) {

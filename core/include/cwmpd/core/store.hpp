@@ -1,6 +1,15 @@
-// A small persistent key-value file. Every commit() writes the whole file to a temp
-// file, fsyncs it, renames it over the old one and fsyncs the directory, so that a kill
-// or power cut at any moment leaves either the old or the new file, both loadable.
+// A small persistent key-value file with a write-ahead journal (issue 15).
+//
+// On disk a store is two files: the snapshot ("model.db", text, one record per line, with a
+// generation number) and the journal ("model.journal" next to it). A commit appends one
+// record to the journal (its length, a CRC32C, the sets and erases of that commit) and
+// fdatasyncs it once, so its cost follows the change, not the store. When the journal
+// would grow past max(1 MiB, the snapshot's size), that commit writes a new snapshot
+// instead (generation + 1; temporary file, fsync, rename, directory fsync) and removes
+// the journal. A kill or power cut at any moment leaves a loadable pair: the loader
+// replays the journal's records up to the first torn or damaged one and drops the rest;
+// a journal of an older generation than the snapshot (a crash between the rename and the
+// removal) is not replayed, and one without a snapshot (a wipe cut half way) neither.
 //
 // A write that fails (disk full, EIO) never costs the content in memory: the store stays
 // dirty and the next commit retries. The first failure is logged once, and the recovery
@@ -13,6 +22,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
@@ -30,14 +40,17 @@ class StoreError : public std::runtime_error {
 
 class Store {
  public:
-  // `path` is the file; its directory must exist (created by the daemon from [store] dir).
+  // `path` is the snapshot; its directory must exist (created by the daemon from [store]
+  // dir). The journal is the same path with ".journal" for its ".db".
   explicit Store(std::string path);
 
-  // Reads the file. A missing file is an empty store. A damaged file (not written by
-  // commit(): truncated, empty, garbage, edited by hand) throws StoreError naming the
-  // file and line, and leaves the store empty: nothing of it is half-loaded.
+  // Reads the snapshot and replays the journal. A missing snapshot is an empty store. A
+  // damaged snapshot (not written by commit(): truncated, empty, garbage, edited by hand)
+  // throws StoreError naming the file and line, and leaves the store empty: nothing of it
+  // is half-loaded. A torn or damaged journal record is never an error: it and what
+  // follows it are dropped (logged), as a commit that did not finish. Modifies no file.
   void load();
-  // load(), and when the file is damaged: renames it aside whole, to
+  // load(), and when the snapshot is damaged: renames it (and its journal) aside whole, to
   // "<path>.bad-<UTC time>" for a human to look at, logs once what was lost, and leaves
   // an empty store whose next commit writes a fresh file. False when the store was lost.
   bool loadOrSetAside();
@@ -51,18 +64,23 @@ class Store {
   void forEach(std::string_view prefix,
                const std::function<void(const std::string&, const std::string&)>& fn) const;
 
-  // Writes the file atomically when something changed. Throws StoreError on I/O failure
-  // (the in-memory content is kept; a later commit retries).
+  // Makes the changes durable, all or none, when something changed: one journal record, or
+  // a new snapshot when the journal is full or there is no snapshot yet. Throws StoreError
+  // on I/O failure (the in-memory content is kept; a later commit retries).
   void commit();
   // commit() that reports failure by returning false instead of throwing.
   bool tryCommit() noexcept;
+  // commit() that always writes a new snapshot and removes the journal (a clean stop
+  // leaves nothing to replay); does nothing when there is no journal and no change.
+  void compact();
+  bool tryCompact() noexcept;
   // Undoes every change since the last successful commit or keepPending(): what a
   // failed request staged is never written by a later, unrelated commit.
   void rollback();
   // Makes the uncommitted changes part of what rollback() returns to: they are the
   // agent's own state (instance numbers, startup changes) and wait for the next commit.
   void keepPending();
-  // Empties the store and removes its file and every attached directory (a factory
+  // Empties the store and removes its files and every attached directory (a factory
   // reset). Works on a full disk.
   void wipe();
   // Makes `dir` part of what this store holds (the plugins' own files, sdk::Host::
@@ -72,28 +90,56 @@ class Store {
 
   [[nodiscard]] bool dirty() const { return dirty_; }
   [[nodiscard]] const std::string& path() const { return path_; }
+  [[nodiscard]] const std::string& journalPath() const { return journalPath_; }
+  // The snapshot's generation: 0 before the first, + 1 at each new snapshot.
+  [[nodiscard]] std::uint64_t generation() const { return generation_; }
   [[nodiscard]] std::size_t size() const { return entries_.size(); }
 
+  // The journal size past which a commit writes a snapshot instead (0: every commit);
+  // nullopt for the default, max(1 MiB, the snapshot's size).
+  void setJournalLimit(std::optional<std::size_t> bytes) { journalLimit_ = bytes; }
+
   // Fault injection for tests: called before each step of a commit; a non-zero return is
-  // taken as that step failing with that errno. Empty to disable.
+  // taken as that step failing with that errno. Empty to disable. A journal append has
+  // Create (open), Write and Fsync (fdatasync); a snapshot all four.
   enum class Step { Create, Write, Fsync, Rename };
   void setFaultHook(std::function<int(Step)> hook) { faultHook_ = std::move(hook); }
 
  private:
-  std::string setAside();
+  std::string setAside(const std::string& file);
   void remember(std::string_view key);
   void failed(const std::string& why);
+  void replayJournal(std::map<std::string, std::string, std::less<>>& into);
+  [[nodiscard]] std::string journalRecord() const;
+  void writeSnapshot();
+  void appendJournal(const std::string& record);
+  void committed();
+  int fault(Step step) const { return faultHook_ ? faultHook_(step) : 0; }
 
   std::string path_;
+  std::string journalPath_;
   std::vector<std::string> attached_;
   std::map<std::string, std::string, std::less<>> entries_;
-  // For rollback(): the value each key changed since the baseline had then (nullopt:
-  // absent), and whether the store was dirty at the baseline.
-  std::map<std::string, std::optional<std::string>, std::less<>> undo_;
+  // Every key changed since the last successful commit (what the next journal record
+  // holds). For rollback(), `old` is the value the key had at the baseline (nullopt:
+  // absent) while `undoable`; keepPending() makes them not undoable.
+  struct Change {
+    std::optional<std::string> old;
+    bool undoable = true;
+  };
+  std::map<std::string, Change, std::less<>> changed_;
   bool baselineDirty_ = false;
   bool dirty_ = false;
   bool failing_ = false;
-  bool onDisk_ = false;  // the file holds the current content (or would, if not dirty)
+  bool onDisk_ = false;  // the snapshot exists (and the journal applies to it)
+  std::uint64_t generation_ = 0;
+  std::size_t snapshotBytes_ = 0;
+  // Bytes of valid records (with the header) in the journal: the next append goes there,
+  // cutting a torn tail or a failed append first. 0: no usable journal; the next append
+  // starts a new one.
+  std::size_t journalEnd_ = 0;
+  std::optional<std::size_t> journalLimit_;
+  bool forceSnapshot_ = false;
   std::size_t recordsSeen_ = 0;
   std::function<int(Step)> faultHook_;
 };

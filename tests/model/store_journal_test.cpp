@@ -1,0 +1,423 @@
+// The store's write-ahead journal (issue 15): model.db is a snapshot with a generation,
+// each commit after it appends one record (length, CRC32C, the sets and erases of that
+// commit) to model.journal with one fdatasync, and the journal is folded into a new
+// snapshot when it grows past max(1 MiB, the snapshot).
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <algorithm>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "cwmpd/core/store.hpp"
+#include "test_support.hpp"
+
+using cwmpd::core::Store;
+using cwmpd::core::StoreError;
+using cwmpd::testing::readFile;
+using cwmpd::testing::TempDir;
+namespace fs = std::filesystem;
+
+namespace {
+
+void writeRaw(const std::string& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+}
+
+// Runs fn in a child that ends with _exit(fn()): no destructor, no flush, no compaction,
+// as if the process had been killed right after its last system call.
+int inChild(const std::function<int()>& fn) {
+  pid_t pid = fork();
+  if (pid == 0) _exit(fn());
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// A store with a snapshot (k0) and a journal of `records` commits, each setting "r<i>".
+std::vector<std::size_t> journalWithRecords(const std::string& path, int records) {
+  Store s(path);
+  s.load();
+  s.set("k0", "snapshot");
+  s.commit();
+  std::vector<std::size_t> ends;  // the journal's size after each record
+  for (int i = 1; i <= records; ++i) {
+    s.set("r" + std::to_string(i), std::string(static_cast<std::size_t>(10 * i), 'x'));
+    s.commit();
+    ends.push_back(fs::file_size(s.journalPath()));
+  }
+  return ends;
+}
+
+}  // namespace
+
+TEST(StoreJournal, ACommitAppendsOneRecordAndLeavesTheSnapshotAlone) {
+  TempDir dir;
+  Store s(dir.file("s.db"));
+  s.load();
+  EXPECT_EQ(s.journalPath(), dir.file("s.journal"));
+  s.set("a", "1");
+  s.commit();  // the first commit of a fresh store writes the snapshot
+  const std::string snapshot = readFile(dir.file("s.db"));
+  EXPECT_FALSE(fs::exists(s.journalPath()));
+  s.set("b", "2");
+  s.erase("a");
+  s.commit();
+  EXPECT_EQ(readFile(dir.file("s.db")), snapshot) << "a commit must not rewrite the snapshot";
+  ASSERT_TRUE(fs::exists(s.journalPath()));
+  const auto first = fs::file_size(s.journalPath());
+  s.set("c", "3");
+  s.commit();
+  EXPECT_GT(fs::file_size(s.journalPath()), first);
+  EXPECT_LT(fs::file_size(s.journalPath()) - first, 64u) << "one small record, not the store";
+  s.commit();  // nothing changed: nothing written
+  EXPECT_EQ(readFile(dir.file("s.db")), snapshot);
+
+  Store again(dir.file("s.db"));
+  again.load();
+  EXPECT_EQ(again.get("a"), nullptr);
+  EXPECT_EQ(*again.get("b"), "2");
+  EXPECT_EQ(*again.get("c"), "3");
+  EXPECT_EQ(again.size(), 2u);
+  EXPECT_EQ(again.generation(), s.generation());
+}
+
+TEST(StoreJournal, ACommitSurvivesAProcessThatEndsRightAfterIt) {
+  TempDir dir;
+  const std::string path = dir.file("s.db");
+  ASSERT_EQ(inChild([&] {
+              Store s(path);
+              s.load();
+              s.set("k", "first");
+              s.commit();
+              s.set("k", "second\nwith\tbytes\\");
+              s.set("other", "");
+              s.commit();
+              return 0;
+            }),
+            0);
+  ASSERT_TRUE(fs::exists(dir.file("s.journal")));
+  Store s(path);
+  s.load();
+  EXPECT_EQ(*s.get("k"), "second\nwith\tbytes\\");
+  EXPECT_EQ(*s.get("other"), "");
+}
+
+TEST(StoreJournal, ATornLastRecordIsDroppedAndEverythingBeforeItKept) {
+  TempDir dir;
+  const std::string path = dir.file("s.db");
+  const auto ends = journalWithRecords(path, 3);
+  const std::string journal = readFile(dir.file("s.journal"));
+  ASSERT_EQ(journal.size(), ends.back());
+  // Cut anywhere inside the last record: records 1 and 2 stay.
+  for (std::size_t cut = ends[1]; cut < ends[2]; cut += 3) {
+    writeRaw(dir.file("s.journal"), journal.substr(0, cut));
+    Store s(path);
+    ASSERT_NO_THROW(s.load()) << "cut at " << cut;
+    EXPECT_EQ(*s.get("k0"), "snapshot");
+    EXPECT_NE(s.get("r1"), nullptr);
+    EXPECT_NE(s.get("r2"), nullptr) << "cut at " << cut;
+    EXPECT_EQ(s.get("r3"), nullptr) << "cut at " << cut;
+  }
+  // A flipped byte in each place of the last record (its length, its CRC, its payload).
+  for (std::size_t at = ends[1]; at < ends[2]; ++at) {
+    std::string bad = journal;
+    bad[at] = static_cast<char>(bad[at] ^ 0x20);
+    writeRaw(dir.file("s.journal"), bad);
+    Store s(path);
+    ASSERT_NO_THROW(s.load());
+    EXPECT_NE(s.get("r2"), nullptr) << "flipped at " << at;
+    EXPECT_EQ(s.get("r3"), nullptr) << "flipped at " << at;
+  }
+}
+
+TEST(StoreJournal, AfterADamagedRecordNothingLaterIsReplayedEvenAfterNewCommits) {
+  TempDir dir;
+  const std::string path = dir.file("s.db");
+  const auto ends = journalWithRecords(path, 3);
+  std::string journal = readFile(dir.file("s.journal"));
+  journal[ends[0] + 9] = static_cast<char>(journal[ends[0] + 9] ^ 1);  // record 2's payload
+  writeRaw(dir.file("s.journal"), journal);
+  {
+    Store s(path);
+    s.load();
+    EXPECT_NE(s.get("r1"), nullptr);
+    EXPECT_EQ(s.get("r2"), nullptr);
+    EXPECT_EQ(s.get("r3"), nullptr) << "a record after a damaged one is not replayed";
+    s.set("r4", "x");  // shorter than record 2: record 3 must not come back behind it
+    s.commit();
+  }
+  Store s(path);
+  s.load();
+  EXPECT_NE(s.get("r1"), nullptr);
+  EXPECT_EQ(s.get("r2"), nullptr);
+  EXPECT_EQ(s.get("r3"), nullptr);
+  EXPECT_EQ(*s.get("r4"), "x");
+}
+
+TEST(StoreJournal, CompactionKeepsTheStateBumpsTheGenerationAndEmptiesTheJournal) {
+  TempDir dir;
+  const std::string path = dir.file("s.db");
+  Store s(path);
+  s.load();
+  s.set("a", "1");
+  s.commit();
+  const auto gen = s.generation();
+  EXPECT_GE(gen, 1u);
+  s.set("b", "2");
+  s.commit();
+  s.erase("a");
+  s.commit();
+  ASSERT_TRUE(fs::exists(s.journalPath()));
+  s.compact();
+  EXPECT_EQ(s.generation(), gen + 1);
+  EXPECT_FALSE(fs::exists(s.journalPath()));
+  EXPECT_FALSE(fs::exists(path + ".tmp"));
+  {
+    Store disk(path);
+    disk.load();
+    EXPECT_EQ(disk.generation(), gen + 1);
+    EXPECT_EQ(disk.get("a"), nullptr);
+    EXPECT_EQ(*disk.get("b"), "2");
+  }
+  // Past the journal's limit a commit writes a new snapshot instead of appending.
+  s.setJournalLimit(200);
+  for (int i = 0; i < 20; ++i) {
+    s.set("k" + std::to_string(i), std::string(40, 'v'));
+    s.commit();
+    if (fs::exists(s.journalPath())) {
+      EXPECT_LE(fs::file_size(s.journalPath()), 200u);
+    }
+  }
+  EXPECT_GT(s.generation(), gen + 2);
+  Store disk(path);
+  disk.load();
+  EXPECT_EQ(disk.size(), 21u);
+  EXPECT_EQ(disk.generation(), s.generation());
+}
+
+TEST(StoreJournal, TheDefaultLimitIsOneMebibyteOrTheSnapshotSize) {
+  TempDir dir;
+  Store s(dir.file("s.db"));
+  s.load();
+  s.set("seed", "1");
+  s.commit();
+  const auto gen = s.generation();
+  const std::string big(10000, 'b');
+  std::uintmax_t largest = 0;
+  for (int i = 0; i < 150; ++i) {  // about 1.5 MB of records
+    s.set("k", big + std::to_string(i));
+    s.commit();
+    if (fs::exists(s.journalPath())) largest = std::max(largest, fs::file_size(s.journalPath()));
+  }
+  EXPECT_EQ(s.generation(), gen + 1) << "one compaction in 1.5 MB of small records";
+  EXPECT_LE(largest, std::uintmax_t{1} << 20);
+  EXPECT_GT(largest, std::uintmax_t{1000} * 1000);
+}
+
+TEST(StoreJournal, AnOlderJournalLeftByACrashMidCompactionIsNotReplayed) {
+  TempDir dir;
+  const std::string path = dir.file("s.db");
+  Store s(path);
+  s.load();
+  s.set("k", "base");
+  s.commit();
+  s.set("k", "journaled");
+  s.commit();
+  const std::string oldJournal = readFile(s.journalPath());
+  s.set("k", "snapshot");
+  s.compact();                            // snapshot of generation + 1 renamed in ...
+  writeRaw(s.journalPath(), oldJournal);  // ... and the crash came before the journal went
+  {
+    Store disk(path);
+    disk.load();
+    EXPECT_EQ(*disk.get("k"), "snapshot") << "the older journal was replayed over the snapshot";
+    EXPECT_EQ(disk.generation(), s.generation());
+    disk.set("n", "1");
+    disk.commit();  // replaces the old journal by one of this generation
+  }
+  Store disk(path);
+  disk.load();
+  EXPECT_EQ(*disk.get("k"), "snapshot");
+  EXPECT_EQ(*disk.get("n"), "1");
+}
+
+TEST(StoreJournal, AJournalWithoutItsSnapshotIsNotReplayed) {
+  TempDir dir;
+  const std::string path = dir.file("s.db");
+  journalWithRecords(path, 2);
+  fs::remove(path);  // a wipe that was cut between its two unlinks
+  Store s(path);
+  s.load();
+  EXPECT_EQ(s.size(), 0u);
+  s.set("fresh", "1");
+  s.commit();
+  Store disk(path);
+  disk.load();
+  EXPECT_EQ(disk.size(), 1u);
+}
+
+TEST(StoreJournal, WipeRemovesTheSnapshotAndTheJournal) {
+  TempDir dir;
+  const std::string path = dir.file("s.db");
+  Store s(path);
+  s.load();
+  s.set("a", "1");
+  s.commit();
+  s.set("b", "2");
+  s.commit();
+  ASSERT_TRUE(fs::exists(s.journalPath()));
+  s.wipe();
+  EXPECT_FALSE(fs::exists(path));
+  EXPECT_FALSE(fs::exists(s.journalPath()));
+  Store disk(path);
+  disk.load();
+  EXPECT_EQ(disk.size(), 0u);
+}
+
+// The journal's steps failing: the commit throws, memory keeps the new content (a later
+// commit retries, rollback() returns to the old), the disk keeps the old.
+TEST(StoreJournal, AFailedAppendKeepsTheOldStateOnDiskAndTheNewPendingInMemory) {
+  using Step = Store::Step;
+  for (Step failing : {Step::Create, Step::Write, Step::Fsync}) {
+    TempDir dir;
+    Store s(dir.file("s.db"));
+    s.set("k", "old");
+    s.commit();
+    s.set("j", "journaled");
+    s.commit();
+    s.setFaultHook([failing](Step step) { return step == failing ? EIO : 0; });
+    s.set("k", "new");
+    EXPECT_THROW(s.commit(), StoreError);
+    EXPECT_TRUE(s.dirty());
+    EXPECT_EQ(*s.get("k"), "new");
+    {
+      Store disk(dir.file("s.db"));
+      disk.load();
+      EXPECT_EQ(*disk.get("k"), "old");
+      EXPECT_EQ(*disk.get("j"), "journaled");
+    }
+    s.rollback();
+    EXPECT_EQ(*s.get("k"), "old");
+    s.setFaultHook({});
+    s.set("m", "later");
+    s.commit();
+    Store disk(dir.file("s.db"));
+    disk.load();
+    EXPECT_EQ(*disk.get("k"), "old") << "a rolled-back change reached the disk";
+    EXPECT_EQ(*disk.get("m"), "later");
+  }
+}
+
+// A real short write: a file size limit (RLIMIT_FSIZE) in a child makes the append fail
+// part way; the commit fails cleanly, and once the limit is lifted the next commit writes
+// a journal that loads with no trace of the partial record.
+TEST(StoreJournal, AFileSizeLimitFailsTheCommitCleanlyAndTheNextOneRecovers) {
+  TempDir dir;
+  const std::string path = dir.file("s.db");
+  {
+    Store s(path);
+    s.set("k", "old");
+    s.commit();
+    s.set("j", "journaled");
+    s.commit();
+  }
+  const auto journalSize = fs::file_size(dir.file("s.journal"));
+  const int rc = inChild([&] {
+    ::signal(SIGXFSZ, SIG_IGN);
+    Store s(path);
+    s.load();
+    rlimit lim{};
+    ::getrlimit(RLIMIT_FSIZE, &lim);
+    rlimit tight = lim;
+    tight.rlim_cur = journalSize + 100;
+    ::setrlimit(RLIMIT_FSIZE, &tight);
+    s.set("k", std::string(5000, 'n'));
+    try {
+      s.commit();
+      return 10;  // the limit did not bite
+    } catch (const StoreError&) {
+    }
+    if (*s.get("k") != std::string(5000, 'n') || !s.dirty()) return 11;
+    {
+      Store disk(path);
+      disk.load();
+      if (*disk.get("k") != "old" || *disk.get("j") != "journaled") return 12;
+    }
+    ::setrlimit(RLIMIT_FSIZE, &lim);
+    s.set("after", "1");
+    return s.tryCommit() ? 0 : 13;
+  });
+  ASSERT_EQ(rc, 0);
+  Store disk(path);
+  disk.load();
+  EXPECT_EQ(*disk.get("k"), std::string(5000, 'n'));
+  EXPECT_EQ(*disk.get("after"), "1");
+  EXPECT_EQ(*disk.get("j"), "journaled");
+}
+
+// Whatever the journal holds, loading never throws nor crashes, and what it keeps is the
+// snapshot plus a prefix of the commits, in order.
+TEST(StoreJournal, RandomAndMutatedJournalsNeverBreakTheLoader) {
+  TempDir dir;
+  const std::string path = dir.file("s.db");
+  journalWithRecords(path, 6);
+  const std::string journal = readFile(dir.file("s.journal"));
+  std::mt19937 rng(15);
+  auto byte = [&] { return static_cast<char>(rng() & 0xff); };
+  for (int round = 0; round < 800; ++round) {
+    std::string bad;
+    switch (round % 4) {
+      case 0:  // garbage of any length
+        bad.resize(rng() % 200);
+        for (auto& c : bad) c = byte();
+        break;
+      case 1:  // flipped bytes
+        bad = journal;
+        for (int n = 1 + static_cast<int>(rng() % 4); n > 0; --n) bad[rng() % bad.size()] = byte();
+        break;
+      case 2:  // cut
+        bad = journal.substr(0, rng() % journal.size());
+        break;
+      default:  // garbage appended or inserted
+        bad = journal;
+        bad.insert(rng() % (bad.size() + 1), std::string(1 + rng() % 16, byte()));
+        break;
+    }
+    writeRaw(dir.file("s.journal"), bad);
+    Store s(path);
+    ASSERT_NO_THROW(s.load()) << "round " << round;
+    ASSERT_NE(s.get("k0"), nullptr);
+    int kept = 0;
+    while (kept < 6 && s.get("r" + std::to_string(kept + 1))) ++kept;
+    for (int i = kept + 1; i <= 6; ++i)
+      ASSERT_EQ(s.get("r" + std::to_string(i)), nullptr) << "not a prefix, round " << round;
+    for (int i = 1; i <= kept; ++i)
+      ASSERT_EQ(*s.get("r" + std::to_string(i)),
+                std::string(static_cast<std::size_t>(10 * i), 'x'));
+  }
+}
+
+TEST(StoreJournal, AFirstVersionSnapshotWithoutAGenerationStillLoads) {
+  TempDir dir;
+  writeRaw(dir.file("s.db"), "cwmpd-store 1\na\t1\nend 1\n");
+  Store s(dir.file("s.db"));
+  s.load();
+  EXPECT_EQ(*s.get("a"), "1");
+  s.set("b", "2");
+  s.commit();
+  Store disk(dir.file("s.db"));
+  disk.load();
+  EXPECT_EQ(*disk.get("a"), "1");
+  EXPECT_EQ(*disk.get("b"), "2");
+}
