@@ -600,7 +600,9 @@ bool Store::tryCommit() noexcept {
 }
 
 void Store::compact() {
-  if (!dirty_ && onDisk_ && journalEnd_ == 0 && ::access(journalPath_.c_str(), F_OK) != 0) return;
+  // Only a journal is folded: a store without one, or without a snapshot (never written,
+  // or wiped: the daemon tells a lost model.db by its absence), gets no file from it.
+  if (!onDisk_ || (journalEnd_ == 0 && ::access(journalPath_.c_str(), F_OK) != 0)) return;
   forceSnapshot_ = true;
   try {
     commit();

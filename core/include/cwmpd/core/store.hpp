@@ -71,7 +71,7 @@ class Store {
   // commit() that reports failure by returning false instead of throwing.
   bool tryCommit() noexcept;
   // commit() that always writes a new snapshot and removes the journal (a clean stop
-  // leaves nothing to replay); does nothing when there is no journal and no change.
+  // leaves nothing to replay); does nothing when there is no journal or no snapshot.
   void compact();
   bool tryCompact() noexcept;
   // Undoes every change since the last successful commit or keepPending(): what a
