@@ -179,7 +179,9 @@ struct UdpConnectionRequestServer::Impl : std::enable_shared_from_this<Impl> {
 
   void serverFound(udp::endpoint ep) {
     // A dual-stack socket reaches IPv4 servers through their v4-mapped address.
-    if (socket.local_endpoint().protocol() == udp::v6() && ep.address().is_v4())
+    boost::system::error_code ec;
+    const auto local = socket.local_endpoint(ec);
+    if (!ec && local.protocol() == udp::v6() && ep.address().is_v4())
       ep = udp::endpoint(asio::ip::make_address_v6(asio::ip::v4_mapped, ep.address().to_v4()),
                          ep.port());
     server = ep;
