@@ -294,6 +294,42 @@ TEST_F(Fixture, InstanceNumbersAreNeverReusedAndSurviveARestart) {
   EXPECT_EQ(engine->addObject("Device.Test.Item.", Source::Acs), 4u);
 }
 
+// TR-069 3.6.1, alias-based addressing: "[alias]" names a row wherever an instance
+// number can, AddObject on "Table.[alias]." creates the row with that Alias, and the
+// answers name the row by its number (InstanceMode InstanceNumber).
+TEST_F(Fixture, AnAliasInBracketsNamesARowInEveryRequestAndAddObjectCanGiveIt) {
+  EXPECT_EQ(engine->addObject("Device.Test.Item.", Source::Acs), 1u);
+  EXPECT_EQ(engine->addObject("Device.Test.Item.[wan-2].", Source::Acs), 2u);
+  EXPECT_EQ(get("Device.Test.Item.2.Alias"), "wan-2");
+  EXPECT_EQ(setFaultCode({{"Device.Test.Item.[wan-2].Value", "two"},
+                          {"Device.Test.Item.[cpe-1].Value", "one"}}),
+            0);
+  EXPECT_EQ(get("Device.Test.Item.2.Value"), "two");
+  EXPECT_EQ(get("Device.Test.Item.1.Value"), "one");
+  auto v = engine->getValues({"Device.Test.Item.[wan-2].Value"});
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0].name, "Device.Test.Item.2.Value");
+  EXPECT_EQ(get("Device.Test.Item.[wan-2].Sub.Enable"), "false");
+  EXPECT_FALSE(engine->getNames("Device.Test.Item.[wan-2].", true).empty());
+  EXPECT_EQ(engine->getAttributes({"Device.Test.Item.[wan-2].Value"}).size(), 1u);
+  auto faultOf = [&](auto&& f) {
+    try {
+      f();
+    } catch (const Fault& e) {
+      return e.code();
+    }
+    return 0;
+  };
+  // An alias in use, or one that could not be addressed, is refused; an unknown one is
+  // an unknown name.
+  EXPECT_EQ(faultOf([&] { engine->addObject("Device.Test.Item.[wan-2].", Source::Acs); }), 9003);
+  EXPECT_EQ(faultOf([&] { engine->addObject("Device.Test.Item.[a.b].", Source::Acs); }), 9003);
+  EXPECT_EQ(faultOf([&] { (void)engine->getValues({"Device.Test.Item.[nope].Value"}); }), 9005);
+  EXPECT_EQ(faultOf([&] { (void)engine->getValues({"Device.Test.Item.[].Value"}); }), 9005);
+  engine->deleteObject("Device.Test.Item.[wan-2].", Source::Acs);
+  EXPECT_EQ(faultOf([&] { (void)engine->getValues({"Device.Test.Item.2.Value"}); }), 9005);
+}
+
 TEST_F(Fixture, AddObjectGivesAUniqueAliasCreatesSubObjectsAndRespectsMaxEntries) {
   auto n = engine->addObject("Device.Test.Item.", Source::Acs);
   EXPECT_EQ(get("Device.Test.Item." + std::to_string(n) + ".Alias"), "cpe-1");

@@ -1,6 +1,7 @@
 // Every change of the tree the engine offers, each one txn::Transaction: the RPCs' (and
 // D-Bus's) sets, attributes, adds and deletes, the core's internal values and the
 // plugins' host services.
+#include <optional>
 #include <unordered_set>
 
 #include "cwmpd/core/engine.hpp"
@@ -13,6 +14,7 @@ using model::Location;
 using model::Node;
 using model::ObjectDef;
 using model::ParamDef;
+using model::PathResolver;
 using model::Tree;
 using sdk::Fault;
 using sdk::FaultCode;
@@ -129,10 +131,35 @@ void Engine::setAttributes(const std::vector<AttributeUpdate>& updates) {
 std::uint32_t Engine::addObject(std::string_view path, sdk::Source source,
                                 const std::optional<std::string>& parameterKey) {
   auto& m = *impl_;
+  // TR-069 3.6.1: "Table.[alias]." adds a row with that Alias.
+  std::optional<std::string> newAlias;
+  if (path.ends_with("].")) {
+    const std::size_t open = path.rfind('[');
+    const std::size_t dot = open == std::string_view::npos ? open : path.rfind('.', open);
+    if (dot != std::string_view::npos && dot + 1 == open) {
+      if (auto alias = PathResolver::aliasOf(path.substr(open, path.size() - 1 - open)))
+        newAlias = std::string(*alias);
+      path = path.substr(0, open);
+    }
+  }
   Location loc = m.resolver.resolve(path);
   if (loc.kind != Location::Table)
     throw Fault(FaultCode::InvalidParameterName, "Invalid object name: " + std::string(path));
   ObjectDef* d = loc.node->def->children[loc.kid];
+  ParamDef* aliasDef = d->findParam("Alias");
+  if (newAlias) {
+    // An Alias is a key of its table (TR-181 "Alias" uniqueKey) and, to stay
+    // addressable, holds no dot and no bracket; 64 characters at most.
+    constexpr std::size_t kMaxAlias = 64;
+    if (aliasDef == nullptr || aliasDef->getter)
+      throw Fault(FaultCode::InvalidParameterName,
+                  "Invalid object name: " + std::string(path) + " has no Alias of the agent's");
+    if (newAlias->size() > kMaxAlias || newAlias->find_first_of(".[]") != std::string::npos)
+      throw Fault(FaultCode::InvalidArguments, "Invalid alias: " + *newAlias);
+    if (PathResolver::findByAlias(loc.node->kids[loc.kid], *newAlias) != nullptr)
+      throw Fault(FaultCode::InvalidArguments,
+                  "Alias " + *newAlias + " is in use in " + std::string(path));
+  }
   if (!d->writable)
     throw Fault(FaultCode::RequestDenied,
                 "Request denied: " + std::string(path) + " is not a writable table");
@@ -145,6 +172,7 @@ std::uint32_t Engine::addObject(std::string_view path, sdk::Source source,
   const std::string table = Tree::tablePath(loc);
   const std::uint32_t number = m.stored.nextNumber(table);
   Node* row = m.tree.createRow(loc.node, loc.kid, number, {}, m.stored);
+  if (newAlias) row->values[aliasDef->index] = *newAlias;
   const std::string rowPath = row->path;
   const std::string& plugin = m.pluginName(d->bindingPlugin);
   bool pluginKeepsIt = false;  // the double fault: the plugin could not delete it again

@@ -20,6 +20,23 @@ std::uint32_t toNumber(std::string_view s) {
 
 }  // namespace
 
+std::optional<std::string_view> PathResolver::aliasOf(std::string_view segment) {
+  // TR-069 3.6.1: "[alias]" in place of an instance number; an Alias is never empty.
+  if (segment.size() < 3 || segment.front() != '[' || segment.back() != ']') return std::nullopt;
+  return segment.substr(1, segment.size() - 2);
+}
+
+Node* PathResolver::findByAlias(const Kid& table, std::string_view alias) {
+  for (const auto& [number, row] : table.rows) {
+    const ParamDef* a = row->def->findParam("Alias");
+    // Only an Alias the agent stores itself is known here; a plugin's getter is not run
+    // for every row of every path.
+    if (a == nullptr || a->getter) return nullptr;
+    if (row->values[a->index] == alias) return row.get();
+  }
+  return nullptr;
+}
+
 bool PathResolver::isInstanceNumber(std::string_view s) {
   if (s.empty() || s.size() > 10 || s[0] == '0') return false;
   std::uint64_t v = 0;
@@ -103,6 +120,12 @@ Location PathResolver::walk(Node* node, std::string_view rest) {
     const std::size_t numDot = rest.find('.', numStart);
     if (numDot == std::string_view::npos) return loc;
     const std::string_view num = rest.substr(numStart, numDot - numStart);
+    if (auto alias = aliasOf(num)) {
+      node = findByAlias(node->kids[k], *alias);
+      if (node == nullptr) return loc;
+      pos = numDot + 1;
+      continue;
+    }
     if (!isInstanceNumber(num)) return loc;
     auto it = node->kids[k].rows.find(toNumber(num));
     if (it == node->kids[k].rows.end()) return loc;

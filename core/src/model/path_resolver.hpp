@@ -5,6 +5,7 @@
 // Threading: main loop only.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +39,11 @@ class PathResolver {
 
   // "123" without leading zeros, within 32 bits.
   [[nodiscard]] static bool isInstanceNumber(std::string_view s);
+  // Alias-based addressing (TR-069 3.6.1): "[alias]" names the row whose Alias is
+  // "alias"; the alias, or nullopt for a segment of another form.
+  [[nodiscard]] static std::optional<std::string_view> aliasOf(std::string_view segment);
+  // The row of `table` with that Alias; null when none (or the Alias is a plugin's).
+  [[nodiscard]] static Node* findByAlias(const Kid& table, std::string_view alias);
 
  private:
   static Location walk(Node* node, std::string_view rest);
