@@ -12,7 +12,11 @@
 //     top-level object (BM_GetValues_Subtree/<object>, on the 2,000 model);
 //   - SetParameterValues of 1,000 writable synthetic parameters, one transaction (resolve,
 //     type checks, phase 1/2 across plugins, store commit with fsync), values alternating
-//     between two sets so that every iteration really changes all of them.
+//     between two sets so that every iteration really changes all of them;
+//   - the requests of issue 15 as the session's main loop handles them
+//     (RpcDispatcher::decodeAndAnswer, then handle() when not answered yet): the SOAP
+//     GetParameterValues listing every parameter name (decode, resolution, answer), and the
+//     decode of a SetParameterValues of every writable synthetic parameter (BM_Rpc_*).
 #include <benchmark/benchmark.h>
 #include <boost/asio/io_context.hpp>
 #include <unistd.h>
@@ -32,6 +36,7 @@
 #include "cwmpd/core/engine.hpp"
 #include "cwmpd/core/log.hpp"
 #include "cwmpd/core/plugin_host.hpp"
+#include "cwmpd/core/rpc_dispatcher.hpp"
 #include "cwmpd/core/store.hpp"
 #include "cwmpd/hal/factory.hpp"
 
@@ -297,6 +302,94 @@ void BM_SetValues_1000Parameters(benchmark::State& state) {
 }
 // Real time: the commit's fsync is part of what the ACS waits for.
 BENCHMARK(BM_SetValues_1000Parameters)->Apply(sizes)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// ---------- whole requests through the dispatcher (issue 15) ----------
+
+std::string envelopeOf(const std::string& body) {
+  return R"(<soap-env:Envelope xmlns:soap-env="http://schemas.xmlsoap.org/soap/envelope/" )"
+         R"(xmlns:soapenc="http://schemas.xmlsoap.org/soap/encoding/" )"
+         R"(xmlns:xsd="http://www.w3.org/2001/XMLSchema" )"
+         R"(xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" )"
+         R"(xmlns:cwmp="urn:dslforum-org:cwmp-1-0"><soap-env:Header>)"
+         R"(<cwmp:ID soap-env:mustUnderstand="1">bench</cwmp:ID></soap-env:Header>)"
+         "<soap-env:Body>" +
+         body + "</soap-env:Body></soap-env:Envelope>";
+}
+
+// What the session does with one ACS request on its main loop.
+std::size_t answerOf(cwmpd::core::RpcDispatcher& rpc, const std::string& payload,
+                     const cwmpd::core::soap::DecodeLimits& limits) {
+  auto decoded = rpc.decodeAndAnswer(payload, limits);
+  if (!decoded.result.ok()) throw std::runtime_error(decoded.result.error().message);
+  const auto answer =
+      decoded.answer ? std::move(*decoded.answer) : rpc.handle(decoded.result.envelope().body);
+  if (std::holds_alternative<cwmpd::core::soap::Fault>(answer))
+    throw std::runtime_error("the request was answered with a fault");
+  return answer.index();
+}
+
+// GetParameterValues listing every parameter of the model by name, as ACSs ask after a
+// GetParameterNames (the bench_e2e row "GPV of names", without HTTP).
+void BM_Rpc_GetValuesOfNames(benchmark::State& state) {
+  Engine& engine = modelFor(state).engine();
+  std::string items;
+  std::size_t count = 0;
+  for (const auto& info : engine.getNames("Device.", false)) {
+    if (info.name.empty() || info.name.back() == '.') continue;
+    items += "<string>" + info.name + "</string>";
+    ++count;
+  }
+  const std::string payload = envelopeOf(
+      R"(<cwmp:GetParameterValues><ParameterNames soapenc:arrayType="xsd:string[)" +
+      std::to_string(count) + "]\">" + items + "</ParameterNames></cwmp:GetParameterValues>");
+  cwmpd::core::RpcDispatcher rpc(engine);
+  cwmpd::core::soap::DecodeLimits limits;
+  limits.maxBodyBytes = std::size_t{16} << 20;
+  for (auto _ : state) {
+    try {
+      benchmark::DoNotOptimize(answerOf(rpc, payload, limits));
+    } catch (const std::exception& e) {
+      state.SkipWithError(e.what());
+      break;
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(count));
+  state.counters["request_MB"] = static_cast<double>(payload.size()) / (1 << 20);
+}
+BENCHMARK(BM_Rpc_GetValuesOfNames)->Apply(sizes)->Unit(benchmark::kMillisecond);
+
+// The decode of a SetParameterValues of every writable synthetic parameter with xsi:types
+// (half of the synthetic parameters: 10,000 at 20,000), without applying it.
+void BM_Rpc_DecodeSetValues(benchmark::State& state) {
+  modelFor(state);
+  const int rows = itemsOf(state);
+  std::string items;
+  std::size_t count = 0;
+  const char* types[] = {"xsd:string", "xsd:int", "xsd:boolean", "xsd:dateTime", "xsd:string"};
+  for (int variant = 0; const auto& [name, value] : writes(rows, 1)) {
+    items += "<ParameterValueStruct><Name>" + name + R"(</Name><Value xsi:type=")" +
+             types[variant] + "\">" + value + "</Value></ParameterValueStruct>";
+    variant = (variant + 1) % 5;
+    ++count;
+  }
+  const std::string payload = envelopeOf(
+      R"(<cwmp:SetParameterValues><ParameterList soapenc:arrayType="cwmp:ParameterValueStruct[)" +
+      std::to_string(count) + "]\">" + items +
+      "</ParameterList><ParameterKey>bench</ParameterKey></cwmp:SetParameterValues>");
+  cwmpd::core::RpcDispatcher rpc(modelFor(state).engine());
+  cwmpd::core::soap::DecodeLimits limits;
+  limits.maxBodyBytes = std::size_t{16} << 20;
+  for (auto _ : state) {
+    auto decoded = rpc.decodeAndAnswer(payload, limits);
+    if (!decoded.result.ok()) {
+      state.SkipWithError(decoded.result.error().message.c_str());
+      break;
+    }
+    benchmark::DoNotOptimize(decoded);
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(count));
+}
+BENCHMARK(BM_Rpc_DecodeSetValues)->Apply(sizes)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

@@ -3,7 +3,9 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <chrono>
 #include <fstream>
+#include <thread>
 
 #include "cwmpd/hal/factory.hpp"
 #include "hal_test_util.hpp"
@@ -460,6 +462,41 @@ TEST(SimReadCache, ServesRepeatedReadsFromMemoryUntilTheHalWrites) {
   net.setDnsServers({"9.9.9.9"});
   EXPECT_EQ(net.info("eth1").mtu, 1300u);
   EXPECT_EQ(net.dnsServers(), std::vector<std::string>{"9.9.9.9"});
+}
+
+// An interface's counters are made of 13 files; they are served again exactly as long as
+// those files would be (issue 15: read once per request, not once per parameter).
+TEST(SimReadCache, CountersAreServedAsTheirFilesWouldBe) {
+  TempDir tmp;
+  const fs::path sim = copyDemoSim(tmp);
+  auto hal = simHalWithCache(sim, std::chrono::hours(1));
+  auto& net = hal->network();
+  const InterfaceCounters first = net.counters("eth1");
+  spit(sim / "net/eth1/statistics/rx_bytes", "123456789\n");
+  EXPECT_EQ(net.counters("eth1").bytesReceived, first.bytesReceived) << "within the TTL";
+  net.setDnsServers({"9.9.9.9"});
+  EXPECT_EQ(net.counters("eth1").bytesReceived, 123456789u) << "after a write through the HAL";
+  auto uncached = simHalWithCache(sim, std::chrono::milliseconds(0));
+  spit(sim / "net/eth1/statistics/tx_packets", "77\n");
+  EXPECT_EQ(uncached->network().counters("eth1").packetsSent, 77u) << "no TTL: read every time";
+  spit(sim / "net/eth1/statistics/tx_packets", "78\n");
+  EXPECT_EQ(uncached->network().counters("eth1").packetsSent, 78u);
+}
+
+TEST(SimReadCache, CountersFollowAShortTtl) {
+  TempDir tmp;
+  const fs::path sim = copyDemoSim(tmp);
+  auto hal = simHalWithCache(sim, std::chrono::milliseconds(20));
+  auto& net = hal->network();
+  (void)net.counters("eth2");
+  spit(sim / "net/eth2/statistics/rx_errors", "4242\n");
+  // Awaited, not slept on: the new value shows once the TTL of what was read ran out.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (net.counters("eth2").errorsReceived != 4242u &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+  }
+  EXPECT_EQ(net.counters("eth2").errorsReceived, 4242u);
 }
 
 TEST(SimReadCache, ReadsEveryTimeWithoutATtl) {

@@ -141,6 +141,47 @@ TEST(StreamedNames, BrokenAndHostileListsFailAsTheyDoInTheTree) {
   EXPECT_EQ(second.names, std::vector<std::string>{"Device.Z"});
 }
 
+// Items of one name are checked once (issue 15): an item that declares a namespace, or one
+// named otherwise, is still checked on its own.
+TEST(StreamedNames, RepeatedItemNamesAreCheckedLikeTheFirst) {
+  agree(gpv("<string>A</string><p:string xmlns:p=\"urn:x\">B</p:string><p:string>C</p:string>"));
+  agree(gpv("<p:s xmlns:p=\"urn:x\">A</p:s><p:s>B</p:s>"));
+  agree(gpv("<string>A</string><string xmlns=\"urn:y\">B</string><string>C</string>"));
+  agree(gpv("<string>A</string><string>B</string><string q:r=\"1\">C</string>"));
+  agree(gpv("<string>A</string><string>B</string><x:string>C</x:string>"));
+  RecordingSink sink = agree(gpv("<s>A</s><s>B</s><s xmlns:p=\"urn:x\">C</s><s>D</s>"));
+  EXPECT_EQ(sink.names, (std::vector<std::string>{"A", "B", "C", "D"}));
+}
+
+// An ASCII message is read through a cheaper decoder when it says it is UTF-8 or says
+// nothing (issue 15); every other declaration, and every non-ASCII message, as before.
+TEST(StreamedNames, TheEncodingDeclarationIsHonoured) {
+  const std::string body = gpv("<string>Device.A</string>").substr(kOpen.find("<soap-env:E"));
+  const auto namesOf = [](const std::string& payload) {
+    RecordingSink sink = agree(payload);
+    return sink.names;
+  };
+  const std::vector<std::string> a{"Device.A"};
+  EXPECT_EQ(namesOf(body), a);
+  EXPECT_EQ(namesOf("<?xml version=\"1.0\"?>" + body), a);
+  EXPECT_EQ(namesOf("<?xml version='1.0' encoding='utf-8'?>" + body), a);
+  EXPECT_EQ(namesOf("<?xml version=\"1.0\" encoding = \"UTF-8\" standalone=\"yes\"?>" + body), a);
+  EXPECT_EQ(namesOf("<?xml version=\"1.0\" encoding=\"US-ASCII\"?>" + body), a);
+  // Non-ASCII: UTF-8 as UTF-8, Latin-1 as declared.
+  std::string utf8 = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>" + body;
+  utf8.replace(utf8.find("Device.A"), 8, "Device.\xC3\xA9");
+  EXPECT_EQ(namesOf(utf8), std::vector<std::string>{"Device.\xC3\xA9"});
+  std::string latin1 = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>" + body;
+  latin1.replace(latin1.find("Device.A"), 8, "Device.\xE9");
+  EXPECT_EQ(namesOf(latin1), std::vector<std::string>{"Device.\xC3\xA9"});
+  // Invalid UTF-8 stays an error.
+  std::string broken = body;
+  broken.replace(broken.find("Device.A"), 8, "Device.\xE9");
+  EXPECT_FALSE(Decoder().decode(broken).ok());
+  // Xerces reads 8-bit bytes declared as UTF-16 as it detected them; still so.
+  EXPECT_EQ(namesOf("<?xml version=\"1.0\" encoding=\"UTF-16\"?>" + body), a);
+}
+
 TEST(StreamedNames, EveryCaseOfTheHeaderAndNamespacesAgrees) {
   for (const char* ns : {"cwmp-1-0", "cwmp-1-1", "cwmp-1-2", "cwmp-1-3", "cwmp-1-4"}) {
     std::string p = gpv("<string>Device.A</string>");

@@ -29,6 +29,7 @@ struct ReadCache {
   };
   std::mutex mutex;
   std::chrono::steady_clock::duration ttl{};
+  std::uint64_t generation = 0;  // counts invalidations (ReadStamp)
   std::unordered_map<std::string, Entry> entries;
 };
 constexpr std::size_t kMaxCachedFiles = 4096;
@@ -67,22 +68,42 @@ void setReadCacheTtl(std::chrono::milliseconds ttl) {
   std::lock_guard lock(c.mutex);
   c.ttl = ttl;
   c.entries.clear();
+  ++c.generation;
 }
 
 void invalidateReadCache() {
   auto& c = readCache();
   std::lock_guard lock(c.mutex);
   c.entries.clear();
+  ++c.generation;
 }
 
-std::optional<std::string> tryReadFile(const fs::path& path) {
+ReadStamp readStamp() {
+  auto& c = readCache();
+  std::lock_guard lock(c.mutex);
+  return {c.generation, std::chrono::steady_clock::now(),
+          c.ttl > std::chrono::steady_clock::duration::zero()};
+}
+
+bool readCacheServes(const ReadStamp& stamp) {
+  auto& c = readCache();
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(c.mutex);
+  return stamp.cached && stamp.generation == c.generation && now - stamp.oldest < c.ttl;
+}
+
+std::optional<std::string> tryReadFile(const fs::path& path, ReadStamp* stamp) {
   auto& c = readCache();
   const auto now = std::chrono::steady_clock::now();
   {
     std::lock_guard lock(c.mutex);
-    if (c.ttl <= std::chrono::steady_clock::duration::zero()) return readUncached(path);
+    if (c.ttl <= std::chrono::steady_clock::duration::zero()) {
+      if (stamp != nullptr) stamp->cached = false;
+      return readUncached(path);
+    }
     if (auto it = c.entries.find(path.native());
         it != c.entries.end() && now - it->second.at < c.ttl) {
+      if (stamp != nullptr) stamp->oldest = std::min(stamp->oldest, it->second.at);
       errno = it->second.error;
       return it->second.data;
     }
@@ -93,6 +114,9 @@ std::optional<std::string> tryReadFile(const fs::path& path) {
     std::lock_guard lock(c.mutex);
     if (c.entries.size() >= kMaxCachedFiles) c.entries.clear();
     c.entries[path.native()] = {now, data, error};
+    if (stamp != nullptr) stamp->oldest = std::min(stamp->oldest, now);
+  } else if (stamp != nullptr) {
+    stamp->cached = false;  // too large to be served again
   }
   errno = error;
   return data;
@@ -104,15 +128,15 @@ std::string readFile(const fs::path& path) {
   return std::move(*data);
 }
 
-std::optional<std::string> tryReadLine(const fs::path& path) {
-  auto data = tryReadFile(path);
+std::optional<std::string> tryReadLine(const fs::path& path, ReadStamp* stamp) {
+  auto data = tryReadFile(path, stamp);
   if (!data) return std::nullopt;
   const auto nl = data->find('\n');
   return trim(std::string_view(*data).substr(0, nl));
 }
 
-std::optional<std::uint64_t> tryReadU64(const fs::path& path) {
-  auto line = tryReadLine(path);
+std::optional<std::uint64_t> tryReadU64(const fs::path& path, ReadStamp* stamp) {
+  auto line = tryReadLine(path, stamp);
   if (!line) return std::nullopt;
   std::uint64_t v = 0;
   auto [end, ec] = std::from_chars(line->data(), line->data() + line->size(), v);

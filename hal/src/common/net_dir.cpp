@@ -3,6 +3,9 @@
 #include <net/if.h>
 
 #include <cstdlib>
+#include <mutex>
+#include <string>
+#include <unordered_map>
 
 #include "common/files.hpp"
 #include "cwmpd/hal/error.hpp"
@@ -87,7 +90,24 @@ InterfaceInfo readInterfaceDir(const fs::path& dir) {
 }
 
 InterfaceCounters readStatisticsDir(const fs::path& s) {
-  const auto get = [&](const char* name) { return tryReadU64(s / name).value_or(0); };
+  // Plugins read one counter per parameter (the WAN and XPON statistics): a whole-tree
+  // GetParameterValues asked for the 13 files of one directory once per parameter. The
+  // counters made of them are served again as long as the read cache would serve every
+  // one of those files, so the result is the same, read once per request.
+  struct Memo {
+    ReadStamp stamp;
+    InterfaceCounters counters;
+  };
+  static std::mutex mutex;
+  static std::unordered_map<std::string, Memo> memo;
+  {
+    std::lock_guard lock(mutex);
+    if (auto it = memo.find(s.native()); it != memo.end() && readCacheServes(it->second.stamp)) {
+      return it->second.counters;
+    }
+  }
+  ReadStamp stamp = readStamp();
+  const auto get = [&](const char* name) { return tryReadU64(s / name, &stamp).value_or(0); };
   const auto sat = [](std::uint64_t a, std::uint64_t b) { return a > b ? a - b : 0; };
   InterfaceCounters c;
   c.bytesSent = get("tx_bytes");
@@ -108,6 +128,12 @@ InterfaceCounters readStatisticsDir(const fs::path& s) {
   c.unicastPacketsReceived =
       sat(c.packetsReceived, c.multicastPacketsReceived + c.broadcastPacketsReceived);
   c.unicastPacketsSent = sat(c.packetsSent, c.multicastPacketsSent + c.broadcastPacketsSent);
+  if (stamp.cached) {
+    constexpr std::size_t kMaxInterfaces = 256;
+    std::lock_guard lock(mutex);
+    if (memo.size() >= kMaxInterfaces) memo.clear();
+    memo[s.native()] = {stamp, c};
+  }
   return c;
 }
 
