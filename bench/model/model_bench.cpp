@@ -367,8 +367,13 @@ void BM_Rpc_DecodeSetValues(benchmark::State& state) {
   std::size_t count = 0;
   const char* types[] = {"xsd:string", "xsd:int", "xsd:boolean", "xsd:dateTime", "xsd:string"};
   for (int variant = 0; const auto& [name, value] : writes(rows, 1)) {
-    items += "<ParameterValueStruct><Name>" + name + R"(</Name><Value xsi:type=")" +
-             types[variant] + "\">" + value + "</Value></ParameterValueStruct>";
+    items.append("<ParameterValueStruct><Name>")
+        .append(name)
+        .append(R"(</Name><Value xsi:type=")")
+        .append(types[variant])
+        .append("\">")
+        .append(value)
+        .append("</Value></ParameterValueStruct>");
     variant = (variant + 1) % 5;
     ++count;
   }
