@@ -17,10 +17,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr const char *kGetRpcMethods =
-    "<cwmp:GetRPCMethods></cwmp:GetRPCMethods>";
+constexpr const char* kGetRpcMethods = "<cwmp:GetRPCMethods></cwmp:GetRPCMethods>";
 // A method of CWMP 1.2 (cwmp-1-2.xsd), unknown to 1.0 and 1.1.
-constexpr const char *kScheduleDownload =
+constexpr const char* kScheduleDownload =
     "<cwmp:ScheduleDownload><CommandKey>k</CommandKey><FileType>1 Firmware "
     "Upgrade Image"
     "</FileType><URL>http://127.0.0.1:9/fw.bin</URL><Username></"
@@ -35,26 +34,24 @@ constexpr const char *kScheduleDownload =
 
 // The CPE's POST bodies after the first Inform, with the namespace each
 // declares.
-std::vector<std::string> laterBodies(TestAcs &acs) {
+std::vector<std::string> laterBodies(TestAcs& acs) {
   std::vector<std::string> out;
   bool afterInform = false;
-  for (auto &r : acs.requests()) {
-    if (r.get<std::string>("method", "") != "POST")
-      continue;
+  for (auto& r : acs.requests()) {
+    if (r.get<std::string>("method", "") != "POST") continue;
     const auto body = r.get<std::string>("body", "");
-    if (afterInform && !body.empty())
-      out.push_back(body);
+    if (afterInform && !body.empty()) out.push_back(body);
     afterInform = afterInform || bodyMethod(body) == "Inform";
   }
   return out;
 }
 
-bool lists(const std::string &body, const std::string &method) {
+bool lists(const std::string& body, const std::string& method) {
   return body.find(">" + method + "<") != std::string::npos;
 }
 
 class Protocol : public DaemonIt {
-protected:
+ protected:
   // The CPE's answers to the scripted RPCs of the first session.
   std::vector<Json> runFirstSession() {
     daemon_->start();
@@ -70,10 +67,8 @@ TEST_F(Protocol, TheFirstInformOffersEveryVersionWithSupportedCwmpVersions) {
   runFirstSession();
   const auto sessions = acs_->sessions();
   ASSERT_FALSE(sessions.empty());
-  EXPECT_EQ(sessions[0].get<std::string>("supported_versions", ""),
-            "1.0,1.1,1.2,1.3,1.4");
-  EXPECT_EQ(sessions[0].get<std::string>("inform_namespace", ""),
-            "urn:dslforum-org:cwmp-1-2");
+  EXPECT_EQ(sessions[0].get<std::string>("supported_versions", ""), "1.0,1.1,1.2,1.3,1.4");
+  EXPECT_EQ(sessions[0].get<std::string>("inform_namespace", ""), "urn:dslforum-org:cwmp-1-2");
 }
 
 TEST_F(Protocol, AnAcsSpeakingOnlyCwmp10GetsCwmp10MessagesAndMethods) {
@@ -84,19 +79,16 @@ TEST_F(Protocol, AnAcsSpeakingOnlyCwmp10GetsCwmp10MessagesAndMethods) {
   ASSERT_EQ(results.size(), 2u);
   // The ACS refuses (400) any message of the session outside cwmp-1-0, so both
   // answers arriving means every message after the Inform was cwmp-1-0.
-  for (const auto &body : laterBodies(*acs_))
-    EXPECT_NE(body.find("urn:dslforum-org:cwmp-1-0"), std::string::npos)
-        << body;
+  for (const auto& body : laterBodies(*acs_))
+    EXPECT_NE(body.find("urn:dslforum-org:cwmp-1-0"), std::string::npos) << body;
   const auto listing = results[0].get<std::string>("body");
   EXPECT_EQ(results[0].get<std::string>("method"), "GetRPCMethodsResponse");
   EXPECT_TRUE(lists(listing, "GetParameterValues")) << listing;
   // Methods of later versions are not part of a 1.0 session: not listed, not
   // answered.
-  for (const char *later : {"ScheduleDownload", "CancelTransfer",
-                            "GetAllQueuedTransfers", "ChangeDUState"})
-    EXPECT_FALSE(lists(listing, later))
-        << later << " listed in a CWMP 1.0 session:\n"
-        << listing;
+  for (const char* later :
+       {"ScheduleDownload", "CancelTransfer", "GetAllQueuedTransfers", "ChangeDUState"})
+    EXPECT_FALSE(lists(listing, later)) << later << " listed in a CWMP 1.0 session:\n" << listing;
   EXPECT_EQ(results[1].get<std::string>("method"), "Fault");
   EXPECT_EQ(results[1].get<std::string>("fault_code"), "9000");
 }
@@ -107,12 +99,9 @@ TEST_F(Protocol, UseCwmpVersionFromTheAcsIsTheVersionOfTheSession) {
   const auto results = runFirstSession();
   ASSERT_EQ(results.size(), 1u);
   const auto listing = results[0].get<std::string>("body");
-  EXPECT_NE(listing.find("urn:dslforum-org:cwmp-1-1"), std::string::npos)
-      << listing;
-  EXPECT_TRUE(lists(listing, "GetAllQueuedTransfers")) << "a 1.1 method:\n"
-                                                       << listing;
-  EXPECT_FALSE(lists(listing, "ScheduleDownload")) << "a 1.2 method:\n"
-                                                   << listing;
+  EXPECT_NE(listing.find("urn:dslforum-org:cwmp-1-1"), std::string::npos) << listing;
+  EXPECT_TRUE(lists(listing, "GetAllQueuedTransfers")) << "a 1.1 method:\n" << listing;
+  EXPECT_FALSE(lists(listing, "ScheduleDownload")) << "a 1.2 method:\n" << listing;
 }
 
 TEST_F(Protocol, ANegotiatingAcsGetsCwmp14) {
@@ -120,8 +109,7 @@ TEST_F(Protocol, ANegotiatingAcsGetsCwmp14) {
   acs_->addRpc(kGetRpcMethods);
   const auto results = runFirstSession();
   ASSERT_EQ(results.size(), 1u);
-  EXPECT_EQ(acs_->sessions().at(0).get<std::string>("namespace"),
-            "urn:dslforum-org:cwmp-1-2");
+  EXPECT_EQ(acs_->sessions().at(0).get<std::string>("namespace"), "urn:dslforum-org:cwmp-1-2");
   const auto listing = results[0].get<std::string>("body");
   EXPECT_TRUE(lists(listing, "ScheduleDownload")) << listing;
   EXPECT_TRUE(lists(listing, "GetAllQueuedTransfers")) << listing;
@@ -150,8 +138,7 @@ TEST_F(Protocol, AVersionWeDoNotSpeakEndsTheSessionAndTheEventsStayQueued) {
 TEST_F(Protocol, TheInformAdvertisesTheAgentsSessionTimeout) {
   daemon_->set("acs", "timeout", "17");
   runFirstSession();
-  EXPECT_EQ(acs_->sessions().at(0).get<std::string>("session_timeout", ""),
-            "17");
+  EXPECT_EQ(acs_->sessions().at(0).get<std::string>("session_timeout", ""), "17");
 }
 
 TEST_F(Protocol, AShorterSessionTimeoutFromTheAcsEndsASilentSession) {
@@ -175,7 +162,7 @@ TEST_F(Protocol, ALongerSessionTimeoutFromTheAcsIsHonoured) {
 // ---- Content-Encoding: gzip (RFC 7694, RFC 9110 8.4)
 // -----------------------------------
 
-constexpr const char *kGetAllValues =
+constexpr const char* kGetAllValues =
     "<cwmp:GetParameterValues><ParameterNames "
     "soap-enc:arrayType=\"xsd:string[1]\">"
     "<string>Device.DeviceInfo.</string></ParameterNames></"
@@ -183,10 +170,9 @@ constexpr const char *kGetAllValues =
 
 // The request that carried the CPE's answer to the scripted RPC (not one the
 // ACS refused).
-Json answerRequest(TestAcs &acs, const std::string &method) {
-  for (auto &r : acs.requests())
-    if (bodyMethod(r.get<std::string>("body", "")) == method &&
-        r.get<int>("status", 0) != 415)
+Json answerRequest(TestAcs& acs, const std::string& method) {
+  for (auto& r : acs.requests())
+    if (bodyMethod(r.get<std::string>("body", "")) == method && r.get<int>("status", 0) != 415)
       return r;
   return {};
 }
@@ -200,8 +186,7 @@ TEST_F(Protocol, LargeMessagesGoGzippedToAnAcsThatAcceptsGzip) {
   const auto big = answerRequest(*acs_, "GetParameterValuesResponse");
   ASSERT_FALSE(big.empty());
   EXPECT_EQ(big.get<std::string>("headers.content-encoding", ""), "gzip");
-  EXPECT_LT(big.get<std::size_t>("wire_bytes"),
-            big.get<std::string>("body").size());
+  EXPECT_LT(big.get<std::size_t>("wire_bytes"), big.get<std::string>("body").size());
   // Below the threshold: plain.
   const auto small = answerRequest(*acs_, "GetRPCMethodsResponse");
   ASSERT_FALSE(small.empty());
@@ -227,11 +212,9 @@ TEST_F(Protocol, AGzipBodyRefusedWith415GoesAgainUncompressed) {
   acs_->addRpc(kGetAllValues);
   const auto results = runFirstSession();
   ASSERT_EQ(results.size(), 1u);
-  EXPECT_EQ(results[0].get<std::string>("method"),
-            "GetParameterValuesResponse");
+  EXPECT_EQ(results[0].get<std::string>("method"), "GetParameterValuesResponse");
   int refused = 0;
-  for (auto &r : acs_->requests())
-    refused += r.get<int>("status", 0) == 415;
+  for (auto& r : acs_->requests()) refused += r.get<int>("status", 0) == 415;
   EXPECT_EQ(refused, 1);
 }
 
@@ -242,8 +225,7 @@ TEST_F(Protocol, GzipAnswersOfTheAcsAreRead) {
   ASSERT_EQ(results.size(), 1u);
   EXPECT_EQ(results[0].get<std::string>("method"), "GetRPCMethodsResponse");
   const auto inform = acs_->requests().at(0);
-  EXPECT_NE(inform.get<std::string>("headers.accept-encoding", "").find("gzip"),
-            std::string::npos);
+  EXPECT_NE(inform.get<std::string>("headers.accept-encoding", "").find("gzip"), std::string::npos);
 }
 
 TEST_F(Protocol, AGzipBombHitsTheBodySizeLimit) {
@@ -259,7 +241,7 @@ TEST_F(Protocol, AGzipBombHitsTheBodySizeLimit) {
 // ------------------
 
 class ProtocolBus : public Protocol {
-protected:
+ protected:
   void SetUp() override {
     Protocol::SetUp();
     bus_ = std::make_unique<PrivateDbus>(dir_);
@@ -271,21 +253,19 @@ protected:
   }
   // cwmpctl ARGS once the daemon serves the bus (its first session is over by
   // then).
-  std::pair<int, std::string> ctl(const std::vector<std::string> &args) {
+  std::pair<int, std::string> ctl(const std::vector<std::string>& args) {
     auto result = runCwmpctl(bus_->address(), {"status"});
     for (int tries = 0; result.first != 0 && tries < 100; ++tries) {
       std::this_thread::sleep_for(50ms);
       result = runCwmpctl(bus_->address(), {"status"});
     }
-    if (result.first != 0)
-      return result;
+    if (result.first != 0) return result;
     return runCwmpctl(bus_->address(), args);
   }
   // The CPE request of that method the ACS received, "" when none.
-  std::string cpeRequest(const std::string &method) {
-    for (auto &r : acs_->requests())
-      if (bodyMethod(r.get<std::string>("body", "")) == method)
-        return r.get<std::string>("body");
+  std::string cpeRequest(const std::string& method) {
+    for (auto& r : acs_->requests())
+      if (bodyMethod(r.get<std::string>("body", "")) == method) return r.get<std::string>("body");
     return {};
   }
   std::unique_ptr<PrivateDbus> bus_;
@@ -294,21 +274,17 @@ protected:
 TEST_F(ProtocolBus, RequestDownloadAskedOverDbusReachesTheAcsInTheNextSession) {
   daemon_->start();
   ASSERT_TRUE(waitSessions(1));
-  auto [code, out] = ctl({"request-download", "3 Vendor Configuration File",
-                          "Version=2.1", "Profile=home"});
+  auto [code, out] =
+      ctl({"request-download", "3 Vendor Configuration File", "Version=2.1", "Profile=home"});
   ASSERT_EQ(code, 0) << out;
   ASSERT_TRUE(waitSessions(2));
   const auto codes = eventCodes(informs(*acs_).at(1));
-  EXPECT_NE(std::find(codes.begin(), codes.end(), "9 REQUEST DOWNLOAD"),
-            codes.end());
+  EXPECT_NE(std::find(codes.begin(), codes.end(), "9 REQUEST DOWNLOAD"), codes.end());
   const std::string request = cpeRequest("RequestDownload");
   ASSERT_FALSE(request.empty());
-  EXPECT_NE(request.find("<FileType>3 Vendor Configuration File</FileType>"),
-            std::string::npos)
+  EXPECT_NE(request.find("<FileType>3 Vendor Configuration File</FileType>"), std::string::npos)
       << request;
-  EXPECT_NE(request.find("<Name>Version</Name><Value>2.1</Value>"),
-            std::string::npos)
-      << request;
+  EXPECT_NE(request.find("<Name>Version</Name><Value>2.1</Value>"), std::string::npos) << request;
   EXPECT_NE(request.find("<Name>Profile</Name>"), std::string::npos) << request;
   // Refused before it is queued: an empty FileType (TR-069 A.4.2.2).
   auto [bad, badOut] = ctl({"request-download", ""});
@@ -319,21 +295,20 @@ TEST_F(ProtocolBus, RequestDownloadAskedOverDbusReachesTheAcsInTheNextSession) {
 TEST_F(ProtocolBus, KickedOverDbusReachesTheAcsInTheNextSession) {
   daemon_->start();
   ASSERT_TRUE(waitSessions(1));
-  auto [code, out] = ctl({"kicked", "start", "http://portal.example/",
-                          "plan=gold", "http://portal.example/done"});
+  auto [code, out] =
+      ctl({"kicked", "start", "http://portal.example/", "plan=gold", "http://portal.example/done"});
   ASSERT_EQ(code, 0) << out;
   ASSERT_TRUE(waitSessions(2));
   const auto codes = eventCodes(informs(*acs_).at(1));
   EXPECT_NE(std::find(codes.begin(), codes.end(), "5 KICKED"), codes.end());
   const std::string request = cpeRequest("Kicked");
   ASSERT_FALSE(request.empty());
-  EXPECT_NE(request.find("<Command>start</Command>"), std::string::npos)
-      << request;
+  EXPECT_NE(request.find("<Command>start</Command>"), std::string::npos) << request;
   EXPECT_NE(request.find("<Arg>plan=gold</Arg>"), std::string::npos) << request;
   auto [bad, badOut] = ctl({"kicked", std::string(33, 'c'), "", "", ""});
   EXPECT_NE(bad, 0);
   EXPECT_NE(badOut.find("9003"), std::string::npos) << badOut;
 }
 
-} // namespace
-} // namespace cwmpd::test
+}  // namespace
+}  // namespace cwmpd::test
