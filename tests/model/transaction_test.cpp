@@ -95,7 +95,10 @@ struct ItemsPlugin : ::testing::Test {
     return 0;
   }
   // Fails every commit from the `from`-th on (1 = the next one), at `step`.
+  // A commit appends to the journal (no rename); only one that writes a snapshot renames,
+  // so the rename case makes every commit write one.
   void failCommits(int from, Step step) {
+    if (step == Step::Rename) store->setJournalLimit(0);
     store->setFaultHook([n = 0, from, step](Step s) mutable {
       if (s == Step::Create) ++n;
       return n >= from && s == step ? (step == Step::Write ? ENOSPC : EIO) : 0;
