@@ -433,7 +433,8 @@ std::string Store::journalRecord() const {
   // A few keys: a lookup each; many: one walk over the store (both maps are sorted alike).
   const bool walk = changed_.size() * 16 > entries_.size();
   auto it = entries_.begin();
-  for (const auto& [key, change] : changed_) {
+  for (const auto& changedEntry : changed_) {
+    const std::string& key = changedEntry.first;  // a lambda may not capture a structured binding
     if (walk)
       it = std::find_if(it, entries_.end(), [&](const auto& e) { return e.first >= key; });
     else
