@@ -165,6 +165,10 @@ void TransferManager::finished(std::uint64_t id, std::uint32_t faultCode, std::s
     r->faultString = std::move(faultString);
     if (!file.empty()) fs::remove(file, ec);
     complete(*r, false);
+  } else if (r->isDownload && sessionOpen_ &&
+             (r->fileType == kFirmware || r->fileType == kConfigFile)) {
+    // Both restart the box: TR-069 lets the session end first (the ACS would see it cut).
+    deferredApply_.emplace_back(id, file);
   } else if (r->isDownload) {
     apply(*r, file);
   } else {

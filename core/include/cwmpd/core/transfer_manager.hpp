@@ -25,6 +25,7 @@
 #include <string_view>
 #include <thread>
 #include <vector>
+#include <utility>
 
 #include <boost/asio/io_context.hpp>
 
@@ -257,6 +258,10 @@ class TransferManager {
   std::uint64_t nextId_ = 1;
   std::thread worker_;
   std::uint64_t running_ = 0;  // id of the record in flight, 0 = none
+  // A firmware image or configuration file that arrived while a session was open: applied
+  // (which reboots) when the session ends, never in the middle of it.
+  bool sessionOpen_ = false;
+  std::vector<std::pair<std::uint64_t, std::string>> deferredApply_;
   std::shared_ptr<std::atomic<bool>> abort_;
   std::shared_ptr<bool> alive_;
   std::shared_ptr<bool> life_ = std::make_shared<bool>(true);  // the object, for listeners
