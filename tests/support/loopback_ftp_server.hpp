@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "first_line_child.hpp"
+
 namespace cwmpd::testing {
 
 class FtpServer {
@@ -37,25 +39,7 @@ class FtpServer {
     std::vector<std::string> args = {
         python(),  CWMPD_FTP_SERVER_SCRIPT, root_, "--rate", std::to_string(rate),
         "--pause", std::to_string(pause)};
-    int fds[2];
-    if (::pipe(fds) != 0) throw std::runtime_error("pipe failed");
-    pid_ = ::fork();
-    if (pid_ < 0) throw std::runtime_error("fork failed");
-    if (pid_ == 0) {
-      ::dup2(fds[1], 1);
-      ::close(fds[0]);
-      ::close(fds[1]);
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execv(argv[0], argv.data());
-      ::_exit(127);
-    }
-    ::close(fds[1]);
-    std::string line;
-    char c = 0;
-    while (::read(fds[0], &c, 1) == 1 && c != '\n') line += c;
-    ::close(fds[0]);
+    const std::string line = spawnAndReadFirstLine(std::move(args), pid_);
     port = static_cast<std::uint16_t>(std::atoi(line.c_str()));
     if (port == 0) throw std::runtime_error("the FTP server did not start: '" + line + "'");
   }

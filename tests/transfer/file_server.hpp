@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "../support/first_line_child.hpp"
+
 namespace cwmpd::test {
 
 struct FileServerOptions {
@@ -48,25 +50,7 @@ class FileServer {
     if (!o.tlsCert.empty())
       args.insert(args.end(), {"--tls-cert", o.tlsCert, "--tls-key", o.tlsKey});
     if (o.ftp) args.push_back("--ftp");
-    int fds[2];
-    if (::pipe(fds) != 0) throw std::runtime_error("pipe failed");
-    pid_ = ::fork();
-    if (pid_ < 0) throw std::runtime_error("fork failed");
-    if (pid_ == 0) {
-      ::dup2(fds[1], 1);
-      ::close(fds[0]);
-      ::close(fds[1]);
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execvp(argv[0], argv.data());
-      ::_exit(127);
-    }
-    ::close(fds[1]);
-    std::string line;
-    char c;
-    while (::read(fds[0], &c, 1) == 1 && c != '\n') line += c;
-    ::close(fds[0]);
+    const std::string line = cwmpd::testing::spawnAndReadFirstLine(std::move(args), pid_);
     auto number = [&](const std::string& key) {
       auto at = line.find("\"" + key + "\": ");
       return at == std::string::npos ? 0 : std::atoi(line.c_str() + at + key.size() + 4);
