@@ -271,6 +271,56 @@ TEST(PluginFileTypes, AMalformedOrTakenTypeFailsTheRegistrationAndNothingOfItSta
   EXPECT_EQ(f.host->fileTypes()[0].plugin, "first");
 }
 
+// ---- execution environments (Registrar::executionEnvironment, SDK ABI 7) ----
+
+class FakeEe : public cwmpd::sdk::ExecutionEnvironment {
+ public:
+  explicit FakeEe(std::string name) : name_(std::move(name)) {}
+  cwmpd::sdk::ExecEnvInfo info() const override { return {name_, "fake", "", "1", true}; }
+  void bind(cwmpd::sdk::ExecEnvEvents&) override {}
+  std::vector<cwmpd::sdk::DeploymentUnitInfo> list() override {
+    throw std::logic_error("plugin bug");
+  }
+  void install(const cwmpd::sdk::DuInstall& r, cwmpd::sdk::DuDone done) override {
+    if (r.file == "refuse") throw Fault(9018, "corrupted");
+    cwmpd::sdk::DuOutcome o;
+    o.unit.duid = r.file;
+    done(o);
+  }
+  void update(const cwmpd::sdk::DuUpdate&, cwmpd::sdk::DuDone) override {}
+  void uninstall(const cwmpd::sdk::DuUninstall&, cwmpd::sdk::DuDone) override {}
+  void start(std::string_view) override {}
+  void stop(std::string_view) override {}
+
+ private:
+  std::string name_;
+};
+
+TEST(PluginExecEnvs, TheHostCollectsThemWithTheirPluginBehindTheFirewall) {
+  LoadingFixture f;
+  ASSERT_TRUE(addFileTypePlugin(f, "ees", [&](cwmpd::sdk::Registrar& reg) {
+    reg.executionEnvironment(std::make_shared<FakeEe>("sim"));
+  })) << f.host->lastError();
+  // A second EE of the same name is refused with its plugin's registration.
+  EXPECT_FALSE(addFileTypePlugin(f, "again", [&](cwmpd::sdk::Registrar& reg) {
+    reg.executionEnvironment(std::make_shared<FakeEe>("sim"));
+  }));
+  EXPECT_TRUE(contains(f.host->lastError(), "already declared")) << f.host->lastError();
+  const auto& ees = f.host->executionEnvironments();
+  ASSERT_EQ(ees.size(), 1u);
+  EXPECT_EQ(ees[0].plugin, "ees");
+  auto& ee = *ees[0].environment;
+  EXPECT_EQ(ee.info().name, "sim");
+  std::string installed;
+  ee.install({"u", "url", "pkg"}, [&](cwmpd::sdk::DuOutcome o) { installed = o.unit.duid; });
+  EXPECT_EQ(installed, "pkg");
+  EXPECT_EQ(faultCode([&] {
+              ee.install({"u", "url", "refuse"}, [](cwmpd::sdk::DuOutcome) {});
+            }),
+            9018);
+  EXPECT_EQ(faultCode([&] { (void)ee.list(); }), 9002);
+}
+
 }  // namespace
 
 // ---- the plugin firewall and Host timers (issue 14 items 5 and 6) ----

@@ -186,6 +186,48 @@ class PluginHost::HostAdapter : public sdk::Host {
   std::map<sdk::TimerId, std::shared_ptr<Timer>> timers_;
 };
 
+namespace {
+
+// An execution environment as the core sees it: every call through the firewall with
+// its plugin's name, and the plugin's completions and events likewise.
+class GuardedExecEnv final : public sdk::ExecutionEnvironment {
+ public:
+  GuardedExecEnv(std::shared_ptr<sdk::ExecutionEnvironment> inner, std::string plugin,
+                 PluginFirewall& firewall)
+      : inner_(std::move(inner)), plugin_(std::move(plugin)), firewall_(firewall) {}
+  sdk::ExecEnvInfo info() const override {
+    return firewall_.call(plugin_, "execution environment info", [&] { return inner_->info(); });
+  }
+  void bind(sdk::ExecEnvEvents& events) override {
+    firewall_.call(plugin_, "execution environment bind", [&] { inner_->bind(events); });
+  }
+  std::vector<sdk::DeploymentUnitInfo> list() override {
+    return firewall_.call(plugin_, "execution environment list", [&] { return inner_->list(); });
+  }
+  void install(const sdk::DuInstall& r, sdk::DuDone done) override {
+    firewall_.call(plugin_, "install", [&] { inner_->install(r, std::move(done)); });
+  }
+  void update(const sdk::DuUpdate& r, sdk::DuDone done) override {
+    firewall_.call(plugin_, "update", [&] { inner_->update(r, std::move(done)); });
+  }
+  void uninstall(const sdk::DuUninstall& r, sdk::DuDone done) override {
+    firewall_.call(plugin_, "uninstall", [&] { inner_->uninstall(r, std::move(done)); });
+  }
+  void start(std::string_view euid) override {
+    firewall_.call(plugin_, "start", [&] { inner_->start(euid); });
+  }
+  void stop(std::string_view euid) override {
+    firewall_.call(plugin_, "stop", [&] { inner_->stop(euid); });
+  }
+
+ private:
+  std::shared_ptr<sdk::ExecutionEnvironment> inner_;
+  std::string plugin_;
+  PluginFirewall& firewall_;
+};
+
+}  // namespace
+
 // What a plugin sees while it registers: the engine's registrar for the data model, plus
 // the registrations the host keeps itself (vendor file types). File types are taken over
 // only when the whole registration succeeded.
@@ -215,9 +257,25 @@ class PluginHost::RegistrarAdapter : public sdk::Registrar {
     };
     pending_.push_back({t, plugin_, std::move(guarded)});
   }
+  void executionEnvironment(std::shared_ptr<sdk::ExecutionEnvironment> environment) override {
+    if (!environment) throw std::invalid_argument("no execution environment");
+    const std::string name = environment->info().name;
+    if (name.empty()) throw std::invalid_argument("an execution environment without a name");
+    auto taken = [&](const std::vector<ExecEnv>& list) {
+      return std::any_of(list.begin(), list.end(),
+                         [&](const ExecEnv& e) { return e.environment->info().name == name; });
+    };
+    if (taken(owner_.execEnvs_) || taken(pendingEnvs_))
+      throw std::invalid_argument("execution environment '" + name + "' is already declared");
+    pendingEnvs_.push_back(
+        {plugin_, std::make_shared<GuardedExecEnv>(std::move(environment), plugin_,
+                                                   owner_.engine_.firewall())});
+  }
   void commit() {
     for (auto& f : pending_) owner_.fileTypes_.push_back(std::move(f));
     pending_.clear();
+    for (auto& e : pendingEnvs_) owner_.execEnvs_.push_back(std::move(e));
+    pendingEnvs_.clear();
   }
 
  private:
@@ -225,6 +283,7 @@ class PluginHost::RegistrarAdapter : public sdk::Registrar {
   sdk::Registrar& model_;
   std::string plugin_;
   std::vector<FileType> pending_;
+  std::vector<ExecEnv> pendingEnvs_;
 };
 
 PluginHost::PluginHost(PluginModel& engine, const Config& config, hal::Hal& hal,

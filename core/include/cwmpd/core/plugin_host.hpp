@@ -82,6 +82,15 @@ class PluginHost {
     sdk::FileTypeHandler handler;
   };
   [[nodiscard]] const std::vector<FileType>& fileTypes() const { return fileTypes_; }
+  // The execution environments plugins declared (Registrar::executionEnvironment), each
+  // behind the firewall: a plugin's exception other than sdk::Fault becomes Fault 9002
+  // with the plugin named in the log, and a disabled plugin's EE answers 9002. Like the
+  // file types, drop them before the plugins are unloaded.
+  struct ExecEnv {
+    std::string plugin;
+    std::shared_ptr<sdk::ExecutionEnvironment> environment;
+  };
+  [[nodiscard]] const std::vector<ExecEnv>& executionEnvironments() const { return execEnvs_; }
   [[nodiscard]] const std::string& lastError() const { return lastError_; }
 
  private:
@@ -97,6 +106,7 @@ class PluginHost {
   std::string stateRoot_;
   std::vector<std::unique_ptr<Loaded>> plugins_;
   std::vector<FileType> fileTypes_;
+  std::vector<ExecEnv> execEnvs_;
   std::string lastError_;
 };
 

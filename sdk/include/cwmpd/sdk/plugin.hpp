@@ -46,6 +46,7 @@
 
 #include <boost/dll/alias.hpp>
 
+#include "cwmpd/sdk/exec_env.hpp"
 #include "cwmpd/sdk/fault.hpp"
 #include "cwmpd/sdk/types.hpp"
 
@@ -69,7 +70,9 @@ namespace cwmpd::sdk {
 //    StagedRootPlugin) and hal_read.hpp.
 // 6: Host::stateDir() (a new virtual: the vtable changed), a plugin's own files that a
 //    factory reset removes.
-inline constexpr std::uint32_t kAbiVersion = 6;
+// 7: Registrar::executionEnvironment (a new virtual) and cwmpd/sdk/exec_env.hpp: software
+//    module management's execution environments.
+inline constexpr std::uint32_t kAbiVersion = 7;
 
 #if defined(__clang__)
 inline constexpr const char* kToolchain = "clang-libstdc++";
@@ -225,6 +228,15 @@ class Registrar {
   virtual void fileType(std::string_view type, FileTypeHandler handler) {
     (void)handler;
     throw std::invalid_argument("this host takes no file types: " + std::string(type));
+  }
+  // Declares an execution environment for software modules (since ABI 7; see
+  // cwmpd/sdk/exec_env.hpp). Its info().name must be unique among the EEs; throws
+  // std::invalid_argument for a name another EE took. The object must not call into the
+  // core before its bind(). Hosts without software module management keep this default.
+  // NOLINTNEXTLINE(performance-unnecessary-value-param)
+  virtual void executionEnvironment(std::shared_ptr<ExecutionEnvironment> environment) {
+    (void)environment;
+    throw std::invalid_argument("this host takes no execution environments");
   }
 };
 
