@@ -19,6 +19,9 @@
 #include <atomic>
 #include <cstring>
 #include <fcntl.h>
+#include <fstream>
+#include <iterator>
+#include <memory>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -269,28 +272,61 @@ std::uint16_t freeUdpPort() {
   return s.port();
 }
 
-// coturn's turnserver in STUN-only mode on 127.0.0.1:`port`, as user nobody when the
-// test runs as root; stopped with SIGTERM.
+// A TCP listener on 127.0.0.1:`port` (when that port is free for TCP), for as long as it
+// lives.
+class TcpListener {
+ public:
+  explicit TcpListener(std::uint16_t port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(port);
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) ::listen(fd_, 1);
+  }
+  ~TcpListener() { ::close(fd_); }
+  TcpListener(const TcpListener&) = delete;
+  TcpListener& operator=(const TcpListener&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
+// coturn's turnserver in STUN-only mode on 127.0.0.1:`port`, UDP only, as user nobody when
+// the test runs as root; stopped with SIGTERM. UDP only (--no-tcp): turnserver otherwise
+// also binds a TCP listener on the same port number and, while any TCP socket holds that
+// number (the suite's many loopback connections and their TIME_WAIT), retries that bind
+// forever without ever answering on UDP.
 class Coturn {
  public:
-  Coturn(const std::string& dir, std::uint16_t port) : port_(port) {
-    const std::string log = dir + "/turnserver.log";
+  Coturn(const std::string& dir, std::uint16_t port)
+      : port_(port), log_(dir + "/turnserver-" + std::to_string(port) + ".log") {
+    // Everything the child needs is built before fork(): it only execs.
+    const std::vector<std::string> args = {
+        "turnserver",
+        "-n",
+        "--listening-ip=127.0.0.1",
+        "--listening-port=" + std::to_string(port),
+        "--stun-only",
+        "--no-tcp",
+        "--no-tls",
+        "--no-dtls",
+        "--no-cli",
+        "--log-file=stdout",
+        "--simple-log",
+        "--pidfile=" + dir + "/turnserver-" + std::to_string(port) + ".pid"};
+    std::vector<const char*> argv;
+    for (const auto& a : args) argv.push_back(a.c_str());
+    if (::geteuid() == 0) {
+      argv.push_back("--proc-user=nobody");
+      argv.push_back("--proc-group=nogroup");
+    }
+    argv.push_back(nullptr);
     pid_ = ::fork();
     if (pid_ == 0) {
-      const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      const int fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
       ::dup2(fd, 1);
       ::dup2(fd, 2);
-      const std::string portArg = "--listening-port=" + std::to_string(port);
-      const std::string pidArg = "--pidfile=" + dir + "/turnserver.pid";
-      std::vector<const char*> argv = {"turnserver",    "-n",          "--listening-ip=127.0.0.1",
-                                       portArg.c_str(), "--stun-only", "--no-tls",
-                                       "--no-dtls",     "--no-cli",    "--log-file=stdout",
-                                       "--simple-log",  pidArg.c_str()};
-      if (::geteuid() == 0) {
-        argv.push_back("--proc-user=nobody");
-        argv.push_back("--proc-group=nogroup");
-      }
-      argv.push_back(nullptr);
       ::execvp("turnserver", const_cast<char* const*>(argv.data()));
       ::_exit(127);
     }
@@ -303,8 +339,10 @@ class Coturn {
   }
   Coturn(const Coturn&) = delete;
   Coturn& operator=(const Coturn&) = delete;
-  // Waits until it answers a Binding Request.
-  [[nodiscard]] bool ready(std::chrono::milliseconds timeout) const {
+  [[nodiscard]] std::uint16_t port() const { return port_; }
+  // Waits until it answers a Binding Request; false at once when it reports that it
+  // cannot bind its port (taken since the test chose it) or has exited.
+  [[nodiscard]] bool ready(std::chrono::milliseconds timeout) {
     UdpSocket s;
     const std::uint8_t request[20] = {0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42, 1,  2,
                                       3,    4,    5,    6,    7,    8,    9,    10,   11, 12};
@@ -312,19 +350,44 @@ class Coturn {
     while (std::chrono::steady_clock::now() < deadline) {
       s.sendTo(port_, request, sizeof request);
       if (!s.receive(100ms, nullptr).empty()) return true;
+      if (log().find("Cannot bind") != std::string::npos) return false;
+      if (pid_ > 0 && ::waitpid(pid_, nullptr, WNOHANG) == pid_) {
+        pid_ = -1;
+        return false;
+      }
     }
     return false;
+  }
+  [[nodiscard]] std::string log() const {
+    std::ifstream in(log_);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
   }
 
  private:
   std::uint16_t port_;
+  std::string log_;
   pid_t pid_ = -1;
 };
 
 TEST_F(AnnexG, LearnsItsMappingFromCoturnWithoutNatOnLoopback) {
-  const std::uint16_t stunPort = freeUdpPort();
-  Coturn coturn(dir_, stunPort);
-  ASSERT_TRUE(coturn.ready(10s)) << "turnserver did not answer";
+  // A port free for UDP when chosen; another process may take it before turnserver binds
+  // it, and then the next one is tried. The same number is held for TCP meanwhile, as
+  // the suite's own connections often do by chance: turnserver must serve STUN over UDP
+  // all the same.
+  std::unique_ptr<TcpListener> tcpTwin;
+  std::unique_ptr<Coturn> coturn;
+  std::string failures;
+  for (int attempt = 0; attempt < 3 && !coturn; ++attempt) {
+    const std::uint16_t port = freeUdpPort();
+    tcpTwin = std::make_unique<TcpListener>(port);
+    coturn = std::make_unique<Coturn>(dir_, port);
+    if (!coturn->ready(10s)) {
+      failures += "turnserver on port " + std::to_string(port) + ":\n" + coturn->log();
+      coturn.reset();
+    }
+  }
+  ASSERT_TRUE(coturn) << "turnserver did not answer:\n" << failures;
+  const std::uint16_t stunPort = coturn->port();
   acs_->addRpc(setValues({{"STUNServerAddress", "127.0.0.1"},
                           {"STUNServerPort", std::to_string(stunPort)},
                           {"STUNEnable", "true"}}));
