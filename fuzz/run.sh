@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang and fuzzes for SECONDS (default 60), shared
 # between the targets: fuzz_soap_decoder (decode, re-encode), fuzz_soap_stream (the
-# streaming decode of name lists against the ordinary one) and fuzz_annex_g (the STUN
+# streaming decode of request lists against the ordinary one) and fuzz_annex_g (the STUN
 # decoder and the UDP Connection Request reader, seeds in fuzz/seeds-annex-g). Seeds of
 # the SOAP targets: the GenieACS corpus ($CWMPD_CORPUS_DIR/genieacs, default
 # ../shared/corpus beside the repo) and fuzz/seeds. Exits non-zero on a crash; the

@@ -97,65 +97,137 @@ soap::Body answer(Context& c, const soap::GetParameterValues& r) {
                                              [](const std::string& n) { return fullName(n); })));
 }
 
-// Takes the names of a GetParameterValues from the decoder into a name list of the
-// model, which resolves each as it comes.
-class ValuesSink final : public soap::NameSink {
+// The entries of a SetParameterValues as the model takes them, each name's stated type
+// checked as the entry comes (from the decoder while the request is parsed, or from a
+// decoded request): both paths answer through apply(), so they cannot differ.
+class SetList {
  public:
-  explicit ValuesSink(DataModel& model) : model_(model) {}
-  bool begin(std::string_view method) override {
-    if (method != "GetParameterValues") return false;
-    list_ = model_.newNameList();
-    return true;
+  explicit SetList(DataModel& model) : types_(model.newTypeCursor()) {}
+
+  void add(std::string name, std::string value, const std::string& xsiType) {
+    // 9006 for a stated type that contradicts the definition; the definitions' types are
+    // asked without reading any value, and an unknown name (nullopt) is reported by
+    // setValues with 9005.
+    if (!xsiType.empty()) {
+      const auto t = types_->typeOf(name);
+      if (t && !typeMatches(xsiType, *t))
+        typeFaults_.push_back({name, static_cast<int>(FaultCode::InvalidParameterType),
+                               "Invalid parameter type: " + xsiType});
+    }
+    values_.emplace_back(std::move(name), std::move(value));
   }
-  void name(std::string_view n) override {
-    list_->add(n);
-    ++size_;
-    if (fullName(n)) ++fullNames_;
-  }
-  [[nodiscard]] bool streamed() const { return list_ != nullptr; }
-  [[nodiscard]] soap::Body answer() {
-    return valuesAnswer(model_, static_cast<const DataModel::NameList&>(*list_), size_, fullNames_);
+
+  soap::Body apply(DataModel& model, const std::string& parameterKey) const {
+    checkKey(parameterKey, "ParameterKey");
+    if (values_.empty()) throw Fault(FaultCode::InvalidArguments, "empty ParameterList");
+    if (!typeFaults_.empty())
+      throw SetFault(typeFaults_.size() == 1 ? typeFaults_[0].code
+                                             : static_cast<int>(FaultCode::InvalidArguments),
+                     typeFaults_[0].message, typeFaults_);
+    return soap::SetParameterValuesResponse{
+        model.setValues(values_, Source::Acs, keyOf(parameterKey))};
   }
 
  private:
-  DataModel& model_;
-  std::unique_ptr<DataModel::NameList> list_;
-  std::size_t size_ = 0;
-  std::size_t fullNames_ = 0;
+  std::unique_ptr<DataModel::TypeCursor> types_;
+  std::vector<std::pair<std::string, std::string>> values_;
+  std::vector<ParameterFault> typeFaults_;
 };
 
 soap::Body answer(Context& c, const soap::SetParameterValues& r) {
-  checkKey(r.parameterKey, "ParameterKey");
-  if (r.parameterList.empty()) throw Fault(FaultCode::InvalidArguments, "empty ParameterList");
-  // 9006 for a stated type that contradicts the definition.
-  std::vector<ParameterFault> typeFaults;
-  std::vector<std::pair<std::string, std::string>> values;
-  values.reserve(r.parameterList.size());
-  std::vector<std::string> typed;
-  for (const auto& p : r.parameterList) {
-    values.emplace_back(p.name, p.value);
-    if (!p.type.empty()) typed.push_back(p.name);
-  }
-  // The definitions' types, without reading the values; unknown names (nullopt) are
-  // reported by setValues with 9005.
-  if (!typed.empty()) {
-    const auto types = c.model.parameterTypes(typed);
-    std::size_t i = 0;
-    for (const auto& p : r.parameterList) {
-      if (p.type.empty()) continue;
-      const auto& t = types[i++];
-      if (t && !typeMatches(p.type, *t))
-        typeFaults.push_back({p.name, static_cast<int>(FaultCode::InvalidParameterType),
-                              "Invalid parameter type: " + p.type});
-    }
-  }
-  if (!typeFaults.empty())
-    throw SetFault(
-        typeFaults.size() == 1 ? typeFaults[0].code : static_cast<int>(FaultCode::InvalidArguments),
-        typeFaults[0].message, typeFaults);
-  int status = c.model.setValues(values, Source::Acs, keyOf(r.parameterKey));
-  return soap::SetParameterValuesResponse{status};
+  SetList list(c.model);
+  for (const auto& p : r.parameterList) list.add(p.name, p.value, p.type);
+  return list.apply(c.model, r.parameterKey);
 }
+
+AttributeUpdate attributeUpdate(soap::SetParameterAttributesStruct s) {
+  return {std::move(s.name), s.notificationChange, s.notification, s.accessListChange,
+          std::move(s.accessList)};
+}
+
+soap::Body attributesAnswer(std::vector<ParameterAttributes> attributes) {
+  soap::GetParameterAttributesResponse out;
+  out.parameterList.reserve(attributes.size());
+  for (auto& a : attributes)
+    out.parameterList.push_back({std::move(a.name), a.notification, std::move(a.accessList)});
+  return out;
+}
+
+// Takes the list of a GetParameterValues, GetParameterAttributes, SetParameterValues or
+// SetParameterAttributes from the decoder while the request is parsed (issue 15): names go
+// to a name list of the model, which resolves each as it comes; a set's entries to a
+// SetList (types checked as they come), attribute updates as the model takes them. The
+// request's list is then empty, and answer() answers it as handle() answers the decoded
+// request.
+class RequestSink final : public soap::NameSink {
+ public:
+  explicit RequestSink(DataModel& model) : model_(model) {}
+  bool begin(std::string_view method) override {
+    if (method == "GetParameterValues")
+      streamed_ = Streamed::Values;
+    else if (method == "GetParameterAttributes")
+      streamed_ = Streamed::Attributes;
+    else
+      return false;
+    names_ = model_.newNameList();
+    return true;
+  }
+  void name(std::string_view n) override {
+    names_->add(n);
+    ++size_;
+    if (fullName(n)) ++fullNames_;
+  }
+  bool beginStructs(std::string_view method) override {
+    if (method == "SetParameterValues") {
+      streamed_ = Streamed::Set;
+      set_.emplace(model_);
+    } else if (method == "SetParameterAttributes") {
+      streamed_ = Streamed::SetAttributes;
+    } else {
+      return false;
+    }
+    return true;
+  }
+  void value(soap::ParameterValueStruct&& p) override {
+    set_->add(std::move(p.name), std::move(p.value), p.type);
+  }
+  void attributes(soap::SetParameterAttributesStruct&& s) override {
+    updates_.push_back(attributeUpdate(std::move(s)));
+  }
+
+  // The answer to `request` when its list was streamed here; nullopt otherwise.
+  [[nodiscard]] std::optional<soap::Body> answer(const soap::Body& request) {
+    switch (streamed_) {
+      case Streamed::None: return std::nullopt;
+      case Streamed::Values:
+        if (!std::holds_alternative<soap::GetParameterValues>(request)) return std::nullopt;
+        return valuesAnswer(model_, static_cast<const DataModel::NameList&>(*names_), size_,
+                            fullNames_);
+      case Streamed::Attributes:
+        if (!std::holds_alternative<soap::GetParameterAttributes>(request)) return std::nullopt;
+        return attributesAnswer(model_.listAttributes(*names_));
+      case Streamed::Set:
+        if (const auto* r = std::get_if<soap::SetParameterValues>(&request))
+          return set_->apply(model_, r->parameterKey);
+        return std::nullopt;
+      case Streamed::SetAttributes:
+        if (!std::holds_alternative<soap::SetParameterAttributes>(request)) return std::nullopt;
+        model_.setAttributes(updates_);
+        return soap::SetParameterAttributesResponse{};
+    }
+    return std::nullopt;
+  }
+
+ private:
+  enum class Streamed : std::uint8_t { None, Values, Attributes, Set, SetAttributes };
+  DataModel& model_;
+  Streamed streamed_ = Streamed::None;
+  std::unique_ptr<DataModel::NameList> names_;
+  std::size_t size_ = 0;
+  std::size_t fullNames_ = 0;
+  std::optional<SetList> set_;
+  std::vector<AttributeUpdate> updates_;
+};
 
 soap::Body answer(Context& c, const soap::GetParameterNames& r) {
   soap::GetParameterNamesResponse out;
@@ -171,17 +243,14 @@ soap::Body answer(Context& c, const soap::GetParameterNames& r) {
 
 soap::Body answer(Context& c, const soap::SetParameterAttributes& r) {
   std::vector<AttributeUpdate> ups;
-  for (const auto& s : r.parameterList)
-    ups.push_back({s.name, s.notificationChange, s.notification, s.accessListChange, s.accessList});
+  ups.reserve(r.parameterList.size());
+  for (const auto& s : r.parameterList) ups.push_back(attributeUpdate(s));
   c.model.setAttributes(ups);
   return soap::SetParameterAttributesResponse{};
 }
 
 soap::Body answer(Context& c, const soap::GetParameterAttributes& r) {
-  soap::GetParameterAttributesResponse out;
-  for (auto& a : c.model.getAttributes(r.parameterNames))
-    out.parameterList.push_back({std::move(a.name), a.notification, std::move(a.accessList)});
-  return out;
+  return attributesAnswer(c.model.getAttributes(r.parameterNames));
 }
 
 soap::Body answer(Context& c, const soap::AddObject& r) {
@@ -268,15 +337,15 @@ std::vector<std::string> RpcDispatcher::supportedMethods() const {
 
 RpcDispatcher::Decoded RpcDispatcher::decodeAndAnswer(std::string_view payload,
                                                       const soap::DecodeLimits& limits) {
-  ValuesSink sink(model_);
+  RequestSink sink(model_);
   Decoded out{soap::decode(payload, limits, &sink), std::nullopt};
-  if (!sink.streamed() || !out.result.ok()) return out;
+  if (!out.result.ok()) return out;
   const soap::Envelope& request = out.result.envelope();
-  if (!std::holds_alternative<soap::GetParameterValues>(request.body) ||
-      !request.header.unknownMustUnderstand.empty())
-    return out;
+  // A header entry we must but cannot understand: the session answers its fault, and
+  // nothing of the request is done (TR-069 A.2.2).
+  if (!request.header.unknownMustUnderstand.empty()) return out;
   try {
-    out.answer = sink.answer();
+    out.answer = sink.answer(request.body);
   } catch (...) {
     out.answer = soap::toSoapFault(std::current_exception());
   }

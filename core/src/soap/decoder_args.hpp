@@ -62,8 +62,11 @@ class Args {
   void forEachItem(std::string_view name, F&& f) const {
     forEachChild(node(name), std::forward<F>(f));
   }
+  // A streamed list (NameSink::beginStructs) has no items left in the tree: only the
+  // error of the first one that could not be read.
   template <class F>
   void forEachChild(const XmlNode& parent, F&& f) const {
+    if (parent.streamed) tree_.throwStreamFailure();
     for (const XmlNode* c = tree_.firstChild(parent); c != nullptr; c = tree_.nextSibling(*c)) {
       f(*c);
     }

@@ -11,16 +11,35 @@ namespace cwmpd::core::soap::detail {
 
 namespace {
 
+ParameterValueStruct parameterValue(const Args& a, const XmlNode& item) {
+  const Args s = a.of(item);
+  const XmlNode& value = s.node("Value");
+  return {s.str("Name"), std::string(a.text(value)), std::string(a.xsiType(value))};
+}
+
 std::vector<ParameterValueStruct> parameterValues(const Args& a, std::string_view name) {
   std::vector<ParameterValueStruct> out;
   const XmlNode& list = a.node(name);
-  out.reserve(list.childCount);
-  a.forEachChild(list, [&](const XmlNode& item) {
-    const Args s = a.of(item);
-    const XmlNode& value = s.node("Value");
-    out.push_back({s.str("Name"), std::string(a.text(value)), std::string(a.xsiType(value))});
-  });
+  if (!list.streamed) out.reserve(list.childCount);
+  a.forEachChild(list, [&](const XmlNode& item) { out.push_back(parameterValue(a, item)); });
   return out;
+}
+
+SetParameterAttributesStruct setAttributesStruct(const Args& a, const XmlNode& item) {
+  const Args s = a.of(item);
+  SetParameterAttributesStruct p;
+  p.name = s.str("Name");
+  p.notificationChange = s.boolean("NotificationChange");
+  // GenieACS sends <Notification></Notification> when NotificationChange is false.
+  const std::string_view notification = s.text(s.node("Notification"));
+  if (p.notificationChange || !trimmed(notification).empty()) {
+    p.notification = Args::parseNumber<int>(notification, "Notification");
+  }
+  p.accessListChange = s.boolean("AccessListChange");
+  if (s.optionalNode("AccessList") != nullptr || p.accessListChange) {
+    p.accessList = s.strings("AccessList");
+  }
+  return p;
 }
 
 std::vector<ArgStruct> argStructs(const Args& a, std::string_view name) {
@@ -109,20 +128,7 @@ template <>
 SetParameterAttributes read(const Args& a, const XmlNode&) {
   SetParameterAttributes m;
   a.forEachItem("ParameterList", [&](const XmlNode& item) {
-    const Args s = a.of(item);
-    SetParameterAttributesStruct p;
-    p.name = s.str("Name");
-    p.notificationChange = s.boolean("NotificationChange");
-    // GenieACS sends <Notification></Notification> when NotificationChange is false.
-    const std::string_view notification = s.text(s.node("Notification"));
-    if (p.notificationChange || !trimmed(notification).empty()) {
-      p.notification = Args::parseNumber<int>(notification, "Notification");
-    }
-    p.accessListChange = s.boolean("AccessListChange");
-    if (s.optionalNode("AccessList") != nullptr || p.accessListChange) {
-      p.accessList = s.strings("AccessList");
-    }
-    m.parameterList.push_back(std::move(p));
+    m.parameterList.push_back(setAttributesStruct(a, item));
   });
   return m;
 }
@@ -441,6 +447,16 @@ const std::unordered_map<std::string_view, Reader>& readers() {
 }
 
 }  // namespace
+
+void streamedItem(NameSink& sink, std::string_view method, const XmlTree& tree,
+                  const XmlNode& item) {
+  const Args a(tree, item);
+  if (method == methodName<SetParameterValues>()) {
+    sink.value(parameterValue(a, item));
+  } else if (method == methodName<SetParameterAttributes>()) {
+    sink.attributes(setAttributesStruct(a, item));
+  }
+}
 
 const Reader* findReader(std::string_view method) {
   const auto& table = readers();

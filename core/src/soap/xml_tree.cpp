@@ -167,6 +167,7 @@ class Handler final : public x::DefaultHandler {
     namespaces_ = namespaces;
     sink_ = namespaces ? sink : nullptr;
     streamList_ = XmlNode::kNone;
+    structList_ = XmlNode::kNone;
     streamCounts_.clear();
     lastPlainItem_.clear();
     stack_.clear();
@@ -187,6 +188,8 @@ class Handler final : public x::DefaultHandler {
       return startStreamed(qname, attrs);
     }
     auto& nodes = tree_->nodes_;
+    // An item of a streamed struct list: what it adds to the tree goes once it is read.
+    if (!stack_.empty() && stack_.back() == structList_) itemArena_ = tree_->text_.size();
     if (!stack_.empty()) {
       XmlNode& parent = nodes[stack_.back()];
       if (++parent.childCount > limits_.maxArrayItems) {
@@ -214,9 +217,17 @@ class Handler final : public x::DefaultHandler {
     node.name = internName(local);
     readAttributes(node, attrs);
     node.textOffset = static_cast<std::uint32_t>(tree_->text_.size());
-    if (sink_ != nullptr && streamList_ == XmlNode::kNone && isRequestNameList(node)) {
+    if (sink_ != nullptr && streamList_ == XmlNode::kNone &&
+        isRequestList(node, "ParameterNames")) {
       node.streamed = sink_->begin(nodes[stack_[2]].name);
       if (node.streamed) streamList_ = index;
+    } else if (sink_ != nullptr && structList_ == XmlNode::kNone &&
+               isRequestList(node, "ParameterList")) {
+      node.streamed = sink_->beginStructs(nodes[stack_[2]].name);
+      if (node.streamed) {
+        structList_ = index;
+        structMethod_ = nodes[stack_[2]].name;
+      }
     }
     const bool shrink = node.streamed;
     if (!stack_.empty()) {
@@ -230,7 +241,8 @@ class Handler final : public x::DefaultHandler {
     }
     stack_.push_back(index);
     // parse() sized the tree for a message of this many bytes in elements; the items of
-    // a streamed list never come to the tree, so that reservation goes back.
+    // a streamed list never come to the tree (or one at a time), so that reservation goes
+    // back.
     if (shrink) nodes.shrink_to_fit();
   }
 
@@ -239,6 +251,7 @@ class Handler final : public x::DefaultHandler {
       streamCounts_.pop_back();
       if (streamCounts_.empty()) sink_->name(itemText_);
     }
+    if (stack_.size() >= 2 && stack_[stack_.size() - 2] == structList_) endStructItem();
     if (!stack_.empty()) stack_.pop_back();
     while (!bindings_.empty() && bindings_.back().depth >= stack_.size()) bindings_.pop_back();
   }
@@ -280,11 +293,12 @@ class Handler final : public x::DefaultHandler {
   static constexpr std::uint32_t kStreamed = XmlNode::kNone - 1;
 
   // Whether `node`, about to become a child of the top of the stack, is the list the
-  // Interpreter would read a request's names from: the first ParameterNames of the first
-  // element of the first SOAP Body of the Envelope, in a CWMP method. Decided when the
-  // element starts, from what came before it, exactly as the Interpreter will choose.
-  [[nodiscard]] bool isRequestNameList(const XmlNode& node) const {
-    if (stack_.size() != 3 || node.name != "ParameterNames") return false;
+  // Interpreter would read a request's `list` argument from: the first ParameterNames
+  // (ParameterList) of the first element of the first SOAP Body of the Envelope, in a
+  // CWMP method. Decided when the element starts, from what came before it, exactly as
+  // the Interpreter will choose.
+  [[nodiscard]] bool isRequestList(const XmlNode& node, std::string_view list) const {
+    if (stack_.size() != 3 || node.name != list) return false;
     const auto& nodes = tree_->nodes_;
     const XmlNode& envelope = nodes[stack_[0]];
     const XmlNode& body = nodes[stack_[1]];
@@ -296,9 +310,30 @@ class Handler final : public x::DefaultHandler {
     }
     if (body.firstChild != stack_[2] || method.ns != NsClass::Cwmp) return false;
     for (std::uint32_t c = method.firstChild; c != XmlNode::kNone; c = nodes[c].next) {
-      if (nodes[c].name == "ParameterNames") return false;
+      if (nodes[c].name == list) return false;
     }
     return true;
+  }
+
+  // The item on top of the stack, a child of the streamed struct list, has ended: it is
+  // read as the tree reader reads it, handed to the sink, and dropped from the tree, so
+  // that the tree never holds more than one item. After the first item that cannot be
+  // read, the others are still parsed (the XML's own errors come first) but not read.
+  void endStructItem() {
+    auto& nodes = tree_->nodes_;
+    const std::uint32_t item = stack_.back();
+    if (!tree_->streamFailure_) {
+      try {
+        streamedItem(*sink_, structMethod_, *tree_, nodes[item]);
+      } catch (const DecodeFailure& f) {
+        tree_->streamFailure_ = f;
+      }
+    }
+    nodes.resize(item);
+    tree_->text_.resize(itemArena_);
+    XmlNode& list = nodes[structList_];
+    list.firstChild = XmlNode::kNone;
+    list.lastChild = XmlNode::kNone;
   }
 
   // An element inside a streamed list: the same checks, limits and errors as
@@ -496,6 +531,11 @@ class Handler final : public x::DefaultHandler {
   // inside it (one per level, the item first), and the text of the current item.
   NameSink* sink_ = nullptr;
   std::uint32_t streamList_ = XmlNode::kNone;
+  // The streamed struct list: its node, its method's name, and where the text arena
+  // stood when its current item started.
+  std::uint32_t structList_ = XmlNode::kNone;
+  std::string_view structMethod_;
+  std::size_t itemArena_ = 0;
   std::vector<std::uint32_t> streamCounts_;
   std::string itemText_;
   bool itemHasChildren_ = false;

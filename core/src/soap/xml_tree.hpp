@@ -18,6 +18,12 @@
 
 namespace cwmpd::core::soap::detail {
 
+// Thrown while parsing or reading the tree; becomes a DecodeError.
+struct DecodeFailure {
+  DecodeError::Kind kind;
+  std::string message;
+};
+
 enum class NsClass : std::uint8_t { None, SoapEnvelope, Cwmp, Other, Unknown };
 
 struct XmlNode {
@@ -26,8 +32,9 @@ struct XmlNode {
   NsClass ns = NsClass::None;
   std::optional<CwmpNamespace> cwmpNs;  // when ns == Cwmp
   bool mustUnderstand = false;          // SOAP-ENV:mustUnderstand="1" (Header entries)
-  // A name list whose items were handed to a NameSink instead of the tree: childCount
-  // counts them, but they have no nodes.
+  // A list whose items were handed to a NameSink instead of the tree (a name list item
+  // by item, a struct list one complete item at a time): childCount counts them, but
+  // they have no nodes.
   bool streamed = false;
   // Character data and xsi:type ("xsd:string" when the prefix maps to XML Schema, else
   // as written) live in the tree's text arena: offsets keep the node small.
@@ -60,6 +67,7 @@ class XmlTree {
   }
   // Empties the tree but keeps its memory for the next message.
   void clear() {
+    streamFailure_.reset();
     nodes_.clear();
     text_.clear();
     rootAttributes_.clear();
@@ -77,22 +85,23 @@ class XmlTree {
   // First child called `name` (any namespace), or nullptr.
   [[nodiscard]] const XmlNode* child(const XmlNode& parent, std::string_view name) const;
 
+  // The error of the first item of a streamed struct list that could not be read: the
+  // reader of the list throws it where reading the items from the tree would have.
+  void throwStreamFailure() const {
+    if (streamFailure_) throw *streamFailure_;
+  }
+
   // Filled by the parser.
   std::vector<XmlNode> nodes_;
   std::string text_;
   std::string_view intern(std::string_view name);
   // Attributes of the root element (xmlns declarations in non-namespace mode).
   std::vector<std::pair<std::string, std::string>> rootAttributes_;
+  std::optional<DecodeFailure> streamFailure_;
 
  private:
   std::deque<std::string> names_;
   std::unordered_map<std::string_view, std::string_view> index_;
-};
-
-// Thrown while parsing or reading the tree; becomes a DecodeError.
-struct DecodeFailure {
-  DecodeError::Kind kind;
-  std::string message;
 };
 
 // A reusable SAX2 reader with the security settings of docs/SETUP-NOTES.md.
@@ -107,12 +116,20 @@ class XmlParser {
   // split at their last ':' and every element has NsClass::Unknown. Throws DecodeFailure.
   // With a `sink` (namespace mode only), the items of the request's name list that the
   // sink accepts (NameSink::begin) are handed to it as they are parsed, with the same
-  // checks and limits, and not kept in the tree.
+  // checks and limits, and not kept in the tree; so are those of its struct list
+  // (NameSink::beginStructs), each read from the tree when it ends (streamedItem), then
+  // dropped from it.
   void parse(std::string_view payload, bool namespaces, XmlTree& tree, NameSink* sink = nullptr);
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// Reads the complete `item` of the streamed ParameterList of `method` and hands it to
+// `sink` (decoder_readers.cpp, with the readers of the same items in the tree). Throws
+// DecodeFailure as reading the item from the tree would.
+void streamedItem(NameSink& sink, std::string_view method, const XmlTree& tree,
+                  const XmlNode& item);
 
 }  // namespace cwmpd::core::soap::detail

@@ -61,12 +61,14 @@ class Engine final : public SessionModel, public PluginModel, public RemoteSubtr
   std::size_t countValues(const NameList& list) override;
   std::vector<std::optional<sdk::ParamType>> parameterTypes(
       const std::vector<std::string>& names) override;
+  std::unique_ptr<TypeCursor> newTypeCursor() override;
   int setValues(const std::vector<std::pair<std::string, std::string>>& values, sdk::Source source,
                 const std::optional<std::string>& parameterKey = std::nullopt) override;
   std::vector<ParameterInfo> getNames(std::string_view path, bool nextLevel) override;
   void visitNames(std::string_view path, bool nextLevel, const NameVisitor& visit) override;
   std::size_t countNames(std::string_view path) override;
   std::vector<ParameterAttributes> getAttributes(const std::vector<std::string>& names) override;
+  std::vector<ParameterAttributes> listAttributes(const NameList& list) override;
   void setAttributes(const std::vector<AttributeUpdate>& updates) override;
   std::uint32_t addObject(std::string_view path, sdk::Source source,
                           const std::optional<std::string>& parameterKey = std::nullopt) override;

@@ -62,9 +62,10 @@ class DecodeResult {
   std::variant<Envelope, DecodeError> value_;
 };
 
-// Takes the items of a request's name list while the message is parsed, instead of the
+// Takes the items of a request's list while the message is parsed, instead of the
 // decoded envelope (issue 15: the megabyte of names of a GetParameterValues listing every
-// parameter is never kept as strings). The list is the ParameterNames argument of the
+// parameter, or the ten thousand values of a SetParameterValues, are never kept as a tree
+// of strings). The list is the ParameterNames or the ParameterList argument of the
 // request, with the checks, limits and errors of the ordinary decode.
 class NameSink {
  public:
@@ -75,6 +76,20 @@ class NameSink {
   virtual bool begin(std::string_view method) = 0;
   // Each item's text, in document order. Must not throw.
   virtual void name(std::string_view name) = 0;
+
+  // The ParameterList of `method` ("SetParameterValues", "SetParameterAttributes")
+  // starts; at most once per message. True: each item is read when its end tag is
+  // parsed, exactly as the ordinary decode reads it, and handed to value() or
+  // attributes(); the decoded request carries an empty list. An item that cannot be read
+  // is the decode's error (after any error of the XML itself, as in the ordinary decode),
+  // and no later item is handed over.
+  virtual bool beginStructs(std::string_view method) {
+    (void)method;
+    return false;
+  }
+  // Each item, in document order. Must not throw.
+  virtual void value(ParameterValueStruct&& item) { (void)item; }
+  virtual void attributes(SetParameterAttributesStruct&& item) { (void)item; }
 };
 
 // Owns a configured Xerces SAX2 reader; reusing it avoids rebuilding the reader for
