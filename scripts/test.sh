@@ -119,7 +119,9 @@ if [[ $deb -eq 1 ]]; then
   # 508 s of CPU from a cold cache (457 s user + 51 s system; the compile 497 s of it,
   # lintian, install and purge ~10 s), 51 min at a load of 15: ~5 min on a quiet 2-core
   # machine. With ccache warm from an earlier run (same build-deb/ path) the compile is
-  # mostly hits. dh_dwz is skipped now (noddebs): ~1.5 min of that run.
+  # mostly hits. dh_dwz is skipped now (noddebs): ~1.5 min of that run. Since session
+  # seven nothing is compiled with -g either (noddebs, debian/rules): 16.1 s -> 11.0 s of
+  # CPU for session_engine.cpp, so ~280 s -> ~190 s of compile CPU for the stage.
   echo "=== [deb] Debian packages"
   t0=$SECONDS
   if scripts/deb-test.sh; then
@@ -130,6 +132,15 @@ if [[ $deb -eq 1 ]]; then
   fi
 fi
 if [[ $sanitize -eq 1 ]]; then
+  # The largest stage: 1042 s to build in the CI run of session six (2569 s in all, of a
+  # 2700 s budget). Trimmed in session seven (CPU times, /usr/bin/time; wall times on the
+  # shared 2-core VM at a load of 13-20 say nothing): -g1 instead of -g (compile CPU per
+  # file -17 % for session_engine.cpp, -28 % for annex_g_test.cpp; objects a third to
+  # half the size) and no benchmarks (never run by a test; the Release build compiles
+  # them under -Werror), scripts/setup.sh. Linking is no cost worth a faster linker: a test
+  # binary links in 0.3 s of CPU with ld.bfd. The same session: the [deb] compile without
+  # -g when there are no debug packages (-32 % per file, debian/rules) and the fuzz build
+  # compiles the codec once for both SOAP targets (171.6 s -> 106.5 s CPU, fuzz/).
   # Leaks, heap errors and undefined behaviour fail the test that hit them.
   export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:detect_stack_use_after_return=1:strict_init_order=1}"
   export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
