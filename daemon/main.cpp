@@ -32,6 +32,7 @@
 #include "cwmpd/core/plugin_host.hpp"
 #include "cwmpd/core/session_engine.hpp"
 #include "cwmpd/core/store.hpp"
+#include "cwmpd/core/software_modules.hpp"
 #include "cwmpd/core/transfer_manager.hpp"
 #include "cwmpd/hal/factory.hpp"
 #include "config_keys.hpp"
@@ -471,6 +472,9 @@ struct Daemon {
   std::unique_ptr<bus::DbusService> dbus;
   std::unique_ptr<boost::asio::signal_set> signals;
   std::unique_ptr<core::TransferManager> transfers;
+  // Software modules (ChangeDUState, Device.SoftwareModules.): only when a plugin declared
+  // an execution environment.
+  std::unique_ptr<core::SoftwareModules> swm;
   // Readiness for the service manager (systemd Type=notify): both must hold.
   bool busPublished = false;  // org.cwmpd owned (or the bus disabled)
   bool serving = false;       // the first session scheduled
@@ -483,6 +487,7 @@ struct Daemon {
   void tearDown() {
     dbus.reset();
     transfers.reset();
+    swm.reset();
     session.reset();
     if (plugins) plugins->stopAll();
     engine.reset();
@@ -532,9 +537,31 @@ bool startHal(Daemon& d, Settings& settings) {
   return true;
 }
 
+// Software module management over the execution environments the plugins declared; its
+// Device.SoftwareModules. is a built-in plugin of the model. Downloads as for transfers.
+void addSoftwareModules(Daemon& d, const Settings& settings, core::Store& sessionStore) {
+  const auto& ees = d.plugins->executionEnvironments();
+  if (ees.empty()) return;
+  const auto& t = settings.transfers;
+  core::SoftwareModulesOptions o;
+  o.dir = t.dir;
+  o.maxSize = t.maxSize;
+  o.caFile = t.caFile;
+  o.clientCert = t.clientCert;
+  o.clientKey = t.clientKey;
+  o.verifyPeer = t.verifyPeer;
+  o.connectTimeout = t.connectTimeout;
+  o.timeout = t.timeout;
+  o.clock = d.clock;
+  d.swm = std::make_unique<core::SoftwareModules>(d.io, sessionStore, o);
+  for (const auto& ee : ees) d.swm->addEnvironment(ee.environment);
+  if (!d.plugins->addBuiltin(d.swm->modelPlugin(), "swm"))
+    CWMPD_LOG(Error, kLog, "software modules: " << d.plugins->lastError());
+}
+
 // 6. The data model and the plugins that serve it.
 bool loadPlugins(Daemon& d, const core::Config& config, const Settings& settings,
-                 core::Store& modelStore) {
+                 core::Store& modelStore, core::Store& sessionStore) {
   d.engine = std::make_unique<core::Engine>(settings.root, modelStore);
   // The plugins' own files belong to the store: a factory reset removes them with it.
   const std::string pluginState = settings.storeDir + "/plugins";
@@ -556,6 +583,7 @@ bool loadPlugins(Daemon& d, const core::Config& config, const Settings& settings
         "no plugin loaded from " << settings.pluginDir << "; refusing to run without a data model");
     return false;
   }
+  addSoftwareModules(d, settings, sessionStore);
   try {
     d.engine->finalize();
   } catch (const std::exception& e) {
@@ -634,6 +662,7 @@ void buildTransfers(Daemon& d, const Settings& settings, core::Store& sessionSto
       std::make_unique<core::TransferManager>(d.io, sessionStore, settings.transfers, hooks);
   d.transfers->attach(*d.session);
   d.transfers->attachModel(*d.engine);
+  if (d.swm) d.swm->attach(*d.session);
   // Vendor file types the plugins declared (Registrar::fileType); checked at registration.
   for (const auto& type : d.plugins->fileTypes()) {
     d.transfers->registerFileType(type.type, type.handler);
@@ -644,6 +673,7 @@ void buildTransfers(Daemon& d, const Settings& settings, core::Store& sessionSto
 // 10. Everything built: transfers, sessions and notifications start.
 void startServing(Daemon& d, const Settings& settings) {
   d.transfers->start();
+  if (d.swm) d.swm->start();
   d.session->start();
   d.notifications->start([&d] { d.session->raiseEvent("4 VALUE CHANGE", ""); });
   d.serving = true;
@@ -661,6 +691,7 @@ int shutDown(Daemon& d, Stores& stores, char** argv) {
   d.signals->cancel();
   d.notifications->stop();
   d.transfers->stop();
+  if (d.swm) d.swm->stop();
   if (!d.session->stop()) {
     // A session is blocked on a slow ACS and its worker still uses the loop and the
     // engine: end here rather than destroy them under it. The stores are committed on
@@ -700,7 +731,7 @@ int run(int argc, char** argv) {
   if (!lockStore(settings.storeDir, stores)) return 1;
   Daemon agent;
   if (!startHal(agent, settings)) return 1;
-  if (!loadPlugins(agent, config, settings, *stores.model)) return 1;
+  if (!loadPlugins(agent, config, settings, *stores.model, *stores.session)) return 1;
   buildSessionEngine(agent, settings, *stores.session);
   startBus(agent, settings);
   buildTransfers(agent, settings, *stores.session);

@@ -356,8 +356,8 @@ void SessionEngine::queueCpeRequest(const soap::Body& request) {
   impl_->forceSession_ = true;
   impl_->kick();
 }
-void SessionEngine::setCpeRequestListener(std::function<void(const soap::Body&, int)> listener) {
-  impl_->cpeAck_ = std::move(listener);
+void SessionEngine::addCpeRequestListener(std::function<void(const soap::Body&, int)> listener) {
+  impl_->cpeAcks_.push_back(std::move(listener));
 }
 bool SessionEngine::cpeMethodSupported(const std::string& method) const {
   return !impl_->unsupportedCpeMethods_.count(method);

@@ -324,7 +324,7 @@ void SessionEngine::Impl::cpeRequestRefused(const std::string& method, int code)
     if (soap::methodName(r) == method) {
       soap::Body copy = r;
       dropCpeRequest(method);
-      if (cpeAck_) cpeAck_(copy, code);
+      for (const auto& ack : cpeAcks_) ack(copy, code);
       return;
     }
 }
@@ -332,7 +332,7 @@ void SessionEngine::Impl::cpeRequestRefused(const std::string& method, int code)
 void SessionEngine::Impl::cpeRequestAcknowledged(const soap::Body& req) {
   const std::string method = soap::methodName(req);
   dropCpeRequest(method);
-  if (cpeAck_) cpeAck_(req, 0);
+  for (const auto& ack : cpeAcks_) ack(req, 0);
 }
 
 void SessionEngine::Impl::dropCpeRequest(const std::string& method) {

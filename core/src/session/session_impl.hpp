@@ -258,7 +258,7 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
   std::vector<std::string> extraInformParameters_;
   std::set<std::string> unsupportedCpeMethods_;
   std::vector<soap::Body> cpeRequests_;
-  std::function<void(const soap::Body&, int)> cpeAck_;
+  std::vector<std::function<void(const soap::Body&, int)>> cpeAcks_;
   NotificationTracker* tracker_ = nullptr;
 
   friend class SessionEngine;

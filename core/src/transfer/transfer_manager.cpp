@@ -43,7 +43,7 @@ void TransferManager::attach(SessionEngine& session) {
   rpc.provide<soap::GetAllQueuedTransfers>([this](const soap::GetAllQueuedTransfers&) {
     return soap::GetAllQueuedTransfersResponse{allQueuedTransfers()};
   });
-  session.setCpeRequestListener(
+  session.addCpeRequestListener(
       [this](const soap::Body& b, int code) { onCpeRequestOutcome(b, code); });
   SessionEngine* s = &session;
   hooks_.queueCpeRequest = [s](const soap::Body& b) { s->queueCpeRequest(b); };

@@ -138,9 +138,10 @@ class SessionEngine : public AgentControl {
   // sent in the next session after the InformResponse, one at a time, until the ACS
   // answers. The listener hears the outcome: fault 0 = acknowledged, else the ACS's
   // fault code (8000: the ACS does not support the method; it is not offered again in
-  // this daemon's life and queueCpeRequest() drops such requests).
+  // this daemon's life and queueCpeRequest() drops such requests). Every listener hears
+  // every outcome (the transfer manager, software module management).
   void queueCpeRequest(const soap::Body& request);
-  void setCpeRequestListener(std::function<void(const soap::Body& request, int faultCode)> listener);
+  void addCpeRequestListener(std::function<void(const soap::Body& request, int faultCode)> listener);
   [[nodiscard]] bool cpeMethodSupported(const std::string& method) const;
 
   class Impl;

@@ -1,0 +1,373 @@
+// Software module management (issue 20): ChangeDUState from the loopback test ACS to the
+// real daemon with the sim execution environment (plugins/swm_sim), DUs served by a
+// loopback file server (tests/transfer/file_server.py). Every message the daemon sent is
+// checked against the BBF schemas (DaemonIt::TearDown).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <thread>
+
+#include "file_server.hpp"
+#include "it_support.hpp"
+
+namespace cwmpd::test {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+constexpr const char* kUuid = "6ba7b810-9dad-11d1-80b4-00c04fd430c8";
+constexpr const char* kSm = "Device.SoftwareModules.";
+
+std::string field(const std::string& xml, const std::string& tag) {
+  std::smatch m;
+  std::regex re("<" + tag + ">([^<]*)</" + tag + ">");
+  return std::regex_search(xml, m, re) ? std::string(m[1]) : std::string();
+}
+
+// The <Results> elements of a DUStateChangeComplete, in order.
+std::vector<std::string> results(const std::string& xml) {
+  std::vector<std::string> out;
+  std::regex re("<Results>([\\s\\S]*?)</Results>");
+  for (auto it = std::sregex_iterator(xml.begin(), xml.end(), re); it != std::sregex_iterator();
+       ++it)
+    out.push_back((*it)[1]);
+  return out;
+}
+
+std::string installOp(const std::string& url, const std::string& uuid,
+                      const std::string& ee = "Device.SoftwareModules.ExecEnv.1",
+                      const std::string& user = "", const std::string& password = "") {
+  return "<Operations xsi:type=\"cwmp:InstallOpStruct\"><URL>" + url + "</URL><UUID>" + uuid +
+         "</UUID><Username>" + user + "</Username><Password>" + password +
+         "</Password><ExecutionEnvRef>" + ee + "</ExecutionEnvRef></Operations>";
+}
+// An xsd:boolean as the daemon writes it ("1"/"0"), or as text.
+bool truth(const std::string& v) { return v == "1" || v == "true"; }
+std::string updateOp(const std::string& url, const std::string& uuid) {
+  return "<Operations xsi:type=\"cwmp:UpdateOpStruct\"><UUID>" + uuid +
+         "</UUID><Version></Version><URL>" + url +
+         "</URL><Username></Username><Password></Password></Operations>";
+}
+std::string uninstallOp(const std::string& uuid) {
+  return "<Operations xsi:type=\"cwmp:UninstallOpStruct\"><UUID>" + uuid +
+         "</UUID><Version></Version><ExecutionEnvRef></ExecutionEnvRef></Operations>";
+}
+std::string changeDuState(const std::string& key, const std::vector<std::string>& ops) {
+  std::string rpc = "<cwmp:ChangeDUState>";
+  for (const auto& o : ops) rpc += o;
+  return rpc + "<CommandKey>" + key + "</CommandKey></cwmp:ChangeDUState>";
+}
+std::string getValues(const std::vector<std::string>& names) {
+  std::string rpc = "<cwmp:GetParameterValues><ParameterNames soap-enc:arrayType=\"xsd:string[" +
+                    std::to_string(names.size()) + "]\">";
+  for (const auto& n : names) rpc += "<string>" + n + "</string>";
+  return rpc + "</ParameterNames></cwmp:GetParameterValues>";
+}
+std::string setValue(const std::string& name, const std::string& value) {
+  return "<cwmp:SetParameterValues><ParameterList soap-enc:arrayType=\"cwmp:ParameterValueStruct[1]\">"
+         "<ParameterValueStruct><Name>" +
+         name + "</Name><Value xsi:type=\"xsd:string\">" + value +
+         "</Value></ParameterValueStruct></ParameterList><ParameterKey>k</ParameterKey>"
+         "</cwmp:SetParameterValues>";
+}
+
+class SwmIt : public DaemonIt {
+ protected:
+  void SetUp() override {
+    DaemonIt::SetUp();
+    files_ = std::make_unique<FileServer>(dir_ + "/files");
+    daemon_->set("transfers", "dir", dir_ + "/transfer-tmp");
+    daemon_->set("cpe", "connection_request_min_interval", "0");
+    daemon_->addPlugin(CWMPD_TEST_SWM_SIM_PLUGIN, "swm_sim");
+  }
+  void TearDown() override {
+    DaemonIt::TearDown();
+    files_.reset();
+  }
+
+  // A DU archive for the sim EE: a manifest and a program `run` that writes `marker`
+  // into the DU's directory and stays up (`lifetime` seconds) or exits at once.
+  void makeDu(const std::string& file, const std::string& version, int lifetime = 30) {
+    const std::string src = dir_ + "/du-src-" + version;
+    fs::create_directories(src + "/bin");
+    std::ofstream(src + "/manifest") << "name=hello\nversion=" << version
+                                     << "\nvendor=Example\ndescription=greets\n"
+                                        "unit=greeter:bin/run\n";
+    std::ofstream(src + "/bin/run")
+        << "#!/bin/sh\necho " << version << " > marker\nexec sleep " << lifetime << "\n";
+    fs::permissions(src + "/bin/run", fs::perms::owner_all);
+    const std::string cmd = "tar -cf '" + dir_ + "/files/root/" + file + "' -C '" + src + "' .";
+    ASSERT_EQ(std::system(cmd.c_str()), 0);
+  }
+
+  void kick() {
+    auto r = acs_->connectionRequest(daemon_->connectionRequestUrl(), "cr-user", "cr-secret");
+    EXPECT_EQ(r.get<std::string>("status", ""), "200");
+  }
+  std::vector<std::string> sent(const std::string& method) {
+    std::vector<std::string> out;
+    for (const auto& r : acs_->requests()) {
+      std::string b = r.get<std::string>("body", "");
+      if (bodyMethod(b) == method) out.push_back(b);
+    }
+    return out;
+  }
+  bool waitSent(const std::string& method, std::size_t n, std::chrono::seconds limit = 20s) {
+    const auto end = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < end) {
+      if (sent(method).size() >= n) return true;
+      std::this_thread::sleep_for(50ms);
+    }
+    return false;
+  }
+  // Runs one RPC in a session the test opens; its answer's body.
+  std::string ask(const std::string& rpc) {
+    const std::size_t before = acs_->results().size();
+    acs_->addRpc(rpc);
+    kick();
+    EXPECT_TRUE(acs_->waitFor("results", static_cast<int>(before + 1), 15s));
+    auto all = acs_->results();
+    return all.size() > before ? all[before].get<std::string>("body", "") : std::string();
+  }
+  std::string value(const std::string& body, const std::string& name) {
+    return parameterValue(body, name).value_or("<absent>");
+  }
+  // Sends ChangeDUState, checks its immediate empty answer, and returns the
+  // DUStateChangeComplete number `n` (1-based) that follows.
+  std::string change(const std::string& key, const std::vector<std::string>& ops, std::size_t n) {
+    const std::string answer = ask(changeDuState(key, ops));
+    EXPECT_EQ(bodyMethod(answer), "ChangeDUStateResponse") << answer;
+    EXPECT_TRUE(waitSent("DUStateChangeComplete", n)) << "no DUStateChangeComplete " << n;
+    auto all = sent("DUStateChangeComplete");
+    return all.size() >= n ? all[n - 1] : std::string();
+  }
+  // Waits until GetParameterValues of `name` gives `want`; the last value read.
+  std::string waitValue(const std::string& name, const std::string& want) {
+    std::string v;
+    for (int i = 0; i < 40; ++i) {
+      v = value(ask(getValues({name})), name);
+      if (v == want) break;
+      std::this_thread::sleep_for(100ms);
+    }
+    return v;
+  }
+  std::string simDir() const { return daemon_->storeDir() + "/plugins/swm_sim"; }
+
+  std::unique_ptr<FileServer> files_;
+};
+
+TEST_F(SwmIt, InstallUpdateAndUninstallOfADuAreReportedAndShownInTheModel) {
+  makeDu("hello-1.tar", "1.0");
+  makeDu("hello-2.tar", "2.0");
+  daemon_->start();
+  ASSERT_TRUE(waitSessions(1, 15s));
+
+  // GetRPCMethods lists ChangeDUState.
+  EXPECT_NE(ask("<cwmp:GetRPCMethods></cwmp:GetRPCMethods>").find("<string>ChangeDUState</string>"),
+            std::string::npos);
+
+  // Install: answered at once, done after the session, reported in the next one.
+  const std::string installed =
+      change("inst-1",
+             {installOp(files_->url("/digest/hello-1.tar"), kUuid,
+                        "Device.SoftwareModules.ExecEnv.1", "user", "secret")},
+             1);
+  EXPECT_EQ(field(installed, "CommandKey"), "inst-1");
+  auto r = results(installed);
+  ASSERT_EQ(r.size(), 1u) << installed;
+  EXPECT_EQ(field(r[0], "UUID"), kUuid);
+  EXPECT_EQ(field(r[0], "DeploymentUnitRef"), "Device.SoftwareModules.DeploymentUnit.1");
+  EXPECT_EQ(field(r[0], "Version"), "1.0");
+  EXPECT_EQ(field(r[0], "CurrentState"), "Installed");
+  EXPECT_TRUE(truth(field(r[0], "Resolved")));
+  EXPECT_EQ(field(r[0], "ExecutionUnitRefList"), "Device.SoftwareModules.ExecutionUnit.1");
+  EXPECT_EQ(field(r[0], "FaultCode"), "0");
+  // Its session's Inform carried both events.
+  bool both = false;
+  for (const auto& inform : informs(*acs_)) {
+    const auto ev = informEvents(inform);
+    both =
+        both || (std::count(ev.begin(), ev.end(), SentEvent{"11 DU STATE CHANGE COMPLETE", ""}) &&
+                 std::count(ev.begin(), ev.end(), SentEvent{"M ChangeDUState", "inst-1"}));
+  }
+  EXPECT_TRUE(both) << "no Inform with 11 DU STATE CHANGE COMPLETE and M ChangeDUState";
+
+  const std::string du = std::string(kSm) + "DeploymentUnit.1.";
+  const std::string eu = std::string(kSm) + "ExecutionUnit.1.";
+  std::string rows = ask(getValues({du, eu, std::string(kSm) + "ExecEnv.1.Name"}));
+  EXPECT_EQ(value(rows, du + "UUID"), kUuid);
+  EXPECT_EQ(value(rows, du + "DUID"), "hello");
+  EXPECT_EQ(value(rows, du + "Version"), "1.0");
+  EXPECT_EQ(value(rows, du + "Status"), "Installed");
+  EXPECT_EQ(value(rows, du + "URL"), files_->url("/digest/hello-1.tar"));
+  EXPECT_EQ(value(rows, du + "ExecutionUnitList"), "Device.SoftwareModules.ExecutionUnit.1");
+  EXPECT_EQ(value(rows, du + "ExecutionEnvRef"), "Device.SoftwareModules.ExecEnv.1");
+  EXPECT_EQ(value(rows, eu + "Name"), "greeter");
+  EXPECT_EQ(value(rows, eu + "Status"), "Idle");
+  EXPECT_EQ(value(rows, eu + "ExecutionEnvRef"), "Device.SoftwareModules.ExecEnv.1");
+  EXPECT_EQ(value(rows, std::string(kSm) + "ExecEnv.1.Name"), "sim");
+
+  // RequestedState Active runs the EU's program; Idle stops it.
+  EXPECT_EQ(bodyMethod(ask(setValue(eu + "RequestedState", "Active"))),
+            "SetParameterValuesResponse");
+  EXPECT_EQ(waitValue(eu + "Status", "Active"), "Active");
+  bool ran = false;
+  for (int i = 0; i < 100 && !ran; ++i) {
+    ran = fs::exists(simDir() + "/du/hello/marker");
+    if (!ran) std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_TRUE(ran) << "the program did not run";
+  EXPECT_EQ(value(ask(getValues({std::string(kSm) + "ExecEnv.1.ActiveExecutionUnits"})),
+                  std::string(kSm) + "ExecEnv.1.ActiveExecutionUnits"),
+            "Device.SoftwareModules.ExecutionUnit.1");
+  EXPECT_EQ(bodyMethod(ask(setValue(eu + "RequestedState", "Idle"))), "SetParameterValuesResponse");
+  EXPECT_EQ(waitValue(eu + "Status", "Idle"), "Idle");
+
+  // Update to 2.0: the same UUID and row, the new version.
+  const std::string updated =
+      change("upd-1", {updateOp(files_->url("/files/hello-2.tar"), kUuid)}, 2);
+  r = results(updated);
+  ASSERT_EQ(r.size(), 1u) << updated;
+  EXPECT_EQ(field(updated, "CommandKey"), "upd-1");
+  EXPECT_EQ(field(r[0], "UUID"), kUuid);
+  EXPECT_EQ(field(r[0], "Version"), "2.0");
+  EXPECT_EQ(field(r[0], "CurrentState"), "Installed");
+  EXPECT_EQ(field(r[0], "DeploymentUnitRef"), "Device.SoftwareModules.DeploymentUnit.1");
+  EXPECT_EQ(field(r[0], "FaultCode"), "0");
+  rows = ask(getValues({du + "Version", du + "URL"}));
+  EXPECT_EQ(value(rows, du + "Version"), "2.0");
+  EXPECT_EQ(value(rows, du + "URL"), files_->url("/files/hello-2.tar"));
+
+  // The rows and the DU's UUID survive a restart.
+  daemon_->stop();
+  const std::size_t mark = daemon_->logSize();
+  daemon_->start();
+  ASSERT_TRUE(daemon_->waitForLog("ready:", 10s, mark));
+  EXPECT_EQ(waitValue(du + "UUID", kUuid), kUuid);
+
+  // Uninstall: reported, the rows and the files gone.
+  const std::string removed = change("rm-1", {uninstallOp(kUuid)}, 3);
+  r = results(removed);
+  ASSERT_EQ(r.size(), 1u) << removed;
+  EXPECT_EQ(field(r[0], "UUID"), kUuid);
+  EXPECT_EQ(field(r[0], "CurrentState"), "Uninstalled");
+  EXPECT_EQ(field(r[0], "FaultCode"), "0");
+  rows = ask(getValues({std::string(kSm) + "DeploymentUnitNumberOfEntries",
+                        std::string(kSm) + "ExecutionUnitNumberOfEntries"}));
+  EXPECT_EQ(value(rows, std::string(kSm) + "DeploymentUnitNumberOfEntries"), "0");
+  EXPECT_EQ(value(rows, std::string(kSm) + "ExecutionUnitNumberOfEntries"), "0");
+  EXPECT_FALSE(fs::exists(simDir() + "/du/hello"));
+}
+
+TEST_F(SwmIt, FailedInstallsReportTheirFaultAndLeaveNoTrace) {
+  std::ofstream(dir_ + "/files/root/junk.tar") << "this is not a tar archive";
+  makeDu("hello-1.tar", "1.0");
+  daemon_->start();
+  ASSERT_TRUE(waitSessions(1, 15s));
+  const std::string report =
+      change("bad",
+             {installOp(files_->url("/files/junk.tar"), ""),
+              installOp(files_->url("/files/nowhere.tar"), ""),
+              installOp(files_->url("/files/hello-1.tar"), "", "Device.SoftwareModules.ExecEnv.9")},
+             1);
+  const auto r = results(report);
+  ASSERT_EQ(r.size(), 3u) << report;
+  // TR-069 A.4.2.6 / cwmp-1-2.xsd: corrupted file, unable to access the file, unknown EE.
+  EXPECT_EQ(field(r[0], "FaultCode"), "9018");
+  EXPECT_EQ(field(r[1], "FaultCode"), "9016");
+  EXPECT_EQ(field(r[2], "FaultCode"), "9023");
+  for (const auto& one : r) {
+    EXPECT_EQ(field(one, "CurrentState"), "Failed");
+    EXPECT_EQ(field(one, "DeploymentUnitRef"), "");
+    EXPECT_FALSE(truth(field(one, "Resolved")));
+  }
+  const std::string rows = ask(getValues({std::string(kSm) + "DeploymentUnitNumberOfEntries"}));
+  EXPECT_EQ(value(rows, std::string(kSm) + "DeploymentUnitNumberOfEntries"), "0");
+  // No unpacked files, no downloaded ones.
+  std::size_t left = 0;
+  for (const auto& d : {simDir(), dir_ + "/transfer-tmp"}) {
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(d, ec);
+         it != fs::recursive_directory_iterator(); ++it)
+      if (it->is_regular_file()) {
+        ADD_FAILURE() << "left behind: " << it->path();
+        ++left;
+      }
+  }
+  EXPECT_EQ(left, 0u);
+}
+
+TEST_F(SwmIt, AnOperationInterruptedByACrashRunsAgainAfterTheRestart) {
+  makeDu("hello-1.tar", "1.0");
+  daemon_->start();
+  ASSERT_TRUE(waitSessions(1, 15s));
+  // A slow download (1 KiB every 0.2 s): the daemon dies in the middle of it.
+  const std::size_t mark = daemon_->logSize();
+  EXPECT_EQ(
+      bodyMethod(ask(changeDuState("crash", {installOp(files_->url("/slow/hello-1.tar"), kUuid)}))),
+      "ChangeDUStateResponse");
+  // The session that carried it ended: the download runs now.
+  ASSERT_TRUE(daemon_->waitForLog("ended", 10s, mark));
+  daemon_->kill9();
+  EXPECT_TRUE(sent("DUStateChangeComplete").empty());
+  daemon_->start();
+  ASSERT_TRUE(waitSent("DUStateChangeComplete", 1, 30s));
+  const std::string report = sent("DUStateChangeComplete")[0];
+  EXPECT_EQ(field(report, "CommandKey"), "crash");
+  const auto r = results(report);
+  ASSERT_EQ(r.size(), 1u) << report;
+  EXPECT_EQ(field(r[0], "UUID"), kUuid);
+  EXPECT_EQ(field(r[0], "CurrentState"), "Installed");
+  EXPECT_EQ(field(r[0], "FaultCode"), "0");
+}
+
+TEST_F(SwmIt, LocalChangesAreReportedAsAutonomousWhereThePolicyAsks) {
+  makeDu("hello-1.tar", "1.0");
+  daemon_->start();
+  ASSERT_TRUE(waitSessions(1, 15s));
+  // TR-181 DUStateChangeComplPolicy: only uninstalls, successful or not.
+  const std::string policy = "Device.ManagementServer.DUStateChangeComplPolicy.";
+  const std::string set = ask(
+      "<cwmp:SetParameterValues><ParameterList soap-enc:arrayType=\"cwmp:ParameterValueStruct[3]\">"
+      "<ParameterValueStruct><Name>" +
+      policy +
+      "Enable</Name><Value xsi:type=\"xsd:boolean\">true"
+      "</Value></ParameterValueStruct><ParameterValueStruct><Name>" +
+      policy +
+      "OperationTypeFilter</Name><Value xsi:type=\"xsd:string\">Uninstall</Value>"
+      "</ParameterValueStruct><ParameterValueStruct><Name>" +
+      policy +
+      "ResultTypeFilter</Name><Value xsi:type=\"xsd:string\">Both</Value></ParameterValueStruct>"
+      "</ParameterList><ParameterKey>p</ParameterKey></cwmp:SetParameterValues>");
+  ASSERT_EQ(bodyMethod(set), "SetParameterValuesResponse") << set;
+
+  // A package manager installs (not reported: filtered out), then removes (reported).
+  const std::string inbox = simDir() + "/inbox/";
+  fs::copy_file(dir_ + "/files/root/hello-1.tar", inbox + "hello.part");
+  fs::rename(inbox + "hello.part", inbox + "hello-1.tar");
+  const std::string count = std::string(kSm) + "DeploymentUnitNumberOfEntries";
+  ASSERT_EQ(waitValue(count, "1"), "1");
+  std::ofstream(inbox + "hello.remove").close();
+  ASSERT_TRUE(waitSent("AutonomousDUStateChangeComplete", 1)) << "no report of the removal";
+  const std::string report = sent("AutonomousDUStateChangeComplete")[0];
+  const auto r = results(report);
+  ASSERT_EQ(r.size(), 1u) << report;
+  EXPECT_EQ(field(r[0], "OperationPerformed"), "Uninstall");
+  EXPECT_EQ(field(r[0], "CurrentState"), "Uninstalled");
+  EXPECT_EQ(field(r[0], "Version"), "1.0");
+  EXPECT_EQ(field(r[0], "FaultCode"), "0");
+  bool event = false;
+  for (const auto& inform : informs(*acs_))
+    for (const auto& e : informEvents(inform))
+      event = event || e.first == "12 AUTONOMOUS DU STATE CHANGE COMPLETE";
+  EXPECT_TRUE(event) << "no Inform with 12 AUTONOMOUS DU STATE CHANGE COMPLETE";
+  EXPECT_EQ(waitValue(count, "0"), "0");
+}
+
+}  // namespace
+}  // namespace cwmpd::test
