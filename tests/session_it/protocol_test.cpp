@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "it_support.hpp"
@@ -130,6 +131,51 @@ TEST_F(Protocol, AVersionWeDoNotSpeakEndsTheSessionAndTheEventsStayQueued) {
   ASSERT_GE(all.size(), 2u);
   const auto codes = eventCodes(all.back());
   EXPECT_NE(std::find(codes.begin(), codes.end(), "1 BOOT"), codes.end());
+}
+
+// ---- Heartbeat sessions (TR-069 Annex O)
+// ----------------------------------------------
+
+// One SetParameterValues of a few typed values.
+std::string setValues(const std::vector<std::tuple<std::string, std::string, std::string>>& v,
+                      const std::string& key) {
+  std::string xml =
+      "<cwmp:SetParameterValues><ParameterList soap-enc:arrayType=\"cwmp:ParameterValueStruct[" +
+      std::to_string(v.size()) + "]\">";
+  for (const auto& [name, type, value] : v)
+    xml += "<ParameterValueStruct><Name>" + name + "</Name><Value xsi:type=\"" + type + "\">" +
+           value + "</Value></ParameterValueStruct>";
+  return xml + "</ParameterList><ParameterKey>" + key + "</ParameterKey></cwmp:SetParameterValues>";
+}
+
+// TR-069 Annex O: a Heartbeat session is the Inform and its InformResponse, nothing else.
+// A request of the ACS in it is refused (9001) and changes nothing.
+TEST_F(Protocol, TheAcsRequestsInAHeartbeatSessionAreRefused) {
+  daemon_->setTimeScale(0.05);  // the 30 s reporting interval in 1.5 s
+  acs_->addRpc(setValues(
+      {{"Device.ManagementServer.HeartbeatPolicy.ReportingInterval", "xsd:unsignedInt", "30"},
+       {"Device.ManagementServer.HeartbeatPolicy.Enable", "xsd:boolean", "true"}},
+      "hb"));
+  daemon_->start();
+  ASSERT_TRUE(waitSessions(1));
+  acs_->addRpc(setValues({{"Device.DeviceInfo.ProvisioningCode", "xsd:string", "in-heartbeat"}},
+                         "in-heartbeat"));
+  acs_->addRpc(kGetRpcMethods);
+  ASSERT_TRUE(waitSessions(3, 20s));
+  const auto all = informs(*acs_);
+  EXPECT_EQ(eventCodes(all.at(1)), std::vector<std::string>{"14 HEARTBEAT"});
+  const auto results = acs_->results();
+  ASSERT_GE(results.size(), 3u);
+  EXPECT_EQ(results[0].get<std::string>("method"), "SetParameterValuesResponse");
+  for (std::size_t i = 1; i < 3; ++i) {
+    EXPECT_EQ(results[i].get<std::string>("method"), "Fault");
+    EXPECT_EQ(results[i].get<std::string>("fault_code"), "9001");
+  }
+  // The refused set changed nothing: the next Inform still reports the old value.
+  const auto code = parameterValue(all.at(2), "Device.DeviceInfo.ProvisioningCode");
+  ASSERT_TRUE(code.has_value());
+  EXPECT_NE(*code, "in-heartbeat");
+  EXPECT_EQ(parameterValue(all.at(2), "Device.ManagementServer.ParameterKey").value_or("?"), "hb");
 }
 
 // ---- SessionTimeout (TR-069 A.4.1, CWMP 1.3)

@@ -186,8 +186,9 @@ Outcome SessionEngine::Impl::runSession(SessionPlan& plan) {
     // while it is parsed, its names resolved as they come and never kept (issue 15).
     // A 500 carries a Fault, not a request to answer.
     RpcDispatcher::Decoded decoded{soap::Envelope{}, std::nullopt};
+    // A Heartbeat session's requests are only read, never run (refused below).
     if (!res.emptyAnswer()) {
-      decoded = res.status == 500
+      decoded = res.status == 500 || plan.heartbeat
                     ? RpcDispatcher::Decoded{soap::decode(res.body, limits), std::nullopt}
                     : onMain([&] { return dispatcher_.decodeAndAnswer(res.body, limits); });
     }
@@ -292,8 +293,16 @@ Outcome SessionEngine::Impl::runSession(SessionPlan& plan) {
     }
     state(SessionState::InSession);
     CWMPD_LOG(Debug, sid, "ACS request " << method);
-    soap::Body answer = decoded.answer ? std::move(*decoded.answer)
-                                       : onMain([&] { return dispatcher_.handle(m.body); });
+    soap::Body answer;
+    if (plan.heartbeat) {
+      // TR-069 Annex O: a Heartbeat session carries the Inform and its response only;
+      // the ACS opens another session (a Connection Request) for anything else.
+      answer = soap::toSoapFault(
+          sdk::Fault(sdk::FaultCode::RequestDenied, "a Heartbeat session carries no RPC"));
+    } else {
+      answer = decoded.answer ? std::move(*decoded.answer)
+                              : onMain([&] { return dispatcher_.handle(m.body); });
+    }
     soap::Envelope reply;
     reply.ns = ns;
     reply.header.id = m.header.id;
