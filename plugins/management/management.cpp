@@ -70,6 +70,9 @@ class ManagementPlugin : public cwmpd::sdk::Plugin {
     // TR-069 Annex K: XMPP connection requests through the core's client (plugins/xmpp
     // declares the XMPP. object it uses).
     host.setInitial(ms + "SupportedConnReqMethods", "HTTP,STUN,XMPP");
+    // TR-069 3.6.1: the core resolves "[alias]" in every RPC, follows InstanceMode and
+    // AutoCreateInstances: the capability is the agent's, whatever the store says.
+    host.update(ms + "AliasBasedAddressing", "true");
     if (host.root() == "Device") {
       // TR-069 Annex O: heartbeats are off until the ACS turns them on; the interval is
       // the range's minimum's hundredfold and the phase the Unknown Time (a random one).

@@ -29,6 +29,8 @@ const char* kOtherModel = R"(<dm:document xmlns:dm="urn:broadband-forum-org:cwmp
     </object>
     <object name="Device.ManagementServer." access="readOnly" minEntries="1" maxEntries="1">
       <parameter name="ParameterKey" access="readOnly"><syntax><string><size maxLength="32"/></string></syntax></parameter>
+      <parameter name="InstanceMode" access="readWrite"><syntax><string><enumeration value="InstanceNumber"/><enumeration value="InstanceAlias"/></string><default type="factory" value="InstanceNumber"/></syntax></parameter>
+      <parameter name="AutoCreateInstances" access="readWrite"><syntax><boolean/><default type="factory" value="false"/></syntax></parameter>
     </object>
   </model>
 </dm:document>)";
@@ -328,6 +330,58 @@ TEST_F(Fixture, AnAliasInBracketsNamesARowInEveryRequestAndAddObjectCanGiveIt) {
   EXPECT_EQ(faultOf([&] { (void)engine->getValues({"Device.Test.Item.[].Value"}); }), 9005);
   engine->deleteObject("Device.Test.Item.[wan-2].", Source::Acs);
   EXPECT_EQ(faultOf([&] { (void)engine->getValues({"Device.Test.Item.2.Value"}); }), 9005);
+}
+
+// TR-069 3.6.1, InstanceMode InstanceAlias: the names the ACS is told name each row that
+// has an Alias by "[Alias]"; InstanceNumber (the factory default) leaves them as numbers.
+TEST_F(Fixture, InInstanceAliasModeNamesGiveTheRowsAliasInsteadOfItsNumber) {
+  engine->addObject("Device.Test.Item.[wan].", Source::Acs);
+  EXPECT_FALSE(engine->instanceAliasMode());
+  engine->setValues({{"Device.ManagementServer.InstanceMode", "InstanceAlias"}}, Source::Acs);
+  EXPECT_TRUE(engine->instanceAliasMode());
+  EXPECT_EQ(engine->aliasPath("Device.Test.Item.1.Value"), "Device.Test.Item.[wan].Value");
+  EXPECT_EQ(engine->aliasPath("Device.Test.Item.1.Sub.Enable"),
+            "Device.Test.Item.[wan].Sub.Enable");
+  EXPECT_EQ(engine->aliasPath("Device.Test.Item.1."), "Device.Test.Item.[wan].");
+  EXPECT_EQ(engine->aliasPath("Device.Test.Item."), "Device.Test.Item.");
+  EXPECT_EQ(engine->aliasPath("Device.Test.Item.[wan].Value"), "Device.Test.Item.[wan].Value");
+  // A row without an Alias of the agent's keeps its number; nothing named stays as it is.
+  EXPECT_EQ(engine->aliasPath("Device.Other.Setting"), "Device.Other.Setting");
+  EXPECT_EQ(engine->aliasPath("Device.Test.Item.9.Value"), "Device.Test.Item.9.Value");
+  engine->setValues({{"Device.ManagementServer.InstanceMode", "InstanceNumber"}}, Source::Acs);
+  EXPECT_FALSE(engine->instanceAliasMode());
+}
+
+// TR-069 3.6.1 (TR-181 AutoCreateInstances): with it, a set naming a row by an alias no
+// row has creates the row with that Alias; without it, the name is unknown (9005). A set
+// that fails creates nothing.
+TEST_F(Fixture, AutoCreateInstancesMakesTheRowASetNamesByAnUnknownAlias) {
+  auto setCode = [&](const std::vector<std::pair<std::string, std::string>>& v) {
+    try {
+      engine->setValues(v, Source::Acs);
+    } catch (const Fault& f) {
+      return f.code();
+    }
+    return 0;
+  };
+  EXPECT_EQ(setCode({{"Device.Test.Item.[lan].Value", "v"}}), 9005);
+  EXPECT_FALSE(engine->exists("Device.Test.Item.1."));
+  engine->setValues({{"Device.ManagementServer.AutoCreateInstances", "true"}}, Source::Acs);
+  EXPECT_EQ(setCode({{"Device.Test.Item.[lan].Value", "v"},
+                     {"Device.Test.Item.[lan].Sub.Enable", "true"}}),
+            0);
+  EXPECT_EQ(get("Device.Test.Item.1.Alias"), "lan");
+  EXPECT_EQ(get("Device.Test.Item.1.Value"), "v");
+  EXPECT_EQ(get("Device.Test.Item.1.Sub.Enable"), "true");
+  // The set fails on another name: the row it made goes again, and its number stays used.
+  EXPECT_EQ(setCode({{"Device.Test.Item.[wan].Value", "w"}, {"Device.Other.Nope", "x"}}), 9005);
+  EXPECT_FALSE(engine->exists("Device.Test.Item.[wan]."));
+  EXPECT_FALSE(engine->exists("Device.Test.Item.2."));
+  // Not an alias the table can hold; not from the ACS (D-Bus sets create nothing).
+  EXPECT_NE(setCode({{"Device.Test.Item.[9lan].Value", "v"}}), 0);
+  EXPECT_EQ(engine->setValues({{"Device.Test.Item.[lan].Value", "x"}}, Source::Bus), 0);
+  EXPECT_THROW(engine->setValues({{"Device.Test.Item.[dbus].Value", "x"}}, Source::Bus), Fault);
+  EXPECT_FALSE(engine->exists("Device.Test.Item.[dbus]."));
 }
 
 TEST_F(Fixture, AddObjectGivesAUniqueAliasCreatesSubObjectsAndRespectsMaxEntries) {

@@ -178,6 +178,63 @@ TEST_F(Protocol, TheAcsRequestsInAHeartbeatSessionAreRefused) {
   EXPECT_EQ(parameterValue(all.at(2), "Device.ManagementServer.ParameterKey").value_or("?"), "hb");
 }
 
+// ---- Alias-based addressing (TR-069 3.6.1, TR-181 ManagementServer)
+// ---------------------------
+
+// TR-069 3.6.1: AliasBasedAddressing is true in every Inform; with AutoCreateInstances a
+// set naming "Table.[alias]." of no row creates it; in InstanceMode InstanceAlias every
+// name the agent answers with names such rows by "[alias]"; every RPC takes "[alias]".
+TEST_F(Protocol, AliasBasedAddressingInstanceAliasModeAndAutoCreatedRows) {
+  const std::string ssid = "Device.WiFi.SSID.";
+  acs_->addRpc(setValues({{"Device.ManagementServer.InstanceMode", "xsd:string", "InstanceAlias"},
+                          {"Device.ManagementServer.AutoCreateInstances", "xsd:boolean", "true"}},
+                         "alias-1"));
+  acs_->addRpc(setValues({{ssid + "[guest].SSID", "xsd:string", "guest-net"}}, "alias-2"));
+  acs_->addRpc("<cwmp:GetParameterNames><ParameterPath>" + ssid +
+               "</ParameterPath><NextLevel>true</NextLevel></cwmp:GetParameterNames>");
+  acs_->addRpc(
+      "<cwmp:GetParameterValues><ParameterNames soap-enc:arrayType=\"xsd:string[1]\"><string>" +
+      ssid + "[guest].Alias</string></ParameterNames></cwmp:GetParameterValues>");
+  acs_->addRpc(
+      "<cwmp:SetParameterAttributes><ParameterList "
+      "soap-enc:arrayType=\"cwmp:SetParameterAttributesStruct[1]\"><SetParameterAttributesStruct>"
+      "<Name>" +
+      ssid +
+      "[guest].SSID</Name><NotificationChange>true</NotificationChange>"
+      "<Notification>1</Notification><AccessListChange>false</AccessListChange>"
+      "<AccessList soap-enc:arrayType=\"xsd:string[0]\"></AccessList>"
+      "</SetParameterAttributesStruct></ParameterList></cwmp:SetParameterAttributes>");
+  acs_->addRpc(
+      "<cwmp:GetParameterAttributes><ParameterNames soap-enc:arrayType=\"xsd:string[1]\"><string>" +
+      ssid + "[guest].SSID</string></ParameterNames></cwmp:GetParameterAttributes>");
+  acs_->addRpc("<cwmp:DeleteObject><ObjectName>" + ssid +
+               "[guest].</ObjectName><ParameterKey>alias-3</ParameterKey></cwmp:DeleteObject>");
+  acs_->addRpc(
+      "<cwmp:GetParameterValues><ParameterNames soap-enc:arrayType=\"xsd:string[1]\"><string>" +
+      ssid + "[guest].Alias</string></ParameterNames></cwmp:GetParameterValues>");
+  const auto results = runFirstSession();
+  ASSERT_EQ(results.size(), 8u);
+  EXPECT_EQ(parameterValue(informs(*acs_).at(0), "Device.ManagementServer.AliasBasedAddressing")
+                .value_or(""),
+            "true");
+  for (std::size_t i = 0; i < 7; ++i)
+    EXPECT_NE(results[i].get<std::string>("method"), "Fault")
+        << results[i].get<std::string>("body");
+  const auto names = results[2].get<std::string>("body");
+  EXPECT_NE(names.find("<Name>" + ssid + "[guest].</Name>"), std::string::npos) << names;
+  // Every row has an Alias (the agent's are "cpe-N"): no instance number is left.
+  for (char digit = '1'; digit <= '9'; ++digit)
+    EXPECT_EQ(names.find(ssid + digit), std::string::npos) << names;
+  const auto values = results[3].get<std::string>("body");
+  EXPECT_NE(values.find("<Name>" + ssid + "[guest].Alias</Name>"), std::string::npos) << values;
+  EXPECT_NE(values.find(">guest</Value>"), std::string::npos) << values;
+  const auto attributes = results[5].get<std::string>("body");
+  EXPECT_NE(attributes.find("<Name>" + ssid + "[guest].SSID</Name>"), std::string::npos)
+      << attributes;
+  // Deleted by alias: the name is unknown again.
+  EXPECT_EQ(results[7].get<std::string>("fault_code"), "9005");
+}
+
 // ---- SessionTimeout (TR-069 A.4.1, CWMP 1.3)
 // -----------------------------------------
 

@@ -1,6 +1,7 @@
 // Every change of the tree the engine offers, each one txn::Transaction: the RPCs' (and
 // D-Bus's) sets, attributes, adds and deletes, the core's internal values and the
 // plugins' host services.
+#include <cctype>
 #include <optional>
 #include <unordered_set>
 
@@ -22,6 +23,26 @@ using txn::Transaction;
 
 int Engine::setValues(const std::vector<std::pair<std::string, std::string>>& values,
                       sdk::Source source, const std::optional<std::string>& parameterKey) {
+  const std::vector<std::string> created = autoCreateRows(values, source);
+  if (created.empty()) return setValuesNow(values, source, parameterKey);
+  try {
+    return setValuesNow(values, source, parameterKey);
+  } catch (const Fault&) {
+    // TR-069 A.3.2.1: a SetParameterValues that fails changes nothing, the rows it
+    // would have created included.
+    for (auto it = created.rbegin(); it != created.rend(); ++it) {
+      try {
+        deleteObject(*it, source);
+      } catch (const Fault& f) {
+        CWMPD_LOG(Error, kModelLog, "cannot remove " << *it << " after a failed set: " << f.what());
+      }
+    }
+    throw;
+  }
+}
+
+int Engine::setValuesNow(const std::vector<std::pair<std::string, std::string>>& values,
+                         sdk::Source source, const std::optional<std::string>& parameterKey) {
   auto& m = *impl_;
   Transaction tx(m.ctx);
   std::vector<ParameterFault> faults;
@@ -154,7 +175,9 @@ std::uint32_t Engine::addObject(std::string_view path, sdk::Source source,
     if (aliasDef == nullptr || aliasDef->getter)
       throw Fault(FaultCode::InvalidParameterName,
                   "Invalid object name: " + std::string(path) + " has no Alias of the agent's");
-    if (newAlias->size() > kMaxAlias || newAlias->find_first_of(".[]") != std::string::npos)
+    // TR-181 Alias: it starts with a letter.
+    if (newAlias->size() > kMaxAlias || newAlias->find_first_of(".[]") != std::string::npos ||
+        std::isalpha(static_cast<unsigned char>(newAlias->front())) == 0)
       throw Fault(FaultCode::InvalidArguments, "Invalid alias: " + *newAlias);
     if (PathResolver::findByAlias(loc.node->kids[loc.kid], *newAlias) != nullptr)
       throw Fault(FaultCode::InvalidArguments,

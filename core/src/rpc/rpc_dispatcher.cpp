@@ -82,8 +82,10 @@ soap::Body valuesAnswer(DataModel& model, const Names& names, std::size_t size,
   // paths need the model to count, which would resolve every name a second time.
   const std::size_t count = fullNames == size ? size : model.countValues(names);
   out.encoded.reserve(count * kValueStructGuess);
+  const bool alias = model.instanceAliasMode();  // TR-069 3.6.1 InstanceMode
   model.visitValues(names, [&](std::string_view name, sdk::ParamType type, std::string_view value) {
-    soap::appendParameterValueStruct(out.encoded, name, sdk::xsdTypeName(type), value);
+    soap::appendParameterValueStruct(out.encoded, alias ? model.aliasPath(name) : name,
+                                     sdk::xsdTypeName(type), value);
     ++out.encodedCount;
   });
   return out;
@@ -145,11 +147,13 @@ AttributeUpdate attributeUpdate(soap::SetParameterAttributesStruct s) {
           std::move(s.accessList)};
 }
 
-soap::Body attributesAnswer(std::vector<ParameterAttributes> attributes) {
+soap::Body attributesAnswer(DataModel& model, std::vector<ParameterAttributes> attributes) {
   soap::GetParameterAttributesResponse out;
   out.parameterList.reserve(attributes.size());
+  const bool alias = model.instanceAliasMode();  // TR-069 3.6.1 InstanceMode
   for (auto& a : attributes)
-    out.parameterList.push_back({std::move(a.name), a.notification, std::move(a.accessList)});
+    out.parameterList.push_back({alias ? model.aliasPath(a.name) : std::move(a.name),
+                                 a.notification, std::move(a.accessList)});
   return out;
 }
 
@@ -205,7 +209,7 @@ class RequestSink final : public soap::NameSink {
                             fullNames_);
       case Streamed::Attributes:
         if (!std::holds_alternative<soap::GetParameterAttributes>(request)) return std::nullopt;
-        return attributesAnswer(model_.listAttributes(*names_));
+        return attributesAnswer(model_, model_.listAttributes(*names_));
       case Streamed::Set:
         if (const auto* r = std::get_if<soap::SetParameterValues>(&request))
           return set_->apply(model_, r->parameterKey);
@@ -234,8 +238,9 @@ soap::Body answer(Context& c, const soap::GetParameterNames& r) {
   // One walk over the names: the buffer is sized from a count over the objects only
   // (countNames), not from a first walk over every parameter.
   if (!r.nextLevel) out.encoded.reserve(c.model.countNames(r.parameterPath) * kInfoStructGuess);
+  const bool alias = c.model.instanceAliasMode();  // TR-069 3.6.1 InstanceMode
   c.model.visitNames(r.parameterPath, r.nextLevel, [&](std::string_view name, bool writable) {
-    soap::appendParameterInfoStruct(out.encoded, name, writable);
+    soap::appendParameterInfoStruct(out.encoded, alias ? c.model.aliasPath(name) : name, writable);
     ++out.encodedCount;
   });
   return out;
@@ -250,7 +255,7 @@ soap::Body answer(Context& c, const soap::SetParameterAttributes& r) {
 }
 
 soap::Body answer(Context& c, const soap::GetParameterAttributes& r) {
-  return attributesAnswer(c.model.getAttributes(r.parameterNames));
+  return attributesAnswer(c.model, c.model.getAttributes(r.parameterNames));
 }
 
 soap::Body answer(Context& c, const soap::AddObject& r) {

@@ -225,6 +225,13 @@ class DataModel {
   [[nodiscard]] virtual std::vector<ParameterDefinitionInfo> definitions() const = 0;
   // Full names of every existing parameter whose definition is forced-inform.
   [[nodiscard]] virtual std::vector<std::string> forcedInformParameters() = 0;
+
+  // Alias-based addressing (TR-069 3.6.1): true when ManagementServer.InstanceMode is
+  // InstanceAlias, so that the names the ACS is told name rows by "[Alias]".
+  [[nodiscard]] virtual bool instanceAliasMode() { return false; }
+  // `name` (parameter, object or table path) with every row that has an Alias of the
+  // agent's named "[Alias]" instead of by its number; unchanged when it names nothing.
+  [[nodiscard]] virtual std::string aliasPath(std::string_view name) { return std::string(name); }
 };
 
 }  // namespace cwmpd::core

@@ -78,6 +78,8 @@ class Engine final : public SessionModel, public PluginModel, public RemoteSubtr
   const std::string& root() const override;
   std::vector<ParameterDefinitionInfo> definitions() const override;
   std::vector<std::string> forcedInformParameters() override;
+  bool instanceAliasMode() override;
+  std::string aliasPath(std::string_view name) override;
 
   // --- SessionModel ---
   std::string rawValue(std::string_view path) override;
@@ -112,6 +114,13 @@ class Engine final : public SessionModel, public PluginModel, public RemoteSubtr
   struct Impl;
 
  private:
+  // SetParameterValues itself, once AutoCreateInstances made the rows it names.
+  int setValuesNow(const std::vector<std::pair<std::string, std::string>>& values,
+                   sdk::Source source, const std::optional<std::string>& parameterKey);
+  // TR-069 3.6.1 AutoCreateInstances: the rows "[alias]" names of `values` ask for
+  // (ACS sets only); their paths, outermost first.
+  std::vector<std::string> autoCreateRows(
+      const std::vector<std::pair<std::string, std::string>>& values, sdk::Source source);
   std::unique_ptr<Impl> impl_;
 };
 
