@@ -34,6 +34,7 @@ FAULT_STRINGS = {
     8003: "Invalid arguments",
     8004: "Resources exceeded",
     8005: "Retry request",
+    8006: "ACS version incompatible with CPE",
 }
 
 DEFAULT_CONFIG = {
@@ -59,6 +60,10 @@ DEFAULT_CONFIG = {
     # A.4.1): UseCWMPVersion = the highest version in the Inform's SupportedCWMPVersions.
     "cwmp_version": "",
     "use_cwmp_version": "",  # non-empty: the UseCWMPVersion sent, whatever was offered
+    # With cwmp_version "1.0" to "1.3": an Inform in another namespace is refused, "400"
+    # with HTTP 400 (as GenieACS refuses a namespace it does not know) or "8006" with
+    # SOAP fault 8006 (ACS version incompatible with CPE). "" accepts it.
+    "refuse_other_versions": "",
     "session_timeout": 0,  # > 0: a SessionTimeout header (seconds) in the InformResponse
     # RFC 7694: "Accept-Encoding: gzip" on every answer, and gzip request bodies read;
     # without it a request with a Content-Encoding gets 415.
@@ -339,6 +344,14 @@ class Acs:
             if genieacs and self.in_open_session(handler):
                 # GenieACS: "Bad session state" for an Inform inside a session.
                 return 400, "Bad session state", {"Connection": "close"}
+            refuse = cfg["refuse_other_versions"]
+            if refuse and cfg["cwmp_version"] not in ("", "1.4") and \
+                    msg.ns != version_namespace(cfg["cwmp_version"]):
+                if refuse == "8006":
+                    return (cfg["fault_http_status"],
+                            envelope(msg.ns, msg.cwmp_id or "1",
+                                     fault_xml(8006, cfg["fault_style"])), {})
+                return 400, "Unrecognized CWMP version", {"Connection": "close"}
             if "Inform" in faults:
                 return (cfg["fault_http_status"],
                         envelope(msg.ns, msg.cwmp_id or "1",

@@ -133,6 +133,45 @@ TEST_F(Protocol, AVersionWeDoNotSpeakEndsTheSessionAndTheEventsStayQueued) {
   EXPECT_NE(std::find(codes.begin(), codes.end(), "1 BOOT"), codes.end());
 }
 
+// An ACS of CWMP 1.0 that refuses the first Inform (in cwmp-1-2, with SupportedCWMPVersions)
+// gets it again at once in cwmp-1-0, and the later sessions go straight to cwmp-1-0.
+class VersionFallback : public Protocol, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(VersionFallback, AnAcsThatRefusesTheNewerInformGetsItAgainInCwmp10) {
+  acs_->configure(std::string(R"({"cwmp_version": "1.0", "refuse_other_versions": ")") +
+                  GetParam() + "\"}");
+  acs_->addRpc(kGetRpcMethods);
+  acs_->addRpc(
+      "<cwmp:ScheduleInform><DelaySeconds>1</DelaySeconds><CommandKey>again</CommandKey>"
+      "</cwmp:ScheduleInform>");
+  daemon_->start();
+  ASSERT_TRUE(waitSessions(2, 15s));
+  const auto sessions = acs_->sessions();
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(sessions[i].get<std::string>("inform_namespace", ""), "urn:dslforum-org:cwmp-1-0");
+    EXPECT_EQ(sessions[i].get<std::string>("inform", "").find("SupportedCWMPVersions"),
+              std::string::npos);
+  }
+  // The events went with the cwmp-1-0 Inform: the refused one delivered nothing.
+  const auto codes = eventCodes(informs(*acs_).at(0));
+  EXPECT_NE(std::find(codes.begin(), codes.end(), "1 BOOT"), codes.end());
+  const auto results = acs_->results();
+  ASSERT_GE(results.size(), 2u);
+  EXPECT_EQ(results[0].get<std::string>("method"), "GetRPCMethodsResponse");
+  EXPECT_NE(results[0].get<std::string>("body").find("urn:dslforum-org:cwmp-1-0"),
+            std::string::npos);
+  // Only the very first Inform was in cwmp-1-2.
+  int newer = 0;
+  for (auto& r : acs_->requests()) {
+    const auto body = r.get<std::string>("body", "");
+    newer +=
+        bodyMethod(body) == "Inform" && body.find("urn:dslforum-org:cwmp-1-2") != std::string::npos;
+  }
+  EXPECT_EQ(newer, 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(Refusals, VersionFallback, ::testing::Values("400", "8006"));
+
 // ---- Heartbeat sessions (TR-069 Annex O)
 // ----------------------------------------------
 

@@ -89,6 +89,7 @@ void SessionEngine::Impl::start() {
   ms_ = root_ + ".ManagementServer.";
   events_.booted();
   events_.add("1 BOOT");
+  if (const std::string* acs = state_.get("cwmp-newer-acs")) newerAcceptedBy_ = *acs;
   checkBootstrap();
   // TR-069 3.2.1.1: RetryCount and the back-off follow the post-reboot session retry
   // count, so a start (every start is a boot: "1 BOOT") begins from 0. Stores of earlier

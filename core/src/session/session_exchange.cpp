@@ -68,10 +68,48 @@ void SessionEngine::Impl::noteRetryAfter(const net::HttpResult& res, SessionPlan
   if (auto wait = retryAfterSeconds(h->second, clock_->seconds())) plan.retryAfter = *wait;
 }
 
+// An answer to a cwmp-1-2 Inform that says the ACS does not speak that version: fault
+// 8006 "ACS version incompatible with CPE" (cwmp-1-4.xsd), or an HTTP 400 from an ACS
+// that never accepted a cwmp-1-2 Inform (GenieACS answers 400 to a namespace it does
+// not know; an older ACS cannot say 8006).
+bool SessionEngine::Impl::refusesVersion(const net::HttpResult& res, const SessionPlan& plan) {
+  if (plan.cwmp10 || res.transportError || res.authFailure) return false;
+  if (res.status == 400) return onMain([&] { return newerAcceptedBy_ != plan.endpoint.url; });
+  if (!soapAnswer(res)) return false;
+  auto decoded = soap::decode(res.body);
+  if (!decoded.ok()) return false;
+  const auto* f = std::get_if<soap::Fault>(&decoded.envelope().body);
+  return f != nullptr && f->code == 8006;
+}
+
 Outcome SessionEngine::Impl::runSession(SessionPlan& plan) {
   const std::string sid = "session " + std::to_string(plan.id);
   transport_->beginSession(plan.endpoint);
   net::HttpResult res = transport_->post(plan.informXml, "\"\"");
+  if (refusesVersion(res, plan)) {
+    // Version fallback: the Inform goes again at once, in cwmp-1-0 (the version every
+    // ACS speaks), on a new connection; so does every later one to this ACS.
+    CWMPD_LOG(Warning, sid,
+              "the ACS refused a CWMP 1.4 Inform ("
+                  << (res.status == 400 ? std::string("HTTP 400") : std::string("fault 8006"))
+                  << "); informing again in CWMP 1.0");
+    plan.cwmp10 = true;
+    plan.informXml = onMain([&] {
+      cwmp10Acs_ = plan.endpoint.url;
+      return buildInform(plan);
+    });
+    transport_->endSession();
+    transport_->beginSession(plan.endpoint);
+    res = transport_->post(plan.informXml, "\"\"");
+    if (res.transportError || res.authFailure || !soapAnswer(res)) {
+      // Refused in cwmp-1-0 too: the first refusal was no question of version (GenieACS
+      // answers 400 for a while after a session it saw cut); the next try offers 1.4.
+      onMain([&] {
+        cwmp10Acs_.clear();
+        return 0;
+      });
+    }
+  }
   if (res.transportError || res.authFailure || !soapAnswer(res) || res.body.empty()) {
     noteRetryAfter(res, plan);
     CWMPD_LOG(
@@ -137,6 +175,13 @@ Outcome SessionEngine::Impl::runSession(SessionPlan& plan) {
   }
   // The events are delivered once the InformResponse arrived (TR-069 3.7.1.5).
   onMain([&] {
+    if (!plan.cwmp10 && newerAcceptedBy_ != plan.endpoint.url) {
+      // Kept across restarts: a 400 from this ACS is never again read as a refusal of
+      // the version.
+      newerAcceptedBy_ = plan.endpoint.url;
+      state_.set("cwmp-newer-acs", newerAcceptedBy_);
+      state_.tryCommit();
+    }
     dispatcher_.setCwmpVersion(minor);
     connectedFrom(res.localAddress);
     informAccepted(plan.events, plan.endpoint.url);

@@ -63,6 +63,7 @@ struct SessionPlan {
   bool notifiedSilently = false;         // ...or only marked delivered (BOOTSTRAP)
   double retryAfter = 0;                 // seconds the ACS asked us to wait (HTTP 503 Retry-After)
   bool heartbeat = false;                // a "14 HEARTBEAT" session (TR-069 Annex O)
+  bool cwmp10 = false;                   // the Inform in cwmp-1-0, without the 1.4 headers
 };
 
 enum class Outcome { Success, Failed, RetryRequested };
@@ -146,6 +147,7 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
     asio::post(io_, [task] { (*task)(); });
     return fut.get();
   }
+  bool refusesVersion(const net::HttpResult& res, const SessionPlan& plan);
   Outcome runSession(SessionPlan& plan);
   void informAccepted(const std::vector<QueuedEvent>& sent, const std::string& url);
   void cpeRequestRefused(const std::string& method, int code);
@@ -257,6 +259,10 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
   std::vector<std::string> pluginNames_;
   std::vector<std::string> extraInformParameters_;
   std::set<std::string> unsupportedCpeMethods_;
+  // CWMP version fallback: the ACS URL that refused an Inform of a newer version (the
+  // Informs to it go in cwmp-1-0), and the one that accepted such an Inform (a later
+  // refusal of it is then no question of version).
+  std::string cwmp10Acs_, newerAcceptedBy_;
   std::vector<soap::Body> cpeRequests_;
   std::vector<std::function<void(const soap::Body&, int)>> cpeAcks_;
   NotificationTracker* tracker_ = nullptr;

@@ -71,6 +71,7 @@ void SessionEngine::Impl::startSession() {
     return;
   }
   plan.id = ++sessionCounter_;
+  plan.cwmp10 = !cwmp10Acs_.empty() && cwmp10Acs_ == plan.endpoint.url;
   plan.informXml = buildInform(plan);
   if (!plan.heartbeat) plan.cpeRequests = cpeRequests_;
   running_ = true;
@@ -111,13 +112,18 @@ std::string SessionEngine::Impl::describe(const std::vector<QueuedEvent>& evs) {
 
 std::string SessionEngine::Impl::buildInform(const SessionPlan& plan) {
   soap::Envelope env;
-  env.ns = soap::CwmpNamespace::V1_2;
   env.header.id = "cwmpd-" + std::to_string(plan.id);
-  // TR-069 A.4.1: the CPE offers what it supports; the ACS picks with UseCWMPVersion.
-  env.header.supportedCwmpVersions = "1.0,1.1,1.2,1.3,1.4";
-  // TR-069 A.4.1 (CWMP 1.3): the CPE tells the ACS how long it waits for each answer.
-  env.header.sessionTimeout =
-      static_cast<std::uint32_t>((options_.rpcTimeout.count() + 999) / 1000);
+  if (plan.cwmp10) {
+    // An ACS of CWMP 1.0 knows neither header below (both are cwmp-1-2 elements).
+    env.ns = soap::CwmpNamespace::V1_0;
+  } else {
+    env.ns = soap::CwmpNamespace::V1_2;
+    // TR-069 A.4.1: the CPE offers what it supports; the ACS picks with UseCWMPVersion.
+    env.header.supportedCwmpVersions = "1.0,1.1,1.2,1.3,1.4";
+    // TR-069 A.4.1 (CWMP 1.3): the CPE tells the ACS how long it waits for each answer.
+    env.header.sessionTimeout =
+        static_cast<std::uint32_t>((options_.rpcTimeout.count() + 999) / 1000);
+  }
   soap::Inform inf;
   const std::string di = root_ + ".DeviceInfo.";
   auto value = [&](const std::string& p) {
