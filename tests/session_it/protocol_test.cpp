@@ -452,5 +452,41 @@ TEST_F(ProtocolBus, KickedOverDbusReachesTheAcsInTheNextSession) {
   EXPECT_NE(badOut.find("9003"), std::string::npos) << badOut;
 }
 
+// TR-069 Table 7: "9 REQUEST DOWNLOAD" and "5 KICKED" are retried until delivered; the
+// requests that go with them are kept in the store, so a restart before the next session
+// (every start of the daemon is a "1 BOOT") loses neither.
+TEST_F(ProtocolBus, RequestDownloadAndKickedQueuedOverDbusSurviveARestart) {
+  daemon_->setTimeScale(0.05);  // the retries' back-off
+  daemon_->start();
+  ASSERT_TRUE(waitSessions(1));
+  // From now on the ACS refuses every Inform: nothing queued can be delivered.
+  acs_->configure(R"({"cpe_method_faults": {"Inform": 8002}})");
+  auto [code, out] = ctl({"request-download", "3 Vendor Configuration File", "Version=2.1"});
+  ASSERT_EQ(code, 0) << out;
+  auto [kcode, kout] = ctl({"kicked", "start", "http://portal.example/", "plan=gold", ""});
+  ASSERT_EQ(kcode, 0) << kout;
+  ASSERT_TRUE(daemon_->waitForLog("ACS answered the Inform with fault 8002", 10s));
+  ASSERT_EQ(daemon_->stop(), 0);
+  EXPECT_TRUE(cpeRequest("RequestDownload").empty());
+  acs_->configure(R"({"cpe_method_faults": {}})");
+  const std::size_t ended = acs_->sessions().size();
+  daemon_->start();
+  ASSERT_TRUE(waitSessions(static_cast<int>(ended) + 1));
+  const auto codes = eventCodes(informs(*acs_).back());
+  EXPECT_NE(std::find(codes.begin(), codes.end(), "1 BOOT"), codes.end());
+  EXPECT_NE(std::find(codes.begin(), codes.end(), "9 REQUEST DOWNLOAD"), codes.end());
+  EXPECT_NE(std::find(codes.begin(), codes.end(), "5 KICKED"), codes.end());
+  const std::string request = cpeRequest("RequestDownload");
+  EXPECT_NE(request.find("<Name>Version</Name><Value>2.1</Value>"), std::string::npos) << request;
+  EXPECT_NE(cpeRequest("Kicked").find("<Arg>plan=gold</Arg>"), std::string::npos);
+  // Delivered once: a further restart sends neither again.
+  ASSERT_EQ(daemon_->stop(), 0);
+  daemon_->start();
+  ASSERT_TRUE(waitSessions(static_cast<int>(ended) + 2));
+  const auto again = eventCodes(informs(*acs_).back());
+  EXPECT_EQ(std::find(again.begin(), again.end(), "9 REQUEST DOWNLOAD"), again.end());
+  EXPECT_EQ(std::find(again.begin(), again.end(), "5 KICKED"), again.end());
+}
+
 }  // namespace
 }  // namespace cwmpd::test

@@ -89,6 +89,7 @@ void SessionEngine::Impl::start() {
   ms_ = root_ + ".ManagementServer.";
   events_.booted();
   events_.add("1 BOOT");
+  loadCpeRequests();
   if (const std::string* acs = state_.get("cwmp-newer-acs")) newerAcceptedBy_ = *acs;
   checkBootstrap();
   // TR-069 3.2.1.1: RetryCount and the back-off follow the post-reboot session retry
@@ -354,6 +355,7 @@ void SessionEngine::queueCpeRequest(const soap::Body& request) {
   for (const auto& [m, code] : kEventOf)
     if (method == m && !impl_->events_.contains(code)) impl_->events_.add(code);
   impl_->cpeRequests_.push_back(request);
+  impl_->saveCpeRequests();
   impl_->forceSession_ = true;
   impl_->kick();
 }

@@ -1,4 +1,6 @@
 // SessionEngine: the session's HTTP/SOAP exchange (worker thread): the RPC loop.
+#include <cstdio>
+
 #include "rpc/rpc_table.hpp"
 #include "session_impl.hpp"
 
@@ -393,9 +395,61 @@ void SessionEngine::Impl::dropCpeRequest(const std::string& method) {
   for (auto it = cpeRequests_.begin(); it != cpeRequests_.end(); ++it) {
     if (soap::methodName(*it) == method) {
       cpeRequests_.erase(it);
+      saveCpeRequests();
       return;
     }
   }
+}
+
+namespace {
+constexpr const char* kCpeRequestPrefix = "cpe-request:";
+// The requests only the session engine holds. TransferComplete and its kin are the
+// transfer manager's, which keeps them itself and queues them again at start.
+bool keptBySession(const std::string& method) {
+  return method == "RequestDownload" || method == "Kicked";
+}
+}  // namespace
+
+// TR-069 3.7.1.5: "9 REQUEST DOWNLOAD" and "5 KICKED" are retried until delivered; the
+// request that goes with each is kept with the events, as an envelope of its own.
+void SessionEngine::Impl::saveCpeRequests() {
+  state_.erasePrefix(kCpeRequestPrefix);
+  char key[40];
+  std::size_t n = 0;
+  for (const auto& r : cpeRequests_) {
+    if (!keptBySession(soap::methodName(r))) continue;
+    soap::Envelope env;
+    env.body = r;
+    std::snprintf(key, sizeof key, "%s%06zu", kCpeRequestPrefix, n++);
+    state_.set(key, soap::encode(env));
+  }
+  // Like the event queue: a full disk costs the persistence, never the request.
+  state_.tryCommit();
+}
+
+void SessionEngine::Impl::loadCpeRequests() {
+  static const std::pair<const char*, const char*> kEventOf[] = {
+      {"RequestDownload", "9 REQUEST DOWNLOAD"}, {"Kicked", "5 KICKED"}};
+  std::vector<std::pair<std::string, std::string>> kept;
+  state_.forEach(kCpeRequestPrefix, [&](const std::string& key, const std::string& xml) {
+    kept.emplace_back(key, xml);
+  });
+  for (const auto& [key, xml] : kept) {
+    auto decoded = soap::decode(xml);
+    if (!decoded.ok() || !keptBySession(soap::methodName(decoded.envelope().body))) {
+      CWMPD_LOG(Warning, kLog, "dropping an unreadable queued request (" << key << ")");
+      continue;
+    }
+    auto& body = decoded.envelope().body;
+    const std::string method = soap::methodName(body);
+    // An event and its request travel together: the boot dropped "5 KICKED" with the
+    // other events that do not outlive a restart, and it comes back with its request.
+    for (const auto& [m, code] : kEventOf)
+      if (method == m && !events_.contains(code)) events_.add(code);
+    cpeRequests_.push_back(std::move(body));
+    forceSession_ = true;
+  }
+  if (!kept.empty()) saveCpeRequests();
 }
 
 }  // namespace cwmpd::core

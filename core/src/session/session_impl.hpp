@@ -153,6 +153,9 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
   void cpeRequestRefused(const std::string& method, int code);
   void cpeRequestAcknowledged(const soap::Body& req);
   void dropCpeRequest(const std::string& method);
+  // RequestDownload and Kicked (asked over D-Bus, nowhere else kept) in the store.
+  void saveCpeRequests();
+  void loadCpeRequests();
 
   // ---------------- session_schedule.cpp ----------------
 
