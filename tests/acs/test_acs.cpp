@@ -188,6 +188,10 @@ void TestAcs::addResponses(std::string_view jsonArray) {
 
 void TestAcs::reset() { control("POST", "/reset", "{}"); }
 
+void TestAcs::release(std::string_view holdName) {
+  control("POST", "/release", "{\"name\": " + jsonQuote(holdName) + "}");
+}
+
 void TestAcs::behaveLikeGenieAcs() { configure(R"({"mode": "genieacs"})"); }
 
 std::vector<Json> TestAcs::requests(std::size_t since) {

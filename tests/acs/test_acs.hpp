@@ -43,12 +43,14 @@ class TestAcs {
   void addRpc(std::string_view soapBody);         // POST /rpcs (one)
   void addResponses(std::string_view jsonArray);  // POST /responses
   void reset();                                   // POST /reset
+  void release(std::string_view holdName);        // POST /release: a canned "hold" goes on
   // GenieACS-like mode (README.md, "GenieACS mode"): POST /config {"mode": "genieacs"}.
   void behaveLikeGenieAcs();
   [[nodiscard]] std::vector<Json> requests(std::size_t since = 0);
   [[nodiscard]] std::vector<Json> sessions();
   [[nodiscard]] std::vector<Json> results();
-  // GET /wait: true when `what` (requests, sessions, ended_sessions, results) reached count.
+  // GET /wait: true when `what` (requests, sessions, ended_sessions, results, held)
+  // reached count.
   bool waitFor(std::string_view what, int count, std::chrono::seconds timeout);
   // The ACS sends `count` connection requests (GET with digest) to the CPE and
   // returns the answer: {"statuses": {"200": n, ...}, "outcomes": {"ok": n, ...},

@@ -238,6 +238,8 @@ class Acs:
         self.results = []
         self.rpcs = []  # pending scripted RPCs (SOAP bodies or whole envelopes)
         self.responses = []  # pending canned responses
+        self.held = 0  # requests that reached a canned "hold" so far
+        self.released = set()  # names of the holds POST /release let go
         self.nonces = {}
         self.session = None  # the open session (a dict in self.sessions)
         self.rpc_counter = 0
@@ -261,6 +263,8 @@ class Acs:
             self.results.clear()
             self.rpcs.clear()
             self.responses.clear()
+            self.held = 0
+            self.released.clear()
             self.session = None
             self.lock.notify_all()
 
@@ -449,6 +453,15 @@ class Acs:
             session = self.session
         return (session is not None and session["cookie"] is not None and
                 f'session={session["cookie"]}' in handler.headers.get("Cookie", ""))
+
+    def hold(self, name, timeout):
+        """Keeps a request unanswered until POST /release names `name` (or `timeout` s)."""
+        deadline = now() + timeout
+        with self.lock:
+            self.held += 1
+            self.lock.notify_all()
+            while name not in self.released and now() < deadline:
+                self.lock.wait(max(0.0, deadline - now()))
 
     def take_canned(self, method):
         with self.lock:
@@ -767,6 +780,8 @@ class AcsHandler(http.server.BaseHTTPRequestHandler):
         msg = Message(text)
         canned = acs.take_canned(msg.method)
         if canned is not None:
+            if canned.get("hold"):
+                acs.hold(str(canned["hold"]), float(canned.get("hold_timeout", 30)))
             if canned.get("delay"):
                 time.sleep(float(canned["delay"]))
             if canned.get("drop"):
@@ -895,6 +910,8 @@ class ControlHandler(http.server.BaseHTTPRequestHandler):
                 return len(acs.sessions)
             if what == "results":
                 return len(acs.results)
+            if what == "held":
+                return acs.held
             return sum(1 for s in acs.sessions if s["end"] == "204")
 
         while current() < count and now() < deadline:
@@ -925,6 +942,11 @@ class ControlHandler(http.server.BaseHTTPRequestHandler):
             with acs.lock:
                 acs.responses.extend(body.get("responses", []))
                 self.reply(200, {"pending_responses": len(acs.responses)})
+        elif self.path == "/release":
+            with acs.lock:
+                acs.released.add(str(body.get("name", "")))
+                acs.lock.notify_all()
+            self.reply(200, {})
         elif self.path == "/reset":
             acs.reset()
             self.reply(200, {})

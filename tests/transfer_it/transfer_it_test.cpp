@@ -126,8 +126,80 @@ class TransferIt : public DaemonIt {
     return out;
   }
 
+  // A download of `type` served at once while the ACS keeps the session open (it holds
+  // its answer to the DownloadResponse): the file is applied, with the restart that
+  // follows, only once the session ended with the ACS's 204, and the Inform after the
+  // restart reports it. `appliedNow` is what the daemon logs when it applies the file.
+  void appliedOnlyAfterTheHeldSessionEnded(const std::string& type, const std::string& name,
+                                           const std::string& content,
+                                           const std::string& appliedNow,
+                                           const std::string& simRecord) {
+    files_->put(name, content);
+    startAndSettle();
+    acs_->addResponses(R"([{"match": "DownloadResponse", "hold": "download", "pass": true}])");
+    acs_->addRpc(downloadRpc("held", type, files_->url("/files/" + name), content.size()));
+    const std::size_t mark = daemon_->logSize();
+    const std::size_t held = acs_->sessions().size();
+    kick();
+    ASSERT_TRUE(acs_->waitFor("held", 1, 15s)) << "the DownloadResponse never came";
+    ASSERT_TRUE(daemon_->waitForLog(" ended: success", 15s, mark)) << "the download never ended";
+    // The daemon decides in the same step that logged the end: apply now, or at the end.
+    const std::string deferred = "waits for the end of the session";
+    std::string log;
+    for (auto end = std::chrono::steady_clock::now() + 10s; std::chrono::steady_clock::now() < end;
+         std::this_thread::sleep_for(50ms)) {
+      log = daemon_->log().substr(mark);
+      if (log.find(deferred) != std::string::npos || log.find(appliedNow) != std::string::npos)
+        break;
+    }
+    ASSERT_EQ(log.find(appliedNow), std::string::npos)
+        << "applied while the ACS still held the session open";
+    ASSERT_NE(log.find(deferred), std::string::npos);
+    EXPECT_FALSE(fs::exists(daemon_->simDir() + "/run/" + simRecord));
+    ASSERT_EQ(acs_->sessions().size(), held + 1);
+    EXPECT_NE(acs_->sessions().back().get<std::string>("end", ""), "204");  // still open
+
+    acs_->release("download");
+    ASSERT_TRUE(waitSent("TransferComplete", 1, 30s)) << "no TransferComplete after the restart";
+    EXPECT_EQ(field(transferComplete("held"), "FaultCode"), "0");
+    EXPECT_TRUE(fs::exists(daemon_->simDir() + "/run/" + simRecord));
+    const auto sessions = acs_->sessions();
+    ASSERT_GE(sessions.size(), held + 2);
+    // The session of the Download ended properly: the DownloadResponse got the 204.
+    const Json& download = sessions[held];
+    EXPECT_EQ(download.get<std::string>("end", ""), "204");
+    for (const auto& r : acs_->requests()) {
+      if (bodyMethod(r.get<std::string>("body", "")) == "DownloadResponse") {
+        EXPECT_EQ(r.get<std::string>("status", ""), "204");
+      }
+    }
+    // Then the restart, and its Inform: 1 BOOT, M Download, 7 TRANSFER COMPLETE.
+    const Json& boot = sessions[held + 1];
+    EXPECT_GE(boot.get<double>("started", 0), download.get<double>("ended", 1e18));
+    const auto events = informEvents(boot.get<std::string>("inform", ""));
+    auto has = [&](const std::string& code, const std::string& key) {
+      return std::find(events.begin(), events.end(), SentEvent{code, key}) != events.end();
+    };
+    EXPECT_TRUE(has("1 BOOT", ""));
+    EXPECT_TRUE(has("M Download", "held"));
+    EXPECT_TRUE(has("7 TRANSFER COMPLETE", ""));
+  }
+
   std::unique_ptr<FileServer> files_;
 };
+
+TEST_F(TransferIt, AFirmwareImageThatArrivesInAnOpenSessionIsAppliedAfterItsEnd) {
+  appliedOnlyAfterTheHeldSessionEnded("1 Firmware Upgrade Image", "held.img",
+                                      "version=7.7.7\n" + std::string(20000, 'F'),
+                                      "installing firmware image", "firmware_applied");
+}
+
+TEST_F(TransferIt, AConfigurationFileThatArrivesInAnOpenSessionIsAppliedAfterItsEnd) {
+  appliedOnlyAfterTheHeldSessionEnded(
+      "3 Vendor Configuration File", "held.cfg",
+      "cwmpd-config 1 Device\nV\tDevice.ManagementServer.PeriodicInformInterval\t4321\n",
+      "configuration imported from transfer", "reboots");
+}
 
 TEST_F(TransferIt, AFirmwareUpgradeRebootsAndReportsWithBootTransferCompleteAndTheNewVersion) {
   const std::string image = "version=9.9.9\n" + std::string(50000, 'F');

@@ -168,6 +168,7 @@ void TransferManager::finished(std::uint64_t id, std::uint32_t faultCode, std::s
   } else if (r->isDownload && sessionOpen_ &&
              (r->fileType == kFirmware || r->fileType == kConfigFile)) {
     // Both restart the box: TR-069 lets the session end first (the ACS would see it cut).
+    CWMPD_LOG(Notice, kLog, "transfer " << id << " waits for the end of the session with the ACS");
     deferredApply_.emplace_back(id, file);
   } else if (r->isDownload) {
     apply(*r, file);
