@@ -323,5 +323,84 @@ TEST_F(XmppConnectionRequests, UnderInternetGatewayDeviceTheTr098ParametersDoThe
   EXPECT_EQ(std::count(codes.begin(), codes.end(), "6 CONNECTION REQUEST"), 1);
 }
 
+// The client's thread may sit in a DNS lookup that nothing interrupts (here one that
+// hangs for 30 s, tests/xmpp_it/slow_dns_preload.c). Stopping the client, which the main
+// loop does when the ACS reconfigures XMPP and when the daemon stops, must not wait for it.
+class XmppSlowDns : public DaemonIt {
+ protected:
+  void SetUp() override {
+    DaemonIt::SetUp();
+    daemon_->set("plugins", "enable", "deviceinfo, management, wan, xmpp");
+    daemon_->setEnv("LD_PRELOAD", CWMPD_SLOW_DNS_SHIM);
+    daemon_->setEnv("CWMPD_SLOW_DNS_NAME", "slow.xmpp.test");
+    daemon_->setEnv("CWMPD_SLOW_DNS_MARK", lookups());
+    // Under ASan the shim comes before the sanitizer runtime; that is fine here.
+    const char* asan = std::getenv("ASAN_OPTIONS");
+    daemon_->setEnv("ASAN_OPTIONS", std::string(asan ? asan : "") + (asan && *asan ? ":" : "") +
+                                        "verify_asan_link_order=0");
+  }
+  [[nodiscard]] std::string lookups() const { return dir_ + "/dns-lookups"; }
+  // How many lookups of the slow name have started.
+  [[nodiscard]] std::size_t lookupsStarted() const {
+    std::ifstream in(lookups());
+    std::size_t n = 0;
+    for (std::string line; std::getline(in, line);) ++n;
+    return n;
+  }
+  bool waitLookups(std::size_t n) const {
+    for (auto end = std::chrono::steady_clock::now() + 15s; std::chrono::steady_clock::now() < end;
+         std::this_thread::sleep_for(50ms))
+      if (lookupsStarted() >= n) return true;
+    return false;
+  }
+  void setEnable(const std::string& enable) {
+    acs_->addRpc(
+        "<cwmp:SetParameterValues><ParameterList soap-enc:arrayType=\"cwmp:ParameterValueStruct[1]\">" +
+        value("Device.XMPP.Connection.1.Enable", "xsd:boolean", enable) +
+        "</ParameterList><ParameterKey>enable</ParameterKey></cwmp:SetParameterValues>");
+  }
+  void kick() {
+    auto r = acs_->connectionRequest(daemon_->connectionRequestUrl(), "cr-user", "cr-secret");
+    EXPECT_EQ(r.get<std::string>("status", ""), "200");
+  }
+};
+
+TEST_F(XmppSlowDns, AHangingDnsLookupHoldsNeitherAReconfigurationNorTheShutdown) {
+  const std::string c = "Device.XMPP.Connection.1.";
+  acs_->addRpc(addObject("Device.XMPP.Connection."));
+  acs_->addRpc(addObject(c + "Server."));
+  acs_->addRpc(
+      "<cwmp:SetParameterValues><ParameterList soap-enc:arrayType=\"cwmp:ParameterValueStruct[9]\">" +
+      value(c + "Username", "xsd:string", "cpe") + value(c + "Password", "xsd:string", "secret") +
+      value(c + "Domain", "xsd:string", kDomain) +
+      value(c + "ServerConnectAlgorithm", "xsd:string", "ServerTable") +
+      value(c + "Server.1.Enable", "xsd:boolean", "true") +
+      value(c + "Server.1.ServerAddress", "xsd:string", "slow.xmpp.test") +
+      value(c + "Enable", "xsd:boolean", "true") +
+      value("Device.ManagementServer.ConnReqXMPPConnection", "xsd:string",
+            "Device.XMPP.Connection.1") +
+      value("Device.ManagementServer.PeriodicInformEnable", "xsd:boolean", "false") +
+      "</ParameterList><ParameterKey>xmpp</ParameterKey></cwmp:SetParameterValues>");
+  daemon_->start();
+  ASSERT_TRUE(waitSessions(1, 15s));
+  for (const auto& r : acs_->results()) ASSERT_NE(r.get<std::string>("method"), "Fault");
+  ASSERT_TRUE(waitLookups(1)) << "the client never looked the server up";
+
+  // The ACS turns the connection off while the lookup hangs: the commit stops the client
+  // on the main loop, and the session goes on at once (it would wait 30 s for the lookup).
+  setEnable("false");
+  const auto asked = std::chrono::steady_clock::now();
+  kick();
+  ASSERT_TRUE(waitSessions(2, 8s)) << "the session waited for the DNS lookup";
+  EXPECT_LT(std::chrono::steady_clock::now() - asked, 8s);
+
+  // On again (a new lookup hangs), then SIGTERM: the daemon exits cleanly, promptly.
+  setEnable("true");
+  kick();
+  ASSERT_TRUE(waitSessions(3, 8s));
+  ASSERT_TRUE(waitLookups(2));
+  EXPECT_EQ(daemon_->stop(4s), 0) << "the stop waited for the DNS lookup";
+}
+
 }  // namespace
 }  // namespace cwmpd::test

@@ -28,6 +28,10 @@ constexpr const char* kStanzaErrorNs = "urn:ietf:params:xml:ns:xmpp-stanzas";
 // RFC 6120 4.6.4 advises against checking more often than every 5 minutes; NAT bindings
 // of TCP last longer than that (RFC 5382: at least 2 h 4 min).
 constexpr long kDefaultKeepAliveSeconds = 300;
+// How long stop() waits for the client's thread. It ends at once unless it sits in a
+// call nothing interrupts (libstrophe's DNS lookups block in getaddrinfo/res_query for
+// the resolver's whole timeout): the main loop must not wait for that.
+constexpr std::chrono::milliseconds kStopGrace{300};
 
 std::once_flag initOnce;
 
@@ -105,7 +109,7 @@ bool xmppJidAllowed(const std::string& from, const std::vector<std::string>& all
   return false;
 }
 
-class XmppClient::Impl {
+class XmppClient::Impl : public std::enable_shared_from_this<XmppClient::Impl> {
  public:
   Impl(XmppSettings s, XmppAuthorization a, StatusHandler onStatus, RequestHandler onRequest)
       : settings_(std::move(s)),
@@ -117,7 +121,9 @@ class XmppClient::Impl {
   void start() {
     std::call_once(initOnce, [] { xmpp_initialize(); });
     stopping_ = false;
-    thread_ = std::thread([this] { run(); });
+    finished_ = false;
+    // The thread holds the client: one left behind by stop() still has it when it wakes.
+    thread_ = std::thread([self = shared_from_this()] { self->run(); });
   }
 
   void stop() {
@@ -129,7 +135,24 @@ class XmppClient::Impl {
       if (wakeFd_ >= 0) ::shutdown(wakeFd_, SHUT_RDWR);
     }
     cv_.notify_all();
-    if (thread_.joinable()) thread_.join();
+    if (!thread_.joinable()) return;
+    bool ended = false;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      ended = cv_.wait_for(lock, kStopGrace, [this] { return finished_; });
+    }
+    if (ended) {
+      thread_.join();
+      return;
+    }
+    // Blocked in a DNS lookup: left to end on its own when the lookup returns (it sees
+    // stopping_ then), and silenced now, so that no handler runs after stop().
+    {
+      std::lock_guard<std::mutex> lock(handlerMutex_);
+      silenced_ = true;
+    }
+    thread_.detach();
+    CWMPD_LOG(Info, kLog, "stopped; the pending DNS lookup ends on its own");
   }
 
   void setAuthorization(XmppAuthorization a) {
@@ -158,6 +181,9 @@ class XmppClient::Impl {
     if (!ctx) {
       CWMPD_LOG(Error, kLog, "cannot create the XMPP context");
       report(XmppState::Error);
+      std::lock_guard<std::mutex> lock(mutex_);
+      finished_ = true;
+      cv_.notify_all();
       return;
     }
     ctx_ = ctx;
@@ -190,6 +216,9 @@ class XmppClient::Impl {
     ctx_ = nullptr;
     xmpp_ctx_free(ctx);
     report(XmppState::Disabled);
+    std::lock_guard<std::mutex> lock(mutex_);
+    finished_ = true;
+    cv_.notify_all();
   }
 
   // One connection, from connect to its end. True when it got bound.
@@ -341,7 +370,7 @@ class XmppClient::Impl {
     if (!xmppJidAllowed(from, auth.allowedJids)) {
       CWMPD_LOG(Notice, kLog, "connection request from " << from << " refused: JID not allowed");
       self->replyError(conn, stanza, "cancel", "service-unavailable");
-      self->onRequest_(from, false);
+      self->request(from, false);
       return 1;
     }
     const std::string username = childText(self->ctx_, request, "username");
@@ -349,14 +378,14 @@ class XmppClient::Impl {
     if (auth.username.empty() || username != auth.username || password != auth.password) {
       CWMPD_LOG(Notice, kLog, "connection request from " << from << " refused: bad credentials");
       self->replyError(conn, stanza, "auth", "not-authorized");
-      self->onRequest_(from, false);
+      self->request(from, false);
       return 1;
     }
     xmpp_stanza_t* reply = xmpp_stanza_reply(stanza);
     xmpp_stanza_set_type(reply, "result");
     self->send(conn, reply, false);
     CWMPD_LOG(Info, kLog, "connection request from " << from);
-    self->onRequest_(from, true);
+    self->request(from, true);
     return 1;
   }
 
@@ -391,7 +420,12 @@ class XmppClient::Impl {
     reportStatus(s);
   }
   void reportStatus(const XmppStatus& s) {
-    if (onStatus_) onStatus_(s);
+    std::lock_guard<std::mutex> lock(handlerMutex_);
+    if (onStatus_ && !silenced_) onStatus_(s);
+  }
+  void request(const std::string& from, bool accepted) {
+    std::lock_guard<std::mutex> lock(handlerMutex_);
+    if (onRequest_ && !silenced_) onRequest_(from, accepted);
   }
 
   enum class Phase : std::uint8_t { Connecting, Up, Closing, Ended };
@@ -402,9 +436,14 @@ class XmppClient::Impl {
   RequestHandler onRequest_;
   std::mt19937 rng_;
   std::thread thread_;
-  mutable std::mutex mutex_;  // auth_, counters_, wakeFd_, the retry wait
+  mutable std::mutex mutex_;  // auth_, counters_, wakeFd_, finished_, the retry wait
   std::condition_variable cv_;
   std::atomic<bool> stopping_{false};
+  bool finished_ = false;  // run() returned
+  // Held while a handler runs; silenced_ set (by a stop() that left the thread behind)
+  // means the owner no longer listens.
+  std::mutex handlerMutex_;
+  bool silenced_ = false;
   XmppCounters counters_;
   int wakeFd_ = -1;
   // The client's thread only.

@@ -9,7 +9,8 @@
 // daemon's main loop, so none of it runs there. The thread waits in xmpp_run_once()
 // (select on the one socket, its timeout bounded by the keep-alive timer) while
 // connected, and on a condition variable between attempts: it does not poll. stop()
-// wakes it by shutting the socket down. The handlers are called on that thread: the
+// wakes it by shutting the socket down, and never waits long for it (it is called on the
+// main loop). The handlers are called on that thread: the
 // owner posts what it needs to its own loop.
 #pragma once
 
@@ -94,7 +95,9 @@ class XmppClient {
   XmppClient& operator=(const XmppClient&) = delete;
 
   void start();
-  // Closes the connection and joins the thread; reports Disabled.
+  // Closes the connection and joins the thread, which reports Disabled. It waits a few
+  // hundred milliseconds at most: a thread blocked in a DNS lookup (which nothing
+  // interrupts) is left to end on its own, and no handler is called after stop().
   void stop();
   // Thread-safe; applies to the next request.
   void setAuthorization(XmppAuthorization auth);
