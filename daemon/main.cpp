@@ -30,6 +30,7 @@
 #include "cwmpd/core/net/curl_acs_transport.hpp"
 #include "cwmpd/core/notifications.hpp"
 #include "cwmpd/core/plugin_host.hpp"
+#include "cwmpd/core/restart_gate.hpp"
 #include "cwmpd/core/session_engine.hpp"
 #include "cwmpd/core/store.hpp"
 #include "cwmpd/core/software_modules.hpp"
@@ -464,6 +465,10 @@ struct Daemon {
   bool reexec = false;  // the sim backend's reboot: exec the daemon again after the stop
   std::shared_ptr<core::Clock> clock;
   std::unique_ptr<hal::Hal> hal;
+  // Every reboot, factory reset and firmware install waits for the end of an open ACS
+  // session: everyone reaches the HAL through the gated view.
+  std::unique_ptr<core::RestartGate> gate;
+  std::unique_ptr<hal::Hal> gatedHal;
   std::unique_ptr<core::Engine> engine;
   std::unique_ptr<core::PluginHost> plugins;
   std::size_t pluginsLoaded = 0;
@@ -492,6 +497,8 @@ struct Daemon {
     if (plugins) plugins->stopAll();
     engine.reset();
     plugins.reset();
+    gatedHal.reset();
+    gate.reset();
     hal.reset();
   }
   Daemon() = default;
@@ -518,11 +525,20 @@ bool startHal(Daemon& d, Settings& settings) {
   settings.notifications.clock = d.clock;
   settings.transfers.clock = d.clock;
   const bool sim = settings.hal.backend == "sim";
+  // Whoever called the backend went through the gate already (d.gatedHal); the restart
+  // itself passes it too, so that not even a direct call cuts a session.
   settings.hal.hooks.reboot = [&d, sim] {
-    boost::asio::post(d.io, [&d, sim] {
-      d.reexec = sim;
-      d.io.stop();
-    });
+    auto restart = [&d, sim] {
+      boost::asio::post(d.io, [&d, sim] {
+        d.reexec = sim;
+        d.io.stop();
+      });
+    };
+    if (d.gate) {
+      d.gate->whenIdle("restart", restart);
+    } else {
+      restart();
+    }
   };
   settings.hal.hooks.factoryReset = settings.hal.hooks.reboot;
   settings.hal.hooks.firmwareApplied = [reboot = settings.hal.hooks.reboot](const std::string&) {
@@ -534,6 +550,8 @@ bool startHal(Daemon& d, Settings& settings) {
     CWMPD_LOG(Error, kLog, "HAL: " << e.what());
     return false;
   }
+  d.gate = std::make_unique<core::RestartGate>(d.io);
+  d.gatedHal = d.gate->gate(*d.hal);
   return true;
 }
 
@@ -567,7 +585,7 @@ bool loadPlugins(Daemon& d, const core::Config& config, const Settings& settings
   const std::string pluginState = settings.storeDir + "/plugins";
   modelStore.attachDirectory(pluginState);
   d.plugins = std::make_unique<core::PluginHost>(
-      *d.engine, config, *d.hal,
+      *d.engine, config, *d.gatedHal,
       core::PluginHostServices{
           [&d](std::function<void()> f) { boost::asio::post(d.io, std::move(f)); },
           [&d](const std::string& code, const std::string& key) {
@@ -603,8 +621,9 @@ void buildSessionEngine(Daemon& d, const Settings& settings, core::Store& sessio
           core::net::CurlAcsTransportOptions{.maxResponseBytes = settings.session.maxBodyBytes,
                                              .gzipThreshold = settings.gzipThreshold}),
       settings.session,
-      core::SessionHooks{[&d] { d.hal->system().reboot(); },
-                         [&d] { d.hal->system().factoryReset(); }});
+      core::SessionHooks{[&d] { d.gatedHal->system().reboot(); },
+                         [&d] { d.gatedHal->system().factoryReset(); }});
+  d.gate->attach(*d.session);
   d.session->setPluginNames(d.plugins->names());
   d.session->addSessionListener([](bool started) {
     if (!started) releaseFreedMemory();
@@ -620,6 +639,7 @@ void startBus(Daemon& d, const Settings& settings) {
   busOptions.address = settings.busAddress;
   busOptions.providers = d.engine.get();
   busOptions.providerTimeout = settings.providerTimeout;
+  busOptions.reboot = [&d] { d.gatedHal->system().reboot(); };
   d.busPublished = settings.busAddress == "none";
   busOptions.published = [&d] {
     d.busPublished = true;
@@ -645,8 +665,11 @@ void startBus(Daemon& d, const Settings& settings) {
 // 9. File transfers: their RPCs, queue and TransferComplete reports.
 void buildTransfers(Daemon& d, const Settings& settings, core::Store& sessionStore) {
   core::TransferHooks hooks;
-  hooks.applyFirmware = [&d](const std::string& path) { d.hal->system().applyFirmware(path); };
-  hooks.reboot = [&d] { d.hal->system().reboot(); };
+  hooks.applyFirmware = [&d](const std::string& path) { d.gatedHal->system().applyFirmware(path); };
+  hooks.reboot = [&d] { d.gatedHal->system().reboot(); };
+  hooks.whenIdle = [&d](const std::string& what, std::function<void()> step) {
+    d.gate->whenIdle(what, std::move(step));
+  };
   hooks.exportConfiguration = [&d] {
     return d.engine->vendorConfiguration().exportConfiguration();
   };

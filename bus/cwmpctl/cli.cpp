@@ -27,6 +27,7 @@ const std::map<std::string, CommandSpec>& commands() {
       {"schedule-inform", {Command::ScheduleInform, 1, 2}},
       {"request-download", {Command::RequestDownload, 1, kMany}},
       {"kicked", {Command::Kicked, 4, 4}},
+      {"reboot", {Command::Reboot, 0, 0}},
       {"status", {Command::Status, 0, 0}},
       {"monitor", {Command::Monitor, 0, 0}},
       {"ping", {Command::Ping, 1, 2}},
@@ -170,6 +171,7 @@ Commands:
                                 ask the ACS for a download (RequestDownload, next session)
   kicked COMMAND REFERER ARG NEXT
                                 tell the ACS a web page kicked the device (Kicked)
+  reboot                        reboot the box (after the end of an open ACS session)
   status                        the agent's state
   monitor [--count N]           print value changes as they happen (N of them, or forever)
   ping HOST [COUNT]             run the IPPing diagnostic (COUNT echo requests, default 3)

@@ -21,6 +21,7 @@ enum class Command {
   ScheduleInform,
   RequestDownload,
   Kicked,
+  Reboot,
   Status,
   Monitor,
   Ping,

@@ -121,6 +121,12 @@ std::string kicked(sdbus::IConnection& connection, const Invocation& invocation)
   return formatDone(invocation.json);
 }
 
+std::string reboot(sdbus::IConnection& connection, const Invocation& invocation) {
+  bus::AgentProxy agent(connection);
+  agent.Reboot();
+  return formatDone(invocation.json);
+}
+
 std::string status(sdbus::IConnection& connection, const Invocation& invocation) {
   bus::AgentProxy agent(connection);
   const std::vector<StatusRow> rows = {
@@ -263,6 +269,7 @@ std::string run(sdbus::IConnection& connection, const Invocation& invocation) {
     case Command::ScheduleInform: return scheduleInform(connection, invocation);
     case Command::RequestDownload: return requestDownload(connection, invocation);
     case Command::Kicked: return kicked(connection, invocation);
+    case Command::Reboot: return reboot(connection, invocation);
     case Command::Status: return status(connection, invocation);
     case Command::Monitor: return monitor(connection, invocation);
     case Command::Ping:

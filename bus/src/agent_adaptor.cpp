@@ -19,8 +19,12 @@ const char* sessionStateValue(core::SessionState state) {
 }
 }  // namespace
 
-AgentAdaptor::AgentAdaptor(sdbus::IConnection& connection, core::AgentControl& agent, Logger log)
-    : AdaptorInterfaces(connection, kAgentPath), agent_(agent), log_(std::move(log)) {
+AgentAdaptor::AgentAdaptor(sdbus::IConnection& connection, core::AgentControl& agent, Logger log,
+                           std::function<void()> reboot)
+    : AdaptorInterfaces(connection, kAgentPath),
+      agent_(agent),
+      log_(std::move(log)),
+      reboot_(std::move(reboot)) {
   registerAdaptor();
 }
 
@@ -47,6 +51,13 @@ void AgentAdaptor::RequestDownload(
 void AgentAdaptor::Kicked(const std::string& command, const std::string& referer,
                           const std::string& arg, const std::string& next) {
   translateFaults(log_, "Kicked", [&] { agent_.kicked(command, referer, arg, next); });
+}
+
+void AgentAdaptor::Reboot() {
+  translateFaults(log_, "Reboot", [&] {
+    if (!reboot_) throw sdk::Fault(sdk::FaultCode::RequestDenied, "this agent cannot reboot");
+    reboot_();
+  });
 }
 
 std::string AgentAdaptor::AcsUrl() {

@@ -11,7 +11,8 @@ namespace cwmpd::bus {
 
 class AgentAdaptor final : public sdbus::AdaptorInterfaces<org::cwmpd::Agent1_adaptor> {
  public:
-  AgentAdaptor(sdbus::IConnection& connection, core::AgentControl& agent, Logger log);
+  AgentAdaptor(sdbus::IConnection& connection, core::AgentControl& agent, Logger log,
+               std::function<void()> reboot);
   ~AgentAdaptor();
 
  private:
@@ -22,6 +23,7 @@ class AgentAdaptor final : public sdbus::AdaptorInterfaces<org::cwmpd::Agent1_ad
       const std::vector<sdbus::Struct<std::string, std::string>>& file_type_args) override;
   void Kicked(const std::string& command, const std::string& referer, const std::string& arg,
               const std::string& next) override;
+  void Reboot() override;
   std::string AcsUrl() override;
   std::string SessionState() override;
   std::string LastInformTime() override;
@@ -30,6 +32,7 @@ class AgentAdaptor final : public sdbus::AdaptorInterfaces<org::cwmpd::Agent1_ad
 
   core::AgentControl& agent_;
   Logger log_;
+  std::function<void()> reboot_;
 };
 
 }  // namespace cwmpd::bus

@@ -101,7 +101,7 @@ class DbusService::Impl : public std::enable_shared_from_this<Impl> {
     try {
       auto connection = openBusConnection(options_.address);
       auto dataModel = std::make_unique<DataModelAdaptor>(*connection, model_, log_);
-      auto agent = std::make_unique<AgentAdaptor>(*connection, agent_, log_);
+      auto agent = std::make_unique<AgentAdaptor>(*connection, agent_, log_, options_.reboot);
       std::unique_ptr<ProviderRegistry> registry;
       if (options_.providers)
         registry = std::make_unique<ProviderRegistry>(*connection, *options_.providers,

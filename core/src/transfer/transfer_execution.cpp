@@ -165,11 +165,16 @@ void TransferManager::finished(std::uint64_t id, std::uint32_t faultCode, std::s
     r->faultString = std::move(faultString);
     if (!file.empty()) fs::remove(file, ec);
     complete(*r, false);
-  } else if (r->isDownload && sessionOpen_ &&
+  } else if (r->isDownload && hooks_.whenIdle &&
              (r->fileType == kFirmware || r->fileType == kConfigFile)) {
     // Both restart the box: TR-069 lets the session end first (the ACS would see it cut).
-    CWMPD_LOG(Notice, kLog, "transfer " << id << " waits for the end of the session with the ACS");
-    deferredApply_.emplace_back(id, file);
+    hooks_.whenIdle("transfer " + std::to_string(id),
+                    [this, id, file, life = std::weak_ptr<bool>(life_)] {
+                      if (life.expired()) return;
+                      if (TransferRecord* rec = find(id)) return apply(*rec, file);
+                      std::error_code gone;  // dropped meanwhile (a BOOTSTRAP)
+                      fs::remove(file, gone);
+                    });
   } else if (r->isDownload) {
     apply(*r, file);
   } else {

@@ -60,9 +60,7 @@ void TransferManager::attach(SessionEngine& session) {
   // but must travel again until the TransferComplete itself was acknowledged. A session
   // that ended (failed, or the ACS closed it) with a report still pending gets them back.
   session.addSessionListener([this, life = std::weak_ptr<bool>(life_)](bool started) {
-    if (life.expired()) return;
-    sessionOpen_ = started;
-    if (!started) sessionEnded();
+    if (!started && !life.expired()) sessionEnded();
   });
   session.addBootstrapListener([this, life = std::weak_ptr<bool>(life_)] {
     if (!life.expired()) discardForBootstrap();
@@ -113,16 +111,6 @@ void TransferManager::discardForBootstrap() {
 void TransferManager::sessionEnded() {
   for (const auto& [id, r] : records_)
     if (r.state == 3 && !r.applying) ensureEvents(r);
-  auto deferred = std::move(deferredApply_);
-  deferredApply_.clear();
-  for (auto& [id, file] : deferred) {
-    if (TransferRecord* r = find(id)) {
-      apply(*r, file);
-    } else {
-      std::error_code ec;
-      fs::remove(file, ec);
-    }
-  }
 }
 
 // The agent's own configuration is VendorConfigFile instance "cwmpd-config"; its log (when

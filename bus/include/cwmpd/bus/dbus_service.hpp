@@ -43,6 +43,9 @@ struct BusOptions {
   // How long a call into a provider may take before it counts as 9002 ([bus]
   // provider_timeout_ms).
   std::chrono::milliseconds providerTimeout{std::chrono::seconds(2)};
+  // org.cwmpd.Agent1.Reboot: the daemon's reboot (which waits for the end of an open
+  // session); none: the method fails with 9001.
+  std::function<void()> reboot;
 };
 
 class DbusService {

@@ -72,6 +72,10 @@ struct TransferHooks {
   std::function<void(const std::string& imagePath)> applyFirmware;
   // Restart after a configuration file was imported.
   std::function<void()> reboot;
+  // Runs a step that restarts the box (applying a firmware image or a configuration
+  // file) now when no session with the ACS is open, else once it ended: a restart must
+  // not cut the session (the daemon's RestartGate). Unset: the step runs at once.
+  std::function<void(const std::string& what, std::function<void()> step)> whenIdle;
   // The persisted configuration as text (secrets excluded) and its atomic replacement
   // (throws sdk::Fault when the text is not a valid configuration for this model).
   std::function<std::string()> exportConfiguration;
@@ -258,10 +262,6 @@ class TransferManager {
   std::uint64_t nextId_ = 1;
   std::thread worker_;
   std::uint64_t running_ = 0;  // id of the record in flight, 0 = none
-  // A firmware image or configuration file that arrived while a session was open: applied
-  // (which reboots) when the session ends, never in the middle of it.
-  bool sessionOpen_ = false;
-  std::vector<std::pair<std::uint64_t, std::string>> deferredApply_;
   std::shared_ptr<std::atomic<bool>> abort_;
   std::shared_ptr<bool> alive_;
   std::shared_ptr<bool> life_ = std::make_shared<bool>(true);  // the object, for listeners

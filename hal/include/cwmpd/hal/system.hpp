@@ -59,6 +59,8 @@ class System {
   // command; sim: marker files) and then calls the matching hook of SystemHooks
   // (cwmpd/hal/factory.hpp), through which the daemon decides what "restart" means.
   // They return once the action was started; the box may go down at any moment after.
+  // In the daemon everyone (plugins included) calls them through a view that makes them
+  // wait for the end of an open ACS session (cwmpd/core/restart_gate.hpp).
   virtual void reboot() = 0;
   virtual void factoryReset() = 0;
   // Installs the firmware image at `imagePath` (Linux: e.g. OpenWrt sysupgrade through
