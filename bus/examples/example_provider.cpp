@@ -4,9 +4,12 @@
 //
 //   cwmpd-example-provider [--address ADDR] [--definitions FILE] [--object PATH]
 //                          [--keys 7,9] [--max-level N] [--get-delay-ms N]
+//                          [--apply-delay-ms N]
 //
-// SIGUSR1 advances Counter and signals ValuesChanged; SIGTERM/SIGINT stop it. It prints
-// "registered" once cwmpd accepted it (the integration tests wait for that line).
+// SIGUSR1 advances Counter and signals ValuesChanged; SIGUSR2 unregisters (the process
+// stays); SIGTERM/SIGINT stop it. It prints "registered" once cwmpd accepted it,
+// "unregistered" after SIGUSR2 and, with a delay, "get NAME" or "apply NAME" as each
+// delayed call starts (the integration tests wait for those lines).
 #include <poll.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
@@ -34,6 +37,7 @@ struct Options {
   std::vector<std::uint32_t> keys{1};
   std::uint32_t maxLevel = 100;
   int getDelayMs = 0;
+  int applyDelayMs = 0;
 };
 
 Options parse(int argc, char** argv) {
@@ -51,6 +55,8 @@ Options parse(int argc, char** argv) {
       o.maxLevel = static_cast<std::uint32_t>(std::stoul(v));
     else if (k == "--get-delay-ms")
       o.getDelayMs = std::stoi(v);
+    else if (k == "--apply-delay-ms")
+      o.applyDelayMs = std::stoi(v);
     else if (k == "--keys") {
       o.keys.clear();
       std::stringstream s(v);
@@ -140,7 +146,7 @@ int main(int argc, char** argv) try {
 
   sigset_t mask;
   sigemptyset(&mask);
-  for (int s : {SIGTERM, SIGINT, SIGUSR1}) sigaddset(&mask, s);
+  for (int s : {SIGTERM, SIGINT, SIGUSR1, SIGUSR2}) sigaddset(&mask, s);
   sigprocmask(SIG_BLOCK, &mask, nullptr);
   const int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 
@@ -148,11 +154,21 @@ int main(int argc, char** argv) try {
   Model model(o);
   cwmpd::bus::ProviderHandlers h;
   h.get = [&](const std::vector<std::string>& names) {
-    if (o.getDelayMs > 0) std::this_thread::sleep_for(std::chrono::milliseconds(o.getDelayMs));
+    if (o.getDelayMs > 0) {
+      // Said first, so that a test knows the agent is waiting for this answer.
+      std::cout << "get " << (names.empty() ? std::string() : names.front()) << std::endl;
+      std::this_thread::sleep_for(std::chrono::milliseconds(o.getDelayMs));
+    }
     return model.get(names);
   };
   h.validate = [&](const cwmpd::bus::Changes& c) { model.validate(c); };
-  h.apply = [&](const cwmpd::bus::Changes& c) { model.apply(c); };
+  h.apply = [&](const cwmpd::bus::Changes& c) {
+    if (o.applyDelayMs > 0) {
+      std::cout << "apply " << (c.empty() ? std::string() : c.front().first) << std::endl;
+      std::this_thread::sleep_for(std::chrono::milliseconds(o.applyDelayMs));
+    }
+    model.apply(c);
+  };
   h.rollback = [&](const cwmpd::bus::Changes& c) { model.apply(c); };
   h.instances = [&](const std::string&) { return model.instances(); };
   h.add = [&](const std::string&) { return model.add(); };
@@ -188,6 +204,9 @@ int main(int argc, char** argv) try {
       if (::read(sfd, &info, sizeof info) != sizeof info) continue;
       if (info.ssi_signo == SIGUSR1) {
         provider.valuesChanged({model.bump()});
+      } else if (info.ssi_signo == SIGUSR2) {
+        provider.unregister();
+        std::cout << "unregistered" << std::endl;
       } else {
         stop = true;
       }

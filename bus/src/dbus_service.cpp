@@ -105,7 +105,9 @@ class DbusService::Impl : public std::enable_shared_from_this<Impl> {
       std::unique_ptr<ProviderRegistry> registry;
       if (options_.providers)
         registry = std::make_unique<ProviderRegistry>(*connection, *options_.providers,
-                                                      options_.providerTimeout, log_);
+                                                      options_.providerTimeout, log_, [this] {
+                                                        if (loop_) loop_->wake();
+                                                      });
       // The objects exist before the name appears, so a client that waits for the name
       // never finds a half-published service.
       connection->requestName(kServiceName);

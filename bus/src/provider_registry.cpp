@@ -1,5 +1,8 @@
 #include "provider_registry.hpp"
 
+#include <optional>
+#include <set>
+
 #include "cwmpd/bus/fault_code.hpp"
 #include "cwmpd/bus/fault_names.hpp"
 #include "cwmpd/bus/names.hpp"
@@ -26,10 +29,26 @@ std::vector<Pair> toPairs(const core::NameValues& values) {
 class RemoteProvider final : public core::RemoteParticipant {
  public:
   RemoteProvider(sdbus::IConnection& connection, const std::string& sender,
-                 const std::string& object, std::chrono::milliseconds timeout)
-      : proxy_(sdbus::createProxy(connection, sender, object)), timeout_(timeout) {}
+                 const std::string& object, std::chrono::milliseconds timeout,
+                 std::function<void()> wake)
+      : proxy_(sdbus::createProxy(connection, sender, object)),
+        timeout_(timeout),
+        wake_(std::move(wake)) {}
 
   sdbus::IProxy& proxy() { return *proxy_; }
+
+  // The provider is gone (unregistered, left the bus, or the bus connection closes): the
+  // proxy goes while its connection is still there, calls in flight end with 9002 at
+  // once, and later calls fail the same way. The engine may keep this object a little
+  // longer (an unmount waits for the suspended work).
+  void disconnect() {
+    proxy_.reset();  // its pending calls are cancelled: their handlers never run
+    for (Pending* p : pending_) {
+      p->error = sdbus::Error("org.cwmpd.Error.ProviderGone", "the provider has gone");
+      p->resume();
+    }
+    pending_.clear();
+  }
 
   core::NameValues get(const std::vector<std::string>& names) override {
     std::vector<Pair> values;
@@ -44,6 +63,20 @@ class RemoteProvider final : public core::RemoteParticipant {
   void validate(const core::NameValues& changes) override { send("Validate", changes); }
   void apply(const core::NameValues& changes) override { send("Apply", changes); }
   void rollback(const core::NameValues& changes) override { send("Rollback", changes); }
+  // Rollback sent without waiting: D-Bus delivers it after the late Apply.
+  void restore(const core::NameValues& changes) override {
+    try {
+      if (!proxy_) return;
+      auto m = proxy_->createMethodCall(kProviderInterface, "Rollback");
+      m << toPairs(changes);
+      m.dontExpectReply();
+      (void)proxy_->callMethod(m);
+      wake_();
+    } catch (const sdbus::Error& e) {
+      throw sdk::Fault(sdk::FaultCode::InternalError,
+                       "provider Rollback not sent: " + e.getName() + ": " + e.getMessage());
+    }
+  }
   std::vector<std::uint32_t> instances(const std::string& table) override {
     std::vector<std::uint32_t> keys;
     call(
@@ -68,17 +101,51 @@ class RemoteProvider final : public core::RemoteParticipant {
         method, [&](sdbus::MethodCall& m) { m << toPairs(changes); }, [](sdbus::MethodReply&) {});
   }
 
-  // A synchronous call with the timeout. (The agent's loop waits for it, at most the
-  // timeout: see bus/README.md, "Providers".)
+  // A call in flight for work the model is lent to (core::ModelLoan).
+  struct Pending {
+    std::optional<sdbus::MethodReply> reply;
+    std::optional<sdbus::Error> error;
+    std::function<void()> resume;
+  };
+
+  // A call with the timeout. From an ACS session's RPC (a lent thread) it suspends that
+  // work and the loop goes on serving everything else until the answer or the timeout;
+  // from the loop itself (a D-Bus caller's read, Register listing the instances) it waits
+  // for the answer, at most the timeout (bus/README.md, "Providers").
   template <typename Args, typename Results>
   void call(const char* method, Args&& args, Results&& results) {
     try {
+      if (!proxy_) throw sdbus::Error("org.cwmpd.Error.ProviderGone", "the provider has gone");
       auto m = proxy_->createMethodCall(kProviderInterface, method);
       args(m);
-      auto reply = proxy_->callMethod(
-          m, static_cast<std::uint64_t>(
-                 std::chrono::duration_cast<std::chrono::microseconds>(timeout_).count()));
-      results(reply);
+      const auto timeout = static_cast<std::uint64_t>(
+          std::chrono::duration_cast<std::chrono::microseconds>(timeout_).count());
+      if (!core::ModelLoan::lent()) {
+        auto reply = proxy_->callMethod(m, timeout);
+        results(reply);
+        return;
+      }
+      Pending pending;
+      core::ModelLoan::suspend([&](std::function<void()> resume) {
+        pending.resume = std::move(resume);
+        proxy_->callMethod(
+            m,
+            [this, &pending](sdbus::MethodReply& reply, const sdbus::Error* error) {
+              pending_.erase(&pending);
+              if (error) {
+                pending.error = *error;
+              } else {
+                pending.reply = reply;
+              }
+              pending.resume();
+            },
+            timeout);
+        pending_.insert(&pending);
+        // The loop must see the message to send and the call's deadline.
+        wake_();
+      });
+      if (pending.error) throw *pending.error;
+      results(*pending.reply);
     } catch (const sdbus::Error& e) {
       const std::string& name = e.getName();
       const std::string& message = e.getMessage();
@@ -95,6 +162,8 @@ class RemoteProvider final : public core::RemoteParticipant {
 
   std::unique_ptr<sdbus::IProxy> proxy_;
   std::chrono::milliseconds timeout_;
+  std::function<void()> wake_;
+  std::set<Pending*> pending_;
 };
 
 }  // namespace
@@ -105,12 +174,14 @@ struct ProviderRegistry::Provider {
 };
 
 ProviderRegistry::ProviderRegistry(sdbus::IConnection& connection, core::RemoteSubtrees& mounts,
-                                   std::chrono::milliseconds timeout, Logger log)
+                                   std::chrono::milliseconds timeout, Logger log,
+                                   std::function<void()> wake)
     : AdaptorInterfaces(connection, kDataModelPath),
       connection_(connection),
       mounts_(mounts),
       timeout_(timeout),
-      log_(std::move(log)) {
+      log_(std::move(log)),
+      wake_(std::move(wake)) {
   busDaemon_ = sdbus::createProxy(connection, "org.freedesktop.DBus", "/org/freedesktop/DBus");
   busDaemon_->uponSignal("NameOwnerChanged")
       .onInterface("org.freedesktop.DBus")
@@ -122,7 +193,12 @@ ProviderRegistry::ProviderRegistry(sdbus::IConnection& connection, core::RemoteS
 
 ProviderRegistry::~ProviderRegistry() {
   unregisterAdaptor();
-  for (auto& [key, p] : providers_) mounts_.unmount(p->id);
+  for (auto& [key, p] : providers_) drop(*p);
+}
+
+void ProviderRegistry::drop(Provider& p) {
+  p.participant->disconnect();
+  mounts_.unmount(p.id);
 }
 
 std::string ProviderRegistry::caller() const {
@@ -138,7 +214,7 @@ void ProviderRegistry::Register(const std::string& definitions, const sdbus::Obj
       throw sdk::Fault(sdk::FaultCode::RequestDenied,
                        "Request denied: " + sender + " " + object + " is registered already");
     auto p = std::make_unique<Provider>();
-    p->participant = std::make_shared<RemoteProvider>(connection_, sender, object, timeout_);
+    p->participant = std::make_shared<RemoteProvider>(connection_, sender, object, timeout_, wake_);
     p->id = mounts_.mount("provider " + sender + object, definitions, p->participant);
     const auto id = p->id;
     p->participant->proxy()
@@ -163,7 +239,7 @@ void ProviderRegistry::Unregister(const sdbus::ObjectPath& object) {
     if (it == providers_.end())
       throw sdk::Fault(sdk::FaultCode::InvalidArguments,
                        "no provider " + std::string(object) + " of this caller");
-    mounts_.unmount(it->second->id);
+    drop(*it->second);
     providers_.erase(it);
   });
 }
@@ -177,7 +253,7 @@ void ProviderRegistry::onNameOwnerChanged(const std::string& name, const std::st
       continue;
     }
     log_(LogLevel::Info, "provider " + name + " " + it->first.second + " left the bus");
-    mounts_.unmount(it->second->id);
+    drop(*it->second);
     it = providers_.erase(it);
   }
 }

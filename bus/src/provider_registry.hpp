@@ -9,6 +9,7 @@
 #include <sdbus-c++/sdbus-c++.h>
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -21,8 +22,10 @@ namespace cwmpd::bus {
 
 class ProviderRegistry final : public sdbus::AdaptorInterfaces<org::cwmpd::Providers1_adaptor> {
  public:
+  // `wake` tells the connection's loop that a message was queued outside its callbacks
+  // (AsioBusLoop::wake).
   ProviderRegistry(sdbus::IConnection& connection, core::RemoteSubtrees& mounts,
-                   std::chrono::milliseconds timeout, Logger log);
+                   std::chrono::milliseconds timeout, Logger log, std::function<void()> wake);
   ~ProviderRegistry();
   ProviderRegistry(const ProviderRegistry&) = delete;
   ProviderRegistry& operator=(const ProviderRegistry&) = delete;
@@ -34,10 +37,12 @@ class ProviderRegistry final : public sdbus::AdaptorInterfaces<org::cwmpd::Provi
   [[nodiscard]] std::string caller() const;
 
   struct Provider;
+  void drop(Provider& p);
   sdbus::IConnection& connection_;
   core::RemoteSubtrees& mounts_;
   std::chrono::milliseconds timeout_;
   Logger log_;
+  std::function<void()> wake_;
   std::unique_ptr<sdbus::IProxy> busDaemon_;
   // By (unique bus name, object path).
   std::map<std::pair<std::string, std::string>, std::unique_ptr<Provider>> providers_;

@@ -199,6 +199,49 @@ class Policy : public SystemBus {
   ServiceRunner service_;
 };
 
+// The registry with a model that records, for each provider it mounts, how the agent's
+// first call into the provider (Instances) went.
+struct RecordingMounts final : core::RemoteSubtrees {
+  std::vector<std::string> answers;
+  MountId mount(const std::string& /*name*/, std::string_view /*definitions*/,
+                std::shared_ptr<core::RemoteParticipant> participant) override {
+    try {
+      (void)participant->instances("Device.X_00005E_Line.");
+      answers.emplace_back("answered");
+    } catch (const sdk::Fault& f) {
+      answers.push_back(std::to_string(f.code()) + " " + f.what());
+    }
+    return static_cast<MountId>(answers.size());
+  }
+  void unmount(MountId /*id*/) noexcept override {}
+  void remoteValuesChanged(MountId /*id*/, const std::vector<std::string>& /*names*/) override {}
+};
+
+class ProviderPolicy : public SystemBus {
+ protected:
+  void SetUp() override {
+    SystemBus::SetUp();
+    if (HasFatalFailure()) return;
+    populate(service_.model);
+    bus::BusOptions options;
+    options.address = bus_->address();
+    options.providers = &mounts_;
+    options.providerTimeout = std::chrono::milliseconds(300);
+    ASSERT_TRUE(service_.start(options)) << "root could not own org.cwmpd";
+  }
+  RunResult registerAs(uid_t uid, gid_t gid, const std::string& groups) {
+    return busctlAs(uid, gid, groups,
+                    {"call", "org.cwmpd", "/org/cwmpd/DataModel", "org.cwmpd.Providers1",
+                     "Register", "so", "<document/>", "/org/example/provider"});
+  }
+  std::vector<std::string> answers() {
+    return service_.onLoop([this] { return mounts_.answers; });
+  }
+
+  RecordingMounts mounts_;  // outlives the service
+  ServiceRunner service_;
+};
+
 TEST(PolicyFile, IsWellFormedXml) {
   const TempDir dir;
   const auto r = run({"xmllint", "--noout", "--nonet", CWMPD_DBUS_POLICY}, dir.path());
@@ -250,6 +293,30 @@ TEST_F(Policy, OtherUsersMayReadIntrospectAndGetProperties) {
       {"get-property", "org.cwmpd", "/org/cwmpd/Agent", "org.cwmpd.Agent1", "SessionState"});
   EXPECT_EQ(r.exitCode, 0) << r.err;
   EXPECT_EQ(r.out, "s \"Idle\"\n");
+}
+
+// Who may serve a subtree: root and the group cwmpd register; anybody else is stopped by
+// the bus before the agent sees the call. And the agent may call the provider back
+// (org.cwmpd.Provider1) without a policy file of the provider's own: here busctl, which
+// does not answer, so the call times out instead of being refused by the bus.
+TEST_F(ProviderPolicy, OnlyRootAndTheCwmpdGroupRegisterAndTheAgentMayCallThem) {
+  auto r = registerAs(kNobody, kNobody, "");
+  EXPECT_NE(r.exitCode, 0) << "nobody registered a provider";
+  EXPECT_THAT(r.err, HasSubstr("denied"));
+  EXPECT_TRUE(answers().empty());
+
+  r = registerAs(ids_.member, ids_.member, std::to_string(ids_.group));
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+  auto seen = answers();
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_THAT(seen[0], ::testing::Not(HasSubstr("AccessDenied")));
+  EXPECT_THAT(seen[0], HasSubstr("9002"));
+
+  r = registerAs(0, 0, "");
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+  seen = answers();
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_THAT(seen[1], ::testing::Not(HasSubstr("AccessDenied")));
 }
 
 }  // namespace

@@ -5,12 +5,16 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 #include <map>
+#include <thread>
 
 #include "cwmpd/core/engine.hpp"
 #include "test_support.hpp"
 
 using cwmpd::core::Engine;
+using cwmpd::core::ModelLoan;
 using cwmpd::core::NameValues;
 using cwmpd::core::SetFault;
 using cwmpd::core::Store;
@@ -226,6 +230,112 @@ TEST_F(RemoteSubtree, ValuesChangedReachesTheChangeListenersWithCoreNames) {
   p->values["Device.X_Remote.Line.9.Name"] = "renamed";
   engine->remoteValuesChanged(id, {"Device.X_Remote.Line.9.Name", "Device.Nowhere"});
   EXPECT_THAT(heard, ElementsAre("Device.X_Remote.Line.1.Name=renamed"));
+}
+
+// A table straight under the root (or Services.): its NumberOfEntries lands on an object
+// the provider does not own, is counted by the core and goes with the provider.
+TEST_F(RemoteSubtree, ATableUnderTheRootBringsItsCountAndTakesItAway) {
+  static constexpr const char* kDirect =
+      R"(<dm:document xmlns:dm="urn:broadband-forum-org:cwmp:datamodel-1-14" spec="urn:d">
+  <model name="Device:2.17">
+    <object name="Device." access="readOnly" minEntries="1" maxEntries="1">
+      <parameter name="X_DirectNumberOfEntries" access="readOnly"><syntax><unsignedInt/></syntax></parameter>
+    </object>
+    <object name="Device.X_Direct.{i}." access="readWrite" minEntries="0" maxEntries="unbounded" numEntriesParameter="X_DirectNumberOfEntries">
+      <parameter name="Name" access="readWrite"><syntax><string/></syntax></parameter>
+    </object>
+  </model>
+</dm:document>)";
+  auto p = std::make_shared<FakeProvider>(std::vector<std::uint32_t>{9, 7});
+  p->values["Device.X_Direct.9.Name"] = "nine";
+  p->values["Device.X_Direct.7.Name"] = "seven";
+  p->values["Device.X_Direct.102.Name"] = "";  // the key FakeProvider::add() gives
+  const auto id = engine->mount("direct", kDirect, p);
+  EXPECT_EQ(get("Device.X_DirectNumberOfEntries"), "2");
+  EXPECT_EQ(get("Device.X_Direct.1.Name"), "nine");
+  EXPECT_EQ(engine->addObject("Device.X_Direct.", Source::Acs), 3u);
+  EXPECT_EQ(get("Device.X_DirectNumberOfEntries"), "3");
+  engine->unmount(id);
+  EXPECT_THROW((void)engine->getValues({"Device.X_DirectNumberOfEntries"}), Fault);
+  EXPECT_EQ(get("Device.Test.Name"), get("Device.Test.Name"));
+  // Undeclared, the count is made and removed the same way.
+  std::string implicit = kDirect;
+  const auto from = implicit.find("    <object name=\"Device.\"");
+  implicit.erase(from, implicit.find("    <object name=\"Device.X_Direct") - from);
+  const auto again = engine->mount("direct", implicit, p);
+  EXPECT_EQ(get("Device.X_DirectNumberOfEntries"), "3");
+  engine->unmount(again);
+  EXPECT_THROW((void)engine->getValues({"Device.X_DirectNumberOfEntries"}), Fault);
+}
+
+// The agent's own objects (values the core keeps) are the agent's to define: a provider
+// adds nothing under them, however deep. A plugin's object stays open.
+TEST_F(RemoteSubtree, NothingIsAddedUnderTheAgentsOwnObjects) {
+  for (const char* under : {"Test.X_Sub.", "Test.Item.{i}.X_Sub.", "Test.Item.{i}.Sub.X_Sub."}) {
+    std::string claim = kDoc;
+    for (auto at = claim.find("X_Remote."); at != std::string::npos;
+         at = claim.find("X_Remote.", at + 1))
+      claim.replace(at, 9, under);
+    try {
+      (void)engine->mount("claim", claim,
+                          std::make_shared<FakeProvider>(std::vector<std::uint32_t>{}));
+      FAIL() << "a provider added Device." << under;
+    } catch (const Fault& f) {
+      EXPECT_EQ(f.code(), 9001) << under;
+      EXPECT_THAT(f.what(), HasSubstr("the agent serves itself")) << under;
+    }
+  }
+  EXPECT_THROW((void)engine->getValues({"Device.Test.X_Sub."}), Fault);
+  (void)engine->mount("fake", kDoc, std::make_shared<FakeProvider>(std::vector<std::uint32_t>{}));
+  EXPECT_EQ(get("Device.X_Remote.Greeting"), "hello");
+}
+
+// The provider whose Get suspends the lent work until the test resumes it.
+struct SuspendingProvider : FakeProvider {
+  SuspendingProvider() : FakeProvider({}) {}
+  std::function<void()> resume;
+  NameValues get(const std::vector<std::string>& names) override {
+    if (ModelLoan::lent())
+      ModelLoan::suspend([this](std::function<void()> r) { resume = std::move(r); });
+    return FakeProvider::get(names);
+  }
+};
+
+// The asynchronous path: work lent to a thread waits for the provider while the loop
+// reads the model, refuses changes (9001) and defers what waits for idle.
+TEST_F(RemoteSubtree, WorkWaitingForAProviderLeavesTheLoopFreeButTheTreeUnchanged) {
+  boost::asio::io_context io;
+  auto busyLoop = boost::asio::make_work_guard(io);
+  auto p = std::make_shared<SuspendingProvider>();
+  const auto id = engine->mount("slow", kDoc, p);
+  std::string seen;
+  std::thread worker(
+      [&] { ModelLoan::runLent(io, [&] { seen = get("Device.X_Remote.Greeting"); }); });
+  while (!p->resume) io.run_one();
+  EXPECT_TRUE(ModelLoan::busy());
+  EXPECT_FALSE(ModelLoan::lent());
+  const std::string name = get("Device.Test.Name");  // the loop reads meanwhile
+  try {
+    (void)engine->setValues({{"Device.Test.Name", "meanwhile"}}, Source::Acs);
+    FAIL() << "a change went through under suspended work";
+  } catch (const Fault& f) {
+    EXPECT_EQ(f.code(), 9001);
+  }
+  EXPECT_EQ(get("Device.Test.Name"), name);
+  EXPECT_THROW((void)engine->mount("other", kDoc, p), Fault);
+  bool idle = false;
+  ModelLoan::whenIdle([&] { idle = true; });
+  engine->unmount(id);  // waits for the work too
+  EXPECT_FALSE(idle);
+  p->values["Device.X_Remote.Greeting"] = "late";
+  p->resume();
+  busyLoop.reset();
+  io.run();
+  worker.join();
+  EXPECT_EQ(seen, "late");
+  EXPECT_TRUE(idle);
+  EXPECT_FALSE(ModelLoan::busy());
+  EXPECT_THROW((void)engine->getValues({"Device.X_Remote."}), Fault);
 }
 
 }  // namespace

@@ -262,6 +262,217 @@ TEST_F(Providers, AProviderThatSleepsPastTheTimeoutGives9002InTime) {
   EXPECT_EQ(cwmpctl({"get", "Device.DeviceInfo.SoftwareVersion"}).exitCode, 0);
 }
 
+// The main loop never blocks on a provider: while the session waits for a slow Get, the
+// daemon keeps answering D-Bus (a caller with a timeout far below the provider's delay),
+// and the session still gets the value.
+TEST_F(Providers, ASlowProviderHoldsItsSessionNotTheLoop) {
+  startDaemon(2000);
+  startProvider({"--get-delay-ms", "1500"});
+  acs_->addRpc(gpv(std::string(kBase) + "Greeting"));
+  const auto before = acs_->sessions().size();
+  ASSERT_EQ(cwmpctl({"inform", kVendorEvent}).exitCode, 0);
+  ASSERT_TRUE(eventually(
+      [this] {
+        return provider_->currentOut().find("get " + std::string(kBase)) != std::string::npos;
+      },
+      std::chrono::seconds(10)))
+      << provider_->currentOut() << daemon_->currentErr();
+  const auto read = busctlOn(
+      bus_->address(),
+      {"--timeout=0.8", "call", "org.cwmpd", "/org/cwmpd/DataModel", "org.cwmpd.DataModel1",
+       "GetParameterValues", "as", "1", "Device.DeviceInfo.SoftwareVersion"},
+      dir_.path());
+  EXPECT_EQ(read.exitCode, 0) << read.err;
+  EXPECT_THAT(read.out, HasSubstr("Device.DeviceInfo.SoftwareVersion"));
+  const auto state = busctlOn(bus_->address(),
+                              {"--timeout=0.8", "get-property", "org.cwmpd", "/org/cwmpd/Agent",
+                               "org.cwmpd.Agent1", "SessionState"},
+                              dir_.path());
+  EXPECT_EQ(state.exitCode, 0) << state.err;
+  ASSERT_TRUE(
+      acs_->waitFor("ended_sessions", static_cast<int>(before) + 1, std::chrono::seconds(20)));
+  std::string answer;
+  for (const auto& r : acs_->requests()) {
+    const auto body = r.get<std::string>("body", "");
+    if (body.find("GetParameterValuesResponse") != std::string::npos) answer = body;
+  }
+  EXPECT_THAT(answer, HasSubstr("<Name>Device.X_00005E_Provider.Greeting</Name>"));
+  EXPECT_THAT(answer, HasSubstr(">hello</Value>"));
+}
+
+// A provider that does not answer an ACS session's Apply in time: 9002, the plugin's part
+// of the transaction rolled back, and the loop served D-Bus while the session waited.
+TEST_F(Providers, ASessionSetPastTheProviderTimeoutGets9002AndRollsBack) {
+  startDaemon(1000);
+  startProvider({"--apply-delay-ms", "2000"});
+  acs_->addRpc(spv({{"Device.X_00005E_Example.Greeting", "changed"},
+                    {std::string(kBase) + "Greeting", "changed"}}));
+  const auto before = acs_->sessions().size();
+  ASSERT_EQ(cwmpctl({"inform", kVendorEvent}).exitCode, 0);
+  // While the session waits for the provider's Apply, a D-Bus caller is answered.
+  ASSERT_TRUE(
+      eventually([this] { return provider_->currentOut().find("apply ") != std::string::npos; },
+                 std::chrono::seconds(10)))
+      << provider_->currentOut() << daemon_->currentErr();
+  const auto read = busctlOn(
+      bus_->address(),
+      {"--timeout=0.6", "call", "org.cwmpd", "/org/cwmpd/DataModel", "org.cwmpd.DataModel1",
+       "GetParameterValues", "as", "1", "Device.DeviceInfo.SoftwareVersion"},
+      dir_.path());
+  EXPECT_EQ(read.exitCode, 0) << read.err;
+  ASSERT_TRUE(
+      acs_->waitFor("ended_sessions", static_cast<int>(before) + 1, std::chrono::seconds(20)));
+  std::string answer;
+  for (const auto& r : acs_->requests()) {
+    const auto body = r.get<std::string>("body", "");
+    if (body.find("Fault") != std::string::npos ||
+        body.find("SetParameterValuesResponse") != std::string::npos)
+      answer = body;
+  }
+  EXPECT_THAT(answer, ::testing::ContainsRegex("<FaultCode>900[23]</FaultCode>"));
+  EXPECT_THAT(answer, HasSubstr("9002"));
+  EXPECT_EQ(value("Device.X_00005E_Example.Greeting"), "hello");
+  // The late Apply is undone by the Rollback that follows it.
+  EXPECT_TRUE(eventually([&] { return value(std::string(kBase) + "Greeting") == "hello"; },
+                         std::chrono::seconds(5)));
+}
+
+TEST_F(Providers, UnregisterOverTheBusRemovesOnlyTheCallersSubtree) {
+  startDaemon();
+  startProvider();
+  // Only the provider itself may take its subtree away.
+  const auto stranger = busctlOn(bus_->address(),
+                                 {"call", "org.cwmpd", "/org/cwmpd/DataModel",
+                                  "org.cwmpd.Providers1", "Unregister", "o", "/org/cwmpd/example"},
+                                 dir_.path());
+  EXPECT_NE(stranger.exitCode, 0);
+  EXPECT_THAT(stranger.err, HasSubstr("no provider /org/cwmpd/example of this caller"));
+  EXPECT_EQ(value(std::string(kBase) + "Greeting"), "hello");
+  ::kill(provider_->pid(), SIGUSR2);
+  ASSERT_TRUE(eventually(
+      [this] { return provider_->currentOut().find("unregistered") != std::string::npos; },
+      std::chrono::seconds(10)))
+      << provider_->currentErr();
+  const auto gone = cwmpctl({"get", std::string(kBase) + "Greeting"});
+  EXPECT_EQ(gone.exitCode, 3);
+  EXPECT_THAT(gone.err, StartsWith("error: 9005 "));
+  EXPECT_EQ(::kill(provider_->pid(), 0), 0) << "the provider left instead of unregistering";
+  EXPECT_EQ(cwmpctl({"get", "Device.DeviceInfo.SoftwareVersion"}).exitCode, 0);
+}
+
+// AddObject and DeleteObject from the ACS reach the provider's Add and Delete; the new
+// instance keeps its number when the provider comes back.
+TEST_F(Providers, AcsAddAndDeleteReachTheProviderAndNumbersSurviveItsRestart) {
+  startDaemon();
+  startProvider({"--keys", "9,7"});
+  const std::string added = acsRound("<cwmp:AddObject><ObjectName>" + std::string(kBase) +
+                                     "Line.</ObjectName><ParameterKey>a</ParameterKey>"
+                                     "</cwmp:AddObject>");
+  EXPECT_THAT(added, HasSubstr("<InstanceNumber>3</InstanceNumber>"));
+  EXPECT_EQ(value(std::string(kBase) + "Line.3.Name"), "line10");  // the provider's key 10
+  const std::string deleted = acsRound("<cwmp:DeleteObject><ObjectName>" + std::string(kBase) +
+                                       "Line.1.</ObjectName><ParameterKey>d</ParameterKey>"
+                                       "</cwmp:DeleteObject>");
+  EXPECT_THAT(deleted, HasSubstr("DeleteObjectResponse"));
+  EXPECT_EQ(value(std::string(kBase) + "LineNumberOfEntries"), "2");
+  EXPECT_EQ(cwmpctl({"get", std::string(kBase) + "Line.1.Name"}).exitCode, 3);
+  ::kill(provider_->pid(), SIGKILL);
+  ASSERT_TRUE(eventually(
+      [&] {
+        return cwmpctl({"get", std::string(kBase) + "Greeting"}).exitCode == 3;
+      },
+      std::chrono::seconds(5)));
+  startProvider({"--keys", "10,7"});
+  EXPECT_EQ(value(std::string(kBase) + "Line.3.Name"), "line10");
+  EXPECT_EQ(value(std::string(kBase) + "Line.2.Name"), "line7");
+  EXPECT_EQ(cwmpctl({"get", std::string(kBase) + "Line.1.Name"}).exitCode, 3);
+}
+
+// A table directly under the root: its NumberOfEntries appears on Device. with the
+// provider and goes with it.
+TEST_F(Providers, ATableUnderTheRootIsCountedWhileItsProviderIsThere) {
+  startDaemon();
+  const fs::path doc = dir_.path() / "direct.xml";
+  std::ofstream(doc)
+      << R"(<dm:document xmlns:dm="urn:broadband-forum-org:cwmp:datamodel-1-14" spec="urn:x">
+  <model name="Device:2.17">
+    <object name="Device.X_00005E_Line.{i}." access="readWrite" minEntries="0" maxEntries="unbounded" numEntriesParameter="X_00005E_LineNumberOfEntries">
+      <parameter name="Name" access="readWrite"><syntax><string/></syntax></parameter>
+    </object>
+  </model>
+</dm:document>)";
+  provider_ = std::make_unique<Child>(
+      std::vector<std::string>{CWMPD_EXAMPLE_PROVIDER_PATH, "--address", bus_->address(),
+                               "--definitions", doc.string(), "--keys", "9,7"},
+      dir_.path(), "direct");
+  ASSERT_TRUE(
+      eventually([this] { return provider_->currentOut().find("registered") != std::string::npos; },
+                 std::chrono::seconds(10)))
+      << provider_->currentErr() << daemon_->currentErr();
+  EXPECT_EQ(value("Device.X_00005E_LineNumberOfEntries"), "2");
+  const auto names = cwmpctl({"names", "Device.X_00005E_Line.", "--next-level"});
+  EXPECT_THAT(names.out, HasSubstr("Device.X_00005E_Line.2.")) << names.err;
+  ::kill(provider_->pid(), SIGKILL);
+  EXPECT_TRUE(eventually(
+      [&] {
+        const auto r = cwmpctl({"get", "Device.X_00005E_LineNumberOfEntries"});
+        return r.exitCode == 3 && r.err.rfind("error: 9005 ", 0) == 0;
+      },
+      std::chrono::seconds(5)));
+  EXPECT_EQ(cwmpctl({"get", "Device.DeviceInfo.SoftwareVersion"}).exitCode, 0);
+}
+
+// The agent's own objects (ManagementServer...) take no provider objects, not even new
+// ones below them.
+TEST_F(Providers, NoProviderObjectGoesUnderTheAgentsOwnObjects) {
+  startDaemon();
+  const fs::path claim = dir_.path() / "claim.xml";
+  std::string doc = readFile(CWMPD_EXAMPLE_PROVIDER_XML);
+  for (auto at = doc.find("Device.X_00005E_Provider."); at != std::string::npos;
+       at = doc.find("Device.X_00005E_Provider.", at + 1))
+    doc.replace(at, 25, "Device.ManagementServer.X_00005E_Provider.");
+  std::ofstream(claim) << doc;
+  auto refused = std::make_unique<Child>(
+      std::vector<std::string>{CWMPD_EXAMPLE_PROVIDER_PATH, "--address", bus_->address(),
+                               "--definitions", claim.string()},
+      dir_.path(), "claim");
+  const auto r = refused->wait();
+  EXPECT_EQ(r.exitCode, 1);
+  EXPECT_THAT(r.err, HasSubstr("org.cwmpd.Fault.RequestDenied: 9001 "));
+  EXPECT_THAT(r.err, HasSubstr("Device.ManagementServer."));
+  EXPECT_EQ(cwmpctl({"get", "Device.ManagementServer.X_00005E_Provider."}).exitCode, 3);
+}
+
+// A provider's forced-inform parameter is in every Inform, read while the session waits
+// for the provider.
+TEST_F(Providers, AForcedInformParameterOfAProviderIsInTheInform) {
+  startDaemon();
+  const fs::path forced = dir_.path() / "forced.xml";
+  std::string doc = readFile(CWMPD_EXAMPLE_PROVIDER_XML);
+  const std::string greeting = R"(<parameter name="Greeting" access="readWrite")";
+  doc.replace(doc.find(greeting), greeting.size(), greeting + R"( forcedInform="true")");
+  std::ofstream(forced) << doc;
+  provider_ = std::make_unique<Child>(
+      std::vector<std::string>{CWMPD_EXAMPLE_PROVIDER_PATH, "--address", bus_->address(),
+                               "--definitions", forced.string(), "--get-delay-ms", "300"},
+      dir_.path(), "forced");
+  ASSERT_TRUE(
+      eventually([this] { return provider_->currentOut().find("registered") != std::string::npos; },
+                 std::chrono::seconds(10)))
+      << provider_->currentErr() << daemon_->currentErr();
+  const auto before = acs_->sessions().size();
+  ASSERT_EQ(cwmpctl({"inform", kVendorEvent}).exitCode, 0);
+  ASSERT_TRUE(
+      acs_->waitFor("ended_sessions", static_cast<int>(before) + 1, std::chrono::seconds(20)));
+  std::string inform;
+  for (const auto& r : acs_->requests()) {
+    const auto body = r.get<std::string>("body", "");
+    if (body.find("<cwmp:Inform") != std::string::npos) inform = body;
+  }
+  EXPECT_THAT(inform, ::testing::ContainsRegex(
+                          "<Name>Device.X_00005E_Provider.Greeting</Name>\\s*<Value[^>]*>hello<"));
+}
+
 TEST_F(Providers, KillingTheProviderRemovesItsNamesAndTheRestIsServed) {
   startDaemon();
   startProvider();

@@ -5,6 +5,10 @@
 // its instances by key; the core numbers them by key in the store (as for a plugin's
 // Host::ensureInstance), so the numbers survive the provider's restarts.
 #include <algorithm>
+#include <boost/asio/post.hpp>
+#include <condition_variable>
+#include <mutex>
+#include <set>
 
 #include "model/engine_impl.hpp"
 
@@ -71,6 +75,24 @@ std::string corePath(const Tree& tree, const std::string& name, int plugin) {
   return {};
 }
 
+// The nearest object above `pattern` that is defined already.
+ObjectDef* nearestExisting(const Tree& tree, const std::string& pattern) {
+  for (std::size_t end = pattern.rfind('.', pattern.size() - 2);
+       end != std::string::npos && end > 0; end = pattern.rfind('.', end - 1))
+    if (ObjectDef* d = tree.findDef(pattern.substr(0, end + 1))) return d;
+  return nullptr;
+}
+
+// An object of the agent itself: ManagementServer (whose values the core keeps and the
+// session engine works with, under either root), or one the core defines with values of
+// its own. The root and Services. are where providers mount, not the agent's own.
+bool agentsOwn(const ObjectDef& d, const std::string& root) {
+  if (d.pattern == root + ".ManagementServer.") return true;
+  if (d.plugin >= 0 || d.pattern == root + "." || d.pattern == root + ".Services.") return false;
+  return std::any_of(d.params.begin(), d.params.end(),
+                     [](const auto& p) { return p->plugin < 0 && !p->builtin; });
+}
+
 template <typename F>
 void forEachNodeOf(Node& n, const ObjectDef* def, F&& f) {
   if (n.def == def) f(n);
@@ -80,12 +102,98 @@ void forEachNodeOf(Node& n, const ObjectDef* def, F&& f) {
   }
 }
 
+// One lending of the model: who holds it, the worker or the loop. Shared with the loop's
+// handlers, which may still wake from their wait after the worker has returned.
+struct Loan {
+  explicit Loan(boost::asio::io_context& context) : io(context) {}
+  boost::asio::io_context& io;
+  std::mutex mutex;
+  std::condition_variable cv;
+  bool workerHolds = false;
+};
+
+// The loop's side of the lending: suspended work and what waits for none to be. Touched
+// only by whoever holds the model (the handoff's mutex orders it).
+int suspended = 0;
+std::vector<std::function<void()>> idleWork;
+thread_local std::shared_ptr<Loan> current;
+
+void runIdleWork() {
+  while (suspended == 0 && !idleWork.empty()) {
+    auto f = std::move(idleWork.front());
+    idleWork.erase(idleWork.begin());
+    f();
+  }
+}
+
+// On the loop: hands the model to the worker and waits for it back.
+void lend(const std::shared_ptr<Loan>& loan) {
+  {
+    std::unique_lock<std::mutex> lock(loan->mutex);
+    loan->workerHolds = true;
+    loan->cv.notify_all();
+    loan->cv.wait(lock, [&] { return !loan->workerHolds; });
+  }
+  runIdleWork();
+}
+
+void awaitModel(Loan& loan) {
+  std::unique_lock<std::mutex> lock(loan.mutex);
+  loan.cv.wait(lock, [&] { return loan.workerHolds; });
+}
+
+void giveBack(Loan& loan) {
+  std::lock_guard<std::mutex> lock(loan.mutex);
+  loan.workerHolds = false;
+  loan.cv.notify_all();
+}
+
 }  // namespace
+
+void ModelLoan::runLent(boost::asio::io_context& io, const std::function<void()>& work) {
+  auto loan = std::make_shared<Loan>(io);
+  boost::asio::post(io, [loan] { lend(loan); });
+  awaitModel(*loan);
+  current = loan;
+  work();
+  current.reset();
+  giveBack(*loan);
+}
+
+bool ModelLoan::lent() noexcept { return current != nullptr; }
+
+void ModelLoan::suspend(const std::function<void(std::function<void()> resume)>& start) {
+  std::shared_ptr<Loan> loan = current;
+  if (!loan) throw std::logic_error("ModelLoan::suspend() outside runLent()");
+  start([loan] {
+    boost::asio::post(loan->io, [loan] {
+      --suspended;
+      lend(loan);
+    });
+  });
+  ++suspended;
+  giveBack(*loan);
+  awaitModel(*loan);
+}
+
+bool ModelLoan::busy() noexcept { return suspended > 0; }
+
+void ModelLoan::whenIdle(std::function<void()> f) {
+  if (suspended == 0) {
+    f();
+    return;
+  }
+  idleWork.push_back(std::move(f));
+}
 
 RemoteSubtrees::MountId Engine::mount(const std::string& name, std::string_view definitions,
                                       std::shared_ptr<RemoteParticipant> participant) {
   auto& m = *impl_;
   if (!m.finalized) throw std::logic_error("mount() before finalize()");
+  // New definitions would reshape the tree under the suspended work.
+  if (ModelLoan::busy())
+    throw Fault(FaultCode::RequestDenied,
+                "Request denied: busy (an RPC waits for a provider); register again");
   std::vector<model::ParsedModel> models;
   try {
     models = model::parseDocument(definitions, m.tree.root());
@@ -93,18 +201,33 @@ RemoteSubtrees::MountId Engine::mount(const std::string& name, std::string_view 
     throw Fault(FaultCode::InvalidArguments, std::string("invalid definitions: ") + e.what());
   }
   // A provider adds whole objects: it may name an existing object only as the place it
-  // mounts under (no parameters there), so it can never claim the core's or a plugin's
-  // names, nor change the shape of objects that already have instances.
+  // mounts under, with no parameters there but the NumberOfEntries of its own tables, so
+  // it can never claim the core's or a plugin's names, nor change the shape of objects
+  // that already have instances. Nor may it add anything under the agent's own objects
+  // (ManagementServer and the like): their subtrees are the agent's to define.
+  std::set<std::string> counts;  // "Device.X_Lines" for Device.X_Lines.{i}.
+  for (const auto& md : models)
+    for (const auto& o : md.objects)
+      if (o.multi && !o.numEntriesParameter.empty())
+        counts.insert(o.pattern.substr(0, o.pattern.rfind('.', o.pattern.size() - 6) + 1) +
+                      o.numEntriesParameter);
   bool adds = false;
   for (const auto& md : models)
     for (const auto& o : md.objects) {
       if (const ObjectDef* d = m.tree.findDef(o.pattern)) {
-        if (!o.params.empty() || o.multi || d->multi)
+        const bool onlyCounts = std::all_of(o.params.begin(), o.params.end(), [&](const auto& p) {
+          return counts.count(o.pattern + p.name) && !d->findParam(p.name);
+        });
+        if (!onlyCounts || o.multi || d->multi)
           throw Fault(
               FaultCode::RequestDenied,
               "Request denied: " + o.pattern + " is already served by " + m.pluginName(d->plugin));
         continue;
       }
+      for (const ObjectDef* a = nearestExisting(m.tree, o.pattern); a && a->parent; a = a->parent)
+        if (agentsOwn(*a, m.tree.root()))
+          throw Fault(FaultCode::RequestDenied, "Request denied: " + o.pattern + " is under " +
+                                                    a->pattern + ", which the agent serves itself");
       adds = true;
     }
   if (!adds)
@@ -117,15 +240,16 @@ RemoteSubtrees::MountId Engine::mount(const std::string& name, std::string_view 
     m.tree.removeDefinitionsOf(id);
     throw Fault(FaultCode::RequestDenied, std::string("Request denied: ") + e.what());
   }
+  // The NumberOfEntries of a table mounted under an object of another owner (the root,
+  // Services.) belongs to the provider: it goes when the provider goes.
+  std::vector<std::pair<ObjectDef*, std::string>> newCounts;
   for (const auto& [pattern, d] : m.tree.defs())
     if (d->plugin == id && d->multi && !d->numEntriesParameter.empty() && d->parent->plugin != id &&
-        !d->parent->findParam(d->numEntriesParameter)) {
-      m.tree.removeDefinitionsOf(id);
-      throw Fault(FaultCode::RequestDenied, "Request denied: " + pattern + " would add " +
-                                                d->numEntriesParameter +
-                                                " to an object the provider does not own");
-    }
+        !d->parent->findParam(d->numEntriesParameter))
+      newCounts.emplace_back(d->parent, d->numEntriesParameter);
   m.tree.bindBuiltins();
+  for (auto& [parent, count] : newCounts)
+    if (ParamDef* p = parent->findParam(count)) p->plugin = id;
 
   Impl* self = &m;
   auto nodeOf = [self](const std::string& path) -> Node& {
@@ -156,7 +280,21 @@ RemoteSubtrees::MountId Engine::mount(const std::string& name, std::string_view 
       participant->validate(toProvider(c));
     };
     d->binding.apply = [participant, toProvider](const std::vector<sdk::Change>& c) {
-      participant->apply(toProvider(c));
+      try {
+        participant->apply(toProvider(c));
+      } catch (const Fault& f) {
+        // 9002: no answer in time (or the provider's own trouble). The transaction rolls
+        // back the others; this one may apply late, so it is told to return as well.
+        if (f.code() != static_cast<int>(FaultCode::InternalError)) throw;
+        std::vector<sdk::Change> undo = c;
+        for (auto& u : undo) std::swap(u.value, u.oldValue);
+        try {
+          participant->restore(toProvider(undo));
+        } catch (const Fault& e) {
+          CWMPD_LOG(Warning, kModelLog, "cannot tell a provider to undo: " << e.what());
+        }
+        throw;
+      }
     };
     d->binding.rollback = [participant, toProvider](const std::vector<sdk::Change>& c) {
       participant->rollback(toProvider(c));
@@ -214,6 +352,11 @@ void Engine::unmount(MountId id) noexcept {
   auto it = m.mounts.find(id);
   if (it == m.mounts.end()) return;
   try {
+    // The suspended work may be inside this very subtree (its getter, its binding).
+    if (ModelLoan::busy()) {
+      ModelLoan::whenIdle([this, id] { unmount(id); });
+      return;
+    }
     m.tree.dropInstancesOf(id);
     m.tree.removeDefinitionsOf(id);
     m.tree.reconcile(m.stored);

@@ -27,6 +27,7 @@
 #include <thread>
 
 #include "cwmpd/core/log.hpp"
+#include "cwmpd/core/remote_subtree.hpp"
 #include "cwmpd/core/net/connection_request_server.hpp"
 #include "cwmpd/core/net/local_address.hpp"
 #include "cwmpd/core/net/udp_connection_request_server.hpp"
@@ -138,13 +139,15 @@ class SessionEngine::Impl : public std::enable_shared_from_this<SessionEngine::I
 
   static bool soapAnswer(const net::HttpResult& res);
   void noteRetryAfter(const net::HttpResult& res, SessionPlan& plan) const;
-  // Runs on the worker thread. Every touch of the model goes through onMain().
+  // Runs on the worker thread. Every touch of the model goes through onMain(): the loop
+  // lends the model to this thread for `f`, so that an RPC that waits for a D-Bus
+  // provider suspends here while the loop goes on (ModelLoan, issue 18).
   template <typename F>
   auto onMain(F&& f) -> decltype(f()) {
     using R = decltype(f());
-    auto task = std::make_shared<std::packaged_task<R()>>(std::forward<F>(f));
-    auto fut = task->get_future();
-    asio::post(io_, [task] { (*task)(); });
+    std::packaged_task<R()> task(std::forward<F>(f));
+    auto fut = task.get_future();
+    ModelLoan::runLent(io_, [&task] { task(); });
     return fut.get();
   }
   bool refusesVersion(const net::HttpResult& res, const SessionPlan& plan);

@@ -72,7 +72,6 @@ void SessionEngine::Impl::startSession() {
   }
   plan.id = ++sessionCounter_;
   plan.cwmp10 = !cwmp10Acs_.empty() && cwmp10Acs_ == plan.endpoint.url;
-  plan.informXml = buildInform(plan);
   if (!plan.heartbeat) plan.cpeRequests = cpeRequests_;
   running_ = true;
   // After a heartbeat, the session for whatever else waits.
@@ -89,6 +88,9 @@ void SessionEngine::Impl::startSession() {
   worker_ = std::thread([self = shared_from_this(), plan = std::move(plan)]() mutable {
     Outcome o = Outcome::Failed;
     try {
+      // Built with the model lent to the worker: a provider's forced parameter then
+      // holds this session, not the loop (ModelLoan, issue 18).
+      plan.informXml = self->onMain([&] { return self->buildInform(plan); });
       o = self->runSession(plan);
     } catch (const std::exception& e) {
       CWMPD_LOG(Error, kLog, "session " << plan.id << " aborted: " << e.what());

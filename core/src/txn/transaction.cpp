@@ -4,6 +4,7 @@
 
 #include "cwmpd/core/data_model.hpp"
 #include "cwmpd/core/log.hpp"
+#include "cwmpd/core/remote_subtree.hpp"
 
 namespace cwmpd::core::txn {
 
@@ -54,7 +55,14 @@ void reapply(Context& ctx, std::vector<ValueChange>& values) noexcept {
   }
 }
 
-Transaction::Transaction(Context& ctx) : ctx_(ctx) { ctx_.stored.store().keepPending(); }
+Transaction::Transaction(Context& ctx) : ctx_(ctx) {
+  // While an RPC waits for a provider the loop serves others, but none may change the
+  // tree under it (issue 18, cwmpd/core/remote_subtree.hpp).
+  if (ModelLoan::busy())
+    throw sdk::Fault(sdk::FaultCode::RequestDenied,
+                     "Request denied: busy (an RPC waits for a provider); try again");
+  ctx_.stored.store().keepPending();
+}
 
 Transaction::~Transaction() { rollback(); }
 

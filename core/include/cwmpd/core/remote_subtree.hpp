@@ -11,10 +11,12 @@
 // provider's instances by key and persists the numbers (as for plugins), so a provider
 // that comes back with the same keys gets the same numbers.
 //
-// Threading: main loop only.
+// Threading: main loop only, or a thread the model is lent to (ModelLoan below).
 #pragma once
 
+#include <boost/asio/io_context.hpp>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -26,7 +28,8 @@ namespace cwmpd::core {
 using NameValues = std::vector<std::pair<std::string, std::string>>;
 
 // One provider. Every call either answers or throws sdk::Fault: the provider's refusal
-// (9007 ...), 9002 for a provider that does not answer in time or has left.
+// (9007 ...), 9002 for a provider that does not answer in time or has left. On a thread the
+// model is lent to, a call suspends (ModelLoan::suspend) instead of blocking the loop.
 class RemoteParticipant {
  public:
   virtual ~RemoteParticipant() = default;
@@ -35,12 +38,50 @@ class RemoteParticipant {
   virtual void apply(const NameValues& changes) = 0;
   // `changes` carries the values to return to.
   virtual void rollback(const NameValues& changes) = 0;
+  // An apply that got no answer in time may still happen: the provider is told to return
+  // to `changes` all the same, without waiting for its answer this time (the transaction
+  // has already waited its timeout).
+  virtual void restore(const NameValues& changes) { rollback(changes); }
   // The instance keys of `table` ("Device.X_Voice.Line.").
   [[nodiscard]] virtual std::vector<std::uint32_t> instances(const std::string& table) = 0;
   // A new instance of `table`: its key.
   [[nodiscard]] virtual std::uint32_t add(const std::string& table) = 0;
   // Deletes `instance` ("Device.X_Voice.Line.7.").
   virtual void remove(const std::string& instance) = 0;
+};
+
+// Lending the model to a worker thread, so that a call into a provider suspends the work
+// that needs its answer and not the main loop (issue 18: "the main loop never blocks on a
+// provider").
+//
+// The model belongs to the main loop. runLent() is how a worker thread (the ACS session's)
+// gets it instead of posting work to the loop: the loop parks in a handler of its own
+// while the worker runs `work`, then goes on. When `work` reaches a provider call, the
+// participant calls suspend(): the call is sent, the loop gets the model back and keeps
+// serving D-Bus, connection requests and timers, and when the answer (or the timeout)
+// comes the loop parks again and the worker carries on from where it stopped. So the
+// model is only ever touched by one thread at a time, as before; what is new is that
+// other work of the loop can run while an RPC waits for a provider.
+//
+// What the loop may do meanwhile: anything that reads, and nothing that reshapes the tree
+// under the suspended work. While some work is suspended, a transaction begun on the loop
+// (a D-Bus set, a plugin's new instance) is refused with 9001 (busy), a provider that
+// registers is refused the same way, and one that leaves is unmounted once the work is
+// done (whenIdle()).
+class ModelLoan {
+ public:
+  // On a worker thread: runs `work` (which must not throw) with the model lent to it.
+  static void runLent(boost::asio::io_context& io, const std::function<void()>& work);
+  // True on a thread the model is lent to, where suspend() may be called.
+  [[nodiscard]] static bool lent() noexcept;
+  // On a lent thread: calls `start` with a `resume` to call once (on the main loop) when
+  // the operation has completed, hands the model back to the loop and waits for resume().
+  // `start` must not call resume() itself; when it throws nothing is suspended.
+  static void suspend(const std::function<void(std::function<void()> resume)>& start);
+  // On the main loop: true while some lent work waits in suspend().
+  [[nodiscard]] static bool busy() noexcept;
+  // On the main loop: runs `f` now when nothing is suspended, else once nothing is.
+  static void whenIdle(std::function<void()> f);
 };
 
 class RemoteSubtrees {
@@ -53,11 +94,12 @@ class RemoteSubtrees {
   // in logs. Throws sdk::Fault: 9003 for a document that does not parse or defines nothing
   // for the root, 9001 when it defines a parameter or object that exists already (the
   // core's, a plugin's or another provider's), 9002 when the provider does not list its
-  // instances. Nothing is mounted then.
+  // instances, 9001 while lent work is suspended (ModelLoan::busy). Nothing is mounted then.
   [[nodiscard]] virtual MountId mount(const std::string& name, std::string_view definitions,
                                       std::shared_ptr<RemoteParticipant> participant) = 0;
-  // Removes the mounted subtree at once (the provider left or unregistered). Attributes
-  // and instance numbers stay in the store.
+  // Removes the mounted subtree at once (the provider left or unregistered), or once no
+  // lent work is suspended (ModelLoan::whenIdle). Attributes and instance numbers stay in
+  // the store.
   virtual void unmount(MountId id) noexcept = 0;
   // The provider's ValuesChanged (its names): change listeners hear the new values.
   virtual void remoteValuesChanged(MountId id, const std::vector<std::string>& names) = 0;
