@@ -21,7 +21,7 @@ function(cwmpd_add_plugin)
     get_filename_component(model_abs ${P_MODEL} ABSOLUTE)
     set(gen ${CMAKE_CURRENT_BINARY_DIR}/${P_NAME}_model_xml.cpp)
     add_custom_command(OUTPUT ${gen}
-      COMMAND ${CMAKE_COMMAND} -DIN=${model_abs} -DOUT=${gen} -DMINIFY=${CWMPD_SMALL}
+      COMMAND ${CMAKE_COMMAND} -DIN=${model_abs} -DOUT=${gen} -DMINIFY=${CWMPD_SMALL} -DCOMPRESS=${CWMPD_SMALL}
               -P ${CWMPD_EMBED_SCRIPT}
       DEPENDS ${model_abs} ${CWMPD_EMBED_SCRIPT}
       COMMENT "Embedding data model ${P_MODEL}")

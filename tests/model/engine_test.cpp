@@ -3,6 +3,8 @@
 #include <cerrno>
 #include <functional>
 
+#include <zlib.h>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -547,6 +549,40 @@ TEST(EngineRegistration, AParameterDefinedTwiceFailsTheSecondPluginAndBacksItOut
   engine.endRegistration(false);
   engine.finalize();
   EXPECT_FALSE(engine.exists("Device.Extra."));
+  EXPECT_TRUE(engine.exists("Device.Test.Name"));
+}
+
+namespace {
+// The gzip form (RFC 1952) of `text`, as the small build embeds a plugin's document.
+std::string gzipOf(std::string_view text) {
+  z_stream z{};
+  EXPECT_EQ(deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
+  std::string out(deflateBound(&z, static_cast<uLong>(text.size())), '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
+  z.avail_in = static_cast<uInt>(text.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  EXPECT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
+}
+}  // namespace
+
+TEST(EngineRegistration, AGzipDocumentDefinesWhatItsPlainFormDoesAndABrokenOneIsRefused) {
+  TempDir dir;
+  Store store(dir.file("m.db"));
+  Engine engine("Device", store);
+  FakeHost host;
+  const std::string gzip = gzipOf(cwmpd::testing::testModel());
+  auto& broken = engine.beginRegistration("broken", host);
+  EXPECT_THROW(broken.definitions(std::string_view(gzip).substr(0, gzip.size() / 2)),
+               std::runtime_error);
+  engine.endRegistration(false);
+  auto& a = engine.beginRegistration("a", host);
+  a.definitions(gzip);
+  engine.endRegistration(true);
+  engine.finalize();
   EXPECT_TRUE(engine.exists("Device.Test.Name"));
 }
 

@@ -1,7 +1,5 @@
 #include "cwmpd/core/config.hpp"
 
-#include <boost/property_tree/ini_parser.hpp>
-#include <boost/property_tree/ptree.hpp>
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -12,6 +10,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "config/ini_reader.hpp"
 #include "cwmpd/core/event_queue.hpp"
 
 namespace cwmpd::core {
@@ -104,17 +103,12 @@ Config Config::parse(const std::string& fileText, const std::string& name) {
   // Editors on Windows start UTF-8 files with a byte order mark: not part of the text.
   std::string_view text(fileText);
   if (text.substr(0, kUtf8Bom.size()) == kUtf8Bom) text.remove_prefix(kUtf8Bom.size());
-  boost::property_tree::ptree tree;
-  std::istringstream in{std::string(text)};
-  try {
-    boost::property_tree::ini_parser::read_ini(in, tree);
-  } catch (const boost::property_tree::ini_parser_error& e) {
-    throw errorAt(name, static_cast<int>(e.line()), e.message());
-  }
+  const config::IniResult ini = config::readIni(std::string(text));
+  if (!ini.ok) throw errorAt(name, ini.errorLine, ini.errorMessage);
   cfg.lines_ = scanLines(std::string(text), cfg.sectionLines_);
   // PropertyTree drops a section without keys; it is still a section to check.
   for (const auto& [section, line] : cfg.sectionLines_) cfg.values_[section];
-  for (const auto& [section, body] : tree) {
+  for (const auto& [section, body] : ini.entries) {
     if (body.empty() && !cfg.sectionLines_.count(section)) {
       // A key outside any section.
       throw errorAt(name, cfg.lineOf("", section),
@@ -122,7 +116,7 @@ Config Config::parse(const std::string& fileText, const std::string& name) {
     }
     auto& sec = cfg.values_[section];
     for (const auto& [key, value] : body) {
-      std::string v = value.get_value<std::string>();
+      std::string v = value;
       // Strip inline comments and matching quotes so "a # note" and "\"x\"" work.
       if (auto hash = v.find(" #"); hash != std::string::npos) v = trim(v.substr(0, hash));
       if (v.size() >= 2 &&

@@ -41,7 +41,7 @@ class ResolvedNames final : public DataModel::NameList {
     }
     return locations_;
   }
-  [[nodiscard]] bool madeBy(const model::PathResolver& r) const { return &r == &resolver_; }
+  [[nodiscard]] const void* maker() const override { return &resolver_; }
 
  private:
   const model::PathResolver& resolver_;
@@ -83,9 +83,9 @@ std::unique_ptr<DataModel::NameList> Engine::newNameList() {
 
 namespace {
 const ResolvedNames& resolvedBy(const DataModel::NameList& list, const model::PathResolver& r) {
-  const auto* names = dynamic_cast<const ResolvedNames*>(&list);
-  if (names == nullptr || !names->madeBy(r)) throw std::logic_error("a name list of another model");
-  return *names;
+  // Only this engine's resolver makes lists that say it made them (no RTTI needed).
+  if (list.maker() != &r) throw std::logic_error("a name list of another model");
+  return static_cast<const ResolvedNames&>(list);
 }
 }  // namespace
 

@@ -1,11 +1,42 @@
 #include "model/registrar.hpp"
 
+#include <zlib.h>
+
 #include <algorithm>
 #include <stdexcept>
 
 namespace cwmpd::core::model {
 
 namespace {
+
+// A plugin's document as the small build embeds it (cmake/CwmpdEmbed.cmake, COMPRESS): its
+// gzip form (RFC 1952), told by the magic bytes no XML document starts with. Inflated
+// whole; the bound only stops a broken plugin from exhausting memory.
+std::string inflated(std::string_view gzip) {
+  constexpr std::size_t kLimit = std::size_t{64} * 1024 * 1024;
+  constexpr int kGzipWindow = 15 + 16;  // zlib's maximum window, gzip wrapper only
+  z_stream z{};
+  if (inflateInit2(&z, kGzipWindow) != Z_OK) throw std::bad_alloc();
+  std::string out;
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(gzip.data()));
+  z.avail_in = static_cast<uInt>(gzip.size());
+  int rc = Z_OK;
+  while (rc == Z_OK && out.size() < kLimit) {
+    const std::size_t done = out.size();
+    out.resize(std::max(done * 2, gzip.size() * 8));
+    z.next_out = reinterpret_cast<Bytef*>(out.data() + done);
+    z.avail_out = static_cast<uInt>(out.size() - done);
+    rc = inflate(&z, Z_NO_FLUSH);
+    out.resize(out.size() - z.avail_out);
+  }
+  inflateEnd(&z);
+  if (rc != Z_STREAM_END) throw std::runtime_error("the embedded data model is not valid gzip");
+  return out;
+}
+
+bool isGzip(std::string_view data) {
+  return data.size() > 2 && data[0] == '\x1f' && data[1] == '\x8b';
+}
 
 class BindingImpl : public sdk::ObjectBinding {
  public:
@@ -71,6 +102,10 @@ class RegistrarImpl : public sdk::Registrar {
       : tree_(tree), declarations_(declarations), id_(id), host_(host) {}
   sdk::Host& host() override { return host_; }
   void definitions(std::string_view xml) override {
+    if (isGzip(xml)) {
+      tree_.merge(parseDocument(inflated(xml), tree_.root()), id_);
+      return;
+    }
     tree_.merge(parseDocument(xml, tree_.root()), id_);
   }
   sdk::ObjectBinding& object(std::string_view pattern) override {

@@ -20,19 +20,20 @@ Fault makeFault(int code, std::string_view detail) {
   return f;
 }
 
-Fault toSoapFault(const sdk::Fault& fault) {
-  const auto* set = dynamic_cast<const SetFault*>(&fault);
-  if (set != nullptr && !set->parameters().empty()) {
+Fault toSoapFault(const sdk::Fault& fault) { return makeFault(fault.code(), fault.what()); }
+
+Fault toSoapFault(const SetFault& fault) {
+  if (!fault.parameters().empty()) {
     // TR-069 A.5.1: SetParameterValuesFault entries are present only with FaultCode 9003,
     // so a fault that lists them says 9003 at the top, also for a single bad parameter
     // whose own code (9007, 9008, ...) the engine put on the SetFault.
     constexpr int kInvalidArguments = static_cast<int>(sdk::FaultCode::InvalidArguments);
-    const bool own = set->code() == kInvalidArguments;
+    const bool own = fault.code() == kInvalidArguments;
     Fault f =
         makeFault(kInvalidArguments, own ? std::string_view(fault.what()) : std::string_view());
     // TR-069 A.5.1: one SetParameterValuesFault per parameter in error; the FaultString
     // of each is the spec's string for its code unless the engine said more.
-    for (const auto& p : set->parameters()) {
+    for (const auto& p : fault.parameters()) {
       f.setParameterValuesFaults.push_back(
           {p.name, p.code, p.message.empty() ? std::string(sdk::faultString(p.code)) : p.message});
     }
@@ -44,6 +45,8 @@ Fault toSoapFault(const sdk::Fault& fault) {
 Fault toSoapFault(const std::exception_ptr& error) {
   try {
     std::rethrow_exception(error);
+  } catch (const SetFault& f) {
+    return toSoapFault(f);
   } catch (const sdk::Fault& f) {
     return toSoapFault(f);
   } catch (const std::bad_alloc&) {

@@ -126,6 +126,9 @@ class DataModel {
    public:
     virtual ~NameList() = default;
     virtual void add(std::string_view name) = 0;
+    // What made the list (a model's own tag), so that a model can tell its own lists
+    // without dynamic_cast: the small build (CWMPD_SMALL) has no RTTI. The default list: none.
+    [[nodiscard]] virtual const void* maker() const { return nullptr; }
   };
   // The default list: the names as given.
   struct StoredNames final : NameList {

@@ -22,8 +22,11 @@ namespace cwmpd::core::soap {
 // A SOAP Fault for `code`, FaultString = `detail` or the spec's string for the code.
 [[nodiscard]] Fault makeFault(int code, std::string_view detail = {});
 
-// sdk::Fault and core::SetFault (with one SetParameterValuesFault per failing parameter).
+// sdk::Fault, and core::SetFault with one SetParameterValuesFault per failing parameter.
+// Chosen by the static type (no dynamic_cast: the small build has no RTTI), so a SetFault
+// held as an sdk::Fault& goes through the exception_ptr form, which catches it as itself.
 [[nodiscard]] Fault toSoapFault(const sdk::Fault& fault);
+[[nodiscard]] Fault toSoapFault(const SetFault& fault);
 
 // Whatever a handler threw: Fault/SetFault as above, any other exception 9002.
 [[nodiscard]] Fault toSoapFault(const std::exception_ptr& error);
