@@ -24,6 +24,18 @@ struct FileTransferRequest {
   const std::atomic<bool>* abort = nullptr;
 };
 
+// The file-server settings every download and upload shares (TLS, timeouts) from the
+// options that hold them under the same names: TransferOptions, SoftwareModulesOptions.
+template <typename Options>
+void applyServerSettings(FileTransferRequest& request, const Options& options) {
+  request.caFile = options.caFile;
+  request.clientCert = options.clientCert;
+  request.clientKey = options.clientKey;
+  request.verifyPeer = options.verifyPeer;
+  request.connectTimeout = options.connectTimeout;
+  request.timeout = options.timeout;
+}
+
 struct FileTransferResult {
   std::uint32_t faultCode = 0;  // 0 = success
   std::string faultString;

@@ -103,12 +103,7 @@ void TransferManager::launch(TransferRecord& r) {
   req.url = r.url;
   req.username = r.username;
   req.password = r.password;
-  req.caFile = options_.caFile;
-  req.clientCert = options_.clientCert;
-  req.clientKey = options_.clientKey;
-  req.verifyPeer = options_.verifyPeer;
-  req.connectTimeout = options_.connectTimeout;
-  req.timeout = options_.timeout;
+  transfer::applyServerSettings(req, options_);
   req.usePost = options_.uploadWithPost;
   req.expectedSize = r.fileSize;
   req.maxBytes = options_.maxSize;
