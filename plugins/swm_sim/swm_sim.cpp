@@ -10,6 +10,8 @@
 //
 // Installing unpacks the archive into a staging directory of the plugin's state dir and
 // renames it to du/<name> once the manifest checks out: a failed install leaves nothing.
+// Another version of an installed DU goes beside it, into du/<name>@<version> (its DUID),
+// as TR-181 allows several versions of one DU (one UUID); the same version twice is 9026.
 // Starting an EU runs its program as a child process (working directory: the DU's);
 // a 100 ms timer reaps it, so ExecutionUnit Status follows the real process (Active while
 // it runs, Idle once it exited; an exit nobody asked for is FailureWhileActive).
@@ -162,15 +164,22 @@ class SimEe final : public ExecutionEnvironment {
       if (e.is_directory()) dirs.push_back(e.path());
     std::sort(dirs.begin(), dirs.end());
     for (const auto& d : dirs)
-      if (auto m = readManifest(d)) out.push_back(describe(*m));
+      if (auto m = readManifest(d)) out.push_back(describe(*m, d.filename().string()));
     return out;
   }
 
   void install(const DuInstall& request, DuDone done) override {
     DuOutcome o;
     auto m = unpack(request.file, o);
-    if (m && fs::exists(duRoot() / m->name)) fail(o, 9026, "DU " + m->name + " is installed");
-    if (o.faultCode == 0) commit(*m, o);
+    std::string duid;
+    if (m) {
+      const auto first = readManifest(duRoot() / m->name);
+      duid = !first ? m->name : m->name + "@" + m->version;
+      if ((first && first->version == m->version) || fs::exists(duRoot() / duid) ||
+          !safeName(m->version))
+        fail(o, 9026, "DU " + m->name + " " + m->version + " is installed");
+    }
+    if (o.faultCode == 0) commit(*m, duid, o);
     removeStaging();
     done(o);
   }
@@ -181,8 +190,8 @@ class SimEe final : public ExecutionEnvironment {
     if (!current) fail(o, 9028, "no DU " + request.duid);
     std::optional<Manifest> m;
     if (o.faultCode == 0) m = unpack(request.file, o);
-    if (m && m->name != request.duid)
-      fail(o, 9025, "the archive holds DU " + m->name + ", not " + request.duid);
+    if (m && m->name != current->name)
+      fail(o, 9025, "the archive holds DU " + m->name + ", not " + current->name);
     if (m && o.faultCode == 0 && m->version == current->version)
       fail(o, 9032, "version " + m->version + " is installed");
     if (o.faultCode == 0) {
@@ -195,7 +204,7 @@ class SimEe final : public ExecutionEnvironment {
       }
       std::error_code ec;
       fs::remove_all(duRoot() / request.duid, ec);
-      commit(*m, o);
+      commit(*m, request.duid, o);
       for (const auto& unit : running) start(request.duid + ":" + unit);
     }
     removeStaging();
@@ -210,7 +219,7 @@ class SimEe final : public ExecutionEnvironment {
     } else if (!request.version.empty() && request.version != current->version) {
       fail(o, 9028, "DU " + request.duid + " is not at version " + request.version);
     } else {
-      o.unit = describe(*current);
+      o.unit = describe(*current, request.duid);
       for (const auto& [unit, p] : current->units) kill(request.duid + ":" + unit);
       std::error_code ec;
       fs::remove_all(duRoot() / request.duid, ec);
@@ -357,21 +366,22 @@ class SimEe final : public ExecutionEnvironment {
     return m;
   }
 
-  void commit(const Manifest& m, DuOutcome& o) {
+  void commit(const Manifest& m, const std::string& duid, DuOutcome& o) {
     std::error_code ec;
-    fs::rename(staging(), duRoot() / m.name, ec);
+    fs::rename(staging(), duRoot() / duid, ec);
     if (ec) {
-      fail(o, 9027, "cannot install " + m.name + ": " + ec.message());
+      fail(o, 9027, "cannot install " + duid + ": " + ec.message());
       return;
     }
-    o.unit = describe(m);
+    o.unit = describe(m, duid);
   }
 
-  DeploymentUnitInfo describe(const Manifest& m) const {
-    DeploymentUnitInfo du{m.name, m.name, m.version, m.vendor, m.description, {}};
+  // The DU in du/<duid>.
+  DeploymentUnitInfo describe(const Manifest& m, const std::string& duid) const {
+    DeploymentUnitInfo du{duid, m.name, m.version, m.vendor, m.description, {}};
     for (const auto& [unit, program] : m.units) {
       ExecutionUnitInfo eu;
-      eu.euid = m.name + ":" + unit;
+      eu.euid = duid + ":" + unit;
       eu.name = unit;
       eu.execEnvLabel = unit;
       eu.version = m.version;

@@ -48,14 +48,15 @@ std::string installOp(const std::string& url, const std::string& uuid,
 }
 // An xsd:boolean as the daemon writes it ("1"/"0"), or as text.
 bool truth(const std::string& v) { return v == "1" || v == "true"; }
-std::string updateOp(const std::string& url, const std::string& uuid) {
-  return "<Operations xsi:type=\"cwmp:UpdateOpStruct\"><UUID>" + uuid +
-         "</UUID><Version></Version><URL>" + url +
+std::string updateOp(const std::string& url, const std::string& uuid,
+                     const std::string& version = "") {
+  return "<Operations xsi:type=\"cwmp:UpdateOpStruct\"><UUID>" + uuid + "</UUID><Version>" +
+         version + "</Version><URL>" + url +
          "</URL><Username></Username><Password></Password></Operations>";
 }
-std::string uninstallOp(const std::string& uuid) {
-  return "<Operations xsi:type=\"cwmp:UninstallOpStruct\"><UUID>" + uuid +
-         "</UUID><Version></Version><ExecutionEnvRef></ExecutionEnvRef></Operations>";
+std::string uninstallOp(const std::string& uuid, const std::string& version = "") {
+  return "<Operations xsi:type=\"cwmp:UninstallOpStruct\"><UUID>" + uuid + "</UUID><Version>" +
+         version + "</Version><ExecutionEnvRef></ExecutionEnvRef></Operations>";
 }
 std::string changeDuState(const std::string& key, const std::vector<std::string>& ops) {
   std::string rpc = "<cwmp:ChangeDUState>";
@@ -367,6 +368,89 @@ TEST_F(SwmIt, LocalChangesAreReportedAsAutonomousWhereThePolicyAsks) {
       event = event || e.first == "12 AUTONOMOUS DU STATE CHANGE COMPLETE";
   EXPECT_TRUE(event) << "no Inform with 12 AUTONOMOUS DU STATE CHANGE COMPLETE";
   EXPECT_EQ(waitValue(count, "0"), "0");
+}
+
+// TR-069 A.4.1.10 / Annex H: one DU (one UUID) installed at two versions; an Update or
+// Uninstall that names no Version is refused with 9031, a Version picks the one meant,
+// and an Update with neither UUID nor URL updates every DU from its own URL.
+TEST_F(SwmIt, SeveralVersionsOfADuAndUpdatingEveryDu) {
+  makeDu("hello-1.tar", "1.0");
+  makeDu("hello-2.tar", "2.0");
+  daemon_->start();
+  ASSERT_TRUE(waitSessions(1, 15s));
+  const std::string both = change("two",
+                                  {installOp(files_->url("/files/hello-1.tar"), kUuid),
+                                   installOp(files_->url("/files/hello-2.tar"), kUuid)},
+                                  1);
+  auto r = results(both);
+  ASSERT_EQ(r.size(), 2u) << both;
+  for (const auto& one : r) {
+    EXPECT_EQ(field(one, "FaultCode"), "0") << one;
+    EXPECT_EQ(field(one, "UUID"), kUuid);
+  }
+  EXPECT_EQ(field(r[1], "Version"), "2.0");
+  const std::string count = std::string(kSm) + "DeploymentUnitNumberOfEntries";
+  EXPECT_EQ(value(ask(getValues({count})), count), "2");
+
+  // No Version: which of the two is meant is unknown.
+  const std::string ambiguous =
+      change("amb", {updateOp(files_->url("/files/hello-2.tar"), kUuid), uninstallOp(kUuid)}, 2);
+  r = results(ambiguous);
+  ASSERT_EQ(r.size(), 2u) << ambiguous;
+  EXPECT_EQ(field(r[0], "FaultCode"), "9031");
+  EXPECT_EQ(field(r[1], "FaultCode"), "9031");
+  EXPECT_EQ(value(ask(getValues({count})), count), "2");
+
+  // Version 1.0 named: that one goes, 2.0 stays.
+  const std::string removed = change("rm", {uninstallOp(kUuid, "1.0")}, 3);
+  r = results(removed);
+  ASSERT_EQ(r.size(), 1u) << removed;
+  EXPECT_EQ(field(r[0], "FaultCode"), "0");
+  EXPECT_EQ(field(r[0], "Version"), "1.0");
+  EXPECT_EQ(field(r[0], "CurrentState"), "Uninstalled");
+  const std::string rows = ask(getValues({std::string(kSm) + "DeploymentUnit."}));
+  EXPECT_NE(rows.find(">2.0</Value>"), std::string::npos) << rows;
+  EXPECT_EQ(rows.find(">1.0</Value>"), std::string::npos) << rows;
+
+  // "Update all": the DU's own URL now serves 3.0.
+  makeDu("hello-2.tar", "3.0");
+  const std::string all = change("all", {updateOp("", "")}, 4);
+  r = results(all);
+  ASSERT_EQ(r.size(), 1u) << all;
+  EXPECT_EQ(field(r[0], "FaultCode"), "0") << all;
+  EXPECT_EQ(field(r[0], "UUID"), kUuid);
+  EXPECT_EQ(field(r[0], "Version"), "3.0");
+  EXPECT_EQ(field(r[0], "CurrentState"), "Installed");
+}
+
+// TR-181 DeploymentUnit.{i}.UUID, Annex C: a DU installed without a UUID from the ACS gets
+// the version 5 UUID of its Name in its Vendor's name space, the same one for every
+// version; so does a DU installed locally.
+TEST_F(SwmIt, ADuInstalledWithoutAUuidGetsItsNameBasedUuid) {
+  // python3 -c 'import uuid; print(uuid.uuid5(uuid.uuid5(uuid.NAMESPACE_DNS, "Example"),
+  // "hello"))'
+  const std::string want = "f8871c79-437f-57df-99ea-06b3618db10b";
+  makeDu("hello-1.tar", "1.0");
+  makeDu("hello-2.tar", "2.0");
+  daemon_->start();
+  ASSERT_TRUE(waitSessions(1, 15s));
+  // Version 1.0 installed locally.
+  const std::string inbox = simDir() + "/inbox/";
+  fs::copy_file(dir_ + "/files/root/hello-1.tar", inbox + "hello.part");
+  fs::rename(inbox + "hello.part", inbox + "hello-1.tar");
+  const std::string count = std::string(kSm) + "DeploymentUnitNumberOfEntries";
+  ASSERT_EQ(waitValue(count, "1"), "1");
+  const std::string du = std::string(kSm) + "DeploymentUnit.";
+  EXPECT_EQ(value(ask(getValues({du + "1.UUID"})), du + "1.UUID"), want);
+  // Version 2.0 beside it by ChangeDUState without a UUID: the same UUID.
+  const std::string report =
+      change("nouuid", {installOp(files_->url("/files/hello-2.tar"), "")}, 1);
+  const auto r = results(report);
+  ASSERT_EQ(r.size(), 1u) << report;
+  EXPECT_EQ(field(r[0], "FaultCode"), "0") << report;
+  EXPECT_EQ(field(r[0], "UUID"), want);
+  EXPECT_EQ(field(r[0], "Version"), "2.0");
+  EXPECT_EQ(value(ask(getValues({du + "2.UUID"})), du + "2.UUID"), want);
 }
 
 }  // namespace

@@ -38,8 +38,9 @@ const std::string kEeTable = kBase + "ExecEnv.";
 const std::string kDuTable = kBase + "DeploymentUnit.";
 const std::string kEuTable = kBase + "ExecutionUnit.";
 
-// A version 4 (random) UUID for a DU the ACS named none for (TR-069 Annex H.2 lets the
-// CPE make it).
+// A version 4 (random) UUID, only where a result needs one and no DU is known to derive
+// it from (a failed install the ACS named no UUID for). A DU's own UUID is name-based:
+// deploymentUnitUuid().
 std::string makeUuid() {
   static std::mt19937_64 rng{std::random_device{}()};
   std::uniform_int_distribution<int> hex(0, 15);
@@ -227,7 +228,9 @@ class SoftwareModules::Impl {
           op == sdk::DuOperation::Uninstall && out.faultCode == 0 ? "Uninstalled" : "Failed";
       r.version = out.unit.version;
     }
-    if (!validUuid(r.uuid)) r.uuid = makeUuid();
+    if (!validUuid(r.uuid))
+      r.uuid =
+          out.unit.name.empty() ? makeUuid() : deploymentUnitUuid(out.unit.name, out.unit.vendor);
     if (r.version.size() > kMaxVersion) r.version.resize(kMaxVersion);
     r.operationPerformed = op == sdk::DuOperation::Install  ? "Install"
                            : op == sdk::DuOperation::Update ? "Update"
@@ -281,7 +284,7 @@ class SoftwareModules::Impl {
         std::tie(row.uuid, row.url) = meta(key);
         if (!validUuid(row.uuid)) {
           // Installed without the ACS (or before the core knew it): the DU gets a UUID.
-          row.uuid = makeUuid();
+          row.uuid = deploymentUnitUuid(du.name, du.vendor);
           setMeta(key, row.uuid, row.url);
         }
         try {
@@ -583,15 +586,39 @@ class SoftwareModules::Impl {
     return nullptr;
   }
 
-  DuRow* findDu(const std::string& uuid, const std::string& url, const std::string& version,
-                Env* env) {
+  // The installed DUs an operation names: by UUID (else URL), Version and EE where given.
+  // TR-181 Annex C: one UUID may be installed at several versions (and in several EEs).
+  std::vector<DuRow*> findDus(const std::string& uuid, const std::string& url,
+                              const std::string& version, Env* env) {
+    std::vector<DuRow*> out;
     for (auto& [key, row] : dus_) {
       if (env != nullptr && row.env != env) continue;
       if (!uuid.empty() ? row.uuid != uuid : row.url != url) continue;
       if (!version.empty() && row.info.version != version) continue;
-      return &row;
+      out.push_back(&row);
     }
-    return nullptr;
+    return out;
+  }
+
+  // TR-069 A.4.1.10 UpdateOpStruct: an Update with neither UUID nor URL updates every
+  // installed DU, each from its own URL. It becomes one operation per DU (persisted, so a
+  // restart resumes the expansion), each with its own result in DUStateChangeComplete.
+  void updateAll(std::uint64_t id, std::size_t i) {
+    auto& ops = records_[id].operations;
+    std::vector<DuOperationRecord> each;
+    for (const auto& [key, row] : dus_) {
+      DuOperationRecord u = ops[i];
+      u.uuid = row.uuid;
+      u.version = row.info.version;
+      u.executionEnvRef = eePath(*row.env);
+      each.push_back(std::move(u));
+    }
+    if (each.empty()) return failUnknown(id, i, "no deployment unit is installed");
+    ops.erase(ops.begin() + static_cast<std::ptrdiff_t>(i));
+    ops.insert(ops.begin() + static_cast<std::ptrdiff_t>(i), each.begin(), each.end());
+    saveDuRequest(state_, records_[id]);
+    state_.tryCommit();
+    run(id, i);
   }
 
   void run(std::uint64_t id, std::size_t i) {
@@ -599,17 +626,18 @@ class SoftwareModules::Impl {
     o.result = {};
     o.result.startTime = isoTime(clock_->seconds());
     if (o.type == Type::Install) {
-      if (o.uuid.empty()) o.uuid = makeUuid();
+      // No UUID from the ACS: the DU's name-based one once the EE knows its Name and Vendor.
       o.result.uuid = validUuid(o.uuid) ? o.uuid : makeUuid();
       o.result.currentState = "Failed";
-      if (!validUuid(o.uuid)) return finish(id, i, 9022, "invalid UUID " + o.uuid);
+      if (!o.uuid.empty() && !validUuid(o.uuid))
+        return finish(id, i, 9022, "invalid UUID " + o.uuid);
       Env* env = resolveEnv(o.executionEnvRef);
       if (env == nullptr)
         return finish(id, i, 9023, "unknown execution environment " + o.executionEnvRef);
       if (!enabled(*env) || !env->info.enabled)
         return finish(id, i, 9024, "execution environment " + env->name + " is disabled");
-      if (findDu(o.uuid, {}, {}, env) != nullptr)
-        return finish(id, i, 9026, "a DU with UUID " + o.uuid + " is installed");
+      // A DU with this UUID may be installed already at another version (TR-181 Annex C):
+      // the EE refuses a duplicate (9026) once it knows the archive's version.
       const std::string envName = env->name;
       fetch(id, i, [this, id, i, envName](const std::string& file) {
         DuOperationRecord& o = *op(id, i);
@@ -623,6 +651,8 @@ class SoftwareModules::Impl {
             [this, id, i, envName](const sdk::DuOutcome& out) {
               DuOperationRecord& o = *op(id, i);
               Env* env = envByKey(envName);
+              if (o.uuid.empty()) o.uuid = deploymentUnitUuid(out.unit.name, out.unit.vendor);
+              o.result.uuid = o.uuid;
               setMeta(duKey(*env, out.unit.duid), o.uuid, o.url);
               state_.tryCommit();
               installed(o, *env, out.unit.duid);
@@ -630,21 +660,28 @@ class SoftwareModules::Impl {
       });
       return;
     }
-    DuRow* row = nullptr;
-    if (o.type == Type::Update) {
-      if (o.uuid.empty() && o.url.empty())
-        return failUnknown(id, i, "an Update of every DU is not supported");
-      row = findDu(o.uuid, o.url, o.version, nullptr);
-    } else {
-      Env* env = nullptr;
-      if (!o.executionEnvRef.empty() && (env = resolveEnv(o.executionEnvRef)) == nullptr) {
-        o.result.uuid = validUuid(o.uuid) ? o.uuid : makeUuid();
-        o.result.currentState = "Failed";
-        return finish(id, i, 9023, "unknown execution environment " + o.executionEnvRef);
-      }
-      row = o.uuid.empty() ? nullptr : findDu(o.uuid, {}, o.version, env);
+    if (o.type == Type::Update && o.uuid.empty() && o.url.empty()) return updateAll(id, i);
+    // An Uninstall may name its EE; an Update only does after updateAll() expanded it.
+    Env* env = nullptr;
+    if (!o.executionEnvRef.empty() && (env = resolveEnv(o.executionEnvRef)) == nullptr) {
+      o.result.uuid = validUuid(o.uuid) ? o.uuid : makeUuid();
+      o.result.currentState = "Failed";
+      return finish(id, i, 9023, "unknown execution environment " + o.executionEnvRef);
     }
-    if (row == nullptr) return failUnknown(id, i, "no such deployment unit");
+    std::vector<DuRow*> rows;
+    if (o.type == Type::Update || !o.uuid.empty()) rows = findDus(o.uuid, o.url, o.version, env);
+    if (rows.empty()) return failUnknown(id, i, "no such deployment unit");
+    // TR-069 Annex H / A.5.1 fault 9031: the UUID matches several installed versions and
+    // the operation named none; which one was meant is unknown.
+    if (rows.size() > 1) {
+      o.result.uuid = rows.front()->uuid;
+      o.result.currentState = "Failed";
+      return finish(id, i, 9031,
+                    std::to_string(rows.size()) +
+                        " versions of the DU are installed; "
+                        "the operation names no Version");
+    }
+    DuRow* row = rows.front();
     o.result.uuid = row->uuid;
     o.result.deploymentUnitRef = duPath(row->number);
     o.result.version = row->info.version;
@@ -762,12 +799,7 @@ class SoftwareModules::Impl {
     req.url = o.url;
     req.username = o.username;
     req.password = o.password;
-    req.caFile = options_.caFile;
-    req.clientCert = options_.clientCert;
-    req.clientKey = options_.clientKey;
-    req.verifyPeer = options_.verifyPeer;
-    req.connectTimeout = options_.connectTimeout;
-    req.timeout = options_.timeout;
+    transfer::applyServerSettings(req, options_);
     req.maxBytes = options_.maxSize;
     if (worker_.joinable()) worker_.join();
     abort_ = std::make_shared<std::atomic<bool>>(false);

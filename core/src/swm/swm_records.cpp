@@ -1,6 +1,9 @@
 // The persisted form of ChangeDUState requests (keys "swm:req:<id>" of the state store):
 // one line per request, then one line per operation, fields separated by spaces and
 // percent-encoded.
+#include <openssl/sha.h>
+
+#include <array>
 #include <cstdio>
 #include <sstream>
 
@@ -64,6 +67,38 @@ bool validUuid(std::string_view uuid) {
     }
   }
   return true;
+}
+
+std::string nameBasedUuid(std::string_view ns, std::string_view name) {
+  if (!validUuid(ns)) return {};
+  auto nibble = [](char c) {
+    return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;  // validUuid: hex digits only
+  };
+  std::string data;
+  for (std::size_t i = 0; i + 1 < ns.size(); ++i) {
+    if (ns[i] == '-') continue;
+    data += static_cast<char>(nibble(ns[i]) << 4 | nibble(ns[i + 1]));
+    ++i;
+  }
+  data.append(name);
+  std::array<unsigned char, SHA_DIGEST_LENGTH> hash{};
+  SHA1(reinterpret_cast<const unsigned char*>(data.data()), data.size(), hash.data());
+  hash[6] = static_cast<unsigned char>((hash[6] & 0x0f) | 0x50);  // version 5
+  hash[8] = static_cast<unsigned char>((hash[8] & 0x3f) | 0x80);  // RFC 4122 variant
+  std::string out;
+  for (std::size_t i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
+    char buf[3];
+    std::snprintf(buf, sizeof buf, "%02x", hash[i]);
+    out += buf;
+  }
+  return out;
+}
+
+std::string deploymentUnitUuid(std::string_view name, std::string_view vendor) {
+  // RFC 4122 Appendix C: the name space of fully-qualified domain names.
+  constexpr std::string_view kDnsNamespace = "6ba7b810-9dad-11d1-80b4-00c04fd430c8";
+  return nameBasedUuid(nameBasedUuid(kDnsNamespace, vendor), name);
 }
 
 void saveDuRequest(Store& store, const DuRequestRecord& r) {

@@ -70,6 +70,16 @@ void saveDuRequest(Store& store, const DuRequestRecord& record);
 [[nodiscard]] std::vector<DuRequestRecord> loadDuRequests(const Store& store);
 // TR-069 Annex H: "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", hex digits.
 [[nodiscard]] bool validUuid(std::string_view uuid);
+// RFC 4122 section 4.3: the name-based version 5 (SHA-1) UUID of `name` in the name space
+// `ns` (a UUID); "" when `ns` is not one.
+[[nodiscard]] std::string nameBasedUuid(std::string_view ns, std::string_view name);
+// The UUID of a DU the ACS named none for (TR-181 DeploymentUnit.{i}.UUID: "RFC 4122
+// Version 5 (Name-Based) and TR-181 Annex C"; Name and Vendor "used in the generation").
+// The DU's Vendor is "formatted as a domain name" (TR-181), so its name space is the
+// version 5 UUID of the Vendor in RFC 4122's DNS name space, and the name within it is the
+// DU's Name: uuid5(uuid5(NAMESPACE_DNS, Vendor), Name). The same DU gets the same UUID on
+// every CPE and at every version, as Annex C requires.
+[[nodiscard]] std::string deploymentUnitUuid(std::string_view name, std::string_view vendor);
 
 class SoftwareModules {
  public:

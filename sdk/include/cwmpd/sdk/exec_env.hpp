@@ -97,7 +97,8 @@ struct ExecEnvInfo {
 // Install: `file` is the downloaded DU in the daemon's temporary space; the EE may move
 // it. The core deletes what is left there after DuDone.
 struct DuInstall {
-  std::string uuid;  // the DU's UUID (the ACS's, or one the core made)
+  std::string uuid;  // the ACS's UUID for the DU; "" when it named none (the core derives
+                     // it from the installed DU's Name and Vendor afterwards)
   std::string url;   // where `file` came from (for the log; the core keeps it)
   std::string file;
 };
