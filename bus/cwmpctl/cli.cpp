@@ -27,6 +27,9 @@ const std::map<std::string, CommandSpec>& commands() {
       {"schedule-inform", {Command::ScheduleInform, 1, 2}},
       {"request-download", {Command::RequestDownload, 1, kMany}},
       {"kicked", {Command::Kicked, 4, 4}},
+      {"du-install", {Command::DuInstall, 1, 3}},
+      {"du-update", {Command::DuUpdate, 1, 3}},
+      {"du-uninstall", {Command::DuUninstall, 1, 3}},
       {"reboot", {Command::Reboot, 0, 0}},
       {"status", {Command::Status, 0, 0}},
       {"monitor", {Command::Monitor, 0, 0}},
@@ -171,6 +174,12 @@ Commands:
                                 ask the ACS for a download (RequestDownload, next session)
   kicked COMMAND REFERER ARG NEXT
                                 tell the ACS a web page kicked the device (Kicked)
+  du-install URL [UUID [EE]]    install a software module (DU) into EE (default the
+                                first), reported to the ACS as an autonomous change
+  du-update UUID [URL [VERSION]]
+                                update an installed DU (from its own URL by default)
+  du-uninstall UUID [VERSION [EE]]
+                                uninstall a DU
   reboot                        reboot the box (after the end of an open ACS session)
   status                        the agent's state
   monitor [--count N]           print value changes as they happen (N of them, or forever)

@@ -121,6 +121,20 @@ std::string kicked(sdbus::IConnection& connection, const Invocation& invocation)
   return formatDone(invocation.json);
 }
 
+// Software module changes on the box's behalf: the operands in order, "" for the rest.
+std::string duChange(sdbus::IConnection& connection, const Invocation& invocation) {
+  auto a = invocation.args;
+  a.resize(3);
+  bus::AgentProxy agent(connection);
+  if (invocation.command == Command::DuInstall)
+    agent.InstallDU(a[0], a[1], a[2]);
+  else if (invocation.command == Command::DuUpdate)
+    agent.UpdateDU(a[0], a[1], a[2]);
+  else
+    agent.UninstallDU(a[0], a[1], a[2]);
+  return formatDone(invocation.json);
+}
+
 std::string reboot(sdbus::IConnection& connection, const Invocation& invocation) {
   bus::AgentProxy agent(connection);
   agent.Reboot();
@@ -269,6 +283,9 @@ std::string run(sdbus::IConnection& connection, const Invocation& invocation) {
     case Command::ScheduleInform: return scheduleInform(connection, invocation);
     case Command::RequestDownload: return requestDownload(connection, invocation);
     case Command::Kicked: return kicked(connection, invocation);
+    case Command::DuInstall:
+    case Command::DuUpdate:
+    case Command::DuUninstall: return duChange(connection, invocation);
     case Command::Reboot: return reboot(connection, invocation);
     case Command::Status: return status(connection, invocation);
     case Command::Monitor: return monitor(connection, invocation);

@@ -53,6 +53,27 @@ void AgentAdaptor::Kicked(const std::string& command, const std::string& referer
   translateFaults(log_, "Kicked", [&] { agent_.kicked(command, referer, arg, next); });
 }
 
+void AgentAdaptor::InstallDU(const std::string& url, const std::string& uuid,
+                             const std::string& execution_env_ref) {
+  translateFaults(log_, "InstallDU", [&] {
+    agent_.changeDu({core::LocalDuChange::Type::Install, url, uuid, {}, execution_env_ref});
+  });
+}
+
+void AgentAdaptor::UpdateDU(const std::string& uuid, const std::string& url,
+                            const std::string& version) {
+  translateFaults(log_, "UpdateDU", [&] {
+    agent_.changeDu({core::LocalDuChange::Type::Update, url, uuid, version, {}});
+  });
+}
+
+void AgentAdaptor::UninstallDU(const std::string& uuid, const std::string& version,
+                               const std::string& execution_env_ref) {
+  translateFaults(log_, "UninstallDU", [&] {
+    agent_.changeDu({core::LocalDuChange::Type::Uninstall, {}, uuid, version, execution_env_ref});
+  });
+}
+
 void AgentAdaptor::Reboot() {
   translateFaults(log_, "Reboot", [&] {
     if (!reboot_) throw sdk::Fault(sdk::FaultCode::RequestDenied, "this agent cannot reboot");

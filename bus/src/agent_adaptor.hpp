@@ -23,6 +23,12 @@ class AgentAdaptor final : public sdbus::AdaptorInterfaces<org::cwmpd::Agent1_ad
       const std::vector<sdbus::Struct<std::string, std::string>>& file_type_args) override;
   void Kicked(const std::string& command, const std::string& referer, const std::string& arg,
               const std::string& next) override;
+  void InstallDU(const std::string& url, const std::string& uuid,
+                 const std::string& execution_env_ref) override;
+  void UpdateDU(const std::string& uuid, const std::string& url,
+                const std::string& version) override;
+  void UninstallDU(const std::string& uuid, const std::string& version,
+                   const std::string& execution_env_ref) override;
   void Reboot() override;
   std::string AcsUrl() override;
   std::string SessionState() override;

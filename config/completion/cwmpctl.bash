@@ -15,7 +15,7 @@ _cwmpctl_names() {
 _cwmpctl() {
 	local cur=${COMP_WORDS[COMP_CWORD]}
 	local program=${COMP_WORDS[0]}
-	local commands="get set names attrs setattr add del inform schedule-inform request-download kicked status monitor ping traceroute nslookup help"
+	local commands="get set names attrs setattr add del inform schedule-inform request-download kicked du-install du-update du-uninstall status monitor ping traceroute nslookup help"
 	local options="--system --session --address --json --help"
 	local bus=() command="" nargs=0 i word
 	for ((i = 1; i < COMP_CWORD; i++)); do

@@ -89,6 +89,7 @@ class SwmIt : public DaemonIt {
   void TearDown() override {
     DaemonIt::TearDown();
     files_.reset();
+    bus_.reset();
   }
 
   // A DU archive for the sim EE: a manifest and a program `run` that writes `marker`
@@ -159,7 +160,31 @@ class SwmIt : public DaemonIt {
   }
   std::string simDir() const { return daemon_->storeDir() + "/plugins/swm_sim"; }
 
+  // TR-181 ManagementServer.DUStateChangeComplPolicy: enabled for these operations,
+  // successful or not.
+  void setPolicy(const std::string& operations) {
+    const std::string policy = "Device.ManagementServer.DUStateChangeComplPolicy.";
+    const std::string set = ask(
+        "<cwmp:SetParameterValues><ParameterList "
+        "soap-enc:arrayType=\"cwmp:ParameterValueStruct[3]\"><ParameterValueStruct><Name>" +
+        policy +
+        "Enable</Name><Value xsi:type=\"xsd:boolean\">true"
+        "</Value></ParameterValueStruct><ParameterValueStruct><Name>" +
+        policy + "OperationTypeFilter</Name><Value xsi:type=\"xsd:string\">" + operations +
+        "</Value></ParameterValueStruct><ParameterValueStruct><Name>" + policy +
+        "ResultTypeFilter</Name><Value xsi:type=\"xsd:string\">Both</Value></ParameterValueStruct>"
+        "</ParameterList><ParameterKey>p</ParameterKey></cwmp:SetParameterValues>");
+    ASSERT_EQ(bodyMethod(set), "SetParameterValuesResponse") << set;
+  }
+  // The results of the AutonomousDUStateChangeComplete number `n` (1-based) once it came.
+  std::vector<std::string> autonomousResults(std::size_t n) {
+    EXPECT_TRUE(waitSent("AutonomousDUStateChangeComplete", n)) << "no report " << n;
+    const auto all = sent("AutonomousDUStateChangeComplete");
+    return all.size() >= n ? results(all[n - 1]) : std::vector<std::string>{};
+  }
+
   std::unique_ptr<FileServer> files_;
+  std::unique_ptr<PrivateDbus> bus_;
 };
 
 TEST_F(SwmIt, InstallUpdateAndUninstallOfADuAreReportedAndShownInTheModel) {
@@ -332,20 +357,7 @@ TEST_F(SwmIt, LocalChangesAreReportedAsAutonomousWhereThePolicyAsks) {
   daemon_->start();
   ASSERT_TRUE(waitSessions(1, 15s));
   // TR-181 DUStateChangeComplPolicy: only uninstalls, successful or not.
-  const std::string policy = "Device.ManagementServer.DUStateChangeComplPolicy.";
-  const std::string set = ask(
-      "<cwmp:SetParameterValues><ParameterList soap-enc:arrayType=\"cwmp:ParameterValueStruct[3]\">"
-      "<ParameterValueStruct><Name>" +
-      policy +
-      "Enable</Name><Value xsi:type=\"xsd:boolean\">true"
-      "</Value></ParameterValueStruct><ParameterValueStruct><Name>" +
-      policy +
-      "OperationTypeFilter</Name><Value xsi:type=\"xsd:string\">Uninstall</Value>"
-      "</ParameterValueStruct><ParameterValueStruct><Name>" +
-      policy +
-      "ResultTypeFilter</Name><Value xsi:type=\"xsd:string\">Both</Value></ParameterValueStruct>"
-      "</ParameterList><ParameterKey>p</ParameterKey></cwmp:SetParameterValues>");
-  ASSERT_EQ(bodyMethod(set), "SetParameterValuesResponse") << set;
+  setPolicy("Uninstall");
 
   // A package manager installs (not reported: filtered out), then removes (reported).
   const std::string inbox = simDir() + "/inbox/";
@@ -451,6 +463,76 @@ TEST_F(SwmIt, ADuInstalledWithoutAUuidGetsItsNameBasedUuid) {
   EXPECT_EQ(field(r[0], "UUID"), want);
   EXPECT_EQ(field(r[0], "Version"), "2.0");
   EXPECT_EQ(value(ask(getValues({du + "2.UUID"})), du + "2.UUID"), want);
+}
+
+// Issue 20: DU changes asked for on the box over D-Bus (org.cwmpd.Agent1 InstallDU,
+// UninstallDU through cwmpctl) run like ChangeDUState operations and reach the ACS as
+// AutonomousDUStateChangeComplete (TR-069 A.4.2.7) where its policy asks.
+TEST_F(SwmIt, DuChangesOverDbusReachTheAcsAsAutonomousChanges) {
+  bus_ = std::make_unique<PrivateDbus>(dir_);
+  daemon_->set("bus", "address", bus_->address());
+  makeDu("hello-1.tar", "1.0");
+  daemon_->start();
+  ASSERT_TRUE(waitSessions(1, 15s));
+  setPolicy("Install,Uninstall");
+  auto [code, out] = runCwmpctl(bus_->address(), {"du-install", files_->url("/files/hello-1.tar"),
+                                                  kUuid, "Device.SoftwareModules.ExecEnv.1"});
+  ASSERT_EQ(code, 0) << out;
+  auto r = autonomousResults(1);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(field(r[0], "OperationPerformed"), "Install");
+  EXPECT_EQ(field(r[0], "UUID"), kUuid);
+  EXPECT_EQ(field(r[0], "Version"), "1.0");
+  EXPECT_EQ(field(r[0], "CurrentState"), "Installed");
+  EXPECT_EQ(field(r[0], "DeploymentUnitRef"), "Device.SoftwareModules.DeploymentUnit.1");
+  EXPECT_EQ(field(r[0], "FaultCode"), "0");
+  EXPECT_TRUE(fs::exists(simDir() + "/du/hello/manifest"));
+  // Refused at once: no UUID to uninstall, a malformed one.
+  auto [bad, badOut] = runCwmpctl(bus_->address(), {"du-uninstall", "not-a-uuid"});
+  EXPECT_NE(bad, 0);
+  EXPECT_NE(badOut.find("9003"), std::string::npos) << badOut;
+  auto [rm, rmOut] = runCwmpctl(bus_->address(), {"du-uninstall", kUuid});
+  ASSERT_EQ(rm, 0) << rmOut;
+  r = autonomousResults(2);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(field(r[0], "OperationPerformed"), "Uninstall");
+  EXPECT_EQ(field(r[0], "CurrentState"), "Uninstalled");
+  EXPECT_EQ(field(r[0], "FaultCode"), "0");
+  EXPECT_FALSE(fs::exists(simDir() + "/du/hello"));
+}
+
+// Issue 20: an autonomous change's report is kept like a ChangeDUState's: the daemon killed
+// after the change, before the report reached the ACS, sends it after the restart (once).
+TEST_F(SwmIt, AnAutonomousReportSurvivesACrashBeforeTheAcsGotIt) {
+  daemon_->setTimeScale(0.05);  // the retries' back-off
+  makeDu("hello-1.tar", "1.0");
+  daemon_->start();
+  ASSERT_TRUE(waitSessions(1, 15s));
+  setPolicy("Install");
+  // From now on the ACS refuses every Inform: nothing queued can be delivered.
+  acs_->configure(R"({"cpe_method_faults": {"Inform": 8002}})");
+  const std::size_t mark = daemon_->logSize();
+  const std::string inbox = simDir() + "/inbox/";
+  fs::copy_file(dir_ + "/files/root/hello-1.tar", inbox + "hello.part");
+  fs::rename(inbox + "hello.part", inbox + "hello-1.tar");
+  ASSERT_TRUE(daemon_->waitForLog("made locally", 10s, mark));
+  ASSERT_TRUE(daemon_->waitForLog("ACS answered the Inform with fault 8002", 10s, mark));
+  daemon_->kill9();
+  EXPECT_TRUE(sent("AutonomousDUStateChangeComplete").empty());
+  acs_->configure(R"({"cpe_method_faults": {}})");
+  const int ended = static_cast<int>(acs_->sessions().size());
+  daemon_->start();
+  const auto r = autonomousResults(1);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(field(r[0], "OperationPerformed"), "Install");
+  EXPECT_EQ(field(r[0], "Version"), "1.0");
+  EXPECT_EQ(field(r[0], "CurrentState"), "Installed");
+  // Acknowledged in that session: a further restart does not send it again.
+  ASSERT_TRUE(waitSessions(ended + 1, 15s));
+  ASSERT_EQ(daemon_->stop(), 0);
+  daemon_->start();
+  ASSERT_TRUE(waitSessions(ended + 2, 15s));
+  EXPECT_EQ(sent("AutonomousDUStateChangeComplete").size(), 1u);
 }
 
 }  // namespace

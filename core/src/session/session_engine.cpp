@@ -337,6 +337,14 @@ std::vector<std::string> SessionEngine::plugins() const { return impl_->pluginNa
 void SessionEngine::addSessionListener(std::function<void(bool)> l) {
   impl_->listeners_.push_back(std::move(l));
 }
+void SessionEngine::changeDu(const LocalDuChange& change) {
+  if (!duChange_)
+    throw sdk::Fault(sdk::FaultCode::MethodNotSupported, "no software module management");
+  duChange_(change);
+}
+void SessionEngine::setDuChangeHandler(std::function<void(const LocalDuChange&)> handler) {
+  duChange_ = std::move(handler);
+}
 void SessionEngine::addBootstrapListener(std::function<void()> l) {
   impl_->bootstrapListeners_.push_back(std::move(l));
 }

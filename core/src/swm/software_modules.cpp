@@ -28,6 +28,7 @@ constexpr const char* kLog = "swm";
 constexpr const char* kUnknownTime = "0001-01-01T00:00:00Z";
 constexpr const char* kEvent = "11 DU STATE CHANGE COMPLETE";
 constexpr const char* kMethodEvent = "M ChangeDUState";
+constexpr const char* kAutonomousEvent = "12 AUTONOMOUS DU STATE CHANGE COMPLETE";
 constexpr std::size_t kMaxPending = 16;  // requests not yet reported
 constexpr std::size_t kMaxOperations = 16;
 constexpr std::size_t kMaxFaultString = 256;
@@ -242,10 +243,63 @@ class SoftwareModules::Impl {
     CWMPD_LOG(Info, kLog,
               "EE " << envName << ": " << r.operationPerformed << " of " << out.unit.duid
                     << " made locally, fault " << r.fault.faultCode);
-    if (session_ == nullptr || !policyAllows(op, r.fault.faultCode)) return;
-    soap::AutonomousDUStateChangeComplete m;
-    m.results.push_back(std::move(r));
-    session_->queueCpeRequest(m);
+    if (!policyAllows(op, r.fault.faultCode)) return;
+    // Kept until the ACS acknowledged it, like a ChangeDUState's report.
+    DuRequestRecord record;
+    record.id = nextId_++;
+    record.autonomous = true;
+    record.complete = true;
+    DuOperationRecord o;
+    o.type = op == sdk::DuOperation::Install  ? Type::Install
+             : op == sdk::DuOperation::Update ? Type::Update
+                                              : Type::Uninstall;
+    o.done = true;
+    o.result = std::move(r);
+    record.operations.push_back(std::move(o));
+    records_[record.id] = record;
+    saveDuRequest(state_, record);
+    state_.tryCommit();
+    deliver(record);
+  }
+
+  static sdk::DuOperation sdkOperation(Type t) {
+    return t == Type::Install  ? sdk::DuOperation::Install
+           : t == Type::Update ? sdk::DuOperation::Update
+                               : sdk::DuOperation::Uninstall;
+  }
+
+  // ---- changes asked for on the box ------------------------------------------------------
+  void localChange(const LocalDuChange& c) {
+    auto bad = [](const char* why) { throw Fault(sdk::FaultCode::InvalidArguments, why); };
+    // The limits of the ChangeDUState operation structures (cwmp-1-2.xsd).
+    if (c.url.size() > 1024 || c.uuid.size() > 36 || c.version.size() > 32 ||
+        c.executionEnvRef.size() > 256)
+      bad("an argument is too long");
+    if (!c.uuid.empty() && !validUuid(c.uuid)) bad("not a UUID");
+    if (c.type == LocalDuChange::Type::Install && c.url.empty()) bad("Install needs a URL");
+    if (c.type == LocalDuChange::Type::Uninstall && c.uuid.empty()) bad("Uninstall needs a UUID");
+    if (c.type == LocalDuChange::Type::Update && c.uuid.empty() && c.url.empty())
+      bad("Update needs a UUID or a URL");
+    if (envs_.empty()) throw Fault(sdk::FaultCode::MethodNotSupported, "no execution environment");
+    if (records_.size() >= kMaxPending)
+      throw Fault(sdk::FaultCode::ResourcesExceeded, "too many DU changes pending");
+    DuRequestRecord r;
+    r.id = nextId_++;
+    r.autonomous = true;
+    DuOperationRecord o;
+    o.type = c.type == LocalDuChange::Type::Install  ? Type::Install
+             : c.type == LocalDuChange::Type::Update ? Type::Update
+                                                     : Type::Uninstall;
+    o.url = c.url;
+    o.uuid = c.uuid;
+    o.version = c.version;
+    if (o.type != Type::Update) o.executionEnvRef = c.executionEnvRef;
+    r.operations.push_back(std::move(o));
+    records_[r.id] = r;
+    saveDuRequest(state_, r);
+    state_.tryCommit();
+    CWMPD_LOG(Info, kLog, "local DU change queued");
+    later([this] { pump(); });
   }
 
   // ---- rows -----------------------------------------------------------------------------
@@ -559,6 +613,11 @@ class SoftwareModules::Impl {
           return;
         }
       r.complete = true;
+      if (r.autonomous) {
+        std::erase_if(r.operations, [this](const DuOperationRecord& o) {
+          return !policyAllows(sdkOperation(o.type), o.result.fault.faultCode);
+        });
+      }
       saveDuRequest(state_, r);
       state_.tryCommit();
       deliver(r);
@@ -854,24 +913,55 @@ class SoftwareModules::Impl {
     return false;
   }
 
-  // DUStateChangeComplete for the next session, with its events (TR-069 Table 7).
+  // A change made on the box, as reported (what the policy lets through, TR-069 A.4.2.7:
+  // filtered once, when the change completes).
+  soap::AutonomousDUStateChangeComplete autonomousReport(const DuRequestRecord& r) const {
+    soap::AutonomousDUStateChangeComplete m;
+    for (const auto& o : r.operations) {
+      soap::OpResultStruct res = o.result;
+      res.operationPerformed = o.type == Type::Install  ? "Install"
+                               : o.type == Type::Update ? "Update"
+                                                        : "Uninstall";
+      m.results.push_back(std::move(res));
+    }
+    return m;
+  }
+
+  // DUStateChangeComplete for the next session, with its events (TR-069 Table 7);
+  // AutonomousDUStateChangeComplete for a change made on the box, or nothing when the
+  // ACS's policy wants to hear of none of it.
   void deliver(const DuRequestRecord& r) {
     if (session_ == nullptr) return;
+    if (r.autonomous) {
+      auto m = autonomousReport(r);
+      if (m.results.empty()) {
+        later([this, id = r.id] { forget(id); });
+        return;
+      }
+      session_->queueCpeRequest(m);
+      return;
+    }
     if (!eventPending(kMethodEvent, r.commandKey))
       session_->events().add(kMethodEvent, r.commandKey);
     session_->queueCpeRequest(report(r));
   }
 
+  void forget(std::uint64_t id) {
+    if (records_.erase(id) == 0) return;
+    state_.erase("swm:req:" + std::to_string(id));
+    state_.tryCommit();
+  }
+
   void acknowledged(const soap::Body& body, int code) {
     const auto* m = std::get_if<soap::DUStateChangeComplete>(&body);
-    if (m == nullptr) return;
-    for (auto it = records_.begin(); it != records_.end(); ++it) {
-      if (!it->second.complete || !(report(it->second) == *m)) continue;
+    const auto* a = std::get_if<soap::AutonomousDUStateChangeComplete>(&body);
+    if (m == nullptr && a == nullptr) return;
+    for (const auto& [id, r] : records_) {
+      if (!r.complete || r.autonomous != (a != nullptr)) continue;
+      if (a != nullptr ? !(autonomousReport(r) == *a) : !(report(r) == *m)) continue;
       if (code != 0)
-        CWMPD_LOG(Warning, kLog, "the ACS refused DUStateChangeComplete with " << code);
-      state_.erase("swm:req:" + std::to_string(it->first));
-      state_.tryCommit();
-      records_.erase(it);
+        CWMPD_LOG(Warning, kLog, "the ACS refused " << soap::methodName(body) << " with " << code);
+      forget(id);
       return;
     }
   }
@@ -880,6 +970,11 @@ class SoftwareModules::Impl {
   void sessionEnded() {
     for (const auto& [id, r] : records_) {
       if (!r.complete || session_ == nullptr) continue;
+      if (r.autonomous) {
+        if (!session_->events().contains(kAutonomousEvent))
+          session_->events().add(kAutonomousEvent);
+        continue;
+      }
       if (!session_->events().contains(kEvent)) session_->events().add(kEvent);
       if (!eventPending(kMethodEvent, r.commandKey))
         session_->events().add(kMethodEvent, r.commandKey);
@@ -986,6 +1081,7 @@ void SoftwareModules::attach(SessionEngine& session) {
   impl_->session_ = &session;
   session.dispatcher().provide<soap::ChangeDUState>(
       [this](const soap::ChangeDUState& r) { return changeDuState(r); });
+  session.setDuChangeHandler([this](const LocalDuChange& c) { localChange(c); });
   session.addCpeRequestListener([impl = impl_.get(), life = std::weak_ptr<bool>(impl_->life_)](
                                     const soap::Body& b, int code) {
     if (!life.expired()) impl->acknowledged(b, code);
@@ -1005,5 +1101,7 @@ void SoftwareModules::stop() { impl_->stop(); }
 soap::ChangeDUStateResponse SoftwareModules::changeDuState(const soap::ChangeDUState& request) {
   return impl_->changeDuState(request);
 }
+
+void SoftwareModules::localChange(const LocalDuChange& change) { impl_->localChange(change); }
 
 }  // namespace cwmpd::core

@@ -103,7 +103,7 @@ std::string deploymentUnitUuid(std::string_view name, std::string_view vendor) {
 
 void saveDuRequest(Store& store, const DuRequestRecord& r) {
   std::string text = enc(std::to_string(r.id)) + " " + enc(r.commandKey) + " " +
-                     enc(r.complete ? "1" : "0") + "\n";
+                     enc(r.complete ? "1" : "0") + " " + enc(r.autonomous ? "1" : "0") + "\n";
   for (const auto& op : r.operations) {
     const auto& res = op.result;
     for (const std::string& f :
@@ -125,12 +125,14 @@ std::vector<DuRequestRecord> loadDuRequests(const Store& store) {
     std::string line;
     if (!std::getline(in, line)) return;
     const auto head = fields(line);
-    if (head.size() != 3) return;
+    // Three fields before autonomous records existed.
+    if (head.size() != 3 && head.size() != 4) return;
     DuRequestRecord r;
     try {
       r.id = std::stoull(head[0]);
       r.commandKey = head[1];
       r.complete = head[2] == "1";
+      r.autonomous = head.size() == 4 && head[3] == "1";
       while (std::getline(in, line)) {
         const auto f = fields(line);
         if (f.size() != 18) return;

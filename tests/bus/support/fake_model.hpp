@@ -281,6 +281,7 @@ class FakeAgent final : public core::AgentControl {
               const std::string& next) override {
     kicks_.push_back({command, referer, arg, next});
   }
+  void changeDu(const core::LocalDuChange& change) override { duChanges_.push_back(change); }
   std::string acsUrl() const override { return acsUrl_; }
   core::SessionState sessionState() const override { return state_; }
   std::string lastInformTime() const override { return lastInform_; }
@@ -318,6 +319,7 @@ class FakeAgent final : public core::AgentControl {
   std::vector<std::pair<std::string, std::vector<std::pair<std::string, std::string>>>>
       requestDownloads_;
   std::vector<std::vector<std::string>> kicks_;
+  std::vector<core::LocalDuChange> duChanges_;
   std::string acsUrl_ = "http://127.0.0.1:7547/acs";
   core::SessionState state_ = core::SessionState::Idle;
   std::string lastInform_;

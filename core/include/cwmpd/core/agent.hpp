@@ -14,6 +14,17 @@
 namespace cwmpd::core {
 
 enum class SessionState { Idle, Connecting, InSession, WaitingRetry };
+
+// A deployment unit change asked for on the box (org.cwmpd.Agent1, cwmpctl), not by the
+// ACS: the fields of a ChangeDUState operation (TR-069 A.4.1.10).
+struct LocalDuChange {
+  enum class Type : std::uint8_t { Install, Update, Uninstall };
+  Type type = Type::Install;
+  std::string url;              // Install: required; Update: "" = the DU's own URL
+  std::string uuid;             // Install: "" = derived from the DU; Uninstall: required
+  std::string version;          // Update/Uninstall: "" = the only installed version
+  std::string executionEnvRef;  // Install/Uninstall: "" = the first EE / every EE
+};
 const char* sessionStateName(SessionState s) noexcept;  // "Idle", "Connecting", ...
 
 class AgentControl {
@@ -42,6 +53,13 @@ class AgentControl {
   [[nodiscard]] virtual std::string lastInformTime() const = 0;
   [[nodiscard]] virtual std::vector<std::string> pendingEvents() const = 0;
   [[nodiscard]] virtual std::vector<std::string> plugins() const = 0;
+
+  // Installs, updates or uninstalls a DU on the box's own behalf: queued and run like a
+  // ChangeDUState operation (persisted, resumed after a restart), then reported to the
+  // ACS with AutonomousDUStateChangeComplete where its DUStateChangeComplPolicy asks
+  // (TR-069 A.4.2.7). Returns at once. Throws sdk::Fault 9003 for missing or malformed
+  // arguments, 9004 when too many changes are pending, 9000 without software modules.
+  virtual void changeDu(const LocalDuChange& change) = 0;
 
   // Called with true when a session starts and false when it ends.
   virtual void addSessionListener(std::function<void(bool started)> listener) = 0;

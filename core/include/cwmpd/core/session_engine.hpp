@@ -125,6 +125,10 @@ class SessionEngine : public AgentControl {
   std::vector<std::string> pendingEvents() const override;
   std::vector<std::string> plugins() const override;
   void addSessionListener(std::function<void(bool started)> listener) override;
+  // changeDu() goes to this handler (software module management); without one it is
+  // refused with 9000.
+  void changeDu(const LocalDuChange& change) override;
+  void setDuChangeHandler(std::function<void(const LocalDuChange&)> handler);
   // Called when a BOOTSTRAP discards what belonged to the old ACS (a new ACS URL, first
   // contact, a factory reset): the transfer manager drops the old ACS's transfers. The
   // engine itself cancels pending ScheduleInforms and queued TransferCompletes.
@@ -148,6 +152,7 @@ class SessionEngine : public AgentControl {
 
  private:
   std::shared_ptr<Impl> impl_;
+  std::function<void(const LocalDuChange&)> duChange_;
 };
 
 }  // namespace cwmpd::core

@@ -12,6 +12,11 @@
 // acknowledged it. The UUID and URL of each installed DU are persisted too ("swm:du:");
 // everything else of the rows comes from the EEs' list().
 //
+// Changes made on the box (an EE's own report, or a change asked for over D-Bus, which
+// runs like a ChangeDUState operation) are records too, flagged autonomous: reported with
+// AutonomousDUStateChangeComplete where the ACS's policy asks, again after a restart
+// until the ACS acknowledged them.
+//
 // Threading: main loop only; the download runs on a worker thread that posts back.
 #pragma once
 
@@ -27,6 +32,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "cwmpd/core/agent.hpp"
 #include "cwmpd/core/clock.hpp"
 #include "cwmpd/core/soap/messages.hpp"
 #include "cwmpd/core/store.hpp"
@@ -61,7 +67,8 @@ struct DuRequestRecord {
   std::uint64_t id = 0;
   std::string commandKey;
   std::vector<DuOperationRecord> operations;
-  bool complete = false;  // every operation done: DUStateChangeComplete pending
+  bool complete = false;    // every operation done: DUStateChangeComplete pending
+  bool autonomous = false;  // made on the box: AutonomousDUStateChangeComplete
   bool operator==(const DuRequestRecord&) const = default;
 };
 
@@ -101,6 +108,8 @@ class SoftwareModules {
   void stop();
 
   soap::ChangeDUStateResponse changeDuState(const soap::ChangeDUState& request);
+  // A change asked for on the box (AgentControl::changeDu; attach() routes it here).
+  void localChange(const LocalDuChange& change);
 
   class Impl;
 
