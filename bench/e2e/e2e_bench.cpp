@@ -14,7 +14,9 @@
 // does, then `repeat` times asks GetParameterValues of every parameter name listed in the
 // request, and SetParameterValues of half the parameters at most (the synthetic rows'
 // writable parameters: 10,000 at 20,000), each with its commit; then the peak RSS of
-// that session and the RSS after it. --no-lists skips that table.
+// that session and the RSS after it, and for each kind of request the highest rise of the
+// peak RSS above the RSS just before it (the request's own memory). --no-lists skips that
+// table.
 //
 //   bench_e2e [--sizes 2000,20000,100000] [--runs 3] [--repeat 5] [--idle 60]
 //             [--cwmpd PATH] [--plugins DIR] [--source DIR] [--wrap "CMD ARGS"]
@@ -268,6 +270,38 @@ std::map<std::string, long> procStatus(pid_t pid) {
   return out;
 }
 
+// How far one request takes the resident set above where it was: start() resets the
+// process's peak (VmHWM, "echo 5 > /proc/PID/clear_refs", Linux 4.0) and notes VmRSS; rise()
+// is the peak since then minus that RSS, in MB. Without the reset (an older kernel, another
+// user's process) the rise is unknown (negative). peak() is the whole process's peak, over
+// the resets.
+class PeakProbe {
+ public:
+  explicit PeakProbe(pid_t pid) : pid_(pid) {}
+  void start() {
+    peak_ = std::max(peak_, procStatus(pid_)["VmHWM"]);
+    std::ofstream clear("/proc/" + std::to_string(pid_) + "/clear_refs");
+    clear << "5" << std::flush;
+    reset_ = static_cast<bool>(clear);
+    before_ = procStatus(pid_)["VmRSS"];
+  }
+  [[nodiscard]] double rise() const {
+    if (!reset_) return -1;
+    return static_cast<double>(procStatus(pid_)["VmHWM"] - before_) / 1024;
+  }
+  // VmRSS at the last start(), MB.
+  [[nodiscard]] double before() const { return static_cast<double>(before_) / 1024; }
+  [[nodiscard]] double peak() const {
+    return static_cast<double>(std::max(peak_, procStatus(pid_)["VmHWM"])) / 1024;
+  }
+
+ private:
+  pid_t pid_;
+  long peak_ = 0;
+  long before_ = 0;
+  bool reset_ = false;
+};
+
 // User + system CPU of the whole process (all threads), in seconds.
 double cpuSeconds(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
@@ -316,9 +350,13 @@ struct RunFigures {
   double startToInform = 0;
   std::vector<double> gpn, gpv;
   std::vector<double> gpvList, spv;  // the name-list session
-  std::size_t listNames = 0, setNames = 0, listBytes = 0;
+  // Peak RSS of each request above the RSS just before it (MB): GetParameterNames, the
+  // names-list GetParameterValues, the SetParameterValues.
+  std::vector<double> gpnRise, gpvListRise, spvRise;
+  std::size_t listNames = 0, setNames = 0, listBytes = 0, listRequestBytes = 0, setBytes = 0;
   std::size_t names = 0, values = 0, gpvBytes = 0;
   double peakRss = 0, steadyRss = 0, anonRss = 0, cpu = 0;  // MB, MB, MB, s
+  double rssBefore = 0;  // MB, after the Inform, before the ACS's first request
   std::optional<double> idleCpuPercent;
   std::optional<double> idleWakeUpsPerMinute;
 };
@@ -419,9 +457,13 @@ RunFigures runOnce(const Options& o, unsigned long size, bool measureIdle, bool 
   // Between requests, more than the HAL's read cache lifetime ([hal] read_cache_ms, 100 ms
   // by default) passes, so that every request reads the hardware (the sim files) afresh.
   const auto pause = [] { std::this_thread::sleep_for(std::chrono::milliseconds(250)); };
+  PeakProbe probe(pid);
   if (lists) {
+    probe.start();
+    f.rssBefore = probe.before();
     acs.respond(envelope(ns, id++, gpn));
     Request names = acs.next(std::chrono::seconds(120));
+    f.gpnRise.push_back(probe.rise());
     std::string list, set;
     std::vector<std::string> writable;
     std::size_t count = 0;
@@ -436,14 +478,17 @@ RunFigures runOnce(const Options& o, unsigned long size, bool measureIdle, bool 
     const std::string gpvList =
         "<cwmp:GetParameterValues><ParameterNames soapenc:arrayType=\"xsd:string[" +
         std::to_string(count) + "]\">" + list + "</ParameterNames></cwmp:GetParameterValues>";
+    f.listRequestBytes = gpvList.size();
     list.clear();
     list.shrink_to_fit();
     for (int i = 0; i < o.repeat; ++i) {
       pause();
+      probe.start();
       acs.respond(envelope(ns, id++, gpvList));
       auto sent = Clock::now();
       Request values = acs.next(std::chrono::seconds(120));
       f.gpvList.push_back(msSince(sent, values.complete));
+      f.gpvListRise.push_back(probe.rise());
       if (values.body.find("GetParameterValuesResponse") == std::string::npos)
         throw std::runtime_error("no GetParameterValuesResponse: " + values.body.substr(0, 600));
       f.values = countOf(values.body, "<ParameterValueStruct>");
@@ -461,10 +506,13 @@ RunFigures runOnce(const Options& o, unsigned long size, bool measureIdle, bool 
           std::to_string(writable.size()) + "]\">" + params +
           "</ParameterList><ParameterKey>bench-" + std::to_string(i) +
           "</ParameterKey></cwmp:SetParameterValues>";
+      f.setBytes = spv.size();
+      probe.start();
       acs.respond(envelope(ns, id++, spv));
       sent = Clock::now();
       Request setAnswer = acs.next(std::chrono::seconds(120));
       f.spv.push_back(msSince(sent, setAnswer.complete));
+      f.spvRise.push_back(probe.rise());
       if (setAnswer.body.find("SetParameterValuesResponse") == std::string::npos)
         throw std::runtime_error("no SetParameterValuesResponse: " + setAnswer.body.substr(0, 600));
       f.setNames = writable.size();
@@ -494,7 +542,7 @@ RunFigures runOnce(const Options& o, unsigned long size, bool measureIdle, bool 
 
   std::this_thread::sleep_for(std::chrono::seconds(2));  // let the session wind down
   auto status = procStatus(pid);
-  f.peakRss = static_cast<double>(status["VmHWM"]) / 1024;
+  f.peakRss = probe.peak();
   f.steadyRss = static_cast<double>(status["VmRSS"]) / 1024;
   f.anonRss = static_cast<double>(status["RssAnon"]) / 1024;
   f.cpu = cpuSeconds(pid);
@@ -629,20 +677,27 @@ int main(int argc, char** argv) {
     std::printf(
         "\nWhat ACSs ask (one GetParameterNames of Device., then %d x GetParameterValues of every "
         "parameter name listed, and SetParameterValues of the synthetic writable parameters with commit); "
-        "medians over %d start(s)\n\n",
+        "medians over %d start(s); +peak: the highest peak RSS of one such request above the RSS "
+        "just before it\n\n",
         o.repeat, o.runs);
-    std::printf("%9s %9s | %12s %9s | %9s %9s | %9s %9s %8s\n", "synthetic", "names",
-                "GPV of names", "answer", "SPV", "SPV", "peak RSS", "RSS after", "anon");
-    std::printf("%9s %9s | %12s %9s | %9s %9s | %9s %9s %8s\n", "", "listed", "ms", "MB", "params",
-                "ms", "MB", "MB", "MB");
+    std::printf("%9s %9s | %12s %8s %8s | %9s %9s %8s | %9s %9s %9s %8s | %8s %8s %8s\n",
+                "synthetic", "names", "GPV of names", "request", "answer", "SPV", "SPV", "request",
+                "RSS befor", "peak RSS", "RSS after", "anon", "GPN", "GPV", "SPV");
+    std::printf("%9s %9s | %12s %8s %8s | %9s %9s %8s | %9s %9s %9s %8s | %8s %8s %8s\n", "",
+                "listed", "ms", "MB", "MB", "params", "ms", "MB", "MB", "MB", "MB", "MB",
+                "+peak MB", "+peak MB", "+peak MB");
     for (const auto size : o.sizes) {
-      std::vector<double> gpvList, spv, peak, steady, anon;
+      std::vector<double> gpvList, spv, before, peak, steady, anon, gpnRise, gpvRise, spvRise;
       RunFigures last;
       try {
         for (int r = 0; r < o.runs; ++r) {
           last = runOnce(o, size, false, true);
           gpvList.insert(gpvList.end(), last.gpvList.begin(), last.gpvList.end());
           spv.insert(spv.end(), last.spv.begin(), last.spv.end());
+          gpnRise.insert(gpnRise.end(), last.gpnRise.begin(), last.gpnRise.end());
+          gpvRise.insert(gpvRise.end(), last.gpvListRise.begin(), last.gpvListRise.end());
+          spvRise.insert(spvRise.end(), last.spvRise.begin(), last.spvRise.end());
+          before.push_back(last.rssBefore);
           peak.push_back(last.peakRss);
           steady.push_back(last.steadyRss);
           anon.push_back(last.anonRss);
@@ -652,9 +707,16 @@ int main(int argc, char** argv) {
         ++failures;
         continue;
       }
-      std::printf("%9lu %9zu | %12.2f %9.2f | %9zu %9.2f | %9.2f %9.2f %8.2f\n", size,
-                  last.listNames, median(gpvList), static_cast<double>(last.listBytes) / (1 << 20),
-                  last.setNames, median(spv), median(peak), median(steady), median(anon));
+      const auto mb = [](std::size_t bytes) { return static_cast<double>(bytes) / (1 << 20); };
+      const auto highest = [](const std::vector<double>& v) {
+        return v.empty() ? 0.0 : *std::max_element(v.begin(), v.end());
+      };
+      std::printf(
+          "%9lu %9zu | %12.2f %8.2f %8.2f | %9zu %9.2f %8.2f | %9.2f %9.2f %9.2f %8.2f | %8.2f "
+          "%8.2f %8.2f\n",
+          size, last.listNames, median(gpvList), mb(last.listRequestBytes), mb(last.listBytes),
+          last.setNames, median(spv), mb(last.setBytes), median(before), median(peak),
+          median(steady), median(anon), highest(gpnRise), highest(gpvRise), highest(spvRise));
       std::fflush(stdout);
     }
   }

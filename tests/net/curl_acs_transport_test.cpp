@@ -319,6 +319,22 @@ TEST(CurlAcsTransport, RefusesAResponseBodyOverTheLimitWithOrWithoutContentLengt
   EXPECT_TRUE(streamed.bodyTooLarge);
 }
 
+// Issue 15: a body with a Content-Length is received into one buffer of that size, not
+// grown by doubling (which copies it at every step and holds up to three times its size).
+TEST(CurlAcsTransport, ReceivesABodyOfAnnouncedLengthIntoOneBufferOfThatSize) {
+  TestAcs acs;
+  constexpr std::size_t kSize = 3000000;
+  acs.addResponses(R"([{"body_size": 3000000}])");
+  CurlAcsTransport transport;
+  AcsEndpoint ep;
+  ep.url = acs.url();
+  transport.beginSession(ep);
+  const HttpResult big = transport.post("", "");
+  ASSERT_FALSE(big.transportError) << big.error;
+  EXPECT_EQ(big.body.size(), kSize);
+  EXPECT_EQ(big.body.capacity(), kSize);
+}
+
 TEST(CurlAcsTransport, RefusesToPostOutsideASession) {
   CurlAcsTransport transport;
   EXPECT_THROW((void)transport.post("", ""), std::logic_error);

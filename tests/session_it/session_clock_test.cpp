@@ -5,6 +5,7 @@
 // with the shipped management and deviceinfo plugins on the sim HAL; the ACS is a fake
 // transport on the session's worker thread.
 #include <gtest/gtest.h>
+#include <malloc.h>
 
 #include <boost/asio/io_context.hpp>
 #include <algorithm>
@@ -36,14 +37,25 @@ struct SeenInform {
   std::string currentTime;
 };
 
+// Bytes the process has allocated with malloc (all arenas, mapped blocks included).
+std::size_t heapInUse() {
+  const auto m = mallinfo2();
+  return m.uordblks + m.hblkhd;
+}
+
 // The ACS: accepts every Inform (InformResponse, then an empty answer ends the session)
-// or, while `failing`, is unreachable. Runs on the session's worker thread.
+// or, while `failing`, is unreachable. With a `request`, sends it once after the Inform
+// and notes the heap in use when it hands the request over and when the answer comes.
+// Runs on the session's worker thread.
 class FakeAcs : public cwmpd::core::net::AcsTransport {
  public:
   struct Shared {
     std::mutex mutex;
     std::vector<SeenInform> informs;
     bool failing = false;
+    std::string request;
+    std::size_t heapWithRequest = 0, heapAtAnswer = 0;
+    std::string answer;
   };
   explicit FakeAcs(std::shared_ptr<Shared> s) : s_(std::move(s)) {}
 
@@ -55,6 +67,20 @@ class FakeAcs : public cwmpd::core::net::AcsTransport {
       r.transportError = true;
       r.error = "connection refused (fake)";
       return r;
+    }
+    if (informed_ && !s_->request.empty()) {
+      // Handed over, not copied: from here the session owns the only copy.
+      s_->heapWithRequest = heapInUse();
+      r.status = 200;
+      r.body = std::move(s_->request);
+      s_->request.clear();
+      asked_ = true;
+      return r;
+    }
+    if (asked_) {
+      s_->heapAtAnswer = heapInUse();
+      s_->answer = std::string(body);
+      asked_ = false;
     }
     if (informed_) {
       r.status = 204;
@@ -86,6 +112,7 @@ class FakeAcs : public cwmpd::core::net::AcsTransport {
  private:
   std::shared_ptr<Shared> s_;
   bool informed_ = false;
+  bool asked_ = false;
 };
 
 // A session engine with its own session store, on `clock`.
@@ -130,6 +157,11 @@ class ClockedAgent {
   void failing(bool f) {
     std::lock_guard lock(acs->mutex);
     acs->failing = f;
+  }
+  // The ACS's request for the next session.
+  void ask(std::string request) {
+    std::lock_guard lock(acs->mutex);
+    acs->request = std::move(request);
   }
   // Turns the main loop until the engine rests in `s` (the session's end handled).
   bool settle(SessionState s) {
@@ -194,6 +226,29 @@ TEST(SessionClock, PeriodicInformsFallOnPeriodicInformTimePlusWholeIntervals) {
   EXPECT_EQ(a.clock->nextDue(), 10h + 30min);
   a.set("PeriodicInformEnable", "false");
   EXPECT_EQ(a.clock->pendingTimers(), 0u);
+}
+
+// Issue 15: a request of megabytes (here 3 MB, mostly whitespace between its elements) is
+// no longer held once it is decoded: the answer is encoded, sent and the next request
+// received without it.
+TEST(SessionMemory, TheRequestIsReleasedBeforeItsAnswerIsSent) {
+  ClockedAgent a("");
+  const std::size_t padding = std::size_t{3} * 1024 * 1024;
+  a.ask(
+      "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\" "
+      "xmlns:cwmp=\"urn:dslforum-org:cwmp-1-2\"><soapenv:Header><cwmp:ID "
+      "soapenv:mustUnderstand=\"1\">big</cwmp:ID></soapenv:Header><soapenv:Body>" +
+      std::string(padding, ' ') +
+      "<cwmp:GetParameterValues><ParameterNames><string>Device.DeviceInfo.Manufacturer</string>"
+      "</ParameterNames></cwmp:GetParameterValues></soapenv:Body></soapenv:Envelope>");
+  a.engine->start();
+  ASSERT_TRUE(a.sessions(1));
+  std::lock_guard lock(a.acs->mutex);
+  ASSERT_NE(a.acs->answer.find("GetParameterValuesResponse"), std::string::npos)
+      << a.acs->answer.substr(0, 600);
+  EXPECT_LT(a.acs->heapAtAnswer + padding / 2, a.acs->heapWithRequest)
+      << "heap in use with the request " << a.acs->heapWithRequest << ", while its answer is sent "
+      << a.acs->heapAtAnswer;
 }
 
 TEST(SessionClock, WithoutPeriodicInformTimeAPeriodicInformComesEveryIntervalFromTheStart) {

@@ -175,9 +175,24 @@ struct CurlAcsTransport::Impl {
     }
     const auto colon = line.find(':');
     if (colon != std::string_view::npos) {
-      impl->current->headers[lowerCase(trim(line.substr(0, colon)))] = trim(line.substr(colon + 1));
+      std::string name = lowerCase(trim(line.substr(0, colon)));
+      std::string value = trim(line.substr(colon + 1));
+      if (name == "content-length") impl->reserveBody(value);
+      impl->current->headers[std::move(name)] = std::move(value);
     }
     return n;
+  }
+
+  // The body goes into one buffer of the announced size: appended chunk by chunk, a
+  // megabyte request would be copied at each doubling and hold two buffers (up to three
+  // times its size) at once. A length over the limit is refused by libcurl
+  // (CURLOPT_MAXFILESIZE_LARGE) before any byte of the body; a gzip body is announced
+  // compressed, so its buffer still grows beyond this as it is inflated.
+  void reserveBody(const std::string& contentLength) const {
+    char* end = nullptr;
+    const unsigned long long length = std::strtoull(contentLength.c_str(), &end, 10);
+    if (end == contentLength.c_str() || *end != '\0' || length > options.maxResponseBytes) return;
+    current->body.reserve(static_cast<std::size_t>(length));
   }
 
   void setOrThrow(CURLcode rc, const char* what) const {

@@ -239,6 +239,10 @@ Outcome SessionEngine::Impl::runSession(SessionPlan& plan) {
                     ? RpcDispatcher::Decoded{soap::decode(res.body, limits), std::nullopt}
                     : onMain([&] { return dispatcher_.decodeAndAnswer(res.body, limits); });
     }
+    // The request's text is read (a streamed one already answered): a megabyte list of
+    // names must not stay allocated while its answer is encoded and sent and the next
+    // request is received (issue 15).
+    std::string().swap(res.body);
     auto& msg = decoded.result;
     // TR-069 3.7.2.4: an HTTP 200 whose body is only whitespace, or an envelope with an
     // empty Body, says "nothing more" like a 204 (the decoder reads both as Empty).
