@@ -3,6 +3,8 @@
 // of from the root. These tests pin that a list answers exactly what each of its names
 // answers alone, with the names that share a prefix and the ones that only look like
 // they do ("Item.1" against "Item.10", "Item.1" without its dot, "Item.1..").
+#include <stdexcept>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -137,6 +139,68 @@ TEST_F(NameList, AttributesOfAListAreThoseOfEachNameAlone) {
     EXPECT_EQ(all[i].name, one[0].name);
     EXPECT_EQ(all[i].notification, one[0].notification);
   }
+}
+
+// A SetParameterAttributes list handed over while the request is parsed (issue 15) is
+// checked and resolved update by update: it sets what setAttributes() of the same updates
+// sets, and its fault is that of the first update that fails, whatever follows (an
+// unknown name, a denied active notification, a bad notification value), with nothing
+// set; a list of another engine is refused.
+TEST_F(NameList, AnAttributeListSetsWhatSetAttributesSetsAndItsFirstFaultWins) {
+  using cwmpd::core::AttributeUpdate;
+  auto faultOfList = [&](const std::vector<AttributeUpdate>& updates) {
+    auto list = engine->newAttributeList();
+    for (const auto& u : updates) list->add(u);
+    try {
+      engine->applyAttributes(*list);
+    } catch (const Fault& f) {
+      return std::to_string(f.code()) + " " + f.what();
+    }
+    return std::string("ok");
+  };
+  auto faultOfVector = [&](const std::vector<AttributeUpdate>& updates) {
+    try {
+      engine->setAttributes(updates);
+    } catch (const Fault& f) {
+      return std::to_string(f.code()) + " " + f.what();
+    }
+    return std::string("ok");
+  };
+  auto attributes = [&] {
+    std::vector<std::string> out;
+    for (const auto& a : engine->getAttributes({""}))
+      out.push_back(a.name + ":" + std::to_string(a.notification) + ":" +
+                    std::to_string(a.accessList.size()));
+    return out;
+  };
+  const auto before = attributes();
+  const AttributeUpdate unknown{"Device.Test.Nope", true, 1, false, {}};
+  const AttributeUpdate denied{"Device.Test.Counter", true, 2, false, {}};
+  const AttributeUpdate badLevel{"Device.Test.Name", true, 3, false, {}};
+  const AttributeUpdate good{"Device.Test.Level", true, 1, false, {}};
+  for (const auto& updates : std::vector<std::vector<AttributeUpdate>>{{good, unknown, denied},
+                                                                       {good, denied, unknown},
+                                                                       {badLevel, unknown},
+                                                                       {unknown, badLevel},
+                                                                       {good, good, unknown}}) {
+    const std::string fault = faultOfList(updates);
+    EXPECT_NE(fault, "ok");
+    EXPECT_EQ(fault, faultOfVector(updates));
+    EXPECT_EQ(attributes(), before);
+  }
+  EXPECT_EQ(faultOfList({good, {"Device.Test.Item.", true, 2, true, {"Subscriber"}}}), "ok");
+  const auto listed = attributes();
+  EXPECT_NE(listed, before);
+  EXPECT_EQ(faultOfVector({good, {"Device.Test.Item.", true, 2, true, {"Subscriber"}}}), "ok");
+  EXPECT_EQ(attributes(), listed);
+
+  Store otherStore(dir.file("other.db"));
+  Engine other("Device", otherStore);
+  other.addDefinitions(cwmpd::testing::testModel());
+  other.finalize();
+  auto foreign = other.newAttributeList();
+  foreign->add(good);
+  EXPECT_THROW(engine->applyAttributes(*foreign), std::logic_error);
 }
 
 }  // namespace

@@ -8,6 +8,8 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -61,6 +63,59 @@ TEST(Store, ErasePrefixAndForEachSeeOnlyTheirKeys) {
   EXPECT_EQ(n, 2);
   EXPECT_EQ(s.erasePrefix("v:A.1."), 2u);
   EXPECT_NE(s.get("v:A.10.x"), nullptr);
+}
+
+// set() looks for a key near the one set last before it searches the whole map (issue 15):
+// random sets, erases, prefix erases, rollbacks and commits, keys near each other and
+// far apart, in every order, must leave exactly what a plain map would hold, in memory,
+// after a rollback and after a reload (the journal records name the right keys).
+TEST(Store, SetsNearTheLastKeyKeepTheSameContentAsAPlainMap) {
+  TempDir dir;
+  std::mt19937 rng(15);
+  std::map<std::string, std::string> model, committed;
+  {
+    Store s(dir.file("s.db"));
+    s.load();
+    auto keyOf = [&] {
+      return "v:Device.T.Item." + std::to_string(rng() % 40) + "." +
+             std::string(1, static_cast<char>('A' + rng() % 6));
+    };
+    for (int step = 0; step < 3000; ++step) {
+      const unsigned op = rng() % 100;
+      if (op < 70) {
+        const std::string k = keyOf();
+        const std::string v = std::to_string(rng() % 4);
+        s.set(k, v);
+        model[k] = v;
+      } else if (op < 80) {
+        const std::string k = keyOf();
+        s.erase(k);
+        model.erase(k);
+      } else if (op < 83) {
+        const std::string prefix = "v:Device.T.Item." + std::to_string(rng() % 40) + ".";
+        s.erasePrefix(prefix);
+        std::erase_if(model, [&](const auto& e) { return e.first.starts_with(prefix); });
+      } else if (op < 90) {
+        s.rollback();
+        model = committed;
+      } else if (op < 93) {
+        s.commit();
+        committed = model;
+      }
+      if (step % 500 == 0 || op >= 80) {
+        std::map<std::string, std::string> held;
+        s.forEach("", [&](const std::string& k, const std::string& v) { held[k] = v; });
+        ASSERT_EQ(held, model) << "step " << step;
+      }
+    }
+    s.commit();
+    committed = model;
+  }
+  Store again(dir.file("s.db"));
+  again.load();
+  std::map<std::string, std::string> held;
+  again.forEach("", [&](const std::string& k, const std::string& v) { held[k] = v; });
+  EXPECT_EQ(held, committed);
 }
 
 // A writer is killed with SIGKILL at random moments while it commits large stores over

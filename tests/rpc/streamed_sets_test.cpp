@@ -288,6 +288,32 @@ TEST_P(StreamedDeviceSets, AttributeListsAnswerAndApplyAsBefore) {
   both(gpa({}), true);
 }
 
+// SetParameterAttributes updates are checked and resolved as they arrive (issue 15); the
+// answer is still that of the whole request: the first update that fails gives the fault
+// whatever follows it, an XML error anywhere after it wins over it, and nothing is set by
+// a request that faults.
+TEST_P(StreamedDeviceSets, AttributeUpdatesResolvedAsTheyArriveFaultAsTheWholeRequest) {
+  const std::string unknown = attr("Device.Test.Nope", 1);
+  const std::string denied = attr("Device.Test.Counter", 2);
+  const std::string badLevel = attr("Device.Test.Level", 3);
+  const std::string good = attr("Device.Test.Name", 1);
+  for (const auto& items : std::vector<std::vector<std::string>>{{good, unknown, denied},
+                                                                 {good, denied, unknown},
+                                                                 {badLevel, unknown, good},
+                                                                 {unknown, unknown, badLevel}}) {
+    const std::string fault = both(spa(items), true);
+    EXPECT_NE(fault.find("<FaultCode>900"), std::string::npos) << fault;
+  }
+  // 9005 before an item that cannot be read: the decoder's 9003 is the answer.
+  both(spa({good, unknown, "<Name>Device.Test.Level</Name>"}), false);
+  // A partial path, the whole tree, the same parameter twice (the last update wins).
+  const std::string ok = both(spa({attr("Device.Test.Item.", 1), attr("", 0),
+                                   attr("Device.Test.Level", 1), attr("Device.Test.Level", 2)}),
+                              true);
+  EXPECT_NE(ok.find("SetParameterAttributesResponse"), std::string::npos) << ok;
+  EXPECT_EQ(now.engine->getAttributes({"Device.Test.Level"})[0].notification, 2);
+}
+
 TEST_P(StreamedSets, TheListsAreNotInTheDecodedRequest) {
   const std::string name = GetParam() + ".Test.Name";
   RpcDispatcher::Decoded d = now.rpc->decodeAndAnswer(spv({{name, "n", "xsd:string"}}), limits);

@@ -31,35 +31,38 @@ AttributeTable::Planned AttributeTable::plan(const std::vector<AttributeUpdate>&
                                              const PathResolver& resolver) const {
   Planned planned;
   Node* hint = nullptr;
-  for (const auto& u : updates) {
-    if (u.notificationChange && (u.notification < 0 || u.notification > 2))
-      throw Fault(FaultCode::InvalidParameterValue, "Notification must be 0, 1 or 2");
-    for (const auto& s : u.accessList)
-      if (s != "Subscriber")
-        throw Fault(FaultCode::InvalidArguments, "unknown AccessList entry '" + s + "'");
-    Location loc = u.name.empty() ? resolver.top() : resolver.resolveOrThrow(u.name, hint);
-    Tree::forEachParamAt(loc, [&](Node& n, const ParamDef& p) {
-      Attr a = of(n, p);
-      if (u.notificationChange) {
-        if (u.notification == 2 && p.activeNotify == ActiveNotify::CanDeny) {
-          // Only a request naming this parameter itself is refused; a partial path
-          // simply does not enable active notification on such parameters.
-          if (loc.kind == Location::Param)
-            throw Fault(FaultCode::NotificationRequestRejected,
-                        "Notification request rejected: active notification is denied for " +
-                            n.path + p.name);
-          return;  // left as it was
-        } else if ((p.activeNotify == ActiveNotify::ForceEnabled) && u.notification != 2) {
-          // forceEnabled: always active; the request cannot turn it down.
-        } else {
-          a.notification = u.notification;
-        }
-      }
-      if (u.accessListChange) a.accessList = u.accessList;
-      planned.emplace_back(n.path + p.name, a);
-    });
-  }
+  for (const auto& u : updates) planOne(u, resolver, hint, planned);
   return planned;
+}
+
+void AttributeTable::planOne(const AttributeUpdate& u, const PathResolver& resolver, Node*& hint,
+                             Planned& planned) const {
+  if (u.notificationChange && (u.notification < 0 || u.notification > 2))
+    throw Fault(FaultCode::InvalidParameterValue, "Notification must be 0, 1 or 2");
+  for (const auto& s : u.accessList)
+    if (s != "Subscriber")
+      throw Fault(FaultCode::InvalidArguments, "unknown AccessList entry '" + s + "'");
+  Location loc = u.name.empty() ? resolver.top() : resolver.resolveOrThrow(u.name, hint);
+  Tree::forEachParamAt(loc, [&](Node& n, const ParamDef& p) {
+    Attr a = of(n, p);
+    if (u.notificationChange) {
+      if (u.notification == 2 && p.activeNotify == ActiveNotify::CanDeny) {
+        // Only a request naming this parameter itself is refused; a partial path
+        // simply does not enable active notification on such parameters.
+        if (loc.kind == Location::Param)
+          throw Fault(FaultCode::NotificationRequestRejected,
+                      "Notification request rejected: active notification is denied for " + n.path +
+                          p.name);
+        return;  // left as it was
+      } else if ((p.activeNotify == ActiveNotify::ForceEnabled) && u.notification != 2) {
+        // forceEnabled: always active; the request cannot turn it down.
+      } else {
+        a.notification = u.notification;
+      }
+    }
+    if (u.accessListChange) a.accessList = u.accessList;
+    planned.emplace_back(n.path + p.name, a);
+  });
 }
 
 void AttributeTable::eraseSubtree(const std::string& path) {

@@ -31,6 +31,10 @@ class AttributeTable {
   // notification on a parameter whose definition lets the CPE deny it.
   [[nodiscard]] Planned plan(const std::vector<AttributeUpdate>& updates,
                              const PathResolver& resolver) const;
+  // plan() of one more update, appended to `planned`; `hint` is the resolver's hint, kept
+  // from one update to the next. Throws as plan() does for that update.
+  void planOne(const AttributeUpdate& u, const PathResolver& resolver, Node*& hint,
+               Planned& planned) const;
   void set(const std::string& path, const Attr& a) { attrs_[path] = a; }
   // Forgets the attributes of every parameter under `path` (an instance deleted).
   void eraseSubtree(const std::string& path);

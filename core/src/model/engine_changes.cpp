@@ -2,7 +2,9 @@
 // D-Bus's) sets, attributes, adds and deletes, the core's internal values and the
 // plugins' host services.
 #include <cctype>
+#include <exception>
 #include <optional>
+#include <stdexcept>
 #include <unordered_set>
 
 #include "cwmpd/core/engine.hpp"
@@ -115,14 +117,62 @@ int Engine::setValuesNow(const std::vector<std::pair<std::string, std::string>>&
   return deferred ? 1 : 0;
 }
 
-void Engine::setAttributes(const std::vector<AttributeUpdate>& updates) {
-  auto& m = *impl_;
-  // Validated first: the request is all-or-nothing (TR-069 A.3.2.4).
-  const auto planned = m.attrs.plan(updates, m.resolver);
+namespace {
+
+// Validated first: the request is all-or-nothing (TR-069 A.3.2.4).
+void commitAttributes(Engine::Impl& m, const model::AttributeTable::Planned& planned) {
   Transaction tx(m.ctx);
   for (const auto& [path, a] : planned) m.stored.setAttribute(path, a);
   tx.commit();  // before memory changes: a 9002 leaves the attributes as they were
   for (const auto& [path, a] : planned) m.attrs.set(path, a);
+}
+
+// The updates of a SetParameterAttributes as the decoder hands them over (issue 15): each
+// is checked and resolved as it comes (AttributeTable::planOne, from where the previous
+// one ended), so the request is kept as what it will set, never as its strings. The first
+// fault is kept and nothing after it is looked at, as plan() stops at it.
+class PlannedAttributes final : public DataModel::AttributeList {
+ public:
+  PlannedAttributes(const model::AttributeTable& attrs, const PathResolver& resolver)
+      : attrs_(attrs), resolver_(resolver) {}
+  void add(AttributeUpdate update) override {
+    if (fault_) return;
+    try {
+      attrs_.planOne(update, resolver_, hint_, planned_);
+    } catch (...) {
+      fault_ = std::current_exception();
+    }
+  }
+  [[nodiscard]] const void* maker() const override { return &attrs_; }
+  [[nodiscard]] const model::AttributeTable::Planned& planned() const {
+    if (fault_) std::rethrow_exception(fault_);
+    return planned_;
+  }
+
+ private:
+  const model::AttributeTable& attrs_;
+  const PathResolver& resolver_;
+  Node* hint_ = nullptr;
+  model::AttributeTable::Planned planned_;
+  std::exception_ptr fault_;
+};
+
+}  // namespace
+
+void Engine::setAttributes(const std::vector<AttributeUpdate>& updates) {
+  auto& m = *impl_;
+  commitAttributes(m, m.attrs.plan(updates, m.resolver));
+}
+
+std::unique_ptr<DataModel::AttributeList> Engine::newAttributeList() {
+  return std::make_unique<PlannedAttributes>(impl_->attrs, impl_->resolver);
+}
+
+void Engine::applyAttributes(const AttributeList& list) {
+  auto& m = *impl_;
+  // Only this engine's table makes lists that say it made them (no RTTI needed).
+  if (list.maker() != &m.attrs) throw std::logic_error("an attribute list of another model");
+  commitAttributes(m, static_cast<const PlannedAttributes&>(list).planned());
 }
 
 // The double fault of a set (a plugin applied its batch, the request then failed (the

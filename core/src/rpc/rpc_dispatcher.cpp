@@ -187,6 +187,7 @@ class RequestSink final : public soap::NameSink {
       set_.emplace(model_);
     } else if (method == "SetParameterAttributes") {
       streamed_ = Streamed::SetAttributes;
+      updates_ = model_.newAttributeList();
     } else {
       return false;
     }
@@ -195,8 +196,10 @@ class RequestSink final : public soap::NameSink {
   void value(soap::ParameterValueStruct&& p) override {
     set_->add(std::move(p.name), std::move(p.value), p.type);
   }
+  // Checked and resolved by the model as it comes (issue 15); the first fault is answered
+  // once the whole message has decoded, and nothing is set before that.
   void attributes(soap::SetParameterAttributesStruct&& s) override {
-    updates_.push_back(attributeUpdate(std::move(s)));
+    updates_->add(attributeUpdate(std::move(s)));
   }
 
   // The answer to `request` when its list was streamed here; nullopt otherwise.
@@ -216,7 +219,7 @@ class RequestSink final : public soap::NameSink {
         return std::nullopt;
       case Streamed::SetAttributes:
         if (!std::holds_alternative<soap::SetParameterAttributes>(request)) return std::nullopt;
-        model_.setAttributes(updates_);
+        model_.applyAttributes(*updates_);
         return soap::SetParameterAttributesResponse{};
     }
     return std::nullopt;
@@ -230,7 +233,7 @@ class RequestSink final : public soap::NameSink {
   std::size_t size_ = 0;
   std::size_t fullNames_ = 0;
   std::optional<SetList> set_;
-  std::vector<AttributeUpdate> updates_;
+  std::unique_ptr<DataModel::AttributeList> updates_;
 };
 
 soap::Body answer(Context& c, const soap::GetParameterNames& r) {

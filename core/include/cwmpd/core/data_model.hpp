@@ -210,6 +210,32 @@ class DataModel {
   // CPE deny it.
   virtual void setAttributes(const std::vector<AttributeUpdate>& updates) = 0;
 
+  // A SetParameterAttributes list handed over one update at a time while the request is
+  // still being parsed (issue 15): the engine checks and resolves each update as it comes,
+  // from where the previous one ended. add() never throws; after the first update that
+  // fails, the others are not looked at, and applyAttributes() throws that update's fault
+  // (as setAttributes() of the same updates would) and changes nothing.
+  class AttributeList {
+   public:
+    virtual ~AttributeList() = default;
+    virtual void add(AttributeUpdate update) = 0;
+    // What made the list (a model's own tag, as NameList::maker).
+    [[nodiscard]] virtual const void* maker() const { return nullptr; }
+  };
+  // The default list: the updates as given.
+  struct StoredUpdates final : AttributeList {
+    std::vector<AttributeUpdate> updates;
+    void add(AttributeUpdate update) override { updates.push_back(std::move(update)); }
+  };
+  [[nodiscard]] virtual std::unique_ptr<AttributeList> newAttributeList() {
+    return std::make_unique<StoredUpdates>();
+  }
+  // setAttributes() of the updates added to `list` (one this model's newAttributeList()
+  // made), in the order they were added.
+  virtual void applyAttributes(const AttributeList& list) {
+    setAttributes(static_cast<const StoredUpdates&>(list).updates);
+  }
+
   // AddObject on "Device.WiFi.SSID." -> new instance number.
   virtual std::uint32_t addObject(std::string_view path, sdk::Source source,
                                   const std::optional<std::string>& parameterKey = std::nullopt) = 0;

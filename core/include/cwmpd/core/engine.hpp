@@ -70,6 +70,8 @@ class Engine final : public SessionModel, public PluginModel, public RemoteSubtr
   std::vector<ParameterAttributes> getAttributes(const std::vector<std::string>& names) override;
   std::vector<ParameterAttributes> listAttributes(const NameList& list) override;
   void setAttributes(const std::vector<AttributeUpdate>& updates) override;
+  std::unique_ptr<AttributeList> newAttributeList() override;
+  void applyAttributes(const AttributeList& list) override;
   std::uint32_t addObject(std::string_view path, sdk::Source source,
                           const std::optional<std::string>& parameterKey = std::nullopt) override;
   void deleteObject(std::string_view path, sdk::Source source,

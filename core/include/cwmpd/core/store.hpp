@@ -43,6 +43,9 @@ class Store {
   // `path` is the snapshot; its directory must exist (created by the daemon from [store]
   // dir). The journal is the same path with ".journal" for its ".db".
   explicit Store(std::string path);
+  // Not copied or moved: it keeps iterators into its own maps.
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
 
   // Reads the snapshot and replays the journal. A missing snapshot is an empty store. A
   // damaged snapshot (not written by commit(): truncated, empty, garbage, edited by hand)
@@ -107,7 +110,10 @@ class Store {
 
  private:
   std::string setAside(const std::string& file);
-  void remember(std::string_view key);
+  // Records `key`'s value before this change for rollback() and the next journal record;
+  // `current` is that value (taken: the caller replaces or erases it), null when absent.
+  void remember(std::string_view key, std::string* current);
+  void forgetHints();
   void failed(const std::string& why);
   void replayJournal(std::map<std::string, std::string, std::less<>>& into);
   [[nodiscard]] std::string journalRecord() const;
@@ -128,6 +134,10 @@ class Store {
     bool undoable = true;
   };
   std::map<std::string, Change, std::less<>> changed_;
+  // The entry and the change set last (end(): none), where set() looks first; reset by
+  // whatever erases from or clears the maps.
+  std::map<std::string, std::string, std::less<>>::iterator entryHint_ = entries_.end();
+  std::map<std::string, Change, std::less<>>::iterator changeHint_ = changed_.end();
   bool baselineDirty_ = false;
   bool dirty_ = false;
   bool failing_ = false;
