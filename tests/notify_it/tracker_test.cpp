@@ -41,4 +41,46 @@ TEST(NotificationTracker, AChangeWhileTheInformIsOnTheWireStaysPendingAndAsksFor
   EXPECT_EQ(requests, 3);
 }
 
+// Issue 15 (steady memory): the value the ACS set is remembered for the parameters under
+// notification only, not for each of the thousands a provisioning set may carry; a
+// parameter the ACS puts under notification later gets its baseline at the end of that
+// session (refreshBaseline), and a change while the daemon is down is still reported.
+TEST(NotificationTracker, RemembersWhatTheAcsSetOnlyForNotifiedParameters) {
+  PluginHarness h("Device", {"deviceinfo", "management", "wifi"});
+  boost::asio::io_context io;
+  cwmpd::core::Store state(h.dir + "/session.db");
+  state.load();
+  constexpr const char* kOther = "Device.WiFi.SSID.2.SSID";
+  auto remembered = [&](const std::string& path) -> std::string {
+    const std::string* v = state.get("lv:" + path);
+    return v ? *v : "<none>";
+  };
+  {
+    cwmpd::core::NotificationTracker tracker(io, *h.engine, state, {});
+    h.engine->setAttributes({{kSsid, true, 1, false, {}}});
+    tracker.start([] {});
+    tracker.refreshBaseline();
+    ASSERT_EQ(h.engine->setValues({{kSsid, "from-acs"}, {kOther, "also-from-acs"}},
+                                  cwmpd::sdk::Source::Acs),
+              0);
+    EXPECT_EQ(remembered(kSsid), "from-acs");
+    EXPECT_EQ(remembered(kOther), "<none>") << "not under notification: nothing to compare";
+    EXPECT_FALSE(tracker.hasPending()) << "the ACS's own changes do not notify";
+
+    // Put under notification afterwards: its baseline is the value at the session's end.
+    h.engine->setAttributes({{kOther, true, 1, false, {}}});
+    tracker.refreshBaseline();
+    EXPECT_EQ(remembered(kOther), "also-from-acs");
+    tracker.stop();
+  }
+  // Changed while the daemon was down: reported at the next start, like before.
+  ASSERT_EQ(h.engine->setValues({{kSsid, "changed-offline"}}, cwmpd::sdk::Source::Internal), 0);
+  cwmpd::core::NotificationTracker again(io, *h.engine, state, {});
+  again.start([] {});
+  const auto pending = again.pending();
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].name, kSsid);
+  EXPECT_EQ(pending[0].value, "changed-offline");
+}
+
 }  // namespace

@@ -78,9 +78,15 @@ void NotificationTracker::onChange(const std::vector<CommittedChange>& changes,
   for (const auto& c : changes) {
     if (source == sdk::Source::Acs) {
       // TR-069 A.3.2.4: the ACS's own changes do not notify; what it set is what it knows.
-      state_.set(std::string(kReported) + c.name, c.value);
+      // That matters only for a parameter under notification, which has its key already
+      // (start() and refreshBaseline() give each one): no key is made for every other
+      // parameter the ACS sets, thousands in a provisioning set (issue 15, steady memory).
+      const std::string key = std::string(kReported) + c.name;
+      if (state_.get(key) != nullptr) {
+        state_.set(key, c.value);
+        any = true;
+      }
       if (snapshot_.count(c.name)) snapshot_[c.name] = c.value;
-      any = true;
       continue;
     }
     int level = 0;
