@@ -4,11 +4,12 @@
 //
 //   cwmpd-example-provider [--address ADDR] [--definitions FILE] [--object PATH]
 //                          [--keys 7,9] [--max-level N] [--get-delay-ms N]
-//                          [--apply-delay-ms N]
+//                          [--apply-delay-ms N] [--instances-delay-ms N]
 //
 // SIGUSR1 advances Counter and signals ValuesChanged; SIGUSR2 unregisters (the process
 // stays); SIGTERM/SIGINT stop it. It prints "registered" once cwmpd accepted it,
-// "unregistered" after SIGUSR2 and, with a delay, "get NAME" or "apply NAME" as each
+// "unregistered" after SIGUSR2 and, with a delay, "get NAME", "apply NAME" or
+// "instances TABLE" as each
 // delayed call starts (the integration tests wait for those lines).
 #include <poll.h>
 #include <sys/signalfd.h>
@@ -38,6 +39,7 @@ struct Options {
   std::uint32_t maxLevel = 100;
   int getDelayMs = 0;
   int applyDelayMs = 0;
+  int instancesDelayMs = 0;
 };
 
 Options parse(int argc, char** argv) {
@@ -57,6 +59,8 @@ Options parse(int argc, char** argv) {
       o.getDelayMs = std::stoi(v);
     else if (k == "--apply-delay-ms")
       o.applyDelayMs = std::stoi(v);
+    else if (k == "--instances-delay-ms")
+      o.instancesDelayMs = std::stoi(v);
     else if (k == "--keys") {
       o.keys.clear();
       std::stringstream s(v);
@@ -170,7 +174,13 @@ int main(int argc, char** argv) try {
     model.apply(c);
   };
   h.rollback = [&](const cwmpd::bus::Changes& c) { model.apply(c); };
-  h.instances = [&](const std::string&) { return model.instances(); };
+  h.instances = [&](const std::string& table) {
+    if (o.instancesDelayMs > 0) {
+      std::cout << "instances " << table << std::endl;
+      std::this_thread::sleep_for(std::chrono::milliseconds(o.instancesDelayMs));
+    }
+    return model.instances();
+  };
   h.add = [&](const std::string&) { return model.add(); };
   h.remove = [&](const std::string& instance) { model.remove(instance); };
   cwmpd::bus::Provider provider(*connection, o.object, std::move(h));

@@ -100,14 +100,17 @@ class DbusService::Impl : public std::enable_shared_from_this<Impl> {
   bool connect() {
     try {
       auto connection = openBusConnection(options_.address);
-      auto dataModel = std::make_unique<DataModelAdaptor>(*connection, model_, log_);
+      auto wake = [this] {
+        if (loop_) loop_->wake();
+      };
+      auto dataModel = std::make_unique<DataModelAdaptor>(*connection, io_, model_, log_, wake);
       auto agent = std::make_unique<AgentAdaptor>(*connection, agent_, log_, options_.reboot);
       std::unique_ptr<ProviderRegistry> registry;
-      if (options_.providers)
-        registry = std::make_unique<ProviderRegistry>(*connection, *options_.providers,
-                                                      options_.providerTimeout, log_, [this] {
-                                                        if (loop_) loop_->wake();
-                                                      });
+      if (options_.providers) {
+        registry = std::make_unique<ProviderRegistry>(*connection, io_, *options_.providers,
+                                                      options_.providerTimeout, log_, wake);
+        dataModel->remote([r = registry.get()] { return r->any(); });
+      }
       // The objects exist before the name appears, so a client that waits for the name
       // never finds a half-published service.
       connection->requestName(kServiceName);
@@ -167,6 +170,7 @@ class DbusService::Impl : public std::enable_shared_from_this<Impl> {
   // owns the fd and that the objects are registered on.
   void teardown() {
     loop_.reset();
+    if (dataModel_) dataModel_->remote({});  // it asked the registry
     registry_.reset();
     dataModel_.reset();
     agentObject_.reset();

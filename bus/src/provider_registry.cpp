@@ -173,15 +173,23 @@ struct ProviderRegistry::Provider {
   std::shared_ptr<RemoteProvider> participant;
 };
 
-ProviderRegistry::ProviderRegistry(sdbus::IConnection& connection, core::RemoteSubtrees& mounts,
-                                   std::chrono::milliseconds timeout, Logger log,
-                                   std::function<void()> wake)
+struct ProviderRegistry::Registration {
+  Provider provider;
+  bool mounted = false;  // set by the mount's thread while it holds the model
+  bool left = false;     // the provider left the bus meanwhile
+};
+
+ProviderRegistry::ProviderRegistry(sdbus::IConnection& connection, boost::asio::io_context& io,
+                                   core::RemoteSubtrees& mounts, std::chrono::milliseconds timeout,
+                                   Logger log, std::function<void()> wake)
     : AdaptorInterfaces(connection, kDataModelPath),
       connection_(connection),
+      io_(io),
       mounts_(mounts),
       timeout_(timeout),
       log_(std::move(log)),
-      wake_(std::move(wake)) {
+      wake_(std::move(wake)),
+      calls_(io, log_, wake_, [] { return true; }) {
   busDaemon_ = sdbus::createProxy(connection, "org.freedesktop.DBus", "/org/freedesktop/DBus");
   busDaemon_->uponSignal("NameOwnerChanged")
       .onInterface("org.freedesktop.DBus")
@@ -194,6 +202,12 @@ ProviderRegistry::ProviderRegistry(sdbus::IConnection& connection, core::RemoteS
 ProviderRegistry::~ProviderRegistry() {
   unregisterAdaptor();
   for (auto& [key, p] : providers_) drop(*p);
+  // A mount in progress fails at its next call into the provider (9002) and undoes itself;
+  // one that is done but not yet answered is undone here.
+  for (auto& [key, r] : registering_) {
+    r->provider.participant->disconnect();
+    if (r->mounted) mounts_.unmount(r->provider.id);
+  }
 }
 
 void ProviderRegistry::drop(Provider& p) {
@@ -206,31 +220,68 @@ std::string ProviderRegistry::caller() const {
   return m ? m->getSender() : std::string();
 }
 
-void ProviderRegistry::Register(const std::string& definitions, const sdbus::ObjectPath& object) {
-  translateFaults(log_, "Register", [&] {
-    const std::string sender = caller();
-    const auto key = std::make_pair(sender, std::string(object));
-    if (providers_.count(key))
-      throw sdk::Fault(sdk::FaultCode::RequestDenied,
-                       "Request denied: " + sender + " " + object + " is registered already");
-    auto p = std::make_unique<Provider>();
-    p->participant = std::make_shared<RemoteProvider>(connection_, sender, object, timeout_, wake_);
-    p->id = mounts_.mount("provider " + sender + object, definitions, p->participant);
-    const auto id = p->id;
-    p->participant->proxy()
-        .uponSignal("ValuesChanged")
-        .onInterface(kProviderInterface)
-        .call([this, id](const std::vector<std::string>& names) {
+void ProviderRegistry::Register(sdbus::Result<>&& result, std::string definitions,
+                                sdbus::ObjectPath object) {
+  const std::string sender = caller();
+  const auto key = std::make_pair(sender, std::string(object));
+  if (providers_.count(key) || registering_.count(key)) {
+    result.returnError(sdbus::Error(
+        faultErrorName(static_cast<int>(sdk::FaultCode::RequestDenied)),
+        faultErrorMessage(static_cast<int>(sdk::FaultCode::RequestDenied),
+                          "Request denied: " + sender + " " + object + " is registered already")));
+    return;
+  }
+  // The mount runs on a thread of its own (DeferredCalls): the provider's Instances calls
+  // suspend it, not the loop; it is queued while an ACS session waits for a provider.
+  auto r = std::make_shared<Registration>();
+  r->provider.participant =
+      std::make_shared<RemoteProvider>(connection_, sender, object, timeout_, wake_);
+  registering_[key] = r;
+  calls_.serve(
+      "Register", DeferredCalls::Kind::Change, std::move(result),
+      [mounts = &mounts_, r, definitions = std::move(definitions), name = sender + object] {
+        r->provider.id = mounts->mount("provider " + name, definitions, r->provider.participant);
+        r->mounted = true;
+      },
+      [this, key, r](bool ok) {
+        registering_.erase(key);
+        if (!ok) return;
+        if (r->left) {
+          drop(r->provider);
+          throw sdk::Fault(sdk::FaultCode::RequestDenied, "Request denied: the provider has left");
+        }
+        const auto id = r->provider.id;
+        auto p = std::make_unique<Provider>(r->provider);
+        p->participant->proxy()
+            .uponSignal("ValuesChanged")
+            .onInterface(kProviderInterface)
+            .call([this, id](const std::vector<std::string>& names) { valuesChanged(id, names); });
+        p->participant->proxy().finishRegistration();
+        providers_[key] = std::move(p);
+        log_(LogLevel::Info, "provider " + key.first + " " + key.second + " registered");
+      });
+}
+
+// The provider's ValuesChanged: the values are read again (on a thread of their own, as a
+// D-Bus read) and reported like a plugin's.
+void ProviderRegistry::valuesChanged(core::RemoteSubtrees::MountId id,
+                                     const std::vector<std::string>& names) {
+  core::RemoteSubtrees* mounts = &mounts_;
+  Logger log = log_;
+  try {
+    core::ModelLoan::runAsync(
+        io_,
+        [mounts, id, names, log] {
           try {
-            mounts_.remoteValuesChanged(id, names);
+            mounts->remoteValuesChanged(id, names);
           } catch (const std::exception& e) {
-            log_(LogLevel::Warning, std::string("ValuesChanged: ") + e.what());
+            log(LogLevel::Warning, std::string("ValuesChanged: ") + e.what());
           }
-        });
-    p->participant->proxy().finishRegistration();
-    providers_[key] = std::move(p);
-    log_(LogLevel::Info, "provider " + sender + " " + object + " registered");
-  });
+        },
+        [] {});
+  } catch (const std::exception& e) {
+    log_(LogLevel::Warning, std::string("ValuesChanged: ") + e.what());
+  }
 }
 
 void ProviderRegistry::Unregister(const sdbus::ObjectPath& object) {
@@ -247,6 +298,11 @@ void ProviderRegistry::Unregister(const sdbus::ObjectPath& object) {
 // A provider that leaves the bus (exit, crash) loses its subtree at once.
 void ProviderRegistry::onNameOwnerChanged(const std::string& name, const std::string& newOwner) {
   if (!newOwner.empty()) return;
+  for (auto& [key, r] : registering_)
+    if (key.first == name) {
+      r->left = true;
+      r->provider.participant->disconnect();
+    }
   for (auto it = providers_.begin(); it != providers_.end();) {
     if (it->first.first != name) {
       ++it;

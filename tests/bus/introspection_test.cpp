@@ -38,6 +38,10 @@ std::vector<std::string> describeInterface(const pt::ptree& node, const std::str
       }
       for (const auto& [annotationTag, annotation] : member) {
         if (annotationTag != "annotation") continue;
+        // A hint to the code generator (the method answers later), not part of what the
+        // bus shows.
+        if (annotation.get<std::string>("<xmlattr>.name") == "org.freedesktop.DBus.Method.Async")
+          continue;
         line += " @" + annotation.get<std::string>("<xmlattr>.name") + "=" +
                 annotation.get<std::string>("<xmlattr>.value");
       }

@@ -338,4 +338,66 @@ TEST_F(RemoteSubtree, WorkWaitingForAProviderLeavesTheLoopFreeButTheTreeUnchange
   EXPECT_THROW((void)engine->getValues({"Device.X_Remote."}), Fault);
 }
 
+// What changes the tree while work waits for a provider waits its turn instead of being
+// refused: lent work that begins a transaction (an ACS session's set) goes first, then the
+// changes queued on the loop (D-Bus sets), in order, each after the previous finished; the
+// queue is bounded.
+TEST_F(RemoteSubtree, ChangesWaitInOrderForSuspendedWorkAndTheQueueIsBounded) {
+  boost::asio::io_context io;
+  auto busyLoop = boost::asio::make_work_guard(io);
+  auto p = std::make_shared<SuspendingProvider>();
+  (void)engine->mount("slow", kDoc, p);
+  std::string seen;
+  std::thread reader(
+      [&] { ModelLoan::runLent(io, [&] { seen = get("Device.X_Remote.Greeting"); }); });
+  while (!p->resume) io.run_one();
+  std::vector<std::string> order;
+  std::thread setter([&] {
+    ModelLoan::runLent(io, [&] {
+      try {
+        (void)engine->setValues({{"Device.Test.Name", "lent"}}, Source::Acs);
+        order.emplace_back("lent");
+      } catch (const Fault& f) {
+        order.emplace_back(std::string("refused ") + f.what());
+      }
+    });
+  });
+  io.run_one();  // lends the model to the setter, which hands it back to wait its turn
+  EXPECT_TRUE(order.empty());
+  for (int i = 0; i < 2; ++i)
+    EXPECT_TRUE(ModelLoan::queueChange([&, i](const std::function<void()>& finished) {
+      (void)engine->setValues({{"Device.Test.Name", "bus" + std::to_string(i)}}, Source::Bus);
+      order.push_back("bus" + std::to_string(i));
+      finished();
+    }));
+  std::function<void()> later;  // a change that finishes after it returns
+  EXPECT_TRUE(ModelLoan::queueChange([&](std::function<void()> finished) {
+    order.emplace_back("async");
+    later = std::move(finished);
+  }));
+  EXPECT_TRUE(ModelLoan::queueChange([&](const std::function<void()>& finished) {
+    order.emplace_back("after async");
+    finished();
+  }));
+  std::size_t queued = 4;
+  while (ModelLoan::queueChange([](const std::function<void()>& finished) { finished(); }))
+    ++queued;
+  EXPECT_EQ(queued, ModelLoan::kMaxQueuedChanges);
+  EXPECT_TRUE(order.empty());
+  EXPECT_NE(get("Device.Test.Name"), "lent");
+
+  p->resume();
+  while (!later) io.run_one();
+  EXPECT_THAT(order, ElementsAre("lent", "bus0", "bus1", "async"));
+  EXPECT_EQ(get("Device.Test.Name"), "bus1");
+  later();
+  EXPECT_THAT(order, ElementsAre("lent", "bus0", "bus1", "async", "after async"));
+  busyLoop.reset();
+  io.run();
+  reader.join();
+  setter.join();
+  EXPECT_EQ(seen, "hello");
+  EXPECT_TRUE(ModelLoan::queueChange([](const std::function<void()>& finished) { finished(); }));
+}
+
 }  // namespace

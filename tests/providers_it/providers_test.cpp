@@ -543,5 +543,118 @@ TEST_F(Providers, ValuesChangedOnAnActiveParameterOpensAValueChangeSession) {
   EXPECT_THAT(inform, HasSubstr("<Name>Device.X_00005E_Provider.Counter</Name>"));
 }
 
+// --- D-Bus callers never wait for another's provider call (issue 18) -------------------
+
+// A D-Bus read of a provider parameter runs on a thread of its own with the model lent:
+// while the provider sleeps the loop answers another caller at once, and the slow read
+// gets 9002 within the timeout and a second.
+TEST_F(Providers, ADbusReadOfASlowProviderLeavesTheLoopFreeAndGets9002InTime) {
+  startDaemon(800);
+  startProvider({"--get-delay-ms", "3000"});
+  const auto start = std::chrono::steady_clock::now();
+  Child slow({CWMPCTL_PATH, "--address", bus_->address(), "get", std::string(kBase) + "Greeting"},
+             dir_.path(), "slow-get");
+  ASSERT_TRUE(eventually(
+      [this] {
+        return provider_->currentOut().find("get " + std::string(kBase)) != std::string::npos;
+      },
+      std::chrono::seconds(10)))
+      << provider_->currentOut() << daemon_->currentErr();
+  const auto read = busctlOn(
+      bus_->address(),
+      {"--timeout=0.5", "call", "org.cwmpd", "/org/cwmpd/DataModel", "org.cwmpd.DataModel1",
+       "GetParameterValues", "as", "1", "Device.DeviceInfo.SoftwareVersion"},
+      dir_.path());
+  EXPECT_EQ(read.exitCode, 0) << read.err;
+  EXPECT_THAT(read.out, HasSubstr("Device.DeviceInfo.SoftwareVersion"));
+  const auto r = slow.wait();
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(r.exitCode, 3) << r.out;
+  EXPECT_THAT(r.err, StartsWith("error: 9002 "));
+  EXPECT_LT(took, std::chrono::milliseconds(800 + 1000));
+}
+
+// A D-Bus set whose provider does not answer its Apply in time: 9002, the plugin's part
+// rolled back, and other callers served while it waited.
+TEST_F(Providers, ADbusSetPastTheProviderTimeoutGets9002AndRollsBackWithoutHoldingTheLoop) {
+  startDaemon(800);
+  startProvider({"--apply-delay-ms", "1600"});
+  Child slow({CWMPCTL_PATH, "--address", bus_->address(), "set",
+              "Device.X_00005E_Example.Greeting=changed", std::string(kBase) + "Greeting=changed"},
+             dir_.path(), "slow-set");
+  ASSERT_TRUE(
+      eventually([this] { return provider_->currentOut().find("apply ") != std::string::npos; },
+                 std::chrono::seconds(10)))
+      << provider_->currentOut() << daemon_->currentErr();
+  const auto read = busctlOn(
+      bus_->address(),
+      {"--timeout=0.5", "call", "org.cwmpd", "/org/cwmpd/DataModel", "org.cwmpd.DataModel1",
+       "GetParameterValues", "as", "1", "Device.DeviceInfo.SoftwareVersion"},
+      dir_.path());
+  EXPECT_EQ(read.exitCode, 0) << read.err;
+  const auto r = slow.wait();
+  EXPECT_EQ(r.exitCode, 3) << r.out;
+  EXPECT_THAT(r.err, HasSubstr("9002"));
+  EXPECT_EQ(value("Device.X_00005E_Example.Greeting"), "hello");
+  EXPECT_TRUE(eventually([&] { return value(std::string(kBase) + "Greeting") == "hello"; },
+                         std::chrono::seconds(5)));
+}
+
+// While an ACS session waits for a provider, a D-Bus set is queued, not refused: it is
+// applied once the session's RPC has its answer, and the caller gets its answer then.
+TEST_F(Providers, ADbusSetWhileASessionWaitsForAProviderIsAppliedAfterIt) {
+  startDaemon(3000);
+  startProvider({"--get-delay-ms", "1500"});
+  acs_->addRpc(gpv(std::string(kBase) + "Greeting"));
+  const auto before = acs_->sessions().size();
+  ASSERT_EQ(cwmpctl({"inform", kVendorEvent}).exitCode, 0);
+  ASSERT_TRUE(eventually(
+      [this] {
+        return provider_->currentOut().find("get " + std::string(kBase)) != std::string::npos;
+      },
+      std::chrono::seconds(10)))
+      << provider_->currentOut() << daemon_->currentErr();
+  const auto set = cwmpctl({"set", "Device.X_00005E_Example.Greeting=queued"});
+  EXPECT_EQ(set.exitCode, 0) << set.err;
+  EXPECT_EQ(value("Device.X_00005E_Example.Greeting"), "queued");
+  ASSERT_TRUE(
+      acs_->waitFor("ended_sessions", static_cast<int>(before) + 1, std::chrono::seconds(20)));
+  std::string answer;
+  for (const auto& r : acs_->requests()) {
+    const auto body = r.get<std::string>("body", "");
+    if (body.find("GetParameterValuesResponse") != std::string::npos) answer = body;
+  }
+  EXPECT_THAT(answer, HasSubstr(">hello</Value>"));
+}
+
+// Register answers once the provider listed its instances; meanwhile the loop serves.
+TEST_F(Providers, ARegisterWhoseInstancesAreSlowDoesNotStallTheLoop) {
+  startDaemon(3000);
+  provider_ = std::make_unique<Child>(
+      std::vector<std::string>{CWMPD_EXAMPLE_PROVIDER_PATH, "--address", bus_->address(),
+                               "--definitions", CWMPD_EXAMPLE_PROVIDER_XML, "--keys", "9,7",
+                               "--instances-delay-ms", "1500"},
+      dir_.path(), "slow-instances");
+  ASSERT_TRUE(eventually(
+      [this] {
+        return provider_->currentOut().find("instances " + std::string(kBase) + "Line.") !=
+               std::string::npos;
+      },
+      std::chrono::seconds(10)))
+      << provider_->currentOut() << daemon_->currentErr();
+  const auto read = busctlOn(
+      bus_->address(),
+      {"--timeout=0.5", "call", "org.cwmpd", "/org/cwmpd/DataModel", "org.cwmpd.DataModel1",
+       "GetParameterValues", "as", "1", "Device.DeviceInfo.SoftwareVersion"},
+      dir_.path());
+  EXPECT_EQ(read.exitCode, 0) << read.err;
+  ASSERT_TRUE(
+      eventually([this] { return provider_->currentOut().find("registered") != std::string::npos; },
+                 std::chrono::seconds(10)))
+      << provider_->currentErr() << daemon_->currentErr();
+  EXPECT_EQ(value(std::string(kBase) + "Line.1.Name"), "line9");
+  EXPECT_EQ(value(std::string(kBase) + "Line.2.Name"), "line7");
+}
+
 }  // namespace
 }  // namespace cwmpd::testing

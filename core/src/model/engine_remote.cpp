@@ -7,8 +7,10 @@
 #include <algorithm>
 #include <boost/asio/post.hpp>
 #include <condition_variable>
+#include <deque>
 #include <mutex>
 #include <set>
+#include <thread>
 
 #include "model/engine_impl.hpp"
 
@@ -115,14 +117,29 @@ struct Loan {
 // The loop's side of the lending: suspended work and what waits for none to be. Touched
 // only by whoever holds the model (the handoff's mutex orders it).
 int suspended = 0;
-std::vector<std::function<void()>> idleWork;
+// Loop work (whenIdle) and lent threads waiting their turn (awaitTurn), in order.
+std::deque<std::function<void()>> idleWork;
+// Changes asked on the loop (queueChange), in order; one runs at a time.
+std::deque<std::function<void(std::function<void()>)>> changes;
+bool changing = false;
 thread_local std::shared_ptr<Loan> current;
 
 void runIdleWork() {
-  while (suspended == 0 && !idleWork.empty()) {
-    auto f = std::move(idleWork.front());
-    idleWork.erase(idleWork.begin());
-    f();
+  while (suspended == 0) {
+    if (!idleWork.empty()) {
+      auto f = std::move(idleWork.front());
+      idleWork.pop_front();
+      f();
+      continue;
+    }
+    if (changing || changes.empty()) return;
+    auto change = std::move(changes.front());
+    changes.pop_front();
+    changing = true;
+    change([] {
+      changing = false;
+      runIdleWork();
+    });
   }
 }
 
@@ -160,6 +177,18 @@ void ModelLoan::runLent(boost::asio::io_context& io, const std::function<void()>
   giveBack(*loan);
 }
 
+void ModelLoan::runAsync(boost::asio::io_context& io, std::function<void()> work,
+                         std::function<void()> done) {
+  // Detached: the thread ends on its own once `work` is done; `done` is posted while the
+  // thread still holds the model, so the loop (and `io`) is certainly there to take it.
+  std::thread([&io, work = std::move(work), done = std::move(done)]() mutable {
+    runLent(io, [&] {
+      work();
+      boost::asio::post(io, std::move(done));
+    });
+  }).detach();
+}
+
 bool ModelLoan::lent() noexcept { return current != nullptr; }
 
 void ModelLoan::suspend(const std::function<void(std::function<void()> resume)>& start) {
@@ -176,6 +205,17 @@ void ModelLoan::suspend(const std::function<void(std::function<void()> resume)>&
   awaitModel(*loan);
 }
 
+void ModelLoan::awaitTurn() {
+  std::shared_ptr<Loan> loan = current;
+  if (!loan) throw std::logic_error("ModelLoan::awaitTurn() outside runLent()");
+  if (suspended == 0) return;
+  // Not counted as suspended: runIdleWork() lends the model back to this thread as soon
+  // as the suspended work is done, and nothing else holds the model while it runs.
+  idleWork.emplace_back([loan] { lend(loan); });
+  giveBack(*loan);
+  awaitModel(*loan);
+}
+
 bool ModelLoan::busy() noexcept { return suspended > 0; }
 
 void ModelLoan::whenIdle(std::function<void()> f) {
@@ -186,12 +226,21 @@ void ModelLoan::whenIdle(std::function<void()> f) {
   idleWork.push_back(std::move(f));
 }
 
+bool ModelLoan::queueChange(std::function<void(std::function<void()> finished)> change) {
+  if (changes.size() >= kMaxQueuedChanges) return false;
+  changes.push_back(std::move(change));
+  runIdleWork();
+  return true;
+}
+
 RemoteSubtrees::MountId Engine::mount(const std::string& name, std::string_view definitions,
                                       std::shared_ptr<RemoteParticipant> participant) {
   auto& m = *impl_;
   if (!m.finalized) throw std::logic_error("mount() before finalize()");
   // New definitions would reshape the tree under the suspended work.
-  if (ModelLoan::busy())
+  if (ModelLoan::lent())
+    ModelLoan::awaitTurn();
+  else if (ModelLoan::busy())
     throw Fault(FaultCode::RequestDenied,
                 "Request denied: busy (an RPC waits for a provider); register again");
   std::vector<model::ParsedModel> models;

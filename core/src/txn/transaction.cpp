@@ -57,8 +57,11 @@ void reapply(Context& ctx, std::vector<ValueChange>& values) noexcept {
 
 Transaction::Transaction(Context& ctx) : ctx_(ctx) {
   // While an RPC waits for a provider the loop serves others, but none may change the
-  // tree under it (issue 18, cwmpd/core/remote_subtree.hpp).
-  if (ModelLoan::busy())
+  // tree under it (issue 18, cwmpd/core/remote_subtree.hpp): lent work waits its turn,
+  // the loop itself cannot wait.
+  if (ModelLoan::lent())
+    ModelLoan::awaitTurn();
+  else if (ModelLoan::busy())
     throw sdk::Fault(sdk::FaultCode::RequestDenied,
                      "Request denied: busy (an RPC waits for a provider); try again");
   ctx_.stored.store().keepPending();

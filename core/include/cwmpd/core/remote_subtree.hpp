@@ -15,6 +15,7 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -64,24 +65,43 @@ class RemoteParticipant {
 // other work of the loop can run while an RPC waits for a provider.
 //
 // What the loop may do meanwhile: anything that reads, and nothing that reshapes the tree
-// under the suspended work. While some work is suspended, a transaction begun on the loop
-// (a D-Bus set, a plugin's new instance) is refused with 9001 (busy), a provider that
-// registers is refused the same way, and one that leaves is unmounted once the work is
-// done (whenIdle()).
+// under the suspended work. Changes wait for their turn instead (bus/README.md, "Queue"):
+// - lent work that begins a transaction (or mounts a provider) while other work is
+//   suspended waits, the model back with the loop, until none is (awaitTurn());
+// - changes asked on the loop (a D-Bus set, AddObject, a provider's Register) are queued
+//   (queueChange()) and run in order once nothing is suspended, each after the previous
+//   one has finished; the queue holds kMaxQueuedChanges, beyond that they are refused;
+// - a transaction begun on the loop itself while work is suspended (a plugin's new
+//   instance number) is still refused with 9001 (busy): its caller cannot wait;
+// - a provider that leaves is unmounted once nothing is suspended (whenIdle()).
 class ModelLoan {
  public:
+  static constexpr std::size_t kMaxQueuedChanges = 64;
   // On a worker thread: runs `work` (which must not throw) with the model lent to it.
   static void runLent(boost::asio::io_context& io, const std::function<void()>& work);
+  // On the main loop: runs `work` (which must not throw) on a thread of its own with the
+  // model lent to it, then `done` on the loop. A provider call in `work` suspends that
+  // thread, not the loop. Throws std::system_error when no thread can be started.
+  static void runAsync(boost::asio::io_context& io, std::function<void()> work,
+                       std::function<void()> done);
   // True on a thread the model is lent to, where suspend() may be called.
   [[nodiscard]] static bool lent() noexcept;
   // On a lent thread: calls `start` with a `resume` to call once (on the main loop) when
   // the operation has completed, hands the model back to the loop and waits for resume().
   // `start` must not call resume() itself; when it throws nothing is suspended.
   static void suspend(const std::function<void(std::function<void()> resume)>& start);
+  // On a lent thread, before it changes the tree: while other lent work is suspended,
+  // hands the model back and waits until none is.
+  static void awaitTurn();
   // On the main loop: true while some lent work waits in suspend().
   [[nodiscard]] static bool busy() noexcept;
   // On the main loop: runs `f` now when nothing is suspended, else once nothing is.
   static void whenIdle(std::function<void()> f);
+  // On the main loop: `change` runs (now, or queued) when nothing is suspended and every
+  // change queued before it has called its `finished` (on the loop, once; it may do so
+  // before it returns). False, and nothing queued, when kMaxQueuedChanges wait already.
+  // `change` must not throw.
+  [[nodiscard]] static bool queueChange(std::function<void(std::function<void()> finished)> change);
 };
 
 class RemoteSubtrees {
@@ -94,7 +114,8 @@ class RemoteSubtrees {
   // in logs. Throws sdk::Fault: 9003 for a document that does not parse or defines nothing
   // for the root, 9001 when it defines a parameter or object that exists already (the
   // core's, a plugin's or another provider's), 9002 when the provider does not list its
-  // instances, 9001 while lent work is suspended (ModelLoan::busy). Nothing is mounted then.
+  // instances, 9001 on the loop while lent work is suspended (ModelLoan::busy); on a lent
+  // thread it waits its turn (ModelLoan::awaitTurn). Nothing is mounted when it throws.
   [[nodiscard]] virtual MountId mount(const std::string& name, std::string_view definitions,
                                       std::shared_ptr<RemoteParticipant> participant) = 0;
   // Removes the mounted subtree at once (the provider left or unregistered), or once no
