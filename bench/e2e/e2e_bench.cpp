@@ -18,9 +18,14 @@
 // peak RSS above the RSS just before it (the request's own memory). --no-lists skips that
 // table.
 //
+// --provider N (issue 18) adds a third table: in one session the ACS asks N times
+// GetParameterValues of one parameter served by the example provider (a separate process
+// on the same private bus: ACS -> cwmpd -> provider -> cwmpd -> ACS) and N times one
+// served by the core, median and p99 of each.
+//
 //   bench_e2e [--sizes 2000,20000,100000] [--runs 3] [--repeat 5] [--idle 60]
 //             [--cwmpd PATH] [--plugins DIR] [--source DIR] [--wrap "CMD ARGS"]
-//             [--no-lists] [--no-tree]
+//             [--no-lists] [--no-tree] [--provider N]
 //
 // --wrap runs the daemon under another program ("/usr/bin/time -v", "heaptrack -o F",
 // "valgrind --tool=massif"); the /proc figures are then read from the cwmpd process
@@ -34,6 +39,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -342,8 +348,9 @@ struct Options {
   std::string plugins = CWMPD_PLUGIN_DIR;
   std::string source = CWMPD_SOURCE_DIR_PATH;
   std::vector<std::string> wrap;
-  bool tree = true;   // the whole-tree table
-  bool lists = true;  // the name-list table
+  bool tree = true;      // the whole-tree table
+  bool lists = true;     // the name-list table
+  int providerGets = 0;  // the provider table (issue 18)
 };
 
 struct RunFigures {
@@ -564,6 +571,70 @@ RunFigures runOnce(const Options& o, unsigned long size, bool measureIdle, bool 
   return f;
 }
 
+#ifdef CWMPD_EXAMPLE_PROVIDER_PATH
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const auto rank = static_cast<std::size_t>(std::ceil(p * static_cast<double>(v.size())));
+  return v[std::min(v.size() - 1, rank == 0 ? 0 : rank - 1)];
+}
+
+// Issue 18: one session in which the ACS asks `gets` times for a parameter the example
+// provider serves and as often for one the core serves, alternately; the times in ms.
+std::pair<std::vector<double>, std::vector<double>> runProvider(const Options& o, int gets) {
+  TempDir dir;
+  PrivateBus bus(dir.path());
+  MiniAcs acs;
+  fs::copy(fs::path(o.source) / "config" / "sim", dir.path() / "sim", fs::copy_options::recursive);
+  const fs::path config = dir.path() / "cwmpd.conf";
+  std::ofstream(config) << "[acs]\nurl = http://127.0.0.1:" << acs.port() << "/acs\n"
+                        << "periodic_inform_enable = false\n"
+                        << "[cpe]\nroot = Device\nconnection_request_enable = false\n"
+                        << "[bus]\naddress = " << bus.address() << "\n"
+                        << "[hal]\nbackend = sim\nsim_dir = sim\n"
+                        << "[store]\ndir = store\n[plugins]\ndir = " << o.plugins << "\n"
+                        << "[synthetic]\ninstances = 0\n[log]\nlevel = warning\n";
+  Child daemon({o.cwmpd, "--config", config.string()}, dir.path(), "cwmpd");
+  Request inform = acs.next(std::chrono::seconds(120));
+  std::string ns = "urn:dslforum-org:cwmp-1-0";
+  if (const auto at = inform.body.find("urn:dslforum-org:cwmp-1-"); at != std::string::npos)
+    ns = inform.body.substr(at, 25);
+  // The provider registers while the Inform waits for its answer.
+  Child provider({CWMPD_EXAMPLE_PROVIDER_PATH, "--address", bus.address(), "--definitions",
+                  CWMPD_EXAMPLE_PROVIDER_XML},
+                 dir.path(), "provider");
+  const auto deadline = Clock::now() + std::chrono::seconds(30);
+  while (provider.currentOut().find("registered") == std::string::npos) {
+    if (Clock::now() > deadline)
+      throw std::runtime_error("the provider did not register: " + provider.currentErr());
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  int id = 1;
+  acs.respond(envelope(
+      ns, id++, "<cwmp:InformResponse><MaxEnvelopes>1</MaxEnvelopes></cwmp:InformResponse>"));
+  (void)acs.next(std::chrono::seconds(30));
+  auto gpv = [&](const std::string& name, const std::string& expect) {
+    acs.respond(envelope(ns, id++,
+                         "<cwmp:GetParameterValues><ParameterNames soapenc:arrayType=\"xsd:string["
+                         "1]\"><string>" +
+                             name + "</string></ParameterNames></cwmp:GetParameterValues>"));
+    const auto sent = Clock::now();
+    Request answer = acs.next(std::chrono::seconds(30));
+    if (answer.body.find(expect) == std::string::npos)
+      throw std::runtime_error("unexpected answer: " + answer.body.substr(0, 600));
+    return msSince(sent, answer.complete);
+  };
+  std::pair<std::vector<double>, std::vector<double>> out;
+  for (int i = 0; i < gets; ++i) {
+    out.first.push_back(gpv("Device.X_00005E_Provider.Greeting", ">hello</Value>"));
+    out.second.push_back(gpv("Device.DeviceInfo.Manufacturer", "GetParameterValuesResponse"));
+  }
+  acs.respond("");
+  (void)daemon.terminate(std::chrono::seconds(30));
+  return out;
+}
+#endif
+
 std::vector<unsigned long> parseSizes(const std::string& list) {
   std::vector<unsigned long> out;
   std::istringstream in(list);
@@ -616,6 +687,8 @@ int main(int argc, char** argv) {
       o.lists = false;
     else if (a == "--no-tree")
       o.tree = false;
+    else if (a == "--provider")
+      o.providerGets = std::stoi(value());
     else if (a == "--wrap") {
       std::istringstream words(value());
       for (std::string w; words >> w;) o.wrap.push_back(w);
@@ -623,7 +696,7 @@ int main(int argc, char** argv) {
       std::cerr
           << "usage: bench_e2e [--sizes 2000,20000,100000] [--runs 3] [--repeat 5] [--idle 60]\n"
              "                 [--cwmpd PATH] [--plugins DIR] [--source DIR] [--wrap \"CMD ARGS\"]\n"
-             "                 [--no-lists] [--no-tree]\n";
+             "                 [--no-lists] [--no-tree] [--provider N]\n";
       return 2;
     }
   }
@@ -719,6 +792,29 @@ int main(int argc, char** argv) {
           median(steady), median(anon), highest(gpnRise), highest(gpvRise), highest(spvRise));
       std::fflush(stdout);
     }
+  }
+  if (o.providerGets > 0) {
+#ifdef CWMPD_EXAMPLE_PROVIDER_PATH
+    std::printf(
+        "\nA parameter served by a provider (issue 18): %d x GetParameterValues of one "
+        "parameter in one session, ACS -> cwmpd -> provider -> cwmpd -> ACS, against one "
+        "the core serves\n\n",
+        o.providerGets);
+    std::printf("%-36s %9s %9s\n", "parameter", "p50 ms", "p99 ms");
+    try {
+      const auto [provider, core] = runProvider(o, o.providerGets);
+      std::printf("%-36s %9.3f %9.3f\n", "Device.X_00005E_Provider.Greeting", median(provider),
+                  percentile(provider, 0.99));
+      std::printf("%-36s %9.3f %9.3f\n", "Device.DeviceInfo.Manufacturer", median(core),
+                  percentile(core, 0.99));
+    } catch (const std::exception& e) {
+      std::printf("provider: FAILED: %s\n", e.what());
+      ++failures;
+    }
+#else
+    std::printf("\n--provider: built without the example provider\n");
+    ++failures;
+#endif
   }
   return failures == 0 ? 0 : 1;
 }
