@@ -381,7 +381,9 @@ class SimEe final : public ExecutionEnvironment {
     DeploymentUnitInfo du{duid, m.name, m.version, m.vendor, m.description, {}};
     for (const auto& [unit, program] : m.units) {
       ExecutionUnitInfo eu;
-      eu.euid = duid + ":" + unit;
+      eu.euid = duid;
+      eu.euid += ':';
+      eu.euid += unit;
       eu.name = unit;
       eu.execEnvLabel = unit;
       eu.version = m.version;

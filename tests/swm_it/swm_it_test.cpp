@@ -535,5 +535,79 @@ TEST_F(SwmIt, AnAutonomousReportSurvivesACrashBeforeTheAcsGotIt) {
   EXPECT_EQ(sent("AutonomousDUStateChangeComplete").size(), 1u);
 }
 
+// TR-181 ExecutionUnit.{i}.AutoStart / RunLevel and ExecEnv.{i} run levels: an EU with
+// AutoStart starts when the daemon (its EE) starts if its RunLevel is within the EE's
+// CurrentRunLevel (InitialRunLevel at start); RequestedRunLevel moves CurrentRunLevel and
+// starts or stops it.
+TEST_F(SwmIt, AutoStartAndRunLevelsStartAndStopExecutionUnits) {
+  makeDu("hello-1.tar", "1.0");
+  daemon_->start();
+  ASSERT_TRUE(waitSessions(1, 15s));
+  change("inst", {installOp(files_->url("/files/hello-1.tar"), kUuid)}, 1);
+  const std::string ee = std::string(kSm) + "ExecEnv.1.";
+  const std::string eu = std::string(kSm) + "ExecutionUnit.1.";
+  std::string rows = ask(getValues({ee + "CurrentRunLevel", eu + "AutoStart", eu + "RunLevel"}));
+  EXPECT_EQ(value(rows, ee + "CurrentRunLevel"), "0");
+  EXPECT_TRUE(!truth(value(rows, eu + "AutoStart")));
+  EXPECT_EQ(value(rows, eu + "RunLevel"), "0");
+  const std::string set = ask(
+      "<cwmp:SetParameterValues><ParameterList soap-enc:arrayType=\"cwmp:ParameterValueStruct[3]\">"
+      "<ParameterValueStruct><Name>" +
+      eu +
+      "AutoStart</Name><Value xsi:type=\"xsd:boolean\">true"
+      "</Value></ParameterValueStruct><ParameterValueStruct><Name>" +
+      eu +
+      "RunLevel</Name><Value xsi:type=\"xsd:unsignedInt\">2</Value></ParameterValueStruct>"
+      "<ParameterValueStruct><Name>" +
+      ee +
+      "InitialRunLevel</Name><Value "
+      "xsi:type=\"xsd:unsignedInt\">3</Value></ParameterValueStruct></ParameterList>"
+      "<ParameterKey>r</ParameterKey></cwmp:SetParameterValues>");
+  ASSERT_EQ(bodyMethod(set), "SetParameterValuesResponse") << set;
+  // Level 0 still: RunLevel 2 is above it, nothing started.
+  EXPECT_EQ(value(ask(getValues({eu + "Status"})), eu + "Status"), "Idle");
+  // The restart: the EE starts at InitialRunLevel 3, the EU with it.
+  daemon_->stop();
+  const std::size_t mark = daemon_->logSize();
+  daemon_->start();
+  ASSERT_TRUE(daemon_->waitForLog("ready:", 10s, mark));
+  EXPECT_EQ(waitValue(eu + "Status", "Active"), "Active");
+  EXPECT_EQ(value(ask(getValues({ee + "CurrentRunLevel"})), ee + "CurrentRunLevel"), "3");
+  // Requested level 1: below the EU's RunLevel, it stops.
+  EXPECT_EQ(bodyMethod(ask("<cwmp:SetParameterValues><ParameterList "
+                           "soap-enc:arrayType=\"cwmp:ParameterValueStruct[1]\">"
+                           "<ParameterValueStruct><Name>" +
+                           ee +
+                           "RequestedRunLevel</Name><Value xsi:type=\"xsd:int\">1</Value>"
+                           "</ParameterValueStruct></ParameterList><ParameterKey>l</ParameterKey>"
+                           "</cwmp:SetParameterValues>")),
+            "SetParameterValuesResponse");
+  EXPECT_EQ(waitValue(eu + "Status", "Idle"), "Idle");
+  EXPECT_EQ(value(ask(getValues({ee + "CurrentRunLevel"})), ee + "CurrentRunLevel"), "1");
+}
+
+// TR-098 1.8 (InternetGatewayDevice:1.14) defines SoftwareModules too: the same rows and
+// references under the InternetGatewayDevice root.
+TEST_F(SwmIt, SoftwareModulesUnderInternetGatewayDevice) {
+  daemon_->set("cpe", "root", "InternetGatewayDevice");
+  makeDu("hello-1.tar", "1.0");
+  daemon_->start();
+  ASSERT_TRUE(waitSessions(1, 15s));
+  const std::string sm = "InternetGatewayDevice.SoftwareModules.";
+  const std::string report =
+      change("igd", {installOp(files_->url("/files/hello-1.tar"), kUuid, sm + "ExecEnv.1")}, 1);
+  const auto r = results(report);
+  ASSERT_EQ(r.size(), 1u) << report;
+  EXPECT_EQ(field(r[0], "FaultCode"), "0") << report;
+  EXPECT_EQ(field(r[0], "DeploymentUnitRef"), sm + "DeploymentUnit.1");
+  EXPECT_EQ(field(r[0], "ExecutionUnitRefList"), sm + "ExecutionUnit.1");
+  const std::string du = sm + "DeploymentUnit.1.";
+  const std::string rows =
+      ask(getValues({du + "UUID", du + "ExecutionEnvRef", sm + "ExecEnv.1.Name"}));
+  EXPECT_EQ(value(rows, du + "UUID"), kUuid);
+  EXPECT_EQ(value(rows, du + "ExecutionEnvRef"), sm + "ExecEnv.1");
+  EXPECT_EQ(value(rows, sm + "ExecEnv.1.Name"), "sim");
+}
+
 }  // namespace
 }  // namespace cwmpd::test

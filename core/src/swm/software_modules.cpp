@@ -34,11 +34,6 @@ constexpr std::size_t kMaxOperations = 16;
 constexpr std::size_t kMaxFaultString = 256;
 constexpr std::size_t kMaxVersion = 32;
 
-const std::string kBase = "Device.SoftwareModules.";
-const std::string kEeTable = kBase + "ExecEnv.";
-const std::string kDuTable = kBase + "DeploymentUnit.";
-const std::string kEuTable = kBase + "ExecutionUnit.";
-
 // A version 4 (random) UUID, only where a result needs one and no DU is known to derive
 // it from (a failed install the ACS named no UUID for). A DU's own UUID is name-based:
 // deploymentUnitUuid().
@@ -147,6 +142,7 @@ class SoftwareModules::Impl {
     sdk::ExecEnvInfo info;
     std::uint32_t number = 0;
     std::vector<sdk::DeploymentUnitInfo> dus;
+    int runLevel = 0;  // CurrentRunLevel: InitialRunLevel at start, then RequestedRunLevel
   };
   struct DuRow {
     Env* env = nullptr;
@@ -169,7 +165,7 @@ class SoftwareModules::Impl {
   // TR-181 ManagementServer.DUStateChangeComplPolicy: whether the ACS wants to hear of a
   // change the device made itself (TR-069 A.4.2.7). Without the object, never.
   bool policyAllows(sdk::DuOperation op, std::uint32_t fault) const {
-    const std::string p = "Device.ManagementServer.DUStateChangeComplPolicy.";
+    const std::string p = root_ + ".ManagementServer.DUStateChangeComplPolicy.";
     auto read = [&](const char* name) {
       try {
         return host_->value(p + name);
@@ -304,9 +300,9 @@ class SoftwareModules::Impl {
 
   // ---- rows -----------------------------------------------------------------------------
   static std::string duKey(const Env& e, const std::string& duid) { return e.name + "/" + duid; }
-  std::string eePath(const Env& e) const { return kEeTable + std::to_string(e.number); }
-  std::string duPath(std::uint32_t n) const { return kDuTable + std::to_string(n); }
-  std::string euPath(std::uint32_t n) const { return kEuTable + std::to_string(n); }
+  std::string eePath(const Env& e) const { return eeTable_ + std::to_string(e.number); }
+  std::string duPath(std::uint32_t n) const { return duTable_ + std::to_string(n); }
+  std::string euPath(std::uint32_t n) const { return euTable_ + std::to_string(n); }
 
   // The persisted UUID and URL of a DU ("swm:du:<key>" = "uuid url").
   std::pair<std::string, std::string> meta(const std::string& key) const {
@@ -342,7 +338,7 @@ class SoftwareModules::Impl {
           setMeta(key, row.uuid, row.url);
         }
         try {
-          row.number = host_->ensureInstance(kDuTable, key);
+          row.number = host_->ensureInstance(duTable_, key);
         } catch (const std::exception& e) {
           CWMPD_LOG(Warning, kLog, "no row for DU " << key << ": " << e.what());
           continue;
@@ -350,10 +346,17 @@ class SoftwareModules::Impl {
         for (const auto& eu : du.executionUnits) {
           const std::string ekey = duKey(env, eu.euid);
           try {
-            const std::uint32_t n = host_->ensureInstance(kEuTable, ekey);
+            const std::uint32_t n = host_->ensureInstance(euTable_, ekey);
             auto old = eus_.find(ekey);
             if (old == eus_.end() || old->second.info.status != eu.status) {
-              if (old == eus_.end()) host_->setInitial(euPath(n) + ".RequestedState", "Idle");
+              if (old == eus_.end()) {
+                host_->setInitial(euPath(n) + ".RequestedState", "Idle");
+                host_->setInitial(euPath(n) + ".AutoStart", "false");
+                // TR-181: RunLevel starts as the EE's InitialExecutionUnitRunLevel.
+                host_->setInitial(euPath(n) + ".RunLevel",
+                                  std::to_string(std::max(
+                                      0, intValue(eePath(env) + ".InitialExecutionUnitRunLevel"))));
+              }
               notifyStatus_.push_back(euPath(n) + ".Status");
             }
             eus[ekey] = EuRow{&env, eu, n};
@@ -414,7 +417,7 @@ class SoftwareModules::Impl {
       const bool du = tk.compare(0, 3, "du:") == 0;
       const std::string key = tk.substr(3);
       if (du ? dus_.count(key) != 0 : eus_.count(key) != 0) continue;
-      removeRow((du ? kDuTable : kEuTable) + number);
+      removeRow((du ? duTable_ : euTable_) + number);
       state_.erase("swm:row:" + tk);
       if (du) state_.erase("swm:du:" + key);
     }
@@ -447,9 +450,14 @@ class SoftwareModules::Impl {
 
   void registerModel(sdk::Registrar& reg) {
     host_ = &reg.host();
-    if (reg.host().root() != "Device") return;  // TR-181 only
+    // TR-181 Device.SoftwareModules. or TR-098 InternetGatewayDevice.SoftwareModules.
+    root_ = std::string(reg.host().root());
+    base_ = root_ + ".SoftwareModules.";
+    eeTable_ = base_ + "ExecEnv.";
+    duTable_ = base_ + "DeploymentUnit.";
+    euTable_ = base_ + "ExecutionUnit.";
     reg.definitions(cwmpd_swm_model_xml);
-    auto& ee = reg.object(kEeTable + "{i}.");
+    auto& ee = reg.object(eeTable_ + "{i}.");
     using Ref = const sdk::InstanceRef&;
     auto eeField = [this](auto f) {
       return [this, f](Ref r) {
@@ -464,6 +472,19 @@ class SoftwareModules::Impl {
     ee.get("Type", eeField([](const Env& e) { return e.info.type; }));
     ee.get("Vendor", eeField([](const Env& e) { return e.info.vendor; }));
     ee.get("Version", eeField([](const Env& e) { return e.info.version; }));
+    ee.get("CurrentRunLevel", eeField([](const Env& e) { return std::to_string(e.runLevel); }));
+    // TR-181 ExecEnv.{i}.RequestedRunLevel: CurrentRunLevel follows it, and the EUs with
+    // AutoStart start or stop as their RunLevel is within it or not.
+    ee.apply([this](const std::vector<sdk::Change>& changes) {
+      for (const auto& c : changes) {
+        if (c.parameter != "RequestedRunLevel") continue;
+        for (auto& e : envs_)
+          if (eePath(e) + "." == c.object) {
+            e.runLevel = std::stoi(c.value);
+            later([this, name = e.name] { applyRunLevel(name, true); });
+          }
+      }
+    });
     ee.get("ActiveExecutionUnits", eeField([this](const Env& e) {
              std::vector<std::string> active;
              for (const auto& [key, row] : eus_)
@@ -472,7 +493,7 @@ class SoftwareModules::Impl {
              return join(active);
            }));
 
-    auto& d = reg.object(kDuTable + "{i}.");
+    auto& d = reg.object(duTable_ + "{i}.");
     auto duField = [this](auto f) {
       return [this, f](Ref r) {
         const DuRow* row = du(r);
@@ -495,7 +516,7 @@ class SoftwareModules::Impl {
           duField([this](const DuRow& r) { return join(euRefs(*r.env, r.info)); }));
     d.get("ExecutionEnvRef", duField([this](const DuRow& r) { return eePath(*r.env); }));
 
-    auto& u = reg.object(kEuTable + "{i}.");
+    auto& u = reg.object(euTable_ + "{i}.");
     auto euField = [this](auto f) {
       return [this, f](Ref r) {
         const EuRow* row = eu(r);
@@ -515,6 +536,11 @@ class SoftwareModules::Impl {
     // TR-181 ExecutionUnit.{i}.RequestedState: Active starts the EU, Idle stops it.
     u.apply([this](const std::vector<sdk::Change>& changes) {
       for (const auto& c : changes) {
+        if (c.parameter == "AutoStart" || c.parameter == "RunLevel") {
+          const EuRow* row = euAt(c.object);
+          if (row != nullptr) later([this, name = row->env->name] { applyRunLevel(name, false); });
+          continue;
+        }
         if (c.parameter != "RequestedState") continue;
         const EuRow* row = euAt(c.object);
         if (row == nullptr) throw Fault(sdk::FaultCode::InvalidParameterValue, "no such EU");
@@ -527,7 +553,7 @@ class SoftwareModules::Impl {
   }
 
   const EuRow* euAt(const std::string& object) const {
-    const std::string digits = object.substr(kEuTable.size(), object.size() - kEuTable.size() - 1);
+    const std::string digits = object.substr(euTable_.size(), object.size() - euTable_.size() - 1);
     std::uint32_t n = 0;
     try {
       n = static_cast<std::uint32_t>(std::stoul(digits));
@@ -538,6 +564,41 @@ class SoftwareModules::Impl {
     if (k == euByNumber_.end()) return nullptr;
     auto it = eus_.find(k->second);
     return it == eus_.end() ? nullptr : &it->second;
+  }
+
+  int intValue(const std::string& path) const {
+    try {
+      return std::stoi(host_->value(path));
+    } catch (const std::exception&) {
+      return 0;
+    }
+  }
+
+  // TR-181 run levels: an EU with AutoStart runs when its RunLevel is at most the EE's
+  // CurrentRunLevel. Starts those (and, after a RequestedRunLevel change, stops the
+  // AutoStart ones above the new level).
+  void applyRunLevel(const std::string& envName, bool stopAbove) {
+    Env* env = envByKey(envName);
+    if (env == nullptr || host_ == nullptr || !enabled(*env)) return;
+    for (const auto& [key, row] : eus_) {
+      if (row.env != env) continue;
+      const std::string path = euPath(row.number);
+      bool autoStart = false;
+      try {
+        autoStart = host_->value(path + ".AutoStart") == "true";
+      } catch (const std::exception&) {
+      }
+      if (!autoStart) continue;
+      const bool within = intValue(path + ".RunLevel") <= env->runLevel;
+      try {
+        if (within && row.info.status == sdk::EuStatus::Idle)
+          env->ee->start(row.info.euid);
+        else if (!within && stopAbove && row.info.status == sdk::EuStatus::Active)
+          env->ee->stop(row.info.euid);
+      } catch (const std::exception& e) {
+        CWMPD_LOG(Warning, kLog, "EU " << row.info.euid << ": " << e.what());
+      }
+    }
   }
 
   // ExecEnv.{i}.Enable: stored by the core, true unless the ACS said otherwise.
@@ -989,8 +1050,12 @@ class SoftwareModules::Impl {
         env.events = std::make_shared<Events>(*this, env.name);
         env.ee->bind(*env.events);
         if (host_ != nullptr) {
-          env.number = host_->ensureInstance(kEeTable, env.name);
+          env.number = host_->ensureInstance(eeTable_, env.name);
           host_->setInitial(eePath(env) + ".Enable", "true");
+          host_->setInitial(eePath(env) + ".InitialRunLevel", "0");
+          host_->setInitial(eePath(env) + ".RequestedRunLevel", "0");
+          host_->setInitial(eePath(env) + ".InitialExecutionUnitRunLevel", "0");
+          env.runLevel = intValue(eePath(env) + ".InitialRunLevel");
         }
       } catch (const std::exception& e) {
         CWMPD_LOG(Warning, kLog, "EE " << env.name << ": " << e.what());
@@ -1006,6 +1071,8 @@ class SoftwareModules::Impl {
     });
     refresh();
     dropStaleRows();
+    // TR-181 ExecutionUnit.{i}.AutoStart: the daemon's start is the EEs' start.
+    for (const auto& env : envs_) applyRunLevel(env.name, false);
     for (auto& r : loadDuRequests(state_)) {
       nextId_ = std::max(nextId_, r.id + 1);
       records_[r.id] = r;
@@ -1027,6 +1094,12 @@ class SoftwareModules::Impl {
   std::shared_ptr<Clock> clock_;
   sdk::Host* host_ = nullptr;
   SessionEngine* session_ = nullptr;
+  // The model's paths under the configured root (registerModel()).
+  std::string root_ = "Device";
+  std::string base_ = "Device.SoftwareModules.";
+  std::string eeTable_ = base_ + "ExecEnv.";
+  std::string duTable_ = base_ + "DeploymentUnit.";
+  std::string euTable_ = base_ + "ExecutionUnit.";
   std::vector<Env> envs_;  // reserved at start: rows point into it
   std::map<std::string, DuRow> dus_;
   std::map<std::string, EuRow> eus_;
