@@ -380,16 +380,18 @@ void Store::forgetHints() {
   changeHint_ = changed_.end();
 }
 
-void Store::remember(std::string_view key, std::string* current) {
+void Store::remember(std::string_view key, const std::string* current) {
   auto c = lowerBoundNear(changed_, changeHint_, key);
   const bool known = c != changed_.end() && c->first == key;
   if (known && c->second.undoable) {
     changeHint_ = c;
     return;
   }
-  // The caller replaces or erases the value right after: it is taken, not copied.
+  // Copied, not taken: the entry keeps its buffer for the new value, so that a large set
+  // does not leave the long-lived entries in fresh allocations between freed ones (the
+  // heap's RSS after the session grew by ~10 MB at 100,000 parameters when it was taken).
   std::optional<std::string> old =
-      current == nullptr ? std::nullopt : std::optional<std::string>(std::move(*current));
+      current == nullptr ? std::nullopt : std::optional<std::string>(*current);
   if (known)
     c->second = Change{std::move(old), true};
   else

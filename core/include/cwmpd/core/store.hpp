@@ -111,8 +111,8 @@ class Store {
  private:
   std::string setAside(const std::string& file);
   // Records `key`'s value before this change for rollback() and the next journal record;
-  // `current` is that value (taken: the caller replaces or erases it), null when absent.
-  void remember(std::string_view key, std::string* current);
+  // `current` is that value, null when absent.
+  void remember(std::string_view key, const std::string* current);
   void forgetHints();
   void failed(const std::string& why);
   void replayJournal(std::map<std::string, std::string, std::less<>>& into);
