@@ -274,6 +274,54 @@ TEST_F(Protocol, AliasBasedAddressingInstanceAliasModeAndAutoCreatedRows) {
   EXPECT_EQ(results[7].get<std::string>("fault_code"), "9005");
 }
 
+// TR-069 3.6.1, values that are paths (TR-106 pathRef: LowerLayers): the ACS may write
+// them by "[alias]" (kept by number: InstanceNumber mode reads the number back, a
+// plugin's check sees the path it knows); in InstanceMode InstanceAlias GetParameterValues
+// and the Inform tell them by alias as they tell names.
+TEST_F(Protocol, PathValuesAreWrittenByAliasAndToldByAliasInInstanceAliasMode) {
+  const std::string ll = "Device.WiFi.SSID.1.LowerLayers";
+  daemon_->set("cpe", "inform_parameters", ll);
+  auto get = [](const std::string& name) {
+    return "<cwmp:GetParameterValues><ParameterNames soap-enc:arrayType=\"xsd:string[1]\">"
+           "<string>" +
+           name + "</string></ParameterNames></cwmp:GetParameterValues>";
+  };
+  auto mode = [](const char* m, const std::string& key) {
+    return setValues({{"Device.ManagementServer.InstanceMode", "xsd:string", m}}, key);
+  };
+  acs_->addRpc(setValues({{"Device.WiFi.Radio.1.Alias", "xsd:string", "radioA"}}, "p-1"));
+  acs_->addRpc(mode("InstanceAlias", "p-2"));
+  acs_->addRpc(setValues({{ll, "xsd:string", "Device.WiFi.Radio.[radioA]"}}, "p-3"));
+  acs_->addRpc(setValues({{ll, "xsd:string", "Device.WiFi.Radio.[nope]"}}, "p-4"));
+  acs_->addRpc(get(ll));
+  acs_->addRpc(mode("InstanceNumber", "p-5"));
+  acs_->addRpc(get(ll));
+  acs_->addRpc(mode("InstanceAlias", "p-6"));
+  acs_->addRpc(
+      "<cwmp:ScheduleInform><DelaySeconds>1</DelaySeconds><CommandKey>again</CommandKey>"
+      "</cwmp:ScheduleInform>");
+  daemon_->start();
+  ASSERT_TRUE(waitSessions(2, 15s));
+  const auto results = acs_->results();
+  ASSERT_GE(results.size(), 9u);
+  for (std::size_t i : {0, 1, 2, 4, 5, 6, 7, 8})
+    EXPECT_NE(results[i].get<std::string>("method"), "Fault")
+        << i << ": " << results[i].get<std::string>("body");
+  // An alias that names no row is no path of the tree: 9007 for the parameter.
+  const auto refused = results[3].get<std::string>("body");
+  EXPECT_NE(refused.find("<FaultCode>9007</FaultCode>"), std::string::npos) << refused;
+  const auto byAlias = results[4].get<std::string>("body");
+  EXPECT_NE(byAlias.find(">Device.WiFi.Radio.[radioA]</Value>"), std::string::npos) << byAlias;
+  EXPECT_EQ(byAlias.find("Device.WiFi.SSID.1."), std::string::npos) << byAlias;
+  const auto byNumber = results[6].get<std::string>("body");
+  EXPECT_NE(byNumber.find("<Name>" + ll + "</Name>"), std::string::npos) << byNumber;
+  EXPECT_NE(byNumber.find(">Device.WiFi.Radio.1</Value>"), std::string::npos) << byNumber;
+  // The next Inform, in InstanceAlias mode again.
+  const auto inform = informs(*acs_).at(1);
+  EXPECT_NE(inform.find(">Device.WiFi.Radio.[radioA]</Value>"), std::string::npos) << inform;
+  EXPECT_EQ(inform.find("Device.WiFi.SSID.1."), std::string::npos) << inform;
+}
+
 // ---- SessionTimeout (TR-069 A.4.1, CWMP 1.3)
 // -----------------------------------------
 

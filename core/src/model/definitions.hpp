@@ -31,6 +31,7 @@ struct TypeSpec {
   std::optional<std::size_t> minLength, maxLength;  // characters (string) / bytes (binary)
   std::vector<Range> ranges;                        // any one must match
   std::vector<std::string> enumerations;
+  bool pathRef = false;  // the value is a path of the tree (TR-106 pathRef): a reference
   std::vector<std::string> patterns;                  // XML Schema regexes (any one must match)
   std::shared_ptr<std::vector<std::regex>> compiled;  // compiled patterns, lazily
 };

@@ -199,6 +199,8 @@ class Loader {
         t.enumerations.push_back(attr(f, "value"));
       } else if (n == "pattern") {
         t.patterns.push_back(attr(f, "value"));
+      } else if (n == "pathRef") {
+        t.pathRef = true;
       }
     }
   }

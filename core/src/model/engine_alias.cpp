@@ -11,27 +11,21 @@ using model::Node;
 using model::ParamDef;
 using model::PathResolver;
 using sdk::Fault;
+using sdk::FaultCode;
 
 namespace {
 
-// The row's Alias when the agent stores it (a plugin's getter is not run for every row
-// of every name) and it is set.
-std::string_view storedAlias(const Node& row) {
-  const ParamDef* a = row.def->findParam("Alias");
-  if (a == nullptr || a->getter) return {};
-  return row.values[a->index];
-}
-
-// The path of `n` with its rows (and those above it) named by alias where they have one.
-void appendAliasPath(const Node& n, std::string& out) {
+// The path of `n` with its rows (and those above it) named by alias where they have one
+// (the agent's own or a plugin's).
+void appendAliasPath(const PathResolver& resolver, Node& n, std::string& out) {
   if (n.parent == nullptr) {
     out += n.path;
     return;
   }
-  appendAliasPath(*n.parent, out);
+  appendAliasPath(resolver, *n.parent, out);
   // What `n` adds to its parent's path: "Name." or, for a row, "Name.<number>.".
   std::string_view own = std::string_view(n.path).substr(n.parent->path.size());
-  const std::string_view alias = n.number != 0 ? storedAlias(n) : std::string_view();
+  const std::string_view alias = n.number != 0 ? resolver.aliasOfRow(n) : std::string_view();
   if (alias.empty()) {
     out += own;
     return;
@@ -40,6 +34,49 @@ void appendAliasPath(const Node& n, std::string& out) {
   out += '[';
   out += alias;
   out += "].";
+}
+
+// What a reference item (a path in a value, TR-106 pathRef) names: the path as it is,
+// or, for an object given without its trailing dot (as TR-181 references are), with it.
+Location resolveReference(const PathResolver& resolver, std::string_view item, bool& addedDot) {
+  addedDot = false;
+  Location loc = resolver.resolve(item);
+  if (loc.kind != Location::None || item.empty() || item.back() == '.') return loc;
+  loc = resolver.resolve(std::string(item) + ".");
+  addedDot = loc.kind != Location::None;
+  return loc;
+}
+
+// `value` of a pathRef parameter, each item (a list's comma-separated ones too) passed
+// through `rewrite(item)`; items that are not paths of the tree's root stay as they are.
+template <typename F>
+std::string eachReference(const std::string& root, std::string_view value, F&& rewrite) {
+  std::string out;
+  out.reserve(value.size());
+  std::size_t pos = 0;
+  while (true) {
+    const std::size_t comma = value.find(',', pos);
+    std::string_view item =
+        value.substr(pos, comma == std::string_view::npos ? comma : comma - pos);
+    // Spaces around a list item are kept where they are.
+    const std::size_t lead = item.find_first_not_of(' ');
+    const std::size_t trail = item.find_last_not_of(' ');
+    if (lead == std::string_view::npos) {
+      out += item;
+    } else {
+      out += item.substr(0, lead);
+      const std::string_view path = item.substr(lead, trail + 1 - lead);
+      if (path.starts_with(root) && (path.size() == root.size() || path[root.size()] == '.'))
+        out += rewrite(path);
+      else
+        out += path;
+      out += item.substr(trail + 1);
+    }
+    if (comma == std::string_view::npos) break;
+    out += ',';
+    pos = comma + 1;
+  }
+  return out;
 }
 
 // The value of a core-stored ManagementServer parameter, "" when it has none.
@@ -55,23 +92,72 @@ bool Engine::instanceAliasMode() {
   return managementValue(*impl_, "InstanceMode") == "InstanceAlias";
 }
 
-std::string Engine::aliasPath(std::string_view name) {
-  const Location loc = impl_->resolver.resolve(name);
+namespace {
+
+std::string aliasPathOf(const PathResolver& resolver, const Location& loc, std::string_view name) {
   std::string out;
   switch (loc.kind) {
     case Location::None: return std::string(name);
-    case Location::Object: appendAliasPath(*loc.node, out); break;
+    case Location::Object: appendAliasPath(resolver, *loc.node, out); break;
     case Location::Param:
-      appendAliasPath(*loc.node, out);
+      appendAliasPath(resolver, *loc.node, out);
       out += loc.param->name;
       break;
     case Location::Table:
-      appendAliasPath(*loc.node, out);
+      appendAliasPath(resolver, *loc.node, out);
       out += loc.node->def->children[loc.kid]->name;
       out += '.';
       break;
   }
   return out;
+}
+
+}  // namespace
+
+std::string Engine::aliasPath(std::string_view name) {
+  return aliasPathOf(impl_->resolver, impl_->resolver.resolve(name), name);
+}
+
+// TR-069 3.6.1 InstanceMode InstanceAlias: a value that is a path of the tree (a TR-106
+// pathRef parameter: LowerLayers, Interface, ...) names the rows it goes through as the
+// names the ACS is told do, so that the ACS can use it in its next request as it is.
+std::string Engine::aliasValue(std::string_view name, std::string_view value) {
+  if (value.empty()) return std::string(value);
+  const Location loc = impl_->resolver.resolve(name);
+  if (loc.kind != Location::Param || !loc.param->type.pathRef) return std::string(value);
+  const model::PathResolver& resolver = impl_->resolver;
+  return eachReference(impl_->tree.root(), value, [&](std::string_view item) {
+    bool addedDot = false;
+    const Location target = resolveReference(resolver, item, addedDot);
+    if (target.kind == Location::None) return std::string(item);
+    std::string out = aliasPathOf(resolver, target, item);
+    if (addedDot && out.ends_with('.')) out.pop_back();
+    return out;
+  });
+}
+
+// A value written to a pathRef parameter may name rows by "[alias]" (TR-069 3.6.1: the
+// ACS addresses by alias wherever it gives a path); it is kept with their numbers, as
+// every other reference, so that it still names the row when InstanceMode changes and
+// plugins read the path they know. Throws Fault 9007 for an alias that names no row.
+std::string Engine::Impl::normalizeReferences(const model::ParamDef& p, std::string_view value) {
+  if (!p.type.pathRef || value.find('[') == std::string_view::npos) return std::string(value);
+  return eachReference(tree.root(), value, [&](std::string_view item) {
+    if (item.find('[') == std::string_view::npos) return std::string(item);
+    bool addedDot = false;
+    const Location target = resolveReference(resolver, item, addedDot);
+    std::string out;
+    switch (target.kind) {
+      case Location::None:
+        throw Fault(FaultCode::InvalidParameterValue,
+                    "Invalid parameter value: " + std::string(item) + " names nothing");
+      case Location::Object: out = target.node->path; break;
+      case Location::Param: out = target.node->path + target.param->name; break;
+      case Location::Table: out = model::Tree::tablePath(target); break;
+    }
+    if (addedDot && out.ends_with('.')) out.pop_back();
+    return out;
+  });
 }
 
 // TR-069 3.6.1 (TR-181 ManagementServer.AutoCreateInstances): a SetParameterValues

@@ -73,7 +73,16 @@ int Engine::setValuesNow(const std::vector<std::pair<std::string, std::string>>&
       continue;
     }
     std::string canon, why;
-    if (!model::checkValue(p.type, value, canon, why)) {
+    std::optional<std::string> normalized;
+    if (p.type.pathRef) {  // TR-069 3.6.1: a path value may name rows by "[alias]"
+      try {
+        normalized = m.normalizeReferences(p, value);
+      } catch (const Fault& f) {
+        faults.push_back({name, f.code(), f.what()});
+        continue;
+      }
+    }
+    if (!model::checkValue(p.type, normalized ? *normalized : value, canon, why)) {
       faults.push_back({name, static_cast<int>(FaultCode::InvalidParameterValue),
                         "Invalid parameter value: " + why});
       continue;
@@ -106,6 +115,9 @@ int Engine::setValuesNow(const std::vector<std::pair<std::string, std::string>>&
   std::vector<CommittedChange> committed;
   std::set<int> touched;
   for (const auto& c : tx.values()) {
+    // A plugin's Alias as the resolver last read it (PathResolver::aliasOfRow) is read
+    // again when next needed.
+    if (c.def->getter && c.def->name == "Alias") c.node->values[c.def->index].clear();
     if (c.old == c.value && !c.def->secret) continue;
     committed.push_back(m.committedOf(c));
     touched.insert(c.node->def->bindingPlugin >= 0 ? c.node->def->bindingPlugin : c.def->plugin);
@@ -222,14 +234,16 @@ std::uint32_t Engine::addObject(std::string_view path, sdk::Source source,
     // An Alias is a key of its table (TR-181 "Alias" uniqueKey) and, to stay
     // addressable, holds no dot and no bracket; 64 characters at most.
     constexpr std::size_t kMaxAlias = 64;
-    if (aliasDef == nullptr || aliasDef->getter)
+    // A plugin's Alias (its getter) is given to the plugin as a set of that Alias.
+    if (aliasDef == nullptr ||
+        (aliasDef->getter && (aliasDef->access == sdk::Access::ReadOnly || !d->binding.apply)))
       throw Fault(FaultCode::InvalidParameterName,
-                  "Invalid object name: " + std::string(path) + " has no Alias of the agent's");
+                  "Invalid object name: " + std::string(path) + " has no Alias that can be set");
     // TR-181 Alias: it starts with a letter.
     if (newAlias->size() > kMaxAlias || newAlias->find_first_of(".[]") != std::string::npos ||
         std::isalpha(static_cast<unsigned char>(newAlias->front())) == 0)
       throw Fault(FaultCode::InvalidArguments, "Invalid alias: " + *newAlias);
-    if (PathResolver::findByAlias(loc.node->kids[loc.kid], *newAlias) != nullptr)
+    if (m.resolver.findByAlias(loc.node->kids[loc.kid], *newAlias) != nullptr)
       throw Fault(FaultCode::InvalidArguments,
                   "Alias " + *newAlias + " is in use in " + std::string(path));
   }
@@ -245,7 +259,7 @@ std::uint32_t Engine::addObject(std::string_view path, sdk::Source source,
   const std::string table = Tree::tablePath(loc);
   const std::uint32_t number = m.stored.nextNumber(table);
   Node* row = m.tree.createRow(loc.node, loc.kid, number, {}, m.stored);
-  if (newAlias) row->values[aliasDef->index] = *newAlias;
+  if (newAlias && !aliasDef->getter) row->values[aliasDef->index] = *newAlias;
   const std::string rowPath = row->path;
   const std::string& plugin = m.pluginName(d->bindingPlugin);
   bool pluginKeepsIt = false;  // the double fault: the plugin could not delete it again
@@ -280,6 +294,19 @@ std::uint32_t Engine::addObject(std::string_view path, sdk::Source source,
                                       << "); the instance stays, as the plugin holds it");
       }
     });
+  }
+  if (newAlias && aliasDef->getter) {
+    // The plugin keeps the Alias: it validates and applies it as any set, in this
+    // transaction (a refusal takes the row back).
+    tx.stage({row, aliasDef, *newAlias, std::string()});
+    try {
+      (void)tx.applyValues();
+    } catch (const Fault& f) {
+      tx.rollback();
+      m.stored.keepAbove(table, number);  // the plugin saw the number, as above
+      m.commitOwnState();
+      throw Fault(f.code(), f.what());
+    }
   }
   try {
     tx.commit();
@@ -425,6 +452,7 @@ void Engine::pluginValueChanged(std::string_view path) {
   auto& m = *impl_;
   Location loc = m.resolver.resolve(path);
   if (loc.kind != Location::Param) return;
+  if (loc.param->getter && loc.param->name == "Alias") loc.node->values[loc.param->index].clear();
   m.notify({{std::string(path), loc.param->type.base, m.read(*loc.node, *loc.param, true)}},
            sdk::Source::Plugin);
 }

@@ -44,7 +44,11 @@ struct Engine::Impl {
   int current = -1;
   std::unique_ptr<sdk::Registrar> registrar;
 
-  Impl(std::string r, Store& s) : tree(std::move(r)), stored(s) {}
+  Impl(std::string r, Store& s) : tree(std::move(r)), stored(s) {
+    // TR-069 3.6.1: a plugin's (or a provider's) Alias names its row too.
+    resolver.setAliasReader(
+        [this](model::Node& row, const model::ParamDef& alias) { return read(row, alias, false); });
+  }
 
   const std::string& pluginName(int id) const { return tree.pluginName(id); }
 
@@ -62,6 +66,10 @@ struct Engine::Impl {
       return firewall.call(pluginName(p.plugin), "get", [&] { return p.getter(refOf()); });
     return n.values[p.index];
   }
+
+  // `value` for pathRef parameter `p` with the rows it names by "[alias]" named by
+  // number (engine_alias.cpp).
+  std::string normalizeReferences(const model::ParamDef& p, std::string_view value);
 
   // GetParameterValues of resolved names, in order (engine_names.cpp).
   void visitValuesAt(const std::vector<model::Location>& locations, const ValueVisitor& visit);

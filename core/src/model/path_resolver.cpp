@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <exception>
 
 #include "cwmpd/sdk/fault.hpp"
 
@@ -26,15 +27,39 @@ std::optional<std::string_view> PathResolver::aliasOf(std::string_view segment) 
   return segment.substr(1, segment.size() - 2);
 }
 
-Node* PathResolver::findByAlias(const Kid& table, std::string_view alias) {
-  for (const auto& [number, row] : table.rows) {
-    const ParamDef* a = row->def->findParam("Alias");
-    // Only an Alias the agent stores itself is known here; a plugin's getter is not run
-    // for every row of every path.
-    if (a == nullptr || a->getter) return nullptr;
-    if (row->values[a->index] == alias) return row.get();
+std::string_view PathResolver::refreshAlias(Node& row, const ParamDef& alias) const {
+  std::string& slot = row.values[alias.index];
+  try {
+    slot = readAlias_ ? readAlias_(row, alias) : std::string();
+  } catch (const std::exception&) {
+    slot.clear();  // a plugin that cannot say names no row by it
   }
-  return nullptr;
+  return slot;
+}
+
+std::string_view PathResolver::aliasOfRow(Node& row) const {
+  const ParamDef* a = row.def->findParam("Alias");
+  if (a == nullptr) return {};
+  if (!a->getter || !row.values[a->index].empty()) return row.values[a->index];
+  return refreshAlias(row, *a);
+}
+
+Node* PathResolver::findByAlias(const Kid& table, std::string_view alias) const {
+  if (table.rows.empty()) return nullptr;
+  const ParamDef* a = table.rows.begin()->second->def->findParam("Alias");
+  if (a == nullptr) return nullptr;
+  for (const auto& [number, row] : table.rows) {
+    if (row->values[a->index] != alias) continue;
+    // A plugin's Alias as last read: one read says whether it still is.
+    if (!a->getter || refreshAlias(*row, *a) == alias) return row.get();
+    break;
+  }
+  if (!a->getter) return nullptr;
+  // Not among the Aliases known: read them all (rows new since, Aliases changed).
+  Node* found = nullptr;
+  for (const auto& [number, row] : table.rows)
+    if (refreshAlias(*row, *a) == alias && found == nullptr) found = row.get();
+  return found;
 }
 
 bool PathResolver::isInstanceNumber(std::string_view s) {
@@ -80,7 +105,7 @@ Location PathResolver::resolve(std::string_view path, Node*& hint) const {
 }
 
 // `rest` is what follows the path of `node` ("SSID.2.Enable", "SSID.", "" for the node).
-Location PathResolver::walk(Node* node, std::string_view rest) {
+Location PathResolver::walk(Node* node, std::string_view rest) const {
   Location loc;
   std::size_t pos = 0;
   std::string seg;

@@ -5,6 +5,7 @@
 // Threading: main loop only.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,6 +18,11 @@ namespace cwmpd::core::model {
 class PathResolver {
  public:
   explicit PathResolver(const Tree& tree) : tree_(tree) {}
+
+  // Reads an Alias a plugin serves from its getter (or a provider over D-Bus): the
+  // engine's normal parameter read. Without it such Aliases name nothing.
+  using AliasReader = std::function<std::string(Node& row, const ParamDef& alias)>;
+  void setAliasReader(AliasReader reader) { readAlias_ = std::move(reader); }
 
   // Location::None for anything that does not name an existing object, table or
   // parameter (also an empty or absurdly long path).
@@ -42,12 +48,21 @@ class PathResolver {
   // Alias-based addressing (TR-069 3.6.1): "[alias]" names the row whose Alias is
   // "alias"; the alias, or nullopt for a segment of another form.
   [[nodiscard]] static std::optional<std::string_view> aliasOf(std::string_view segment);
-  // The row of `table` with that Alias; null when none (or the Alias is a plugin's).
-  [[nodiscard]] static Node* findByAlias(const Kid& table, std::string_view alias);
+  // The row of `table` with that Alias; null when none. An Alias a plugin serves is
+  // read through the AliasReader and kept in the row's (otherwise unused) value slot:
+  // a lookup checks the cached row with one read and reads the whole table only when
+  // no cached Alias matches (a new or changed one).
+  [[nodiscard]] Node* findByAlias(const Kid& table, std::string_view alias) const;
+  // The Alias of `row` ("" when its table has none or it cannot be read): the stored
+  // one, or a plugin's as last read (read now when not yet known).
+  [[nodiscard]] std::string_view aliasOfRow(Node& row) const;
 
  private:
-  static Location walk(Node* node, std::string_view rest);
+  Location walk(Node* node, std::string_view rest) const;
+  // A plugin's Alias of `row` read now, and cached in its slot.
+  std::string_view refreshAlias(Node& row, const ParamDef& alias) const;
   const Tree& tree_;
+  AliasReader readAlias_;
 };
 
 }  // namespace cwmpd::core::model

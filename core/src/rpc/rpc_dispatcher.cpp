@@ -84,8 +84,12 @@ soap::Body valuesAnswer(DataModel& model, const Names& names, std::size_t size,
   out.encoded.reserve(count * kValueStructGuess);
   const bool alias = model.instanceAliasMode();  // TR-069 3.6.1 InstanceMode
   model.visitValues(names, [&](std::string_view name, sdk::ParamType type, std::string_view value) {
-    soap::appendParameterValueStruct(out.encoded, alias ? model.aliasPath(name) : name,
-                                     sdk::xsdTypeName(type), value);
+    if (alias) {  // names, and values that are paths (references), by alias
+      soap::appendParameterValueStruct(out.encoded, model.aliasPath(name), sdk::xsdTypeName(type),
+                                       model.aliasValue(name, value));
+    } else {
+      soap::appendParameterValueStruct(out.encoded, name, sdk::xsdTypeName(type), value);
+    }
     ++out.encodedCount;
   });
   return out;

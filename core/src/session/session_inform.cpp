@@ -175,9 +175,14 @@ std::string SessionEngine::Impl::buildInform(const SessionPlan& plan) {
     for (const auto& p : inf.parameterList) dup = dup || p.name == v.name;
     if (!dup) inf.parameterList.push_back({v.name, v.value, sdk::xsdTypeName(v.type)});
   }
-  // TR-069 3.6.1: in InstanceMode InstanceAlias the Inform names rows by alias too.
-  if (model_.instanceAliasMode())
-    for (auto& p : inf.parameterList) p.name = model_.aliasPath(p.name);
+  // TR-069 3.6.1: in InstanceMode InstanceAlias the Inform names rows by alias too, in
+  // its names and in the values that are paths (references).
+  if (model_.instanceAliasMode()) {
+    for (auto& p : inf.parameterList) {
+      p.value = model_.aliasValue(p.name, p.value);
+      p.name = model_.aliasPath(p.name);
+    }
+  }
   env.body = std::move(inf);
   return soap::encode(env);
 }

@@ -261,6 +261,12 @@ class DataModel {
   // `name` (parameter, object or table path) with every row that has an Alias of the
   // agent's named "[Alias]" instead of by its number; unchanged when it names nothing.
   [[nodiscard]] virtual std::string aliasPath(std::string_view name) { return std::string(name); }
+  // The value of parameter `name` as the ACS is told it in InstanceAlias mode: a path
+  // value (a pathRef parameter's, each item of a list) with its rows named as aliasPath
+  // names them; any other value unchanged.
+  [[nodiscard]] virtual std::string aliasValue(std::string_view /*name*/, std::string_view value) {
+    return std::string(value);
+  }
 };
 
 }  // namespace cwmpd::core

@@ -82,6 +82,7 @@ class Engine final : public SessionModel, public PluginModel, public RemoteSubtr
   std::vector<std::string> forcedInformParameters() override;
   bool instanceAliasMode() override;
   std::string aliasPath(std::string_view name) override;
+  std::string aliasValue(std::string_view name, std::string_view value) override;
 
   // --- SessionModel ---
   std::string rawValue(std::string_view path) override;
