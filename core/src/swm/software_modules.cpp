@@ -724,16 +724,24 @@ class SoftwareModules::Impl {
   // installed DU, each from its own URL. It becomes one operation per DU (persisted, so a
   // restart resumes the expansion), each with its own result in DUStateChangeComplete.
   void updateAll(std::uint64_t id, std::size_t i) {
+    std::vector<const DuRow*> rows;
+    for (const auto& [key, row] : dus_) rows.push_back(&row);
+    if (rows.empty()) return failUnknown(id, i, "no deployment unit is installed");
+    runEach(id, i, rows);
+  }
+
+  // Operation i of request id becomes one operation per DU in `rows`, each naming its
+  // DU's UUID, Version and EE, and the first of them runs.
+  void runEach(std::uint64_t id, std::size_t i, const std::vector<const DuRow*>& rows) {
     auto& ops = records_[id].operations;
     std::vector<DuOperationRecord> each;
-    for (const auto& [key, row] : dus_) {
+    for (const DuRow* row : rows) {
       DuOperationRecord u = ops[i];
-      u.uuid = row.uuid;
-      u.version = row.info.version;
-      u.executionEnvRef = eePath(*row.env);
+      u.uuid = row->uuid;
+      u.version = row->info.version;
+      u.executionEnvRef = eePath(*row->env);
       each.push_back(std::move(u));
     }
-    if (each.empty()) return failUnknown(id, i, "no deployment unit is installed");
     ops.erase(ops.begin() + static_cast<std::ptrdiff_t>(i));
     ops.insert(ops.begin() + static_cast<std::ptrdiff_t>(i), each.begin(), each.end());
     saveDuRequest(state_, records_[id]);
@@ -791,8 +799,12 @@ class SoftwareModules::Impl {
     std::vector<DuRow*> rows;
     if (o.type == Type::Update || !o.uuid.empty()) rows = findDus(o.uuid, o.url, o.version, env);
     if (rows.empty()) return failUnknown(id, i, "no such deployment unit");
-    // TR-069 Annex H / A.5.1 fault 9031: the UUID matches several installed versions and
-    // the operation named none; which one was meant is unknown.
+    // cwmp-1-2.xsd UninstallOpStruct: with no Version, every installed version of the DU
+    // is uninstalled (one result each, like "update all").
+    if (rows.size() > 1 && o.type == Type::Uninstall)
+      return runEach(id, i, std::vector<const DuRow*>(rows.begin(), rows.end()));
+    // UpdateOpStruct (A.4.1.10), fault 9031: the UUID matches several installed versions
+    // and the Update named none; which one was meant is unknown.
     if (rows.size() > 1) {
       o.result.uuid = rows.front()->uuid;
       o.result.currentState = "Failed";
