@@ -627,5 +627,32 @@ TEST_F(SwmIt, SoftwareModulesUnderInternetGatewayDevice) {
   EXPECT_EQ(value(rows, sm + "ExecEnv.1.Name"), "sim");
 }
 
+// TR-181 ExecEnv/DeploymentUnit/ExecutionUnit.{i}.Alias with alias-based addressing
+// (TR-069 3.6.1): each row has a CPE-assigned "cpe-N" alias until the ACS sets one, and
+// [alias] paths reach the rows in every RPC (answers name rows by number, InstanceMode's
+// default).
+TEST_F(SwmIt, SoftwareModuleRowsHaveAliasesThatAddressThem) {
+  makeDu("hello-1.tar", "1.0");
+  daemon_->start();
+  ASSERT_TRUE(waitSessions(1, 15s));
+  const auto r = results(change("alias", {installOp(files_->url("/files/hello-1.tar"), kUuid)}, 1));
+  ASSERT_EQ(r.size(), 1u);
+  ASSERT_EQ(field(r[0], "FaultCode"), "0") << r[0];
+  const std::string sm = kSm;
+  std::string rows = ask(getValues({sm + "ExecEnv.1.Alias", sm + "DeploymentUnit.1.Alias",
+                                    sm + "DeploymentUnit.[cpe-1].Version"}));
+  EXPECT_EQ(value(rows, sm + "ExecEnv.1.Alias"), "cpe-1") << rows;
+  EXPECT_EQ(value(rows, sm + "DeploymentUnit.1.Alias"), "cpe-1") << rows;
+  // InstanceMode is InstanceNumber: the answer names the row by its number.
+  EXPECT_EQ(value(rows, sm + "DeploymentUnit.1.Version"), "1.0") << rows;
+  EXPECT_EQ(bodyMethod(ask(setValue(sm + "ExecutionUnit.1.Alias", "greeter"))),
+            "SetParameterValuesResponse");
+  EXPECT_EQ(bodyMethod(ask(setValue(sm + "ExecutionUnit.[greeter].RequestedState", "Active"))),
+            "SetParameterValuesResponse");
+  EXPECT_EQ(waitValue(sm + "ExecutionUnit.1.Status", "Active"), "Active");
+  rows = ask(getValues({sm + "ExecutionUnit.[greeter].Name"}));
+  EXPECT_EQ(value(rows, sm + "ExecutionUnit.1.Name"), "greeter") << rows;
+}
+
 }  // namespace
 }  // namespace cwmpd::test
