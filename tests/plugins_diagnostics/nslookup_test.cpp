@@ -42,13 +42,29 @@ struct SilentServer {
 // dnsmasq on 127.0.0.1, authoritative for the zone diag.test only.
 class Dnsmasq {
  public:
+  // The probe's port is free when it is closed, but a test running beside this one may
+  // take it before dnsmasq binds it: then dnsmasq exits, and another port is tried.
   Dnsmasq() {
-    std::uint16_t p;
+    for (int attempt = 0; attempt < 5; ++attempt)
+      if (start()) return;
+    throw std::runtime_error("dnsmasq did not start (is dnsmasq-base installed?)");
+  }
+  ~Dnsmasq() {
+    ::kill(pid_, SIGTERM);
+    ::waitpid(pid_, nullptr, 0);
+  }
+  Dnsmasq(const Dnsmasq&) = delete;
+  Dnsmasq& operator=(const Dnsmasq&) = delete;
+  std::uint16_t port = 0;
+
+ private:
+  bool exited() { return ::waitpid(pid_, nullptr, WNOHANG) == pid_; }
+
+  bool start() {
     {
       SilentServer probe;  // an ephemeral port nobody uses, freed for dnsmasq
-      p = probe.port;
+      port = probe.port;
     }
-    port = p;
     pid_ = ::fork();
     if (pid_ == 0) {
       const std::string portArg = "--port=" + std::to_string(port);
@@ -59,9 +75,11 @@ class Dnsmasq {
                "--cname=alias.diag.test,www.diag.test", static_cast<char*>(nullptr));
       ::_exit(127);
     }
-    // Listening once the port is taken.
+    // Listening once the port is taken and dnsmasq is still up a moment later (had
+    // someone else taken it, dnsmasq fails to bind and exits at once).
     const auto end = std::chrono::steady_clock::now() + 10s;
     while (std::chrono::steady_clock::now() < end) {
+      if (exited()) return false;
       int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
       sockaddr_in a{};
       a.sin_family = AF_INET;
@@ -69,18 +87,17 @@ class Dnsmasq {
       a.sin_port = htons(port);
       const bool taken = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0;
       ::close(fd);
-      if (taken) return;
+      if (taken) {
+        std::this_thread::sleep_for(100ms);
+        return !exited();
+      }
       std::this_thread::sleep_for(20ms);
     }
-    throw std::runtime_error("dnsmasq did not start (is dnsmasq-base installed?)");
-  }
-  ~Dnsmasq() {
     ::kill(pid_, SIGTERM);
     ::waitpid(pid_, nullptr, 0);
+    return false;
   }
-  std::uint16_t port = 0;
 
- private:
   pid_t pid_ = -1;
 };
 
