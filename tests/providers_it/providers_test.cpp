@@ -90,6 +90,26 @@ class Providers : public ::testing::Test {
         << provider_->currentErr() << daemon_->currentErr();
   }
 
+  // The provider has been asked for a value under kBase (and is now sleeping on it).
+  ::testing::AssertionResult providerIsAsked() {
+    if (eventually(
+            [this] {
+              return provider_->currentOut().find("get " + std::string(kBase)) != std::string::npos;
+            },
+            std::chrono::seconds(10)))
+      return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure() << provider_->currentOut() << daemon_->currentErr();
+  }
+
+  // A D-Bus read of a core parameter with a caller-side timeout ("--timeout=0.5"): it is
+  // answered only if the loop is free.
+  RunResult readCoreParameter(const std::string& timeout) {
+    return busctlOn(bus_->address(),
+                    {timeout, "call", "org.cwmpd", "/org/cwmpd/DataModel", "org.cwmpd.DataModel1",
+                     "GetParameterValues", "as", "1", "Device.DeviceInfo.SoftwareVersion"},
+                    dir_.path());
+  }
+
   void TearDown() override {
     provider_.reset();
     if (!daemon_) return;
@@ -271,17 +291,8 @@ TEST_F(Providers, ASlowProviderHoldsItsSessionNotTheLoop) {
   acs_->addRpc(gpv(std::string(kBase) + "Greeting"));
   const auto before = acs_->sessions().size();
   ASSERT_EQ(cwmpctl({"inform", kVendorEvent}).exitCode, 0);
-  ASSERT_TRUE(eventually(
-      [this] {
-        return provider_->currentOut().find("get " + std::string(kBase)) != std::string::npos;
-      },
-      std::chrono::seconds(10)))
-      << provider_->currentOut() << daemon_->currentErr();
-  const auto read = busctlOn(
-      bus_->address(),
-      {"--timeout=0.8", "call", "org.cwmpd", "/org/cwmpd/DataModel", "org.cwmpd.DataModel1",
-       "GetParameterValues", "as", "1", "Device.DeviceInfo.SoftwareVersion"},
-      dir_.path());
+  ASSERT_TRUE(providerIsAsked());
+  const auto read = readCoreParameter("--timeout=0.8");
   EXPECT_EQ(read.exitCode, 0) << read.err;
   EXPECT_THAT(read.out, HasSubstr("Device.DeviceInfo.SoftwareVersion"));
   const auto state = busctlOn(bus_->address(),
@@ -314,11 +325,7 @@ TEST_F(Providers, ASessionSetPastTheProviderTimeoutGets9002AndRollsBack) {
       eventually([this] { return provider_->currentOut().find("apply ") != std::string::npos; },
                  std::chrono::seconds(10)))
       << provider_->currentOut() << daemon_->currentErr();
-  const auto read = busctlOn(
-      bus_->address(),
-      {"--timeout=0.6", "call", "org.cwmpd", "/org/cwmpd/DataModel", "org.cwmpd.DataModel1",
-       "GetParameterValues", "as", "1", "Device.DeviceInfo.SoftwareVersion"},
-      dir_.path());
+  const auto read = readCoreParameter("--timeout=0.6");
   EXPECT_EQ(read.exitCode, 0) << read.err;
   ASSERT_TRUE(
       acs_->waitFor("ended_sessions", static_cast<int>(before) + 1, std::chrono::seconds(20)));
@@ -462,17 +469,8 @@ TEST_F(Providers, AForcedInformParameterOfAProviderIsInTheInformReadWithoutHoldi
       << provider_->currentErr() << daemon_->currentErr();
   const auto before = acs_->sessions().size();
   ASSERT_EQ(cwmpctl({"inform", kVendorEvent}).exitCode, 0);
-  ASSERT_TRUE(eventually(
-      [this] {
-        return provider_->currentOut().find("get " + std::string(kBase)) != std::string::npos;
-      },
-      std::chrono::seconds(10)))
-      << provider_->currentOut() << daemon_->currentErr();
-  const auto read = busctlOn(
-      bus_->address(),
-      {"--timeout=0.8", "call", "org.cwmpd", "/org/cwmpd/DataModel", "org.cwmpd.DataModel1",
-       "GetParameterValues", "as", "1", "Device.DeviceInfo.SoftwareVersion"},
-      dir_.path());
+  ASSERT_TRUE(providerIsAsked());
+  const auto read = readCoreParameter("--timeout=0.8");
   EXPECT_EQ(read.exitCode, 0) << read.err;
   ASSERT_TRUE(
       acs_->waitFor("ended_sessions", static_cast<int>(before) + 1, std::chrono::seconds(20)));
@@ -554,17 +552,8 @@ TEST_F(Providers, ADbusReadOfASlowProviderLeavesTheLoopFreeAndGets9002InTime) {
   const auto start = std::chrono::steady_clock::now();
   Child slow({CWMPCTL_PATH, "--address", bus_->address(), "get", std::string(kBase) + "Greeting"},
              dir_.path(), "slow-get");
-  ASSERT_TRUE(eventually(
-      [this] {
-        return provider_->currentOut().find("get " + std::string(kBase)) != std::string::npos;
-      },
-      std::chrono::seconds(10)))
-      << provider_->currentOut() << daemon_->currentErr();
-  const auto read = busctlOn(
-      bus_->address(),
-      {"--timeout=0.5", "call", "org.cwmpd", "/org/cwmpd/DataModel", "org.cwmpd.DataModel1",
-       "GetParameterValues", "as", "1", "Device.DeviceInfo.SoftwareVersion"},
-      dir_.path());
+  ASSERT_TRUE(providerIsAsked());
+  const auto read = readCoreParameter("--timeout=0.5");
   EXPECT_EQ(read.exitCode, 0) << read.err;
   EXPECT_THAT(read.out, HasSubstr("Device.DeviceInfo.SoftwareVersion"));
   const auto r = slow.wait();
@@ -586,11 +575,7 @@ TEST_F(Providers, ADbusSetPastTheProviderTimeoutGets9002AndRollsBackWithoutHoldi
       eventually([this] { return provider_->currentOut().find("apply ") != std::string::npos; },
                  std::chrono::seconds(10)))
       << provider_->currentOut() << daemon_->currentErr();
-  const auto read = busctlOn(
-      bus_->address(),
-      {"--timeout=0.5", "call", "org.cwmpd", "/org/cwmpd/DataModel", "org.cwmpd.DataModel1",
-       "GetParameterValues", "as", "1", "Device.DeviceInfo.SoftwareVersion"},
-      dir_.path());
+  const auto read = readCoreParameter("--timeout=0.5");
   EXPECT_EQ(read.exitCode, 0) << read.err;
   const auto r = slow.wait();
   EXPECT_EQ(r.exitCode, 3) << r.out;
@@ -608,12 +593,7 @@ TEST_F(Providers, ADbusSetWhileASessionWaitsForAProviderIsAppliedAfterIt) {
   acs_->addRpc(gpv(std::string(kBase) + "Greeting"));
   const auto before = acs_->sessions().size();
   ASSERT_EQ(cwmpctl({"inform", kVendorEvent}).exitCode, 0);
-  ASSERT_TRUE(eventually(
-      [this] {
-        return provider_->currentOut().find("get " + std::string(kBase)) != std::string::npos;
-      },
-      std::chrono::seconds(10)))
-      << provider_->currentOut() << daemon_->currentErr();
+  ASSERT_TRUE(providerIsAsked());
   const auto set = cwmpctl({"set", "Device.X_00005E_Example.Greeting=queued"});
   EXPECT_EQ(set.exitCode, 0) << set.err;
   EXPECT_EQ(value("Device.X_00005E_Example.Greeting"), "queued");
@@ -642,11 +622,7 @@ TEST_F(Providers, ARegisterWhoseInstancesAreSlowDoesNotStallTheLoop) {
       },
       std::chrono::seconds(10)))
       << provider_->currentOut() << daemon_->currentErr();
-  const auto read = busctlOn(
-      bus_->address(),
-      {"--timeout=0.5", "call", "org.cwmpd", "/org/cwmpd/DataModel", "org.cwmpd.DataModel1",
-       "GetParameterValues", "as", "1", "Device.DeviceInfo.SoftwareVersion"},
-      dir_.path());
+  const auto read = readCoreParameter("--timeout=0.5");
   EXPECT_EQ(read.exitCode, 0) << read.err;
   ASSERT_TRUE(
       eventually([this] { return provider_->currentOut().find("registered") != std::string::npos; },
