@@ -677,12 +677,14 @@ int main(int argc, char** argv) {
       o.repeat = std::stoi(value());
     else if (a == "--idle")
       o.idleSeconds = std::stoi(value());
+    // Absolute: the daemon runs in its own state directory, where a relative path means
+    // nothing (it failed to start and the bench waited for it until its timeout).
     else if (a == "--cwmpd")
-      o.cwmpd = value();
+      o.cwmpd = fs::absolute(value()).string();
     else if (a == "--plugins")
-      o.plugins = value();
+      o.plugins = fs::absolute(value()).string();
     else if (a == "--source")
-      o.source = value();
+      o.source = fs::absolute(value()).string();
     else if (a == "--no-lists")
       o.lists = false;
     else if (a == "--no-tree")
