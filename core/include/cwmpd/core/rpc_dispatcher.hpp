@@ -76,7 +76,8 @@ class RpcDispatcher {
   template <class T, class... U>
   static constexpr std::size_t indexOf(std::variant<U...>*) {
     std::size_t i = 0;
-    ((std::is_same_v<T, U> ? false : (++i, true)) && ...);
+    // Counts the alternatives before T; the fold stops at T (its value is not needed).
+    (void)((std::is_same_v<T, U> ? false : (++i, true)) && ...);
     return i;
   }
   [[nodiscard]] bool provided(std::size_t index) const { return static_cast<bool>(agent_[index]); }
