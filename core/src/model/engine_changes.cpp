@@ -48,7 +48,9 @@ int Engine::setValuesNow(const std::vector<std::pair<std::string, std::string>>&
   auto& m = *impl_;
   Transaction tx(m.ctx);
   std::vector<ParameterFault> faults;
-  std::unordered_set<std::string> seen;
+  // Views of the request's names (which outlive this call), not copies of them; dropped
+  // once every entry is staged (issue 15: one copy fewer of every name at the set's peak).
+  std::unordered_set<std::string_view> seen;
   seen.reserve(values.size());
   tx.values().reserve(values.size() + 1);
   Node* hint = nullptr;
@@ -97,6 +99,7 @@ int Engine::setValuesNow(const std::vector<std::pair<std::string, std::string>>&
     }
     tx.stage({loc.node, &p, std::move(canon), std::move(old)});
   }
+  std::unordered_set<std::string_view>().swap(seen);
   if (!faults.empty()) {
     int code = faults.size() == 1 ? faults[0].code : static_cast<int>(FaultCode::InvalidArguments);
     std::string msg =
@@ -112,16 +115,21 @@ int Engine::setValuesNow(const std::vector<std::pair<std::string, std::string>>&
     m.reportKept(tx);
     throw;
   }
+  // Committed: nothing rolls back any more, so the staged values are moved into the
+  // change list, and the old ones freed, instead of both held beside a copy while the
+  // listeners run (issue 15).
   std::vector<CommittedChange> committed;
+  committed.reserve(tx.values().size());
   std::set<int> touched;
-  for (const auto& c : tx.values()) {
+  for (auto& c : tx.values()) {
     // A plugin's Alias as the resolver last read it (PathResolver::aliasOfRow) is read
     // again when next needed.
     if (c.def->getter && c.def->name == "Alias") c.node->values[c.def->index].clear();
     if (c.old == c.value && !c.def->secret) continue;
-    committed.push_back(m.committedOf(c));
+    committed.push_back(m.takeCommitted(c));
     touched.insert(c.node->def->bindingPlugin >= 0 ? c.node->def->bindingPlugin : c.def->plugin);
   }
+  std::vector<txn::ValueChange>().swap(tx.values());
   m.notify(committed, source);
   for (int t : touched) m.markDirty(t);
   // TR-069 A.3.2.1 SetParameterValuesResponse Status: 1 when the changes are committed

@@ -107,6 +107,16 @@ struct Engine::Impl {
             c.def->secret ? std::string() : c.value};
   }
 
+  // committedOf() of a change that is committed and no longer needed: its value is moved
+  // out and its old value freed.
+  static CommittedChange takeCommitted(txn::ValueChange& c) {
+    CommittedChange out{c.node->path + c.def->name,
+                        c.def->type.list ? sdk::ParamType::String : c.def->type.base,
+                        c.def->secret ? std::string() : std::move(c.value)};
+    std::string().swap(c.old);
+    return out;
+  }
+
   // After a failed set: the values a plugin could not roll back (Transaction::kept())
   // are changes the CPE made, not the requester's.
   void reportKept(const txn::Transaction& tx) {

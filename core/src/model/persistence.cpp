@@ -61,6 +61,13 @@ void Persistence::setValue(std::string_view path, std::string_view value) {
   store_.set(key(kValue, path), value);
 }
 
+void Persistence::setValue(std::string_view object, std::string_view name, std::string_view value) {
+  key_.assign(kValue);
+  key_ += object;
+  key_ += name;
+  store_.set(key_, value);
+}
+
 void Persistence::eraseValue(std::string_view path) { store_.erase(key(kValue, path)); }
 
 void Persistence::forEachValue(

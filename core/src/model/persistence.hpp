@@ -40,6 +40,8 @@ class Persistence {
   // ---- values ----
   [[nodiscard]] const std::string* value(std::string_view path) const;
   void setValue(std::string_view path, std::string_view value);
+  // setValue(object + name, value) without making that path (a set of thousands of values).
+  void setValue(std::string_view object, std::string_view name, std::string_view value);
   void eraseValue(std::string_view path);
   void forEachValue(
       const std::function<void(const std::string& path, const std::string& value)>& fn) const;
@@ -75,6 +77,7 @@ class Persistence {
 
  private:
   Store& store_;
+  std::string key_;  // setValue()'s key, its buffer kept from one call to the next
 };
 
 }  // namespace cwmpd::core::model

@@ -75,18 +75,22 @@ void NotificationTracker::stop() {
 void NotificationTracker::onChange(const std::vector<CommittedChange>& changes,
                                    sdk::Source source) {
   bool any = false;
+  std::string key;  // "lv:" + name, one buffer for the whole list
   for (const auto& c : changes) {
     if (source == sdk::Source::Acs) {
       // TR-069 A.3.2.4: the ACS's own changes do not notify; what it set is what it knows.
       // That matters only for a parameter under notification, which has its key already
       // (start() and refreshBaseline() give each one): no key is made for every other
       // parameter the ACS sets, thousands in a provisioning set (issue 15, steady memory).
-      const std::string key = std::string(kReported) + c.name;
+      key.assign(kReported);
+      key += c.name;
       if (state_.get(key) != nullptr) {
         state_.set(key, c.value);
         any = true;
       }
-      if (snapshot_.count(c.name)) snapshot_[c.name] = c.value;
+      if (!snapshot_.empty()) {
+        if (auto s = snapshot_.find(c.name); s != snapshot_.end()) s->second = c.value;
+      }
       continue;
     }
     int level = 0;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -70,7 +71,10 @@ bool unescape(std::string_view in, std::string& out) {
 }
 
 void putU32(std::string& out, std::uint32_t v) {
-  for (int i = 0; i < 4; ++i) out += static_cast<char>((v >> (8 * i)) & 0xff);
+  const std::array<char, 4> bytes{static_cast<char>(v & 0xff), static_cast<char>((v >> 8) & 0xff),
+                                  static_cast<char>((v >> 16) & 0xff),
+                                  static_cast<char>((v >> 24) & 0xff)};
+  out.append(bytes.data(), bytes.size());
 }
 
 void putU64(std::string& out, std::uint64_t v) {
@@ -479,11 +483,16 @@ void Store::failed(const std::string& why) {
             why << "; serving from memory, retrying with the next change (logged once)");
 }
 
-// The sets and erases of this commit: the current value of every changed key.
+// The sets and erases of this commit: the current value of every changed key. Written
+// into one buffer of the record's exact size (issue 15): a set of 10,000 values grew the
+// payload by doubling and then copied it behind the header, three times the record at
+// the commit's peak.
 std::string Store::journalRecord() const {
-  std::string payload;
   // A few keys: a lookup each; many: one walk over the store (both maps are sorted alike).
   const bool walk = changed_.size() * 16 > entries_.size();
+  std::vector<const std::string*> values;  // each changed key's value, null: erased
+  values.reserve(changed_.size());
+  std::size_t size = kRecordHeader;
   auto it = entries_.begin();
   for (const auto& changedEntry : changed_) {
     const std::string& key = changedEntry.first;  // a lambda may not capture a structured binding
@@ -491,21 +500,25 @@ std::string Store::journalRecord() const {
       it = std::find_if(it, entries_.end(), [&](const auto& e) { return e.first >= key; });
     else
       it = entries_.find(key);
-    if (it != entries_.end() && it->first == key) {
-      payload += kSet;
-      putString(payload, key);
-      putString(payload, it->second);
-    } else {
-      payload += kErase;
-      putString(payload, key);
-    }
+    const bool set = it != entries_.end() && it->first == key;
+    values.push_back(set ? &it->second : nullptr);
+    size += 1 + 4 + key.size() + (set ? 4 + it->second.size() : 0);
   }
   std::string record;
-  record.reserve(kRecordHeader + payload.size());
-  putU32(record, static_cast<std::uint32_t>(payload.size()));
-  std::uint32_t crc = crc32c(0, record.data(), 4);
-  putU32(record, crc32c(crc, payload.data(), payload.size()));
-  record += payload;
+  record.reserve(size);
+  record.assign(kRecordHeader, '\0');  // length and CRC, once the payload is known
+  auto value = values.begin();
+  for (const auto& changedEntry : changed_) {
+    const std::string* v = *value++;
+    record += v != nullptr ? kSet : kErase;
+    putString(record, changedEntry.first);
+    if (v != nullptr) putString(record, *v);
+  }
+  std::string header;
+  putU32(header, static_cast<std::uint32_t>(record.size() - kRecordHeader));
+  std::uint32_t crc = crc32c(0, header.data(), 4);
+  putU32(header, crc32c(crc, record.data() + kRecordHeader, record.size() - kRecordHeader));
+  record.replace(0, kRecordHeader, header);
   return record;
 }
 

@@ -178,7 +178,7 @@ bool Transaction::applyValues() {
 // the persisted read-only ParameterKey).
 void Transaction::storeValue(const ValueChange& c) {
   if (!c.def->getter && (c.def->access != sdk::Access::ReadOnly || c.def == ctx_.persistedReadOnly))
-    ctx_.stored.setValue(c.node->path + c.def->name, c.value);
+    ctx_.stored.setValue(c.node->path, c.def->name, c.value);
 }
 
 void Transaction::commit() {
