@@ -17,14 +17,54 @@ DataModelAdaptor::DataModelAdaptor(sdbus::IConnection& connection, boost::asio::
 
 DataModelAdaptor::~DataModelAdaptor() { unregisterAdaptor(); }
 
-void DataModelAdaptor::emitChanges(const std::vector<core::CommittedChange>& changes) {
-  std::vector<ValueTuple> values;
-  values.reserve(changes.size());
+namespace {
+
+// A string with a NUL byte, which a D-Bus string cannot hold (validUtf8 repairs it).
+struct NeedsRepair {};
+
+// Appends `changes` to `signal` as a(sss). `repair`: each string through validUtf8 first;
+// otherwise as it is: sd-bus refuses one that is not valid UTF-8 (sdbus::Error), and one
+// with a NUL throws NeedsRepair (sd-bus would cut it there).
+void appendChanges(sdbus::Signal& signal, const std::vector<core::CommittedChange>& changes,
+                   bool repair) {
+  const auto put = [&](const std::string& text) {
+    if (repair) {
+      signal << validUtf8(text);
+      return;
+    }
+    if (text.find('\0') != std::string::npos) throw NeedsRepair{};
+    signal << text;
+  };
+  signal.openContainer("(sss)");
   for (const auto& change : changes) {
-    values.emplace_back(validUtf8(change.name), sdk::xsdTypeName(change.type),
-                        validUtf8(change.value));
+    signal.openStruct("sss");
+    put(change.name);
+    signal << sdk::xsdTypeName(change.type);
+    put(change.value);
+    signal.closeStruct();
   }
-  emitValueChanged(values);
+  signal.closeContainer();
+}
+
+}  // namespace
+
+void DataModelAdaptor::emitChanges(const std::vector<core::CommittedChange>& changes) {
+  // Written straight into the signal (issue 15): a set of 10,000 values used to copy every
+  // name and value into a vector of triples, which sdbus-c++ then serialized. sd-bus checks
+  // each string's UTF-8 as it appends it; values from hardware may hold any bytes, so the
+  // rare change list that holds one is written again with the invalid bytes repaired.
+  try {
+    auto signal = getObject().createSignal(INTERFACE_NAME, "ValueChanged");
+    appendChanges(signal, changes, false);
+    getObject().emitSignal(signal);
+    return;
+  } catch (const NeedsRepair&) {
+  } catch (const sdbus::Error& e) {
+    if (e.getName() != "org.freedesktop.DBus.Error.InvalidArgs") throw;
+  }
+  auto signal = getObject().createSignal(INTERFACE_NAME, "ValueChanged");
+  appendChanges(signal, changes, true);
+  getObject().emitSignal(signal);
 }
 
 // The work below may run on another thread (DeferredCalls): it captures the engine, never

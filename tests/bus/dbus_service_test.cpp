@@ -211,6 +211,29 @@ TEST_F(DbusService, ValueChangedIsSignalledForChangesFromTheBusAndFromPlugins) {
               ElementsAre(bus::ValueTuple{"Device.DeviceInfo.UpTime", "xsd:unsignedInt", "43"}));
 }
 
+// The signal is written without a copy of the changes; a value that is not UTF-8 (or holds
+// a NUL, which a D-Bus string cannot) is repaired as in GetParameterValues, and the valid
+// changes of the same list still come with it.
+TEST_F(DbusService, ValueChangedRepairsValuesThatAreNotUtf8) {
+  auto connection = client();
+  std::vector<std::vector<bus::ValueTuple>> seen;
+  bus::DataModelProxy subscriber(*connection,
+                                 [&](const auto& changes) { seen.push_back(changes); });
+  service_.onLoop([this] {
+    service_.model.addParameter("Device.WiFi.SSID.2.SSID", sdk::ParamType::String, "x");
+    service_.model.pluginChange("Device.WiFi.SSID.2.SSID", "caf\xE9");
+    service_.model.pluginChange("Device.WiFi.SSID.2.SSID", std::string("a\0b", 3));
+    service_.model.pluginChange("Device.WiFi.SSID.2.SSID", "ok");
+  });
+  ASSERT_TRUE(pumpUntil(*connection, [&] { return seen.size() == 3; }));
+  EXPECT_THAT(seen[0], ElementsAre(bus::ValueTuple{"Device.WiFi.SSID.2.SSID", "xsd:string",
+                                                   "caf\xEF\xBF\xBD"}));
+  EXPECT_THAT(seen[1], ElementsAre(bus::ValueTuple{"Device.WiFi.SSID.2.SSID", "xsd:string",
+                                                   "a\xEF\xBF\xBD"
+                                                   "b"}));
+  EXPECT_THAT(seen[2], ElementsAre(bus::ValueTuple{"Device.WiFi.SSID.2.SSID", "xsd:string", "ok"}));
+}
+
 TEST_F(DbusService, ARefusedSetEmitsNoValueChanged) {
   auto connection = client();
   int signals = 0;
