@@ -206,6 +206,10 @@ class RequestSink final : public soap::NameSink {
     updates_->add(attributeUpdate(std::move(s)));
   }
 
+  // Whether nothing held here looks into the request's text (a set's entries are moved
+  // strings; a name list may keep views).
+  [[nodiscard]] bool ownsWhatItHolds() const { return streamed_ == Streamed::Set; }
+
   // The answer to `request` when its list was streamed here; nullopt otherwise.
   [[nodiscard]] std::optional<soap::Body> answer(const soap::Body& request) {
     switch (streamed_) {
@@ -348,9 +352,13 @@ std::vector<std::string> RpcDispatcher::supportedMethods() const {
 }
 
 RpcDispatcher::Decoded RpcDispatcher::decodeAndAnswer(std::string_view payload,
-                                                      const soap::DecodeLimits& limits) {
+                                                      const soap::DecodeLimits& limits,
+                                                      std::string* text) {
   RequestSink sink(model_);
   Decoded out{soap::decode(payload, limits, &sink), std::nullopt};
+  // A set's entries and the decoded request own their strings; a streamed name list may
+  // still look into the text.
+  if (text != nullptr && sink.ownsWhatItHolds()) std::string().swap(*text);
   if (!out.result.ok()) return out;
   const soap::Envelope& request = out.result.envelope();
   // A header entry we must but cannot understand: the session answers its fault, and

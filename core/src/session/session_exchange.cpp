@@ -235,9 +235,10 @@ Outcome SessionEngine::Impl::runSession(SessionPlan& plan) {
     RpcDispatcher::Decoded decoded{soap::Envelope{}, std::nullopt};
     // A Heartbeat session's requests are only read, never run (refused below).
     if (!res.emptyAnswer()) {
-      decoded = res.status == 500 || plan.heartbeat
-                    ? RpcDispatcher::Decoded{soap::decode(res.body, limits), std::nullopt}
-                    : onMain([&] { return dispatcher_.decodeAndAnswer(res.body, limits); });
+      decoded =
+          res.status == 500 || plan.heartbeat
+              ? RpcDispatcher::Decoded{soap::decode(res.body, limits), std::nullopt}
+              : onMain([&] { return dispatcher_.decodeAndAnswer(res.body, limits, &res.body); });
     }
     // The request's text is read (a streamed one already answered): a megabyte list of
     // names must not stay allocated while its answer is encoded and sent and the next
