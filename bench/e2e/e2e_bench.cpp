@@ -90,7 +90,8 @@ std::size_t countOf(const std::string& text, const std::string& needle) {
 struct Request {
   std::string head;
   std::string body;
-  Clock::time_point complete;
+  Clock::time_point firstByte;  // its first bytes were received
+  Clock::time_point complete;   // its last byte was received
 };
 
 class MiniAcs {
@@ -142,6 +143,7 @@ class MiniAcs {
         closeConnection();
         continue;
       }
+      if (used_ == 0) first_ = Clock::now();
       used_ += static_cast<std::size_t>(n);
     }
   }
@@ -226,6 +228,7 @@ class MiniAcs {
     }
     Request r;
     r.complete = Clock::now();
+    r.firstByte = first_;
     r.head.assign(buf.substr(0, h.bodyAt - 4));
     r.body = h.chunked ? std::move(h.body) : std::string(buf.substr(h.bodyAt, h.length));
     // What follows belongs to the next request (none with libcurl, which waits for the
@@ -247,6 +250,7 @@ class MiniAcs {
   static constexpr std::size_t kMinRoom = std::size_t{256} * 1024;
   std::vector<char> buffer_;  // bytes [0, used_) received, not yet handed out
   std::size_t used_ = 0;
+  Clock::time_point first_;
   Head head_;
 };
 
@@ -391,6 +395,48 @@ double onCpuMs(pid_t pid) {
   return ns / 1e6;
 }
 
+// Minor page faults of the whole process (field 10 of /proc/PID/stat): a fresh megabyte
+// buffer costs one per 4 KiB page.
+long minorFaults(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(in, line);
+  std::istringstream fields(line.substr(line.rfind(')') + 2));
+  std::string skip;
+  for (int i = 3; i < 10; ++i) fields >> skip;  // fields 3..9
+  long faults = 0;
+  fields >> faults;
+  return faults;
+}
+
+// What the daemon did during one request, besides its wall time: its on-CPU time (onCpuMs),
+// the time from the request's last byte to the answer's first (the daemon's work before it
+// sends anything), and the minor page faults it took.
+struct Work {
+  std::vector<double> cpu, firstByte, faults;
+};
+
+class WorkProbe {
+ public:
+  explicit WorkProbe(pid_t pid) : pid_(pid), cpu_(onCpuMs(pid)), faults_(minorFaults(pid)) {}
+  void record(Work& w, Clock::time_point sent, const Request& answer) const {
+    w.cpu.push_back(onCpuMs(pid_) - cpu_);
+    w.firstByte.push_back(msSince(sent, answer.firstByte));
+    w.faults.push_back(static_cast<double>(minorFaults(pid_) - faults_));
+  }
+
+ private:
+  pid_t pid_;
+  double cpu_;
+  long faults_;
+};
+
+void append(Work& to, const Work& from) {
+  to.cpu.insert(to.cpu.end(), from.cpu.begin(), from.cpu.end());
+  to.firstByte.insert(to.firstByte.end(), from.firstByte.begin(), from.firstByte.end());
+  to.faults.insert(to.faults.end(), from.faults.begin(), from.faults.end());
+}
+
 // ---------------------------------------------------------------------------------------
 
 struct Options {
@@ -411,8 +457,8 @@ struct RunFigures {
   double startToInform = 0;
   std::vector<double> gpn, gpv;
   std::vector<double> gpvList, spv;  // the name-list session
-  // The daemon's on-CPU time over each of those requests (onCpuMs), ms.
-  std::vector<double> gpnCpu, gpvCpu, gpvListCpu, spvCpu;
+  // What the daemon did over each of those requests (WorkProbe).
+  Work gpnWork, gpvWork, gpvListWork, spvWork;
   // Peak RSS of each request above the RSS just before it (MB): GetParameterNames, the
   // names-list GetParameterValues, the SetParameterValues.
   std::vector<double> gpnRise, gpvListRise, spvRise;
@@ -547,12 +593,12 @@ RunFigures runOnce(const Options& o, unsigned long size, bool measureIdle, bool 
     for (int i = 0; i < o.repeat; ++i) {
       pause();
       probe.start();
-      double cpu = onCpuMs(pid);
+      WorkProbe work(pid);
       acs.respond(envelope(ns, id++, gpvList));
       auto sent = Clock::now();
       Request values = acs.next(std::chrono::seconds(120));
       f.gpvList.push_back(msSince(sent, values.complete));
-      f.gpvListCpu.push_back(onCpuMs(pid) - cpu);
+      work.record(f.gpvListWork, sent, values);
       f.gpvListRise.push_back(probe.rise());
       if (values.body.find("GetParameterValuesResponse") == std::string::npos)
         throw std::runtime_error("no GetParameterValuesResponse: " + values.body.substr(0, 600));
@@ -573,12 +619,12 @@ RunFigures runOnce(const Options& o, unsigned long size, bool measureIdle, bool 
           "</ParameterKey></cwmp:SetParameterValues>";
       f.setBytes = spv.size();
       probe.start();
-      cpu = onCpuMs(pid);
+      work = WorkProbe(pid);
       acs.respond(envelope(ns, id++, spv));
       sent = Clock::now();
       Request setAnswer = acs.next(std::chrono::seconds(120));
       f.spv.push_back(msSince(sent, setAnswer.complete));
-      f.spvCpu.push_back(onCpuMs(pid) - cpu);
+      work.record(f.spvWork, sent, setAnswer);
       f.spvRise.push_back(probe.rise());
       if (setAnswer.body.find("SetParameterValuesResponse") == std::string::npos)
         throw std::runtime_error("no SetParameterValuesResponse: " + setAnswer.body.substr(0, 600));
@@ -587,23 +633,23 @@ RunFigures runOnce(const Options& o, unsigned long size, bool measureIdle, bool 
   }
   for (int i = 0; i < o.repeat && !lists; ++i) {
     pause();
-    double cpu = onCpuMs(pid);
+    WorkProbe work(pid);
     acs.respond(envelope(ns, id++, gpn));
     auto sent = Clock::now();
     Request names = acs.next(std::chrono::seconds(120));
     f.gpn.push_back(msSince(sent, names.complete));
-    f.gpnCpu.push_back(onCpuMs(pid) - cpu);
+    work.record(f.gpnWork, sent, names);
     if (names.body.find("GetParameterNamesResponse") == std::string::npos)
       throw std::runtime_error("no GetParameterNamesResponse: " + names.body.substr(0, 600));
     f.names = countOf(names.body, "<ParameterInfoStruct>");
 
     pause();
-    cpu = onCpuMs(pid);
+    work = WorkProbe(pid);
     acs.respond(envelope(ns, id++, gpv));
     sent = Clock::now();
     Request values = acs.next(std::chrono::seconds(120));
     f.gpv.push_back(msSince(sent, values.complete));
-    f.gpvCpu.push_back(onCpuMs(pid) - cpu);
+    work.record(f.gpvWork, sent, values);
     if (values.body.find("GetParameterValuesResponse") == std::string::npos)
       throw std::runtime_error("no GetParameterValuesResponse: " + values.body.substr(0, 600));
     f.values = countOf(values.body, "<ParameterValueStruct>");
@@ -771,6 +817,13 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  // One line per kind of request under its table's row, medians.
+  const auto printWork = [](const char* what, const Work& w) {
+    std::printf(
+        "%19s %-13s daemon on-CPU %7.2f ms, answer's first byte after %7.2f ms, %6.0f "
+        "minor faults\n",
+        "", what, median(w.cpu), median(w.firstByte), median(w.faults));
+  };
   std::printf("cwmpd end-to-end benchmark: %s\n", machine().c_str());
   std::printf(
       "medians over %d daemon start(s) x %d GetParameterNames+GetParameterValues of Device.; "
@@ -783,7 +836,8 @@ int main(int argc, char** argv) {
               "ms", "MB", "MB", "MB", "MB", "s", "%", "per min");
   int failures = 0;
   for (const auto size : o.tree ? o.sizes : std::vector<unsigned long>{}) {
-    std::vector<double> start, gpn, gpv, peak, steady, anon, cpu, gpnCpu, gpvCpu;
+    std::vector<double> start, gpn, gpv, peak, steady, anon, cpu;
+    Work gpnWork, gpvWork;
     RunFigures last;
     try {
       for (int r = 0; r < o.runs; ++r) {
@@ -791,8 +845,8 @@ int main(int argc, char** argv) {
         start.push_back(last.startToInform);
         gpn.insert(gpn.end(), last.gpn.begin(), last.gpn.end());
         gpv.insert(gpv.end(), last.gpv.begin(), last.gpv.end());
-        gpnCpu.insert(gpnCpu.end(), last.gpnCpu.begin(), last.gpnCpu.end());
-        gpvCpu.insert(gpvCpu.end(), last.gpvCpu.begin(), last.gpvCpu.end());
+        append(gpnWork, last.gpnWork);
+        append(gpvWork, last.gpvWork);
         peak.push_back(last.peakRss);
         steady.push_back(last.steadyRss);
         anon.push_back(last.anonRss);
@@ -812,8 +866,8 @@ int main(int argc, char** argv) {
                 last.values, median(start), median(gpn), median(gpv),
                 static_cast<double>(last.gpvBytes) / (1 << 20), median(peak), median(steady),
                 median(anon), median(cpu), idle.c_str(), wakes.c_str());
-    std::printf("%9s %9s | %10s %9.2f %9.2f   daemon on-CPU ms (all threads, medians)\n", "", "",
-                "", median(gpnCpu), median(gpvCpu));
+    printWork("GPN", gpnWork);
+    printWork("GPV", gpvWork);
     std::fflush(stdout);
   }
   if (o.lists) {
@@ -830,16 +884,16 @@ int main(int argc, char** argv) {
                 "listed", "ms", "MB", "MB", "params", "ms", "MB", "MB", "MB", "MB", "MB",
                 "+peak MB", "+peak MB", "+peak MB");
     for (const auto size : o.sizes) {
-      std::vector<double> gpvList, spv, before, peak, steady, anon, gpnRise, gpvRise, spvRise,
-          gpvListCpu, spvCpu;
+      std::vector<double> gpvList, spv, before, peak, steady, anon, gpnRise, gpvRise, spvRise;
+      Work gpvListWork, spvWork;
       RunFigures last;
       try {
         for (int r = 0; r < o.runs; ++r) {
           last = runOnce(o, size, false, true);
           gpvList.insert(gpvList.end(), last.gpvList.begin(), last.gpvList.end());
           spv.insert(spv.end(), last.spv.begin(), last.spv.end());
-          gpvListCpu.insert(gpvListCpu.end(), last.gpvListCpu.begin(), last.gpvListCpu.end());
-          spvCpu.insert(spvCpu.end(), last.spvCpu.begin(), last.spvCpu.end());
+          append(gpvListWork, last.gpvListWork);
+          append(spvWork, last.spvWork);
           gpnRise.insert(gpnRise.end(), last.gpnRise.begin(), last.gpnRise.end());
           gpvRise.insert(gpvRise.end(), last.gpvListRise.begin(), last.gpvListRise.end());
           spvRise.insert(spvRise.end(), last.spvRise.begin(), last.spvRise.end());
@@ -863,9 +917,8 @@ int main(int argc, char** argv) {
           size, last.listNames, median(gpvList), mb(last.listRequestBytes), mb(last.listBytes),
           last.setNames, median(spv), mb(last.setBytes), median(before), median(peak),
           median(steady), median(anon), highest(gpnRise), highest(gpvRise), highest(spvRise));
-      std::printf(
-          "%9s %9s | %12.2f %8s %8s | %9s %9.2f %8s   daemon on-CPU ms (all threads, medians)\n",
-          "", "", median(gpvListCpu), "", "", "", median(spvCpu), "");
+      printWork("GPV of names", gpvListWork);
+      printWork("SPV", spvWork);
       std::fflush(stdout);
     }
   }
