@@ -62,6 +62,34 @@ TEST(Escaping, EachByteIsEscapedWhereverItFallsInALongText) {
   EXPECT_EQ(escaped(plain + plain), plain + plain);
 }
 
+// Short texts (most values and types) are checked with loads that overlap at the end: a
+// byte that needs escaping is found at every position of a text of every length from 1 to
+// 40, alone or after another one.
+TEST(Escaping, EachByteIsEscapedInTextsOfEveryShortLength) {
+  const std::string letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN";
+  const std::vector<std::string> specials = {"&",  "<",    ">",    "\"",       "\r",  "\t",
+                                             "\n", "\x01", "\x7f", "\xC3\xA9", "\xFF"};
+  for (std::size_t length = 1; length <= letters.size(); ++length) {
+    const std::string plain = letters.substr(0, length);
+    EXPECT_EQ(escaped(plain), plain);
+    for (const std::string& special : specials) {
+      for (std::size_t at = 0; at < length; ++at) {
+        std::string text = plain;
+        text.replace(at, 1, special);
+        const std::string want = plain.substr(0, at) + escaped(special) + plain.substr(at + 1);
+        EXPECT_EQ(escaped(text), want) << "length " << length << " at " << at;
+        if (at + 1 < length) {
+          std::string twice = text;
+          twice.replace(at + special.size(), 1, "<");
+          EXPECT_EQ(escaped(twice),
+                    plain.substr(0, at) + escaped(special) + "&lt;" + plain.substr(at + 2))
+              << "length " << length << " at " << at << " then <";
+        }
+      }
+    }
+  }
+}
+
 TEST(Escaping, DropsControlCharactersXmlCannotCarry) {
   EXPECT_EQ(escaped(std::string("a\x01"
                                 "b\x1f"

@@ -3,6 +3,7 @@
 #include <array>
 #include <charconv>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -26,32 +27,71 @@ constexpr std::array<bool, 256> makePlainTable() {
 }
 constexpr std::array<bool, 256> kPlain = makePlainTable();
 
+#if defined(__SSE2__)
+// One bit per byte of v that needs a look: below 0x20 or from 0x80 on (negative as a signed
+// char), or a markup character. Tab and line feed are set too; the byte loop lets them pass.
+unsigned stopMask(__m128i v) {
+  __m128i stop = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));
+  stop = _mm_or_si128(stop, _mm_cmpeq_epi8(v, _mm_set1_epi8('&')));
+  stop = _mm_or_si128(stop, _mm_cmpeq_epi8(v, _mm_set1_epi8('<')));
+  stop = _mm_or_si128(stop, _mm_cmpeq_epi8(v, _mm_set1_epi8('>')));
+  stop = _mm_or_si128(stop, _mm_cmpeq_epi8(v, _mm_set1_epi8('"')));
+  return static_cast<unsigned>(_mm_movemask_epi8(stop));
+}
+
+template <class Word>
+Word load(const unsigned char* p) {
+  Word w;
+  std::memcpy(&w, p, sizeof w);
+  return w;
+}
+
+// Where the first byte of p[0..n) that needs a look is, or n: 16 bytes at a time, and the
+// rest (or a string shorter than 16 bytes, as most values and types are) in one more
+// check of loads that overlap what was checked, never past the end. The bytes an
+// overlapping load sees twice were found plain the first time, so the first bit set is
+// still the first byte to look at.
+std::size_t firstStop(const unsigned char* p, std::size_t n) {
+  std::size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    if (const unsigned m = stopMask(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i))))
+      return i + static_cast<std::size_t>(__builtin_ctz(m));
+  }
+  if (i == n) return n;
+  if (n >= 16) {
+    const unsigned m = stopMask(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + n - 16)));
+    return m == 0 ? n : n - 16 + static_cast<std::size_t>(__builtin_ctz(m));
+  }
+  if (n >= 8) {
+    const unsigned m =
+        stopMask(_mm_set_epi64x(static_cast<long long>(load<std::uint64_t>(p + n - 8)),
+                                static_cast<long long>(load<std::uint64_t>(p))));
+    if (m == 0) return n;
+    return (m & 0xFFu) != 0 ? static_cast<std::size_t>(__builtin_ctz(m))
+                            : n - 8 + static_cast<std::size_t>(__builtin_ctz(m >> 8));
+  }
+  if (n >= 4) {
+    // Lanes 8 to 15 are zero (below 0x20): only the low 8 bits count.
+    const unsigned m =
+        stopMask(_mm_set_epi32(0, 0, static_cast<int>(load<std::uint32_t>(p + n - 4)),
+                               static_cast<int>(load<std::uint32_t>(p)))) &
+        0xFFu;
+    if (m == 0) return n;
+    return (m & 0xFu) != 0 ? static_cast<std::size_t>(__builtin_ctz(m))
+                           : n - 4 + static_cast<std::size_t>(__builtin_ctz(m >> 4));
+  }
+  return 0;  // one to three bytes: the byte loop
+}
+#endif
+
 // How many bytes at the start of p[0..n) are plain. Names and values are almost always
 // plain from end to end, and a whole-tree answer escapes ~3 MB of them: where the CPU
-// has SSE2 (every x86-64), 16 bytes are checked at once. A byte below 0x20 or from 0x80
-// on (negative as a signed char) or a markup character stops the wide loop; the byte
-// loop then decides (tab and line feed are plain).
+// has SSE2 (every x86-64), 16 bytes are checked at once (firstStop); the byte loop then
+// decides from the first byte that needs a look (tab and line feed are plain).
 std::size_t plainRun(const unsigned char* p, std::size_t n) {
   std::size_t i = 0;
 #if defined(__SSE2__)
-  const __m128i space = _mm_set1_epi8(0x20);
-  const __m128i amp = _mm_set1_epi8('&');
-  const __m128i lt = _mm_set1_epi8('<');
-  const __m128i gt = _mm_set1_epi8('>');
-  const __m128i quot = _mm_set1_epi8('"');
-  for (; i + 16 <= n; i += 16) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
-    __m128i stop = _mm_cmplt_epi8(v, space);
-    stop = _mm_or_si128(stop, _mm_cmpeq_epi8(v, amp));
-    stop = _mm_or_si128(stop, _mm_cmpeq_epi8(v, lt));
-    stop = _mm_or_si128(stop, _mm_cmpeq_epi8(v, gt));
-    stop = _mm_or_si128(stop, _mm_cmpeq_epi8(v, quot));
-    const auto mask = static_cast<unsigned>(_mm_movemask_epi8(stop));
-    if (mask != 0) {
-      i += static_cast<std::size_t>(__builtin_ctz(mask));
-      break;
-    }
-  }
+  i = firstStop(p, n);
 #endif
   while (i < n && kPlain[p[i]]) ++i;
   return i;
