@@ -184,6 +184,40 @@ TEST_P(StreamedValues, TheNamesAreNotInTheDecodedRequest) {
             "Device.Test.");
 }
 
+// The session hands back the buffer of the message it sent last: a GetParameterValues or
+// GetParameterNames answer is written into it when it holds enough (its pages are already
+// resident), with the same bytes as into a fresh one.
+TEST_P(StreamedValues, AnAnswerIsWrittenIntoTheLastAnswersBuffer) {
+  const std::string root = GetParam() + ".";
+  const std::string gpn =
+      R"(<soap-env:Envelope xmlns:soap-env="http://schemas.xmlsoap.org/soap/envelope/" xmlns:cwmp="urn:dslforum-org:cwmp-1-0"><soap-env:Body><cwmp:GetParameterNames><ParameterPath>)" +
+      root +
+      R"(</ParameterPath><NextLevel>0</NextLevel></cwmp:GetParameterNames></soap-env:Body></soap-env:Envelope>)";
+  const auto fresh = [&](const std::string& payload) {
+    RpcDispatcher::Decoded d = rpc->decodeAndAnswer(payload, limits);
+    return reply(*rpc, d.result, std::move(d.answer));
+  };
+  const std::string values = fresh(gpv({root})), names = fresh(gpn);
+
+  std::string last;
+  last.reserve(std::size_t{1} << 20);
+  const char* pages = last.data();
+  RpcDispatcher::Decoded d = rpc->decodeAndAnswer(gpv({root}), limits, nullptr, std::move(last));
+  ASSERT_TRUE(d.answer.has_value());
+  EXPECT_EQ(std::get<soap::GetParameterValuesResponse>(*d.answer).encoded.data(), pages);
+  EXPECT_EQ(reply(*rpc, d.result, std::move(d.answer)), values);
+
+  // GetParameterNames is answered by the handle() after the decode.
+  last.reserve(std::size_t{1} << 20);
+  pages = last.data();
+  d = rpc->decodeAndAnswer(gpn, limits, nullptr, std::move(last));
+  ASSERT_TRUE(d.result.ok());
+  ASSERT_FALSE(d.answer.has_value());
+  const soap::Body body = rpc->handle(d.result.envelope().body);
+  EXPECT_EQ(std::get<soap::GetParameterNamesResponse>(body).encoded.data(), pages);
+  EXPECT_EQ(reply(*rpc, d.result, body), names);
+}
+
 INSTANTIATE_TEST_SUITE_P(Roots, StreamedValues,
                          ::testing::Values("Device", "InternetGatewayDevice"));
 INSTANTIATE_TEST_SUITE_P(Roots, StreamedDeviceValues, ::testing::Values("Device"));

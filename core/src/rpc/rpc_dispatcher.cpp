@@ -55,11 +55,29 @@ soap::Body methodNotSupported(std::string_view method) {
                          "Method not supported: " + std::string(method));
 }
 
+// The buffer of a GetParameterValues/Names answer of about `bytes`: the last answer's
+// buffer when it holds that much (its pages are resident: a fresh 3 MB buffer is ~700
+// page faults), else a new one with a quarter more room, so that the next answer of a
+// slightly different count fits it too (room never written is only address space).
+// `spare` is empty afterwards.
+std::string answerBuffer(std::string& spare, std::size_t bytes) {
+  std::string out;
+  if (spare.capacity() >= bytes) {
+    out.swap(spare);
+    out.clear();
+  } else {
+    std::string().swap(spare);
+    out.reserve(bytes + bytes / 4);
+  }
+  return out;
+}
+
 // ---- the methods the table answers on the data model (Handler::Model) ------------------
 
 struct Context {
   DataModel& model;
   const RpcDispatcher& dispatcher;
+  std::string& spare;  // the last answer's buffer (answerBuffer)
 };
 
 soap::Body answer(Context& c, const soap::GetRPCMethods&) {
@@ -76,12 +94,12 @@ bool fullName(std::string_view n) { return !n.empty() && n.back() != '.'; }
 // it by doubling would copy megabytes and fault in fresh pages each time.
 template <class Names>
 soap::Body valuesAnswer(DataModel& model, const Names& names, std::size_t size,
-                        std::size_t fullNames) {
+                        std::size_t fullNames, std::string& spare) {
   soap::GetParameterValuesResponse out;
   // A list of full parameter names gives one value per name (or a fault): only partial
   // paths need the model to count, which would resolve every name a second time.
   const std::size_t count = fullNames == size ? size : model.countValues(names);
-  out.encoded.reserve(count * kValueStructGuess);
+  out.encoded = answerBuffer(spare, count * kValueStructGuess);
   const bool alias = model.instanceAliasMode();  // TR-069 3.6.1 InstanceMode
   model.visitValues(names, [&](std::string_view name, sdk::ParamType type, std::string_view value) {
     if (alias) {  // names, and values that are paths (references), by alias
@@ -100,7 +118,8 @@ soap::Body answer(Context& c, const soap::GetParameterValues& r) {
   return valuesAnswer(
       c.model, names, names.size(),
       static_cast<std::size_t>(std::count_if(names.begin(), names.end(),
-                                             [](const std::string& n) { return fullName(n); })));
+                                             [](const std::string& n) { return fullName(n); })),
+      c.spare);
 }
 
 // The entries of a SetParameterValues as the model takes them, each name's stated type
@@ -169,14 +188,15 @@ soap::Body attributesAnswer(DataModel& model, std::vector<ParameterAttributes> a
 // request.
 class RequestSink final : public soap::NameSink {
  public:
-  explicit RequestSink(DataModel& model) : model_(model) {}
+  RequestSink(DataModel& model, std::string& spare) : model_(model), spare_(spare) {}
   bool begin(std::string_view method) override {
-    if (method == "GetParameterValues")
+    if (method == "GetParameterValues") {
       streamed_ = Streamed::Values;
-    else if (method == "GetParameterAttributes")
+    } else {
+      std::string().swap(spare_);  // no big answer to write: the last one's buffer goes
+      if (method != "GetParameterAttributes") return false;
       streamed_ = Streamed::Attributes;
-    else
-      return false;
+    }
     names_ = model_.newNameList();
     return true;
   }
@@ -186,6 +206,7 @@ class RequestSink final : public soap::NameSink {
     if (fullName(n)) ++fullNames_;
   }
   bool beginStructs(std::string_view method) override {
+    std::string().swap(spare_);  // before the list's own memory grows
     if (method == "SetParameterValues") {
       streamed_ = Streamed::Set;
       set_.emplace(model_);
@@ -217,7 +238,7 @@ class RequestSink final : public soap::NameSink {
       case Streamed::Values:
         if (!std::holds_alternative<soap::GetParameterValues>(request)) return std::nullopt;
         return valuesAnswer(model_, static_cast<const DataModel::NameList&>(*names_), size_,
-                            fullNames_);
+                            fullNames_, spare_);
       case Streamed::Attributes:
         if (!std::holds_alternative<soap::GetParameterAttributes>(request)) return std::nullopt;
         return attributesAnswer(model_, model_.listAttributes(*names_));
@@ -236,6 +257,7 @@ class RequestSink final : public soap::NameSink {
  private:
   enum class Streamed : std::uint8_t { None, Values, Attributes, Set, SetAttributes };
   DataModel& model_;
+  std::string& spare_;
   Streamed streamed_ = Streamed::None;
   std::unique_ptr<DataModel::NameList> names_;
   std::size_t size_ = 0;
@@ -248,7 +270,8 @@ soap::Body answer(Context& c, const soap::GetParameterNames& r) {
   soap::GetParameterNamesResponse out;
   // One walk over the names: the buffer is sized from a count over the objects only
   // (countNames), not from a first walk over every parameter.
-  if (!r.nextLevel) out.encoded.reserve(c.model.countNames(r.parameterPath) * kInfoStructGuess);
+  if (!r.nextLevel)
+    out.encoded = answerBuffer(c.spare, c.model.countNames(r.parameterPath) * kInfoStructGuess);
   const bool alias = c.model.instanceAliasMode();  // TR-069 3.6.1 InstanceMode
   c.model.visitNames(r.parameterPath, r.nextLevel, [&](std::string_view name, bool writable) {
     soap::appendParameterInfoStruct(out.encoded, alias ? c.model.aliasPath(name) : name, writable);
@@ -311,7 +334,7 @@ struct RpcDispatcher::Dispatch {
       // define is not supported in it.
       out = methodNotSupported(method.name);
     } else if constexpr (method.handler == rpc::Handler::Model) {
-      Context c{d.model_, d};
+      Context c{d.model_, d, d.spare_};
       out = answer(c, *r);
     } else {
       if (!d.provided(request.index())) {
@@ -353,26 +376,35 @@ std::vector<std::string> RpcDispatcher::supportedMethods() const {
 
 RpcDispatcher::Decoded RpcDispatcher::decodeAndAnswer(std::string_view payload,
                                                       const soap::DecodeLimits& limits,
-                                                      std::string* text) {
-  RequestSink sink(model_);
+                                                      std::string* text, std::string lastAnswer) {
+  spare_ = std::move(lastAnswer);
+  RequestSink sink(model_, spare_);
   Decoded out{soap::decode(payload, limits, &sink), std::nullopt};
   // A set's entries and the decoded request own their strings; a streamed name list may
   // still look into the text.
   if (text != nullptr && sink.ownsWhatItHolds()) std::string().swap(*text);
-  if (!out.result.ok()) return out;
-  const soap::Envelope& request = out.result.envelope();
   // A header entry we must but cannot understand: the session answers its fault, and
   // nothing of the request is done (TR-069 A.2.2).
-  if (!request.header.unknownMustUnderstand.empty()) return out;
-  try {
-    out.answer = sink.answer(request.body);
-  } catch (...) {
-    out.answer = soap::toSoapFault(std::current_exception());
+  const bool run = out.result.ok() && out.result.envelope().header.unknownMustUnderstand.empty();
+  if (run) {
+    try {
+      out.answer = sink.answer(out.result.envelope().body);
+    } catch (...) {
+      out.answer = soap::toSoapFault(std::current_exception());
+    }
   }
+  // The last answer's buffer stays only for the handle() of a GetParameterNames.
+  if (!run || out.answer ||
+      !std::holds_alternative<soap::GetParameterNames>(out.result.envelope().body))
+    std::string().swap(spare_);
   return out;
 }
 
 soap::Body RpcDispatcher::handle(const soap::Body& request) {
+  struct ReleaseSpare {
+    std::string& spare;
+    ~ReleaseSpare() { std::string().swap(spare); }
+  } release{spare_};
   try {
     soap::Body out;
     constexpr auto kRows = std::tuple_size_v<std::decay_t<decltype(rpc::kCpeMethods)>>;

@@ -216,9 +216,11 @@ Outcome SessionEngine::Impl::runSession(SessionPlan& plan) {
     }
     res = transport_->post(next, action);
     const bool sentEmpty = next.empty();
-    // Release the buffer, not just the text: a whole-tree answer is megabytes and must not
-    // stay allocated while the next one is built.
-    std::string().swap(next);
+    // The buffer, not just the text, leaves `next`: a whole-tree answer is megabytes and must
+    // not stay allocated while the next one is built. The dispatcher writes the next
+    // GetParameterValues/Names answer into it (no fresh pages), or frees it at once.
+    std::string sent;
+    sent.swap(next);
     action.clear();
     if (res.transportError || res.authFailure) {
       CWMPD_LOG(Warning, sid, "HTTP failed: " << res.error);
@@ -238,8 +240,11 @@ Outcome SessionEngine::Impl::runSession(SessionPlan& plan) {
       decoded =
           res.status == 500 || plan.heartbeat
               ? RpcDispatcher::Decoded{soap::decode(res.body, limits), std::nullopt}
-              : onMain([&] { return dispatcher_.decodeAndAnswer(res.body, limits, &res.body); });
+              : onMain([&] {
+                  return dispatcher_.decodeAndAnswer(res.body, limits, &res.body, std::move(sent));
+                });
     }
+    std::string().swap(sent);  // when it did not go to the dispatcher
     // The request's text is read (a streamed one already answered): a megabyte list of
     // names must not stay allocated while its answer is encoded and sent and the next
     // request is received (issue 15).
