@@ -17,7 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include <boost/dll/alias.hpp>
+#include "cwmpd/sdk/entry_point.hpp"
 
 namespace cwmpd::sdk {
 
@@ -53,4 +53,4 @@ struct ConfigKeys {
     return all;                                                                    \
   }                                                                                \
   }                                                                                \
-  BOOST_DLL_ALIAS(cwmpd_plugin_config::keys, cwmpd_plugin_config_keys)
+  CWMPD_ENTRY_POINT(cwmpd_plugin_config::keys, cwmpd_plugin_config_keys)

@@ -44,7 +44,7 @@
 #include <string_view>
 #include <vector>
 
-#include <boost/dll/alias.hpp>
+#include "cwmpd/sdk/entry_point.hpp"
 
 #include "cwmpd/sdk/exec_env.hpp"
 #include "cwmpd/sdk/fault.hpp"
@@ -264,6 +264,6 @@ class Plugin {
   }                                                                                          \
   std::unique_ptr<::cwmpd::sdk::Plugin> create() { return std::make_unique<PluginClass>(); } \
   }                                                                                          \
-  BOOST_DLL_ALIAS(cwmpd_plugin_entry::abiVersion, cwmpd_plugin_abi_version)                  \
-  BOOST_DLL_ALIAS(cwmpd_plugin_entry::info, cwmpd_plugin_info)                               \
-  BOOST_DLL_ALIAS(cwmpd_plugin_entry::create, cwmpd_plugin_create)
+  CWMPD_ENTRY_POINT(cwmpd_plugin_entry::abiVersion, cwmpd_plugin_abi_version)                \
+  CWMPD_ENTRY_POINT(cwmpd_plugin_entry::info, cwmpd_plugin_info)                             \
+  CWMPD_ENTRY_POINT(cwmpd_plugin_entry::create, cwmpd_plugin_create)
