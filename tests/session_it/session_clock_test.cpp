@@ -5,7 +5,6 @@
 // with the shipped management and deviceinfo plugins on the sim HAL; the ACS is a fake
 // transport on the session's worker thread.
 #include <gtest/gtest.h>
-#include <malloc.h>
 
 #include <boost/asio/io_context.hpp>
 #include <algorithm>
@@ -20,13 +19,8 @@
 #include "cwmpd/core/soap/decoder.hpp"
 #include "cwmpd/core/soap/encoder.hpp"
 #include "harness/plugin_harness.hpp"
+#include "heap_in_use.hpp"
 #include "manual_clock.hpp"
-
-#if defined(__SANITIZE_ADDRESS__)
-// ASan's allocator count (libasan; gcc ships no header for its allocator interface).
-extern "C" std::size_t
-__sanitizer_get_current_allocated_bytes();  // NOLINT(bugprone-reserved-identifier)
-#endif
 
 namespace {
 
@@ -43,16 +37,7 @@ struct SeenInform {
   std::string currentTime;
 };
 
-// Bytes the process has allocated with malloc (all arenas, mapped blocks included). Under
-// AddressSanitizer malloc is ASan's and mallinfo2() reports nothing: ask its allocator.
-std::size_t heapInUse() {
-#if defined(__SANITIZE_ADDRESS__)
-  return __sanitizer_get_current_allocated_bytes();
-#else
-  const auto m = mallinfo2();
-  return m.uordblks + m.hblkhd;
-#endif
-}
+using cwmpd::test::heapInUse;
 
 // The ACS: accepts every Inform (InformResponse, then an empty answer ends the session)
 // or, while `failing`, is unreachable. With a `request`, sends it once after the Inform

@@ -2,14 +2,13 @@
 // parsed, not into the decoded envelope. Everything else must be exactly what the
 // ordinary decode gives: the same names in the same order, the same errors (kind,
 // message, cwmp:ID, method, namespace) for the same broken or hostile input.
-#include <malloc.h>
-
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
 #include "cwmpd/core/soap/decoder.hpp"
+#include "heap_in_use.hpp"
 
 namespace cwmpd::core::soap {
 namespace {
@@ -194,7 +193,7 @@ TEST(StreamedNames, EveryCaseOfTheHeaderAndNamespacesAgrees) {
   agree(unknownHeader);
 }
 
-std::size_t heapInUse() { return mallinfo2().uordblks; }
+using cwmpd::test::heapInUse;
 
 // What the decode holds while the names go by: the sink is handed each name and keeps
 // none, so the heap in use at each name is the decoder's own. Through the tree the same

@@ -3,14 +3,13 @@
 // parsed, not into the decoded envelope. Everything else must be exactly what the ordinary
 // decode gives: the same items in the same order, the same errors (kind, message, cwmp:ID,
 // method, namespace) for the same broken or hostile input, and a bounded heap.
-#include <malloc.h>
-
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
 #include "cwmpd/core/soap/decoder.hpp"
+#include "heap_in_use.hpp"
 
 namespace cwmpd::core::soap {
 namespace {
@@ -216,7 +215,7 @@ TEST(StreamedStructs, BrokenAndHostileListsFailAsTheyDoInTheTree) {
   EXPECT_EQ(next.values.size(), 1u);
 }
 
-std::size_t heapInUse() { return mallinfo2().uordblks; }
+using cwmpd::test::heapInUse;
 
 // What the decode holds while 10,000 values go by: the sink is handed each item and keeps
 // none, so the heap in use at each item is the decoder's own (one item's nodes). Through the
