@@ -743,6 +743,7 @@ int shutDown(Daemon& d, Stores& stores, char** argv) {
 // The steps of the daemon, from the command line to the exit code.
 int run(int argc, char** argv) {
   tuneMalloc();
+  core::net::initHttpClient();  // first: before Xerces-C initialises libcurl its own way
   CommandLine args;
   if (auto exit = parseArguments(argc, argv, args)) return *exit;
   if (args.listKeys) return listConfigKeys(args);

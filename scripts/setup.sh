@@ -26,7 +26,10 @@ while [[ $# -gt 0 ]]; do
   shift
 done
 
-# The package list of ../shared/docs/SETUP-NOTES.md, plus openssl (TLS test material),
+# The package list of ../shared/docs/SETUP-NOTES.md, with libcurl on GnuTLS (the TLS library
+# libmicrohttpd and Xerces-C's libcurl load anyway: one TLS library mapped, not two; the core
+# calls GnuTLS for HMAC-SHA1 and SHA-1), plus openssl and libssl-dev (TLS test material, and
+# the tests' own HMAC-SHA1, computed by another library than the one under test),
 # python3 (test ACS, model tools), python3-pyftpdlib (the FTP server of the transfer tests),
 # dnsmasq-base (the DNS server of the NSLookup diagnostics tests),
 # time (bench/run: whole-process figures), clang-format and clang-tidy (scripts/lint),
@@ -40,7 +43,7 @@ done
 # tests/providers_it).
 packages=(
   build-essential cmake pkg-config libsdbus-c++-dev libsdbus-c++-bin libsystemd-dev
-  libxerces-c-dev libcurl4-openssl-dev zlib1g-dev libboost-dev libboost-filesystem-dev
+  libxerces-c-dev libcurl4-gnutls-dev libgnutls28-dev zlib1g-dev libboost-dev libboost-filesystem-dev
   libmicrohttpd-dev libssl-dev libgtest-dev libgmock-dev libbenchmark-dev dbus-daemon dbus-bin
   systemd libxml2-utils clang libclang-rt-14-dev python3 python3-pyftpdlib dnsmasq-base curl openssl time
   nodejs clang-format clang-tidy scdoc man-db groff-base busybox util-linux coturn

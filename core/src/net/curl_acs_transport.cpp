@@ -1,6 +1,7 @@
 #include "cwmpd/core/net/curl_acs_transport.hpp"
 
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -15,9 +16,31 @@
 
 namespace cwmpd::core::net {
 
+namespace {
+
+// Debian's libcurl links libssh2 (SCP, SFTP), and curl_global_init() calls libssh2_init(),
+// which sets up OpenSSL's engines: ~1.5 MB of libcrypto made resident for protocols this
+// process never speaks (the ACS transport: http and https; transfers: http, https, ftp).
+// libssh2 counts its initialisations and sets its crypto up on the first one only, so a
+// first one without crypto keeps libcrypto's pages untouched; OpenSSL 3 initialises itself
+// on first use should anything ever need it. Only where libssh2 is already in the process.
+void initSshWithoutCrypto() {
+  void* ssh = ::dlopen("libssh2.so.1", RTLD_NOW | RTLD_NOLOAD);
+  if (ssh == nullptr) return;
+  using Init = int (*)(int);
+  if (void* init = ::dlsym(ssh, "libssh2_init")) {
+    constexpr int kNoCrypto = 0x0001;  // LIBSSH2_INIT_NO_CRYPTO
+    reinterpret_cast<Init>(init)(kNoCrypto);
+  }
+  ::dlclose(ssh);
+}
+
+}  // namespace
+
 void initHttpClient() {
   static std::once_flag once;
   std::call_once(once, [] {
+    initSshWithoutCrypto();
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
       throw std::runtime_error("libcurl initialisation failed");
     }

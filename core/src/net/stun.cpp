@@ -1,10 +1,8 @@
 #include "cwmpd/core/net/stun.hpp"
 
 #include <arpa/inet.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/rand.h>
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
 
 #include <algorithm>
 #include <random>
@@ -60,12 +58,8 @@ std::optional<Endpoint> readAddress(std::span<const std::uint8_t> v, bool xored,
 
 std::array<std::uint8_t, kIntegritySize> hmac(std::span<const std::uint8_t> data,
                                               std::string_view key) {
-  std::array<std::uint8_t, EVP_MAX_MD_SIZE> digest{};
-  unsigned int length = 0;
-  HMAC(EVP_sha1(), key.data(), static_cast<int>(key.size()), data.data(), data.size(),
-       digest.data(), &length);
   std::array<std::uint8_t, kIntegritySize> out{};
-  std::copy_n(digest.begin(), kIntegritySize, out.begin());
+  gnutls_hmac_fast(GNUTLS_MAC_SHA1, key.data(), key.size(), data.data(), data.size(), out.data());
   return out;
 }
 
@@ -164,7 +158,7 @@ bool integrityValid(std::span<const std::uint8_t> d, const Message& m, std::stri
   const auto length = static_cast<std::uint16_t>(at - kHeaderSize + 4 + kIntegritySize);
   set16(covered, 2, length);
   const auto mac = hmac(covered, password);
-  return CRYPTO_memcmp(mac.data(), d.data() + at + 4, kIntegritySize) == 0;
+  return gnutls_memcmp(mac.data(), d.data() + at + 4, kIntegritySize) == 0;
 }
 
 TransactionId newTransaction() {
@@ -173,7 +167,7 @@ TransactionId newTransaction() {
   t[1] = static_cast<std::uint8_t>((kMagicCookie >> 16) & 0xff);
   t[2] = static_cast<std::uint8_t>((kMagicCookie >> 8) & 0xff);
   t[3] = static_cast<std::uint8_t>(kMagicCookie & 0xff);
-  if (RAND_bytes(t.data() + 4, static_cast<int>(t.size() - 4)) != 1) {
+  if (gnutls_rnd(GNUTLS_RND_NONCE, t.data() + 4, t.size() - 4) != 0) {
     std::random_device entropy;
     for (std::size_t i = 4; i < t.size(); ++i) t[i] = static_cast<std::uint8_t>(entropy());
   }

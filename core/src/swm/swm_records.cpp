@@ -1,7 +1,8 @@
 // The persisted form of ChangeDUState requests (keys "swm:req:<id>" of the state store):
 // one line per request, then one line per operation, fields separated by spaces and
 // percent-encoded.
-#include <openssl/sha.h>
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
 
 #include <array>
 #include <cstdio>
@@ -81,8 +82,8 @@ std::string nameBasedUuid(std::string_view ns, std::string_view name) {
     ++i;
   }
   data.append(name);
-  std::array<unsigned char, SHA_DIGEST_LENGTH> hash{};
-  SHA1(reinterpret_cast<const unsigned char*>(data.data()), data.size(), hash.data());
+  std::array<unsigned char, 20> hash{};  // SHA-1's size
+  gnutls_hash_fast(GNUTLS_DIG_SHA1, data.data(), data.size(), hash.data());
   hash[6] = static_cast<unsigned char>((hash[6] & 0x0f) | 0x50);  // version 5
   hash[8] = static_cast<unsigned char>((hash[8] & 0x3f) | 0x80);  // RFC 4122 variant
   std::string out;

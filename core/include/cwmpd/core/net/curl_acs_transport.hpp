@@ -12,7 +12,9 @@ namespace cwmpd::core::net {
 
 // Initialises libcurl once for the process. curl_global_init is not thread-safe, so
 // the daemon calls this from main() before starting threads; CurlAcsTransport's
-// constructor calls it too (it is idempotent) for tests and tools.
+// constructor calls it too (it is idempotent) for tests and tools. The daemon calls it
+// before anything else initialises libcurl (Xerces-C does, for its network accessor):
+// the first initialisation leaves out what cwmpd never uses (libssh2's OpenSSL set-up).
 void initHttpClient();
 
 struct CurlAcsTransportOptions {
