@@ -30,6 +30,7 @@
 #include "cwmpd/core/net/curl_acs_transport.hpp"
 #include "cwmpd/core/notifications.hpp"
 #include "cwmpd/core/plugin_host.hpp"
+#include "cwmpd/core/remote_subtree.hpp"
 #include "cwmpd/core/restart_gate.hpp"
 #include "cwmpd/core/session_engine.hpp"
 #include "cwmpd/core/store.hpp"
@@ -668,7 +669,11 @@ void buildTransfers(Daemon& d, const Settings& settings, core::Store& sessionSto
   hooks.applyFirmware = [&d](const std::string& path) { d.gatedHal->system().applyFirmware(path); };
   hooks.reboot = [&d] { d.gatedHal->system().reboot(); };
   hooks.whenIdle = [&d](const std::string& what, std::function<void()> step) {
-    d.gate->whenIdle(what, std::move(step));
+    // After the session, and after any work that waits for a D-Bus provider: the step
+    // (a configuration file's import) begins a transaction on the loop (issue 18).
+    d.gate->whenIdle(what, [step = std::move(step)]() mutable {
+      core::ModelLoan::queueOwnChange(std::move(step));
+    });
   };
   hooks.exportConfiguration = [&d] {
     return d.engine->vendorConfiguration().exportConfiguration();

@@ -3,9 +3,9 @@
 // "Providers"). A method hands its work here:
 // - with no provider registered the work runs at once on the loop, as it always did (no
 //   thread, the answer before the method returns);
-// - else it runs on a thread of its own with the model lent to it (core::ModelLoan): a
-//   provider call inside suspends that thread and the loop goes on serving others; the
-//   answer goes out from the loop when the work is done;
+// - else it runs on one of a few reused threads with the model lent to it
+//   (core::ModelLoan::runAsync): a provider call inside suspends that thread and the loop
+//   goes on serving others; the answer goes out from the loop when the work is done;
 // - a change (set, add, delete, Register) is queued while lent work is suspended and runs
 //   after it, in order (ModelLoan::queueChange); a full queue is refused with 9004.
 // Main loop only. Answers still owed when this object goes (its connection goes with it)

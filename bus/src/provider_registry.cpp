@@ -108,23 +108,22 @@ class RemoteProvider final : public core::RemoteParticipant {
     std::function<void()> resume;
   };
 
-  // A call with the timeout. From an ACS session's RPC (a lent thread) it suspends that
-  // work and the loop goes on serving everything else until the answer or the timeout;
-  // from the loop itself (a D-Bus caller's read, Register listing the instances) it waits
-  // for the answer, at most the timeout (bus/README.md, "Providers").
+  // A call with the timeout, from work the model is lent to (an ACS session's RPC, a
+  // D-Bus call, a Register, a ValuesChanged re-read): it suspends that work and the loop
+  // goes on serving everything else until the answer or the timeout. The loop itself
+  // never waits for a provider (bus/README.md, "Providers"): what it would ask on its own
+  // (a plugin's read, say) gets 9002 at once.
   template <typename Args, typename Results>
   void call(const char* method, Args&& args, Results&& results) {
     try {
       if (!proxy_) throw sdbus::Error("org.cwmpd.Error.ProviderGone", "the provider has gone");
+      if (!core::ModelLoan::lent())
+        throw sdbus::Error("org.cwmpd.Error.OnTheLoop",
+                           "the main loop does not wait for a provider");
       auto m = proxy_->createMethodCall(kProviderInterface, method);
       args(m);
       const auto timeout = static_cast<std::uint64_t>(
           std::chrono::duration_cast<std::chrono::microseconds>(timeout_).count());
-      if (!core::ModelLoan::lent()) {
-        auto reply = proxy_->callMethod(m, timeout);
-        results(reply);
-        return;
-      }
       Pending pending;
       core::ModelLoan::suspend([&](std::function<void()> resume) {
         pending.resume = std::move(resume);

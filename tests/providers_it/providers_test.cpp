@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <atomic>
 #include <fstream>
+#include <thread>
 
 #include "bus_tools.hpp"
 #include "private_bus.hpp"
@@ -57,7 +59,7 @@ class Providers : public ::testing::Test {
              fs::copy_options::recursive);
   }
 
-  void startDaemon(int providerTimeoutMs = 2000) {
+  void startDaemon(int providerTimeoutMs = 2000, const std::string& extraConfig = "") {
     const fs::path config = dir_.path() / "cwmpd.conf";
     std::ofstream(config) << "[acs]\nurl = " << acs_->url() << "\nperiodic_inform_enable = false\n"
                           << "[cpe]\nroot = Device\nconnection_request_enable = false\n"
@@ -65,7 +67,8 @@ class Providers : public ::testing::Test {
                           << "\nprovider_timeout_ms = " << providerTimeoutMs << "\n"
                           << "[hal]\nbackend = sim\nsim_dir = sim\n"
                           << "[store]\ndir = store\n[plugins]\ndir = plugins\n"
-                          << "[log]\nlevel = info\n";
+                          << "[log]\nlevel = info\n"
+                          << extraConfig;
     daemon_ = std::make_unique<Child>(
         std::vector<std::string>{CWMPD_PATH, "--config", config.string()}, dir_.path(), "cwmpd");
     ASSERT_TRUE(
@@ -139,6 +142,16 @@ class Providers : public ::testing::Test {
         answer = body;
     }
     return answer;
+  }
+
+  // The Inform of the last session.
+  std::string lastInform() {
+    std::string inform;
+    for (const auto& r : acs_->requests()) {
+      const auto body = r.get<std::string>("body", "");
+      if (body.find("<cwmp:Inform") != std::string::npos) inform = body;
+    }
+    return inform;
   }
 
   TempDir dir_;
@@ -630,6 +643,106 @@ TEST_F(Providers, ARegisterWhoseInstancesAreSlowDoesNotStallTheLoop) {
       << provider_->currentErr() << daemon_->currentErr();
   EXPECT_EQ(value(std::string(kBase) + "Line.1.Name"), "line9");
   EXPECT_EQ(value(std::string(kBase) + "Line.2.Name"), "line7");
+}
+
+// --- The loop never waits for a provider on its own account (issue 18) ---------------
+
+// A plugin's new instance while an ACS session waits for a provider: the plugin (pon,
+// polling the simulated ONU every 100 ms) gets its number at once, so the row is there
+// while the session still waits; nothing is refused ("busy"), and the row stays once the
+// session is done (its number written to disk after the wait).
+TEST_F(Providers, APluginsNewInstanceWhileASessionWaitsForAProviderIsNumberedAtOnce) {
+  startDaemon(4000, "[pon]\npoll_interval = 0.1\n");
+  startProvider({"--get-delay-ms", "2000"});
+  const std::string ports = "Device.XPON.ONU.1.ANI.1.TC.GEM.Port.";
+  ASSERT_EQ(value(ports + "2.PortID"), "4095");
+  acs_->addRpc(gpv(std::string(kBase) + "Greeting"));
+  const auto before = acs_->sessions().size();
+  ASSERT_EQ(cwmpctl({"inform", kVendorEvent}).exitCode, 0);
+  ASSERT_TRUE(providerIsAsked());
+  std::ofstream(dir_.path() / "sim" / "pon" / "onu.ini", std::ios::app)
+      << "gem_port.2000 = bidirectional unicast 1 2\n";
+  auto numbered = [&] {
+    const auto r = cwmpctl({"get", ports + "3.PortID"});
+    return r.exitCode == 0 && r.out.find("2000") != std::string::npos;
+  };
+  EXPECT_TRUE(eventually(numbered, std::chrono::milliseconds(1500)));
+  int ended = 0;
+  for (const auto& session : acs_->sessions())
+    if (session.get<std::string>("end", "") == "204") ++ended;
+  EXPECT_EQ(ended, static_cast<int>(before)) << "the session no longer waits";
+  ASSERT_TRUE(
+      acs_->waitFor("ended_sessions", static_cast<int>(before) + 1, std::chrono::seconds(20)));
+  EXPECT_TRUE(numbered());
+  EXPECT_THAT(daemon_->currentErr(), ::testing::Not(HasSubstr("busy")));
+}
+
+// The notification sampler (every 100 ms here) and the baseline after a session do not
+// read a provider's parameter on the loop, where a slow Get would hold everything: the
+// loop keeps answering, the provider is never asked, and the parameter's changes still
+// come through its ValuesChanged, with the live value in a "4 VALUE CHANGE" Inform.
+TEST_F(Providers, TheSamplerLeavesAProvidersParametersToItsSignalAndTheLoopFree) {
+  startDaemon(3000, "[notifications]\nsample_interval_ms = 100\n");
+  startProvider({"--get-delay-ms", "1200"});
+  ASSERT_EQ(cwmpctl({"setattr", std::string(kBase) + "Counter", "2"}).exitCode, 0);
+  // A session ends (refreshBaseline), and ten sampling rounds pass.
+  acsRound(gpv("Device.DeviceInfo.SoftwareVersion"));
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  while (std::chrono::steady_clock::now() < until) {
+    const auto read = readCoreParameter("--timeout=0.5");
+    ASSERT_EQ(read.exitCode, 0) << read.err;
+  }
+  EXPECT_THAT(provider_->currentOut(), ::testing::Not(HasSubstr("get ")));
+  const auto before = acs_->sessions().size();
+  ::kill(provider_->pid(), SIGUSR1);
+  ASSERT_TRUE(
+      acs_->waitFor("ended_sessions", static_cast<int>(before) + 1, std::chrono::seconds(20)));
+  std::vector<std::string> events;
+  for (const auto& [key, event] : acs_->sessions().back().get_child("events"))
+    events.push_back(event.get_value<std::string>());
+  EXPECT_THAT(events, ::testing::Contains("4 VALUE CHANGE"));
+  EXPECT_THAT(lastInform(), ::testing::ContainsRegex(
+                                "<Name>Device.X_00005E_Provider.Counter</Name>\\s*<Value[^>]*>1<"));
+}
+
+// D-Bus calls, once a provider is registered, run on a few reused threads with the model
+// lent (ModelLoan::kMaxLentWorkers, 4): sixteen at once, half of them waiting in line for
+// a slow provider, all get their answers, and the daemon never has more than four threads
+// more than before them.
+TEST_F(Providers, ManyConcurrentDbusCallsAllCompleteOnABoundedNumberOfThreads) {
+  startDaemon(4000);
+  startProvider({"--get-delay-ms", "200"});
+  const fs::path tasks = fs::path("/proc") / std::to_string(daemon_->pid()) / "task";
+  auto threads = [&tasks] {
+    std::size_t n = 0;
+    std::error_code ec;
+    for (fs::directory_iterator it(tasks, ec), end; !ec && it != end; it.increment(ec)) ++n;
+    return n;
+  };
+  const std::size_t before = threads();
+  std::atomic<bool> done{false};
+  std::atomic<std::size_t> most{before};
+  std::thread sampler([&] {
+    while (!done) {
+      most = std::max(most.load(), threads());
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  });
+  std::vector<std::unique_ptr<Child>> calls;
+  for (int i = 0; i < 8; ++i)
+    for (const std::string& name :
+         {std::string(kBase) + "Greeting", std::string("Device.DeviceInfo.SoftwareVersion")})
+      calls.push_back(std::make_unique<Child>(
+          std::vector<std::string>{CWMPCTL_PATH, "--address", bus_->address(), "get", name},
+          dir_.path(), "get" + std::to_string(calls.size())));
+  for (auto& c : calls) {
+    const auto r = c->wait();
+    EXPECT_EQ(r.exitCode, 0) << r.err;
+  }
+  done = true;
+  sampler.join();
+  EXPECT_LE(most.load(), before + 4);
+  EXPECT_EQ(value(std::string(kBase) + "Greeting"), "hello");  // and the threads serve again
 }
 
 }  // namespace

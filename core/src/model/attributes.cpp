@@ -99,8 +99,8 @@ std::vector<NotifiedParameter> AttributeTable::notified(Node& root) const {
       if (it != attrs_.end()) level = it->second.notification;
     }
     if (level > 0)
-      out.push_back(
-          {n.path + p.name, level, static_cast<bool>(p.getter) || static_cast<bool>(p.builtin)});
+      out.push_back({n.path + p.name, level,
+                     static_cast<bool>(p.getter) || static_cast<bool>(p.builtin), p.remote});
   });
   return out;
 }

@@ -46,6 +46,7 @@ struct ParamDef {
   sdk::Access access = sdk::Access::ReadOnly;
   bool secret = false;  // hidden/secured: reads back empty
   bool forcedInform = false;
+  bool remote = false;  // a D-Bus provider's: its getter may wait for the provider
   ActiveNotify activeNotify = ActiveNotify::Normal;
   int defaultNotification = 0;
   std::optional<std::string> defaultValue;

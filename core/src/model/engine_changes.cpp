@@ -1,6 +1,7 @@
 // Every change of the tree the engine offers, each one txn::Transaction: the RPCs' (and
 // D-Bus's) sets, attributes, adds and deletes, the core's internal values and the
 // plugins' host services.
+#include <algorithm>
 #include <cctype>
 #include <exception>
 #include <optional>
@@ -8,6 +9,7 @@
 #include <unordered_set>
 
 #include "cwmpd/core/engine.hpp"
+#include "cwmpd/core/remote_subtree.hpp"
 #include "model/engine_impl.hpp"
 #include "model/values.hpp"
 
@@ -22,6 +24,14 @@ using model::Tree;
 using sdk::Fault;
 using sdk::FaultCode;
 using txn::Transaction;
+
+namespace {
+
+// On the loop while lent work waits for a provider: a change the loop makes for itself
+// cannot begin a transaction now; it is queued (ModelLoan::queueOwnChange).
+bool ownChangeWaits() { return ModelLoan::busy() && !ModelLoan::lent(); }
+
+}  // namespace
 
 int Engine::setValues(const std::vector<std::pair<std::string, std::string>>& values,
                       sdk::Source source, const std::optional<std::string>& parameterKey) {
@@ -410,7 +420,19 @@ void Engine::setInternal(std::string_view path, std::string_view value, bool per
     throw Fault(FaultCode::InvalidParameterValue, std::string(path) + ": " + why);
   std::string& slot = loc.node->values[loc.param->index];
   if (slot == canon) return;
-  if (persist) {
+  if (persist && ownChangeWaits()) {
+    // Lent work waits for a provider and no transaction may begin under it: the value
+    // takes effect now, its record goes to disk once the work is done (ModelLoan).
+    ModelLoan::queueOwnChange([&m, key = loc.node->path + loc.param->name, canon] {
+      try {
+        Transaction tx(m.ctx);
+        m.stored.setValue(key, canon);
+        tx.commit();
+      } catch (const std::exception& e) {
+        CWMPD_LOG(Error, kModelLog, "cannot persist " << key << ": " << e.what());
+      }
+    });
+  } else if (persist) {
     Transaction tx(m.ctx);
     m.stored.setValue(loc.node->path + loc.param->name, canon);
     tx.commit();  // a 9002 leaves the value as it was
@@ -429,10 +451,45 @@ std::uint32_t Engine::ensureInstance(std::string_view table, std::string_view ke
                 "not a multi-instance table: " + std::string(table));
   const std::string t = Tree::tablePath(loc);
   auto& rows = loc.node->kids[loc.kid].rows;
+  const bool waits = ownChangeWaits();
   std::uint32_t number = m.stored.keyedNumber(t, key);
+  if (!number && !m.reservedNumbers.empty()) {
+    auto it = m.reservedNumbers.find({t, std::string(key)});
+    if (it != m.reservedNumbers.end()) number = it->second;
+  }
   if (number && rows.count(number)) {
-    if (rows[number]->key == key) return number;
+    if (rows[number]->key == key) {
+      // Its removal, queued while lent work waited, is called off.
+      if (!m.queuedRemovals.empty()) m.queuedRemovals.erase(rows[number]->path);
+      return number;
+    }
     number = 0;  // the number went to another instance meanwhile
+  }
+  if (!number && waits) {
+    // Lent work waits for a provider and no transaction may begin under it, but the
+    // plugin needs its number now: it is reserved in memory (above every number the
+    // store or an earlier reservation gave) and written to disk, in order, once the work
+    // is done (ModelLoan::queueOwnChange, run before any other transaction can hand out
+    // numbers). Should the daemon stop before that, the number was never on disk and the
+    // key is numbered again at the next start.
+    std::uint32_t& next = m.reservedNext[t];
+    number = std::max(m.stored.peekNextNumber(t), next);
+    next = number + 1;
+    m.reservedNumbers[{t, std::string(key)}] = number;
+    ModelLoan::queueOwnChange([&m, t, k = std::string(key), number] {
+      try {
+        Transaction tx(m.ctx);
+        m.stored.keepAbove(t, number);
+        m.stored.setKeyedNumber(t, k, number);
+        tx.commit();
+      } catch (const std::exception& e) {
+        CWMPD_LOG(Error, kModelLog,
+                  "cannot persist instance " << number << " of " << t << ": " << e.what());
+      }
+      m.reservedNumbers.erase({t, k});
+      auto it = m.reservedNext.find(t);
+      if (it != m.reservedNext.end() && it->second == number + 1) m.reservedNext.erase(it);
+    });
   }
   if (!number) {
     // A number is handed out only once it is on disk: one that lived in memory only could
@@ -453,6 +510,17 @@ void Engine::removeInstance(std::string_view instancePath) {
   Location loc = m.resolver.resolve(instancePath);
   if (loc.kind != Location::Object || !loc.node->number)
     throw Fault(FaultCode::InvalidParameterName, "not an instance: " + std::string(instancePath));
+  if (ownChangeWaits()) {
+    // The suspended work may hold this row: it goes once the work is done, unless the
+    // plugin ensures it again meanwhile.
+    m.queuedRemovals.insert(loc.node->path);
+    ModelLoan::queueOwnChange([&m, path = loc.node->path] {
+      if (m.queuedRemovals.erase(path) == 0) return;
+      Location row = m.resolver.resolve(path);
+      if (row.kind == Location::Object && row.node->number) Tree::eraseRow(*row.node);
+    });
+    return;
+  }
   Tree::eraseRow(*loc.node);
 }
 

@@ -39,6 +39,12 @@ struct Engine::Impl {
   bool finalized = false;
   // Mounted providers by their plugin id (engine_remote.cpp).
   std::map<int, std::shared_ptr<RemoteParticipant>> mounts;
+  // The loop's own changes while lent work waits for a provider (ModelLoan::queueOwnChange,
+  // engine_changes.cpp): instance numbers handed out but not yet on disk, by table (the
+  // next one free) and by (table, key), and rows whose removal is queued.
+  std::map<std::string, std::uint32_t> reservedNext;
+  std::map<std::pair<std::string, std::string>, std::uint32_t> reservedNumbers;
+  std::set<std::string> queuedRemovals;
 
   // Registration in progress.
   int current = -1;

@@ -10,6 +10,7 @@
 #include <deque>
 #include <mutex>
 #include <set>
+#include <system_error>
 #include <thread>
 
 #include "model/engine_impl.hpp"
@@ -117,6 +118,8 @@ struct Loan {
 // The loop's side of the lending: suspended work and what waits for none to be. Touched
 // only by whoever holds the model (the handoff's mutex orders it).
 int suspended = 0;
+// The loop's own changes asked while work was suspended (queueOwnChange), in order.
+std::deque<std::function<void()>> ownChanges;
 // Loop work (whenIdle) and lent threads waiting their turn (awaitTurn), in order.
 std::deque<std::function<void()>> idleWork;
 // Changes asked on the loop (queueChange), in order; one runs at a time.
@@ -126,6 +129,14 @@ thread_local std::shared_ptr<Loan> current;
 
 void runIdleWork() {
   while (suspended == 0) {
+    // The loop's own changes first: an instance number the engine reserved meanwhile is
+    // on disk before any other transaction can hand out numbers.
+    if (!ownChanges.empty()) {
+      auto f = std::move(ownChanges.front());
+      ownChanges.pop_front();
+      f();
+      continue;
+    }
     if (!idleWork.empty()) {
       auto f = std::move(idleWork.front());
       idleWork.pop_front();
@@ -177,16 +188,75 @@ void ModelLoan::runLent(boost::asio::io_context& io, const std::function<void()>
   giveBack(*loan);
 }
 
+namespace {
+
+// The threads runAsync() lends the model to: at most kMaxLentWorkers, started when work
+// comes and none is free, then kept for the next work. Work beyond them waits its turn,
+// in the order it came (callers bound it: DataModel1's changes by the 64-deep queue, its
+// reads by D-Bus). A thread is busy while its work waits for a provider, so at most that
+// many provider calls of D-Bus work are in flight at once; others wait at most the
+// timeout per call ahead of them.
+class LentWorkers {
+ public:
+  static LentWorkers& instance() {
+    // Never destroyed: its threads wait on it until the process ends.
+    static auto* workers = new LentWorkers;
+    return *workers;
+  }
+
+  void post(std::function<void()> job) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    jobs_.push_back(std::move(job));
+    if (jobs_.size() > idle_ && threads_ < ModelLoan::kMaxLentWorkers) {
+      try {
+        std::thread([this] { serve(); }).detach();
+        ++threads_;
+      } catch (const std::system_error&) {
+        // No thread at all to run it: the caller hears it. Else one that is there will.
+        if (threads_ == 0) {
+          jobs_.pop_back();
+          throw;
+        }
+      }
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  void serve() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    for (;;) {
+      ++idle_;
+      cv_.wait(lock, [this] { return !jobs_.empty(); });
+      --idle_;
+      auto job = std::move(jobs_.front());
+      jobs_.pop_front();
+      lock.unlock();
+      job();
+      job = nullptr;  // its captures go before the thread waits again
+      lock.lock();
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> jobs_;
+  std::size_t threads_ = 0;
+  std::size_t idle_ = 0;
+};
+
+}  // namespace
+
 void ModelLoan::runAsync(boost::asio::io_context& io, std::function<void()> work,
                          std::function<void()> done) {
-  // Detached: the thread ends on its own once `work` is done; `done` is posted while the
-  // thread still holds the model, so the loop (and `io`) is certainly there to take it.
-  std::thread([&io, work = std::move(work), done = std::move(done)]() mutable {
+  // `done` is posted while the worker still holds the model, so the loop (and `io`) is
+  // certainly there to take it.
+  LentWorkers::instance().post([&io, work = std::move(work), done = std::move(done)]() mutable {
     runLent(io, [&] {
       work();
       boost::asio::post(io, std::move(done));
     });
-  }).detach();
+  });
 }
 
 bool ModelLoan::lent() noexcept { return current != nullptr; }
@@ -231,6 +301,14 @@ bool ModelLoan::queueChange(std::function<void(std::function<void()> finished)> 
   changes.push_back(std::move(change));
   runIdleWork();
   return true;
+}
+
+void ModelLoan::queueOwnChange(std::function<void()> change) {
+  if (suspended == 0 && ownChanges.empty()) {
+    change();
+    return;
+  }
+  ownChanges.push_back(std::move(change));
 }
 
 RemoteSubtrees::MountId Engine::mount(const std::string& name, std::string_view definitions,
@@ -317,6 +395,7 @@ RemoteSubtrees::MountId Engine::mount(const std::string& name, std::string_view 
     if (d->plugin != id) continue;
     for (auto& p : d->params) {
       if (p->plugin != id || p->builtin) continue;
+      p->remote = true;
       p->getter = [nodeOf, participant, id, param = p->name](const sdk::InstanceRef& r) {
         const std::string want = providerPath(nodeOf(r.path), id) + param;
         for (auto& [n, v] : participant->get({want}))

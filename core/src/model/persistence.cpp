@@ -121,12 +121,15 @@ void Persistence::eraseConfiguration() {
   store_.erasePrefix(kObject);
 }
 
-std::uint32_t Persistence::nextNumber(const std::string& table) {
-  const std::string k = key(kNext, table);
-  const std::string* s = store_.get(k);
+std::uint32_t Persistence::peekNextNumber(const std::string& table) const {
+  const std::string* s = store_.get(key(kNext, table));
   std::uint32_t n = s ? static_cast<std::uint32_t>(std::strtoul(s->c_str(), nullptr, 10)) : 1;
-  if (n == 0) n = 1;
-  store_.set(k, std::to_string(n + 1));
+  return n == 0 ? 1 : n;
+}
+
+std::uint32_t Persistence::nextNumber(const std::string& table) {
+  const std::uint32_t n = peekNextNumber(table);
+  store_.set(key(kNext, table), std::to_string(n + 1));
   return n;
 }
 

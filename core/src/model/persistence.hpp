@@ -69,6 +69,8 @@ class Persistence {
   // ---- instance numbering ----
   // Hands out the next number of `table` and advances the counter (numbers are never reused).
   std::uint32_t nextNumber(const std::string& table);
+  // The number nextNumber() would give, without taking it.
+  [[nodiscard]] std::uint32_t peekNextNumber(const std::string& table) const;
   // Keeps the counter of `table` above `used`.
   void keepAbove(const std::string& table, std::uint32_t used);
   // The number a plugin's key was given in `table`, 0 when none.

@@ -191,6 +191,9 @@ void NotificationTracker::delivered(const std::vector<ParameterValue>& values) {
 void NotificationTracker::refreshBaseline() {
   bool any = false;
   for (const auto& n : model_.notifiedParameters()) {
+    // A provider's parameter is not read here, on the loop (it could wait the provider's
+    // timeout, issue 18); its ValuesChanged reports its changes.
+    if (n.remote) continue;
     const std::string key = std::string(kReported) + n.path;
     if (state_.get(key) || changed_.count(n.path)) continue;
     try {
@@ -207,7 +210,9 @@ void NotificationTracker::sample() {
   std::set<std::string> seen;
   bool any = false;
   for (const auto& n : model_.notifiedParameters()) {
-    if (!n.live) continue;
+    // A provider's parameter is not sampled: reading it on the loop could wait the
+    // provider's timeout (issue 18), and its ValuesChanged reports its changes.
+    if (!n.live || n.remote) continue;
     seen.insert(n.path);
     std::string v;
     try {

@@ -48,7 +48,8 @@ void SessionEngine::Impl::startSession() {
     heartbeatDue_ = false;
     plan.events = {QueuedEvent{"14 HEARTBEAT", ""}};
   } else if (tracker_) {
-    plan.notified = tracker_->pending();
+    // The changed values are read with the Inform (buildInform, on the worker): a
+    // provider's parameter then holds this session, not the loop (issue 18).
     if (events_.contains("0 BOOTSTRAP")) {
       // A BOOTSTRAP Inform makes the ACS learn the device anew (TR-069 3.7.1.5), so
       // changes since an earlier baseline (typically ConnectionRequestURL after a
@@ -56,7 +57,7 @@ void SessionEngine::Impl::startSession() {
       // delivered with this Inform but are not reported as "4 VALUE CHANGE".
       plan.notifiedSilently = true;
       events_.remove("4 VALUE CHANGE");
-    } else if (!plan.notified.empty() && !events_.contains("4 VALUE CHANGE")) {
+    } else if (tracker_->hasPending() && !events_.contains("4 VALUE CHANGE")) {
       // TR-069 3.2.1: changed parameters travel with "4 VALUE CHANGE".
       events_.add("4 VALUE CHANGE");
     }
@@ -90,7 +91,10 @@ void SessionEngine::Impl::startSession() {
     try {
       // Built with the model lent to the worker: a provider's forced parameter then
       // holds this session, not the loop (ModelLoan, issue 18).
-      plan.informXml = self->onMain([&] { return self->buildInform(plan); });
+      plan.informXml = self->onMain([&] {
+        if (!plan.heartbeat && self->tracker_) plan.notified = self->tracker_->pending();
+        return self->buildInform(plan);
+      });
       o = self->runSession(plan);
     } catch (const std::exception& e) {
       CWMPD_LOG(Error, kLog, "session " << plan.id << " aborted: " << e.what());

@@ -57,8 +57,9 @@ void reapply(Context& ctx, std::vector<ValueChange>& values) noexcept {
 
 Transaction::Transaction(Context& ctx) : ctx_(ctx) {
   // While an RPC waits for a provider the loop serves others, but none may change the
-  // tree under it (issue 18, cwmpd/core/remote_subtree.hpp): lent work waits its turn,
-  // the loop itself cannot wait.
+  // tree under it (issue 18, cwmpd/core/remote_subtree.hpp): lent work waits its turn;
+  // the loop's own changes are queued before they get here (ModelLoan::queueOwnChange),
+  // so this refusal is only a safety net.
   if (ModelLoan::lent())
     ModelLoan::awaitTurn();
   else if (ModelLoan::busy())

@@ -71,17 +71,23 @@ class RemoteParticipant {
 // - changes asked on the loop (a D-Bus set, AddObject, a provider's Register) are queued
 //   (queueChange()) and run in order once nothing is suspended, each after the previous
 //   one has finished; the queue holds kMaxQueuedChanges, beyond that they are refused;
-// - a transaction begun on the loop itself while work is suspended (a plugin's new
-//   instance number) is still refused with 9001 (busy): its caller cannot wait;
+// - a change the loop makes for itself while work is suspended (a plugin's new instance
+//   number or removed instance, a value the core persists, a vendor configuration file)
+//   cannot wait where it is asked: it is queued (queueOwnChange()) and applied once
+//   nothing is suspended, before anything else that waited, in the order asked; the
+//   engine gives its caller what it needs at once (the instance number, reserved);
 // - a provider that leaves is unmounted once nothing is suspended (whenIdle()).
 class ModelLoan {
  public:
   static constexpr std::size_t kMaxQueuedChanges = 64;
+  // The threads runAsync() runs work on, reused; more work waits for one in order.
+  static constexpr std::size_t kMaxLentWorkers = 4;
   // On a worker thread: runs `work` (which must not throw) with the model lent to it.
   static void runLent(boost::asio::io_context& io, const std::function<void()>& work);
-  // On the main loop: runs `work` (which must not throw) on a thread of its own with the
-  // model lent to it, then `done` on the loop. A provider call in `work` suspends that
-  // thread, not the loop. Throws std::system_error when no thread can be started.
+  // On the main loop: runs `work` (which must not throw) on one of kMaxLentWorkers
+  // threads with the model lent to it (once one is free: work starts in the order it
+  // came), then `done` on the loop. A provider call in `work` suspends that thread, not
+  // the loop. Throws std::system_error when no thread can be started.
   static void runAsync(boost::asio::io_context& io, std::function<void()> work,
                        std::function<void()> done);
   // True on a thread the model is lent to, where suspend() may be called.
@@ -102,6 +108,11 @@ class ModelLoan {
   // before it returns). False, and nothing queued, when kMaxQueuedChanges wait already.
   // `change` must not throw.
   [[nodiscard]] static bool queueChange(std::function<void(std::function<void()> finished)> change);
+  // On the main loop: `change`, a change the loop makes for itself, runs now when nothing
+  // is suspended, else once nothing is: before the lent work waiting its turn and the
+  // queued changes, in the order asked. Never refused (the loop's own changes are few:
+  // they come from its timers and plugins, not from callers). `change` must not throw.
+  static void queueOwnChange(std::function<void()> change);
 };
 
 class RemoteSubtrees {

@@ -21,6 +21,9 @@ struct NotifiedParameter {
   std::string path;
   int notification;
   bool live;  // read through a plugin getter: changes are found by sampling
+  // Served by a D-Bus provider (issue 18): never sampled, never read on the main loop;
+  // its ValuesChanged signal reports its changes.
+  bool remote = false;
 };
 
 class SessionModel : public DataModel {
