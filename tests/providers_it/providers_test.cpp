@@ -697,8 +697,10 @@ TEST_F(Providers, TheSamplerLeavesAProvidersParametersToItsSignalAndTheLoopFree)
   ::kill(provider_->pid(), SIGUSR1);
   ASSERT_TRUE(
       acs_->waitFor("ended_sessions", static_cast<int>(before) + 1, std::chrono::seconds(20)));
+  // Held here: a range-for over a member of the temporary would read freed memory.
+  const auto sessions = acs_->sessions();
   std::vector<std::string> events;
-  for (const auto& [key, event] : acs_->sessions().back().get_child("events"))
+  for (const auto& [key, event] : sessions.back().get_child("events"))
     events.push_back(event.get_value<std::string>());
   EXPECT_THAT(events, ::testing::Contains("4 VALUE CHANGE"));
   EXPECT_THAT(lastInform(), ::testing::ContainsRegex(
