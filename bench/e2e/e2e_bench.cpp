@@ -41,6 +41,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -351,17 +352,30 @@ class PeakProbe {
   bool reset_ = false;
 };
 
-// User + system CPU of the whole process (all threads), in seconds.
-double cpuSeconds(pid_t pid) {
+// The fields of /proc/PID/stat, numbered as proc(5) does (fields[1] is the pid; "" for a
+// field that is not there). Split after the command's closing parenthesis: the command may
+// hold spaces.
+std::vector<std::string> statFields(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
   std::string line;
   std::getline(in, line);
-  std::istringstream fields(line.substr(line.rfind(')') + 2));
-  std::string skip;
-  for (int i = 3; i < 14; ++i) fields >> skip;  // fields 3..13
-  unsigned long long utime = 0, stime = 0;
-  fields >> utime >> stime;
-  return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+  std::vector<std::string> fields(3);
+  const auto close = line.rfind(')');
+  if (close == std::string::npos) return fields;
+  std::istringstream rest(line.substr(close + 1));
+  for (std::string f; rest >> f;) fields.push_back(f);
+  return fields;
+}
+
+unsigned long long numberAt(const std::vector<std::string>& fields, std::size_t n) {
+  return n < fields.size() ? std::strtoull(fields[n].c_str(), nullptr, 10) : 0;
+}
+
+// User + system CPU of the whole process (all threads), in seconds (fields 14 and 15).
+double cpuSeconds(pid_t pid) {
+  const auto fields = statFields(pid);
+  return static_cast<double>(numberAt(fields, 14) + numberAt(fields, 15)) /
+         static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
 // Voluntary plus involuntary context switches of every thread: each is a wake-up.
@@ -397,17 +411,7 @@ double onCpuMs(pid_t pid) {
 
 // Minor page faults of the whole process (field 10 of /proc/PID/stat): a fresh megabyte
 // buffer costs one per 4 KiB page.
-long minorFaults(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  std::getline(in, line);
-  std::istringstream fields(line.substr(line.rfind(')') + 2));
-  std::string skip;
-  for (int i = 3; i < 10; ++i) fields >> skip;  // fields 3..9
-  long faults = 0;
-  fields >> faults;
-  return faults;
-}
+long minorFaults(pid_t pid) { return static_cast<long>(numberAt(statFields(pid), 10)); }
 
 // What the daemon did during one request, besides its wall time: its on-CPU time (onCpuMs),
 // the time from the request's last byte to the answer's first (the daemon's work before it
