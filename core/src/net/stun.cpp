@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <random>
+#include <stdexcept>
 
 namespace cwmpd::core::net::stun {
 
@@ -56,10 +57,14 @@ std::optional<Endpoint> readAddress(std::span<const std::uint8_t> v, bool xored,
   return Endpoint{text, port};
 }
 
-std::array<std::uint8_t, kIntegritySize> hmac(std::span<const std::uint8_t> data,
-                                              std::string_view key) {
+// Nothing when GnuTLS cannot compute it (a policy without SHA-1): a zero MAC would sign
+// nothing and would match a zero MAC sent by anyone.
+std::optional<std::array<std::uint8_t, kIntegritySize>> hmac(std::span<const std::uint8_t> data,
+                                                             std::string_view key) {
   std::array<std::uint8_t, kIntegritySize> out{};
-  gnutls_hmac_fast(GNUTLS_MAC_SHA1, key.data(), key.size(), data.data(), data.size(), out.data());
+  if (gnutls_hmac_fast(GNUTLS_MAC_SHA1, key.data(), key.size(), data.data(), data.size(),
+                       out.data()) != 0)
+    return std::nullopt;
   return out;
 }
 
@@ -143,9 +148,10 @@ std::vector<std::uint8_t> encode(const BindingRequest& r) {
     // The length covers MESSAGE-INTEGRITY while the hash is computed (RFC 5389 15.4).
     set16(out, 2, static_cast<std::uint16_t>(out.size() - kHeaderSize + 4 + kIntegritySize));
     const auto mac = hmac(out, r.password);
+    if (!mac) throw std::runtime_error("STUN: cannot compute MESSAGE-INTEGRITY (HMAC-SHA1)");
     put16(out, kMessageIntegrity);
     put16(out, static_cast<std::uint16_t>(kIntegritySize));
-    out.insert(out.end(), mac.begin(), mac.end());
+    out.insert(out.end(), mac->begin(), mac->end());
   }
   set16(out, 2, static_cast<std::uint16_t>(out.size() - kHeaderSize));
   return out;
@@ -158,7 +164,7 @@ bool integrityValid(std::span<const std::uint8_t> d, const Message& m, std::stri
   const auto length = static_cast<std::uint16_t>(at - kHeaderSize + 4 + kIntegritySize);
   set16(covered, 2, length);
   const auto mac = hmac(covered, password);
-  return gnutls_memcmp(mac.data(), d.data() + at + 4, kIntegritySize) == 0;
+  return mac && gnutls_memcmp(mac->data(), d.data() + at + 4, kIntegritySize) == 0;
 }
 
 TransactionId newTransaction() {

@@ -237,7 +237,15 @@ struct UdpConnectionRequestServer::Impl : std::enable_shared_from_this<Impl> {
       r.username = stun.username;
       r.password = stun.password;
     }
-    const auto bytes = stun::encode(r);
+    std::vector<std::uint8_t> bytes;
+    try {
+      bytes = stun::encode(r);
+    } catch (const std::exception& e) {
+      CWMPD_LOG(Error, kLog, e.what());
+      pending.reset();
+      scheduleKeepAlive();
+      return;
+    }
     boost::system::error_code ec;
     socket.send_to(asio::buffer(bytes), *server, 0, ec);
     ++stats.stunRequests;

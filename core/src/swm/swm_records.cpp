@@ -83,7 +83,8 @@ std::string nameBasedUuid(std::string_view ns, std::string_view name) {
   }
   data.append(name);
   std::array<unsigned char, 20> hash{};  // SHA-1's size
-  gnutls_hash_fast(GNUTLS_DIG_SHA1, data.data(), data.size(), hash.data());
+  if (gnutls_hash_fast(GNUTLS_DIG_SHA1, data.data(), data.size(), hash.data()) != 0)
+    return {};  // no SHA-1 here: no UUID, as for a bad namespace
   hash[6] = static_cast<unsigned char>((hash[6] & 0x0f) | 0x50);  // version 5
   hash[8] = static_cast<unsigned char>((hash[8] & 0x3f) | 0x80);  // RFC 4122 variant
   std::string out;

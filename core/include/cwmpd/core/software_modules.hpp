@@ -78,7 +78,7 @@ void saveDuRequest(Store& store, const DuRequestRecord& record);
 // TR-069 Annex H: "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", hex digits.
 [[nodiscard]] bool validUuid(std::string_view uuid);
 // RFC 4122 section 4.3: the name-based version 5 (SHA-1) UUID of `name` in the name space
-// `ns` (a UUID); "" when `ns` is not one.
+// `ns` (a UUID); "" when `ns` is not one (or SHA-1 is not available).
 [[nodiscard]] std::string nameBasedUuid(std::string_view ns, std::string_view name);
 // The UUID of a DU the ACS named none for (TR-181 DeploymentUnit.{i}.UUID: "RFC 4122
 // Version 5 (Name-Based) and TR-181 Annex C"; Name and Vendor "used in the generation").

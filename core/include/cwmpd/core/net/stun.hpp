@@ -72,6 +72,7 @@ struct BindingRequest {
   // 15.4: over the message up to the attribute, the length field counting it).
   std::string username, password;
 };
+// Throws std::runtime_error when MESSAGE-INTEGRITY cannot be computed (no HMAC-SHA1).
 [[nodiscard]] std::vector<std::uint8_t> encode(const BindingRequest& request);
 
 // True when the message's MESSAGE-INTEGRITY is the HMAC-SHA1 of `datagram` keyed with
