@@ -4,7 +4,9 @@
 #   - GetParameterNames(Device., false) and GetParameterValues(Device.) (first table),
 #   - GetParameterValues of every parameter name listed in the request, SetParameterValues
 #     of the 10,000 (50,000) writable synthetic parameters with commit, and the peak RSS,
-#     RSS and anonymous RSS of that session (second table, "What ACSs ask").
+#     RSS and anonymous RSS of that session (second table, "What ACSs ask"); "names pk" is
+#     the peak of its names part alone (GetParameterNames and the first GetParameterValues
+#     of the names, before any set): issue 15's "peak RSS of the 20,000-name session".
 #
 #   bench/run_issue15.sh [--build-dir DIR] [--before DIR] [--runs N] [--repeat N] [--sizes A,B]
 #
@@ -30,7 +32,7 @@ while [[ $# -gt 0 ]]; do
     --runs) runs=$2; shift ;;
     --repeat) repeat=$2; shift ;;
     --sizes) sizes=$2; shift ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "run_issue15.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
