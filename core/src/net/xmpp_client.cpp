@@ -1,6 +1,7 @@
 #include "cwmpd/core/net/xmpp_client.hpp"
 
 #include <signal.h>
+#include <dlfcn.h>
 #include <strophe.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -33,7 +34,81 @@ constexpr long kDefaultKeepAliveSeconds = 300;
 // the resolver's whole timeout): the main loop must not wait for that.
 constexpr std::chrono::milliseconds kStopGrace{300};
 
-std::once_flag initOnce;
+// libstrophe is loaded when the first XMPP client starts, not linked (issue 15 item 3):
+// linked, it maps libstrophe, OpenSSL's libssl and expat into every daemon (~0.4 MB
+// resident after start-up) although most configurations never turn XMPP on. Its functions
+// are called through this table; the library stays loaded once it is (a client's thread
+// that stop() left behind may still be inside it).
+#define CWMPD_STROPHE_FUNCTIONS(X)  \
+  X(xmpp_conn_get_bound_jid)        \
+  X(xmpp_conn_is_secured)           \
+  X(xmpp_conn_new)                  \
+  X(xmpp_conn_release)              \
+  X(xmpp_conn_set_cafile)           \
+  X(xmpp_conn_set_flags)            \
+  X(xmpp_conn_set_jid)              \
+  X(xmpp_conn_set_pass)             \
+  X(xmpp_conn_set_sockopt_callback) \
+  X(xmpp_connect_client)            \
+  X(xmpp_ctx_free)                  \
+  X(xmpp_ctx_new)                   \
+  X(xmpp_disconnect)                \
+  X(xmpp_free)                      \
+  X(xmpp_handler_add)               \
+  X(xmpp_initialize)                \
+  X(xmpp_run_once)                  \
+  X(xmpp_send)                      \
+  X(xmpp_send_raw)                  \
+  X(xmpp_stanza_add_child)          \
+  X(xmpp_stanza_get_child_by_name)  \
+  X(xmpp_stanza_get_child_by_ns)    \
+  X(xmpp_stanza_get_from)           \
+  X(xmpp_stanza_get_name)           \
+  X(xmpp_stanza_get_text)           \
+  X(xmpp_stanza_get_type)           \
+  X(xmpp_stanza_new)                \
+  X(xmpp_stanza_release)            \
+  X(xmpp_stanza_reply)              \
+  X(xmpp_stanza_set_attribute)      \
+  X(xmpp_stanza_set_name)           \
+  X(xmpp_stanza_set_ns)             \
+  X(xmpp_stanza_set_type)           \
+  X(xmpp_timed_handler_add)
+
+struct Strophe {
+#define CWMPD_STROPHE_POINTER(name) decltype(&::name) name = nullptr;
+  CWMPD_STROPHE_FUNCTIONS(CWMPD_STROPHE_POINTER)
+#undef CWMPD_STROPHE_POINTER
+};
+
+// The library's functions, loaded and xmpp_initialize()d on the first call; nullptr when
+// the library or one of its functions is missing (logged once: XMPP then stays off).
+const Strophe* loadStrophe() {
+  static const Strophe* const loaded = []() -> const Strophe* {
+    void* handle = ::dlopen(CWMPD_STROPHE_SONAME, RTLD_NOW | RTLD_LOCAL);
+    if (handle == nullptr) {
+      CWMPD_LOG(Error, kLog, "cannot load " CWMPD_STROPHE_SONAME ": " << ::dlerror());
+      return nullptr;
+    }
+    static Strophe s;
+    bool complete = true;
+#define CWMPD_STROPHE_RESOLVE(name)                                     \
+  s.name = reinterpret_cast<decltype(&::name)>(::dlsym(handle, #name)); \
+  if (s.name == nullptr) {                                              \
+    CWMPD_LOG(Error, kLog, CWMPD_STROPHE_SONAME " has no " #name);      \
+    complete = false;                                                   \
+  }
+    CWMPD_STROPHE_FUNCTIONS(CWMPD_STROPHE_RESOLVE)
+#undef CWMPD_STROPHE_RESOLVE
+    if (!complete) return nullptr;
+    s.xmpp_initialize();
+    return &s;
+  }();
+  return loaded;
+}
+
+// Only called once loadStrophe() succeeded (XmppClient::Impl::run()).
+const Strophe& api() { return *loadStrophe(); }
 
 void logHandler(void* /*userdata*/, xmpp_log_level_t level, const char* area, const char* msg) {
   // libstrophe's debug level logs every byte, secrets included: never forwarded.
@@ -49,15 +124,15 @@ struct StropheString {
   xmpp_ctx_t* ctx;
   char* p;
   ~StropheString() {
-    if (p) xmpp_free(ctx, p);
+    if (p) api().xmpp_free(ctx, p);
   }
   [[nodiscard]] std::string str() const { return p ? std::string(p) : std::string(); }
 };
 
 std::string childText(xmpp_ctx_t* ctx, xmpp_stanza_t* parent, const char* name) {
-  xmpp_stanza_t* c = xmpp_stanza_get_child_by_name(parent, name);
+  xmpp_stanza_t* c = api().xmpp_stanza_get_child_by_name(parent, name);
   if (!c) return {};
-  StropheString t{ctx, xmpp_stanza_get_text(c)};
+  StropheString t{ctx, api().xmpp_stanza_get_text(c)};
   return t.str();
 }
 
@@ -119,7 +194,6 @@ class XmppClient::Impl : public std::enable_shared_from_this<XmppClient::Impl> {
         rng_(std::random_device{}()) {}
 
   void start() {
-    std::call_once(initOnce, [] { xmpp_initialize(); });
     stopping_ = false;
     finished_ = false;
     // The thread holds the client: one left behind by stop() still has it when it wakes.
@@ -177,7 +251,7 @@ class XmppClient::Impl : public std::enable_shared_from_this<XmppClient::Impl> {
     sigaddset(&pipe, SIGPIPE);
     pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
     xmpp_log_t log{&logHandler, nullptr};
-    xmpp_ctx_t* ctx = xmpp_ctx_new(nullptr, &log);
+    xmpp_ctx_t* ctx = loadStrophe() != nullptr ? api().xmpp_ctx_new(nullptr, &log) : nullptr;
     if (!ctx) {
       CWMPD_LOG(Error, kLog, "cannot create the XMPP context");
       report(XmppState::Error);
@@ -214,7 +288,7 @@ class XmppClient::Impl : public std::enable_shared_from_this<XmppClient::Impl> {
       cv_.wait_for(lock, std::chrono::duration<double>(wait), [this] { return stopping_.load(); });
     }
     ctx_ = nullptr;
-    xmpp_ctx_free(ctx);
+    api().xmpp_ctx_free(ctx);
     report(XmppState::Disabled);
     std::lock_guard<std::mutex> lock(mutex_);
     finished_ = true;
@@ -224,7 +298,7 @@ class XmppClient::Impl : public std::enable_shared_from_this<XmppClient::Impl> {
   // One connection, from connect to its end. True when it got bound.
   bool attempt(std::size_t server) {
     report(XmppState::Connecting);
-    xmpp_conn_t* conn = xmpp_conn_new(ctx_);
+    xmpp_conn_t* conn = api().xmpp_conn_new(ctx_);
     if (!conn) {
       report(XmppState::Error);
       return false;
@@ -232,16 +306,16 @@ class XmppClient::Impl : public std::enable_shared_from_this<XmppClient::Impl> {
     long flags = XMPP_CONN_FLAG_DISABLE_SM;
     flags |= settings_.useTls ? XMPP_CONN_FLAG_MANDATORY_TLS : XMPP_CONN_FLAG_DISABLE_TLS;
     if (!settings_.verifyPeer) flags |= XMPP_CONN_FLAG_TRUST_TLS;
-    xmpp_conn_set_flags(conn, flags);
+    api().xmpp_conn_set_flags(conn, flags);
     std::string jid = settings_.username + "@" + settings_.domain;
     if (!settings_.resource.empty()) jid += "/" + settings_.resource;
-    xmpp_conn_set_jid(conn, jid.c_str());
-    xmpp_conn_set_pass(conn, settings_.password.c_str());
-    if (!settings_.caFile.empty()) xmpp_conn_set_cafile(conn, settings_.caFile.c_str());
+    api().xmpp_conn_set_jid(conn, jid.c_str());
+    api().xmpp_conn_set_pass(conn, settings_.password.c_str());
+    if (!settings_.caFile.empty()) api().xmpp_conn_set_cafile(conn, settings_.caFile.c_str());
     current_ = this;
-    xmpp_conn_set_sockopt_callback(conn, &Impl::onSocket);
-    xmpp_handler_add(conn, &Impl::onIq, nullptr, "iq", nullptr, this);
-    xmpp_handler_add(conn, &Impl::onAnyStanza, nullptr, nullptr, nullptr, this);
+    api().xmpp_conn_set_sockopt_callback(conn, &Impl::onSocket);
+    api().xmpp_handler_add(conn, &Impl::onIq, nullptr, "iq", nullptr, this);
+    api().xmpp_handler_add(conn, &Impl::onAnyStanza, nullptr, nullptr, nullptr, this);
 
     const char* host = nullptr;
     unsigned short port = 0;
@@ -251,26 +325,26 @@ class XmppClient::Impl : public std::enable_shared_from_this<XmppClient::Impl> {
     }
     phase_ = Phase::Connecting;
     up_ = false;
-    if (xmpp_connect_client(conn, host, port, &Impl::onConnection, this) != XMPP_EOK) {
+    if (api().xmpp_connect_client(conn, host, port, &Impl::onConnection, this) != XMPP_EOK) {
       CWMPD_LOG(Warning, kLog, "cannot connect to " << (host ? host : settings_.domain.c_str()));
       phase_ = Phase::Ended;
       refused_ = true;
     }
     while (phase_ != Phase::Ended) {
       if (stopping_ && phase_ == Phase::Up) {
-        xmpp_disconnect(conn);  // the closing </stream:stream> goes out with the next run
+        api().xmpp_disconnect(conn);  // the closing </stream:stream> goes out with the next run
         phase_ = Phase::Closing;
       }
       // The timeout only bounds the wait for a connect to complete (libstrophe checks
       // its connect timeout in here); once up, the keep-alive timer bounds it.
-      xmpp_run_once(ctx_, phase_ == Phase::Up ? 3600000 : 1000);
+      api().xmpp_run_once(ctx_, phase_ == Phase::Up ? 3600000 : 1000);
     }
     {
       std::lock_guard<std::mutex> lock(mutex_);
       if (wakeFd_ >= 0) ::close(wakeFd_);
       wakeFd_ = -1;
     }
-    xmpp_conn_release(conn);
+    api().xmpp_conn_release(conn);
     const bool wasUp = up_;
     if (!stopping_)
       report(refused_ && !wasUp
@@ -302,15 +376,15 @@ class XmppClient::Impl : public std::enable_shared_from_this<XmppClient::Impl> {
       self->up_ = true;
       XmppStatus s;
       s.state = XmppState::Enabled;
-      const char* bound = xmpp_conn_get_bound_jid(conn);
+      const char* bound = api().xmpp_conn_get_bound_jid(conn);
       s.jid = bound ? bound : "";
-      s.tls = xmpp_conn_is_secured(conn) != 0;
+      s.tls = api().xmpp_conn_is_secured(conn) != 0;
       CWMPD_LOG(Info, kLog, "connected as " << s.jid << (s.tls ? " (TLS)" : " (no TLS)"));
       long keepAlive = self->settings_.keepAliveSeconds;
       if (keepAlive < 0) keepAlive = kDefaultKeepAliveSeconds;
       if (keepAlive > 0)
-        xmpp_timed_handler_add(conn, &Impl::onKeepAlive,
-                               static_cast<unsigned long>(keepAlive) * 1000UL, self);
+        api().xmpp_timed_handler_add(conn, &Impl::onKeepAlive,
+                                     static_cast<unsigned long>(keepAlive) * 1000UL, self);
       self->reportStatus(s);
       return;
     }
@@ -332,13 +406,13 @@ class XmppClient::Impl : public std::enable_shared_from_this<XmppClient::Impl> {
   // RFC 6120 4.6.1: a single space between stanzas keeps the NAT binding and the
   // server's idle timer alive.
   static int onKeepAlive(xmpp_conn_t* conn, void* /*userdata*/) {
-    xmpp_send_raw(conn, " ", 1);
+    api().xmpp_send_raw(conn, " ", 1);
     return 1;
   }
 
   static int onAnyStanza(xmpp_conn_t* /*conn*/, xmpp_stanza_t* stanza, void* userdata) {
     auto* self = static_cast<Impl*>(userdata);
-    const char* type = xmpp_stanza_get_type(stanza);
+    const char* type = api().xmpp_stanza_get_type(stanza);
     std::lock_guard<std::mutex> lock(self->mutex_);
     ++self->counters_.received;
     if (type && std::strcmp(type, "error") == 0) ++self->counters_.receivedErrors;
@@ -352,12 +426,12 @@ class XmppClient::Impl : public std::enable_shared_from_this<XmppClient::Impl> {
   // service-unavailable (RFC 6120 8.4).
   static int onIq(xmpp_conn_t* conn, xmpp_stanza_t* stanza, void* userdata) {
     auto* self = static_cast<Impl*>(userdata);
-    const char* type = xmpp_stanza_get_type(stanza);
+    const char* type = api().xmpp_stanza_get_type(stanza);
     if (!type || (std::strcmp(type, "get") != 0 && std::strcmp(type, "set") != 0)) return 1;
-    const char* fromAttr = xmpp_stanza_get_from(stanza);
+    const char* fromAttr = api().xmpp_stanza_get_from(stanza);
     const std::string from = fromAttr ? fromAttr : "";
-    xmpp_stanza_t* request = xmpp_stanza_get_child_by_ns(stanza, kConnReqNs);
-    const char* requestName = request ? xmpp_stanza_get_name(request) : nullptr;
+    xmpp_stanza_t* request = api().xmpp_stanza_get_child_by_ns(stanza, kConnReqNs);
+    const char* requestName = request ? api().xmpp_stanza_get_name(request) : nullptr;
     if (!requestName || std::strcmp(requestName, "connectionRequest") != 0) {
       self->replyError(conn, stanza, "cancel", "service-unavailable");
       return 1;
@@ -381,8 +455,8 @@ class XmppClient::Impl : public std::enable_shared_from_this<XmppClient::Impl> {
       self->request(from, false);
       return 1;
     }
-    xmpp_stanza_t* reply = xmpp_stanza_reply(stanza);
-    xmpp_stanza_set_type(reply, "result");
+    xmpp_stanza_t* reply = api().xmpp_stanza_reply(stanza);
+    api().xmpp_stanza_set_type(reply, "result");
     self->send(conn, reply, false);
     CWMPD_LOG(Info, kLog, "connection request from " << from);
     self->request(from, true);
@@ -391,24 +465,24 @@ class XmppClient::Impl : public std::enable_shared_from_this<XmppClient::Impl> {
 
   void replyError(xmpp_conn_t* conn, xmpp_stanza_t* stanza, const char* errorType,
                   const char* condition) {
-    xmpp_stanza_t* reply = xmpp_stanza_reply(stanza);
-    xmpp_stanza_set_type(reply, "error");
-    xmpp_stanza_t* error = xmpp_stanza_new(ctx_);
-    xmpp_stanza_set_name(error, "error");
-    xmpp_stanza_set_attribute(error, "type", errorType);
-    xmpp_stanza_t* cond = xmpp_stanza_new(ctx_);
-    xmpp_stanza_set_name(cond, condition);
-    xmpp_stanza_set_ns(cond, kStanzaErrorNs);
-    xmpp_stanza_add_child(error, cond);
-    xmpp_stanza_release(cond);
-    xmpp_stanza_add_child(reply, error);
-    xmpp_stanza_release(error);
+    xmpp_stanza_t* reply = api().xmpp_stanza_reply(stanza);
+    api().xmpp_stanza_set_type(reply, "error");
+    xmpp_stanza_t* error = api().xmpp_stanza_new(ctx_);
+    api().xmpp_stanza_set_name(error, "error");
+    api().xmpp_stanza_set_attribute(error, "type", errorType);
+    xmpp_stanza_t* cond = api().xmpp_stanza_new(ctx_);
+    api().xmpp_stanza_set_name(cond, condition);
+    api().xmpp_stanza_set_ns(cond, kStanzaErrorNs);
+    api().xmpp_stanza_add_child(error, cond);
+    api().xmpp_stanza_release(cond);
+    api().xmpp_stanza_add_child(reply, error);
+    api().xmpp_stanza_release(error);
     send(conn, reply, true);
   }
 
   void send(xmpp_conn_t* conn, xmpp_stanza_t* stanza, bool isError) {
-    xmpp_send(conn, stanza);
-    xmpp_stanza_release(stanza);
+    api().xmpp_send(conn, stanza);
+    api().xmpp_stanza_release(stanza);
     std::lock_guard<std::mutex> lock(mutex_);
     ++counters_.transmitted;
     if (isError) ++counters_.transmittedErrors;
