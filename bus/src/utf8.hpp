@@ -3,10 +3,15 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 namespace cwmpd::bus {
 
 // `text` unchanged when it is valid UTF-8; otherwise each invalid byte becomes U+FFFD.
 [[nodiscard]] std::string validUtf8(std::string text);
+
+// Whether validUtf8 would leave `text` unchanged: valid UTF-8 (RFC 3629) without a NUL, a
+// string D-Bus can carry. ASCII, what nearly every value is, is checked 16 bytes at a time.
+[[nodiscard]] bool isValidUtf8(std::string_view text);
 
 }  // namespace cwmpd::bus
