@@ -183,6 +183,48 @@ TEST(StreamedStructs, AnUnreadableItemIsTheErrorAndNothingAfterItIsHandedOver) {
   EXPECT_EQ(sink.values.size(), 1u);  // Device.A only; a failed decode means nothing anyway
 }
 
+// The parser remembers how it resolved the names and types it saw last (a list repeats a
+// few of them thousands of times); a prefix still means what its binding at that element
+// says, item after item, whether an item binds it anew, unbinds it or leaves it alone.
+TEST(StreamedStructs, APrefixMeansWhatItsBindingSaysAtEachItem) {
+  const auto item = [](const std::string& open, const std::string& name, const std::string& value) {
+    return open + "<Name>" + name + "</Name>" + value + "</ParameterValueStruct>";
+  };
+  const std::string plain = "<ParameterValueStruct>";
+  const std::string typed = "<Value xsi:type=\"xsd:int\">1</Value>";
+  const std::string payload = spv(
+      item(plain, "A", typed) +
+      item("<ParameterValueStruct xmlns:xsd=\"urn:dslforum-org:cwmp-1-0\">", "B", typed) +
+      item(plain, "C", typed) +
+      item(plain, "D", "<Value xmlns:xsi=\"urn:other\" xsi:type=\"xsd:int\">1</Value>") +
+      item(plain, "E", typed) + item("<ParameterValueStruct xmlns:xsd=\"urn:other\">", "F", typed) +
+      item(plain, "G", typed));
+  const std::vector<ParameterValueStruct> want{
+      {"A", "1", "xsd:int"}, {"B", "1", "cwmp:int"}, {"C", "1", "xsd:int"}, {"D", "1", ""},
+      {"E", "1", "xsd:int"}, {"F", "1", "xsd:int"},  // not XML Schema's: as written
+      {"G", "1", "xsd:int"}};
+  EXPECT_EQ(agree(payload).values, want);
+  Decoder decoder;
+  const DecodeResult tree = decoder.decode(payload);
+  ASSERT_TRUE(tree.ok()) << tree.error().message;
+  EXPECT_EQ(std::get<SetParameterValues>(tree.envelope().body).parameterList, want);
+
+  // A prefix bound by one item only is unbound in the next, for elements and attributes.
+  const std::string bound = "<ParameterValueStruct xmlns:q=\"urn:x\">";
+  for (const std::string& unbound :
+       {item(plain, "<q:x/>B", typed), item(plain, "B", "<Value q:type=\"1\">1</Value>")}) {
+    const std::string twice =
+        spv(item(bound, "<q:x/>A", "<Value q:type=\"1\">1</Value>") + unbound);
+    agree(twice);
+    const DecodeResult r = decoder.decode(twice);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().faultCode(), 9003);
+    EXPECT_NE(r.error().message.find("unbound"), std::string::npos) << r.error().message;
+  }
+  // The same message again, to a decoder that saw it: the same answer.
+  EXPECT_EQ(agree(payload).values, want);
+}
+
 TEST(StreamedStructs, BrokenAndHostileListsFailAsTheyDoInTheTree) {
   std::string many;
   for (int i = 0; i < 20; ++i) many += pv("Device.N" + std::to_string(i), "1");

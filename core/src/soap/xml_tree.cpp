@@ -236,6 +236,9 @@ class Handler final : public x::DefaultHandler {
     lastPlainItem_.clear();
     stack_.clear();
     bindings_.clear();
+    // The caches of resolved names below hold interned names of the old tree: a new
+    // generation makes them all stale.
+    ++bindingsGeneration_;
     // Interned names point into the tree: forget them when the tree changes.
     for (auto& entry : recentNames_) entry = {};
   }
@@ -269,16 +272,14 @@ class Handler final : public x::DefaultHandler {
     std::u16string_view local = view(qname);
     if (namespaces_) {
       declareNamespaces(attrs);
-      const Binding* b = checkedName(local);
-      node.ns = b == nullptr ? NsClass::None : b->ns;
-      if (b != nullptr) node.cwmpNs = b->cwmp;
+      resolveElementName(node, local);
     } else {
       if (auto colon = local.rfind(u':'); colon != std::u16string_view::npos) {
         local.remove_prefix(colon + 1);
       }
       node.ns = NsClass::Unknown;
+      node.name = internName(local);
     }
-    node.name = internName(local);
     readAttributes(node, attrs);
     node.textOffset = static_cast<std::uint32_t>(tree_->text_.size());
     if (sink_ != nullptr && streamList_ == XmlNode::kNone &&
@@ -317,7 +318,10 @@ class Handler final : public x::DefaultHandler {
     }
     if (stack_.size() >= 2 && stack_[stack_.size() - 2] == structList_) endStructItem();
     if (!stack_.empty()) stack_.pop_back();
-    while (!bindings_.empty() && bindings_.back().depth >= stack_.size()) bindings_.pop_back();
+    while (!bindings_.empty() && bindings_.back().depth >= stack_.size()) {
+      bindings_.pop_back();
+      ++bindingsGeneration_;
+    }
   }
 
   void characters(const XMLCh* chars, const XMLSize_t length) override {
@@ -468,22 +472,74 @@ class Handler final : public x::DefaultHandler {
       return;
     }
     for (XMLSize_t i = 0; i < n; ++i) {
-      const std::u16string_view qn = view(attrs.getQName(i));
-      const auto colon = qn.find(u':');
-      if (colon == std::u16string_view::npos) continue;  // unprefixed: no namespace
-      const std::u16string_view prefix = qn.substr(0, colon);
-      const std::u16string_view local = qn.substr(colon + 1);
-      if (prefix == u"xmlns" || prefix == u"xml") continue;
-      const Binding* b = lookup(prefix);
-      if (b == nullptr) {
-        throw DecodeFailure{DecodeError::Kind::InvalidArguments, "unbound attribute prefix"};
-      }
-      if (b->xsi && local == u"type") {
-        resolveType(node, view(attrs.getValue(i)));
-      } else if (b->ns == NsClass::SoapEnvelope && local == u"mustUnderstand") {
-        node.mustUnderstand = isTrue(view(attrs.getValue(i)));
+      switch (attributeKind(view(attrs.getQName(i)))) {
+        case AttributeKind::Ignored: break;
+        case AttributeKind::Type: resolveType(node, view(attrs.getValue(i))); break;
+        case AttributeKind::MustUnderstand:
+          node.mustUnderstand = isTrue(view(attrs.getValue(i)));
+          break;
       }
     }
+  }
+
+  enum class AttributeKind : std::uint8_t { Ignored, Type, MustUnderstand };
+
+  // What an attribute of this QName means here (namespace mode); throws for an unbound
+  // prefix.
+  [[nodiscard]] AttributeKind attributeKindOf(std::u16string_view qn) const {
+    const auto colon = qn.find(u':');
+    if (colon == std::u16string_view::npos) return AttributeKind::Ignored;  // no namespace
+    const std::u16string_view prefix = qn.substr(0, colon);
+    const std::u16string_view local = qn.substr(colon + 1);
+    if (prefix == u"xmlns" || prefix == u"xml") return AttributeKind::Ignored;
+    const Binding* b = lookup(prefix);
+    if (b == nullptr) {
+      throw DecodeFailure{DecodeError::Kind::InvalidArguments, "unbound attribute prefix"};
+    }
+    if (b->xsi && local == u"type") return AttributeKind::Type;
+    if (b->ns == NsClass::SoapEnvelope && local == u"mustUnderstand") {
+      return AttributeKind::MustUnderstand;
+    }
+    return AttributeKind::Ignored;
+  }
+
+  // attributeKindOf, remembered for the last QName while the bindings stay as they were
+  // (xsi:type on every Value of a ParameterList).
+  AttributeKind attributeKind(std::u16string_view qn) {
+    if (knownAttribute_.generation == bindingsGeneration_ && same(knownAttribute_.qname, qn)) {
+      return knownAttribute_.kind;
+    }
+    const AttributeKind kind = attributeKindOf(qn);
+    knownAttribute_ = {std::u16string(qn), bindingsGeneration_, kind};
+    return kind;
+  }
+
+  static bool same(std::u16string_view a, std::u16string_view b) {
+    return a.size() == b.size() &&
+           std::memcmp(a.data(), b.data(), a.size() * sizeof(char16_t)) == 0;
+  }
+
+  // An element's local name, namespace class and CWMP namespace, from its QName (checked
+  // by checkedName). The elements of a large list repeat a few names thousands of times
+  // (ParameterValueStruct, Name, Value), under bindings that do not change: the names
+  // resolved last are remembered with the bindings' generation.
+  void resolveElementName(XmlNode& node, std::u16string_view qname) {
+    for (const KnownElement& k : knownElements_) {
+      if (k.generation == bindingsGeneration_ && same(k.qname, qname)) {
+        node.ns = k.ns;
+        node.cwmpNs = k.cwmp;
+        node.name = k.name;
+        return;
+      }
+    }
+    std::u16string_view local = qname;
+    const Binding* b = checkedName(local);
+    node.ns = b == nullptr ? NsClass::None : b->ns;
+    if (b != nullptr) node.cwmpNs = b->cwmp;
+    node.name = internName(local);
+    knownElements_[nextKnown_] = {std::u16string(qname), bindingsGeneration_, node.name, node.ns,
+                                  node.cwmpNs};
+    nextKnown_ = (nextKnown_ + 1) % knownElements_.size();
   }
 
   struct Binding {
@@ -523,6 +579,7 @@ class Handler final : public x::DefaultHandler {
       b.xsi = uri == kXsiUri;
       b.depth = stack_.size();
       bindings_.push_back(std::move(b));
+      ++bindingsGeneration_;
     }
   }
 
@@ -578,6 +635,26 @@ class Handler final : public x::DefaultHandler {
   // xsi:type is a QName: give XML Schema types the usual "xsd:" prefix whatever prefix
   // the sender bound, and CWMP types "cwmp:", so that callers compare plain strings.
   void resolveType(XmlNode& node, std::u16string_view qname) {
+    // A type resolved lately under the same bindings (a ParameterList states a few types
+    // thousands of times): its bytes again.
+    std::string& arena = tree_->text_;
+    for (const KnownType& k : knownTypes_) {
+      if (k.generation == bindingsGeneration_ && same(k.qname, qname)) {
+        node.typeOffset = static_cast<std::uint32_t>(arena.size());
+        arena += k.resolved;
+        node.typeLength = static_cast<std::uint32_t>(k.resolved.size());
+        return;
+      }
+    }
+    resolveTypeOnce(node, qname);
+    KnownType& k = knownTypes_[nextType_];
+    nextType_ = (nextType_ + 1) % knownTypes_.size();
+    k.qname.assign(qname);
+    k.generation = bindingsGeneration_;
+    k.resolved.assign(arena, node.typeOffset, node.typeLength);
+  }
+
+  void resolveTypeOnce(XmlNode& node, std::u16string_view qname) {
     const auto colon = qname.find(u':');
     if (colon != std::u16string_view::npos) {
       if (const Binding* b = lookup(qname.substr(0, colon))) {
@@ -606,6 +683,30 @@ class Handler final : public x::DefaultHandler {
   std::u16string lastPlainItem_;  // element name of the last item checked without attributes
   std::vector<std::uint32_t> stack_;
   std::vector<Binding> bindings_;
+  // Moves on with every change of bindings_ (and every new message): what is remembered
+  // below holds for the generation it was resolved in.
+  std::uint64_t bindingsGeneration_ = 1;
+  struct KnownElement {
+    std::u16string qname;
+    std::uint64_t generation = 0;
+    std::string_view name;  // interned in the tree
+    NsClass ns = NsClass::None;
+    std::optional<CwmpNamespace> cwmp;
+  };
+  std::array<KnownElement, 8> knownElements_{};
+  std::size_t nextKnown_ = 0;
+  struct KnownAttribute {
+    std::u16string qname;
+    std::uint64_t generation = 0;
+    AttributeKind kind = AttributeKind::Ignored;
+  } knownAttribute_;
+  struct KnownType {
+    std::u16string qname;
+    std::uint64_t generation = 0;
+    std::string resolved;
+  };
+  std::array<KnownType, 8> knownTypes_{};
+  std::size_t nextType_ = 0;
   std::string utf8Scratch_;
   std::array<std::pair<std::u16string, std::string_view>, 8> recentNames_{};
   std::size_t nextRecent_ = 0;
