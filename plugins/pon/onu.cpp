@@ -1,5 +1,8 @@
 #include "onu.hpp"
 
+#include <cwmpd/sdk/hal_read.hpp>
+#include <cwmpd/sdk/object_snapshot.hpp>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -402,8 +405,12 @@ void Onu::registerTr181(sdk::Registrar& reg) {
         throw Fault(FaultCode::InvalidParameterValue,
                     c.path() + ": the ONU cannot be switched off through this HAL");
   };
-  auto field = [this](std::string (*f)(const hal::OnuStatus&)) {
-    return [this, f](const InstanceRef&) { return f(status()); };
+  // The getters of one object read the ONU (and a module, an interface) once per request
+  // (cwmpd/sdk/object_snapshot.hpp).
+  auto onuStatus =
+      sdk::objectSnapshot<hal::OnuStatus>([this](const InstanceRef&) { return status(); });
+  auto field = [onuStatus](std::string (*f)(const hal::OnuStatus&)) {
+    return sdk::fieldGetter(onuStatus, f, "");
   };
   reg.object(onu)
       .get("Name", [](const InstanceRef& r) { return r.key; })
@@ -449,23 +456,17 @@ void Onu::registerTr181(sdk::Registrar& reg) {
     auto it = uniKeys_.find(n);
     return it == uniKeys_.end() ? std::string() : it->second;
   };
+  auto uniInfo = sdk::objectSnapshot<hal::InterfaceInfo>([this, uniName](const InstanceRef& r) {
+    return sdk::halRead([&] { return host_->hal().network().info(uniName(r)); });
+  });
   reg.object(onu + "EthernetUNI.{i}.")
-      .get("Enable",
-           [this, uniName](const InstanceRef& r) {
-             try {
-               return boolText(host_->hal().network().info(uniName(r)).enabled);
-             } catch (const hal::HalError&) {
-               return boolText(false);
-             }
-           })
+      .get("Enable", sdk::fieldGetter(
+                         uniInfo, [](const hal::InterfaceInfo& i) { return boolText(i.enabled); },
+                         boolText(false)))
       .get("Status",
-           [this, uniName](const InstanceRef& r) {
-             try {
-               return std::string(hal::toString(host_->hal().network().info(uniName(r)).status));
-             } catch (const hal::HalError&) {
-               return std::string("NotPresent");
-             }
-           })
+           sdk::fieldGetter(
+               uniInfo, [](const hal::InterfaceInfo& i) { return hal::toString(i.status); },
+               "NotPresent"))
       .get("Name", uniName)
       .get("LastChange", [](const InstanceRef&) { return std::string("0"); })
       .get("LowerLayers", [](const InstanceRef&) { return std::string(); })
@@ -476,18 +477,22 @@ void Onu::registerTr181(sdk::Registrar& reg) {
       .get("InterdomainID", [](const InstanceRef&) { return std::string(); })
       .get("InterdomainName", [](const InstanceRef&) { return std::string(); });
   auto& uniStats = reg.object(onu + "EthernetUNI.{i}.Stats.");
+  auto uniCounters =
+      sdk::objectSnapshot<hal::InterfaceCounters>([this, uniName](const InstanceRef& r) {
+        return sdk::halRead([&] { return host_->hal().network().counters(uniName(r)); });
+      });
   for (const auto& c : hal::kInterfaceCounterFields) {
-    uniStats.get(c.name, [this, uniName, f = c.member, wide = c.wide](const InstanceRef& r) {
-      try {
-        return counter(host_->hal().network().counters(uniName(r)).*f, wide);
-      } catch (const hal::HalError&) {
-        return std::string("0");
-      }
-    });
+    uniStats.get(c.name, sdk::fieldGetter(
+                             uniCounters,
+                             [f = c.member, wide = c.wide](const hal::InterfaceCounters& n) {
+                               return counter(n.*f, wide);
+                             },
+                             "0"));
   }
 
   reg.object(ani)
-      .get("Status", [this](const InstanceRef&) { return aniStatus(status()); })
+      .get("Status", sdk::fieldGetter(
+                         onuStatus, [](const hal::OnuStatus& s) { return aniStatus(s); }, ""))
       .get("Name", [](const InstanceRef& r) { return r.key; })
       .get("LastChange",
            [this](const InstanceRef&) {
@@ -500,18 +505,25 @@ void Onu::registerTr181(sdk::Registrar& reg) {
       .validate(onlyTrue);
   // ANI Stats: the counters of the network interface the ANI's module feeds.
   auto& aniStats = reg.object(ani + "Stats.");
+  auto aniCounters = sdk::objectSnapshot<hal::InterfaceCounters>(
+      [this](const InstanceRef&) -> std::optional<hal::InterfaceCounters> {
+        try {
+          const std::string t = status().transceiver;
+          const std::string netdev =
+              t.empty() ? std::string() : host_->hal().optics().status(t).netdev;
+          if (netdev.empty()) return std::nullopt;  // every counter reads 0
+          return host_->hal().network().counters(netdev);
+        } catch (const hal::HalError&) {
+          return std::nullopt;
+        }
+      });
   for (const auto& c : hal::kInterfaceCounterFields) {
-    aniStats.get(c.name, [this, f = c.member, wide = c.wide](const InstanceRef&) {
-      try {
-        const std::string t = status().transceiver;
-        const std::string netdev =
-            t.empty() ? std::string() : host_->hal().optics().status(t).netdev;
-        return netdev.empty() ? std::string("0")
-                              : counter(host_->hal().network().counters(netdev).*f, wide);
-      } catch (const hal::HalError&) {
-        return std::string("0");
-      }
-    });
+    aniStats.get(c.name, sdk::fieldGetter(
+                             aniCounters,
+                             [f = c.member, wide = c.wide](const hal::InterfaceCounters& n) {
+                               return counter(n.*f, wide);
+                             },
+                             "0"));
   }
 
   reg.object(ani + "TC.ONUActivation.")
@@ -531,17 +543,20 @@ void Onu::registerTr181(sdk::Registrar& reg) {
     auto& pm = reg.object(ani + "TC.PM." + object);
     for (const auto& c : kCounters) {
       if (std::string(c.object) != object) continue;
-      pm.get(c.name, [this, f = c.field, wide = c.wide](const InstanceRef&) {
-        return counter(status().counters.*f, wide);
-      });
+      pm.get(c.name, sdk::fieldGetter(
+                         onuStatus,
+                         [f = c.field, wide = c.wide](const hal::OnuStatus& s) {
+                           return counter(s.counters.*f, wide);
+                         },
+                         ""));
     }
   }
-  auto gemPort = [this](const InstanceRef& r) {
+  auto gemPort = [this, onuStatus](const InstanceRef& r) {
     const std::uint32_t n = r.numbers.size() >= 3 ? r.numbers[2] : r.number;
     auto it = gemKeys_.find(n);
     hal::GemPort none;
     if (it == gemKeys_.end()) return none;
-    for (const auto& g : status().gemPorts)
+    for (const auto& g : onuStatus->of(r)->gemPorts)
       if (text(g.portId) == it->second) return g;
     return none;
   };
@@ -569,7 +584,7 @@ void Onu::registerTr181(sdk::Registrar& reg) {
                [this, f = a.field](const InstanceRef&) { return boolText(evaluate().alarms.*f); });
 
   // The ANI's module, from the SFF-8472 decoding the optical part already uses.
-  auto module = [this](const InstanceRef& r) {
+  auto module = sdk::objectSnapshot<hal::TransceiverStatus>([this](const InstanceRef& r) {
     const std::uint32_t n = r.numbers.size() >= 3 ? r.numbers[2] : r.number;
     auto it = transceiverKeys_.find(n);
     if (it == transceiverKeys_.end()) return hal::TransceiverStatus{};
@@ -578,11 +593,9 @@ void Onu::registerTr181(sdk::Registrar& reg) {
     } catch (const hal::HalError&) {
       return hal::TransceiverStatus{};
     }
-  };
+  });
   using TS = const hal::TransceiverStatus&;
-  auto tx = [module](std::string (*f)(TS)) {
-    return [module, f](const InstanceRef& r) { return f(module(r)); };
-  };
+  auto tx = [module](std::string (*f)(TS)) { return sdk::fieldGetter(module, f, ""); };
   // 0.1 dBm from the Dbm1000 levels; -65536 (no light, no diagnostics) stays the lowest.
   auto tenthDbm = [](std::int32_t dbm1000) { return std::to_string(std::lround(dbm1000 / 100.0)); };
   reg.object(ani + "Transceiver.{i}.")
@@ -604,12 +617,11 @@ void Onu::registerTr181(sdk::Registrar& reg) {
            }))
       .get("NominalBitRateDownstream", [](const InstanceRef&) { return std::string("0"); })
       .get("NominalBitRateUpstream", [](const InstanceRef&) { return std::string("0"); })
-      .get("RxPower", [module, tenthDbm](
-                          const InstanceRef& r) { return tenthDbm(module(r).opticalSignalLevel); })
+      .get("RxPower", sdk::fieldGetter(
+                          module, [tenthDbm](TS s) { return tenthDbm(s.opticalSignalLevel); }, ""))
       .get("TxPower",
-           [module, tenthDbm](const InstanceRef& r) {
-             return tenthDbm(module(r).transmitOpticalLevel);
-           })
+           sdk::fieldGetter(
+               module, [tenthDbm](TS s) { return tenthDbm(s.transmitOpticalLevel); }, ""))
       .get("Voltage", tx([](TS s) {
              return text(s.diagnostics ? static_cast<std::uint64_t>(
                                              std::llround(s.diagnostics->current.vccVolts * 1000.0))
@@ -629,12 +641,18 @@ void Onu::registerTr181(sdk::Registrar& reg) {
 
 void Onu::registerTr098(sdk::Registrar& reg) {
   const std::string g = "InternetGatewayDevice.WANDevice.{i}.X_CT-COM_GponInterfaceConfig.";
+  // The getters of one object read the ONU once per request (cwmpd/sdk/object_snapshot.hpp).
+  auto onuStatus =
+      sdk::objectSnapshot<hal::OnuStatus>([this](const InstanceRef&) { return status(); });
   reg.object(g)
-      .get("ONUState", [this](const InstanceRef&) { return status().state; })
-      .get("ONUID", [this](const InstanceRef&) {
-        const auto s = status();
-        return text(s.present ? std::min<std::uint32_t>(s.onuId, 1022) : 0);
-      });
+      .get("ONUState", sdk::fieldGetter(
+                           onuStatus, [](const hal::OnuStatus& s) { return s.state; }, ""))
+      .get("ONUID", sdk::fieldGetter(
+                        onuStatus,
+                        [](const hal::OnuStatus& s) {
+                          return text(s.present ? std::min<std::uint32_t>(s.onuId, 1022) : 0);
+                        },
+                        ""));
   auto& gpon = reg.object(g);
   for (const auto& a : kGponAlarms)
     gpon.get(a.name,
@@ -656,7 +674,9 @@ void Onu::registerTr098(sdk::Registrar& reg) {
   };
   auto& stats = reg.object(g + "Stats.");
   for (const auto& s : kStats)
-    stats.get(s.name, [this, f = s.f](const InstanceRef&) { return text(f(status().counters)); });
+    stats.get(s.name, sdk::fieldGetter(
+                          onuStatus,
+                          [f = s.f](const hal::OnuStatus& o) { return text(f(o.counters)); }, ""));
 }
 
 }  // namespace cwmpd_pon

@@ -29,6 +29,7 @@
 #include <cwmpd/hal/hal.hpp>
 #include <cwmpd/sdk/config_keys.hpp>
 #include <cwmpd/sdk/model_xml.hpp>
+#include <cwmpd/sdk/object_snapshot.hpp>
 #include <cwmpd/sdk/plugin.hpp>
 #include <map>
 #include <memory>
@@ -221,42 +222,46 @@ class PonPlugin : public cwmpd::sdk::Plugin {
     throw Fault(FaultCode::InternalError, r.path + " has no transceiver");
   }
 
+  // A transceiver as its object's getters see it: read once per object and request
+  // (cwmpd/sdk/object_snapshot.hpp).
+  struct Module {
+    std::string name;
+    hal::TransceiverStatus status;
+  };
+
   void registerTr181(Registrar& reg) {
     const std::string oi = "Device.Optical.Interface.{i}.";
     using Diag = const sff::Diagnostics&;
-    auto diag = [this](std::int64_t (*f)(Diag)) {
-      return [this, f](const InstanceRef& r) {
-        const auto s = statusOf(nameOf(r));
-        return text(s.diagnostics ? f(*s.diagnostics) : 0);
-      };
+    auto module = cwmpd::sdk::objectSnapshot<Module>([this](const InstanceRef& r) {
+      std::string name = nameOf(r);
+      hal::TransceiverStatus s = statusOf(name);
+      return Module{std::move(name), std::move(s)};
+    });
+    auto get = [module](auto fn) { return cwmpd::sdk::fieldGetter(module, std::move(fn), ""); };
+    auto diag = [get](std::int64_t (*f)(Diag)) {
+      return get([f](const Module& m) {
+        return text(m.status.diagnostics ? f(*m.status.diagnostics) : 0);
+      });
     };
-    auto level = [this](std::int32_t (*f)(const hal::TransceiverStatus&)) {
-      return [this, f](const InstanceRef& r) { return text(f(statusOf(nameOf(r)))); };
+    auto level = [get](std::int32_t (*f)(const hal::TransceiverStatus&)) {
+      return get([f](const Module& m) { return text(f(m.status)); });
     };
-    auto identity = [this](std::string sff::Identity::*member) {
-      return [this, member](const InstanceRef& r) { return statusOf(nameOf(r)).identity.*member; };
+    auto identity = [get](std::string sff::Identity::*member) {
+      return get([member](const Module& m) { return m.status.identity.*member; });
     };
     reg.object(oi)
-        .get("Status",
-             [this](const InstanceRef& r) {
-               return std::string(toString(opticalStatus(statusOf(nameOf(r)))));
-             })
+        .get("Status", get([](const Module& m) { return toString(opticalStatus(m.status)); }))
         .get("Name", [this](const InstanceRef& r) { return nameOf(r); })
-        .get("LastChange",
-             [this](const InstanceRef& r) {
-               const std::string name = nameOf(r);
-               statusOf(name);
+        .get("LastChange", get([this](const Module& m) {
                const std::uint64_t now = host_->hal().system().uptimeSeconds();
-               const std::uint64_t since = last_[name].since;
+               const std::uint64_t since = last_[m.name].since;
                return text(static_cast<std::int64_t>(
                    std::min<std::uint64_t>(now > since ? now - since : 0, 0xFFFFFFFFu)));
-             })
-        .get("Upstream",
-             [this](const InstanceRef& r) {
+             }))
+        .get("Upstream", get([this](const Module& m) {
                const std::string wan = wanInterface();
-               return std::string(!wan.empty() && statusOf(nameOf(r)).netdev == wan ? "true"
-                                                                                    : "false");
-             })
+               return std::string(!wan.empty() && m.status.netdev == wan ? "true" : "false");
+             }))
         .get("OpticalSignalLevel",
              level([](const hal::TransceiverStatus& s) { return s.opticalSignalLevel; }))
         .get("TransmitOpticalLevel",
@@ -285,9 +290,7 @@ class PonPlugin : public cwmpd::sdk::Plugin {
         .get("X_CWMPD_VendorPartNumber", identity(&sff::Identity::vendorPartNumber))
         .get("X_CWMPD_VendorSerialNumber", identity(&sff::Identity::vendorSerialNumber))
         .get("X_CWMPD_Wavelength",
-             [this](const InstanceRef& r) {
-               return text(statusOf(nameOf(r)).identity.wavelengthNm);
-             })
+             get([](const Module& m) { return text(m.status.identity.wavelengthNm); }))
         .validate([](const std::vector<Change>& cs) {
           for (const auto& c : cs)
             if (c.parameter == "Enable" && c.value != "true")
@@ -296,22 +299,27 @@ class PonPlugin : public cwmpd::sdk::Plugin {
         });
 
     auto& stats = reg.object(oi + "Stats.");
+    auto counters = cwmpd::sdk::objectSnapshot<hal::InterfaceCounters>(
+        [this](const InstanceRef& r) -> std::optional<hal::InterfaceCounters> {
+          const std::string netdev = statusOf(nameOf(r)).netdev;
+          if (netdev.empty()) return std::nullopt;  // every counter reads 0
+          try {
+            return host_->hal().network().counters(netdev);
+          } catch (const hal::HalError&) {
+            return std::nullopt;  // the module feeds no interface the HAL knows
+          }
+        });
     for (const auto& f : hal::kInterfaceCounterFields) {
       if (std::find(std::begin(kOpticalStats), std::end(kOpticalStats), f.name) ==
           std::end(kOpticalStats))
         continue;
-      stats.get(f.name, [this, member = f.member, wide = f.wide](const InstanceRef& r) {
-        const std::string netdev = statusOf(nameOf(r)).netdev;
-        std::uint64_t v = 0;
-        if (!netdev.empty()) {
-          try {
-            v = host_->hal().network().counters(netdev).*member;
-          } catch (const hal::HalError&) {
-            v = 0;  // the module feeds no interface the HAL knows
-          }
-        }
-        return std::to_string(wide ? v : (v & 0xFFFFFFFFu));
-      });
+      stats.get(f.name, cwmpd::sdk::fieldGetter(
+                            counters,
+                            [member = f.member, wide = f.wide](const hal::InterfaceCounters& c) {
+                              const std::uint64_t v = c.*member;
+                              return std::to_string(wide ? v : (v & 0xFFFFFFFFu));
+                            },
+                            "0"));
     }
   }
 
@@ -328,20 +336,28 @@ class PonPlugin : public cwmpd::sdk::Plugin {
   void registerTr098(Registrar& reg) {
     using Diag = const sff::Diagnostics&;
     // Raw SFF-8472 units, as operator ACSs expect them (see plugins/pon/model.xml).
-    auto raw = [this](std::int64_t (*f)(Diag)) {
-      return [this, f](const InstanceRef& r) {
-        auto s = gponOf(r);
-        return text(s && s->diagnostics ? f(*s->diagnostics) : 0);
-      };
+    // One read of the transceiver per object and request (cwmpd/sdk/object_snapshot.hpp).
+    auto gpon = cwmpd::sdk::objectSnapshot<hal::TransceiverStatus>(
+        [this](const InstanceRef& r) { return gponOf(r); });
+    auto raw = [gpon](std::int64_t (*f)(Diag)) {
+      return cwmpd::sdk::fieldGetter(
+          gpon,
+          [f](const hal::TransceiverStatus& s) {
+            return text(s.diagnostics ? f(*s.diagnostics) : 0);
+          },
+          text(0));
     };
     reg.object("InternetGatewayDevice.WANDevice.{i}.X_CT-COM_GponInterfaceConfig.")
-        .get("Status",
-             [this](const InstanceRef& r) {
-               auto s = gponOf(r);
-               if (!s || !s->present) return std::string("Error");
-               if (s->diagnostics && !s->diagnostics->dataReady) return std::string("Initializing");
-               return std::string(opticalStatus(*s) == hal::OperStatus::Down ? "NoSignal" : "Up");
-             })
+        .get("Status", cwmpd::sdk::fieldGetter(
+                           gpon,
+                           [](const hal::TransceiverStatus& s) {
+                             if (!s.present) return std::string("Error");
+                             if (s.diagnostics && !s.diagnostics->dataReady)
+                               return std::string("Initializing");
+                             return std::string(
+                                 opticalStatus(s) == hal::OperStatus::Down ? "NoSignal" : "Up");
+                           },
+                           "Error"))
         .get("TXPower",
              raw([](Diag d) { return clampRound(d.current.txPowerMicroWatts * 10.0, 0, 65535); }))
         .get("RXPower",

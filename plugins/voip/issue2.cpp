@@ -117,13 +117,11 @@ class Issue2 final : public LineModel {
         .get("BytesSent", stat64(&S::rtpBytesSent))
         .get("BytesReceived", stat64(&S::rtpBytesReceived));
 
-    auto port = [this](auto fn, std::string fallback) -> sdk::Getter {
-      return [this, fn, fallback = std::move(fallback)](const InstanceRef& r) {
-        auto p = s_.fxs(r.key);
-        return p ? std::string(fn(*p)) : fallback;
-      };
-    };
     using P = hal::FxsPort;
+    auto fxs = sdk::objectSnapshot<P>([this](const InstanceRef& r) { return s_.fxs(r.key); });
+    auto port = [fxs](auto fn, std::string fallback) {
+      return sdk::fieldGetter(fxs, std::move(fn), std::move(fallback));
+    };
     reg.object(vs + "POTS.FXS.{i}.")
         .get("Status", port([](const P& p) { return p.status; }, "Error"))
         .get("Name", [](const InstanceRef& r) { return r.key; })

@@ -7,6 +7,7 @@
 
 #include <cwmpd/hal/hal.hpp>
 #include <cwmpd/sdk/hal_read.hpp>
+#include <cwmpd/sdk/object_snapshot.hpp>
 #include <cwmpd/sdk/periodic.hpp>
 #include <cwmpd/sdk/plugin.hpp>
 #include <cwmpd/sdk/root_model.hpp>
@@ -80,16 +81,18 @@ using VoipModel = sdk::RootModel;
 class LineModel : public VoipModel {
  protected:
   explicit LineModel(VoipState& s)
-      : s_(s), vs_(std::string(s.host().root()) + ".Services.VoiceService.") {}
+      : s_(s),
+        vs_(std::string(s.host().root()) + ".Services.VoiceService."),
+        line_(sdk::objectSnapshot<hal::VoiceLine>(
+            [this](const sdk::InstanceRef& r) { return s_.line(lineOf(r.path)); })) {}
   // The HAL line behind a row of this model or one of its sub-objects ("" when none).
   virtual std::string lineOf(const std::string& path) = 0;
 
+  // A getter of a field of the effective line: the getters of one object read the line
+  // once per request (cwmpd/sdk/object_snapshot.hpp).
   template <typename Fn>
   sdk::Getter line(Fn fn, std::string fallback) {
-    return [this, fn, fallback = std::move(fallback)](const sdk::InstanceRef& r) {
-      auto l = s_.line(lineOf(r.path));
-      return l ? std::string(fn(*l)) : fallback;
-    };
+    return sdk::fieldGetter(line_, std::move(fn), std::move(fallback));
   }
   // The apply handler of a line object: `fn(line, change)` stages a change of HAL line
   // `line`, refused with 9002 when the HAL no longer has it; what it staged waits for the
@@ -121,6 +124,9 @@ class LineModel : public VoipModel {
   VoipState& s_;
   std::string vs_;  // "<root>.Services.VoiceService."
   ChangeWatch watch_;
+
+ private:
+  std::shared_ptr<sdk::ObjectSnapshot<hal::VoiceLine>> line_;
 };
 
 std::unique_ptr<VoipModel> makeIssue2Model(VoipState& state);  // Device.Services (TR-104 i2)

@@ -28,6 +28,7 @@
 #include <cwmpd/hal/hal.hpp>
 #include <cwmpd/sdk/config_keys.hpp>
 #include <cwmpd/sdk/model_xml.hpp>
+#include <cwmpd/sdk/object_snapshot.hpp>
 #include <cwmpd/sdk/plugin.hpp>
 #include <cwmpd/sdk/root_model.hpp>
 #include <cwmpd/sdk/staging.hpp>
@@ -258,12 +259,47 @@ class WanPlugin : public cwmpd::sdk::Plugin {
   }
   std::uint64_t secondsSinceChange(const std::string& name) {
     info(name);
+    return secondsSinceTracked(name);
+  }
+  // Since the change track() last saw (the caller read the status just now).
+  std::uint64_t secondsSinceTracked(const std::string& name) {
     const std::uint64_t now = host_->hal().system().uptimeSeconds();
     const std::uint64_t since = tracks_[name].since;
     return now > since ? now - since : 0;
   }
+  static std::string lastChangeText(std::uint64_t seconds) {
+    return num32(std::min<std::uint64_t>(seconds, 0xFFFFFFFFu));
+  }
   std::string lastChange(const std::string& name) {
-    return num32(std::min<std::uint64_t>(secondsSinceChange(name), 0xFFFFFFFFu));
+    return lastChangeText(secondsSinceChange(name));
+  }
+
+  // The getters of one object read the HAL once per request (cwmpd/sdk/object_snapshot.hpp):
+  // its interface's state (and status history) or its counters.
+  struct Iface {
+    std::string name;
+    hal::InterfaceInfo info;
+  };
+  std::shared_ptr<ObjectSnapshot<Iface>> iface_ =
+      objectSnapshot<Iface>([this](const InstanceRef& r) {
+        std::string d = dev(r);
+        hal::InterfaceInfo i = info(d);
+        return Iface{std::move(d), std::move(i)};
+      });
+  std::shared_ptr<ObjectSnapshot<hal::InterfaceCounters>> counters_ =
+      objectSnapshot<hal::InterfaceCounters>(
+          [this](const InstanceRef& r) { return net().counters(dev(r)); });
+  template <typename Fn>
+  Getter ifaceGetter(Fn fn) {
+    return fieldGetter(iface_, std::move(fn), "");
+  }
+  template <typename Fn>
+  Getter counterGetter(Fn fn) {
+    return fieldGetter(counters_, std::move(fn), "");
+  }
+  Getter lastChangeGetter() {
+    return ifaceGetter(
+        [this](const Iface& i) { return lastChangeText(secondsSinceTracked(i.name)); });
   }
   std::string upSeconds(const std::string& name) {
     auto i = info(name);
@@ -420,10 +456,11 @@ class WanPlugin : public cwmpd::sdk::Plugin {
     for (const auto& f : kCounters) {
       if (std::find(names.begin(), names.end(), f.name) == names.end()) continue;
       const bool wide = f.wide && !all32;
-      b.get(prefix + f.name, [this, member = f.member, wide](const InstanceRef& r) {
-        const std::uint64_t v = net().counters(dev(r)).*member;
-        return wide ? num(v) : num32(v);
-      });
+      b.get(prefix + f.name,
+            counterGetter([member = f.member, wide](const hal::InterfaceCounters& c) {
+              const std::uint64_t v = c.*member;
+              return wide ? num(v) : num32(v);
+            }));
     }
   }
 
@@ -438,14 +475,13 @@ class WanPlugin : public cwmpd::sdk::Plugin {
   void registerTr181(Registrar& reg) {
     const std::string eth = "Device.Ethernet.Interface.{i}.";
     reg.object(eth)
-        .get("Status",
-             [this](const InstanceRef& r) { return std::string(toString(info(dev(r)).status)); })
+        .get("Status", ifaceGetter([](const Iface& i) { return toString(i.info.status); }))
         .get("Name", [this](const InstanceRef& r) { return dev(r); })
-        .get("LastChange", [this](const InstanceRef& r) { return lastChange(dev(r)); })
+        .get("LastChange", lastChangeGetter())
         .get("Upstream", [this](const InstanceRef& r) { return boolText(dev(r) == wan_); })
-        .get("MACAddress", [this](const InstanceRef& r) { return info(dev(r)).mac; })
+        .get("MACAddress", ifaceGetter([](const Iface& i) { return i.info.mac; }))
         .get("CurrentBitRate",
-             [this](const InstanceRef& r) { return num(info(dev(r)).speedMbps.value_or(0)); });
+             ifaceGetter([](const Iface& i) { return num(i.info.speedMbps.value_or(0)); }));
     bindConfig(reg, eth,
                {{"MaxBitRate", onlyValue("-1", kFixedRate)},
                 {"DuplexMode", onlyValue("Auto", kFixedDuplex)}});
@@ -453,12 +489,11 @@ class WanPlugin : public cwmpd::sdk::Plugin {
 
     const std::string ppp = "Device.PPP.Interface.{i}.";
     reg.object(ppp)
-        .get("Status",
-             [this](const InstanceRef& r) { return std::string(toString(info(dev(r)).status)); })
+        .get("Status", ifaceGetter([](const Iface& i) { return toString(i.info.status); }))
         .get("Name", [this](const InstanceRef& r) { return dev(r); })
-        .get("LastChange", [this](const InstanceRef& r) { return lastChange(dev(r)); })
+        .get("LastChange", lastChangeGetter())
         .get("ConnectionStatus",
-             [this](const InstanceRef& r) { return pppConnectionStatus(dev(r)); });
+             ifaceGetter([](const Iface& i) { return pppConnectionStatus(i.info); }));
     bindConfig(reg, ppp, {{"MaxMRUSize", checkMtu}});
     reg.object(ppp + "IPCP.")
         .get("LocalIPAddress", [this](const InstanceRef& r) { return firstIpv4(dev(r), false); })
@@ -476,10 +511,9 @@ class WanPlugin : public cwmpd::sdk::Plugin {
 
     const std::string ip = "Device.IP.Interface.{i}.";
     reg.object(ip)
-        .get("Status",
-             [this](const InstanceRef& r) { return std::string(toString(info(dev(r)).status)); })
+        .get("Status", ifaceGetter([](const Iface& i) { return toString(i.info.status); }))
         .get("Name", [this](const InstanceRef& r) { return dev(r); })
-        .get("LastChange", [this](const InstanceRef& r) { return lastChange(dev(r)); });
+        .get("LastChange", lastChangeGetter());
     bindConfig(reg, ip, {{"MaxMTUSize", checkMtu}});
     bindCounters(reg, ip + "Stats.", allCounters(), "", false);
 
@@ -521,7 +555,9 @@ class WanPlugin : public cwmpd::sdk::Plugin {
   }
 
   std::string pppConnectionStatus(const std::string& name) {
-    auto i = info(name);
+    return pppConnectionStatus(info(name));
+  }
+  static std::string pppConnectionStatus(const hal::InterfaceInfo& i) {
     if (!i.enabled) return "Disconnected";
     return i.status == hal::OperStatus::Up ? "Connected" : "Connecting";
   }
@@ -643,14 +679,14 @@ class WanPlugin : public cwmpd::sdk::Plugin {
                return std::string(info(dev(r)).status == hal::OperStatus::Up ? "Up" : "Down");
              })
         .get("TotalBytesSent",
-             [this](const InstanceRef& r) { return num32(net().counters(dev(r)).bytesSent); })
+             counterGetter([](const hal::InterfaceCounters& c) { return num32(c.bytesSent); }))
         .get("TotalBytesReceived",
-             [this](const InstanceRef& r) { return num32(net().counters(dev(r)).bytesReceived); })
+             counterGetter([](const hal::InterfaceCounters& c) { return num32(c.bytesReceived); }))
         .get("TotalPacketsSent",
-             [this](const InstanceRef& r) { return num32(net().counters(dev(r)).packetsSent); })
-        .get("TotalPacketsReceived", [this](const InstanceRef& r) {
-          return num32(net().counters(dev(r)).packetsReceived);
-        });
+             counterGetter([](const hal::InterfaceCounters& c) { return num32(c.packetsSent); }))
+        .get("TotalPacketsReceived", counterGetter([](const hal::InterfaceCounters& c) {
+               return num32(c.packetsReceived);
+             }));
 
     const std::string wec = wd + "WANEthernetInterfaceConfig.";
     reg.object(wec)

@@ -138,9 +138,8 @@ class Tr098 final : public WifiModel {
   explicit Tr098(WifiState& s) : s_(s) {}
 
   void registerModel(sdk::Registrar& reg) override {
-    Fetch<Row> row = [this](const InstanceRef& r) -> std::optional<Row> {
-      return load(r.numbers.at(1));
-    };
+    auto row = objectSnapshot<Row>(
+        [this](const InstanceRef& r) -> std::optional<Row> { return load(r.numbers.at(1)); });
     auto radio = [](auto fn, std::string fallback) {
       return [fn, fallback = std::move(fallback)](const Row& w) {
         return w.r ? std::string(fn(*w.r)) : fallback;
@@ -240,11 +239,11 @@ class Tr098 final : public WifiModel {
         .rollback([this](const std::vector<Change>&) { s_.staged().rollback(); });
 
     using D = hal::AssociatedDevice;
-    Fetch<D> dev = [this](const InstanceRef& r) -> std::optional<D> {
+    auto dev = objectSnapshot<D>([this](const InstanceRef& r) -> std::optional<D> {
       auto w = load(r.numbers.at(1));
       if (!w || !w->a) return std::nullopt;
       return station(s_, w->a->name, r.key);
-    };
+    });
     reg.object(std::string(kWlan) + "AssociatedDevice.{i}.")
         .get("AssociatedDeviceMACAddress", [](const InstanceRef& r) { return r.key; })
         // The HAL knows stations by MAC only; their addresses are the DHCP server's business.

@@ -129,9 +129,8 @@ class Tr181 final : public WifiModel {
 
   // ---------------------------------------------------------------- Radio
   void bindRadio(sdk::Registrar& reg) {
-    Fetch<hal::RadioInfo> radio = [this](const InstanceRef& r) {
-      return s_.radio(name(Kind::Radio, r));
-    };
+    auto radio = objectSnapshot<hal::RadioInfo>(
+        [this](const InstanceRef& r) { return s_.radio(name(Kind::Radio, r)); });
     using R = hal::RadioInfo;
     reg.object("Device.WiFi.Radio.{i}.")
         .get("Enable", live(
@@ -234,9 +233,8 @@ class Tr181 final : public WifiModel {
 
   // ---------------------------------------------------------------- SSID
   void bindSsid(sdk::Registrar& reg) {
-    Fetch<hal::SsidInfo> ssid = [this](const InstanceRef& r) {
-      return s_.ssid(name(Kind::Ssid, r));
-    };
+    auto ssid = objectSnapshot<hal::SsidInfo>(
+        [this](const InstanceRef& r) { return s_.ssid(name(Kind::Ssid, r)); });
     using S = hal::SsidInfo;
     reg.object("Device.WiFi.SSID.{i}.")
         .get("Enable", live(
@@ -321,9 +319,8 @@ class Tr181 final : public WifiModel {
 
   // ---------------------------------------------------------------- AccessPoint
   void bindAccessPoint(sdk::Registrar& reg) {
-    Fetch<hal::AccessPointInfo> ap = [this](const InstanceRef& r) {
-      return s_.accessPoint(name(Kind::AccessPoint, r));
-    };
+    auto ap = objectSnapshot<hal::AccessPointInfo>(
+        [this](const InstanceRef& r) { return s_.accessPoint(name(Kind::AccessPoint, r)); });
     using A = hal::AccessPointInfo;
     reg.object("Device.WiFi.AccessPoint.{i}.")
         .get("Enable", live(
@@ -418,9 +415,9 @@ class Tr181 final : public WifiModel {
         .rollback([this](const std::vector<Change>&) { s_.staged().rollback(); });
 
     using D = hal::AssociatedDevice;
-    Fetch<D> dev = [this](const InstanceRef& r) {
+    auto dev = objectSnapshot<D>([this](const InstanceRef& r) {
       return station(s_, s_.nameOf(Kind::AccessPoint, r.numbers.at(0)), r.key);
-    };
+    });
     reg.object("Device.WiFi.AccessPoint.{i}.AssociatedDevice.{i}.")
         .get("MACAddress", [](const InstanceRef& r) { return r.key; })
         .get("AuthenticationState",

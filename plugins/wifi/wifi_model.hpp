@@ -1,6 +1,7 @@
 // One root's view of Wi-Fi: TR-181 Device.WiFi. or TR-098 WLANConfiguration.
 #pragma once
 
+#include <cwmpd/sdk/object_snapshot.hpp>
 #include <cwmpd/sdk/periodic.hpp>
 #include <cwmpd/sdk/plugin.hpp>
 #include <cwmpd/sdk/root_model.hpp>
@@ -38,16 +39,16 @@ class StationRows {
   std::map<std::string, std::map<std::string, std::uint32_t>> rows_;  // table -> mac -> number
 };
 
+// The effective view of one object, fetched once per object and request and shared by
+// the getters of its fields (cwmpd/sdk/object_snapshot.hpp).
 template <typename Info>
-using Fetch = std::function<std::optional<Info>(const sdk::InstanceRef&)>;
+using Fetch = std::shared_ptr<sdk::ObjectSnapshot<Info>>;
+using sdk::objectSnapshot;
 
 // A getter reading one field of an effective HAL object; `fallback` when it is gone.
 template <typename Info, typename Fn>
 sdk::Getter live(const Fetch<Info>& fetch, Fn fn, std::string fallback) {
-  return [fetch, fn, fallback](const sdk::InstanceRef& r) -> std::string {
-    auto info = fetch(r);
-    return info ? std::string(fn(*info)) : fallback;
-  };
+  return sdk::fieldGetter(fetch, std::move(fn), std::move(fallback));
 }
 
 // An apply handler over `one`, which stages a change through WifiState (or leaves it to

@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -38,11 +39,15 @@ inline std::string envOr(const char* name, const std::string& fallback) {
   return v && *v ? std::string(v) : fallback;
 }
 
+// Puts a HAL of the test's own between the plugins and the sim backend (a counting one).
+using HalWrapper = std::function<std::unique_ptr<hal::Hal>(std::unique_ptr<hal::Hal>)>;
+
 class PluginHarness {
  public:
   // `extraConfig` is INI text appended to the generated config (plugin sections).
   PluginHarness(const std::string& root, const std::vector<std::string>& plugins,
-                const std::string& extraConfig = {}, const std::string& stateDir = {}) {
+                const std::string& extraConfig = {}, const std::string& stateDir = {},
+                const HalWrapper& wrapHal = {}) {
     namespace fs = std::filesystem;
     if (stateDir.empty()) {
       std::string tmpl = (fs::temp_directory_path() / "cwmpd-plugin-XXXXXX").string();
@@ -61,6 +66,7 @@ class PluginHarness {
     hc.backend = "sim";
     hc.simDir = dir + "/sim";
     hal = hal::makeHal(hc);
+    if (wrapHal) hal = wrapHal(std::move(hal));
     store->attachDirectory(dir + "/plugins");  // as the daemon does: wipe() removes it
     engine = std::make_unique<core::Engine>(root, *store);
     host = std::make_unique<core::PluginHost>(

@@ -2,6 +2,7 @@
 // plugin (one transaction spanning both, rollback when voip's apply fails).
 #include <gtest/gtest.h>
 
+#include "../harness/counting_hal.hpp"
 #include "../plugins_wifi/sim_test_support.hpp"
 
 namespace cwmpd::testing {
@@ -60,6 +61,31 @@ TEST_F(VoipIssue2, ClientsLinesAndPortsMatchTheSimFiles) {
   const std::string p = findRow(h, kVs + "POTS.FXS.", "Name", "fxs1");
   EXPECT_EQ(h.value(p + "Status"), readIni(h.dir + "/sim/voice/fxs/fxs1.ini")["status"]);
   EXPECT_EQ(h.value(p + "Active"), "false");
+}
+
+// The getters of one object read the line once per request (cwmpd/sdk/object_snapshot.hpp):
+// a line's RTP statistics are one HAL read, not one per counter.
+TEST(VoipIssue2Reads, TheGettersOfOneObjectReadTheLineOncePerRequest) {
+  CountingHal* hal = nullptr;
+  PluginHarness h{"Device", {"voip"}, kNoTimer, {}, countingHal(hal)};
+  auto ini = readIni(lineFile(h, "line1"));
+  const std::string l =
+      findRow(h, kVs + "CallControl.Line.", "DirectoryNumber", ini["directory_number"]);
+  hal->reset();
+  const auto rtp = h.engine->getValues({l + "Stats.RTP."});
+  EXPECT_EQ(rtp.size(), 5u);
+  EXPECT_EQ(hal->reads("line/line1"), 1);
+  EXPECT_EQ(hal->readsOf("line/"), 1);
+  for (const auto& pv : rtp) {
+    if (pv.name == l + "Stats.RTP.PacketsLost") {
+      EXPECT_EQ(pv.value, ini["rtp_packets_lost"]);
+    }
+    if (pv.name == l + "Stats.RTP.BytesSent") {
+      EXPECT_EQ(pv.value, ini["rtp_bytes_sent"]);
+    }
+  }
+  EXPECT_EQ(h.value(l + "Stats.RTP.BytesSent"), ini["rtp_bytes_sent"]);
+  EXPECT_EQ(hal->reads("line/line1"), 2) << "another request reads the line again";
 }
 
 TEST_F(VoipIssue2, RegistrationStatusAndHookStateAreLive) {

@@ -6,6 +6,7 @@
 #include <sstream>
 #include <string>
 
+#include "harness/counting_hal.hpp"
 #include "harness/plugin_harness.hpp"
 #include "plugins_wan/sim_state_dir.hpp"
 
@@ -99,6 +100,38 @@ TEST(WanPluginDevice, CountersAndStatusAreReadLiveFromTheHal) {
   // ErrorsSent is a 32-bit counter in TR-181: it wraps.
   writeFile(eth0 / "statistics" / "tx_errors", "4294967301\n");
   EXPECT_EQ(h.value(row + "Stats.ErrorsSent"), "5");
+}
+
+// The getters of one object read the HAL once per request (cwmpd/sdk/object_snapshot.hpp):
+// the 15 counters of an interface's Stats. are one counters read, its Status, LastChange,
+// MACAddress and CurrentBitRate one state read; the next request reads again.
+TEST(WanPluginDevice, TheGettersOfOneObjectReadTheInterfaceOncePerRequest) {
+  cwmpd::testing::CountingHal* hal = nullptr;
+  PluginHarness h("Device", {"wan"}, {}, {}, cwmpd::testing::countingHal(hal));
+  const fs::path eth0 = fs::path(h.dir) / "sim" / "net" / "eth0";
+  const std::string row = findRow(h, "Device.Ethernet.Interface.", "Name", "eth0");
+  ASSERT_FALSE(row.empty());
+  hal->reset();
+  const auto stats = h.engine->getValues({row + "Stats."});
+  EXPECT_EQ(stats.size(), 15u);
+  EXPECT_EQ(hal->reads("counters/eth0"), 1);
+  EXPECT_EQ(hal->readsOf("counters/"), 1);
+  for (const auto& pv : stats)
+    if (pv.name == row + "Stats.BytesReceived") {
+      EXPECT_EQ(pv.value, readFile(eth0 / "statistics" / "rx_bytes"));
+    }
+
+  hal->reset();
+  const auto v = h.engine->getValues(
+      {row + "Status", row + "LastChange", row + "MACAddress", row + "CurrentBitRate"});
+  ASSERT_EQ(v.size(), 4u);
+  EXPECT_EQ(v[0].value, readFile(eth0 / "operstate") == "up" ? "Up" : "Down");
+  EXPECT_EQ(v[2].value, readFile(eth0 / "address"));
+  EXPECT_EQ(hal->reads("info/eth0"), 1);
+
+  writeFile(eth0 / "statistics" / "rx_bytes", "777\n");
+  EXPECT_EQ(h.value(row + "Stats.BytesReceived"), "777");
+  EXPECT_EQ(hal->reads("counters/eth0"), 1) << "another request reads the counters again";
 }
 
 TEST(WanPluginDevice, IpInterfacesCarryAddressesAndPointAtTheirLinkLayer) {

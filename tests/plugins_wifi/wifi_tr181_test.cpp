@@ -353,3 +353,71 @@ TEST_F(WifiTr181, ChangesStagedForTheFlushAnswerStatusOneAndAFailedFlushShowsErr
 
 }  // namespace
 }  // namespace cwmpd::testing
+
+#include "../harness/counting_hal.hpp"
+
+namespace cwmpd::testing {
+namespace {
+
+// The getters of one object read its HAL structure once per request
+// (cwmpd/sdk/object_snapshot.hpp): a radio's 17 getters, an SSID's 15 counters read the
+// radio / SSID once, not once per parameter; the next request reads it again.
+class WifiTr181Reads : public ::testing::Test {
+ protected:
+  CountingHal* hal = nullptr;
+  PluginHarness h{"Device", {"wifi"}, kNoTimer, {}, countingHal(hal)};
+  std::string sim(const std::string& rel) { return h.dir + "/sim/wifi/" + rel; }
+};
+
+TEST_F(WifiTr181Reads, AnSsidsCountersReadTheSsidOncePerRequest) {
+  const std::string s = findRow(h, "Device.WiFi.SSID.", "Name", "wlan0");
+  auto ini = readIni(sim("ssid/wlan0.ini"));
+  hal->reset();
+  const auto stats = h.engine->getValues({s + "Stats."});
+  EXPECT_GT(stats.size(), 15u);  // the 15 the HAL counts, and those the core stores
+  EXPECT_EQ(hal->reads("ssid/wlan0"), 1) << "one read for the object's 15 counters";
+  EXPECT_EQ(hal->readsOf("ssid/"), 1);
+  for (const auto& pv : stats) {
+    if (pv.name == s + "Stats.BytesSent") {
+      EXPECT_EQ(pv.value, ini["bytes_sent"]);
+    }
+    if (pv.name == s + "Stats.BroadcastPacketsReceived") {
+      EXPECT_EQ(pv.value, ini["broadcast_packets_received"]);
+    }
+  }
+
+  // The next request reads the hardware again and sees what changed there.
+  std::string text = readText(sim("ssid/wlan0.ini"));
+  const std::string old = "bytes_sent = " + ini["bytes_sent"];
+  ASSERT_NE(text.find(old), std::string::npos);
+  writeText(sim("ssid/wlan0.ini"), text.replace(text.find(old), old.size(), "bytes_sent = 4242"));
+  ASSERT_EQ(readIni(sim("ssid/wlan0.ini"))["bytes_sent"], "4242");
+  EXPECT_EQ(h.value(s + "Stats.BytesSent"), "4242");
+  EXPECT_EQ(hal->reads("ssid/wlan0"), 2);
+}
+
+TEST_F(WifiTr181Reads, AWalkOfTheRadiosReadsEachRadioOncePerObject) {
+  hal->reset();
+  const auto all = h.engine->getValues({"Device.WiFi.Radio."});
+  EXPECT_GT(all.size(), 2u * 25u);
+  // Radio.{i}. and Radio.{i}.Stats. are two objects: one read each.
+  EXPECT_EQ(hal->reads("radio/radio0"), 2);
+  EXPECT_EQ(hal->reads("radio/radio1"), 2);
+  // Every value is what a read of that one parameter gives (a reference of its own).
+  for (const auto& pv : all) EXPECT_EQ(h.value(pv.name), pv.value) << pv.name;
+}
+
+TEST_F(WifiTr181Reads, ConsecutiveNamesOfOneObjectInAListShareOneRead) {
+  const std::string r = findRow(h, "Device.WiFi.Radio.", "Name", "radio0");
+  auto ini = readIni(sim("radio/radio0.ini"));
+  hal->reset();
+  const auto v = h.engine->getValues({r + "Channel", r + "OperatingStandards", r + "Status"});
+  ASSERT_EQ(v.size(), 3u);
+  EXPECT_EQ(v[0].value, ini["channel"]);
+  EXPECT_EQ(v[1].value, ini["operating_standards"]);
+  EXPECT_EQ(v[2].value, ini["status"]);
+  EXPECT_EQ(hal->reads("radio/radio0"), 1);
+}
+
+}  // namespace
+}  // namespace cwmpd::testing

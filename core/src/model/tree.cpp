@@ -1,6 +1,7 @@
 #include "model/tree.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <stdexcept>
 
 #include "cwmpd/core/log.hpp"
@@ -327,7 +328,11 @@ void Tree::reconcileNode(Node& n, Persistence& stored) {
 }
 
 sdk::InstanceRef Tree::ref(const Node& n) const {
+  // Every reference names a read of its own (sdk::InstanceRef::readId): a walk shares one
+  // reference among an object's getters, so they share one HAL fetch and no other.
+  static std::atomic<std::uint64_t> lastReadId{0};
   sdk::InstanceRef r;
+  r.readId = lastReadId.fetch_add(1, std::memory_order_relaxed) + 1;
   r.path = n.path;
   r.number = n.number;
   r.key = n.key;

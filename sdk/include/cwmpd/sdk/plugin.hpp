@@ -72,7 +72,9 @@ namespace cwmpd::sdk {
 //    factory reset removes.
 // 7: Registrar::executionEnvironment (a new virtual) and cwmpd/sdk/exec_env.hpp: software
 //    module management's execution environments.
-inline constexpr std::uint32_t kAbiVersion = 7;
+// 8: InstanceRef::readId (the struct's layout changed) and cwmpd/sdk/object_snapshot.hpp:
+//    the getters of one object read the hardware once per request.
+inline constexpr std::uint32_t kAbiVersion = 8;
 
 #if defined(__clang__)
 inline constexpr const char* kToolchain = "clang-libstdc++";

@@ -79,6 +79,11 @@ struct InstanceRef {
   std::string key;           // plugin's key given to Host::ensureInstance ("eth0"), may be empty
   // Instance numbers from the root down, e.g. {1, 2} for "...WANDevice.1.WANConnectionDevice.2."
   std::vector<std::uint32_t> numbers;
+  // The read this reference was made for (since ABI 8): the getters of one object in one
+  // request (a GetParameterValues walk, consecutive names of one object in a list) get
+  // one reference, and no other reference the core makes has the same readId; 0 in one
+  // the core did not make. cwmpd/sdk/object_snapshot.hpp keeps one fetch per readId.
+  std::uint64_t readId = 0;
 };
 
 }  // namespace cwmpd::sdk
