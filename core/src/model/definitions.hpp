@@ -6,7 +6,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <regex>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -16,6 +15,9 @@
 namespace cwmpd::core::model {
 
 using Wide = __int128;  // holds every int/unsignedInt/long/unsignedLong bound exactly
+
+// A type's value patterns compiled for the C library's regexec (values.cpp).
+class PatternSet;
 
 struct Range {
   std::optional<Wide> min, max;
@@ -32,8 +34,8 @@ struct TypeSpec {
   std::vector<Range> ranges;                        // any one must match
   std::vector<std::string> enumerations;
   bool pathRef = false;  // the value is a path of the tree (TR-106 pathRef): a reference
-  std::vector<std::string> patterns;                  // XML Schema regexes (any one must match)
-  std::shared_ptr<std::vector<std::regex>> compiled;  // compiled patterns, lazily
+  std::vector<std::string> patterns;           // XML Schema regexes (any one must match)
+  std::shared_ptr<const PatternSet> compiled;  // compiled patterns (compilePatterns)
 };
 
 enum class ActiveNotify : std::uint8_t { Normal, CanDeny, ForceEnabled, ForceDefaultEnabled };

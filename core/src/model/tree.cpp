@@ -122,7 +122,7 @@ void Tree::merge(const std::vector<ParsedModel>& models, int plugin) {
         auto p = std::make_unique<ParamDef>();
         p->name = pp.name;
         p->type = pp.type;
-        compilePatterns(p->type);
+        if (!p->type.patterns.empty()) compilePatterns(p->type, o.pattern + pp.name);
         p->access = pp.access;
         p->secret = pp.secret;
         p->forcedInform = pp.forcedInform;

@@ -1,10 +1,56 @@
 #include "model/values.hpp"
 
 #include <arpa/inet.h>
+#include <locale.h>
+#include <regex.h>
 
+#include <bitset>
 #include <map>
 
+#include "cwmpd/core/log.hpp"
+
 namespace cwmpd::core::model {
+
+// A type's patterns compiled by regcomp; a value must match one of them.
+class PatternSet {
+ public:
+  explicit PatternSet(std::size_t n) { res_.reserve(n); }  // regex_t is not moved after regcomp
+  PatternSet(const PatternSet&) = delete;
+  PatternSet& operator=(const PatternSet&) = delete;
+  ~PatternSet() {
+    for (auto& r : res_) regfree(&r);
+  }
+
+  bool add(const std::string& ere, std::string& why) {
+    // glibc's regcomp takes the character set of the thread's locale: in a UTF-8 one `.` and
+    // [^...] would take a whole multibyte character, where std::regex took one byte. The
+    // daemon calls no setlocale, a library might: compile in the C locale (regexec reads the
+    // compiled form only).
+    static const locale_t kC = newlocale(LC_ALL_MASK, "C", nullptr);
+    locale_t old = uselocale(kC);
+    int rc = regcomp(&res_.emplace_back(), ere.c_str(), REG_EXTENDED | REG_NOSUB);
+    uselocale(old);
+    if (rc == 0) return true;
+    char msg[128];
+    regerror(rc, &res_.back(), msg, sizeof msg);
+    why = msg;
+    res_.pop_back();  // a failed regcomp frees what it allocated
+    return false;
+  }
+  [[nodiscard]] bool empty() const { return res_.empty(); }
+  [[nodiscard]] bool matches(std::string_view s) const {
+    for (const auto& r : res_) {
+      regmatch_t m{};
+      m.rm_eo = static_cast<regoff_t>(s.size());  // REG_STARTEND: no terminating NUL needed
+      if (regexec(&r, s.data(), 1, &m, REG_STARTEND) == 0) return true;
+    }
+    return false;
+  }
+
+ private:
+  std::vector<regex_t> res_;
+};
+
 namespace {
 
 using sdk::ParamType;
@@ -353,14 +399,9 @@ bool checkItem(const TypeSpec& t, std::string_view in, std::string& out, std::st
           return false;
         }
       }
-      if (t.compiled && !t.compiled->empty()) {
-        bool match = false;
-        std::string s(in);
-        for (const auto& re : *t.compiled) match = match || std::regex_match(s, re);
-        if (!match) {
-          why = "does not match the required pattern";
-          return false;
-        }
+      if (!matchesPatterns(t, in)) {
+        why = "does not match the required pattern";
+        return false;
       }
       if (!t.dataType.empty() && !checkNamed(t.dataType, in, why)) return false;
       out.assign(in);
@@ -379,20 +420,301 @@ const TypeSpec* builtinDataType(const std::string& name) {
   return it == b.end() ? nullptr : &it->second;
 }
 
-void compilePatterns(TypeSpec& t) {
+// XML Schema patterns (XSD 1.0 part 2, appendix F) to POSIX extended expressions. Until the
+// tenth session the daemon compiled them as ECMAScript std::regex (some 42 KB of the small
+// daemon); the translation keeps that reading exactly (tests/model/value_patterns_test.cpp
+// checks every pattern of every model the daemon loads against std::regex_match), so where
+// XML Schema means something else by the same text, the daemon still reads it as before:
+//   - matching is per byte, as std::regex on a std::string: `.`, [^...], \D, \S and \W take
+//     one byte of a multibyte UTF-8 character, and a count ({n,m}) of them counts bytes
+//     (XML Schema: characters; the models use them unbounded, `.*`, where it is the same);
+//   - \d is [0-9] (XML Schema: every Unicode decimal digit), \w is [A-Za-z0-9_] (XML Schema:
+//     every character but punctuation, separators and controls, so '$' and '+' but not '_'),
+//     \s is space, \t, \n, \v, \f, \r (XML Schema: no \v or \f, which XML cannot carry);
+//   - *? +? ?? {n,m}? are ECMAScript's lazy quantifiers (not XML Schema's; TR-181 writes
+//     [0-9]{1,15}?): for a whole-string match they accept what the greedy ones accept.
+// Refused (posixPattern false: the type's patterns are then not checked, as the patterns
+// std::regex could not compile were): \i \c \p{..} and their complements (std::regex has
+// none, or reads \i as 'i'), character class subtraction [a-z-[aeiou]] (std::regex reads
+// "[a-z-[aeiou]" and a ']'), ^ and $ (anchors to ECMAScript, plain characters to XML
+// Schema), and what is not XML Schema syntax: (?...), back-references and other escapes,
+// empty classes, an unescaped [ in a class, a '-' in a class that is no range, two
+// quantifiers on one atom, a lone { } or ].
+namespace {
+
+using ByteSet = std::bitset<256>;
+
+class PatternTranslator {
+ public:
+  explicit PatternTranslator(std::string_view p) : p_(p) {}
+
+  bool translate(std::string& ere, std::string& why) {
+    std::string body;
+    if (!regExp(body) || (more() && !fail("an unmatched )"))) {
+      why = why_;
+      return false;
+    }
+    ere = "^(" + body + ")$";  // XML Schema patterns match the whole value
+    return true;
+  }
+
+ private:
+  std::string_view p_;
+  std::size_t at_ = 0;
+  std::string why_;
+
+  bool fail(const std::string& what) {
+    why_ = what + " at offset " + std::to_string(at_);
+    return false;
+  }
+  [[nodiscard]] bool more() const { return at_ < p_.size(); }
+  [[nodiscard]] char peek() const { return p_[at_]; }
+  [[nodiscard]] bool next(char c) const { return more() && peek() == c; }
+
+  // regExp ::= branch ('|' branch)*, branch ::= (atom quantifier?)*
+  bool regExp(std::string& out) {
+    for (;;) {
+      while (more() && peek() != '|' && peek() != ')')
+        if (!atom(out) || !quantifier(out)) return false;
+      if (!next('|')) return true;
+      out += '|';
+      ++at_;
+    }
+  }
+
+  bool atom(std::string& out) {
+    ByteSet s;
+    char c = p_[at_++];
+    switch (c) {
+      case '(':
+        if (next('?')) return fail("(? (not XML Schema)");
+        out += '(';
+        if (!regExp(out)) return false;
+        if (!next(')')) return fail("an unmatched (");
+        ++at_;
+        out += ')';
+        return true;
+      case '[': return charClass(s) && emit(s, out);
+      case '.':  // ECMAScript's: any byte but the line terminators
+        s.set().reset('\n').reset('\r');
+        return emit(s, out);
+      case '\\': return escape(s) && emit(s, out);
+      case '^':
+      case '$':
+        --at_;
+        return fail(std::string(1, c) + " (an anchor to ECMAScript, a character to XML Schema)");
+      case '?':
+      case '*':
+      case '+':
+      case '{':
+      case '}':
+      case ']': --at_; return fail(std::string("a lone ") + c);
+      default: s.set(static_cast<unsigned char>(c)); return emit(s, out);
+    }
+  }
+
+  // After a backslash: XML Schema's single-character escapes, and \d \s \w and their
+  // complements with ECMAScript's (byte) meaning.
+  bool escape(ByteSet& s) {
+    if (!more()) return fail("a trailing backslash");
+    char c = p_[at_++];
+    switch (c) {
+      case 'n': s.set('\n'); return true;
+      case 'r': s.set('\r'); return true;
+      case 't': s.set('\t'); return true;
+      case 'd':
+      case 'D': setRange(s, '0', '9'); break;
+      case 's':
+      case 'S':
+        for (char w : {' ', '\t', '\n', '\v', '\f', '\r'}) s.set(static_cast<unsigned char>(w));
+        break;
+      case 'w':
+      case 'W':
+        setRange(s, '0', '9');
+        setRange(s, 'A', 'Z');
+        setRange(s, 'a', 'z');
+        s.set('_');
+        break;
+      default:
+        if (std::string_view("\\|.?*+(){}-[]^").find(c) != std::string_view::npos) {
+          s.set(static_cast<unsigned char>(c));
+          return true;
+        }
+        --at_;
+        return fail(std::string("\\") + c +
+                    (std::string_view("iIcCpP").find(c) != std::string_view::npos
+                         ? " (XML Schema's, not ECMAScript's)"
+                         : " (not an XML Schema escape)"));
+    }
+    if (c >= 'A' && c <= 'Z') s.flip();
+    return true;
+  }
+
+  static void setRange(ByteSet& s, unsigned char lo, unsigned char hi) {
+    for (unsigned b = lo; b <= hi; ++b) s.set(b);
+  }
+
+  // One member of a class: a byte (single >= 0) or an escape's set (single < 0).
+  bool classMember(ByteSet& s, int& single, std::size_t first) {
+    char c = p_[at_];
+    if (c == '[') return fail("an unescaped [ in a class");
+    if (c == '-' && at_ != first && !(at_ + 1 < p_.size() && p_[at_ + 1] == ']'))
+      return fail(at_ + 1 < p_.size() && p_[at_ + 1] == '[' ? "character class subtraction"
+                                                            : "a - in a class that is no range");
+    ++at_;
+    if (c == '\\') {
+      if (!escape(s)) return false;
+    } else {
+      s.set(static_cast<unsigned char>(c));
+    }
+    single = -1;
+    if (s.count() == 1)
+      for (int b = 0; b < 256; ++b)
+        if (s[b]) single = b;
+    return true;
+  }
+
+  // After '[': posCharGroup or negCharGroup up to its ']'.
+  bool charClass(ByteSet& set) {
+    bool negated = next('^');
+    if (negated) ++at_;
+    const std::size_t first = at_;
+    for (;;) {
+      if (!more()) return fail("an unmatched [");
+      if (peek() == ']') {
+        if (at_ == first) return fail("an empty class");
+        ++at_;
+        break;
+      }
+      ByteSet member;
+      int lo = -1;
+      if (!classMember(member, lo, first)) return false;
+      if (next('-') && at_ + 1 < p_.size() && p_[at_ + 1] != ']') {  // a range
+        ++at_;
+        if (next('[')) return fail("character class subtraction");
+        ByteSet end;
+        int hi = -1;
+        if (!classMember(end, hi, first)) return false;
+        if (lo < 0 || hi < 0) return fail("a range with a class escape at an end");
+        if (lo > hi) return fail("a reversed range");
+        setRange(member, static_cast<unsigned char>(lo), static_cast<unsigned char>(hi));
+      }
+      set |= member;
+    }
+    if (negated) set.flip();
+    return true;
+  }
+
+  // ?, *, +, {n}, {n,}, {n,m}, each maybe followed by ECMAScript's lazy '?'.
+  bool quantifier(std::string& out) {
+    if (!more()) return true;
+    char c = peek();
+    if (c == '?' || c == '*' || c == '+') {
+      out += c;
+      ++at_;
+    } else if (c == '{') {
+      ++at_;
+      std::string q = "{";
+      unsigned n = 0;
+      if (!count(n, q)) return false;
+      if (next(',')) {
+        ++at_;
+        q += ',';
+        unsigned m = 0;
+        if (more() && peek() != '}') {
+          if (!count(m, q)) return false;
+          if (m < n) return fail("a count {n,m} with m < n");
+        }
+      }
+      if (!next('}')) return fail("a { that is no count");
+      ++at_;
+      out += q + '}';
+    } else {
+      return true;
+    }
+    if (next('?')) ++at_;  // lazy: the same strings for a whole-string match
+    if (more() && std::string_view("?*+{").find(peek()) != std::string_view::npos)
+      return fail("two quantifiers on one atom");
+    return true;
+  }
+
+  bool count(unsigned& n, std::string& q) {
+    std::size_t start = at_;
+    while (more() && peek() >= '0' && peek() <= '9' && at_ - start < 6)
+      n = n * 10 + static_cast<unsigned>(peek() - '0'), q += p_[at_++];
+    if (at_ == start) return fail("a { that is no count");
+    if (n > RE_DUP_MAX) return fail("a count above RE_DUP_MAX");
+    return true;
+  }
+
+  // One atom of the POSIX expression matching one byte of `s`.
+  bool emit(const ByteSet& s, std::string& out) {
+    std::size_t n = s.count();
+    if (n == 0) return fail("a class that matches nothing");
+    if (n == 256) {
+      out += "([^a]|a)";
+      return true;
+    }
+    if (n == 1 && !s[0]) {
+      for (int b = 1; b < 256; ++b)
+        if (s[b]) {
+          if (std::string_view(".[\\()*+?{|^$").find(static_cast<char>(b)) !=
+              std::string_view::npos)
+            out += '\\';
+          out += static_cast<char>(b);
+        }
+      return true;
+    }
+    // regcomp takes no NUL, so a set holding it is written as the complement's [^...].
+    const bool negate = s[0];
+    const ByteSet m = negate ? ~s : s;
+    // Bracket syntax: ']' first, '-' last, '^' not first, '[' never before ':', '.' or '='.
+    auto special = [](int b) { return b == ']' || b == '^' || b == '-' || b == '['; };
+    std::string body;
+    if (m[']']) body += ']';
+    for (int b = 1; b < 256; ++b) {
+      if (!m[b] || special(b)) continue;
+      int e = b;
+      while (e + 1 < 256 && m[e + 1] && !special(e + 1)) ++e;
+      body += static_cast<char>(b);
+      if (e - b >= 2) body += '-';
+      if (e > b) body += static_cast<char>(e);
+      b = e;
+    }
+    for (char c : {'[', '^', '-'})
+      if (m[static_cast<unsigned char>(c)]) body += c;
+    if (!negate && body == "^-") body = "-^";
+    out += negate ? "[^" : "[";
+    out += body;
+    out += ']';
+    return true;
+  }
+};
+
+}  // namespace
+
+bool matchesPatterns(const TypeSpec& t, std::string_view value) {
+  return !t.compiled || t.compiled->empty() || t.compiled->matches(value);
+}
+
+bool posixPattern(std::string_view xsd, std::string& ere, std::string& why) {
+  return PatternTranslator(xsd).translate(ere, why);
+}
+
+void compilePatterns(TypeSpec& t, std::string_view where) {
   if (t.patterns.empty()) return;
-  auto v = std::make_shared<std::vector<std::regex>>();
+  auto set = std::make_shared<PatternSet>(t.patterns.size());
   for (const auto& p : t.patterns) {
-    try {
-      v->emplace_back(p, std::regex::ECMAScript | std::regex::optimize);
-    } catch (const std::regex_error&) {
-      // XML Schema constructs (\i, \c, \p{...}) that ECMAScript lacks: a pattern we cannot
-      // check must not make every value invalid, so drop all patterns of this type.
-      v->clear();
+    std::string ere, why;
+    if (!posixPattern(p, ere, why) || !set->add(ere, why)) {
+      CWMPD_LOG(Warning, "model",
+                where << (where.empty() ? "" : ": ") << "pattern '" << p
+                      << "' not checked, nor the type's other patterns: " << why);
+      set = std::make_shared<PatternSet>(0);
       break;
     }
   }
-  t.compiled = v;
+  t.compiled = std::move(set);
 }
 
 bool checkValue(const TypeSpec& t, std::string_view in, std::string& canonical, std::string& why) {
