@@ -143,8 +143,8 @@ Settings readSettings(const core::Config& c) {
   s.providerTimeout =
       std::chrono::milliseconds(c.getInt("bus", "provider_timeout_ms", 2000, 10, 60000));
   s.hal.backend = c.get("hal", "backend", "linux");
-  if (s.hal.backend != "linux" && s.hal.backend != "sim")
-    c.fail("hal", "backend", "must be linux or sim, got " + core::Config::quote(s.hal.backend));
+  if (std::string why = hal::backendError(s.hal.backend); !why.empty())
+    c.fail("hal", "backend", why + ", got " + core::Config::quote(s.hal.backend));
   s.hal.simDir = resolvePath(c, c.get("hal", "sim_dir"));
   if (s.hal.backend == "sim" && s.hal.simDir.empty())
     c.fail("hal", "sim_dir", "is required with backend = sim");

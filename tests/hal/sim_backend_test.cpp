@@ -58,6 +58,29 @@ TEST(SimFactory, RefusesAMissingSimDirAndAnUnknownBackend) {
   EXPECT_THROW((void)makeHal(c), HalError);
 }
 
+// CMake option CWMPD_HAL_BACKENDS (default linux;sim, what the tests need): a box's build
+// leaves the sim backend out, and a configuration that names it is told so, not "unknown".
+TEST(HalFactory, SaysWhichBackendABuildLeavesOut) {
+  EXPECT_EQ(builtBackends(), (std::vector<std::string>{"linux", "sim"}));
+  EXPECT_EQ(backendError("sim"), "");
+  EXPECT_EQ(backendError("linux"), "");
+  EXPECT_EQ(backendError("vxworks"), "must be linux or sim");
+  const std::vector<std::string> box{"linux"};
+  EXPECT_EQ(backendError("linux", box), "");
+  EXPECT_EQ(backendError("sim", box),
+            "must be linux (this build leaves the sim backend out: CMake option "
+            "CWMPD_HAL_BACKENDS)");
+  EXPECT_EQ(backendError("vxworks", box), "must be linux");
+  HalConfig c;
+  c.backend = "vxworks";
+  try {
+    (void)makeHal(c);
+    ADD_FAILURE() << "no HalError";
+  } catch (const HalError& e) {
+    EXPECT_STREQ(e.what(), "hal: backend must be linux or sim, got 'vxworks'");
+  }
+}
+
 TEST_F(SimBackend, ListsTheDemoInterfacesWithTheirFileValues) {
   auto& net = hal_->network();
   EXPECT_EQ(net.interfaces(), (std::vector<std::string>{"eth0", "eth1", "eth2", "eth3"}));

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "cwmpd/hal/hal.hpp"
 
@@ -72,8 +73,17 @@ struct HalConfig {
   SystemHooks hooks;
 };
 
-// Builds the configured backend. Throws HalError for an unknown backend or a sim
-// directory that does not exist.
+// Builds the configured backend. Throws HalError for a backend that is unknown or not built
+// in (backendError's text) or a sim directory that does not exist.
 [[nodiscard]] std::unique_ptr<Hal> makeHal(const HalConfig& config);
+
+// The backends this build has, of "linux" and "sim" (CMake option CWMPD_HAL_BACKENDS: a
+// box's build leaves the sim backend out).
+[[nodiscard]] const std::vector<std::string>& builtBackends();
+
+// Why `name` cannot be the backend, with `built` the backends built in ("must be linux or
+// sim", or which one this build leaves out); the caller adds the name. Empty when it can.
+[[nodiscard]] std::string backendError(const std::string& name,
+                                       const std::vector<std::string>& built = builtBackends());
 
 }  // namespace cwmpd::hal
