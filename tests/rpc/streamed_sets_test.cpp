@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "cwmpd/core/engine.hpp"
@@ -79,11 +80,22 @@ struct Side {
   std::unique_ptr<RpcDispatcher> rpc;
 };
 
+// The parameter: the models' root, and "/threaded" when the streamed side parses every
+// request on its second thread (RpcDispatcher::setParseThreadFrom(0)); without it, never.
+std::string rootOf(const std::string& param) { return param.substr(0, param.find('/')); }
+bool threadedIn(const std::string& param) { return param.ends_with("/threaded"); }
+
 struct StreamedSets : ::testing::TestWithParam<std::string> {
   cwmpd::testing::TempDir dir;
-  Side old{GetParam(), dir, "old.db"};
-  Side now{GetParam(), dir, "now.db"};
+  const std::string root = rootOf(GetParam());
+  Side old{root, dir, "old.db"};
+  Side now{root, dir, "now.db"};
   soap::DecodeLimits limits;
+
+  void SetUp() override {
+    now.rpc->setParseThreadFrom(threadedIn(GetParam()) ? 0
+                                                       : std::numeric_limits<std::size_t>::max());
+  }
 
   // The request both ways; expects the same bytes and the same model afterwards. Returns
   // the reply.
@@ -315,7 +327,7 @@ TEST_P(StreamedDeviceSets, AttributeUpdatesResolvedAsTheyArriveFaultAsTheWholeRe
 }
 
 TEST_P(StreamedSets, TheListsAreNotInTheDecodedRequest) {
-  const std::string name = GetParam() + ".Test.Name";
+  const std::string name = root + ".Test.Name";
   RpcDispatcher::Decoded d = now.rpc->decodeAndAnswer(spv({{name, "n", "xsd:string"}}), limits);
   ASSERT_TRUE(d.result.ok());
   ASSERT_TRUE(d.answer.has_value());
@@ -336,7 +348,7 @@ TEST_P(StreamedSets, TheListsAreNotInTheDecodedRequest) {
 // set's peak held a megabyte of text that nothing read any more); the answer and the model
 // are the same. A name list may look into the text: it is left to the caller.
 TEST_P(StreamedSets, ASetFreesTheRequestTextBeforeItIsApplied) {
-  const std::string name = GetParam() + ".Test.Name";
+  const std::string name = root + ".Test.Name";
   std::optional<bool> textWhenApplied;
   std::string text;
   now.engine->addChangeListener([&](const std::vector<cwmpd::core::CommittedChange>&, Source) {
@@ -357,7 +369,9 @@ TEST_P(StreamedSets, ASetFreesTheRequestTextBeforeItIsApplied) {
   EXPECT_EQ(text, gpaText);
 }
 
-INSTANTIATE_TEST_SUITE_P(Roots, StreamedSets, ::testing::Values("Device", "InternetGatewayDevice"));
-INSTANTIATE_TEST_SUITE_P(Roots, StreamedDeviceSets, ::testing::Values("Device"));
+INSTANTIATE_TEST_SUITE_P(Roots, StreamedSets,
+                         ::testing::Values("Device", "InternetGatewayDevice", "Device/threaded",
+                                           "InternetGatewayDevice/threaded"));
+INSTANTIATE_TEST_SUITE_P(Roots, StreamedDeviceSets, ::testing::Values("Device", "Device/threaded"));
 
 }  // namespace

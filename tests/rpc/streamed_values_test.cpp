@@ -8,7 +8,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
+#include <stdexcept>
 
 #include "cwmpd/core/engine.hpp"
 #include "cwmpd/core/rpc_dispatcher.hpp"
@@ -50,20 +52,27 @@ std::string reply(RpcDispatcher& rpc, const soap::DecodeResult& r,
   return soap::encode(out);
 }
 
+// The parameter: the model's root, and "/threaded" when decodeAndAnswer parses every
+// request on its second thread (RpcDispatcher::setParseThreadFrom(0)); without it, never.
+std::string rootOf(const std::string& param) { return param.substr(0, param.find('/')); }
+bool threadedIn(const std::string& param) { return param.ends_with("/threaded"); }
+
 struct StreamedValues : ::testing::TestWithParam<std::string> {
   cwmpd::testing::TempDir dir;
   Store store{dir.file("m.db")};
   std::unique_ptr<Engine> engine;
   std::unique_ptr<RpcDispatcher> rpc;
   soap::DecodeLimits limits;
+  const std::string root = rootOf(GetParam());
 
   void SetUp() override {
-    engine = std::make_unique<Engine>(GetParam(), store);
+    engine = std::make_unique<Engine>(root, store);
     engine->addDefinitions(cwmpd::testing::testModel());
     engine->finalize();
-    if (GetParam() == "Device")
+    if (root == "Device")
       for (int i = 0; i < 3; ++i) engine->addObject("Device.Test.Item.", Source::Acs);
     rpc = std::make_unique<RpcDispatcher>(*engine);
+    rpc->setParseThreadFrom(threadedIn(GetParam()) ? 0 : std::numeric_limits<std::size_t>::max());
     rpc->provide<soap::Reboot>([](const soap::Reboot&) { return soap::RebootResponse{}; });
   }
 
@@ -188,21 +197,21 @@ TEST_P(StreamedValues, TheNamesAreNotInTheDecodedRequest) {
 // GetParameterNames answer is written into it when it holds enough (its pages are already
 // resident), with the same bytes as into a fresh one.
 TEST_P(StreamedValues, AnAnswerIsWrittenIntoTheLastAnswersBuffer) {
-  const std::string root = GetParam() + ".";
+  const std::string top = root + ".";
   const std::string gpn =
       R"(<soap-env:Envelope xmlns:soap-env="http://schemas.xmlsoap.org/soap/envelope/" xmlns:cwmp="urn:dslforum-org:cwmp-1-0"><soap-env:Body><cwmp:GetParameterNames><ParameterPath>)" +
-      root +
+      top +
       R"(</ParameterPath><NextLevel>0</NextLevel></cwmp:GetParameterNames></soap-env:Body></soap-env:Envelope>)";
   const auto fresh = [&](const std::string& payload) {
     RpcDispatcher::Decoded d = rpc->decodeAndAnswer(payload, limits);
     return reply(*rpc, d.result, std::move(d.answer));
   };
-  const std::string values = fresh(gpv({root})), names = fresh(gpn);
+  const std::string values = fresh(gpv({top})), names = fresh(gpn);
 
   std::string last;
   last.reserve(std::size_t{1} << 20);
   const char* pages = last.data();
-  RpcDispatcher::Decoded d = rpc->decodeAndAnswer(gpv({root}), limits, nullptr, std::move(last));
+  RpcDispatcher::Decoded d = rpc->decodeAndAnswer(gpv({top}), limits, nullptr, std::move(last));
   ASSERT_TRUE(d.answer.has_value());
   EXPECT_EQ(std::get<soap::GetParameterValuesResponse>(*d.answer).encoded.data(), pages);
   EXPECT_EQ(reply(*rpc, d.result, std::move(d.answer)), values);
@@ -218,8 +227,126 @@ TEST_P(StreamedValues, AnAnswerIsWrittenIntoTheLastAnswersBuffer) {
   EXPECT_EQ(reply(*rpc, d.result, body), names);
 }
 
+// Lists long enough to cross many of the parse thread's batches and to fill its queue
+// (the worker waits for the parse and the parse for the worker): the same bytes as the
+// single-thread path, and the message's own errors late in the body still win over the
+// names' (the half-written answer is dropped).
+TEST_P(StreamedDeviceValues, LongListsAnswerAsBeforeFaultsAndLimitsIncluded) {
+  const std::vector<std::string> all = allParameters();
+  std::vector<std::string> names;
+  while (names.size() < 5000) names.insert(names.end(), all.begin(), all.end());
+  const std::string whole = both(gpv(names), true);
+  EXPECT_NE(whole.find("<Name>" + all.back() + "</Name>"), std::string::npos);
+
+  for (std::size_t at : {std::size_t{0}, std::size_t{300}, names.size() / 2, names.size()}) {
+    auto withUnknown = names;
+    withUnknown.insert(withUnknown.begin() + static_cast<std::ptrdiff_t>(at), "Device.Test.Nope");
+    const std::string fault = both(gpv(withUnknown), true);
+    EXPECT_NE(fault.find("<FaultCode>9005</FaultCode>"), std::string::npos) << at;
+    EXPECT_EQ(fault.find("ParameterValueStruct"), std::string::npos);
+  }
+  // Where an item starts, near the end of the list.
+  const auto late = [](const std::string& m) { return m.rfind("<string>", m.size() - 200); };
+  // An unknown name early, then a document that breaks near its end: 9003, not 9005.
+  auto early = names;
+  early.insert(early.begin() + 10, "Device.Test.Nope");
+  std::string broken = gpv(early);
+  broken.insert(late(broken), "<string>a</strin>");
+  EXPECT_NE(both(broken, false).find("<FaultCode>9003</FaultCode>"), std::string::npos);
+  // The body cut short, an entity, nesting deeper than the limit: each late in the list.
+  const std::string full = gpv(names);
+  both(full.substr(0, full.size() - 300), false);
+  std::string entity = full;
+  entity.insert(late(entity), "<string>&x;</string>");
+  both(entity, false);
+  std::string deep = full;
+  std::string nest;
+  for (int i = 0; i < 40; ++i) nest += "<a>";
+  deep.insert(late(deep), "<string>" + nest);
+  const std::string deepReply = both(deep, false);
+  EXPECT_NE(deepReply.find("refused"), std::string::npos) << deepReply.substr(0, 600);
+  // More items than the array limit, found at the end.
+  limits.maxArrayItems = names.size() - 1;
+  EXPECT_NE(both(full, false).find("<FaultCode>9004</FaultCode>"), std::string::npos);
+  limits.maxArrayItems = names.size();
+  both(full, true);
+}
+
+// A model whose name list throws (as an allocation that fails would) at its `failAt`th
+// name, and that cannot write an answer as the names come (DataModel's defaults).
+class FailingNames final : public cwmpd::core::DataModel {
+ public:
+  FailingNames(Engine& engine, std::size_t failAt) : failAt_(failAt), e_(engine) {}
+  std::vector<cwmpd::core::ParameterValue> getValues(const std::vector<std::string>& n) override {
+    return e_.getValues(n);
+  }
+  int setValues(const std::vector<std::pair<std::string, std::string>>& v, Source s,
+                const std::optional<std::string>& k) override {
+    return e_.setValues(v, s, k);
+  }
+  std::vector<cwmpd::core::ParameterInfo> getNames(std::string_view p, bool next) override {
+    return e_.getNames(p, next);
+  }
+  std::vector<cwmpd::core::ParameterAttributes> getAttributes(
+      const std::vector<std::string>& n) override {
+    return e_.getAttributes(n);
+  }
+  void setAttributes(const std::vector<cwmpd::core::AttributeUpdate>& u) override {
+    e_.setAttributes(u);
+  }
+  std::uint32_t addObject(std::string_view p, Source s,
+                          const std::optional<std::string>& k) override {
+    return e_.addObject(p, s, k);
+  }
+  void deleteObject(std::string_view p, Source s, const std::optional<std::string>& k) override {
+    e_.deleteObject(p, s, k);
+  }
+  void addChangeListener(ChangeListener l) override { e_.addChangeListener(std::move(l)); }
+  const std::string& root() const override { return e_.root(); }
+  std::vector<cwmpd::core::ParameterDefinitionInfo> definitions() const override {
+    return e_.definitions();
+  }
+  std::vector<std::string> forcedInformParameters() override { return e_.forcedInformParameters(); }
+  std::unique_ptr<NameList> newNameList() override {
+    if (failAt_ == 0) return DataModel::newNameList();
+    struct Failing final : NameList {
+      explicit Failing(std::size_t at) : left(at) {}
+      void add(std::string_view) override {
+        if (--left == 0) throw std::runtime_error("no memory for the names");
+      }
+      std::size_t left;
+    };
+    return std::make_unique<Failing>(failAt_);
+  }
+  std::size_t failAt_;
+
+ private:
+  Engine& e_;
+};
+
+// The session's thread failing while the parse goes on: the exception leaves
+// decodeAndAnswer as on the single-thread path, the parse thread is stopped and joined
+// (nothing leaks: the sanitizer build runs this), and the next request is answered.
+TEST_P(StreamedDeviceValues, AFailingWorkerStopsTheParseAndTheNextRequestIsAnswered) {
+  const std::vector<std::string> all = allParameters();
+  std::vector<std::string> names;
+  while (names.size() < 5000) names.insert(names.end(), all.begin(), all.end());
+  FailingNames model(*engine, 600);
+  RpcDispatcher failing(model);
+  failing.setParseThreadFrom(threadedIn(GetParam()) ? 0 : std::numeric_limits<std::size_t>::max());
+  EXPECT_THROW((void)failing.decodeAndAnswer(gpv(names), limits), std::runtime_error);
+  model.failAt_ = 0;  // the default list, written once the list is complete
+  const std::string request = gpv(names);
+  const soap::DecodeResult old = soap::decode(request, limits);
+  RpcDispatcher::Decoded d = failing.decodeAndAnswer(request, limits);
+  ASSERT_TRUE(d.answer.has_value());
+  EXPECT_EQ(reply(failing, d.result, std::move(d.answer)), reply(*rpc, old, std::nullopt));
+}
+
 INSTANTIATE_TEST_SUITE_P(Roots, StreamedValues,
-                         ::testing::Values("Device", "InternetGatewayDevice"));
-INSTANTIATE_TEST_SUITE_P(Roots, StreamedDeviceValues, ::testing::Values("Device"));
+                         ::testing::Values("Device", "InternetGatewayDevice", "Device/threaded",
+                                           "InternetGatewayDevice/threaded"));
+INSTANTIATE_TEST_SUITE_P(Roots, StreamedDeviceValues,
+                         ::testing::Values("Device", "Device/threaded"));
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <span>
 #include <vector>
 
 #include "cwmpd/core/engine.hpp"
@@ -78,7 +79,7 @@ struct Engine::Impl {
   std::string normalizeReferences(const model::ParamDef& p, std::string_view value);
 
   // GetParameterValues of resolved names, in order (engine_names.cpp).
-  void visitValuesAt(const std::vector<model::Location>& locations, const ValueVisitor& visit);
+  void visitValuesAt(std::span<const model::Location> locations, const ValueVisitor& visit);
 
   void notify(const std::vector<CommittedChange>& changes, sdk::Source source) {
     if (changes.empty()) return;

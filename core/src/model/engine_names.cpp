@@ -2,6 +2,7 @@
 // resolved when the decoder hands it over, from where the previous one ended
 // (PathResolver's hint), so the list is kept as locations, never as strings.
 #include <optional>
+#include <span>
 #include <stdexcept>
 
 #include "model/engine_impl.hpp"
@@ -43,17 +44,26 @@ class ResolvedNames final : public DataModel::NameList {
   }
   [[nodiscard]] const void* maker() const override { return &resolver_; }
 
+  [[nodiscard]] bool hasUnknown() const { return unknown_.has_value(); }
+  // The locations added since the last call (visitNewValues).
+  [[nodiscard]] std::span<const Location> takeNew() {
+    const std::span<const Location> fresh(locations_.begin() + static_cast<std::ptrdiff_t>(taken_),
+                                          locations_.end());
+    taken_ = locations_.size();
+    return fresh;
+  }
+
  private:
   const model::PathResolver& resolver_;
   std::vector<Location> locations_;
   Node* hint_ = nullptr;
   std::optional<std::string> unknown_;
+  std::size_t taken_ = 0;
 };
 
 }  // namespace
 
-void Engine::Impl::visitValuesAt(const std::vector<Location>& locations,
-                                 const ValueVisitor& visit) {
+void Engine::Impl::visitValuesAt(std::span<const Location> locations, const ValueVisitor& visit) {
   std::string name;
   // The parameters of one object come one after the other: their getters share one
   // InstanceRef (built at the object's first getter) instead of a copy of the path and
@@ -87,10 +97,21 @@ const ResolvedNames& resolvedBy(const DataModel::NameList& list, const model::Pa
   if (list.maker() != &r) throw std::logic_error("a name list of another model");
   return static_cast<const ResolvedNames&>(list);
 }
+ResolvedNames& resolvedBy(DataModel::NameList& list, const model::PathResolver& r) {
+  if (list.maker() != &r) throw std::logic_error("a name list of another model");
+  return static_cast<ResolvedNames&>(list);
+}
 }  // namespace
 
 void Engine::visitValues(const NameList& list, const ValueVisitor& visit) {
   impl_->visitValuesAt(resolvedBy(list, impl_->resolver).locations(), visit);
+}
+
+DataModel::NewValues Engine::visitNewValues(NameList& list, const ValueVisitor& visit) {
+  ResolvedNames& names = resolvedBy(list, impl_->resolver);
+  if (names.hasUnknown()) return NewValues::UnknownName;
+  impl_->visitValuesAt(names.takeNew(), visit);
+  return NewValues::Visited;
 }
 
 std::size_t Engine::countValues(const NameList& list) {

@@ -1,7 +1,16 @@
 #include "cwmpd/core/rpc_dispatcher.hpp"
 
+#include <sched.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
 #include <exception>
+#include <limits>
+#include <mutex>
+#include <thread>
 #include <type_traits>
 
 #include "cwmpd/core/log.hpp"
@@ -87,6 +96,20 @@ soap::Body answer(Context& c, const soap::GetRPCMethods&) {
 // A name that is not a partial path gives one value (or a fault).
 bool fullName(std::string_view n) { return !n.empty() && n.back() != '.'; }
 
+// Appends each value it is given to `out` (a GetParameterValues answer).
+DataModel::ValueVisitor valueWriter(DataModel& model, soap::GetParameterValuesResponse& out) {
+  const bool alias = model.instanceAliasMode();  // TR-069 3.6.1 InstanceMode
+  return [&model, &out, alias](std::string_view name, sdk::ParamType type, std::string_view value) {
+    if (alias) {  // names, and values that are paths (references), by alias
+      soap::appendParameterValueStruct(out.encoded, model.aliasPath(name), sdk::xsdTypeName(type),
+                                       model.aliasValue(name, value));
+    } else {
+      soap::appendParameterValueStruct(out.encoded, name, sdk::xsdTypeName(type), value);
+    }
+    ++out.encodedCount;
+  };
+}
+
 // GetParameterValues of `names` (the request's strings, or a DataModel::NameList the
 // decoder filled): `fullNames` of them are full names. Written as XML while the model is
 // walked: the values never exist twice. The buffer is sized once from a count (a
@@ -100,16 +123,7 @@ soap::Body valuesAnswer(DataModel& model, const Names& names, std::size_t size,
   // paths need the model to count, which would resolve every name a second time.
   const std::size_t count = fullNames == size ? size : model.countValues(names);
   out.encoded = answerBuffer(spare, count * kValueStructGuess);
-  const bool alias = model.instanceAliasMode();  // TR-069 3.6.1 InstanceMode
-  model.visitValues(names, [&](std::string_view name, sdk::ParamType type, std::string_view value) {
-    if (alias) {  // names, and values that are paths (references), by alias
-      soap::appendParameterValueStruct(out.encoded, model.aliasPath(name), sdk::xsdTypeName(type),
-                                       model.aliasValue(name, value));
-    } else {
-      soap::appendParameterValueStruct(out.encoded, name, sdk::xsdTypeName(type), value);
-    }
-    ++out.encodedCount;
-  });
+  model.visitValues(names, valueWriter(model, out));
   return out;
 }
 
@@ -189,12 +203,52 @@ soap::Body attributesAnswer(DataModel& model, std::vector<ParameterAttributes> a
 class RequestSink final : public soap::NameSink {
  public:
   RequestSink(DataModel& model, std::string& spare) : model_(model), spare_(spare) {}
+
+  // What begin() and beginStructs() answer for `method` (the parse thread's PipeSink
+  // answers the same without touching the model).
+  static bool streamsNames(std::string_view method) {
+    return method == "GetParameterValues" || method == "GetParameterAttributes";
+  }
+  static bool streamsStructs(std::string_view method) {
+    return method == "SetParameterValues" || method == "SetParameterAttributes";
+  }
+
+  // A GetParameterValues is answered as its names come (written()) instead of once the
+  // message is decoded: for a request parsed on a second thread, whose answer is then
+  // written while the rest is parsed. `bytes`: the answer's size, guessed.
+  void answerAsNamesCome(std::size_t bytes) { asTheyCome_ = bytes; }
+
+  // Writes the values of the names handed over since the last call, when answering as
+  // the names come. Never throws: a getter's exception is the answer's, unless a name
+  // turns out unknown (9005 comes first, as in valuesAnswer).
+  void written() {
+    if (streamed_ != Streamed::Values || !asTheyCome_ || stopped_) return;
+    if (!values_) {
+      values_.emplace();
+      values_->encoded = answerBuffer(spare_, *asTheyCome_);
+    }
+    try {
+      switch (model_.visitNewValues(*names_, valueWriter(model_, *values_))) {
+        case DataModel::NewValues::Visited: return;
+        case DataModel::NewValues::UnknownName: break;
+        case DataModel::NewValues::Unsupported: asTheyCome_.reset(); break;
+      }
+    } catch (...) {
+      failure_ = std::current_exception();
+    }
+    stopped_ = true;
+    values_.reset();  // the answer is a fault, or written at the end (Unsupported)
+  }
+  // Whether the names still to come are no longer needed (an unknown one was seen: the
+  // answer is 9005 unless the message itself is an error).
+  [[nodiscard]] bool namesUnneeded() const { return stopped_ && !failure_ && asTheyCome_; }
+
   bool begin(std::string_view method) override {
     if (method == "GetParameterValues") {
       streamed_ = Streamed::Values;
     } else {
       std::string().swap(spare_);  // no big answer to write: the last one's buffer goes
-      if (method != "GetParameterAttributes") return false;
+      if (!streamsNames(method)) return false;
       streamed_ = Streamed::Attributes;
     }
     names_ = model_.newNameList();
@@ -237,6 +291,7 @@ class RequestSink final : public soap::NameSink {
       case Streamed::None: return std::nullopt;
       case Streamed::Values:
         if (!std::holds_alternative<soap::GetParameterValues>(request)) return std::nullopt;
+        if (asTheyCome_) return valuesAsTheyCame();
         return valuesAnswer(model_, static_cast<const DataModel::NameList&>(*names_), size_,
                             fullNames_, spare_);
       case Streamed::Attributes:
@@ -255,6 +310,17 @@ class RequestSink final : public soap::NameSink {
   }
 
  private:
+  // The answer written by written(): 9005 for an unknown name first (countValues throws
+  // it, reading no value), then a getter's exception, as valuesAnswer gives them.
+  soap::Body valuesAsTheyCame() {
+    written();
+    if (stopped_) {
+      (void)model_.countValues(*names_);
+      if (failure_) std::rethrow_exception(failure_);
+    }
+    return std::move(*values_);
+  }
+
   enum class Streamed : std::uint8_t { None, Values, Attributes, Set, SetAttributes };
   DataModel& model_;
   std::string& spare_;
@@ -264,7 +330,219 @@ class RequestSink final : public soap::NameSink {
   std::size_t fullNames_ = 0;
   std::optional<SetList> set_;
   std::unique_ptr<DataModel::AttributeList> updates_;
+  std::optional<std::size_t> asTheyCome_;                   // answerAsNamesCome
+  std::optional<soap::GetParameterValuesResponse> values_;  // written so far
+  bool stopped_ = false;                                    // written() wrote its last
+  std::exception_ptr failure_;                              // a getter's, while written
 };
+
+// ---- a large request parsed on a second thread (issue 15) ------------------------------
+//
+// The parse thread runs Xerces-C and the decoder's SAX handler over the request text and
+// hands the list's items over in batches through a bounded queue; the session's thread
+// (the worker) replays them on the RequestSink, which resolves them (and writes a
+// GetParameterValues answer) while the parse goes on. Only the worker touches the model;
+// the parse thread touches only its Decoder, the request text and the queue.
+
+// The sink calls of a stretch of the message, in order: a begin event first, then items.
+struct Batch {
+  std::optional<std::string> begin;         // begin(method)
+  std::optional<std::string> beginStructs;  // beginStructs(method)
+  std::string text;                         // the names, one after another
+  std::vector<std::size_t> ends;            // where each name ends in `text`
+  std::vector<soap::ParameterValueStruct> values;
+  std::vector<soap::SetParameterAttributesStruct> attributes;
+
+  [[nodiscard]] std::size_t items() const {
+    return ends.size() + values.size() + attributes.size();
+  }
+  [[nodiscard]] bool empty() const { return !begin && !beginStructs && items() == 0; }
+  void clear() {
+    begin.reset();
+    beginStructs.reset();
+    text.clear();
+    ends.clear();
+    values.clear();
+    attributes.clear();
+  }
+  void replay(RequestSink& sink) {
+    if (begin) (void)sink.begin(*begin);
+    if (beginStructs) (void)sink.beginStructs(*beginStructs);
+    std::size_t from = 0;
+    for (const std::size_t end : ends) {
+      sink.name(std::string_view(text).substr(from, end - from));
+      from = end;
+    }
+    for (auto& v : values) sink.value(std::move(v));
+    for (auto& a : attributes) sink.attributes(std::move(a));
+  }
+};
+
+// Batches from the parse thread to the worker: at most kDepth waiting, so that what is
+// held does not grow with the body. The worker's batches go back for reuse.
+class BatchQueue {
+ public:
+  static constexpr std::size_t kDepth = 4;
+
+  // Parse thread: an empty batch to fill.
+  Batch fresh() {
+    const std::lock_guard lock(mutex_);
+    if (spares_.empty()) return {};
+    Batch b = std::move(spares_.back());
+    spares_.pop_back();
+    return b;
+  }
+  // Parse thread: waits while the queue is full. Throws soap::StopParse once the worker
+  // stopped (the parse ends there).
+  void push(Batch&& b) {
+    std::unique_lock lock(mutex_);
+    roomy_.wait(lock, [&] { return stopped_ || full_.size() < kDepth; });
+    if (stopped_) throw soap::StopParse{};
+    full_.push_back(std::move(b));
+    ready_.notify_one();
+  }
+  // Parse thread: nothing more comes.
+  void close() {
+    const std::lock_guard lock(mutex_);
+    closed_ = true;
+    ready_.notify_one();
+  }
+  // Worker: the next batch into `b` (its last one goes back for reuse); false once the
+  // queue is closed and empty.
+  bool pop(Batch& b) {
+    std::unique_lock lock(mutex_);
+    b.clear();
+    if (spares_.size() < kDepth) spares_.push_back(std::move(b));
+    ready_.wait(lock, [&] { return closed_ || !full_.empty(); });
+    if (full_.empty()) return false;
+    b = std::move(full_.front());
+    full_.pop_front();
+    roomy_.notify_one();
+    return true;
+  }
+  // Worker: the parse is to end now (the worker is failing).
+  void stop() {
+    const std::lock_guard lock(mutex_);
+    stopped_ = true;
+    roomy_.notify_one();
+  }
+
+  // Worker -> parse thread: names are no longer needed (RequestSink::namesUnneeded).
+  std::atomic<bool> skipNames{false};
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::condition_variable roomy_;
+  std::deque<Batch> full_;
+  std::vector<Batch> spares_;
+  bool closed_ = false;
+  bool stopped_ = false;
+};
+
+// The parse thread's sink: answers begin/beginStructs as the RequestSink will, and batches
+// the calls for the worker.
+class PipeSink final : public soap::NameSink {
+ public:
+  explicit PipeSink(BatchQueue& queue) : queue_(queue) {}
+  bool begin(std::string_view method) override {
+    flush();
+    batch_.begin = std::string(method);
+    return RequestSink::streamsNames(method);
+  }
+  bool beginStructs(std::string_view method) override {
+    flush();
+    batch_.beginStructs = std::string(method);
+    return RequestSink::streamsStructs(method);
+  }
+  void name(std::string_view n) override {
+    if (queue_.skipNames.load(std::memory_order_relaxed)) return;
+    batch_.text += n;
+    batch_.ends.push_back(batch_.text.size());
+    if (batch_.ends.size() >= kNames || batch_.text.size() >= kTextBytes) flush();
+  }
+  void value(soap::ParameterValueStruct&& item) override {
+    batch_.values.push_back(std::move(item));
+    if (batch_.values.size() >= kStructs) flush();
+  }
+  void attributes(soap::SetParameterAttributesStruct&& item) override {
+    batch_.attributes.push_back(std::move(item));
+    if (batch_.attributes.size() >= kStructs) flush();
+  }
+  // What is left, once the parse has ended.
+  void flush() {
+    if (batch_.empty()) return;
+    queue_.push(std::move(batch_));
+    batch_ = queue_.fresh();
+  }
+
+ private:
+  // A batch: enough to make the queue's locking negligible, small enough for the worker to
+  // start early and for the queue to hold little (kDepth of them).
+  static constexpr std::size_t kNames = 256;
+  static constexpr std::size_t kTextBytes = std::size_t{32} * 1024;
+  static constexpr std::size_t kStructs = 128;
+  BatchQueue& queue_;
+  Batch batch_;
+};
+
+// How many CPUs this process may run on.
+unsigned cpusOnline() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) return static_cast<unsigned>(CPU_COUNT(&set));
+  const long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? static_cast<unsigned>(n) : 1;
+}
+
+// decode(payload, limits, &sink), the parse on a second thread with `decoder` (made
+// again when the limits differ): the sink's calls come on this thread, in batches.
+soap::DecodeResult parsedAside(std::unique_ptr<soap::Decoder>& parseDecoder,
+                               std::string_view payload, const soap::DecodeLimits& limits,
+                               RequestSink& sink) {
+  if (!parseDecoder || parseDecoder->limits().maxBodyBytes != limits.maxBodyBytes ||
+      parseDecoder->limits().maxDepth != limits.maxDepth ||
+      parseDecoder->limits().maxArrayItems != limits.maxArrayItems)
+    parseDecoder = std::make_unique<soap::Decoder>(limits);
+  // A GetParameterValues answer is a few times its request (a name's struct against its
+  // <string>): the guess only sizes the buffer.
+  sink.answerAsNamesCome(payload.size() * 3);
+  BatchQueue queue;
+  std::optional<soap::DecodeResult> result;
+  std::exception_ptr failure;
+  soap::Decoder& decoder = *parseDecoder;
+  std::thread parser([&]() noexcept {
+    try {
+      PipeSink pipe(queue);
+      result.emplace(decoder.decode(payload, &pipe));
+      pipe.flush();
+    } catch (const soap::StopParse&) {  // the worker failed: its exception is the outcome
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    queue.close();
+  });
+  // Joined whatever happens: a worker that fails first stops the parse.
+  struct Join {
+    BatchQueue& queue;
+    std::thread& parser;
+    ~Join() {
+      if (parser.joinable()) {
+        queue.stop();
+        parser.join();
+      }
+    }
+  } join{queue, parser};
+  Batch batch;
+  while (queue.pop(batch)) {
+    batch.replay(sink);
+    sink.written();
+    if (sink.namesUnneeded()) queue.skipNames.store(true, std::memory_order_relaxed);
+  }
+  parser.join();
+  if (failure) std::rethrow_exception(failure);
+  return std::move(*result);
+}
 
 soap::Body answer(Context& c, const soap::GetParameterNames& r) {
   soap::GetParameterNamesResponse out;
@@ -354,7 +632,12 @@ struct RpcDispatcher::Dispatch {
   }
 };
 
-RpcDispatcher::RpcDispatcher(DataModel& model) : model_(model) {}
+RpcDispatcher::RpcDispatcher(DataModel& model)
+    : model_(model),
+      parseThreadFrom_(cpusOnline() > 1 ? kParseThreadFrom
+                                        : std::numeric_limits<std::size_t>::max()) {}
+
+RpcDispatcher::~RpcDispatcher() = default;
 
 void RpcDispatcher::provideVendor(std::string name, VendorHandler handler) {
   vendor_[std::move(name)] = std::move(handler);
@@ -379,7 +662,9 @@ RpcDispatcher::Decoded RpcDispatcher::decodeAndAnswer(std::string_view payload,
                                                       std::string* text, std::string lastAnswer) {
   spare_ = std::move(lastAnswer);
   RequestSink sink(model_, spare_);
-  Decoded out{soap::decode(payload, limits, &sink), std::nullopt};
+  Decoded out{payload.size() >= parseThreadFrom_ ? parsedAside(parseDecoder_, payload, limits, sink)
+                                                 : soap::decode(payload, limits, &sink),
+              std::nullopt};
   // A set's entries and the decoded request own their strings; a streamed name list may
   // still look into the text.
   if (text != nullptr && sink.ownsWhatItHolds()) std::string().swap(*text);

@@ -260,6 +260,10 @@ DecodeResult Decoder::decode(std::string_view payload, NameSink* sink) {
     context.message = f.message;
     if (!context.id) describePartialTree(impl_->tree, context);
     return context;
+  } catch (const StopParse&) {
+    context.kind = DecodeError::Kind::Refused;
+    context.message = "parse stopped by the sink";
+    return context;
   }
 }
 

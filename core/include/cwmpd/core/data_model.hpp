@@ -147,6 +147,19 @@ class DataModel {
   [[nodiscard]] virtual std::size_t countValues(const NameList& list) {
     return countValues(static_cast<const StoredNames&>(list).names);
   }
+  // A GetParameterValues answer written while its list is still coming (issue 15: a large
+  // request is parsed on a second thread while the session's thread answers): the values
+  // of the names added to `list` since the last call (since it was made, the first time),
+  // in order, as visitValues(list) gives them. Nothing is visited from the first unknown
+  // name on; visitValues(list) then throws its 9005. Throws what a getter throws (what was
+  // visited before stays visited). Unsupported: visits nothing and says so, and the
+  // caller answers with visitValues(list) once the list is complete (the default).
+  enum class NewValues : std::uint8_t { Visited, UnknownName, Unsupported };
+  virtual NewValues visitNewValues(NameList& list, const ValueVisitor& visit) {
+    (void)list;
+    (void)visit;
+    return NewValues::Unsupported;
+  }
 
   // The type each name's value is reported with (GetParameterValues' xsi:type), without
   // reading it; nullopt for a name that is not one existing parameter. Never throws for

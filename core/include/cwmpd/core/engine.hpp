@@ -59,6 +59,7 @@ class Engine final : public SessionModel, public PluginModel, public RemoteSubtr
   std::unique_ptr<NameList> newNameList() override;
   void visitValues(const NameList& list, const ValueVisitor& visit) override;
   std::size_t countValues(const NameList& list) override;
+  NewValues visitNewValues(NameList& list, const ValueVisitor& visit) override;
   std::vector<std::optional<sdk::ParamType>> parameterTypes(
       const std::vector<std::string>& names) override;
   std::unique_ptr<TypeCursor> newTypeCursor() override;

@@ -3,13 +3,15 @@
 // provided, its result (or fault) as the CWMP response. No I/O here: the session engine
 // owns the HTTP conversation.
 //
-// Threading: main loop only.
+// Threading: main loop only. decodeAndAnswer() may parse a large request on a second
+// thread of its own, joined before it returns; the model is only touched on the caller's.
 #pragma once
 
 #include <array>
 #include <cstddef>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,6 +29,9 @@ namespace cwmpd::core {
 class RpcDispatcher {
  public:
   explicit RpcDispatcher(DataModel& model);
+  ~RpcDispatcher();
+  RpcDispatcher(const RpcDispatcher&) = delete;
+  RpcDispatcher& operator=(const RpcDispatcher&) = delete;
 
   // Answers one ACS request: the response, or a soap::Fault. Never throws for anything
   // a request can contain.
@@ -55,6 +60,13 @@ class RpcDispatcher {
   // turns out to be anything else, and never outlives the answer to this request.
   [[nodiscard]] Decoded decodeAndAnswer(std::string_view payload, const soap::DecodeLimits& limits,
                                         std::string* text = nullptr, std::string lastAnswer = {});
+
+  // A message of at least this many bytes is parsed by decodeAndAnswer on a second
+  // thread (Xerces-C and the decoder's handler) while this one resolves the list's items
+  // and writes a GetParameterValues answer (issue 15); same answer, byte for byte. The
+  // default: kParseThreadFrom when more than one CPU is online, else never (SIZE_MAX).
+  static constexpr std::size_t kParseThreadFrom = std::size_t{64} * 1024;
+  void setParseThreadFrom(std::size_t bytes) { parseThreadFrom_ = bytes; }
 
   // The methods GetRPCMethods lists: the table's listed rows that can be answered, then
   // the vendor methods.
@@ -101,6 +113,8 @@ class RpcDispatcher {
   // decodeAndAnswer's `lastAnswer`, kept only until the answer to the same request is
   // written: a GetParameterNames is answered by the handle() that follows.
   std::string spare_;
+  std::size_t parseThreadFrom_;
+  std::unique_ptr<soap::Decoder> parseDecoder_;  // the second thread's, one at a time
 };
 
 }  // namespace cwmpd::core

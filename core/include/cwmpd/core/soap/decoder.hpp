@@ -62,6 +62,11 @@ class DecodeResult {
   std::variant<Envelope, DecodeError> value_;
 };
 
+// Thrown by a NameSink's method to end the parse at once, when whoever takes the items no
+// longer wants the message (RpcDispatcher: the thread answering a request parsed on a
+// second thread failed). decode() then returns a DecodeError of kind Refused.
+struct StopParse {};
+
 // Takes the items of a request's list while the message is parsed, instead of the
 // decoded envelope (issue 15: the megabyte of names of a GetParameterValues listing every
 // parameter, or the ten thousand values of a SetParameterValues, are never kept as a tree
@@ -74,7 +79,7 @@ class NameSink {
   // starts; at most once per message. True: stream its items, and the decoded request
   // carries an empty list. False: decode it as usual.
   virtual bool begin(std::string_view method) = 0;
-  // Each item's text, in document order. Must not throw.
+  // Each item's text, in document order. Must not throw (but StopParse).
   virtual void name(std::string_view name) = 0;
 
   // The ParameterList of `method` ("SetParameterValues", "SetParameterAttributes")
@@ -87,7 +92,7 @@ class NameSink {
     (void)method;
     return false;
   }
-  // Each item, in document order. Must not throw.
+  // Each item, in document order. Must not throw (but StopParse).
   virtual void value(ParameterValueStruct&& item) { (void)item; }
   virtual void attributes(SetParameterAttributesStruct&& item) { (void)item; }
 };
