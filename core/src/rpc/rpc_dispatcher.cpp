@@ -504,9 +504,6 @@ soap::DecodeResult parsedAside(std::unique_ptr<soap::Decoder>& parseDecoder,
       parseDecoder->limits().maxDepth != limits.maxDepth ||
       parseDecoder->limits().maxArrayItems != limits.maxArrayItems)
     parseDecoder = std::make_unique<soap::Decoder>(limits);
-  // A GetParameterValues answer is a few times its request (a name's struct against its
-  // <string>): the guess only sizes the buffer.
-  sink.answerAsNamesCome(payload.size() * 3);
   BatchQueue queue;
   std::optional<soap::DecodeResult> result;
   std::exception_ptr failure;
@@ -533,6 +530,11 @@ soap::DecodeResult parsedAside(std::unique_ptr<soap::Decoder>& parseDecoder,
       }
     }
   } join{queue, parser};
+  // A GetParameterValues answer's size, guessed from the elements of the request (two tags
+  // an element; read while the parse thread starts): a struct per item. The guess only
+  // sizes the buffer; the request's bytes alone would count whitespace and long names.
+  sink.answerAsNamesCome(static_cast<std::size_t>(std::count(payload.begin(), payload.end(), '<')) /
+                         2 * kValueStructGuess);
   Batch batch;
   while (queue.pop(batch)) {
     batch.replay(sink);
