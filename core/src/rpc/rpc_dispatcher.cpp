@@ -10,6 +10,7 @@
 #include <exception>
 #include <limits>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <type_traits>
 
@@ -508,17 +509,24 @@ soap::DecodeResult parsedAside(std::unique_ptr<soap::Decoder>& parseDecoder,
   std::optional<soap::DecodeResult> result;
   std::exception_ptr failure;
   soap::Decoder& decoder = *parseDecoder;
-  std::thread parser([&]() noexcept {
-    try {
-      PipeSink pipe(queue);
-      result.emplace(decoder.decode(payload, &pipe));
-      pipe.flush();
-    } catch (const soap::StopParse&) {  // the worker failed: its exception is the outcome
-    } catch (...) {
-      failure = std::current_exception();
-    }
-    queue.close();
-  });
+  std::thread parser;
+  try {
+    parser = std::thread([&]() noexcept {
+      try {
+        PipeSink pipe(queue);
+        result.emplace(decoder.decode(payload, &pipe));
+        pipe.flush();
+      } catch (const soap::StopParse&) {  // the worker failed: its exception is the outcome
+      } catch (...) {
+        failure = std::current_exception();
+      }
+      queue.close();
+    });
+  } catch (const std::system_error&) {
+    // No thread to be had (the process's or the system's limit): the same parse on this
+    // thread, as on a single CPU; the sink has seen nothing yet.
+    return decoder.decode(payload, &sink);
+  }
   // Joined whatever happens: a worker that fails first stops the parse.
   struct Join {
     BatchQueue& queue;

@@ -26,7 +26,8 @@
 // A fetch that throws keeps nothing (the object's next getter fetches again, as it would
 // have without the snapshot); one that returns nullopt (the object is gone) is kept, and
 // the getters answer their fallback. A snapshot holds one object's structure at a time;
-// like every getter it is used on the main loop only.
+// like every getter it is used only by the thread that holds the model (the core lends
+// the model to one thread at a time), so it needs no lock of its own.
 #pragma once
 
 #include <cstdint>
