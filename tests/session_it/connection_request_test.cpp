@@ -76,7 +76,10 @@ TEST_F(ConnectionRequests, ARequestWhileTheInformIsOnTheWireGetsOneMoreSessionRi
   EXPECT_EQ(occurrences(eventCodes(all[2]), "6 CONNECTION REQUEST"), 1);
 }
 
-TEST_F(ConnectionRequests, AFloodOf300In2sGetsAtMostThreeSessionsAndSome503s) {
+TEST_F(ConnectionRequests, AFloodOf300In2sStartsNoMoreSessionsThanTheFloodLimitLetsThrough) {
+  // The flood limit, as shipped: a burst of 5, then one request more every 2 s.
+  daemon_->set("cpe", "connection_request_burst", "5");
+  daemon_->set("cpe", "connection_request_min_interval", "2000");
   ASSERT_NO_FATAL_FAILURE(startDaemon());
   // 20 volleys of 15 requests, one every 100 ms: 300 requests spread over 2 s.
   std::map<std::string, int> statuses;
@@ -87,14 +90,20 @@ TEST_F(ConnectionRequests, AFloodOf300In2sGetsAtMostThreeSessionsAndSome503s) {
     for (const auto& [status, n] : answer.get_child("statuses"))
       statuses[status] += n.get_value<int>();
   }
+  // On a loaded machine the volleys run late: the bucket refills once per 2 s of the flood.
+  const auto refills = static_cast<int>((std::chrono::steady_clock::now() - t0) / 2s);
   EXPECT_EQ(statuses["200"] + statuses["503"], 300) << "every request gets an answer";
+  EXPECT_LE(statuses["200"], 5 + refills);
   EXPECT_GT(statuses["503"], 0);
   ASSERT_TRUE(waitSessions(2));
   // Nothing more is coming; give a late follow-up session the time to show itself.
   std::this_thread::sleep_for(1s);
+  // Each session comes from a request let through: one that starts it, or one that came
+  // during a session and asked for one more after it (how many of the burst's requests
+  // find a session running depends on how fast the sessions are, so that is not counted).
   const auto sessions = acs_->sessions().size() - 1;
   EXPECT_GE(sessions, 1u);
-  EXPECT_LE(sessions, 3u);
+  EXPECT_LE(sessions, static_cast<std::size_t>(statuses["200"]));
   EXPECT_TRUE(daemon_->running());
 }
 
