@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -116,6 +117,76 @@ TEST(Store, SetsNearTheLastKeyKeepTheSameContentAsAPlainMap) {
   std::map<std::string, std::string> held;
   again.forEach("", [&](const std::string& k, const std::string& v) { held[k] = v; });
   EXPECT_EQ(held, committed);
+}
+
+// What rollback() and the next journal record must know of a change is kept with the entry
+// itself, and an erased entry stays in the map until the next commit (issue 15): random
+// sets, erases, prefix erases, rollbacks, keepPending() and commits, the same keys set,
+// erased and set again between them, must show exactly what a plain map shows through
+// get(), size() and forEach(), and after every commit a second store loading the files
+// must hold what was committed.
+TEST(Store, PendingStateRollbacksAndErasedKeysShowWhatAPlainMapShows) {
+  TempDir dir;
+  std::mt19937 rng(19);
+  using Map = std::map<std::string, std::string>;
+  Map model, baseline, committed;
+  Store s(dir.file("s.db"));
+  s.load();
+  auto keyOf = [&] {
+    return "k." + std::to_string(rng() % 12) + "." +
+           std::string(1, static_cast<char>('a' + rng() % 4));
+  };
+  auto held = [](const Store& store) {
+    Map out;
+    store.forEach("", [&](const std::string& k, const std::string& v) { out[k] = v; });
+    return out;
+  };
+  int reloads = 0;
+  for (int step = 0; step < 4000; ++step) {
+    const unsigned op = rng() % 100;
+    if (op < 50) {
+      const std::string k = keyOf();
+      const std::string v = std::to_string(rng() % 3);
+      s.set(k, v);
+      model[k] = v;
+    } else if (op < 70) {
+      const std::string k = keyOf();
+      s.erase(k);
+      model.erase(k);
+    } else if (op < 74) {
+      const std::string prefix = "k." + std::to_string(rng() % 12) + ".";
+      const std::size_t n =
+          std::erase_if(model, [&](const auto& e) { return e.first.starts_with(prefix); });
+      ASSERT_EQ(s.erasePrefix(prefix), n) << "step " << step;
+    } else if (op < 84) {
+      s.rollback();
+      model = baseline;
+    } else if (op < 90) {
+      s.keepPending();
+      baseline = model;
+    } else if (op < 96) {
+      s.commit();
+      baseline = committed = model;
+      if (++reloads % 3 == 0) {
+        Store reloaded(dir.file("s.db"));
+        reloaded.load();
+        ASSERT_EQ(held(reloaded), committed) << "step " << step;
+        ASSERT_EQ(reloaded.size(), committed.size());
+      }
+    } else {
+      s.setJournalLimit(rng() % 2 ? std::optional<std::size_t>(0) : std::nullopt);  // snapshots too
+    }
+    ASSERT_EQ(held(s), model) << "step " << step;
+    ASSERT_EQ(s.size(), model.size()) << "step " << step;
+    const std::string probe = keyOf();
+    const auto it = model.find(probe);
+    const std::string* got = s.get(probe);
+    ASSERT_EQ(got != nullptr, it != model.end()) << probe << " at step " << step;
+    if (got != nullptr) {
+      ASSERT_EQ(*got, it->second);
+    }
+  }
+  EXPECT_GT(reloads, 50);
 }
 
 // A writer is killed with SIGKILL at random moments while it commits large stores over

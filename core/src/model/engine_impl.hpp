@@ -107,18 +107,25 @@ struct Engine::Impl {
     }
   }
 
+  // The parameter's full name, allocated once (path + name grew the path's copy, a second
+  // allocation for every value of a large set).
+  static std::string fullName(const txn::ValueChange& c) {
+    std::string name;
+    name.reserve(c.node->path.size() + c.def->name.size());
+    name.append(c.node->path).append(c.def->name);
+    return name;
+  }
+
   // A set value as the change listeners hear it (a secret's value masked).
   static CommittedChange committedOf(const txn::ValueChange& c) {
-    return {c.node->path + c.def->name,
-            c.def->type.list ? sdk::ParamType::String : c.def->type.base,
+    return {fullName(c), c.def->type.list ? sdk::ParamType::String : c.def->type.base,
             c.def->secret ? std::string() : c.value};
   }
 
   // committedOf() of a change that is committed and no longer needed: its value is moved
   // out and its old value freed.
   static CommittedChange takeCommitted(txn::ValueChange& c) {
-    CommittedChange out{c.node->path + c.def->name,
-                        c.def->type.list ? sdk::ParamType::String : c.def->type.base,
+    CommittedChange out{fullName(c), c.def->type.list ? sdk::ParamType::String : c.def->type.base,
                         c.def->secret ? std::string() : std::move(c.value)};
     std::string().swap(c.old);
     return out;

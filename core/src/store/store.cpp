@@ -168,7 +168,9 @@ Store::Store(std::string path) : path_(std::move(path)), journalPath_(journalPat
 
 void Store::load() {
   entries_.clear();
+  erased_ = 0;
   changed_.clear();
+  undo_.clear();
   forgetHints();
   dirty_ = baselineDirty_ = false;
   onDisk_ = false;
@@ -185,7 +187,7 @@ void Store::load() {
   }
   onDisk_ = true;
   // Parsed aside and taken only whole: a damaged file leaves nothing half-loaded.
-  std::map<std::string, std::string, std::less<>> parsed;
+  Entries parsed;
   std::uint64_t generation = 0;
   std::string line;
   std::size_t lineNo = 0;
@@ -222,7 +224,7 @@ void Store::load() {
     if (tab == std::string::npos || !unescape(std::string_view(line).substr(0, tab), key) ||
         !unescape(std::string_view(line).substr(tab + 1), value))
       throw damaged(":" + std::to_string(lineNo) + ": malformed record");
-    parsed[key] = value;
+    parsed[key].value = value;
   }
   // commit() always writes a header and an end marker: an empty file is a damaged one
   // (a file system that lost the data of a renamed file), not an empty store.
@@ -239,7 +241,7 @@ void Store::load() {
 // Applies the journal's records of this generation to `into`, up to the first record that
 // is torn (cut by a crash in its write) or damaged: that one and the rest are dropped, as
 // commits that never finished. Sets journalEnd_ to where the valid records end.
-void Store::replayJournal(std::map<std::string, std::string, std::less<>>& into) {
+void Store::replayJournal(Entries& into) {
   const auto file = readWhole(journalPath_);
   if (!file || file->empty()) return;
   const std::string_view j(*file);
@@ -290,9 +292,9 @@ void Store::replayJournal(std::map<std::string, std::string, std::less<>>& into)
       if (!v) {
         if (auto it = into.find(key); it != into.end()) into.erase(it);
       } else if (auto it = into.find(key); it != into.end()) {
-        it->second.assign(*v);
+        it->second.value.assign(*v);
       } else {
-        into.emplace(std::string(key), std::string(*v));
+        into.emplace(std::string(key), Entry{std::string(*v)});
       }
     }
     at += kRecordHeader + length;
@@ -347,7 +349,7 @@ bool Store::loadOrSetAside() {
 
 const std::string* Store::get(std::string_view key) const {
   auto it = entries_.find(key);
-  return it == entries_.end() ? nullptr : &it->second;
+  return it == entries_.end() || !it->second.present ? nullptr : &it->second.value;
 }
 
 namespace {
@@ -379,68 +381,68 @@ typename Map::iterator lowerBoundNear(Map& map, typename Map::iterator hint, std
 }
 }  // namespace
 
-void Store::forgetHints() {
-  entryHint_ = entries_.end();
-  changeHint_ = changed_.end();
-}
+void Store::forgetHints() { entryHint_ = entries_.end(); }
 
-void Store::remember(std::string_view key, const std::string* current) {
-  auto c = lowerBoundNear(changed_, changeHint_, key);
-  const bool known = c != changed_.end() && c->first == key;
-  if (known && c->second.undoable) {
-    changeHint_ = c;
-    return;
+void Store::touch(Entries::iterator it) {
+  Entry& e = it->second;
+  if (!e.changed) {
+    e.changed = true;
+    changed_.push_back(it);
   }
+  if (e.undoable) return;
+  e.undoable = true;
   // Copied, not taken: the entry keeps its buffer for the new value, so that a large set
   // does not leave the long-lived entries in fresh allocations between freed ones (the
   // heap's RSS after the session grew by ~10 MB at 100,000 parameters when it was taken).
-  std::optional<std::string> old =
-      current == nullptr ? std::nullopt : std::optional<std::string>(*current);
-  if (known)
-    c->second = Change{std::move(old), true};
-  else
-    c = changed_.emplace_hint(c, std::string(key), Change{std::move(old), true});
-  changeHint_ = c;
+  undo_.push_back({it, e.present ? std::optional<std::string>(e.value) : std::nullopt});
 }
 
 void Store::set(std::string_view key, std::string_view value) {
   auto it = lowerBoundNear(entries_, entryHint_, key);
-  const bool found = it != entries_.end() && it->first == key;
-  if (!found) {
-    remember(key, nullptr);
-    it = entries_.emplace_hint(it, std::string(key), std::string(value));
-  } else if (it->second != value) {
-    remember(key, &it->second);
-    it->second.assign(value);
-  } else {
-    entryHint_ = it;
-    return;
+  if (it == entries_.end() || it->first != key) {
+    // A new key: an entry not present yet, then set like any other.
+    it = entries_.emplace_hint(it, std::string(key), Entry{{}, false});
+    ++erased_;
   }
   entryHint_ = it;
+  Entry& e = it->second;
+  if (e.present && e.value == value) return;
+  touch(it);
+  e.value.assign(value);
+  if (!e.present) {
+    e.present = true;
+    --erased_;
+  }
   dirty_ = true;
 }
 
+namespace {
+// An entry that is erased keeps its key until the next commit, not its value.
+void dropValue(std::string& value) { std::string().swap(value); }
+}  // namespace
+
 void Store::erase(std::string_view key) {
   auto it = entries_.find(key);
-  if (it == entries_.end()) return;
-  remember(key, &it->second);
-  entries_.erase(it);
-  entryHint_ = entries_.end();
+  if (it == entries_.end() || !it->second.present) return;
+  touch(it);
+  it->second.present = false;
+  dropValue(it->second.value);
+  ++erased_;
   dirty_ = true;
 }
 
 std::size_t Store::erasePrefix(std::string_view prefix) {
-  auto first = entries_.lower_bound(prefix);
-  auto last = first;
   std::size_t n = 0;
-  while (last != entries_.end() && last->first.compare(0, prefix.size(), prefix) == 0) {
-    remember(last->first, &last->second);
-    ++last;
+  for (auto it = entries_.lower_bound(prefix);
+       it != entries_.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
+    if (!it->second.present) continue;
+    touch(it);
+    it->second.present = false;
+    dropValue(it->second.value);
     ++n;
   }
   if (n) {
-    entries_.erase(first, last);
-    entryHint_ = entries_.end();
+    erased_ += n;
     dirty_ = true;
   }
   return n;
@@ -450,29 +452,49 @@ void Store::forEach(std::string_view prefix,
                     const std::function<void(const std::string&, const std::string&)>& fn) const {
   for (auto it = entries_.lower_bound(prefix);
        it != entries_.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it)
-    fn(it->first, it->second);
+    if (it->second.present) fn(it->first, it->second.value);
+}
+
+void Store::dropChanges() {
+  for (const Undo& u : undo_) u.entry->second.undoable = false;
+  undo_.clear();
+  for (const auto it : changed_) {
+    if (it->second.present) {
+      it->second.changed = false;
+    } else {
+      entries_.erase(it);
+      --erased_;
+    }
+  }
+  changed_.clear();
+  forgetHints();
 }
 
 void Store::rollback() {
-  for (auto& [key, change] : changed_) {
-    if (!change.undoable) continue;
-    if (change.old)
-      entries_[key] = std::move(*change.old);
-    else
-      entries_.erase(key);
-    change.undoable = false;
+  // Each entry has one record at most, so the order does not matter.
+  for (Undo& u : undo_) {
+    Entry& e = u.entry->second;
+    if (u.old) {
+      e.value = std::move(*u.old);
+      if (!e.present) --erased_;
+      e.present = true;
+    } else if (e.present) {
+      e.present = false;
+      dropValue(e.value);
+      ++erased_;
+    }
+    e.undoable = false;
   }
+  undo_.clear();
   dirty_ = baselineDirty_;
   // Back at what is on disk: nothing left for the next record.
-  if (!dirty_) changed_.clear();
+  if (!dirty_) dropChanges();
   forgetHints();
 }
 
 void Store::keepPending() {
-  for (auto& [key, change] : changed_) {
-    change.undoable = false;
-    change.old.reset();
-  }
+  for (const Undo& u : undo_) u.entry->second.undoable = false;
+  undo_.clear();
   baselineDirty_ = dirty_;
 }
 
@@ -488,31 +510,28 @@ void Store::failed(const std::string& why) {
 // payload by doubling and then copied it behind the header, three times the record at
 // the commit's peak.
 std::string Store::journalRecord() const {
-  // A few keys: a lookup each; many: one walk over the store (both maps are sorted alike).
-  const bool walk = changed_.size() * 16 > entries_.size();
-  std::vector<const std::string*> values;  // each changed key's value, null: erased
-  values.reserve(changed_.size());
-  std::size_t size = kRecordHeader;
-  auto it = entries_.begin();
-  for (const auto& changedEntry : changed_) {
-    const std::string& key = changedEntry.first;  // a lambda may not capture a structured binding
-    if (walk)
-      it = std::find_if(it, entries_.end(), [&](const auto& e) { return e.first >= key; });
-    else
-      it = entries_.find(key);
-    const bool set = it != entries_.end() && it->first == key;
-    values.push_back(set ? &it->second : nullptr);
-    size += 1 + 4 + key.size() + (set ? 4 + it->second.size() : 0);
+  // The changed entries in key order: a few are sorted; many are picked out of one walk
+  // over the store.
+  std::vector<Entries::const_iterator> order;
+  order.reserve(changed_.size());
+  if (changed_.size() * 16 > entries_.size()) {
+    for (auto it = entries_.begin(); it != entries_.end(); ++it)
+      if (it->second.changed) order.push_back(it);
+  } else {
+    order.assign(changed_.begin(), changed_.end());
+    std::sort(order.begin(), order.end(),
+              [](const auto& a, const auto& b) { return a->first < b->first; });
   }
+  std::size_t size = kRecordHeader;
+  for (const auto& it : order)
+    size += 1 + 4 + it->first.size() + (it->second.present ? 4 + it->second.value.size() : 0);
   std::string record;
   record.reserve(size);
   record.assign(kRecordHeader, '\0');  // length and CRC, once the payload is known
-  auto value = values.begin();
-  for (const auto& changedEntry : changed_) {
-    const std::string* v = *value++;
-    record += v != nullptr ? kSet : kErase;
-    putString(record, changedEntry.first);
-    if (v != nullptr) putString(record, *v);
+  for (const auto& it : order) {
+    record += it->second.present ? kSet : kErase;
+    putString(record, it->first);
+    if (it->second.present) putString(record, it->second.value);
   }
   std::string header;
   putU32(header, static_cast<std::uint32_t>(record.size() - kRecordHeader));
@@ -528,13 +547,14 @@ void Store::writeSnapshot() {
   data += kHeaderV2;
   data += std::to_string(generation_ + 1);
   data += '\n';
-  for (const auto& [k, v] : entries_) {
+  for (const auto& [k, e] : entries_) {
+    if (!e.present) continue;
     escapeInto(data, k);
     data += '\t';
-    escapeInto(data, v);
+    escapeInto(data, e.value);
     data += '\n';
   }
-  data += "end " + std::to_string(entries_.size()) + "\n";
+  data += "end " + std::to_string(size()) + "\n";
 
   const std::string tmp = path_ + ".tmp";
   int fd = -1;
@@ -626,8 +646,7 @@ void Store::appendJournal(const std::string& record) {
 
 void Store::committed() {
   dirty_ = baselineDirty_ = false;
-  changed_.clear();
-  changeHint_ = changed_.end();
+  dropChanges();
   forceSnapshot_ = false;
   if (failing_) {
     failing_ = false;
@@ -698,7 +717,9 @@ void Store::wipe() {
     if (ec) CWMPD_LOG(Error, kLog, dir << ": cannot remove: " << ec.message());
   }
   entries_.clear();
+  erased_ = 0;
   changed_.clear();
+  undo_.clear();
   forgetHints();
   dirty_ = baselineDirty_ = false;
   // The snapshot before the journal: a kill between the two leaves a journal without a

@@ -96,7 +96,7 @@ class Store {
   [[nodiscard]] const std::string& journalPath() const { return journalPath_; }
   // The snapshot's generation: 0 before the first, + 1 at each new snapshot.
   [[nodiscard]] std::uint64_t generation() const { return generation_; }
-  [[nodiscard]] std::size_t size() const { return entries_.size(); }
+  [[nodiscard]] std::size_t size() const { return entries_.size() - erased_; }
 
   // The journal size past which a commit writes a snapshot instead (0: every commit);
   // nullopt for the default, max(1 MiB, the snapshot's size).
@@ -109,13 +109,26 @@ class Store {
   void setFaultHook(std::function<int(Step)> hook) { faultHook_ = std::move(hook); }
 
  private:
+  // An entry, and what the next journal record and rollback() need to know of it. An erased
+  // entry stays in the map, not present, until the next commit (or rollback) drops it: the
+  // changed entries are then found by iterator, and no key is copied to remember it.
+  struct Entry {
+    std::string value;
+    bool present = true;    // false: erased since the last commit
+    bool changed = false;   // in changed_: the next journal record holds it
+    bool undoable = false;  // in undo_
+  };
+  using Entries = std::map<std::string, Entry, std::less<>>;
+
   std::string setAside(const std::string& file);
-  // Records `key`'s value before this change for rollback() and the next journal record;
-  // `current` is that value, null when absent.
-  void remember(std::string_view key, const std::string* current);
+  // Records that `it` is about to change, for the next journal record and for rollback().
+  void touch(Entries::iterator it);
+  // Forgets every change since the last commit (they are on disk, or undone): the erased
+  // entries leave the map.
+  void dropChanges();
   void forgetHints();
   void failed(const std::string& why);
-  void replayJournal(std::map<std::string, std::string, std::less<>>& into);
+  void replayJournal(Entries& into);
   [[nodiscard]] std::string journalRecord() const;
   void writeSnapshot();
   void appendJournal(const std::string& record);
@@ -125,19 +138,21 @@ class Store {
   std::string path_;
   std::string journalPath_;
   std::vector<std::string> attached_;
-  std::map<std::string, std::string, std::less<>> entries_;
-  // Every key changed since the last successful commit (what the next journal record
-  // holds). For rollback(), `old` is the value the key had at the baseline (nullopt:
-  // absent) while `undoable`; keepPending() makes them not undoable.
-  struct Change {
+  Entries entries_;
+  std::size_t erased_ = 0;  // entries not present
+  // Every entry changed since the last successful commit (what the next journal record
+  // holds), in the order of their first change.
+  std::vector<Entries::iterator> changed_;
+  // For rollback(): each entry's value at the baseline (nullopt: absent), from its first
+  // change after it; keepPending() moves the baseline to now.
+  struct Undo {
+    Entries::iterator entry;
     std::optional<std::string> old;
-    bool undoable = true;
   };
-  std::map<std::string, Change, std::less<>> changed_;
-  // The entry and the change set last (end(): none), where set() looks first; reset by
-  // whatever erases from or clears the maps.
-  std::map<std::string, std::string, std::less<>>::iterator entryHint_ = entries_.end();
-  std::map<std::string, Change, std::less<>>::iterator changeHint_ = changed_.end();
+  std::vector<Undo> undo_;
+  // The entry set last (end(): none), where set() looks first; reset by whatever drops
+  // entries from the map.
+  Entries::iterator entryHint_ = entries_.end();
   bool baselineDirty_ = false;
   bool dirty_ = false;
   bool failing_ = false;
