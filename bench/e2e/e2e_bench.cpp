@@ -28,7 +28,13 @@
 //
 //   bench_e2e [--sizes 2000,20000,100000] [--runs 3] [--repeat 5] [--idle 60]
 //             [--cwmpd PATH] [--plugins DIR] [--source DIR] [--wrap "CMD ARGS"]
-//             [--no-lists] [--no-tree] [--provider N]
+//             [--no-lists] [--no-tree] [--provider N] [--hal sim|linux]
+//
+// --hal linux runs the daemon on the linux HAL backend instead of the simulated box (for a
+// build without the sim backend, CMake option CWMPD_HAL_BACKENDS, as a box's image is): the
+// network interfaces of the host (/sys/class/net, /proc), the Wi-Fi, voice and ONU status
+// read from the sim's files. Nothing is written to the host: no action command is
+// configured, and the sets of the name-list table are the synthetic plugin's.
 //
 // --wrap runs the daemon under another program ("/usr/bin/time -v", "heaptrack -o F",
 // "valgrind --tool=massif"); the /proc figures are then read from the cwmpd process
@@ -455,9 +461,10 @@ struct Options {
   std::string plugins = CWMPD_PLUGIN_DIR;
   std::string source = CWMPD_SOURCE_DIR_PATH;
   std::vector<std::string> wrap;
-  bool tree = true;      // the whole-tree table
-  bool lists = true;     // the name-list table
-  int providerGets = 0;  // the provider table (issue 18)
+  std::string hal = "sim";  // the HAL backend: sim or linux (--hal)
+  bool tree = true;         // the whole-tree table
+  bool lists = true;        // the name-list table
+  int providerGets = 0;     // the provider table (issue 18)
 };
 
 struct RunFigures {
@@ -527,6 +534,16 @@ std::string escaped(const std::string& s) {
   return out;
 }
 
+// The [hal] section of the daemon's configuration (--hal): the simulated box from the copy
+// of config/sim in the daemon's directory, or the linux backend reading its Wi-Fi, voice and
+// ONU status from the same files.
+std::string halSection(const Options& o) {
+  if (o.hal == "linux")
+    return "[hal]\nbackend = linux\nwifi_status_dir = sim/wifi\nvoice_status_dir = sim/voice\n"
+           "pon_status_dir = sim/pon\n";
+  return "[hal]\nbackend = sim\nsim_dir = sim\n";
+}
+
 RunFigures runOnce(const Options& o, unsigned long size, bool measureIdle, bool lists) {
   TempDir dir;
   PrivateBus bus(dir.path());
@@ -538,8 +555,7 @@ RunFigures runOnce(const Options& o, unsigned long size, bool measureIdle, bool 
                         << "periodic_inform_enable = false\n"
                         << "[cpe]\nroot = Device\nconnection_request_enable = false\n"
                         << "[bus]\naddress = " << bus.address() << "\n"
-                        << "[hal]\nbackend = sim\nsim_dir = sim\n"
-                        << "[store]\ndir = store\n"
+                        << halSection(o) << "[store]\ndir = store\n"
                         << "[plugins]\ndir = " << o.plugins << "\n"
                         << "[synthetic]\ninstances = " << size / 10
                         << "\n"
@@ -712,8 +728,8 @@ std::pair<std::vector<double>, std::vector<double>> runProvider(const Options& o
                         << "periodic_inform_enable = false\n"
                         << "[cpe]\nroot = Device\nconnection_request_enable = false\n"
                         << "[bus]\naddress = " << bus.address() << "\n"
-                        << "[hal]\nbackend = sim\nsim_dir = sim\n"
-                        << "[store]\ndir = store\n[plugins]\ndir = " << o.plugins << "\n"
+                        << halSection(o) << "[store]\ndir = store\n[plugins]\ndir = " << o.plugins
+                        << "\n"
                         << "[synthetic]\ninstances = 0\n[log]\nlevel = warning\n";
   Child daemon({o.cwmpd, "--config", config.string()}, dir.path(), "cwmpd");
   Request inform = acs.next(std::chrono::seconds(120));
@@ -812,14 +828,17 @@ int main(int argc, char** argv) {
       o.tree = false;
     else if (a == "--provider")
       o.providerGets = std::stoi(value());
-    else if (a == "--wrap") {
+    else if (a == "--hal") {
+      o.hal = value();
+      if (o.hal != "sim" && o.hal != "linux") throw std::invalid_argument("--hal: sim or linux");
+    } else if (a == "--wrap") {
       std::istringstream words(value());
       for (std::string w; words >> w;) o.wrap.push_back(w);
     } else {
       std::cerr
           << "usage: bench_e2e [--sizes 2000,20000,100000] [--runs 3] [--repeat 5] [--idle 60]\n"
              "                 [--cwmpd PATH] [--plugins DIR] [--source DIR] [--wrap \"CMD ARGS\"]\n"
-             "                 [--no-lists] [--no-tree] [--provider N]\n";
+             "                 [--no-lists] [--no-tree] [--provider N] [--hal sim|linux]\n";
       return 2;
     }
   }
