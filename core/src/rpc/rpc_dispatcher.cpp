@@ -3,6 +3,10 @@
 #include <sched.h>
 #include <unistd.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -487,6 +491,34 @@ class PipeSink final : public soap::NameSink {
   Batch batch_;
 };
 
+// How many times `c` occurs in `text`. A 1 MB request is counted while its parse thread
+// starts, on the thread that then resolves and answers every name (the critical path):
+// byte by byte this was ~8 M instructions of a 21,000-name request, 16 bytes at a time it
+// is ~0.3 M.
+std::size_t occurrences(std::string_view text, char c) {
+  std::size_t count = 0;
+  std::size_t i = 0;
+#if defined(__SSE2__)
+  const __m128i want = _mm_set1_epi8(c);
+  const __m128i zero = _mm_setzero_si128();
+  while (i + 16 <= text.size()) {
+    // Each byte lane counts down from 0 (a match adds -1) for at most 255 blocks; then
+    // the lanes are summed.
+    __m128i lanes = zero;
+    const std::size_t blocks = std::min<std::size_t>((text.size() - i) / 16, 255);
+    for (std::size_t b = 0; b < blocks; ++b, i += 16) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + i));
+      lanes = _mm_add_epi8(lanes, _mm_cmpeq_epi8(v, want));
+    }
+    const __m128i sums = _mm_sad_epu8(_mm_sub_epi8(zero, lanes), zero);
+    count += static_cast<std::size_t>(_mm_cvtsi128_si32(sums)) +
+             static_cast<std::size_t>(_mm_cvtsi128_si32(_mm_unpackhi_epi64(sums, sums)));
+  }
+#endif
+  for (; i < text.size(); ++i) count += text[i] == c ? 1 : 0;
+  return count;
+}
+
 // How many CPUs this process may run on.
 unsigned cpusOnline() {
   cpu_set_t set;
@@ -541,8 +573,7 @@ soap::DecodeResult parsedAside(std::unique_ptr<soap::Decoder>& parseDecoder,
   // A GetParameterValues answer's size, guessed from the elements of the request (two tags
   // an element; read while the parse thread starts): a struct per item. The guess only
   // sizes the buffer; the request's bytes alone would count whitespace and long names.
-  sink.answerAsNamesCome(static_cast<std::size_t>(std::count(payload.begin(), payload.end(), '<')) /
-                         2 * kValueStructGuess);
+  sink.answerAsNamesCome(occurrences(payload, '<') / 2 * kValueStructGuess);
   Batch batch;
   while (queue.pop(batch)) {
     batch.replay(sink);
