@@ -114,6 +114,83 @@ TEST_F(NameList, ANameThatOnlyLooksLikeItSharesThePrefixIsStill9005) {
   }
 }
 
+// The list a request's names are streamed into (newNameList) resolves each name from
+// where the previous one ended, and expects the next parameter of the same object: the
+// names in the tree's order, reversed, repeated, skipping parameters, going back to an
+// earlier one, and leaving an object for another and coming back, answer what each name
+// answers alone; and the first unknown name is 9005 however the names before it left the
+// list.
+TEST_F(NameList, AStreamedListAnswersWhatEachOfItsNamesAnswersAlone) {
+  auto listed = [&](const std::vector<std::string>& names) {
+    auto list = engine->newNameList();
+    for (const auto& n : names) list->add(n);
+    std::vector<std::string> out;
+    engine->visitValues(*list, [&](std::string_view name, auto, std::string_view value) {
+      out.push_back(std::string(name) + "=" + std::string(value));
+    });
+    return out;
+  };
+  const std::vector<std::string> all = allParameters();
+  ASSERT_GT(all.size(), 20u);
+  EXPECT_EQ(listed(all), oneByOne(all));
+  const std::vector<std::string> reversed(all.rbegin(), all.rend());
+  EXPECT_EQ(listed(reversed), oneByOne(reversed));
+  std::vector<std::string> twice;
+  for (const auto& n : all) twice.insert(twice.end(), {n, n});
+  EXPECT_EQ(listed(twice), oneByOne(twice));
+  std::vector<std::string> odd, shuffled;
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    if (i % 2 == 1) odd.push_back(all[i]);
+    shuffled.push_back(all[(i * 7) % all.size()]);
+  }
+  EXPECT_EQ(listed(odd), oneByOne(odd));
+  EXPECT_EQ(listed(shuffled), oneByOne(shuffled));
+  const std::vector<std::string> mixed = {
+      "Device.Test.Item.1.Alias",      "Device.Test.Item.1.",      "Device.Test.Item.1.Sub.Enable",
+      "Device.Test.Item.1.Alias",      "Device.Test.Item.2.Alias", "Device.Test.Name",
+      "Device.Test.Item.2.Sub.Enable", "Device.Test.Item.2.Alias"};
+  EXPECT_EQ(listed(mixed), oneByOne(mixed));
+  for (const std::string bad : {"Device.Test.Item.1.Aliasx", "Device.Test.Item.1.Alia",
+                                "Device.Test.Item.1.Alias.", "Device.Test.Item.1.Sub"}) {
+    SCOPED_TRACE(bad);
+    auto list = engine->newNameList();
+    for (const auto& n : all) list->add(n);
+    list->add("Device.Test.Item.1.Alias");
+    list->add(bad);
+    try {
+      (void)engine->countValues(*list);
+      ADD_FAILURE() << "no fault";
+    } catch (const Fault& f) {
+      EXPECT_EQ(f.code(), 9005);
+      EXPECT_THAT(f.what(), ::testing::HasSubstr(bad));
+    }
+  }
+}
+
+// A list answered as its names come (visitNewValues, a request parsed on a second thread)
+// gives each name's values once, in order, and keeps only the names not visited yet: a
+// list of 20,000 names is never held whole.
+TEST_F(NameList, AListVisitedAsItsNamesComeKeepsOnlyWhatIsStillToVisit) {
+  const std::vector<std::string> all = allParameters();
+  auto list = engine->newNameList();
+  std::vector<std::string> out;
+  auto visit = [&](std::string_view name, auto, std::string_view value) {
+    out.push_back(std::string(name) + "=" + std::string(value));
+  };
+  const std::size_t half = all.size() / 2;
+  for (std::size_t i = 0; i < half; ++i) list->add(all[i]);
+  EXPECT_EQ(engine->visitNewValues(*list, visit), cwmpd::core::DataModel::NewValues::Visited);
+  EXPECT_EQ(engine->countValues(*list), 0u);
+  for (std::size_t i = half; i < all.size(); ++i) list->add(all[i]);
+  EXPECT_EQ(engine->countValues(*list), all.size() - half);
+  EXPECT_EQ(engine->visitNewValues(*list, visit), cwmpd::core::DataModel::NewValues::Visited);
+  EXPECT_EQ(engine->visitNewValues(*list, visit), cwmpd::core::DataModel::NewValues::Visited);
+  EXPECT_EQ(out, oneByOne(all));
+  list->add("Device.Test.Nope");
+  EXPECT_EQ(engine->visitNewValues(*list, visit), cwmpd::core::DataModel::NewValues::UnknownName);
+  EXPECT_THROW((void)engine->countValues(*list), Fault);
+}
+
 TEST_F(NameList, ParameterTypesAreTheTypesGetValuesReportsWithoutReadingTheValues) {
   std::vector<std::string> names = allParameters();
   names.emplace_back("Device.Test.Item.");    // not one parameter

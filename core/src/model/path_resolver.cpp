@@ -104,6 +104,32 @@ Location PathResolver::resolve(std::string_view path, Node*& hint) const {
   return loc;
 }
 
+Location PathResolver::resolve(std::string_view path, Cursor& cursor) const {
+  if (Node* node = cursor.node; node != nullptr && path.size() <= kMaxPathLength &&
+                                path.size() > node->path.size() && path.starts_with(node->path)) {
+    // A parameter of the cursor's object (nothing but a name after its path): the one
+    // expected is checked first; walk() would find the same one by name.
+    const std::string_view rest = path.substr(node->path.size());
+    const auto& params = node->def->params;
+    if (cursor.nextParam < params.size() && params[cursor.nextParam]->name == rest &&
+        rest.find('.') == std::string_view::npos) {
+      return Location{Location::Param, node, 0, params[cursor.nextParam++].get()};
+    }
+  }
+  const Location loc = resolve(path, cursor.node);
+  cursor.nextParam = 0;
+  if (loc.kind == Location::Param) {
+    const auto& params = loc.node->def->params;
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      if (params[i].get() == loc.param) {
+        cursor.nextParam = i + 1;
+        break;
+      }
+    }
+  }
+  return loc;
+}
+
 // `rest` is what follows the path of `node` ("SSID.2.Enable", "SSID.", "" for the node).
 Location PathResolver::walk(Node* node, std::string_view rest) const {
   Location loc;

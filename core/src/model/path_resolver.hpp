@@ -35,6 +35,16 @@ class PathResolver {
   // there instead of from the root. Same result as without a hint.
   [[nodiscard]] Location resolve(std::string_view path, Node*& hint) const;
   [[nodiscard]] Location resolveOrThrow(std::string_view path, Node*& hint) const;
+  // Where a list of names resolved in order stands: the object the previous name ended in
+  // (as the hint above) and which of its parameters is expected next. ACSs ask for the
+  // parameters of an object one after the other, in the order GetParameterNames gave
+  // them (the definition's): such a name is then one comparison with the expected
+  // parameter's name instead of a lookup. Same result as without a cursor.
+  struct Cursor {
+    Node* node = nullptr;
+    std::size_t nextParam = 0;  // into node->def->params
+  };
+  [[nodiscard]] Location resolve(std::string_view path, Cursor& cursor) const;
   // Every name of a GetParameterValues-like request resolved before anything is read, so
   // that an unknown one faults (9005) before the first value is produced. "" = the root.
   [[nodiscard]] std::vector<Location> resolveAll(const std::vector<std::string>& names) const;

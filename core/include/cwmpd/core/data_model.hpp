@@ -152,8 +152,11 @@ class DataModel {
   // of the names added to `list` since the last call (since it was made, the first time),
   // in order, as visitValues(list) gives them. Nothing is visited from the first unknown
   // name on; visitValues(list) then throws its 9005. Throws what a getter throws (what was
-  // visited before stays visited). Unsupported: visits nothing and says so, and the
-  // caller answers with visitValues(list) once the list is complete (the default).
+  // visited before stays visited). What was given to `visit` (or to a getter that threw)
+  // is no longer in the list: visitValues/countValues of it then cover only the names not
+  // visited yet (a list answered as it comes is never held whole). Unsupported: visits
+  // nothing and says so, and the caller answers with visitValues(list) once the list is
+  // complete (the default).
   enum class NewValues : std::uint8_t { Visited, UnknownName, Unsupported };
   virtual NewValues visitNewValues(NameList& list, const ValueVisitor& visit) {
     (void)list;
