@@ -90,6 +90,40 @@ TEST(Escaping, EachByteIsEscapedInTextsOfEveryShortLength) {
   }
 }
 
+// A ParameterValueStruct whose parts need no escaping is written in one piece, else part
+// by part: either way it is its parts escaped between the same tags, whichever part holds
+// the byte to escape, typed or untyped, after text already in the buffer.
+TEST(Escaping, AValueStructIsItsPartsEscapedWhicheverPartNeedsIt) {
+  auto expected = [](std::string_view name, std::string_view type, std::string_view value) {
+    return "<ParameterValueStruct><Name>" + escaped(name) +
+           (type.empty() ? "</Name><Value>" : "</Name><Value xsi:type=\"" + escaped(type) + "\">") +
+           escaped(value) + "</Value></ParameterValueStruct>";
+  };
+  const std::string name = "Device.X_CWMPD_Synthetic.Item.12.Name";
+  const std::vector<std::string> texts = {"",
+                                          "v",
+                                          "plain value",
+                                          "a&b",
+                                          "<",
+                                          "x\r",
+                                          "caf\xC3\xA9",
+                                          "\xFF",
+                                          "tab\there",
+                                          "\"q\"",
+                                          std::string(40, 'z') + ">"};
+  for (const std::string& type : {std::string(), std::string("xsd:string"), std::string("x<")}) {
+    for (const std::string& text : texts) {
+      for (int part = 0; part < 2; ++part) {
+        const std::string n = part == 0 ? name + text : name;
+        const std::string v = part == 1 ? text : "1";
+        std::string out = "before";
+        appendParameterValueStruct(out, n, type, v);
+        EXPECT_EQ(out, "before" + expected(n, type, v)) << "type " << type << " text " << text;
+      }
+    }
+  }
+}
+
 TEST(Escaping, DropsControlCharactersXmlCannotCarry) {
   EXPECT_EQ(escaped(std::string("a\x01"
                                 "b\x1f"
