@@ -101,5 +101,38 @@ TEST(FaultTranslation, EvenANonStandardExceptionBecomesInternalError9002AndIsLog
   }
 }
 
+// A fault keeps its own error name and message (a SetFault with its refused parameters), an
+// sdbus::Error goes through as it was thrown, a value comes back, and nothing is logged.
+TEST(FaultTranslation, FaultsKeepTheirNameAndMessageAndBusErrorsPassUnchanged) {
+  std::vector<std::string> logged;
+  const Logger log = [&](LogLevel, const std::string& m) { logged.push_back(m); };
+  EXPECT_EQ(translateFaults(log, "GetParameterValues", [] { return 7; }), 7);
+  try {
+    translateFaults(log, "AddObject", [] { throw sdk::Fault(sdk::FaultCode::ResourcesExceeded); });
+    FAIL() << "nothing was thrown";
+  } catch (const sdbus::Error& e) {
+    EXPECT_EQ(e.getName(), faultErrorName(9004));
+    EXPECT_EQ(e.getMessage(), faultErrorMessage(sdk::Fault(9004)));
+  }
+  const core::SetFault set(9003, "", {{"Device.X.Y", 9007, "not a number"}});
+  try {
+    translateFaults(log, "SetParameterValues", [&] { throw set; });
+    FAIL() << "nothing was thrown";
+  } catch (const sdbus::Error& e) {
+    EXPECT_EQ(e.getName(), faultErrorName(9003));
+    EXPECT_EQ(e.getMessage(), faultErrorMessage(set));
+    EXPECT_NE(e.getMessage().find("Device.X.Y"), std::string::npos) << e.getMessage();
+  }
+  try {
+    translateFaults(log, "Reboot",
+                    []() -> int { throw sdbus::Error("org.example.Other", "as is"); });
+    FAIL() << "nothing was thrown";
+  } catch (const sdbus::Error& e) {
+    EXPECT_EQ(e.getName(), "org.example.Other");
+    EXPECT_EQ(e.getMessage(), "as is");
+  }
+  EXPECT_TRUE(logged.empty());
+}
+
 }  // namespace
 }  // namespace cwmpd::bus
