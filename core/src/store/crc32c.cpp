@@ -4,6 +4,7 @@
 #include <cstring>
 
 #if defined(__x86_64__)
+#include <cpuid.h>
 #include <nmmintrin.h>
 #endif
 
@@ -43,7 +44,14 @@ __attribute__((target("sse4.2"))) std::uint32_t hardware(std::uint32_t crc, cons
   return c32;
 }
 
-const bool kHaveHardware = __builtin_cpu_supports("sse4.2");
+// CPUID leaf 1, ECX bit 20: what __builtin_cpu_supports("sse4.2") reads, without libgcc's
+// CPU model detection it links in (4.5 KB of code that reads every leaf and feature).
+bool haveSse42() {
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  return __get_cpuid(1, &eax, &ebx, &ecx, &edx) != 0 && (ecx & bit_SSE4_2) != 0;
+}
+
+const bool kHaveHardware = haveSse42();
 #endif
 
 }  // namespace
