@@ -25,8 +25,12 @@ set(CWMPD_SMALL_HOT_CORE_SOURCES
 
 function(cwmpd_small_hot_paths)
   list(TRANSFORM CWMPD_SMALL_HOT_CORE_SOURCES PREPEND ${PROJECT_SOURCE_DIR}/core/)
+  # Without -O2's padding (functions, loops and jump targets aligned to 16 bytes) and
+  # without its hot/cold split of functions (each cold part another unwind table entry):
+  # the same instructions in fewer bytes.
   set_property(SOURCE ${CWMPD_SMALL_HOT_CORE_SOURCES} TARGET_DIRECTORY cwmpd_core
-    APPEND PROPERTY COMPILE_OPTIONS -O2 -fno-lto)
+    APPEND PROPERTY COMPILE_OPTIONS -O2 -fno-lto -fno-align-functions -fno-align-jumps
+    -fno-align-loops -fno-align-labels -fno-reorder-blocks-and-partition)
 endfunction()
 if(CWMPD_SMALL_HOT_PATHS)
   cmake_language(DEFER DIRECTORY ${PROJECT_SOURCE_DIR} CALL cwmpd_small_hot_paths)
