@@ -3,6 +3,7 @@
 // hand the Alias to the plugin; and values that are paths (TR-106 pathRef) taken and
 // told by alias.
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -205,6 +206,108 @@ TEST_F(PluginAliases, PathValuesAreTakenByAliasKeptByNumberAndToldByAliasInInsta
   EXPECT_EQ(engine->aliasValue("Device.Plug.Text", "Device.Plug.Row.1"), "Device.Plug.Row.1");
   // A path that names nothing (a deleted row) is told as it is.
   EXPECT_EQ(engine->aliasValue("Device.Plug.Link", "Device.Plug.Row.9"), "Device.Plug.Row.9");
+}
+
+// Issue 15: a set handed over entry by entry (DataModel::newValueList, how the dispatcher
+// takes a SetParameterValues while it is parsed) answers and changes exactly what
+// setValues() of the same entries does: every fault in order, a name given twice (the same
+// row by number and by alias are two names), values that are paths, getters, rows that
+// AutoCreateInstances makes (and takes back when the set then fails), nothing at all when
+// it faults. Two engines, one fed each way.
+TEST_F(PluginAliases, AValueListAnswersAndChangesWhatSetValuesDoes) {
+  struct Twin : PluginAliases {
+    void TestBody() override {}
+  } twin;
+  twin.SetUp();
+  using Entries = std::vector<std::pair<std::string, std::string>>;
+  const auto outcome = [](auto&& run) -> std::string {
+    try {
+      return "status " + std::to_string(run());
+    } catch (const cwmpd::core::SetFault& f) {
+      std::string out = "fault " + std::to_string(f.code()) + " " + f.what();
+      for (const auto& p : f.parameters())
+        out += "\n  " + p.name + " " + std::to_string(p.code) + " " + p.message;
+      return out;
+    } catch (const Fault& f) {
+      return "plain fault " + std::to_string(f.code()) + " " + f.what();
+    }
+  };
+  const auto state = [](PluginAliases& p) {
+    std::string out;
+    for (const auto& v : p.engine->getValues({""})) out += v.name + "=" + v.value + "\n";
+    for (const auto& [row, alias] : p.aliases) out += row + " alias " + alias + "\n";
+    for (const auto* list : {&p.added, &p.deleted, &p.keptAdded})
+      for (const auto& row : *list) out += row + ";";
+    return out;
+  };
+  const auto both = [&](const Entries& entries, const std::optional<std::string>& key = {}) {
+    const std::string expected =
+        outcome([&] { return engine->setValues(entries, Source::Acs, key); });
+    auto list = twin.engine->newValueList(Source::Acs);
+    for (const auto& [name, value] : entries) (void)list->add(name, value);
+    const std::string got = outcome([&] { return twin.engine->applyValueList(*list, key); });
+    EXPECT_EQ(expected, got);
+    EXPECT_EQ(state(*this), state(twin)) << expected;
+    return got;
+  };
+  for (auto* p : {static_cast<PluginAliases*>(this), static_cast<PluginAliases*>(&twin)}) {
+    for (int i = 0; i < 3; ++i) p->engine->addObject("Device.Plug.Row.", Source::Acs);
+    p->engine->addObject("Device.Plug.Kept.[k1].", Source::Acs);
+  }
+  EXPECT_EQ(both({{"Device.Plug.Row.1.Name", "a"},
+                  {"Device.Plug.Row.[cpe-1].Name", "b"},
+                  {"Device.Plug.Link", "Device.Plug.Kept.[k1]"},
+                  {"Device.Plug.Row.2.Alias", "r2"}}),
+            "status 0");
+  EXPECT_EQ(get("Device.Plug.Row.[r2].Name"), "");
+  both({{"Device.Plug.Row.1.Name", "c"},
+        {"Device.Plug.Text", "t"},
+        {"Device.Plug.Row.1.Name", "d"}});
+  both({{"Device.Plug.Row.1.Speed", "1"},
+        {"Device.Plug.Nope", "1"},
+        {"Device.Plug.Text", "u"},
+        {"Device.Plug.Text", "v"},
+        {"Device.Plug.Nope", "2"}});
+  both({{"Device.Plug.Nope", "1"}, {"Device.Plug.Text", "w"}, {"Device.Plug.Nope", "2"}});
+  both({{"Device.Plug.Link", "Device.Plug.Row.[nope]"},
+        {"Device.Plug.Row.1.Speed", "5"},
+        {"Device.Plug.Nope", "1"},
+        {"Device.Plug.Row.[r2].Name", "x"}});
+  both({{"Device.Plug.Row.3.Alias", "taken"}, {"Device.Plug.Text", "refused by the plugin"}});
+  both({{"Device.Plug.Row.[new].Name", "x"}, {"Device.Plug.Text", "no rows made"}});
+  both({{"Device.ManagementServer.AutoCreateInstances", "true"}}, "key");
+  both({{"Device.Plug.Text", "t2"},
+        {"Device.Plug.Row.[new].Name", "x"},
+        {"Device.Plug.Kept.[k9].Name", "y"}});
+  both({{"Device.Plug.Row.[n2].Name", "a"}, {"Device.Plug.Row.[n2].Name", "b"}});
+  both({{"Device.Plug.Row.[n3].Name", "a"}, {"Device.Plug.Row.1.Speed", "2"}});
+  both({{"Device.Plug.Row.[taken].Name", "x"}});
+  both({{"Device.Plug.Text", "after"}, {"Device.Plug.Row.1.Name", "e"}}, std::string(40, 'k'));
+  both({});
+  // Numbers handed out by the rows made and taken back above are not given again.
+  EXPECT_EQ(engine->addObject("Device.Plug.Row.", Source::Acs),
+            twin.engine->addObject("Device.Plug.Row.", Source::Acs));
+  EXPECT_EQ(state(*this), state(twin));
+
+  // Nothing is read from a plugin or changed before the list is applied, and a list
+  // dropped without it leaves no trace.
+  const std::string before = state(twin);
+  twin.aliasReads = 0;
+  {
+    auto list = twin.engine->newValueList(Source::Acs);
+    EXPECT_EQ(list->add("Device.Plug.Row.1.Alias", "z1"), cwmpd::sdk::ParamType::String);
+    EXPECT_EQ(list->add("Device.Plug.Row.2.Speed", "1"), cwmpd::sdk::ParamType::UnsignedInt);
+    EXPECT_EQ(list->add("Device.Plug.Nope", "1"), std::nullopt);
+    EXPECT_EQ(twin.aliasReads, 0);
+  }
+  EXPECT_EQ(state(twin), before);
+  auto list = twin.engine->newValueList(Source::Acs);
+  twin.aliasReads = 0;
+  (void)list->add("Device.Plug.Row.1.Alias", "z1");
+  EXPECT_EQ(twin.aliasReads, 0);
+  EXPECT_EQ(twin.engine->applyValueList(*list, std::nullopt), 0);
+  EXPECT_EQ(twin.aliasReads, 1);  // the old value, for the change listeners
+  EXPECT_EQ(twin.aliases["Device.Plug.Row.1."], "z1");
 }
 
 }  // namespace

@@ -273,6 +273,96 @@ TEST_P(StreamedDeviceSets, SetsAnswerAndApplyAsBeforeFaultsIncluded) {
   both(spv(kGood, "k5"), false);
 }
 
+// Issue 15: the entries of a set are resolved, checked and staged as they arrive (on the
+// session's thread while the parse thread goes on, for a body of 64 KiB or more), and only
+// the commit waits for the end of the message. Long sets, across many of the parse thread's
+// batches: the same answer and the same model as decode() then handle(), whatever the
+// faults and wherever they are, and nothing applied by a set that faults or whose message
+// breaks after its entries were staged.
+TEST_P(StreamedDeviceSets, LongSetsStagedAsTheyArriveAnswerAndApplyAsBefore) {
+  constexpr int kPorts = 5000;
+  for (Side* side : {&old, &now}) {
+    side->engine->holdCommits(true);
+    for (int i = 1; i <= kPorts; ++i)
+      (void)side->engine->ensureInstance("Device.Test.Port.", "p" + std::to_string(i));
+    side->engine->holdCommits(false);
+  }
+  const auto speeds = [](int round) {
+    std::vector<Value> values;
+    for (int i = 1; i <= kPorts; ++i)
+      values.push_back({"Device.Test.Port." + std::to_string(i) + ".Speed",
+                        std::to_string(i * 10 + round), i % 3 == 0 ? "xsd:unsignedInt" : ""});
+    return values;
+  };
+  const std::string ok = both(spv(speeds(1), "long-1"), true);
+  EXPECT_NE(ok.find("<Status>0</Status>"), std::string::npos) << ok.substr(0, 600);
+  EXPECT_EQ(now.engine->getValues({"Device.Test.Port.4321.Speed"})[0].value, "43211");
+
+  const std::vector<std::size_t> places{0, kPorts / 2, kPorts - 1};
+  // One faulty entry at the start, the middle or the end: not writable (9008), an invalid
+  // value (9007), an unknown name (9005), a stated type that contradicts (9006).
+  for (const std::size_t at : places) {
+    for (const Value& bad :
+         {Value{"Device.Test.Port.7.Name", "x", ""}, Value{"", "not a number", ""},
+          Value{"Device.Test.Port.Nope", "1", ""}, Value{"", "5", "xsd:boolean"}}) {
+      auto values = speeds(2);
+      Value& v = values[at];
+      if (!bad.name.empty()) v.name = bad.name;
+      v.value = bad.value;
+      v.type = bad.type;
+      const std::string fault = both(spv(values, "long-2"), true);
+      EXPECT_NE(fault.find("<FaultCode>900"), std::string::npos) << at << " " << bad.name;
+      EXPECT_EQ(fault.find("SetParameterValuesResponse"), std::string::npos);
+    }
+  }
+  // Several faults spread over the list: each listed, in order.
+  {
+    auto values = speeds(3);
+    for (const std::size_t at : places) values[at].value = "x" + std::to_string(at);
+    values[1234].name = "Device.Test.Port.1234.Name";
+    const std::string fault = both(spv(values, "long-3"), true);
+    EXPECT_LT(fault.find("Device.Test.Port.1.Speed"), fault.find("Device.Test.Port.1234.Name"));
+    EXPECT_LT(fault.find("Device.Test.Port.1234.Name"), fault.find("Device.Test.Port.5000.Speed"));
+  }
+  // A name given twice (early and late; after other faults; beside a wrong type, which wins),
+  // and the same row named by number and by a name that names nothing: not the same name.
+  {
+    auto values = speeds(4);
+    values[kPorts - 2].name = values[3].name;
+    both(spv(values, "long-4"), true);
+    values[10].value = "x";
+    values[20].name = "Device.Test.Port.20.Name";
+    both(spv(values, "long-4"), true);
+    values[kPorts - 1].type = "xsd:dateTime";
+    both(spv(values, "long-4"), true);
+    values = speeds(4);
+    values[kPorts - 1].name = "Device.Test.Port.[p1].Speed";
+    both(spv(values, "long-4"), true);
+  }
+  // The message breaks after every entry was staged (in the key, or its end cut off): the
+  // decoder's fault, nothing applied; and with faulty entries before the break too.
+  for (const bool faulty : {false, true}) {
+    auto values = speeds(5);
+    if (faulty) values[100].value = "x";
+    std::string broken = spv(values, "long-5");
+    broken.replace(broken.find("<ParameterKey>"), 14, "<ParameterKey><a>");
+    EXPECT_NE(both(broken, false).find("<FaultCode>9003</FaultCode>"), std::string::npos);
+    const std::string whole = spv(values, "long-5");
+    both(whole.substr(0, whole.size() - 40), false);
+  }
+  // The ParameterKey: too long (its fault wins over the entries'), empty, with an entity.
+  {
+    auto values = speeds(6);
+    both(spv(values, std::string(33, 'k')), true);
+    values[2500].value = "x";
+    both(spv(values, std::string(33, 'k')), true);
+    const std::string empty = both(spv(speeds(7), ""), true);
+    EXPECT_NE(empty.find("<Status>0</Status>"), std::string::npos);
+    both(spv(speeds(8), "a&amp;b"), true);
+  }
+  EXPECT_EQ(now.engine->getValues({"Device.Test.Port.4321.Speed"})[0].value, "43218");
+}
+
 TEST_P(StreamedDeviceSets, AttributeListsAnswerAndApplyAsBefore) {
   const std::string set = both(spa({attr("Device.Test.Name", 2, true), attr("Device.Test.Item.", 1),
                                     attr("Device.Test.Level", 1)}),

@@ -164,6 +164,8 @@ std::string Engine::Impl::normalizeReferences(const model::ParamDef& p, std::str
 // naming "Table.[alias]." of a row that does not exist creates it with that Alias, as
 // AddObject on that path would, before the values are set. Without AutoCreateInstances
 // such a name is unknown (9005), as any other.
+bool Engine::autoCreatesRows() { return managementValue(*impl_, "AutoCreateInstances") == "true"; }
+
 std::vector<std::string> Engine::autoCreateRows(
     const std::vector<std::pair<std::string, std::string>>& values, sdk::Source source) {
   std::vector<std::string> created;
@@ -174,7 +176,7 @@ std::vector<std::string> Engine::autoCreateRows(
     if (name.find('[') == std::string::npos || impl_->resolver.resolve(name).kind != Location::None)
       continue;
     if (!checked) {
-      enabled = managementValue(*impl_, "AutoCreateInstances") == "true";
+      enabled = autoCreatesRows();
       checked = true;
     }
     if (!enabled) break;

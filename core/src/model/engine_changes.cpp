@@ -8,6 +8,7 @@
 #include <exception>
 #include <optional>
 #include <stdexcept>
+#include <unordered_set>
 
 #include "cwmpd/core/engine.hpp"
 #include "cwmpd/core/remote_subtree.hpp"
@@ -32,32 +33,58 @@ namespace {
 // cannot begin a transaction now; it is queued (ModelLoan::queueOwnChange).
 bool ownChangeWaits() { return ModelLoan::busy() && !ModelLoan::lent(); }
 
-// The names of a set seen so far, to find one given twice (TR-069 A.3.2.1): the entries'
-// indices in an open-addressing table sized once for all of them, so that nothing is
-// allocated per name (a node per name in an unordered_set, and its hashing, were a tenth
-// of a 10,000-value set's own work).
+// The names of a set seen so far, to find one given twice (TR-069 A.3.2.1) as the entries
+// come, without keeping them. A name that is its parameter's own path (the usual case) is
+// found by what it resolved to, (row, definition), in an open-addressing table of pointer
+// pairs: two such names are the same text exactly when they name the same parameter, and
+// nothing is allocated or hashed per character. Any other name (one that names a row by
+// "[alias]", or nothing) is kept as text: the same parameter by number and by alias are
+// two names, as they always were.
 class SeenNames {
  public:
-  using Values = std::vector<std::pair<std::string, std::string>>;
-  explicit SeenNames(const Values& values)
-      : values_(values), slots_(std::bit_ceil(values.size() + values.size() / 2 + 1)) {}
-  // False when the name of values[i] is one seen before.
-  bool insert(std::size_t i) {
-    const std::string& name = values_[i].first;
-    const std::size_t mask = slots_.size() - 1;
-    for (std::size_t at = std::hash<std::string_view>{}(name)&mask;; at = (at + 1) & mask) {
-      std::uint32_t& slot = slots_[at];
-      if (slot == 0) {
-        slot = static_cast<std::uint32_t>(i + 1);
-        return true;
-      }
-      if (values_[slot - 1].first == name) return false;
-    }
+  void reserve(std::size_t n) {
+    if (n * 2 > slots_.size()) rehash(std::bit_ceil(n * 2));
+  }
+  // False when `name` (resolved to `loc`) is one seen before.
+  bool insert(std::string_view name, const Location& loc) {
+    if (loc.kind != Location::Param || !ownPath(name, loc)) return others_.emplace(name).second;
+    if ((used_ + 1) * 2 > slots_.size()) rehash(std::max<std::size_t>(64, slots_.size() * 2));
+    Slot& slot = find(slots_, loc.node, loc.param);
+    if (slot.node != nullptr) return false;
+    slot = {loc.node, loc.param};
+    ++used_;
+    return true;
   }
 
  private:
-  const Values& values_;
-  std::vector<std::uint32_t> slots_;  // index + 1 of an entry; 0: free
+  struct Slot {
+    const Node* node = nullptr;
+    const ParamDef* def = nullptr;
+  };
+  static bool ownPath(std::string_view name, const Location& loc) {
+    const std::string& path = loc.node->path;
+    return name.size() == path.size() + loc.param->name.size() && name.starts_with(path) &&
+           name.substr(path.size()) == loc.param->name;
+  }
+  static Slot& find(std::vector<Slot>& slots, const Node* node, const ParamDef* def) {
+    const std::size_t mask = slots.size() - 1;
+    const auto h = (reinterpret_cast<std::uintptr_t>(node) * 0x9E3779B97F4A7C15ULL) ^
+                   (reinterpret_cast<std::uintptr_t>(def) * 0xC2B2AE3D27D4EB4FULL);
+    for (std::size_t at = static_cast<std::size_t>(h >> 17) & mask;; at = (at + 1) & mask) {
+      Slot& slot = slots[at];
+      if (slot.node == nullptr || (slot.node == node && slot.def == def)) return slot;
+    }
+  }
+  void rehash(std::size_t size) {
+    std::vector<Slot> slots(size);
+    for (const Slot& s : slots_)
+      if (s.node != nullptr) find(slots, s.node, s.def) = s;
+    slots_.swap(slots);
+  }
+
+  std::vector<Slot> slots_;
+  std::size_t used_ = 0;
+  std::unordered_set<std::string> others_;
 };
 
 }  // namespace
@@ -82,69 +109,127 @@ int Engine::setValues(const std::vector<std::pair<std::string, std::string>>& va
   }
 }
 
-int Engine::setValuesNow(const std::vector<std::pair<std::string, std::string>>& values,
-                         sdk::Source source, const std::optional<std::string>& parameterKey) {
-  auto& m = *impl_;
-  Transaction tx(m.ctx);
-  std::vector<ParameterFault> faults;
-  // The request's names (which outlive this call) by index, not copies of them; dropped
-  // once every entry is staged (issue 15: one copy fewer of every name at the set's peak).
-  std::optional<SeenNames> seen(values);
-  tx.values().reserve(values.size() + 1);
-  Node* hint = nullptr;
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    const auto& [name, value] = values[i];
-    if (!seen->insert(i)) {
+// The entries of a set resolved, checked and staged one at a time, as setValues() takes
+// them or as the decoder hands them over (newValueList): both answer through finish(), so
+// they cannot differ. Nothing is changed or read from a plugin before finish(): a getter's
+// old value is read there, so that a request refused for its types or dropped for a late
+// XML error calls no plugin, as before.
+class Engine::StagedSet {
+ public:
+  explicit StagedSet(Impl& m) : m_(m) {}
+  void reserve(std::size_t n) {
+    changes_.reserve(n + 1);
+    seen_.reserve(n);
+  }
+
+  // One entry; the type its value is reported with, nullopt when the name is not one
+  // existing parameter (as parameterTypes()). After a name given twice, the set's answer is
+  // that fault: later entries are only resolved.
+  std::optional<sdk::ParamType> add(std::string_view name, std::string_view value) {
+    const Location loc = m_.resolver.resolve(name, hint_);
+    std::optional<sdk::ParamType> type;
+    if (loc.kind == Location::Param)
+      type = loc.param->type.list ? sdk::ParamType::String : loc.param->type.base;
+    if (loc.kind == Location::None && name.find('[') != std::string_view::npos) namesRows_ = true;
+    if (duplicate_) return type;
+    if (!seen_.insert(name, loc)) {
       // TR-069 A.3.2.1: the same parameter twice in one request is invalid.
-      throw SetFault(
-          static_cast<int>(FaultCode::InvalidArguments),
-          "Invalid arguments: " + name + " appears more than once",
-          {{name, static_cast<int>(FaultCode::InvalidArguments), "duplicate parameter"}});
+      duplicate_.emplace(std::string(name));
+      return type;
     }
-    Location loc = m.resolver.resolve(name, hint);
     if (loc.kind != Location::Param) {
-      faults.push_back(
-          {name, static_cast<int>(FaultCode::InvalidParameterName), "Invalid parameter name"});
-      continue;
+      fault(name, FaultCode::InvalidParameterName, "Invalid parameter name");
+      return type;
     }
     ParamDef& p = *loc.param;
     if (p.access == sdk::Access::ReadOnly || p.builtin) {
-      faults.push_back({name, static_cast<int>(FaultCode::NonWritableParameter),
-                        "Attempt to set a non-writable parameter"});
-      continue;
+      fault(name, FaultCode::NonWritableParameter, "Attempt to set a non-writable parameter");
+      return type;
     }
     std::string canon, why;
     std::optional<std::string> normalized;
     if (p.type.pathRef) {  // TR-069 3.6.1: a path value may name rows by "[alias]"
       try {
-        normalized = m.normalizeReferences(p, value);
+        normalized = m_.normalizeReferences(p, value);
       } catch (const Fault& f) {
-        faults.push_back({name, f.code(), f.what()});
-        continue;
+        faults_.push_back({std::string(name), f.code(), f.what()});
+        return type;
       }
     }
     if (!model::checkValue(p.type, normalized ? *normalized : value, canon, why)) {
-      faults.push_back({name, static_cast<int>(FaultCode::InvalidParameterValue),
-                        "Invalid parameter value: " + why});
-      continue;
+      fault(name, FaultCode::InvalidParameterValue, "Invalid parameter value: " + why);
+      return type;
     }
-    std::string old = p.getter ? std::string() : loc.node->values[p.index];
-    if (p.getter) {
+    if (p.getter) getters_.push_back(changes_.size());
+    changes_.push_back(
+        {loc.node, &p, std::move(canon), p.getter ? std::string() : loc.node->values[p.index]});
+    return type;
+  }
+  // Whether a name given twice was seen (nothing after it matters to the answer).
+  [[nodiscard]] bool duplicated() const { return duplicate_.has_value(); }
+  // Whether a name that names a row by "[alias]" named nothing (AutoCreateInstances), in
+  // any entry.
+  [[nodiscard]] bool namesRows() const { return namesRows_; }
+
+  // The set's fault (the name given twice, else every entry's, in order), or the staged
+  // changes moved into `tx`, with the getters' old values read.
+  void finish(Transaction& tx) {
+    if (duplicate_) {
+      throw SetFault(
+          static_cast<int>(FaultCode::InvalidArguments),
+          "Invalid arguments: " + *duplicate_ + " appears more than once",
+          {{*duplicate_, static_cast<int>(FaultCode::InvalidArguments), "duplicate parameter"}});
+    }
+    seen_ = SeenNames();
+    if (!faults_.empty()) {
+      int code =
+          faults_.size() == 1 ? faults_[0].code : static_cast<int>(FaultCode::InvalidArguments);
+      std::string msg =
+          faults_.size() == 1 ? faults_[0].message + ": " + faults_[0].name : "Invalid arguments";
+      throw SetFault(code, msg, faults_);
+    }
+    for (const std::size_t i : getters_) {
+      txn::ValueChange& c = changes_[i];
       try {
-        old = m.read(*loc.node, p, false);
+        c.old = m_.read(*c.node, *c.def, false);
       } catch (const Fault&) {
-        old.clear();
+        c.old.clear();
       }
     }
-    tx.stage({loc.node, &p, std::move(canon), std::move(old)});
+    tx.values().swap(changes_);
   }
-  seen.reset();
-  if (!faults.empty()) {
-    int code = faults.size() == 1 ? faults[0].code : static_cast<int>(FaultCode::InvalidArguments);
-    std::string msg =
-        faults.size() == 1 ? faults[0].message + ": " + faults[0].name : "Invalid arguments";
-    throw SetFault(code, msg, faults);
+
+ private:
+  void fault(std::string_view name, FaultCode code, std::string message) {
+    faults_.push_back({std::string(name), static_cast<int>(code), std::move(message)});
   }
+
+  Impl& m_;
+  Node* hint_ = nullptr;
+  SeenNames seen_;
+  std::vector<txn::ValueChange> changes_;
+  std::vector<std::size_t> getters_;  // the changes whose old value a getter reads
+  std::vector<ParameterFault> faults_;
+  std::optional<std::string> duplicate_;
+  bool namesRows_ = false;
+};
+
+int Engine::setValuesNow(const std::vector<std::pair<std::string, std::string>>& values,
+                         sdk::Source source, const std::optional<std::string>& parameterKey) {
+  StagedSet set(*impl_);
+  set.reserve(values.size());
+  for (const auto& [name, value] : values) {
+    (void)set.add(name, value);
+    if (set.duplicated()) break;
+  }
+  return commitSet(set, source, parameterKey);
+}
+
+int Engine::commitSet(StagedSet& set, sdk::Source source,
+                      const std::optional<std::string>& parameterKey) {
+  auto& m = *impl_;
+  Transaction tx(m.ctx);
+  set.finish(tx);
   m.stageParameterKey(parameterKey, tx);
   bool deferred = false;
   try {
@@ -174,6 +259,47 @@ int Engine::setValuesNow(const std::vector<std::pair<std::string, std::string>>&
   // TR-069 A.3.2.1 SetParameterValuesResponse Status: 1 when the changes are committed
   // but some take effect only later.
   return deferred ? 1 : 0;
+}
+
+namespace {
+
+// A SetParameterValues as the decoder hands it over (issue 15): each entry staged as it
+// comes. When an ACS's set may create rows (AutoCreateInstances), the entries are also kept
+// as given: should one name by "[alias]" a row that does not exist, the set is setValues()
+// of them, which creates the rows first.
+class StagedValues final : public DataModel::ValueList {
+ public:
+  StagedValues(Engine::Impl& m, sdk::Source s, bool keepEntries)
+      : set(m), source(s), keep(keepEntries), maker_(&m) {}
+  std::optional<sdk::ParamType> add(std::string_view name, std::string_view value) override {
+    if (keep) entries.emplace_back(name, value);
+    return set.add(name, value);
+  }
+  [[nodiscard]] const void* maker() const override { return maker_; }
+
+  Engine::StagedSet set;
+  sdk::Source source;
+  bool keep;
+  std::vector<std::pair<std::string, std::string>> entries;
+
+ private:
+  const void* maker_;
+};
+
+}  // namespace
+
+std::unique_ptr<DataModel::ValueList> Engine::newValueList(sdk::Source source) {
+  return std::make_unique<StagedValues>(*impl_, source,
+                                        source == sdk::Source::Acs && autoCreatesRows());
+}
+
+int Engine::applyValueList(ValueList& list, const std::optional<std::string>& parameterKey) {
+  // Only this engine's lists say it made them (no RTTI needed).
+  if (list.maker() != impl_.get()) throw std::logic_error("a value list of another model");
+  auto& staged = static_cast<StagedValues&>(list);
+  if (staged.keep && staged.set.namesRows())
+    return setValues(staged.entries, staged.source, parameterKey);
+  return commitSet(staged.set, staged.source, parameterKey);
 }
 
 namespace {

@@ -45,17 +45,18 @@ void checkKey(const std::string& key, const char* what) {
 }
 
 // xsi:type of a SetParameterValues value against the parameter's type (9006): only
-// checked when the ACS states a type we can compare.
-bool typeMatches(const std::string& xsiType, sdk::ParamType t) {
+// checked when the ACS states a type we can compare. Views only: it runs for every entry.
+bool typeMatches(std::string_view xsiType, sdk::ParamType t) {
   if (xsiType.empty()) return true;
-  std::string local =
-      xsiType.substr(xsiType.find(':') == std::string::npos ? 0 : xsiType.find(':') + 1);
-  std::string want = sdk::xsdTypeName(t);
+  const std::size_t colon = xsiType.find(':');
+  const std::string_view local =
+      colon == std::string_view::npos ? xsiType : xsiType.substr(colon + 1);
+  std::string_view want = sdk::xsdTypeName(t);
   want = want.substr(want.find(':') + 1);
   if (local == want) return true;
   if (local == "base64" && t == sdk::ParamType::Base64) return true;
   // Lenient where ACSs commonly differ: integer widths and "anySimpleType"/"string".
-  auto integral = [](const std::string& s) {
+  auto integral = [](std::string_view s) {
     return s == "int" || s == "unsignedInt" || s == "long" || s == "unsignedLong";
   };
   if (integral(local) && (t == sdk::ParamType::Int || t == sdk::ParamType::UnsignedInt ||
@@ -141,40 +142,38 @@ soap::Body answer(Context& c, const soap::GetParameterValues& r) {
       c.spare);
 }
 
-// The entries of a SetParameterValues as the model takes them, each name's stated type
-// checked as the entry comes (from the decoder while the request is parsed, or from a
-// decoded request): both paths answer through apply(), so they cannot differ.
+// The entries of a SetParameterValues handed to the model's value list as they come (from
+// the decoder while the request is parsed, or from a decoded request): the model resolves,
+// checks and stages each one then (issue 15), and each name's stated type is checked
+// against what it resolved to. Both paths answer through apply(), so they cannot differ.
 class SetList {
  public:
-  explicit SetList(DataModel& model) : types_(model.newTypeCursor()) {}
+  explicit SetList(DataModel& model) : values_(model.newValueList(Source::Acs)) {}
 
-  void add(std::string name, std::string value, const std::string& xsiType) {
-    // 9006 for a stated type that contradicts the definition; the definitions' types are
-    // asked without reading any value, and an unknown name (nullopt) is reported by
-    // setValues with 9005.
-    if (!xsiType.empty()) {
-      const auto t = types_->typeOf(name);
-      if (t && !typeMatches(xsiType, *t))
-        typeFaults_.push_back({name, static_cast<int>(FaultCode::InvalidParameterType),
-                               "Invalid parameter type: " + xsiType});
-    }
-    values_.emplace_back(std::move(name), std::move(value));
+  void add(std::string_view name, std::string_view value, std::string_view xsiType) {
+    ++count_;
+    // 9006 for a stated type that contradicts the definition; an unknown name (nullopt) is
+    // reported by the model with 9005.
+    const auto t = values_->add(name, value);
+    if (!xsiType.empty() && t && !typeMatches(xsiType, *t))
+      typeFaults_.push_back({std::string(name), static_cast<int>(FaultCode::InvalidParameterType),
+                             "Invalid parameter type: " + std::string(xsiType)});
   }
 
-  soap::Body apply(DataModel& model, const std::string& parameterKey) const {
+  // Once only.
+  soap::Body apply(DataModel& model, const std::string& parameterKey) {
     checkKey(parameterKey, "ParameterKey");
-    if (values_.empty()) throw Fault(FaultCode::InvalidArguments, "empty ParameterList");
+    if (count_ == 0) throw Fault(FaultCode::InvalidArguments, "empty ParameterList");
     if (!typeFaults_.empty())
       throw SetFault(typeFaults_.size() == 1 ? typeFaults_[0].code
                                              : static_cast<int>(FaultCode::InvalidArguments),
                      typeFaults_[0].message, typeFaults_);
-    return soap::SetParameterValuesResponse{
-        model.setValues(values_, Source::Acs, keyOf(parameterKey))};
+    return soap::SetParameterValuesResponse{model.applyValueList(*values_, keyOf(parameterKey))};
   }
 
  private:
-  std::unique_ptr<DataModel::TypeCursor> types_;
-  std::vector<std::pair<std::string, std::string>> values_;
+  std::unique_ptr<DataModel::ValueList> values_;
+  std::size_t count_ = 0;
   std::vector<ParameterFault> typeFaults_;
 };
 
@@ -277,17 +276,15 @@ class RequestSink final : public soap::NameSink {
     }
     return true;
   }
-  void value(soap::ParameterValueStruct&& p) override {
-    set_->add(std::move(p.name), std::move(p.value), p.type);
-  }
+  void value(soap::ParameterValueStruct&& p) override { set_->add(p.name, p.value, p.type); }
   // Checked and resolved by the model as it comes (issue 15); the first fault is answered
   // once the whole message has decoded, and nothing is set before that.
   void attributes(soap::SetParameterAttributesStruct&& s) override {
     updates_->add(attributeUpdate(std::move(s)));
   }
 
-  // Whether nothing held here looks into the request's text (a set's entries are moved
-  // strings; a name list may keep views).
+  // Whether nothing held here looks into the request's text (a set's entries are staged
+  // as the model's own strings; a name list may keep views).
   [[nodiscard]] bool ownsWhatItHolds() const { return streamed_ == Streamed::Set; }
 
   // The answer to `request` when its list was streamed here; nullopt otherwise.

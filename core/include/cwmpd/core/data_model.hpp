@@ -211,6 +211,43 @@ class DataModel {
                         sdk::Source source,
                         const std::optional<std::string>& parameterKey = std::nullopt) = 0;
 
+  // A SetParameterValues handed over one entry at a time while the request is still being
+  // parsed (issue 15): the engine resolves, checks and stages each entry as it comes (from
+  // where the previous one ended), so that only the commit waits for the end of the
+  // message. Nothing is changed, read from a plugin or shown anywhere before applyValueList();
+  // a list dropped without it leaves no trace.
+  class ValueList {
+   public:
+    virtual ~ValueList() = default;
+    // Stages one entry. Returns the type its parameter's value is reported with (as in
+    // GetParameterValues' xsi:type), nullopt when the name is not one existing parameter.
+    // Never throws: a faulty entry is answered by applyValueList().
+    virtual std::optional<sdk::ParamType> add(std::string_view name, std::string_view value) = 0;
+    // What made the list (a model's own tag, as NameList::maker).
+    [[nodiscard]] virtual const void* maker() const { return nullptr; }
+  };
+  // The default list: the entries as given, each one's type asked of parameterTypes().
+  struct StoredValues final : ValueList {
+    StoredValues(DataModel& m, sdk::Source s) : model(m), source(s) {}
+    std::optional<sdk::ParamType> add(std::string_view name, std::string_view value) override {
+      values.emplace_back(name, value);
+      return model.parameterTypes({std::string(name)}).front();
+    }
+    DataModel& model;
+    sdk::Source source;
+    std::vector<std::pair<std::string, std::string>> values;
+  };
+  [[nodiscard]] virtual std::unique_ptr<ValueList> newValueList(sdk::Source source) {
+    return std::make_unique<StoredValues>(*this, source);
+  }
+  // setValues() of the entries added to `list` (one this model's newValueList() made), in
+  // the order they were added, with its source: the same faults in the same order, the same
+  // all-or-nothing, the same status. Once only.
+  virtual int applyValueList(ValueList& list, const std::optional<std::string>& parameterKey) {
+    auto& stored = static_cast<StoredValues&>(list);
+    return setValues(stored.values, stored.source, parameterKey);
+  }
+
   // GetParameterNames. `path` empty, a partial path or a full parameter name.
   [[nodiscard]] virtual std::vector<ParameterInfo> getNames(std::string_view path,
                                                             bool nextLevel) = 0;

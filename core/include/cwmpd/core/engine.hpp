@@ -65,6 +65,8 @@ class Engine final : public SessionModel, public PluginModel, public RemoteSubtr
   std::unique_ptr<TypeCursor> newTypeCursor() override;
   int setValues(const std::vector<std::pair<std::string, std::string>>& values, sdk::Source source,
                 const std::optional<std::string>& parameterKey = std::nullopt) override;
+  std::unique_ptr<ValueList> newValueList(sdk::Source source) override;
+  int applyValueList(ValueList& list, const std::optional<std::string>& parameterKey) override;
   std::vector<ParameterInfo> getNames(std::string_view path, bool nextLevel) override;
   void visitNames(std::string_view path, bool nextLevel, const NameVisitor& visit) override;
   std::size_t countNames(std::string_view path) override;
@@ -116,15 +118,20 @@ class Engine final : public SessionModel, public PluginModel, public RemoteSubtr
   [[nodiscard]] VendorConfiguration& vendorConfiguration();
 
   struct Impl;
+  class StagedSet;  // a set's entries staged one at a time (engine_changes.cpp)
 
  private:
   // SetParameterValues itself, once AutoCreateInstances made the rows it names.
   int setValuesNow(const std::vector<std::pair<std::string, std::string>>& values,
                    sdk::Source source, const std::optional<std::string>& parameterKey);
+  // The set of the entries staged in `set`, committed (or its fault).
+  int commitSet(StagedSet& set, sdk::Source source, const std::optional<std::string>& parameterKey);
   // TR-069 3.6.1 AutoCreateInstances: the rows "[alias]" names of `values` ask for
   // (ACS sets only); their paths, outermost first.
   std::vector<std::string> autoCreateRows(
       const std::vector<std::pair<std::string, std::string>>& values, sdk::Source source);
+  // Whether an ACS set may create rows (ManagementServer.AutoCreateInstances).
+  bool autoCreatesRows();
   std::unique_ptr<Impl> impl_;
 };
 
