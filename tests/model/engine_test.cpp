@@ -1,6 +1,7 @@
 #include "cwmpd/core/engine.hpp"
 
 #include <cerrno>
+#include <filesystem>
 #include <functional>
 
 #include <zlib.h>
@@ -529,6 +530,42 @@ TEST_F(Fixture, TheOtherRootUsesItsOwnModelFromTheSameDocument) {
   build("InternetGatewayDevice");
   EXPECT_EQ(get("InternetGatewayDevice.Test.Name"), "");
   EXPECT_FALSE(engine->exists("Device.Test.Name"));
+}
+
+// An ACS session's sets are answered after a journal append each: the store's snapshot
+// (Store::holdSnapshots) waits for the session's end, then holds every value.
+TEST(EngineSession, TheStoresSnapshotWaitsForTheEndOfTheSession) {
+  TempDir dir;
+  Store store(dir.file("model.db"));
+  store.load();
+  store.setJournalLimit(200);
+  Engine engine("Device", store);
+  FakeHost host;
+  auto& reg = engine.beginRegistration("test", host);
+  reg.definitions(cwmpd::testing::testModel());
+  engine.endRegistration(true);
+  engine.finalize();
+  engine.setValues({{"Device.Test.Name", "before"}}, Source::Acs);
+  const auto gen = store.generation();
+  engine.beginSession();
+  for (int i = 0; i < 10; ++i)  // ~37 bytes a record: past the 200-byte limit
+    engine.setValues({{"Device.Test.Name", "s" + std::to_string(i)}}, Source::Acs);
+  EXPECT_EQ(store.generation(), gen) << "a set in the session wrote a snapshot";
+  {
+    Store disk(dir.file("model.db"));
+    disk.load();
+    EXPECT_EQ(*disk.get("v:Device.Test.Name"), "s9");
+  }
+  engine.endSession();
+  EXPECT_EQ(store.generation(), gen + 1);
+  EXPECT_FALSE(std::filesystem::exists(store.journalPath()));
+  Store disk(dir.file("model.db"));
+  disk.load();
+  EXPECT_EQ(*disk.get("v:Device.Test.Name"), "s9");
+  // Outside a session a set past the limit writes its snapshot at once, as before.
+  for (int i = 0; i < 10; ++i)
+    engine.setValues({{"Device.Test.Name", "b" + std::to_string(i)}}, Source::Bus);
+  EXPECT_GT(store.generation(), gen + 1);
 }
 
 TEST(EngineRegistration, AParameterDefinedTwiceFailsTheSecondPluginAndBacksItOut) {

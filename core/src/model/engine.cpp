@@ -295,11 +295,18 @@ const std::set<std::string>& Engine::vendorEvents() const {
 
 // ---------------- session ----------------
 
-void Engine::beginSession() { impl_->ctx.inSession = true; }
+// The store's snapshots wait for the session's end (Store::holdSnapshots): the ACS's sets
+// are answered after a journal append each, and the store is folded once the session is
+// over, when nobody waits for it.
+void Engine::beginSession() {
+  impl_->ctx.inSession = true;
+  impl_->stored.store().holdSnapshots(true);
+}
 
 void Engine::endSession() {
   impl_->ctx.inSession = false;
   impl_->flush();
+  impl_->stored.store().holdSnapshots(false);
 }
 
 void Engine::wipeStore() { impl_->stored.store().wipe(); }

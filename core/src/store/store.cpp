@@ -37,17 +37,19 @@ constexpr char kSet = 'S';
 constexpr char kErase = 'E';
 
 // Keys and values may hold any byte; tab, newline, CR and backslash are escaped so a
-// snapshot record is always one line.
+// snapshot record is always one line. The runs between them are appended whole (issue 15:
+// a character at a time, the snapshot of a 20,000-parameter store was 14 M instructions).
 void escapeInto(std::string& out, std::string_view in) {
-  for (char c : in) {
-    switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '\t': out += "\\t"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      default: out += c;
-    }
+  std::size_t run = 0;
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    const char c = in[i];
+    if (c != '\\' && c != '\t' && c != '\n' && c != '\r') continue;
+    out.append(in.data() + run, i - run);
+    out += '\\';
+    out += c == '\\' ? '\\' : c == '\t' ? 't' : c == '\n' ? 'n' : 'r';
+    run = i + 1;
   }
+  out.append(in.data() + run, in.size() - run);
 }
 
 bool unescape(std::string_view in, std::string& out) {
@@ -654,13 +656,23 @@ void Store::committed() {
   }
 }
 
+std::size_t Store::journalLimit() const {
+  return journalLimit_ ? *journalLimit_ : std::max(kDefaultJournalLimit, snapshotBytes_);
+}
+
+void Store::holdSnapshots(bool hold) {
+  snapshotsHeld_ = hold;
+  // A journal the held commits took past its limit is folded now (compact() also commits
+  // whatever is pending, as any commit does).
+  if (!hold && onDisk_ && journalEnd_ > journalLimit()) (void)tryCompact();
+}
+
 void Store::commit() {
   if (!dirty_ && onDisk_ && !forceSnapshot_) return;
   try {
     if (onDisk_ && !forceSnapshot_) {
       std::string record = journalRecord();
-      const std::size_t limit =
-          journalLimit_ ? *journalLimit_ : std::max(kDefaultJournalLimit, snapshotBytes_);
+      const std::size_t limit = journalLimit() * (snapshotsHeld_ ? kHeldJournalFactor : 1);
       const std::size_t after = (journalEnd_ ? journalEnd_ : kJournalHeader) + record.size();
       if (after <= limit) {
         appendJournal(record);

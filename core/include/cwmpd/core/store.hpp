@@ -102,6 +102,18 @@ class Store {
   // nullopt for the default, max(1 MiB, the snapshot's size).
   void setJournalLimit(std::optional<std::size_t> bytes) { journalLimit_ = bytes; }
 
+  // While held (an ACS session, Engine::beginSession), a commit past the journal's limit
+  // appends its record all the same, up to kHeldJournalFactor times the limit, and the
+  // snapshot waits for the release: each set of a session is answered after one journal
+  // append (write, fdatasync) instead of a new snapshot (the whole store written, fsync,
+  // rename, directory fsync, the journal unlinked; issue 15). Durability and atomicity are
+  // the journal's, as for any append. Releasing writes that snapshot when the journal is
+  // past its limit; when that fails (logged by commit()), the journal stays: it is replayed
+  // at the next load and folded by the next commit that writes a snapshot.
+  static constexpr std::size_t kHeldJournalFactor = 4;
+  void holdSnapshots(bool hold);
+  [[nodiscard]] bool snapshotsHeld() const { return snapshotsHeld_; }
+
   // Fault injection for tests: called before each step of a commit; a non-zero return is
   // taken as that step failing with that errno. Empty to disable. A journal append has
   // Create (open), Write and Fsync (fdatasync); a snapshot all four.
@@ -130,6 +142,7 @@ class Store {
   void failed(const std::string& why);
   void replayJournal(Entries& into);
   [[nodiscard]] std::string journalRecord() const;
+  [[nodiscard]] std::size_t journalLimit() const;
   void writeSnapshot();
   void appendJournal(const std::string& record);
   void committed();
@@ -164,6 +177,7 @@ class Store {
   // starts a new one.
   std::size_t journalEnd_ = 0;
   std::optional<std::size_t> journalLimit_;
+  bool snapshotsHeld_ = false;
   bool forceSnapshot_ = false;
   std::size_t recordsSeen_ = 0;
   std::function<int(Step)> faultHook_;
