@@ -30,6 +30,16 @@ namespace {
 // (validUtf8 repairs both).
 struct NeedsRepair {};
 
+// Calls f(name, type, value) for each change of a list.
+template <typename F>
+void forEachChange(const std::vector<core::CommittedChange>& changes, F&& f) {
+  for (const auto& change : changes) f(change.name, change.type, change.value);
+}
+template <typename F>
+void forEachChange(const PackedChanges& changes, F&& f) {
+  changes.forEach(std::forward<F>(f));
+}
+
 #if defined(CWMPD_BUS_SD_BUS)
 // sdbus-c++ 1.2 does not hand out the sd_bus_message under a Message: its member is
 // protected. A pointer to that member, formed in a class derived from Message, is an
@@ -53,68 +63,68 @@ void check(int r, const char* what) {
 // instead (isValidUtf8: ASCII 16 bytes at a time), and each is copied into the space
 // sd_bus_message_append_string_space makes for it. `repair`: each string through validUtf8
 // first; otherwise a string that is not valid UTF-8, or holds a NUL, throws NeedsRepair.
-void appendChanges(sdbus::Signal& signal, const std::vector<core::CommittedChange>& changes,
-                   bool repair) {
+template <typename Changes>
+void appendChanges(sdbus::Signal& signal, const Changes& changes, bool repair) {
   sd_bus_message* m = rawMessage(signal);
   const auto put = [&](std::string_view text) {
     char* space = nullptr;
     check(sd_bus_message_append_string_space(m, text.size(), &space), "ValueChanged string");
     std::memcpy(space, text.data(), text.size());
   };
-  const auto putChecked = [&](const std::string& text) {
+  const auto putChecked = [&](std::string_view text) {
     if (repair) {
-      put(validUtf8(text));
+      put(validUtf8(std::string(text)));
     } else {
       if (!isValidUtf8(text)) throw NeedsRepair{};
       put(text);
     }
   };
   check(sd_bus_message_open_container(m, SD_BUS_TYPE_ARRAY, "(sss)"), "ValueChanged array");
-  for (const auto& change : changes) {
+  forEachChange(changes, [&](std::string_view name, sdk::ParamType type, std::string_view value) {
     check(sd_bus_message_open_container(m, SD_BUS_TYPE_STRUCT, "sss"), "ValueChanged struct");
-    putChecked(change.name);
-    put(sdk::xsdTypeName(change.type));  // ASCII constants
-    putChecked(change.value);
+    putChecked(name);
+    put(sdk::xsdTypeName(type));  // ASCII constants
+    putChecked(value);
     check(sd_bus_message_close_container(m), "ValueChanged struct");
-  }
+  });
   check(sd_bus_message_close_container(m), "ValueChanged array");
 }
 #else
 // Appends `changes` to `signal` as a(sss). `repair`: each string through validUtf8 first;
 // otherwise a string that is not valid UTF-8, or holds a NUL, throws NeedsRepair.
-void appendChanges(sdbus::Signal& signal, const std::vector<core::CommittedChange>& changes,
-                   bool repair) {
-  const auto put = [&](const std::string& text) {
+template <typename Changes>
+void appendChanges(sdbus::Signal& signal, const Changes& changes, bool repair) {
+  const auto put = [&](std::string_view text) {
     if (repair) {
-      signal << validUtf8(text);
+      signal << validUtf8(std::string(text));
       return;
     }
     if (!isValidUtf8(text)) throw NeedsRepair{};
-    signal << text;
+    signal << std::string(text);
   };
   signal.openContainer("(sss)");
-  for (const auto& change : changes) {
+  forEachChange(changes, [&](std::string_view name, sdk::ParamType type, std::string_view value) {
     signal.openStruct("sss");
-    put(change.name);
-    signal << sdk::xsdTypeName(change.type);
-    put(change.value);
+    put(name);
+    signal << sdk::xsdTypeName(type);
+    put(value);
     signal.closeStruct();
-  }
+  });
   signal.closeContainer();
 }
 #endif
 
-}  // namespace
-
-void DataModelAdaptor::emitChanges(const std::vector<core::CommittedChange>& changes) {
-  // Written straight into the signal (issue 15): a set of 10,000 values used to copy every
-  // name and value into a vector of triples, which sdbus-c++ then serialized. Values from
-  // hardware may hold any bytes, so the rare change list that holds one that is not UTF-8
-  // is written again with the invalid bytes repaired.
+// Written straight into the signal (issue 15): a set of 10,000 values used to copy every
+// name and value into a vector of triples, which sdbus-c++ then serialized. Values from
+// hardware may hold any bytes, so the rare change list that holds one that is not UTF-8
+// is written again with the invalid bytes repaired.
+template <typename Changes>
+void sendValueChanged(sdbus::IObject& object, const Changes& changes) {
   try {
-    auto signal = getObject().createSignal(INTERFACE_NAME, "ValueChanged");
+    auto signal =
+        object.createSignal(org::cwmpd::DataModel1_adaptor::INTERFACE_NAME, "ValueChanged");
     appendChanges(signal, changes, false);
-    getObject().emitSignal(signal);
+    object.emitSignal(signal);
     return;
   } catch (const NeedsRepair&) {
   } catch (const sdbus::Error& e) {
@@ -122,9 +132,31 @@ void DataModelAdaptor::emitChanges(const std::vector<core::CommittedChange>& cha
     // U+FFFE); the repaired list is refused alike and the error goes to the caller.
     if (e.getName() != "org.freedesktop.DBus.Error.InvalidArgs") throw;
   }
-  auto signal = getObject().createSignal(INTERFACE_NAME, "ValueChanged");
+  auto signal = object.createSignal(org::cwmpd::DataModel1_adaptor::INTERFACE_NAME, "ValueChanged");
   appendChanges(signal, changes, true);
-  getObject().emitSignal(signal);
+  object.emitSignal(signal);
+}
+
+}  // namespace
+
+PackedChanges::PackedChanges(const std::vector<core::CommittedChange>& changes) {
+  std::size_t bytes = 0;
+  for (const auto& change : changes) bytes += change.name.size() + change.value.size();
+  text_.reserve(bytes);
+  items_.reserve(changes.size());
+  for (const auto& change : changes) {
+    text_ += change.name;
+    text_ += change.value;
+    items_.push_back({change.name.size(), change.value.size(), change.type});
+  }
+}
+
+void DataModelAdaptor::emitChanges(const std::vector<core::CommittedChange>& changes) {
+  sendValueChanged(getObject(), changes);
+}
+
+void DataModelAdaptor::emitChanges(const PackedChanges& changes) {
+  sendValueChanged(getObject(), changes);
 }
 
 // The work below may run on another thread (DeferredCalls): it captures the engine, never

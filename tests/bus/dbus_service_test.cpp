@@ -234,6 +234,35 @@ TEST_F(DbusService, ValueChangedRepairsValuesThatAreNotUtf8) {
   EXPECT_THAT(seen[2], ElementsAre(bus::ValueTuple{"Device.WiFi.SSID.2.SSID", "xsd:string", "ok"}));
 }
 
+// Changes made on a thread the model is lent to (an ACS session's set) are signalled by
+// the loop once it has the model back (issue 15: the lent thread answers its request
+// meanwhile), with the same contents, after what the loop signalled before and before
+// what it signals after.
+TEST_F(DbusService, ValueChangedOfLentWorkIsSentByTheLoopOnceTheModelIsBackInOrder) {
+  auto connection = client();
+  std::vector<std::vector<bus::ValueTuple>> seen;
+  bus::DataModelProxy subscriber(*connection,
+                                 [&](const auto& changes) { seen.push_back(changes); });
+  service_.onLoop([this] { service_.model.pluginChange("Device.DeviceInfo.UpTime", "43"); });
+  ASSERT_TRUE(pumpUntil(*connection, [&] { return seen.size() == 1; }));
+  bool sentWhileLent = true;
+  service_.onLentThread([&] {
+    service_.model.pluginChange("Device.DeviceInfo.UpTime", "44");
+    service_.model.pluginChange("Device.WiFi.SSID.1.SSID", "caf\xE9");
+    sentWhileLent = pumpUntil(
+        *connection, [&] { return seen.size() > 1; }, std::chrono::milliseconds(300));
+  });
+  EXPECT_FALSE(sentWhileLent) << "signalled while the loop waited for the model";
+  service_.onLoop([this] { service_.model.pluginChange("Device.DeviceInfo.UpTime", "45"); });
+  ASSERT_TRUE(pumpUntil(*connection, [&] { return seen.size() == 4; }));
+  EXPECT_THAT(seen[1],
+              ElementsAre(bus::ValueTuple{"Device.DeviceInfo.UpTime", "xsd:unsignedInt", "44"}));
+  EXPECT_THAT(seen[2], ElementsAre(bus::ValueTuple{"Device.WiFi.SSID.1.SSID", "xsd:string",
+                                                   "caf\xEF\xBF\xBD"}));
+  EXPECT_THAT(seen[3],
+              ElementsAre(bus::ValueTuple{"Device.DeviceInfo.UpTime", "xsd:unsignedInt", "45"}));
+}
+
 TEST_F(DbusService, ARefusedSetEmitsNoValueChanged) {
   auto connection = client();
   int signals = 0;

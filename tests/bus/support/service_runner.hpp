@@ -6,6 +6,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <functional>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "cwmpd/bus/dbus_service.hpp"
+#include "cwmpd/core/remote_subtree.hpp"
 #include "fake_model.hpp"
 
 namespace cwmpd::testing {
@@ -50,6 +52,13 @@ class ServiceRunner {
     auto result = task.get_future();
     boost::asio::post(io_, [&task] { task(); });
     return result.get();
+  }
+
+  // Runs `f` on a thread of its own with the model lent to it (core::ModelLoan::runLent), as
+  // an ACS session's requests run, and waits for it.
+  void onLentThread(const std::function<void()>& f) {
+    std::thread lent([&] { core::ModelLoan::runLent(io_, f); });
+    lent.join();
   }
 
   void stop() {
