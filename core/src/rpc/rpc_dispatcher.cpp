@@ -206,7 +206,9 @@ soap::Body attributesAnswer(DataModel& model, std::vector<ParameterAttributes> a
 // request.
 class RequestSink final : public soap::NameSink {
  public:
-  RequestSink(DataModel& model, std::string& spare) : model_(model), spare_(spare) {}
+  // `discardable`: the request's text may be given back as it is parsed (discardsRead).
+  RequestSink(DataModel& model, std::string& spare, bool discardable)
+      : model_(model), spare_(spare), discardable_(discardable) {}
 
   // What begin() and beginStructs() answer for `method` (the parse thread's PipeSink
   // answers the same without touching the model).
@@ -283,6 +285,12 @@ class RequestSink final : public soap::NameSink {
     updates_->add(attributeUpdate(std::move(s)));
   }
 
+  // The text is the caller's to give back, and what is streamed here is copied (names are
+  // resolved or stored as strings, entries are strings of their own).
+  [[nodiscard]] bool discardsRead() const override {
+    return discardable_ && streamed_ != Streamed::None;
+  }
+
   // Whether nothing held here looks into the request's text (a set's entries are staged
   // as the model's own strings; a name list may keep views).
   [[nodiscard]] bool ownsWhatItHolds() const { return streamed_ == Streamed::Set; }
@@ -326,6 +334,7 @@ class RequestSink final : public soap::NameSink {
   enum class Streamed : std::uint8_t { None, Values, Attributes, Set, SetAttributes };
   DataModel& model_;
   std::string& spare_;
+  bool discardable_;
   Streamed streamed_ = Streamed::None;
   std::unique_ptr<DataModel::NameList> names_;
   std::size_t size_ = 0;
@@ -431,6 +440,8 @@ class BatchQueue {
 
   // Worker -> parse thread: names are no longer needed (RequestSink::namesUnneeded).
   std::atomic<bool> skipNames{false};
+  // Worker -> parse thread: the worker no longer reads the request's text.
+  std::atomic<bool> textRead{false};
 
  private:
   std::mutex mutex_;
@@ -446,16 +457,24 @@ class BatchQueue {
 // the calls for the worker.
 class PipeSink final : public soap::NameSink {
  public:
-  explicit PipeSink(BatchQueue& queue) : queue_(queue) {}
+  // `discardable`: the request's text may be given back as it is parsed.
+  PipeSink(BatchQueue& queue, bool discardable) : queue_(queue), discardable_(discardable) {}
   bool begin(std::string_view method) override {
     flush();
     batch_.begin = std::string(method);
-    return RequestSink::streamsNames(method);
+    streaming_ = RequestSink::streamsNames(method);
+    return streaming_;
   }
   bool beginStructs(std::string_view method) override {
     flush();
     batch_.beginStructs = std::string(method);
-    return RequestSink::streamsStructs(method);
+    streaming_ = RequestSink::streamsStructs(method);
+    return streaming_;
+  }
+  // The items go over as copies in batches; the worker reads the text only until it has
+  // guessed the answer's size.
+  [[nodiscard]] bool discardsRead() const override {
+    return discardable_ && streaming_ && queue_.textRead.load(std::memory_order_acquire);
   }
   void name(std::string_view n) override {
     if (queue_.skipNames.load(std::memory_order_relaxed)) return;
@@ -485,6 +504,8 @@ class PipeSink final : public soap::NameSink {
   static constexpr std::size_t kTextBytes = std::size_t{32} * 1024;
   static constexpr std::size_t kStructs = 128;
   BatchQueue& queue_;
+  bool discardable_;
+  bool streaming_ = false;
   Batch batch_;
 };
 
@@ -529,7 +550,7 @@ unsigned cpusOnline() {
 // again when the limits differ): the sink's calls come on this thread, in batches.
 soap::DecodeResult parsedAside(std::unique_ptr<soap::Decoder>& parseDecoder,
                                std::string_view payload, const soap::DecodeLimits& limits,
-                               RequestSink& sink) {
+                               RequestSink& sink, bool discardable) {
   if (!parseDecoder || parseDecoder->limits().maxBodyBytes != limits.maxBodyBytes ||
       parseDecoder->limits().maxDepth != limits.maxDepth ||
       parseDecoder->limits().maxArrayItems != limits.maxArrayItems)
@@ -542,7 +563,7 @@ soap::DecodeResult parsedAside(std::unique_ptr<soap::Decoder>& parseDecoder,
   try {
     parser = std::thread([&]() noexcept {
       try {
-        PipeSink pipe(queue);
+        PipeSink pipe(queue, discardable);
         result.emplace(decoder.decode(payload, &pipe));
         pipe.flush();
       } catch (const soap::StopParse&) {  // the worker failed: its exception is the outcome
@@ -571,6 +592,7 @@ soap::DecodeResult parsedAside(std::unique_ptr<soap::Decoder>& parseDecoder,
   // an element; read while the parse thread starts): a struct per item. The guess only
   // sizes the buffer; the request's bytes alone would count whitespace and long names.
   sink.answerAsNamesCome(occurrences(payload, '<') / 2 * kValueStructGuess);
+  queue.textRead.store(true, std::memory_order_release);
   Batch batch;
   while (queue.pop(batch)) {
     batch.replay(sink);
@@ -699,9 +721,10 @@ RpcDispatcher::Decoded RpcDispatcher::decodeAndAnswer(std::string_view payload,
                                                       const soap::DecodeLimits& limits,
                                                       std::string* text, std::string lastAnswer) {
   spare_ = std::move(lastAnswer);
-  RequestSink sink(model_, spare_);
-  Decoded out{payload.size() >= parseThreadFrom_ ? parsedAside(parseDecoder_, payload, limits, sink)
-                                                 : soap::decode(payload, limits, &sink),
+  RequestSink sink(model_, spare_, text != nullptr);
+  Decoded out{payload.size() >= parseThreadFrom_
+                  ? parsedAside(parseDecoder_, payload, limits, sink, text != nullptr)
+                  : soap::decode(payload, limits, &sink),
               std::nullopt};
   // A set's entries and the decoded request own their strings; a streamed name list may
   // still look into the text.

@@ -1,6 +1,7 @@
 #include "soap/xml_tree.hpp"
 
-#include <xercesc/framework/MemBufInputSource.hpp>
+#include <xercesc/sax/InputSource.hpp>
+#include <xercesc/util/BinInputStream.hpp>
 #include <xercesc/sax/SAXParseException.hpp>
 #include <xercesc/sax2/Attributes.hpp>
 #include <xercesc/sax2/DefaultHandler.hpp>
@@ -18,10 +19,16 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+#if defined(__linux__)
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <cstring>
+#include <functional>
 #include <string>
 
 namespace cwmpd::core::soap::detail {
@@ -222,9 +229,75 @@ std::optional<CwmpNamespace> cwmpFromUri(std::u16string_view uri) {
   return static_cast<CwmpNamespace>(last - u'0');
 }
 
+// The message's bytes as Xerces reads them: in place, as MemBufInputSource reads them (a
+// copy would be one more megabyte at the peak of a large request). When `discard` says so,
+// the pages already read go back to the system as the parse goes on (issue 15: the text of
+// a megabyte request is not held while its answer is written): Xerces keeps what it has
+// read in its own buffer and never reads a byte twice.
+class MessageStream final : public x::BinInputStream {
+ public:
+  using Discard = std::function<bool()>;
+  MessageStream(std::string_view bytes, const Discard& discard)
+      : bytes_(bytes), discard_(discard) {}
+
+  XMLFilePos curPos() const override { return pos_; }
+  XMLSize_t readBytes(XMLByte* const toFill, const XMLSize_t maxToRead) override {
+    const std::size_t n = std::min<std::size_t>(maxToRead, bytes_.size() - pos_);
+    std::memcpy(toFill, bytes_.data() + pos_, n);
+    pos_ += n;
+    if (pos_ - discarded_ >= kStep && discard_ && discard_()) discardRead();
+    return n;
+  }
+  const XMLCh* getContentType() const override { return nullptr; }
+
+ private:
+  // Given back a few times per megabyte: each is a system call (and a TLB flush on the
+  // other CPUs that run this process).
+  static constexpr std::size_t kStep = std::size_t{128} * 1024;
+
+  // The whole pages of what was read and not yet given back: MADV_DONTNEED frees them at
+  // once (they read as zeros afterwards); the partial pages at either end stay, as does
+  // anything malloc keeps beside the text.
+  void discardRead() {
+#if defined(__linux__)
+    static const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+    const auto base = reinterpret_cast<std::uintptr_t>(bytes_.data());
+    const std::uintptr_t from = (base + discarded_ + page - 1) & ~(page - 1);
+    const std::uintptr_t to = (base + pos_) & ~(page - 1);
+    if (to > from) {
+      // NOLINTNEXTLINE(performance-no-int-to-ptr): the address of the caller's own text
+      (void)::madvise(reinterpret_cast<void*>(from), to - from, MADV_DONTNEED);
+      discarded_ = to - base;
+    }
+#endif
+  }
+
+  std::string_view bytes_;
+  const Discard& discard_;
+  std::size_t pos_ = 0;
+  std::size_t discarded_ = 0;
+};
+
+class MessageSource final : public x::InputSource {
+ public:
+  MessageSource(std::string_view bytes, MessageStream::Discard discard)
+      : x::InputSource("cwmp-message"), bytes_(bytes), discard_(std::move(discard)) {}
+  x::BinInputStream* makeStream() const override { return new MessageStream(bytes_, discard_); }
+
+ private:
+  std::string_view bytes_;
+  MessageStream::Discard discard_;
+};
+
 class Handler final : public x::DefaultHandler {
  public:
   explicit Handler(const DecodeLimits& limits) : limits_(limits) {}
+
+  // Whether the request's list is being handed to the sink (NameSink::discardsRead may
+  // be asked from then on).
+  [[nodiscard]] bool streaming() const {
+    return streamList_ != XmlNode::kNone || structList_ != XmlNode::kNone;
+  }
 
   void reset(XmlTree& tree, bool namespaces, NameSink* sink) {
     tree_ = &tree;
@@ -772,11 +845,10 @@ void XmlParser::parse(std::string_view payload, bool namespaces, XmlTree& tree, 
   impl_->reader->setFeature(x::XMLUni::fgSAX2CoreNameSpaces, false);
   impl_->handler.reset(tree, namespaces, sink);
   tree.nodes_.reserve(payload.size() / 48 + 16);
-  x::MemBufInputSource source(reinterpret_cast<const XMLByte*>(payload.data()), payload.size(),
-                              "cwmp-message", false);
-  // Read in place: the payload outlives the parse, and a copy would be one more megabyte
-  // at the peak of a large request.
-  source.setCopyBufToStream(false);
+  MessageStream::Discard discard;
+  if (sink != nullptr && namespaces)
+    discard = [this, sink] { return impl_->handler.streaming() && sink->discardsRead(); };
+  MessageSource source(payload, std::move(discard));
   // Xerces turns the bytes into UTF-16 before it scans them; its UTF-8 decoder was a
   // sixth of a large decode. ASCII bytes decode to the same characters as Latin-1, whose
   // decoder only widens them (ours, 16 bytes at a time): used when the message is ASCII and

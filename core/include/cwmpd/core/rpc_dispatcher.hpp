@@ -48,10 +48,13 @@ class RpcDispatcher {
     // in `result`, and handle() must not be called for it.
     std::optional<soap::Body> answer;
   };
-  // `text`, when given, is the string `payload` views: a SetParameterValues, whose entries
-  // are then all held as the model takes them, frees it once the message is decoded and
-  // before the set is applied (issue 15: a megabyte of request text was held at the set's
-  // peak); any other request leaves it to the caller.
+  // `text`, when given, is the string `payload` views, and is the dispatcher's to give
+  // back: the pages of a streamed list's request are given back as the parser reads them
+  // (their bytes are zeros afterwards: soap::NameSink::discardsRead), and a
+  // SetParameterValues, whose entries are then all held as the model takes them, frees it
+  // once the message is decoded and before the set is applied (issue 15: a megabyte of
+  // request text was held at the peak of its answer or its set). Only its memory is left
+  // to the caller, to free.
   //
   // `lastAnswer` is the buffer of the message sent before (its text no longer needed): a
   // GetParameterValues or GetParameterNames answer is written into it when it is large

@@ -95,6 +95,13 @@ class NameSink {
   // Each item, in document order. Must not throw (but StopParse).
   virtual void value(ParameterValueStruct&& item) { (void)item; }
   virtual void attributes(SetParameterAttributesStruct&& item) { (void)item; }
+
+  // Whether the bytes of the message the parser has already read may be given back to the
+  // system (issue 15: a megabyte request need not stay resident while it is answered):
+  // their pages are then zeros in the caller's text. Asked on the parsing thread as the
+  // parse goes on, only after a begin() or beginStructs() that returned true (the message
+  // is then a request, never a Fault to read again without namespaces). Default: never.
+  [[nodiscard]] virtual bool discardsRead() const { return false; }
 };
 
 // Owns a configured Xerces SAX2 reader; reusing it avoids rebuilding the reader for
