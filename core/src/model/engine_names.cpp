@@ -137,25 +137,4 @@ std::vector<ParameterAttributes> Engine::listAttributes(const NameList& list) {
   return out;
 }
 
-namespace {
-// As parameterTypes(), a name at a time, each resolved from where the previous one ended.
-class ResolvedTypes final : public DataModel::TypeCursor {
- public:
-  explicit ResolvedTypes(const model::PathResolver& resolver) : resolver_(resolver) {}
-  std::optional<sdk::ParamType> typeOf(std::string_view name) override {
-    const Location loc = resolver_.resolve(name, hint_);
-    if (loc.kind != Location::Param) return std::nullopt;
-    return loc.param->type.list ? sdk::ParamType::String : loc.param->type.base;
-  }
-
- private:
-  const model::PathResolver& resolver_;
-  Node* hint_ = nullptr;
-};
-}  // namespace
-
-std::unique_ptr<DataModel::TypeCursor> Engine::newTypeCursor() {
-  return std::make_unique<ResolvedTypes>(impl_->resolver);
-}
-
 }  // namespace cwmpd::core

@@ -182,26 +182,6 @@ class DataModel {
     return out;
   }
 
-  // parameterTypes() one name at a time, for the entries of a SetParameterValues handed
-  // over while the request is parsed (issue 15): each name is resolved as it comes, from
-  // where the previous one ended.
-  class TypeCursor {
-   public:
-    virtual ~TypeCursor() = default;
-    [[nodiscard]] virtual std::optional<sdk::ParamType> typeOf(std::string_view name) = 0;
-  };
-  // The default asks parameterTypes() of each name.
-  [[nodiscard]] virtual std::unique_ptr<TypeCursor> newTypeCursor() {
-    struct ByName final : TypeCursor {
-      explicit ByName(DataModel& m) : model(m) {}
-      std::optional<sdk::ParamType> typeOf(std::string_view name) override {
-        return model.parameterTypes({std::string(name)}).front();
-      }
-      DataModel& model;
-    };
-    return std::make_unique<ByName>(*this);
-  }
-
   // SetParameterValues, all-or-nothing across plugins. Throws SetFault. When
   // `parameterKey` is given, ManagementServer.ParameterKey is set in the same
   // transaction. Returns the SetParameterValuesResponse Status: 0 applied, 1 committed

@@ -62,7 +62,6 @@ class Engine final : public SessionModel, public PluginModel, public RemoteSubtr
   NewValues visitNewValues(NameList& list, const ValueVisitor& visit) override;
   std::vector<std::optional<sdk::ParamType>> parameterTypes(
       const std::vector<std::string>& names) override;
-  std::unique_ptr<TypeCursor> newTypeCursor() override;
   int setValues(const std::vector<std::pair<std::string, std::string>>& values, sdk::Source source,
                 const std::optional<std::string>& parameterKey = std::nullopt) override;
   std::unique_ptr<ValueList> newValueList(sdk::Source source) override;
