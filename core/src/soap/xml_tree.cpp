@@ -29,6 +29,7 @@
 #include <cstdint>
 #include <cstring>
 #include <functional>
+#include <span>
 #include <string>
 
 namespace cwmpd::core::soap::detail {
@@ -37,10 +38,10 @@ namespace x = XERCES_CPP_NAMESPACE;
 
 namespace {
 
-constexpr std::u16string_view kSoapEnvUri = u"http://schemas.xmlsoap.org/soap/envelope/";
-constexpr std::u16string_view kCwmpUriPrefix = u"urn:dslforum-org:cwmp-1-";
-constexpr std::u16string_view kXsdUri = u"http://www.w3.org/2001/XMLSchema";
-constexpr std::u16string_view kXsiUri = u"http://www.w3.org/2001/XMLSchema-instance";
+constexpr std::string_view kSoapEnvUri = "http://schemas.xmlsoap.org/soap/envelope/";
+constexpr std::string_view kCwmpUriPrefix = "urn:dslforum-org:cwmp-1-";
+constexpr std::string_view kXsdUri = "http://www.w3.org/2001/XMLSchema";
+constexpr std::string_view kXsiUri = "http://www.w3.org/2001/XMLSchema-instance";
 
 std::u16string_view view(const XMLCh* s) {
   return s == nullptr ? std::u16string_view{} : std::u16string_view(s);
@@ -219,14 +220,13 @@ void ensureXercesInitialized() {
   (void)initialized;
 }
 
-std::optional<CwmpNamespace> cwmpFromUri(std::u16string_view uri) {
-  if (uri.size() != kCwmpUriPrefix.size() + 1 ||
-      uri.substr(0, kCwmpUriPrefix.size()) != kCwmpUriPrefix) {
+std::optional<CwmpNamespace> cwmpFromUri(std::string_view uri) {
+  if (uri.size() != kCwmpUriPrefix.size() + 1 || !uri.starts_with(kCwmpUriPrefix)) {
     return std::nullopt;
   }
-  const char16_t last = uri.back();
-  if (last < u'0' || last > u'4') return std::nullopt;
-  return static_cast<CwmpNamespace>(last - u'0');
+  const char last = uri.back();
+  if (last < '0' || last > '4') return std::nullopt;
+  return static_cast<CwmpNamespace>(last - '0');
 }
 
 // The message's bytes as Xerces reads them: in place, as MemBufInputSource reads them (a
@@ -289,7 +289,19 @@ class MessageSource final : public x::InputSource {
   MessageStream::Discard discard_;
 };
 
-class Handler final : public x::DefaultHandler {
+// One attribute of a start tag, in UTF-8: what the Handler reads from either front end
+// (Xerces' SAX2 events, or the byte scanner of xml_scan.hpp).
+struct Attr {
+  std::string_view qname;
+  std::string_view value;
+};
+using Attrs = std::span<const Attr>;
+
+// Builds the tree from the events of a namespace-less SAX parse, in UTF-8: element starts
+// (QName and attributes in document order), element ends, and character data in any
+// chunks. The Xerces front end (XercesEvents) and the byte scanner call the same code, so
+// that both give the same tree, the same NameSink calls and the same errors.
+class Handler {
  public:
   explicit Handler(const DecodeLimits& limits) : limits_(limits) {}
 
@@ -319,8 +331,7 @@ class Handler final : public x::DefaultHandler {
   // Xerces runs with namespaces off (its namespace processing cost about 15% of a large
   // decode); the handler resolves prefixes itself, with the same strictness: a prefix
   // must be bound and a name has at most one colon.
-  void startElement(const XMLCh*, const XMLCh*, const XMLCh* qname,
-                    const x::Attributes& attrs) override {
+  void startElement(std::string_view qname, Attrs attrs) {
     if (stack_.size() >= limits_.maxDepth) {
       throw DecodeFailure{DecodeError::Kind::Refused, "element nesting deeper than the limit"};
     }
@@ -342,12 +353,12 @@ class Handler final : public x::DefaultHandler {
     }
     const auto index = static_cast<std::uint32_t>(nodes.size());
     XmlNode& node = nodes.emplace_back();
-    std::u16string_view local = view(qname);
+    std::string_view local = qname;
     if (namespaces_) {
       declareNamespaces(attrs);
       resolveElementName(node, local);
     } else {
-      if (auto colon = local.rfind(u':'); colon != std::u16string_view::npos) {
+      if (auto colon = local.rfind(':'); colon != std::string_view::npos) {
         local.remove_prefix(colon + 1);
       }
       node.ns = NsClass::Unknown;
@@ -384,7 +395,7 @@ class Handler final : public x::DefaultHandler {
     if (shrink) nodes.shrink_to_fit();
   }
 
-  void endElement(const XMLCh*, const XMLCh*, const XMLCh*) override {
+  void endElement() {
     if (!streamCounts_.empty()) {
       streamCounts_.pop_back();
       if (streamCounts_.empty()) sink_->name(itemText_);
@@ -397,37 +408,21 @@ class Handler final : public x::DefaultHandler {
     }
   }
 
-  void characters(const XMLCh* chars, const XMLSize_t length) override {
+  // Character data in UTF-8, in any chunks.
+  void characters(std::string_view chars) {
     if (stack_.empty()) return;
     if (stack_.back() == kStreamed) {
       // Only an item's own text counts, as for a tree node: none once it has children.
-      if (streamCounts_.size() == 1 && !itemHasChildren_) appendUtf8(itemText_, chars, length);
+      if (streamCounts_.size() == 1 && !itemHasChildren_) itemText_ += chars;
       return;
     }
     XmlNode& node = tree_->nodes_[stack_.back()];
     if (node.childCount != 0) return;  // text between children means nothing in CWMP
     // A leaf's character data arrives in consecutive calls with nothing else written to
     // the arena in between, so it stays one contiguous slice.
-    const std::size_t before = tree_->text_.size();
-    appendUtf8(tree_->text_, chars, length);
-    node.textLength += static_cast<std::uint32_t>(tree_->text_.size() - before);
+    tree_->text_ += chars;
+    node.textLength += static_cast<std::uint32_t>(chars.size());
   }
-
-  // No DOCTYPE at all: it is where entities (XXE, billion laughs) are declared, and
-  // SOAP 1.1 section 3 forbids it in a SOAP message.
-  void startDTD(const XMLCh*, const XMLCh*, const XMLCh*) override {
-    throw DecodeFailure{DecodeError::Kind::Refused, "DOCTYPE is not allowed"};
-  }
-  void startEntity(const XMLCh*) override {
-    throw DecodeFailure{DecodeError::Kind::Refused, "entities are not allowed"};
-  }
-  x::InputSource* resolveEntity(const XMLCh*, const XMLCh*) override {
-    throw DecodeFailure{DecodeError::Kind::Refused, "external entities are not allowed"};
-  }
-
-  void fatalError(const x::SAXParseException& e) override { fail(e); }
-  void error(const x::SAXParseException& e) override { fail(e); }
-  void warning(const x::SAXParseException&) override {}
 
  private:
   // On the stack for an element of a streamed name list (an item or what it contains).
@@ -479,7 +474,7 @@ class Handler final : public x::DefaultHandler {
 
   // An element inside a streamed list: the same checks, limits and errors as
   // startElement, in the same order, but nothing is added to the tree.
-  void startStreamed(const XMLCh* qname, const x::Attributes& attrs) {
+  void startStreamed(std::string_view qn, Attrs attrs) {
     if (streamCounts_.empty()) {
       XmlNode& list = tree_->nodes_[streamList_];
       if (++list.childCount > limits_.maxArrayItems) {
@@ -499,14 +494,13 @@ class Handler final : public x::DefaultHandler {
         itemText_.clear();
       }
     }
-    const std::u16string_view qn = view(qname);
     // Items of a list are alike ("<string>" 20,000 times). An item without attributes is
     // checked against the list's own namespace bindings, which do not change while the
     // list is read: the same name as the previous such item is known to pass.
-    const bool plainItem = streamCounts_.empty() && attrs.getLength() == 0;
+    const bool plainItem = streamCounts_.empty() && attrs.empty();
     if (!plainItem || qn != lastPlainItem_) {
       declareNamespaces(attrs);
-      std::u16string_view local = qn;
+      std::string_view local = qn;
       checkedName(local);
       // The attributes are checked (bound prefixes) but not kept.
       const std::size_t arena = tree_->text_.size();
@@ -519,38 +513,26 @@ class Handler final : public x::DefaultHandler {
     stack_.push_back(kStreamed);
   }
 
-  [[noreturn]] void fail(const x::SAXParseException& e) {
-    std::string msg = "malformed XML at line " + std::to_string(e.getLineNumber()) + ": ";
-    msg += toUtf8(view(e.getMessage()));
-    throw DecodeFailure{DecodeError::Kind::InvalidArguments, std::move(msg)};
-  }
-
-  void readAttributes(XmlNode& node, const x::Attributes& attrs) {
-    const XMLSize_t n = attrs.getLength();
-    if (n == 0) return;
+  void readAttributes(XmlNode& node, Attrs attrs) {
+    if (attrs.empty()) return;
     if (!namespaces_) {
       // Fallback mode: keep the root's attributes (its xmlns declarations) and
       // recognise xsi:type and mustUnderstand by their local names.
-      for (XMLSize_t i = 0; i < n; ++i) {
-        std::u16string_view qn = view(attrs.getQName(i));
-        if (stack_.empty()) {
-          tree_->rootAttributes_.emplace_back(toUtf8(qn), toUtf8(view(attrs.getValue(i))));
-        }
-        const auto colon = qn.rfind(u':');
-        const std::u16string_view local =
-            colon == std::u16string_view::npos ? qn : qn.substr(colon + 1);
-        if (local == u"type") setType(node, {}, view(attrs.getValue(i)));
-        if (local == u"mustUnderstand") node.mustUnderstand = isTrue(view(attrs.getValue(i)));
+      for (const Attr& a : attrs) {
+        if (stack_.empty()) tree_->rootAttributes_.emplace_back(a.qname, a.value);
+        const auto colon = a.qname.rfind(':');
+        const std::string_view local =
+            colon == std::string_view::npos ? a.qname : a.qname.substr(colon + 1);
+        if (local == "type") setType(node, {}, a.value);
+        if (local == "mustUnderstand") node.mustUnderstand = isTrue(a.value);
       }
       return;
     }
-    for (XMLSize_t i = 0; i < n; ++i) {
-      switch (attributeKind(view(attrs.getQName(i)))) {
+    for (const Attr& a : attrs) {
+      switch (attributeKind(a.qname)) {
         case AttributeKind::Ignored: break;
-        case AttributeKind::Type: resolveType(node, view(attrs.getValue(i))); break;
-        case AttributeKind::MustUnderstand:
-          node.mustUnderstand = isTrue(view(attrs.getValue(i)));
-          break;
+        case AttributeKind::Type: resolveType(node, a.value); break;
+        case AttributeKind::MustUnderstand: node.mustUnderstand = isTrue(a.value); break;
       }
     }
   }
@@ -559,18 +541,18 @@ class Handler final : public x::DefaultHandler {
 
   // What an attribute of this QName means here (namespace mode); throws for an unbound
   // prefix.
-  [[nodiscard]] AttributeKind attributeKindOf(std::u16string_view qn) const {
-    const auto colon = qn.find(u':');
-    if (colon == std::u16string_view::npos) return AttributeKind::Ignored;  // no namespace
-    const std::u16string_view prefix = qn.substr(0, colon);
-    const std::u16string_view local = qn.substr(colon + 1);
-    if (prefix == u"xmlns" || prefix == u"xml") return AttributeKind::Ignored;
+  [[nodiscard]] AttributeKind attributeKindOf(std::string_view qn) const {
+    const auto colon = qn.find(':');
+    if (colon == std::string_view::npos) return AttributeKind::Ignored;  // no namespace
+    const std::string_view prefix = qn.substr(0, colon);
+    const std::string_view local = qn.substr(colon + 1);
+    if (prefix == "xmlns" || prefix == "xml") return AttributeKind::Ignored;
     const Binding* b = lookup(prefix);
     if (b == nullptr) {
       throw DecodeFailure{DecodeError::Kind::InvalidArguments, "unbound attribute prefix"};
     }
-    if (b->xsi && local == u"type") return AttributeKind::Type;
-    if (b->ns == NsClass::SoapEnvelope && local == u"mustUnderstand") {
+    if (b->xsi && local == "type") return AttributeKind::Type;
+    if (b->ns == NsClass::SoapEnvelope && local == "mustUnderstand") {
       return AttributeKind::MustUnderstand;
     }
     return AttributeKind::Ignored;
@@ -578,45 +560,42 @@ class Handler final : public x::DefaultHandler {
 
   // attributeKindOf, remembered for the last QName while the bindings stay as they were
   // (xsi:type on every Value of a ParameterList).
-  AttributeKind attributeKind(std::u16string_view qn) {
-    if (knownAttribute_.generation == bindingsGeneration_ && same(knownAttribute_.qname, qn)) {
+  AttributeKind attributeKind(std::string_view qn) {
+    if (knownAttribute_.generation == bindingsGeneration_ && knownAttribute_.qname == qn) {
       return knownAttribute_.kind;
     }
     const AttributeKind kind = attributeKindOf(qn);
-    knownAttribute_ = {std::u16string(qn), bindingsGeneration_, kind};
+    knownAttribute_.qname.assign(qn);
+    knownAttribute_.generation = bindingsGeneration_;
+    knownAttribute_.kind = kind;
     return kind;
-  }
-
-  static bool same(std::u16string_view a, std::u16string_view b) {
-    return a.size() == b.size() &&
-           std::memcmp(a.data(), b.data(), a.size() * sizeof(char16_t)) == 0;
   }
 
   // An element's local name, namespace class and CWMP namespace, from its QName (checked
   // by checkedName). The elements of a large list repeat a few names thousands of times
   // (ParameterValueStruct, Name, Value), under bindings that do not change: the names
   // resolved last are remembered with the bindings' generation.
-  void resolveElementName(XmlNode& node, std::u16string_view qname) {
+  void resolveElementName(XmlNode& node, std::string_view qname) {
     for (const KnownElement& k : knownElements_) {
-      if (k.generation == bindingsGeneration_ && same(k.qname, qname)) {
+      if (k.generation == bindingsGeneration_ && k.qname == qname) {
         node.ns = k.ns;
         node.cwmpNs = k.cwmp;
         node.name = k.name;
         return;
       }
     }
-    std::u16string_view local = qname;
+    std::string_view local = qname;
     const Binding* b = checkedName(local);
     node.ns = b == nullptr ? NsClass::None : b->ns;
     if (b != nullptr) node.cwmpNs = b->cwmp;
     node.name = internName(local);
-    knownElements_[nextKnown_] = {std::u16string(qname), bindingsGeneration_, node.name, node.ns,
+    knownElements_[nextKnown_] = {std::string(qname), bindingsGeneration_, node.name, node.ns,
                                   node.cwmpNs};
     nextKnown_ = (nextKnown_ + 1) % knownElements_.size();
   }
 
   struct Binding {
-    std::u16string prefix;  // empty for the default namespace
+    std::string prefix;  // empty for the default namespace
     NsClass ns = NsClass::None;
     std::optional<CwmpNamespace> cwmp;
     bool xsd = false;
@@ -625,20 +604,19 @@ class Handler final : public x::DefaultHandler {
   };
 
   // xmlns and xmlns:p attributes of the element being started.
-  void declareNamespaces(const x::Attributes& attrs) {
-    const XMLSize_t n = attrs.getLength();
-    for (XMLSize_t i = 0; i < n; ++i) {
-      const std::u16string_view qn = view(attrs.getQName(i));
-      if (!qn.starts_with(u"xmlns")) continue;
+  void declareNamespaces(Attrs attrs) {
+    for (const Attr& a : attrs) {
+      const std::string_view qn = a.qname;
+      if (!qn.starts_with("xmlns")) continue;
       Binding b;
       if (qn.size() == 5) {
         // default namespace ("" undeclares it)
-      } else if (qn[5] == u':' && qn.size() > 6) {
+      } else if (qn[5] == ':' && qn.size() > 6) {
         b.prefix = qn.substr(6);
       } else {
         continue;  // an attribute that merely starts with "xmlns"
       }
-      const std::u16string_view uri = view(attrs.getValue(i));
+      const std::string_view uri = a.value;
       if (uri.empty()) {
         b.ns = NsClass::None;
       } else if (uri == kSoapEnvUri) {
@@ -658,12 +636,12 @@ class Handler final : public x::DefaultHandler {
 
   // Splits an element's QName (in: the QName, out: its local part) and checks it: one colon
   // at most, a bound prefix. Returns the prefix's binding (null: no prefix, no default).
-  const Binding* checkedName(std::u16string_view& local) const {
-    const auto colon = local.find(u':');
-    const std::u16string_view prefix =
-        colon == std::u16string_view::npos ? std::u16string_view{} : local.substr(0, colon);
-    if (colon != std::u16string_view::npos) local.remove_prefix(colon + 1);
-    if (local.empty() || local.find(u':') != std::u16string_view::npos) {
+  const Binding* checkedName(std::string_view& local) const {
+    const auto colon = local.find(':');
+    const std::string_view prefix =
+        colon == std::string_view::npos ? std::string_view{} : local.substr(0, colon);
+    if (colon != std::string_view::npos) local.remove_prefix(colon + 1);
+    if (local.empty() || local.find(':') != std::string_view::npos) {
       throw DecodeFailure{DecodeError::Kind::InvalidArguments,
                           "element name is not namespace-well-formed"};
     }
@@ -674,45 +652,43 @@ class Handler final : public x::DefaultHandler {
     return b;
   }
 
-  [[nodiscard]] const Binding* lookup(std::u16string_view prefix) const {
+  [[nodiscard]] const Binding* lookup(std::string_view prefix) const {
     for (auto it = bindings_.rbegin(); it != bindings_.rend(); ++it) {
       if (it->prefix == prefix) return &*it;
     }
     return nullptr;
   }
 
-  void setType(XmlNode& node, std::string_view prefix, std::u16string_view rest) {
+  void setType(XmlNode& node, std::string_view prefix, std::string_view rest) {
     std::string& arena = tree_->text_;
     node.typeOffset = static_cast<std::uint32_t>(arena.size());
     arena += prefix;
-    appendUtf8(arena, rest.data(), rest.size());
+    arena += rest;
     node.typeLength = static_cast<std::uint32_t>(arena.size() - node.typeOffset);
   }
 
   // Element names repeat (ParameterValueStruct, Name, Value, ...): a few recent names
   // are checked before the tree's hash map.
-  std::string_view internName(std::u16string_view local) {
+  std::string_view internName(std::string_view local) {
     for (const auto& [key, interned] : recentNames_) {
       if (key == local) return interned;
     }
-    utf8Scratch_.clear();
-    appendUtf8(utf8Scratch_, local.data(), local.size());
-    const std::string_view interned = tree_->intern(utf8Scratch_);
-    recentNames_[nextRecent_] = {std::u16string(local), interned};
+    const std::string_view interned = tree_->intern(local);
+    recentNames_[nextRecent_] = {std::string(local), interned};
     nextRecent_ = (nextRecent_ + 1) % recentNames_.size();
     return interned;
   }
 
-  static bool isTrue(std::u16string_view v) { return v == u"1" || v == u"true"; }
+  static bool isTrue(std::string_view v) { return v == "1" || v == "true"; }
 
   // xsi:type is a QName: give XML Schema types the usual "xsd:" prefix whatever prefix
   // the sender bound, and CWMP types "cwmp:", so that callers compare plain strings.
-  void resolveType(XmlNode& node, std::u16string_view qname) {
+  void resolveType(XmlNode& node, std::string_view qname) {
     // A type resolved lately under the same bindings (a ParameterList states a few types
     // thousands of times): its bytes again.
     std::string& arena = tree_->text_;
     for (const KnownType& k : knownTypes_) {
-      if (k.generation == bindingsGeneration_ && same(k.qname, qname)) {
+      if (k.generation == bindingsGeneration_ && k.qname == qname) {
         node.typeOffset = static_cast<std::uint32_t>(arena.size());
         arena += k.resolved;
         node.typeLength = static_cast<std::uint32_t>(k.resolved.size());
@@ -727,9 +703,9 @@ class Handler final : public x::DefaultHandler {
     k.resolved.assign(arena, node.typeOffset, node.typeLength);
   }
 
-  void resolveTypeOnce(XmlNode& node, std::u16string_view qname) {
-    const auto colon = qname.find(u':');
-    if (colon != std::u16string_view::npos) {
+  void resolveTypeOnce(XmlNode& node, std::string_view qname) {
+    const auto colon = qname.find(':');
+    if (colon != std::string_view::npos) {
       if (const Binding* b = lookup(qname.substr(0, colon))) {
         if (b->xsd) return setType(node, "xsd:", qname.substr(colon + 1));
         if (b->cwmp) return setType(node, "cwmp:", qname.substr(colon + 1));
@@ -753,14 +729,14 @@ class Handler final : public x::DefaultHandler {
   std::vector<std::uint32_t> streamCounts_;
   std::string itemText_;
   bool itemHasChildren_ = false;
-  std::u16string lastPlainItem_;  // element name of the last item checked without attributes
+  std::string lastPlainItem_;  // element name of the last item checked without attributes
   std::vector<std::uint32_t> stack_;
   std::vector<Binding> bindings_;
   // Moves on with every change of bindings_ (and every new message): what is remembered
   // below holds for the generation it was resolved in.
   std::uint64_t bindingsGeneration_ = 1;
   struct KnownElement {
-    std::u16string qname;
+    std::string qname;
     std::uint64_t generation = 0;
     std::string_view name;  // interned in the tree
     NsClass ns = NsClass::None;
@@ -769,22 +745,91 @@ class Handler final : public x::DefaultHandler {
   std::array<KnownElement, 8> knownElements_{};
   std::size_t nextKnown_ = 0;
   struct KnownAttribute {
-    std::u16string qname;
+    std::string qname;
     std::uint64_t generation = 0;
     AttributeKind kind = AttributeKind::Ignored;
   } knownAttribute_;
   struct KnownType {
-    std::u16string qname;
+    std::string qname;
     std::uint64_t generation = 0;
     std::string resolved;
   };
   std::array<KnownType, 8> knownTypes_{};
   std::size_t nextType_ = 0;
-  std::string utf8Scratch_;
-  std::array<std::pair<std::u16string, std::string_view>, 8> recentNames_{};
+  std::array<std::pair<std::string, std::string_view>, 8> recentNames_{};
   std::size_t nextRecent_ = 0;
 };
 
+// Xerces' SAX2 events, in UTF-16, turned into the Handler's: names, values and text in
+// UTF-8. Also the refusals only Xerces can meet (DOCTYPE, entities) and its errors.
+class XercesEvents final : public x::DefaultHandler {
+ public:
+  explicit XercesEvents(Handler& handler) : handler_(handler) {}
+
+  void startElement(const XMLCh*, const XMLCh*, const XMLCh* qname,
+                    const x::Attributes& attrs) override {
+    const XMLSize_t n = attrs.getLength();
+    // Every name and value in one buffer, then the views into it.
+    utf8_.clear();
+    appendUtf8(utf8_, qname, std::char_traits<XMLCh>::length(qname));
+    const std::size_t qnameEnd = utf8_.size();
+    bounds_.clear();
+    for (XMLSize_t i = 0; i < n; ++i) {
+      const XMLCh* qn = attrs.getQName(i);
+      const XMLCh* value = attrs.getValue(i);
+      appendUtf8(utf8_, qn, std::char_traits<XMLCh>::length(qn));
+      bounds_.push_back(utf8_.size());
+      appendUtf8(utf8_, value, std::char_traits<XMLCh>::length(value));
+      bounds_.push_back(utf8_.size());
+    }
+    attrs_.clear();
+    std::size_t at = qnameEnd;
+    for (std::size_t i = 0; i < bounds_.size(); i += 2) {
+      const std::string_view all(utf8_);
+      attrs_.push_back(
+          {all.substr(at, bounds_[i] - at), all.substr(bounds_[i], bounds_[i + 1] - bounds_[i])});
+      at = bounds_[i + 1];
+    }
+    handler_.startElement(std::string_view(utf8_).substr(0, qnameEnd), attrs_);
+  }
+
+  void endElement(const XMLCh*, const XMLCh*, const XMLCh*) override { handler_.endElement(); }
+
+  void characters(const XMLCh* chars, const XMLSize_t length) override {
+    text_.clear();
+    appendUtf8(text_, chars, length);
+    handler_.characters(text_);
+  }
+
+  // No DOCTYPE at all: it is where entities (XXE, billion laughs) are declared, and
+  // SOAP 1.1 section 3 forbids it in a SOAP message.
+  void startDTD(const XMLCh*, const XMLCh*, const XMLCh*) override {
+    throw DecodeFailure{DecodeError::Kind::Refused, "DOCTYPE is not allowed"};
+  }
+  void startEntity(const XMLCh*) override {
+    throw DecodeFailure{DecodeError::Kind::Refused, "entities are not allowed"};
+  }
+  x::InputSource* resolveEntity(const XMLCh*, const XMLCh*) override {
+    throw DecodeFailure{DecodeError::Kind::Refused, "external entities are not allowed"};
+  }
+
+  void fatalError(const x::SAXParseException& e) override { fail(e); }
+  void error(const x::SAXParseException& e) override { fail(e); }
+  void warning(const x::SAXParseException&) override {}
+
+ private:
+  [[noreturn]] static void fail(const x::SAXParseException& e) {
+    std::string msg = "malformed XML at line " + std::to_string(e.getLineNumber()) + ": ";
+    msg += toUtf8(view(e.getMessage()));
+    throw DecodeFailure{DecodeError::Kind::InvalidArguments, std::move(msg)};
+  }
+
+  Handler& handler_;
+  std::string utf8_;
+  std::vector<std::size_t> bounds_;
+  std::vector<Attr> attrs_;
+  std::string text_;
+};
 }  // namespace
 
 const XmlNode* XmlTree::child(const XmlNode& parent, std::string_view name) const {
@@ -802,7 +847,7 @@ std::string_view XmlTree::intern(std::string_view name) {
 }
 
 struct XmlParser::Impl {
-  explicit Impl(const DecodeLimits& limits) : handler(limits) {
+  explicit Impl(const DecodeLimits& limits) : handler(limits), events(handler) {
     ensureXercesInitialized();
     // Expansion limit: belt and braces, declared entities never get this far (DOCTYPE is
     // refused). Xerces also counts the predefined ones (&amp; ...), at least 4 bytes each,
@@ -810,10 +855,10 @@ struct XmlParser::Impl {
     security.setEntityExpansionLimit(
         static_cast<XMLSize_t>(std::min<std::size_t>(limits.maxBodyBytes, 0xFFFFFFFFu)));
     reader.reset(x::XMLReaderFactory::createXMLReader());
-    reader->setContentHandler(&handler);
-    reader->setErrorHandler(&handler);
-    reader->setLexicalHandler(&handler);
-    reader->setEntityResolver(&handler);
+    reader->setContentHandler(&events);
+    reader->setErrorHandler(&events);
+    reader->setLexicalHandler(&events);
+    reader->setEntityResolver(&events);
     reader->setFeature(x::XMLUni::fgSAX2CoreNameSpacePrefixes, false);
     reader->setFeature(x::XMLUni::fgSAX2CoreValidation, false);
     reader->setFeature(x::XMLUni::fgXercesDynamic, false);
@@ -834,6 +879,7 @@ struct XmlParser::Impl {
   }
 
   Handler handler;
+  XercesEvents events;
   x::SecurityManager security;
   std::unique_ptr<x::SAX2XMLReader> reader;
 };
