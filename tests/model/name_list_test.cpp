@@ -3,6 +3,7 @@
 // of from the root. These tests pin that a list answers exactly what each of its names
 // answers alone, with the names that share a prefix and the ones that only look like
 // they do ("Item.1" against "Item.10", "Item.1" without its dot, "Item.1..").
+#include <algorithm>
 #include <stdexcept>
 
 #include <gmock/gmock.h>
@@ -59,6 +60,28 @@ struct NameList : ::testing::Test {
       out.insert(out.end(), v.begin(), v.end());
     }
     return out;
+  }
+  // The names streamed into a list (newNameList), answered as visitValues gives them.
+  std::vector<std::string> listed(const std::vector<std::string>& names) {
+    auto list = engine->newNameList();
+    for (const auto& n : names) list->add(n);
+    std::vector<std::string> out;
+    engine->visitValues(*list, [&](std::string_view name, auto, std::string_view value) {
+      out.push_back(std::string(name) + "=" + std::string(value));
+    });
+    return out;
+  }
+  // The names streamed into a list are 9005 naming `bad`.
+  void expectListFaultsNaming(const std::vector<std::string>& names, const std::string& bad) {
+    auto list = engine->newNameList();
+    for (const auto& n : names) list->add(n);
+    try {
+      (void)engine->countValues(*list);
+      ADD_FAILURE() << "no fault";
+    } catch (const Fault& f) {
+      EXPECT_EQ(f.code(), 9005);
+      EXPECT_THAT(f.what(), ::testing::HasSubstr(bad));
+    }
   }
   int faultOf(const std::vector<std::string>& names) {
     try {
@@ -121,15 +144,6 @@ TEST_F(NameList, ANameThatOnlyLooksLikeItSharesThePrefixIsStill9005) {
 // answers alone; and the first unknown name is 9005 however the names before it left the
 // list.
 TEST_F(NameList, AStreamedListAnswersWhatEachOfItsNamesAnswersAlone) {
-  auto listed = [&](const std::vector<std::string>& names) {
-    auto list = engine->newNameList();
-    for (const auto& n : names) list->add(n);
-    std::vector<std::string> out;
-    engine->visitValues(*list, [&](std::string_view name, auto, std::string_view value) {
-      out.push_back(std::string(name) + "=" + std::string(value));
-    });
-    return out;
-  };
   const std::vector<std::string> all = allParameters();
   ASSERT_GT(all.size(), 20u);
   EXPECT_EQ(listed(all), oneByOne(all));
@@ -153,17 +167,42 @@ TEST_F(NameList, AStreamedListAnswersWhatEachOfItsNamesAnswersAlone) {
   for (const std::string bad : {"Device.Test.Item.1.Aliasx", "Device.Test.Item.1.Alia",
                                 "Device.Test.Item.1.Alias.", "Device.Test.Item.1.Sub"}) {
     SCOPED_TRACE(bad);
-    auto list = engine->newNameList();
-    for (const auto& n : all) list->add(n);
-    list->add("Device.Test.Item.1.Alias");
-    list->add(bad);
-    try {
-      (void)engine->countValues(*list);
-      ADD_FAILURE() << "no fault";
-    } catch (const Fault& f) {
-      EXPECT_EQ(f.code(), 9005);
-      EXPECT_THAT(f.what(), ::testing::HasSubstr(bad));
-    }
+    std::vector<std::string> names = all;
+    names.insert(names.end(), {"Device.Test.Item.1.Alias", bad});
+    expectListFaultsNaming(names, bad);
+  }
+}
+
+// Past an object's last parameter the list expects the first parameter of the next
+// object in the tree's order (the next row, the row's sub-object, the next table): the
+// names in the tree's order across a gap in the rows, an emptied table, rows added back,
+// and names that only look like the one expected there, answer what each answers alone,
+// and a lookalike is 9005 naming it.
+TEST_F(NameList, AListExpectsTheNextObjectsFirstParameterAfterAnObjectsLast) {
+  auto check = [&] {
+    const std::vector<std::string> all = allParameters();
+    EXPECT_EQ(listed(all), oneByOne(all));
+  };
+  check();
+  engine->deleteObject("Device.Test.Item.2.", Source::Acs);  // Item.1 is followed by Item.3
+  check();
+  engine->deleteObject("Device.Test.Item.1.", Source::Acs);
+  engine->deleteObject("Device.Test.Item.3.", Source::Acs);  // no rows: Test is followed by Port
+  check();
+  engine->addObject("Device.Test.Item.", Source::Acs);
+  engine->addObject("Device.Test.Item.", Source::Acs);
+  check();
+  const std::vector<std::string> all = allParameters();
+  auto after = std::find(all.begin(), all.end(), "Device.Test.Item.4.Sub.Enable");
+  ASSERT_NE(after, all.end());
+  ASSERT_EQ(*(after + 1), "Device.Test.Item.5.Alias");
+  for (const std::string bad :
+       {"Device.Test.Item.5.Alia", "Device.Test.Item.5.Aliasx", "Device.Test.Item.5.Alias.",
+        "Device.Test.Item.50.Alias", "Device.Test.Item.5Alias", "Device.Test.Item.6.Alias"}) {
+    SCOPED_TRACE(bad);
+    std::vector<std::string> names(all.begin(), after + 1);
+    names.push_back(bad);
+    expectListFaultsNaming(names, bad);
   }
 }
 

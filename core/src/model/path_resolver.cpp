@@ -104,16 +104,94 @@ Location PathResolver::resolve(std::string_view path, Node*& hint) const {
   return loc;
 }
 
+namespace {
+
+// Whether `path` is `node`'s path followed by the name of its parameter `p` (which never
+// holds a dot: walk() would find that same parameter by name).
+inline bool namesParam(std::string_view path, const Node& node, const ParamDef& p) {
+  const std::string& object = node.path;
+  return path.size() == object.size() + p.name.size() &&
+         std::string_view(path).substr(object.size()) == p.name && path.starts_with(object);
+}
+
+// The first object below `n` in GetParameterNames' order from its kid `fromKid` on, or
+// null; a row is noted in `at` (its table and place there).
+Node* firstBelow(const Node& n, std::size_t fromKid, PathResolver::Cursor::Row& at) {
+  for (std::size_t k = fromKid; k < n.kids.size(); ++k) {
+    const Kid& kid = n.kids[k];
+    if (kid.single) return kid.single.get();
+    if (!kid.rows.empty()) {
+      at = {&kid, kid.rows.begin()};
+      return kid.rows.begin()->second.get();
+    }
+  }
+  return nullptr;
+}
+
+// The object after `n` in GetParameterNames' order (Tree::forEachParam's: depth first,
+// children in definition order, rows by number), or null at the end of the tree. `at`:
+// where the last row found stands in its table (the row after it is then the next
+// iterator instead of a search); updated when the object found is a row.
+Node* nextInOrder(Node* n, PathResolver::Cursor::Row& at) {
+  if (Node* below = firstBelow(*n, 0, at)) return below;
+  for (; n->parent != nullptr; n = n->parent) {
+    if (at.table != nullptr && at.row->second.get() == n) {
+      // The row noted last: the next one is one step away (no search of the parent's
+      // children, then of the table).
+      if (auto it = std::next(at.row); it != at.table->rows.end()) {
+        at.row = it;
+        return it->second.get();
+      }
+    }
+    const Node& parent = *n->parent;
+    const auto& children = parent.def->children;
+    const auto k = static_cast<std::size_t>(std::find(children.begin(), children.end(), n->def) -
+                                            children.begin());
+    if (k == children.size()) return nullptr;  // not its parent's child: not expected
+    if (children[k]->multi) {
+      const Kid& table = parent.kids[k];
+      if (auto it = table.rows.upper_bound(n->number); it != table.rows.end()) {
+        at = {&table, it};
+        return it->second.get();
+      }
+    }
+    if (Node* next = firstBelow(parent, k + 1, at)) return next;
+  }
+  return nullptr;
+}
+
+// The object after the cursor's in that order that has parameters (a few steps at most:
+// objects without parameters are rare), or null.
+Node* nextWithParams(Node* n, PathResolver::Cursor::Row& at) {
+  constexpr int kSteps = 8;
+  for (int i = 0; i < kSteps && n != nullptr; ++i) {
+    n = nextInOrder(n, at);
+    if (n != nullptr && !n->def->params.empty()) return n;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
 Location PathResolver::resolve(std::string_view path, Cursor& cursor) const {
-  if (Node* node = cursor.node; node != nullptr && path.size() <= kMaxPathLength &&
-                                path.size() > node->path.size() && path.starts_with(node->path)) {
-    // A parameter of the cursor's object (nothing but a name after its path): the one
-    // expected is checked first; walk() would find the same one by name.
-    const std::string_view rest = path.substr(node->path.size());
+  if (Node* node = cursor.node; node != nullptr && path.size() <= kMaxPathLength) {
+    // A parameter of the cursor's object (its path and a name): the one expected is
+    // checked first; walk() would find the same one by name.
     const auto& params = node->def->params;
-    if (cursor.nextParam < params.size() && params[cursor.nextParam]->name == rest &&
-        rest.find('.') == std::string_view::npos) {
-      return Location{Location::Param, node, 0, params[cursor.nextParam++].get()};
+    if (cursor.nextParam < params.size()) {
+      if (namesParam(path, *node, *params[cursor.nextParam]))
+        return Location{Location::Param, node, 0, params[cursor.nextParam++].get()};
+    } else {
+      // Past the object's last parameter: the first parameter of the next object in
+      // GetParameterNames' order (the next row of a table, most often), as ACSs list them.
+      Cursor::Row at = cursor.row;
+      Node* next = nextWithParams(node, at);
+      if (next != nullptr && namesParam(path, *next, *next->def->params.front())) {
+        cursor.node = next;
+        cursor.nextParam = 1;
+        cursor.row = at;
+        return Location{Location::Param, next, 0, next->def->params.front().get()};
+      }
     }
   }
   const Location loc = resolve(path, cursor.node);

@@ -5,7 +5,10 @@
 // Threading: main loop only.
 #pragma once
 
+#include <cstdint>
 #include <functional>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,10 +42,18 @@ class PathResolver {
   // (as the hint above) and which of its parameters is expected next. ACSs ask for the
   // parameters of an object one after the other, in the order GetParameterNames gave
   // them (the definition's): such a name is then one comparison with the expected
-  // parameter's name instead of a lookup. Same result as without a cursor.
+  // parameter's name instead of a lookup. Past an object's last parameter, the first
+  // parameter of the next object in that order (the next row of a table, most often)
+  // is checked likewise before the name is walked. Same result as without a cursor.
   struct Cursor {
     Node* node = nullptr;
     std::size_t nextParam = 0;  // into node->def->params
+    // The last row the cursor went on to as the next one in its table (the row after it
+    // is then one step away); table is null until then, else `row` is one of its rows.
+    struct Row {
+      const Kid* table = nullptr;
+      std::map<std::uint32_t, std::unique_ptr<Node>>::const_iterator row;
+    } row;
   };
   [[nodiscard]] Location resolve(std::string_view path, Cursor& cursor) const;
   // Every name of a GetParameterValues-like request resolved before anything is read, so
