@@ -1,5 +1,7 @@
 #include "soap/xml_tree.hpp"
 
+#include "soap/xml_scan.hpp"
+
 #include <xercesc/sax/InputSource.hpp>
 #include <xercesc/util/BinInputStream.hpp>
 #include <xercesc/sax/SAXParseException.hpp>
@@ -229,26 +231,19 @@ std::optional<CwmpNamespace> cwmpFromUri(std::string_view uri) {
   return static_cast<CwmpNamespace>(last - '0');
 }
 
-// The message's bytes as Xerces reads them: in place, as MemBufInputSource reads them (a
-// copy would be one more megabyte at the peak of a large request). When `discard` says so,
-// the pages already read go back to the system as the parse goes on (issue 15: the text of
-// a megabyte request is not held while its answer is written): Xerces keeps what it has
-// read in its own buffer and never reads a byte twice.
-class MessageStream final : public x::BinInputStream {
+// Gives back the pages of the message's text already read, as the parse goes on, when
+// `discard` says so (issue 15: the text of a megabyte request is not held while its answer
+// is written). Neither front end reads a byte twice: Xerces keeps what it has read in its
+// own buffer, the byte scanner only goes forward.
+class PageDiscard {
  public:
   using Discard = std::function<bool()>;
-  MessageStream(std::string_view bytes, const Discard& discard)
-      : bytes_(bytes), discard_(discard) {}
+  PageDiscard(std::string_view bytes, const Discard& discard) : bytes_(bytes), discard_(discard) {}
 
-  XMLFilePos curPos() const override { return pos_; }
-  XMLSize_t readBytes(XMLByte* const toFill, const XMLSize_t maxToRead) override {
-    const std::size_t n = std::min<std::size_t>(maxToRead, bytes_.size() - pos_);
-    std::memcpy(toFill, bytes_.data() + pos_, n);
-    pos_ += n;
-    if (pos_ - discarded_ >= kStep && discard_ && discard_()) discardRead();
-    return n;
+  // Everything before `pos` has been read.
+  void read(std::size_t pos) {
+    if (pos - discarded_ >= kStep && discard_ && discard_()) discardRead(pos);
   }
-  const XMLCh* getContentType() const override { return nullptr; }
 
  private:
   // Given back a few times per megabyte: each is a system call (and a TLB flush on the
@@ -258,24 +253,50 @@ class MessageStream final : public x::BinInputStream {
   // The whole pages of what was read and not yet given back: MADV_DONTNEED frees them at
   // once (they read as zeros afterwards); the partial pages at either end stay, as does
   // anything malloc keeps beside the text.
-  void discardRead() {
+  void discardRead(std::size_t pos) {
 #if defined(__linux__)
     static const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
     const auto base = reinterpret_cast<std::uintptr_t>(bytes_.data());
     const std::uintptr_t from = (base + discarded_ + page - 1) & ~(page - 1);
-    const std::uintptr_t to = (base + pos_) & ~(page - 1);
+    const std::uintptr_t to = (base + pos) & ~(page - 1);
     if (to > from) {
       // NOLINTNEXTLINE(performance-no-int-to-ptr): the address of the caller's own text
       (void)::madvise(reinterpret_cast<void*>(from), to - from, MADV_DONTNEED);
       discarded_ = to - base;
     }
+#else
+    (void)pos;
 #endif
   }
 
   std::string_view bytes_;
   const Discard& discard_;
-  std::size_t pos_ = 0;
   std::size_t discarded_ = 0;
+};
+
+// The message's bytes as Xerces reads them: in place, as MemBufInputSource reads them (a
+// copy would be one more megabyte at the peak of a large request), the pages read given
+// back as PageDiscard says.
+class MessageStream final : public x::BinInputStream {
+ public:
+  using Discard = PageDiscard::Discard;
+  MessageStream(std::string_view bytes, const Discard& discard)
+      : bytes_(bytes), discard_(bytes, discard) {}
+
+  XMLFilePos curPos() const override { return pos_; }
+  XMLSize_t readBytes(XMLByte* const toFill, const XMLSize_t maxToRead) override {
+    const std::size_t n = std::min<std::size_t>(maxToRead, bytes_.size() - pos_);
+    std::memcpy(toFill, bytes_.data() + pos_, n);
+    pos_ += n;
+    discard_.read(pos_);
+    return n;
+  }
+  const XMLCh* getContentType() const override { return nullptr; }
+
+ private:
+  std::string_view bytes_;
+  PageDiscard discard_;
+  std::size_t pos_ = 0;
 };
 
 class MessageSource final : public x::InputSource {
@@ -288,14 +309,6 @@ class MessageSource final : public x::InputSource {
   std::string_view bytes_;
   MessageStream::Discard discard_;
 };
-
-// One attribute of a start tag, in UTF-8: what the Handler reads from either front end
-// (Xerces' SAX2 events, or the byte scanner of xml_scan.hpp).
-struct Attr {
-  std::string_view qname;
-  std::string_view value;
-};
-using Attrs = std::span<const Attr>;
 
 // Builds the tree from the events of a namespace-less SAX parse, in UTF-8: element starts
 // (QName and attributes in document order), element ends, and character data in any
@@ -847,7 +860,8 @@ std::string_view XmlTree::intern(std::string_view name) {
 }
 
 struct XmlParser::Impl {
-  explicit Impl(const DecodeLimits& limits) : handler(limits), events(handler) {
+  explicit Impl(const DecodeLimits& limits)
+      : handler(limits), events(handler), maxDepth(limits.maxDepth) {
     ensureXercesInitialized();
     // Expansion limit: belt and braces, declared entities never get this far (DOCTYPE is
     // refused). Xerces also counts the predefined ones (&amp; ...), at least 4 bytes each,
@@ -880,6 +894,8 @@ struct XmlParser::Impl {
 
   Handler handler;
   XercesEvents events;
+  std::size_t maxDepth;
+  Scanner scanner;
   x::SecurityManager security;
   std::unique_ptr<x::SAX2XMLReader> reader;
 };
@@ -887,19 +903,48 @@ struct XmlParser::Impl {
 XmlParser::XmlParser(const DecodeLimits& limits) : impl_(std::make_unique<Impl>(limits)) {}
 XmlParser::~XmlParser() = default;
 
+namespace {
+
+thread_local bool xercesOnly = false;
+thread_local std::size_t scannedCount = 0;
+
+// The byte scanner's events, handed to the Handler; the pages read go back as with Xerces.
+struct ScanEvents {
+  Handler& handler;
+  PageDiscard discard;
+  void start(std::string_view qname, Attrs attrs) { handler.startElement(qname, attrs); }
+  void end() { handler.endElement(); }
+  void characters(std::string_view text) { handler.characters(text); }
+  void advanced(std::size_t pos) { discard.read(pos); }
+};
+
+}  // namespace
+
+void useXercesOnly(bool only) { xercesOnly = only; }
+std::size_t scannedParses() { return scannedCount; }
+
 void XmlParser::parse(std::string_view payload, bool namespaces, XmlTree& tree, NameSink* sink) {
-  impl_->reader->setFeature(x::XMLUni::fgSAX2CoreNameSpaces, false);
   impl_->handler.reset(tree, namespaces, sink);
   tree.nodes_.reserve(payload.size() / 48 + 16);
   MessageStream::Discard discard;
   if (sink != nullptr && namespaces)
     discard = [this, sink] { return impl_->handler.streaming() && sink->discardsRead(); };
+  const bool ascii = asciiUtf8(payload);
+  // Plain ASCII XML (nearly every message) is read by the byte scanner, which only takes a
+  // message Xerces reads with the same events (xml_scan.hpp); anything else by Xerces.
+  if (namespaces && ascii && !xercesOnly && scannable(payload, impl_->maxDepth)) {
+    ++scannedCount;
+    ScanEvents events{impl_->handler, PageDiscard(payload, discard)};
+    impl_->scanner.scan(payload, events);
+    return;
+  }
+  impl_->reader->setFeature(x::XMLUni::fgSAX2CoreNameSpaces, false);
   MessageSource source(payload, std::move(discard));
   // Xerces turns the bytes into UTF-16 before it scans them; its UTF-8 decoder was a
   // sixth of a large decode. ASCII bytes decode to the same characters as Latin-1, whose
   // decoder only widens them (ours, 16 bytes at a time): used when the message is ASCII and
   // says it is UTF-8 (or says nothing), so that any other declaration is read as before.
-  if (asciiUtf8(payload)) source.setEncoding(kWideLatin1);
+  if (ascii) source.setEncoding(kWideLatin1);
   try {
     impl_->reader->parse(source);
   } catch (const DecodeFailure&) {

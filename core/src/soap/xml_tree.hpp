@@ -126,6 +126,12 @@ class XmlParser {
   std::unique_ptr<Impl> impl_;
 };
 
+// Tests and fuzzers only: true makes this thread's parses go to Xerces whatever the
+// message (the byte scanner's reference, xml_scan.hpp); scannedParses() counts the
+// thread's parses the byte scanner read.
+void useXercesOnly(bool only);
+[[nodiscard]] std::size_t scannedParses();
+
 // Reads the complete `item` of the streamed ParameterList of `method` and hands it to
 // `sink` (decoder_readers.cpp, with the readers of the same items in the tree). Throws
 // DecodeFailure as reading the item from the tree would.
