@@ -332,13 +332,16 @@ std::map<std::string, long> procStatus(pid_t pid) {
 // How far one request takes the resident set above where it was: start() resets the
 // process's peak (VmHWM, "echo 5 > /proc/PID/clear_refs", Linux 4.0) and notes VmRSS; rise()
 // is the peak since then minus that RSS, in MB. Without the reset (an older kernel, another
-// user's process) the rise is unknown (negative). peak() is the whole process's peak, over
-// the resets.
+// user's process) the rise is unknown (negative). peak() is the process's peak over the
+// resets since the first start(): the session's, not the start-up's (the daemon gives back
+// what only its start-up used before its first session, and its start-up may have been
+// higher than the session).
 class PeakProbe {
  public:
   explicit PeakProbe(pid_t pid) : pid_(pid) {}
   void start() {
-    peak_ = std::max(peak_, procStatus(pid_)["VmHWM"]);
+    if (started_) peak_ = std::max(peak_, procStatus(pid_)["VmHWM"]);
+    started_ = true;
     std::ofstream clear("/proc/" + std::to_string(pid_) + "/clear_refs");
     clear << "5" << std::flush;
     reset_ = static_cast<bool>(clear);
@@ -359,6 +362,7 @@ class PeakProbe {
   long peak_ = 0;
   long before_ = 0;
   bool reset_ = false;
+  bool started_ = false;
 };
 
 // The fields of /proc/PID/stat, numbered as proc(5) does (fields[1] is the pid; "" for a
@@ -465,6 +469,9 @@ struct Options {
   bool tree = true;         // the whole-tree table
   bool lists = true;        // the name-list table
   int providerGets = 0;     // the provider table (issue 18)
+  // --smaps DIR: copies of the daemon's /proc/PID/smaps at the moments of the names
+  // session (before.N, gpn.N, gpv1.N, after.N for run N), for bench/smaps_table.py.
+  std::string smapsDir;
 };
 
 struct RunFigures {
@@ -544,6 +551,16 @@ std::string halSection(const Options& o) {
   return "[hal]\nbackend = sim\nsim_dir = sim\n";
 }
 
+// --smaps: the daemon's mappings at one moment, as DIR/LABEL.SIZE.PID.
+void saveSmaps(const Options& o, pid_t pid, unsigned long size, const char* label) {
+  if (o.smapsDir.empty()) return;
+  fs::create_directories(o.smapsDir);
+  std::ifstream in("/proc/" + std::to_string(pid) + "/smaps");
+  std::ofstream(fs::path(o.smapsDir) /
+                (std::string(label) + "." + std::to_string(size) + "." + std::to_string(pid)))
+      << in.rdbuf();
+}
+
 RunFigures runOnce(const Options& o, unsigned long size, bool measureIdle, bool lists) {
   TempDir dir;
   PrivateBus bus(dir.path());
@@ -593,12 +610,15 @@ RunFigures runOnce(const Options& o, unsigned long size, bool measureIdle, bool 
   // by default) passes, so that every request reads the hardware (the sim files) afresh.
   const auto pause = [] { std::this_thread::sleep_for(std::chrono::milliseconds(250)); };
   PeakProbe probe(pid);
+  if (!lists) probe.start();  // the whole-tree session's peak, from here
   if (lists) {
+    saveSmaps(o, pid, size, "before");
     probe.start();
     f.rssBefore = probe.before();
     acs.respond(envelope(ns, id++, gpn));
     Request names = acs.next(std::chrono::seconds(120));
     f.gpnRise.push_back(probe.rise());
+    saveSmaps(o, pid, size, "gpn");
     std::string list, set;
     std::vector<std::string> writable;
     std::size_t count = 0;
@@ -626,7 +646,10 @@ RunFigures runOnce(const Options& o, unsigned long size, bool measureIdle, bool 
       f.gpvList.push_back(msSince(sent, values.complete));
       work.record(f.gpvListWork, sent, values);
       f.gpvListRise.push_back(probe.rise());
-      if (i == 0) f.namesPeakRss = probe.peak();
+      if (i == 0) {
+        f.namesPeakRss = probe.peak();
+        saveSmaps(o, pid, size, "gpv1");
+      }
       if (values.body.find("GetParameterValuesResponse") == std::string::npos)
         throw std::runtime_error("no GetParameterValuesResponse: " + values.body.substr(0, 600));
       f.values = countOf(values.body, "<ParameterValueStruct>");
@@ -685,6 +708,7 @@ RunFigures runOnce(const Options& o, unsigned long size, bool measureIdle, bool 
   acs.respond("");  // 204: the session ends
 
   std::this_thread::sleep_for(std::chrono::seconds(2));  // let the session wind down
+  saveSmaps(o, pid, size, lists ? "after" : "after-tree");
   auto status = procStatus(pid);
   f.peakRss = probe.peak();
   f.steadyRss = static_cast<double>(status["VmRSS"]) / 1024;
@@ -826,6 +850,8 @@ int main(int argc, char** argv) {
       o.lists = false;
     else if (a == "--no-tree")
       o.tree = false;
+    else if (a == "--smaps")
+      o.smapsDir = fs::absolute(value()).string();
     else if (a == "--provider")
       o.providerGets = std::stoi(value());
     else if (a == "--hal") {
@@ -838,7 +864,8 @@ int main(int argc, char** argv) {
       std::cerr
           << "usage: bench_e2e [--sizes 2000,20000,100000] [--runs 3] [--repeat 5] [--idle 60]\n"
              "                 [--cwmpd PATH] [--plugins DIR] [--source DIR] [--wrap \"CMD ARGS\"]\n"
-             "                 [--no-lists] [--no-tree] [--provider N] [--hal sim|linux]\n";
+             "                 [--no-lists] [--no-tree] [--provider N] [--hal sim|linux]\n"
+             "                 [--smaps DIR]\n";
       return 2;
     }
   }
