@@ -1,11 +1,19 @@
 // CurlAcsTransport against the real loopback test ACS (tests/acs/test_acs.py).
 #include "cwmpd/core/net/curl_acs_transport.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "test_acs.hpp"
 
@@ -333,6 +341,99 @@ TEST(CurlAcsTransport, ReceivesABodyOfAnnouncedLengthIntoOneBufferOfThatSize) {
   ASSERT_FALSE(big.transportError) << big.error;
   EXPECT_EQ(big.body.size(), kSize);
   EXPECT_EQ(big.body.capacity(), kSize);
+}
+
+// An ACS of one connection that answers whatever comes with `head` and `bodyBytes` bytes,
+// then waits `linger` and closes: a Content-Length it does not keep.
+class LyingAcs {
+ public:
+  LyingAcs(std::string head, std::size_t bodyBytes, std::chrono::milliseconds linger) {
+    listen_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::bind(listen_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(listen_, 1))
+      throw std::runtime_error("lying ACS: bind/listen");
+    socklen_t len = sizeof a;
+    ::getsockname(listen_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    thread_ = std::thread([this, head = std::move(head), bodyBytes, linger] {
+      const int fd = ::accept4(listen_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (fd < 0) return;
+      std::string in;
+      char buf[4096];
+      while (in.find("\r\n\r\n") == std::string::npos) {
+        const ssize_t r = ::recv(fd, buf, sizeof buf, 0);
+        if (r <= 0) break;
+        in.append(buf, static_cast<std::size_t>(r));
+      }
+      const std::string out = head + std::string(bodyBytes, 'x');
+      (void)::send(fd, out.data(), out.size(), MSG_NOSIGNAL);
+      std::this_thread::sleep_for(linger);
+      residentWhileWaitingKb = residentKb();
+      ::close(fd);
+    });
+  }
+  LyingAcs(const LyingAcs&) = delete;
+  LyingAcs& operator=(const LyingAcs&) = delete;
+  ~LyingAcs() {
+    ::shutdown(listen_, SHUT_RDWR);
+    thread_.join();
+    ::close(listen_);
+  }
+  [[nodiscard]] std::string url() const {
+    return "http://127.0.0.1:" + std::to_string(port_) + "/acs";
+  }
+  // This process's VmRSS, kB.
+  static long residentKb() {
+    std::ifstream status("/proc/self/status");
+    std::string line;
+    while (std::getline(status, line))
+      if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+    return -1;
+  }
+  long residentWhileWaitingKb = -1;  // measured before the connection closes
+
+ private:
+  int listen_ = -1;
+  std::uint16_t port_ = 0;
+  std::thread thread_;
+};
+
+// Issue 15: a Content-Length within the body limit that the ACS does not keep costs no
+// memory while the transfer waits for the bytes (the reserved block's pages come with the
+// bytes), and the failed transfer gives the reservation back.
+TEST(CurlAcsTransport, AContentLengthTheAcsDoesNotKeepCostsNoMemoryAndIsGivenBack) {
+  constexpr std::size_t kAnnounced = 12 << 20;
+  LyingAcs acs("HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: " +
+                   std::to_string(kAnnounced) + "\r\n\r\n",
+               1000, std::chrono::milliseconds(300));
+  CurlAcsTransport transport(CurlAcsTransportOptions{.maxResponseBytes = 16 << 20});
+  AcsEndpoint ep;
+  ep.url = acs.url();
+  transport.beginSession(ep);
+  const long before = LyingAcs::residentKb();
+  const HttpResult lie = transport.post("", "");
+  EXPECT_TRUE(lie.transportError);
+  EXPECT_FALSE(lie.bodyTooLarge);
+  EXPECT_TRUE(lie.body.empty());
+  EXPECT_EQ(lie.body.capacity(), std::string().capacity()) << "the reservation was kept";
+  ASSERT_GT(acs.residentWhileWaitingKb, 0);
+  EXPECT_LT(acs.residentWhileWaitingKb - before, 2048) << "resident while waiting for the body";
+}
+
+// A Content-Length over the limit: refused before the body, nothing reserved for it.
+TEST(CurlAcsTransport, AContentLengthOverTheLimitIsRefusedWithoutReservingIt) {
+  LyingAcs acs("HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: 1099511627776\r\n\r\n",
+               1000, std::chrono::milliseconds(0));
+  CurlAcsTransport transport(CurlAcsTransportOptions{.maxResponseBytes = 16 << 20});
+  AcsEndpoint ep;
+  ep.url = acs.url();
+  transport.beginSession(ep);
+  const HttpResult huge = transport.post("", "");
+  EXPECT_TRUE(huge.transportError);
+  EXPECT_TRUE(huge.bodyTooLarge);
+  EXPECT_EQ(huge.body.capacity(), std::string().capacity());
 }
 
 TEST(CurlAcsTransport, RefusesToPostOutsideASession) {

@@ -8,6 +8,7 @@
 #include <cctype>
 #include <cstdlib>
 #include <mutex>
+#include <new>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -170,38 +171,52 @@ struct CurlAcsTransport::Impl {
   // State of the transfer in progress, filled by the callbacks.
   HttpResult* current = nullptr;
   bool overLimit = false;
+  bool outOfMemory = false;
   // The ACS accepts gzip request bodies (RFC 7694); remembered for its URL across
   // sessions, so a large Inform goes compressed too once the ACS said so.
   bool acsAcceptsGzip = false;
   std::string gzipAcsUrl;
 
-  static size_t onBody(char* data, size_t size, size_t count, void* self) {
+  // The callbacks run inside libcurl (C): nothing may be thrown through it. Returning
+  // anything but n aborts the transfer with CURLE_WRITE_ERROR.
+  static size_t onBody(char* data, size_t size, size_t count, void* self) noexcept {
     auto* impl = static_cast<Impl*>(self);
     const size_t n = size * count;
     if (impl->current->body.size() + n > impl->options.maxResponseBytes) {
       impl->overLimit = true;
-      return 0;  // anything but n aborts the transfer with CURLE_WRITE_ERROR
+      return 0;
     }
-    impl->current->body.append(data, n);
+    try {
+      impl->current->body.append(data, n);
+    } catch (const std::bad_alloc&) {
+      impl->outOfMemory = true;
+      return 0;
+    }
     return n;
   }
 
-  static size_t onHeader(char* data, size_t size, size_t count, void* self) {
+  static size_t onHeader(char* data, size_t size, size_t count, void* self) noexcept {
     auto* impl = static_cast<Impl*>(self);
     const size_t n = size * count;
     std::string_view line(data, n);
     if (line.starts_with("HTTP/")) {
-      // A new response starts (after a 401 or a redirect): only the last one counts.
+      // A new response starts (after a 401 or a redirect): only the last one counts, and
+      // its buffer is reserved from its own Content-Length.
       impl->current->headers.clear();
-      impl->current->body.clear();
+      std::string().swap(impl->current->body);
       return n;
     }
-    const auto colon = line.find(':');
-    if (colon != std::string_view::npos) {
-      std::string name = lowerCase(trim(line.substr(0, colon)));
-      std::string value = trim(line.substr(colon + 1));
-      if (name == "content-length") impl->reserveBody(value);
-      impl->current->headers[std::move(name)] = std::move(value);
+    try {
+      const auto colon = line.find(':');
+      if (colon != std::string_view::npos) {
+        std::string name = lowerCase(trim(line.substr(0, colon)));
+        std::string value = trim(line.substr(colon + 1));
+        if (name == "content-length") impl->reserveBody(value);
+        impl->current->headers[std::move(name)] = std::move(value);
+      }
+    } catch (const std::bad_alloc&) {
+      impl->outOfMemory = true;
+      return 0;
     }
     return n;
   }
@@ -209,8 +224,12 @@ struct CurlAcsTransport::Impl {
   // The body goes into one buffer of the announced size: appended chunk by chunk, a
   // megabyte request would be copied at each doubling and hold two buffers (up to three
   // times its size) at once. A length over the limit is refused by libcurl
-  // (CURLOPT_MAXFILESIZE_LARGE) before any byte of the body; a gzip body is announced
-  // compressed, so its buffer still grows beyond this as it is inflated.
+  // (CURLOPT_MAXFILESIZE_LARGE) before any byte of the body, and nothing is reserved for
+  // it; a gzip body is announced compressed, so its buffer still grows beyond this as it is
+  // inflated. A length within the limit that the ACS does not send (a lie, a cut
+  // connection) reserves address space only: a block this size is mapped on its own
+  // (M_MMAP_THRESHOLD) and its pages become resident as the bytes arrive; the failed
+  // transfer gives it back (post()).
   void reserveBody(const std::string& contentLength) const {
     char* end = nullptr;
     const unsigned long long length = std::strtoull(contentLength.c_str(), &end, 10);
@@ -381,6 +400,7 @@ HttpResult CurlAcsTransport::post(std::string_view body, std::string_view soapAc
   // from the next session on). libcurl does not follow them itself (see configure()).
   for (long hops = 0;; ++hops) {
     impl_->overLimit = false;
+    impl_->outOfMemory = false;
     impl_->errorBuffer[0] = '\0';
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
     curl_easy_setopt(curl, CURLOPT_POST, 1L);
@@ -400,10 +420,14 @@ HttpResult CurlAcsTransport::post(std::string_view body, std::string_view soapAc
       if (result.bodyTooLarge) {
         result.error = "response body larger than " +
                        std::to_string(impl_->options.maxResponseBytes) + " bytes";
+      } else if (impl_->outOfMemory) {
+        result.error = "out of memory receiving the response";
       } else {
         result.error = impl_->errorBuffer[0] != '\0' ? impl_->errorBuffer : curl_easy_strerror(rc);
       }
-      result.body.clear();
+      // The buffer too, not just the bytes: a Content-Length the ACS did not keep reserved
+      // up to the body limit.
+      std::string().swap(result.body);
       CWMPD_LOG(Debug, "http", "POST of " << body.size() << " bytes failed: " << result.error);
       return result;
     }
@@ -423,7 +447,7 @@ HttpResult CurlAcsTransport::post(std::string_view body, std::string_view soapAc
         CWMPD_LOG(Warning, "http", refusal);
         result.transportError = true;
         result.error = std::move(refusal);
-        result.body.clear();
+        std::string().swap(result.body);
         return result;
       }
       CWMPD_LOG(Info, "http", "HTTP " << s << ": the ACS redirected the session to " << target);
