@@ -551,14 +551,18 @@ std::string halSection(const Options& o) {
   return "[hal]\nbackend = sim\nsim_dir = sim\n";
 }
 
-// --smaps: the daemon's mappings at one moment, as DIR/LABEL.SIZE.PID.
+// --smaps: the daemon's mappings at one moment, as DIR/LABEL.SIZE.PID, and its stat line
+// (minor faults so far: field 10) as DIR/LABEL.SIZE.PID.stat.
 void saveSmaps(const Options& o, pid_t pid, unsigned long size, const char* label) {
   if (o.smapsDir.empty()) return;
   fs::create_directories(o.smapsDir);
-  std::ifstream in("/proc/" + std::to_string(pid) + "/smaps");
-  std::ofstream(fs::path(o.smapsDir) /
-                (std::string(label) + "." + std::to_string(size) + "." + std::to_string(pid)))
-      << in.rdbuf();
+  const std::string proc = "/proc/" + std::to_string(pid);
+  const fs::path name = fs::path(o.smapsDir) / (std::string(label) + "." + std::to_string(size) +
+                                                "." + std::to_string(pid));
+  std::ifstream smaps(proc + "/smaps");
+  std::ofstream(name) << smaps.rdbuf();
+  std::ifstream stat(proc + "/stat");
+  std::ofstream(name.string() + ".stat") << stat.rdbuf();
 }
 
 RunFigures runOnce(const Options& o, unsigned long size, bool measureIdle, bool lists) {
