@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang and fuzzes for SECONDS (default 60), shared
 # between the targets: fuzz_soap_decoder (decode, re-encode), fuzz_soap_stream (the
-# streaming decode of request lists against the ordinary one) and fuzz_annex_g (the STUN
+# streaming decode of request lists against the ordinary one), fuzz_soap_scanner (the byte
+# scanner against Xerces-C) and fuzz_annex_g (the STUN
 # decoder and the UDP Connection Request reader, seeds in fuzz/seeds-annex-g). Seeds of
 # the SOAP targets: the GenieACS corpus ($CWMPD_CORPUS_DIR/genieacs, default
 # ../shared/corpus beside the repo) and fuzz/seeds. Exits non-zero on a crash; the
@@ -18,7 +19,7 @@ corpus_dir="${CWMPD_CORPUS_DIR:-$repo/../shared/corpus}/genieacs"
 
 cmake -S "$here" -B "$build" -DCMAKE_CXX_COMPILER="${FUZZ_CXX:-clang++}" \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-targets=(fuzz_soap_decoder fuzz_soap_stream fuzz_annex_g)
+targets=(fuzz_soap_decoder fuzz_soap_stream fuzz_soap_scanner fuzz_annex_g)
 cmake --build "$build" --target "${targets[@]}" -j"${FUZZ_JOBS:-2}" >/dev/null
 each=$(( seconds / ${#targets[@]} ))
 (( each > 0 )) || each=1

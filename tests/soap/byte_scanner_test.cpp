@@ -147,13 +147,15 @@ std::string spv(int n, bool faults) {
     items += "<ParameterValueStruct><Name>Device.X." + std::to_string(i) + ".Value</Name>" +
              "<Value xsi:type=\"" + (bad ? "xsd:bogus" : "xsd:unsignedInt") + "\">" +
              std::to_string(i * 3) + "</Value></ParameterValueStruct>\n";
-    if (faults && i % 211 == 7) items += "<ParameterValueStruct><Name>x</Name></ParameterValueStruct>";
+    if (faults && i % 211 == 7)
+      items += "<ParameterValueStruct><Name>x</Name></ParameterValueStruct>";
   }
-  return wrap("<cwmp:SetParameterValues><ParameterList soap-enc:arrayType=\"cwmp:"
-              "ParameterValueStruct[" +
-              std::to_string(n) + "]\">" + items +
-              "</ParameterList><ParameterKey>k &amp; 1</ParameterKey>"
-              "</cwmp:SetParameterValues>");
+  return wrap(
+      "<cwmp:SetParameterValues><ParameterList soap-enc:arrayType=\"cwmp:"
+      "ParameterValueStruct[" +
+      std::to_string(n) + "]\">" + items +
+      "</ParameterList><ParameterKey>k &amp; 1</ParameterKey>"
+      "</cwmp:SetParameterValues>");
 }
 
 std::string spa(int n) {
@@ -274,43 +276,61 @@ TEST(ByteScanner, PlainVariantsAreScannedAndDecodeAlike) {
 
 TEST(ByteScanner, EveryFallBackTriggerGoesToXercesAndDecodesAlike) {
   const std::vector<std::string> refused = {
-      gpv("<string>Device.A\r\n</string>"),               // CR: line ends normalised
-      gpv("<string a=\"x\ty\">A</string>"),                // tab in a value: normalised
-      gpv("<string a=\"x\ny\">A</string>"),                // LF in a value
-      gpv("<string>&#13;</string>"),                       // a reference out of the range
-      gpv("<string>&#x263A;</string>"), gpv("<string>&#127;</string>"),
-      gpv("<string>&#1;</string>"), gpv("<string>&#X41;</string>"),
-      gpv("<string>&#;</string>"), gpv("<string>&#x;</string>"),
-      gpv("<string>&#00000065;</string>"),                 // too many digits
-      gpv("<string>&foo;</string>"), gpv("<string>&amp</string>"),
-      gpv("<string>a & b</string>"),                       // a bare '&'
-      gpv("<string>a]]>b</string>"),                       // ']]>' in text
-      gpv("<string>\x01</string>"), gpv("<string>\x7f</string>"),
-      gpv("<string>caf\xc3\xa9</string>"),                 // not ASCII
-      gpv("<string><!-- c --></string>"), gpv("<string><![CDATA[x]]></string>"),
+      gpv("<string>Device.A\r\n</string>"),  // CR: line ends normalised
+      gpv("<string a=\"x\ty\">A</string>"),  // tab in a value: normalised
+      gpv("<string a=\"x\ny\">A</string>"),  // LF in a value
+      gpv("<string>&#13;</string>"),         // a reference out of the range
+      gpv("<string>&#x263A;</string>"),
+      gpv("<string>&#127;</string>"),
+      gpv("<string>&#1;</string>"),
+      gpv("<string>&#X41;</string>"),
+      gpv("<string>&#;</string>"),
+      gpv("<string>&#x;</string>"),
+      gpv("<string>&#00000065;</string>"),  // too many digits
+      gpv("<string>&foo;</string>"),
+      gpv("<string>&amp</string>"),
+      gpv("<string>a & b</string>"),  // a bare '&'
+      gpv("<string>a]]>b</string>"),  // ']]>' in text
+      gpv("<string>\x01</string>"),
+      gpv("<string>\x7f</string>"),
+      gpv("<string>caf\xc3\xa9</string>"),  // not ASCII
+      gpv("<string><!-- c --></string>"),
+      gpv("<string><![CDATA[x]]></string>"),
       gpv("<string><?pi x?></string>"),
-      gpv("<string a=\"1\" a=\"2\">x</string>"),           // a duplicate attribute
-      gpv("<string a=\"1\"b=\"2\">x</string>"),            // no space between attributes
-      gpv("<string a=1>x</string>"), gpv("<string a>x</string>"),
+      gpv("<string a=\"1\" a=\"2\">x</string>"),  // a duplicate attribute
+      gpv("<string a=\"1\"b=\"2\">x</string>"),   // no space between attributes
+      gpv("<string a=1>x</string>"),
+      gpv("<string a>x</string>"),
       gpv("<string a=\"<\">x</string>"),
-      gpv("<:a>x</:a>"), gpv("<a:>x</a:>"), gpv("<a:b:c>x</a:b:c>"), gpv("<1a>x</1a>"),
+      gpv("<:a>x</:a>"),
+      gpv("<a:>x</a:>"),
+      gpv("<a:b:c>x</a:b:c>"),
+      gpv("<1a>x</1a>"),
       gpv("<a\xc3\xa9>x</a\xc3\xa9>"),
-      gpv("<string>Device.A</strin>"),                     // mismatched end tag
-      gpv("<string>Device.A</string >").substr(0, 400),    // truncated
-      gpv("<string>x</string>") + "<extra/>",              // a second root
-      gpv("<string>x</string>") + "text",                  // text after the root
-      gpv("<string>x</string>") + "<!-- c -->",            // comment after the root
-      "<!-- c -->" + gpv(""),                              // comment before the root
-      " <?xml version=\"1.0\"?>" + gpv("").substr(39),     // declaration not at the start
-      "<?xml version=\"1.1\"?>" + gpv("").substr(39),      // another version
+      gpv("<string>Device.A</strin>"),                   // mismatched end tag
+      gpv("<string>Device.A</string >").substr(0, 400),  // truncated
+      gpv("<string>x</string>") + "<extra/>",            // a second root
+      gpv("<string>x</string>") + "text",                // text after the root
+      gpv("<string>x</string>") + "<!-- c -->",          // comment after the root
+      "<!-- c -->" + gpv(""),                            // comment before the root
+      " <?xml version=\"1.0\"?>" + gpv("").substr(39),   // declaration not at the start
+      "<?xml version=\"1.1\"?>" + gpv("").substr(39),    // another version
       "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>" + gpv("").substr(39),
       "<?xml version=\"1.0\" standalone=\"maybe\"?>" + gpv("").substr(39),
       "<?xml version=\"1.0\"standalone=\"yes\"?>" + gpv("").substr(39),
       "<?xml  encoding=\"UTF-8\" version=\"1.0\"?>" + gpv("").substr(39),
       "<?xml version=\"1.0\"?><?pi?>" + gpv("").substr(39),
       "<?xml-stylesheet href=\"x\"?>" + gpv("").substr(39),
-      "\xef\xbb\xbf" + gpv(""),                            // a byte order mark
-      "<a></a><",  "<a", "<a>", "</a>", "<a/ >", "<a b='1'/ >", "<a/><b/>", "x<a/>", "<a>&#60</a>"};
+      "\xef\xbb\xbf" + gpv(""),  // a byte order mark
+      "<a></a><",
+      "<a",
+      "<a>",
+      "</a>",
+      "<a/ >",
+      "<a b='1'/ >",
+      "<a/><b/>",
+      "x<a/>",
+      "<a>&#60</a>"};
   for (const std::string& msg : refused) {
     EXPECT_FALSE(agree(msg, {}, msg)) << msg;
   }
@@ -319,7 +339,7 @@ TEST(ByteScanner, EveryFallBackTriggerGoesToXercesAndDecodesAlike) {
 // The scanner's first pass alone: what it accepts and refuses at the edges.
 TEST(ByteScanner, TheValidatorIsStrict) {
   EXPECT_TRUE(detail::scannable("<a/>", 0));
-  EXPECT_TRUE(detail::scannable("<a><b/></a>", 0));   // the Handler refuses depth 2 itself
+  EXPECT_TRUE(detail::scannable("<a><b/></a>", 0));  // the Handler refuses depth 2 itself
   EXPECT_FALSE(detail::scannable("<a><b><c/></b></a>", 0));
   EXPECT_TRUE(detail::scannable("<a><b><c/></b></a>", 1));
   EXPECT_FALSE(detail::scannable("", 32));
@@ -329,9 +349,10 @@ TEST(ByteScanner, TheValidatorIsStrict) {
   EXPECT_TRUE(detail::scannable("<a>]]</a>", 32));
   EXPECT_TRUE(detail::scannable("<a>]</a>", 32));
   EXPECT_FALSE(detail::scannable("<a>]]]></a>", 32));
-  EXPECT_FALSE(detail::scannable("<a b='1' c='2' d='3' e='4' f='5' g='6' h='7' i='8' j='9' "
-                                 "k='0' l='1' m='2' n='3' o='4' p='5' q='6' r='7'/>",
-                                 32));  // more attributes than it checks for duplicates
+  EXPECT_FALSE(
+      detail::scannable("<a b='1' c='2' d='3' e='4' f='5' g='6' h='7' i='8' j='9' "
+                        "k='0' l='1' m='2' n='3' o='4' p='5' q='6' r='7'/>",
+                        32));  // more attributes than it checks for duplicates
 }
 
 // A long text cut into many references at every offset modulo the scanner's 16-byte steps,
@@ -339,9 +360,8 @@ TEST(ByteScanner, TheValidatorIsStrict) {
 TEST(ByteScanner, ReferencesAtEveryOffsetDecodeAlike) {
   std::string items;
   for (int shift = 0; shift < 40; ++shift) {
-    items += "<string>" + std::string(static_cast<std::size_t>(shift), 'a') +
-             "&amp;b&#x3c;c&lt;" + std::string(static_cast<std::size_t>(40 - shift), 'z') +
-             "&gt;</string>";
+    items += "<string>" + std::string(static_cast<std::size_t>(shift), 'a') + "&amp;b&#x3c;c&lt;" +
+             std::string(static_cast<std::size_t>(40 - shift), 'z') + "&gt;</string>";
   }
   EXPECT_TRUE(agree(gpv(items)));
 }

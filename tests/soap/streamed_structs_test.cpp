@@ -286,7 +286,8 @@ TEST(StreamedStructs, TenThousandValuesAreNotKeptWhileTheyAreParsed) {
   const std::size_t before = heapInUse();
   ASSERT_TRUE(decoder.decode(payload, &sink).ok());
   EXPECT_EQ(sink.count, 10000u);
-  EXPECT_LT(sink.peak - before, 256u * 1024) << "held while parsing: " << (sink.peak - before);
+  // (peak may be a few bytes below `before`: something freed as the decode starts)
+  EXPECT_LT(sink.peak, before + 256u * 1024) << "held while parsing: " << (sink.peak - before);
 }
 
 }  // namespace

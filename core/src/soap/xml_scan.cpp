@@ -56,11 +56,8 @@ class Validator {
       if (p_ + 1 == end_) return false;
       if (p_[1] == '/') {
         p_ += 2;
-        const char* n = p_;
-        if (!name()) return false;
-        const auto length = static_cast<std::uint32_t>(p_ - n);
-        const auto [offset, expected] = open.back();
-        if (length != expected || std::memcmp(n, begin_ + offset, length) != 0) return false;
+        const auto [offset, length] = open.back();
+        if (!sameName(begin_ + offset, length)) return false;
         spaces();
         if (!at('>')) return false;
         ++p_;
@@ -90,7 +87,8 @@ class Validator {
  private:
   [[nodiscard]] bool at(char c) const { return p_ != end_ && *p_ == c; }
   [[nodiscard]] bool startsWith(std::string_view s) const {
-    return static_cast<std::size_t>(end_ - p_) >= s.size() && std::memcmp(p_, s.data(), s.size()) == 0;
+    return static_cast<std::size_t>(end_ - p_) >= s.size() &&
+           std::memcmp(p_, s.data(), s.size()) == 0;
   }
   // Skips S; true when there was any.
   bool spaces() {
@@ -103,9 +101,29 @@ class Validator {
   // not at its end.
   bool name() {
     if (p_ == end_ || !is(*p_, kNameStart)) return false;
-    int colons = 0;
-    for (++p_; p_ != end_ && is(*p_, kName); ++p_) colons += *p_ == ':' ? 1 : 0;
+    unsigned colons = 0;
+    p_ += scan::nameRun(p_, end_, colons);
     return colons <= 1 && p_[-1] != ':';
+  }
+
+  // The end tag's name at p_ is `length` bytes at `open` (a name read before): p_ moves
+  // past it.
+  bool sameName(const char* open, std::size_t length) {
+    if (static_cast<std::size_t>(end_ - p_) <= length) return false;
+    std::size_t i = 0;
+    for (; i + 8 <= length; i += 8) {
+      std::uint64_t a = 0;
+      std::uint64_t b = 0;
+      std::memcpy(&a, open + i, 8);
+      std::memcpy(&b, p_ + i, 8);
+      if (a != b) return false;
+    }
+    for (; i < length; ++i) {
+      if (open[i] != p_[i]) return false;
+    }
+    if (is(p_[length], kName)) return false;  // a longer name
+    p_ += length;
+    return true;
   }
 
   // <?xml version="1.0" (encoding="UTF-8")? (standalone="yes|no")? ?> at offset 0.
@@ -162,9 +180,6 @@ class Validator {
 
   // The attributes of a start tag up to its '>' or '/>' (empty: the latter).
   bool attributes(bool& empty) {
-    // Attribute names seen in this tag, to refuse a duplicate.
-    constexpr std::size_t kMaxAttributes = 16;
-    std::array<std::string_view, kMaxAttributes> seen{};
     std::size_t count = 0;
     for (;;) {
       const bool space = spaces();
@@ -183,11 +198,11 @@ class Validator {
       const char* n = p_;
       if (!name()) return false;
       const std::string_view attribute(n, static_cast<std::size_t>(p_ - n));
-      if (count == kMaxAttributes) return false;
+      if (count == seen_.size()) return false;
       for (std::size_t i = 0; i < count; ++i) {
-        if (seen[i] == attribute) return false;
+        if (seen_[i] == attribute) return false;
       }
-      seen[count++] = attribute;
+      seen_[count++] = attribute;
       char quote = 0;
       if (!equalsQuote(quote)) return false;
       for (;;) {
@@ -299,6 +314,8 @@ class Validator {
   const char* p_;
   const char* end_;
   std::size_t maxDepth_;
+  // The attribute names of the start tag being read, to refuse a duplicate.
+  std::array<std::string_view, 16> seen_{};
 };
 
 }  // namespace
