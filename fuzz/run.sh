@@ -9,8 +9,15 @@
 # reproducer is left in $BUILD/artifacts/.
 #   fuzz/run.sh 60                 # CI
 #   nice -n 19 fuzz/run.sh 3600    # a long run
+#   fuzz/run.sh --build-only       # only build the targets (scripts/test.sh builds them
+#                                  # in the background while the ASan suite runs)
 set -euo pipefail
 
+build_only=0
+if [ "${1:-}" = --build-only ]; then
+  build_only=1
+  shift
+fi
 seconds="${1:-60}"
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(dirname "$here")"
@@ -21,6 +28,7 @@ cmake -S "$here" -B "$build" -DCMAKE_CXX_COMPILER="${FUZZ_CXX:-clang++}" \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 targets=(fuzz_soap_decoder fuzz_soap_stream fuzz_soap_scanner fuzz_annex_g)
 cmake --build "$build" --target "${targets[@]}" -j"${FUZZ_JOBS:-2}" >/dev/null
+[ "$build_only" -eq 1 ] && exit 0
 each=$(( seconds / ${#targets[@]} ))
 (( each > 0 )) || each=1
 

@@ -8,9 +8,12 @@
 # purges (config and state gone). A `cwmpd` user left by an earlier install is reused, as
 # the postinst does on a real upgrade.
 #
-#   scripts/deb-test.sh [--dir DIR]
+#   scripts/deb-test.sh [--dir DIR] [--build-only | --no-build]
 #
-# scripts/test.sh runs it as its [deb] stage (by default when CI=true, or --deb).
+# scripts/test.sh runs it as its [deb] stage (by default when CI=true, or --deb): the
+# package build (--build-only) at low priority while the test suites leave CPU idle, the
+# rest (--no-build: lintian, install, checks, purge, on the .debs that build left in DIR)
+# after the suites, so that nothing is installed on the machine while tests run.
 # --dir: where to export and build (default build-deb/). The directory is the same from run
 # to run so that ccache, when the environment names it as the compiler launcher
 # (CMAKE_CXX_COMPILER_LAUNCHER=ccache), finds its earlier compilations: the package build
@@ -21,7 +24,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
 work="build-deb"
-[[ "${1:-}" == "--dir" ]] && work=$2
+build=1
+check=1
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --dir) work=$2; shift ;;
+    --build-only) check=0 ;;
+    --no-build) build=0 ;;
+    *) echo "deb-test.sh: unknown option '$1'" >&2; exit 2 ;;
+  esac
+  shift
+done
 sudo=()
 if [[ $(id -u) -ne 0 ]]; then
   command -v sudo >/dev/null || { echo "deb-test.sh: needs root or sudo (dpkg -i)" >&2; exit 1; }
@@ -41,30 +54,37 @@ version=$(dpkg-parsechangelog -S Version)
 mkdir -p "$work"
 work=$(cd "$work" && pwd)
 src="$work/cwmpd-$version"
-rm -rf "$src" "$work"/*.deb "$work"/*.ddeb "$work"/*.changes "$work"/*.buildinfo
-mkdir -p "$src"
-if git -C "$repo" rev-parse --verify -q HEAD > /dev/null; then
-  git -C "$repo" archive HEAD | tar -x -C "$src"
-else  # a tree without its history: everything but the build directories
-  tar -C "$repo" --exclude='./build*' --exclude=./out -cf - . | tar -x -C "$src"
-fi
-
-# ccache under dpkg-buildpackage: debhelper (compat 13) gives the build a HOME of its own,
-# so the cache is named explicitly, and the paths are made relative to the export.
-if [[ "${CMAKE_CXX_COMPILER_LAUNCHER:-}" == *ccache* ]] && command -v ccache >/dev/null; then
-  export CCACHE_DIR="${CCACHE_DIR:-$(ccache -k cache_dir)}" CCACHE_BASEDIR="$src"
-fi
-
-echo "=== [deb] dpkg-buildpackage ($work)"
 start=$SECONDS
-if ! (cd "$src" && TIMEFORMAT='%R s elapsed, %U s user, %S s system CPU' &&
-  time DEB_BUILD_OPTIONS="parallel=${CWMPD_JOBS:-2} nocheck noddebs" dpkg-buildpackage -b -us -uc) \
-  > "$work/build.log" 2>&1; then
-  tail -n 60 "$work/build.log"
-  echo "=== [deb] PACKAGE BUILD FAILED (log: $work/build.log)"
+if [[ $build -eq 1 ]]; then
+  rm -rf "$src" "$work"/*.deb "$work"/*.ddeb "$work"/*.changes "$work"/*.buildinfo
+  mkdir -p "$src"
+  if git -C "$repo" rev-parse --verify -q HEAD > /dev/null; then
+    git -C "$repo" archive HEAD | tar -x -C "$src"
+  else  # a tree without its history: everything but the build directories
+    tar -C "$repo" --exclude='./build*' --exclude=./out -cf - . | tar -x -C "$src"
+  fi
+
+  # ccache under dpkg-buildpackage: debhelper (compat 13) gives the build a HOME of its own,
+  # so the cache is named explicitly, and the paths are made relative to the export.
+  if [[ "${CMAKE_CXX_COMPILER_LAUNCHER:-}" == *ccache* ]] && command -v ccache >/dev/null; then
+    export CCACHE_DIR="${CCACHE_DIR:-$(ccache -k cache_dir)}" CCACHE_BASEDIR="$src"
+  fi
+
+  echo "=== [deb] dpkg-buildpackage ($work)"
+  if ! (cd "$src" && TIMEFORMAT='%R s elapsed, %U s user, %S s system CPU' &&
+    time DEB_BUILD_OPTIONS="parallel=${CWMPD_JOBS:-2} nocheck noddebs" dpkg-buildpackage -b -us -uc) \
+    > "$work/build.log" 2>&1; then
+    tail -n 60 "$work/build.log"
+    echo "=== [deb] PACKAGE BUILD FAILED (log: $work/build.log)"
+    exit 1
+  fi
+  echo "=== [deb] built in $((SECONDS - start)) s ($(tail -n 1 "$work/build.log"))"
+fi
+[[ $check -eq 1 ]] || exit 0
+if ! ls "$work"/cwmpd_"$version"_*.deb "$work"/cwmpd_*.changes > /dev/null 2>&1; then
+  echo "=== [deb] NO PACKAGES in $work (run without --no-build first)"
   exit 1
 fi
-echo "=== [deb] built in $((SECONDS - start)) s ($(tail -n 1 "$work/build.log"))"
 
 status=0
 echo "=== [deb] lintian"
