@@ -66,9 +66,10 @@ struct NameList : ::testing::Test {
     auto list = engine->newNameList();
     for (const auto& n : names) list->add(n);
     std::vector<std::string> out;
-    engine->visitValues(*list, [&](std::string_view name, auto, std::string_view value) {
-      out.push_back(std::string(name) + "=" + std::string(value));
-    });
+    engine->visitValues(
+        *list, [&](std::string_view object, std::string_view leaf, auto, std::string_view value) {
+          out.push_back(std::string(object) + std::string(leaf) + "=" + std::string(value));
+        });
     return out;
   }
   // The names streamed into a list are 9005 naming `bad`.
@@ -213,8 +214,8 @@ TEST_F(NameList, AListVisitedAsItsNamesComeKeepsOnlyWhatIsStillToVisit) {
   const std::vector<std::string> all = allParameters();
   auto list = engine->newNameList();
   std::vector<std::string> out;
-  auto visit = [&](std::string_view name, auto, std::string_view value) {
-    out.push_back(std::string(name) + "=" + std::string(value));
+  auto visit = [&](std::string_view object, std::string_view leaf, auto, std::string_view value) {
+    out.push_back(std::string(object) + std::string(leaf) + "=" + std::string(value));
   };
   const std::size_t half = all.size() / 2;
   for (std::size_t i = 0; i < half; ++i) list->add(all[i]);

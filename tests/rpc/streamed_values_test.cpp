@@ -365,9 +365,11 @@ TEST_P(StreamedDeviceValues, AListAnsweredAsItComesForgetsWhatItVisited) {
   while (names.size() < 40000) names.insert(names.end(), all.begin(), all.end());
   std::size_t visited = 0;
   std::string last;
-  const auto visit = [&](std::string_view name, cwmpd::sdk::ParamType, std::string_view) {
+  const auto visit = [&](std::string_view object, std::string_view leaf, cwmpd::sdk::ParamType,
+                         std::string_view) {
     ++visited;
-    last.assign(name);
+    last.assign(object);
+    last += leaf;
   };
   auto list = engine->newNameList();
   const std::size_t before = cwmpd::test::heapInUse();

@@ -124,6 +124,52 @@ TEST(Escaping, AValueStructIsItsPartsEscapedWhicheverPartNeedsIt) {
   }
 }
 
+// A ListWriter (names in two parts: an object's path and what follows it) writes what
+// the whole-name functions write, whichever part needs escaping, also when the object
+// changes from a plain one to one that needs escaping and back (its check is kept for
+// the consecutive names of one object only), and for a multi-byte character split
+// between the parts.
+TEST(Escaping, AListWriterWritesWhatTheWholeNameGives) {
+  const std::vector<std::string> objects = {
+      "Device.X.1.", "Device.X.2.", "Device.&.", "Dev\xC3", "", "Device.<X>.", "Device.X.3."};
+  const std::vector<std::string> leaves = {"Name", "", "a&b", "\xA9t", "x\r", "Table."};
+  const std::vector<std::string> values = {"", "v", "<", "caf\xC3\xA9", "\xFF"};
+  std::string out;
+  std::string expected;
+  ListWriter writer(out);
+  for (int round = 0; round < 2; ++round) {
+    for (const std::string& object : objects) {
+      for (const std::string& leaf : leaves) {
+        for (const std::string& value : values) {
+          for (const std::string type : {"", "xsd:string", "xsd:unsignedInt"}) {
+            writer.value(object, leaf, type, value);
+            appendParameterValueStruct(expected, object + leaf, type, value);
+          }
+        }
+        writer.info(object, leaf, leaf.size() % 2 == 0);
+        appendParameterInfoStruct(expected, object + leaf, leaf.size() % 2 == 0);
+      }
+    }
+  }
+  EXPECT_EQ(out, expected);
+  // Nothing to escape: the struct exactly as the message's own encoder writes it.
+  std::string plain;
+  ListWriter(plain).value("Device.A.", "B", "xsd:string", "c");
+  ListWriter(plain).info("Device.A.", "B", true);
+  EXPECT_EQ(plain,
+            "<ParameterValueStruct><Name>Device.A.B</Name><Value xsi:type=\"xsd:string\">c</Value>"
+            "</ParameterValueStruct><ParameterInfoStruct><Name>Device.A.B</Name>"
+            "<Writable>1</Writable></ParameterInfoStruct>");
+}
+
+// Every xsi:type the SDK names is plain (ListWriter::value's `plainType`).
+TEST(Escaping, EveryXsdTypeNameOfTheSdkHasNothingToEscape) {
+  for (int t = 0; t <= static_cast<int>(cwmpd::sdk::ParamType::HexBinary); ++t) {
+    const std::string name = cwmpd::sdk::xsdTypeName(static_cast<cwmpd::sdk::ParamType>(t));
+    EXPECT_EQ(escaped(name), name);
+  }
+}
+
 TEST(Escaping, DropsControlCharactersXmlCannotCarry) {
   EXPECT_EQ(escaped(std::string("a\x01"
                                 "b\x1f"

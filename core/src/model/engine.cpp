@@ -100,8 +100,12 @@ std::vector<ParameterValue> Engine::getValues(const std::vector<std::string>& na
   // 100,000 parameters the doubling growth would hold two copies at the peak.
   std::vector<ParameterValue> out;
   out.reserve(countValues(names));
-  visitValues(names, [&](std::string_view name, sdk::ParamType type, std::string_view value) {
-    out.push_back({std::string(name), type, std::string(value)});
+  visitValues(names, [&](std::string_view object, std::string_view leaf, sdk::ParamType type,
+                         std::string_view value) {
+    std::string name;
+    name.reserve(object.size() + leaf.size());
+    name.append(object).append(leaf);
+    out.push_back({std::move(name), type, std::string(value)});
   });
   return out;
 }
@@ -112,18 +116,16 @@ void Engine::visitValues(const std::vector<std::string>& names, const ValueVisit
 
 void Engine::visitNames(std::string_view path, bool nextLevel, const NameVisitor& visit) {
   auto& m = *impl_;
-  // One buffer for every name: a whole tree is 100,000 of them.
-  std::string name;
-  auto emit = [&](const std::string& base, std::string_view leaf, bool writable) {
-    name.assign(base);
-    name += leaf;
-    visit(name, writable);
+  // Each name in two parts (an object's path and what follows it): never built, but for
+  // a table's leaf (its name and a dot).
+  auto emit = [&](const std::string& object, std::string_view leaf, bool writable) {
+    visit(object, leaf, writable);
   };
-  auto emitTable = [&](const std::string& base, const std::string& table, bool writable) {
-    name.assign(base);
-    name += table;
-    name += '.';
-    visit(name, writable);
+  std::string table;
+  auto emitTable = [&](const std::string& object, const std::string& name, bool writable) {
+    table.assign(name);
+    table += '.';
+    visit(object, table, writable);
   };
   // Recursive through its own argument rather than a std::function: one indirect call
   // less per object of a 100,000-name walk.
@@ -178,7 +180,7 @@ void Engine::visitNames(std::string_view path, bool nextLevel, const NameVisitor
       break;
     case Location::Table: {
       ObjectDef* c = loc.node->def->children[loc.kid];
-      if (!nextLevel) emit(Tree::tablePath(loc), {}, c->writable);
+      if (!nextLevel) emitTable(loc.node->path, c->name, c->writable);
       for (auto& [num, row] : loc.node->kids[loc.kid].rows) {
         if (nextLevel)
           emit(row->path, {}, c->writable);
@@ -225,8 +227,11 @@ std::size_t Engine::countNames(std::string_view path) {
 
 std::vector<ParameterInfo> Engine::getNames(std::string_view path, bool nextLevel) {
   std::vector<ParameterInfo> out;
-  visitNames(path, nextLevel, [&](std::string_view name, bool writable) {
-    out.push_back({std::string(name), writable});
+  visitNames(path, nextLevel, [&](std::string_view object, std::string_view leaf, bool writable) {
+    std::string name;
+    name.reserve(object.size() + leaf.size());
+    name.append(object).append(leaf);
+    out.push_back({std::move(name), writable});
   });
   return out;
 }

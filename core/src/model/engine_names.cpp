@@ -69,7 +69,6 @@ class ResolvedNames final : public DataModel::NameList {
 }  // namespace
 
 void Engine::Impl::visitValuesAt(std::span<const Location> locations, const ValueVisitor& visit) {
-  std::string name;
   // The parameters of one object come one after the other: their getters share one
   // InstanceRef (built at the object's first getter) instead of a copy of the path and
   // the instance numbers per parameter.
@@ -84,9 +83,7 @@ void Engine::Impl::visitValuesAt(std::span<const Location> locations, const Valu
   };
   for (const auto& loc : locations) {
     model::Tree::forEachParamAt(loc, [&](Node& n, const model::ParamDef& p) {
-      name.assign(n.path);
-      name += p.name;
-      visit(name, p.type.list ? sdk::ParamType::String : p.type.base,
+      visit(n.path, p.name, p.type.list ? sdk::ParamType::String : p.type.base,
             read(n, p, true, [&]() -> const sdk::InstanceRef& { return refOf(n); }));
     });
   }

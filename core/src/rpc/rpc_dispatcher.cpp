@@ -102,16 +102,24 @@ soap::Body answer(Context& c, const soap::GetRPCMethods&) {
 // A name that is not a partial path gives one value (or a fault).
 bool fullName(std::string_view n) { return !n.empty() && n.back() != '.'; }
 
-// Appends each value it is given to `out` (a GetParameterValues answer).
+// Appends each value it is given to `out` (a GetParameterValues answer), for one visit.
 DataModel::ValueVisitor valueWriter(DataModel& model, soap::GetParameterValuesResponse& out) {
-  const bool alias = model.instanceAliasMode();  // TR-069 3.6.1 InstanceMode
-  return [&model, &out, alias](std::string_view name, sdk::ParamType type, std::string_view value) {
-    if (alias) {  // names, and values that are paths (references), by alias
-      soap::appendParameterValueStruct(out.encoded, model.aliasPath(name), sdk::xsdTypeName(type),
-                                       model.aliasValue(name, value));
-    } else {
-      soap::appendParameterValueStruct(out.encoded, name, sdk::xsdTypeName(type), value);
-    }
+  if (model.instanceAliasMode()) {  // TR-069 3.6.1 InstanceMode
+    // Names, and values that are paths (references), by alias.
+    return
+        [&model, &out, name = std::string()](std::string_view object, std::string_view leaf,
+                                             sdk::ParamType type, std::string_view value) mutable {
+          name.assign(object);
+          name += leaf;
+          soap::appendParameterValueStruct(out.encoded, model.aliasPath(name),
+                                           sdk::xsdTypeName(type), model.aliasValue(name, value));
+          ++out.encodedCount;
+        };
+  }
+  return [&out, writer = soap::ListWriter(out.encoded)](std::string_view object,
+                                                        std::string_view leaf, sdk::ParamType type,
+                                                        std::string_view value) mutable {
+    writer.value(object, leaf, sdk::xsdTypeName(type), value);
     ++out.encodedCount;
   };
 }
@@ -610,11 +618,24 @@ soap::Body answer(Context& c, const soap::GetParameterNames& r) {
   // (countNames), not from a first walk over every parameter.
   if (!r.nextLevel)
     out.encoded = answerBuffer(c.spare, c.model.countNames(r.parameterPath) * kInfoStructGuess);
-  const bool alias = c.model.instanceAliasMode();  // TR-069 3.6.1 InstanceMode
-  c.model.visitNames(r.parameterPath, r.nextLevel, [&](std::string_view name, bool writable) {
-    soap::appendParameterInfoStruct(out.encoded, alias ? c.model.aliasPath(name) : name, writable);
-    ++out.encodedCount;
-  });
+  if (c.model.instanceAliasMode()) {  // TR-069 3.6.1 InstanceMode
+    std::string name;
+    c.model.visitNames(r.parameterPath, r.nextLevel,
+                       [&](std::string_view object, std::string_view leaf, bool writable) {
+                         name.assign(object);
+                         name += leaf;
+                         soap::appendParameterInfoStruct(out.encoded, c.model.aliasPath(name),
+                                                         writable);
+                         ++out.encodedCount;
+                       });
+    return out;
+  }
+  soap::ListWriter writer(out.encoded);
+  c.model.visitNames(r.parameterPath, r.nextLevel,
+                     [&](std::string_view object, std::string_view leaf, bool writable) {
+                       writer.info(object, leaf, writable);
+                       ++out.encodedCount;
+                     });
   return out;
 }
 

@@ -604,33 +604,50 @@ char* put(char* p, std::string_view s) {
   std::memcpy(p, s.data(), s.size());
   return p + s.size();
 }
+
+constexpr std::string_view kValueOpen = "<ParameterValueStruct><Name>";
+constexpr std::string_view kUntyped = "</Name><Value>";
+constexpr std::string_view kTyped = "</Name><Value xsi:type=\"";
+constexpr std::string_view kValueClose = "</Value></ParameterValueStruct>";
+constexpr std::string_view kInfoOpen = "<ParameterInfoStruct><Name>";
+constexpr std::string_view kWritable = "</Name><Writable>1</Writable></ParameterInfoStruct>";
+constexpr std::string_view kReadOnly = "</Name><Writable>0</Writable></ParameterInfoStruct>";
+
+// A ParameterValueStruct of the name object + leaf with nothing to escape: its length is
+// known, and it is written in one piece instead of seven appends.
+void plainValueStruct(std::string& out, std::string_view object, std::string_view leaf,
+                      std::string_view xsdType, std::string_view value) {
+  const std::size_t at = out.size();
+  const std::size_t typed = xsdType.empty() ? kUntyped.size() : kTyped.size() + xsdType.size() + 2;
+  out.resize(at + kValueOpen.size() + object.size() + leaf.size() + typed + value.size() +
+             kValueClose.size());
+  char* p = put(put(put(out.data() + at, kValueOpen), object), leaf);
+  if (xsdType.empty()) {
+    p = put(p, kUntyped);
+  } else {
+    p = put(put(put(p, kTyped), xsdType), "\">");
+  }
+  put(put(p, value), kValueClose);
+}
+
+void plainInfoStruct(std::string& out, std::string_view object, std::string_view leaf,
+                     bool writable) {
+  const std::string_view close = writable ? kWritable : kReadOnly;
+  const std::size_t at = out.size();
+  out.resize(at + kInfoOpen.size() + object.size() + leaf.size() + close.size());
+  put(put(put(put(out.data() + at, kInfoOpen), object), leaf), close);
+}
+
 }  // namespace
 
 void appendParameterValueStruct(std::string& out, std::string_view name, std::string_view xsdType,
                                 std::string_view value) {
-  static constexpr std::string_view kOpen = "<ParameterValueStruct><Name>";
-  static constexpr std::string_view kUntyped = "</Name><Value>";
-  static constexpr std::string_view kTyped = "</Name><Value xsi:type=\"";
-  static constexpr std::string_view kClose = "</Value></ParameterValueStruct>";
   if (plain(name) && plain(value) && plain(xsdType)) {
-    // Nothing to escape (nearly every struct of an answer): the struct's length is known,
-    // and it is written in one piece instead of seven appends.
-    const std::size_t at = out.size();
-    const std::size_t typed =
-        xsdType.empty() ? kUntyped.size() : kTyped.size() + xsdType.size() + 2;
-    out.resize(at + kOpen.size() + name.size() + typed + value.size() + kClose.size());
-    char* p = put(out.data() + at, kOpen);
-    p = put(p, name);
-    if (xsdType.empty()) {
-      p = put(p, kUntyped);
-    } else {
-      p = put(put(p, kTyped), xsdType);
-      p = put(p, "\">");
-    }
-    put(put(p, value), kClose);
+    // Nothing to escape (nearly every struct of an answer).
+    plainValueStruct(out, name, {}, xsdType, value);
     return;
   }
-  out.append(kOpen);
+  out.append(kValueOpen);
   appendEscaped(out, name);
   if (xsdType.empty()) {
     out.append(kUntyped);
@@ -640,18 +657,48 @@ void appendParameterValueStruct(std::string& out, std::string_view name, std::st
     out.append("\">", 2);
   }
   appendEscaped(out, value);
-  out.append(kClose);
+  out.append(kValueClose);
 }
 
 void appendParameterInfoStruct(std::string& out, std::string_view name, bool writable) {
-  static constexpr std::string_view kOpen = "<ParameterInfoStruct><Name>";
-  static constexpr std::string_view kWritable =
-      "</Name><Writable>1</Writable></ParameterInfoStruct>";
-  static constexpr std::string_view kReadOnly =
-      "</Name><Writable>0</Writable></ParameterInfoStruct>";
-  out.append(kOpen);
+  if (plain(name)) {
+    plainInfoStruct(out, name, {}, writable);
+    return;
+  }
+  out.append(kInfoOpen);
   appendEscaped(out, name);
   out.append(writable ? kWritable : kReadOnly);
+}
+
+bool ListWriter::plainObject(std::string_view object) {
+  if (object.data() != object_.data() || object.size() != object_.size()) {
+    object_ = object;
+    objectPlain_ = plain(object);
+  }
+  return objectPlain_;
+}
+
+std::string_view ListWriter::whole(std::string_view object, std::string_view leaf) {
+  name_.assign(object);
+  name_ += leaf;
+  return name_;
+}
+
+void ListWriter::value(std::string_view object, std::string_view leaf, std::string_view plainType,
+                       std::string_view value) {
+  if (plainObject(object) && plain(leaf) && plain(value)) {
+    plainValueStruct(out_, object, leaf, plainType, value);
+    return;
+  }
+  appendParameterValueStruct(out_, whole(object, leaf), plainType, value);
+}
+
+void ListWriter::info(std::string_view object, std::string_view leaf, bool writable) {
+  if (plainObject(object) && plain(leaf)) {
+    plainInfoStruct(out_, object, leaf, writable);
+    return;
+  }
+  appendParameterInfoStruct(out_, whole(object, leaf), writable);
 }
 
 std::string encode(Envelope&& envelope) {

@@ -94,14 +94,21 @@ class DataModel {
   // getValues() and getNames() one entry at a time, in the same order, without collecting
   // them (a whole-tree answer is written as it is read). The views are valid during the
   // call only. Faults are thrown before the first entry. The defaults collect.
-  using ValueVisitor =
-      std::function<void(std::string_view name, sdk::ParamType type, std::string_view value)>;
-  using NameVisitor = std::function<void(std::string_view name, bool writable)>;
+  // Each entry's name comes in two parts, `object` + `leaf` ("Device.WiFi.SSID.2." and
+  // "SSID"; "Device.WiFi." and "SSID." for a table; an object's own name with "" as its
+  // leaf), so that it is never built: `object` views a path the model keeps, the same
+  // view for the entries of one object, whose text does not change during the call (a
+  // writer may check it once per object: soap::ListWriter). The defaults give the whole
+  // name as `object`.
+  using ValueVisitor = std::function<void(std::string_view object, std::string_view leaf,
+                                          sdk::ParamType type, std::string_view value)>;
+  using NameVisitor =
+      std::function<void(std::string_view object, std::string_view leaf, bool writable)>;
   virtual void visitValues(const std::vector<std::string>& names, const ValueVisitor& visit) {
-    for (const auto& v : getValues(names)) visit(v.name, v.type, v.value);
+    for (const auto& v : getValues(names)) visit(v.name, {}, v.type, v.value);
   }
   virtual void visitNames(std::string_view path, bool nextLevel, const NameVisitor& visit) {
-    for (const auto& i : getNames(path, nextLevel)) visit(i.name, i.writable);
+    for (const auto& i : getNames(path, nextLevel)) visit(i.name, {}, i.writable);
   }
   // How many names visitNames(path, false) would give, counted over the objects without
   // visiting each parameter (to size a buffer once); 0 when the model cannot tell

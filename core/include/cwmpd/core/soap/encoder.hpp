@@ -30,4 +30,30 @@ void appendParameterValueStruct(std::string& out, std::string_view name, std::st
                                 std::string_view value);
 void appendParameterInfoStruct(std::string& out, std::string_view name, bool writable);
 
+// The same elements, of names that come in two parts, an object's path and what follows
+// it ("Device.WiFi.SSID.2." and "SSID", as DataModel's visitors give them): the name is
+// never built, and the object's path is checked for what needs escaping once for the
+// consecutive names of one object instead of once per name (the last object's view is
+// kept: its text must not change while it is the last one given, as a model's own paths
+// do not during one visit). Each element is written in one piece when nothing in it needs
+// escaping, and is then byte for byte what the functions above write of the whole name.
+class ListWriter {
+ public:
+  explicit ListWriter(std::string& out) : out_(out) {}
+  // `plainType`: nothing in it to escape (sdk::xsdTypeName's names); empty: no xsi:type.
+  void value(std::string_view object, std::string_view leaf, std::string_view plainType,
+             std::string_view value);
+  void info(std::string_view object, std::string_view leaf, bool writable);
+
+ private:
+  [[nodiscard]] bool plainObject(std::string_view object);
+  // An element with something to escape, of the whole name.
+  std::string_view whole(std::string_view object, std::string_view leaf);
+
+  std::string& out_;
+  std::string_view object_;  // the last object checked
+  bool objectPlain_ = false;
+  std::string name_;  // the whole name, for an element with something to escape
+};
+
 }  // namespace cwmpd::core::soap
