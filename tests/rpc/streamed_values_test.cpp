@@ -405,6 +405,32 @@ TEST_P(StreamedDeviceValues, AFailingWorkerStopsTheParseAndTheNextRequestIsAnswe
   EXPECT_EQ(reply(failing, d.result, std::move(d.answer)), reply(*rpc, old, std::nullopt));
 }
 
+// The parse thread hands its batches over through a ring of a few slots, swapped with
+// the worker's consumed ones: a list many times the ring (40,000 names, ~160 batches)
+// answers what it answers unthreaded, and a worker failing at its first, a middle or its
+// last batches (the parse thread may then be waiting for room, or done) stops the parse,
+// and the next request is answered from batches reused after it.
+TEST_P(StreamedDeviceValues, ALongListGoesRoundTheRingAndAFailingWorkerStopsItAnywhere) {
+  const std::vector<std::string> all = allParameters();
+  std::vector<std::string> names;
+  while (names.size() < 40000) names.insert(names.end(), all.begin(), all.end());
+  const std::string request = gpv(names);
+  const std::string expected = both(request, true);
+  EXPECT_NE(expected.find("<Name>" + all.back() + "</Name>"), std::string::npos);
+  FailingNames model(*engine, 1);
+  RpcDispatcher failing(model);
+  failing.setParseThreadFrom(threadedIn(GetParam()) ? 0 : std::numeric_limits<std::size_t>::max());
+  for (std::size_t at : {std::size_t{1}, std::size_t{257}, names.size() / 2, names.size() - 1}) {
+    SCOPED_TRACE(at);
+    model.failAt_ = at;
+    EXPECT_THROW((void)failing.decodeAndAnswer(request, limits), std::runtime_error);
+  }
+  model.failAt_ = 0;
+  RpcDispatcher::Decoded d = failing.decodeAndAnswer(request, limits);
+  ASSERT_TRUE(d.answer.has_value());
+  EXPECT_EQ(reply(failing, d.result, std::move(d.answer)), expected);
+}
+
 INSTANTIATE_TEST_SUITE_P(Roots, StreamedValues,
                          ::testing::Values("Device", "InternetGatewayDevice", "Device/threaded",
                                            "InternetGatewayDevice/threaded"));
