@@ -98,6 +98,15 @@ test_tree() {  # build_dir label
 # A background step's output goes to its log in build-ci-logs/, printed (with its CPU
 # time) when it is waited for. CWMPD_OVERLAP=0: every step in the foreground, in turn.
 overlap=${CWMPD_OVERLAP:-1}
+# A background step ignores SIGINT (bash does that to what it starts with & in a script):
+# an interrupted or killed run takes its background steps down with it.
+bg_pids=()
+kill_tree() {  # pid: the process and everything below it
+  local child
+  for child in $(ps -o pid= --ppid "$1" 2>/dev/null); do kill_tree "$child"; done
+  kill "$1" 2>/dev/null || true
+}
+trap 'for p in "${bg_pids[@]}"; do kill_tree "$p"; done; exit 130' INT TERM
 bg_nice=0
 [[ $overlap -eq 1 ]] && bg_nice=19
 logs=build-ci-logs
@@ -161,6 +170,7 @@ if [[ $release -eq 1 ]]; then
   if [[ $sanitize -eq 1 && $overlap -eq 1 ]]; then
     asan_build &
     asan_pid=$!
+    bg_pids+=("$asan_pid")
   fi
   if [[ $release_built -eq 1 ]]; then test_tree "$release_dir" release; fi
   if [[ $small -eq 1 ]]; then
@@ -206,6 +216,7 @@ side_pid=""
 if [[ $overlap -eq 1 && $asan_built -eq 1 ]]; then
   side &
   side_pid=$!
+  bg_pids+=("$side_pid")
 fi
 if [[ $asan_built -eq 1 ]]; then test_tree "$asan_dir" "asan+ubsan"; fi
 if [[ -n "$side_pid" ]]; then
