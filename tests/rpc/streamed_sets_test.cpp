@@ -363,6 +363,135 @@ TEST_P(StreamedDeviceSets, LongSetsStagedAsTheyArriveAnswerAndApplyAsBefore) {
   EXPECT_EQ(now.engine->getValues({"Device.Test.Port.4321.Speed"})[0].value, "43218");
 }
 
+// Issue 15 (twelfth session): a set's entries go to the store as they are staged, before
+// the end of its message, so that the commit after it is only the journal's record. Nothing
+// of a set that faults, or whose message breaks after its entries, is kept by the store: a
+// store loaded from the files, after the next commit, holds the last good set's values, as
+// does the store in memory; also when the store had changes of its own pending (commits held:
+// the set's entries then wait for the commit, as before), which are still written.
+TEST_P(StreamedDeviceSets, ASetThatFailsLeavesNothingInTheStore) {
+  constexpr int kPorts = 1000;  // ~100 KB: parsed on the second thread when it is the parameter
+  now.engine->holdCommits(true);
+  for (int i = 1; i <= kPorts; ++i)
+    (void)now.engine->ensureInstance("Device.Test.Port.", "p" + std::to_string(i));
+  now.engine->holdCommits(false);
+  const auto speeds = [](int round) {
+    std::vector<Value> values;
+    for (int i = 1; i <= kPorts; ++i)
+      values.push_back(
+          {"Device.Test.Port." + std::to_string(i) + ".Speed", std::to_string(i * 10 + round), ""});
+    return values;
+  };
+  const auto send = [&](const std::string& payload) {
+    RpcDispatcher::Decoded d = now.rpc->decodeAndAnswer(payload, limits);
+    return reply(*now.rpc, d.result, std::move(d.answer));
+  };
+  // Every Speed as the store in memory holds it, and as a store loaded from the files does.
+  const auto stored = [&](Store& store) {
+    std::string out;
+    for (int i = 1; i <= kPorts; ++i) {
+      const std::string* v = store.get("v:Device.Test.Port." + std::to_string(i) + ".Speed");
+      out += (v != nullptr ? *v : "-") + ",";
+    }
+    return out;
+  };
+  const auto onDisk = [&] {
+    Store copy(dir.file("now.db"));
+    copy.load();
+    return stored(copy);
+  };
+  const auto expected = [&](int round, const std::string& first = "") {
+    std::string out;
+    for (const Value& v : speeds(round))
+      out += (out.empty() && !first.empty() ? first : v.value) + ",";
+    return out;
+  };
+  ASSERT_NE(send(spv(speeds(1), "good-1")).find("<Status>0</Status>"), std::string::npos);
+  ASSERT_EQ(onDisk(), expected(1));
+
+  const auto failing = [&] {
+    std::vector<std::string> out;
+    auto values = speeds(2);
+    values[kPorts - 1].value = "x";  // 9007 after every other entry was staged
+    out.push_back(spv(values, "bad"));
+    values = speeds(2);
+    values[kPorts - 1].name = values[0].name;  // a name given twice
+    out.push_back(spv(values, "bad"));
+    values = speeds(2);
+    values[kPorts - 1].type = "xsd:boolean";  // 9006: the list is dropped before the commit
+    out.push_back(spv(values, "bad"));
+    out.push_back(spv(speeds(2), std::string(33, 'k')));  // the ParameterKey's fault
+    std::string broken = spv(speeds(2), "bad");
+    broken.replace(broken.find("<ParameterKey>"), 14, "<ParameterKey><a>");
+    out.push_back(broken);  // an XML error after the list
+    const std::string whole = spv(speeds(2), "bad");
+    out.push_back(whole.substr(0, whole.size() - 40));  // the message cut off
+    return out;
+  };
+  for (const std::string& payload : failing()) {
+    const std::string answer = send(payload);
+    EXPECT_EQ(answer.find("SetParameterValuesResponse"), std::string::npos) << answer;
+    EXPECT_EQ(stored(now.store), expected(1));
+    EXPECT_EQ(onDisk(), expected(1));
+  }
+  // The next commit writes what it sets, and nothing of the sets that failed.
+  ASSERT_NE(send(spv({{"Device.Test.Port.1.Speed", "7", ""}}, "good-2")).find("<Status>0</Status>"),
+            std::string::npos);
+  EXPECT_EQ(stored(now.store), expected(1, "7"));
+  EXPECT_EQ(onDisk(), expected(1, "7"));
+
+  // Commits held: a good set stays pending in the store; sets that fail then leave it so,
+  // and the release writes it.
+  now.engine->holdCommits(true);
+  ASSERT_NE(send(spv(speeds(3), "good-3")).find("<Status>0</Status>"), std::string::npos);
+  for (const std::string& payload : failing()) {
+    (void)send(payload);
+    EXPECT_EQ(stored(now.store), expected(3));
+  }
+  EXPECT_EQ(onDisk(), expected(1, "7"));
+  now.engine->holdCommits(false);
+  EXPECT_EQ(onDisk(), expected(3));
+}
+
+// A transaction that begins while a set's values are staged in the store ahead of its
+// commit (another set here; a plugin's code that the set runs could begin one: a getter, an
+// apply handler making an instance) does not write them: they leave the store first and the
+// set stores them at its own commit, or leaves nothing when it fails.
+TEST(StagedSetStore, AnotherTransactionMeanwhileWritesNothingOfTheStagedSet) {
+  cwmpd::testing::TempDir dir;
+  Side side("Device", dir, "m.db");
+  Engine& e = *side.engine;
+  const auto onDisk = [&](const std::string& path) {
+    Store copy(dir.file("m.db"));
+    copy.load();
+    const std::string* v = copy.get("v:" + path);
+    return v != nullptr ? *v : std::string("-");
+  };
+  for (const bool fails : {true, false}) {
+    SCOPED_TRACE(fails ? "the set fails" : "the set succeeds");
+    const std::string value = fails ? "1" : "2";
+    auto list = e.newValueList(Source::Acs);
+    (void)list->add("Device.Test.Level", value);
+    (void)list->add("Device.Test.Item.1.Value", "v" + value);
+    e.setValues({{"Device.Test.Name", "n" + value}}, Source::Acs, std::nullopt);
+    EXPECT_EQ(onDisk("Device.Test.Name"), "n" + value);
+    EXPECT_EQ(onDisk("Device.Test.Level"), "-");  // nothing of the list yet
+    EXPECT_EQ(onDisk("Device.Test.Item.1.Value"), "-");
+    (void)list->add("Device.Test.Item.2.Value", fails ? "" : "w");
+    if (fails) (void)list->add("Device.Test.Level", "x");  // a name given twice
+    if (fails) {
+      EXPECT_THROW((void)e.applyValueList(*list, std::nullopt), cwmpd::sdk::Fault);
+    } else {
+      EXPECT_EQ(e.applyValueList(*list, std::nullopt), 0);
+    }
+    list.reset();
+    EXPECT_EQ(onDisk("Device.Test.Level"), fails ? "-" : value);
+    EXPECT_EQ(onDisk("Device.Test.Item.1.Value"), fails ? "-" : "v" + value);
+    EXPECT_EQ(onDisk("Device.Test.Item.2.Value"), fails ? "-" : "w");
+    EXPECT_EQ(side.store.get("v:Device.Test.Level") == nullptr, fails);
+  }
+}
+
 TEST_P(StreamedDeviceSets, AttributeListsAnswerAndApplyAsBefore) {
   const std::string set = both(spa({attr("Device.Test.Name", 2, true), attr("Device.Test.Item.", 1),
                                     attr("Device.Test.Level", 1)}),

@@ -114,9 +114,24 @@ int Engine::setValues(const std::vector<std::pair<std::string, std::string>>& va
 // they cannot differ. Nothing is changed or read from a plugin before finish(): a getter's
 // old value is read there, so that a request refused for its types or dropped for a late
 // XML error calls no plugin, as before.
+//
+// The set's transaction is opened with the set (issue 15), so that each entry is staged in
+// the store, and its listeners' full name made, as it comes: what waits for the end of the
+// request is then the plugins, the journal record and its fdatasync, and the listeners.
+// The store takes nothing when it has pending changes of its own, or after the set's first
+// fault; a set that fails, or is dropped (a late XML error), rolls the store back with the
+// transaction, so nothing of it is kept, in memory or on disk. Should the transaction not
+// open now (ModelLoan::busy), it is opened at the commit, as before, and fails there.
 class Engine::StagedSet {
  public:
-  explicit StagedSet(Impl& m) : m_(m) {}
+  explicit StagedSet(Impl& m) : m_(m) {
+    try {
+      tx_.emplace(m.ctx);
+      early_ = !m.stored.store().dirty();
+    } catch (...) {
+      tx_.reset();
+    }
+  }
   void reserve(std::size_t n) {
     changes_.reserve(n + 1);
     seen_.reserve(n);
@@ -161,8 +176,10 @@ class Engine::StagedSet {
       return type;
     }
     if (p.getter) getters_.push_back(changes_.size());
-    changes_.push_back(
-        {loc.node, &p, std::move(canon), p.getter ? std::string() : loc.node->values[p.index]});
+    txn::ValueChange& c = changes_.emplace_back(txn::ValueChange{
+        loc.node, &p, std::move(canon), p.getter ? std::string() : loc.node->values[p.index]});
+    c.path = Impl::fullName(c);
+    if (early_ && faults_.empty()) tx_->storeEarly(c);
     return type;
   }
   // Whether a name given twice was seen (nothing after it matters to the answer).
@@ -170,6 +187,14 @@ class Engine::StagedSet {
   // Whether a name that names a row by "[alias]" named nothing (AutoCreateInstances), in
   // any entry.
   [[nodiscard]] bool namesRows() const { return namesRows_; }
+
+  // The set's transaction (opened now when it could not be with the set).
+  Transaction& transaction() {
+    if (!tx_) tx_.emplace(m_.ctx);
+    return *tx_;
+  }
+  // Ends the transaction (rolled back unless committed).
+  void close() noexcept { tx_.reset(); }
 
   // The set's fault (the name given twice, else every entry's, in order), or the staged
   // changes moved into `tx`, with the getters' old values read.
@@ -205,6 +230,8 @@ class Engine::StagedSet {
   }
 
   Impl& m_;
+  std::optional<Transaction> tx_;
+  bool early_ = false;  // entries are staged in the store as they come
   Node* hint_ = nullptr;
   SeenNames seen_;
   std::vector<txn::ValueChange> changes_;
@@ -228,7 +255,12 @@ int Engine::setValuesNow(const std::vector<std::pair<std::string, std::string>>&
 int Engine::commitSet(StagedSet& set, sdk::Source source,
                       const std::optional<std::string>& parameterKey) {
   auto& m = *impl_;
-  Transaction tx(m.ctx);
+  // Closed whatever happens: a set that fails leaves nothing staged in the store.
+  struct Close {
+    StagedSet& set;
+    ~Close() { set.close(); }
+  } close{set};
+  Transaction& tx = set.transaction();
   set.finish(tx);
   m.stageParameterKey(parameterKey, tx);
   bool deferred = false;
@@ -297,8 +329,10 @@ int Engine::applyValueList(ValueList& list, const std::optional<std::string>& pa
   // Only this engine's lists say it made them (no RTTI needed).
   if (list.maker() != impl_.get()) throw std::logic_error("a value list of another model");
   auto& staged = static_cast<StagedValues&>(list);
-  if (staged.keep && staged.set.namesRows())
+  if (staged.keep && staged.set.namesRows()) {
+    staged.set.close();  // its transaction and what it staged go before setValues() opens its own
     return setValues(staged.entries, staged.source, parameterKey);
+  }
   return commitSet(staged.set, staged.source, parameterKey);
 }
 

@@ -125,7 +125,8 @@ struct Engine::Impl {
   // committedOf() of a change that is committed and no longer needed: its value is moved
   // out and its old value freed.
   static CommittedChange takeCommitted(txn::ValueChange& c) {
-    CommittedChange out{fullName(c), c.def->type.list ? sdk::ParamType::String : c.def->type.base,
+    CommittedChange out{c.path.empty() ? fullName(c) : std::move(c.path),
+                        c.def->type.list ? sdk::ParamType::String : c.def->type.base,
                         c.def->secret ? std::string() : std::move(c.value)};
     std::string().swap(c.old);
     return out;

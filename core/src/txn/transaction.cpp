@@ -65,6 +65,9 @@ Transaction::Transaction(Context& ctx) : ctx_(ctx) {
   else if (ModelLoan::busy())
     throw sdk::Fault(sdk::FaultCode::RequestDenied,
                      "Request denied: busy (an RPC waits for a provider); try again");
+  // What another transaction staged ahead of its commit must not become this one's
+  // baseline (and be written by it).
+  if (ctx_.early != nullptr) ctx_.early->unstoreEarly();
   ctx_.stored.store().keepPending();
 }
 
@@ -137,7 +140,7 @@ bool Transaction::applyValues() {
     throw SetFault(code, faults.size() == 1 ? faults[0].message : "Invalid arguments", faults);
   }
   // Phase 2: apply; on the first failure roll back what was applied, in reverse.
-  for (const Batch& g : groups) {
+  for (Batch& g : groups) {
     model::ObjectDef* d = g.def;
     setTree(g.changes, false);
     if (d->binding.apply) {
@@ -162,7 +165,7 @@ bool Transaction::applyValues() {
         throw SetFault(f.code(), f.what(), pf);
       }
     }
-    onRollback([this, g] {
+    onRollback([this, g = std::move(g)] {
       // The double fault: what the plugin could not take back is the truth; the tree
       // keeps it (kept()).
       if (g.def->binding.apply && !rollbackBatch(g)) {
@@ -182,8 +185,31 @@ void Transaction::storeValue(const ValueChange& c) {
     ctx_.stored.setValue(c.node->path, c.def->name, c.value);
 }
 
+void Transaction::storeEarly(ValueChange& change) {
+  if (earlyOff_ || done_) return;
+  if (ctx_.early != this) {
+    if (ctx_.early != nullptr) {  // not two at once: this one stores at its commit
+      earlyOff_ = true;
+      return;
+    }
+    ctx_.early = this;
+  }
+  storeValue(change);
+  change.stored = true;
+}
+
+void Transaction::unstoreEarly() noexcept {
+  // Nothing else changed the store since this transaction began: any other transaction
+  // would have called this first. Back to its baseline, then.
+  ctx_.stored.store().rollback();
+  earlyOff_ = true;
+  ctx_.early = nullptr;
+}
+
 void Transaction::commit() {
-  for (const auto& c : values_) storeValue(c);
+  if (ctx_.early == this) ctx_.early = nullptr;
+  for (const auto& c : values_)
+    if (!c.stored || earlyOff_) storeValue(c);
   if (!ctx_.holdCommits && !ctx_.stored.store().tryCommit()) {
     // Could not persist: undo, so neither memory nor the plugins claim what the disk
     // does not hold.
@@ -194,6 +220,7 @@ void Transaction::commit() {
 }
 
 void Transaction::rollback() noexcept {
+  if (ctx_.early == this) ctx_.early = nullptr;
   if (done_) return;
   done_ = true;
   for (auto it = undo_.rbegin(); it != undo_.rend(); ++it) {
@@ -205,6 +232,7 @@ void Transaction::rollback() noexcept {
   }
   undo_.clear();
   ctx_.stored.store().rollback();
+  for (auto& c : values_) c.stored = false;  // the store is back where it was
   if (!kept_.empty()) keepStuckValues();
 }
 

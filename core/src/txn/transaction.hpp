@@ -35,7 +35,14 @@ struct ValueChange {
   model::ParamDef* def;
   std::string value;
   std::string old;
+  // Filled while a set is staged, before the end of its request (issue 15): the
+  // parameter's full name for the change listeners (empty: made at the commit), and
+  // whether the value is already staged in the store (Transaction::storeEarly).
+  std::string path = {};
+  bool stored = false;
 };
+
+class Transaction;
 
 // What every transaction of one engine works with.
 struct Context {
@@ -46,6 +53,9 @@ struct Context {
   bool holdCommits = false;  // plugins are starting: commit() stages only
   // Parameters whose value is persisted though read-only (ManagementServer.ParameterKey).
   const model::ParamDef* persistedReadOnly = nullptr;
+  // The transaction whose values are staged in the store ahead of its commit
+  // (Transaction::storeEarly), if any.
+  Transaction* early = nullptr;
 };
 
 // A disabled plugin's subtree answers 9002, stored values included (PluginFirewall).
@@ -71,6 +81,15 @@ class Transaction {
 
   // ---- parameter values ----
   void stage(ValueChange change) { values_.push_back(std::move(change)); }
+  // Stages `change`'s value in the store now, when the core keeps it, and marks it stored,
+  // so that commit() does not stage it again: a set staged as its request arrives gives
+  // the store each value then, instead of all of them after the request's end (issue 15).
+  // `change` is staged with stage() later (or dropped with the transaction, which rolls
+  // the store back). Should another transaction begin meanwhile (a plugin's code run by
+  // this one: a getter, a validate or apply handler that makes an instance), the values
+  // staged early are taken out of the store first, so that it cannot write them, and this
+  // transaction stores every value at its commit, as without storeEarly().
+  void storeEarly(ValueChange& change);
   [[nodiscard]] std::vector<ValueChange>& values() { return values_; }
   // Phase 1: every plugin validates its batch (and a disabled plugin refuses); nothing
   // has changed yet. Phase 2: the tree takes the values and each plugin applies its
@@ -108,12 +127,15 @@ class Transaction {
   bool rollbackBatch(const Batch& b) noexcept;
   void keepStuckValues() noexcept;
   void storeValue(const ValueChange& c);
+  // Takes the values stored early out of the store (another transaction begins).
+  void unstoreEarly() noexcept;
 
   Context& ctx_;
   std::vector<ValueChange> values_;
   std::vector<std::function<void()>> undo_;
   std::vector<ValueChange*> kept_;
   bool done_ = false;
+  bool earlyOff_ = false;  // storeEarly() stores nothing: every value is stored at commit()
 };
 
 }  // namespace cwmpd::core::txn
