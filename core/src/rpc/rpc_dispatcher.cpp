@@ -287,6 +287,9 @@ class RequestSink final : public soap::NameSink {
     return true;
   }
   void value(soap::ParameterValueStruct&& p) override { set_->add(p.name, p.value, p.type); }
+  void valueItem(std::string_view name, std::string_view value, std::string_view type) override {
+    set_->add(name, value, type);
+  }
   // Checked and resolved by the model as it comes (issue 15); the first fault is answered
   // once the whole message has decoded, and nothing is set before that.
   void attributes(soap::SetParameterAttributesStruct&& s) override {
@@ -369,11 +372,22 @@ struct Batch {
   std::optional<std::string> beginStructs;  // beginStructs(method)
   std::string text;                         // the names, one after another
   std::vector<std::size_t> ends;            // where each name ends in `text`
-  std::vector<soap::ParameterValueStruct> values;
+  // A set's entries (issue 15): name, value and type of each, one after another in one
+  // buffer, and where each of the three ends; no strings of their own.
+  std::string valueText;
+  std::vector<std::array<std::size_t, 3>> valueEnds;
   std::vector<soap::SetParameterAttributesStruct> attributes;
 
   [[nodiscard]] std::size_t items() const {
-    return ends.size() + values.size() + attributes.size();
+    return ends.size() + valueEnds.size() + attributes.size();
+  }
+  void addValue(std::string_view name, std::string_view value, std::string_view type) {
+    valueText.append(name);
+    const std::size_t n = valueText.size();
+    valueText.append(value);
+    const std::size_t v = valueText.size();
+    valueText.append(type);
+    valueEnds.push_back({n, v, valueText.size()});
   }
   [[nodiscard]] bool empty() const { return !begin && !beginStructs && items() == 0; }
   void clear() {
@@ -381,7 +395,8 @@ struct Batch {
     beginStructs.reset();
     text.clear();
     ends.clear();
-    values.clear();
+    valueText.clear();
+    valueEnds.clear();
     attributes.clear();
   }
   void replay(RequestSink& sink) {
@@ -392,7 +407,13 @@ struct Batch {
       sink.name(std::string_view(text).substr(from, end - from));
       from = end;
     }
-    for (auto& v : values) sink.value(std::move(v));
+    const std::string_view values(valueText);
+    from = 0;
+    for (const auto& [n, v, t] : valueEnds) {
+      sink.valueItem(values.substr(from, n - from), values.substr(n, v - n),
+                     values.substr(v, t - v));
+      from = t;
+    }
     for (auto& a : attributes) sink.attributes(std::move(a));
   }
 };
@@ -530,9 +551,12 @@ class PipeSink final : public soap::NameSink {
     batch_.ends.push_back(batch_.text.size());
     if (batch_.ends.size() >= kNames || batch_.text.size() >= kTextBytes) flush();
   }
+  void valueItem(std::string_view name, std::string_view value, std::string_view type) override {
+    batch_.addValue(name, value, type);
+    if (batch_.valueEnds.size() >= kStructs || batch_.valueText.size() >= kTextBytes) flush();
+  }
   void value(soap::ParameterValueStruct&& item) override {
-    batch_.values.push_back(std::move(item));
-    if (batch_.values.size() >= kStructs) flush();
+    valueItem(item.name, item.value, item.type);
   }
   void attributes(soap::SetParameterAttributesStruct&& item) override {
     batch_.attributes.push_back(std::move(item));

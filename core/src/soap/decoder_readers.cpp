@@ -452,7 +452,11 @@ void streamedItem(NameSink& sink, std::string_view method, const XmlTree& tree,
                   const XmlNode& item) {
   const Args a(tree, item);
   if (method == methodName<SetParameterValues>()) {
-    sink.value(parameterValue(a, item));
+    // Read as parameterValue() reads it (the same errors, in the same order), as views.
+    const Args s = a.of(item);
+    const XmlNode& value = s.node("Value");
+    const XmlNode& name = s.node("Name");
+    sink.valueItem(a.text(name), a.text(value), a.xsiType(value));
   } else if (method == methodName<SetParameterAttributes>()) {
     sink.attributes(setAttributesStruct(a, item));
   }

@@ -94,6 +94,12 @@ class NameSink {
   }
   // Each item, in document order. Must not throw (but StopParse).
   virtual void value(ParameterValueStruct&& item) { (void)item; }
+  // The same item as views of the parser's memory, valid during the call: what the decoder
+  // calls. This default makes the ParameterValueStruct for value(); a sink that keeps its
+  // own copy (or none) overrides it and saves three strings per item (issue 15).
+  virtual void valueItem(std::string_view name, std::string_view value, std::string_view type) {
+    this->value(ParameterValueStruct{std::string(name), std::string(value), std::string(type)});
+  }
   virtual void attributes(SetParameterAttributesStruct&& item) { (void)item; }
 
   // Whether the bytes of the message the parser has already read may be given back to the
