@@ -452,11 +452,21 @@ void streamedItem(NameSink& sink, std::string_view method, const XmlTree& tree,
                   const XmlNode& item) {
   const Args a(tree, item);
   if (method == methodName<SetParameterValues>()) {
-    // Read as parameterValue() reads it (the same errors, in the same order), as views.
-    const Args s = a.of(item);
-    const XmlNode& value = s.node("Value");
-    const XmlNode& name = s.node("Name");
-    sink.valueItem(a.text(name), a.text(value), a.xsiType(value));
+    // Read as parameterValue() reads it (the first child of each name; the same errors, in
+    // the same order), as views, in one pass over the item's children.
+    const XmlNode* name = nullptr;
+    const XmlNode* value = nullptr;
+    for (const XmlNode* c = tree.firstChild(item);
+         c != nullptr && (name == nullptr || value == nullptr); c = tree.nextSibling(*c)) {
+      if (value == nullptr && c->name == "Value") {
+        value = c;
+      } else if (name == nullptr && c->name == "Name") {
+        name = c;
+      }
+    }
+    if (value == nullptr) invalid("missing argument Value");
+    if (name == nullptr) invalid("missing argument Name");
+    sink.valueItem(a.text(*name), a.text(*value), a.xsiType(*value));
   } else if (method == methodName<SetParameterAttributes>()) {
     sink.attributes(setAttributesStruct(a, item));
   }
