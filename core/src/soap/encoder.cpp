@@ -600,8 +600,10 @@ namespace {
 bool plain(std::string_view s) {
   return plainRun(reinterpret_cast<const unsigned char*>(s.data()), s.size()) == s.size();
 }
+// An empty view may hold no pointer at all (the object part of a name given whole), and
+// memcpy's source must not be null even for no bytes.
 char* put(char* p, std::string_view s) {
-  std::memcpy(p, s.data(), s.size());
+  if (!s.empty()) std::memcpy(p, s.data(), s.size());
   return p + s.size();
 }
 
