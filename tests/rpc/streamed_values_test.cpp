@@ -4,11 +4,14 @@
 // sent (../shared/corpus/genieacs) and for the lists ACSs build after a GetParameterNames,
 // faults included (9005 for an unknown name anywhere, before any value).
 #include <gtest/gtest.h>
+#include <sched.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <sstream>
 #include <stdexcept>
@@ -315,6 +318,7 @@ class FailingNames final : public cwmpd::core::DataModel {
   }
   std::vector<std::string> forcedInformParameters() override { return e_.forcedInformParameters(); }
   std::unique_ptr<NameList> newNameList() override {
+    if (onNewList) onNewList();
     if (failAt_ == 0) return DataModel::newNameList();
     struct Failing final : NameList {
       explicit Failing(std::size_t at) : left(at) {}
@@ -326,10 +330,25 @@ class FailingNames final : public cwmpd::core::DataModel {
     return std::make_unique<Failing>(failAt_);
   }
   std::size_t failAt_;
+  std::function<void()> onNewList;  // called on the thread that answers
 
  private:
   Engine& e_;
 };
+
+// The CPUs thread `tid` of this process may run on.
+cpu_set_t cpusOf(pid_t tid) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(tid, sizeof(set), &set) != 0) throw std::runtime_error("sched_getaffinity");
+  return set;
+}
+std::vector<pid_t> threadsOfThisProcess() {
+  std::vector<pid_t> out;
+  for (const auto& e : fs::directory_iterator("/proc/self/task"))
+    out.push_back(static_cast<pid_t>(std::stoi(e.path().filename().string())));
+  return out;
+}
 
 // Issue 15 item 3: the text of a large list, handed over as the session does, is given
 // back as it is parsed: its pages read as zeros once the answer is written (they were
@@ -429,6 +448,68 @@ TEST_P(StreamedDeviceValues, ALongListGoesRoundTheRingAndAFailingWorkerStopsItAn
   RpcDispatcher::Decoded d = failing.decodeAndAnswer(request, limits);
   ASSERT_TRUE(d.answer.has_value());
   EXPECT_EQ(reply(failing, d.result, std::move(d.answer)), expected);
+}
+
+// The parse thread and the session's thread run on CPUs of their own while the parse runs
+// (left to the scheduler, they were seen taking turns on one CPU with the other idle): the
+// answering thread is held on its CPU, the parse thread kept off it, and the answering
+// thread gets its CPUs back afterwards. Without a parse thread, or with one CPU allowed,
+// nothing changes.
+TEST_P(StreamedDeviceValues, TheParseThreadRunsOffTheAnsweringThreadsCpu) {
+  // Many times the ring of batches: the parse thread is still there (waiting for room)
+  // when the first batch is answered.
+  const std::vector<std::string> all = allParameters();
+  std::vector<std::string> names;
+  while (names.size() < 40000) names.insert(names.end(), all.begin(), all.end());
+  const std::string request = gpv(names);
+  FailingNames model(*engine, 0);
+  RpcDispatcher observed(model);
+  const bool threaded = threadedIn(GetParam());
+  observed.setParseThreadFrom(threaded ? 0 : std::numeric_limits<std::size_t>::max());
+  const pid_t self = gettid();
+  const cpu_set_t original = cpusOf(self);
+
+  for (const bool oneCpu : {false, true}) {
+    SCOPED_TRACE(oneCpu ? "one CPU allowed" : "every CPU allowed");
+    cpu_set_t allowed = original;
+    if (oneCpu) {
+      CPU_ZERO(&allowed);
+      for (int c = 0; c < CPU_SETSIZE; ++c)
+        if (CPU_ISSET(c, &original)) {
+          CPU_SET(c, &allowed);
+          break;
+        }
+      ASSERT_EQ(sched_setaffinity(0, sizeof(allowed), &allowed), 0);
+    }
+    const bool split = threaded && CPU_COUNT(&allowed) >= 2;
+    int calls = 0;
+    model.onNewList = [&] {
+      ++calls;
+      const cpu_set_t mine = cpusOf(self);
+      if (!split) {
+        EXPECT_TRUE(CPU_EQUAL(&mine, &allowed));
+        return;
+      }
+      ASSERT_EQ(CPU_COUNT(&mine), 1);
+      cpu_set_t others = allowed;
+      CPU_XOR(&others, &others, &mine);
+      // The parse thread kept itself off this thread's CPU before its first batch.
+      int keptOff = 0;
+      for (pid_t t : threadsOfThisProcess()) {
+        if (t == self) continue;
+        const cpu_set_t theirs = cpusOf(t);
+        if (CPU_EQUAL(&theirs, &others)) ++keptOff;
+      }
+      EXPECT_EQ(keptOff, 1);
+    };
+    RpcDispatcher::Decoded d = observed.decodeAndAnswer(request, limits);
+    EXPECT_EQ(calls, 1);
+    ASSERT_TRUE(d.answer.has_value());
+    EXPECT_EQ(reply(observed, d.result, std::move(d.answer)), both(request, true));
+    const cpu_set_t after = cpusOf(self);
+    EXPECT_TRUE(CPU_EQUAL(&after, &allowed));
+  }
+  ASSERT_EQ(sched_setaffinity(0, sizeof(original), &original), 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Roots, StreamedValues,
