@@ -33,6 +33,8 @@ constexpr std::string_view kJournalMagic = "cwmpdJ1\n";
 constexpr std::size_t kJournalHeader = 8 + 8 + 4;
 constexpr std::size_t kRecordHeader = 4 + 4;
 constexpr std::size_t kDefaultJournalLimit = std::size_t{1} << 20;
+// A record made as its changes are is written early in chunks of this size.
+constexpr std::size_t kChunk = std::size_t{64} << 10;
 constexpr char kSet = 'S';
 constexpr char kErase = 'E';
 
@@ -168,7 +170,10 @@ std::optional<std::string> readWhole(const std::string& path) {
 
 Store::Store(std::string path) : path_(std::move(path)), journalPath_(journalPathFor(path_)) {}
 
+Store::~Store() { resetRecord(); }
+
 void Store::load() {
+  resetRecord();
   entries_.clear();
   erased_ = 0;
   changed_.clear();
@@ -390,6 +395,8 @@ void Store::touch(Entries::iterator it) {
   if (!e.changed) {
     e.changed = true;
     changed_.push_back(it);
+  } else {
+    recordOff_ = true;  // its operation in record_ is not its value any more
   }
   if (e.undoable) return;
   e.undoable = true;
@@ -416,6 +423,7 @@ void Store::set(std::string_view key, std::string_view value) {
     --erased_;
   }
   dirty_ = true;
+  recordChange(it);
 }
 
 namespace {
@@ -431,6 +439,7 @@ void Store::erase(std::string_view key) {
   dropValue(it->second.value);
   ++erased_;
   dirty_ = true;
+  recordChange(it);
 }
 
 std::size_t Store::erasePrefix(std::string_view prefix) {
@@ -441,6 +450,7 @@ std::size_t Store::erasePrefix(std::string_view prefix) {
     touch(it);
     it->second.present = false;
     dropValue(it->second.value);
+    recordChange(it);
     ++n;
   }
   if (n) {
@@ -470,9 +480,96 @@ void Store::dropChanges() {
   }
   changed_.clear();
   forgetHints();
+  resetRecord();
+}
+
+void Store::recordChange(Entries::const_iterator it) {
+  if (recordOff_) return;
+  if (record_.empty() || record_.back().size() >= kChunk) {
+    record_.emplace_back().reserve(kChunk + 256);
+    if (record_.size() == 1) {
+      record_[0].assign(kRecordHeader, '\0');  // length and CRC, at the commit
+      recordBytes_ = kRecordHeader;
+    }
+  }
+  // One operation (as journalRecord() writes it), its bytes placed in one step.
+  std::string& chunk = record_.back();
+  const std::string& key = it->first;
+  const std::string* value = it->second.present ? &it->second.value : nullptr;
+  const std::size_t size = 1 + 4 + key.size() + (value ? 4 + value->size() : 0);
+  const std::size_t at = chunk.size();
+  chunk.resize(at + size);
+  char* p = chunk.data() + at;
+  const auto put = [&p](std::string_view s) {
+    const auto n = static_cast<std::uint32_t>(s.size());
+    for (int i = 0; i < 4; ++i) *p++ = static_cast<char>((n >> (8 * i)) & 0xff);
+    std::memcpy(p, s.data(), s.size());
+    p += s.size();
+  };
+  *p++ = value ? kSet : kErase;
+  put(key);
+  if (value) put(*value);
+  recordBytes_ += size;
+  if (chunk.size() >= kChunk) writeEarly();
+}
+
+// Writes the full chunks of record_ past the journal's end, where the commit would, and
+// starts their writeback (issue 15: the fdatasync of a 640 KB record waited 1-4 ms, and
+// several times that on a busy disk). Until the commit writes the record's header they are
+// no record: a crash leaves them as a torn tail, which the loader drops. Any failure here
+// is left to the commit, which writes them again.
+void Store::writeEarly() {
+  const std::size_t start = journalEnd_ ? journalEnd_ : kJournalHeader;
+  if (!onDisk_ || forceSnapshot_ ||
+      start + recordBytes_ > journalLimit() * (snapshotsHeld_ ? kHeldJournalFactor : 1))
+    return;
+  try {
+    if (recordFd_ < 0) {
+      recordWritten_ = 0;
+      recordFd_ = ::open(journalPath_.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+      struct stat st {};
+      if (recordFd_ < 0 || ::fstat(recordFd_, &st) != 0 ||
+          (static_cast<std::size_t>(st.st_size) != journalEnd_ &&
+           ::ftruncate(recordFd_, static_cast<off_t>(journalEnd_)) != 0))
+        throw StoreError("");
+    }
+    std::size_t at = start;
+    for (std::size_t i = 0; i < recordWritten_; ++i) at += record_[i].size();
+    for (; recordWritten_ < record_.size(); ++recordWritten_) {
+      // The record's header is written last, by the commit.
+      const std::size_t skip = recordWritten_ == 0 ? kRecordHeader : 0;
+      const std::string_view data = std::string_view(record_[recordWritten_]).substr(skip);
+      if (::lseek(recordFd_, static_cast<off_t>(at + skip), SEEK_SET) < 0) throw StoreError("");
+      writeAll(recordFd_, data, journalPath_, [] { return 0; });
+      ::sync_file_range(recordFd_, static_cast<off_t>(at + skip), static_cast<off_t>(data.size()),
+                        SYNC_FILE_RANGE_WRITE);
+      at += record_[recordWritten_].size();
+    }
+  } catch (const StoreError&) {
+    if (recordFd_ >= 0) ::close(recordFd_);
+    recordFd_ = -1;
+    recordWritten_ = 0;
+  }
+}
+
+void Store::resetRecord() {
+  if (recordFd_ >= 0) {
+    // What was written early is no record: the journal ends at its last one again.
+    if (journalEnd_ == 0 ? ::unlink(journalPath_.c_str()) != 0 && errno != ENOENT
+                         : ::ftruncate(recordFd_, static_cast<off_t>(journalEnd_)) != 0)
+      CWMPD_LOG(Warning, kLog,
+                journalPath_ << ": cannot cut an unfinished record: " << errnoText());
+    ::close(recordFd_);
+    recordFd_ = -1;
+  }
+  record_.clear();
+  recordBytes_ = 0;
+  recordWritten_ = 0;
+  recordOff_ = false;
 }
 
 void Store::rollback() {
+  if (!undo_.empty()) recordOff_ = true;  // dropped below when nothing is left pending
   // Each entry has one record at most, so the order does not matter.
   for (Undo& u : undo_) {
     Entry& e = u.entry->second;
@@ -535,11 +632,6 @@ std::string Store::journalRecord() const {
     putString(record, it->first);
     if (it->second.present) putString(record, it->second.value);
   }
-  std::string header;
-  putU32(header, static_cast<std::uint32_t>(record.size() - kRecordHeader));
-  std::uint32_t crc = crc32c(0, header.data(), 4);
-  putU32(header, crc32c(crc, record.data() + kRecordHeader, record.size() - kRecordHeader));
-  record.replace(0, kRecordHeader, header);
   return record;
 }
 
@@ -600,30 +692,58 @@ void Store::writeSnapshot() {
   journalEnd_ = 0;
 }
 
-void Store::appendJournal(const std::string& record) {
+void Store::appendJournal() {
   const bool fresh = journalEnd_ == 0;
+  const std::size_t start = fresh ? kJournalHeader : journalEnd_;
   int fd = -1;
-  if (int e = fault(Step::Create))
+  if (int e = fault(Step::Create)) {
     errno = e;
-  else
+  } else if (recordFd_ >= 0) {
+    fd = std::exchange(recordFd_, -1);  // open, with the chunks written early
+  } else {
+    recordWritten_ = 0;
     fd = ::open(journalPath_.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  }
   if (fd < 0) throw StoreError(journalPath_ + ": cannot open: " + errnoText());
   try {
     // Whatever follows the valid records (a torn tail the loader dropped, a failed append,
     // an older generation's journal) goes first: a record written after it would never be
-    // replayed, and a shorter one could bring an old one back behind it.
+    // replayed, and a shorter one could bring an old one back behind it. (The chunks
+    // written early were written after that cut.)
     struct stat st {};
-    if (::fstat(fd, &st) != 0 || static_cast<std::size_t>(st.st_size) != journalEnd_) {
+    if (recordWritten_ == 0 &&
+        (::fstat(fd, &st) != 0 || static_cast<std::size_t>(st.st_size) != journalEnd_)) {
       if (::ftruncate(fd, static_cast<off_t>(journalEnd_)) != 0)
         throw StoreError(journalPath_ + ": cannot truncate: " + errnoText());
     }
-    if (::lseek(fd, static_cast<off_t>(journalEnd_), SEEK_SET) < 0)
-      throw StoreError(journalPath_ + ": seek failed: " + errnoText());
+    auto seek = [&](std::size_t at) {
+      if (::lseek(fd, static_cast<off_t>(at), SEEK_SET) < 0)
+        throw StoreError(journalPath_ + ": seek failed: " + errnoText());
+    };
     auto write = [&](std::string_view data) {
       writeAll(fd, data, journalPath_, [&] { return fault(Step::Write); });
     };
-    if (fresh) write(journalHeader(generation_));
-    write(record);
+    std::string header;
+    putU32(header, static_cast<std::uint32_t>(recordBytes_ - kRecordHeader));
+    std::uint32_t crc = crc32c(0, header.data(), 4);
+    for (std::size_t i = 0; i < record_.size(); ++i) {
+      const std::size_t skip = i == 0 ? kRecordHeader : 0;
+      crc = crc32c(crc, record_[i].data() + skip, record_[i].size() - skip);
+    }
+    putU32(header, crc);
+    record_[0].replace(0, kRecordHeader, header);
+    if (fresh) {
+      seek(0);
+      write(journalHeader(generation_));
+    }
+    std::size_t at = start;
+    for (std::size_t i = 0; i < recordWritten_; ++i) at += record_[i].size();
+    seek(at);
+    for (std::size_t i = recordWritten_; i < record_.size(); ++i) write(record_[i]);
+    if (recordWritten_ > 0) {  // the header that makes the chunks written early a record
+      seek(start);
+      write(std::string_view(record_[0]).substr(0, kRecordHeader));
+    }
     // fdatasync: the data and the size, not the times.
     int rc = -1;
     if (int e = fault(Step::Fsync))
@@ -636,14 +756,12 @@ void Store::appendJournal(const std::string& record) {
     // by the caller) is not found by a later load either.
     if (::ftruncate(fd, static_cast<off_t>(journalEnd_)) == 0) ::fdatasync(fd);
     ::close(fd);
+    recordWritten_ = 0;
     throw;
   }
   ::close(fd);
-  if (fresh) {
-    syncDirectoryOf(journalPath_);
-    journalEnd_ = kJournalHeader;
-  }
-  journalEnd_ += record.size();
+  if (fresh) syncDirectoryOf(journalPath_);
+  journalEnd_ = start + recordBytes_;
 }
 
 void Store::committed() {
@@ -671,11 +789,18 @@ void Store::commit() {
   if (!dirty_ && onDisk_ && !forceSnapshot_) return;
   try {
     if (onDisk_ && !forceSnapshot_) {
-      std::string record = journalRecord();
+      if (recordOff_ || record_.empty()) {
+        // record_ does not hold the changes: the record is made from them, and stays the
+        // one to make again until they are dropped.
+        resetRecord();
+        record_.push_back(journalRecord());
+        recordBytes_ = record_[0].size();
+        recordOff_ = true;
+      }
       const std::size_t limit = journalLimit() * (snapshotsHeld_ ? kHeldJournalFactor : 1);
-      const std::size_t after = (journalEnd_ ? journalEnd_ : kJournalHeader) + record.size();
+      const std::size_t after = (journalEnd_ ? journalEnd_ : kJournalHeader) + recordBytes_;
       if (after <= limit) {
-        appendJournal(record);
+        appendJournal();
         committed();
         return;
       }
@@ -728,6 +853,7 @@ void Store::wipe() {
     std::filesystem::remove_all(dir, ec);
     if (ec) CWMPD_LOG(Error, kLog, dir << ": cannot remove: " << ec.message());
   }
+  resetRecord();
   entries_.clear();
   erased_ = 0;
   changed_.clear();

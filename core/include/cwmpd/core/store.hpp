@@ -46,6 +46,7 @@ class Store {
   // Not copied or moved: it keeps iterators into its own maps.
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
+  ~Store();
 
   // Reads the snapshot and replays the journal. A missing snapshot is an empty store. A
   // damaged snapshot (not written by commit(): truncated, empty, garbage, edited by hand)
@@ -144,7 +145,15 @@ class Store {
   [[nodiscard]] std::string journalRecord() const;
   [[nodiscard]] std::size_t journalLimit() const;
   void writeSnapshot();
-  void appendJournal(const std::string& record);
+  // Appends record_ (or, when it does not hold the changes, journalRecord()) and
+  // fdatasyncs it.
+  void appendJournal();
+  // Adds the first change of `it` to record_, and writes its full chunks early.
+  void recordChange(Entries::const_iterator it);
+  void writeEarly();
+  // Forgets record_ (its changes are committed or dropped): what was written early past
+  // the journal's end is cut.
+  void resetRecord();
   void committed();
   int fault(Step step) const { return faultHook_ ? faultHook_(step) : 0; }
 
@@ -163,6 +172,17 @@ class Store {
     std::optional<std::string> old;
   };
   std::vector<Undo> undo_;
+  // The next journal record, made as the changes are (issue 15): one operation per entry
+  // of changed_, in chunks; recordOff_ when it no longer holds what the entries do (an
+  // entry changed twice, a rollback to pending changes): the commit then makes the record
+  // from changed_. Its full chunks are written past the journal's end as they fill, and
+  // their writeback started, so that the commit's fdatasync has little left to wait for;
+  // the record's header, written last, makes them part of the journal.
+  std::vector<std::string> record_;
+  std::size_t recordBytes_ = 0;    // with the record's header
+  std::size_t recordWritten_ = 0;  // chunks written early
+  int recordFd_ = -1;
+  bool recordOff_ = false;
   // The entry set last (end(): none), where set() looks first; reset by whatever drops
   // entries from the map.
   Entries::iterator entryHint_ = entries_.end();
