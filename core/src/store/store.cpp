@@ -92,11 +92,6 @@ std::uint64_t getLe(std::string_view in, std::size_t at, int bytes) {
   return v;
 }
 
-void putString(std::string& out, std::string_view s) {
-  putU32(out, static_cast<std::uint32_t>(s.size()));
-  out += s;
-}
-
 // Reads a length-prefixed string of a record payload; false past its end.
 bool getString(std::string_view payload, std::size_t& at, std::string_view& out) {
   if (payload.size() - at < 4) return false;
@@ -492,7 +487,7 @@ void Store::recordChange(Entries::const_iterator it) {
       recordBytes_ = kRecordHeader;
     }
   }
-  // One operation (as journalRecord() writes it), its bytes placed in one step.
+  // One operation: 'S' key value or 'E' key, each string as its length (u32 LE) and bytes.
   std::string& chunk = record_.back();
   const std::string& key = it->first;
   const std::string* value = it->second.present ? &it->second.value : nullptr;
@@ -519,34 +514,34 @@ void Store::recordChange(Entries::const_iterator it) {
 // no record: a crash leaves them as a torn tail, which the loader drops. Any failure here
 // is left to the commit, which writes them again.
 void Store::writeEarly() {
-  const std::size_t start = journalEnd_ ? journalEnd_ : kJournalHeader;
+  std::size_t at = journalEnd_ ? journalEnd_ : kJournalHeader;
   if (!onDisk_ || forceSnapshot_ ||
-      start + recordBytes_ > journalLimit() * (snapshotsHeld_ ? kHeldJournalFactor : 1))
+      at + recordBytes_ > journalLimit() * (snapshotsHeld_ ? kHeldJournalFactor : 1))
     return;
-  try {
-    if (recordFd_ < 0) {
-      recordWritten_ = 0;
-      recordFd_ = ::open(journalPath_.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-      struct stat st {};
-      if (recordFd_ < 0 || ::fstat(recordFd_, &st) != 0 ||
-          (static_cast<std::size_t>(st.st_size) != journalEnd_ &&
-           ::ftruncate(recordFd_, static_cast<off_t>(journalEnd_)) != 0))
-        throw StoreError("");
+  if (recordFd_ < 0) {
+    recordWritten_ = 0;
+    recordFd_ = ::open(journalPath_.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    // After the valid records, as the commit would (see appendJournal()).
+    if (recordFd_ >= 0 && ::ftruncate(recordFd_, static_cast<off_t>(journalEnd_)) != 0) {
+      ::close(recordFd_);
+      recordFd_ = -1;
     }
-    std::size_t at = start;
-    for (std::size_t i = 0; i < recordWritten_; ++i) at += record_[i].size();
-    for (; recordWritten_ < record_.size(); ++recordWritten_) {
-      // The record's header is written last, by the commit.
-      const std::size_t skip = recordWritten_ == 0 ? kRecordHeader : 0;
-      const std::string_view data = std::string_view(record_[recordWritten_]).substr(skip);
-      if (::lseek(recordFd_, static_cast<off_t>(at + skip), SEEK_SET) < 0) throw StoreError("");
-      writeAll(recordFd_, data, journalPath_, [] { return 0; });
-      ::sync_file_range(recordFd_, static_cast<off_t>(at + skip), static_cast<off_t>(data.size()),
-                        SYNC_FILE_RANGE_WRITE);
-      at += record_[recordWritten_].size();
-    }
-  } catch (const StoreError&) {
-    if (recordFd_ >= 0) ::close(recordFd_);
+    if (recordFd_ < 0) return;
+  }
+  for (std::size_t i = 0; i < recordWritten_; ++i) at += record_[i].size();
+  bool ok = true;
+  for (; ok && recordWritten_ < record_.size(); ++recordWritten_) {
+    // The record's header is written last, by the commit.
+    const std::size_t skip = recordWritten_ == 0 ? kRecordHeader : 0;
+    const std::string& chunk = record_[recordWritten_];
+    const std::size_t n = chunk.size() - skip;
+    const auto from = static_cast<off_t>(at + skip);
+    ok = ::pwrite(recordFd_, chunk.data() + skip, n, from) == static_cast<ssize_t>(n);
+    ::sync_file_range(recordFd_, from, static_cast<off_t>(n), SYNC_FILE_RANGE_WRITE);
+    at += chunk.size();
+  }
+  if (!ok) {
+    ::close(recordFd_);
     recordFd_ = -1;
     recordWritten_ = 0;
   }
@@ -554,11 +549,11 @@ void Store::writeEarly() {
 
 void Store::resetRecord() {
   if (recordFd_ >= 0) {
-    // What was written early is no record: the journal ends at its last one again.
-    if (journalEnd_ == 0 ? ::unlink(journalPath_.c_str()) != 0 && errno != ENOENT
-                         : ::ftruncate(recordFd_, static_cast<off_t>(journalEnd_)) != 0)
-      CWMPD_LOG(Warning, kLog,
-                journalPath_ << ": cannot cut an unfinished record: " << errnoText());
+    // What was written early is no record: the journal ends at its last one again (should
+    // this fail, it is a torn tail, which the loader and the next append drop).
+    const int cut = journalEnd_ ? ::ftruncate(recordFd_, static_cast<off_t>(journalEnd_))
+                                : ::unlink(journalPath_.c_str());
+    (void)cut;
     ::close(recordFd_);
     recordFd_ = -1;
   }
@@ -602,37 +597,6 @@ void Store::failed(const std::string& why) {
   failing_ = true;
   CWMPD_LOG(Error, kLog,
             why << "; serving from memory, retrying with the next change (logged once)");
-}
-
-// The sets and erases of this commit: the current value of every changed key. Written
-// into one buffer of the record's exact size (issue 15): a set of 10,000 values grew the
-// payload by doubling and then copied it behind the header, three times the record at
-// the commit's peak.
-std::string Store::journalRecord() const {
-  // The changed entries in key order: a few are sorted; many are picked out of one walk
-  // over the store.
-  std::vector<Entries::const_iterator> order;
-  order.reserve(changed_.size());
-  if (changed_.size() * 16 > entries_.size()) {
-    for (auto it = entries_.begin(); it != entries_.end(); ++it)
-      if (it->second.changed) order.push_back(it);
-  } else {
-    order.assign(changed_.begin(), changed_.end());
-    std::sort(order.begin(), order.end(),
-              [](const auto& a, const auto& b) { return a->first < b->first; });
-  }
-  std::size_t size = kRecordHeader;
-  for (const auto& it : order)
-    size += 1 + 4 + it->first.size() + (it->second.present ? 4 + it->second.value.size() : 0);
-  std::string record;
-  record.reserve(size);
-  record.assign(kRecordHeader, '\0');  // length and CRC, once the payload is known
-  for (const auto& it : order) {
-    record += it->second.present ? kSet : kErase;
-    putString(record, it->first);
-    if (it->second.present) putString(record, it->second.value);
-  }
-  return record;
 }
 
 void Store::writeSnapshot() {
@@ -789,13 +753,11 @@ void Store::commit() {
   if (!dirty_ && onDisk_ && !forceSnapshot_) return;
   try {
     if (onDisk_ && !forceSnapshot_) {
-      if (recordOff_ || record_.empty()) {
-        // record_ does not hold the changes: the record is made from them, and stays the
-        // one to make again until they are dropped.
+      if (recordOff_) {
+        // record_ does not hold the changes: it is made again from them (the current value
+        // of every changed key, each once: their order does not matter to the replay).
         resetRecord();
-        record_.push_back(journalRecord());
-        recordBytes_ = record_[0].size();
-        recordOff_ = true;
+        for (const auto it : changed_) recordChange(it);
       }
       const std::size_t limit = journalLimit() * (snapshotsHeld_ ? kHeldJournalFactor : 1);
       const std::size_t after = (journalEnd_ ? journalEnd_ : kJournalHeader) + recordBytes_;

@@ -142,11 +142,9 @@ class Store {
   void forgetHints();
   void failed(const std::string& why);
   void replayJournal(Entries& into);
-  [[nodiscard]] std::string journalRecord() const;
   [[nodiscard]] std::size_t journalLimit() const;
   void writeSnapshot();
-  // Appends record_ (or, when it does not hold the changes, journalRecord()) and
-  // fdatasyncs it.
+  // Appends record_ and fdatasyncs it.
   void appendJournal();
   // Adds the first change of `it` to record_, and writes its full chunks early.
   void recordChange(Entries::const_iterator it);
@@ -174,7 +172,7 @@ class Store {
   std::vector<Undo> undo_;
   // The next journal record, made as the changes are (issue 15): one operation per entry
   // of changed_, in chunks; recordOff_ when it no longer holds what the entries do (an
-  // entry changed twice, a rollback to pending changes): the commit then makes the record
+  // entry changed twice, a rollback to pending changes): the commit then makes it again
   // from changed_. Its full chunks are written past the journal's end as they fill, and
   // their writeback started, so that the commit's fdatasync has little left to wait for;
   // the record's header, written last, makes them part of the journal.
