@@ -12,6 +12,8 @@
 # "The small build's GetParameterValues path"):
 #   soap/encoder.cpp       escaping and the ParameterValueStruct / ParameterInfoStruct
 #                          appends: -4.6 M instructions per GPN + GPV pair at 20,000, +33 KB
+#                          (the envelopes of the other messages, envelope_encoder.cpp,
+#                          stay -Oz under LTO: at -O2 they were most of those bytes)
 #   model/engine_names.cpp the GetParameterValues walk (names, getters' InstanceRef):
 #                          -2.1 M, +12 KB
 # rpc/rpc_dispatcher.cpp gained nothing more (+20 KB), so it stays -Os under LTO.
