@@ -80,4 +80,12 @@ void Log::write(LogLevel level, std::string_view component, std::string_view mes
                static_cast<int>(message.size()), message.data());
 }
 
+namespace detail {
+LogLine::LogLine() = default;
+LogLine::~LogLine() = default;
+void LogLine::write(LogLevel level, std::string_view component) {
+  Log::write(level, component, os_.str());
+}
+}  // namespace detail
+
 }  // namespace cwmpd::core

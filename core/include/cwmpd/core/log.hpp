@@ -24,14 +24,33 @@ class Log {
   static void write(LogLevel level, std::string_view component, std::string_view message);
 };
 
+namespace detail {
+// One CWMPD_LOG line being written. Its stream is built and destroyed out of line, and the
+// line handed to Log::write from there: each of the ~200 CWMPD_LOGs is the stream's `<<`
+// calls and three calls, not the stream's construction, its str() copy and the
+// destructions of both (about 50 bytes less code a line, and fewer unwind entries).
+class LogLine {
+ public:
+  LogLine();
+  ~LogLine();
+  LogLine(const LogLine&) = delete;
+  LogLine& operator=(const LogLine&) = delete;
+  std::ostream& stream() { return os_; }
+  void write(LogLevel level, std::string_view component);
+
+ private:
+  std::ostringstream os_;
+};
+}  // namespace detail
+
 }  // namespace cwmpd::core
 
 // CWMPD_LOG(Info, "store", "loaded " << n << " values")
-#define CWMPD_LOG(lvl, component, expr)                                                       \
-  do {                                                                                        \
-    if (::cwmpd::core::Log::enabled(::cwmpd::sdk::LogLevel::lvl)) {                           \
-      std::ostringstream cwmpd_log_os_;                                                       \
-      cwmpd_log_os_ << expr;                                                                  \
-      ::cwmpd::core::Log::write(::cwmpd::sdk::LogLevel::lvl, component, cwmpd_log_os_.str()); \
-    }                                                                                         \
+#define CWMPD_LOG(lvl, component, expr)                              \
+  do {                                                               \
+    if (::cwmpd::core::Log::enabled(::cwmpd::sdk::LogLevel::lvl)) {  \
+      ::cwmpd::core::detail::LogLine cwmpd_log_line_;                \
+      cwmpd_log_line_.stream() << expr;                              \
+      cwmpd_log_line_.write(::cwmpd::sdk::LogLevel::lvl, component); \
+    }                                                                \
   } while (0)
