@@ -5,6 +5,7 @@
 // they do ("Item.1" against "Item.10", "Item.1" without its dot, "Item.1..").
 #include <algorithm>
 #include <stdexcept>
+#include <thread>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -12,6 +13,7 @@
 #include "cwmpd/core/engine.hpp"
 #include "test_support.hpp"
 
+using cwmpd::core::DataModel;
 using cwmpd::core::Engine;
 using cwmpd::core::ParameterValue;
 using cwmpd::core::Store;
@@ -229,6 +231,103 @@ TEST_F(NameList, AListVisitedAsItsNamesComeKeepsOnlyWhatIsStillToVisit) {
   list->add("Device.Test.Nope");
   EXPECT_EQ(engine->visitNewValues(*list, visit), cwmpd::core::DataModel::NewValues::UnknownName);
   EXPECT_THROW((void)engine->countValues(*list), Fault);
+}
+
+// What the names resolve to ahead, on a thread of their own (DataModel::NameAhead, as the
+// parse thread of a large request resolves them, issue 15).
+std::vector<DataModel::Ahead> resolvedAhead(Engine& engine, const std::vector<std::string>& names) {
+  auto ahead = engine.newNameAhead();
+  EXPECT_NE(ahead, nullptr);
+  const std::vector<std::string_view> views(names.begin(), names.end());
+  std::vector<DataModel::Ahead> out(names.size());
+  std::thread([&] { ahead->resolve(views.data(), views.size(), out.data()); }).join();
+  return out;
+}
+
+// The answer to `names` added to a list with what was found for them ahead (`found`), or
+// its fault.
+std::vector<std::string> answerOf(Engine& engine, const std::vector<std::string>& names,
+                                  const std::vector<DataModel::Ahead>* found) {
+  auto list = engine.newNameList();
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (found != nullptr)
+      list->add(names[i], (*found)[i]);
+    else
+      list->add(names[i]);
+  }
+  std::vector<std::string> out;
+  try {
+    engine.visitValues(
+        *list, [&](std::string_view object, std::string_view leaf, auto, std::string_view value) {
+          out.push_back(std::string(object) + std::string(leaf) + "=" + std::string(value));
+        });
+  } catch (const Fault& f) {
+    out.push_back("fault " + std::to_string(f.code()) + " " + f.what());
+  }
+  return out;
+}
+
+// Names resolved ahead on another thread answer what the list answers when it resolves
+// them itself: the tree's names in order and reversed, partial paths, the root, rows by
+// alias (left to the list), and the first unknown name's fault, late in the list. And
+// when the tree's shape changed after they were resolved ahead (a row deleted, a row
+// added), the list resolves them again: the deleted row's names are 9005 (not its old
+// node's values), the added row's are answered.
+TEST_F(NameList, NamesResolvedAheadAnswerWhatTheListResolvesNow) {
+  std::vector<std::string> names = allParameters();
+  const std::vector<std::string> extra = {"Device.Test.Item.2.",
+                                          "Device.Test.Item.",
+                                          "Device.",
+                                          "",
+                                          "Device.Test.Item.[cpe-2].Value",
+                                          "Device.Test.Item.3.Value"};
+  names.insert(names.end(), extra.begin(), extra.end());
+  EXPECT_EQ(answerOf(*engine, names, nullptr), oneByOne(names));
+  auto found = resolvedAhead(*engine, names);
+  EXPECT_EQ(answerOf(*engine, names, &found), oneByOne(names));
+  const std::vector<std::string> reversed(names.rbegin(), names.rend());
+  found = resolvedAhead(*engine, reversed);
+  EXPECT_EQ(answerOf(*engine, reversed, &found), oneByOne(reversed));
+  std::vector<std::string> late = names;
+  late.insert(late.end(), {"Device.Test.Nope", "Device.Test.Name"});
+  found = resolvedAhead(*engine, late);
+  EXPECT_EQ(answerOf(*engine, late, &found), answerOf(*engine, late, nullptr));
+  EXPECT_THAT(answerOf(*engine, late, &found).back(),
+              ::testing::HasSubstr("9005 Invalid parameter name: Device.Test.Nope"));
+
+  found = resolvedAhead(*engine, names);
+  engine->deleteObject("Device.Test.Item.2.", Source::Acs);
+  EXPECT_THAT(answerOf(*engine, names, &found),
+              ::testing::ElementsAre(::testing::HasSubstr(
+                  "fault 9005 Invalid parameter name: Device.Test.Item.2.Alias")));
+  const std::vector<std::string> withNewRow = {
+      "Device.Test.Item.3.Value", "Device.Test.Item.4.Value", "Device.Test.Item.4.Sub.Enable"};
+  found = resolvedAhead(*engine, withNewRow);
+  engine->addObject("Device.Test.Item.", Source::Acs);
+  EXPECT_EQ(answerOf(*engine, withNewRow, &found), oneByOne(withNewRow));
+}
+
+// A set's names resolved ahead stage what the set resolves itself: the values set, and
+// a row deleted after its names were resolved ahead is 9005 for them.
+TEST_F(NameList, ASetsNamesResolvedAheadStageWhatTheSetResolvesNow) {
+  const std::vector<std::string> names = {"Device.Test.Item.2.Value", "Device.Test.Name"};
+  auto apply = [&](const std::vector<DataModel::Ahead>& found) {
+    auto list = engine->newValueList(Source::Acs);
+    for (std::size_t i = 0; i < names.size(); ++i) (void)list->add(names[i], "v", found[i]);
+    try {
+      return std::to_string(engine->applyValueList(*list, std::nullopt));
+    } catch (const cwmpd::core::SetFault& f) {
+      std::string out = std::to_string(f.code());
+      for (const auto& p : f.parameters()) out += " " + p.name + ":" + std::to_string(p.code);
+      return out;
+    }
+  };
+  EXPECT_EQ(apply(resolvedAhead(*engine, names)), "0");
+  EXPECT_EQ(flat(engine->getValues(names)),
+            (std::vector<std::string>{"Device.Test.Item.2.Value=v", "Device.Test.Name=v"}));
+  const auto found = resolvedAhead(*engine, names);
+  engine->deleteObject("Device.Test.Item.2.", Source::Acs);
+  EXPECT_EQ(apply(found), "9005 Device.Test.Item.2.Value:9005");
 }
 
 TEST_F(NameList, ParameterTypesAreTheTypesGetValuesReportsWithoutReadingTheValues) {

@@ -140,8 +140,11 @@ class Engine::StagedSet {
   // One entry; the type its value is reported with, nullopt when the name is not one
   // existing parameter (as parameterTypes()). After a name given twice, the set's answer is
   // that fault: later entries are only resolved.
-  std::optional<sdk::ParamType> add(std::string_view name, std::string_view value) {
-    const Location loc = m_.resolver.resolve(name, hint_);
+  // `ahead`: what the name resolved to on the parse thread while it still holds
+  // (Impl::aheadLocation), else None and it is resolved here.
+  std::optional<sdk::ParamType> add(std::string_view name, std::string_view value,
+                                    const Location& ahead = {}) {
+    const Location loc = ahead.kind != Location::None ? ahead : m_.resolver.resolve(name, hint_);
     std::optional<sdk::ParamType> type;
     if (loc.kind == Location::Param)
       type = loc.param->type.list ? sdk::ParamType::String : loc.param->type.base;
@@ -307,6 +310,11 @@ class StagedValues final : public DataModel::ValueList {
     if (keep) entries.emplace_back(name, value);
     return set.add(name, value);
   }
+  std::optional<sdk::ParamType> add(std::string_view name, std::string_view value,
+                                    const DataModel::Ahead& ahead) override {
+    if (keep) entries.emplace_back(name, value);
+    return set.add(name, value, Engine::Impl::aheadLocation(ahead));
+  }
   [[nodiscard]] const void* maker() const override { return maker_; }
 
   Engine::StagedSet set;
@@ -471,6 +479,7 @@ std::uint32_t Engine::addObject(std::string_view path, sdk::Source source,
   const std::string& plugin = m.pluginName(d->bindingPlugin);
   bool pluginKeepsIt = false;  // the double fault: the plugin could not delete it again
   tx.onRollback([&] {
+    const Tree::Reshaping reshaping;
     if (!pluginKeepsIt) rows.erase(number);
   });
   auto stageRow = [&] {

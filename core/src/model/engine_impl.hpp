@@ -78,6 +78,10 @@ struct Engine::Impl {
   // number (engine_alias.cpp).
   std::string normalizeReferences(const model::ParamDef& p, std::string_view value);
 
+  // What a NameAhead of this engine found for a name, while it still holds; kind None
+  // when the name is to be resolved now (engine_names.cpp).
+  static model::Location aheadLocation(const DataModel::Ahead& ahead);
+
   // GetParameterValues of resolved names, in order (engine_names.cpp).
   void visitValuesAt(std::span<const model::Location> locations, const ValueVisitor& visit);
 

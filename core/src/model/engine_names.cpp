@@ -1,6 +1,7 @@
 // GetParameterValues of a name list streamed from the request (issue 15): each name is
 // resolved when the decoder hands it over, from where the previous one ended
 // (PathResolver's hint), so the list is kept as locations, never as strings.
+#include <bit>
 #include <optional>
 #include <span>
 #include <stdexcept>
@@ -13,6 +14,66 @@ using model::Location;
 using model::Node;
 
 namespace {
+
+// What a name resolved ahead to (DataModel::Ahead's words): the location, and the tree's
+// shape generation it was resolved in.
+struct AheadOf {
+  Location loc;
+  std::uint32_t generation = 0;
+};
+static_assert(sizeof(AheadOf) == sizeof(DataModel::Ahead));
+
+// The location a name resolved to ahead, when the tree still has the shape it was
+// resolved in (the same location as resolving it now); kind None otherwise, or when the
+// name was left to be resolved on the model's thread.
+Location stillNamed(const DataModel::Ahead& ahead) {
+  const auto a = std::bit_cast<AheadOf>(ahead);
+  if (a.generation != model::Tree::generation()) return {};
+  return a.loc;
+}
+
+// The names of a streamed list resolved on the parse thread (issue 15), while the
+// session's thread answers the names before them. Why this is safe:
+// - what is read here is the tree's shape only (nodes, their rows and paths, the
+//   definitions' parameters and children): every change of it holds model::Tree's shape
+//   lock exclusively, and resolve() holds it shared. Such changes do happen while the
+//   session's thread answers: a plugin's getter may call Host::ensureInstance or
+//   removeInstance, and while a provider's getter waits (ModelLoan::suspend) the loop
+//   runs timers whose refreshes create rows at once.
+// - what was found is used only while the tree's generation is still the one read here
+//   (stillNamed): PathResolver's result is a function of the name and the shape (the
+//   cursor only shortens the walk), so it is what resolving the name on the session's
+//   thread at that moment gives. Otherwise the name is resolved there, as before.
+// - nodes' values are never read here: a name with "[" (a row by its Alias, which may
+//   be a plugin's getter's and is cached in the row's values) and "" (the root, by the
+//   list's rule) are left to the session's thread, as is an unknown name (its fault).
+// - the cursor is this thread's own, and forgotten when the shape changed since the
+//   last batch (its node may be gone).
+class NamesAhead final : public DataModel::NameAhead {
+ public:
+  explicit NamesAhead(const model::PathResolver& resolver) : resolver_(resolver) {}
+  void resolve(const std::string_view* names, std::size_t count, DataModel::Ahead* out) override {
+    const model::Tree::ReadingShape reading;
+    AheadOf a;
+    a.generation = model::Tree::generation();
+    if (a.generation != generation_) {
+      cursor_ = {};
+      generation_ = a.generation;
+    }
+    for (std::size_t i = 0; i < count; ++i) {
+      const std::string_view name = names[i];
+      a.loc = name.empty() || name.find('[') != std::string_view::npos
+                  ? Location{}
+                  : resolver_.resolve(name, cursor_);
+      out[i] = std::bit_cast<DataModel::Ahead>(a);
+    }
+  }
+
+ private:
+  const model::PathResolver& resolver_;
+  model::PathResolver::Cursor cursor_;
+  std::uint32_t generation_ = 0;
+};
 
 class ResolvedNames final : public DataModel::NameList {
  public:
@@ -32,6 +93,15 @@ class ResolvedNames final : public DataModel::NameList {
       return;
     }
     locations_.push_back(loc);
+  }
+
+  void add(std::string_view name, const DataModel::Ahead& ahead) override {
+    const Location loc = stillNamed(ahead);
+    if (loc.kind == Location::None) {
+      add(name);
+    } else if (!unknown_) {
+      locations_.push_back(loc);
+    }
   }
 
   // The locations, or Fault 9005 as resolveOrThrow gives it.
@@ -91,6 +161,14 @@ void Engine::Impl::visitValuesAt(std::span<const Location> locations, const Valu
 
 std::unique_ptr<DataModel::NameList> Engine::newNameList() {
   return std::make_unique<ResolvedNames>(impl_->resolver);
+}
+
+std::unique_ptr<DataModel::NameAhead> Engine::newNameAhead() {
+  return std::make_unique<NamesAhead>(impl_->resolver);
+}
+
+model::Location Engine::Impl::aheadLocation(const DataModel::Ahead& ahead) {
+  return stillNamed(ahead);
 }
 
 namespace {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <mutex>
+#include <shared_mutex>
 #include <stdexcept>
 
 #include "cwmpd/core/log.hpp"
@@ -33,7 +35,16 @@ std::string defaultFor(const ParamDef& p) {
   return p.defaultValue ? *p.defaultValue : zeroValue(p.type);
 }
 
+std::shared_mutex shape;
+std::atomic<std::uint32_t> shapeGeneration{0};
+
 }  // namespace
+
+Tree::Reshaping::Reshaping() : lock(shape) {
+  shapeGeneration.fetch_add(1, std::memory_order_relaxed);
+}
+Tree::ReadingShape::ReadingShape() : lock(shape) {}
+std::uint32_t Tree::generation() { return shapeGeneration.load(std::memory_order_relaxed); }
 
 Tree::Tree(std::string root) : root_(std::move(root)) {
   auto d = std::make_unique<ObjectDef>();
@@ -98,6 +109,7 @@ ObjectDef* Tree::ensureDef(const std::string& pattern, int plugin) {
 }
 
 void Tree::merge(const std::vector<ParsedModel>& models, int plugin) {
+  const Reshaping reshaping;
   for (const auto& m : models) {
     for (const auto& o : m.objects) {
       bool existed = findDef(o.pattern) != nullptr;
@@ -145,6 +157,7 @@ void Tree::merge(const std::vector<ParsedModel>& models, int plugin) {
 }
 
 void Tree::removeDefinitionsOf(int plugin) {
+  const Reshaping reshaping;
   for (auto& [pattern, d] : defs_) {
     auto& ps = d->params;
     for (auto it = ps.begin(); it != ps.end();) {
@@ -180,6 +193,7 @@ void Tree::removeDefinitionsOf(int plugin) {
 
 // NumberOfEntries parameters are counted by the core.
 void Tree::bindBuiltins() {
+  const Reshaping reshaping;
   for (auto& [pattern, d] : defs_) {
     if (!d->multi) continue;
     ObjectDef* parent = d->parent;
@@ -220,6 +234,7 @@ const std::string& Tree::pluginName(int id) const {
 }
 
 void Tree::build(Persistence& stored) {
+  const Reshaping reshaping;
   rootNode_ = makeNode(rootDef_, nullptr, 0, root_ + ".", stored);
 }
 
@@ -258,6 +273,7 @@ std::unique_ptr<Node> Tree::makeNode(ObjectDef* def, Node* parent, std::uint32_t
 
 Node* Tree::createRow(Node* parent, std::size_t kid, std::uint32_t number, const std::string& key,
                       Persistence& stored) {
+  const Reshaping reshaping;
   ObjectDef* d = parent->def->children[kid];
   std::string path = parent->path + d->name + "." + std::to_string(number) + ".";
   auto node = makeNode(d, parent, number, path, stored);
@@ -272,6 +288,7 @@ Node* Tree::createRow(Node* parent, std::size_t kid, std::uint32_t number, const
 }
 
 void Tree::eraseRow(Node& row) {
+  const Reshaping reshaping;
   Node* parent = row.parent;
   std::size_t kid = static_cast<std::size_t>(
       std::find(parent->def->children.begin(), parent->def->children.end(), row.def) -
@@ -280,6 +297,7 @@ void Tree::eraseRow(Node& row) {
 }
 
 void Tree::dropInstancesOf(int plugin) {
+  const Reshaping reshaping;
   std::vector<Node*> stack{rootNode_.get()};
   while (!stack.empty()) {
     Node* n = stack.back();
@@ -298,6 +316,7 @@ void Tree::dropInstancesOf(int plugin) {
 }
 
 void Tree::reconcile(Persistence& stored) {
+  const Reshaping reshaping;
   if (rootNode_) reconcileNode(*rootNode_, stored);
 }
 

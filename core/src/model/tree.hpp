@@ -4,12 +4,15 @@
 // transaction and the vendor configuration file read it. It knows nothing of the store
 // except through Persistence (the stored value of a new instance's parameters).
 //
-// Threading: main loop only.
+// Threading: main loop only (or the thread the model is lent to), except that the shape
+// (nodes, rows and definitions) may be read on one other thread under Tree::ReadingShape.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -48,6 +51,27 @@ struct Location {
 class Tree {
  public:
   explicit Tree(std::string root);
+
+  // ---- the shape read from another thread (issue 15) ----
+  // The parse thread of a large request resolves its names ahead (DataModel::NameAhead)
+  // while the model's thread answers the names before them. Every change of the shape
+  // (a node made or erased, definitions merged or removed) holds the shape lock
+  // exclusively and counts one generation more: the mutators of this class do, and
+  // whoever erases a row itself holds a Reshaping. The other thread reads the shape only
+  // while it holds the lock shared (ReadingShape), and what it found is used on the
+  // model's thread only while the generation is still the one it read: the tree then
+  // has the shape it had. One lock and count for every tree: a change in another
+  // tree only makes a name be resolved again. Nodes' values are never read there.
+  struct Reshaping {
+    Reshaping();
+    std::unique_lock<std::shared_mutex> lock;
+  };
+  struct ReadingShape {
+    ReadingShape();
+    std::shared_lock<std::shared_mutex> lock;
+  };
+  // The shape's generation (on the model's thread, or under ReadingShape).
+  [[nodiscard]] static std::uint32_t generation();
 
   [[nodiscard]] const std::string& root() const { return root_; }
 

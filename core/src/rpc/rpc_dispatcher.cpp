@@ -158,11 +158,13 @@ class SetList {
  public:
   explicit SetList(DataModel& model) : values_(model.newValueList(Source::Acs)) {}
 
-  void add(std::string_view name, std::string_view value, std::string_view xsiType) {
+  // `ahead`: what the name resolved to on the parse thread (DataModel::NameAhead).
+  void add(std::string_view name, std::string_view value, std::string_view xsiType,
+           const DataModel::Ahead* ahead = nullptr) {
     ++count_;
     // 9006 for a stated type that contradicts the definition; an unknown name (nullopt) is
     // reported by the model with 9005.
-    const auto t = values_->add(name, value);
+    const auto t = ahead != nullptr ? values_->add(name, value, *ahead) : values_->add(name, value);
     if (!xsiType.empty() && t && !typeMatches(xsiType, *t))
       typeFaults_.push_back({std::string(name), static_cast<int>(FaultCode::InvalidParameterType),
                              "Invalid parameter type: " + std::string(xsiType)});
@@ -273,6 +275,18 @@ class RequestSink final : public soap::NameSink {
     ++size_;
     if (fullName(n)) ++fullNames_;
   }
+  // name(n) and valueItem() with what the parse thread resolved the name to (parsedAside).
+  void name(std::string_view n, const DataModel::Ahead& ahead) {
+    names_->add(n, ahead);
+    ++size_;
+    if (fullName(n)) ++fullNames_;
+  }
+  void valueItem(std::string_view name, std::string_view value, std::string_view type,
+                 const DataModel::Ahead& ahead) {
+    set_->add(name, value, type, &ahead);
+  }
+  // What resolves names ahead on the parse thread, made here (DataModel::NameAhead).
+  [[nodiscard]] std::unique_ptr<DataModel::NameAhead> nameAhead() { return model_.newNameAhead(); }
   bool beginStructs(std::string_view method) override {
     std::string().swap(spare_);  // before the list's own memory grows
     if (method == "SetParameterValues") {
@@ -362,9 +376,14 @@ class RequestSink final : public soap::NameSink {
 //
 // The parse thread runs Xerces-C and the decoder's SAX handler over the request text and
 // hands the list's items over in batches through a bounded queue; the session's thread
-// (the worker) replays them on the RequestSink, which resolves them (and writes a
-// GetParameterValues answer) while the parse goes on. Only the worker touches the model;
-// the parse thread touches only its Decoder, the request text and the queue.
+// (the worker) replays them on the RequestSink, which stages them (and writes a
+// GetParameterValues answer) while the parse goes on. The worker's thread is the critical
+// path, so the parse thread also resolves each batch's names before it goes, through the
+// model's NameAhead (made on the worker's thread): it reads the tree's shape only, under
+// the model's rules for that (engine_names.cpp says why it is safe), and the worker uses
+// a name's location only while the model says it still holds, else resolves the name
+// itself. Otherwise only the worker touches the model; the parse thread touches its
+// Decoder, the request text and the queue.
 
 // The sink calls of a stretch of the message, in order: a begin event first, then items.
 struct Batch {
@@ -377,6 +396,9 @@ struct Batch {
   std::string valueText;
   std::vector<std::array<std::size_t, 3>> valueEnds;
   std::vector<soap::SetParameterAttributesStruct> attributes;
+  // What the names (then the set's entries' names) resolved to on the parse thread; empty
+  // when the model does not resolve ahead (DataModel::NameAhead).
+  std::vector<DataModel::Ahead> ahead;
 
   [[nodiscard]] std::size_t items() const {
     return ends.size() + valueEnds.size() + attributes.size();
@@ -398,20 +420,29 @@ struct Batch {
     valueText.clear();
     valueEnds.clear();
     attributes.clear();
+    ahead.clear();
   }
   void replay(RequestSink& sink) {
     if (begin) (void)sink.begin(*begin);
     if (beginStructs) (void)sink.beginStructs(*beginStructs);
+    const DataModel::Ahead* resolved = ahead.empty() ? nullptr : ahead.data();
     std::size_t from = 0;
     for (const std::size_t end : ends) {
-      sink.name(std::string_view(text).substr(from, end - from));
+      const std::string_view n = std::string_view(text).substr(from, end - from);
+      if (resolved != nullptr)
+        sink.name(n, *resolved++);
+      else
+        sink.name(n);
       from = end;
     }
     const std::string_view values(valueText);
     from = 0;
     for (const auto& [n, v, t] : valueEnds) {
-      sink.valueItem(values.substr(from, n - from), values.substr(n, v - n),
-                     values.substr(v, t - v));
+      const std::string_view name = values.substr(from, n - from);
+      if (resolved != nullptr)
+        sink.valueItem(name, values.substr(n, v - n), values.substr(v, t - v), *resolved++);
+      else
+        sink.valueItem(name, values.substr(n, v - n), values.substr(v, t - v));
       from = t;
     }
     for (auto& a : attributes) sink.attributes(std::move(a));
@@ -526,8 +557,10 @@ class BatchQueue {
 // the calls for the worker.
 class PipeSink final : public soap::NameSink {
  public:
-  // `discardable`: the request's text may be given back as it is parsed.
-  PipeSink(BatchQueue& queue, bool discardable) : queue_(queue), discardable_(discardable) {}
+  // `discardable`: the request's text may be given back as it is parsed. `ahead`: resolves
+  // the names of each batch before it goes (null: the worker resolves them).
+  PipeSink(BatchQueue& queue, bool discardable, DataModel::NameAhead* ahead)
+      : queue_(queue), discardable_(discardable), ahead_(ahead) {}
   bool begin(std::string_view method) override {
     flush();
     batch_.begin = std::string(method);
@@ -564,7 +597,9 @@ class PipeSink final : public soap::NameSink {
   }
   // What is left, once the parse has ended.
   void flush() {
-    if (!batch_.empty()) queue_.push(batch_);
+    if (batch_.empty()) return;
+    if (ahead_ != nullptr) resolveAhead();
+    queue_.push(batch_);
   }
 
  private:
@@ -573,10 +608,29 @@ class PipeSink final : public soap::NameSink {
   static constexpr std::size_t kNames = 256;
   static constexpr std::size_t kTextBytes = std::size_t{32} * 1024;
   static constexpr std::size_t kStructs = 128;
+  // The batch's names, then its entries' names, resolved into batch_.ahead.
+  void resolveAhead() {
+    names_.clear();
+    std::size_t from = 0;
+    for (const std::size_t end : batch_.ends) {
+      names_.push_back(std::string_view(batch_.text).substr(from, end - from));
+      from = end;
+    }
+    from = 0;
+    for (const auto& [n, v, t] : batch_.valueEnds) {
+      names_.push_back(std::string_view(batch_.valueText).substr(from, n - from));
+      from = t;
+    }
+    batch_.ahead.resize(names_.size());
+    if (!names_.empty()) ahead_->resolve(names_.data(), names_.size(), batch_.ahead.data());
+  }
+
   BatchQueue& queue_;
   bool discardable_;
+  DataModel::NameAhead* ahead_;
   bool streaming_ = false;
   Batch batch_;
+  std::vector<std::string_view> names_;
 };
 
 // How many times `c` occurs in `text`. A 1 MB request is counted while its parse thread
@@ -667,13 +721,14 @@ soap::DecodeResult parsedAside(std::unique_ptr<soap::Decoder>& parseDecoder,
   std::optional<soap::DecodeResult> result;
   std::exception_ptr failure;
   soap::Decoder& decoder = *parseDecoder;
+  const std::unique_ptr<DataModel::NameAhead> ahead = sink.nameAhead();
   const CpuSplit cpus;
   std::thread parser;
   try {
     parser = std::thread([&]() noexcept {
       cpus.keepOff();
       try {
-        PipeSink pipe(queue, discardable);
+        PipeSink pipe(queue, discardable, ahead.get());
         result.emplace(decoder.decode(payload, &pipe));
         pipe.flush();
       } catch (const soap::StopParse&) {  // the worker failed: its exception is the outcome

@@ -129,10 +129,34 @@ class DataModel {
   // strings: the engine resolves each name as it comes. add() never throws; an unknown
   // name is reported by visitValues/countValues as for the same names given as strings
   // (9005 for the first unknown one, before any value).
+  // A name resolved ahead of its list, on another thread (NameAhead): what it named, as
+  // only the model that resolved it reads it.
+  struct Ahead {
+    std::uint64_t words[5];
+  };
+  // Names of a streamed list resolved on the parse thread of a large request while the
+  // session's thread answers the names before them (issue 15): made on the model's
+  // thread, then used on one other thread only, while the model is used on its own. The
+  // model makes that safe (the engine: model::Tree's shape lock and generation) and
+  // says when what was resolved ahead no longer holds (the list's add then resolves the
+  // name itself). Null when the model cannot (the default).
+  class NameAhead {
+   public:
+    virtual ~NameAhead() = default;
+    // What each name resolves to, into out[i].
+    virtual void resolve(const std::string_view* names, std::size_t count, Ahead* out) = 0;
+  };
+  [[nodiscard]] virtual std::unique_ptr<NameAhead> newNameAhead() { return nullptr; }
+
   class NameList {
    public:
     virtual ~NameList() = default;
     virtual void add(std::string_view name) = 0;
+    // add(name), given what a NameAhead of this model found for it: the same.
+    virtual void add(std::string_view name, const Ahead& ahead) {
+      (void)ahead;
+      add(name);
+    }
     // What made the list (a model's own tag), so that a model can tell its own lists
     // without dynamic_cast: the small build (CWMPD_SMALL) has no RTTI. The default list: none.
     [[nodiscard]] virtual const void* maker() const { return nullptr; }
@@ -210,6 +234,12 @@ class DataModel {
     // GetParameterValues' xsi:type), nullopt when the name is not one existing parameter.
     // Never throws: a faulty entry is answered by applyValueList().
     virtual std::optional<sdk::ParamType> add(std::string_view name, std::string_view value) = 0;
+    // add(name, value), given what a NameAhead of this model found for `name`: the same.
+    virtual std::optional<sdk::ParamType> add(std::string_view name, std::string_view value,
+                                              const Ahead& ahead) {
+      (void)ahead;
+      return add(name, value);
+    }
     // What made the list (a model's own tag, as NameList::maker).
     [[nodiscard]] virtual const void* maker() const { return nullptr; }
   };

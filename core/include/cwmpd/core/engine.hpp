@@ -57,6 +57,7 @@ class Engine final : public SessionModel, public PluginModel, public RemoteSubtr
   void visitValues(const std::vector<std::string>& names, const ValueVisitor& visit) override;
   std::size_t countValues(const std::vector<std::string>& names) override;
   std::unique_ptr<NameList> newNameList() override;
+  std::unique_ptr<NameAhead> newNameAhead() override;
   void visitValues(const NameList& list, const ValueVisitor& visit) override;
   std::size_t countValues(const NameList& list) override;
   NewValues visitNewValues(NameList& list, const ValueVisitor& visit) override;
