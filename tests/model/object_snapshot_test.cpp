@@ -126,6 +126,53 @@ TEST_F(ObjectSnapshot, ConsecutiveNamesOfOneObjectShareAFetchAndOthersDoNot) {
   EXPECT_EQ(fetches, 6);
 }
 
+// The walk keeps one InstanceRef and fills it again for each object (its strings and
+// vector keep their memory): each object's getters see that object's path, number, key and
+// instance numbers only, whatever the object before it had (a longer path, a key, more
+// numbers), and a read of its own.
+TEST(InstanceRefs, EachObjectsGettersSeeThatObjectOnlyWhateverTheLastOneHad) {
+  TempDir dir;
+  Store store(dir.file("model.db"));
+  store.load();
+  Engine engine("Device", store);
+  FakeHost host;
+  auto& reg = engine.beginRegistration("snap", host);
+  reg.definitions(kModel);
+  std::vector<InstanceRef> seen;
+  auto record = [&seen](const InstanceRef& r) {
+    seen.push_back(r);
+    return std::string("v");
+  };
+  reg.object("Device.Snap.Row.{i}.").get("A", record);
+  reg.object("Device.Snap.Row.{i}.Stats.").get("C", record);
+  engine.endRegistration(true);
+  engine.finalize();
+  EXPECT_EQ(engine.ensureInstance("Device.Snap.Row.", "a-rather-long-key-of-the-first-row"), 1u);
+  engine.addObject("Device.Snap.Row.", Source::Acs);  // row 2: no key
+  seen.clear();
+  (void)engine.getValues({"Device.Snap."});
+  ASSERT_EQ(seen.size(), 4u);  // Row.1.A, Row.1.Stats.C, Row.2.A, Row.2.Stats.C
+  const std::vector<std::string> paths = {"Device.Snap.Row.1.", "Device.Snap.Row.1.Stats.",
+                                          "Device.Snap.Row.2.", "Device.Snap.Row.2.Stats."};
+  for (std::size_t i = 0; i < seen.size(); ++i) {
+    SCOPED_TRACE(paths[i]);
+    EXPECT_EQ(seen[i].path, paths[i]);
+    EXPECT_EQ(seen[i].number, i % 2 == 0 ? static_cast<std::uint32_t>(i / 2 + 1) : 0u);
+    EXPECT_EQ(seen[i].key, i == 0 ? "a-rather-long-key-of-the-first-row" : "");
+    EXPECT_EQ(seen[i].numbers, std::vector<std::uint32_t>{static_cast<std::uint32_t>(i / 2 + 1)});
+    for (std::size_t j = 0; j < i; ++j) EXPECT_NE(seen[i].readId, seen[j].readId);
+  }
+  // Deeper after shallower and back, within one list of names.
+  seen.clear();
+  (void)engine.getValues({"Device.Snap.Row.2.Stats.C", "Device.Snap.Row.1.A"});
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0].path, "Device.Snap.Row.2.Stats.");
+  EXPECT_EQ(seen[0].key, "");
+  EXPECT_EQ(seen[1].path, "Device.Snap.Row.1.");
+  EXPECT_EQ(seen[1].key, "a-rather-long-key-of-the-first-row");
+  EXPECT_EQ(seen[1].numbers, std::vector<std::uint32_t>{1});
+}
+
 TEST(ObjectSnapshotAlone, AFetchThatThrowsKeepsNothingAndNulloptIsTheFallback) {
   int fetches = 0;
   bool fail = true;

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -151,6 +152,7 @@ TEST(Escaping, AListWriterWritesWhatTheWholeNameGives) {
       }
     }
   }
+  writer.finish();
   EXPECT_EQ(out, expected);
   // Nothing to escape: the struct exactly as the message's own encoder writes it.
   std::string plain;
@@ -160,6 +162,57 @@ TEST(Escaping, AListWriterWritesWhatTheWholeNameGives) {
             "<ParameterValueStruct><Name>Device.A.B</Name><Value xsi:type=\"xsd:string\">c</Value>"
             "</ParameterValueStruct><ParameterInfoStruct><Name>Device.A.B</Name>"
             "<Writable>1</Writable></ParameterInfoStruct>");
+}
+
+// A ListWriter writes into room it makes ahead in `out` (stretches, not a resize per
+// element): after finish() `out` is exactly the elements, over many stretches, with the
+// buffer reserved or not, when escaped elements come between plain ones, when `out` is
+// written on directly between two elements after finish(), and when a second writer goes
+// on where the first one finished. An answer moved out before the writer ends keeps no
+// room unwritten.
+TEST(Escaping, AListWriterLeavesExactlyItsElementsWhateverItsStretches) {
+  for (const std::size_t reserved : {std::size_t{0}, std::size_t{100000}, std::size_t{5000000}}) {
+    std::string out = "head";
+    out.reserve(reserved);
+    std::string expected = "head";
+    auto writer = std::make_unique<ListWriter>(out);
+    for (int i = 0; i < 40000; ++i) {
+      const std::string object = "Device.X." + std::to_string(i) + ".";
+      const std::string value =
+          i % 997 == 0 ? "a<b" : std::string(static_cast<std::size_t>(i % 40), 'v');
+      writer->value(object, "Leaf", "xsd:string", value);
+      appendParameterValueStruct(expected, object + "Leaf", "xsd:string", value);
+      const std::string leaf = i % 1001 == 0 ? "&" : "Name";
+      writer->info(object, leaf, i % 2 == 0);
+      appendParameterInfoStruct(expected, object + leaf, i % 2 == 0);
+      if (i % 5000 == 0) {  // the writer ends, `out` is written on, another writer goes on
+        writer->finish();
+        EXPECT_EQ(out.size(), expected.size());
+        writer.reset();
+        out += "<!-- between -->";
+        expected += "<!-- between -->";
+        writer = std::make_unique<ListWriter>(out);
+      }
+    }
+    writer->finish();
+    ASSERT_EQ(out.size(), expected.size()) << "reserved " << reserved;
+    EXPECT_EQ(out, expected);
+    writer.reset();  // the destructor finishes too
+    ListWriter(out).value("Device.Y.", "Z", "", "1");
+    appendParameterValueStruct(expected, "Device.Y.Z", "", "1");
+    EXPECT_EQ(out, expected);
+  }
+  std::string moved;
+  {
+    std::string out;
+    ListWriter writer(out);
+    writer.info("Device.", "A", true);
+    writer.finish();
+    moved = std::move(out);
+  }  // the writer's end changes nothing of what was moved
+  EXPECT_EQ(moved,
+            "<ParameterInfoStruct><Name>Device.A</Name><Writable>1</Writable>"
+            "</ParameterInfoStruct>");
 }
 
 // Every xsi:type the SDK names is plain (ListWriter::value's `plainType`).

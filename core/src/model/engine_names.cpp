@@ -140,20 +140,27 @@ class ResolvedNames final : public DataModel::NameList {
 
 void Engine::Impl::visitValuesAt(std::span<const Location> locations, const ValueVisitor& visit) {
   // The parameters of one object come one after the other: their getters share one
-  // InstanceRef (built at the object's first getter) instead of a copy of the path and
-  // the instance numbers per parameter.
+  // InstanceRef (made at the object's first getter, in the same memory each time) instead
+  // of a copy of the path and the instance numbers per parameter. A stored value is given
+  // where the model keeps it, not copied (a 20-byte dateTime was a malloc per read).
   const Node* refNode = nullptr;
   sdk::InstanceRef ref;
   auto refOf = [&](const Node& n) -> const sdk::InstanceRef& {
     if (refNode != &n) {
-      ref = tree.ref(n);
+      tree.refInto(n, ref);
       refNode = &n;
     }
     return ref;
   };
   for (const auto& loc : locations) {
     model::Tree::forEachParamAt(loc, [&](Node& n, const model::ParamDef& p) {
-      visit(n.path, p.name, p.type.list ? sdk::ParamType::String : p.type.base,
+      const sdk::ParamType type = p.type.list ? sdk::ParamType::String : p.type.base;
+      if (!p.builtin && !p.getter && !p.secret) {  // read()'s stored value, as a view
+        txn::checkInService(ctx, p.plugin);
+        visit(n.path, p.name, type, n.values[p.index]);
+        return;
+      }
+      visit(n.path, p.name, type,
             read(n, p, true, [&]() -> const sdk::InstanceRef& { return refOf(n); }));
     });
   }

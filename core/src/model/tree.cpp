@@ -347,17 +347,24 @@ void Tree::reconcileNode(Node& n, Persistence& stored) {
 }
 
 sdk::InstanceRef Tree::ref(const Node& n) const {
+  sdk::InstanceRef r;
+  refInto(n, r);
+  return r;
+}
+
+void Tree::refInto(const Node& n, sdk::InstanceRef& r) const {
   // Every reference names a read of its own (sdk::InstanceRef::readId): a walk shares one
   // reference among an object's getters, so they share one HAL fetch and no other.
   static std::atomic<std::uint64_t> lastReadId{0};
-  sdk::InstanceRef r;
   r.readId = lastReadId.fetch_add(1, std::memory_order_relaxed) + 1;
-  r.path = n.path;
+  r.path.assign(n.path);
   r.number = n.number;
-  r.key = n.key;
+  r.key.assign(n.key);
+  std::size_t depth = 0;
+  for (const Node* p = &n; p; p = p->parent) depth += p->number != 0 ? 1 : 0;
+  r.numbers.resize(depth);
   for (const Node* p = &n; p; p = p->parent)
-    if (p->number) r.numbers.insert(r.numbers.begin(), p->number);
-  return r;
+    if (p->number) r.numbers[--depth] = p->number;
 }
 
 }  // namespace cwmpd::core::model

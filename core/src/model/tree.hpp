@@ -116,6 +116,8 @@ class Tree {
   void dropInstancesOf(int plugin);
   void reconcile(Persistence& stored);
   [[nodiscard]] sdk::InstanceRef ref(const Node& n) const;
+  // ref(n) into `r`, whose strings and vector keep their memory (a walk makes one per object).
+  void refInto(const Node& n, sdk::InstanceRef& r) const;
   [[nodiscard]] static std::string tablePath(const Location& loc) {
     return loc.node->path + loc.node->def->children[loc.kid]->name + ".";
   }

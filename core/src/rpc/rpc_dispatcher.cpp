@@ -102,23 +102,28 @@ soap::Body answer(Context& c, const soap::GetRPCMethods&) {
 // A name that is not a partial path gives one value (or a fault).
 bool fullName(std::string_view n) { return !n.empty() && n.back() != '.'; }
 
-// Appends each value it is given to `out` (a GetParameterValues answer), for one visit.
-DataModel::ValueVisitor valueWriter(DataModel& model, soap::GetParameterValuesResponse& out) {
+// Appends each value it is given to `out` (a GetParameterValues answer) through `writer`
+// (one on `out.encoded`, finished by the caller), for one visit.
+DataModel::ValueVisitor valueWriter(DataModel& model, soap::ListWriter& writer,
+                                    soap::GetParameterValuesResponse& out) {
   if (model.instanceAliasMode()) {  // TR-069 3.6.1 InstanceMode
-    // Names, and values that are paths (references), by alias.
-    return
-        [&model, &out, name = std::string()](std::string_view object, std::string_view leaf,
-                                             sdk::ParamType type, std::string_view value) mutable {
-          name.assign(object);
-          name += leaf;
-          soap::appendParameterValueStruct(out.encoded, model.aliasPath(name),
-                                           sdk::xsdTypeName(type), model.aliasValue(name, value));
-          ++out.encodedCount;
-        };
+    // Names, and values that are paths (references), by alias. The value is copied first:
+    // it may view the model's own text, and aliasPath may run a plugin's getter.
+    return [&model, &writer, &out, name = std::string(), copy = std::string()](
+               std::string_view object, std::string_view leaf, sdk::ParamType type,
+               std::string_view value) mutable {
+      writer.finish();
+      name.assign(object);
+      name += leaf;
+      copy.assign(value);
+      std::string path = model.aliasPath(name);
+      soap::appendParameterValueStruct(out.encoded, path, sdk::xsdTypeName(type),
+                                       model.aliasValue(name, copy));
+      ++out.encodedCount;
+    };
   }
-  return [&out, writer = soap::ListWriter(out.encoded)](std::string_view object,
-                                                        std::string_view leaf, sdk::ParamType type,
-                                                        std::string_view value) mutable {
+  return [&out, &writer](std::string_view object, std::string_view leaf, sdk::ParamType type,
+                         std::string_view value) {
     writer.value(object, leaf, sdk::xsdTypeName(type), value);
     ++out.encodedCount;
   };
@@ -137,7 +142,9 @@ soap::Body valuesAnswer(DataModel& model, const Names& names, std::size_t size,
   // paths need the model to count, which would resolve every name a second time.
   const std::size_t count = fullNames == size ? size : model.countValues(names);
   out.encoded = answerBuffer(spare, count * kValueStructGuess);
-  model.visitValues(names, valueWriter(model, out));
+  soap::ListWriter writer(out.encoded);
+  model.visitValues(names, valueWriter(model, writer, out));
+  writer.finish();
   return out;
 }
 
@@ -244,7 +251,10 @@ class RequestSink final : public soap::NameSink {
       values_->encoded = answerBuffer(spare_, *asTheyCome_);
     }
     try {
-      switch (model_.visitNewValues(*names_, valueWriter(model_, *values_))) {
+      soap::ListWriter writer(values_->encoded);
+      const auto visited = model_.visitNewValues(*names_, valueWriter(model_, writer, *values_));
+      writer.finish();
+      switch (visited) {
         case DataModel::NewValues::Visited: return;
         case DataModel::NewValues::UnknownName: break;
         case DataModel::NewValues::Unsupported: asTheyCome_.reset(); break;
@@ -793,6 +803,7 @@ soap::Body answer(Context& c, const soap::GetParameterNames& r) {
                        writer.info(object, leaf, writable);
                        ++out.encodedCount;
                      });
+  writer.finish();  // before `out` is moved into the answer
   return out;
 }
 

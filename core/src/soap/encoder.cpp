@@ -1,5 +1,6 @@
 #include "cwmpd/core/soap/encoder.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstring>
@@ -191,13 +192,13 @@ constexpr std::string_view kReadOnly = "</Name><Writable>0</Writable></Parameter
 
 // A ParameterValueStruct of the name object + leaf with nothing to escape: its length is
 // known, and it is written in one piece instead of seven appends.
-void plainValueStruct(std::string& out, std::string_view object, std::string_view leaf,
-                      std::string_view xsdType, std::string_view value) {
-  const std::size_t at = out.size();
+std::size_t valueStructSize(std::size_t name, std::string_view xsdType, std::size_t value) {
   const std::size_t typed = xsdType.empty() ? kUntyped.size() : kTyped.size() + xsdType.size() + 2;
-  out.resize(at + kValueOpen.size() + object.size() + leaf.size() + typed + value.size() +
-             kValueClose.size());
-  char* p = put(put(put(out.data() + at, kValueOpen), object), leaf);
+  return kValueOpen.size() + name + typed + value + kValueClose.size();
+}
+void plainValueStruct(char* p, std::string_view object, std::string_view leaf,
+                      std::string_view xsdType, std::string_view value) {
+  p = put(put(put(p, kValueOpen), object), leaf);
   if (xsdType.empty()) {
     p = put(p, kUntyped);
   } else {
@@ -206,12 +207,19 @@ void plainValueStruct(std::string& out, std::string_view object, std::string_vie
   put(put(p, value), kValueClose);
 }
 
-void plainInfoStruct(std::string& out, std::string_view object, std::string_view leaf,
-                     bool writable) {
-  const std::string_view close = writable ? kWritable : kReadOnly;
+static_assert(kWritable.size() == kReadOnly.size());
+std::size_t infoStructSize(std::size_t name) {
+  return kInfoOpen.size() + name + kWritable.size();  // kReadOnly's size too
+}
+void plainInfoStruct(char* p, std::string_view object, std::string_view leaf, bool writable) {
+  put(put(put(put(p, kInfoOpen), object), leaf), writable ? kWritable : kReadOnly);
+}
+
+// Room for `n` more bytes at the end of `out`.
+char* grow(std::string& out, std::size_t n) {
   const std::size_t at = out.size();
-  out.resize(at + kInfoOpen.size() + object.size() + leaf.size() + close.size());
-  put(put(put(put(out.data() + at, kInfoOpen), object), leaf), close);
+  out.resize(at + n);
+  return out.data() + at;
 }
 
 }  // namespace
@@ -220,7 +228,8 @@ void appendParameterValueStruct(std::string& out, std::string_view name, std::st
                                 std::string_view value) {
   if (plain(name) && plain(value) && plain(xsdType)) {
     // Nothing to escape (nearly every struct of an answer).
-    plainValueStruct(out, name, {}, xsdType, value);
+    plainValueStruct(grow(out, valueStructSize(name.size(), xsdType, value.size())), name, {},
+                     xsdType, value);
     return;
   }
   out.append(kValueOpen);
@@ -238,7 +247,7 @@ void appendParameterValueStruct(std::string& out, std::string_view name, std::st
 
 void appendParameterInfoStruct(std::string& out, std::string_view name, bool writable) {
   if (plain(name)) {
-    plainInfoStruct(out, name, {}, writable);
+    plainInfoStruct(grow(out, infoStructSize(name.size())), name, {}, writable);
     return;
   }
   out.append(kInfoOpen);
@@ -260,21 +269,39 @@ std::string_view ListWriter::whole(std::string_view object, std::string_view lea
   return name_;
 }
 
+void ListWriter::makeRoom(std::size_t n) {
+  // A stretch ahead, within the capacity reserved when there is some left; past it,
+  // std::string's own growth. Small enough that its zero fill is a few vector stores
+  // (glibc's memset takes `rep stosb` from 2 KB on).
+  constexpr std::size_t kStretch = 1536;
+  std::size_t size = end_ + n + kStretch;
+  if (end_ + n <= out_.capacity()) size = std::min(size, out_.capacity());
+  out_.resize(size);
+}
+
 void ListWriter::value(std::string_view object, std::string_view leaf, std::string_view plainType,
                        std::string_view value) {
   if (plainObject(object) && plain(leaf) && plain(value)) {
-    plainValueStruct(out_, object, leaf, plainType, value);
+    const std::size_t n = valueStructSize(object.size() + leaf.size(), plainType, value.size());
+    plainValueStruct(room(n), object, leaf, plainType, value);
+    end_ += n;
     return;
   }
+  finish();
   appendParameterValueStruct(out_, whole(object, leaf), plainType, value);
+  end_ = out_.size();
 }
 
 void ListWriter::info(std::string_view object, std::string_view leaf, bool writable) {
   if (plainObject(object) && plain(leaf)) {
-    plainInfoStruct(out_, object, leaf, writable);
+    const std::size_t n = infoStructSize(object.size() + leaf.size());
+    plainInfoStruct(room(n), object, leaf, writable);
+    end_ += n;
     return;
   }
+  finish();
   appendParameterInfoStruct(out_, whole(object, leaf), writable);
+  end_ = out_.size();
 }
 
 std::string encode(Envelope&& envelope) {

@@ -37,20 +37,39 @@ void appendParameterInfoStruct(std::string& out, std::string_view name, bool wri
 // kept: its text must not change while it is the last one given, as a model's own paths
 // do not during one visit). Each element is written in one piece when nothing in it needs
 // escaping, and is then byte for byte what the functions above write of the whole name.
+//
+// The elements are written into room made ahead in `out` (1.5 KB at a time, not
+// a resize and its zero fill per element): until finish() (or the destructor), `out` is
+// longer than what was written. Not copyable: one writer per stretch of `out`.
 class ListWriter {
  public:
-  explicit ListWriter(std::string& out) : out_(out) {}
+  explicit ListWriter(std::string& out) : out_(out), end_(out.size()) {}
+  ListWriter(const ListWriter&) = delete;
+  ListWriter& operator=(const ListWriter&) = delete;
+  ~ListWriter() { finish(); }
   // `plainType`: nothing in it to escape (sdk::xsdTypeName's names); empty: no xsi:type.
   void value(std::string_view object, std::string_view leaf, std::string_view plainType,
              std::string_view value);
   void info(std::string_view object, std::string_view leaf, bool writable);
+  // `out` is then exactly what was written. Write on `out` directly only after the
+  // writer's last element (a writer made afterwards goes on from there).
+  void finish() {
+    if (out_.size() > end_) out_.resize(end_);
+  }
 
  private:
   [[nodiscard]] bool plainObject(std::string_view object);
   // An element with something to escape, of the whole name.
   std::string_view whole(std::string_view object, std::string_view leaf);
+  // Where `n` bytes are written next (room made when short); the caller adds them to end_.
+  char* room(std::size_t n) {
+    if (out_.size() - end_ < n) makeRoom(n);
+    return out_.data() + end_;
+  }
+  void makeRoom(std::size_t n);
 
   std::string& out_;
+  std::size_t end_;          // what is written of out_
   std::string_view object_;  // the last object checked
   bool objectPlain_ = false;
   std::string name_;  // the whole name, for an element with something to escape
