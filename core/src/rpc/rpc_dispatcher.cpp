@@ -112,7 +112,7 @@ DataModel::ValueVisitor valueWriter(DataModel& model, soap::ListWriter& writer,
     return [&model, &writer, &out, name = std::string(), copy = std::string()](
                std::string_view object, std::string_view leaf, sdk::ParamType type,
                std::string_view value) mutable {
-      writer.finish();
+      writer.finish();  // none of its room ahead (it writes nothing here)
       name.assign(object);
       name += leaf;
       copy.assign(value);

@@ -274,6 +274,11 @@ void ListWriter::makeRoom(std::size_t n) {
   // std::string's own growth. Small enough that its zero fill is a few vector stores
   // (glibc's memset takes `rep stosb` from 2 KB on).
   constexpr std::size_t kStretch = 1536;
+  if (!ahead_) {  // finished: `out` may have been written on since
+    end_ = out_.size();
+    ahead_ = true;
+  }
+  if (out_.size() - end_ >= n) return;
   std::size_t size = end_ + n + kStretch;
   if (end_ + n <= out_.capacity()) size = std::min(size, out_.capacity());
   out_.resize(size);

@@ -51,10 +51,12 @@ class ListWriter {
   void value(std::string_view object, std::string_view leaf, std::string_view plainType,
              std::string_view value);
   void info(std::string_view object, std::string_view leaf, bool writable);
-  // `out` is then exactly what was written. Write on `out` directly only after the
-  // writer's last element (a writer made afterwards goes on from there).
+  // `out` is then exactly what was written, and may be written on directly: the writer's
+  // next element goes on from its end.
   void finish() {
-    if (out_.size() > end_) out_.resize(end_);
+    if (!ahead_) return;
+    out_.resize(end_);
+    ahead_ = false;
   }
 
  private:
@@ -63,13 +65,14 @@ class ListWriter {
   std::string_view whole(std::string_view object, std::string_view leaf);
   // Where `n` bytes are written next (room made when short); the caller adds them to end_.
   char* room(std::size_t n) {
-    if (out_.size() - end_ < n) makeRoom(n);
+    if (!ahead_ || out_.size() - end_ < n) makeRoom(n);
     return out_.data() + end_;
   }
   void makeRoom(std::size_t n);
 
   std::string& out_;
-  std::size_t end_;          // what is written of out_
+  std::size_t end_;          // what is written of out_ while ahead_
+  bool ahead_ = false;       // out_ holds room past end_
   std::string_view object_;  // the last object checked
   bool objectPlain_ = false;
   std::string name_;  // the whole name, for an element with something to escape
