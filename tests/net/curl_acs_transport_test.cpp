@@ -436,6 +436,114 @@ TEST(CurlAcsTransport, AContentLengthOverTheLimitIsRefusedWithoutReservingIt) {
   EXPECT_EQ(huge.body.capacity(), std::string().capacity());
 }
 
+// A body written while it is sent (issue 15: a GetParameterNames answer of megabytes).
+// The answer to the ACS's GetRPCMethods in two parts, whitespace between its elements
+// making the first part larger than a chunk.
+struct TwoParts {
+  std::string first =
+      "<soap-env:Envelope xmlns:soap-env=\"http://schemas.xmlsoap.org/soap/envelope/\" "
+      "xmlns:cwmp=\"urn:dslforum-org:cwmp-1-2\"><soap-env:Body>" +
+      std::string(3 * GrowingBody::kChunk, ' ');
+  std::string rest =
+      "<cwmp:GetRPCMethodsResponse></cwmp:GetRPCMethodsResponse></soap-env:Body>"
+      "</soap-env:Envelope>";
+  // Writes the first part, waits (at most 20 s, when `wait`) until the transfer has read it,
+  // then the rest: whether the first part left before the rest was written.
+  bool write(GrowingBody& body, bool wait = true) const {
+    body.prepare({}, first.size());
+    body.text() += first;
+    body.publishSome();
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(wait ? 20 : 0);
+    while (body.taken() < first.size() && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    const bool early = body.taken() >= first.size();
+    body.text() += rest;
+    return early;
+  }
+};
+
+// Chunked (HTTP/1.1), the first bytes on their way while the rest is not yet written, and
+// the whole body at the ACS; with digest authentication, whose 401 makes libcurl send the
+// body again from its start.
+TEST_P(CurlAcsTransportAuthTest, SendsABodyChunkedWhileItIsWritten) {
+  acs_->configure("{\"auth\": \"" + GetParam() + "\"}");
+  acs_->addRpc("<cwmp:GetRPCMethods></cwmp:GetRPCMethods>");
+  transport_.beginSession(endpoint());
+  ASSERT_EQ(transport_.post(kInform, "\"\"").status, 200);
+  ASSERT_NE(transport_.post("", "").body.find("GetRPCMethods"), std::string::npos);
+  const TwoParts answer;
+  GrowingBody body;
+  bool early = false;
+  const HttpResult end = transport_.postWhileWriting(body, "", [&] { early = answer.write(body); });
+  EXPECT_EQ(end.status, 204) << end.error;
+  EXPECT_TRUE(early);
+  EXPECT_EQ(body.text(), answer.first + answer.rest);
+  transport_.endSession();
+
+  const auto log = acs_->requests();
+  ASSERT_FALSE(log.empty());
+  EXPECT_EQ(log.back().get<int>("status"), 204);
+  EXPECT_EQ(header(log.back(), "transfer-encoding"), "chunked");
+  EXPECT_EQ(header(log.back(), "content-length"), "<absent>");
+  EXPECT_EQ(header(log.back(), "content-type"), "text/xml; charset=\"utf-8\"");
+  EXPECT_EQ(header(log.back(), "soapaction"), "<absent>");
+  EXPECT_EQ(log.back().get<std::string>("body"), answer.first + answer.rest);
+  EXPECT_EQ(acs_->results().at(0).get<std::string>("method"), "GetRPCMethodsResponse");
+}
+
+// An ACS that wants a Content-Length (411) gets the same POST again with one, and no chunked
+// body for the rest of the session.
+TEST_F(CurlAcsTransportTest, SendsTheWholeBodyWithItsLengthToAnAcsThatRefusesChunks) {
+  acs_->addRpc("<cwmp:GetRPCMethods></cwmp:GetRPCMethods>");
+  acs_->addRpc("<cwmp:GetRPCMethods></cwmp:GetRPCMethods>");
+  transport_.beginSession(endpoint());
+  ASSERT_EQ(transport_.post(kInform, "\"\"").status, 200);
+  ASSERT_NE(transport_.post("", "").body.find("GetRPCMethods"), std::string::npos);
+  acs_->addResponses(R"([{"status": 411}])");
+  const TwoParts answer;
+  GrowingBody body;
+  HttpResult next = transport_.postWhileWriting(body, "", [&] { (void)answer.write(body); });
+  EXPECT_NE(next.body.find("GetRPCMethods"), std::string::npos) << next.status;
+  GrowingBody again;
+  bool early = true;
+  EXPECT_EQ(
+      transport_.postWhileWriting(again, "", [&] { early = answer.write(again, false); }).status,
+      204);
+  EXPECT_FALSE(early);  // written whole before it was sent
+  transport_.endSession();
+
+  const auto log = acs_->requests();
+  ASSERT_EQ(log.size(), 5u);
+  EXPECT_EQ(log[2].get<int>("status"), 411);
+  EXPECT_EQ(header(log[2], "transfer-encoding"), "chunked");
+  for (std::size_t i : {std::size_t{3}, std::size_t{4}}) {
+    EXPECT_EQ(header(log[i], "transfer-encoding"), "<absent>");
+    EXPECT_EQ(header(log[i], "content-length"),
+              std::to_string(answer.first.size() + answer.rest.size()));
+    EXPECT_EQ(log[i].get<std::string>("body"), answer.first + answer.rest);
+  }
+}
+
+// A writer that fails: the transfer is given up, its exception comes out, and the next
+// session talks to the ACS as before.
+TEST_F(CurlAcsTransportTest, AWriterThatFailsGivesTheTransferUp) {
+  transport_.beginSession(endpoint());
+  ASSERT_EQ(transport_.post(kInform, "\"\"").status, 200);
+  GrowingBody body;
+  EXPECT_THROW((void)transport_.postWhileWriting(body, "",
+                                                 [&] {
+                                                   body.prepare({}, 0);
+                                                   body.text() = TwoParts().first;
+                                                   body.publishSome();
+                                                   throw std::runtime_error("no memory");
+                                                 }),
+               std::runtime_error);
+  transport_.endSession();
+  transport_.beginSession(endpoint());
+  EXPECT_EQ(transport_.post(kInform, "\"\"").status, 200);
+  transport_.endSession();
+}
+
 TEST(CurlAcsTransport, RefusesToPostOutsideASession) {
   CurlAcsTransport transport;
   EXPECT_THROW((void)transport.post("", ""), std::logic_error);

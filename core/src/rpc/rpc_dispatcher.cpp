@@ -957,4 +957,34 @@ soap::Body RpcDispatcher::handle(const soap::Body& request) {
   }
 }
 
+std::size_t RpcDispatcher::namesToWrite(const soap::GetParameterNames& r) {
+  if (r.nextLevel || model_.instanceAliasMode()) return 0;
+  return model_.countNames(r.parameterPath);
+}
+
+void RpcDispatcher::writeNames(const soap::GetParameterNames& r, std::size_t count,
+                               soap::Envelope frame, net::GrowingBody& body) {
+  // The envelope with the count and no struct, cut where the structs go.
+  frame.body = soap::GetParameterNamesResponse{{}, {}, count};
+  const std::string around = soap::encode(frame);
+  const auto at = around.rfind("</ParameterList>");
+  body.prepare(std::move(spare_), around.size() + count * kInfoStructGuess);
+  std::string& out = body.text();
+  out.append(around, 0, at);
+  soap::ListWriter writer(out);
+  std::size_t written = 0;
+  model_.visitNames(r.parameterPath, false,
+                    [&](std::string_view object, std::string_view leaf, bool writable) {
+                      writer.info(object, leaf, writable);
+                      ++written;
+                      body.publishSome();
+                    });
+  // The count went out first: a model that counts otherwise than it visits must not
+  // send a wrong envelope (the transfer is given up).
+  if (written != count)
+    throw std::logic_error("GetParameterNames: " + std::to_string(written) + " names, " +
+                           std::to_string(count) + " counted");
+  out.append(around, at, std::string::npos);
+}
+
 }  // namespace cwmpd::core
