@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "cwmpd/core/log.hpp"
+#include "sched/cpu_split.hpp"
 
 namespace cwmpd::core::net {
 
@@ -400,9 +401,13 @@ HttpResult CurlAcsTransport::postWhileWriting(GrowingBody& body, std::string_vie
       (impl_->acsAcceptsGzip && impl_->options.gzipThreshold > 0))
     return AcsTransport::postWhileWriting(body, soapAction, write);
   HttpResult result;
+  const CpuSplit cpus;  // the writer's work and the sending's side by side
   std::thread sender;
   try {
-    sender = std::thread([&] { result = send({}, soapAction, &body); });
+    sender = std::thread([&] {
+      cpus.keepOff();
+      result = send({}, soapAction, &body);
+    });
   } catch (const std::system_error&) {
     return AcsTransport::postWhileWriting(body, soapAction, write);
   }

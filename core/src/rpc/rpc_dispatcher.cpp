@@ -22,6 +22,7 @@
 #include "cwmpd/core/soap/encoder.hpp"
 #include "cwmpd/core/soap/fault_map.hpp"
 #include "rpc/rpc_table.hpp"
+#include "sched/cpu_split.hpp"
 
 namespace cwmpd::core {
 
@@ -679,44 +680,6 @@ unsigned cpusOnline() {
   const long n = sysconf(_SC_NPROCESSORS_ONLN);
   return n > 0 ? static_cast<unsigned>(n) : 1;
 }
-
-// The session's thread and the parse thread on CPUs of their own while the parse runs.
-// Left to the scheduler, the two were seen taking turns on one CPU for whole requests with
-// the other idle: a new thread starts on its maker's CPU, and on a virtual machine a
-// thread woken by the other one is put beside it rather than on a halted CPU. The session's
-// thread is held on the CPU it is on and the parse thread kept off it; the session's
-// thread gets its own CPUs back at the end. Nothing changes with a single CPU.
-class CpuSplit {
- public:
-  CpuSplit() {
-    const int cpu = sched_getcpu();
-    if (cpu < 0 || sched_getaffinity(0, sizeof(allowed_), &allowed_) != 0 ||
-        !CPU_ISSET(cpu, &allowed_) || CPU_COUNT(&allowed_) < 2)
-      return;
-    cpu_set_t here;
-    CPU_ZERO(&here);
-    CPU_SET(cpu, &here);
-    if (sched_setaffinity(0, sizeof(here), &here) != 0) return;
-    cpu_ = cpu;
-  }
-  ~CpuSplit() {
-    if (cpu_ >= 0) (void)sched_setaffinity(0, sizeof(allowed_), &allowed_);
-  }
-  CpuSplit(const CpuSplit&) = delete;
-  CpuSplit& operator=(const CpuSplit&) = delete;
-
-  // On the parse thread.
-  void keepOff() const {
-    if (cpu_ < 0) return;
-    cpu_set_t others = allowed_;
-    CPU_CLR(cpu_, &others);
-    (void)sched_setaffinity(0, sizeof(others), &others);
-  }
-
- private:
-  cpu_set_t allowed_{};
-  int cpu_ = -1;
-};
 
 // decode(payload, limits, &sink), the parse on a second thread with `decoder` (made
 // again when the limits differ): the sink's calls come on this thread, in batches.
