@@ -939,9 +939,14 @@ void RpcDispatcher::writeNames(const soap::GetParameterNames& r, std::size_t cou
   model_.visitNames(r.parameterPath, false,
                     [&](std::string_view object, std::string_view leaf, bool writable) {
                       writer.info(object, leaf, writable);
-                      ++written;
-                      body.publishSome();
+                      // The writer's room ahead is not the body's: published from its end
+                      // (a few times per chunk).
+                      if (++written % 256 == 0) {
+                        writer.finish();
+                        body.publishSome();
+                      }
                     });
+  writer.finish();
   // The count went out first: a model that counts otherwise than it visits must not
   // send a wrong envelope (the transfer is given up).
   if (written != count)
