@@ -329,10 +329,8 @@ class FailingNames final : public cwmpd::core::DataModel {
     };
     return std::make_unique<Failing>(failAt_);
   }
-  std::size_t countNames(std::string_view p) override { return e_.countNames(p) + miscount; }
   std::size_t failAt_;
   std::function<void()> onNewList;  // called on the thread that answers
-  std::size_t miscount = 0;         // added to what countNames says
 
  private:
   Engine& e_;
@@ -512,49 +510,6 @@ TEST_P(StreamedDeviceValues, TheParseThreadRunsOffTheAnsweringThreadsCpu) {
     EXPECT_TRUE(CPU_EQUAL(&after, &allowed));
   }
   ASSERT_EQ(sched_setaffinity(0, sizeof(original), &original), 0);
-}
-
-// A GetParameterNames answer written while it is sent (issue 15): the whole envelope in
-// the body, published as it grows, byte for byte what handle() answers, for every path
-// the model counts; a path it does not count (an unknown one, the next level) is left to
-// handle(), faults included.
-TEST_P(StreamedValues, AGetParameterNamesAnswerWrittenAsItIsSentIsTheSameBytes) {
-  soap::Envelope frame;
-  frame.ns = soap::CwmpNamespace::V1_2;
-  frame.header.id = "gpn-7";
-  std::vector<std::string> paths{"", root + "."};
-  if (root == "Device") {
-    paths.push_back("Device.Test.Item.");
-    paths.push_back("Device.Test.Item.2.");
-  }
-  paths.push_back(allParameters().front());
-  for (const auto& path : paths) {
-    SCOPED_TRACE(path);
-    const soap::GetParameterNames request{path, false};
-    soap::Envelope expected = frame;
-    expected.body = rpc->handle(request);
-    const std::size_t count = rpc->namesToWrite(request);
-    ASSERT_GT(count, 0u);
-    cwmpd::core::net::GrowingBody body;
-    rpc->writeNames(request, count, frame, body);
-    body.finish();
-    EXPECT_EQ(body.text(), soap::encode(expected));
-  }
-  EXPECT_EQ(rpc->namesToWrite(soap::GetParameterNames{root + ".Nope.", false}), 0u);
-  EXPECT_EQ(rpc->namesToWrite(soap::GetParameterNames{root + ".", true}), 0u);
-}
-
-// The count goes out before the names: a model that counts otherwise than it visits gets
-// no envelope with a wrong count (the transfer is given up).
-TEST_P(StreamedDeviceValues, NamesCountedOtherwiseThanVisitedAreNotSent) {
-  FailingNames model(*engine, 0);
-  model.miscount = 1;
-  RpcDispatcher miscounting(model);
-  const soap::GetParameterNames request{"Device.", false};
-  const std::size_t count = miscounting.namesToWrite(request);
-  ASSERT_EQ(count, engine->countNames("Device.") + 1);
-  cwmpd::core::net::GrowingBody body;
-  EXPECT_THROW(miscounting.writeNames(request, count, soap::Envelope{}, body), std::logic_error);
 }
 
 INSTANTIATE_TEST_SUITE_P(Roots, StreamedValues,

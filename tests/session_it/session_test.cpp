@@ -167,40 +167,6 @@ TEST_F(Session, DigestAuthenticationResendsTheInformWithCredentials) {
   EXPECT_EQ(acs_->results()[0].get<std::string>("method"), "GetParameterValuesResponse");
 }
 
-// A whole subtree's names are sent while they are written (issue 15): chunked, with the
-// session's digest authentication and cookie; as many structs as the array says, and valid
-// against the schema (every message is checked at the end of the test). The next level
-// only, a small answer, goes with its length.
-TEST_F(Session, GetParameterNamesOfASubtreeIsSentChunkedWhileItIsWritten) {
-  acs_->configure(R"({"auth": "digest", "username": "cpe", "password": "s3cret", "cookie": true,)"
-                  R"( "require_cookie": true})");
-  daemon_->set("acs", "username", "cpe");
-  daemon_->set("acs", "password", "s3cret");
-  for (const char* nextLevel : {"false", "true"})
-    acs_->addRpc(std::string("<cwmp:GetParameterNames><ParameterPath>Device.</ParameterPath>"
-                             "<NextLevel>") +
-                 nextLevel + "</NextLevel></cwmp:GetParameterNames>");
-  daemon_->start();
-  ASSERT_TRUE(waitSessions(1));
-  std::vector<Json> answers;
-  for (auto& r : requestsWithMethod(*acs_, "GetParameterNamesResponse"))
-    if (r.get<std::string>("status") != "401") answers.push_back(r);
-  ASSERT_EQ(answers.size(), 2u);
-  EXPECT_EQ(answers[0].get<std::string>("headers.transfer-encoding", ""), "chunked");
-  EXPECT_EQ(answers[1].get<std::string>("headers.transfer-encoding", ""), "");
-  EXPECT_NE(answers[1].get<std::string>("headers.content-length", ""), "");
-  const std::string whole = answers[0].get<std::string>("body");
-  std::size_t structs = 0;
-  for (auto at = whole.find("<ParameterInfoStruct>"); at != std::string::npos;
-       at = whole.find("<ParameterInfoStruct>", at + 1))
-    ++structs;
-  EXPECT_GT(structs, 100u);
-  EXPECT_NE(whole.find("cwmp:ParameterInfoStruct[" + std::to_string(structs) + "]"),
-            std::string::npos);
-  ASSERT_EQ(acs_->results().size(), 2u);
-  EXPECT_EQ(acs_->results()[0].get<std::string>("method"), "GetParameterNamesResponse");
-}
-
 TEST_F(Session, WrongCredentialsFailTheSession) {
   acs_->configure(R"({"auth": "digest", "username": "cpe", "password": "right"})");
   daemon_->set("acs", "username", "cpe");

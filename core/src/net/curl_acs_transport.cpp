@@ -12,11 +12,8 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
-#include <system_error>
-#include <thread>
 
 #include "cwmpd/core/log.hpp"
-#include "sched/cpu_split.hpp"
 
 namespace cwmpd::core::net {
 
@@ -151,27 +148,6 @@ class HeaderList {
   curl_slist* list_ = nullptr;
 };
 
-// libcurl's reader of a GrowingBody: where the transfer is in it.
-struct GrowingReader {
-  GrowingBody* body;
-  std::size_t offset;
-
-  // Waits for the writer; nothing may be thrown through libcurl (C).
-  static size_t read(char* out, size_t size, size_t count, void* self) noexcept {
-    auto* r = static_cast<GrowingReader*>(self);
-    const std::size_t n = r->body->read(r->offset, out, size * count);
-    if (n == GrowingBody::kFailed) return CURL_READFUNC_ABORT;
-    r->offset += n;
-    return n;
-  }
-  static int seek(void* self, curl_off_t offset, int origin) noexcept {
-    auto* r = static_cast<GrowingReader*>(self);
-    if (origin != SEEK_SET || offset < 0) return CURL_SEEKFUNC_CANTSEEK;
-    r->offset = static_cast<std::size_t>(offset);
-    return CURL_SEEKFUNC_OK;
-  }
-};
-
 }  // namespace
 
 // How the credentials may be offered to the host the session talks to.
@@ -200,11 +176,6 @@ struct CurlAcsTransport::Impl {
   // sessions, so a large Inform goes compressed too once the ACS said so.
   bool acsAcceptsGzip = false;
   std::string gzipAcsUrl;
-  // The ACS answered in HTTP/1.1 (the last answer); it refused a chunked body with 411
-  // (remembered for its URL across sessions).
-  bool http11 = false;
-  bool chunkedRefused = false;
-  std::string chunkedAcsUrl;
 
   // The callbacks run inside libcurl (C): nothing may be thrown through it. Returning
   // anything but n aborts the transfer with CURLE_WRITE_ERROR.
@@ -363,8 +334,6 @@ void CurlAcsTransport::beginSession(const AcsEndpoint& endpoint) {
     impl_->endpoint = endpoint;
     impl_->acsOrigin = originOf(endpoint.url);
     if (impl_->gzipAcsUrl != endpoint.url) impl_->acsAcceptsGzip = false;
-    if (impl_->chunkedAcsUrl != endpoint.url) impl_->chunkedRefused = false;
-    impl_->http11 = false;
     impl_->configure(endpoint.url, AuthMode::Any);
   } catch (...) {
     endSession();
@@ -389,49 +358,6 @@ void CurlAcsTransport::endSession() {
 }
 
 HttpResult CurlAcsTransport::post(std::string_view body, std::string_view soapAction) {
-  return send(body, soapAction, nullptr);
-}
-
-HttpResult CurlAcsTransport::postWhileWriting(GrowingBody& body, std::string_view soapAction,
-                                              const std::function<void()>& write) {
-  if (impl_->curl == nullptr) throw std::logic_error("CurlAcsTransport::post outside a session");
-  // Chunked bodies are HTTP/1.1's (RFC 9112 section 7.1: every HTTP/1.1 recipient parses
-  // them); gzip is applied to a whole body.
-  if (!impl_->http11 || impl_->chunkedRefused ||
-      (impl_->acsAcceptsGzip && impl_->options.gzipThreshold > 0))
-    return AcsTransport::postWhileWriting(body, soapAction, write);
-  HttpResult result;
-  const CpuSplit cpus;  // the writer's work and the sending's side by side
-  std::thread sender;
-  try {
-    sender = std::thread([&] {
-      cpus.keepOff();
-      result = send({}, soapAction, &body);
-    });
-  } catch (const std::system_error&) {
-    return AcsTransport::postWhileWriting(body, soapAction, write);
-  }
-  std::exception_ptr failure;
-  try {
-    write();
-    body.finish();
-  } catch (...) {
-    failure = std::current_exception();
-    body.fail();
-  }
-  sender.join();
-  if (failure) std::rethrow_exception(failure);
-  if (result.status == 411) {
-    CWMPD_LOG(Info, "http", "the ACS wants a Content-Length (HTTP 411): no chunked bodies to it");
-    impl_->chunkedRefused = true;
-    impl_->chunkedAcsUrl = impl_->endpoint.url;
-  }
-  if (result.status == 411) return post(body.text(), soapAction);
-  return result;
-}
-
-HttpResult CurlAcsTransport::send(std::string_view body, std::string_view soapAction,
-                                  GrowingBody* growing) {
   CURL* curl = impl_->curl;
   if (curl == nullptr) throw std::logic_error("CurlAcsTransport::post outside a session");
 
@@ -442,15 +368,14 @@ HttpResult CurlAcsTransport::send(std::string_view body, std::string_view soapAc
   // Compressed when the ACS accepts it and the body reaches the configured size.
   const std::string_view plain = body;
   std::string compressed;
-  if (growing == nullptr && impl_->acsAcceptsGzip && impl_->options.gzipThreshold > 0 &&
+  if (impl_->acsAcceptsGzip && impl_->options.gzipThreshold > 0 &&
       body.size() >= impl_->options.gzipThreshold) {
     compressed = gzipped(body);
     if (!compressed.empty()) body = compressed;
   }
   HeaderList headers;
   headers.add("Expect:");
-  if (growing != nullptr) headers.add("Transfer-Encoding: chunked");
-  if (body.empty() && growing == nullptr) {
+  if (body.empty()) {
     headers.add("Content-Type:");
   } else {
     headers.add("Content-Type: text/xml; charset=\"utf-8\"");
@@ -479,33 +404,13 @@ HttpResult CurlAcsTransport::send(std::string_view body, std::string_view soapAc
     impl_->errorBuffer[0] = '\0';
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
     curl_easy_setopt(curl, CURLOPT_POST, 1L);
-    GrowingReader reader{growing, 0};
-    if (growing != nullptr) {
-      // Each perform (a redirect's too) reads the body from its start; libcurl rewinds it
-      // itself to answer a 401 (seek).
-      curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(-1));
-      curl_easy_setopt(curl, CURLOPT_READFUNCTION, &GrowingReader::read);
-      curl_easy_setopt(curl, CURLOPT_READDATA, static_cast<void*>(&reader));
-      curl_easy_setopt(curl, CURLOPT_SEEKFUNCTION, &GrowingReader::seek);
-      curl_easy_setopt(curl, CURLOPT_SEEKDATA, static_cast<void*>(&reader));
-    } else {
-      curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-      curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.empty() ? "" : body.data());
-    }
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.empty() ? "" : body.data());
 
     const CURLcode rc = curl_easy_perform(curl);
     // The list and the body die at the end of this call: no dangling pointers behind.
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, nullptr);
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, nullptr);
-    if (growing != nullptr) {
-      curl_easy_setopt(curl, CURLOPT_READFUNCTION, nullptr);
-      curl_easy_setopt(curl, CURLOPT_READDATA, nullptr);
-      curl_easy_setopt(curl, CURLOPT_SEEKFUNCTION, nullptr);
-      curl_easy_setopt(curl, CURLOPT_SEEKDATA, nullptr);
-    }
-    long version = 0;
-    if (curl_easy_getinfo(curl, CURLINFO_HTTP_VERSION, &version) == CURLE_OK && version != 0)
-      impl_->http11 = version != CURL_HTTP_VERSION_1_0;
 
     result.status = 0;
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &result.status);
@@ -523,9 +428,7 @@ HttpResult CurlAcsTransport::send(std::string_view body, std::string_view soapAc
       // The buffer too, not just the bytes: a Content-Length the ACS did not keep reserved
       // up to the body limit.
       std::string().swap(result.body);
-      CWMPD_LOG(Debug, "http",
-                "POST of " << (growing != nullptr ? growing->taken() : body.size())
-                           << " bytes failed: " << result.error);
+      CWMPD_LOG(Debug, "http", "POST of " << body.size() << " bytes failed: " << result.error);
       return result;
     }
 
@@ -581,8 +484,8 @@ HttpResult CurlAcsTransport::send(std::string_view body, std::string_view soapAc
     return post(plain, soapAction);
   }
   CWMPD_LOG(Debug, "http",
-            "POST of " << (growing != nullptr ? growing->taken() : body.size()) << " bytes: HTTP "
-                       << result.status << ", " << result.body.size() << " bytes back");
+            "POST of " << body.size() << " bytes: HTTP " << result.status << ", "
+                       << result.body.size() << " bytes back");
   return result;
 }
 

@@ -22,7 +22,6 @@
 #include "cwmpd/core/soap/encoder.hpp"
 #include "cwmpd/core/soap/fault_map.hpp"
 #include "rpc/rpc_table.hpp"
-#include "sched/cpu_split.hpp"
 
 namespace cwmpd::core {
 
@@ -681,6 +680,44 @@ unsigned cpusOnline() {
   return n > 0 ? static_cast<unsigned>(n) : 1;
 }
 
+// The session's thread and the parse thread on CPUs of their own while the parse runs.
+// Left to the scheduler, the two were seen taking turns on one CPU for whole requests with
+// the other idle: a new thread starts on its maker's CPU, and on a virtual machine a
+// thread woken by the other one is put beside it rather than on a halted CPU. The session's
+// thread is held on the CPU it is on and the parse thread kept off it; the session's
+// thread gets its own CPUs back at the end. Nothing changes with a single CPU.
+class CpuSplit {
+ public:
+  CpuSplit() {
+    const int cpu = sched_getcpu();
+    if (cpu < 0 || sched_getaffinity(0, sizeof(allowed_), &allowed_) != 0 ||
+        !CPU_ISSET(cpu, &allowed_) || CPU_COUNT(&allowed_) < 2)
+      return;
+    cpu_set_t here;
+    CPU_ZERO(&here);
+    CPU_SET(cpu, &here);
+    if (sched_setaffinity(0, sizeof(here), &here) != 0) return;
+    cpu_ = cpu;
+  }
+  ~CpuSplit() {
+    if (cpu_ >= 0) (void)sched_setaffinity(0, sizeof(allowed_), &allowed_);
+  }
+  CpuSplit(const CpuSplit&) = delete;
+  CpuSplit& operator=(const CpuSplit&) = delete;
+
+  // On the parse thread.
+  void keepOff() const {
+    if (cpu_ < 0) return;
+    cpu_set_t others = allowed_;
+    CPU_CLR(cpu_, &others);
+    (void)sched_setaffinity(0, sizeof(others), &others);
+  }
+
+ private:
+  cpu_set_t allowed_{};
+  int cpu_ = -1;
+};
+
 // decode(payload, limits, &sink), the parse on a second thread with `decoder` (made
 // again when the limits differ): the sink's calls come on this thread, in batches.
 soap::DecodeResult parsedAside(std::unique_ptr<soap::Decoder>& parseDecoder,
@@ -918,41 +955,6 @@ soap::Body RpcDispatcher::handle(const soap::Body& request) {
   } catch (...) {
     return soap::toSoapFault(std::current_exception());
   }
-}
-
-std::size_t RpcDispatcher::namesToWrite(const soap::GetParameterNames& r) {
-  if (r.nextLevel || model_.instanceAliasMode()) return 0;
-  return model_.countNames(r.parameterPath);
-}
-
-void RpcDispatcher::writeNames(const soap::GetParameterNames& r, std::size_t count,
-                               soap::Envelope frame, net::GrowingBody& body) {
-  // The envelope with the count and no struct, cut where the structs go.
-  frame.body = soap::GetParameterNamesResponse{{}, {}, count};
-  const std::string around = soap::encode(frame);
-  const auto at = around.rfind("</ParameterList>");
-  body.prepare(std::move(spare_), around.size() + count * kInfoStructGuess);
-  std::string& out = body.text();
-  out.append(around, 0, at);
-  soap::ListWriter writer(out);
-  std::size_t written = 0;
-  model_.visitNames(r.parameterPath, false,
-                    [&](std::string_view object, std::string_view leaf, bool writable) {
-                      writer.info(object, leaf, writable);
-                      // The writer's room ahead is not the body's: published from its end
-                      // (a few times per chunk).
-                      if (++written % 256 == 0) {
-                        writer.finish();
-                        body.publishSome();
-                      }
-                    });
-  writer.finish();
-  // The count went out first: a model that counts otherwise than it visits must not
-  // send a wrong envelope (the transfer is given up).
-  if (written != count)
-    throw std::logic_error("GetParameterNames: " + std::to_string(written) + " names, " +
-                           std::to_string(count) + " counted");
-  out.append(around, at, std::string::npos);
 }
 
 }  // namespace cwmpd::core

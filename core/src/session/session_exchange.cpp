@@ -193,9 +193,6 @@ Outcome SessionEngine::Impl::runSession(SessionPlan& plan) {
   bool hold = env.header.holdRequests.value_or(false);
   std::string next;    // the next POST's body ("" = empty POST)
   std::string action;  // its SOAPAction
-  // An answer sent while it was written: the ACS's answer to it, and its text's buffer.
-  std::optional<net::HttpResult> streamed;
-  std::string streamedText;
   bool sentRequest = false;
   std::size_t cpeIndex = 0;
   for (std::size_t exchange = 0; exchange < kMaxExchanges; ++exchange) {
@@ -208,7 +205,7 @@ Outcome SessionEngine::Impl::runSession(SessionPlan& plan) {
                     << " is not part of CWMP 1." << minor << ": kept for a later session");
       ++cpeIndex;
     }
-    if (!streamed && next.empty() && !hold && cpeIndex < plan.cpeRequests.size()) {
+    if (next.empty() && !hold && cpeIndex < plan.cpeRequests.size()) {
       soap::Envelope req;
       req.ns = ns;
       req.header.id = "cwmpd-" + std::to_string(plan.id) + "-" + std::to_string(exchange);
@@ -217,20 +214,13 @@ Outcome SessionEngine::Impl::runSession(SessionPlan& plan) {
       action = "\"\"";
       sentRequest = true;
     }
-    // An answer sent while it was written (below) brought the next request already.
-    if (streamed) {
-      res = std::move(*streamed);
-      streamed.reset();
-    } else {
-      res = transport_->post(next, action);
-    }
-    const bool sentEmpty = next.empty() && streamedText.empty();
+    res = transport_->post(next, action);
+    const bool sentEmpty = next.empty();
     // The buffer, not just the text, leaves `next`: a whole-tree answer is megabytes and must
     // not stay allocated while the next one is built. The dispatcher writes the next
     // GetParameterValues/Names answer into it (no fresh pages), or frees it at once.
     std::string sent;
-    sent.swap(next.empty() ? streamedText : next);
-    std::string().swap(streamedText);
+    sent.swap(next);
     action.clear();
     if (res.transportError || res.authFailure) {
       CWMPD_LOG(Warning, sid, "HTTP failed: " << res.error);
@@ -360,25 +350,6 @@ Outcome SessionEngine::Impl::runSession(SessionPlan& plan) {
     }
     state(SessionState::InSession);
     CWMPD_LOG(Debug, sid, "ACS request " << method);
-    // A whole subtree's names go out while they are written (issue 15): the transfer of
-    // megabytes no longer waits for the last name.
-    const auto* names = std::get_if<soap::GetParameterNames>(&m.body);
-    if (names != nullptr && !plan.heartbeat) {
-      if (const std::size_t count = onMain([&] { return dispatcher_.namesToWrite(*names); })) {
-        soap::Envelope frame;
-        frame.ns = ns;
-        frame.header.id = m.header.id;
-        net::GrowingBody body;
-        streamed = transport_->postWhileWriting(body, "", [&] {
-          onMain([&] {
-            dispatcher_.writeNames(*names, count, std::move(frame), body);
-            return 0;
-          });
-        });
-        streamedText = std::move(body.text());
-        continue;
-      }
-    }
     soap::Body answer;
     if (plan.heartbeat) {
       // TR-069 Annex O: a Heartbeat session carries the Inform and its response only;

@@ -21,7 +21,6 @@
 #include <vector>
 
 #include "cwmpd/core/data_model.hpp"
-#include "cwmpd/core/net/growing_body.hpp"
 #include "cwmpd/core/soap/decoder.hpp"
 #include "cwmpd/core/soap/messages.hpp"
 
@@ -64,16 +63,6 @@ class RpcDispatcher {
   // turns out to be anything else, and never outlives the answer to this request.
   [[nodiscard]] Decoded decodeAndAnswer(std::string_view payload, const soap::DecodeLimits& limits,
                                         std::string* text = nullptr, std::string lastAnswer = {});
-
-  // A GetParameterNames answer written while it is sent (issue 15: ~3 MB at 20,000
-  // parameters, whose transfer took a third of the request's time once written): how
-  // many names it has, 0 when it is not written that way (the next level, alias mode, a
-  // path the model does not count, faults among them: handle() answers it). Then
-  // writeNames() writes the whole envelope (`frame`'s namespace and ID) into `body`,
-  // publishing it as it grows: the same bytes as soap::encode of handle()'s answer.
-  [[nodiscard]] std::size_t namesToWrite(const soap::GetParameterNames& request);
-  void writeNames(const soap::GetParameterNames& request, std::size_t count, soap::Envelope frame,
-                  net::GrowingBody& body);
 
   // A message of at least this many bytes is parsed by decodeAndAnswer on a second
   // thread (Xerces-C and the decoder's handler) while this one resolves the list's items

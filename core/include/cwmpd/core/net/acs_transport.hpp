@@ -4,12 +4,9 @@
 #pragma once
 
 #include <chrono>
-#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
-
-#include "cwmpd/core/net/growing_body.hpp"
 
 namespace cwmpd::core::net {
 
@@ -79,17 +76,6 @@ class AcsTransport {
   // along to another host as Basic or digest over TLS, as digest only over plain HTTP;
   // a redirect from https to http is refused (transportError).
   virtual HttpResult post(std::string_view body, std::string_view soapAction) = 0;
-
-  // post() of a body that `write` writes into `body` (publishing it as it goes, then
-  // finish()): a transport that can sends it meanwhile (HTTP/1.1 chunked), one that cannot
-  // sends it once written (the default). What `write` throws comes out of here (after the
-  // transfer was given up). The answer is as for post().
-  virtual HttpResult postWhileWriting(GrowingBody& body, std::string_view soapAction,
-                                      const std::function<void()>& write) {
-    write();
-    body.finish();
-    return post(body.text(), soapAction);
-  }
 
   // Changes how long each later POST of the open session may take (the ACS's
   // SessionTimeout, TR-069 A.4.1). A transport without such a bound ignores it.

@@ -38,18 +38,11 @@ class CurlAcsTransport final : public AcsTransport {
 
   void beginSession(const AcsEndpoint& endpoint) override;
   HttpResult post(std::string_view body, std::string_view soapAction) override;
-  // Chunked while it is written, from a second thread, to an ACS that answered in HTTP/1.1
-  // and takes plain bodies (gzip needs the whole); the same POST with a Content-Length
-  // once written when the ACS answers 411 (and from then on), or a redirect.
-  HttpResult postWhileWriting(GrowingBody& body, std::string_view soapAction,
-                              const std::function<void()>& write) override;
   void setTimeout(std::chrono::milliseconds timeout) override;
   void endSession() override;
 
  private:
   struct Impl;
-  // post(), or with `growing` its body read from there as it grows (`body` is then unused).
-  HttpResult send(std::string_view body, std::string_view soapAction, GrowingBody* growing);
   std::unique_ptr<Impl> impl_;
 };
 
